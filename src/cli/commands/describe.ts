@@ -1,0 +1,48 @@
+import type { AuditEvent } from '../../domain/audit.js';
+import type { ExceptionView } from '../../domain/view.js';
+import type { CliContext } from '../context.js';
+import { document, joined, outputFormat, relative } from '../output.js';
+
+/** `waiver describe <id>`: every field and the audit timeline, like `kubectl describe`. */
+export async function run(ctx: CliContext, ref: string, flags: { output?: string }): Promise<void> {
+  const format = outputFormat(flags.output, ['table', 'json', 'yaml']);
+  const detail = await (await ctx.waiver()).describe(ref);
+  if (format !== 'table') return ctx.out(document(detail, format));
+  ctx.out(describeText(detail.exception, detail.history, ctx.clock.now()));
+}
+
+function describeText(v: ExceptionView, history: readonly AuditEvent[], nowMs: number): string {
+  const field = (label: string, value: string | number | null): string => `${`${label}:`.padEnd(16)}${value ?? '<none>'}\n`;
+  const timeline = history.map((e) => `  ${e.at}  ${e.action.padEnd(18)}${e.actor}${summary(e)}\n`).join('');
+  return [
+    field('ID', v.id),
+    field('Name', v.name),
+    field('State', `${v.state}${v.endReason ? ` (${v.endReason})` : ''}${v.escalated ? ', escalated' : ''}`),
+    field('Sync', `${v.syncStatus}${v.syncError ? `: ${v.syncError}` : ''}`),
+    field('Policy', v.policy),
+    field('Rules', joined(v.rules)),
+    field('Kinds', joined(v.kinds)),
+    field('Namespaces', joined(v.namespaces)),
+    field('Names', joined(v.names)),
+    field('Category', v.category),
+    field('Ticket', v.ticket),
+    field('Reason', v.reason),
+    field('Risk assessment', v.riskAssessment),
+    field('Expires', `${v.expiresAt} (${relative(v.expiresAt, nowMs)})`),
+    field('Requestor', `${v.requestor} at ${v.requestedAt}`),
+    field('Approver', v.approver && `${v.approver} at ${v.approvedAt ?? ''}`),
+    field('Applier', v.applier && `${v.applier} at ${v.appliedAt ?? ''}`),
+    field('Removed', v.removedAt),
+    field('Renewal of', v.renewalOf),
+    field('Renewals', v.renewalCount),
+    'Events:\n',
+    timeline || '  <none>\n',
+  ].join('');
+}
+
+function summary(e: AuditEvent): string {
+  const parts = ['comment', 'error', 'operation', 'endReason', 'by']
+    .filter((k) => e.data[k] !== undefined)
+    .map((k) => `${k}=${String(e.data[k])}`);
+  return parts.length ? `  ${parts.join(' ')}` : '';
+}

@@ -1,0 +1,38 @@
+import { WaiverError } from '../../domain/errors.js';
+import { states, type State } from '../../domain/exception.js';
+import { parseDuration } from '../../domain/time.js';
+import type { CliContext } from '../context.js';
+import { printExceptions } from '../exception-output.js';
+import { outputFormat } from '../output.js';
+
+export interface GetFlags {
+  namespace?: string;
+  allNamespaces?: boolean;
+  state?: string;
+  expiringWithin?: string;
+  output?: string;
+}
+
+/** `waiver get [id...]`: the inventory, filtered like kubectl (`-n`, `-A`), by state and by nearness of expiry. */
+export async function run(ctx: CliContext, refs: string[], flags: GetFlags): Promise<void> {
+  const format = outputFormat(flags.output, ['table', 'wide', 'json', 'yaml', 'name']);
+  if (flags.namespace && flags.allNamespaces) throw new WaiverError('usage', '-n and -A exclude each other', 'namespace');
+  const filter = {
+    namespace: flags.namespace,
+    states: flags.state === undefined ? undefined : parseStates(flags.state),
+    expiringWithinMs: flags.expiringWithin === undefined ? undefined : parseDuration(flags.expiringWithin, 'expiring-within'),
+  };
+  const waiver = await ctx.waiver();
+  const items =
+    refs.length > 0
+      ? (await Promise.all(refs.map(async (ref) => (await waiver.describe(ref)).exception)))
+      : await waiver.list(filter);
+  printExceptions(ctx, items, format);
+}
+
+function parseStates(text: string): State[] {
+  const wanted = text.split(',').map((s) => s.trim());
+  const unknown = wanted.find((s) => !(states as readonly string[]).includes(s));
+  if (unknown !== undefined) throw new WaiverError('usage', `unknown state "${unknown}"; use ${states.join(', ')}`, 'state');
+  return wanted as State[];
+}

@@ -1,0 +1,38 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { WaiverError } from '../../domain/errors.js';
+import type { Finding } from '../../domain/lint.js';
+import { lintManifests, type LintSource } from '../../service/render-exception.js';
+import type { CliContext } from '../context.js';
+import { document, outputFormat, table } from '../output.js';
+
+/** `waiver lint FILE|DIR|- ...`: checks PolicyException manifests like a GitOps repository's CI; exit 1 on errors. */
+export function run(ctx: CliContext, paths: string[], flags: { output?: string }): Promise<void> {
+  const format = outputFormat(flags.output, ['table', 'json', 'yaml']);
+  const sources = (paths.length ? paths : ['-']).flatMap(readSources);
+  const findings = lintManifests({ clock: ctx.clock, settings: ctx.config().settings }, sources);
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  if (format !== 'table') ctx.out(document({ files: sources.length, errors, warnings: findings.length - errors, findings }, format));
+  else ctx.out(findingsText(findings, sources.length, errors));
+  if (errors > 0) return Promise.reject(new WaiverError('guardrail', `${errors} error(s) in ${sources.length} file(s)`, 'manifest'));
+  return Promise.resolve();
+}
+
+function findingsText(findings: readonly Finding[], files: number, errors: number): string {
+  const rows = findings.map((f) => [f.file, f.object, f.severity, f.rule, f.message]);
+  const body = rows.length ? table(['FILE', 'OBJECT', 'SEVERITY', 'RULE', 'MESSAGE'], rows) : '';
+  return `${body}${files} file(s), ${errors} error(s), ${findings.length - errors} warning(s)\n`;
+}
+
+function readSources(path: string): LintSource[] {
+  try {
+    if (path === '-') return [{ file: '<stdin>', text: readFileSync(0, 'utf8') }];
+    if (!statSync(path).isDirectory()) return [{ file: path, text: readFileSync(path, 'utf8') }];
+    return readdirSync(path, { recursive: true, encoding: 'utf8' })
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()
+      .map((f) => ({ file: join(path, f), text: readFileSync(join(path, f), 'utf8') }));
+  } catch (e) {
+    throw new WaiverError('usage', `cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`, 'path');
+  }
+}

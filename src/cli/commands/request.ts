@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { WaiverError } from '../../domain/errors.js';
+import { parseSingleManifest } from '../../domain/manifest-schema.js';
+import { fieldsFromTemplate, type TemplateFields } from '../../domain/request-template.js';
+import type { RequestInput } from '../../service/inputs.js';
+import type { CliContext } from '../context.js';
+import { printOne } from '../exception-output.js';
+import { outputFormat } from '../output.js';
+
+export interface RequestFlags {
+  file?: string;
+  exceptionName?: string;
+  name: string[];
+  policy?: string;
+  rule: string[];
+  kind: string[];
+  namespace: string[];
+  category?: string;
+  ticket?: string;
+  reason?: string;
+  riskAssessment?: string;
+  expires?: string;
+  apiVersion?: string;
+  output?: string;
+}
+
+/** `waiver request`: flags, or `-f FILE` with the process template filled in; flags supply or override. */
+export async function run(ctx: CliContext, flags: RequestFlags): Promise<void> {
+  const format = outputFormat(flags.output, ['table', 'json', 'yaml', 'name']);
+  const template = flags.file ? fieldsFromTemplate(parseSingleManifest(readSource(flags.file), flags.file)) : {};
+  const input = mergeInput(template, flags);
+  const created = await (await ctx.waiver()).request(input as RequestInput);
+  printOne(ctx, created, format, 'requested');
+}
+
+function readSource(file: string): string {
+  try {
+    return readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (e) {
+    throw new WaiverError('usage', `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`, 'file');
+  }
+}
+
+const nonEmpty = (values: string[]): string[] | undefined => (values.length ? values : undefined);
+
+/** Unset fields stay undefined so that the service's schema names each missing one. */
+function mergeInput(template: TemplateFields, flags: RequestFlags): Record<string, unknown> {
+  const merged: Record<string, unknown> = {
+    name: flags.exceptionName ?? template.name,
+    policy: flags.policy ?? template.policy,
+    rules: nonEmpty(flags.rule) ?? template.rules,
+    kinds: nonEmpty(flags.kind) ?? template.kinds,
+    namespaces: nonEmpty(flags.namespace) ?? template.namespaces,
+    names: nonEmpty(flags.name) ?? template.names,
+    category: flags.category,
+    ticket: flags.ticket ?? template.ticket,
+    reason: flags.reason ?? template.reason,
+    riskAssessment: flags.riskAssessment ?? template.riskAssessment,
+    expires: flags.expires ?? template.expires,
+    apiVersion: flags.apiVersion,
+  };
+  return Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined));
+}

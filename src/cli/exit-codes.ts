@@ -1,0 +1,14 @@
+import type { ErrorCode } from '../domain/errors.js';
+
+/** 0 success, 1 failure, 2 usage error, 3 refused by a rule. The one place codes become exit codes. */
+export const exitCodes: Record<ErrorCode, number> = {
+  usage: 2,
+  not_found: 1,
+  guardrail: 3,
+  forbidden: 3,
+  illegal_transition: 3,
+  conflict: 3,
+  target: 1,
+  audit_broken: 1,
+  internal: 1,
+};

@@ -1,0 +1,155 @@
+import { Command, CommanderError, Option } from 'commander';
+import { isWaiverError } from '../domain/errors.js';
+import { createContext, type CliContext, type Streams } from './context.js';
+import { exitCodes } from './exit-codes.js';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const outputOption = (formats: string): Option => new Option('-o, --output <format>', `output format: ${formats}`);
+
+/**
+ * Declares the commands; each lives in its own file under commands/ and is imported only when it runs,
+ * so a cold `waiver get` loads no more than it needs.
+ */
+function program(ctx: () => CliContext, streams: Streams): Command {
+  const cli = new Command('waiver')
+    .description('Kubernetes policy exceptions: explicit, time-bound, audited, decreasing')
+    .version('0.1.0')
+    .option('--db <path>', 'SQLite database (env WAIVER_DB; default ./.waiver/waiver.db)')
+    .option('--config <path>', 'configuration file (env WAIVER_CONFIG)')
+    .option('--target-dir <path>', 'GitOps folder the exceptions are written to (env WAIVER_TARGET_DIR; default ./policy-exceptions)')
+    .option('--as <user>', 'act as this identity (env WAIVER_USER; default the OS user)')
+    .configureOutput({ writeOut: streams.out, writeErr: streams.err })
+    .exitOverride()
+    .showSuggestionAfterError()
+    .enablePositionalOptions(false);
+
+  cli
+    .command('request')
+    .description('request an exception (flags, or -f with the process template filled in)')
+    .option('-f, --file <file>', 'a PolicyException (the process template) to take fields from; - for stdin')
+    .option('--exception-name <name>', 'name of the PolicyException (default: from namespace, pattern and ticket)')
+    .option('--policy <policy>', 'policy name (default require-image-signature)')
+    .option('--rule <rule>', 'rule name; repeatable (default check-image-signature)', collect, [])
+    .option('--kind <kind>', 'resource kind; repeatable (default Pod)', collect, [])
+    .option('-n, --namespace <namespace>', 'target namespace; repeatable', collect, [])
+    .option('--name <pattern>', 'pod-name pattern, e.g. payments-api-*; repeatable', collect, [])
+    .option('--category <category>', 'emergency-hotfix | vendor-image | legacy-migration | image-development')
+    .option('--ticket <ticket>', 'ticket reference, e.g. INC-123')
+    .option('--reason <reason>', 'business justification (at least 30 characters)')
+    .option('--risk-assessment <text>', 'risk assessment link or text (required for vendor-image)')
+    .option('--expires <when>', 'a duration (14d) or an RFC3339 instant')
+    .option('--api-version <version>', 'kyverno.io/v2 (default) or kyverno.io/v2beta1')
+    .addOption(outputOption('table|json|yaml|name'))
+    .action(async (flags) => (await import('./commands/request.js')).run(ctx(), flags));
+
+  for (const verb of ['approve', 'reject', 'withdraw', 'revoke', 'escalate'] as const) {
+    cli
+      .command(verb)
+      .description(`${verb} an exception`)
+      .argument('<id>', 'EX-42, 42 or the name')
+      .option('--comment <text>', 'why (required for reject and escalate)')
+      .addOption(outputOption('table|json|yaml|name'))
+      .action(async (ref: string, flags) => (await import('./commands/transition.js')).run(ctx(), verb, ref, flags));
+  }
+
+  cli
+    .command('apply')
+    .description('apply an approved exception: write it to the target')
+    .argument('<id>', 'EX-42, 42 or the name')
+    .option('--comment <text>', 'note for the audit trail')
+    .addOption(outputOption('table|json|yaml|name'))
+    .action(async (ref: string, flags) => (await import('./commands/apply.js')).run(ctx(), ref, flags));
+
+  cli
+    .command('renew')
+    .description('request a renewal: same scope, new justification, fresh approval')
+    .argument('<id>', 'EX-42, 42 or the name')
+    .option('--reason <reason>', 'the new justification')
+    .option('--expires <when>', 'a duration (14d) or an RFC3339 instant')
+    .option('--ticket <ticket>', 'a new ticket reference (default: the previous one)')
+    .addOption(outputOption('table|json|yaml|name'))
+    .action(async (ref: string, flags) => (await import('./commands/renew.js')).run(ctx(), ref, flags));
+
+  cli
+    .command('get')
+    .description('list exceptions')
+    .argument('[ids...]', 'only these exceptions')
+    .option('-n, --namespace <namespace>', 'only exceptions for this target namespace')
+    .option('-A, --all-namespaces', 'every namespace (the default)')
+    .option('--state <states>', 'comma-separated: pending,approved,rejected,withdrawn,active,expired,removed')
+    .option('--expiring-within <duration>', 'only active exceptions expiring within this duration, e.g. 7d')
+    .addOption(outputOption('table|wide|json|yaml|name'))
+    .action(async (refs: string[], flags) => (await import('./commands/get.js')).run(ctx(), refs, flags));
+
+  cli
+    .command('describe')
+    .description('show an exception and its audit timeline')
+    .argument('<id>', 'EX-42, 42 or the name')
+    .addOption(outputOption('table|json|yaml'))
+    .action(async (ref: string, flags) => (await import('./commands/describe.js')).run(ctx(), ref, flags));
+
+  cli
+    .command('sweep')
+    .description("do the controller's periodic work once: reminders, expiry, retries")
+    .option('--now <instant>', 'act as of this RFC3339 instant (default: now)')
+    .addOption(outputOption('table|json|yaml'))
+    .action(async (flags) => (await import('./commands/sweep.js')).run(ctx(), flags));
+
+  cli
+    .command('audit')
+    .description('show the audit trail, or verify its hash chain')
+    .argument('[id]', 'only events of this exception')
+    .option('--verify', 'recompute the hash chain and name the first broken link')
+    .addOption(outputOption('table|json|jsonl|csv|yaml'))
+    .action(async (ref: string | undefined, flags) => (await import('./commands/audit.js')).run(ctx(), ref, flags));
+
+  cli
+    .command('metrics')
+    .description('the process metrics and their targets')
+    .option('--now <instant>', 'compute as of this RFC3339 instant (default: now)')
+    .addOption(outputOption('table|json|yaml'))
+    .action(async (flags) => (await import('./commands/metrics.js')).run(ctx(), flags));
+
+  cli
+    .command('render')
+    .description('print the PolicyException manifest of an exception')
+    .argument('<id>', 'EX-42, 42 or the name')
+    .option('--api-version <version>', 'kyverno.io/v2 (default) or kyverno.io/v2beta1')
+    .action(async (ref: string, flags) => (await import('./commands/render.js')).run(ctx(), ref, flags));
+
+  cli
+    .command('lint')
+    .description('check PolicyException manifests (files, folders, or - for stdin)')
+    .argument('[paths...]', 'files or folders; - or nothing reads stdin')
+    .addOption(outputOption('table|json|yaml'))
+    .action(async (paths: string[], flags) => (await import('./commands/lint.js')).run(ctx(), paths, flags));
+
+  return cli;
+}
+
+/** Runs the CLI and returns its exit code; errors are printed as one line, never a stack trace. */
+export async function main(argv: readonly string[], streams: Streams, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let context: ReturnType<typeof createContext> | undefined;
+  const cli = program(() => (context ??= createContext(cli.opts(), streams, env)), streams);
+  try {
+    await cli.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (e) {
+    return report(e, streams);
+  } finally {
+    await context?.close();
+  }
+}
+
+function report(e: unknown, streams: Streams): number {
+  if (e instanceof CommanderError) {
+    // Commander has printed its message already.
+    return e.exitCode === 0 ? 0 : 2;
+  }
+  if (isWaiverError(e)) {
+    streams.err(`error: ${e.message}\n`);
+    return exitCodes[e.code];
+  }
+  streams.err(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+  return 1;
+}

@@ -1,0 +1,45 @@
+import { stringify } from 'yaml';
+import { WaiverError } from '../domain/errors.js';
+import { humanDuration } from '../domain/time.js';
+
+export const formats = ['table', 'wide', 'json', 'yaml', 'name', 'jsonl', 'csv'] as const;
+export type OutputFormat = (typeof formats)[number];
+
+/** Validates `-o` against what a command supports. */
+export function outputFormat<F extends OutputFormat>(value: string | undefined, allowed: readonly F[]): F {
+  const format = (value ?? allowed[0]) as F;
+  if (!allowed.includes(format)) {
+    throw new WaiverError('usage', `output format "${value ?? ''}" is not supported here; use one of ${allowed.join(', ')}`, 'output');
+  }
+  return format;
+}
+
+/** kubectl-style columns: upper-case headers, left-aligned, three spaces apart. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('   ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+export function document(value: unknown, format: 'json' | 'yaml'): string {
+  return format === 'json' ? `${JSON.stringify(value, null, 2)}\n` : stringify(value, { lineWidth: 0 });
+}
+
+/** CSV with every field quoted where it must be, so commas and quotes in user text stay in their cell. */
+export function csv(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const cell = (v: string): string => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  return [header, ...rows].map((r) => r.map(cell).join(',')).join('\n') + '\n';
+}
+
+/** "in 6d", "3h ago": how an instant relates to now. */
+export function relative(iso: string | null, nowMs: number): string {
+  if (iso === null) return '<none>';
+  const delta = Date.parse(iso) - nowMs;
+  return delta >= 0 ? `in ${humanDuration(delta)}` : `${humanDuration(delta)} ago`;
+}
+
+export const joined = (values: readonly string[]): string => (values.length ? values.join(',') : '<none>');

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import { parse } from 'yaml';
+import { WaiverError } from '../domain/errors.js';
+import { defaultSettings, type ProcessSettings } from '../domain/settings.js';
+import { ConfigFileSchema, type ConfigFile } from './schema.js';
+
+/** What the command line says; it overrides the environment, which overrides the file. */
+export interface ConfigFlags {
+  config?: string | undefined;
+  db?: string | undefined;
+  targetDir?: string | undefined;
+  as?: string | undefined;
+}
+
+export interface Config {
+  settings: ProcessSettings;
+  databasePath: string;
+  target: { dir: string; createRoot: boolean };
+  user: string;
+}
+
+export const DEFAULT_DATABASE = './.waiver/waiver.db';
+export const DEFAULT_TARGET_DIR = './policy-exceptions';
+
+/** Reads configuration once: file, then environment, then flags. The result is frozen. */
+export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): Config {
+  const configPath = flags.config ?? env['WAIVER_CONFIG'];
+  const file = configPath ? readConfigFile(configPath) : {};
+  const targetDir = flags.targetDir ?? env['WAIVER_TARGET_DIR'] ?? file.targetDir;
+  return Object.freeze({
+    settings: Object.freeze(mergeSettings(file)),
+    databasePath: resolve(flags.db ?? env['WAIVER_DB'] ?? file.database ?? DEFAULT_DATABASE),
+    // Only the embedded default folder is created on demand; a configured folder must exist.
+    target: { dir: resolve(targetDir ?? DEFAULT_TARGET_DIR), createRoot: targetDir === undefined },
+    user: identity(flags.as ?? env['WAIVER_USER']),
+  });
+}
+
+function readConfigFile(path: string): ConfigFile {
+  let raw: unknown;
+  try {
+    raw = parse(readFileSync(path, 'utf8')) ?? {};
+  } catch (e) {
+    throw new WaiverError('usage', `cannot read config ${path}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, 'config');
+  }
+  const parsed = ConfigFileSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({ code: i.code, field: i.path.join('.') || 'config', message: i.message }));
+  throw WaiverError.fromIssues('usage', issues.map((i) => ({ ...i, message: `${i.message} (in ${path})` })));
+}
+
+function mergeSettings(file: ConfigFile): ProcessSettings {
+  const { database: _db, targetDir: _dir, metrics, maxDaysByCategory, invalidReasons, ...rest } = file;
+  const settings: ProcessSettings = { ...defaultSettings, metrics: { ...defaultSettings.metrics } };
+  Object.assign(settings, dropUndefined(rest));
+  if (metrics) Object.assign(settings.metrics, dropUndefined(metrics));
+  if (maxDaysByCategory) settings.maxDaysByCategory = { ...defaultSettings.maxDaysByCategory, ...maxDaysByCategory };
+  if (invalidReasons) settings.invalidReasons = invalidReasons.map((r) => ({ phrase: r.phrase, rule: r.rule, ...(r.allowedFor ? { allowedFor: r.allowedFor } : {}) }));
+  return settings;
+}
+
+const dropUndefined = <T extends object>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+
+function identity(given: string | undefined): string {
+  const name = given?.trim() || userInfo().username;
+  if (!/^[\w.@+-]{1,254}$/.test(name)) throw new WaiverError('usage', `"${name}" is not a valid identity (letters, digits, . @ + - _)`, 'as');
+  return name;
+}

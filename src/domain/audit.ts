@@ -1,0 +1,55 @@
+import type { AuditAction } from './lifecycle.js';
+
+/** An append-only audit event; `hash = sha256(prevHash || canonicalJson(event body))`. */
+export interface AuditEvent {
+  seq: number;
+  at: string;
+  actor: string;
+  action: AuditAction;
+  exceptionId: number | null;
+  data: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+export type NewAuditEvent = Pick<AuditEvent, 'at' | 'actor' | 'action' | 'exceptionId' | 'data'>;
+
+/** The first link of the chain points at this. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** JSON with object keys sorted at every level, so the same event always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** The part of an event that its hash covers. */
+export const hashedBody = (e: Omit<AuditEvent, 'hash' | 'prevHash'>): string =>
+  canonicalJson({ seq: e.seq, at: e.at, actor: e.actor, action: e.action, exceptionId: e.exceptionId, data: e.data });
+
+export type HashFn = (text: string) => string;
+
+export interface ChainBreak {
+  seq: number;
+  reason: string;
+}
+
+/** Recomputes the chain and names the first broken link; the hash function is passed in (domain is pure). */
+export function verifyChain(events: readonly AuditEvent[], sha256: HashFn): ChainBreak | undefined {
+  let prevHash = GENESIS_HASH;
+  let expectedSeq = 1;
+  for (const event of events) {
+    if (event.seq !== expectedSeq) return { seq: event.seq, reason: `expected event #${expectedSeq} next, found #${event.seq} (an event is missing)` };
+    if (event.prevHash !== prevHash) return { seq: event.seq, reason: 'its prevHash does not match the previous event (an event was removed or reordered)' };
+    if (sha256(prevHash + hashedBody(event)) !== event.hash) return { seq: event.seq, reason: 'its content does not match its hash (the event was altered)' };
+    prevHash = event.hash;
+    expectedSeq += 1;
+  }
+  return undefined;
+}

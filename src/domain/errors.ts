@@ -1,0 +1,43 @@
+/**
+ * The one error type of Waiver. `code` is stable (scripts and the HTTP API rely on it), `message` is
+ * for humans, `field` names the offending input where there is one.
+ */
+export const errorCodes = [
+  'usage', // malformed input: unknown flag, bad duration, unreadable YAML
+  'not_found', // unknown exception id or name
+  'guardrail', // refused by a rule of the exception process
+  'forbidden', // role or separation of duties
+  'illegal_transition', // the lifecycle does not allow this action in this state
+  'conflict', // a concurrent change or a uniqueness rule
+  'target', // writing to or removing from the target failed
+  'audit_broken', // the audit hash chain does not verify
+  'internal',
+] as const;
+export type ErrorCode = (typeof errorCodes)[number];
+
+export interface Issue {
+  code: string;
+  field: string;
+  message: string;
+}
+
+export class WaiverError extends Error {
+  override readonly name = 'WaiverError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string,
+    readonly issues: readonly Issue[] = [],
+  ) {
+    super(message);
+  }
+
+  /** One error for a list of guardrail issues; the message names every field and rule. */
+  static fromIssues(code: ErrorCode, issues: readonly Issue[]): WaiverError {
+    const first = issues[0];
+    const message = issues.map((i) => `${i.field}: ${i.message} [${i.code}]`).join('; ');
+    return new WaiverError(code, message, first?.field, issues);
+  }
+}
+
+export const isWaiverError = (e: unknown): e is WaiverError => e instanceof WaiverError;

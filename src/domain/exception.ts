@@ -1,0 +1,93 @@
+/** The exception record: one request for a policy exception and everything that happened to it. */
+
+export const categories = ['emergency-hotfix', 'vendor-image', 'legacy-migration', 'image-development'] as const;
+export type Category = (typeof categories)[number];
+
+/** States as stored. `expired` is never stored: see `displayState`. */
+export const storedStates = ['pending', 'approved', 'rejected', 'withdrawn', 'active', 'removed'] as const;
+export type StoredState = (typeof storedStates)[number];
+export const states = ['pending', 'approved', 'rejected', 'withdrawn', 'active', 'expired', 'removed'] as const;
+export type State = (typeof states)[number];
+
+export const endReasons = ['expired', 'revoked', 'superseded'] as const;
+export type EndReason = (typeof endReasons)[number];
+
+/** `none`: nothing to write yet; `pending`: a target write or delete is due; `error`: the last one failed. */
+export const syncStatuses = ['none', 'pending', 'synced', 'error'] as const;
+export type SyncStatus = (typeof syncStatuses)[number];
+
+export const apiVersions = ['kyverno.io/v2', 'kyverno.io/v2beta1'] as const;
+export type ApiVersion = (typeof apiVersions)[number];
+
+export const podControllerKinds = [
+  'Deployment',
+  'DaemonSet',
+  'StatefulSet',
+  'ReplicaSet',
+  'ReplicationController',
+  'Job',
+  'CronJob',
+] as const;
+export const allowedKinds = ['Pod', ...podControllerKinds] as const;
+export type Kind = (typeof allowedKinds)[number];
+
+/** What a requestor asks for; everything else on the record is Waiver's bookkeeping. */
+export interface ExceptionScope {
+  name: string;
+  policy: string;
+  rules: string[];
+  kinds: string[];
+  namespaces: string[];
+  names: string[];
+}
+
+export interface Justification {
+  category: Category;
+  ticket: string;
+  reason: string;
+  riskAssessment: string | null;
+  /** RFC3339 UTC instant. */
+  expiresAt: string;
+}
+
+export interface ExceptionRecord extends ExceptionScope, Justification {
+  id: number;
+  state: StoredState;
+  endReason: EndReason | null;
+  syncStatus: SyncStatus;
+  syncError: string | null;
+  requestor: string;
+  approver: string | null;
+  applier: string | null;
+  requestedAt: string;
+  approvedAt: string | null;
+  appliedAt: string | null;
+  removedAt: string | null;
+  remindedAt: string | null;
+  escalatedAt: string | null;
+  renewalOf: number | null;
+  renewalCount: number;
+  apiVersion: ApiVersion;
+  /** Optimistic concurrency: every update increments it. */
+  version: number;
+}
+
+export type NewExceptionRecord = Omit<ExceptionRecord, 'id' | 'version'>;
+
+export const formatId = (id: number): string => `EX-${id}`;
+
+/** Accepts `EX-42`, `ex-42` or `42`; anything else is a name. */
+export function parseIdRef(ref: string): number | undefined {
+  const m = /^(?:EX-)?([1-9][0-9]{0,15})$/i.exec(ref.trim());
+  return m?.[1] === undefined ? undefined : Number(m[1]);
+}
+
+/** An active exception past its expiry shows as `expired` until the target no longer holds it. */
+export function displayState(record: ExceptionRecord, nowMs: number): State {
+  if (record.state === 'active' && Date.parse(record.expiresAt) <= nowMs) return 'expired';
+  return record.state;
+}
+
+/** Live exceptions are those that are, or may become, effective. */
+export const isLive = (record: ExceptionRecord): boolean =>
+  record.state === 'pending' || record.state === 'approved' || record.state === 'active';

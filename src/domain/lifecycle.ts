@@ -1,0 +1,123 @@
+import { WaiverError } from './errors.js';
+import { formatId, type ExceptionRecord, type StoredState } from './exception.js';
+
+export const actions = ['approve', 'reject', 'withdraw', 'apply', 'revoke', 'expire', 'supersede', 'escalate', 'remind'] as const;
+export type Action = (typeof actions)[number];
+
+export const auditActions = [
+  'requested',
+  'approved',
+  'rejected',
+  'withdrawn',
+  'applied',
+  'synced',
+  'sync_failed',
+  'reminded',
+  'expired',
+  'removed',
+  'revoked',
+  'renewal_requested',
+  'escalated',
+  'drift_detected',
+  'imported',
+] as const;
+export type AuditAction = (typeof auditActions)[number];
+
+/** The lifecycle as data: which action leads from which state to which. */
+export const transitions: Readonly<Record<StoredState, Partial<Record<Action, StoredState>>>> = {
+  pending: { approve: 'approved', reject: 'rejected', withdraw: 'withdrawn' },
+  approved: { apply: 'active', reject: 'rejected', withdraw: 'withdrawn' },
+  active: { revoke: 'removed', expire: 'removed', supersede: 'removed', escalate: 'active', remind: 'active' },
+  rejected: {},
+  withdrawn: {},
+  removed: {},
+};
+
+const auditActionOf: Record<Action, AuditAction> = {
+  approve: 'approved',
+  reject: 'rejected',
+  withdraw: 'withdrawn',
+  apply: 'applied',
+  revoke: 'revoked',
+  expire: 'expired',
+  supersede: 'removed',
+  escalate: 'escalated',
+  remind: 'reminded',
+};
+
+export interface TransitionInput {
+  actor: string;
+  /** RFC3339 UTC. */
+  now: string;
+  comment?: string;
+  /** Separation of duties: the approver may not also apply (configurable). */
+  requireDistinctApplier: boolean;
+}
+
+export interface TransitionResult {
+  record: ExceptionRecord;
+  event: { action: AuditAction; data: Record<string, unknown> };
+}
+
+/** Decides whether `action` is legal for `record` and returns the changed record with its audit event. */
+export function transition(record: ExceptionRecord, action: Action, input: TransitionInput): TransitionResult {
+  const next = transitions[record.state][action];
+  if (next === undefined) {
+    throw new WaiverError('illegal_transition', `cannot ${action} ${formatId(record.id)}: it is ${record.state}`, 'state');
+  }
+  checkDuties(record, action, input);
+  const changed: ExceptionRecord = { ...record, ...changesFor(action, input), state: next };
+  const data: Record<string, unknown> = { from: record.state, to: next };
+  if (input.comment) data['comment'] = input.comment;
+  if (action === 'supersede') data['endReason'] = 'superseded';
+  return { record: changed, event: { action: auditActionOf[action], data } };
+}
+
+function checkDuties(record: ExceptionRecord, action: Action, { actor, comment, now, requireDistinctApplier }: TransitionInput): void {
+  const refuse = (message: string, field = 'actor'): never => {
+    throw new WaiverError('forbidden', message, field);
+  };
+  if ((action === 'approve' || action === 'reject') && actor === record.requestor) {
+    refuse(`${actor} requested ${formatId(record.id)} and cannot ${action} it: a second person must review`);
+  }
+  if (action === 'withdraw' && actor !== record.requestor) {
+    refuse(`only the requestor (${record.requestor}) can withdraw ${formatId(record.id)}`);
+  }
+  if (action === 'apply' && requireDistinctApplier && actor === record.approver) {
+    refuse(`${actor} approved ${formatId(record.id)} and cannot also apply it: a staff engineer other than the approver applies`);
+  }
+  if ((action === 'reject' || action === 'escalate') && !comment?.trim()) {
+    throw new WaiverError('usage', `${action} needs --comment saying why`, 'comment');
+  }
+  if (action === 'apply' && Date.parse(record.expiresAt) <= Date.parse(now)) {
+    throw new WaiverError('guardrail', `${formatId(record.id)} expired at ${record.expiresAt}: request a new exception`, 'expiresAt');
+  }
+  if (action === 'escalate' && record.escalatedAt !== null) {
+    throw new WaiverError('illegal_transition', `${formatId(record.id)} was already escalated at ${record.escalatedAt}`, 'state');
+  }
+  if (action === 'remind' && record.remindedAt !== null) {
+    throw new WaiverError('illegal_transition', `${formatId(record.id)} was already reminded`, 'state');
+  }
+}
+
+function changesFor(action: Action, { actor, now }: TransitionInput): Partial<ExceptionRecord> {
+  switch (action) {
+    case 'approve':
+      return { approver: actor, approvedAt: now };
+    case 'reject':
+    case 'withdraw':
+      return {};
+    case 'apply':
+      return { applier: actor, appliedAt: now, syncStatus: 'pending', syncError: null };
+    case 'revoke':
+      return { endReason: 'revoked', removedAt: now, syncStatus: 'pending', syncError: null };
+    case 'supersede':
+      return { endReason: 'superseded', removedAt: now, syncStatus: 'pending', syncError: null };
+    case 'expire':
+      return { endReason: 'expired', removedAt: now, syncStatus: 'synced', syncError: null };
+    case 'escalate':
+      return { escalatedAt: now };
+    case 'remind':
+      return { remindedAt: now };
+  }
+}

@@ -1,0 +1,110 @@
+import { parseAllDocuments } from 'yaml';
+import { z } from 'zod';
+import { WaiverError } from './errors.js';
+import type { Condition, PolicyExceptionManifest } from './manifest.js';
+
+const stringList = z.array(z.string());
+
+const resourceFilterSchema = z
+  .object({ kinds: stringList.optional(), namespaces: stringList.optional(), names: stringList.optional(), operations: stringList.optional() })
+  .passthrough();
+
+const matchFilterSchema = z.object({ resources: resourceFilterSchema.optional() }).passthrough();
+
+const conditionSchema = z.object({
+  key: z.unknown(),
+  operator: z.string(),
+  value: z.unknown().optional(),
+  message: z.string().optional(),
+});
+
+/** A kyverno.io PolicyException read from YAML, validated once here. */
+export const PolicyExceptionSchema = z.object({
+  apiVersion: z.string(),
+  kind: z.literal('PolicyException'),
+  metadata: z.object({
+    name: z.string().min(1),
+    namespace: z.string().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+  }),
+  spec: z
+    .object({
+      background: z.boolean().optional(),
+      exceptions: z.array(z.object({ policyName: z.string(), ruleNames: stringList })).default([]),
+      match: z.object({ any: z.array(matchFilterSchema).optional(), all: z.array(matchFilterSchema).optional() }).default({}),
+      conditions: z
+        .object({ any: z.array(conditionSchema).optional(), all: z.array(conditionSchema).optional() })
+        .optional(),
+    })
+    .passthrough(),
+});
+
+/** One YAML document of a file: a PolicyException, another kind (skipped), or an error. */
+export type ParsedDocument =
+  | { kind: 'exception'; index: number; manifest: PolicyExceptionManifest }
+  | { kind: 'other'; index: number; objectKind: string }
+  | { kind: 'invalid'; index: number; field: string; message: string };
+
+/** Reads every document of a YAML text; malformed YAML or a malformed PolicyException is reported, never thrown. */
+export function parseManifests(text: string): ParsedDocument[] {
+  return parseAllDocuments(text).flatMap((doc, index): ParsedDocument[] => {
+    const error = doc.errors[0];
+    if (error) return [{ kind: 'invalid', index, field: 'yaml', message: `line ${error.linePos?.[0].line ?? '?'}: ${error.message.split('\n')[0] ?? ''}` }];
+    const value: unknown = doc.toJS();
+    if (value === null || value === undefined) return [];
+    const objectKind = typeof value === 'object' && 'kind' in value ? String(value.kind) : '';
+    if (objectKind !== 'PolicyException') return [{ kind: 'other', index, objectKind }];
+    const parsed = PolicyExceptionSchema.safeParse(value);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      return [{ kind: 'invalid', index, field: first?.path.join('.') ?? '', message: first?.message ?? 'invalid' }];
+    }
+    return [{ kind: 'exception', index, manifest: parsed.data as PolicyExceptionManifest }];
+  });
+}
+
+/** The single PolicyException of a request file; anything else is a usage error naming the problem. */
+export function parseSingleManifest(text: string, source: string): PolicyExceptionManifest {
+  const docs = parseManifests(text);
+  const invalid = docs.find((d) => d.kind === 'invalid');
+  if (invalid?.kind === 'invalid') throw new WaiverError('usage', `${source}: ${invalid.field}: ${invalid.message}`, invalid.field);
+  const exceptions = docs.filter((d) => d.kind === 'exception');
+  const only = exceptions[0];
+  if (exceptions.length !== 1 || only?.kind !== 'exception') {
+    throw new WaiverError('usage', `${source}: expected exactly one PolicyException, found ${exceptions.length}`, 'file');
+  }
+  return only.manifest;
+}
+
+export type ExpiryForm = 'time_before' | 'comparison' | 'none';
+
+export interface ExpiryReading {
+  form: ExpiryForm;
+  /** The timestamp as written, if any. */
+  value?: string;
+  condition?: Condition;
+  /** Where the condition sits: `all` applies it, `any` with other conditions may not. */
+  block?: 'all' | 'any';
+}
+
+const TIME_BEFORE = /time_before\(\s*'\{\{\s*time_now_utc\(\)\s*\}\}'\s*,\s*'([^']+)'\s*\)/;
+
+/** Finds the time condition of an exception and says in which form it was written. */
+export function readExpiry(manifest: PolicyExceptionManifest): ExpiryReading {
+  const blocks = [
+    ['all', manifest.spec.conditions?.all ?? []],
+    ['any', manifest.spec.conditions?.any ?? []],
+  ] as const;
+  for (const [block, conditions] of blocks) {
+    for (const condition of conditions) {
+      const key = typeof condition.key === 'string' ? condition.key : '';
+      const before = TIME_BEFORE.exec(key);
+      if (before?.[1] !== undefined) return { form: 'time_before', value: before[1], condition, block };
+      if (key.includes('time_now')) {
+        return { form: 'comparison', value: typeof condition.value === 'string' ? condition.value : String(condition.value), condition, block };
+      }
+    }
+  }
+  return { form: 'none' };
+}

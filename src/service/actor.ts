@@ -1,0 +1,35 @@
+import { WaiverError } from '../domain/errors.js';
+
+export const roles = ['requester', 'approver', 'applier', 'auditor', 'admin'] as const;
+export type Role = (typeof roles)[number];
+
+/** Who is calling: an authenticated identity and the roles it holds. */
+export interface Actor {
+  name: string;
+  roles: readonly Role[];
+}
+
+export type Permission = 'request' | 'review' | 'apply' | 'revoke' | 'escalate' | 'sweep' | 'read';
+
+/** Which roles may do what; `admin` may do everything. Separation of duties by identity is in the lifecycle. */
+const allowed: Record<Permission, readonly Role[]> = {
+  request: ['requester'],
+  review: ['approver'],
+  apply: ['applier'],
+  revoke: ['approver', 'applier'],
+  escalate: ['requester', 'approver', 'applier'],
+  sweep: ['applier'],
+  read: ['requester', 'approver', 'applier', 'auditor'],
+};
+
+export function authorize(actor: Actor, permission: Permission): void {
+  if (actor.roles.includes('admin') || actor.roles.some((r) => allowed[permission].includes(r))) return;
+  throw new WaiverError(
+    'forbidden',
+    `${actor.name} may not ${permission}: it needs one of the roles ${[...allowed[permission], 'admin'].join(', ')}`,
+    'actor',
+  );
+}
+
+/** Local mode trusts the OS identity and grants every role; separation of duties still holds by name. */
+export const localActor = (name: string): Actor => ({ name, roles: roles });

@@ -1,0 +1,41 @@
+import type { ExceptionRecord } from '../domain/exception.js';
+import { transition, type Action } from '../domain/lifecycle.js';
+import { toRfc3339, wholeSeconds } from '../domain/time.js';
+import type { Actor } from './actor.js';
+import type { ServiceDeps } from './deps.js';
+import type { StoreWriter } from './ports.js';
+import { resolveException } from './resolve.js';
+
+export interface ChangeOptions {
+  comment?: string | undefined;
+  /** Extra audit data. */
+  data?: Record<string, unknown>;
+  /** The instant to record; defaults to the clock (the sweep passes its own). */
+  nowMs?: number;
+}
+
+/** Applies one lifecycle action inside a transaction: the changed record and its audit event together. */
+export async function applyTransition(
+  deps: ServiceDeps,
+  tx: StoreWriter,
+  actor: Actor,
+  record: ExceptionRecord,
+  action: Action,
+  options: ChangeOptions = {},
+): Promise<ExceptionRecord> {
+  const now = toRfc3339(wholeSeconds(options.nowMs ?? deps.clock.now()));
+  const { record: next, event } = transition(record, action, {
+    actor: actor.name,
+    now,
+    requireDistinctApplier: deps.settings.requireDistinctApplier,
+    ...(options.comment ? { comment: options.comment } : {}),
+  });
+  const saved = await tx.updateException(next);
+  await tx.appendAudit({ at: now, actor: actor.name, action: event.action, exceptionId: saved.id, data: { ...event.data, ...options.data } });
+  return saved;
+}
+
+/** A use case that is only a lifecycle action: resolve, transition, save — one transaction. */
+export function changeState(deps: ServiceDeps, actor: Actor, ref: string, action: Action, options: ChangeOptions = {}): Promise<ExceptionRecord> {
+  return deps.store.transaction(async (tx) => applyTransition(deps, tx, actor, await resolveException(tx, ref), action, options));
+}

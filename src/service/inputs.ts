@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { apiVersions, categories } from '../domain/exception.js';
+
+const text = z.string().max(10_000);
+const list = z.array(z.string().max(300)).max(100);
+
+/** A request for an exception, as the CLI and the API take it. `expires` is a duration (14d) or an instant. */
+export const RequestInputSchema = z.strictObject({
+  name: z.string().max(300).optional(),
+  policy: z.string().max(300).optional(),
+  rules: list.optional(),
+  kinds: list.optional(),
+  namespaces: list,
+  names: list,
+  category: z.enum(categories, { error: () => `must be one of ${categories.join(', ')}` }),
+  ticket: text,
+  reason: text,
+  riskAssessment: text.nullish(),
+  expires: z.string().max(100),
+  apiVersion: z.enum(apiVersions).optional(),
+});
+export type RequestInput = z.infer<typeof RequestInputSchema>;
+
+export const RenewInputSchema = z.strictObject({
+  reason: text,
+  expires: z.string().max(100),
+  ticket: text.optional(),
+});
+export type RenewInput = z.infer<typeof RenewInputSchema>;
+
+export const CommentSchema = z.string().max(10_000).optional();

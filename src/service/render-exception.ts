@@ -1,0 +1,24 @@
+import type { ApiVersion } from '../domain/exception.js';
+import { lintText, type Finding } from '../domain/lint.js';
+import { manifestToYaml, renderPolicyException } from '../domain/render.js';
+import { authorize, type Actor } from './actor.js';
+import type { ServiceDeps } from './deps.js';
+import { resolveException } from './resolve.js';
+
+/** The PolicyException manifest of an exception, as the target receives it. */
+export async function renderException(deps: ServiceDeps, actor: Actor, ref: string, apiVersion?: ApiVersion): Promise<string> {
+  authorize(actor, 'read');
+  const record = await resolveException(deps.store, ref);
+  return manifestToYaml(renderPolicyException(record, deps.settings, apiVersion ? { apiVersion } : {}));
+}
+
+export interface LintSource {
+  file: string;
+  text: string;
+}
+
+/** Checks PolicyException manifests the way a GitOps repository's CI would. */
+export function lintManifests(deps: Pick<ServiceDeps, 'clock' | 'settings'>, sources: readonly LintSource[]): Finding[] {
+  const nowMs = deps.clock.now();
+  return sources.flatMap((s) => lintText(s.text, s.file, nowMs, deps.settings));
+}

@@ -1,0 +1,97 @@
+import { expandForControllers } from '../domain/autogen.js';
+import { WaiverError } from '../domain/errors.js';
+import { formatId, isLive, type ExceptionRecord, type ExceptionScope, type Justification } from '../domain/exception.js';
+import { checkRequest } from '../domain/guardrails.js';
+import { defaultExceptionName } from '../domain/naming.js';
+import { parseExpiry, toRfc3339, wholeSeconds } from '../domain/time.js';
+import { authorize, type Actor } from './actor.js';
+import type { ServiceDeps } from './deps.js';
+import { RequestInputSchema, type RequestInput } from './inputs.js';
+import type { StoreWriter } from './ports.js';
+import { parseInput } from './validate.js';
+
+/** Request → the first step: a pending exception with its justification, checked by every guardrail. */
+export async function requestException(deps: ServiceDeps, actor: Actor, raw: RequestInput): Promise<ExceptionRecord> {
+  authorize(actor, 'request');
+  const input = parseInput(RequestInputSchema, raw);
+  const nowMs = wholeSeconds(deps.clock.now());
+  const scope = expandForControllers({
+    name: input.name ?? defaultExceptionName(input.namespaces, input.names, input.ticket),
+    policy: input.policy ?? deps.settings.defaultPolicy,
+    rules: input.rules?.length ? input.rules : deps.settings.defaultRules,
+    kinds: input.kinds?.length ? input.kinds : ['Pod'],
+    namespaces: input.namespaces,
+    names: input.names,
+  });
+  const justification: Justification = {
+    category: input.category,
+    ticket: input.ticket.trim(),
+    reason: input.reason.trim(),
+    riskAssessment: input.riskAssessment?.trim() || null,
+    expiresAt: toRfc3339(wholeSeconds(parseExpiry(input.expires, nowMs))),
+  };
+  return createRequest(deps, actor, nowMs, scope, justification, { apiVersion: input.apiVersion ?? deps.settings.apiVersion });
+}
+
+interface RequestOptions {
+  apiVersion: ExceptionRecord['apiVersion'];
+  renewing?: ExceptionRecord;
+}
+
+/** Shared by request and renew: guardrails, then one transaction that inserts the record and its audit event. */
+export async function createRequest(
+  deps: ServiceDeps,
+  actor: Actor,
+  nowMs: number,
+  scope: ExceptionScope,
+  justification: Justification,
+  options: RequestOptions,
+): Promise<ExceptionRecord> {
+  const { renewing } = options;
+  const issues = checkRequest({ scope, justification, nowMs, settings: deps.settings, ...(renewing ? { renewing } : {}) });
+  if (issues.length > 0) throw WaiverError.fromIssues('guardrail', issues);
+  const now = toRfc3339(nowMs);
+  return deps.store.transaction(async (tx) => {
+    await ensureNameIsFree(tx, scope.name, renewing);
+    const record = await tx.insertException({
+      ...scope,
+      ...justification,
+      state: 'pending',
+      endReason: null,
+      syncStatus: 'none',
+      syncError: null,
+      requestor: actor.name,
+      approver: null,
+      applier: null,
+      requestedAt: now,
+      approvedAt: null,
+      appliedAt: null,
+      removedAt: null,
+      remindedAt: null,
+      escalatedAt: null,
+      renewalOf: renewing?.id ?? null,
+      renewalCount: renewing ? renewing.renewalCount + 1 : 0,
+      apiVersion: options.apiVersion,
+    });
+    await tx.appendAudit({
+      at: now,
+      actor: actor.name,
+      action: renewing ? 'renewal_requested' : 'requested',
+      exceptionId: record.id,
+      data: { ...scope, ...justification, renewalOf: record.renewalOf },
+    });
+    return record;
+  });
+}
+
+/** Names are unique among live exceptions; a renewal shares its predecessor's name so one write replaces it. */
+async function ensureNameIsFree(tx: StoreWriter, name: string, renewing: ExceptionRecord | undefined): Promise<void> {
+  const holders = (await tx.findByName(name)).filter((r) => isLive(r) && r.id !== renewing?.id);
+  const holder = holders[0];
+  if (holder === undefined) return;
+  const message =
+    renewing && holder.renewalOf === renewing.id
+      ? `${formatId(renewing.id)} already has an open renewal, ${formatId(holder.id)}`
+      : `the name "${name}" is taken by ${formatId(holder.id)} (${holder.state})`;
+  throw new WaiverError('conflict', message, renewing ? 'renewalOf' : 'name');
+}

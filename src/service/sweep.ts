@@ -1,0 +1,93 @@
+import { formatId, type ExceptionRecord } from '../domain/exception.js';
+import { planSweep, type SweepAction } from '../domain/sweep-plan.js';
+import { humanDuration, toRfc3339, wholeSeconds } from '../domain/time.js';
+import { authorize, type Actor } from './actor.js';
+import { applyTransition } from './change-state.js';
+import type { ServiceDeps } from './deps.js';
+import type { NotificationKind } from './ports.js';
+import { recordSync, syncToTarget } from './sync-target.js';
+
+export interface SweepReport {
+  at: string;
+  reminded: string[];
+  expired: string[];
+  written: string[];
+  deleted: string[];
+  failed: { id: string; error: string }[];
+}
+
+/**
+ * The controller's periodic work, once, as of `nowMs`: remind 7 days before expiry, remove what expired,
+ * retry failed target writes and deletes. Planned from the records (pure), so a second run does nothing.
+ */
+export async function sweep(deps: ServiceDeps, actor: Actor, nowMs = deps.clock.now()): Promise<SweepReport> {
+  authorize(actor, 'sweep');
+  const at = wholeSeconds(nowMs);
+  const candidates = [
+    ...(await deps.store.listExceptions({ states: ['active'] })),
+    ...(await deps.store.listExceptions({ states: ['removed'], syncStatuses: ['pending', 'error'] })),
+  ];
+  const byId = new Map(candidates.map((r) => [r.id, r]));
+  const report: SweepReport = { at: toRfc3339(at), reminded: [], expired: [], written: [], deleted: [], failed: [] };
+  for (const action of planSweep(candidates, at, deps.settings)) {
+    const record = byId.get(action.id);
+    if (record) await perform(deps, actor, action, record, at, report);
+  }
+  return report;
+}
+
+async function perform(deps: ServiceDeps, actor: Actor, action: SweepAction, record: ExceptionRecord, at: number, report: SweepReport): Promise<void> {
+  const id = formatId(record.id);
+  const noteSync = (result: ExceptionRecord, done: string[]): void => {
+    if (result.syncStatus === 'error') report.failed.push({ id, error: result.syncError ?? '' });
+    else done.push(id);
+  };
+  switch (action.kind) {
+    case 'remind': {
+      const reminded = await deps.store.transaction(async (tx) =>
+        applyTransition(deps, tx, actor, record, 'remind', { nowMs: at, data: { expiresAt: record.expiresAt } }),
+      );
+      await tell(deps, reminded, 'reminder', at);
+      report.reminded.push(id);
+      return;
+    }
+    case 'expire':
+      return expire(deps, actor, record, at, report);
+    case 'write':
+      return noteSync(await syncToTarget(deps, actor, record, 'write', at), report.written);
+    case 'delete':
+      return noteSync(await syncToTarget(deps, actor, record, 'delete', at), report.deleted);
+    case 'release':
+      await recordSync(deps, actor, record.id, 'release', at);
+      return;
+  }
+}
+
+/** Remove from the target first; only a confirmed removal ends the record, so nothing lingers unseen. */
+async function expire(deps: ServiceDeps, actor: Actor, record: ExceptionRecord, at: number, report: SweepReport): Promise<void> {
+  const id = formatId(record.id);
+  try {
+    await deps.target.remove(deps.settings.exceptionNamespace, record.name);
+  } catch (e) {
+    const failed = await recordSync(deps, actor, record.id, 'delete', at, e instanceof Error ? e.message : String(e));
+    report.failed.push({ id, error: failed.syncError ?? '' });
+    return;
+  }
+  const latencySeconds = Math.max(0, Math.round((at - Date.parse(record.expiresAt)) / 1000));
+  const ended = await deps.store.transaction(async (tx) => {
+    const current = (await tx.getException(record.id)) ?? record;
+    return applyTransition(deps, tx, actor, current, 'expire', { nowMs: at, data: { expiresAt: record.expiresAt, latencySeconds } });
+  });
+  await tell(deps, ended, 'expired', at);
+  report.expired.push(id);
+}
+
+async function tell(deps: ServiceDeps, record: ExceptionRecord, kind: NotificationKind, at: number): Promise<void> {
+  const recipients = [record.requestor, record.approver, record.applier].filter((p): p is string => p !== null);
+  const id = formatId(record.id);
+  const text =
+    kind === 'reminder'
+      ? `${id} (${record.name}) expires at ${record.expiresAt}, in ${humanDuration(Date.parse(record.expiresAt) - at)}: review it — remove, renew with a new justification, or escalate`
+      : `${id} (${record.name}) expired at ${record.expiresAt} and was removed; if it is still needed, renew it (waiver renew ${id})`;
+  await deps.notifier.notify({ kind, exception: record, recipients: [...new Set(recipients)], text });
+}

@@ -1,0 +1,100 @@
+import { sql, type Kysely } from 'kysely';
+import { GENESIS_HASH, hashedBody, verifyChain, type AuditEvent, type ChainBreak, type NewAuditEvent } from '../domain/audit.js';
+import { WaiverError } from '../domain/errors.js';
+import { formatId, type ExceptionRecord, type NewExceptionRecord } from '../domain/exception.js';
+import type { AuditQuery, ExceptionQuery, ExceptionStore, StoreWriter } from '../service/ports.js';
+import { sha256 } from './audit-hash.js';
+import { toEvent, toRecord, toRow } from './rows.js';
+import type { Database } from './schema.js';
+
+/** Reads and writes over one Kysely handle: the database, or one connection inside a transaction. */
+class KyselyAccess implements StoreWriter {
+  constructor(protected readonly db: Kysely<Database>) {}
+
+  async getException(id: number): Promise<ExceptionRecord | undefined> {
+    const row = await this.db.selectFrom('exceptions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async findByName(name: string): Promise<ExceptionRecord[]> {
+    const rows = await this.db.selectFrom('exceptions').selectAll().where('name', '=', name).orderBy('id', 'desc').execute();
+    return rows.map(toRecord);
+  }
+
+  async listExceptions(query: ExceptionQuery = {}): Promise<ExceptionRecord[]> {
+    let q = this.db.selectFrom('exceptions').selectAll().orderBy('id', 'asc');
+    if (query.states) q = q.where('state', 'in', query.states.length ? [...query.states] : ['']);
+    if (query.syncStatuses) q = q.where('sync_status', 'in', query.syncStatuses.length ? [...query.syncStatuses] : ['']);
+    // Namespaces are a JSON list: the quoted name narrows the rows; the service filters exactly.
+    if (query.namespace) q = q.where('namespaces', 'like', `%${JSON.stringify(query.namespace)}%`);
+    return (await q.execute()).map(toRecord);
+  }
+
+  async listAudit(query: AuditQuery = {}): Promise<AuditEvent[]> {
+    let q = this.db.selectFrom('audit_events').selectAll().orderBy('seq', 'asc');
+    if (query.exceptionId !== undefined) q = q.where('exception_id', '=', query.exceptionId);
+    return (await q.execute()).map(toEvent);
+  }
+
+  async insertException(record: NewExceptionRecord): Promise<ExceptionRecord> {
+    const row = await this.db.insertInto('exceptions').values({ ...toRow(record), version: 1 }).returningAll().executeTakeFirstOrThrow();
+    return toRecord(row);
+  }
+
+  async updateException(record: ExceptionRecord): Promise<ExceptionRecord> {
+    const row = await this.db
+      .updateTable('exceptions')
+      .set({ ...toRow(record), version: record.version + 1 })
+      .where('id', '=', record.id)
+      .where('version', '=', record.version)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new WaiverError('conflict', `${formatId(record.id)} was changed by someone else meanwhile; try again`, 'version');
+    return toRecord(row);
+  }
+
+  async appendAudit(event: NewAuditEvent): Promise<AuditEvent> {
+    const last = await this.db.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    const seq = (last?.seq ?? 0) + 1;
+    const prevHash = last?.hash ?? GENESIS_HASH;
+    const hash = sha256(prevHash + hashedBody({ ...event, seq }));
+    const row = { seq, at: event.at, actor: event.actor, action: event.action, exception_id: event.exceptionId, data: JSON.stringify(event.data), prev_hash: prevHash, hash };
+    await this.db.insertInto('audit_events').values(row).execute();
+    return toEvent(row);
+  }
+}
+
+/**
+ * The store over Kysely. `begin` opens a transaction that takes the write lock at once (SQLite's
+ * BEGIN IMMEDIATE), so concurrent writers queue instead of failing halfway through a use case.
+ */
+export class KyselyStore extends KyselyAccess implements ExceptionStore {
+  constructor(
+    db: Kysely<Database>,
+    private readonly beginStatement: string,
+  ) {
+    super(db);
+  }
+
+  transaction<T>(work: (tx: StoreWriter) => Promise<T>): Promise<T> {
+    return this.db.connection().execute(async (conn) => {
+      await sql.raw(this.beginStatement).execute(conn);
+      try {
+        const result = await work(new KyselyAccess(conn));
+        await sql`commit`.execute(conn);
+        return result;
+      } catch (e) {
+        await sql`rollback`.execute(conn);
+        throw e;
+      }
+    });
+  }
+
+  async verifyAudit(): Promise<ChainBreak | undefined> {
+    return verifyChain(await this.listAudit(), sha256);
+  }
+
+  close(): Promise<void> {
+    return this.db.destroy();
+  }
+}

@@ -1,0 +1,65 @@
+import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** Numbered migrations; each runs once, in order, on either dialect. */
+export function migrations(dialect: Dialect): Record<string, Migration> {
+  return {
+    '0001-initial': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('exceptions')
+          .addColumn('id', dialect === 'postgres' ? 'serial' : 'integer', (c) =>
+            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('policy', 'text', (c) => c.notNull())
+          .addColumn('rules', 'text', (c) => c.notNull())
+          .addColumn('kinds', 'text', (c) => c.notNull())
+          .addColumn('namespaces', 'text', (c) => c.notNull())
+          .addColumn('names', 'text', (c) => c.notNull())
+          .addColumn('category', 'text', (c) => c.notNull())
+          .addColumn('ticket', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('risk_assessment', 'text')
+          .addColumn('expires_at', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('end_reason', 'text')
+          .addColumn('sync_status', 'text', (c) => c.notNull())
+          .addColumn('sync_error', 'text')
+          .addColumn('requestor', 'text', (c) => c.notNull())
+          .addColumn('approver', 'text')
+          .addColumn('applier', 'text')
+          .addColumn('requested_at', 'text', (c) => c.notNull())
+          .addColumn('approved_at', 'text')
+          .addColumn('applied_at', 'text')
+          .addColumn('removed_at', 'text')
+          .addColumn('reminded_at', 'text')
+          .addColumn('escalated_at', 'text')
+          .addColumn('renewal_of', 'integer', (c) => c.references('exceptions.id'))
+          .addColumn('renewal_count', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('api_version', 'text', (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
+          .execute();
+        await db.schema.createIndex('exceptions_state').on('exceptions').columns(['state', 'sync_status']).execute();
+        await db.schema.createIndex('exceptions_name').on('exceptions').column('name').execute();
+        await db.schema
+          .createTable('audit_events')
+          .addColumn('seq', 'integer', (c) => c.primaryKey())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('exception_id', 'integer')
+          .addColumn('data', 'text', (c) => c.notNull())
+          .addColumn('prev_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('hash', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('audit_events_exception').on('audit_events').column('exception_id').execute();
+      },
+    },
+  };
+}
+
+export const migrationProvider = (dialect: Dialect): MigrationProvider => ({
+  getMigrations: () => Promise.resolve(migrations(dialect)),
+});

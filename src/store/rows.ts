@@ -1,0 +1,82 @@
+import type { Selectable } from 'kysely';
+import type { AuditEvent } from '../domain/audit.js';
+import type { ExceptionRecord, NewExceptionRecord } from '../domain/exception.js';
+import type { AuditEventsTable, ExceptionsTable } from './schema.js';
+
+/** Rows are written only by this store, so reading them back trusts their enum columns. */
+export function toRecord(row: Selectable<ExceptionsTable>): ExceptionRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    policy: row.policy,
+    rules: JSON.parse(row.rules) as string[],
+    kinds: JSON.parse(row.kinds) as string[],
+    namespaces: JSON.parse(row.namespaces) as string[],
+    names: JSON.parse(row.names) as string[],
+    category: row.category as ExceptionRecord['category'],
+    ticket: row.ticket,
+    reason: row.reason,
+    riskAssessment: row.risk_assessment,
+    expiresAt: row.expires_at,
+    state: row.state as ExceptionRecord['state'],
+    endReason: row.end_reason as ExceptionRecord['endReason'],
+    syncStatus: row.sync_status as ExceptionRecord['syncStatus'],
+    syncError: row.sync_error,
+    requestor: row.requestor,
+    approver: row.approver,
+    applier: row.applier,
+    requestedAt: row.requested_at,
+    approvedAt: row.approved_at,
+    appliedAt: row.applied_at,
+    removedAt: row.removed_at,
+    remindedAt: row.reminded_at,
+    escalatedAt: row.escalated_at,
+    renewalOf: row.renewal_of,
+    renewalCount: row.renewal_count,
+    apiVersion: row.api_version as ExceptionRecord['apiVersion'],
+    version: row.version,
+  };
+}
+
+export function toRow(r: NewExceptionRecord): Omit<ExceptionsTable, 'id' | 'version'> {
+  return {
+    name: r.name,
+    policy: r.policy,
+    rules: JSON.stringify(r.rules),
+    kinds: JSON.stringify(r.kinds),
+    namespaces: JSON.stringify(r.namespaces),
+    names: JSON.stringify(r.names),
+    category: r.category,
+    ticket: r.ticket,
+    reason: r.reason,
+    risk_assessment: r.riskAssessment,
+    expires_at: r.expiresAt,
+    state: r.state,
+    end_reason: r.endReason,
+    sync_status: r.syncStatus,
+    sync_error: r.syncError,
+    requestor: r.requestor,
+    approver: r.approver,
+    applier: r.applier,
+    requested_at: r.requestedAt,
+    approved_at: r.approvedAt,
+    applied_at: r.appliedAt,
+    removed_at: r.removedAt,
+    reminded_at: r.remindedAt,
+    escalated_at: r.escalatedAt,
+    renewal_of: r.renewalOf,
+    renewal_count: r.renewalCount,
+    api_version: r.apiVersion,
+  };
+}
+
+export const toEvent = (row: Selectable<AuditEventsTable>): AuditEvent => ({
+  seq: row.seq,
+  at: row.at,
+  actor: row.actor,
+  action: row.action as AuditEvent['action'],
+  exceptionId: row.exception_id,
+  data: JSON.parse(row.data) as Record<string, unknown>,
+  prevHash: row.prev_hash,
+  hash: row.hash,
+});

@@ -1,0 +1,50 @@
+import type { Generated } from 'kysely';
+
+/** Tables as stored. Lists are JSON text and instants RFC3339 text, so SQLite and PostgreSQL share one schema. */
+export interface ExceptionsTable {
+  id: Generated<number>;
+  name: string;
+  policy: string;
+  rules: string;
+  kinds: string;
+  namespaces: string;
+  names: string;
+  category: string;
+  ticket: string;
+  reason: string;
+  risk_assessment: string | null;
+  expires_at: string;
+  state: string;
+  end_reason: string | null;
+  sync_status: string;
+  sync_error: string | null;
+  requestor: string;
+  approver: string | null;
+  applier: string | null;
+  requested_at: string;
+  approved_at: string | null;
+  applied_at: string | null;
+  removed_at: string | null;
+  reminded_at: string | null;
+  escalated_at: string | null;
+  renewal_of: number | null;
+  renewal_count: number;
+  api_version: string;
+  version: number;
+}
+
+export interface AuditEventsTable {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  exception_id: number | null;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface Database {
+  exceptions: ExceptionsTable;
+  audit_events: AuditEventsTable;
+}
