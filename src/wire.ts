@@ -9,7 +9,11 @@ import { DirectoryTarget } from './targets/directory-target.js';
 export const systemClock: Clock = { now: () => Date.now() };
 
 /** The composition root of local mode: SQLite, the directory target, notifications to the log. */
-export async function openLocalWaiver(config: Config, log: (line: string) => void, clock: Clock = systemClock): Promise<Waiver> {
+export async function openLocalWaiver(
+  config: Config,
+  log: (line: string) => void,
+  clock: Clock = systemClock,
+): Promise<Waiver> {
   const store = await openSqliteStore(config.databasePath);
   const deps = {
     store,

@@ -17,7 +17,11 @@ export interface Streams {
   err(text: string): void;
 }
 
-export function createContext(flags: ConfigFlags, streams: Streams, env?: NodeJS.ProcessEnv): CliContext & { close(): Promise<void> } {
+export function createContext(
+  flags: ConfigFlags,
+  streams: Streams,
+  env?: NodeJS.ProcessEnv,
+): CliContext & { close(): Promise<void> } {
   let config: Config | undefined;
   let opened: Promise<Waiver> | undefined;
   const getConfig = (): Config => (config ??= loadConfig(flags, env));

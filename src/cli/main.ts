@@ -1,10 +1,19 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isWaiverError } from '../domain/errors.js';
 import { createContext, type CliContext, type Streams } from './context.js';
+import type { ApplyFlags } from './commands/apply.js';
+import type { AuditFlags } from './commands/audit.js';
+import type { GetFlags } from './commands/get.js';
+import type { RenderFlags } from './commands/render.js';
+import type { RenewFlags } from './commands/renew.js';
+import type { RequestFlags } from './commands/request.js';
+import type { TransitionFlags } from './commands/transition.js';
 import { exitCodes } from './exit-codes.js';
+import type { InstantFlags, OutputFlags } from './output.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
-const outputOption = (formats: string): Option => new Option('-o, --output <format>', `output format: ${formats}`);
+const outputOption = (formats: string): Option =>
+  new Option('-o, --output <format>', `output format: ${formats}`);
 
 /**
  * Declares the commands; each lives in its own file under commands/ and is imported only when it runs,
@@ -16,9 +25,12 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .version('0.1.0')
     .option('--db <path>', 'SQLite database (env WAIVER_DB; default ./.waiver/waiver.db)')
     .option('--config <path>', 'configuration file (env WAIVER_CONFIG)')
-    .option('--target-dir <path>', 'GitOps folder the exceptions are written to (env WAIVER_TARGET_DIR; default ./policy-exceptions)')
+    .option(
+      '--target-dir <path>',
+      'GitOps folder the exceptions are written to (env WAIVER_TARGET_DIR; default ./policy-exceptions)',
+    )
     .option('--as <user>', 'act as this identity (env WAIVER_USER; default the OS user)')
-    .configureOutput({ writeOut: streams.out, writeErr: streams.err })
+    .configureOutput({ writeOut: (text) => streams.out(text), writeErr: (text) => streams.err(text) })
     .exitOverride()
     .showSuggestionAfterError()
     .enablePositionalOptions(false);
@@ -27,7 +39,10 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .command('request')
     .description('request an exception (flags, or -f with the process template filled in)')
     .option('-f, --file <file>', 'a PolicyException (the process template) to take fields from; - for stdin')
-    .option('--exception-name <name>', 'name of the PolicyException (default: from namespace, pattern and ticket)')
+    .option(
+      '--exception-name <name>',
+      'name of the PolicyException (default: from namespace, pattern and ticket)',
+    )
     .option('--policy <policy>', 'policy name (default require-image-signature)')
     .option('--rule <rule>', 'rule name; repeatable (default check-image-signature)', collect, [])
     .option('--kind <kind>', 'resource kind; repeatable (default Pod)', collect, [])
@@ -40,7 +55,7 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .option('--expires <when>', 'a duration (14d) or an RFC3339 instant')
     .option('--api-version <version>', 'kyverno.io/v2 (default) or kyverno.io/v2beta1')
     .addOption(outputOption('table|json|yaml|name'))
-    .action(async (flags) => (await import('./commands/request.js')).run(ctx(), flags));
+    .action(async (flags: RequestFlags) => (await import('./commands/request.js')).run(ctx(), flags));
 
   for (const verb of ['approve', 'reject', 'withdraw', 'revoke', 'escalate'] as const) {
     cli
@@ -49,7 +64,9 @@ function program(ctx: () => CliContext, streams: Streams): Command {
       .argument('<id>', 'EX-42, 42 or the name')
       .option('--comment <text>', 'why (required for reject and escalate)')
       .addOption(outputOption('table|json|yaml|name'))
-      .action(async (ref: string, flags) => (await import('./commands/transition.js')).run(ctx(), verb, ref, flags));
+      .action(async (ref: string, flags: TransitionFlags) =>
+        (await import('./commands/transition.js')).run(ctx(), verb, ref, flags),
+      );
   }
 
   cli
@@ -58,7 +75,9 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .argument('<id>', 'EX-42, 42 or the name')
     .option('--comment <text>', 'note for the audit trail')
     .addOption(outputOption('table|json|yaml|name'))
-    .action(async (ref: string, flags) => (await import('./commands/apply.js')).run(ctx(), ref, flags));
+    .action(async (ref: string, flags: ApplyFlags) =>
+      (await import('./commands/apply.js')).run(ctx(), ref, flags),
+    );
 
   cli
     .command('renew')
@@ -68,7 +87,9 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .option('--expires <when>', 'a duration (14d) or an RFC3339 instant')
     .option('--ticket <ticket>', 'a new ticket reference (default: the previous one)')
     .addOption(outputOption('table|json|yaml|name'))
-    .action(async (ref: string, flags) => (await import('./commands/renew.js')).run(ctx(), ref, flags));
+    .action(async (ref: string, flags: RenewFlags) =>
+      (await import('./commands/renew.js')).run(ctx(), ref, flags),
+    );
 
   cli
     .command('get')
@@ -79,21 +100,25 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .option('--state <states>', 'comma-separated: pending,approved,rejected,withdrawn,active,expired,removed')
     .option('--expiring-within <duration>', 'only active exceptions expiring within this duration, e.g. 7d')
     .addOption(outputOption('table|wide|json|yaml|name'))
-    .action(async (refs: string[], flags) => (await import('./commands/get.js')).run(ctx(), refs, flags));
+    .action(async (refs: string[], flags: GetFlags) =>
+      (await import('./commands/get.js')).run(ctx(), refs, flags),
+    );
 
   cli
     .command('describe')
     .description('show an exception and its audit timeline')
     .argument('<id>', 'EX-42, 42 or the name')
     .addOption(outputOption('table|json|yaml'))
-    .action(async (ref: string, flags) => (await import('./commands/describe.js')).run(ctx(), ref, flags));
+    .action(async (ref: string, flags: OutputFlags) =>
+      (await import('./commands/describe.js')).run(ctx(), ref, flags),
+    );
 
   cli
     .command('sweep')
     .description("do the controller's periodic work once: reminders, expiry, retries")
     .option('--now <instant>', 'act as of this RFC3339 instant (default: now)')
     .addOption(outputOption('table|json|yaml'))
-    .action(async (flags) => (await import('./commands/sweep.js')).run(ctx(), flags));
+    .action(async (flags: InstantFlags) => (await import('./commands/sweep.js')).run(ctx(), flags));
 
   cli
     .command('audit')
@@ -101,34 +126,44 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .argument('[id]', 'only events of this exception')
     .option('--verify', 'recompute the hash chain and name the first broken link')
     .addOption(outputOption('table|json|jsonl|csv|yaml'))
-    .action(async (ref: string | undefined, flags) => (await import('./commands/audit.js')).run(ctx(), ref, flags));
+    .action(async (ref: string | undefined, flags: AuditFlags) =>
+      (await import('./commands/audit.js')).run(ctx(), ref, flags),
+    );
 
   cli
     .command('metrics')
     .description('the process metrics and their targets')
     .option('--now <instant>', 'compute as of this RFC3339 instant (default: now)')
     .addOption(outputOption('table|json|yaml'))
-    .action(async (flags) => (await import('./commands/metrics.js')).run(ctx(), flags));
+    .action(async (flags: InstantFlags) => (await import('./commands/metrics.js')).run(ctx(), flags));
 
   cli
     .command('render')
     .description('print the PolicyException manifest of an exception')
     .argument('<id>', 'EX-42, 42 or the name')
     .option('--api-version <version>', 'kyverno.io/v2 (default) or kyverno.io/v2beta1')
-    .action(async (ref: string, flags) => (await import('./commands/render.js')).run(ctx(), ref, flags));
+    .action(async (ref: string, flags: RenderFlags) =>
+      (await import('./commands/render.js')).run(ctx(), ref, flags),
+    );
 
   cli
     .command('lint')
     .description('check PolicyException manifests (files, folders, or - for stdin)')
     .argument('[paths...]', 'files or folders; - or nothing reads stdin')
     .addOption(outputOption('table|json|yaml'))
-    .action(async (paths: string[], flags) => (await import('./commands/lint.js')).run(ctx(), paths, flags));
+    .action(async (paths: string[], flags: OutputFlags) =>
+      (await import('./commands/lint.js')).run(ctx(), paths, flags),
+    );
 
   return cli;
 }
 
 /** Runs the CLI and returns its exit code; errors are printed as one line, never a stack trace. */
-export async function main(argv: readonly string[], streams: Streams, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  streams: Streams,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   let context: ReturnType<typeof createContext> | undefined;
   const cli = program(() => (context ??= createContext(cli.opts(), streams, env)), streams);
   try {

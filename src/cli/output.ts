@@ -2,6 +2,14 @@ import { stringify } from 'yaml';
 import { WaiverError } from '../domain/errors.js';
 import { humanDuration } from '../domain/time.js';
 
+export interface OutputFlags {
+  output?: string;
+}
+
+export interface InstantFlags extends OutputFlags {
+  now?: string;
+}
+
 export const formats = ['table', 'wide', 'json', 'yaml', 'name', 'jsonl', 'csv'] as const;
 export type OutputFormat = (typeof formats)[number];
 
@@ -9,7 +17,11 @@ export type OutputFormat = (typeof formats)[number];
 export function outputFormat<F extends OutputFormat>(value: string | undefined, allowed: readonly F[]): F {
   const format = (value ?? allowed[0]) as F;
   if (!allowed.includes(format)) {
-    throw new WaiverError('usage', `output format "${value ?? ''}" is not supported here; use one of ${allowed.join(', ')}`, 'output');
+    throw new WaiverError(
+      'usage',
+      `output format "${value ?? ''}" is not supported here; use one of ${allowed.join(', ')}`,
+      'output',
+    );
   }
   return format;
 }

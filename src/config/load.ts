@@ -43,12 +43,23 @@ function readConfigFile(path: string): ConfigFile {
   try {
     raw = parse(readFileSync(path, 'utf8')) ?? {};
   } catch (e) {
-    throw new WaiverError('usage', `cannot read config ${path}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, 'config');
+    throw new WaiverError(
+      'usage',
+      `cannot read config ${path}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+      'config',
+    );
   }
   const parsed = ConfigFileSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({ code: i.code, field: i.path.join('.') || 'config', message: i.message }));
-  throw WaiverError.fromIssues('usage', issues.map((i) => ({ ...i, message: `${i.message} (in ${path})` })));
+  const issues = parsed.error.issues.map((i) => ({
+    code: i.code,
+    field: i.path.join('.') || 'config',
+    message: i.message,
+  }));
+  throw WaiverError.fromIssues(
+    'usage',
+    issues.map((i) => ({ ...i, message: `${i.message} (in ${path})` })),
+  );
 }
 
 function mergeSettings(file: ConfigFile): ProcessSettings {
@@ -56,8 +67,14 @@ function mergeSettings(file: ConfigFile): ProcessSettings {
   const settings: ProcessSettings = { ...defaultSettings, metrics: { ...defaultSettings.metrics } };
   Object.assign(settings, dropUndefined(rest));
   if (metrics) Object.assign(settings.metrics, dropUndefined(metrics));
-  if (maxDaysByCategory) settings.maxDaysByCategory = { ...defaultSettings.maxDaysByCategory, ...maxDaysByCategory };
-  if (invalidReasons) settings.invalidReasons = invalidReasons.map((r) => ({ phrase: r.phrase, rule: r.rule, ...(r.allowedFor ? { allowedFor: r.allowedFor } : {}) }));
+  if (maxDaysByCategory)
+    settings.maxDaysByCategory = { ...defaultSettings.maxDaysByCategory, ...maxDaysByCategory };
+  if (invalidReasons)
+    settings.invalidReasons = invalidReasons.map((r) => ({
+      phrase: r.phrase,
+      rule: r.rule,
+      ...(r.allowedFor ? { allowedFor: r.allowedFor } : {}),
+    }));
   return settings;
 }
 
@@ -66,6 +83,7 @@ const dropUndefined = <T extends object>(o: T): Partial<T> =>
 
 function identity(given: string | undefined): string {
   const name = given?.trim() || userInfo().username;
-  if (!/^[\w.@+-]{1,254}$/.test(name)) throw new WaiverError('usage', `"${name}" is not a valid identity (letters, digits, . @ + - _)`, 'as');
+  if (!/^[\w.@+-]{1,254}$/.test(name))
+    throw new WaiverError('usage', `"${name}" is not a valid identity (letters, digits, . @ + - _)`, 'as');
   return name;
 }

@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { apiVersions, categories } from '../domain/exception.js';
 
 const positiveDays = z.number().positive().max(3650);
-const label = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label').max(63);
+const label = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label')
+  .max(63);
 
 /** `waiver.yaml`: every key optional; what is absent takes the process document's default. */
 export const ConfigFileSchema = z.strictObject({
@@ -31,7 +34,13 @@ export const ConfigFileSchema = z.strictObject({
     .optional(),
   incidentTicketPrefixes: z.array(z.string().min(1)).optional(),
   invalidReasons: z
-    .array(z.strictObject({ phrase: z.string().min(1), rule: z.string().min(1), allowedFor: z.array(z.enum(categories)).optional() }))
+    .array(
+      z.strictObject({
+        phrase: z.string().min(1),
+        rule: z.string().min(1),
+        allowedFor: z.array(z.enum(categories)).optional(),
+      }),
+    )
     .optional(),
   protectedNamespaces: z.array(z.string()).optional(),
   requireDistinctApplier: z.boolean().optional(),

@@ -31,7 +31,14 @@ export function canonicalJson(value: unknown): string {
 
 /** The part of an event that its hash covers. */
 export const hashedBody = (e: Omit<AuditEvent, 'hash' | 'prevHash'>): string =>
-  canonicalJson({ seq: e.seq, at: e.at, actor: e.actor, action: e.action, exceptionId: e.exceptionId, data: e.data });
+  canonicalJson({
+    seq: e.seq,
+    at: e.at,
+    actor: e.actor,
+    action: e.action,
+    exceptionId: e.exceptionId,
+    data: e.data,
+  });
 
 export type HashFn = (text: string) => string;
 
@@ -45,9 +52,18 @@ export function verifyChain(events: readonly AuditEvent[], sha256: HashFn): Chai
   let prevHash = GENESIS_HASH;
   let expectedSeq = 1;
   for (const event of events) {
-    if (event.seq !== expectedSeq) return { seq: event.seq, reason: `expected event #${expectedSeq} next, found #${event.seq} (an event is missing)` };
-    if (event.prevHash !== prevHash) return { seq: event.seq, reason: 'its prevHash does not match the previous event (an event was removed or reordered)' };
-    if (sha256(prevHash + hashedBody(event)) !== event.hash) return { seq: event.seq, reason: 'its content does not match its hash (the event was altered)' };
+    if (event.seq !== expectedSeq)
+      return {
+        seq: event.seq,
+        reason: `expected event #${expectedSeq} next, found #${event.seq} (an event is missing)`,
+      };
+    if (event.prevHash !== prevHash)
+      return {
+        seq: event.seq,
+        reason: 'its prevHash does not match the previous event (an event was removed or reordered)',
+      };
+    if (sha256(prevHash + hashedBody(event)) !== event.hash)
+      return { seq: event.seq, reason: 'its content does not match its hash (the event was altered)' };
     prevHash = event.hash;
     expectedSeq += 1;
   }

@@ -15,7 +15,8 @@ export function autogenRuleNames(rule: string, kinds: readonly string[]): string
   if (kinds.some((k) => autogenKinds.includes(k) || cronJobKinds.includes(k))) {
     names.push(`autogen-${rule}`.slice(0, MAX_RULE_NAME));
   }
-  if (kinds.some((k) => cronJobKinds.includes(k))) names.push(`autogen-cronjob-${rule}`.slice(0, MAX_RULE_NAME));
+  if (kinds.some((k) => cronJobKinds.includes(k)))
+    names.push(`autogen-cronjob-${rule}`.slice(0, MAX_RULE_NAME));
   return names;
 }
 
@@ -31,7 +32,9 @@ export function expandForControllers(scope: ExceptionScope): ExceptionScope {
   const kinds = [...scope.kinds];
   if (kinds.includes('CronJob')) kinds.push('Job');
   kinds.push('Pod');
-  const rules = scope.rules.flatMap((r) => (r.startsWith('autogen-') ? [r] : [r, ...autogenRuleNames(r, kinds)]));
+  const rules = scope.rules.flatMap((r) =>
+    r.startsWith('autogen-') ? [r] : [r, ...autogenRuleNames(r, kinds)],
+  );
   const names = scope.names.flatMap((n) => (n.endsWith('*') ? [n] : [n, `${n}-*`]));
   return { ...scope, kinds: unique(kinds), rules: unique(rules), names: unique(names) };
 }

@@ -1,12 +1,25 @@
 /** The exception record: one request for a policy exception and everything that happened to it. */
 
-export const categories = ['emergency-hotfix', 'vendor-image', 'legacy-migration', 'image-development'] as const;
+export const categories = [
+  'emergency-hotfix',
+  'vendor-image',
+  'legacy-migration',
+  'image-development',
+] as const;
 export type Category = (typeof categories)[number];
 
 /** States as stored. `expired` is never stored: see `displayState`. */
 export const storedStates = ['pending', 'approved', 'rejected', 'withdrawn', 'active', 'removed'] as const;
 export type StoredState = (typeof storedStates)[number];
-export const states = ['pending', 'approved', 'rejected', 'withdrawn', 'active', 'expired', 'removed'] as const;
+export const states = [
+  'pending',
+  'approved',
+  'rejected',
+  'withdrawn',
+  'active',
+  'expired',
+  'removed',
+] as const;
 export type State = (typeof states)[number];
 
 export const endReasons = ['expired', 'revoked', 'superseded'] as const;

@@ -37,7 +37,11 @@ const isLabel = (s: string): boolean => s.length <= 63 && DNS1123_LABEL.test(s);
 export const nameIsDnsLabel: Rule = ({ scope }) =>
   isLabel(scope.name)
     ? undefined
-    : issue('name-format', 'name', `"${scope.name}" must be a DNS-1123 label (lower-case letters, digits, "-"; at most 63 characters)`);
+    : issue(
+        'name-format',
+        'name',
+        `"${scope.name}" must be a DNS-1123 label (lower-case letters, digits, "-"; at most 63 characters)`,
+      );
 
 export const policyIsKubernetesName: Rule = ({ scope }) =>
   scope.policy.length <= 253 && DNS1123_SUBDOMAIN.test(scope.policy)
@@ -48,7 +52,13 @@ export const rulesAreNamed: Rule = ({ scope }) =>
   scope.rules.length === 0
     ? issue('rules-required', 'rules', 'name at least one rule of the policy')
     : firstIssue(scope.rules, (r) =>
-        isLabel(r) ? undefined : issue('rule-format', 'rules', `"${r}" must be an exact rule name (no wildcards; at most 63 characters)`),
+        isLabel(r)
+          ? undefined
+          : issue(
+              'rule-format',
+              'rules',
+              `"${r}" must be an exact rule name (no wildcards; at most 63 characters)`,
+            ),
       );
 
 export const kindsAreAllowed: Rule = ({ scope }) =>
@@ -61,12 +71,27 @@ export const kindsAreAllowed: Rule = ({ scope }) =>
       );
 
 export const namespacesAreSpecific: Rule = ({ scope, settings }) => {
-  if (scope.namespaces.length === 0) return issue('namespaces-required', 'namespaces', 'name at least one namespace');
-  const protectedNames = new Set([...settings.protectedNamespaces, settings.kyvernoNamespace, settings.exceptionNamespace]);
+  if (scope.namespaces.length === 0)
+    return issue('namespaces-required', 'namespaces', 'name at least one namespace');
+  const protectedNames = new Set([
+    ...settings.protectedNamespaces,
+    settings.kyvernoNamespace,
+    settings.exceptionNamespace,
+  ]);
   return firstIssue(scope.namespaces, (ns) => {
-    if (hasWildcard(ns)) return issue('namespace-wildcard', 'namespaces', `"${ns}": wildcards are not allowed; name each namespace`);
+    if (hasWildcard(ns))
+      return issue(
+        'namespace-wildcard',
+        'namespaces',
+        `"${ns}": wildcards are not allowed; name each namespace`,
+      );
     if (!isLabel(ns)) return issue('namespace-format', 'namespaces', `"${ns}" is not a valid namespace name`);
-    if (protectedNames.has(ns)) return issue('namespace-protected', 'namespaces', `"${ns}" is protected: exceptions there are never granted`);
+    if (protectedNames.has(ns))
+      return issue(
+        'namespace-protected',
+        'namespaces',
+        `"${ns}" is protected: exceptions there are never granted`,
+      );
     return undefined;
   });
 };
@@ -75,10 +100,18 @@ export const namesAreSpecific: Rule = ({ scope, settings }) => {
   if (scope.names.length === 0) return issue('names-required', 'names', 'name at least one pod-name pattern');
   return firstIssue(scope.names, (n) => {
     if (n.length > 253 || !NAME_PATTERN.test(n)) {
-      return issue('name-pattern-format', 'names', `"${n}" may hold only lower-case letters, digits, ".", "-", "*" and "?"`);
+      return issue(
+        'name-pattern-format',
+        'names',
+        `"${n}" may hold only lower-case letters, digits, ".", "-", "*" and "?"`,
+      );
     }
     if (hasWildcard(n) && literalPrefix(n).length < settings.minNamePrefix) {
-      return issue('name-pattern-broad', 'names', `"${n}" is too broad: at least ${settings.minNamePrefix} literal characters must come before any "*" or "?"`);
+      return issue(
+        'name-pattern-broad',
+        'names',
+        `"${n}" is too broad: at least ${settings.minNamePrefix} literal characters must come before any "*" or "?"`,
+      );
     }
     return undefined;
   });
@@ -87,20 +120,32 @@ export const namesAreSpecific: Rule = ({ scope, settings }) => {
 export const ticketIsReference: Rule = ({ justification, settings }) =>
   new RegExp(settings.ticketPattern).test(justification.ticket)
     ? undefined
-    : issue('ticket-format', 'ticket', `"${justification.ticket}" must look like INC-123 (pattern ${settings.ticketPattern})`);
+    : issue(
+        'ticket-format',
+        'ticket',
+        `"${justification.ticket}" must look like INC-123 (pattern ${settings.ticketPattern})`,
+      );
 
 export const emergencyHasIncident: Rule = ({ justification, settings }) => {
   if (justification.category !== 'emergency-hotfix') return undefined;
   const prefix = justification.ticket.split('-', 1)[0] ?? '';
   return settings.incidentTicketPrefixes.includes(prefix)
     ? undefined
-    : issue('emergency-incident', 'ticket', `an emergency hotfix needs an incident ticket (${settings.incidentTicketPrefixes.map((p) => `${p}-…`).join(' or ')})`);
+    : issue(
+        'emergency-incident',
+        'ticket',
+        `an emergency hotfix needs an incident ticket (${settings.incidentTicketPrefixes.map((p) => `${p}-…`).join(' or ')})`,
+      );
 };
 
 export const reasonIsSubstantial: Rule = ({ justification, settings }) =>
   justification.reason.trim().length >= settings.minReasonLength
     ? undefined
-    : issue('reason-length', 'reason', `the business justification must have at least ${settings.minReasonLength} characters`);
+    : issue(
+        'reason-length',
+        'reason',
+        `the business justification must have at least ${settings.minReasonLength} characters`,
+      );
 
 export const reasonIsValid: Rule = ({ justification, settings }) => {
   const text = justification.reason.toLowerCase();
@@ -112,7 +157,11 @@ export const reasonIsValid: Rule = ({ justification, settings }) => {
 
 export const vendorImageHasRiskAssessment: Rule = ({ justification }) =>
   justification.category === 'vendor-image' && !justification.riskAssessment?.trim()
-    ? issue('risk-assessment-required', 'riskAssessment', 'a vendor image needs a risk assessment (a link or text)')
+    ? issue(
+        'risk-assessment-required',
+        'riskAssessment',
+        'a vendor image needs a risk assessment (a link or text)',
+      )
     : undefined;
 
 export const textIsPlain: Rule = ({ justification }) => {
@@ -124,14 +173,17 @@ export const textIsPlain: Rule = ({ justification }) => {
   for (const [field, value] of texts) {
     if (value === null) continue;
     // Kyverno substitutes {{ }} in parts of a PolicyException; user text must never become a template.
-    if (value.includes('{{')) return issue('text-template', field, 'must not contain "{{": Kyverno would read it as a variable');
+    if (value.includes('{{'))
+      return issue('text-template', field, 'must not contain "{{": Kyverno would read it as a variable');
     if (value.length > MAX_TEXT) return issue('text-length', field, `must be at most ${MAX_TEXT} characters`);
   }
   return undefined;
 };
 
 export const expiryIsFuture: Rule = ({ justification, nowMs }) =>
-  Date.parse(justification.expiresAt) > nowMs ? undefined : issue('expiry-past', 'expiresAt', 'the expiry must be in the future');
+  Date.parse(justification.expiresAt) > nowMs
+    ? undefined
+    : issue('expiry-past', 'expiresAt', 'the expiry must be in the future');
 
 export const expiryIsBounded: Rule = ({ justification, nowMs, settings }) => {
   const max = maxDaysFor(settings, justification.category);
@@ -142,12 +194,20 @@ export const expiryIsBounded: Rule = ({ justification, nowMs, settings }) => {
 
 export const renewalHasNewJustification: Rule = ({ justification, renewing }) =>
   renewing && normalise(renewing.reason) === normalise(justification.reason)
-    ? issue('renewal-same-reason', 'reason', 'a renewal needs a new justification, not the previous one again')
+    ? issue(
+        'renewal-same-reason',
+        'reason',
+        'a renewal needs a new justification, not the previous one again',
+      )
     : undefined;
 
 export const renewalIsWithinLimit: Rule = ({ renewing, settings }) =>
   renewing && renewing.renewalCount >= settings.maxRenewals
-    ? issue('renewal-limit', 'renewalOf', `already renewed ${renewing.renewalCount} times: escalate for a policy change instead`)
+    ? issue(
+        'renewal-limit',
+        'renewalOf',
+        `already renewed ${renewing.renewalCount} times: escalate for a policy change instead`,
+      )
     : undefined;
 
 const normalise = (text: string): string => text.toLowerCase().replace(/\s+/g, ' ').trim();

@@ -1,7 +1,17 @@
 import { WaiverError } from './errors.js';
 import { formatId, type ExceptionRecord, type StoredState } from './exception.js';
 
-export const actions = ['approve', 'reject', 'withdraw', 'apply', 'revoke', 'expire', 'supersede', 'escalate', 'remind'] as const;
+export const actions = [
+  'approve',
+  'reject',
+  'withdraw',
+  'apply',
+  'revoke',
+  'expire',
+  'supersede',
+  'escalate',
+  'remind',
+] as const;
 export type Action = (typeof actions)[number];
 
 export const auditActions = [
@@ -27,7 +37,13 @@ export type AuditAction = (typeof auditActions)[number];
 export const transitions: Readonly<Record<StoredState, Partial<Record<Action, StoredState>>>> = {
   pending: { approve: 'approved', reject: 'rejected', withdraw: 'withdrawn' },
   approved: { apply: 'active', reject: 'rejected', withdraw: 'withdrawn' },
-  active: { revoke: 'removed', expire: 'removed', supersede: 'removed', escalate: 'active', remind: 'active' },
+  active: {
+    revoke: 'removed',
+    expire: 'removed',
+    supersede: 'removed',
+    escalate: 'active',
+    remind: 'active',
+  },
   rejected: {},
   withdrawn: {},
   removed: {},
@@ -60,10 +76,18 @@ export interface TransitionResult {
 }
 
 /** Decides whether `action` is legal for `record` and returns the changed record with its audit event. */
-export function transition(record: ExceptionRecord, action: Action, input: TransitionInput): TransitionResult {
+export function transition(
+  record: ExceptionRecord,
+  action: Action,
+  input: TransitionInput,
+): TransitionResult {
   const next = transitions[record.state][action];
   if (next === undefined) {
-    throw new WaiverError('illegal_transition', `cannot ${action} ${formatId(record.id)}: it is ${record.state}`, 'state');
+    throw new WaiverError(
+      'illegal_transition',
+      `cannot ${action} ${formatId(record.id)}: it is ${record.state}`,
+      'state',
+    );
   }
   checkDuties(record, action, input);
   const changed: ExceptionRecord = { ...record, ...changesFor(action, input), state: next };
@@ -73,7 +97,11 @@ export function transition(record: ExceptionRecord, action: Action, input: Trans
   return { record: changed, event: { action: auditActionOf[action], data } };
 }
 
-function checkDuties(record: ExceptionRecord, action: Action, { actor, comment, now, requireDistinctApplier }: TransitionInput): void {
+function checkDuties(
+  record: ExceptionRecord,
+  action: Action,
+  { actor, comment, now, requireDistinctApplier }: TransitionInput,
+): void {
   const refuse = (message: string, field = 'actor'): never => {
     throw new WaiverError('forbidden', message, field);
   };
@@ -84,16 +112,26 @@ function checkDuties(record: ExceptionRecord, action: Action, { actor, comment, 
     refuse(`only the requestor (${record.requestor}) can withdraw ${formatId(record.id)}`);
   }
   if (action === 'apply' && requireDistinctApplier && actor === record.approver) {
-    refuse(`${actor} approved ${formatId(record.id)} and cannot also apply it: a staff engineer other than the approver applies`);
+    refuse(
+      `${actor} approved ${formatId(record.id)} and cannot also apply it: a staff engineer other than the approver applies`,
+    );
   }
   if ((action === 'reject' || action === 'escalate') && !comment?.trim()) {
     throw new WaiverError('usage', `${action} needs --comment saying why`, 'comment');
   }
   if (action === 'apply' && Date.parse(record.expiresAt) <= Date.parse(now)) {
-    throw new WaiverError('guardrail', `${formatId(record.id)} expired at ${record.expiresAt}: request a new exception`, 'expiresAt');
+    throw new WaiverError(
+      'guardrail',
+      `${formatId(record.id)} expired at ${record.expiresAt}: request a new exception`,
+      'expiresAt',
+    );
   }
   if (action === 'escalate' && record.escalatedAt !== null) {
-    throw new WaiverError('illegal_transition', `${formatId(record.id)} was already escalated at ${record.escalatedAt}`, 'state');
+    throw new WaiverError(
+      'illegal_transition',
+      `${formatId(record.id)} was already escalated at ${record.escalatedAt}`,
+      'state',
+    );
   }
   if (action === 'remind' && record.remindedAt !== null) {
     throw new WaiverError('illegal_transition', `${formatId(record.id)} was already reminded`, 'state');

@@ -4,9 +4,19 @@ import { WaiverError } from './errors.js';
 import type { Condition, PolicyExceptionManifest } from './manifest.js';
 
 const stringList = z.array(z.string());
+/** `labels:` with nothing under it is null in YAML; treat it as absent. */
+const stringMap = z
+  .record(z.string(), z.string())
+  .nullish()
+  .transform((v) => v ?? undefined);
 
 const resourceFilterSchema = z
-  .object({ kinds: stringList.optional(), namespaces: stringList.optional(), names: stringList.optional(), operations: stringList.optional() })
+  .object({
+    kinds: stringList.optional(),
+    namespaces: stringList.optional(),
+    names: stringList.optional(),
+    operations: stringList.optional(),
+  })
   .passthrough();
 
 const matchFilterSchema = z.object({ resources: resourceFilterSchema.optional() }).passthrough();
@@ -25,14 +35,16 @@ export const PolicyExceptionSchema = z.object({
   metadata: z.object({
     name: z.string().min(1),
     namespace: z.string().optional(),
-    labels: z.record(z.string(), z.string()).optional(),
-    annotations: z.record(z.string(), z.string()).optional(),
+    labels: stringMap,
+    annotations: stringMap,
   }),
   spec: z
     .object({
       background: z.boolean().optional(),
       exceptions: z.array(z.object({ policyName: z.string(), ruleNames: stringList })).default([]),
-      match: z.object({ any: z.array(matchFilterSchema).optional(), all: z.array(matchFilterSchema).optional() }).default({}),
+      match: z
+        .object({ any: z.array(matchFilterSchema).optional(), all: z.array(matchFilterSchema).optional() })
+        .default({}),
       conditions: z
         .object({ any: z.array(conditionSchema).optional(), all: z.array(conditionSchema).optional() })
         .optional(),
@@ -50,7 +62,15 @@ export type ParsedDocument =
 export function parseManifests(text: string): ParsedDocument[] {
   return parseAllDocuments(text).flatMap((doc, index): ParsedDocument[] => {
     const error = doc.errors[0];
-    if (error) return [{ kind: 'invalid', index, field: 'yaml', message: `line ${error.linePos?.[0].line ?? '?'}: ${error.message.split('\n')[0] ?? ''}` }];
+    if (error)
+      return [
+        {
+          kind: 'invalid',
+          index,
+          field: 'yaml',
+          message: `line ${error.linePos?.[0].line ?? '?'}: ${error.message.split('\n')[0] ?? ''}`,
+        },
+      ];
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) return [];
     const objectKind = typeof value === 'object' && 'kind' in value ? String(value.kind) : '';
@@ -58,7 +78,9 @@ export function parseManifests(text: string): ParsedDocument[] {
     const parsed = PolicyExceptionSchema.safeParse(value);
     if (!parsed.success) {
       const first = parsed.error.issues[0];
-      return [{ kind: 'invalid', index, field: first?.path.join('.') ?? '', message: first?.message ?? 'invalid' }];
+      return [
+        { kind: 'invalid', index, field: first?.path.join('.') ?? '', message: first?.message ?? 'invalid' },
+      ];
     }
     return [{ kind: 'exception', index, manifest: parsed.data as PolicyExceptionManifest }];
   });
@@ -68,11 +90,16 @@ export function parseManifests(text: string): ParsedDocument[] {
 export function parseSingleManifest(text: string, source: string): PolicyExceptionManifest {
   const docs = parseManifests(text);
   const invalid = docs.find((d) => d.kind === 'invalid');
-  if (invalid?.kind === 'invalid') throw new WaiverError('usage', `${source}: ${invalid.field}: ${invalid.message}`, invalid.field);
+  if (invalid?.kind === 'invalid')
+    throw new WaiverError('usage', `${source}: ${invalid.field}: ${invalid.message}`, invalid.field);
   const exceptions = docs.filter((d) => d.kind === 'exception');
   const only = exceptions[0];
   if (exceptions.length !== 1 || only?.kind !== 'exception') {
-    throw new WaiverError('usage', `${source}: expected exactly one PolicyException, found ${exceptions.length}`, 'file');
+    throw new WaiverError(
+      'usage',
+      `${source}: expected exactly one PolicyException, found ${exceptions.length}`,
+      'file',
+    );
   }
   return only.manifest;
 }
@@ -102,7 +129,12 @@ export function readExpiry(manifest: PolicyExceptionManifest): ExpiryReading {
       const before = TIME_BEFORE.exec(key);
       if (before?.[1] !== undefined) return { form: 'time_before', value: before[1], condition, block };
       if (key.includes('time_now')) {
-        return { form: 'comparison', value: typeof condition.value === 'string' ? condition.value : String(condition.value), condition, block };
+        return {
+          form: 'comparison',
+          value: typeof condition.value === 'string' ? condition.value : String(condition.value),
+          condition,
+          block,
+        };
       }
     }
   }

@@ -68,7 +68,8 @@ export const expiryConditionKey = (expiresAt: string): string =>
   `{{ time_before('{{ time_now_utc() }}', '${expiresAt}') }}`;
 
 /** Label values cannot hold ":", so the TTL label takes `2006-01-02T150405Z`. */
-export const ttlLabelValue = (expiresAt: string): string => expiresAt.replace(/\.\d+Z$/, 'Z').replace(/:/g, '');
+export const ttlLabelValue = (expiresAt: string): string =>
+  expiresAt.replace(/\.\d+Z$/, 'Z').replace(/:/g, '');
 
 /** Reads back `2006-01-02T150405Z` or `2006-01-02` as RFC3339; undefined if it is neither. */
 export function parseTtlLabel(value: string): string | undefined {

@@ -26,7 +26,12 @@ export interface Metrics {
   activeExceptions: number;
   averageDurationDays: number | null;
   expiredRemovedRate: number | null;
-  removalLatency: { medianSeconds: number | null; maxSeconds: number | null; outstanding: number; warning: string | null };
+  removalLatency: {
+    medianSeconds: number | null;
+    maxSeconds: number | null;
+    outstanding: number;
+    warning: string | null;
+  };
   renewalRate: number | null;
   trend: { slope: number; weekly: number[]; weeks: string[] };
   redFlag: boolean;
@@ -76,7 +81,10 @@ function timelines(events: readonly AuditEvent[], nowMs: number): Map<number, Ti
 }
 
 const isActiveAt = (t: Timeline, ms: number): boolean =>
-  t.appliedMs !== undefined && t.appliedMs <= ms && (t.endedMs === undefined || t.endedMs > ms) && (t.expiresMs ?? Infinity) > ms;
+  t.appliedMs !== undefined &&
+  t.appliedMs <= ms &&
+  (t.endedMs === undefined || t.endedMs > ms) &&
+  (t.expiresMs ?? Infinity) > ms;
 
 /** When an exception stopped taking effect: at its expiry, even if the object lingered. */
 const effectiveEnd = (t: Timeline): number => Math.min(t.expiresMs ?? Infinity, t.endedMs ?? Infinity);
@@ -104,19 +112,29 @@ export function median(values: readonly number[]): number | null {
 }
 
 const ratio = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
-const round = (v: number | null, digits = 4): number | null => (v === null ? null : Number(v.toFixed(digits)));
+const round = (v: number | null, digits = 4): number | null =>
+  v === null ? null : Number(v.toFixed(digits));
 
 /** The process document's four metrics and the trend, from the audit alone, as of any instant. */
-export function computeMetrics(events: readonly AuditEvent[], nowMs: number, settings: MetricSettings): Metrics {
+export function computeMetrics(
+  events: readonly AuditEvent[],
+  nowMs: number,
+  settings: MetricSettings,
+): Metrics {
   const all = [...timelines(events, nowMs).entries()];
   const windowStart = nowMs - settings.windowDays * DAY_MS;
   const applied = all.filter(([, t]) => t.appliedMs !== undefined);
 
   const ended = applied.filter(([, t]) => effectiveEnd(t) <= nowMs && effectiveEnd(t) >= windowStart);
   const durationsDays = ended.map(([, t]) => (effectiveEnd(t) - (t.appliedMs ?? 0)) / DAY_MS);
-  const averageDurationDays = ratio(durationsDays.reduce((a, b) => a + b, 0), durationsDays.length);
+  const averageDurationDays = ratio(
+    durationsDays.reduce((a, b) => a + b, 0),
+    durationsDays.length,
+  );
 
-  const renewedIds = new Set(applied.map(([, t]) => t.renewalOf).filter((id): id is number => id !== undefined));
+  const renewedIds = new Set(
+    applied.map(([, t]) => t.renewalOf).filter((id): id is number => id !== undefined),
+  );
   const renewed = ended.filter(([id]) => renewedIds.has(id)).length;
 
   // Expired exceptions: expiry fell in the window, and nothing had ended them before it.
@@ -126,12 +144,18 @@ export function computeMetrics(events: readonly AuditEvent[], nowMs: number, set
     .filter((t) => t.endedMs === undefined || t.endedMs >= (t.expiresMs ?? 0));
   const removed = expired.filter((t) => t.removedFromTargetMs !== undefined);
   const latenciesMs = removed.map((t) => Math.max(0, (t.removedFromTargetMs ?? 0) - (t.expiresMs ?? 0)));
-  const outstandingMs = expired.filter((t) => t.removedFromTargetMs === undefined).map((t) => nowMs - (t.expiresMs ?? 0));
-  const maxLatencyMs = latenciesMs.length + outstandingMs.length === 0 ? null : Math.max(...latenciesMs, ...outstandingMs);
+  const outstandingMs = expired
+    .filter((t) => t.removedFromTargetMs === undefined)
+    .map((t) => nowMs - (t.expiresMs ?? 0));
+  const maxLatencyMs =
+    latenciesMs.length + outstandingMs.length === 0 ? null : Math.max(...latenciesMs, ...outstandingMs);
   const medianLatencyMs = median(latenciesMs);
   const graceMs = settings.removalGraceMinutes * MINUTE_MS;
 
-  const weeks = Array.from({ length: settings.trendWeeks }, (_, i) => nowMs - (settings.trendWeeks - 1 - i) * 7 * DAY_MS);
+  const weeks = Array.from(
+    { length: settings.trendWeeks },
+    (_, i) => nowMs - (settings.trendWeeks - 1 - i) * 7 * DAY_MS,
+  );
   const weekly = weeks.map((ms) => all.filter(([, t]) => isActiveAt(t, ms)).length);
   const trendSlope = round(slope(weekly)) ?? 0;
 
@@ -162,12 +186,19 @@ export function computeMetrics(events: readonly AuditEvent[], nowMs: number, set
       renewalRate: target(renewalRate, settings.targetRenewalRate, '<'),
       trend: target(trendSlope, 0, '<='),
     },
-    counts: { endedInWindow: ended.length, expiredInWindow: expired.length, removedAfterExpiry: removed.length, renewed },
+    counts: {
+      endedInWindow: ended.length,
+      expiredInWindow: expired.length,
+      removedAfterExpiry: removed.length,
+      renewed,
+    },
   };
 }
 
 /** A metric with no data yet meets its target: there is nothing to improve. */
 function target(value: number | null, goal: number, comparison: Target['comparison']): Target {
-  const meets = value === null || (comparison === '<' ? value < goal : comparison === '<=' ? value <= goal : value >= goal);
+  const meets =
+    value === null ||
+    (comparison === '<' ? value < goal : comparison === '<=' ? value <= goal : value >= goal);
   return { value, target: goal, comparison, meets };
 }

@@ -1,7 +1,11 @@
 import { literalPrefix } from './wildcard.js';
 
 /** A descriptive default name: `<namespace>-<pod-name prefix>-<ticket>`, as a DNS-1123 label. */
-export function defaultExceptionName(namespaces: readonly string[], names: readonly string[], ticket: string): string {
+export function defaultExceptionName(
+  namespaces: readonly string[],
+  names: readonly string[],
+  ticket: string,
+): string {
   const namespace = namespaces[0] ?? '';
   const prefix = literalPrefix(names[0] ?? '');
   // "payments" + "payments-api" reads better as "payments-api" than "payments-payments-api".

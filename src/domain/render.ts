@@ -53,7 +53,15 @@ export function renderPolicyException(
     spec: {
       exceptions: [{ policyName: record.policy, ruleNames: [...record.rules] }],
       match: {
-        any: [{ resources: { kinds: [...record.kinds], namespaces: [...record.namespaces], names: [...record.names] } }],
+        any: [
+          {
+            resources: {
+              kinds: [...record.kinds],
+              namespaces: [...record.namespaces],
+              names: [...record.names],
+            },
+          },
+        ],
       },
       conditions: {
         all: [{ key: expiryConditionKey(record.expiresAt), operator: 'Equals', value: true }],

@@ -26,8 +26,12 @@ export function fieldsFromTemplate(manifest: PolicyExceptionManifest): TemplateF
     fields.policy = first.policyName;
     fields.rules = first.ruleNames;
   }
-  const resources = [...(manifest.spec.match.any ?? []), ...(manifest.spec.match.all ?? [])].map((f) => f.resources ?? {});
-  const collect = (pick: (r: (typeof resources)[number]) => string[] | undefined): string[] => [...new Set(resources.flatMap((r) => pick(r) ?? []))];
+  const resources = [...(manifest.spec.match.any ?? []), ...(manifest.spec.match.all ?? [])].map(
+    (f) => f.resources ?? {},
+  );
+  const collect = (pick: (r: (typeof resources)[number]) => string[] | undefined): string[] => [
+    ...new Set(resources.flatMap((r) => pick(r) ?? [])),
+  ];
   const kinds = collect((r) => r.kinds);
   const namespaces = collect((r) => r.namespaces);
   const names = collect((r) => r.names);
@@ -35,7 +39,11 @@ export function fieldsFromTemplate(manifest: PolicyExceptionManifest): TemplateF
   if (namespaces.length) fields.namespaces = namespaces;
   if (names.length) fields.names = names;
   const annotations = manifest.metadata.annotations ?? {};
-  const { [ANNOTATIONS.ticket]: ticket, [ANNOTATIONS.reason]: reason, [ANNOTATIONS.riskAssessment]: risk } = annotations;
+  const {
+    [ANNOTATIONS.ticket]: ticket,
+    [ANNOTATIONS.reason]: reason,
+    [ANNOTATIONS.riskAssessment]: risk,
+  } = annotations;
   if (ticket) fields.ticket = ticket;
   if (reason) fields.reason = reason;
   if (risk) fields.riskAssessment = risk;

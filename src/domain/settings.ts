@@ -54,7 +54,11 @@ export const defaultSettings: ProcessSettings = {
   invalidReasons: [
     { phrase: 'too much work', rule: 'the effort of signing is not a valid reason' },
     { phrase: 'too much effort', rule: 'the effort of signing is not a valid reason' },
-    { phrase: 'hurry', rule: 'a hurry is a valid reason only in an emergency', allowedFor: ['emergency-hotfix'] },
+    {
+      phrase: 'hurry',
+      rule: 'a hurry is a valid reason only in an emergency',
+      allowedFor: ['emergency-hotfix'],
+    },
     { phrase: 'just this once', rule: '"just this once" tends to become permanent' },
     { phrase: 'permanent', rule: 'a permanent bypass needs a policy change: escalate instead' },
     { phrase: 'forever', rule: 'a permanent bypass needs a policy change: escalate instead' },

@@ -20,7 +20,11 @@ const needsSync = (r: ExceptionRecord): boolean => r.syncStatus === 'pending' ||
  * Level-triggered: computed from the records alone, so running it again after its actions were done
  * yields nothing. Input: active exceptions and ended ones whose removal is not confirmed.
  */
-export function planSweep(records: readonly ExceptionRecord[], nowMs: number, settings: ProcessSettings): SweepAction[] {
+export function planSweep(
+  records: readonly ExceptionRecord[],
+  nowMs: number,
+  settings: ProcessSettings,
+): SweepAction[] {
   const reminderMs = settings.reminderDays * DAY_MS;
   const isCurrent = (r: ExceptionRecord): boolean => r.state === 'active' && Date.parse(r.expiresAt) > nowMs;
   const heldNames = new Set(records.filter(isCurrent).map((r) => r.name));
@@ -31,7 +35,8 @@ export function planSweep(records: readonly ExceptionRecord[], nowMs: number, se
       actions.push({ kind: 'expire', id: r.id });
     } else if (r.state === 'active') {
       if (needsSync(r)) actions.push({ kind: 'write', id: r.id });
-      if (r.remindedAt === null && expiresMs - nowMs <= reminderMs) actions.push({ kind: 'remind', id: r.id });
+      if (r.remindedAt === null && expiresMs - nowMs <= reminderMs)
+        actions.push({ kind: 'remind', id: r.id });
     } else if (r.state === 'removed' && needsSync(r)) {
       actions.push({ kind: heldNames.has(r.name) ? 'release' : 'delete', id: r.id });
     }

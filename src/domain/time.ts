@@ -16,8 +16,7 @@ export function parseDuration(text: string, field: string): number {
   return parts.reduce((sum, [, n, unit]) => sum + Number(n) * (unitMs[unit ?? 's'] ?? 0), 0);
 }
 
-const rfc3339 =
-  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** An RFC3339 instant with a zone, returned in milliseconds. */
 export function parseInstant(text: string, field: string): number {
@@ -28,9 +27,16 @@ export function parseInstant(text: string, field: string): number {
   return ms;
 }
 
-/** `--expires`: a duration from now, or an absolute instant. */
+/** `--expires`: a duration from now (14d), or an absolute RFC3339 instant. */
 export function parseExpiry(text: string, nowMs: number, field = 'expires'): number {
-  return /^\d/.test(text.trim()) && !text.includes('-') ? nowMs + parseDuration(text, field) : parseInstant(text, field);
+  const trimmed = text.trim();
+  if (/^\d+[smhdw]/.test(trimmed)) return nowMs + parseDuration(trimmed, field);
+  if (/^\d{4}-\d{2}-\d{2}T/.test(trimmed)) return parseInstant(trimmed, field);
+  throw new WaiverError(
+    'usage',
+    `"${text}" is not a duration (14d) or an RFC3339 instant (2026-12-31T00:00:00Z)`,
+    field,
+  );
 }
 
 /** RFC3339 UTC, whole seconds: what Waiver stores and prints. */

@@ -5,7 +5,11 @@ import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import { resolveException } from './resolve.js';
 
-export async function listAudit(deps: ServiceDeps, actor: Actor, exceptionRef?: string): Promise<AuditEvent[]> {
+export async function listAudit(
+  deps: ServiceDeps,
+  actor: Actor,
+  exceptionRef?: string,
+): Promise<AuditEvent[]> {
   authorize(actor, 'read');
   if (exceptionRef === undefined) return deps.store.listAudit();
   const record = await resolveException(deps.store, exceptionRef);
@@ -20,12 +24,21 @@ export interface VerifyResult {
 export async function verifyAudit(deps: ServiceDeps, actor: Actor): Promise<VerifyResult> {
   authorize(actor, 'read');
   const broken = await deps.store.verifyAudit();
-  if (broken) throw new WaiverError('audit_broken', `audit chain broken at event #${broken.seq}: ${broken.reason}`, 'audit');
+  if (broken)
+    throw new WaiverError(
+      'audit_broken',
+      `audit chain broken at event #${broken.seq}: ${broken.reason}`,
+      'audit',
+    );
   return { events: (await deps.store.listAudit()).length };
 }
 
 /** The process metrics as of `atMs` (default now), computed from the audit so any past instant is reproducible. */
-export async function reportMetrics(deps: ServiceDeps, actor: Actor, atMs = deps.clock.now()): Promise<Metrics> {
+export async function reportMetrics(
+  deps: ServiceDeps,
+  actor: Actor,
+  atMs = deps.clock.now(),
+): Promise<Metrics> {
   authorize(actor, 'read');
   return computeMetrics(await deps.store.listAudit(), atMs, deps.settings.metrics);
 }

@@ -31,11 +31,25 @@ export async function applyTransition(
     ...(options.comment ? { comment: options.comment } : {}),
   });
   const saved = await tx.updateException(next);
-  await tx.appendAudit({ at: now, actor: actor.name, action: event.action, exceptionId: saved.id, data: { ...event.data, ...options.data } });
+  await tx.appendAudit({
+    at: now,
+    actor: actor.name,
+    action: event.action,
+    exceptionId: saved.id,
+    data: { ...event.data, ...options.data },
+  });
   return saved;
 }
 
 /** A use case that is only a lifecycle action: resolve, transition, save — one transaction. */
-export function changeState(deps: ServiceDeps, actor: Actor, ref: string, action: Action, options: ChangeOptions = {}): Promise<ExceptionRecord> {
-  return deps.store.transaction(async (tx) => applyTransition(deps, tx, actor, await resolveException(tx, ref), action, options));
+export function changeState(
+  deps: ServiceDeps,
+  actor: Actor,
+  ref: string,
+  action: Action,
+  options: ChangeOptions = {},
+): Promise<ExceptionRecord> {
+  return deps.store.transaction(async (tx) =>
+    applyTransition(deps, tx, actor, await resolveException(tx, ref), action, options),
+  );
 }

@@ -1,5 +1,11 @@
 import type { AuditEvent } from '../domain/audit.js';
-import { displayState, storedStates, type ExceptionRecord, type State, type StoredState } from '../domain/exception.js';
+import {
+  displayState,
+  storedStates,
+  type ExceptionRecord,
+  type State,
+  type StoredState,
+} from '../domain/exception.js';
 import { exceptionView, type ExceptionView } from '../domain/view.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
@@ -16,7 +22,11 @@ export interface ListFilter {
 const storedFor = (states: readonly State[]): StoredState[] =>
   storedStates.filter((s) => states.includes(s) || (s === 'active' && states.includes('expired')));
 
-export async function listExceptions(deps: ServiceDeps, actor: Actor, filter: ListFilter = {}): Promise<ExceptionView[]> {
+export async function listExceptions(
+  deps: ServiceDeps,
+  actor: Actor,
+  filter: ListFilter = {},
+): Promise<ExceptionView[]> {
   authorize(actor, 'read');
   const nowMs = deps.clock.now();
   const records = await deps.store.listExceptions({
@@ -43,8 +53,15 @@ export interface ExceptionDetail {
 }
 
 /** One exception with its audit timeline. */
-export async function describeException(deps: ServiceDeps, actor: Actor, ref: string): Promise<ExceptionDetail> {
+export async function describeException(
+  deps: ServiceDeps,
+  actor: Actor,
+  ref: string,
+): Promise<ExceptionDetail> {
   authorize(actor, 'read');
   const record = await resolveException(deps.store, ref);
-  return { exception: exceptionView(record, deps.clock.now()), history: await deps.store.listAudit({ exceptionId: record.id }) };
+  return {
+    exception: exceptionView(record, deps.clock.now()),
+    history: await deps.store.listAudit({ exceptionId: record.id }),
+  };
 }

@@ -6,7 +6,12 @@ import type { ServiceDeps } from './deps.js';
 import { resolveException } from './resolve.js';
 
 /** The PolicyException manifest of an exception, as the target receives it. */
-export async function renderException(deps: ServiceDeps, actor: Actor, ref: string, apiVersion?: ApiVersion): Promise<string> {
+export async function renderException(
+  deps: ServiceDeps,
+  actor: Actor,
+  ref: string,
+  apiVersion?: ApiVersion,
+): Promise<string> {
   authorize(actor, 'read');
   const record = await resolveException(deps.store, ref);
   return manifestToYaml(renderPolicyException(record, deps.settings, apiVersion ? { apiVersion } : {}));
@@ -18,7 +23,10 @@ export interface LintSource {
 }
 
 /** Checks PolicyException manifests the way a GitOps repository's CI would. */
-export function lintManifests(deps: Pick<ServiceDeps, 'clock' | 'settings'>, sources: readonly LintSource[]): Finding[] {
+export function lintManifests(
+  deps: Pick<ServiceDeps, 'clock' | 'settings'>,
+  sources: readonly LintSource[],
+): Finding[] {
   const nowMs = deps.clock.now();
   return sources.flatMap((s) => lintText(s.text, s.file, nowMs, deps.settings));
 }

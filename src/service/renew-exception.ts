@@ -9,18 +9,28 @@ import { resolveException } from './resolve.js';
 import { parseInput } from './validate.js';
 
 /** An exception can be renewed while it is in force, or after it expired; not once revoked or superseded. */
-const isRenewable = (r: ExceptionRecord): boolean => r.state === 'active' || (r.state === 'removed' && r.endReason === 'expired');
+const isRenewable = (r: ExceptionRecord): boolean =>
+  r.state === 'active' || (r.state === 'removed' && r.endReason === 'expired');
 
 /**
  * Renew: a new pending request for the same scope, linked to the old one, with a new justification. It
  * needs a fresh approval and supersedes the old exception when applied.
  */
-export async function renewException(deps: ServiceDeps, actor: Actor, ref: string, raw: RenewInput): Promise<ExceptionRecord> {
+export async function renewException(
+  deps: ServiceDeps,
+  actor: Actor,
+  ref: string,
+  raw: RenewInput,
+): Promise<ExceptionRecord> {
   authorize(actor, 'request');
   const input = parseInput(RenewInputSchema, raw);
   const previous = await resolveException(deps.store, ref);
   if (!isRenewable(previous)) {
-    throw new WaiverError('illegal_transition', `cannot renew ${formatId(previous.id)}: it is ${previous.state}${previous.endReason ? ` (${previous.endReason})` : ''}`, 'state');
+    throw new WaiverError(
+      'illegal_transition',
+      `cannot renew ${formatId(previous.id)}: it is ${previous.state}${previous.endReason ? ` (${previous.endReason})` : ''}`,
+      'state',
+    );
   }
   const nowMs = wholeSeconds(deps.clock.now());
   const scope = {
@@ -38,5 +48,8 @@ export async function renewException(deps: ServiceDeps, actor: Actor, ref: strin
     riskAssessment: previous.riskAssessment,
     expiresAt: toRfc3339(wholeSeconds(parseExpiry(input.expires, nowMs))),
   };
-  return createRequest(deps, actor, nowMs, scope, justification, { apiVersion: previous.apiVersion, renewing: previous });
+  return createRequest(deps, actor, nowMs, scope, justification, {
+    apiVersion: previous.apiVersion,
+    renewing: previous,
+  });
 }

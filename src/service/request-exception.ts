@@ -1,6 +1,12 @@
 import { expandForControllers } from '../domain/autogen.js';
 import { WaiverError } from '../domain/errors.js';
-import { formatId, isLive, type ExceptionRecord, type ExceptionScope, type Justification } from '../domain/exception.js';
+import {
+  formatId,
+  isLive,
+  type ExceptionRecord,
+  type ExceptionScope,
+  type Justification,
+} from '../domain/exception.js';
 import { checkRequest } from '../domain/guardrails.js';
 import { defaultExceptionName } from '../domain/naming.js';
 import { parseExpiry, toRfc3339, wholeSeconds } from '../domain/time.js';
@@ -11,7 +17,11 @@ import type { StoreWriter } from './ports.js';
 import { parseInput } from './validate.js';
 
 /** Request → the first step: a pending exception with its justification, checked by every guardrail. */
-export async function requestException(deps: ServiceDeps, actor: Actor, raw: RequestInput): Promise<ExceptionRecord> {
+export async function requestException(
+  deps: ServiceDeps,
+  actor: Actor,
+  raw: RequestInput,
+): Promise<ExceptionRecord> {
   authorize(actor, 'request');
   const input = parseInput(RequestInputSchema, raw);
   const nowMs = wholeSeconds(deps.clock.now());
@@ -30,7 +40,9 @@ export async function requestException(deps: ServiceDeps, actor: Actor, raw: Req
     riskAssessment: input.riskAssessment?.trim() || null,
     expiresAt: toRfc3339(wholeSeconds(parseExpiry(input.expires, nowMs))),
   };
-  return createRequest(deps, actor, nowMs, scope, justification, { apiVersion: input.apiVersion ?? deps.settings.apiVersion });
+  return createRequest(deps, actor, nowMs, scope, justification, {
+    apiVersion: input.apiVersion ?? deps.settings.apiVersion,
+  });
 }
 
 interface RequestOptions {
@@ -48,7 +60,13 @@ export async function createRequest(
   options: RequestOptions,
 ): Promise<ExceptionRecord> {
   const { renewing } = options;
-  const issues = checkRequest({ scope, justification, nowMs, settings: deps.settings, ...(renewing ? { renewing } : {}) });
+  const issues = checkRequest({
+    scope,
+    justification,
+    nowMs,
+    settings: deps.settings,
+    ...(renewing ? { renewing } : {}),
+  });
   if (issues.length > 0) throw WaiverError.fromIssues('guardrail', issues);
   const now = toRfc3339(nowMs);
   return deps.store.transaction(async (tx) => {
@@ -85,7 +103,11 @@ export async function createRequest(
 }
 
 /** Names are unique among live exceptions; a renewal shares its predecessor's name so one write replaces it. */
-async function ensureNameIsFree(tx: StoreWriter, name: string, renewing: ExceptionRecord | undefined): Promise<void> {
+async function ensureNameIsFree(
+  tx: StoreWriter,
+  name: string,
+  renewing: ExceptionRecord | undefined,
+): Promise<void> {
   const holders = (await tx.findByName(name)).filter((r) => isLive(r) && r.id !== renewing?.id);
   const holder = holders[0];
   if (holder === undefined) return;

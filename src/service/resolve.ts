@@ -6,8 +6,10 @@ import type { StoreReader } from './ports.js';
 export async function resolveException(store: StoreReader, ref: string): Promise<ExceptionRecord> {
   const id = parseIdRef(ref);
   const found = id !== undefined ? await store.getException(id) : pickByName(await store.findByName(ref));
-  if (!found) throw new WaiverError('not_found', `no exception "${ref}" (use an id such as EX-42, or a name)`, 'id');
+  if (!found)
+    throw new WaiverError('not_found', `no exception "${ref}" (use an id such as EX-42, or a name)`, 'id');
   return found;
 }
 
-const pickByName = (records: ExceptionRecord[]): ExceptionRecord | undefined => records.find(isLive) ?? records[0];
+const pickByName = (records: ExceptionRecord[]): ExceptionRecord | undefined =>
+  records.find(isLive) ?? records[0];

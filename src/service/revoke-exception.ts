@@ -7,14 +7,23 @@ import { resolveException } from './resolve.js';
 import { syncToTarget } from './sync-target.js';
 
 /** Revoke: the exception ends now, before its expiry; the target removal follows the commit. */
-export async function revokeException(deps: ServiceDeps, actor: Actor, ref: string, comment?: string): Promise<ExceptionRecord> {
+export async function revokeException(
+  deps: ServiceDeps,
+  actor: Actor,
+  ref: string,
+  comment?: string,
+): Promise<ExceptionRecord> {
   authorize(actor, 'revoke');
   const revoked = await deps.store.transaction(async (tx) =>
     applyTransition(deps, tx, actor, await resolveException(tx, ref), 'revoke', { comment }),
   );
   const removed = await syncToTarget(deps, actor, revoked, 'delete');
   if (removed.syncStatus === 'error') {
-    throw new WaiverError('target', `${formatId(removed.id)} is revoked, but removing it from ${deps.target.description} failed: ${removed.syncError ?? ''}; the next sweep retries`, 'target');
+    throw new WaiverError(
+      'target',
+      `${formatId(removed.id)} is revoked, but removing it from ${deps.target.description} failed: ${removed.syncError ?? ''}; the next sweep retries`,
+      'target',
+    );
   }
   return removed;
 }

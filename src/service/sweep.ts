@@ -28,7 +28,14 @@ export async function sweep(deps: ServiceDeps, actor: Actor, nowMs = deps.clock.
     ...(await deps.store.listExceptions({ states: ['removed'], syncStatuses: ['pending', 'error'] })),
   ];
   const byId = new Map(candidates.map((r) => [r.id, r]));
-  const report: SweepReport = { at: toRfc3339(at), reminded: [], expired: [], written: [], deleted: [], failed: [] };
+  const report: SweepReport = {
+    at: toRfc3339(at),
+    reminded: [],
+    expired: [],
+    written: [],
+    deleted: [],
+    failed: [],
+  };
   for (const action of planSweep(candidates, at, deps.settings)) {
     const record = byId.get(action.id);
     if (record) await perform(deps, actor, action, record, at, report);
@@ -36,7 +43,14 @@ export async function sweep(deps: ServiceDeps, actor: Actor, nowMs = deps.clock.
   return report;
 }
 
-async function perform(deps: ServiceDeps, actor: Actor, action: SweepAction, record: ExceptionRecord, at: number, report: SweepReport): Promise<void> {
+async function perform(
+  deps: ServiceDeps,
+  actor: Actor,
+  action: SweepAction,
+  record: ExceptionRecord,
+  at: number,
+  report: SweepReport,
+): Promise<void> {
   const id = formatId(record.id);
   const noteSync = (result: ExceptionRecord, done: string[]): void => {
     if (result.syncStatus === 'error') report.failed.push({ id, error: result.syncError ?? '' });
@@ -45,7 +59,10 @@ async function perform(deps: ServiceDeps, actor: Actor, action: SweepAction, rec
   switch (action.kind) {
     case 'remind': {
       const reminded = await deps.store.transaction(async (tx) =>
-        applyTransition(deps, tx, actor, record, 'remind', { nowMs: at, data: { expiresAt: record.expiresAt } }),
+        applyTransition(deps, tx, actor, record, 'remind', {
+          nowMs: at,
+          data: { expiresAt: record.expiresAt },
+        }),
       );
       await tell(deps, reminded, 'reminder', at);
       report.reminded.push(id);
@@ -64,26 +81,49 @@ async function perform(deps: ServiceDeps, actor: Actor, action: SweepAction, rec
 }
 
 /** Remove from the target first; only a confirmed removal ends the record, so nothing lingers unseen. */
-async function expire(deps: ServiceDeps, actor: Actor, record: ExceptionRecord, at: number, report: SweepReport): Promise<void> {
+async function expire(
+  deps: ServiceDeps,
+  actor: Actor,
+  record: ExceptionRecord,
+  at: number,
+  report: SweepReport,
+): Promise<void> {
   const id = formatId(record.id);
   try {
     await deps.target.remove(deps.settings.exceptionNamespace, record.name);
   } catch (e) {
-    const failed = await recordSync(deps, actor, record.id, 'delete', at, e instanceof Error ? e.message : String(e));
+    const failed = await recordSync(
+      deps,
+      actor,
+      record.id,
+      'delete',
+      at,
+      e instanceof Error ? e.message : String(e),
+    );
     report.failed.push({ id, error: failed.syncError ?? '' });
     return;
   }
   const latencySeconds = Math.max(0, Math.round((at - Date.parse(record.expiresAt)) / 1000));
   const ended = await deps.store.transaction(async (tx) => {
     const current = (await tx.getException(record.id)) ?? record;
-    return applyTransition(deps, tx, actor, current, 'expire', { nowMs: at, data: { expiresAt: record.expiresAt, latencySeconds } });
+    return applyTransition(deps, tx, actor, current, 'expire', {
+      nowMs: at,
+      data: { expiresAt: record.expiresAt, latencySeconds },
+    });
   });
   await tell(deps, ended, 'expired', at);
   report.expired.push(id);
 }
 
-async function tell(deps: ServiceDeps, record: ExceptionRecord, kind: NotificationKind, at: number): Promise<void> {
-  const recipients = [record.requestor, record.approver, record.applier].filter((p): p is string => p !== null);
+async function tell(
+  deps: ServiceDeps,
+  record: ExceptionRecord,
+  kind: NotificationKind,
+  at: number,
+): Promise<void> {
+  const recipients = [record.requestor, record.approver, record.applier].filter(
+    (p): p is string => p !== null,
+  );
   const id = formatId(record.id);
   const text =
     kind === 'reminder'

@@ -7,11 +7,21 @@ import { applyException } from './apply-exception.js';
 import { listAudit, reportMetrics, verifyAudit, type VerifyResult } from './audit-trail.js';
 import type { ServiceDeps } from './deps.js';
 import type { RenewInput, RequestInput } from './inputs.js';
-import { describeException, listExceptions, type ExceptionDetail, type ListFilter } from './list-exceptions.js';
+import {
+  describeException,
+  listExceptions,
+  type ExceptionDetail,
+  type ListFilter,
+} from './list-exceptions.js';
 import { renderException } from './render-exception.js';
 import { renewException } from './renew-exception.js';
 import { requestException } from './request-exception.js';
-import { approveException, escalateException, rejectException, withdrawException } from './review-exception.js';
+import {
+  approveException,
+  escalateException,
+  rejectException,
+  withdrawException,
+} from './review-exception.js';
 import { revokeException } from './revoke-exception.js';
 import { sweep, type SweepReport } from './sweep.js';
 
@@ -54,7 +64,10 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
     apply: async (ref, comment) => {
       const { exception, superseded } = await applyException(deps, actor, ref, comment);
       const now = deps.clock.now();
-      return { exception: exceptionView(exception, now), ...(superseded ? { superseded: exceptionView(superseded, now) } : {}) };
+      return {
+        exception: exceptionView(exception, now),
+        ...(superseded ? { superseded: exceptionView(superseded, now) } : {}),
+      };
     },
     revoke: (ref, comment) => view(revokeException(deps, actor, ref, comment)),
     renew: (ref, input) => view(renewException(deps, actor, ref, input)),

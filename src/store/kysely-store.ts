@@ -1,5 +1,12 @@
 import { sql, type Kysely } from 'kysely';
-import { GENESIS_HASH, hashedBody, verifyChain, type AuditEvent, type ChainBreak, type NewAuditEvent } from '../domain/audit.js';
+import {
+  GENESIS_HASH,
+  hashedBody,
+  verifyChain,
+  type AuditEvent,
+  type ChainBreak,
+  type NewAuditEvent,
+} from '../domain/audit.js';
 import { WaiverError } from '../domain/errors.js';
 import { formatId, type ExceptionRecord, type NewExceptionRecord } from '../domain/exception.js';
 import type { AuditQuery, ExceptionQuery, ExceptionStore, StoreWriter } from '../service/ports.js';
@@ -17,14 +24,20 @@ class KyselyAccess implements StoreWriter {
   }
 
   async findByName(name: string): Promise<ExceptionRecord[]> {
-    const rows = await this.db.selectFrom('exceptions').selectAll().where('name', '=', name).orderBy('id', 'desc').execute();
+    const rows = await this.db
+      .selectFrom('exceptions')
+      .selectAll()
+      .where('name', '=', name)
+      .orderBy('id', 'desc')
+      .execute();
     return rows.map(toRecord);
   }
 
   async listExceptions(query: ExceptionQuery = {}): Promise<ExceptionRecord[]> {
     let q = this.db.selectFrom('exceptions').selectAll().orderBy('id', 'asc');
     if (query.states) q = q.where('state', 'in', query.states.length ? [...query.states] : ['']);
-    if (query.syncStatuses) q = q.where('sync_status', 'in', query.syncStatuses.length ? [...query.syncStatuses] : ['']);
+    if (query.syncStatuses)
+      q = q.where('sync_status', 'in', query.syncStatuses.length ? [...query.syncStatuses] : ['']);
     // Namespaces are a JSON list: the quoted name narrows the rows; the service filters exactly.
     if (query.namespace) q = q.where('namespaces', 'like', `%${JSON.stringify(query.namespace)}%`);
     return (await q.execute()).map(toRecord);
@@ -37,7 +50,11 @@ class KyselyAccess implements StoreWriter {
   }
 
   async insertException(record: NewExceptionRecord): Promise<ExceptionRecord> {
-    const row = await this.db.insertInto('exceptions').values({ ...toRow(record), version: 1 }).returningAll().executeTakeFirstOrThrow();
+    const row = await this.db
+      .insertInto('exceptions')
+      .values({ ...toRow(record), version: 1 })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     return toRecord(row);
   }
 
@@ -49,16 +66,35 @@ class KyselyAccess implements StoreWriter {
       .where('version', '=', record.version)
       .returningAll()
       .executeTakeFirst();
-    if (!row) throw new WaiverError('conflict', `${formatId(record.id)} was changed by someone else meanwhile; try again`, 'version');
+    if (!row)
+      throw new WaiverError(
+        'conflict',
+        `${formatId(record.id)} was changed by someone else meanwhile; try again`,
+        'version',
+      );
     return toRecord(row);
   }
 
   async appendAudit(event: NewAuditEvent): Promise<AuditEvent> {
-    const last = await this.db.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    const last = await this.db
+      .selectFrom('audit_events')
+      .select(['seq', 'hash'])
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     const seq = (last?.seq ?? 0) + 1;
     const prevHash = last?.hash ?? GENESIS_HASH;
     const hash = sha256(prevHash + hashedBody({ ...event, seq }));
-    const row = { seq, at: event.at, actor: event.actor, action: event.action, exception_id: event.exceptionId, data: JSON.stringify(event.data), prev_hash: prevHash, hash };
+    const row = {
+      seq,
+      at: event.at,
+      actor: event.actor,
+      action: event.action,
+      exception_id: event.exceptionId,
+      data: JSON.stringify(event.data),
+      prev_hash: prevHash,
+      hash,
+    };
     await this.db.insertInto('audit_events').values(row).execute();
     return toEvent(row);
   }

@@ -41,7 +41,11 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('api_version', 'text', (c) => c.notNull())
           .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
           .execute();
-        await db.schema.createIndex('exceptions_state').on('exceptions').columns(['state', 'sync_status']).execute();
+        await db.schema
+          .createIndex('exceptions_state')
+          .on('exceptions')
+          .columns(['state', 'sync_status'])
+          .execute();
         await db.schema.createIndex('exceptions_name').on('exceptions').column('name').execute();
         await db.schema
           .createTable('audit_events')
@@ -54,7 +58,11 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('prev_hash', 'text', (c) => c.notNull().unique())
           .addColumn('hash', 'text', (c) => c.notNull())
           .execute();
-        await db.schema.createIndex('audit_events_exception').on('audit_events').column('exception_id').execute();
+        await db.schema
+          .createIndex('audit_events_exception')
+          .on('audit_events')
+          .column('exception_id')
+          .execute();
       },
     },
   };

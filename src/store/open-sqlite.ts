@@ -16,13 +16,21 @@ export async function openSqliteStore(path: string): Promise<KyselyStore> {
     database.pragma('busy_timeout = 5000');
     database.pragma('foreign_keys = ON');
   } catch (e) {
-    throw new WaiverError('usage', `cannot open the database ${path}: ${e instanceof Error ? e.message : String(e)}`, 'db');
+    throw new WaiverError(
+      'usage',
+      `cannot open the database ${path}: ${e instanceof Error ? e.message : String(e)}`,
+      'db',
+    );
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   const { error } = await new Migrator({ db, provider: migrationProvider('sqlite') }).migrateToLatest();
   if (error) {
     await db.destroy();
-    throw new WaiverError('internal', `migrating ${path} failed: ${error instanceof Error ? error.message : String(error)}`, 'db');
+    throw new WaiverError(
+      'internal',
+      `migrating ${path} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`,
+      'db',
+    );
   }
   return new KyselyStore(db, 'begin immediate');
 }

@@ -49,6 +49,7 @@ export class DirectoryTarget implements Target {
 
 /** Names are validated DNS labels already; this keeps a path from ever leaving the root. */
 function safeSegment(segment: string): string {
-  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(segment)) throw new Error(`"${segment}" is not a safe file name`);
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(segment))
+    throw new Error(`"${segment}" is not a safe file name`);
   return segment;
 }

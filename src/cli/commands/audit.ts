@@ -25,7 +25,11 @@ export async function run(ctx: CliContext, ref: string | undefined, flags: Audit
   const waiver = await ctx.waiver();
   if (flags.verify) {
     const { events } = await waiver.verifyAudit();
-    return ctx.out(format === 'json' ? document({ intact: true, events }, 'json') : `audit chain intact: ${events} events verified\n`);
+    return ctx.out(
+      format === 'json'
+        ? document({ intact: true, events }, 'json')
+        : `audit chain intact: ${events} events verified\n`,
+    );
   }
   const events = await waiver.audit(ref);
   switch (format) {
@@ -37,6 +41,11 @@ export async function run(ctx: CliContext, ref: string | undefined, flags: Audit
     case 'csv':
       return ctx.out(csv(header, events.map(cells)));
     default:
-      return ctx.out(table(['SEQ', 'AT', 'ACTOR', 'ACTION', 'EXCEPTION', 'DATA'], events.map((e) => cells(e).slice(0, 6))));
+      return ctx.out(
+        table(
+          ['SEQ', 'AT', 'ACTOR', 'ACTION', 'EXCEPTION', 'DATA'],
+          events.map((e) => cells(e).slice(0, 6)),
+        ),
+      );
   }
 }

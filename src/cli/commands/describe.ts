@@ -1,10 +1,10 @@
 import type { AuditEvent } from '../../domain/audit.js';
 import type { ExceptionView } from '../../domain/view.js';
 import type { CliContext } from '../context.js';
-import { document, joined, outputFormat, relative } from '../output.js';
+import { document, joined, outputFormat, relative, type OutputFlags } from '../output.js';
 
 /** `waiver describe <id>`: every field and the audit timeline, like `kubectl describe`. */
-export async function run(ctx: CliContext, ref: string, flags: { output?: string }): Promise<void> {
+export async function run(ctx: CliContext, ref: string, flags: OutputFlags): Promise<void> {
   const format = outputFormat(flags.output, ['table', 'json', 'yaml']);
   const detail = await (await ctx.waiver()).describe(ref);
   if (format !== 'table') return ctx.out(document(detail, format));
@@ -12,7 +12,8 @@ export async function run(ctx: CliContext, ref: string, flags: { output?: string
 }
 
 function describeText(v: ExceptionView, history: readonly AuditEvent[], nowMs: number): string {
-  const field = (label: string, value: string | number | null): string => `${`${label}:`.padEnd(16)}${value ?? '<none>'}\n`;
+  const field = (label: string, value: string | number | null): string =>
+    `${`${label}:`.padEnd(16)}${value ?? '<none>'}\n`;
   const timeline = history.map((e) => `  ${e.at}  ${e.action.padEnd(18)}${e.actor}${summary(e)}\n`).join('');
   return [
     field('ID', v.id),

@@ -16,16 +16,18 @@ export interface GetFlags {
 /** `waiver get [id...]`: the inventory, filtered like kubectl (`-n`, `-A`), by state and by nearness of expiry. */
 export async function run(ctx: CliContext, refs: string[], flags: GetFlags): Promise<void> {
   const format = outputFormat(flags.output, ['table', 'wide', 'json', 'yaml', 'name']);
-  if (flags.namespace && flags.allNamespaces) throw new WaiverError('usage', '-n and -A exclude each other', 'namespace');
+  if (flags.namespace && flags.allNamespaces)
+    throw new WaiverError('usage', '-n and -A exclude each other', 'namespace');
   const filter = {
     namespace: flags.namespace,
     states: flags.state === undefined ? undefined : parseStates(flags.state),
-    expiringWithinMs: flags.expiringWithin === undefined ? undefined : parseDuration(flags.expiringWithin, 'expiring-within'),
+    expiringWithinMs:
+      flags.expiringWithin === undefined ? undefined : parseDuration(flags.expiringWithin, 'expiring-within'),
   };
   const waiver = await ctx.waiver();
   const items =
     refs.length > 0
-      ? (await Promise.all(refs.map(async (ref) => (await waiver.describe(ref)).exception)))
+      ? await Promise.all(refs.map(async (ref) => (await waiver.describe(ref)).exception))
       : await waiver.list(filter);
   printExceptions(ctx, items, format);
 }
@@ -33,6 +35,7 @@ export async function run(ctx: CliContext, refs: string[], flags: GetFlags): Pro
 function parseStates(text: string): State[] {
   const wanted = text.split(',').map((s) => s.trim());
   const unknown = wanted.find((s) => !(states as readonly string[]).includes(s));
-  if (unknown !== undefined) throw new WaiverError('usage', `unknown state "${unknown}"; use ${states.join(', ')}`, 'state');
+  if (unknown !== undefined)
+    throw new WaiverError('usage', `unknown state "${unknown}"; use ${states.join(', ')}`, 'state');
   return wanted as State[];
 }

@@ -4,17 +4,23 @@ import { WaiverError } from '../../domain/errors.js';
 import type { Finding } from '../../domain/lint.js';
 import { lintManifests, type LintSource } from '../../service/render-exception.js';
 import type { CliContext } from '../context.js';
-import { document, outputFormat, table } from '../output.js';
+import { document, outputFormat, table, type OutputFlags } from '../output.js';
 
 /** `waiver lint FILE|DIR|- ...`: checks PolicyException manifests like a GitOps repository's CI; exit 1 on errors. */
-export function run(ctx: CliContext, paths: string[], flags: { output?: string }): Promise<void> {
+export function run(ctx: CliContext, paths: string[], flags: OutputFlags): Promise<void> {
   const format = outputFormat(flags.output, ['table', 'json', 'yaml']);
   const sources = (paths.length ? paths : ['-']).flatMap(readSources);
   const findings = lintManifests({ clock: ctx.clock, settings: ctx.config().settings }, sources);
   const errors = findings.filter((f) => f.severity === 'error').length;
-  if (format !== 'table') ctx.out(document({ files: sources.length, errors, warnings: findings.length - errors, findings }, format));
+  if (format !== 'table')
+    ctx.out(
+      document({ files: sources.length, errors, warnings: findings.length - errors, findings }, format),
+    );
   else ctx.out(findingsText(findings, sources.length, errors));
-  if (errors > 0) return Promise.reject(new WaiverError('guardrail', `${errors} error(s) in ${sources.length} file(s)`, 'manifest'));
+  if (errors > 0)
+    return Promise.reject(
+      new WaiverError('guardrail', `${errors} error(s) in ${sources.length} file(s)`, 'manifest'),
+    );
   return Promise.resolve();
 }
 
@@ -33,6 +39,10 @@ function readSources(path: string): LintSource[] {
       .sort()
       .map((f) => ({ file: join(path, f), text: readFileSync(join(path, f), 'utf8') }));
   } catch (e) {
-    throw new WaiverError('usage', `cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`, 'path');
+    throw new WaiverError(
+      'usage',
+      `cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`,
+      'path',
+    );
   }
 }

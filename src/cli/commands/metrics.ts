@@ -1,10 +1,10 @@
 import type { Metrics, Target } from '../../domain/metrics.js';
 import { parseInstant } from '../../domain/time.js';
 import type { CliContext } from '../context.js';
-import { document, outputFormat, table } from '../output.js';
+import { document, outputFormat, table, type InstantFlags } from '../output.js';
 
 /** `waiver metrics [--now T]`: the process metrics, each with its target and whether it is met. */
-export async function run(ctx: CliContext, flags: { now?: string; output?: string }): Promise<void> {
+export async function run(ctx: CliContext, flags: InstantFlags): Promise<void> {
   const format = outputFormat(flags.output, ['table', 'json', 'yaml']);
   const atMs = flags.now === undefined ? undefined : parseInstant(flags.now, 'now');
   const metrics = await (await ctx.waiver()).metrics(atMs);
@@ -18,9 +18,24 @@ function metricsText(m: Metrics): string {
   const rows = [
     ['active exceptions', String(m.activeExceptions), 'should fall', m.redFlag ? 'RED FLAG' : 'ok'],
     ['trend (per week)', m.trend.slope.toFixed(2), '<= 0', verdict(m.targets.trend)],
-    ['average duration', m.averageDurationDays === null ? 'n/a' : `${m.averageDurationDays.toFixed(1)}d`, `< ${m.targets.averageDurationDays.target}d`, verdict(m.targets.averageDurationDays)],
-    ['expired removed', percent(m.expiredRemovedRate), `${percent(m.targets.expiredRemovedRate.target)}`, verdict(m.targets.expiredRemovedRate)],
-    ['renewal rate', percent(m.renewalRate), `< ${percent(m.targets.renewalRate.target)}`, verdict(m.targets.renewalRate)],
+    [
+      'average duration',
+      m.averageDurationDays === null ? 'n/a' : `${m.averageDurationDays.toFixed(1)}d`,
+      `< ${m.targets.averageDurationDays.target}d`,
+      verdict(m.targets.averageDurationDays),
+    ],
+    [
+      'expired removed',
+      percent(m.expiredRemovedRate),
+      `${percent(m.targets.expiredRemovedRate.target)}`,
+      verdict(m.targets.expiredRemovedRate),
+    ],
+    [
+      'renewal rate',
+      percent(m.renewalRate),
+      `< ${percent(m.targets.renewalRate.target)}`,
+      verdict(m.targets.renewalRate),
+    ],
   ];
   const latency = m.removalLatency;
   return (

@@ -12,7 +12,11 @@ export interface RenewFlags {
 /** `waiver renew <id> --reason --expires`: a new request for the same scope, needing a fresh approval. */
 export async function run(ctx: CliContext, ref: string, flags: RenewFlags): Promise<void> {
   const format = outputFormat(flags.output, ['table', 'json', 'yaml', 'name']);
-  const input = { reason: flags.reason, expires: flags.expires, ...(flags.ticket ? { ticket: flags.ticket } : {}) };
+  const input = {
+    reason: flags.reason,
+    expires: flags.expires,
+    ...(flags.ticket ? { ticket: flags.ticket } : {}),
+  };
   const renewal = await (await ctx.waiver()).renew(ref, input as { reason: string; expires: string });
   printOne(ctx, renewal, format, `requested as renewal of ${renewal.renewalOf ?? ''}`);
 }

@@ -27,7 +27,9 @@ export interface RequestFlags {
 /** `waiver request`: flags, or `-f FILE` with the process template filled in; flags supply or override. */
 export async function run(ctx: CliContext, flags: RequestFlags): Promise<void> {
   const format = outputFormat(flags.output, ['table', 'json', 'yaml', 'name']);
-  const template = flags.file ? fieldsFromTemplate(parseSingleManifest(readSource(flags.file), flags.file)) : {};
+  const template = flags.file
+    ? fieldsFromTemplate(parseSingleManifest(readSource(flags.file), flags.file))
+    : {};
   const input = mergeInput(template, flags);
   const created = await (await ctx.waiver()).request(input as RequestInput);
   printOne(ctx, created, format, 'requested');
@@ -37,7 +39,11 @@ function readSource(file: string): string {
   try {
     return readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (e) {
-    throw new WaiverError('usage', `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`, 'file');
+    throw new WaiverError(
+      'usage',
+      `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`,
+      'file',
+    );
   }
 }
 

@@ -18,7 +18,12 @@ const pastTense: Record<TransitionVerb, string> = {
 };
 
 /** `waiver approve|reject|withdraw|revoke|escalate <id> [--comment]`: one lifecycle action. */
-export async function run(ctx: CliContext, verb: TransitionVerb, ref: string, flags: TransitionFlags): Promise<void> {
+export async function run(
+  ctx: CliContext,
+  verb: TransitionVerb,
+  ref: string,
+  flags: TransitionFlags,
+): Promise<void> {
   const format = outputFormat(flags.output, ['table', 'json', 'yaml', 'name']);
   const waiver = await ctx.waiver();
   const changed = await waiver[verb](ref, flags.comment);

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import type { AuditEvent } from './audit.js';
+import type { AuditAction } from './lifecycle.js';
+import { computeMetrics, median, slope } from './metrics.js';
+import { defaultSettings } from './settings.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, toRfc3339 } from './time.js';
+
+const N = Date.parse('2026-11-29T00:00:00Z');
+let seq = 0;
+const event = (
+  exceptionId: number,
+  action: AuditAction,
+  atMs: number,
+  data: Record<string, unknown> = {},
+): AuditEvent => ({
+  seq: ++seq,
+  at: toRfc3339(atMs),
+  actor: 'tester',
+  action,
+  exceptionId,
+  data,
+  prevHash: '',
+  hash: '',
+});
+
+// Hand-built history; the expected figures below are worked out by hand in the comments.
+const events: AuditEvent[] = [
+  // EX-1: applied N-20d, expires N-10d, removed 30 minutes late. Duration 10d.
+  event(1, 'requested', N - 21 * DAY_MS, { expiresAt: toRfc3339(N - 10 * DAY_MS), renewalOf: null }),
+  event(1, 'applied', N - 20 * DAY_MS),
+  event(1, 'expired', N - 10 * DAY_MS + 30 * MINUTE_MS),
+  // EX-2: applied N-5d, expires N+5d, revoked N-2d. Duration 3d; not an expiry.
+  event(2, 'requested', N - 6 * DAY_MS, { expiresAt: toRfc3339(N + 5 * DAY_MS) }),
+  event(2, 'applied', N - 5 * DAY_MS),
+  event(2, 'revoked', N - 2 * DAY_MS),
+  event(2, 'synced', N - 2 * DAY_MS, { operation: 'delete' }),
+  // EX-3: applied N-15d, expired N-1d and still on the target. Duration 14d; outstanding 1 day.
+  event(3, 'requested', N - 16 * DAY_MS, { expiresAt: toRfc3339(N - DAY_MS) }),
+  event(3, 'applied', N - 15 * DAY_MS),
+  // EX-4: the renewal of EX-1, active now.
+  event(4, 'renewal_requested', N - 11 * DAY_MS, { expiresAt: toRfc3339(N + 10 * DAY_MS), renewalOf: 1 }),
+  event(4, 'applied', N - 10 * DAY_MS + HOUR_MS),
+  // EX-5: requested only.
+  event(5, 'requested', N - DAY_MS, { expiresAt: toRfc3339(N + 5 * DAY_MS) }),
+];
+
+describe('metrics', () => {
+  const m = computeMetrics(events, N, defaultSettings.metrics);
+
+  it('counts active exceptions and the weekly trend', () => {
+    expect(m.activeExceptions).toBe(1);
+    // Weekly points N-49d … N: EX-1 and EX-3 at N-14d, EX-3 and EX-4 at N-7d, EX-4 at N.
+    expect(m.trend.weekly).toEqual([0, 0, 0, 0, 0, 2, 2, 1]);
+    // Σ(x-3.5)(y-0.625) = 11.5, Σ(x-3.5)² = 42.
+    expect(m.trend.slope).toBe(0.2738);
+    expect(m.redFlag).toBe(true);
+    expect(m.targets.trend.meets).toBe(false);
+  });
+
+  it('averages the effective duration of ended exceptions', () => {
+    expect(m.averageDurationDays).toBe(9); // (10 + 3 + 14) / 3
+    expect(m.targets.averageDurationDays).toEqual({ value: 9, target: 14, comparison: '<', meets: true });
+  });
+
+  it('measures removal of expired exceptions and its latency', () => {
+    expect(m.expiredRemovedRate).toBe(0.5); // EX-1 removed, EX-3 not
+    expect(m.targets.expiredRemovedRate.meets).toBe(false);
+    expect(m.removalLatency).toMatchObject({ medianSeconds: 1800, maxSeconds: 86400, outstanding: 1 });
+    expect(m.removalLatency.warning).toContain('1440 minutes');
+  });
+
+  it('counts renewals of ended exceptions', () => {
+    expect(m.renewalRate).toBe(0.3333); // EX-1 of EX-1, EX-2, EX-3
+    expect(m.targets.renewalRate.meets).toBe(false);
+    expect(m.counts).toEqual({ endedInWindow: 3, expiredInWindow: 2, removedAfterExpiry: 1, renewed: 1 });
+  });
+
+  it('is reproducible for a past instant, ignoring later events', () => {
+    const past = computeMetrics(events, N - 12 * DAY_MS, defaultSettings.metrics);
+    expect(past.activeExceptions).toBe(2); // EX-1 and EX-3
+    expect(past.averageDurationDays).toBeNull();
+    expect(past.expiredRemovedRate).toBeNull();
+    expect(past.targets.expiredRemovedRate.meets).toBe(true);
+  });
+
+  it('has exact helpers', () => {
+    expect(slope([3, 2, 1])).toBe(-1);
+    expect(slope([5])).toBe(0);
+    expect(median([4, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNull();
+  });
+});

@@ -1,0 +1,342 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { parse } from 'yaml';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { cli, json, snapshot } from './support/cli.js';
+import { useTempDir } from './support/temp.js';
+
+const tempDir = useTempDir();
+let cwd: string;
+beforeEach(() => {
+  cwd = tempDir();
+  mkdirSync(join(cwd, 'gitops'));
+});
+
+const inDays = (days: number): string =>
+  new Date(Date.now() + days * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const requestArgs = [
+  'request',
+  '-n',
+  'payments',
+  '--name',
+  'payments-api-*',
+  '--category',
+  'emergency-hotfix',
+  '--ticket',
+  'INC-4521',
+  '--reason',
+  'Payment outage hotfix; the signing service is down during the incident',
+  '--expires',
+  '5d',
+];
+const item = (id: string) =>
+  json<{ items: Record<string, unknown>[] }>(cli(cwd, ['get', id, '-o', 'json'])).items[0];
+const manifestPath = (name: string) => join(cwd, 'gitops', 'policy-exceptions', `${name}.yaml`);
+
+function requestApproveApply(): Record<string, unknown> {
+  const created = json(cli(cwd, [...requestArgs, '-o', 'json'], { as: 'alice' }));
+  expect(cli(cwd, ['approve', String(created['id']), '--comment', 'risk accepted'], { as: 'bob' }).code).toBe(
+    0,
+  );
+  expect(cli(cwd, ['apply', String(created['id'])], { as: 'carol' }).code).toBe(0);
+  return created;
+}
+
+describe('waiver CLI, end to end', () => {
+  it('takes a normal exception from request to removal at expiry', () => {
+    const created = requestApproveApply();
+    expect(created).toMatchObject({
+      id: 'EX-1',
+      state: 'pending',
+      name: 'payments-api-inc-4521',
+      requestor: 'alice',
+      renewalCount: 0,
+    });
+    const active = item('EX-1');
+    for (const key of [
+      'id',
+      'name',
+      'state',
+      'policy',
+      'rules',
+      'kinds',
+      'namespaces',
+      'names',
+      'category',
+      'ticket',
+      'reason',
+      'requestor',
+      'approver',
+      'applier',
+      'requestedAt',
+      'approvedAt',
+      'appliedAt',
+      'expiresAt',
+      'removedAt',
+      'endReason',
+      'syncStatus',
+      'renewalOf',
+      'renewalCount',
+    ]) {
+      expect(active, key).toHaveProperty(key);
+    }
+    expect(active).toMatchObject({
+      state: 'active',
+      approver: 'bob',
+      applier: 'carol',
+      syncStatus: 'synced',
+    });
+    const expiresAt = String(active?.['expiresAt']);
+    expect(expiresAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+
+    const onDisk = parse(readFileSync(manifestPath('payments-api-inc-4521'), 'utf8')) as Record<string, any>;
+    expect(onDisk['spec'].conditions.all[0]).toEqual({
+      key: `{{ time_before('{{ time_now_utc() }}', '${expiresAt}') }}`,
+      operator: 'Equals',
+      value: true,
+    });
+    expect(onDisk['metadata'].annotations['risk-acceptance']).toBe('bob');
+    expect(cli(cwd, ['render', 'EX-1']).stdout).toBe(
+      readFileSync(manifestPath('payments-api-inc-4521'), 'utf8'),
+    );
+
+    const beforeExpiry = new Date(Date.parse(expiresAt) - 3_600_000).toISOString();
+    const remind = cli(cwd, ['sweep', '--now', beforeExpiry, '-o', 'json'], { as: 'carol' });
+    expect(json(remind)).toMatchObject({ reminded: ['EX-1'], expired: [] });
+    expect(remind.stderr).toContain('reminder: EX-1');
+    expect(json(cli(cwd, ['get', '--expiring-within', '7d', '-o', 'json'])).items).toHaveLength(1);
+
+    const after = new Date(Date.parse(expiresAt) + 60_000).toISOString();
+    expect(json(cli(cwd, ['sweep', '--now', after, '-o', 'json'], { as: 'carol' }))).toMatchObject({
+      expired: ['EX-1'],
+    });
+    expect(existsSync(manifestPath('payments-api-inc-4521'))).toBe(false);
+    expect(item('EX-1')).toMatchObject({ state: 'removed', endReason: 'expired' });
+    const before = snapshot(cwd);
+    expect(json(cli(cwd, ['sweep', '--now', after, '-o', 'json'], { as: 'carol' }))).toMatchObject({
+      expired: [],
+      reminded: [],
+    });
+    expect(snapshot(cwd)).toBe(before);
+
+    const verify = cli(cwd, ['audit', '--verify']);
+    expect(verify).toMatchObject({ code: 0 });
+    expect(verify.stdout).toContain('6 events verified');
+    const metrics = json(cli(cwd, ['metrics', '-o', 'json', '--now', after]));
+    expect(metrics).toMatchObject({
+      activeExceptions: 0,
+      expiredRemovedRate: 1,
+      renewalRate: 0,
+      redFlag: false,
+    });
+    expect(metrics).toHaveProperty('trend.slope');
+    expect(metrics).toHaveProperty('targets.averageDurationDays.target', 14);
+    const described = cli(cwd, ['describe', 'EX-1']).stdout;
+    expect(described).toMatch(/approved\s+bob\s+comment=risk accepted/);
+  });
+
+  it('revokes an active exception', () => {
+    requestApproveApply();
+    const revoked = json(
+      cli(cwd, ['revoke', 'EX-1', '--comment', 'image signed now', '-o', 'json'], { as: 'bob' }),
+    );
+    expect(revoked).toMatchObject({ state: 'removed', endReason: 'revoked', syncStatus: 'synced' });
+    expect(existsSync(manifestPath('payments-api-inc-4521'))).toBe(false);
+    expect(cli(cwd, ['revoke', 'EX-1'], { as: 'bob' }).code).toBe(3);
+  });
+
+  it('runs a renewal chain up to its limit, then only escalation', () => {
+    requestApproveApply();
+    const reasons = [
+      'The incident follow-up needs two more days to land the signed build',
+      'The signed build failed verification; rebuilding with the new key',
+    ];
+    for (const [i, reason] of reasons.entries()) {
+      const renewal = json(
+        cli(cwd, ['renew', `EX-${i + 1}`, '--reason', reason, '--expires', '5d', '-o', 'json'], {
+          as: 'alice',
+        }),
+      );
+      expect(renewal).toMatchObject({
+        id: `EX-${i + 2}`,
+        renewalOf: `EX-${i + 1}`,
+        renewalCount: i + 1,
+        state: 'pending',
+      });
+      expect(cli(cwd, ['approve', `EX-${i + 2}`], { as: 'bob' }).code).toBe(0);
+      expect(cli(cwd, ['apply', `EX-${i + 2}`], { as: 'carol' }).code).toBe(0);
+      expect(item(`EX-${i + 1}`)).toMatchObject({ state: 'removed', endReason: 'superseded' });
+    }
+    const before = snapshot(cwd);
+    const third = cli(
+      cwd,
+      ['renew', 'EX-3', '--reason', 'Still waiting on the vendor to publish signatures', '--expires', '5d'],
+      { as: 'alice' },
+    );
+    expect(third.code).toBe(3);
+    expect(third.stderr).toContain('renewalOf');
+    expect(snapshot(cwd)).toBe(before);
+    const same = cli(cwd, ['renew', 'EX-3', '--reason', reasons[1] ?? '', '--expires', '5d'], {
+      as: 'alice',
+    });
+    expect(same.code).toBe(3);
+    expect(cli(cwd, ['escalate', 'EX-3', '--comment', 'needs a policy change'], { as: 'bob' }).code).toBe(0);
+    expect(item('EX-3')).toMatchObject({ state: 'active', escalated: true });
+    expect(existsSync(manifestPath('payments-api-inc-4521'))).toBe(true);
+  });
+
+  it('refuses a self-approval and changes nothing', () => {
+    cli(cwd, requestArgs, { as: 'alice' });
+    const before = snapshot(cwd);
+    const result = cli(cwd, ['approve', 'EX-1'], { as: 'alice' });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe(
+      'error: alice requested EX-1 and cannot approve it: a second person must review\n',
+    );
+    expect(snapshot(cwd)).toBe(before);
+  });
+
+  it('refuses a vendor image without a risk assessment and changes nothing', () => {
+    cli(cwd, requestArgs, { as: 'alice' });
+    const before = snapshot(cwd);
+    const result = cli(cwd, [
+      'request',
+      '-n',
+      'shop',
+      '--name',
+      'vendor-db-*',
+      '--category',
+      'vendor-image',
+      '--ticket',
+      'SEC-9',
+      '--reason',
+      'Vendor database image ships unsigned until their next release',
+      '--expires',
+      '14d',
+    ]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(
+      /^error: riskAssessment: a vendor image needs a risk assessment \(a link or text\) \[risk-assessment-required\]\n$/,
+    );
+    expect(snapshot(cwd)).toBe(before);
+  });
+
+  it('reads the process template filled in, and renders its expiry in the working form', () => {
+    const expiry = inDays(10);
+    const template = `apiVersion: kyverno.io/v2beta1
+kind: PolicyException
+metadata:
+  name: vendor-scanner
+  annotations:
+    requestor: alice@example.com
+    jira-ticket: SEC-77
+    reason: Third-party scanner image is unsigned; vendor signs from v5 on
+    risk-acceptance: ""
+    expiry-reminder: ""
+spec:
+  exceptions:
+  - policyName: require-image-signature
+    ruleNames:
+    - check-image-signature
+  match:
+    any:
+    - resources:
+        kinds:
+          - Pod
+        namespaces:
+          - security-tools
+        names:
+          - scanner-*
+  conditions:
+    all:
+    - key: "{{time_now_utc()}}"
+      operator: LessThan
+      value: "${expiry}"
+`;
+    writeFileSync(join(cwd, 'request.yaml'), template);
+    const lint = cli(cwd, ['lint', 'request.yaml', '-o', 'json']);
+    expect(lint.code).toBe(3);
+    expect(JSON.parse(lint.stdout)).toMatchObject({ errors: 3 });
+    const created = json(
+      cli(cwd, [
+        'request',
+        '-f',
+        'request.yaml',
+        '--category',
+        'vendor-image',
+        '--risk-assessment',
+        'RA-12 accepted',
+        '-o',
+        'json',
+      ]),
+    );
+    expect(created).toMatchObject({
+      name: 'vendor-scanner',
+      namespaces: ['security-tools'],
+      names: ['scanner-*'],
+      ticket: 'SEC-77',
+      expiresAt: expiry,
+    });
+    expect(cli(cwd, ['approve', 'vendor-scanner'], { as: 'bob' }).code).toBe(0);
+    const rendered = cli(cwd, ['render', 'vendor-scanner']).stdout;
+    expect(rendered).toContain(`time_before('{{ time_now_utc() }}', '${expiry}')`);
+    expect(cli(cwd, ['lint', '-'], { input: rendered }).stdout).toContain('0 error(s)');
+  });
+
+  it('answers bad input with one line and the right exit code', () => {
+    const cases: [string[], number, RegExp][] = [
+      [['get', '--bogus'], 2, /unknown option '--bogus'/],
+      [['get', 'EX-404'], 1, /no exception "EX-404"/],
+      [['get', '-o', 'xml'], 2, /output format "xml"/],
+      [['get', '--state', 'sleeping'], 2, /unknown state "sleeping"/],
+      [[...requestArgs.slice(0, -1), 'soon'], 2, /"soon" is not a duration \(14d\) or an RFC3339 instant/],
+      [['request', '-n', 'payments'], 2, /names: .*category: /],
+      [['request', '-f', 'missing.yaml', '--category', 'vendor-image'], 2, /cannot read missing.yaml/],
+      [['request', '-f', '-', '--category', 'vendor-image'], 2, /yaml|line/],
+      [
+        [
+          'request',
+          '-n',
+          'kube-system',
+          '--name',
+          '*',
+          '--category',
+          'image-development',
+          '--ticket',
+          'DEV-1',
+          '--reason',
+          'x',
+          '--expires',
+          '60d',
+        ],
+        3,
+        /namespace-protected.*name-pattern-broad.*reason-length.*expiry-max/,
+      ],
+      [['sweep', '--now', 'tomorrow'], 2, /not an RFC3339 instant/],
+      [['render', 'EX-1', '--api-version', 'kyverno.io/v2alpha1'], 2, /v2alpha1/],
+    ];
+    cli(cwd, requestArgs);
+    for (const [args, code, message] of cases) {
+      const before = snapshot(cwd);
+      const result = cli(cwd, args, { input: 'kind: PolicyException\n  : [broken' });
+      expect(result.code, args.join(' ')).toBe(code);
+      expect(result.stderr, args.join(' ')).toMatch(message);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      expect(snapshot(cwd), args.join(' ')).toBe(before);
+    }
+  });
+
+  it('names the first broken link of a tampered audit chain', () => {
+    requestApproveApply();
+    const db = new BetterSqlite3(join(cwd, 'w.db'));
+    db.prepare('update audit_events set data = \'{"comment":"nothing to see"}\' where seq = 2').run();
+    db.close();
+    const result = cli(cwd, ['audit', '--verify']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('audit chain broken at event #2');
+    expect(cli(cwd, ['audit', '-o', 'csv']).stdout.split('\n')[0]).toBe(
+      'seq,at,actor,action,exceptionId,data,prevHash,hash',
+    );
+  });
+});

@@ -1,0 +1,49 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderPolicyException } from '../src/domain/render.js';
+import { defaultSettings } from '../src/domain/settings.js';
+import { DirectoryTarget } from '../src/targets/directory-target.js';
+import { activeRecord } from './support/records.js';
+import { useTempDir } from './support/temp.js';
+
+const tempDir = useTempDir();
+const manifest = renderPolicyException(activeRecord(), defaultSettings);
+
+describe('directory target', () => {
+  it('writes <dir>/<namespace>/<name>.yaml atomically and idempotently, and removes it', async () => {
+    const root = tempDir();
+    const target = new DirectoryTarget(root, { createRoot: false });
+    await target.write(manifest);
+    await target.write(manifest);
+    const folder = join(root, 'policy-exceptions');
+    expect(readdirSync(folder)).toEqual(['payments-api-inc-1.yaml']);
+    expect(readFileSync(join(folder, 'payments-api-inc-1.yaml'), 'utf8')).toContain('kind: PolicyException');
+    await target.remove('policy-exceptions', 'payments-api-inc-1');
+    await target.remove('policy-exceptions', 'payments-api-inc-1');
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
+  it('fails clearly on a missing folder unless it is the embedded default', async () => {
+    const root = join(tempDir(), 'missing');
+    await expect(new DirectoryTarget(root, { createRoot: false }).write(manifest)).rejects.toThrow(
+      `target directory ${root} does not exist`,
+    );
+    expect(existsSync(root)).toBe(false);
+    await new DirectoryTarget(root, { createRoot: true }).write(manifest);
+    expect(existsSync(join(root, 'policy-exceptions', 'payments-api-inc-1.yaml'))).toBe(true);
+  });
+
+  it('fails clearly when the folder cannot be written', async () => {
+    const root = tempDir();
+    writeFileSync(join(root, 'policy-exceptions'), 'a file where the namespace folder should be');
+    await expect(new DirectoryTarget(root, { createRoot: false }).write(manifest)).rejects.toThrow(
+      /EEXIST|ENOTDIR/,
+    );
+    const notDir = join(root, 'plain-file');
+    writeFileSync(notDir, '');
+    await expect(
+      new DirectoryTarget(notDir, { createRoot: false }).remove('policy-exceptions', 'x'),
+    ).rejects.toThrow('is not a directory');
+  });
+});

@@ -1,0 +1,196 @@
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defaultSettings } from '../src/domain/settings.js';
+import { DAY_MS, HOUR_MS } from '../src/domain/time.js';
+import { localActor } from '../src/service/actor.js';
+import type { ServiceDeps } from '../src/service/deps.js';
+import type { Notification } from '../src/service/ports.js';
+import { createWaiver, type Waiver } from '../src/service/waiver.js';
+import { openSqliteStore } from '../src/store/open-sqlite.js';
+import { DirectoryTarget } from '../src/targets/directory-target.js';
+import { ManualClock, useTempDir } from './support/temp.js';
+
+const tempDir = useTempDir();
+
+async function setup() {
+  const dir = tempDir();
+  const targetDir = join(dir, 'gitops');
+  mkdirSync(targetDir);
+  const clock = new ManualClock(Date.parse('2026-12-01T09:00:00Z'));
+  const notifications: Notification[] = [];
+  const deps: ServiceDeps = {
+    store: await openSqliteStore(join(dir, 'w.db')),
+    target: new DirectoryTarget(targetDir, { createRoot: false }),
+    notifier: {
+      notify: (n) => {
+        notifications.push(n);
+        return Promise.resolve();
+      },
+    },
+    clock,
+    settings: defaultSettings,
+  };
+  const as = (name: string): Waiver => createWaiver(deps, localActor(name));
+  const file = (name: string) => join(targetDir, 'policy-exceptions', `${name}.yaml`);
+  return { deps, clock, as, file, targetDir, notifications };
+}
+
+const request = {
+  namespaces: ['payments'],
+  names: ['payments-api-*'],
+  category: 'legacy-migration' as const,
+  ticket: 'MIG-7',
+  reason: 'Legacy payments images move to the signed pipeline this month',
+  expires: '20d',
+};
+
+describe('the exception process, in-process', () => {
+  it('takes an exception from request to removal, reminding once', async () => {
+    const { as, clock, file, notifications, deps } = await setup();
+    const created = await as('alice').request(request);
+    expect(created).toMatchObject({
+      id: 'EX-1',
+      state: 'pending',
+      name: 'payments-api-mig-7',
+      expiresAt: '2026-12-21T09:00:00Z',
+    });
+    await as('bob').approve('EX-1');
+    const { exception } = await as('carol').apply('payments-api-mig-7');
+    expect(exception).toMatchObject({
+      state: 'active',
+      syncStatus: 'synced',
+      approver: 'bob',
+      applier: 'carol',
+    });
+    expect(existsSync(file('payments-api-mig-7'))).toBe(true);
+
+    clock.set('2026-12-14T09:00:00Z');
+    expect((await as('carol').sweep()).reminded).toEqual(['EX-1']);
+    expect((await as('carol').sweep()).reminded).toEqual([]);
+    expect(notifications.map((n) => n.kind)).toEqual(['reminder']);
+    expect(notifications[0]?.recipients).toEqual(['alice', 'bob', 'carol']);
+
+    clock.set('2026-12-21T09:30:00Z');
+    expect((await as('alice').list())[0]?.state).toBe('expired');
+    const report = await as('carol').sweep();
+    expect(report.expired).toEqual(['EX-1']);
+    expect(existsSync(file('payments-api-mig-7'))).toBe(false);
+    expect((await as('alice').list())[0]).toMatchObject({
+      state: 'removed',
+      endReason: 'expired',
+      removedAt: '2026-12-21T09:30:00Z',
+    });
+    expect(notifications.map((n) => n.kind)).toEqual(['reminder', 'expired']);
+    const again = await as('carol').sweep();
+    expect([...again.expired, ...again.reminded, ...again.written, ...again.deleted]).toEqual([]);
+
+    const actions = (await as('dave').audit()).map((e) => e.action);
+    expect(actions).toEqual(['requested', 'approved', 'applied', 'synced', 'reminded', 'expired']);
+    expect(await deps.store.verifyAudit()).toBeUndefined();
+    const metrics = await as('dave').metrics();
+    expect(metrics).toMatchObject({
+      activeExceptions: 0,
+      expiredRemovedRate: 1,
+      averageDurationDays: 20,
+      renewalRate: 0,
+    });
+    expect(metrics.removalLatency.maxSeconds).toBe(1800);
+  });
+
+  it('renews by superseding under the same name, and allows only two renewals', async () => {
+    const { as, clock, file } = await setup();
+    await as('alice').request(request);
+    await as('bob').approve('EX-1');
+    await as('carol').apply('EX-1');
+
+    clock.advance(15 * DAY_MS);
+    await expect(as('alice').renew('EX-1', { reason: request.reason, expires: '20d' })).rejects.toMatchObject(
+      { code: 'guardrail', field: 'reason' },
+    );
+    const renewal = await as('alice').renew('EX-1', {
+      reason: 'The migration slipped: the batch jobs move next sprint',
+      expires: '20d',
+    });
+    expect(renewal).toMatchObject({
+      id: 'EX-2',
+      state: 'pending',
+      renewalOf: 'EX-1',
+      renewalCount: 1,
+      name: 'payments-api-mig-7',
+    });
+    await expect(
+      as('alice').renew('EX-1', { reason: 'A second open renewal of the same exception', expires: '10d' }),
+    ).rejects.toMatchObject({ code: 'conflict' });
+    await as('bob').approve('EX-2');
+    const applied = await as('carol').apply('EX-2');
+    expect(applied.superseded).toMatchObject({
+      id: 'EX-1',
+      state: 'removed',
+      endReason: 'superseded',
+      syncStatus: 'synced',
+    });
+    expect(existsSync(file('payments-api-mig-7'))).toBe(true);
+
+    clock.advance(15 * DAY_MS);
+    await as('alice').renew('EX-2', {
+      reason: 'Vendor base image update lands in the next release',
+      expires: '10d',
+    });
+    await as('bob').approve('EX-3');
+    await as('carol').apply('EX-3');
+    await expect(
+      as('alice').renew('EX-3', {
+        reason: 'Yet another delay in moving the jobs to signed images',
+        expires: '10d',
+      }),
+    ).rejects.toMatchObject({
+      code: 'guardrail',
+      field: 'renewalOf',
+    });
+    const escalated = await as('bob').escalate('EX-3', 'needs a policy change for the batch namespace');
+    expect(escalated.escalated).toBe(true);
+  });
+
+  it('keeps an exception active with a sync error while the target is broken, and retries', async () => {
+    const { as, targetDir, file, clock } = await setup();
+    renameSync(targetDir, `${targetDir}.away`);
+    writeFileSync(targetDir, 'not a folder');
+    await as('alice').request(request);
+    await as('bob').approve('EX-1');
+    await expect(as('carol').apply('EX-1')).rejects.toMatchObject({ code: 'target' });
+    expect((await as('carol').list())[0]).toMatchObject({ state: 'active', syncStatus: 'error' });
+    expect((await as('carol').sweep()).failed).toHaveLength(1);
+
+    renameSync(targetDir, `${targetDir}.file`);
+    renameSync(`${targetDir}.away`, targetDir);
+    clock.advance(HOUR_MS);
+    expect((await as('carol').sweep()).written).toEqual(['EX-1']);
+    expect(existsSync(file('payments-api-mig-7'))).toBe(true);
+    const actions = (await as('carol').audit('EX-1')).map((e) => e.action);
+    expect(actions).toEqual(['requested', 'approved', 'applied', 'sync_failed', 'sync_failed', 'synced']);
+  });
+
+  it('revokes, and refuses what the lifecycle forbids without changing anything', async () => {
+    const { as, file } = await setup();
+    await as('alice').request(request);
+    await expect(as('carol').apply('EX-1')).rejects.toMatchObject({ code: 'illegal_transition' });
+    await expect(as('alice').approve('EX-1')).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(as('bob').approve('EX-9')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(as('alice').request(request)).rejects.toMatchObject({ code: 'conflict', field: 'name' });
+    expect((await as('dave').audit()).map((e) => e.action)).toEqual(['requested']);
+    await as('bob').approve('EX-1');
+    await expect(as('bob').approve('EX-1')).rejects.toMatchObject({ code: 'illegal_transition' });
+    await as('carol').apply('EX-1');
+    const revoked = await as('bob').revoke('EX-1', 'image is signed now');
+    expect(revoked).toMatchObject({ state: 'removed', endReason: 'revoked', syncStatus: 'synced' });
+    expect(existsSync(file('payments-api-mig-7'))).toBe(false);
+  });
+
+  it('enforces roles as well as identities', async () => {
+    const { deps } = await setup();
+    const auditor = createWaiver(deps, { name: 'erin', roles: ['auditor'] });
+    await expect(auditor.request(request)).rejects.toMatchObject({ code: 'forbidden' });
+    expect(await auditor.list()).toEqual([]);
+  });
+});

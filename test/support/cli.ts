@@ -1,0 +1,57 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../dist/src/cli/bin.js', import.meta.url));
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI in `cwd` with its own database and target folder; stdin optional. */
+export function cli(
+  cwd: string,
+  args: readonly string[],
+  options: { as?: string; input?: string } = {},
+): CliResult {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    input: options.input ?? '',
+    encoding: 'utf8',
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: cwd,
+      WAIVER_DB: join(cwd, 'w.db'),
+      WAIVER_TARGET_DIR: join(cwd, 'gitops'),
+      WAIVER_USER: options.as ?? 'alice',
+    },
+  });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+export const json = <T = Record<string, unknown>>(r: CliResult): T => {
+  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+};
+
+/** A fingerprint of the database and the target folder, to show that a refused command changed nothing. */
+export function snapshot(cwd: string): string {
+  const hash = createHash('sha256');
+  const db = join(cwd, 'w.db');
+  if (existsSync(db)) hash.update(readFileSync(db));
+  const walk = (dir: string): void => {
+    if (!existsSync(dir)) return;
+    for (const entry of readdirSync(dir).sort()) {
+      const path = join(dir, entry);
+      hash.update(path);
+      if (statSync(path).isDirectory()) walk(path);
+      else hash.update(readFileSync(path));
+    }
+  };
+  walk(join(cwd, 'gitops'));
+  return hash.digest('hex');
+}
