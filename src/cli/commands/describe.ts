@@ -13,7 +13,7 @@ export async function run(ctx: CliContext, ref: string, flags: OutputFlags): Pro
 
 function describeText(v: ExceptionView, history: readonly AuditEvent[], nowMs: number): string {
   const field = (label: string, value: string | number | null): string =>
-    `${`${label}:`.padEnd(16)}${value ?? '<none>'}\n`;
+    `${`${label}:`.padEnd(18)}${value ?? '<none>'}\n`;
   const timeline = history.map((e) => `  ${e.at}  ${e.action.padEnd(18)}${e.actor}${summary(e)}\n`).join('');
   return [
     field('ID', v.id),

@@ -12,6 +12,7 @@ export async function run(ctx: CliContext, flags: InstantFlags): Promise<void> {
 }
 
 const percent = (v: number | null): string => (v === null ? 'n/a' : `${(v * 100).toFixed(1)}%`);
+const seconds = (v: number | null): string => (v === null ? 'n/a' : `${v}s`);
 const verdict = (t: Target): string => (t.meets ? 'ok' : 'MISSED');
 
 function metricsText(m: Metrics): string {
@@ -42,7 +43,7 @@ function metricsText(m: Metrics): string {
     `metrics as of ${m.at} (window ${m.windowDays} days)\n` +
     table(['METRIC', 'VALUE', 'TARGET', 'STATUS'], rows) +
     `weekly active: ${m.trend.weekly.join(' ')}\n` +
-    `removal latency: median ${latency.medianSeconds ?? 'n/a'}s, max ${latency.maxSeconds ?? 'n/a'}s, outstanding ${latency.outstanding}\n` +
+    `removal latency: median ${seconds(latency.medianSeconds)}, max ${seconds(latency.maxSeconds)}, outstanding ${latency.outstanding}\n` +
     (latency.warning ? `warning: ${latency.warning}\n` : '') +
     (m.redFlag ? 'red flag: exceptions are increasing (policy too strict, or security debt growing)\n' : '')
   );
