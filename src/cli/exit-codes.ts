@@ -10,5 +10,6 @@ export const exitCodes: Record<ErrorCode, number> = {
   conflict: 3,
   target: 1,
   audit_broken: 1,
+  lint_failed: 1,
   internal: 1,
 };

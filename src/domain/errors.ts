@@ -11,6 +11,7 @@ export const errorCodes = [
   'conflict', // a concurrent change or a uniqueness rule
   'target', // writing to or removing from the target failed
   'audit_broken', // the audit hash chain does not verify
+  'lint_failed', // checked manifests have errors
   'internal',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];

@@ -19,7 +19,7 @@ export function run(ctx: CliContext, paths: string[], flags: OutputFlags): Promi
   else ctx.out(findingsText(findings, sources.length, errors));
   if (errors > 0)
     return Promise.reject(
-      new WaiverError('guardrail', `${errors} error(s) in ${sources.length} file(s)`, 'manifest'),
+      new WaiverError('lint_failed', `${errors} error(s) in ${sources.length} file(s)`, 'manifest'),
     );
   return Promise.resolve();
 }
