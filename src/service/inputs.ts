@@ -27,5 +27,3 @@ export const RenewInputSchema = z.strictObject({
   ticket: text.optional(),
 });
 export type RenewInput = z.infer<typeof RenewInputSchema>;
-
-export const CommentSchema = z.string().max(10_000).optional();
