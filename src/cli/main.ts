@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { isWaiverError } from '../domain/errors.js';
+import { isWaiverError, messageOf } from '../domain/errors.js';
 import { createContext, type CliContext, type Streams } from './context.js';
 import type { ApplyFlags } from './commands/apply.js';
 import type { AuditFlags } from './commands/audit.js';
@@ -185,6 +185,6 @@ function report(e: unknown, streams: Streams): number {
     streams.err(`error: ${e.message}\n`);
     return exitCodes[e.code];
   }
-  streams.err(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+  streams.err(`error: ${messageOf(e)}\n`);
   return 1;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
-import { WaiverError } from '../domain/errors.js';
+import { messageOf, WaiverError } from '../domain/errors.js';
 import { defaultSettings, type ProcessSettings } from '../domain/settings.js';
 import { ConfigFileSchema, type ConfigFile } from './schema.js';
 
@@ -43,11 +43,7 @@ function readConfigFile(path: string): ConfigFile {
   try {
     raw = parse(readFileSync(path, 'utf8')) ?? {};
   } catch (e) {
-    throw new WaiverError(
-      'usage',
-      `cannot read config ${path}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
-      'config',
-    );
+    throw new WaiverError('usage', `cannot read config ${path}: ${messageOf(e)}`, 'config');
   }
   const parsed = ConfigFileSchema.safeParse(raw);
   if (parsed.success) return parsed.data;

@@ -41,4 +41,8 @@ export class WaiverError extends Error {
   }
 }
 
+/** The first line of whatever was thrown: for one-line messages, never a stack trace. */
+export const messageOf = (e: unknown): string =>
+  (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
+
 export const isWaiverError = (e: unknown): e is WaiverError => e instanceof WaiverError;

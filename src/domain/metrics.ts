@@ -52,10 +52,8 @@ function timelines(events: readonly AuditEvent[], nowMs: number): Map<number, Ti
     switch (e.action) {
       case 'requested':
       case 'renewal_requested':
-      case 'imported':
         t.expiresMs = instantOf(e.data['expiresAt']) ?? t.expiresMs ?? Infinity;
         if (typeof e.data['renewalOf'] === 'number') t.renewalOf = e.data['renewalOf'];
-        if (e.action === 'imported') t.appliedMs = at;
         break;
       case 'applied':
         t.appliedMs = at;
@@ -65,8 +63,6 @@ function timelines(events: readonly AuditEvent[], nowMs: number): Map<number, Ti
         t.removedFromTargetMs ??= at;
         break;
       case 'revoked':
-        t.endedMs ??= at;
-        break;
       case 'removed':
         t.endedMs ??= at;
         break;

@@ -1,10 +1,9 @@
-import { WaiverError } from '../domain/errors.js';
 import { formatId, type ExceptionRecord } from '../domain/exception.js';
 import { authorize, type Actor } from './actor.js';
 import { applyTransition } from './change-state.js';
 import type { ServiceDeps } from './deps.js';
 import { resolveException } from './resolve.js';
-import { syncToTarget } from './sync-target.js';
+import { syncOrReport } from './sync-target.js';
 
 export interface ApplyResult {
   exception: ExceptionRecord;
@@ -33,20 +32,10 @@ export async function applyException(
     const ended = await applyTransition(deps, tx, actor, previous, 'supersede', {
       data: { by: formatId(applied.id) },
     });
-    // Same name: the renewal's write replaces the object, so there is nothing left to delete.
-    const done =
-      ended.name === applied.name ? await tx.updateException({ ...ended, syncStatus: 'synced' }) : ended;
+    // A renewal keeps its predecessor's name, so its write replaces the object: nothing is left to delete.
+    const done = await tx.updateException({ ...ended, syncStatus: 'synced' });
     return { exception: applied, superseded: done };
   });
-  const written = await syncToTarget(deps, actor, exception, 'write');
-  const removed =
-    superseded?.syncStatus === 'pending' ? await syncToTarget(deps, actor, superseded, 'delete') : superseded;
-  if (written.syncStatus === 'error') {
-    throw new WaiverError(
-      'target',
-      `${formatId(written.id)} is active, but writing it to ${deps.target.description} failed: ${written.syncError ?? ''}; the next sweep retries`,
-      'target',
-    );
-  }
-  return removed ? { exception: written, superseded: removed } : { exception: written };
+  const written = await syncOrReport(deps, actor, exception, 'write');
+  return superseded ? { exception: written, superseded } : { exception: written };
 }

@@ -47,6 +47,12 @@ function matches(record: ExceptionRecord, filter: ListFilter, nowMs: number): bo
   return true;
 }
 
+/** One exception, by id or name. */
+export async function getException(deps: ServiceDeps, actor: Actor, ref: string): Promise<ExceptionView> {
+  authorize(actor, 'read');
+  return exceptionView(await resolveException(deps.store, ref), deps.clock.now());
+}
+
 export interface ExceptionDetail {
   exception: ExceptionView;
   history: AuditEvent[];

@@ -1,5 +1,4 @@
 import type { ApiVersion } from '../domain/exception.js';
-import { lintText, type Finding } from '../domain/lint.js';
 import { manifestToYaml, renderPolicyException } from '../domain/render.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
@@ -15,18 +14,4 @@ export async function renderException(
   authorize(actor, 'read');
   const record = await resolveException(deps.store, ref);
   return manifestToYaml(renderPolicyException(record, deps.settings, apiVersion ? { apiVersion } : {}));
-}
-
-export interface LintSource {
-  file: string;
-  text: string;
-}
-
-/** Checks PolicyException manifests the way a GitOps repository's CI would. */
-export function lintManifests(
-  deps: Pick<ServiceDeps, 'clock' | 'settings'>,
-  sources: readonly LintSource[],
-): Finding[] {
-  const nowMs = deps.clock.now();
-  return sources.flatMap((s) => lintText(s.text, s.file, nowMs, deps.settings));
 }

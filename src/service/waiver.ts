@@ -1,5 +1,5 @@
 import type { AuditEvent } from '../domain/audit.js';
-import type { ApiVersion } from '../domain/exception.js';
+import type { ApiVersion, ExceptionRecord } from '../domain/exception.js';
 import type { Metrics } from '../domain/metrics.js';
 import { exceptionView, type ExceptionView } from '../domain/view.js';
 import type { Actor } from './actor.js';
@@ -9,6 +9,7 @@ import type { ServiceDeps } from './deps.js';
 import type { RenewInput, RequestInput } from './inputs.js';
 import {
   describeException,
+  getException,
   listExceptions,
   type ExceptionDetail,
   type ListFilter,
@@ -43,6 +44,7 @@ export interface Waiver {
   revoke(ref: string, comment?: string): Promise<ExceptionView>;
   renew(ref: string, input: RenewInput): Promise<ExceptionView>;
   escalate(ref: string, comment?: string): Promise<ExceptionView>;
+  get(ref: string): Promise<ExceptionView>;
   list(filter?: ListFilter): Promise<ExceptionView[]>;
   describe(ref: string): Promise<ExceptionDetail>;
   audit(ref?: string): Promise<AuditEvent[]>;
@@ -54,7 +56,7 @@ export interface Waiver {
 }
 
 export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
-  const view = async (pending: Promise<Parameters<typeof exceptionView>[0]>): Promise<ExceptionView> =>
+  const view = async (pending: Promise<ExceptionRecord>): Promise<ExceptionView> =>
     exceptionView(await pending, deps.clock.now());
   return {
     request: (input) => view(requestException(deps, actor, input)),
@@ -72,6 +74,7 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
     revoke: (ref, comment) => view(revokeException(deps, actor, ref, comment)),
     renew: (ref, input) => view(renewException(deps, actor, ref, input)),
     escalate: (ref, comment) => view(escalateException(deps, actor, ref, comment)),
+    get: (ref) => getException(deps, actor, ref),
     list: (filter) => listExceptions(deps, actor, filter),
     describe: (ref) => describeException(deps, actor, ref),
     audit: (ref) => listAudit(deps, actor, ref),

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
-import { WaiverError } from '../domain/errors.js';
+import { messageOf, WaiverError } from '../domain/errors.js';
 import { KyselyStore } from './kysely-store.js';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
@@ -16,21 +16,13 @@ export async function openSqliteStore(path: string): Promise<KyselyStore> {
     database.pragma('busy_timeout = 5000');
     database.pragma('foreign_keys = ON');
   } catch (e) {
-    throw new WaiverError(
-      'usage',
-      `cannot open the database ${path}: ${e instanceof Error ? e.message : String(e)}`,
-      'db',
-    );
+    throw new WaiverError('usage', `cannot open the database ${path}: ${messageOf(e)}`, 'db');
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   const { error } = await new Migrator({ db, provider: migrationProvider('sqlite') }).migrateToLatest();
   if (error) {
     await db.destroy();
-    throw new WaiverError(
-      'internal',
-      `migrating ${path} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`,
-      'db',
-    );
+    throw new WaiverError('internal', `migrating ${path} failed: ${messageOf(error)}`, 'db');
   }
   return new KyselyStore(db, 'begin immediate');
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { manifestToYaml } from '../domain/render.js';
@@ -29,9 +30,13 @@ export class DirectoryTarget implements Target {
     const folder = join(this.root, safeSegment(namespace));
     await mkdir(folder, { recursive: true });
     const file = join(folder, `${safeSegment(manifest.metadata.name)}.yaml`);
-    const temp = `${file}.${process.pid}.tmp`;
-    await writeFile(temp, manifestToYaml(manifest), { encoding: 'utf8', mode: 0o644 });
-    await rename(temp, file);
+    const temp = `${file}.${randomUUID()}.tmp`;
+    try {
+      await writeFile(temp, manifestToYaml(manifest), { encoding: 'utf8', mode: 0o644 });
+      await rename(temp, file);
+    } finally {
+      await rm(temp, { force: true });
+    }
   }
 
   async remove(namespace: string, name: string): Promise<void> {

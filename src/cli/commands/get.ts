@@ -26,9 +26,7 @@ export async function run(ctx: CliContext, refs: string[], flags: GetFlags): Pro
   };
   const waiver = await ctx.waiver();
   const items =
-    refs.length > 0
-      ? await Promise.all(refs.map(async (ref) => (await waiver.describe(ref)).exception))
-      : await waiver.list(filter);
+    refs.length > 0 ? await Promise.all(refs.map((ref) => waiver.get(ref))) : await waiver.list(filter);
   printExceptions(ctx, items, format);
 }
 

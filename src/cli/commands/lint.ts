@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { WaiverError } from '../../domain/errors.js';
+import { messageOf, WaiverError } from '../../domain/errors.js';
 import type { Finding } from '../../domain/lint.js';
-import { lintManifests, type LintSource } from '../../service/render-exception.js';
+import { lintManifests, type LintSource } from '../../service/lint-manifests.js';
 import type { CliContext } from '../context.js';
 import { document, outputFormat, table, type OutputFlags } from '../output.js';
 
@@ -39,10 +39,6 @@ function readSources(path: string): LintSource[] {
       .sort()
       .map((f) => ({ file: join(path, f), text: readFileSync(join(path, f), 'utf8') }));
   } catch (e) {
-    throw new WaiverError(
-      'usage',
-      `cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`,
-      'path',
-    );
+    throw new WaiverError('usage', `cannot read ${path}: ${messageOf(e)}`, 'path');
   }
 }

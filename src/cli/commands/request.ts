@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { WaiverError } from '../../domain/errors.js';
+import { messageOf, WaiverError } from '../../domain/errors.js';
 import { parseSingleManifest } from '../../domain/manifest-schema.js';
 import { fieldsFromTemplate, type TemplateFields } from '../../domain/request-template.js';
 import type { RequestInput } from '../../service/inputs.js';
@@ -39,11 +39,7 @@ function readSource(file: string): string {
   try {
     return readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (e) {
-    throw new WaiverError(
-      'usage',
-      `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`,
-      'file',
-    );
+    throw new WaiverError('usage', `cannot read ${file}: ${messageOf(e)}`, 'file');
   }
 }
 
