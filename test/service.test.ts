@@ -187,6 +187,72 @@ describe('the exception process, in-process', () => {
     expect(existsSync(file('payments-api-mig-7'))).toBe(false);
   });
 
+  it('skips, without failing, an expiry that a concurrent revoke made moot', async () => {
+    const { as, clock, deps } = await setup();
+    await as('alice').request(request);
+    await as('bob').approve('EX-1');
+    await as('carol').apply('EX-1');
+    const target = deps.target;
+    let revoked = false;
+    // A person revokes while the sweep is removing the expired exception from the target.
+    deps.target = {
+      description: target.description,
+      write: (m) => target.write(m),
+      remove: async (ns, name) => {
+        if (!revoked) {
+          revoked = true;
+          await as('bob').revoke('EX-1', 'image signed');
+        }
+        return target.remove(ns, name);
+      },
+    };
+    clock.advance(21 * DAY_MS);
+    const report = await as('carol').sweep();
+    expect(report.expired).toEqual([]);
+    expect(report.skipped).toEqual([{ id: 'EX-1', reason: 'cannot expire EX-1: it is removed' }]);
+    expect((await as('carol').get('EX-1')).endReason).toBe('revoked');
+  });
+
+  it('acts once when two sweeps run at the same time', async () => {
+    const { as, clock, deps, notifications } = await setup();
+    for (const [i, ns] of ['payments', 'billing'].entries()) {
+      await as('alice').request({ ...request, namespaces: [ns], expires: `${5 + i * 5}d` });
+      await as('bob').approve(`EX-${i + 1}`);
+      await as('carol').apply(`EX-${i + 1}`);
+    }
+    clock.advance(6 * DAY_MS); // EX-1 expired, EX-2 within its reminder window
+    const reports = await Promise.all([as('carol').sweep(), as('dave').sweep()]);
+    expect(reports.flatMap((r) => r.expired)).toEqual(['EX-1']);
+    expect(reports.flatMap((r) => r.reminded)).toEqual(['EX-2']);
+    expect(reports.flatMap((r) => r.skipped.map((s) => s.id)).sort()).toEqual(['EX-1', 'EX-2']);
+    const actions = (await deps.store.listAudit()).map((e) => e.action);
+    expect(actions.filter((a) => a === 'expired')).toHaveLength(1);
+    expect(actions.filter((a) => a === 'reminded')).toHaveLength(1);
+    expect(notifications.map((n) => n.kind).sort()).toEqual(['expired', 'reminder']);
+  });
+
+  it('does not delete a file that a newer exception of the same name holds', async () => {
+    const { as, targetDir, file } = await setup();
+    await as('alice').request(request);
+    await as('bob').approve('EX-1');
+    await as('carol').apply('EX-1');
+    renameSync(targetDir, `${targetDir}.away`);
+    await expect(as('bob').revoke('EX-1', 'image signed')).rejects.toMatchObject({ code: 'target' });
+    renameSync(`${targetDir}.away`, targetDir);
+    // Before any sweep retried the delete, the same name is requested and applied again.
+    await as('alice').request({
+      ...request,
+      reason: 'A second legacy service turned out to use the old images',
+    });
+    await as('bob').approve('EX-2');
+    await as('carol').apply('EX-2');
+    const report = await as('carol').sweep();
+    expect(report.deleted).toEqual([]);
+    expect(existsSync(file('payments-api-mig-7'))).toBe(true);
+    expect(await as('carol').get('EX-1')).toMatchObject({ state: 'removed', syncStatus: 'synced' });
+    expect((await as('carol').audit('EX-1')).at(-1)?.data).toMatchObject({ operation: 'release' });
+  });
+
   it('enforces roles as well as identities', async () => {
     const { deps } = await setup();
     const auditor = createWaiver(deps, { name: 'erin', roles: ['auditor'] });

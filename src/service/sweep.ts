@@ -1,8 +1,9 @@
+import { isWaiverError, messageOf, WaiverError } from '../domain/errors.js';
 import { formatId, type ExceptionRecord } from '../domain/exception.js';
 import { planSweep, type SweepAction } from '../domain/sweep-plan.js';
 import { humanDuration, toRfc3339, wholeSeconds } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
-import { applyTransition } from './change-state.js';
+import { applyTransition, type ChangeOptions } from './change-state.js';
 import type { ServiceDeps } from './deps.js';
 import type { NotificationKind } from './ports.js';
 import { recordSync, syncToTarget } from './sync-target.js';
@@ -14,6 +15,8 @@ export interface SweepReport {
   written: string[];
   deleted: string[];
   failed: { id: string; error: string }[];
+  /** Actions another writer made moot between planning and acting (a revoke, a concurrent sweep). */
+  skipped: { id: string; reason: string }[];
 }
 
 /**
@@ -35,12 +38,45 @@ export async function sweep(deps: ServiceDeps, actor: Actor, nowMs = deps.clock.
     written: [],
     deleted: [],
     failed: [],
+    skipped: [],
   };
   for (const action of planSweep(candidates, at, deps.settings)) {
     const record = byId.get(action.id);
-    if (record) await perform(deps, actor, action, record, at, report);
+    if (record) await performOrSkip(deps, actor, action, record, at, report);
   }
   return report;
+}
+
+/** The plan was made from a snapshot: an action that is no longer legal is skipped, not fatal. */
+async function performOrSkip(
+  deps: ServiceDeps,
+  actor: Actor,
+  action: SweepAction,
+  record: ExceptionRecord,
+  at: number,
+  report: SweepReport,
+): Promise<void> {
+  try {
+    await perform(deps, actor, action, record, at, report);
+  } catch (e) {
+    if (!isWaiverError(e) || (e.code !== 'illegal_transition' && e.code !== 'conflict')) throw e;
+    report.skipped.push({ id: formatId(record.id), reason: e.message });
+  }
+}
+
+/** Lifecycle action on the record as it is now, inside the transaction, not as it was planned. */
+function transitionCurrent(
+  deps: ServiceDeps,
+  actor: Actor,
+  id: number,
+  action: 'remind' | 'expire',
+  options: ChangeOptions,
+): Promise<ExceptionRecord> {
+  return deps.store.transaction(async (tx) => {
+    const current = await tx.getException(id);
+    if (!current) throw new WaiverError('not_found', `${formatId(id)} vanished during the sweep`, 'id');
+    return applyTransition(deps, tx, actor, current, action, options);
+  });
 }
 
 async function perform(
@@ -58,12 +94,10 @@ async function perform(
   };
   switch (action.kind) {
     case 'remind': {
-      const reminded = await deps.store.transaction(async (tx) =>
-        applyTransition(deps, tx, actor, record, 'remind', {
-          nowMs: at,
-          data: { expiresAt: record.expiresAt },
-        }),
-      );
+      const reminded = await transitionCurrent(deps, actor, record.id, 'remind', {
+        nowMs: at,
+        data: { expiresAt: record.expiresAt },
+      });
       await tell(deps, reminded, 'reminder', at);
       report.reminded.push(id);
       return;
@@ -92,24 +126,14 @@ async function expire(
   try {
     await deps.target.remove(deps.settings.exceptionNamespace, record.name);
   } catch (e) {
-    const failed = await recordSync(
-      deps,
-      actor,
-      record.id,
-      'delete',
-      at,
-      e instanceof Error ? e.message : String(e),
-    );
+    const failed = await recordSync(deps, actor, record.id, 'delete', at, messageOf(e));
     report.failed.push({ id, error: failed.syncError ?? '' });
     return;
   }
   const latencySeconds = Math.max(0, Math.round((at - Date.parse(record.expiresAt)) / 1000));
-  const ended = await deps.store.transaction(async (tx) => {
-    const current = (await tx.getException(record.id)) ?? record;
-    return applyTransition(deps, tx, actor, current, 'expire', {
-      nowMs: at,
-      data: { expiresAt: record.expiresAt, latencySeconds },
-    });
+  const ended = await transitionCurrent(deps, actor, record.id, 'expire', {
+    nowMs: at,
+    data: { expiresAt: record.expiresAt, latencySeconds },
   });
   await tell(deps, ended, 'expired', at);
   report.expired.push(id);

@@ -32,6 +32,10 @@ function sweepText(report: SweepReport): string {
     line(
       'failed',
       report.failed.map((f) => `${f.id} (${f.error})`),
+    ) +
+    line(
+      'skipped',
+      report.skipped.map((s) => `${s.id} (${s.reason})`),
     )
   );
 }
