@@ -100,6 +100,9 @@ describe('waiver CLI, end to end', () => {
     expect(cli(cwd, ['render', 'EX-1']).stdout).toBe(
       readFileSync(manifestPath('payments-api-inc-4521'), 'utf8'),
     );
+    const folderLint = cli(cwd, ['lint', join(cwd, 'gitops')]);
+    expect(folderLint).toMatchObject({ code: 0 });
+    expect(folderLint.stdout).toBe('1 file(s), 0 error(s), 0 warning(s)\n');
 
     const beforeExpiry = new Date(Date.parse(expiresAt) - 3_600_000).toISOString();
     const remind = cli(cwd, ['sweep', '--now', beforeExpiry, '-o', 'json'], { as: 'carol' });

@@ -253,6 +253,23 @@ describe('the exception process, in-process', () => {
     expect((await as('carol').audit('EX-1')).at(-1)?.data).toMatchObject({ operation: 'release' });
   });
 
+  it('filters the inventory by exact namespace, shown state and nearness of expiry', async () => {
+    const { as, clock } = await setup();
+    for (const [i, ns] of ['payments', 'payments-eu', 'billing'].entries()) {
+      await as('alice').request({ ...request, namespaces: [ns], expires: `${5 + i * 10}d` });
+      await as('bob').approve(`EX-${i + 1}`);
+      if (i < 2) await as('carol').apply(`EX-${i + 1}`);
+    }
+    const ids = (items: { id: string }[]) => items.map((i) => i.id);
+    expect(ids(await as('dave').list({ namespace: 'payments' }))).toEqual(['EX-1']);
+    expect(ids(await as('dave').list({ states: ['approved'] }))).toEqual(['EX-3']);
+    expect(ids(await as('dave').list({ expiringWithinMs: 7 * DAY_MS }))).toEqual(['EX-1']);
+    clock.advance(6 * DAY_MS);
+    expect(ids(await as('dave').list({ states: ['expired'] }))).toEqual(['EX-1']);
+    expect(ids(await as('dave').list({ states: ['active'] }))).toEqual(['EX-2']);
+    expect(ids(await as('dave').list({ expiringWithinMs: 7 * DAY_MS }))).toEqual([]);
+  });
+
   it('enforces roles as well as identities', async () => {
     const { deps } = await setup();
     const auditor = createWaiver(deps, { name: 'erin', roles: ['auditor'] });

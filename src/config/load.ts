@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { messageOf, WaiverError } from '../domain/errors.js';
 import { defaultSettings, type ProcessSettings } from '../domain/settings.js';
@@ -28,10 +28,13 @@ export const DEFAULT_TARGET_DIR = './policy-exceptions';
 export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): Config {
   const configPath = flags.config ?? env['WAIVER_CONFIG'];
   const file = configPath ? readConfigFile(configPath) : {};
-  const targetDir = flags.targetDir ?? env['WAIVER_TARGET_DIR'] ?? file.targetDir;
+  // Paths in the file are relative to the file, as in a kubeconfig; flags and env to the working folder.
+  const fromFile = (path: string | undefined): string | undefined =>
+    path === undefined || configPath === undefined ? undefined : resolve(dirname(configPath), path);
+  const targetDir = flags.targetDir ?? env['WAIVER_TARGET_DIR'] ?? fromFile(file.targetDir);
   return Object.freeze({
     settings: Object.freeze(mergeSettings(file)),
-    databasePath: resolve(flags.db ?? env['WAIVER_DB'] ?? file.database ?? DEFAULT_DATABASE),
+    databasePath: resolve(flags.db ?? env['WAIVER_DB'] ?? fromFile(file.database) ?? DEFAULT_DATABASE),
     // Only the embedded default folder is created on demand; a configured folder must exist.
     target: { dir: resolve(targetDir ?? DEFAULT_TARGET_DIR), createRoot: targetDir === undefined },
     user: identity(flags.as ?? env['WAIVER_USER']),

@@ -1,0 +1,75 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/load.js';
+import { defaultSettings } from '../src/domain/settings.js';
+import { useTempDir } from './support/temp.js';
+
+const tempDir = useTempDir();
+
+function configFile(text: string): { dir: string; path: string } {
+  const dir = tempDir();
+  const path = join(dir, 'waiver.yaml');
+  writeFileSync(path, text);
+  return { dir, path };
+}
+
+describe('configuration', () => {
+  it('defaults to the process document and the embedded store and folder', () => {
+    const config = loadConfig({ as: 'alice' }, {});
+    expect(config.settings).toEqual(defaultSettings);
+    expect(config.settings).toMatchObject({
+      maxDays: 30,
+      reminderDays: 7,
+      maxRenewals: 2,
+      exceptionNamespace: 'policy-exceptions',
+    });
+    expect(config.databasePath).toBe(join(process.cwd(), '.waiver', 'waiver.db'));
+    expect(config.target).toEqual({ dir: join(process.cwd(), 'policy-exceptions'), createRoot: true });
+    expect(Object.isFrozen(config) && Object.isFrozen(config.settings)).toBe(true);
+  });
+
+  it('takes the file, then the environment, then flags; file paths are relative to the file', () => {
+    const { dir, path } = configFile(
+      'database: data/w.db\ntargetDir: gitops\nmaxDays: 14\nmetrics: {windowDays: 30}\n',
+    );
+    const fromFile = loadConfig({ config: path, as: 'alice' }, {});
+    expect(fromFile.databasePath).toBe(join(dir, 'data', 'w.db'));
+    expect(fromFile.target).toEqual({ dir: join(dir, 'gitops'), createRoot: false });
+    expect(fromFile.settings.maxDays).toBe(14);
+    expect(fromFile.settings.metrics).toEqual({ ...defaultSettings.metrics, windowDays: 30 });
+
+    const env = { WAIVER_CONFIG: path, WAIVER_DB: '/env/w.db', WAIVER_USER: 'env-user' };
+    expect(loadConfig({}, env)).toMatchObject({ databasePath: '/env/w.db', user: 'env-user' });
+    expect(loadConfig({ db: '/flag/w.db', as: 'flag-user' }, env)).toMatchObject({
+      databasePath: '/flag/w.db',
+      user: 'flag-user',
+    });
+  });
+
+  it('reports every invalid key together, naming each', () => {
+    const { path } = configFile(
+      'maxDays: -1\nreminderDays: soon\ncolour: blue\nmaxDaysByCategory: {hurry: 3}\n',
+    );
+    let message = '';
+    try {
+      loadConfig({ config: path, as: 'alice' }, {});
+    } catch (e) {
+      expect(e).toMatchObject({ code: 'usage' });
+      message = (e as Error).message;
+    }
+    for (const field of ['maxDays', 'reminderDays', 'colour', 'maxDaysByCategory'])
+      expect(message).toContain(field);
+  });
+
+  it('refuses unreadable YAML and odd identities', () => {
+    const { path } = configFile('maxDays: [unclosed\n');
+    expect(() => loadConfig({ config: path, as: 'alice' }, {})).toThrow(/cannot read config/);
+    expect(() => loadConfig({ config: join(tempDir(), 'missing.yaml'), as: 'alice' }, {})).toThrow(
+      /cannot read config/,
+    );
+    expect(() => loadConfig({ as: 'alice; rm -rf /' }, {})).toThrow(
+      expect.objectContaining({ field: 'as' }) as Error,
+    );
+  });
+});
