@@ -9,7 +9,9 @@ import { seed } from './seed.mjs';
 const runs = Number(process.env.RUNS ?? 20);
 const dir = mkdtempSync(join(tmpdir(), 'waiver-bench-'));
 const db = join(dir, 'w.db');
-await (await seed(db, 1000, Date.now())).close();
+const started = Date.now();
+await seed(db, join(dir, 'gitops'), 1000);
+console.log(`seeded 1000 exceptions through request, approve and apply in ${Date.now() - started} ms`);
 const bin = fileURLToPath(new URL('../dist/src/cli/bin.js', import.meta.url));
 const env = { ...process.env, WAIVER_DB: db, WAIVER_TARGET_DIR: dir, WAIVER_USER: 'bench' };
 
