@@ -12,7 +12,7 @@ const db = join(dir, 'w.db');
 const started = Date.now();
 await seed(db, join(dir, 'gitops'), 1000);
 console.log(`seeded 1000 exceptions through request, approve and apply in ${Date.now() - started} ms`);
-const bin = fileURLToPath(new URL('../dist/src/cli/bin.js', import.meta.url));
+const bin = fileURLToPath(new URL('../dist/cli/bin.js', import.meta.url));
 const env = { ...process.env, WAIVER_DB: db, WAIVER_TARGET_DIR: dir, WAIVER_USER: 'bench' };
 
 const time = (args) => {

@@ -2,11 +2,10 @@ import type { Config } from './config/load.js';
 import { LogNotifier } from './notify/log-notifier.js';
 import { localActor } from './service/actor.js';
 import type { Clock } from './service/ports.js';
+import { systemClock } from './service/system-clock.js';
 import { createWaiver, type Waiver } from './service/waiver.js';
 import { openSqliteStore } from './store/open-sqlite.js';
 import { DirectoryTarget } from './targets/directory-target.js';
-
-export const systemClock: Clock = { now: () => Date.now() };
 
 /** The composition root of local mode: SQLite, the directory target, notifications to the log. */
 export async function openLocalWaiver(

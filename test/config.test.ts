@@ -15,8 +15,8 @@ function configFile(text: string): { dir: string; path: string } {
 }
 
 describe('configuration', () => {
-  it('defaults to the process document and the embedded store and folder', () => {
-    const config = loadConfig({ as: 'alice' }, {});
+  it('defaults to the process document and the embedded store and folder', async () => {
+    const config = await loadConfig({ as: 'alice' }, {});
     expect(config.settings).toEqual(defaultSettings);
     expect(config.settings).toMatchObject({
       maxDays: 30,
@@ -29,31 +29,31 @@ describe('configuration', () => {
     expect(Object.isFrozen(config) && Object.isFrozen(config.settings)).toBe(true);
   });
 
-  it('takes the file, then the environment, then flags; file paths are relative to the file', () => {
+  it('takes the file, then the environment, then flags; file paths are relative to the file', async () => {
     const { dir, path } = configFile(
       'database: data/w.db\ntargetDir: gitops\nmaxDays: 14\nmetrics: {windowDays: 30}\n',
     );
-    const fromFile = loadConfig({ config: path, as: 'alice' }, {});
+    const fromFile = await loadConfig({ config: path, as: 'alice' }, {});
     expect(fromFile.databasePath).toBe(join(dir, 'data', 'w.db'));
     expect(fromFile.target).toEqual({ dir: join(dir, 'gitops'), createRoot: false });
     expect(fromFile.settings.maxDays).toBe(14);
     expect(fromFile.settings.metrics).toEqual({ ...defaultSettings.metrics, windowDays: 30 });
 
     const env = { WAIVER_CONFIG: path, WAIVER_DB: '/env/w.db', WAIVER_USER: 'env-user' };
-    expect(loadConfig({}, env)).toMatchObject({ databasePath: '/env/w.db', user: 'env-user' });
-    expect(loadConfig({ db: '/flag/w.db', as: 'flag-user' }, env)).toMatchObject({
+    expect(await loadConfig({}, env)).toMatchObject({ databasePath: '/env/w.db', user: 'env-user' });
+    expect(await loadConfig({ db: '/flag/w.db', as: 'flag-user' }, env)).toMatchObject({
       databasePath: '/flag/w.db',
       user: 'flag-user',
     });
   });
 
-  it('reports every invalid key together, naming each', () => {
+  it('reports every invalid key together, naming each', async () => {
     const { path } = configFile(
       'maxDays: -1\nreminderDays: soon\ncolour: blue\nmaxDaysByCategory: {hurry: 3}\n',
     );
     let message = '';
     try {
-      loadConfig({ config: path, as: 'alice' }, {});
+      await loadConfig({ config: path, as: 'alice' }, {});
     } catch (e) {
       expect(e).toMatchObject({ code: 'usage' });
       message = (e as Error).message;
@@ -62,13 +62,13 @@ describe('configuration', () => {
       expect(message).toContain(field);
   });
 
-  it('refuses unreadable YAML and odd identities', () => {
+  it('refuses unreadable YAML and odd identities', async () => {
     const { path } = configFile('maxDays: [unclosed\n');
-    expect(() => loadConfig({ config: path, as: 'alice' }, {})).toThrow(/cannot read config/);
-    expect(() => loadConfig({ config: join(tempDir(), 'missing.yaml'), as: 'alice' }, {})).toThrow(
+    await expect(loadConfig({ config: path, as: 'alice' }, {})).rejects.toThrow(/cannot read config/);
+    await expect(loadConfig({ config: join(tempDir(), 'missing.yaml'), as: 'alice' }, {})).rejects.toThrow(
       /cannot read config/,
     );
-    expect(() => loadConfig({ as: 'alice; rm -rf /' }, {})).toThrow(
+    await expect(loadConfig({ as: 'alice; rm -rf /' }, {})).rejects.toThrow(
       expect.objectContaining({ field: 'as' }) as Error,
     );
   });

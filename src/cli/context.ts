@@ -1,13 +1,13 @@
 import { loadConfig, type Config, type ConfigFlags } from '../config/load.js';
 import type { Clock } from '../service/ports.js';
 import type { Waiver } from '../service/waiver.js';
-import { openLocalWaiver, systemClock } from '../wire.js';
+import { systemClock } from '../service/system-clock.js';
 
 /** What every command gets: its streams, the configuration and the service, opened on first use. */
 export interface CliContext {
   out(text: string): void;
   err(text: string): void;
-  config(): Config;
+  config(): Promise<Config>;
   waiver(): Promise<Waiver>;
   clock: Clock;
 }
@@ -22,14 +22,18 @@ export function createContext(
   streams: Streams,
   env?: NodeJS.ProcessEnv,
 ): CliContext & { close(): Promise<void> } {
-  let config: Config | undefined;
+  let config: Promise<Config> | undefined;
   let opened: Promise<Waiver> | undefined;
-  const getConfig = (): Config => (config ??= loadConfig(flags, env));
+  const getConfig = (): Promise<Config> => (config ??= loadConfig(flags, env));
   return {
     ...streams,
     clock: systemClock,
     config: getConfig,
-    waiver: () => (opened ??= openLocalWaiver(getConfig(), (line) => streams.err(`${line}\n`))),
+    // The store and its driver load only for commands that use them.
+    waiver: () =>
+      (opened ??= Promise.all([import('../wire.js'), getConfig()]).then(([{ openLocalWaiver }, config]) =>
+        openLocalWaiver(config, (line) => streams.err(`${line}\n`)),
+      )),
     close: async () => {
       if (opened) await (await opened.catch(() => undefined))?.close();
     },

@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { parse } from 'yaml';
-import { messageOf, WaiverError } from '../domain/errors.js';
+import { WaiverError } from '../domain/errors.js';
 import { defaultSettings, type ProcessSettings } from '../domain/settings.js';
-import { ConfigFileSchema, type ConfigFile } from './schema.js';
+import type { ConfigFile } from './schema.js';
 
 /** What the command line says; it overrides the environment, which overrides the file. */
 export interface ConfigFlags {
@@ -24,10 +22,13 @@ export interface Config {
 export const DEFAULT_DATABASE = './.waiver/waiver.db';
 export const DEFAULT_TARGET_DIR = './policy-exceptions';
 
-/** Reads configuration once: file, then environment, then flags. The result is frozen. */
-export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Reads configuration once: file, then environment, then flags. The result is frozen. The file's parser
+ * and schema load only when there is a file.
+ */
+export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
   const configPath = flags.config ?? env['WAIVER_CONFIG'];
-  const file = configPath ? readConfigFile(configPath) : {};
+  const file = configPath ? (await import('./read-file.js')).readConfigFile(configPath) : {};
   // Paths in the file are relative to the file, as in a kubeconfig; flags and env to the working folder.
   const fromFile = (path: string | undefined): string | undefined =>
     path === undefined || configPath === undefined ? undefined : resolve(dirname(configPath), path);
@@ -39,26 +40,6 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
     target: { dir: resolve(targetDir ?? DEFAULT_TARGET_DIR), createRoot: targetDir === undefined },
     user: identity(flags.as ?? env['WAIVER_USER']),
   });
-}
-
-function readConfigFile(path: string): ConfigFile {
-  let raw: unknown;
-  try {
-    raw = parse(readFileSync(path, 'utf8')) ?? {};
-  } catch (e) {
-    throw new WaiverError('usage', `cannot read config ${path}: ${messageOf(e)}`, 'config');
-  }
-  const parsed = ConfigFileSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({
-    code: i.code,
-    field: i.path.join('.') || 'config',
-    message: i.message,
-  }));
-  throw WaiverError.fromIssues(
-    'usage',
-    issues.map((i) => ({ ...i, message: `${i.message} (in ${path})` })),
-  );
 }
 
 function mergeSettings(file: ConfigFile): ProcessSettings {

@@ -3,28 +3,11 @@ import type { ApiVersion, ExceptionRecord } from '../domain/exception.js';
 import type { Metrics } from '../domain/metrics.js';
 import { exceptionView, type ExceptionView } from '../domain/view.js';
 import type { Actor } from './actor.js';
-import { applyException } from './apply-exception.js';
-import { listAudit, reportMetrics, verifyAudit, type VerifyResult } from './audit-trail.js';
+import type { VerifyResult } from './audit-trail.js';
 import type { ServiceDeps } from './deps.js';
 import type { RenewInput, RequestInput } from './inputs.js';
-import {
-  describeException,
-  getException,
-  listExceptions,
-  type ExceptionDetail,
-  type ListFilter,
-} from './list-exceptions.js';
-import { renderException } from './render-exception.js';
-import { renewException } from './renew-exception.js';
-import { requestException } from './request-exception.js';
-import {
-  approveException,
-  escalateException,
-  rejectException,
-  withdrawException,
-} from './review-exception.js';
-import { revokeException } from './revoke-exception.js';
-import { sweep, type SweepReport } from './sweep.js';
+import type { ExceptionDetail, ListFilter } from './list-exceptions.js';
+import type { SweepReport } from './sweep.js';
 
 export interface ApplyView {
   exception: ExceptionView;
@@ -55,15 +38,24 @@ export interface Waiver {
   close(): Promise<void>;
 }
 
+/**
+ * Use cases are loaded when first called, so a command pays only for what it runs: `get` never loads
+ * the request schemas (zod) or the manifest renderer (yaml).
+ */
 export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
   const view = async (pending: Promise<ExceptionRecord>): Promise<ExceptionView> =>
     exceptionView(await pending, deps.clock.now());
+  const review = () => import('./review-exception.js');
+  const lists = () => import('./list-exceptions.js');
+  const audit = () => import('./audit-trail.js');
   return {
-    request: (input) => view(requestException(deps, actor, input)),
-    approve: (ref, comment) => view(approveException(deps, actor, ref, comment)),
-    reject: (ref, comment) => view(rejectException(deps, actor, ref, comment)),
-    withdraw: (ref, comment) => view(withdrawException(deps, actor, ref, comment)),
+    request: async (input) =>
+      view((await import('./request-exception.js')).requestException(deps, actor, input)),
+    approve: async (ref, comment) => view((await review()).approveException(deps, actor, ref, comment)),
+    reject: async (ref, comment) => view((await review()).rejectException(deps, actor, ref, comment)),
+    withdraw: async (ref, comment) => view((await review()).withdrawException(deps, actor, ref, comment)),
     apply: async (ref, comment) => {
+      const { applyException } = await import('./apply-exception.js');
       const { exception, superseded } = await applyException(deps, actor, ref, comment);
       const now = deps.clock.now();
       return {
@@ -71,17 +63,20 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
         ...(superseded ? { superseded: exceptionView(superseded, now) } : {}),
       };
     },
-    revoke: (ref, comment) => view(revokeException(deps, actor, ref, comment)),
-    renew: (ref, input) => view(renewException(deps, actor, ref, input)),
-    escalate: (ref, comment) => view(escalateException(deps, actor, ref, comment)),
-    get: (ref) => getException(deps, actor, ref),
-    list: (filter) => listExceptions(deps, actor, filter),
-    describe: (ref) => describeException(deps, actor, ref),
-    audit: (ref) => listAudit(deps, actor, ref),
-    verifyAudit: () => verifyAudit(deps, actor),
-    metrics: (atMs) => reportMetrics(deps, actor, atMs),
-    render: (ref, apiVersion) => renderException(deps, actor, ref, apiVersion),
-    sweep: (atMs) => sweep(deps, actor, atMs),
+    revoke: async (ref, comment) =>
+      view((await import('./revoke-exception.js')).revokeException(deps, actor, ref, comment)),
+    renew: async (ref, input) =>
+      view((await import('./renew-exception.js')).renewException(deps, actor, ref, input)),
+    escalate: async (ref, comment) => view((await review()).escalateException(deps, actor, ref, comment)),
+    get: async (ref) => (await lists()).getException(deps, actor, ref),
+    list: async (filter) => (await lists()).listExceptions(deps, actor, filter),
+    describe: async (ref) => (await lists()).describeException(deps, actor, ref),
+    audit: async (ref) => (await audit()).listAudit(deps, actor, ref),
+    verifyAudit: async () => (await audit()).verifyAudit(deps, actor),
+    metrics: async (atMs) => (await audit()).reportMetrics(deps, actor, atMs),
+    render: async (ref, apiVersion) =>
+      (await import('./render-exception.js')).renderException(deps, actor, ref, apiVersion),
+    sweep: async (atMs) => (await import('./sweep.js')).sweep(deps, actor, atMs),
     close: () => deps.store.close(),
   };
 }

@@ -7,21 +7,19 @@ import type { CliContext } from '../context.js';
 import { document, outputFormat, table, type OutputFlags } from '../output.js';
 
 /** `waiver lint FILE|DIR|- ...`: checks PolicyException manifests like a GitOps repository's CI; exit 1 on errors. */
-export function run(ctx: CliContext, paths: string[], flags: OutputFlags): Promise<void> {
+export async function run(ctx: CliContext, paths: string[], flags: OutputFlags): Promise<void> {
   const format = outputFormat(flags.output, ['table', 'json', 'yaml']);
   const sources = (paths.length ? paths : ['-']).flatMap(readSources);
-  const findings = lintManifests({ clock: ctx.clock, settings: ctx.config().settings }, sources);
+  const findings = lintManifests({ clock: ctx.clock, settings: (await ctx.config()).settings }, sources);
   const errors = findings.filter((f) => f.severity === 'error').length;
   if (format !== 'table')
     ctx.out(
       document({ files: sources.length, errors, warnings: findings.length - errors, findings }, format),
     );
   else ctx.out(findingsText(findings, sources.length, errors));
-  if (errors > 0)
-    return Promise.reject(
-      new WaiverError('lint_failed', `${errors} error(s) in ${sources.length} file(s)`, 'manifest'),
-    );
-  return Promise.resolve();
+  if (errors > 0) {
+    throw new WaiverError('lint_failed', `${errors} error(s) in ${sources.length} file(s)`, 'manifest');
+  }
 }
 
 function findingsText(findings: readonly Finding[], files: number, errors: number): string {

@@ -1,0 +1,23 @@
+// Bundles the compiled CLI (dist/src) into dist/cli: a cold process then reads a few files instead of
+// several hundred modules, and each command's code stays in its own chunk, loaded only when it runs.
+import { rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+rmSync('dist/cli', { recursive: true, force: true });
+await build({
+  entryPoints: { bin: 'dist/src/cli/bin.js' },
+  outdir: 'dist/cli',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  // The native driver stays a package; everything else is bundled.
+  external: ['better-sqlite3'],
+  // Some bundled CommonJS (yaml) calls require(); ESM output needs one.
+  banner: {
+    js: "import { createRequire as __waiverRequire } from 'node:module'; const require = __waiverRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+});

@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { messageOf, WaiverError } from '../domain/errors.js';
+import { ConfigFileSchema, type ConfigFile } from './schema.js';
+
+/** Reads and validates `waiver.yaml`; every invalid key is reported together. */
+export function readConfigFile(path: string): ConfigFile {
+  let raw: unknown;
+  try {
+    raw = parse(readFileSync(path, 'utf8')) ?? {};
+  } catch (e) {
+    throw new WaiverError('usage', `cannot read config ${path}: ${messageOf(e)}`, 'config');
+  }
+  const parsed = ConfigFileSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({
+    code: i.code,
+    field: i.path.join('.') || 'config',
+    message: i.message,
+  }));
+  throw WaiverError.fromIssues(
+    'usage',
+    issues.map((i) => ({ ...i, message: `${i.message} (in ${path})` })),
+  );
+}
