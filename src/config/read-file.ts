@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { messageOf, WaiverError } from '../domain/errors.js';
+import { parseInput } from '../service/validate.js';
 import { ConfigFileSchema, type ConfigFile } from './schema.js';
 
 /** Reads and validates `waiver.yaml`; every invalid key is reported together. */
@@ -11,15 +12,5 @@ export function readConfigFile(path: string): ConfigFile {
   } catch (e) {
     throw new WaiverError('usage', `cannot read config ${path}: ${messageOf(e)}`, 'config');
   }
-  const parsed = ConfigFileSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({
-    code: i.code,
-    field: i.path.join('.') || 'config',
-    message: i.message,
-  }));
-  throw WaiverError.fromIssues(
-    'usage',
-    issues.map((i) => ({ ...i, message: `${i.message} (in ${path})` })),
-  );
+  return parseInput(ConfigFileSchema, raw, path);
 }

@@ -19,6 +19,14 @@ export interface SweepReport {
   skipped: { id: string; reason: string }[];
 }
 
+/** One sweep: who runs it, as of which instant, and what it has done so far. */
+interface SweepRun {
+  deps: ServiceDeps;
+  actor: Actor;
+  at: number;
+  report: SweepReport;
+}
+
 /**
  * The controller's periodic work, once, as of `nowMs`: remind 7 days before expiry, remove what expired,
  * retry failed target writes and deletes. Planned from the records (pure), so a second run does nothing.
@@ -40,28 +48,69 @@ export async function sweep(deps: ServiceDeps, actor: Actor, nowMs = deps.clock.
     failed: [],
     skipped: [],
   };
+  const run: SweepRun = { deps, actor, at, report };
   for (const action of planSweep(candidates, at, deps.settings)) {
     const record = byId.get(action.id);
-    if (record) await performOrSkip(deps, actor, action, record, at, report);
+    if (record) await performOrSkip(run, action, record);
   }
   return report;
 }
 
 /** The plan was made from a snapshot: an action that is no longer legal is skipped, not fatal. */
-async function performOrSkip(
-  deps: ServiceDeps,
-  actor: Actor,
-  action: SweepAction,
-  record: ExceptionRecord,
-  at: number,
-  report: SweepReport,
-): Promise<void> {
+async function performOrSkip(run: SweepRun, action: SweepAction, record: ExceptionRecord): Promise<void> {
   try {
-    await perform(deps, actor, action, record, at, report);
+    await perform(run, action, record);
   } catch (e) {
     if (!isWaiverError(e) || (e.code !== 'illegal_transition' && e.code !== 'conflict')) throw e;
-    report.skipped.push({ id: formatId(record.id), reason: e.message });
+    run.report.skipped.push({ id: formatId(record.id), reason: e.message });
   }
+}
+
+async function perform(
+  { deps, actor, at, report }: SweepRun,
+  action: SweepAction,
+  record: ExceptionRecord,
+): Promise<void> {
+  const id = formatId(record.id);
+  const noteSync = (result: ExceptionRecord, done: string[]): void => {
+    if (result.syncStatus === 'error') report.failed.push({ id, error: result.syncError ?? '' });
+    else done.push(id);
+  };
+  switch (action.kind) {
+    case 'remind': {
+      const data = { expiresAt: record.expiresAt };
+      const reminded = await transitionCurrent(deps, actor, record.id, 'remind', { nowMs: at, data });
+      await tell(deps, reminded, 'reminder', at);
+      report.reminded.push(id);
+      return;
+    }
+    case 'expire':
+      return expire({ deps, actor, at, report }, record);
+    case 'write':
+      return noteSync(await syncToTarget(deps, actor, record, 'write', at), report.written);
+    case 'delete':
+      return noteSync(await syncToTarget(deps, actor, record, 'delete', at), report.deleted);
+    case 'release':
+      await recordSync(deps, actor, record.id, 'release', at);
+      return;
+  }
+}
+
+/** Remove from the target first; only a confirmed removal ends the record, so nothing lingers unseen. */
+async function expire({ deps, actor, at, report }: SweepRun, record: ExceptionRecord): Promise<void> {
+  const id = formatId(record.id);
+  try {
+    await deps.target.remove(deps.settings.exceptionNamespace, record.name);
+  } catch (e) {
+    const failed = await recordSync(deps, actor, record.id, 'delete', at, messageOf(e));
+    report.failed.push({ id, error: failed.syncError ?? '' });
+    return;
+  }
+  const latencySeconds = Math.max(0, Math.round((at - Date.parse(record.expiresAt)) / 1000));
+  const data = { expiresAt: record.expiresAt, latencySeconds };
+  const ended = await transitionCurrent(deps, actor, record.id, 'expire', { nowMs: at, data });
+  await tell(deps, ended, 'expired', at);
+  report.expired.push(id);
 }
 
 /** Lifecycle action on the record as it is now, inside the transaction, not as it was planned. */
@@ -77,66 +126,6 @@ function transitionCurrent(
     if (!current) throw new WaiverError('not_found', `${formatId(id)} vanished during the sweep`, 'id');
     return applyTransition(deps, tx, actor, current, action, options);
   });
-}
-
-async function perform(
-  deps: ServiceDeps,
-  actor: Actor,
-  action: SweepAction,
-  record: ExceptionRecord,
-  at: number,
-  report: SweepReport,
-): Promise<void> {
-  const id = formatId(record.id);
-  const noteSync = (result: ExceptionRecord, done: string[]): void => {
-    if (result.syncStatus === 'error') report.failed.push({ id, error: result.syncError ?? '' });
-    else done.push(id);
-  };
-  switch (action.kind) {
-    case 'remind': {
-      const reminded = await transitionCurrent(deps, actor, record.id, 'remind', {
-        nowMs: at,
-        data: { expiresAt: record.expiresAt },
-      });
-      await tell(deps, reminded, 'reminder', at);
-      report.reminded.push(id);
-      return;
-    }
-    case 'expire':
-      return expire(deps, actor, record, at, report);
-    case 'write':
-      return noteSync(await syncToTarget(deps, actor, record, 'write', at), report.written);
-    case 'delete':
-      return noteSync(await syncToTarget(deps, actor, record, 'delete', at), report.deleted);
-    case 'release':
-      await recordSync(deps, actor, record.id, 'release', at);
-      return;
-  }
-}
-
-/** Remove from the target first; only a confirmed removal ends the record, so nothing lingers unseen. */
-async function expire(
-  deps: ServiceDeps,
-  actor: Actor,
-  record: ExceptionRecord,
-  at: number,
-  report: SweepReport,
-): Promise<void> {
-  const id = formatId(record.id);
-  try {
-    await deps.target.remove(deps.settings.exceptionNamespace, record.name);
-  } catch (e) {
-    const failed = await recordSync(deps, actor, record.id, 'delete', at, messageOf(e));
-    report.failed.push({ id, error: failed.syncError ?? '' });
-    return;
-  }
-  const latencySeconds = Math.max(0, Math.round((at - Date.parse(record.expiresAt)) / 1000));
-  const ended = await transitionCurrent(deps, actor, record.id, 'expire', {
-    nowMs: at,
-    data: { expiresAt: record.expiresAt, latencySeconds },
-  });
-  await tell(deps, ended, 'expired', at);
-  report.expired.push(id);
 }
 
 async function tell(
