@@ -1,25 +1,46 @@
-import type { Config } from './config/load.js';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { isPostgresUrl, type Config } from './config/load.js';
 import { LogNotifier } from './notify/log-notifier.js';
 import { localActor } from './service/actor.js';
-import type { Clock } from './service/ports.js';
+import type { ServiceDeps } from './service/deps.js';
+import type { Clock, ExceptionStore, Notifier, Target } from './service/ports.js';
 import { systemClock } from './service/system-clock.js';
 import { createWaiver, type Waiver } from './service/waiver.js';
-import { openSqliteStore } from './store/open-sqlite.js';
 import { DirectoryTarget } from './targets/directory-target.js';
 
-/** The composition root of local mode: SQLite, the directory target, notifications to the log. */
+/** Opens the configured store: a postgres:// URL or a SQLite file. Each driver loads only when used. */
+export async function openStore(database: string): Promise<ExceptionStore> {
+  if (isPostgresUrl(database)) return (await import('./store/open-postgres.js')).openPostgresStore(database);
+  return (await import('./store/open-sqlite.js')).openSqliteStore(database);
+}
+
+export interface WireOptions {
+  log: (line: string) => void;
+  clock?: Clock;
+  /** Wraps the target and notifier, e.g. to count what they do. */
+  decorate?: { target?: (t: Target) => Target; notifier?: (n: Notifier) => Notifier };
+}
+
+/** The composition root: the store, the directory target, notifications to the log. */
+export async function openServiceDeps(config: Config, options: WireOptions): Promise<ServiceDeps> {
+  const target = new DirectoryTarget(config.target.dir, { createRoot: config.target.createRoot });
+  const notifier = new LogNotifier(options.log);
+  return {
+    store: await openStore(config.database),
+    target: options.decorate?.target?.(target) ?? target,
+    notifier: options.decorate?.notifier?.(notifier) ?? notifier,
+    clock: options.clock ?? systemClock,
+    settings: config.settings,
+    instance: `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`,
+  };
+}
+
+/** Local mode: the service in-process, acting as the configured user with every role. */
 export async function openLocalWaiver(
   config: Config,
   log: (line: string) => void,
   clock: Clock = systemClock,
 ): Promise<Waiver> {
-  const store = await openSqliteStore(config.databasePath);
-  const deps = {
-    store,
-    target: new DirectoryTarget(config.target.dir, { createRoot: config.target.createRoot }),
-    notifier: new LogNotifier(log),
-    clock,
-    settings: config.settings,
-  };
-  return createWaiver(deps, localActor(config.user));
+  return createWaiver(await openServiceDeps(config, { log, clock }), localActor(config.user));
 }

@@ -24,7 +24,7 @@ describe('configuration', () => {
       maxRenewals: 2,
       exceptionNamespace: 'policy-exceptions',
     });
-    expect(config.databasePath).toBe(join(process.cwd(), '.waiver', 'waiver.db'));
+    expect(config.database).toBe(join(process.cwd(), '.waiver', 'waiver.db'));
     expect(config.target).toEqual({ dir: join(process.cwd(), 'policy-exceptions'), createRoot: true });
     expect(Object.isFrozen(config) && Object.isFrozen(config.settings)).toBe(true);
   });
@@ -34,15 +34,15 @@ describe('configuration', () => {
       'database: data/w.db\ntargetDir: gitops\nmaxDays: 14\nmetrics: {windowDays: 30}\n',
     );
     const fromFile = await loadConfig({ config: path, as: 'alice' }, {});
-    expect(fromFile.databasePath).toBe(join(dir, 'data', 'w.db'));
+    expect(fromFile.database).toBe(join(dir, 'data', 'w.db'));
     expect(fromFile.target).toEqual({ dir: join(dir, 'gitops'), createRoot: false });
     expect(fromFile.settings.maxDays).toBe(14);
     expect(fromFile.settings.metrics).toEqual({ ...defaultSettings.metrics, windowDays: 30 });
 
     const env = { WAIVER_CONFIG: path, WAIVER_DB: '/env/w.db', WAIVER_USER: 'env-user' };
-    expect(await loadConfig({}, env)).toMatchObject({ databasePath: '/env/w.db', user: 'env-user' });
+    expect(await loadConfig({}, env)).toMatchObject({ database: '/env/w.db', user: 'env-user' });
     expect(await loadConfig({ db: '/flag/w.db', as: 'flag-user' }, env)).toMatchObject({
-      databasePath: '/flag/w.db',
+      database: '/flag/w.db',
       user: 'flag-user',
     });
   });

@@ -29,6 +29,7 @@ async function setup() {
       },
     },
     clock,
+    instance: 'test',
     settings: defaultSettings,
   };
   const as = (name: string): Waiver => createWaiver(deps, localActor(name));

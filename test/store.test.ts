@@ -1,11 +1,8 @@
-import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { openSqliteStore } from '../src/store/open-sqlite.js';
+import { openStore } from '../src/wire.js';
+import { backends } from './support/databases.js';
 import { activeRecord } from './support/records.js';
-import { useTempDir } from './support/temp.js';
 
-const tempDir = useTempDir();
 const { id: _id, version: _version, ...newRecord } = activeRecord();
 const event = (exceptionId: number) => ({
   at: '2026-11-29T00:00:00Z',
@@ -15,9 +12,14 @@ const event = (exceptionId: number) => ({
   data: { quote: "it's" },
 });
 
-describe('SQLite store', () => {
+/** The store's contract: every test runs on SQLite and on a real PostgreSQL server. */
+describe.each(backends)('$name store', ({ enabled, databases }) => {
+  if (!enabled) return it.skip('needs WAIVER_TEST_DATABASE_URL');
+  const db = databases();
+  const open = async () => openStore(await db.fresh());
+
   it('round-trips a record and finds it by name and namespace', async () => {
-    const store = await openSqliteStore(join(tempDir(), 'w.db'));
+    const store = await open();
     const saved = await store.transaction((tx) => tx.insertException(newRecord));
     expect(saved).toEqual({ ...newRecord, id: 1, version: 1 });
     expect(await store.getException(1)).toEqual(saved);
@@ -29,7 +31,7 @@ describe('SQLite store', () => {
   });
 
   it('rolls back the whole transaction when one step fails', async () => {
-    const store = await openSqliteStore(join(tempDir(), 'w.db'));
+    const store = await open();
     await expect(
       store.transaction(async (tx) => {
         const r = await tx.insertException(newRecord);
@@ -43,7 +45,7 @@ describe('SQLite store', () => {
   });
 
   it('refuses a stale update (optimistic concurrency)', async () => {
-    const store = await openSqliteStore(join(tempDir(), 'w.db'));
+    const store = await open();
     const saved = await store.transaction((tx) => tx.insertException(newRecord));
     await store.transaction((tx) =>
       tx.updateException({ ...saved, reason: 'first change of the justification text' }),
@@ -56,8 +58,8 @@ describe('SQLite store', () => {
   });
 
   it('chains audit events and names the first tampered one', async () => {
-    const path = join(tempDir(), 'w.db');
-    const store = await openSqliteStore(path);
+    const path = await db.fresh();
+    const store = await openStore(path);
     for (let i = 1; i <= 3; i++) await store.transaction((tx) => tx.appendAudit(event(i)));
     const events = await store.listAudit();
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3]);
@@ -65,11 +67,82 @@ describe('SQLite store', () => {
     expect(await store.verifyAudit()).toBeUndefined();
     await store.close();
 
-    const raw = new BetterSqlite3(path);
-    raw.prepare("update audit_events set actor = 'mallory' where seq = 2").run();
-    raw.close();
-    const reopened = await openSqliteStore(path);
+    await db.exec(path, "update audit_events set actor = 'mallory' where seq = 2");
+    const reopened = await openStore(path);
     expect(await reopened.verifyAudit()).toMatchObject({ seq: 2 });
     await reopened.close();
+  });
+
+  it('pages in id order after a cursor', async () => {
+    const store = await open();
+    for (let i = 0; i < 5; i++) await store.transaction((tx) => tx.insertException(newRecord));
+    const first = await store.listExceptions({ limit: 2 });
+    expect(first.map((r) => r.id)).toEqual([1, 2]);
+    const next = await store.listExceptions({ afterId: 2, limit: 2, states: ['active'] });
+    expect(next.map((r) => r.id)).toEqual([3, 4]);
+    expect(await store.listExceptions({ afterId: 5, limit: 2 })).toEqual([]);
+    await store.close();
+  });
+
+  it('keeps one unbroken audit chain under concurrent writers', async () => {
+    const store = await open();
+    const { id } = await store.transaction((tx) => tx.insertException(newRecord));
+    await Promise.all(Array.from({ length: 20 }, () => store.transaction((tx) => tx.appendAudit(event(id)))));
+    const events = await store.listAudit();
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(await store.verifyAudit()).toBeUndefined();
+    await store.close();
+  });
+
+  it('stores tokens by hash, finds them by lookup and revokes them once', async () => {
+    const store = await open();
+    const token = {
+      id: 'tok-1',
+      owner: 'alice',
+      roles: ['requester' as const],
+      description: "alice's laptop",
+      createdAt: '2026-11-29T00:00:00Z',
+      createdBy: 'admin',
+      expiresAt: null,
+      revokedAt: null,
+      lookup: 'abcdef0123456789',
+      hash: 'ab'.repeat(32),
+    };
+    await store.transaction((tx) => tx.insertToken(token));
+    expect(await store.findTokenByLookup('abcdef0123456789')).toEqual(token);
+    expect(await store.findTokenByLookup('0000000000000000')).toBeUndefined();
+    const { lookup: _l, hash: _h, ...listed } = token;
+    expect(await store.listTokens()).toEqual([listed]);
+    expect(await store.transaction((tx) => tx.revokeToken('tok-1', '2026-11-30T00:00:00Z'))).toBe(true);
+    expect(await store.transaction((tx) => tx.revokeToken('tok-1', '2026-12-01T00:00:00Z'))).toBe(false);
+    expect((await store.listTokens())[0]?.revokedAt).toBe('2026-11-30T00:00:00Z');
+    await expect(store.transaction((tx) => tx.insertToken({ ...token, id: 'tok-2' }))).rejects.toThrow();
+    await store.close();
+  });
+
+  it('grants a lease to one holder until it lapses or is released', async () => {
+    const store = await open();
+    const t0 = Date.parse('2026-11-29T00:00:00Z');
+    expect(await store.tryAcquireLease('sweep', 'a', t0, 60_000)).toBe(true);
+    expect(await store.tryAcquireLease('sweep', 'b', t0 + 1_000, 60_000)).toBe(false);
+    expect(await store.tryAcquireLease('sweep', 'a', t0 + 30_000, 60_000)).toBe(true); // extends to t0+90s
+    expect(await store.tryAcquireLease('sweep', 'b', t0 + 61_000, 60_000)).toBe(false);
+    expect(await store.tryAcquireLease('sweep', 'b', t0 + 90_000, 60_000)).toBe(true); // lapsed
+    await store.releaseLease('sweep', 'a'); // not a's any more: no effect
+    expect(await store.tryAcquireLease('sweep', 'a', t0 + 91_000, 60_000)).toBe(false);
+    await store.releaseLease('sweep', 'b');
+    expect(await store.tryAcquireLease('sweep', 'a', t0 + 92_000, 60_000)).toBe(true);
+    expect(await store.tryAcquireLease('other', 'b', t0 + 92_000, 60_000)).toBe(true);
+    await store.close();
+  });
+
+  it('lets exactly one of many racing holders take a free lease', async () => {
+    const store = await open();
+    const t0 = Date.parse('2026-11-29T00:00:00Z');
+    const won = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => store.tryAcquireLease('sweep', `replica-${i}`, t0, 60_000)),
+    );
+    expect(won.filter(Boolean)).toHaveLength(1);
+    await store.close();
   });
 });

@@ -29,13 +29,17 @@ export function createContext(
     ...streams,
     clock: systemClock,
     config: getConfig,
-    // The store and its driver load only for commands that use them.
-    waiver: () =>
-      (opened ??= Promise.all([import('../wire.js'), getConfig()]).then(([{ openLocalWaiver }, config]) =>
-        openLocalWaiver(config, (line) => streams.err(`${line}\n`)),
-      )),
+    // The store and its driver (or the HTTP client) load only for commands that use them.
+    waiver: () => (opened ??= getConfig().then((config) => openWaiver(config, streams))),
     close: async () => {
       if (opened) await (await opened.catch(() => undefined))?.close();
     },
   };
+}
+
+async function openWaiver(config: Config, streams: Streams): Promise<Waiver> {
+  if (config.remote)
+    return (await import('./remote-waiver.js')).remoteWaiver(config.remote.url, config.remote.token);
+  const { openLocalWaiver } = await import('../wire.js');
+  return openLocalWaiver(config, (line) => streams.err(`${line}\n`));
 }

@@ -3,6 +3,7 @@ import type { ErrorCode } from '../domain/errors.js';
 /** 0 success, 1 failure, 2 usage error, 3 refused by a rule. The one place codes become exit codes. */
 export const exitCodes: Record<ErrorCode, number> = {
   usage: 2,
+  unauthenticated: 3,
   not_found: 1,
   guardrail: 3,
   forbidden: 3,

@@ -7,6 +7,8 @@ import type { GetFlags } from './commands/get.js';
 import type { RenderFlags } from './commands/render.js';
 import type { RenewFlags } from './commands/renew.js';
 import type { RequestFlags } from './commands/request.js';
+import type { ServeFlags } from './commands/serve.js';
+import type { TokenCreateFlags } from './commands/token.js';
 import type { TransitionFlags } from './commands/transition.js';
 import { exitCodes } from './exit-codes.js';
 import type { InstantFlags, OutputFlags } from './output.js';
@@ -24,6 +26,9 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .description('Kubernetes policy exceptions: explicit, time-bound, audited, decreasing')
     .version('0.1.0')
     .option('--db <path>', 'SQLite database (env WAIVER_DB; default ./.waiver/waiver.db)')
+    .option('--database <url>', 'a postgres:// URL or a SQLite file (env WAIVER_DATABASE_URL)')
+    .option('--server <url>', 'remote mode: call this Waiver server (env WAIVER_SERVER)')
+    .option('--token <token>', 'API token or OIDC JWT for --server (env WAIVER_TOKEN)')
     .option('--config <path>', 'configuration file (env WAIVER_CONFIG)')
     .option(
       '--target-dir <path>',
@@ -154,6 +159,35 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .action(async (paths: string[], flags: OutputFlags) =>
       (await import('./commands/lint.js')).run(ctx(), paths, flags),
     );
+
+  cli
+    .command('serve')
+    .description('run the HTTP API (and the periodic work) on the configured store')
+    .option('--host <host>', 'address to listen on (env WAIVER_HOST; default 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (env WAIVER_PORT; default 8080; 0 picks one)')
+    .option('--no-sweep', 'do not run the periodic work (reminders, expiry, retries) in this process')
+    .action(async (flags: ServeFlags) => (await import('./commands/serve.js')).run(ctx(), flags));
+
+  const token = cli.command('token').description('API tokens for the server (admin)');
+  token
+    .command('create')
+    .description('create a token; its secret is printed once')
+    .requiredOption('--owner <identity>', 'whose token it is (the identity it acts as)')
+    .requiredOption('--role <role>', 'requester|approver|applier|auditor|admin; repeatable', collect, [])
+    .option('--description <text>', 'what it is for')
+    .option('--expires <when>', 'a duration (90d) or an RFC3339 instant (default: never)')
+    .addOption(outputOption('table|json|yaml'))
+    .action(async (flags: TokenCreateFlags) => (await import('./commands/token.js')).create(ctx(), flags));
+  token
+    .command('list')
+    .description('list tokens (never their secrets)')
+    .addOption(outputOption('table|json|yaml'))
+    .action(async (flags: OutputFlags) => (await import('./commands/token.js')).list(ctx(), flags));
+  token
+    .command('revoke')
+    .description('revoke a token at once')
+    .argument('<id>', 'the token id, e.g. tok-1a2b3c4d5e6f')
+    .action(async (id: string) => (await import('./commands/token.js')).revoke(ctx(), id));
 
   return cli;
 }

@@ -41,12 +41,6 @@ export function document(value: unknown, format: 'json' | 'yaml'): string {
   return format === 'json' ? `${JSON.stringify(value, null, 2)}\n` : stringify(value, { lineWidth: 0 });
 }
 
-/** CSV with every field quoted where it must be, so commas and quotes in user text stay in their cell. */
-export function csv(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const cell = (v: string): string => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  return [header, ...rows].map((r) => r.map(cell).join(',')).join('\n') + '\n';
-}
-
 /** "in 6d", "3h ago": how an instant relates to now. */
 export function relative(iso: string | null, nowMs: number): string {
   if (iso === null) return '<none>';

@@ -2,22 +2,40 @@ import { userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { WaiverError } from '../domain/errors.js';
 import { defaultSettings, type ProcessSettings } from '../domain/settings.js';
-import type { ConfigFile } from './schema.js';
+import type { ConfigFile, OidcConfig } from './schema.js';
 
 /** What the command line says; it overrides the environment, which overrides the file. */
 export interface ConfigFlags {
   config?: string | undefined;
   db?: string | undefined;
+  database?: string | undefined;
   targetDir?: string | undefined;
   as?: string | undefined;
+  server?: string | undefined;
+  token?: string | undefined;
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  sweepIntervalSeconds: number;
+  corsOrigins: string[];
+  failedAuthPerMinute: number;
 }
 
 export interface Config {
   settings: ProcessSettings;
-  databasePath: string;
+  /** A SQLite file's absolute path, or a postgres:// URL. */
+  database: string;
   target: { dir: string; createRoot: boolean };
   user: string;
+  server: ServerConfig;
+  oidc: OidcConfig | undefined;
+  /** Remote mode: the server to call and the token to call it with. */
+  remote: { url: string; token: string } | undefined;
 }
+
+export const isPostgresUrl = (database: string): boolean => /^postgres(ql)?:\/\//.test(database);
 
 export const DEFAULT_DATABASE = './.waiver/waiver.db';
 export const DEFAULT_TARGET_DIR = './policy-exceptions';
@@ -33,17 +51,59 @@ export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = pr
   const fromFile = (path: string | undefined): string | undefined =>
     path === undefined || configPath === undefined ? undefined : resolve(dirname(configPath), path);
   const targetDir = flags.targetDir ?? env['WAIVER_TARGET_DIR'] ?? fromFile(file.targetDir);
+  const database =
+    flags.database ??
+    flags.db ??
+    env['WAIVER_DATABASE_URL'] ??
+    env['WAIVER_DB'] ??
+    (file.database && isPostgresUrl(file.database) ? file.database : fromFile(file.database));
   return Object.freeze({
     settings: Object.freeze(mergeSettings(file)),
-    databasePath: resolve(flags.db ?? env['WAIVER_DB'] ?? fromFile(file.database) ?? DEFAULT_DATABASE),
+    database: database && isPostgresUrl(database) ? database : resolve(database ?? DEFAULT_DATABASE),
     // Only the embedded default folder is created on demand; a configured folder must exist.
     target: { dir: resolve(targetDir ?? DEFAULT_TARGET_DIR), createRoot: targetDir === undefined },
     user: identity(flags.as ?? env['WAIVER_USER']),
+    server: serverConfig(file, env),
+    oidc: file.oidc && {
+      ...file.oidc,
+      ...(file.oidc.jwksFile ? { jwksFile: fromFile(file.oidc.jwksFile) } : {}),
+    },
+    remote: remoteConfig(flags.server ?? env['WAIVER_SERVER'], flags.token ?? env['WAIVER_TOKEN']),
   });
 }
 
+function serverConfig(file: ConfigFile, env: NodeJS.ProcessEnv): ServerConfig {
+  const port = env['WAIVER_PORT'];
+  if (port !== undefined && !/^\d{1,5}$/.test(port))
+    throw new WaiverError('usage', `WAIVER_PORT must be a port number, not "${port}"`, 'WAIVER_PORT');
+  return {
+    host: env['WAIVER_HOST'] ?? file.server?.host ?? '127.0.0.1',
+    port: port !== undefined ? Number(port) : (file.server?.port ?? 8080),
+    sweepIntervalSeconds: file.server?.sweepIntervalSeconds ?? 60,
+    corsOrigins: file.server?.corsOrigins ?? [],
+    failedAuthPerMinute: file.server?.failedAuthPerMinute ?? 20,
+  };
+}
+
+function remoteConfig(url: string | undefined, token: string | undefined): Config['remote'] {
+  if (!url) return undefined;
+  if (!/^https?:\/\/[^\s]+$/.test(url))
+    throw new WaiverError('usage', `--server must be an http(s) URL, not "${url}"`, 'server');
+  if (!token) throw new WaiverError('usage', '--server needs a token: --token or WAIVER_TOKEN', 'token');
+  return { url: url.replace(/\/+$/, ''), token };
+}
+
 function mergeSettings(file: ConfigFile): ProcessSettings {
-  const { database: _db, targetDir: _dir, metrics, maxDaysByCategory, invalidReasons, ...rest } = file;
+  const {
+    database: _db,
+    targetDir: _dir,
+    server: _server,
+    oidc: _oidc,
+    metrics,
+    maxDaysByCategory,
+    invalidReasons,
+    ...rest
+  } = file;
   const settings: ProcessSettings = { ...defaultSettings, metrics: { ...defaultSettings.metrics } };
   Object.assign(settings, dropUndefined(rest));
   if (metrics) Object.assign(settings.metrics, dropUndefined(metrics));

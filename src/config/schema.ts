@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { apiVersions, categories } from '../domain/exception.js';
+import { roles } from '../service/actor.js';
 
 const positiveDays = z.number().positive().max(3650);
 const label = z
@@ -7,8 +8,38 @@ const label = z
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label')
   .max(63);
 
+const roleList = z.array(z.enum(roles)).min(1);
+
+/** OpenID Connect bearer tokens: whose signature, for whom, and which groups grant which roles. */
+const OidcSchema = z
+  .strictObject({
+    issuer: z.url(),
+    audience: z.string().min(1),
+    jwksUrl: z.url().optional(),
+    jwksFile: z.string().min(1).optional(),
+    clockSkewSeconds: z.number().int().min(0).max(600).optional(),
+    usernameClaim: z.string().min(1).optional(),
+    groupsClaim: z.string().min(1).optional(),
+    roleMap: z.record(z.string().min(1), roleList),
+  })
+  .refine((o) => (o.jwksUrl === undefined) !== (o.jwksFile === undefined), {
+    message: 'give exactly one of jwksUrl and jwksFile',
+    path: ['jwksUrl'],
+  });
+
+const ServerSchema = z.strictObject({
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(0).max(65535).optional(),
+  /** Seconds between two runs of the periodic work (reminders, expiry, retries). */
+  sweepIntervalSeconds: z.number().int().min(1).max(86_400).optional(),
+  corsOrigins: z.array(z.url()).optional(),
+  failedAuthPerMinute: z.number().int().min(1).optional(),
+});
+
 /** `waiver.yaml`: every key optional; what is absent takes the process document's default. */
 export const ConfigFileSchema = z.strictObject({
+  server: ServerSchema.optional(),
+  oidc: OidcSchema.optional(),
   database: z.string().min(1).optional(),
   targetDir: z.string().min(1).optional(),
   exceptionNamespace: label.optional(),
@@ -57,3 +88,4 @@ export const ConfigFileSchema = z.strictObject({
     .optional(),
 });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+export type OidcConfig = z.infer<typeof OidcSchema>;

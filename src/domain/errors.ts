@@ -4,6 +4,7 @@
  */
 export const errorCodes = [
   'usage', // malformed input: unknown flag, bad duration, unreadable YAML
+  'unauthenticated', // no credentials, or credentials that do not verify
   'not_found', // unknown exception id or name
   'guardrail', // refused by a rule of the exception process
   'forbidden', // role or separation of duties

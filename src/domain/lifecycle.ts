@@ -30,6 +30,8 @@ export const auditActions = [
   'escalated',
   'drift_detected',
   'imported',
+  'token_created',
+  'token_revoked',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

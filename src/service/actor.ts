@@ -9,7 +9,8 @@ export interface Actor {
   roles: readonly Role[];
 }
 
-export type Permission = 'request' | 'review' | 'apply' | 'revoke' | 'escalate' | 'sweep' | 'read';
+export type Permission =
+  'request' | 'review' | 'apply' | 'revoke' | 'escalate' | 'sweep' | 'read' | 'manage_tokens';
 
 /** Which roles may do what; `admin` may do everything. Separation of duties by identity is in the lifecycle. */
 const allowed: Record<Permission, readonly Role[]> = {
@@ -20,13 +21,14 @@ const allowed: Record<Permission, readonly Role[]> = {
   escalate: ['requester', 'approver', 'applier'],
   sweep: ['applier'],
   read: ['requester', 'approver', 'applier', 'auditor'],
+  manage_tokens: [],
 };
 
 export function authorize(actor: Actor, permission: Permission): void {
   if (actor.roles.includes('admin') || actor.roles.some((r) => allowed[permission].includes(r))) return;
   throw new WaiverError(
     'forbidden',
-    `${actor.name} may not ${permission}: it needs one of the roles ${[...allowed[permission], 'admin'].join(', ')}`,
+    `${actor.name} may not ${permission.replace('_', ' ')}: that needs the role ${[...allowed[permission], 'admin'].join(' or ')}`,
     'actor',
   );
 }

@@ -8,4 +8,6 @@ export interface ServiceDeps {
   notifier: Notifier;
   clock: Clock;
   settings: ProcessSettings;
+  /** This process among replicas sharing the database: the holder of leases. */
+  instance: string;
 }

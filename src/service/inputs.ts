@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { apiVersions, categories } from '../domain/exception.js';
+import { roles } from './actor.js';
 
 const text = z.string().max(10_000);
 const list = z.array(z.string().max(300)).max(100);
@@ -27,3 +28,17 @@ export const RenewInputSchema = z.strictObject({
   ticket: text.optional(),
 });
 export type RenewInput = z.infer<typeof RenewInputSchema>;
+
+/** An identity: a user name, an e-mail address or a service account. */
+export const IdentitySchema = z
+  .string()
+  .regex(/^[\w.@+:-]{1,254}$/, 'must be 1-254 letters, digits or . @ + : - _');
+
+/** A new API token: whose it is, what it may do, and until when. */
+export const TokenInputSchema = z.strictObject({
+  owner: IdentitySchema,
+  roles: z.array(z.enum(roles)).min(1).max(roles.length),
+  description: z.string().max(200).optional(),
+  expires: z.string().max(100).optional(),
+});
+export type TokenInput = z.infer<typeof TokenInputSchema>;

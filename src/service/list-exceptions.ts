@@ -9,6 +9,7 @@ import {
 import { exceptionView, type ExceptionView } from '../domain/view.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
+import type { ExceptionQuery } from './ports.js';
 import { resolveException } from './resolve.js';
 
 export interface ListFilter {
@@ -22,6 +23,11 @@ export interface ListFilter {
 const storedFor = (states: readonly State[]): StoredState[] =>
   storedStates.filter((s) => states.includes(s) || (s === 'active' && states.includes('expired')));
 
+const storeQuery = (filter: ListFilter): ExceptionQuery => ({
+  ...(filter.states ? { states: storedFor(filter.states) } : {}),
+  ...(filter.namespace ? { namespace: filter.namespace } : {}),
+});
+
 export async function listExceptions(
   deps: ServiceDeps,
   actor: Actor,
@@ -29,11 +35,49 @@ export async function listExceptions(
 ): Promise<ExceptionView[]> {
   authorize(actor, 'read');
   const nowMs = deps.clock.now();
-  const records = await deps.store.listExceptions({
-    ...(filter.states ? { states: storedFor(filter.states) } : {}),
-    ...(filter.namespace ? { namespace: filter.namespace } : {}),
-  });
+  const records = await deps.store.listExceptions(storeQuery(filter));
   return records.filter((r) => matches(r, filter, nowMs)).map((r) => exceptionView(r, nowMs));
+}
+
+export interface PageRequest {
+  limit: number;
+  /** The `continue` of the previous page. */
+  after?: number | undefined;
+}
+
+export interface ExceptionPage {
+  items: ExceptionView[];
+  /** Present when more may follow: pass it as `after` for the next page. */
+  continue?: string;
+}
+
+/** One page of the inventory in id order; the store pages in SQL, so a page costs the same at any depth. */
+export async function listExceptionPage(
+  deps: ServiceDeps,
+  actor: Actor,
+  filter: ListFilter,
+  page: PageRequest,
+): Promise<ExceptionPage> {
+  authorize(actor, 'read');
+  const nowMs = deps.clock.now();
+  const items: ExceptionView[] = [];
+  let after = page.after ?? 0;
+  // The store narrows by stored state; shown states and exact namespaces are checked here, so a batch may
+  // yield fewer matches than rows and another batch is read.
+  for (;;) {
+    const batch = await deps.store.listExceptions({
+      ...storeQuery(filter),
+      afterId: after,
+      limit: page.limit,
+    });
+    for (const record of batch) {
+      after = record.id;
+      if (!matches(record, filter, nowMs)) continue;
+      items.push(exceptionView(record, nowMs));
+      if (items.length === page.limit) return { items, continue: String(record.id) };
+    }
+    if (batch.length < page.limit) return { items };
+  }
 }
 
 function matches(record: ExceptionRecord, filter: ListFilter, nowMs: number): boolean {

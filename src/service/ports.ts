@@ -1,6 +1,7 @@
 import type { AuditEvent, ChainBreak, NewAuditEvent } from '../domain/audit.js';
 import type { ExceptionRecord, NewExceptionRecord, StoredState, SyncStatus } from '../domain/exception.js';
 import type { PolicyExceptionManifest } from '../domain/manifest.js';
+import type { Role } from './actor.js';
 
 /** The source of "now". Every use case reads time here, so tests move a clock instead of sleeping. */
 export interface Clock {
@@ -11,6 +12,26 @@ export interface ExceptionQuery {
   states?: readonly StoredState[];
   syncStatuses?: readonly SyncStatus[];
   namespace?: string;
+  /** Paging: only ids above this one, at most `limit` rows, in id order. */
+  afterId?: number;
+  limit?: number;
+}
+
+/** An API token as listed: never its secret, which is shown once and stored only as a hash. */
+export interface ApiToken {
+  id: string;
+  owner: string;
+  roles: Role[];
+  description: string;
+  createdAt: string;
+  createdBy: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface StoredToken extends ApiToken {
+  lookup: string;
+  hash: string;
 }
 
 export interface AuditQuery {
@@ -23,6 +44,8 @@ export interface StoreReader {
   findByName(name: string): Promise<ExceptionRecord[]>;
   listExceptions(query?: ExceptionQuery): Promise<ExceptionRecord[]>;
   listAudit(query?: AuditQuery): Promise<AuditEvent[]>;
+  findTokenByLookup(lookup: string): Promise<StoredToken | undefined>;
+  listTokens(): Promise<ApiToken[]>;
 }
 
 export interface StoreWriter extends StoreReader {
@@ -31,10 +54,22 @@ export interface StoreWriter extends StoreReader {
   updateException(record: ExceptionRecord): Promise<ExceptionRecord>;
   /** Appends to the audit hash chain. */
   appendAudit(event: NewAuditEvent): Promise<AuditEvent>;
+  insertToken(token: StoredToken): Promise<void>;
+  /** Marks the token revoked; false when there is no such token or it was revoked already. */
+  revokeToken(id: string, at: string): Promise<boolean>;
+}
+
+/**
+ * A named lease with an expiry: whoever holds it does the periodic work, so replicas sharing one
+ * database never act twice. Taking a lease one already holds extends it.
+ */
+export interface LeaseStore {
+  tryAcquireLease(name: string, holder: string, nowMs: number, ttlMs: number): Promise<boolean>;
+  releaseLease(name: string, holder: string): Promise<void>;
 }
 
 /** Where desired state lives. One mutating use case is one `transaction`. */
-export interface ExceptionStore extends StoreReader {
+export interface ExceptionStore extends StoreReader, LeaseStore {
   transaction<T>(work: (tx: StoreWriter) => Promise<T>): Promise<T>;
   /** Recomputes the audit hash chain; the first broken link, or undefined when intact. */
   verifyAudit(): Promise<ChainBreak | undefined>;

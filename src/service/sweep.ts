@@ -17,7 +17,12 @@ export interface SweepReport {
   failed: { id: string; error: string }[];
   /** Actions another writer made moot between planning and acting (a revoke, a concurrent sweep). */
   skipped: { id: string; reason: string }[];
+  /** Set when another replica holds the sweep lease: this run did nothing. */
+  leaseHeldElsewhere?: true;
 }
+
+/** Long enough for any sweep; a replica that dies mid-run frees the lease when it lapses. */
+const SWEEP_LEASE = { name: 'sweep', ttlMs: 5 * 60_000 };
 
 /** One sweep: who runs it, as of which instant, and what it has done so far. */
 interface SweepRun {
@@ -34,20 +39,34 @@ interface SweepRun {
 export async function sweep(deps: ServiceDeps, actor: Actor, nowMs = deps.clock.now()): Promise<SweepReport> {
   authorize(actor, 'sweep');
   const at = wholeSeconds(nowMs);
+  const { store, instance, clock } = deps;
+  // Replicas share one database: only the lease holder acts, so nothing is reminded or removed twice.
+  if (!(await store.tryAcquireLease(SWEEP_LEASE.name, instance, clock.now(), SWEEP_LEASE.ttlMs)))
+    return { ...emptyReport(at), leaseHeldElsewhere: true };
+  try {
+    return await sweepAsLeader(deps, actor, at);
+  } finally {
+    await store.releaseLease(SWEEP_LEASE.name, instance);
+  }
+}
+
+const emptyReport = (at: number): SweepReport => ({
+  at: toRfc3339(at),
+  reminded: [],
+  expired: [],
+  written: [],
+  deleted: [],
+  failed: [],
+  skipped: [],
+});
+
+async function sweepAsLeader(deps: ServiceDeps, actor: Actor, at: number): Promise<SweepReport> {
   const candidates = [
     ...(await deps.store.listExceptions({ states: ['active'] })),
     ...(await deps.store.listExceptions({ states: ['removed'], syncStatuses: ['pending', 'error'] })),
   ];
   const byId = new Map(candidates.map((r) => [r.id, r]));
-  const report: SweepReport = {
-    at: toRfc3339(at),
-    reminded: [],
-    expired: [],
-    written: [],
-    deleted: [],
-    failed: [],
-    skipped: [],
-  };
+  const report = emptyReport(at);
   const run: SweepRun = { deps, actor, at, report };
   for (const action of planSweep(candidates, at, deps.settings)) {
     const record = byId.get(action.id);

@@ -2,12 +2,16 @@ import type { AuditEvent } from '../domain/audit.js';
 import type { ApiVersion, ExceptionRecord } from '../domain/exception.js';
 import type { Metrics } from '../domain/metrics.js';
 import { exceptionView, type ExceptionView } from '../domain/view.js';
-import type { Actor } from './actor.js';
+import { authorize, type Actor } from './actor.js';
 import type { VerifyResult } from './audit-trail.js';
 import type { ServiceDeps } from './deps.js';
 import type { RenewInput, RequestInput } from './inputs.js';
-import type { ExceptionDetail, ListFilter } from './list-exceptions.js';
+import type { Finding } from '../domain/lint.js';
+import type { LintSource } from './lint-manifests.js';
+import type { ExceptionDetail, ExceptionPage, ListFilter, PageRequest } from './list-exceptions.js';
+import type { ApiToken } from './ports.js';
 import type { SweepReport } from './sweep.js';
+import type { CreatedToken } from './tokens.js';
 
 export interface ApplyView {
   exception: ExceptionView;
@@ -29,12 +33,17 @@ export interface Waiver {
   escalate(ref: string, comment?: string): Promise<ExceptionView>;
   get(ref: string): Promise<ExceptionView>;
   list(filter?: ListFilter): Promise<ExceptionView[]>;
+  listPage(filter: ListFilter, page: PageRequest): Promise<ExceptionPage>;
   describe(ref: string): Promise<ExceptionDetail>;
   audit(ref?: string): Promise<AuditEvent[]>;
   verifyAudit(): Promise<VerifyResult>;
   metrics(atMs?: number): Promise<Metrics>;
   render(ref: string, apiVersion?: ApiVersion): Promise<string>;
   sweep(atMs?: number): Promise<SweepReport>;
+  lint(sources: readonly LintSource[]): Promise<Finding[]>;
+  createToken(input: unknown): Promise<CreatedToken>;
+  listTokens(): Promise<ApiToken[]>;
+  revokeToken(id: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -48,6 +57,7 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
   const review = () => import('./review-exception.js');
   const lists = () => import('./list-exceptions.js');
   const audit = () => import('./audit-trail.js');
+  const tokens = () => import('./tokens.js');
   return {
     request: async (input) =>
       view((await import('./request-exception.js')).requestException(deps, actor, input)),
@@ -70,6 +80,7 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
     escalate: async (ref, comment) => view((await review()).escalateException(deps, actor, ref, comment)),
     get: async (ref) => (await lists()).getException(deps, actor, ref),
     list: async (filter) => (await lists()).listExceptions(deps, actor, filter),
+    listPage: async (filter, page) => (await lists()).listExceptionPage(deps, actor, filter, page),
     describe: async (ref) => (await lists()).describeException(deps, actor, ref),
     audit: async (ref) => (await audit()).listAudit(deps, actor, ref),
     verifyAudit: async () => (await audit()).verifyAudit(deps, actor),
@@ -77,6 +88,13 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
     render: async (ref, apiVersion) =>
       (await import('./render-exception.js')).renderException(deps, actor, ref, apiVersion),
     sweep: async (atMs) => (await import('./sweep.js')).sweep(deps, actor, atMs),
+    lint: async (sources) => {
+      authorize(actor, 'read');
+      return (await import('./lint-manifests.js')).lintManifests(deps, sources);
+    },
+    createToken: async (input) => (await tokens()).createToken(deps, actor, input),
+    listTokens: async () => (await tokens()).listTokens(deps, actor),
+    revokeToken: async (id) => (await tokens()).revokeToken(deps, actor, id),
     close: () => deps.store.close(),
   };
 }

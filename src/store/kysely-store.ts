@@ -9,9 +9,16 @@ import {
 } from '../domain/audit.js';
 import { WaiverError } from '../domain/errors.js';
 import { formatId, type ExceptionRecord, type NewExceptionRecord } from '../domain/exception.js';
-import type { AuditQuery, ExceptionQuery, ExceptionStore, StoreWriter } from '../service/ports.js';
+import type {
+  ApiToken,
+  AuditQuery,
+  ExceptionQuery,
+  ExceptionStore,
+  StoredToken,
+  StoreWriter,
+} from '../service/ports.js';
 import { sha256 } from './audit-hash.js';
-import { toEvent, toRecord, toRow } from './rows.js';
+import { toEvent, toRecord, toRow, toStoredToken, toToken, toTokenRow } from './rows.js';
 import type { Database } from './schema.js';
 
 /** Reads and writes over one Kysely handle: the database, or one connection inside a transaction. */
@@ -40,6 +47,8 @@ class KyselyAccess implements StoreWriter {
       q = q.where('sync_status', 'in', query.syncStatuses.length ? [...query.syncStatuses] : ['']);
     // Namespaces are a JSON list: the quoted name narrows the rows; the service filters exactly.
     if (query.namespace) q = q.where('namespaces', 'like', `%${JSON.stringify(query.namespace)}%`);
+    if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
+    if (query.limit !== undefined) q = q.limit(query.limit);
     return (await q.execute()).map(toRecord);
   }
 
@@ -47,6 +56,34 @@ class KyselyAccess implements StoreWriter {
     let q = this.db.selectFrom('audit_events').selectAll().orderBy('seq', 'asc');
     if (query.exceptionId !== undefined) q = q.where('exception_id', '=', query.exceptionId);
     return (await q.execute()).map(toEvent);
+  }
+
+  async findTokenByLookup(lookup: string): Promise<StoredToken | undefined> {
+    const row = await this.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('lookup', '=', lookup)
+      .executeTakeFirst();
+    return row && toStoredToken(row);
+  }
+
+  async listTokens(): Promise<ApiToken[]> {
+    const rows = await this.db.selectFrom('api_tokens').selectAll().orderBy('created_at').execute();
+    return rows.map(toToken);
+  }
+
+  async insertToken(token: StoredToken): Promise<void> {
+    await this.db.insertInto('api_tokens').values(toTokenRow(token)).execute();
+  }
+
+  async revokeToken(id: string, at: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('api_tokens')
+      .set({ revoked_at: at })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   async insertException(record: NewExceptionRecord): Promise<ExceptionRecord> {
@@ -107,14 +144,14 @@ class KyselyAccess implements StoreWriter {
 export class KyselyStore extends KyselyAccess implements ExceptionStore {
   constructor(
     db: Kysely<Database>,
-    private readonly beginStatement: string,
+    private readonly beginStatements: readonly string[],
   ) {
     super(db);
   }
 
   transaction<T>(work: (tx: StoreWriter) => Promise<T>): Promise<T> {
     return this.db.connection().execute(async (conn) => {
-      await sql.raw(this.beginStatement).execute(conn);
+      for (const statement of this.beginStatements) await sql.raw(statement).execute(conn);
       try {
         const result = await work(new KyselyAccess(conn));
         await sql`commit`.execute(conn);
@@ -124,6 +161,28 @@ export class KyselyStore extends KyselyAccess implements ExceptionStore {
         throw e;
       }
     });
+  }
+
+  async tryAcquireLease(name: string, holder: string, nowMs: number, ttlMs: number): Promise<boolean> {
+    const now = new Date(nowMs).toISOString();
+    const until = new Date(nowMs + ttlMs).toISOString();
+    // One statement, so two replicas racing for a free or lapsed lease cannot both win.
+    const row = await this.db
+      .insertInto('leases')
+      .values({ name, holder, expires_at: until })
+      .onConflict((oc) =>
+        oc
+          .column('name')
+          .doUpdateSet({ holder, expires_at: until })
+          .where((eb) => eb.or([eb('leases.expires_at', '<=', now), eb('leases.holder', '=', holder)])),
+      )
+      .returning('holder')
+      .executeTakeFirst();
+    return row?.holder === holder;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.db.deleteFrom('leases').where('name', '=', name).where('holder', '=', holder).execute();
   }
 
   async verifyAudit(): Promise<ChainBreak | undefined> {

@@ -24,5 +24,5 @@ export async function openSqliteStore(path: string): Promise<KyselyStore> {
     await db.destroy();
     throw new WaiverError('internal', `migrating ${path} failed: ${messageOf(error)}`, 'db');
   }
-  return new KyselyStore(db, 'begin immediate');
+  return new KyselyStore(db, ['begin immediate']);
 }

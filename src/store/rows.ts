@@ -1,7 +1,8 @@
 import type { Selectable } from 'kysely';
 import type { AuditEvent } from '../domain/audit.js';
 import type { ExceptionRecord, NewExceptionRecord } from '../domain/exception.js';
-import type { AuditEventsTable, ExceptionsTable } from './schema.js';
+import type { ApiToken, StoredToken } from '../service/ports.js';
+import type { ApiTokensTable, AuditEventsTable, ExceptionsTable } from './schema.js';
 
 /** Rows are written only by this store, so reading them back trusts their enum columns. */
 export function toRecord(row: Selectable<ExceptionsTable>): ExceptionRecord {
@@ -79,4 +80,34 @@ export const toEvent = (row: Selectable<AuditEventsTable>): AuditEvent => ({
   data: JSON.parse(row.data) as Record<string, unknown>,
   prevHash: row.prev_hash,
   hash: row.hash,
+});
+
+export const toToken = (row: Selectable<ApiTokensTable>): ApiToken => ({
+  id: row.id,
+  owner: row.owner,
+  roles: JSON.parse(row.roles) as ApiToken['roles'],
+  description: row.description,
+  createdAt: row.created_at,
+  createdBy: row.created_by,
+  expiresAt: row.expires_at,
+  revokedAt: row.revoked_at,
+});
+
+export const toStoredToken = (row: Selectable<ApiTokensTable>): StoredToken => ({
+  ...toToken(row),
+  lookup: row.lookup,
+  hash: row.hash,
+});
+
+export const toTokenRow = (t: StoredToken): ApiTokensTable => ({
+  id: t.id,
+  lookup: t.lookup,
+  hash: t.hash,
+  owner: t.owner,
+  roles: JSON.stringify(t.roles),
+  description: t.description,
+  created_at: t.createdAt,
+  created_by: t.createdBy,
+  expires_at: t.expiresAt,
+  revoked_at: t.revokedAt,
 });

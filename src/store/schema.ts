@@ -44,7 +44,29 @@ export interface AuditEventsTable {
   hash: string;
 }
 
+export interface ApiTokensTable {
+  id: string;
+  /** The first 16 hex digits of the hash: finds the row; the whole hash is then compared in constant time. */
+  lookup: string;
+  hash: string;
+  owner: string;
+  roles: string;
+  description: string;
+  created_at: string;
+  created_by: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at: string;
+}
+
 export interface Database {
   exceptions: ExceptionsTable;
   audit_events: AuditEventsTable;
+  api_tokens: ApiTokensTable;
+  leases: LeasesTable;
 }

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import BetterSqlite3 from 'better-sqlite3';
 
 export const BIN = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
 
@@ -38,11 +39,22 @@ export const json = <T = Record<string, unknown>>(r: CliResult): T => {
   return JSON.parse(r.stdout) as T;
 };
 
-/** A fingerprint of the database and the target folder, to show that a refused command changed nothing. */
+/** What the store holds; leases are bookkeeping of who sweeps, not state, and are left out. */
+const storedTables = ['exceptions', 'audit_events', 'api_tokens'];
+
+/**
+ * A fingerprint of the database's contents and the target folder, to show that a refused command (or
+ * a second sweep) changed nothing.
+ */
 export function snapshot(cwd: string): string {
   const hash = createHash('sha256');
-  const db = join(cwd, 'w.db');
-  if (existsSync(db)) hash.update(readFileSync(db));
+  const path = join(cwd, 'w.db');
+  if (existsSync(path)) {
+    const db = new BetterSqlite3(path, { readonly: true });
+    for (const table of storedTables)
+      hash.update(JSON.stringify(db.prepare(`select * from ${table} order by rowid`).all()));
+    db.close();
+  }
   const walk = (dir: string): void => {
     if (!existsSync(dir)) return;
     for (const entry of readdirSync(dir).sort()) {

@@ -10,7 +10,11 @@ import { document, outputFormat, table, type OutputFlags } from '../output.js';
 export async function run(ctx: CliContext, paths: string[], flags: OutputFlags): Promise<void> {
   const format = outputFormat(flags.output, ['table', 'json', 'yaml']);
   const sources = (paths.length ? paths : ['-']).flatMap(readSources);
-  const findings = lintManifests({ clock: ctx.clock, settings: (await ctx.config()).settings }, sources);
+  const config = await ctx.config();
+  // Local mode lints here without opening the store; remote mode asks the server, whose settings rule.
+  const findings = config.remote
+    ? await (await ctx.waiver()).lint(sources)
+    : lintManifests({ clock: ctx.clock, settings: config.settings }, sources);
   const errors = findings.filter((f) => f.severity === 'error').length;
   if (format !== 'table')
     ctx.out(

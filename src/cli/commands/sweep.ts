@@ -9,6 +9,8 @@ export async function run(ctx: CliContext, flags: InstantFlags): Promise<void> {
   const format = outputFormat(flags.output, ['table', 'json', 'yaml']);
   const atMs = flags.now === undefined ? undefined : parseInstant(flags.now, 'now');
   const report = await (await ctx.waiver()).sweep(atMs);
+  if (report.leaseHeldElsewhere && format === 'table')
+    return ctx.out('another replica holds the sweep lease and is sweeping now; nothing done here\n');
   if (format !== 'table') ctx.out(document(report, format));
   else ctx.out(sweepText(report));
   if (report.failed.length > 0) {

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { apiVersions, states } from '../domain/exception.js';
+import { RenewInputSchema, RequestInputSchema, TokenInputSchema } from '../service/inputs.js';
+
+/** Everything the API validates, in one place: the routes parse with these, OpenAPI is generated from them. */
+
+const stateList = z
+  .string()
+  .max(200)
+  .refine((s) => s.split(',').every((x) => (states as readonly string[]).includes(x.trim())), {
+    message: `must be a comma-separated list of ${states.join(', ')}`,
+  })
+  .describe('comma-separated states');
+
+export const ListQuerySchema = z.strictObject({
+  namespace: z.string().max(253).optional().describe('only exceptions for this target namespace'),
+  state: stateList.optional(),
+  expiringWithin: z
+    .string()
+    .max(20)
+    .optional()
+    .describe('a duration such as 7d: active and expiring by then'),
+  limit: z.coerce.number().int().min(1).max(500).default(100).describe('page size (1-500, default 100)'),
+  continue: z
+    .string()
+    .regex(/^\d{1,15}$/, 'must be the continue value of the previous page')
+    .optional()
+    .describe('the continue value of the previous page'),
+});
+
+export const CommentSchema = z.strictObject({
+  comment: z.string().max(2000).optional().describe('why; required for reject and escalate'),
+});
+
+export const ManifestQuerySchema = z.strictObject({ apiVersion: z.enum(apiVersions).optional() });
+
+export const AuditQuerySchema = z.strictObject({
+  exception: z.string().max(300).optional().describe('only events of this exception (EX-42, 42 or name)'),
+  action: z.string().max(40).optional().describe('only events with this action'),
+  actor: z.string().max(254).optional().describe('only events by this identity'),
+  since: z.iso.datetime({ offset: true }).optional().describe('only events at or after this instant'),
+  until: z.iso.datetime({ offset: true }).optional().describe('only events before this instant'),
+  format: z.enum(['json', 'jsonl', 'csv']).default('json'),
+});
+
+export const MetricsQuerySchema = z.strictObject({
+  at: z.iso.datetime({ offset: true }).optional().describe('compute as of this instant (default now)'),
+});
+
+export const LintBodySchema = z.strictObject({
+  sources: z
+    .array(z.strictObject({ file: z.string().min(1).max(300), text: z.string().max(1_000_000) }))
+    .min(1)
+    .max(500),
+});
+
+export const ErrorSchema = z.object({
+  code: z.string().describe('stable error code'),
+  message: z.string().describe('for humans'),
+  field: z.string().optional().describe('the offending input'),
+  issues: z.array(z.object({ code: z.string(), field: z.string(), message: z.string() })).optional(),
+});
+
+export { RenewInputSchema, RequestInputSchema, TokenInputSchema };

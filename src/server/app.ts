@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
+import { WaiverError } from '../domain/errors.js';
+import type { ServerConfig } from '../config/load.js';
+import { authorize, type Actor } from '../service/actor.js';
+import type { ServiceDeps } from '../service/deps.js';
+import { createWaiver } from '../service/waiver.js';
+import { authenticate } from './auth/authenticate.js';
+import { FailedAuthLimiter } from './auth/failed-auth-limiter.js';
+import type { OidcVerifier } from './auth/oidc.js';
+import { docsHtml, docsJs } from './docs-page.js';
+import { toErrorResponse } from './http-errors.js';
+import { openApiDocument } from './openapi.js';
+import type { ServerMetrics } from './prometheus.js';
+import { auditRoutes } from './routes/audit.js';
+import { exceptionRoutes } from './routes/exceptions.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { applyCors, setSecurityHeaders } from './security.js';
+
+export interface AppOptions {
+  deps: ServiceDeps;
+  server: ServerConfig;
+  metrics: ServerMetrics;
+  oidc?: OidcVerifier | undefined;
+  logger?: FastifyServerOptions['logger'];
+  version: string;
+}
+
+/** Answer without authentication: liveness, readiness and the docs page's shell (which holds no data). */
+const publicPaths = new Set(['/healthz', '/readyz', '/api/docs', '/api/docs/docs.js']);
+
+export const BODY_LIMIT = 1024 * 1024;
+
+/** Secrets never reach the log, whatever a serializer or a debug line includes. */
+export const logRedaction = {
+  paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'secret', '*.secret'],
+  censor: '[redacted]',
+};
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor?: Actor;
+  }
+}
+
+const requestId = (req: { headers: Record<string, string | string[] | undefined> }): string => {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+};
+
+/** The HTTP API: authentication, the routes, errors as JSON, metrics. No process logic lives here. */
+export function buildApp(options: AppOptions): FastifyInstance {
+  const { deps, metrics } = options;
+  const app = Fastify({
+    logger: options.logger ?? { level: 'info', redact: logRedaction },
+    bodyLimit: BODY_LIMIT,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    requestIdHeader: false,
+    genReqId: requestId,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 300 },
+  });
+  const limiter = new FailedAuthLimiter(options.server.failedAuthPerMinute, deps.clock);
+  const waiverOf = (req: FastifyRequest) => {
+    if (!req.actor) throw new WaiverError('unauthenticated', 'authentication required', 'authorization');
+    return createWaiver(deps, req.actor);
+  };
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+    setSecurityHeaders(req, reply);
+    if (applyCors(options.server.corsOrigins, req, reply)) return reply;
+    if (publicPaths.has(req.url.split('?')[0] ?? '')) return;
+    const waitMs = limiter.retryAfterMs(req.ip);
+    if (waitMs > 0) {
+      reply.header('retry-after', String(Math.ceil(waitMs / 1000)));
+      throw Object.assign(new Error('too many failed authentications; try again later'), { statusCode: 429 });
+    }
+    try {
+      req.actor = await authenticate(req.headers.authorization, deps, options.oidc);
+    } catch (e) {
+      limiter.recordFailure(req.ip);
+      reply.header('www-authenticate', 'Bearer realm="waiver"');
+      throw e;
+    }
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const labels = {
+      method: req.method,
+      route: req.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+    };
+    metrics.httpRequests.inc(labels);
+    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler(async (error, req, reply) => {
+    const { status, body } = toErrorResponse(error);
+    if (status >= 500) req.log.error({ err: error }, 'request failed');
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler(async (req, reply) =>
+    reply.code(404).send({ code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }),
+  );
+
+  app.get('/healthz', () => Promise.resolve({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await deps.store.getException(0);
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'not ready', reason: 'the database does not answer' });
+    }
+  });
+  app.get('/api/docs', async (_req, reply) => reply.type('text/html; charset=utf-8').send(docsHtml));
+  app.get('/api/docs/docs.js', async (_req, reply) =>
+    reply.type('text/javascript; charset=utf-8').send(docsJs),
+  );
+  const openApi = openApiDocument(options.version);
+  app.get('/api/openapi.json', () => Promise.resolve(openApi));
+  app.get('/metrics', async (req, reply) => {
+    authorize(req.actor ?? { name: 'anonymous', roles: [] }, 'read');
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  exceptionRoutes(app, waiverOf);
+  auditRoutes(app, waiverOf);
+  tokenRoutes(app, waiverOf);
+  return app;
+}

@@ -1,0 +1,101 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { states } from '../domain/exception.js';
+import type { Notifier, Target } from '../service/ports.js';
+import type { Waiver } from '../service/waiver.js';
+
+/** Everything /metrics exposes, on a registry of its own (several servers may share one process in tests). */
+export interface ServerMetrics {
+  registry: Registry;
+  httpRequests: Counter<'method' | 'route' | 'status'>;
+  httpDuration: Histogram<'method' | 'route' | 'status'>;
+  countingTarget(target: Target): Target;
+  countingNotifier(notifier: Notifier): Notifier;
+}
+
+/**
+ * `reader` is a read-only view of the service (an auditor): the gauges are computed from the store
+ * at scrape time, so every replica reports the same figures.
+ */
+export function serverMetrics(reader: () => Waiver): ServerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'waiver_' });
+  const gauge = (name: string, help: string, labelNames: string[] = []) =>
+    new Gauge({ name, help, labelNames, registers: [registry] });
+
+  const byState = gauge('waiver_exceptions', 'Exceptions in the store by state.', ['state']);
+  const active = gauge('waiver_active_exceptions', 'Exceptions in effect now (should fall).');
+  const average = gauge('waiver_average_duration_days', 'Average effective duration (target < 14).');
+  const removed = gauge('waiver_expired_removed_ratio', 'Expired exceptions removed, 0-1 (target 1).');
+  const renewal = gauge('waiver_renewal_ratio', 'Renewals among ended exceptions, 0-1 (target < 0.1).');
+  const trend = gauge('waiver_active_trend_slope', 'Weekly change of active exceptions (least squares).');
+  const redFlag = gauge('waiver_red_flag', '1 when the number of exceptions is increasing.');
+  const setOrNull = (g: Gauge, v: number | null) => (v === null ? g.reset() : g.set(v));
+
+  new Gauge({
+    name: 'waiver_scrape_process_metrics',
+    help: 'Internal: refreshes the process gauges on each scrape.',
+    registers: [registry],
+    async collect() {
+      const waiver = reader();
+      const [items, m] = await Promise.all([waiver.list(), waiver.metrics()]);
+      for (const state of states) byState.set({ state }, 0);
+      for (const e of items) byState.inc({ state: e.state });
+      active.set(m.activeExceptions);
+      setOrNull(average, m.averageDurationDays);
+      setOrNull(removed, m.expiredRemovedRate);
+      setOrNull(renewal, m.renewalRate);
+      trend.set(m.trend.slope);
+      redFlag.set(m.redFlag ? 1 : 0);
+      this.set(1);
+    },
+  });
+
+  const notifications = new Counter({
+    name: 'waiver_notifications_sent_total',
+    help: 'Notifications sent, by kind (reminder, expired).',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+  const syncFailures = new Counter({
+    name: 'waiver_sync_failures_total',
+    help: 'Target writes and removals that failed (retried by the next sweep).',
+    labelNames: ['operation'],
+    registers: [registry],
+  });
+  const counted = async (operation: string, work: Promise<void>): Promise<void> => {
+    try {
+      await work;
+    } catch (e) {
+      syncFailures.inc({ operation });
+      throw e;
+    }
+  };
+
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'waiver_http_requests_total',
+      help: 'HTTP requests by method, route and status.',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'waiver_http_request_duration_seconds',
+      help: 'HTTP request latency by method, route and status.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    countingTarget: (target) => ({
+      description: target.description,
+      write: (manifest) => counted('write', target.write(manifest)),
+      remove: (namespace, name) => counted('remove', target.remove(namespace, name)),
+    }),
+    countingNotifier: (notifier) => ({
+      notify: async (n) => {
+        await notifier.notify(n);
+        notifications.inc({ kind: n.kind });
+      },
+    }),
+  };
+}

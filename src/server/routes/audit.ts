@@ -1,0 +1,48 @@
+import type { FastifyInstance } from 'fastify';
+import { auditCsv, auditJsonl } from '../../domain/audit-export.js';
+import { parseInput } from '../../service/validate.js';
+import { AuditQuerySchema, LintBodySchema, MetricsQuerySchema } from '../api-schemas.js';
+import type { WaiverOf } from '../waiver-of.js';
+
+/** The audit trail, its verification, the process metrics, linting and the periodic work. */
+export function auditRoutes(app: FastifyInstance, waiverOf: WaiverOf): void {
+  app.get('/api/v1/audit', async (req, reply) => {
+    const query = parseInput(AuditQuerySchema, req.query);
+    const since = query.since === undefined ? -Infinity : Date.parse(query.since);
+    const until = query.until === undefined ? Infinity : Date.parse(query.until);
+    const events = (await waiverOf(req).audit(query.exception)).filter((e) => {
+      const at = Date.parse(e.at);
+      return (
+        (query.action === undefined || e.action === query.action) &&
+        (query.actor === undefined || e.actor === query.actor) &&
+        at >= since &&
+        at < until
+      );
+    });
+    switch (query.format) {
+      case 'csv':
+        return reply.type('text/csv; charset=utf-8').send(auditCsv(events));
+      case 'jsonl':
+        return reply.type('application/jsonl; charset=utf-8').send(auditJsonl(events));
+      case 'json':
+        return { items: events };
+    }
+  });
+
+  app.get('/api/v1/audit/verify', async (req) => ({ intact: true, ...(await waiverOf(req).verifyAudit()) }));
+
+  app.get('/api/v1/metrics/summary', async (req) => {
+    const { at } = parseInput(MetricsQuerySchema, req.query);
+    return waiverOf(req).metrics(at === undefined ? undefined : Date.parse(at));
+  });
+
+  app.post('/api/v1/lint', async (req) => {
+    const { sources } = parseInput(LintBodySchema, req.body);
+    const findings = await waiverOf(req).lint(sources);
+    const errors = findings.filter((f) => f.severity === 'error').length;
+    return { files: sources.length, errors, warnings: findings.length - errors, findings };
+  });
+
+  // The server's own clock: a client never chooses the instant the work is done as of.
+  app.post('/api/v1/sweep', async (req) => waiverOf(req).sweep());
+}

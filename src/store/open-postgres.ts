@@ -1,0 +1,39 @@
+import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { messageOf, WaiverError } from '../domain/errors.js';
+import { KyselyStore } from './kysely-store.js';
+import { migrationProvider } from './migrations.js';
+import type { Database } from './schema.js';
+
+/**
+ * Every write transaction takes one advisory lock first: the audit hash chain needs one writer at a
+ * time, and replicas queue on the lock instead of failing on the chain's unique link.
+ */
+const WRITE_LOCK = 'select pg_advisory_xact_lock(7240019)';
+
+/** A connection string with its password masked, fit for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
+/** Connects to PostgreSQL and migrates it; the same migrations as SQLite. */
+export async function openPostgresStore(url: string, poolSize = 10): Promise<KyselyStore> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
+  // An idle client's network error is emitted on the pool; without a listener it would end the process.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    const { error } = await new Migrator({ db, provider: migrationProvider('postgres') }).migrateToLatest();
+    if (error) throw error instanceof Error ? error : new Error(messageOf(error));
+  } catch (e) {
+    await db.destroy();
+    throw new WaiverError('usage', `cannot open the database ${redactUrl(url)}: ${messageOf(e)}`, 'database');
+  }
+  return new KyselyStore(db, ['begin', WRITE_LOCK]);
+}

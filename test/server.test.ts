@@ -1,0 +1,150 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { afterEach, describe, expect, it } from 'vitest';
+import { backends } from './support/databases.js';
+import { startTestServer, type TestServer } from './support/server.js';
+import { useTempDir } from './support/temp.js';
+
+const tempDir = useTempDir();
+const running: TestServer[] = [];
+afterEach(async () => {
+  for (const server of running.splice(0)) await server.close();
+});
+
+const request = {
+  namespaces: ['payments'],
+  names: ['payments-api-*'],
+  category: 'legacy-migration',
+  ticket: 'MIG-4711',
+  reason: 'Legacy payments images move to the signed pipeline this month',
+  expires: '20d',
+};
+
+describe.each(backends)('HTTP API on $name', ({ enabled, databases }) => {
+  if (!enabled) return it.skip('needs WAIVER_TEST_DATABASE_URL');
+  const db = databases();
+  const start = async () => {
+    const server = await startTestServer({ database: await db.fresh(), dir: tempDir() });
+    running.push(server);
+    return server;
+  };
+
+  it('takes an exception through the whole process with three users in three roles', async () => {
+    const server = await start();
+    const alice = server.as(await server.token('alice', ['requester']));
+    const bob = server.as(await server.token('bob', ['approver']));
+    const carol = server.as(await server.token('carol', ['applier']));
+    const file = join(server.targetDir, 'policy-exceptions', 'payments-api-mig-4711.yaml');
+
+    const created = await alice('POST', '/api/v1/exceptions', request);
+    expect(created.status).toBe(201);
+    expect(created.headers.get('location')).toBe('/api/v1/exceptions/EX-1');
+    expect(created.body).toMatchObject({ id: 'EX-1', state: 'pending', requestor: 'alice' });
+
+    expect((await alice('POST', '/api/v1/exceptions/EX-1/approve')).body.code).toBe('forbidden');
+    expect(
+      (await bob('POST', '/api/v1/exceptions/EX-1/approve', { comment: 'risk accepted' })).body,
+    ).toMatchObject({
+      state: 'approved',
+      approver: 'bob',
+    });
+    const applied = await carol('POST', '/api/v1/exceptions/payments-api-mig-4711/apply', {});
+    expect(applied.body.exception).toMatchObject({ state: 'active', syncStatus: 'synced', applier: 'carol' });
+    expect(existsSync(file)).toBe(true);
+
+    const active = await alice('GET', '/api/v1/exceptions?state=active&namespace=payments');
+    expect(active.body.items.map((e: { id: string }) => e.id)).toEqual(['EX-1']);
+    const manifest = await bob('GET', '/api/v1/exceptions/EX-1/manifest');
+    expect(manifest.headers.get('content-type')).toContain('application/yaml');
+    expect(parse(manifest.text)).toMatchObject({
+      kind: 'PolicyException',
+      metadata: { name: 'payments-api-mig-4711' },
+    });
+
+    server.clock.set('2026-12-14T09:00:00Z');
+    expect((await carol('POST', '/api/v1/sweep')).body.reminded).toEqual(['EX-1']);
+    server.clock.set('2026-12-21T09:05:00Z');
+    expect((await carol('POST', '/api/v1/sweep')).body.expired).toEqual(['EX-1']);
+    expect(existsSync(file)).toBe(false);
+
+    const history = await alice('GET', '/api/v1/exceptions/EX-1/history');
+    expect(history.body.history.map((e: { action: string }) => e.action)).toEqual([
+      'requested',
+      'approved',
+      'applied',
+      'synced',
+      'reminded',
+      'expired',
+    ]);
+    const csv = await bob('GET', '/api/v1/audit?format=csv&exception=EX-1');
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    expect(csv.text.split('\n')[0]).toBe('seq,at,actor,action,exceptionId,data,prevHash,hash');
+    const jsonl = await bob('GET', '/api/v1/audit?format=jsonl&action=expired');
+    expect(
+      jsonl.text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).action),
+    ).toEqual(['expired']);
+    expect((await bob('GET', '/api/v1/audit/verify')).body).toMatchObject({ intact: true });
+    const metrics = await alice('GET', '/api/v1/metrics/summary');
+    expect(metrics.body).toMatchObject({ activeExceptions: 0, expiredRemovedRate: 1 });
+  });
+
+  it('enforces separation of duties for an admin too, and changes nothing when it refuses', async () => {
+    const server = await start();
+    const admin = server.as(server.adminToken);
+    const both = server.as(await server.token('bob', ['approver', 'applier']));
+    await admin('POST', '/api/v1/exceptions', request);
+    const before = (await admin('GET', '/api/v1/audit')).body.items.length;
+    const self = await admin('POST', '/api/v1/exceptions/EX-1/approve');
+    expect(self.status).toBe(403);
+    expect(self.body).toMatchObject({ code: 'forbidden' });
+    expect(self.body.message).toMatch(/admin requested EX-1 and cannot approve/);
+    expect((await admin('GET', '/api/v1/audit')).body.items).toHaveLength(before);
+
+    await both('POST', '/api/v1/exceptions/EX-1/approve');
+    const sameApplier = await both('POST', '/api/v1/exceptions/EX-1/apply');
+    expect(sameApplier.status).toBe(403);
+    expect((await admin('GET', '/api/v1/exceptions/EX-1')).body.state).toBe('approved');
+  });
+
+  it('lets an auditor read everything and change nothing', async () => {
+    const server = await start();
+    const dave = server.as(await server.token('dave', ['auditor']));
+    await server.as(server.adminToken)('POST', '/api/v1/exceptions', request);
+    for (const path of [
+      '/api/v1/exceptions',
+      '/api/v1/exceptions/EX-1',
+      '/api/v1/audit',
+      '/api/v1/metrics/summary',
+      '/metrics',
+    ])
+      expect((await dave('GET', path)).status, path).toBe(200);
+    for (const verb of ['approve', 'reject', 'withdraw', 'apply', 'revoke', 'escalate'])
+      expect((await dave('POST', `/api/v1/exceptions/EX-1/${verb}`, { comment: 'no' })).status, verb).toBe(
+        403,
+      );
+    expect((await dave('POST', '/api/v1/exceptions', request)).status).toBe(403);
+    expect((await dave('POST', '/api/v1/sweep')).status).toBe(403);
+    expect((await dave('GET', '/api/v1/tokens')).status).toBe(403);
+  });
+
+  it('pages through the inventory with limit and continue', async () => {
+    const server = await start();
+    const admin = server.as(server.adminToken);
+    for (let i = 1; i <= 7; i++)
+      await admin('POST', '/api/v1/exceptions', { ...request, ticket: `MIG-${i}` });
+    await admin('POST', '/api/v1/exceptions/EX-4/withdraw');
+    const seen: string[] = [];
+    let next = '';
+    do {
+      const page = await admin('GET', `/api/v1/exceptions?state=pending&limit=2${next}`);
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.items.map((e: { id: string }) => e.id));
+      next = page.body.continue === undefined ? '' : `&continue=${page.body.continue}`;
+    } while (next);
+    expect(seen).toEqual(['EX-1', 'EX-2', 'EX-3', 'EX-5', 'EX-6', 'EX-7']);
+  });
+});

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { afterEach } from 'vitest';
+import { useTempDir } from './temp.js';
+
+/** A PostgreSQL server for the tests: a role that may create databases. `.ci/run` sets it. */
+export const postgresUrl = process.env['WAIVER_TEST_DATABASE_URL'];
+
+export const postgresSkipNote =
+  'PostgreSQL tests skipped: set WAIVER_TEST_DATABASE_URL=postgres://user:password@127.0.0.1:5432/db ' +
+  '(a role with CREATEDB) to run them; .ci/run installs and starts PostgreSQL and sets it.';
+if (!postgresUrl) console.warn(postgresSkipNote);
+
+export interface TestDatabase {
+  /** A fresh, empty database: a SQLite file path or a postgres:// URL. */
+  fresh(): Promise<string>;
+  /** Runs raw SQL behind the store's back (to tamper with it, say). */
+  exec(database: string, statement: string): Promise<void>;
+}
+
+function sqliteDatabases(): TestDatabase {
+  const tempDir = useTempDir();
+  return {
+    fresh: () => Promise.resolve(join(tempDir(), 'waiver.db')),
+    exec: (path, statement) => {
+      const db = new BetterSqlite3(path);
+      try {
+        db.exec(statement);
+      } finally {
+        db.close();
+      }
+      return Promise.resolve();
+    },
+  };
+}
+
+async function withClient<T>(url: string, work: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Each test gets a database of its own on the server, dropped afterwards. */
+function postgresDatabases(adminUrl: string): TestDatabase {
+  const made: string[] = [];
+  afterEach(async () => {
+    for (const name of made.splice(0))
+      await withClient(adminUrl, (c) => c.query(`drop database if exists ${name} with (force)`));
+  });
+  return {
+    fresh: async () => {
+      const name = `waiver_test_${randomBytes(6).toString('hex')}`;
+      await withClient(adminUrl, (c) => c.query(`create database ${name}`));
+      made.push(name);
+      const url = new URL(adminUrl);
+      url.pathname = `/${name}`;
+      return url.toString();
+    },
+    exec: (url, statement) => withClient(url, (c) => c.query(statement)).then(() => undefined),
+  };
+}
+
+/** The store backends every contract test runs on; PostgreSQL only where a server is configured. */
+export const backends = [
+  { name: 'SQLite', enabled: true, databases: sqliteDatabases },
+  {
+    name: 'PostgreSQL',
+    enabled: postgresUrl !== undefined,
+    databases: () => postgresDatabases(postgresUrl ?? ''),
+  },
+] as const;

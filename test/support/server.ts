@@ -1,0 +1,105 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load.js';
+import type { OidcConfig } from '../../src/config/schema.js';
+import { logRedaction } from '../../src/server/app.js';
+import { startServer } from '../../src/server/serve.js';
+import { ManualClock } from './temp.js';
+
+export interface Reply {
+  status: number;
+  body: any;
+  text: string;
+  headers: Headers;
+}
+
+/** One HTTP call; the body is sent as JSON unless `raw` is given. */
+export async function call(
+  url: string,
+  token: string | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+  options: { raw?: string; headers?: Record<string, string> } = {},
+): Promise<Reply> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
+  const payload = options.raw ?? (body === undefined ? undefined : JSON.stringify(body));
+  if (payload !== undefined) headers['content-type'] ??= 'application/json';
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers,
+    ...(payload === undefined ? {} : { body: payload }),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: YAML, CSV, Prometheus text
+  }
+  return { status: res.status, body: parsed, text, headers: res.headers };
+}
+
+export interface TestServer {
+  url: string;
+  clock: ManualClock;
+  /** The server's JSON log lines. */
+  logs: string[];
+  adminToken: string;
+  targetDir: string;
+  as(token: string): (method: string, path: string, body?: unknown) => Promise<Reply>;
+  /** Creates an API token over the API and returns its secret. */
+  token(owner: string, roles: string[]): Promise<string>;
+  close(): Promise<void>;
+}
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdefghijklmnop';
+
+/** A real listening server on a loopback port, with a clock the test moves. */
+export async function startTestServer(options: {
+  database: string;
+  dir: string;
+  clock?: ManualClock;
+  oidc?: OidcConfig;
+  failedAuthPerMinute?: number;
+}): Promise<TestServer> {
+  const clock = options.clock ?? new ManualClock(Date.parse('2026-12-01T09:00:00Z'));
+  const targetDir = join(options.dir, 'gitops');
+  mkdirSync(targetDir, { recursive: true });
+  const base = await loadConfig({ database: options.database, targetDir, as: 'test' }, {});
+  const config = {
+    ...base,
+    oidc: options.oidc,
+    server: { ...base.server, port: 0, failedAuthPerMinute: options.failedAuthPerMinute ?? 1000 },
+  };
+  const logs: string[] = [];
+  const running = await startServer(config, {
+    adminToken: ADMIN_TOKEN,
+    periodic: false,
+    clock,
+    logger: {
+      level: 'info',
+      redact: logRedaction,
+      stream: { write: (line: string) => void logs.push(line) },
+    },
+    print: () => undefined,
+    version: 'test',
+  });
+  const as = (token: string) => (method: string, path: string, body?: unknown) =>
+    call(running.url, token, method, path, body);
+  return {
+    url: running.url,
+    clock,
+    logs,
+    adminToken: ADMIN_TOKEN,
+    targetDir,
+    as,
+    token: async (owner, roles) => {
+      const reply = await as(ADMIN_TOKEN)('POST', '/api/v1/tokens', { owner, roles });
+      if (reply.status !== 201) throw new Error(`token for ${owner}: ${reply.text}`);
+      return (reply.body as { secret: string }).secret;
+    },
+    close: () => running.close(),
+  };
+}
