@@ -277,4 +277,19 @@ describe('the exception process, in-process', () => {
     await expect(auditor.request(request)).rejects.toMatchObject({ code: 'forbidden' });
     expect(await auditor.list()).toEqual([]);
   });
+
+  it('sweeps only while holding the lease, so another replica waits its turn', async () => {
+    const { as, clock, deps } = await setup();
+    await as('alice').request(request);
+    await as('bob').approve('EX-1');
+    await as('carol').apply('EX-1');
+    clock.set('2026-12-14T09:00:00Z');
+    expect(await deps.store.tryAcquireLease('sweep', 'other-replica', clock.now(), 60_000)).toBe(true);
+    const held = await as('carol').sweep();
+    expect(held).toMatchObject({ leaseHeldElsewhere: true, reminded: [] });
+    expect((await as('alice').audit('EX-1')).map((e) => e.action)).not.toContain('reminded');
+    clock.advance(60_000); // the other replica died: its lease lapses
+    expect((await as('carol').sweep()).reminded).toEqual(['EX-1']);
+    expect(await deps.store.tryAcquireLease('sweep', 'other-replica', clock.now(), 60_000)).toBe(true);
+  });
 });

@@ -128,7 +128,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.get('/api/openapi.json', () => Promise.resolve(openApi));
   app.get('/metrics', async (req, reply) => {
     authorize(req.actor ?? { name: 'anonymous', roles: [] }, 'read');
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    return reply.type(metrics.registry.contentType).send(await metrics.render());
   });
 
   exceptionRoutes(app, waiverOf);

@@ -6,6 +6,8 @@ import type { Waiver } from '../service/waiver.js';
 /** Everything /metrics exposes, on a registry of its own (several servers may share one process in tests). */
 export interface ServerMetrics {
   registry: Registry;
+  /** The text exposition, with the process gauges read from the store just before. */
+  render(): Promise<string>;
   httpRequests: Counter<'method' | 'route' | 'status'>;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
   countingTarget(target: Target): Target;
@@ -29,26 +31,22 @@ export function serverMetrics(reader: () => Waiver): ServerMetrics {
   const renewal = gauge('waiver_renewal_ratio', 'Renewals among ended exceptions, 0-1 (target < 0.1).');
   const trend = gauge('waiver_active_trend_slope', 'Weekly change of active exceptions (least squares).');
   const redFlag = gauge('waiver_red_flag', '1 when the number of exceptions is increasing.');
-  const setOrNull = (g: Gauge, v: number | null) => (v === null ? g.reset() : g.set(v));
+  // No data yet (nothing ended in the window) is NaN, not a made-up 0 or 100%.
+  const setOrNaN = (g: Gauge, v: number | null) => g.set(v ?? Number.NaN);
 
-  new Gauge({
-    name: 'waiver_scrape_process_metrics',
-    help: 'Internal: refreshes the process gauges on each scrape.',
-    registers: [registry],
-    async collect() {
-      const waiver = reader();
-      const [items, m] = await Promise.all([waiver.list(), waiver.metrics()]);
-      for (const state of states) byState.set({ state }, 0);
-      for (const e of items) byState.inc({ state: e.state });
-      active.set(m.activeExceptions);
-      setOrNull(average, m.averageDurationDays);
-      setOrNull(removed, m.expiredRemovedRate);
-      setOrNull(renewal, m.renewalRate);
-      trend.set(m.trend.slope);
-      redFlag.set(m.redFlag ? 1 : 0);
-      this.set(1);
-    },
-  });
+  /** Reads the store once per scrape, before the registry renders, so all gauges show one moment. */
+  const refresh = async (): Promise<void> => {
+    const waiver = reader();
+    const [items, m] = await Promise.all([waiver.list(), waiver.metrics()]);
+    for (const state of states) byState.set({ state }, 0);
+    for (const e of items) byState.inc({ state: e.state });
+    active.set(m.activeExceptions);
+    setOrNaN(average, m.averageDurationDays);
+    setOrNaN(removed, m.expiredRemovedRate);
+    setOrNaN(renewal, m.renewalRate);
+    trend.set(m.trend.slope);
+    redFlag.set(m.redFlag ? 1 : 0);
+  };
 
   const notifications = new Counter({
     name: 'waiver_notifications_sent_total',
@@ -73,6 +71,10 @@ export function serverMetrics(reader: () => Waiver): ServerMetrics {
 
   return {
     registry,
+    render: async () => {
+      await refresh();
+      return registry.metrics();
+    },
     httpRequests: new Counter({
       name: 'waiver_http_requests_total',
       help: 'HTTP requests by method, route and status.',

@@ -54,8 +54,9 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     log = (line) => app.log.info(line);
     const generated = await bootstrapAdminToken(deps, options.adminToken);
     const address = await app.listen({ host: config.server.host, port: config.server.port });
-    options.print(`waiver serving on ${address} (API ${address}/api/v1, docs ${address}/api/docs)`);
     if (generated) options.print(`admin token (shown once, store it now): ${generated}`);
+    // Last, so that a supervisor (or a test) reading this line knows everything before it is out.
+    options.print(`waiver serving on ${address} (API ${address}/api/v1, docs ${address}/api/docs)`);
     const periodic = options.periodic === false ? undefined : startPeriodicSweep(config, deps, app.log);
     return {
       url: address,

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,25 +13,43 @@ export interface CliResult {
   stderr: string;
 }
 
+export interface CliOptions {
+  as?: string;
+  input?: string;
+  env?: Record<string, string>;
+}
+
+const cliEnv = (cwd: string, options: CliOptions): NodeJS.ProcessEnv => ({
+  PATH: process.env['PATH'] ?? '',
+  HOME: cwd,
+  WAIVER_DB: join(cwd, 'w.db'),
+  WAIVER_TARGET_DIR: join(cwd, 'gitops'),
+  WAIVER_USER: options.as ?? 'alice',
+  ...options.env,
+});
+
 /** Runs the built CLI in `cwd` with its own database and target folder; stdin optional. */
-export function cli(
-  cwd: string,
-  args: readonly string[],
-  options: { as?: string; input?: string } = {},
-): CliResult {
+export function cli(cwd: string, args: readonly string[], options: CliOptions = {}): CliResult {
   const result = spawnSync(process.execPath, [BIN, ...args], {
     cwd,
     input: options.input ?? '',
     encoding: 'utf8',
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      HOME: cwd,
-      WAIVER_DB: join(cwd, 'w.db'),
-      WAIVER_TARGET_DIR: join(cwd, 'gitops'),
-      WAIVER_USER: options.as ?? 'alice',
-    },
+    env: cliEnv(cwd, options),
   });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The same, without blocking this process: for a CLI that calls a server running in the test itself. */
+export function cliAsync(cwd: string, args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: cliEnv(cwd, options) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
 }
 
 export const json = <T = Record<string, unknown>>(r: CliResult): T => {

@@ -1,0 +1,166 @@
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cli, cliAsync, json, type CliResult } from './support/cli.js';
+import { startTestServer, type TestServer } from './support/server.js';
+import { useTempDir } from './support/temp.js';
+
+const tempDir = useTempDir();
+const running: TestServer[] = [];
+afterEach(async () => {
+  for (const server of running.splice(0)) await server.close();
+});
+
+const requestArgs = [
+  'request',
+  '-n',
+  'payments',
+  '--name',
+  'payments-api-*',
+  '--category',
+  'legacy-migration',
+  '--ticket',
+  'MIG-12',
+  '--reason',
+  'Legacy payments images move to the signed pipeline this month',
+  '--expires',
+  '20d',
+];
+
+/** A loopback port nothing listens on. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * What differs between two runs by nature: instants and dates (the server's clock is the test's), hashes,
+ * the target folder, and audit sequence numbers (the server's trail starts with its token events).
+ */
+const varying = (text: string): string =>
+  text
+    .replace(/"[0-9a-f]{64}"/g, '"<hash>"')
+    .replace(/\d{4}-?\d{2}-?\d{2}(T\d{2}:?\d{2}:?\d{2}(\.\d+)?Z)?/g, '<instant>')
+    .replace(/directory [^"\s]+/g, 'directory <dir>')
+    .replace(/"seq": \d+/g, '"seq": 0');
+const normalise = (r: CliResult): unknown => JSON.parse(varying(r.stdout));
+
+/** The same story told by three people, through whatever `run` reaches. */
+async function story(
+  run: (user: string, args: string[]) => Promise<CliResult>,
+): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  out['request'] = normalise(await run('alice', [...requestArgs, '-o', 'json']));
+  out['approve'] = normalise(
+    await run('bob', ['approve', 'EX-1', '--comment', 'risk accepted', '-o', 'json']),
+  );
+  out['apply'] = normalise(await run('carol', ['apply', 'payments-api-mig-12', '-o', 'json']));
+  out['get'] = normalise(await run('alice', ['get', '-A', '-o', 'json']));
+  out['getOne'] = normalise(await run('alice', ['get', 'EX-1', '-o', 'json']));
+  out['describe'] = normalise(await run('bob', ['describe', 'EX-1', '-o', 'json']));
+  out['audit'] = normalise(await run('bob', ['audit', 'EX-1', '-o', 'json']));
+  out['render'] = varying((await run('bob', ['render', 'EX-1'])).stdout);
+  out['table'] = (await run('alice', ['get', '-A'])).stdout.replace(/in \d+d\d*h?/g, 'in <left>');
+  return out;
+}
+
+describe('the CLI in remote mode', () => {
+  it('prints what local mode prints, for the same story told by three users', async () => {
+    const dir = tempDir();
+    const server = await startTestServer({ database: join(dir, 'server.db'), dir });
+    running.push(server);
+    const tokens: Record<string, string> = {
+      alice: await server.token('alice', ['requester']),
+      bob: await server.token('bob', ['approver']),
+      carol: await server.token('carol', ['applier']),
+    };
+    const remoteCwd = tempDir();
+    const remote = await story((user, args) =>
+      cliAsync(remoteCwd, args, { env: { WAIVER_SERVER: server.url, WAIVER_TOKEN: tokens[user] ?? '' } }),
+    );
+    const localCwd = tempDir();
+    mkdirSync(join(localCwd, 'gitops'));
+    const local = await story((user, args) => cliAsync(localCwd, args, { as: user }));
+    expect(remote).toEqual(local);
+    expect((remote['get'] as { items: unknown[] }).items).toHaveLength(1);
+    // Remote mode touched no local database.
+    expect(cli(remoteCwd, ['get', '-A', '-o', 'json']).stdout).toContain('"items": []');
+  });
+
+  it('runs a sweep on the server clock, and refuses a client clock', async () => {
+    const dir = tempDir();
+    const server = await startTestServer({ database: join(dir, 'server.db'), dir });
+    running.push(server);
+    const env = { WAIVER_SERVER: server.url, WAIVER_TOKEN: await server.token('carol', ['applier']) };
+    const cwd = tempDir();
+    expect(json(await cliAsync(cwd, ['sweep', '-o', 'json'], { env }))).toMatchObject({
+      at: '2026-12-01T09:00:00Z',
+    });
+    const refused = await cliAsync(cwd, ['sweep', '--now', '2027-01-01T00:00:00Z'], { env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe('error: the server keeps its own clock: --now works in local mode only\n');
+  });
+
+  it('answers connection and credential problems with one line and an exit code', async () => {
+    const dir = tempDir();
+    const server = await startTestServer({ database: join(dir, 'server.db'), dir });
+    running.push(server);
+    const cwd = tempDir();
+    const wrong = await cliAsync(cwd, ['get', '-A'], {
+      env: { WAIVER_SERVER: server.url, WAIVER_TOKEN: 'wvr_nope' },
+    });
+    expect(wrong).toMatchObject({ code: 3, stderr: 'error: the token is unknown, revoked or expired\n' });
+    const missing = await cliAsync(cwd, ['get', '-A', '--server', server.url]);
+    expect(missing).toMatchObject({
+      code: 2,
+      stderr: 'error: --server needs a token: --token or WAIVER_TOKEN\n',
+    });
+    const closed = await freePort();
+    const down = await cliAsync(cwd, ['get', '-A', '--server', `http://127.0.0.1:${closed}`, '--token', 'x']);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(
+      new RegExp(`^error: cannot reach the server http://127\\.0\\.0\\.1:${closed}: .*ECONNREFUSED.*\\n$`),
+    );
+    const forbidden = await cliAsync(cwd, [
+      'approve',
+      'EX-1',
+      '--token',
+      await server.token('dave', ['auditor']),
+      '--server',
+      server.url,
+    ]);
+    expect(forbidden).toMatchObject({
+      code: 3,
+      stderr: 'error: dave may not review: that needs the role approver or admin\n',
+    });
+  });
+
+  it('manages tokens through the API as an admin', async () => {
+    const dir = tempDir();
+    const server = await startTestServer({ database: join(dir, 'server.db'), dir });
+    running.push(server);
+    const env = { WAIVER_SERVER: server.url, WAIVER_TOKEN: server.adminToken };
+    const cwd = tempDir();
+    const created = json<{ token: { id: string }; secret: string }>(
+      await cliAsync(
+        cwd,
+        ['token', 'create', '--owner', 'erin', '--role', 'auditor', '--expires', '30d', '-o', 'json'],
+        { env },
+      ),
+    );
+    const asErin = { WAIVER_SERVER: server.url, WAIVER_TOKEN: created.secret };
+    expect((await cliAsync(cwd, ['get', '-A'], { env: asErin })).code).toBe(0);
+    const listed = await cliAsync(cwd, ['token', 'list'], { env });
+    expect(listed.stdout).toContain(created.token.id);
+    expect(listed.stdout).not.toContain(created.secret);
+    expect((await cliAsync(cwd, ['token', 'revoke', created.token.id], { env })).stdout).toBe(
+      `token ${created.token.id} revoked\n`,
+    );
+    expect((await cliAsync(cwd, ['get', '-A'], { env: asErin })).code).toBe(3);
+  });
+});

@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { backends } from './support/databases.js';
+import { startTestServer, type TestServer } from './support/server.js';
+import { ManualClock, useTempDir } from './support/temp.js';
+
+const tempDir = useTempDir();
+const running: TestServer[] = [];
+afterEach(async () => {
+  for (const server of running.splice(0)) await server.close();
+});
+
+const EXCEPTIONS = 5;
+const ROUNDS = 10;
+
+/** The sum of one counter over every replica's /metrics. */
+async function counted(servers: TestServer[], pattern: RegExp): Promise<number> {
+  let total = 0;
+  for (const s of servers) {
+    const text = (await s.as(s.adminToken)('GET', '/metrics')).text;
+    total += Number(pattern.exec(text)?.[1] ?? 0);
+  }
+  return total;
+}
+
+describe.each(backends)('two replicas on one $name database', ({ enabled, databases }) => {
+  if (!enabled) return it.skip('needs WAIVER_TEST_DATABASE_URL');
+  const db = databases();
+
+  it('never remind or remove twice, however often both sweep at once', async () => {
+    const database = await db.fresh();
+    const dir = tempDir();
+    const clock = new ManualClock(Date.parse('2026-12-01T09:00:00Z'));
+    const a = await startTestServer({ database, dir, clock });
+    running.push(a);
+    const b = await startTestServer({ database, dir, clock });
+    running.push(b);
+
+    const alice = a.as(await a.token('alice', ['requester']));
+    const bob = b.as(await b.token('bob', ['approver']));
+    const carol = a.as(await a.token('carol', ['applier']));
+    const sweeper = await a.token('sweeper', ['applier']);
+    for (let i = 1; i <= EXCEPTIONS; i++) {
+      await alice('POST', '/api/v1/exceptions', {
+        namespaces: ['payments'],
+        names: [`svc-${i}-*`],
+        category: 'legacy-migration',
+        ticket: `MIG-${i}`,
+        reason: 'Legacy payments images move to the signed pipeline this month',
+        expires: '20d',
+      });
+      await bob('POST', `/api/v1/exceptions/EX-${i}/approve`);
+      await carol('POST', `/api/v1/exceptions/EX-${i}/apply`);
+    }
+
+    const file = (i: number) => join(a.targetDir, 'policy-exceptions', `payments-svc-${i}-mig-${i}.yaml`);
+    for (let i = 1; i <= EXCEPTIONS; i++) expect(existsSync(file(i))).toBe(true);
+
+    const stampede = async () => {
+      for (let round = 0; round < ROUNDS; round++)
+        await Promise.all([
+          a.as(sweeper)('POST', '/api/v1/sweep'),
+          b.as(sweeper)('POST', '/api/v1/sweep'),
+          a.as(sweeper)('POST', '/api/v1/sweep'),
+          b.as(sweeper)('POST', '/api/v1/sweep'),
+        ]);
+    };
+    const actions = async (action: string) =>
+      (await a.as(a.adminToken)('GET', `/api/v1/audit?action=${action}`)).body.items.map(
+        (e: { exceptionId: number }) => e.exceptionId,
+      );
+    const ids = Array.from({ length: EXCEPTIONS }, (_, i) => i + 1);
+
+    clock.set('2026-12-14T09:00:00Z');
+    await stampede();
+    expect((await actions('reminded')).sort()).toEqual(ids);
+    expect(await counted([a, b], /^waiver_notifications_sent_total\{kind="reminder"\} (\d+)$/m)).toBe(
+      EXCEPTIONS,
+    );
+
+    clock.set('2026-12-21T09:01:00Z');
+    await stampede();
+    expect((await actions('expired')).sort()).toEqual(ids);
+    expect(await actions('sync_failed')).toEqual([]);
+    expect(await counted([a, b], /^waiver_notifications_sent_total\{kind="expired"\} (\d+)$/m)).toBe(
+      EXCEPTIONS,
+    );
+    for (let i = 1; i <= EXCEPTIONS; i++)
+      expect(existsSync(join(a.targetDir, 'policy-exceptions', `payments-svc-${i}-mig-${i}.yaml`))).toBe(
+        false,
+      );
+    expect((await a.as(a.adminToken)('GET', '/api/v1/audit/verify')).body.intact).toBe(true);
+  });
+});

@@ -1,0 +1,82 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN } from './support/cli.js';
+import { call } from './support/server.js';
+import { useTempDir } from './support/temp.js';
+
+const tempDir = useTempDir();
+
+interface Served {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  stdout: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `waiver serve` as a user would, and waits for the line with its URL, which it prints last. */
+function serve(cwd: string, env: Record<string, string> = {}): Promise<Served> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--no-sweep'], {
+    cwd,
+    env: { PATH: process.env['PATH'] ?? '', HOME: cwd, WAIVER_USER: 'ops', ...env },
+  });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const url = /waiver serving on (http:\/\/[\d.:]+)/.exec(out)?.[1];
+      if (url) resolve({ child, url, stdout: () => out, exited });
+    });
+    void exited.then((code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+  });
+}
+
+describe('waiver serve', () => {
+  it('prints an admin token once on an empty database, and stops cleanly on SIGTERM', async () => {
+    const cwd = tempDir();
+    const first = await serve(cwd);
+    const token = /admin token \(shown once, store it now\): (wvr_[\w-]+)/.exec(first.stdout())?.[1] ?? '';
+    expect(token).not.toBe('');
+    expect((await call(first.url, token, 'GET', '/api/v1/exceptions')).status).toBe(200);
+    expect((await call(first.url, undefined, 'GET', '/readyz')).body).toEqual({ status: 'ready' });
+    // Logs are JSON on stdout and never carry the token after the line that shows it.
+    const logLines = first
+      .stdout()
+      .split('\n')
+      .filter((l) => l.startsWith('{'));
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.join('\n')).not.toContain(token);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    const second = await serve(cwd);
+    expect(second.stdout()).not.toContain('admin token');
+    expect((await call(second.url, token, 'GET', '/api/v1/exceptions')).status).toBe(200);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+
+  it('takes the first admin token from WAIVER_ADMIN_TOKEN and never prints it', async () => {
+    const cwd = tempDir();
+    const chosen = 'operator-chosen-secret-0123456789abcdef';
+    const served = await serve(cwd, { WAIVER_ADMIN_TOKEN: chosen, WAIVER_DB: join(cwd, 'data', 'w.db') });
+    expect((await call(served.url, chosen, 'GET', '/api/v1/tokens')).status).toBe(200);
+    expect(served.stdout()).not.toContain(chosen);
+    served.child.kill('SIGTERM');
+    expect(await served.exited).toBe(0);
+  });
+
+  it('refuses a short WAIVER_ADMIN_TOKEN with one line and exit 2', async () => {
+    const cwd = tempDir();
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
+      cwd,
+      env: { PATH: process.env['PATH'] ?? '', HOME: cwd, WAIVER_ADMIN_TOKEN: 'short' },
+    });
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).toBe(2);
+    expect(err).toBe('error: WAIVER_ADMIN_TOKEN must be at least 32 characters\n');
+  });
+});

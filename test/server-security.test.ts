@@ -1,0 +1,486 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { call, startTestServer, type TestServer } from './support/server.js';
+import { useTempDir } from './support/temp.js';
+
+const tempDir = useTempDir();
+const running: TestServer[] = [];
+afterEach(async () => {
+  for (const server of running.splice(0)) await server.close();
+});
+
+async function start(options: { failedAuthPerMinute?: number } = {}): Promise<TestServer> {
+  const dir = tempDir();
+  const server = await startTestServer({ database: join(dir, 'w.db'), dir, ...options });
+  running.push(server);
+  return server;
+}
+
+const request = {
+  namespaces: ['payments'],
+  names: ['payments-api-*'],
+  category: 'legacy-migration',
+  ticket: 'MIG-1',
+  reason: 'Legacy payments images move to the signed pipeline this month',
+  expires: '20d',
+};
+
+/** Everything the store holds, as the API shows it: a refused call must leave it equal. */
+async function state(server: TestServer): Promise<string> {
+  const admin = server.as(server.adminToken);
+  const [list, audit, tokens] = await Promise.all([
+    admin('GET', '/api/v1/exceptions?limit=500'),
+    admin('GET', '/api/v1/audit'),
+    admin('GET', '/api/v1/tokens'),
+  ]);
+  return JSON.stringify([list.body, audit.body, tokens.body]);
+}
+
+describe('HTTP API security', () => {
+  it('answers nothing but health and the docs shell without authentication', async () => {
+    const server = await start();
+    for (const path of ['/healthz', '/readyz', '/api/docs', '/api/docs/docs.js'])
+      expect((await call(server.url, undefined, 'GET', path)).status, path).toBe(200);
+    const guarded = [
+      ['GET', '/api/v1/exceptions'],
+      ['POST', '/api/v1/exceptions'],
+      ['GET', '/api/v1/exceptions/EX-1'],
+      ['POST', '/api/v1/exceptions/EX-1/approve'],
+      ['GET', '/api/v1/audit'],
+      ['GET', '/api/v1/metrics/summary'],
+      ['GET', '/api/openapi.json'],
+      ['GET', '/metrics'],
+      ['GET', '/api/v1/tokens'],
+      ['GET', '/no/such/route'],
+    ];
+    for (const [method, path] of guarded) {
+      const reply = await call(server.url, undefined, method ?? 'GET', path ?? '/');
+      expect(reply.status, `${method} ${path}`).toBe(401);
+      expect(reply.body).toMatchObject({ code: 'unauthenticated', field: 'authorization' });
+      expect(reply.headers.get('www-authenticate')).toBe('Bearer realm="waiver"');
+    }
+    expect((await call(server.url, 'wvr_not-a-token', 'GET', '/api/v1/exceptions')).status).toBe(401);
+    expect(
+      (
+        await call(server.url, undefined, 'GET', '/api/v1/exceptions', undefined, {
+          headers: { authorization: 'Basic YTpi' },
+        })
+      ).status,
+    ).toBe(401);
+  });
+
+  it('sets security headers and a request id, and sends no CORS headers by default', async () => {
+    const server = await start();
+    const reply = await call(server.url, server.adminToken, 'GET', '/api/v1/exceptions', undefined, {
+      headers: { origin: 'https://evil.example', 'x-request-id': 'trace-42' },
+    });
+    expect(reply.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(reply.headers.get('x-frame-options')).toBe('DENY');
+    expect(reply.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(reply.headers.get('cache-control')).toBe('no-store');
+    expect(reply.headers.get('access-control-allow-origin')).toBeNull();
+    expect(reply.headers.get('x-request-id')).toBe('trace-42');
+    const odd = await call(server.url, server.adminToken, 'GET', '/healthz', undefined, {
+      headers: { 'x-request-id': 'a b\tc' },
+    });
+    expect(odd.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('rate-limits failed authentication per address, without locking out the others', async () => {
+    const server = await start({ failedAuthPerMinute: 3 });
+    for (let i = 0; i < 3; i++)
+      expect((await call(server.url, `wvr_guess-${i}`, 'GET', '/api/v1/exceptions')).status).toBe(401);
+    const limited = await call(server.url, server.adminToken, 'GET', '/api/v1/exceptions');
+    expect(limited.status).toBe(429);
+    expect(limited.body).toMatchObject({ code: 'rate_limited' });
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await call(server.url, undefined, 'GET', '/healthz')).status).toBe(200);
+    server.clock.advance(61_000);
+    expect((await call(server.url, server.adminToken, 'GET', '/api/v1/exceptions')).status).toBe(200);
+  });
+
+  it('never logs a token, and logs each request as JSON with its request id', async () => {
+    const server = await start();
+    const secret = await server.token('alice', ['requester']);
+    await call(server.url, secret, 'POST', '/api/v1/exceptions', request, {
+      headers: { 'x-request-id': 'req-7' },
+    });
+    await call(server.url, 'wvr_wrong-secret-value', 'GET', '/api/v1/exceptions');
+    const text = server.logs.join('');
+    expect(text).not.toContain(secret);
+    expect(text).not.toContain(server.adminToken);
+    expect(text).not.toContain('wvr_wrong-secret-value');
+    const lines = server.logs.map((l) => JSON.parse(l));
+    expect(lines.some((l) => l.requestId === 'req-7')).toBe(true);
+  });
+
+  it('accepts a token until it expires or is revoked', async () => {
+    const server = await start();
+    const admin = server.as(server.adminToken);
+    const created = await admin('POST', '/api/v1/tokens', {
+      owner: 'ci-bot',
+      roles: ['auditor'],
+      expires: '1h',
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.secret).toMatch(/^wvr_[\w-]{43}$/);
+    const bot = server.as(created.body.secret);
+    expect((await bot('GET', '/api/v1/exceptions')).status).toBe(200);
+    server.clock.advance(3_600_000);
+    expect((await bot('GET', '/api/v1/exceptions')).status).toBe(401);
+
+    const other = await server.token('alice', ['requester']);
+    expect((await call(server.url, other, 'GET', '/api/v1/exceptions')).status).toBe(200);
+    const list = await admin('GET', '/api/v1/tokens');
+    expect(JSON.stringify(list.body)).not.toContain(other);
+    const alice = list.body.items.find((t: { owner: string }) => t.owner === 'alice');
+    expect((await admin('DELETE', `/api/v1/tokens/${alice.id}`)).status).toBe(204);
+    expect((await call(server.url, other, 'GET', '/api/v1/exceptions')).status).toBe(401);
+    expect((await admin('DELETE', `/api/v1/tokens/${alice.id}`)).body).toMatchObject({ code: 'not_found' });
+    const events = (await admin('GET', '/api/v1/audit')).body.items.map((e: { action: string }) => e.action);
+    expect(events.filter((a: string) => a === 'token_revoked')).toHaveLength(1);
+    expect((await server.as(other)('GET', '/api/v1/tokens')).status).toBe(401);
+  });
+
+  it('serves OpenAPI built from the request schemas, and Prometheus metrics', async () => {
+    const server = await start();
+    const admin = server.as(server.adminToken);
+    const doc = (await admin('GET', '/api/openapi.json')).body;
+    expect(doc.openapi).toBe('3.0.3');
+    const post = doc.paths['/api/v1/exceptions'].post;
+    const schema = post.requestBody.content['application/json'].schema;
+    expect(schema.required).toEqual(
+      expect.arrayContaining(['namespaces', 'names', 'category', 'ticket', 'reason']),
+    );
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.properties.category.enum).toContain('vendor-image');
+    expect(Object.keys(post.responses)).toEqual(
+      expect.arrayContaining(['201', '400', '401', '403', '409', '413', '422', '429']),
+    );
+    const docs = await call(server.url, undefined, 'GET', '/api/docs');
+    expect(docs.text).toContain('<script src="/api/docs/docs.js">');
+    expect(docs.text).not.toMatch(/https?:\/\//);
+
+    await admin('POST', '/api/v1/exceptions', request);
+    const metrics = await admin('GET', '/metrics');
+    expect(metrics.headers.get('content-type')).toContain('text/plain');
+    expect(metrics.text).toMatch(/^waiver_exceptions\{state="pending"\} 1$/m);
+    expect(metrics.text).toMatch(/^waiver_active_exceptions 0$/m);
+    expect(metrics.text).toMatch(/^waiver_red_flag 0$/m);
+    expect(metrics.text).toMatch(
+      /^waiver_http_requests_total\{method="POST",route="\/api\/v1\/exceptions",status="201"\} 1$/m,
+    );
+    expect(metrics.text).toContain('waiver_http_request_duration_seconds_bucket');
+    expect(metrics.text).toContain('waiver_process_resident_memory_bytes');
+  });
+});
+
+describe('HTTP API bad input', () => {
+  const long = 'x'.repeat(10_001);
+  const cases: {
+    name: string;
+    method: string;
+    path: string;
+    body?: unknown;
+    raw?: string;
+    type?: string;
+    status: number;
+    code: string;
+    field?: string;
+  }[] = [
+    {
+      name: 'broken JSON',
+      method: 'POST',
+      path: '/api/v1/exceptions',
+      raw: '{"namespaces": [',
+      status: 400,
+      code: 'usage',
+    },
+    {
+      name: 'JSON that is not an object',
+      method: 'POST',
+      path: '/api/v1/exceptions',
+      raw: '"text"',
+      status: 400,
+      code: 'usage',
+      field: 'input',
+    },
+    {
+      name: 'prototype pollution',
+      method: 'POST',
+      path: '/api/v1/exceptions',
+      raw: '{"__proto__": {"admin": true}}',
+      status: 400,
+      code: 'usage',
+    },
+    {
+      name: 'wrong types',
+      method: 'POST',
+      path: '/api/v1/exceptions',
+      body: { ...request, namespaces: 'payments' },
+      status: 400,
+      code: 'usage',
+      field: 'namespaces',
+    },
+    {
+      name: 'a number for text',
+      method: 'POST',
+      path: '/api/v1/exceptions',
+      body: { ...request, reason: 42 },
+      status: 400,
+      code: 'usage',
+      field: 'reason',
+    },
+    {
+      name: 'unknown field',
+      method: 'POST',
+      path: '/api/v1/exceptions',
+      body: { ...request, approver: 'alice' },
+      status: 400,
+      code: 'usage',
+    },
+    {
+      name: 'huge reason',
+      method: 'POST',
+      path: '/api/v1/exceptions',
+      body: { ...request, reason: long },
+      status: 400,
+      code: 'usage',
+      field: 'reason',
+    },
+    {
+      name: 'unknown category',
+      method: 'POST',
+      path: '/api/v1/exceptions',
+      body: { ...request, category: 'convenience' },
+      status: 400,
+      code: 'usage',
+      field: 'category',
+    },
+    {
+      name: 'SQL in a namespace',
+      method: 'POST',
+      path: '/api/v1/exceptions',
+      body: { ...request, namespaces: ["payments'; drop table exceptions;--"] },
+      status: 422,
+      code: 'guardrail',
+      field: 'namespaces',
+    },
+    {
+      name: 'YAML in a pattern',
+      method: 'POST',
+      path: '/api/v1/exceptions',
+      body: { ...request, names: ['a: b\n- c'] },
+      status: 422,
+      code: 'guardrail',
+    },
+    {
+      name: 'template marker in the reason',
+      method: 'POST',
+      path: '/api/v1/exceptions',
+      body: { ...request, reason: 'Legacy migration {{ request.object.metadata.name }} ok' },
+      status: 422,
+      code: 'guardrail',
+      field: 'reason',
+    },
+    {
+      name: 'template marker in the ticket',
+      method: 'POST',
+      path: '/api/v1/exceptions',
+      body: { ...request, ticket: 'MIG-{{1}}' },
+      status: 422,
+      code: 'guardrail',
+      field: 'ticket',
+    },
+    {
+      name: 'template marker in the policy',
+      method: 'POST',
+      path: '/api/v1/exceptions',
+      body: { ...request, policy: '{{ x }}' },
+      status: 422,
+      code: 'guardrail',
+      field: 'policy',
+    },
+    {
+      name: 'template marker in a rule',
+      method: 'POST',
+      path: '/api/v1/exceptions',
+      body: { ...request, rules: ['{{ x }}'] },
+      status: 422,
+      code: 'guardrail',
+    },
+    {
+      name: 'template marker in a name pattern',
+      method: 'POST',
+      path: '/api/v1/exceptions',
+      body: { ...request, names: ['{{x}}'] },
+      status: 422,
+      code: 'guardrail',
+    },
+    {
+      name: 'template marker in the exception name',
+      method: 'POST',
+      path: '/api/v1/exceptions',
+      body: { ...request, name: '{{x}}' },
+      status: 422,
+      code: 'guardrail',
+      field: 'name',
+    },
+    {
+      name: 'over 30 days',
+      method: 'POST',
+      path: '/api/v1/exceptions',
+      body: { ...request, expires: '31d' },
+      status: 422,
+      code: 'guardrail',
+      field: 'expiresAt',
+    },
+    {
+      name: 'a bad duration',
+      method: 'POST',
+      path: '/api/v1/exceptions',
+      body: { ...request, expires: 'soon' },
+      status: 400,
+      code: 'usage',
+      field: 'expires',
+    },
+    {
+      name: 'body over the limit',
+      method: 'POST',
+      path: '/api/v1/lint',
+      raw: JSON.stringify({ sources: [{ file: 'a', text: 'x'.repeat(1_100_000) }] }),
+      status: 413,
+      code: 'too_large',
+    },
+    {
+      name: 'wrong content type',
+      method: 'POST',
+      path: '/api/v1/exceptions',
+      raw: 'namespaces=payments',
+      type: 'application/x-www-form-urlencoded',
+      status: 415,
+      code: 'unsupported_media_type',
+    },
+    {
+      name: 'unknown exception',
+      method: 'POST',
+      path: '/api/v1/exceptions/EX-999/approve',
+      status: 404,
+      code: 'not_found',
+    },
+    {
+      name: 'SQL in an id',
+      method: 'GET',
+      path: `/api/v1/exceptions/${encodeURIComponent("1' or '1'='1")}`,
+      status: 404,
+      code: 'not_found',
+    },
+    {
+      name: 'unknown comment field',
+      method: 'POST',
+      path: '/api/v1/exceptions/EX-1/approve',
+      body: { note: 'x' },
+      status: 400,
+      code: 'usage',
+    },
+    {
+      name: 'illegal transition',
+      method: 'POST',
+      path: '/api/v1/exceptions/EX-1/apply',
+      status: 409,
+      code: 'illegal_transition',
+    },
+    {
+      name: 'reject without a comment',
+      method: 'POST',
+      path: '/api/v1/exceptions/EX-1/reject',
+      status: 400,
+      code: 'usage',
+      field: 'comment',
+    },
+    {
+      name: 'limit out of range',
+      method: 'GET',
+      path: '/api/v1/exceptions?limit=100000',
+      status: 400,
+      code: 'usage',
+      field: 'limit',
+    },
+    {
+      name: 'unknown state',
+      method: 'GET',
+      path: '/api/v1/exceptions?state=gone',
+      status: 400,
+      code: 'usage',
+      field: 'state',
+    },
+    {
+      name: 'unknown query parameter',
+      method: 'GET',
+      path: '/api/v1/exceptions?sort=name',
+      status: 400,
+      code: 'usage',
+    },
+    {
+      name: 'forged continue',
+      method: 'GET',
+      path: '/api/v1/exceptions?continue=1%20or%201',
+      status: 400,
+      code: 'usage',
+      field: 'continue',
+    },
+    {
+      name: 'bad audit format',
+      method: 'GET',
+      path: '/api/v1/audit?format=xml',
+      status: 400,
+      code: 'usage',
+      field: 'format',
+    },
+    {
+      name: 'bad metrics instant',
+      method: 'GET',
+      path: '/api/v1/metrics/summary?at=yesterday',
+      status: 400,
+      code: 'usage',
+      field: 'at',
+    },
+    {
+      name: 'token with an unknown role',
+      method: 'POST',
+      path: '/api/v1/tokens',
+      body: { owner: 'x', roles: ['root'] },
+      status: 400,
+      code: 'usage',
+      field: 'roles.0',
+    },
+    {
+      name: 'token with a bad owner',
+      method: 'POST',
+      path: '/api/v1/tokens',
+      body: { owner: 'a b', roles: ['auditor'] },
+      status: 400,
+      code: 'usage',
+      field: 'owner',
+    },
+  ];
+
+  it.each(cases)('$name → $status $code, nothing changed', async (c) => {
+    const server = await start();
+    const admin = server.as(server.adminToken);
+    await server.as(await server.token('alice', ['requester']))('POST', '/api/v1/exceptions', request);
+    const before = await state(server);
+    const reply = await call(server.url, server.adminToken, c.method, c.path, c.body, {
+      ...(c.raw === undefined ? {} : { raw: c.raw }),
+      ...(c.type === undefined ? {} : { headers: { 'content-type': c.type } }),
+    });
+    expect(reply.status).toBe(c.status);
+    expect(reply.body.code).toBe(c.code);
+    expect(typeof reply.body.message).toBe('string');
+    expect(reply.body.message.length).toBeGreaterThan(0);
+    expect(reply.body.message).not.toMatch(/\n\s+at /); // no stack trace
+    if (c.field) expect(reply.body.field).toBe(c.field);
+    expect(await state(server)).toBe(before);
+    expect((await admin('GET', '/readyz')).status).toBe(200);
+  });
+});
