@@ -13,6 +13,7 @@ export async function seed(dbPath, targetDir, count) {
     notifier: { notify: () => Promise.resolve() },
     clock: { now: () => Date.now() },
     settings: defaultSettings,
+    instance: 'bench-seed',
   };
   const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((name) => createWaiver(deps, localActor(name)));
   for (let i = 0; i < count; i++) {

@@ -145,4 +145,25 @@ describe.each(backends)('$name store', ({ enabled, databases }) => {
     expect(won.filter(Boolean)).toHaveLength(1);
     await store.close();
   });
+
+  it('lists what was last committed, however often it is listed and changed', async () => {
+    const store = await open();
+    const saved = await store.transaction((tx) => tx.insertException(newRecord));
+    const first = await store.listExceptions();
+    expect(await store.listExceptions()).toEqual(first);
+    expect(Object.isFrozen(first[0]) && Object.isFrozen(first[0]?.namespaces)).toBe(true);
+    const reason = 'Another justification, long enough to be accepted';
+    await store.transaction((tx) => tx.updateException({ ...saved, reason }));
+    expect((await store.listExceptions())[0]).toMatchObject({ reason, version: 2 });
+    // A rolled-back change is never listed.
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.updateException({ ...saved, version: 2, reason: 'rolled back' });
+        expect((await tx.listExceptions())[0]?.reason).toBe('rolled back');
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    expect((await store.listExceptions())[0]).toMatchObject({ reason, version: 2 });
+    await store.close();
+  });
 });

@@ -6,7 +6,8 @@ import type { Clock } from '../service/ports.js';
 import { bootstrapAdminToken } from '../service/tokens.js';
 import { createWaiver } from '../service/waiver.js';
 import { openServiceDeps } from '../wire.js';
-import { buildApp } from './app.js';
+import { WaiverError } from '../domain/errors.js';
+import { buildApp, logRedaction } from './app.js';
 import { oidcVerifier } from './auth/oidc.js';
 import { serverMetrics } from './prometheus.js';
 
@@ -16,6 +17,8 @@ export interface ServeOptions {
   /** Run the periodic work (reminders, expiry, retries) on the configured interval. */
   periodic?: boolean;
   clock?: Clock;
+  /** pino's level for the JSON log (WAIVER_LOG_LEVEL); `info` logs every request. */
+  logLevel?: string | undefined;
   logger?: FastifyServerOptions['logger'];
   /** Where the URL and a generated admin token are printed, once. */
   print: (line: string) => void;
@@ -43,14 +46,8 @@ export async function startServer(config: Config, options: ServeOptions): Promis
   });
   try {
     const oidc = config.oidc && oidcVerifier(config.oidc, deps.clock);
-    const app = buildApp({
-      deps,
-      server: config.server,
-      metrics,
-      oidc,
-      logger: options.logger,
-      version: options.version,
-    });
+    const logger = options.logger ?? { level: logLevel(options.logLevel), redact: logRedaction };
+    const app = buildApp({ deps, server: config.server, metrics, oidc, logger, version: options.version });
     log = (line) => app.log.info(line);
     const generated = await bootstrapAdminToken(deps, options.adminToken);
     const address = await app.listen({ host: config.server.host, port: config.server.port });
@@ -104,4 +101,17 @@ function startPeriodicSweep(
       await running;
     },
   };
+}
+
+const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function logLevel(given: string | undefined): string {
+  if (given === undefined) return 'info';
+  if (!levels.includes(given))
+    throw new WaiverError(
+      'usage',
+      `WAIVER_LOG_LEVEL must be one of ${levels.join(', ')}`,
+      'WAIVER_LOG_LEVEL',
+    );
+  return given;
 }

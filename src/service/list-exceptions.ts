@@ -9,6 +9,7 @@ import {
 import { exceptionView, type ExceptionView } from '../domain/view.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
+import { sharedView } from './shared-views.js';
 import type { ExceptionQuery } from './ports.js';
 import { resolveException } from './resolve.js';
 
@@ -36,7 +37,7 @@ export async function listExceptions(
   authorize(actor, 'read');
   const nowMs = deps.clock.now();
   const records = await deps.store.listExceptions(storeQuery(filter));
-  return records.filter((r) => matches(r, filter, nowMs)).map((r) => exceptionView(r, nowMs));
+  return records.filter((r) => matches(r, filter, nowMs)).map((r) => sharedView(r, nowMs));
 }
 
 export interface PageRequest {
@@ -73,7 +74,7 @@ export async function listExceptionPage(
     for (const record of batch) {
       after = record.id;
       if (!matches(record, filter, nowMs)) continue;
-      items.push(exceptionView(record, nowMs));
+      items.push(sharedView(record, nowMs));
       if (items.length === page.limit) return { items, continue: String(record.id) };
     }
     if (batch.length < page.limit) return { items };

@@ -18,8 +18,22 @@ import type {
   StoreWriter,
 } from '../service/ports.js';
 import { sha256 } from './audit-hash.js';
+import { RecordCache } from './record-cache.js';
 import { toEvent, toRecord, toRow, toStoredToken, toToken, toTokenRow } from './rows.js';
 import type { Database } from './schema.js';
+
+/** The rows a query selects, in id order; the caller picks the columns. */
+function filteredExceptions(db: Kysely<Database>, query: ExceptionQuery) {
+  let q = db.selectFrom('exceptions').orderBy('id', 'asc');
+  if (query.states) q = q.where('state', 'in', query.states.length ? [...query.states] : ['']);
+  if (query.syncStatuses)
+    q = q.where('sync_status', 'in', query.syncStatuses.length ? [...query.syncStatuses] : ['']);
+  // Namespaces are a JSON list: the quoted name narrows the rows; the service filters exactly.
+  if (query.namespace) q = q.where('namespaces', 'like', `%${JSON.stringify(query.namespace)}%`);
+  if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
+  if (query.limit !== undefined) q = q.limit(query.limit);
+  return q;
+}
 
 /** Reads and writes over one Kysely handle: the database, or one connection inside a transaction. */
 class KyselyAccess implements StoreWriter {
@@ -41,15 +55,7 @@ class KyselyAccess implements StoreWriter {
   }
 
   async listExceptions(query: ExceptionQuery = {}): Promise<ExceptionRecord[]> {
-    let q = this.db.selectFrom('exceptions').selectAll().orderBy('id', 'asc');
-    if (query.states) q = q.where('state', 'in', query.states.length ? [...query.states] : ['']);
-    if (query.syncStatuses)
-      q = q.where('sync_status', 'in', query.syncStatuses.length ? [...query.syncStatuses] : ['']);
-    // Namespaces are a JSON list: the quoted name narrows the rows; the service filters exactly.
-    if (query.namespace) q = q.where('namespaces', 'like', `%${JSON.stringify(query.namespace)}%`);
-    if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
-    if (query.limit !== undefined) q = q.limit(query.limit);
-    return (await q.execute()).map(toRecord);
+    return (await filteredExceptions(this.db, query).selectAll().execute()).map(toRecord);
   }
 
   async listAudit(query: AuditQuery = {}): Promise<AuditEvent[]> {
@@ -142,11 +148,30 @@ class KyselyAccess implements StoreWriter {
  * BEGIN IMMEDIATE), so concurrent writers queue instead of failing halfway through a use case.
  */
 export class KyselyStore extends KyselyAccess implements ExceptionStore {
+  private readonly cache = new RecordCache();
+
   constructor(
     db: Kysely<Database>,
     private readonly beginStatements: readonly string[],
   ) {
     super(db);
+  }
+
+  /**
+   * Listing is the hot read (every page of the API): ids and versions come from the database, whole
+   * rows only for what changed since they were last read. Only committed rows are cached: this handle
+   * is outside any transaction.
+   */
+  override async listExceptions(query: ExceptionQuery = {}): Promise<ExceptionRecord[]> {
+    const keys = await filteredExceptions(this.db, query).select(['id', 'version']).execute();
+    const misses = keys.filter((k) => !this.cache.get(k.id, k.version)).map((k) => k.id);
+    const fetched = new Map<number, ExceptionRecord>();
+    for (let i = 0; i < misses.length; i += 500) {
+      const chunk = misses.slice(i, i + 500);
+      const rows = await this.db.selectFrom('exceptions').selectAll().where('id', 'in', chunk).execute();
+      for (const row of rows) fetched.set(row.id, this.cache.put(toRecord(row)));
+    }
+    return keys.flatMap((k) => this.cache.get(k.id, k.version) ?? fetched.get(k.id) ?? []);
   }
 
   transaction<T>(work: (tx: StoreWriter) => Promise<T>): Promise<T> {

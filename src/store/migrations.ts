@@ -88,6 +88,16 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0003-list-index': {
+      async up(db: Kysely<unknown>) {
+        // Pages of one state in id order read a range of this index instead of sorting every row.
+        await db.schema
+          .createIndex('exceptions_state_id')
+          .on('exceptions')
+          .columns(['state', 'id'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -23,6 +23,7 @@ export async function run(ctx: CliContext, flags: ServeFlags): Promise<void> {
     { ...config, server },
     {
       adminToken: process.env['WAIVER_ADMIN_TOKEN'],
+      logLevel: process.env['WAIVER_LOG_LEVEL'],
       periodic: flags.sweep,
       print: (line) => ctx.out(`${line}\n`),
       version: '0.1.0',

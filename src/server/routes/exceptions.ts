@@ -9,6 +9,7 @@ import {
   RenewInputSchema,
   RequestInputSchema,
 } from '../api-schemas.js';
+import { pageJson } from '../page-json.js';
 import type { WaiverOf } from '../waiver-of.js';
 
 const ref = (params: unknown): string => (params as { id: string }).id;
@@ -19,7 +20,7 @@ const verbs = ['approve', 'reject', 'withdraw', 'revoke', 'escalate'] as const;
 
 /** `/api/v1/exceptions`: the inventory and every lifecycle action. Routes parse and delegate, nothing more. */
 export function exceptionRoutes(app: FastifyInstance, waiverOf: WaiverOf): void {
-  app.get('/api/v1/exceptions', async (req) => {
+  app.get('/api/v1/exceptions', async (req, reply) => {
     const query = parseInput(ListQuerySchema, req.query);
     const filter = {
       namespace: query.namespace,
@@ -30,7 +31,8 @@ export function exceptionRoutes(app: FastifyInstance, waiverOf: WaiverOf): void 
           : parseDuration(query.expiringWithin, 'expiringWithin'),
     };
     const after = query.continue === undefined ? undefined : Number(query.continue);
-    return waiverOf(req).listPage(filter, { limit: query.limit, after });
+    const page = await waiverOf(req).listPage(filter, { limit: query.limit, after });
+    return reply.type('application/json; charset=utf-8').send(pageJson(page));
   });
 
   app.post('/api/v1/exceptions', async (req, reply) => {

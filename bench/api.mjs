@@ -1,0 +1,95 @@
+// DESIGN.md §7: listing a page of 100 out of 10,000 active exceptions at 50 connections keeps at least
+// half the throughput of a bare Fastify route serving the same JSON from memory; the server with
+// 10,000 exceptions stays under 200 MB RSS. Both servers run in child processes; autocannon runs here.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { seed } from './seed.mjs';
+
+const COUNT = Number(process.env.COUNT ?? 10_000);
+const DURATION = Number(process.env.DURATION ?? 10);
+const CONNECTIONS = 50;
+const PATH = '/api/v1/exceptions?state=active&limit=100';
+const ADMIN = 'bench-admin-token-0123456789abcdefghijklmnop';
+
+const dir = mkdtempSync(join(tmpdir(), 'waiver-bench-api-'));
+const started = Date.now();
+await seed(join(dir, 'w.db'), join(dir, 'gitops'), COUNT);
+console.log(
+  `seeded ${COUNT} active exceptions through request, approve and apply in ${Date.now() - started} ms`,
+);
+
+/** Starts a child and resolves with the URL it prints. */
+function start(args, env = {}) {
+  const child = spawn(process.execPath, args, { cwd: dir, env: { ...process.env, ...env } });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      out += d;
+      const url = /(?:serving|listening) on (http:\/\/[\d.:]+)/.exec(out)?.[1];
+      if (url) resolve({ child, url });
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+  });
+}
+
+async function load(url, headers) {
+  const result = await autocannon({
+    url: `${url}${PATH}`,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    headers,
+  });
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors`);
+  return result;
+}
+
+const line = (label, r) =>
+  console.log(
+    `${label.padEnd(34)} ${r.requests.average.toFixed(0).padStart(6)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  (${r.requests.total} requests, ${(r.throughput.average / 1e6).toFixed(1)} MB/s)`,
+  );
+
+const bin = fileURLToPath(new URL('../dist/cli/bin.js', import.meta.url));
+const results = {};
+for (const level of ['warn', 'info']) {
+  const waiver = await start([bin, 'serve', '--port', '0', '--no-sweep'], {
+    WAIVER_DB: join(dir, 'w.db'),
+    WAIVER_TARGET_DIR: join(dir, 'gitops'),
+    WAIVER_ADMIN_TOKEN: ADMIN,
+    WAIVER_LOG_LEVEL: level,
+  });
+  const headers = { authorization: `Bearer ${ADMIN}` };
+  const first = await (await fetch(`${waiver.url}${PATH}`, { headers })).json();
+  if (first.items.length !== 100) throw new Error(`expected a page of 100, got ${first.items.length}`);
+  writeFileSync(join(dir, 'page.json'), JSON.stringify(first));
+  await load(waiver.url, headers); // warm-up
+  results[level] = await load(waiver.url, headers);
+  const metrics = await (await fetch(`${waiver.url}/metrics`, { headers })).text();
+  results[`${level}Rss`] = Number(/^waiver_process_resident_memory_bytes (\S+)$/m.exec(metrics)?.[1] ?? NaN);
+  waiver.child.kill('SIGTERM');
+}
+
+const bare = await start([
+  fileURLToPath(new URL('./bare-fastify.mjs', import.meta.url)),
+  join(dir, 'page.json'),
+]);
+await load(bare.url, {}); // warm-up
+const baseline = await load(bare.url, {});
+bare.child.kill('SIGTERM');
+
+console.log(`GET ${PATH}, ${CONNECTIONS} connections, ${DURATION} s each, ${COUNT} exceptions in SQLite`);
+line('bare Fastify, same JSON from memory', baseline);
+line('waiver (request logs off: warn)', results.warn);
+line('waiver (request logs on: info)', results.info);
+const ratio = (r) => (r.requests.average / baseline.requests.average).toFixed(2);
+console.log(
+  `throughput ratio waiver/bare: ${ratio(results.warn)} (logs off), ${ratio(results.info)} (logs on); budget >= 0.50`,
+);
+console.log(
+  `server RSS after load: ${(results.warnRss / 1048576).toFixed(0)} MB (logs off), ${(results.infoRss / 1048576).toFixed(0)} MB (logs on); budget < 200 MB`,
+);
+rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { exceptionView } from '../domain/view.js';
+import { activeRecord } from '../../test/support/records.js';
+import { pageJson } from './page-json.js';
+
+describe('pageJson', () => {
+  it('equals JSON.stringify of the page, for shared (frozen) and fresh views alike', () => {
+    const now = Date.parse('2026-12-01T00:00:00Z');
+    const frozen = Object.freeze(exceptionView(activeRecord(), now));
+    const fresh = exceptionView({ ...activeRecord(), id: 2, reason: 'quotes " and \\u2028 and {{' }, now);
+    for (const page of [{ items: [] }, { items: [frozen, fresh] }, { items: [fresh], continue: '2' }]) {
+      expect(pageJson(page)).toBe(JSON.stringify(page));
+      expect(pageJson(page)).toBe(JSON.stringify(page)); // the second time from the memo
+    }
+  });
+});
