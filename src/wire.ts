@@ -4,7 +4,7 @@ import { isPostgresUrl, type Config } from './config/load.js';
 import { LogNotifier } from './notify/log-notifier.js';
 import { localActor } from './service/actor.js';
 import type { ServiceDeps } from './service/deps.js';
-import type { Clock, ExceptionStore, Notifier, Target } from './service/ports.js';
+import type { Clock, ExceptionStore, Notifier, ObservableTarget, Target } from './service/ports.js';
 import { systemClock } from './service/system-clock.js';
 import { createWaiver, type Waiver } from './service/waiver.js';
 import { DirectoryTarget } from './targets/directory-target.js';
@@ -22,9 +22,30 @@ export interface WireOptions {
   decorate?: { target?: (t: Target) => Target; notifier?: (n: Notifier) => Notifier };
 }
 
-/** The composition root: the store, the directory target, notifications to the log. */
+/**
+ * The configured target. The Kubernetes client is large, so it loads on the first write, remove or list:
+ * `get` against a cluster-backed store stays fast.
+ */
+export function openTarget(config: Config): Target {
+  const { kubernetes } = config;
+  if (!kubernetes) return new DirectoryTarget(config.target.dir, { createRoot: config.target.createRoot });
+  let loaded: Promise<ObservableTarget> | undefined;
+  const target = (): Promise<ObservableTarget> =>
+    (loaded ??= import('./targets/kubernetes/open-kubernetes.js').then((m) =>
+      m.openKubernetesTarget(kubernetes, config.settings.apiVersion),
+    ));
+  const lazy: ObservableTarget = {
+    description: `cluster (${kubernetes.context ? `context ${kubernetes.context}` : 'current context'})`,
+    write: async (manifest) => (await target()).write(manifest),
+    remove: async (namespace, name) => (await target()).remove(namespace, name),
+    list: async () => (await target()).list(),
+  };
+  return lazy;
+}
+
+/** The composition root: the store, the target, notifications to the log. */
 export async function openServiceDeps(config: Config, options: WireOptions): Promise<ServiceDeps> {
-  const target = new DirectoryTarget(config.target.dir, { createRoot: config.target.createRoot });
+  const target = openTarget(config);
   const notifier = new LogNotifier(options.log);
   return {
     store: await openStore(config.database),

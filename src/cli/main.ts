@@ -29,6 +29,11 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .option('--database <url>', 'a postgres:// URL or a SQLite file (env WAIVER_DATABASE_URL)')
     .option('--server <url>', 'remote mode: call this Waiver server (env WAIVER_SERVER)')
     .option('--token <token>', 'API token or OIDC JWT for --server (env WAIVER_TOKEN)')
+    .option(
+      '--kubeconfig <path>',
+      'write exceptions to the cluster of this kubeconfig (else KUBECONFIG, ~/.kube/config)',
+    )
+    .option('--context <name>', 'the kubeconfig context to use (implies the cluster as target)')
     .option('--config <path>', 'configuration file (env WAIVER_CONFIG)')
     .option(
       '--target-dir <path>',

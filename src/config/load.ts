@@ -13,6 +13,8 @@ export interface ConfigFlags {
   as?: string | undefined;
   server?: string | undefined;
   token?: string | undefined;
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
 }
 
 export interface ServerConfig {
@@ -28,6 +30,8 @@ export interface Config {
   /** A SQLite file's absolute path, or a postgres:// URL. */
   database: string;
   target: { dir: string; createRoot: boolean };
+  /** Set when exceptions go to a cluster instead of the folder. */
+  kubernetes: { kubeconfig: string | undefined; context: string | undefined } | undefined;
   user: string;
   server: ServerConfig;
   oidc: OidcConfig | undefined;
@@ -68,6 +72,7 @@ export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = pr
       ...file.oidc,
       ...(file.oidc.jwksFile ? { jwksFile: fromFile(file.oidc.jwksFile) } : {}),
     },
+    kubernetes: kubernetesConfig(file, flags, fromFile),
     remote: remoteConfig(flags.server ?? env['WAIVER_SERVER'], flags.token ?? env['WAIVER_TOKEN']),
   });
 }
@@ -82,6 +87,22 @@ function serverConfig(file: ConfigFile, env: NodeJS.ProcessEnv): ServerConfig {
     sweepIntervalSeconds: file.server?.sweepIntervalSeconds ?? 60,
     corsOrigins: file.server?.corsOrigins ?? [],
     failedAuthPerMinute: file.server?.failedAuthPerMinute ?? 20,
+  };
+}
+
+/**
+ * The cluster is the target when the file says `kubernetes:` or a flag names a kubeconfig or context;
+ * a KUBECONFIG in the environment alone never moves exceptions from the folder into a cluster.
+ */
+function kubernetesConfig(
+  file: ConfigFile,
+  flags: ConfigFlags,
+  fromFile: (path: string | undefined) => string | undefined,
+): Config['kubernetes'] {
+  if (!file.kubernetes && flags.kubeconfig === undefined && flags.context === undefined) return undefined;
+  return {
+    kubeconfig: flags.kubeconfig ?? fromFile(file.kubernetes?.kubeconfig),
+    context: flags.context ?? file.kubernetes?.context,
   };
 }
 

@@ -39,6 +39,10 @@ const ServerSchema = z.strictObject({
 /** `waiver.yaml`: every key optional; what is absent takes the process document's default. */
 export const ConfigFileSchema = z.strictObject({
   server: ServerSchema.optional(),
+  /** Write exceptions to a cluster: a kubeconfig (else KUBECONFIG, ~/.kube/config or in-cluster) and context. */
+  kubernetes: z
+    .strictObject({ kubeconfig: z.string().min(1).optional(), context: z.string().min(1).optional() })
+    .optional(),
   oidc: OidcSchema.optional(),
   database: z.string().min(1).optional(),
   targetDir: z.string().min(1).optional(),

@@ -83,6 +83,24 @@ export interface Target {
   remove(namespace: string, name: string): Promise<void>;
 }
 
+/** A PolicyException as found where Kyverno reads it. */
+export interface ObservedException {
+  namespace: string;
+  name: string;
+  uid: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  spec: unknown;
+}
+
+/** A target that can be read back (the cluster): drift, deletions and rogue exceptions are found by it. */
+export interface ObservableTarget extends Target {
+  list(): Promise<ObservedException[]>;
+}
+
+export const isObservable = (target: Target): target is ObservableTarget =>
+  typeof (target as Partial<ObservableTarget>).list === 'function';
+
 export type NotificationKind = 'reminder' | 'expired';
 
 export interface Notification {

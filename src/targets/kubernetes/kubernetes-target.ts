@@ -1,0 +1,132 @@
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { WaiverError } from '../../domain/errors.js';
+import type { PolicyExceptionManifest } from '../../domain/manifest.js';
+import type { ObservableTarget, ObservedException } from '../../service/ports.js';
+import { describeKubeError, isNotFound, isTransient } from './kube-errors.js';
+
+export const FIELD_MANAGER = 'waiver';
+const GROUP = 'kyverno.io';
+const PLURAL = 'policyexceptions';
+
+export interface RetryPolicy {
+  attempts: number;
+  /** The first wait; each next one doubles, up to `maxBackoffMs`. */
+  backoffMs: number;
+  maxBackoffMs: number;
+  /** One API call that takes longer has failed. */
+  timeoutMs: number;
+}
+
+export const defaultRetry: RetryPolicy = {
+  attempts: 4,
+  backoffMs: 250,
+  maxBackoffMs: 4_000,
+  timeoutMs: 10_000,
+};
+
+/**
+ * PolicyExceptions in a cluster, written with server-side apply (field manager `waiver`) and deleted by
+ * name. Transient failures (5xx, 409, 429, timeouts, resets) are retried with capped exponential backoff;
+ * what still fails is one clear line, and the caller records it as the exception's sync error.
+ */
+export class KubernetesTarget implements ObservableTarget {
+  readonly description: string;
+  private readonly api: CustomObjectsApi;
+
+  constructor(
+    kc: KubeConfig,
+    private readonly version: 'v2' | 'v2beta1' = 'v2',
+    private readonly retry: RetryPolicy = defaultRetry,
+  ) {
+    this.api = kc.makeApiClient(CustomObjectsApi);
+    this.description = `cluster ${kc.getCurrentCluster()?.server ?? '(unknown)'}`;
+  }
+
+  async write(manifest: PolicyExceptionManifest): Promise<void> {
+    const version = manifest.apiVersion.split('/')[1] ?? this.version;
+    const { namespace = '', name } = manifest.metadata;
+    await this.call(`apply ${namespace}/${name}`, () =>
+      this.api.patchNamespacedCustomObject(
+        {
+          group: GROUP,
+          version,
+          namespace,
+          plural: PLURAL,
+          name,
+          body: manifest,
+          fieldManager: FIELD_MANAGER,
+          force: true,
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+      ),
+    );
+  }
+
+  async remove(namespace: string, name: string): Promise<void> {
+    await this.call(`delete ${namespace}/${name}`, async () => {
+      try {
+        await this.api.deleteNamespacedCustomObject({
+          group: GROUP,
+          version: this.version,
+          namespace,
+          plural: PLURAL,
+          name,
+        });
+      } catch (e) {
+        if (!isNotFound(e)) throw e; // already gone is what we wanted
+      }
+    });
+  }
+
+  async list(): Promise<ObservedException[]> {
+    const list = (await this.call('list PolicyExceptions', () =>
+      this.api.listClusterCustomObject({ group: GROUP, version: this.version, plural: PLURAL }),
+    )) as { items?: unknown[] };
+    return (list.items ?? []).map(observed);
+  }
+
+  private async call<T>(what: string, work: () => Promise<T>): Promise<T> {
+    let wait = this.retry.backoffMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await withTimeout(work(), this.retry.timeoutMs);
+      } catch (e) {
+        if (attempt >= this.retry.attempts || !isTransient(e))
+          throw new WaiverError('target', `${what}: ${describeKubeError(e, this.description)}`, 'target');
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        wait = Math.min(wait * 2, this.retry.maxBackoffMs);
+      }
+    }
+  }
+}
+
+/** The parts of a PolicyException that drift detection compares. */
+export function observed(item: unknown): ObservedException {
+  const o = item as {
+    metadata?: {
+      namespace?: string;
+      name?: string;
+      uid?: string;
+      labels?: Record<string, string>;
+      annotations?: Record<string, string>;
+    };
+    spec?: unknown;
+  };
+  const meta = o.metadata ?? {};
+  return {
+    namespace: meta.namespace ?? '',
+    name: meta.name ?? '',
+    uid: meta.uid ?? '',
+    labels: meta.labels ?? {},
+    annotations: meta.annotations ?? {},
+    spec: o.spec,
+  };
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,99 @@
+/** The API resources the test API server serves: what Waiver and kubectl touch, nothing more. */
+export interface ResourceType {
+  group: string;
+  version: string;
+  plural: string;
+  singular: string;
+  kind: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  verbs?: string[];
+}
+
+const crud = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+
+export const resourceTypes: ResourceType[] = [
+  {
+    group: '',
+    version: 'v1',
+    plural: 'namespaces',
+    singular: 'namespace',
+    kind: 'Namespace',
+    namespaced: false,
+    shortNames: ['ns'],
+  },
+  {
+    group: 'apps',
+    version: 'v1',
+    plural: 'deployments',
+    singular: 'deployment',
+    kind: 'Deployment',
+    namespaced: true,
+    shortNames: ['deploy'],
+  },
+  {
+    group: 'coordination.k8s.io',
+    version: 'v1',
+    plural: 'leases',
+    singular: 'lease',
+    kind: 'Lease',
+    namespaced: true,
+  },
+  {
+    group: 'kyverno.io',
+    version: 'v2',
+    plural: 'policyexceptions',
+    singular: 'policyexception',
+    kind: 'PolicyException',
+    namespaced: true,
+    shortNames: ['polex'],
+  },
+  {
+    group: 'kyverno.io',
+    version: 'v2beta1',
+    plural: 'policyexceptions',
+    singular: 'policyexception',
+    kind: 'PolicyException',
+    namespaced: true,
+    shortNames: ['polex'],
+  },
+  {
+    group: 'kyverno.io',
+    version: 'v1',
+    plural: 'clusterpolicies',
+    singular: 'clusterpolicy',
+    kind: 'ClusterPolicy',
+    namespaced: false,
+    shortNames: ['cpol'],
+  },
+  {
+    group: 'apiextensions.k8s.io',
+    version: 'v1',
+    plural: 'customresourcedefinitions',
+    singular: 'customresourcedefinition',
+    kind: 'CustomResourceDefinition',
+    namespaced: false,
+    shortNames: ['crd'],
+  },
+  {
+    group: 'authorization.k8s.io',
+    version: 'v1',
+    plural: 'selfsubjectaccessreviews',
+    singular: 'selfsubjectaccessreview',
+    kind: 'SelfSubjectAccessReview',
+    namespaced: false,
+    verbs: ['create'],
+  },
+];
+
+export const verbsOf = (t: ResourceType): string[] => t.verbs ?? crud;
+
+/** Versions of one group, newest (preferred) first, as the real server orders them. */
+export function groupVersions(group: string): string[] {
+  return [...new Set(resourceTypes.filter((t) => t.group === group).map((t) => t.version))];
+}
+
+export const groups = (): string[] => [...new Set(resourceTypes.map((t) => t.group).filter((g) => g !== ''))];
+
+/** Objects of one group and plural share storage across versions, as CRD versions do. */
+export const storageKey = (t: ResourceType): string => `${t.group}/${t.plural}`;
