@@ -4,7 +4,14 @@ import { isPostgresUrl, type Config } from './config/load.js';
 import { LogNotifier } from './notify/log-notifier.js';
 import { localActor } from './service/actor.js';
 import type { ServiceDeps } from './service/deps.js';
-import type { Clock, ExceptionStore, Notifier, ObservableTarget, Target } from './service/ports.js';
+import type {
+  ClusterCatalog,
+  Clock,
+  ExceptionStore,
+  Notifier,
+  ObservableTarget,
+  Target,
+} from './service/ports.js';
 import { systemClock } from './service/system-clock.js';
 import { createWaiver, type Waiver } from './service/waiver.js';
 import { DirectoryTarget } from './targets/directory-target.js';
@@ -43,6 +50,21 @@ export function openTarget(config: Config): Target {
   return lazy;
 }
 
+/** With a cluster: requests are checked against it (policy, rules, namespaces); loaded on first use. */
+function openCatalog(config: Config): ClusterCatalog | undefined {
+  const { kubernetes } = config;
+  if (!kubernetes) return undefined;
+  return {
+    checkScope: async (scope) => {
+      const [{ loadKubeConfig }, { KubernetesCatalog }] = await Promise.all([
+        import('./targets/kubernetes/kube-config.js'),
+        import('./targets/kubernetes/cluster-catalog.js'),
+      ]);
+      return new KubernetesCatalog(loadKubeConfig(kubernetes)).checkScope(scope);
+    },
+  };
+}
+
 /** The composition root: the store, the target, notifications to the log. */
 export async function openServiceDeps(config: Config, options: WireOptions): Promise<ServiceDeps> {
   const target = openTarget(config);
@@ -54,6 +76,7 @@ export async function openServiceDeps(config: Config, options: WireOptions): Pro
     clock: options.clock ?? systemClock,
     settings: config.settings,
     instance: `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`,
+    catalog: openCatalog(config),
   };
 }
 

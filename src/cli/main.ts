@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { isWaiverError, messageOf } from '../domain/errors.js';
 import { createContext, type CliContext, type Streams } from './context.js';
 import type { ApplyFlags } from './commands/apply.js';
+import type { ImportFlags } from './commands/cluster.js';
 import type { AuditFlags } from './commands/audit.js';
 import type { GetFlags } from './commands/get.js';
 import type { RenderFlags } from './commands/render.js';
@@ -109,9 +110,12 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .option('-A, --all-namespaces', 'every namespace (the default)')
     .option('--state <states>', 'comma-separated: pending,approved,rejected,withdrawn,active,expired,removed')
     .option('--expiring-within <duration>', 'only active exceptions expiring within this duration, e.g. 7d')
+    .option('--unmanaged', 'PolicyExceptions in the cluster that did not come through Waiver (rogue)')
     .addOption(outputOption('table|wide|json|yaml|name'))
-    .action(async (refs: string[], flags: GetFlags) =>
-      (await import('./commands/get.js')).run(ctx(), refs, flags),
+    .action(async (refs: string[], flags: GetFlags & { unmanaged?: boolean }) =>
+      flags.unmanaged
+        ? (await import('./commands/cluster.js')).unmanaged(ctx(), flags)
+        : (await import('./commands/get.js')).run(ctx(), refs, flags),
     );
 
   cli
@@ -171,7 +175,30 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .option('--host <host>', 'address to listen on (env WAIVER_HOST; default 127.0.0.1)')
     .option('--port <port>', 'port to listen on (env WAIVER_PORT; default 8080; 0 picks one)')
     .option('--no-sweep', 'do not run the periodic work (reminders, expiry, retries) in this process')
+    .option('--no-controller', 'with a cluster: do not run the controller in this process')
     .action(async (flags: ServeFlags) => (await import('./commands/serve.js')).run(ctx(), flags));
+
+  cli
+    .command('controller')
+    .description(
+      'run the reconcile loop: apply, remind, expire, remove, restore drift, find rogue exceptions',
+    )
+    .action(async () => (await import('./commands/cluster.js')).controller(ctx()));
+
+  cli
+    .command('import')
+    .description('adopt unmanaged PolicyExceptions of the cluster into the process')
+    .option('--dry-run', 'show what would be imported; change nothing')
+    .addOption(outputOption('table|json|yaml'))
+    .action(async (flags: ImportFlags) =>
+      (await import('./commands/cluster.js')).importCommand(ctx(), flags),
+    );
+
+  cli
+    .command('doctor')
+    .description('check a cluster before use: Kyverno, CRD, namespace, policies, RBAC')
+    .addOption(outputOption('table|json|yaml'))
+    .action(async (flags: OutputFlags) => (await import('./commands/cluster.js')).doctor(ctx(), flags));
 
   const token = cli.command('token').description('API tokens for the server (admin)');
   token

@@ -102,6 +102,9 @@ export function remoteWaiver(baseUrl: string, token: string): Waiver {
     },
     lint: async (sources) =>
       (await call<{ findings: never[] }>('POST', '/api/v1/lint', { sources })).findings,
+    reconcile: () => call('POST', '/api/v1/reconcile'),
+    unmanaged: async () => (await call<{ items: never[] }>('GET', '/api/v1/unmanaged')).items,
+    import: (options) => call('POST', '/api/v1/import', options),
     createToken: (input) => call('POST', '/api/v1/tokens', input),
     listTokens: async () => (await call<{ items: never[] }>('GET', '/api/v1/tokens')).items,
     revokeToken: async (tokenId) => {

@@ -32,6 +32,7 @@ export const auditActions = [
   'imported',
   'token_created',
   'token_revoked',
+  'rogue_detected',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

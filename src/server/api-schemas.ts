@@ -54,6 +54,10 @@ export const LintBodySchema = z.strictObject({
     .max(500),
 });
 
+export const ImportBodySchema = z.strictObject({
+  dryRun: z.boolean().default(false).describe('show what would be imported, change nothing'),
+});
+
 export const ErrorSchema = z.object({
   code: z.string().describe('stable error code'),
   message: z.string().describe('for humans'),

@@ -3,6 +3,7 @@ import {
   AuditQuerySchema,
   CommentSchema,
   ErrorSchema,
+  ImportBodySchema,
   LintBodySchema,
   ListQuerySchema,
   ManifestQuerySchema,
@@ -158,6 +159,17 @@ export function openApiDocument(version: string): JsonSchema {
       },
       '/api/v1/sweep': {
         post: operation({ summary: "Run the periodic work once, as of the server's clock (applier)" }),
+      },
+      '/api/v1/reconcile': {
+        post: operation({
+          summary: 'Converge the cluster to the store once: drift, deletions, rogues (applier)',
+        }),
+      },
+      '/api/v1/unmanaged': {
+        get: operation({ summary: 'PolicyExceptions in the cluster that did not come through Waiver' }),
+      },
+      '/api/v1/import': {
+        post: operation({ summary: 'Adopt unmanaged PolicyExceptions (applier)', body: ImportBodySchema }),
       },
       '/api/v1/tokens': {
         get: operation({ summary: 'List API tokens (admin)' }),

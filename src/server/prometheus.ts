@@ -6,6 +6,8 @@ import type { Waiver } from '../service/waiver.js';
 /** Everything /metrics exposes, on a registry of its own (several servers may share one process in tests). */
 export interface ServerMetrics {
   registry: Registry;
+  /** Unmanaged (rogue) PolicyExceptions the controller found in its last run. */
+  setUnmanaged(count: number): void;
   /** The text exposition, with the process gauges read from the store just before. */
   render(): Promise<string>;
   httpRequests: Counter<'method' | 'route' | 'status'>;
@@ -31,6 +33,10 @@ export function serverMetrics(reader: () => Waiver): ServerMetrics {
   const renewal = gauge('waiver_renewal_ratio', 'Renewals among ended exceptions, 0-1 (target < 0.1).');
   const trend = gauge('waiver_active_trend_slope', 'Weekly change of active exceptions (least squares).');
   const redFlag = gauge('waiver_red_flag', '1 when the number of exceptions is increasing.');
+  const unmanaged = gauge(
+    'waiver_unmanaged_exceptions',
+    'PolicyExceptions in the cluster that Waiver does not manage.',
+  );
   // No data yet (nothing ended in the window) is NaN, not a made-up 0 or 100%.
   const setOrNaN = (g: Gauge, v: number | null) => g.set(v ?? Number.NaN);
 
@@ -71,6 +77,7 @@ export function serverMetrics(reader: () => Waiver): ServerMetrics {
 
   return {
     registry,
+    setUnmanaged: (count) => unmanaged.set(count),
     render: async () => {
       await refresh();
       return registry.metrics();

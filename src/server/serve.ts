@@ -9,7 +9,8 @@ import { openServiceDeps } from '../wire.js';
 import { WaiverError } from '../domain/errors.js';
 import { buildApp, logRedaction } from './app.js';
 import { oidcVerifier } from './auth/oidc.js';
-import { serverMetrics } from './prometheus.js';
+import { serverMetrics, type ServerMetrics } from './prometheus.js';
+import type { ServiceDeps } from '../service/deps.js';
 
 export interface ServeOptions {
   /** WAIVER_ADMIN_TOKEN: the first admin token, chosen by the operator. */
@@ -54,7 +55,8 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     if (generated) options.print(`admin token (shown once, store it now): ${generated}`);
     // Last, so that a supervisor (or a test) reading this line knows everything before it is out.
     options.print(`waiver serving on ${address} (API ${address}/api/v1, docs ${address}/api/docs)`);
-    const periodic = options.periodic === false ? undefined : startPeriodicSweep(config, deps, app.log);
+    const periodic =
+      options.periodic === false ? undefined : await startPeriodicWork(config, deps, app.log, metrics);
     return {
       url: address,
       close: async () => {
@@ -73,10 +75,26 @@ interface Periodic {
   stop(): Promise<void>;
 }
 
+/** With a cluster, the controller (sweep, reconcile, watch, leader election); with a folder, the sweep. */
+async function startPeriodicWork(
+  config: Config,
+  deps: ServiceDeps,
+  logger: Parameters<typeof startPeriodicSweep>[2],
+  metrics: ServerMetrics,
+): Promise<Periodic> {
+  if (!config.kubernetes) return startPeriodicSweep(config, deps, logger);
+  const { openController } = await import('../controller/open-controller.js');
+  const controller = openController(config, deps, logger, (run) =>
+    metrics.setUnmanaged(run.reconcile.unmanaged.length),
+  );
+  controller?.start();
+  return { stop: async () => controller?.stop() };
+}
+
 /** One sweep at a time in this process; the lease in the store keeps replicas from sweeping together. */
 function startPeriodicSweep(
   config: Config,
-  deps: Awaited<ReturnType<typeof openServiceDeps>>,
+  deps: ServiceDeps,
   logger: { error(obj: object, msg: string): void; info(obj: object, msg: string): void },
 ): Periodic {
   const waiver = createWaiver(deps, controller);

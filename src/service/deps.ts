@@ -1,5 +1,5 @@
 import type { ProcessSettings } from '../domain/settings.js';
-import type { Clock, ExceptionStore, Notifier, Target } from './ports.js';
+import type { ClusterCatalog, Clock, ExceptionStore, Notifier, Target } from './ports.js';
 
 /** What every use case runs against; built once by the composition root. */
 export interface ServiceDeps {
@@ -10,4 +10,6 @@ export interface ServiceDeps {
   settings: ProcessSettings;
   /** This process among replicas sharing the database: the holder of leases. */
   instance: string;
+  /** With a cluster configured: requests are checked against what it has. */
+  catalog?: ClusterCatalog | undefined;
 }

@@ -1,4 +1,6 @@
 import type { AuditEvent, ChainBreak, NewAuditEvent } from '../domain/audit.js';
+import type { Issue } from '../domain/errors.js';
+import type { AuditAction } from '../domain/lifecycle.js';
 import type { ExceptionRecord, NewExceptionRecord, StoredState, SyncStatus } from '../domain/exception.js';
 import type { PolicyExceptionManifest } from '../domain/manifest.js';
 import type { Role } from './actor.js';
@@ -36,6 +38,7 @@ export interface StoredToken extends ApiToken {
 
 export interface AuditQuery {
   exceptionId?: number;
+  action?: AuditAction;
 }
 
 export interface StoreReader {
@@ -100,6 +103,17 @@ export interface ObservableTarget extends Target {
 
 export const isObservable = (target: Target): target is ObservableTarget =>
   typeof (target as Partial<ObservableTarget>).list === 'function';
+
+export interface ScopeToCheck {
+  policy: string;
+  rules: readonly string[];
+  namespaces: readonly string[];
+}
+
+/** What the cluster has: a request for a policy, rule or namespace it lacks is refused. */
+export interface ClusterCatalog {
+  checkScope(scope: ScopeToCheck): Promise<Issue[]>;
+}
 
 export type NotificationKind = 'reminder' | 'expired';
 

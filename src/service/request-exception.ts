@@ -1,5 +1,5 @@
 import { expandForControllers } from '../domain/autogen.js';
-import { WaiverError } from '../domain/errors.js';
+import { messageOf, WaiverError } from '../domain/errors.js';
 import {
   formatId,
   isLive,
@@ -68,6 +68,7 @@ export async function createRequest(
     ...(renewing ? { renewing } : {}),
   });
   if (issues.length > 0) throw WaiverError.fromIssues('guardrail', issues);
+  await checkAgainstCluster(deps, scope);
   const now = toRfc3339(nowMs);
   return deps.store.transaction(async (tx) => {
     await ensureNameIsFree(tx, scope.name, renewing);
@@ -116,4 +117,20 @@ async function ensureNameIsFree(
       ? `${formatId(renewing.id)} already has an open renewal, ${formatId(holder.id)}`
       : `the name "${name}" is taken by ${formatId(holder.id)} (${holder.state})`;
   throw new WaiverError('conflict', message, renewing ? 'renewalOf' : 'name');
+}
+
+/** With a cluster configured, a request for a policy, rule or namespace it does not have is refused. */
+async function checkAgainstCluster(deps: ServiceDeps, scope: ExceptionScope): Promise<void> {
+  if (!deps.catalog) return;
+  let issues;
+  try {
+    issues = await deps.catalog.checkScope(scope);
+  } catch (e) {
+    throw new WaiverError(
+      'target',
+      `cannot check the request against the cluster: ${messageOf(e)}`,
+      'target',
+    );
+  }
+  if (issues.length > 0) throw WaiverError.fromIssues('guardrail', issues);
 }

@@ -10,6 +10,8 @@ import type { Finding } from '../domain/lint.js';
 import type { LintSource } from './lint-manifests.js';
 import type { ExceptionDetail, ExceptionPage, ListFilter, PageRequest } from './list-exceptions.js';
 import type { ApiToken } from './ports.js';
+import type { ImportReport } from './import-exceptions.js';
+import type { ReconcileReport, UnmanagedException } from './reconcile.js';
 import type { SweepReport } from './sweep.js';
 import type { CreatedToken } from './tokens.js';
 
@@ -41,6 +43,9 @@ export interface Waiver {
   render(ref: string, apiVersion?: ApiVersion): Promise<string>;
   sweep(atMs?: number): Promise<SweepReport>;
   lint(sources: readonly LintSource[]): Promise<Finding[]>;
+  reconcile(): Promise<ReconcileReport>;
+  unmanaged(): Promise<UnmanagedException[]>;
+  import(options: { dryRun: boolean }): Promise<ImportReport>;
   createToken(input: unknown): Promise<CreatedToken>;
   listTokens(): Promise<ApiToken[]>;
   revokeToken(id: string): Promise<void>;
@@ -92,6 +97,10 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
       authorize(actor, 'read');
       return (await import('./lint-manifests.js')).lintManifests(deps, sources);
     },
+    reconcile: async () => (await import('./reconcile.js')).reconcile(deps, actor),
+    unmanaged: async () => (await import('./reconcile.js')).listUnmanaged(deps, actor),
+    import: async (options) =>
+      (await import('./import-exceptions.js')).importExceptions(deps, actor, options),
     createToken: async (input) => (await tokens()).createToken(deps, actor, input),
     listTokens: async () => (await tokens()).listTokens(deps, actor),
     revokeToken: async (id) => (await tokens()).revokeToken(deps, actor, id),

@@ -61,6 +61,7 @@ class KyselyAccess implements StoreWriter {
   async listAudit(query: AuditQuery = {}): Promise<AuditEvent[]> {
     let q = this.db.selectFrom('audit_events').selectAll().orderBy('seq', 'asc');
     if (query.exceptionId !== undefined) q = q.where('exception_id', '=', query.exceptionId);
+    if (query.action !== undefined) q = q.where('action', '=', query.action);
     return (await q.execute()).map(toEvent);
   }
 

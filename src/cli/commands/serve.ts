@@ -5,6 +5,7 @@ export interface ServeFlags {
   host?: string;
   port?: string;
   sweep: boolean;
+  controller: boolean;
 }
 
 /** `waiver serve`: runs until SIGTERM or SIGINT, then finishes in-flight requests and closes the database. */
@@ -24,7 +25,7 @@ export async function run(ctx: CliContext, flags: ServeFlags): Promise<void> {
     {
       adminToken: process.env['WAIVER_ADMIN_TOKEN'],
       logLevel: process.env['WAIVER_LOG_LEVEL'],
-      periodic: flags.sweep,
+      periodic: flags.sweep && flags.controller,
       print: (line) => ctx.out(`${line}\n`),
       version: '0.1.0',
     },

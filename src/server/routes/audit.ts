@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { auditCsv, auditJsonl } from '../../domain/audit-export.js';
 import { parseInput } from '../../service/validate.js';
-import { AuditQuerySchema, LintBodySchema, MetricsQuerySchema } from '../api-schemas.js';
+import { AuditQuerySchema, ImportBodySchema, LintBodySchema, MetricsQuerySchema } from '../api-schemas.js';
 import type { WaiverOf } from '../waiver-of.js';
 
-/** The audit trail, its verification, the process metrics, linting and the periodic work. */
+/** The audit trail, its verification, the process metrics, linting, the periodic work and the cluster. */
 export function auditRoutes(app: FastifyInstance, waiverOf: WaiverOf): void {
   app.get('/api/v1/audit', async (req, reply) => {
     const query = parseInput(AuditQuerySchema, req.query);
@@ -45,4 +45,11 @@ export function auditRoutes(app: FastifyInstance, waiverOf: WaiverOf): void {
 
   // The server's own clock: a client never chooses the instant the work is done as of.
   app.post('/api/v1/sweep', async (req) => waiverOf(req).sweep());
+
+  app.post('/api/v1/reconcile', async (req) => waiverOf(req).reconcile());
+  app.get('/api/v1/unmanaged', async (req) => ({ items: await waiverOf(req).unmanaged() }));
+  app.post('/api/v1/import', async (req) => {
+    const { dryRun } = parseInput(ImportBodySchema, req.body ?? {});
+    return waiverOf(req).import({ dryRun });
+  });
 }

@@ -1,0 +1,44 @@
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { Issue } from '../../domain/errors.js';
+import { wildcardMatch } from '../../domain/wildcard.js';
+import type { ClusterCatalog, ScopeToCheck } from '../../service/ports.js';
+import { readClusterPolicy } from './cluster-policies.js';
+import { isNotFound } from './kube-errors.js';
+
+/** Checks a request against the cluster: the policy and its rules exist, and so do the namespaces. */
+export class KubernetesCatalog implements ClusterCatalog {
+  constructor(private readonly kc: KubeConfig) {}
+
+  async checkScope(scope: ScopeToCheck): Promise<Issue[]> {
+    const issues: Issue[] = [];
+    const policy = await readClusterPolicy(this.kc, scope.policy);
+    if (!policy)
+      issues.push({
+        code: 'policy-not-found',
+        field: 'policy',
+        message: `no ClusterPolicy ${scope.policy} in the cluster`,
+      });
+    else
+      for (const rule of scope.rules)
+        if (!policy.rules.some((r) => wildcardMatch(rule, r)))
+          issues.push({
+            code: 'rule-not-found',
+            field: 'rules',
+            message: `ClusterPolicy ${scope.policy} has no rule ${rule} (it has ${policy.rules.join(', ') || 'none'})`,
+          });
+    const core = this.kc.makeApiClient(CoreV1Api);
+    for (const namespace of scope.namespaces.filter((n) => !/[*?]/.test(n))) {
+      try {
+        await core.readNamespace({ name: namespace });
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+        issues.push({
+          code: 'namespace-not-found',
+          field: 'namespaces',
+          message: `no namespace ${namespace} in the cluster`,
+        });
+      }
+    }
+    return issues;
+  }
+}

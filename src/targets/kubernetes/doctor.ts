@@ -1,0 +1,240 @@
+import {
+  ApiextensionsV1Api,
+  AppsV1Api,
+  AuthorizationV1Api,
+  CoreV1Api,
+  RbacAuthorizationV1Api,
+  VersionApi,
+  type KubeConfig,
+} from '@kubernetes/client-node';
+import type { ProcessSettings } from '../../domain/settings.js';
+import { readClusterPolicy } from './cluster-policies.js';
+import { describeKubeError, isNotFound } from './kube-errors.js';
+
+export interface Finding {
+  check: string;
+  status: 'ok' | 'warn' | 'fail';
+  message: string;
+  fix?: string;
+}
+
+/** What Waiver needs to be allowed to do: verb, resource, group, namespace (least privilege, deploy/rbac.yaml). */
+const needed = (s: ProcessSettings) =>
+  [
+    ...['get', 'list', 'watch', 'create', 'patch', 'delete'].map(
+      (verb) => [verb, 'policyexceptions', 'kyverno.io', undefined] as const,
+    ),
+    ['get', 'clusterpolicies', 'kyverno.io', undefined],
+    ['get', 'namespaces', '', undefined],
+    ['get', 'deployments', 'apps', s.kyvernoNamespace],
+    ['get', 'leases', 'coordination.k8s.io', s.exceptionNamespace],
+    ['create', 'leases', 'coordination.k8s.io', s.exceptionNamespace],
+    ['update', 'leases', 'coordination.k8s.io', s.exceptionNamespace],
+  ] as const;
+
+const ADMISSION_CONTROLLER = 'kyverno-admission-controller';
+
+/**
+ * `waiver doctor`: checks a cluster before use and says what to fix. Every check runs, whatever the
+ * others found; an unreachable cluster is the one finding that stops it.
+ */
+export async function diagnose(
+  kc: KubeConfig,
+  settings: ProcessSettings,
+  policies: readonly string[],
+): Promise<Finding[]> {
+  const server = kc.getCurrentCluster()?.server ?? '(unknown)';
+  const findings: Finding[] = [];
+  const attempt = async (check: string, work: () => Promise<Finding | Finding[]>): Promise<void> => {
+    try {
+      const result = await work();
+      findings.push(...(Array.isArray(result) ? result : [result]));
+    } catch (e) {
+      findings.push({ check, status: 'fail', message: describeKubeError(e, server) });
+    }
+  };
+  try {
+    const version = await kc.makeApiClient(VersionApi).getCode();
+    findings.push({
+      check: 'cluster',
+      status: 'ok',
+      message: `${server} answers (Kubernetes ${version.gitVersion})`,
+    });
+  } catch (e) {
+    findings.push({
+      check: 'cluster',
+      status: 'fail',
+      message: describeKubeError(e, server),
+      fix: 'check --kubeconfig and --context',
+    });
+    return findings;
+  }
+  await attempt('crd', () => checkCrd(kc, settings));
+  await attempt('kyverno', () => checkKyverno(kc, settings));
+  await attempt('namespace', () => checkNamespace(kc, settings));
+  await attempt('policies', () => checkPolicies(kc, policies));
+  await attempt('rbac', () => checkRbac(kc, settings));
+  await attempt('cleanup', () => checkCleanup(kc));
+  return findings;
+}
+
+async function checkCrd(kc: KubeConfig, settings: ProcessSettings): Promise<Finding> {
+  const want = settings.apiVersion.split('/')[1] ?? 'v2';
+  try {
+    const crd = await kc
+      .makeApiClient(ApiextensionsV1Api)
+      .readCustomResourceDefinition({ name: 'policyexceptions.kyverno.io' });
+    const served = crd.spec.versions.filter((v) => v.served).map((v) => v.name);
+    return served.includes(want)
+      ? { check: 'crd', status: 'ok', message: `PolicyException CRD serves ${served.join(', ')}` }
+      : {
+          check: 'crd',
+          status: 'fail',
+          message: `PolicyException CRD serves ${served.join(', ')}, not ${want}`,
+          fix: `upgrade Kyverno (kyverno.io/v2 needs >= 1.12) or set apiVersion: kyverno.io/${served[0] ?? 'v2beta1'}`,
+        };
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    return {
+      check: 'crd',
+      status: 'fail',
+      message: 'no PolicyException CRD (policyexceptions.kyverno.io)',
+      fix: 'install Kyverno >= 1.12',
+    };
+  }
+}
+
+async function checkKyverno(kc: KubeConfig, settings: ProcessSettings): Promise<Finding[]> {
+  let args: string[];
+  try {
+    const deployment = await kc
+      .makeApiClient(AppsV1Api)
+      .readNamespacedDeployment({ name: ADMISSION_CONTROLLER, namespace: settings.kyvernoNamespace });
+    args = (deployment.spec?.template.spec?.containers ?? []).flatMap((c) => [
+      ...(c.args ?? []),
+      ...(c.command ?? []),
+    ]);
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    return [
+      {
+        check: 'kyverno',
+        status: 'fail',
+        message: `no Deployment ${ADMISSION_CONTROLLER} in namespace ${settings.kyvernoNamespace}`,
+        fix: 'set kyvernoNamespace: to where Kyverno runs',
+      },
+    ];
+  }
+  const flag = (name: string): string | undefined =>
+    args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+  const helm = `Helm values: features.policyExceptions.enabled: true, features.policyExceptions.namespace: ${settings.exceptionNamespace} (deploy/kyverno-values.yaml)`;
+  const enabled = flag('enablePolicyException');
+  const namespace = flag('exceptionNamespace');
+  return [
+    enabled === 'true'
+      ? { check: 'kyverno', status: 'ok', message: 'Kyverno runs with --enablePolicyException=true' }
+      : {
+          check: 'kyverno',
+          status: 'fail',
+          message: `Kyverno runs with --enablePolicyException=${enabled ?? '(unset: off by default)'}: every exception is ignored`,
+          fix: helm,
+        },
+    namespace === settings.exceptionNamespace || namespace === '*'
+      ? {
+          check: 'kyverno',
+          status: namespace === '*' ? 'warn' : 'ok',
+          message: `Kyverno reads exceptions from ${namespace === '*' ? 'every namespace: anyone who can create one there bypasses policies (CVE-2024-48921)' : namespace}`,
+        }
+      : {
+          check: 'kyverno',
+          status: 'fail',
+          message: `Kyverno reads exceptions from ${namespace ?? '(unset: none)'}, Waiver writes them to ${settings.exceptionNamespace}`,
+          fix: helm,
+        },
+  ];
+}
+
+async function checkNamespace(kc: KubeConfig, settings: ProcessSettings): Promise<Finding> {
+  try {
+    await kc.makeApiClient(CoreV1Api).readNamespace({ name: settings.exceptionNamespace });
+    return { check: 'namespace', status: 'ok', message: `namespace ${settings.exceptionNamespace} exists` };
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    return {
+      check: 'namespace',
+      status: 'fail',
+      message: `namespace ${settings.exceptionNamespace} does not exist`,
+      fix: `kubectl create namespace ${settings.exceptionNamespace}`,
+    };
+  }
+}
+
+async function checkPolicies(kc: KubeConfig, policies: readonly string[]): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  for (const name of policies) {
+    const policy = await readClusterPolicy(kc, name);
+    findings.push(
+      policy
+        ? {
+            check: 'policies',
+            status: 'ok',
+            message: `ClusterPolicy ${name}: rules ${policy.rules.join(', ')} (autogen ${policy.autogen ? 'on' : 'off'})`,
+          }
+        : {
+            check: 'policies',
+            status: 'fail',
+            message: `no ClusterPolicy ${name}, which exceptions are requested for`,
+            fix: 'check the policy name (it is compared exactly)',
+          },
+    );
+  }
+  return findings;
+}
+
+async function checkRbac(kc: KubeConfig, settings: ProcessSettings): Promise<Finding[]> {
+  const api = kc.makeApiClient(AuthorizationV1Api);
+  const missing: string[] = [];
+  for (const [verb, resource, group, namespace] of needed(settings)) {
+    const review = await api.createSelfSubjectAccessReview({
+      body: { spec: { resourceAttributes: { verb, resource, group, ...(namespace ? { namespace } : {}) } } },
+    });
+    if (!review.status?.allowed)
+      missing.push(`${verb} ${resource}${group ? `.${group}` : ''}${namespace ? ` in ${namespace}` : ''}`);
+  }
+  return missing.length === 0
+    ? [{ check: 'rbac', status: 'ok', message: 'Waiver may do all it needs' }]
+    : [
+        {
+          check: 'rbac',
+          status: 'fail',
+          message: `Waiver may not: ${missing.join('; ')}`,
+          fix: 'kubectl apply -f deploy/rbac.yaml',
+        },
+      ];
+}
+
+async function checkCleanup(kc: KubeConfig): Promise<Finding> {
+  const roles = await kc
+    .makeApiClient(RbacAuthorizationV1Api)
+    .listClusterRole({ labelSelector: 'rbac.kyverno.io/aggregate-to-cleanup-controller=true' });
+  const grants = roles.items.some((r) =>
+    (r.rules ?? []).some(
+      (rule) =>
+        (rule.resources ?? []).includes('policyexceptions') &&
+        (rule.verbs ?? []).some((v) => v === 'delete' || v === '*'),
+    ),
+  );
+  return grants
+    ? {
+        check: 'cleanup',
+        status: 'ok',
+        message: "Kyverno's cleanup controller may delete PolicyExceptions (the TTL label works)",
+      }
+    : {
+        check: 'cleanup',
+        status: 'warn',
+        message:
+          "Kyverno's cleanup controller may not delete PolicyExceptions: the TTL label is ignored, only Waiver removes expired ones",
+        fix: 'kubectl apply -f deploy/rbac.yaml (its cleanup ClusterRole)',
+      };
+}

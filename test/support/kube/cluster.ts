@@ -1,0 +1,103 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultSettings } from '../../../src/domain/settings.js';
+import { localActor } from '../../../src/service/actor.js';
+import type { ServiceDeps } from '../../../src/service/deps.js';
+import type { Notification } from '../../../src/service/ports.js';
+import { createWaiver, type Waiver } from '../../../src/service/waiver.js';
+import { openSqliteStore } from '../../../src/store/open-sqlite.js';
+import { KubernetesCatalog } from '../../../src/targets/kubernetes/cluster-catalog.js';
+import { loadKubeConfig } from '../../../src/targets/kubernetes/kube-config.js';
+import { KubernetesTarget } from '../../../src/targets/kubernetes/kubernetes-target.js';
+import { ManualClock } from '../temp.js';
+import { FakeKubeApiServer } from './fake-api-server.js';
+
+/** A cluster as Waiver expects it: the exception namespace, workload namespaces, Kyverno and its policy. */
+export function seedCluster(api: FakeKubeApiServer): void {
+  for (const name of ['policy-exceptions', 'payments', 'kyverno'])
+    api.seed('v1', 'Namespace', { metadata: { name } });
+  api.seed('kyverno.io/v1', 'ClusterPolicy', {
+    metadata: { name: 'require-image-signature' },
+    spec: { rules: [{ name: 'check-image-signature' }] },
+  });
+  api.seed('apps/v1', 'Deployment', {
+    metadata: { name: 'kyverno-admission-controller', namespace: 'kyverno' },
+    spec: {
+      template: {
+        spec: {
+          containers: [
+            {
+              name: 'kyverno',
+              args: ['--enablePolicyException=true', '--exceptionNamespace=policy-exceptions'],
+            },
+          ],
+        },
+      },
+    },
+  });
+  api.seed('apiextensions.k8s.io/v1', 'CustomResourceDefinition', {
+    metadata: { name: 'policyexceptions.kyverno.io' },
+    spec: {
+      versions: [
+        { name: 'v2', served: true },
+        { name: 'v2beta1', served: true },
+      ],
+    },
+  });
+}
+
+export interface KubeWorld {
+  api: FakeKubeApiServer;
+  deps: ServiceDeps;
+  clock: ManualClock;
+  kubeconfig: string;
+  notifications: Notification[];
+  as(name: string): Waiver;
+  close(): Promise<void>;
+}
+
+const fast = { attempts: 3, backoffMs: 5, maxBackoffMs: 20, timeoutMs: 500 };
+
+/** The service in-process against a test API server, with a clock the test moves. */
+export async function kubeWorld(dir: string, options: { catalog?: boolean } = {}): Promise<KubeWorld> {
+  const api = await new FakeKubeApiServer().start();
+  seedCluster(api);
+  const kubeconfig = join(dir, 'kubeconfig');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(kubeconfig, api.kubeconfig());
+  const kc = loadKubeConfig({ kubeconfig });
+  const clock = new ManualClock(Date.parse('2026-12-01T09:00:00Z'));
+  const notifications: Notification[] = [];
+  const deps: ServiceDeps = {
+    store: await openSqliteStore(join(dir, 'w.db')),
+    target: new KubernetesTarget(kc, 'v2', fast),
+    notifier: { notify: (n) => Promise.resolve(void notifications.push(n)) },
+    clock,
+    settings: defaultSettings,
+    instance: 'test',
+    ...(options.catalog ? { catalog: new KubernetesCatalog(kc) } : {}),
+  };
+  return {
+    api,
+    deps,
+    clock,
+    kubeconfig,
+    notifications,
+    as: (name) => createWaiver(deps, localActor(name)),
+    close: async () => {
+      await deps.store.close();
+      await api.stop();
+    },
+  };
+}
+
+export const request = {
+  namespaces: ['payments'],
+  names: ['payments-api-*'],
+  category: 'legacy-migration' as const,
+  ticket: 'MIG-7',
+  reason: 'Legacy payments images move to the signed pipeline this month',
+  expires: '20d',
+};
+export const NAME = 'payments-api-mig-7';
+export const NS = 'policy-exceptions';
