@@ -143,7 +143,7 @@ describe('the process against a cluster', () => {
 
     const done = await w.as('carol').import({ dryRun: false });
     expect(done.imported[0]?.id).toBe('EX-1');
-    const record = (await w.as('dave').get('EX-1'));
+    const record = await w.as('dave').get('EX-1');
     expect(record).toMatchObject({
       state: 'active',
       ticket: 'SEC-9',

@@ -19,10 +19,12 @@ export interface Finding {
 }
 
 /** What Waiver needs to be allowed to do: verb, resource, group, namespace (least privilege, deploy/rbac.yaml). */
-const needed = (s: ProcessSettings) =>
+export const requiredPermissions = (s: ProcessSettings) =>
   [
-    ...['get', 'list', 'watch', 'create', 'patch', 'delete'].map(
-      (verb) => [verb, 'policyexceptions', 'kyverno.io', undefined] as const,
+    // Read everywhere (rogue exceptions may be anywhere), write only where Kyverno reads them.
+    ...['get', 'list', 'watch'].map((verb) => [verb, 'policyexceptions', 'kyverno.io', undefined] as const),
+    ...['create', 'patch', 'delete'].map(
+      (verb) => [verb, 'policyexceptions', 'kyverno.io', s.exceptionNamespace] as const,
     ),
     ['get', 'clusterpolicies', 'kyverno.io', undefined],
     ['get', 'namespaces', '', undefined],
@@ -194,7 +196,7 @@ async function checkPolicies(kc: KubeConfig, policies: readonly string[]): Promi
 async function checkRbac(kc: KubeConfig, settings: ProcessSettings): Promise<Finding[]> {
   const api = kc.makeApiClient(AuthorizationV1Api);
   const missing: string[] = [];
-  for (const [verb, resource, group, namespace] of needed(settings)) {
+  for (const [verb, resource, group, namespace] of requiredPermissions(settings)) {
     const review = await api.createSelfSubjectAccessReview({
       body: { spec: { resourceAttributes: { verb, resource, group, ...(namespace ? { namespace } : {}) } } },
     });

@@ -101,6 +101,22 @@ export class FakeKubeApiServer {
     return type && this.objects.get(this.key(type, namespace, name));
   }
 
+  /** Deletes as `kubectl delete` would, watchers told. */
+  erase(plural: string, namespace: string | undefined, name: string): void {
+    const type = resourceTypes.find((t) => t.plural === plural);
+    const key = type && this.key(type, namespace, name);
+    const current = key && this.objects.get(key);
+    if (!type || !key || !current) throw new Error(`no ${plural} ${namespace ?? ''}/${name}`);
+    this.objects.delete(key);
+    const rv = ++this.rv;
+    this.record({
+      type: 'DELETED',
+      object: { ...current, metadata: { ...current['metadata'], resourceVersion: String(rv) } },
+      rv,
+      key: storageKey(type),
+    });
+  }
+
   list(plural: string): Obj[] {
     const type = resourceTypes.find((t) => t.plural === plural);
     return type

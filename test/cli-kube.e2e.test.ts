@@ -1,0 +1,156 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BIN, type CliResult } from './support/cli.js';
+import { FakeKubeApiServer } from './support/kube/fake-api-server.js';
+import { seedCluster } from './support/kube/cluster.js';
+import { useTempDir } from './support/temp.js';
+
+const tempDir = useTempDir();
+const servers: FakeKubeApiServer[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.stop();
+});
+
+/**
+ * The real kubectl, isolated (empty HOME, its own kubeconfig and cache), with `kubectl-waiver` on its
+ * PATH: `kubectl waiver …` runs Waiver as a plugin, as a user would.
+ */
+async function setup() {
+  const api = await new FakeKubeApiServer().start();
+  servers.push(api);
+  seedCluster(api);
+  const dir = tempDir();
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  symlinkSync(BIN, join(bin, 'kubectl-waiver'));
+  writeFileSync(join(dir, 'kubeconfig'), api.kubeconfig());
+  const run = (cmd: string, args: string[], user = 'alice', input = ''): Promise<CliResult> =>
+    new Promise((resolve) => {
+      const child = spawn(cmd, args, {
+        cwd: dir,
+        env: {
+          PATH: `${bin}:${process.env['PATH'] ?? ''}`,
+          HOME: dir,
+          KUBECONFIG: join(dir, 'kubeconfig'),
+          KUBECACHEDIR: join(dir, 'cache'),
+          WAIVER_DB: join(dir, 'w.db'),
+          WAIVER_USER: user,
+        },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      child.stdin.end(input);
+    });
+  const waiver = (args: string[], user?: string, context = 'test') =>
+    run('kubectl', ['waiver', ...args, '--context', context], user);
+  const kubectl = (args: string[], input?: string) =>
+    run('kubectl', [...args, '--cache-dir', join(dir, 'cache')], 'x', input);
+  return { api, dir, waiver, kubectl };
+}
+
+const requestArgs = [
+  'request',
+  '-n',
+  'payments',
+  '--name',
+  'payments-api-*',
+  '--category',
+  'legacy-migration',
+  '--ticket',
+  'MIG-7',
+  '--reason',
+  'Legacy payments images move to the signed pipeline this month',
+  '--expires',
+  '20d',
+];
+
+describe('kubectl waiver, against a cluster', () => {
+  it('takes an exception through the process; kubectl sees what Waiver wrote and sees it go', async () => {
+    const { waiver, kubectl } = await setup();
+    expect((await waiver(requestArgs, 'alice')).code).toBe(0);
+    expect((await waiver(['approve', 'EX-1'], 'bob')).code).toBe(0);
+    const applied = await waiver(['apply', 'EX-1'], 'carol');
+    expect(applied).toMatchObject({ code: 0, stderr: '' });
+
+    const seen = JSON.parse((await kubectl(['get', 'policyexceptions', '-A', '-o', 'json'])).stdout);
+    expect(seen.items).toHaveLength(1);
+    expect(seen.items[0].metadata).toMatchObject({
+      name: 'payments-api-mig-7',
+      namespace: 'policy-exceptions',
+      labels: { 'app.kubernetes.io/managed-by': 'waiver', 'waiver.io/exception-id': 'EX-1' },
+    });
+    expect(seen.items[0].spec.conditions.all[0].key).toContain('time_before');
+    const listed = await waiver(['get', '-A']);
+    expect(listed.stdout).toMatch(/EX-1\s+payments-api-mig-7\s+active/);
+
+    const later = new Date(Date.now() + 21 * 86_400_000).toISOString();
+    expect((await waiver(['sweep', '--now', later], 'carol')).stdout).toMatch(/expired\s+EX-1/);
+    expect(JSON.parse((await kubectl(['get', 'policyexceptions', '-A', '-o', 'json'])).stdout).items).toEqual(
+      [],
+    );
+  });
+
+  it('finds a PolicyException created with kubectl behind its back, imports it, and doctor is content', async () => {
+    const { waiver, kubectl } = await setup();
+    const rogue = [
+      'apiVersion: kyverno.io/v2',
+      'kind: PolicyException',
+      'metadata: {name: hotfix, namespace: policy-exceptions}',
+      'spec:',
+      '  exceptions: [{policyName: require-image-signature, ruleNames: [check-image-signature]}]',
+      '  match: {any: [{resources: {kinds: [Pod], namespaces: [payments], names: [hotfix-*]}}]}',
+      '',
+    ].join('\n');
+    expect((await kubectl(['apply', '--validate=false', '-f', '-'], rogue)).code).toBe(0);
+    const unmanaged = await waiver(['get', '--unmanaged']);
+    expect(unmanaged.stdout).toMatch(/policy-exceptions\s+hotfix\s+require-image-signature\s+yes/);
+    const dry = await waiver(['import', '--dry-run'], 'carol');
+    expect(dry.stdout).toContain('would import 1, refused 0 (dry run: nothing changed)');
+    expect((await waiver(['import'], 'carol')).stdout).toContain('imported 1, refused 0');
+    expect((await waiver(['get', '--unmanaged'])).stdout).toBe('No unmanaged PolicyExceptions found.\n');
+    const labels = JSON.parse(
+      (await kubectl(['get', 'polex', 'hotfix', '-n', 'policy-exceptions', '-o', 'json'])).stdout,
+    ).metadata.labels;
+    expect(labels['app.kubernetes.io/managed-by']).toBe('waiver');
+
+    const doctor = await waiver(['doctor']);
+    expect(doctor.code).toBe(0);
+    expect(doctor.stdout).toContain('OK    kyverno    Kyverno runs with --enablePolicyException=true');
+    expect(doctor.stdout).toMatch(/WARN {2}cleanup/);
+  });
+
+  it('answers cluster problems with one line, and keeps the exception with its sync error', async () => {
+    const { api, waiver } = await setup();
+    const wrong = await waiver(['get', '--unmanaged'], 'alice', 'prod');
+    expect(wrong).toMatchObject({
+      code: 2,
+      stderr: 'error: no context "prod" in the kubeconfig (known: test)\n',
+    });
+    await waiver(requestArgs, 'alice');
+    await waiver(['approve', 'EX-1'], 'bob');
+    api.forbidden.add('patch policyexceptions');
+    const refused = await waiver(['apply', 'EX-1'], 'carol');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^error: EX-1 is active, but writing it to cluster \(context test\) failed: apply policy-exceptions\/payments-api-mig-7: the cluster refused \(403 Forbidden: .*\); the next sweep retries\n$/,
+    );
+    const kept = JSON.parse((await waiver(['get', 'EX-1', '-o', 'json'])).stdout).items[0];
+    expect(kept).toMatchObject({
+      state: 'active',
+      syncStatus: 'error',
+      syncError: expect.stringContaining('403 Forbidden'),
+    });
+    await api.stop();
+    servers.length = 0;
+    const down = await waiver(['get', '--unmanaged']);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(
+      /^error: list PolicyExceptions: cannot reach the cluster at cluster http:\/\/127\.0\.0\.1:\d+: .*\n$/,
+    );
+  });
+});

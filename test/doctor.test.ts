@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import { afterEach, describe, expect, it } from 'vitest';
+import { defaultSettings } from '../src/domain/settings.js';
+import { diagnose, requiredPermissions, type Finding } from '../src/targets/kubernetes/doctor.js';
+import { loadKubeConfig } from '../src/targets/kubernetes/kube-config.js';
+import { kubeWorld, type KubeWorld } from './support/kube/cluster.js';
+import { useTempDir } from './support/temp.js';
+
+const tempDir = useTempDir();
+const worlds: KubeWorld[] = [];
+afterEach(async () => {
+  for (const w of worlds.splice(0)) await w.close();
+});
+
+const rbac = parseAllDocuments(readFileSync(new URL('../deploy/rbac.yaml', import.meta.url), 'utf8')).map(
+  (d) =>
+    d.toJS() as {
+      kind: string;
+      metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+      rules?: any[];
+    },
+);
+
+async function doctor(prepare: (w: KubeWorld) => void = () => undefined): Promise<Finding[]> {
+  const w = await kubeWorld(tempDir());
+  worlds.push(w);
+  prepare(w);
+  return diagnose(loadKubeConfig({ kubeconfig: w.kubeconfig }), defaultSettings, ['require-image-signature']);
+}
+
+const status = (findings: Finding[], check: string) =>
+  findings.filter((f) => f.check === check).map((f) => f.status);
+
+describe('waiver doctor', () => {
+  it('is content with a cluster set up as deploy/ describes', async () => {
+    const findings = await doctor((w) => {
+      const cleanup = rbac.find(
+        (d) => d.metadata.labels?.['rbac.kyverno.io/aggregate-to-cleanup-controller'],
+      );
+      w.api.seed('rbac.authorization.k8s.io/v1', 'ClusterRole', cleanup!);
+    });
+    expect(findings.filter((f) => f.status !== 'ok')).toEqual([]);
+    expect(findings.map((f) => f.check)).toEqual([
+      'cluster',
+      'crd',
+      'kyverno',
+      'kyverno',
+      'namespace',
+      'policies',
+      'rbac',
+      'cleanup',
+    ]);
+  });
+
+  it('names what to fix: exceptions disabled, the wrong namespace, a missing policy, RBAC, the cleanup role', async () => {
+    const findings = await doctor((w) => {
+      w.api.seed('apps/v1', 'Deployment', {
+        metadata: { name: 'kyverno-admission-controller', namespace: 'kyverno' },
+        spec: {
+          template: { spec: { containers: [{ name: 'kyverno', args: ['--exceptionNamespace=kyverno'] }] } },
+        },
+      });
+      w.api.forbidden.add('delete policyexceptions');
+    });
+    const fails = findings.filter((f) => f.status === 'fail').map((f) => f.message);
+    expect(fails).toEqual([
+      'Kyverno runs with --enablePolicyException=(unset: off by default): every exception is ignored',
+      'Kyverno reads exceptions from kyverno, Waiver writes them to policy-exceptions',
+      'Waiver may not: delete policyexceptions.kyverno.io in policy-exceptions',
+    ]);
+    expect(findings.find((f) => f.message.startsWith('Kyverno reads'))?.fix).toContain(
+      'features.policyExceptions.namespace: policy-exceptions',
+    );
+    expect(status(findings, 'cleanup')).toEqual(['warn']);
+  });
+
+  it('reports a missing CRD, namespace and policy, and an unreachable cluster in one line', async () => {
+    const findings = await doctor((w) => {
+      for (const [plural, ns, name] of [
+        ['customresourcedefinitions', undefined, 'policyexceptions.kyverno.io'],
+        ['namespaces', undefined, 'policy-exceptions'],
+        ['clusterpolicies', undefined, 'require-image-signature'],
+      ] as const)
+        w.api.erase(plural, ns, name);
+    });
+    expect(status(findings, 'crd')).toEqual(['fail']);
+    expect(status(findings, 'namespace')).toEqual(['fail']);
+    expect(findings.find((f) => f.check === 'policies')?.message).toBe(
+      'no ClusterPolicy require-image-signature, which exceptions are requested for',
+    );
+    const w = worlds[0]!;
+    await w.api.stop();
+    const down = await diagnose(loadKubeConfig({ kubeconfig: w.kubeconfig }), defaultSettings, []);
+    expect(down).toHaveLength(1);
+    expect(down[0]).toMatchObject({
+      check: 'cluster',
+      status: 'fail',
+      message: expect.stringMatching(/^cannot reach the cluster/),
+    });
+  });
+
+  it('deploy/rbac.yaml grants every permission doctor checks, and no wildcard', () => {
+    const grants = (verb: string, resource: string, group: string, namespace: string | undefined) =>
+      rbac.some(
+        (d) =>
+          (d.kind === 'ClusterRole' || (d.kind === 'Role' && d.metadata.namespace === namespace)) &&
+          !d.metadata.labels &&
+          (d.rules ?? []).some(
+            (r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb),
+          ),
+      );
+    for (const [verb, resource, group, namespace] of requiredPermissions(defaultSettings))
+      expect(
+        grants(verb, resource, group, namespace),
+        `${verb} ${resource} in ${namespace ?? 'cluster'}`,
+      ).toBe(true);
+    const everything = JSON.stringify(rbac.flatMap((d) => d.rules ?? []));
+    expect(everything).not.toContain('"*"');
+  });
+});
