@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { call } from './support/server.js';
 import { BIN, type CliResult } from './support/cli.js';
 import { FakeKubeApiServer } from './support/kube/fake-api-server.js';
 import { seedCluster } from './support/kube/cluster.js';
@@ -50,8 +51,28 @@ async function setup() {
     run('kubectl', ['waiver', ...args, '--context', context], user);
   const kubectl = (args: string[], input?: string) =>
     run('kubectl', [...args, '--cache-dir', join(dir, 'cache')], 'x', input);
-  return { api, dir, waiver, kubectl };
+  /** A long-running `waiver` process (controller, serve), stopped with SIGTERM by the test. */
+  const daemon = (args: string[], env: Record<string, string> = {}) => {
+    const child = spawn(process.execPath, [BIN, ...args, '--kubeconfig', join(dir, 'kubeconfig')], {
+      cwd: dir,
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        HOME: dir,
+        WAIVER_DB: join(dir, 'w.db'),
+        WAIVER_USER: 'ops',
+        ...env,
+      },
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    return { child, output: () => out, exited };
+  };
+  return { api, dir, waiver, kubectl, daemon };
 }
+
+const eventually = (check: () => void | Promise<void>) =>
+  vi.waitFor(check, { timeout: 10_000, interval: 50 });
 
 const requestArgs = [
   'request',
@@ -152,5 +173,62 @@ describe('kubectl waiver, against a cluster', () => {
     expect(down.stderr).toMatch(
       /^error: list PolicyExceptions: cannot reach the cluster at cluster http:\/\/127\.0\.0\.1:\d+: .*\n$/,
     );
+  });
+
+  it('runs the controller as its own process: drift is put back, SIGTERM stops it cleanly', async () => {
+    const { api, waiver, daemon } = await setup();
+    await waiver(requestArgs, 'alice');
+    await waiver(['approve', 'EX-1'], 'bob');
+    await waiver(['apply', 'EX-1'], 'carol');
+    const approved = api.get('policyexceptions', 'policy-exceptions', 'payments-api-mig-7')!;
+    const controller = daemon(['controller']);
+    await eventually(() => expect(controller.output()).toContain('"msg":"leading"'));
+    api.seed('kyverno.io/v2', 'PolicyException', {
+      ...approved,
+      spec: { ...approved['spec'], background: false },
+    });
+    await eventually(() =>
+      expect(api.get('policyexceptions', 'policy-exceptions', 'payments-api-mig-7')?.['spec']).toEqual(
+        approved['spec'],
+      ),
+    );
+    controller.child.kill('SIGTERM');
+    expect(await controller.exited).toBe(0);
+    const lines = controller
+      .output()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.some((l) => l.reconcile?.restored?.includes('EX-1'))).toBe(true);
+    // It stepped down: the Lease has no holder, so a standby takes over at once.
+    expect(
+      api.get('leases', 'policy-exceptions', 'waiver-controller')?.['spec'].holderIdentity,
+    ).toBeUndefined();
+  });
+
+  it('runs the controller inside waiver serve, and counts rogue exceptions in /metrics', async () => {
+    const { api, daemon } = await setup();
+    const token = 'an-operator-chosen-admin-token-0123456789';
+    const server = daemon(['serve', '--port', '0'], { WAIVER_ADMIN_TOKEN: token, WAIVER_LOG_LEVEL: 'warn' });
+    await eventually(() => expect(server.output()).toMatch(/waiver serving on (http:\/\/[\d.:]+)/));
+    const url = /waiver serving on (http:\/\/[\d.:]+)/.exec(server.output())?.[1] ?? '';
+    api.seed('kyverno.io/v2', 'PolicyException', {
+      metadata: { name: 'rogue', namespace: 'payments' },
+      spec: {
+        exceptions: [{ policyName: 'require-image-signature', ruleNames: ['*'] }],
+        match: { any: [{ resources: { kinds: ['Pod'] } }] },
+      },
+    });
+    await eventually(async () =>
+      expect((await call(url, token, 'GET', '/metrics')).text, server.output()).toMatch(
+        /^waiver_unmanaged_exceptions 1$/m,
+      ),
+    );
+    const listed = await call(url, token, 'GET', '/api/v1/unmanaged');
+    expect(listed.body.items).toEqual([
+      expect.objectContaining({ namespace: 'payments', name: 'rogue', inExceptionNamespace: false }),
+    ]);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
   });
 });

@@ -85,3 +85,92 @@ describe('the test Kubernetes API server, as the real kubectl sees it', () => {
     expect(missing.stderr).toContain(`policyexceptions.kyverno.io "${name}" not found`);
   });
 });
+
+describe('the test Kubernetes API server, over HTTP', () => {
+  const call = async (
+    api: FakeKubeApiServer,
+    method: string,
+    path: string,
+    body?: unknown,
+    type = 'application/json',
+  ) => {
+    const res = await fetch(`${api.url}${path}`, {
+      method,
+      headers: { 'content-type': type },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  const base = '/apis/kyverno.io/v2/namespaces/policy-exceptions/policyexceptions';
+  const object = {
+    apiVersion: 'kyverno.io/v2',
+    kind: 'PolicyException',
+    metadata: { name: 'x' },
+    spec: { background: true },
+  };
+
+  it('refuses a stale resourceVersion with 409 and merges a JSON merge patch', async () => {
+    const { api } = await setup();
+    const created = await call(api, 'POST', base, object);
+    expect(created.status).toBe(201);
+    const rv = created.body.metadata.resourceVersion;
+    const updated = await call(api, 'PUT', `${base}/x`, { ...created.body, spec: { background: false } });
+    expect(updated.status).toBe(200);
+    const stale = await call(api, 'PUT', `${base}/x`, {
+      ...created.body,
+      metadata: { ...created.body.metadata, resourceVersion: rv },
+    });
+    expect(stale).toMatchObject({ status: 409, body: { kind: 'Status', reason: 'Conflict', code: 409 } });
+    const patched = await call(
+      api,
+      'PATCH',
+      `${base}/x`,
+      { metadata: { labels: { a: 'b' } } },
+      'application/merge-patch+json',
+    );
+    expect(patched.body).toMatchObject({ metadata: { labels: { a: 'b' } }, spec: { background: false } });
+    expect((await call(api, 'POST', base, object)).body).toMatchObject({
+      reason: 'AlreadyExists',
+      code: 409,
+    });
+    expect((await call(api, 'GET', `${base}/nope`)).body).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'policyexceptions.kyverno.io "nope" not found',
+      reason: 'NotFound',
+      details: { name: 'nope', group: 'kyverno.io', kind: 'policyexceptions' },
+      code: 404,
+    });
+  });
+
+  it('streams watch events from a resourceVersion, sends bookmarks, and answers 410 when history is gone', async () => {
+    const { api } = await setup();
+    const from = (await call(api, 'GET', base)).body.metadata.resourceVersion;
+    await call(api, 'POST', base, object);
+    const res = await fetch(`${api.url}${base}?watch=true&allowWatchBookmarks=true&resourceVersion=${from}`);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const next = async (): Promise<any> => {
+      while (!text.includes('\n')) text += decoder.decode((await reader.read()).value);
+      const [line, ...rest] = text.split('\n');
+      text = rest.join('\n');
+      return JSON.parse(line ?? '');
+    };
+    expect(await next()).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'x' } } });
+    await call(api, 'DELETE', `${base}/x`);
+    expect(await next()).toMatchObject({ type: 'DELETED' });
+    api.bookmark();
+    const bookmark = await next();
+    expect(bookmark.type).toBe('BOOKMARK');
+    await reader.cancel();
+    api.compact();
+    const gone = await fetch(`${api.url}${base}?watch=true&resourceVersion=${from}`);
+    expect(JSON.parse((await gone.text()).trim())).toMatchObject({
+      type: 'ERROR',
+      object: { code: 410, reason: 'Expired' },
+    });
+  });
+});

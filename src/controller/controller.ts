@@ -41,6 +41,7 @@ export class Controller {
   private readonly watch: PolicyExceptionWatch;
   private leader = false;
   private running: Promise<void> | undefined;
+  private renewing: Promise<void> | undefined;
   private again = false;
   private failures = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -73,7 +74,7 @@ export class Controller {
   start(): void {
     this.stopped = false;
     this.watch.start();
-    void this.renew();
+    this.renew();
   }
 
   async stop(): Promise<void> {
@@ -81,6 +82,7 @@ export class Controller {
     clearTimeout(this.timer);
     clearTimeout(this.renewTimer);
     this.watch.stop();
+    await this.renewing;
     await this.running;
     if (this.leader) await this.elector.release();
     this.leader = false;
@@ -126,7 +128,11 @@ export class Controller {
     this.timer = setTimeout(() => this.kick(), ms);
   }
 
-  private async renew(): Promise<void> {
+  private renew(): void {
+    this.renewing = this.renewOnce();
+  }
+
+  private async renewOnce(): Promise<void> {
     if (this.stopped) return;
     const was = this.leader;
     try {
@@ -135,9 +141,10 @@ export class Controller {
       this.leader = false;
       this.o.log.error({ error: messageOf(e) }, 'cannot renew the controller lease');
     }
+    if (this.stopped) return; // stop() ran meanwhile: no new timer, or the process would never exit
     if (this.leader !== was)
       this.o.log.info({ identity: this.o.identity }, this.leader ? 'leading' : 'standing by');
     if (this.leader && !was) this.kick();
-    this.renewTimer = setTimeout(() => void this.renew(), this.o.renewMs);
+    this.renewTimer = setTimeout(() => this.renew(), this.o.renewMs);
   }
 }

@@ -41,13 +41,16 @@ export class PolicyExceptionWatch {
     const query: Record<string, string | boolean> = { allowWatchBookmarks: true };
     if (this.resourceVersion) query['resourceVersion'] = this.resourceVersion;
     try {
-      this.abort = await new Watch(this.kc).watch(
+      const abort = await new Watch(this.kc).watch(
         `/apis/kyverno.io/${this.version}/policyexceptions`,
         query,
         (phase: string, object: { metadata?: { resourceVersion?: string; name?: string }; code?: number }) =>
           this.event(phase, object),
         (error: unknown) => this.ended(error),
       );
+      // stop() may have run while the request was opening: close what it could not reach.
+      if (this.stopped) abort.abort();
+      else this.abort = abort;
     } catch (e) {
       this.ended(e);
     }

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { states } from '../domain/exception.js';
-import type { Notifier, Target } from '../service/ports.js';
+import { isObservable, type Notifier, type Target } from '../service/ports.js';
 import type { Waiver } from '../service/waiver.js';
 
 /** Everything /metrics exposes, on a registry of its own (several servers may share one process in tests). */
@@ -95,11 +95,15 @@ export function serverMetrics(reader: () => Waiver): ServerMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
-    countingTarget: (target) => ({
-      description: target.description,
-      write: (manifest) => counted('write', target.write(manifest)),
-      remove: (namespace, name) => counted('remove', target.remove(namespace, name)),
-    }),
+    countingTarget: (target) => {
+      const counting: Target = {
+        description: target.description,
+        write: (manifest) => counted('write', target.write(manifest)),
+        remove: (namespace, name) => counted('remove', target.remove(namespace, name)),
+      };
+      // A cluster stays readable through the wrapper: the controller lists it.
+      return isObservable(target) ? { ...counting, list: () => target.list() } : counting;
+    },
     countingNotifier: (notifier) => ({
       notify: async (n) => {
         await notifier.notify(n);

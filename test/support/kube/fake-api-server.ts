@@ -405,6 +405,8 @@ export class FakeKubeApiServer {
   private watch(type: ResourceType, ns: string | undefined, url: URL, res: ServerResponse): void {
     const from = Number(url.searchParams.get('resourceVersion') ?? this.rv);
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    // The real API server answers a watch's headers at once, before any event.
+    res.flushHeaders();
     if (from < this.compactedTo) {
       this.send(res, {
         type: 'ERROR',
