@@ -3,7 +3,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { call } from './support/server.js';
-import { BIN, type CliResult } from './support/cli.js';
+import { BIN, requestArgs, runProcess, type CliResult } from './support/cli.js';
 import { FakeKubeApiServer } from './support/kube/fake-api-server.js';
 import { seedCluster } from './support/kube/cluster.js';
 import { useTempDir } from './support/temp.js';
@@ -28,24 +28,17 @@ async function setup() {
   symlinkSync(BIN, join(bin, 'kubectl-waiver'));
   writeFileSync(join(dir, 'kubeconfig'), api.kubeconfig());
   const run = (cmd: string, args: string[], user = 'alice', input = ''): Promise<CliResult> =>
-    new Promise((resolve) => {
-      const child = spawn(cmd, args, {
-        cwd: dir,
-        env: {
-          PATH: `${bin}:${process.env['PATH'] ?? ''}`,
-          HOME: dir,
-          KUBECONFIG: join(dir, 'kubeconfig'),
-          KUBECACHEDIR: join(dir, 'cache'),
-          WAIVER_DB: join(dir, 'w.db'),
-          WAIVER_USER: user,
-        },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-      child.stdin.end(input);
+    runProcess(cmd, args, {
+      cwd: dir,
+      input,
+      env: {
+        PATH: `${bin}:${process.env['PATH'] ?? ''}`,
+        HOME: dir,
+        KUBECONFIG: join(dir, 'kubeconfig'),
+        KUBECACHEDIR: join(dir, 'cache'),
+        WAIVER_DB: join(dir, 'w.db'),
+        WAIVER_USER: user,
+      },
     });
   const waiver = (args: string[], user?: string, context = 'test') =>
     run('kubectl', ['waiver', ...args, '--context', context], user);
@@ -74,26 +67,10 @@ async function setup() {
 const eventually = (check: () => void | Promise<void>) =>
   vi.waitFor(check, { timeout: 10_000, interval: 50 });
 
-const requestArgs = [
-  'request',
-  '-n',
-  'payments',
-  '--name',
-  'payments-api-*',
-  '--category',
-  'legacy-migration',
-  '--ticket',
-  'MIG-7',
-  '--reason',
-  'Legacy payments images move to the signed pipeline this month',
-  '--expires',
-  '20d',
-];
-
 describe('kubectl waiver, against a cluster', () => {
   it('takes an exception through the process; kubectl sees what Waiver wrote and sees it go', async () => {
     const { waiver, kubectl } = await setup();
-    expect((await waiver(requestArgs, 'alice')).code).toBe(0);
+    expect((await waiver(requestArgs('MIG-7'), 'alice')).code).toBe(0);
     expect((await waiver(['approve', 'EX-1'], 'bob')).code).toBe(0);
     const applied = await waiver(['apply', 'EX-1'], 'carol');
     expect(applied).toMatchObject({ code: 0, stderr: '' });
@@ -152,7 +129,7 @@ describe('kubectl waiver, against a cluster', () => {
       code: 2,
       stderr: 'error: no context "prod" in the kubeconfig (known: test)\n',
     });
-    await waiver(requestArgs, 'alice');
+    await waiver(requestArgs('MIG-7'), 'alice');
     await waiver(['approve', 'EX-1'], 'bob');
     api.forbidden.add('patch policyexceptions');
     const refused = await waiver(['apply', 'EX-1'], 'carol');
@@ -177,7 +154,7 @@ describe('kubectl waiver, against a cluster', () => {
 
   it('runs the controller as its own process: drift is put back, SIGTERM stops it cleanly', async () => {
     const { api, waiver, daemon } = await setup();
-    await waiver(requestArgs, 'alice');
+    await waiver(requestArgs('MIG-7'), 'alice');
     await waiver(['approve', 'EX-1'], 'bob');
     await waiver(['apply', 'EX-1'], 'carol');
     const approved = api.get('policyexceptions', 'policy-exceptions', 'payments-api-mig-7')!;

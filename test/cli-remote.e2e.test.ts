@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cli, cliAsync, json, type CliResult } from './support/cli.js';
+import { cli, cliAsync, json, requestArgs, type CliResult } from './support/cli.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { useTempDir } from './support/temp.js';
 
@@ -11,22 +11,6 @@ const running: TestServer[] = [];
 afterEach(async () => {
   for (const server of running.splice(0)) await server.close();
 });
-
-const requestArgs = [
-  'request',
-  '-n',
-  'payments',
-  '--name',
-  'payments-api-*',
-  '--category',
-  'legacy-migration',
-  '--ticket',
-  'MIG-12',
-  '--reason',
-  'Legacy payments images move to the signed pipeline this month',
-  '--expires',
-  '20d',
-];
 
 /** A loopback port nothing listens on. */
 function freePort(): Promise<number> {
@@ -55,7 +39,7 @@ async function story(
   run: (user: string, args: string[]) => Promise<CliResult>,
 ): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  out['request'] = normalise(await run('alice', [...requestArgs, '-o', 'json']));
+  out['request'] = normalise(await run('alice', [...requestArgs('MIG-12'), '-o', 'json']));
   out['approve'] = normalise(
     await run('bob', ['approve', 'EX-1', '--comment', 'risk accepted', '-o', 'json']),
   );

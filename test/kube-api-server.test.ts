@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -6,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { renderPolicyException, manifestToYaml } from '../src/domain/render.js';
 import { defaultSettings } from '../src/domain/settings.js';
 import { FakeKubeApiServer } from './support/kube/fake-api-server.js';
+import { runProcess, type CliResult } from './support/cli.js';
 import { activeRecord } from './support/records.js';
 import { useTempDir } from './support/temp.js';
 
@@ -16,21 +16,11 @@ afterEach(async () => {
 });
 
 /** The machine's real kubectl, isolated: its own kubeconfig and cache folder, nothing from the user. */
-function kubectl(
-  dir: string,
-  args: string[],
-  input = '',
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('kubectl', [...args, '--cache-dir', join(dir, 'cache')], {
-      env: { PATH: process.env['PATH'] ?? '', HOME: dir, KUBECONFIG: join(dir, 'kubeconfig') },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
+function kubectl(dir: string, args: string[], input = ''): Promise<CliResult> {
+  return runProcess('kubectl', [...args, '--cache-dir', join(dir, 'cache')], {
+    cwd: dir,
+    input,
+    env: { PATH: process.env['PATH'] ?? '', HOME: dir, KUBECONFIG: join(dir, 'kubeconfig') },
   });
 }
 

@@ -39,10 +39,14 @@ export function cli(cwd: string, args: readonly string[], options: CliOptions = 
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** The same, without blocking this process: for a CLI that calls a server running in the test itself. */
-export function cliAsync(cwd: string, args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+/** Runs a program to its end without blocking this process; stdin optional. */
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; input?: string },
+): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: cliEnv(cwd, options) });
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -51,6 +55,35 @@ export function cliAsync(cwd: string, args: readonly string[], options: CliOptio
     child.stdin.end(options.input ?? '');
   });
 }
+
+/** The CLI without blocking this process: for a CLI that calls a server running in the test itself. */
+export const cliAsync = (
+  cwd: string,
+  args: readonly string[],
+  options: CliOptions = {},
+): Promise<CliResult> =>
+  runProcess(process.execPath, [BIN, ...args], {
+    cwd,
+    env: cliEnv(cwd, options),
+    ...(options.input === undefined ? {} : { input: options.input }),
+  });
+
+/** `waiver request` for a legacy migration of payments-api-* with this ticket. */
+export const requestArgs = (ticket: string): string[] => [
+  'request',
+  '-n',
+  'payments',
+  '--name',
+  'payments-api-*',
+  '--category',
+  'legacy-migration',
+  '--ticket',
+  ticket,
+  '--reason',
+  'Legacy payments images move to the signed pipeline this month',
+  '--expires',
+  '20d',
+];
 
 export const json = <T = Record<string, unknown>>(r: CliResult): T => {
   if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);

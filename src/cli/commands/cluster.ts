@@ -1,3 +1,4 @@
+import type { Config } from '../../config/load.js';
 import { WaiverError } from '../../domain/errors.js';
 import type { ImportReport } from '../../service/import-exceptions.js';
 import type { UnmanagedException } from '../../service/reconcile.js';
@@ -45,21 +46,26 @@ function importText(report: ImportReport): string {
   return `${body}${refused}${verb} ${report.imported.length}, refused ${report.refused.length}${report.dryRun ? ' (dry run: nothing changed)' : ''}\n`;
 }
 
+function requireCluster(config: Config, what: string): NonNullable<Config['kubernetes']> {
+  if (!config.kubernetes)
+    throw new WaiverError(
+      'usage',
+      `${what}: give --kubeconfig or --context (or kubernetes: in the config)`,
+      'context',
+    );
+  return config.kubernetes;
+}
+
 /** `waiver doctor`: checks the configured cluster before use; exit 1 when a check fails. */
 export async function doctor(ctx: CliContext, flags: OutputFlags): Promise<void> {
   const format = outputFormat(flags.output, ['table', 'json', 'yaml']);
   const config = await ctx.config();
-  if (!config.kubernetes)
-    throw new WaiverError(
-      'usage',
-      'doctor checks a cluster: give --kubeconfig or --context (or kubernetes: in the config)',
-      'context',
-    );
+  const kubernetes = requireCluster(config, 'doctor checks a cluster');
   const [{ loadKubeConfig }, { diagnose }] = await Promise.all([
     import('../../targets/kubernetes/kube-config.js'),
     import('../../targets/kubernetes/doctor.js'),
   ]);
-  const kc = loadKubeConfig(config.kubernetes);
+  const kc = loadKubeConfig(kubernetes);
   const live = await (await ctx.waiver()).list({ states: ['pending', 'approved', 'active'] });
   const policies = [...new Set([config.settings.defaultPolicy, ...live.map((e) => e.policy)])];
   const findings = await diagnose(kc, config.settings, policies);
@@ -80,12 +86,7 @@ export async function doctor(ctx: CliContext, flags: OutputFlags): Promise<void>
 /** `waiver controller`: the reconcile loop alone, until SIGTERM or SIGINT. */
 export async function controller(ctx: CliContext): Promise<void> {
   const config = await ctx.config();
-  if (!config.kubernetes)
-    throw new WaiverError(
-      'usage',
-      'the controller needs a cluster: give --kubeconfig or --context (or kubernetes: in the config)',
-      'context',
-    );
+  requireCluster(config, 'the controller needs a cluster');
   const [{ openServiceDeps }, { openController }] = await Promise.all([
     import('../../wire.js'),
     import('../../controller/open-controller.js'),
