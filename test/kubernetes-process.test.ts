@@ -87,6 +87,19 @@ describe('the process against a cluster', () => {
     expect((await actions(w)).length).toBe(events);
   });
 
+  it('finishes a revoke whose delete failed, without calling it drift', async () => {
+    const w = await world();
+    await applied(w);
+    w.api.faults.push({ match: (r) => r.method === 'DELETE', answer: 500, times: 100 });
+    await expect(w.as('bob').revoke('EX-1')).rejects.toMatchObject({ code: 'target' });
+    expect(await w.as('dave').get('EX-1')).toMatchObject({ state: 'removed', syncStatus: 'error' });
+    w.api.faults.length = 0;
+    expect((await w.as('carol').reconcile()).deleted).toEqual(['EX-1']);
+    expect(w.api.list('policyexceptions')).toHaveLength(0);
+    expect(await w.as('dave').get('EX-1')).toMatchObject({ syncStatus: 'synced' });
+    expect(await actions(w)).not.toContain('drift_detected');
+  });
+
   it('lists rogue exceptions in any namespace and audits each once', async () => {
     const w = await world();
     const rogue = (namespace: string, name: string) =>

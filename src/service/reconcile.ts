@@ -90,9 +90,8 @@ async function converge(
 ): Promise<void> {
   const { deps, actor, at, report } = run;
   const id = formatId(record.id);
-  let drift: DriftEntry[] = [];
   if (found) {
-    drift = driftOf(renderPolicyException(record, deps.settings), found);
+    const drift: DriftEntry[] = driftOf(renderPolicyException(record, deps.settings), found);
     if (drift.length === 0) return;
     await audit(run, record.id, 'modified', { diff: drift });
   } else if (record.syncStatus === 'synced') {
@@ -105,10 +104,19 @@ async function converge(
 
 /** A managed object no live exception wants: ended, or put back by hand. An expiring one is the sweep's. */
 async function removeUnwanted(run: Run, object: ObservedException): Promise<void> {
-  const { deps, report } = run;
+  const { deps, actor, at, report } = run;
   const id = managedId(object.labels);
   const record = id === undefined ? undefined : await deps.store.getException(id);
   if (record?.state === 'active') return;
+  // An ended exception whose delete has not gone through yet: this is that delete, retried.
+  const ours = object.namespace === deps.settings.exceptionNamespace && record?.name === object.name;
+  if (record && ours && record.syncStatus !== 'synced') {
+    const synced = await syncToTarget(deps, actor, record, 'delete', at);
+    if (synced.syncStatus === 'error')
+      report.failed.push({ id: formatId(record.id), error: synced.syncError ?? '' });
+    else report.deleted.push(formatId(record.id));
+    return;
+  }
   try {
     await deps.target.remove(object.namespace, object.name);
   } catch (e) {

@@ -277,7 +277,7 @@ export class FakeKubeApiServer {
         'BadRequest',
         'the namespace of the provided object does not match the namespace sent on the request',
       );
-    if (type.namespaced && ns && !this.objects.has(`/namespaces//${ns}`) && !this.namespaceExists(ns))
+    if (type.namespaced && ns && !this.namespaceExists(ns))
       return this.status(res, 404, 'NotFound', `namespaces "${ns}" not found`, {
         name: ns,
         kind: 'namespaces',
