@@ -90,6 +90,14 @@ describe('Kubernetes target', () => {
     await expect(target.write(elsewhere)).rejects.toThrow(/404 NotFound: namespaces "nowhere" not found/);
   });
 
+  it('says what is missing when the PolicyException API is not served', async () => {
+    const { api, target, manifest } = await setup();
+    api.unserved.add('kyverno.io/v2');
+    await expect(target.write(manifest)).rejects.toThrow(
+      /404 NotFound: the server could not find the requested resource\); is Kyverno \(its PolicyException CRD\) installed\? see waiver doctor$/,
+    );
+  });
+
   it('says so in one line when the cluster cannot be reached, or the context does not exist', async () => {
     const { api, path } = await setup();
     await api.stop();

@@ -9,6 +9,12 @@ export function isTransient(e: unknown): boolean {
 
 export const isNotFound = (e: unknown): boolean => e instanceof ApiException && e.code === 404;
 
+/** A 404 for the resource type itself, not for one object: the API (a CRD) is not served. */
+export const isResourceUnknown = (e: unknown): boolean =>
+  isNotFound(e) &&
+  typeof (e as ApiException<unknown>).body === 'string' &&
+  String((e as ApiException<unknown>).body).includes('the server could not find the requested resource');
+
 /** One line for a failed API call: the Status message when the server sent one, the cause otherwise. */
 export function describeKubeError(e: unknown, server: string): string {
   if (e instanceof ApiException) {

@@ -2,7 +2,7 @@ import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } fr
 import { WaiverError } from '../../domain/errors.js';
 import type { PolicyExceptionManifest } from '../../domain/manifest.js';
 import type { ObservableTarget, ObservedException } from '../../service/ports.js';
-import { describeKubeError, isNotFound, isTransient } from './kube-errors.js';
+import { describeKubeError, isNotFound, isResourceUnknown, isTransient } from './kube-errors.js';
 
 export const FIELD_MANAGER = 'waiver';
 const GROUP = 'kyverno.io';
@@ -91,8 +91,16 @@ export class KubernetesTarget implements ObservableTarget {
       try {
         return await withTimeout(work(), this.retry.timeoutMs);
       } catch (e) {
-        if (attempt >= this.retry.attempts || !isTransient(e))
-          throw new WaiverError('target', `${what}: ${describeKubeError(e, this.description)}`, 'target');
+        if (attempt >= this.retry.attempts || !isTransient(e)) {
+          const hint = isResourceUnknown(e)
+            ? '; is Kyverno (its PolicyException CRD) installed? see waiver doctor'
+            : '';
+          throw new WaiverError(
+            'target',
+            `${what}: ${describeKubeError(e, this.description)}${hint}`,
+            'target',
+          );
+        }
         await new Promise((resolve) => setTimeout(resolve, wait));
         wait = Math.min(wait * 2, this.retry.maxBackoffMs);
       }

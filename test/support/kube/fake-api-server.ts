@@ -52,6 +52,8 @@ export class FakeKubeApiServer {
   private compactedTo = 100;
   readonly faults: Fault[] = [];
   readonly requests: RequestRecord[] = [];
+  /** Group/versions not served, as when a CRD is not installed (e.g. `kyverno.io/v2`). */
+  readonly unserved = new Set<string>();
   /** (verb, plural) pairs answered with 403, as RBAC would. */
   readonly forbidden = new Set<string>();
   url = '';
@@ -214,7 +216,9 @@ export class FakeKubeApiServer {
         ? this.json(res, 200, list)
         : this.status(res, 404, 'NotFound', 'the server could not find the requested resource');
     }
-    const type = resourceTypes.find((t) => t.group === group && t.version === version && t.plural === plural);
+    const type = this.unserved.has(`${group}/${version}`)
+      ? undefined
+      : resourceTypes.find((t) => t.group === group && t.version === version && t.plural === plural);
     if (!type) return this.status(res, 404, 'NotFound', 'the server could not find the requested resource');
     const verb =
       name === undefined
