@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
 import { BIN } from './support/cli.js';
 import { call } from './support/server.js';
 import { useTempDir } from './support/temp.js';
@@ -78,5 +79,24 @@ describe('waiver serve', () => {
     const code = await new Promise((resolve) => child.on('exit', resolve));
     expect(code).toBe(2);
     expect(err).toBe('error: WAIVER_ADMIN_TOKEN must be at least 32 characters\n');
+  });
+
+  it('finishes a request in flight when SIGTERM arrives, then exits 0', async () => {
+    const cwd = tempDir();
+    const admin = 'operator-chosen-secret-0123456789abcdef';
+    const served = await serve(cwd, { WAIVER_ADMIN_TOKEN: admin });
+    // A large lint request keeps the server busy for a while once it has arrived.
+    const manifest = readFileSync(new URL('./fixtures/kyverno/chainsaw-applies-to-delete/exception.yaml', import.meta.url), 'utf8');
+    const sources = Array.from({ length: 400 }, (_, i) => ({ file: `f${i}.yaml`, text: manifest }));
+    const pending = call(served.url, admin, 'POST', '/api/v1/lint', { sources });
+    await vi.waitFor(() => expect(served.stdout()).toContain('"url":"/api/v1/lint"'), {
+      timeout: 5_000,
+      interval: 5,
+    });
+    served.child.kill('SIGTERM');
+    const reply = await pending;
+    expect(reply.status).toBe(200);
+    expect(reply.body.files).toBe(400);
+    expect(await served.exited).toBe(0);
   });
 });

@@ -92,6 +92,18 @@ export function buildApp(options: AppOptions): FastifyInstance {
     }
   });
 
+  // Shutting down: a response still in flight asks its client to close the connection, or an idle
+  // keep-alive connection would hold the server open until it times out.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
+
   app.addHook('onResponse', async (req, reply) => {
     const labels = {
       method: req.method,
