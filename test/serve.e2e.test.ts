@@ -86,7 +86,10 @@ describe('waiver serve', () => {
     const admin = 'operator-chosen-secret-0123456789abcdef';
     const served = await serve(cwd, { WAIVER_ADMIN_TOKEN: admin });
     // A large lint request keeps the server busy for a while once it has arrived.
-    const manifest = readFileSync(new URL('./fixtures/kyverno/chainsaw-applies-to-delete/exception.yaml', import.meta.url), 'utf8');
+    const manifest = readFileSync(
+      new URL('./fixtures/kyverno/chainsaw-applies-to-delete/exception.yaml', import.meta.url),
+      'utf8',
+    );
     const sources = Array.from({ length: 400 }, (_, i) => ({ file: `f${i}.yaml`, text: manifest }));
     const pending = call(served.url, admin, 'POST', '/api/v1/lint', { sources });
     await vi.waitFor(() => expect(served.stdout()).toContain('"url":"/api/v1/lint"'), {
