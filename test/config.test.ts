@@ -72,4 +72,66 @@ describe('configuration', () => {
       expect.objectContaining({ field: 'as' }) as Error,
     );
   });
+
+  it('reads the server, OIDC, cluster and database parts, none of which become process settings', async () => {
+    const { dir, path } = configFile(
+      [
+        'database: postgres://waiver@db.internal/waiver',
+        'server: {host: 0.0.0.0, port: 9090, sweepIntervalSeconds: 30}',
+        'kubernetes: {kubeconfig: kube/config, context: prod}',
+        'oidc:',
+        '  issuer: https://login.example.com',
+        '  audience: waiver',
+        '  jwksFile: keys.json',
+        '  roleMap: {security: [approver]}',
+        '',
+      ].join('\n'),
+    );
+    const config = await loadConfig({ config: path, as: 'alice' }, {});
+    expect(config.settings).toEqual(defaultSettings);
+    expect(config.database).toBe('postgres://waiver@db.internal/waiver');
+    expect(config.server).toMatchObject({
+      host: '0.0.0.0',
+      port: 9090,
+      sweepIntervalSeconds: 30,
+      failedAuthPerMinute: 20,
+    });
+    expect(config.kubernetes).toEqual({ kubeconfig: join(dir, 'kube', 'config'), context: 'prod' });
+    expect(config.oidc?.jwksFile).toBe(join(dir, 'keys.json'));
+    const env = { WAIVER_DATABASE_URL: 'postgres://env/db', WAIVER_PORT: '7070' };
+    expect(await loadConfig({ config: path, as: 'a' }, env)).toMatchObject({
+      database: 'postgres://env/db',
+      server: { port: 7070 },
+    });
+    expect((await loadConfig({ config: path, as: 'a', context: 'test' }, env)).kubernetes?.context).toBe(
+      'test',
+    );
+  });
+
+  it('never points at a cluster because of KUBECONFIG alone, and checks remote mode and the port', async () => {
+    expect((await loadConfig({ as: 'alice' }, { KUBECONFIG: '/somewhere' })).kubernetes).toBeUndefined();
+    expect((await loadConfig({ as: 'alice', context: 'kind' }, {})).kubernetes).toEqual({
+      kubeconfig: undefined,
+      context: 'kind',
+    });
+    await expect(loadConfig({ as: 'a', server: 'ftp://x' }, {})).rejects.toMatchObject({
+      code: 'usage',
+      field: 'server',
+    });
+    await expect(loadConfig({ as: 'a', server: 'http://x' }, {})).rejects.toMatchObject({
+      code: 'usage',
+      field: 'token',
+    });
+    expect(
+      (await loadConfig({ as: 'a' }, { WAIVER_SERVER: 'https://w.example/', WAIVER_TOKEN: 't' })).remote,
+    ).toEqual({
+      url: 'https://w.example',
+      token: 't',
+    });
+    await expect(loadConfig({ as: 'a' }, { WAIVER_PORT: '80a' })).rejects.toMatchObject({
+      field: 'WAIVER_PORT',
+    });
+    const { path } = configFile('oidc: {issuer: https://i, audience: a, roleMap: {}}\n');
+    await expect(loadConfig({ config: path, as: 'a' }, {})).rejects.toMatchObject({ code: 'usage' });
+  });
 });

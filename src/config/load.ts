@@ -120,6 +120,7 @@ function mergeSettings(file: ConfigFile): ProcessSettings {
     targetDir: _dir,
     server: _server,
     oidc: _oidc,
+    kubernetes: _kubernetes,
     metrics,
     maxDaysByCategory,
     invalidReasons,
