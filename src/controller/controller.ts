@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { messageOf } from '../domain/errors.js';
-import type { Actor } from '../service/actor.js';
+import { controllerActor } from '../service/actor.js';
 import type { ServiceDeps } from '../service/deps.js';
 import { reconcile, type ReconcileReport } from '../service/reconcile.js';
 import { sweep, type SweepReport } from '../service/sweep.js';
@@ -27,9 +27,6 @@ export interface ControllerRun {
   sweep: SweepReport;
   reconcile: ReconcileReport;
 }
-
-/** The identity the controller's work is audited under. */
-export const controllerActor: Actor = { name: 'waiver-controller', roles: ['applier'] };
 
 /**
  * The reconcile loop: while it holds the Lease, it runs the sweep (reminders, expiry) and converges the

@@ -1,7 +1,7 @@
 import type { FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/load.js';
 import { messageOf } from '../domain/errors.js';
-import type { Actor } from '../service/actor.js';
+import { controllerActor, type Actor } from '../service/actor.js';
 import type { Clock } from '../service/ports.js';
 import { bootstrapAdminToken } from '../service/tokens.js';
 import { createWaiver } from '../service/waiver.js';
@@ -32,8 +32,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The identity the server's own periodic work is audited under. */
-const controller: Actor = { name: 'waiver-controller', roles: ['applier'] };
+/** The identity /metrics reads the store as. */
 const reader: Actor = { name: 'waiver-metrics', roles: ['auditor'] };
 
 /** `waiver serve`: the HTTP API over the configured store, plus the periodic work under a lease. */
@@ -97,7 +96,7 @@ function startPeriodicSweep(
   deps: ServiceDeps,
   logger: { error(obj: object, msg: string): void; info(obj: object, msg: string): void },
 ): Periodic {
-  const waiver = createWaiver(deps, controller);
+  const waiver = createWaiver(deps, controllerActor);
   let running: Promise<void> | undefined;
   const tick = (): void => {
     if (running) return;

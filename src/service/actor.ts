@@ -35,3 +35,6 @@ export function authorize(actor: Actor, permission: Permission): void {
 
 /** Local mode trusts the OS identity and grants every role; separation of duties still holds by name. */
 export const localActor = (name: string): Actor => ({ name, roles: roles });
+
+/** Waiver's own periodic work (sweep, reconcile) is audited under this identity. */
+export const controllerActor: Actor = { name: 'waiver-controller', roles: ['applier'] };
