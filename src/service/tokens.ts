@@ -3,7 +3,7 @@ import { WaiverError } from '../domain/errors.js';
 import { parseExpiry, toRfc3339 } from '../domain/time.js';
 import { authorize, type Actor, type Role } from './actor.js';
 import type { ServiceDeps } from './deps.js';
-import { TokenInputSchema } from './inputs.js';
+import { TokenInputSchema, type TokenInput } from './inputs.js';
 import type { ApiToken, StoredToken } from './ports.js';
 import { parseInput } from './validate.js';
 
@@ -31,7 +31,7 @@ function mint(
 const publicView = ({ lookup: _lookup, hash: _hash, ...token }: StoredToken): ApiToken => token;
 
 /** `waiver token create`: admins only; audited without the secret. */
-export async function createToken(deps: ServiceDeps, actor: Actor, raw: unknown): Promise<CreatedToken> {
+export async function createToken(deps: ServiceDeps, actor: Actor, raw: TokenInput): Promise<CreatedToken> {
   authorize(actor, 'manage_tokens');
   const input = parseInput(TokenInputSchema, raw);
   const nowMs = deps.clock.now();

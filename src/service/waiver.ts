@@ -5,7 +5,7 @@ import { exceptionView, type ExceptionView } from '../domain/view.js';
 import { authorize, type Actor } from './actor.js';
 import type { VerifyResult } from './audit-trail.js';
 import type { ServiceDeps } from './deps.js';
-import type { RenewInput, RequestInput } from './inputs.js';
+import type { RenewInput, RequestInput, TokenInput } from './inputs.js';
 import type { Finding } from '../domain/lint.js';
 import type { LintSource } from './lint-manifests.js';
 import type { ExceptionDetail, ExceptionPage, ListFilter, PageRequest } from './list-exceptions.js';
@@ -46,7 +46,7 @@ export interface Waiver {
   reconcile(): Promise<ReconcileReport>;
   unmanaged(): Promise<UnmanagedException[]>;
   import(options: { dryRun: boolean }): Promise<ImportReport>;
-  createToken(input: unknown): Promise<CreatedToken>;
+  createToken(input: TokenInput): Promise<CreatedToken>;
   listTokens(): Promise<ApiToken[]>;
   revokeToken(id: string): Promise<void>;
   close(): Promise<void>;

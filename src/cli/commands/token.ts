@@ -1,3 +1,4 @@
+import type { TokenInput } from '../../service/inputs.js';
 import type { CliContext } from '../context.js';
 import { document, outputFormat, table, type OutputFlags } from '../output.js';
 
