@@ -12,14 +12,14 @@ export interface TokenCreateFlags extends OutputFlags {
 /** `waiver token create`: the secret is printed once, to stdout, and never stored. */
 export async function create(ctx: CliContext, flags: TokenCreateFlags): Promise<void> {
   const format = outputFormat(flags.output, ['table', 'json', 'yaml']);
-  const created = await (
-    await ctx.waiver()
-  ).createToken({
+  // As typed on the command line; the service's schema names any field that is wrong.
+  const input: Record<string, unknown> = {
     owner: flags.owner,
     roles: flags.role,
     ...(flags.description === undefined ? {} : { description: flags.description }),
     ...(flags.expires === undefined ? {} : { expires: flags.expires }),
-  });
+  };
+  const created = await (await ctx.waiver()).createToken(input as TokenInput);
   if (format !== 'table') return ctx.out(document(created, format));
   const { token, secret } = created;
   ctx.out(
