@@ -9,7 +9,9 @@ afterEach(async () => {
   for (const server of running.splice(0)) await server.close();
 });
 
-async function start(options: { failedAuthPerMinute?: number } = {}): Promise<TestServer> {
+async function start(
+  options: { failedAuthPerMinute?: number; corsOrigins?: string[] } = {},
+): Promise<TestServer> {
   const dir = tempDir();
   const server = await startTestServer({ database: join(dir, 'w.db'), dir, ...options });
   running.push(server);
@@ -84,6 +86,21 @@ describe('HTTP API security', () => {
       headers: { 'x-request-id': 'a b\tc' },
     });
     expect(odd.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers CORS only for a configured origin', async () => {
+    const server = await start({ corsOrigins: ['https://portal.example.com'] });
+    const preflight = await call(server.url, undefined, 'OPTIONS', '/api/v1/exceptions', undefined, {
+      headers: { origin: 'https://portal.example.com', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://portal.example.com');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
+    const other = await call(server.url, server.adminToken, 'GET', '/api/v1/exceptions', undefined, {
+      headers: { origin: 'https://evil.example' },
+    });
+    expect(other.status).toBe(200);
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('rate-limits failed authentication per address, without locking out the others', async () => {

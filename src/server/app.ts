@@ -5,7 +5,7 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
-import { WaiverError } from '../domain/errors.js';
+import { isWaiverError, WaiverError } from '../domain/errors.js';
 import type { ServerConfig } from '../config/load.js';
 import { authorize, type Actor } from '../service/actor.js';
 import type { ServiceDeps } from '../service/deps.js';
@@ -86,8 +86,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
     try {
       req.actor = await authenticate(req.headers.authorization, deps, options.oidc);
     } catch (e) {
-      limiter.recordFailure(req.ip);
-      reply.header('www-authenticate', 'Bearer realm="waiver"');
+      // Only a refused credential counts towards the limit; a database hiccup is not a guess.
+      if (isWaiverError(e) && e.code === 'unauthenticated') {
+        limiter.recordFailure(req.ip);
+        reply.header('www-authenticate', 'Bearer realm="waiver"');
+      }
       throw e;
     }
   });

@@ -63,6 +63,7 @@ export async function startTestServer(options: {
   clock?: ManualClock;
   oidc?: OidcConfig;
   failedAuthPerMinute?: number;
+  corsOrigins?: string[];
 }): Promise<TestServer> {
   const clock = options.clock ?? new ManualClock(Date.parse('2026-12-01T09:00:00Z'));
   const targetDir = join(options.dir, 'gitops');
@@ -71,7 +72,12 @@ export async function startTestServer(options: {
   const config = {
     ...base,
     oidc: options.oidc,
-    server: { ...base.server, port: 0, failedAuthPerMinute: options.failedAuthPerMinute ?? 1000 },
+    server: {
+      ...base.server,
+      port: 0,
+      failedAuthPerMinute: options.failedAuthPerMinute ?? 1000,
+      corsOrigins: options.corsOrigins ?? [],
+    },
   };
   const logs: string[] = [];
   const running = await startServer(config, {
