@@ -166,4 +166,18 @@ describe.each(backends)('$name store', ({ enabled, databases }) => {
     expect((await store.listExceptions())[0]).toMatchObject({ reason, version: 2 });
     await store.close();
   });
+
+  it("sees another process's writes at once in what it lists", async () => {
+    const path = await db.fresh();
+    const [a, b] = [await openStore(path), await openStore(path)];
+    const saved = await b.transaction((tx) => tx.insertException(newRecord));
+    expect((await a.listExceptions({ states: ['active'] })).map((r) => r.reason)).toEqual([newRecord.reason]);
+    const reason = 'Changed by the other replica, long enough to pass';
+    await b.transaction((tx) => tx.updateException({ ...saved, reason, state: 'removed' }));
+    expect(await a.listExceptions({ states: ['active'] })).toEqual([]);
+    expect((await a.listExceptions()).map((r) => r.reason)).toEqual([reason]);
+    await b.transaction((tx) => tx.insertException(newRecord));
+    expect(await a.listExceptions({ limit: 5 })).toHaveLength(2);
+    await Promise.all([a.close(), b.close()]);
+  });
 });

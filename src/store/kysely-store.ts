@@ -18,6 +18,7 @@ import type {
   StoreWriter,
 } from '../service/ports.js';
 import { sha256 } from './audit-hash.js';
+import { QueryCache, type SelectedKeys } from './query-cache.js';
 import { RecordCache } from './record-cache.js';
 import { toEvent, toRecord, toRow, toStoredToken, toToken, toTokenRow } from './rows.js';
 import type { Database } from './schema.js';
@@ -150,6 +151,7 @@ class KyselyAccess implements StoreWriter {
  */
 export class KyselyStore extends KyselyAccess implements ExceptionStore {
   private readonly cache = new RecordCache();
+  private readonly queries = new QueryCache();
 
   constructor(
     db: Kysely<Database>,
@@ -164,7 +166,7 @@ export class KyselyStore extends KyselyAccess implements ExceptionStore {
    * is outside any transaction.
    */
   override async listExceptions(query: ExceptionQuery = {}): Promise<ExceptionRecord[]> {
-    const keys = await filteredExceptions(this.db, query).select(['id', 'version']).execute();
+    const keys = await this.selectedKeys(query);
     const misses = keys.filter((k) => !this.cache.get(k.id, k.version)).map((k) => k.id);
     const fetched = new Map<number, ExceptionRecord>();
     for (let i = 0; i < misses.length; i += 500) {
@@ -175,11 +177,37 @@ export class KyselyStore extends KyselyAccess implements ExceptionStore {
     return keys.flatMap((k) => this.cache.get(k.id, k.version) ?? fetched.get(k.id) ?? []);
   }
 
+  /** The ids and versions a query selects; repeated queries between two writes cost one small read. */
+  private async selectedKeys(query: ExceptionQuery): Promise<SelectedKeys> {
+    const key = JSON.stringify(query);
+    const version = await this.storeVersion();
+    const cached = this.queries.get(key, version);
+    if (cached) return cached;
+    const keys = await filteredExceptions(this.db, query).select(['id', 'version']).execute();
+    this.queries.put(key, version, keys);
+    return keys;
+  }
+
+  private async storeVersion(): Promise<number> {
+    const row = await this.db
+      .selectFrom('store_meta')
+      .select('version')
+      .where('id', '=', 1)
+      .executeTakeFirst();
+    return Number(row?.version ?? 0);
+  }
+
   transaction<T>(work: (tx: StoreWriter) => Promise<T>): Promise<T> {
     return this.db.connection().execute(async (conn) => {
       for (const statement of this.beginStatements) await sql.raw(statement).execute(conn);
       try {
         const result = await work(new KyselyAccess(conn));
+        // Part of the transaction: a rolled-back one leaves the version as it was.
+        await conn
+          .updateTable('store_meta')
+          .set((eb) => ({ version: eb('version', '+', 1) }))
+          .where('id', '=', 1)
+          .execute();
         await sql`commit`.execute(conn);
         return result;
       } catch (e) {

@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -96,6 +96,16 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .on('exceptions')
           .columns(['state', 'id'])
           .execute();
+      },
+    },
+    '0004-store-version': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('store_meta')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .execute();
+        await sql`insert into store_meta (id, version) values (1, 0)`.execute(db);
       },
     },
   };

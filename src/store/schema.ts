@@ -64,9 +64,16 @@ export interface LeasesTable {
   expires_at: string;
 }
 
+/** One row: a counter every write transaction bumps, so readers can tell that nothing changed. */
+export interface StoreMetaTable {
+  id: number;
+  version: number;
+}
+
 export interface Database {
   exceptions: ExceptionsTable;
   audit_events: AuditEventsTable;
   api_tokens: ApiTokensTable;
   leases: LeasesTable;
+  store_meta: StoreMetaTable;
 }
