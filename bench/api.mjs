@@ -1,7 +1,7 @@
 // DESIGN.md §7: listing a page of 100 out of 10,000 active exceptions at 50 connections keeps at least
 // half the throughput of a bare Fastify route serving the same JSON from memory; the server with
 // 10,000 exceptions stays under 200 MB RSS. Both servers run in child processes; autocannon runs here.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +48,10 @@ async function load(url, headers) {
   return result;
 }
 
+/** Resident memory of a process, in bytes, as the kernel counts it. */
+const rssOf = (pid) =>
+  Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) * 1024;
+
 const line = (label, r) =>
   console.log(
     `${label.padEnd(34)} ${r.requests.average.toFixed(0).padStart(6)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  (${r.requests.total} requests, ${(r.throughput.average / 1e6).toFixed(1)} MB/s)`,
@@ -68,8 +72,10 @@ for (const level of ['warn', 'info']) {
   writeFileSync(join(dir, 'page.json'), JSON.stringify(first));
   await load(waiver.url, headers); // warm-up
   results[level] = await load(waiver.url, headers);
-  const metrics = await (await fetch(`${waiver.url}/metrics`, { headers })).text();
-  results[`${level}Rss`] = Number(/^waiver_process_resident_memory_bytes (\S+)$/m.exec(metrics)?.[1] ?? NaN);
+  results[`${level}ServingRss`] = rssOf(waiver.child.pid);
+  // A Prometheus scrape lists every exception and folds the whole audit trail: the high-water mark.
+  await (await fetch(`${waiver.url}/metrics`, { headers })).text();
+  results[`${level}Rss`] = rssOf(waiver.child.pid);
   waiver.child.kill('SIGTERM');
 }
 
@@ -89,7 +95,8 @@ const ratio = (r) => (r.requests.average / baseline.requests.average).toFixed(2)
 console.log(
   `throughput ratio waiver/bare: ${ratio(results.warn)} (logs off), ${ratio(results.info)} (logs on); budget >= 0.50`,
 );
+const mb = (bytes) => `${(bytes / 1048576).toFixed(0)} MB`;
 console.log(
-  `server RSS after load: ${(results.warnRss / 1048576).toFixed(0)} MB (logs off), ${(results.infoRss / 1048576).toFixed(0)} MB (logs on); budget < 200 MB`,
+  `server RSS after load: ${mb(results.warnServingRss)} (logs off), ${mb(results.infoServingRss)} (logs on); after a /metrics scrape: ${mb(results.warnRss)}, ${mb(results.infoRss)}; budget < 200 MB`,
 );
 rmSync(dir, { recursive: true, force: true });
