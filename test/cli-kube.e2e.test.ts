@@ -61,7 +61,7 @@ async function setup() {
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     return { child, output: () => out, exited };
   };
-  return { api, dir, waiver, kubectl, daemon };
+  return { api, dir, run, waiver, kubectl, daemon };
 }
 
 const eventually = (check: () => void | Promise<void>) =>
@@ -94,7 +94,7 @@ describe('kubectl waiver, against a cluster', () => {
   });
 
   it('finds a PolicyException created with kubectl behind its back, imports it, and doctor is content', async () => {
-    const { waiver, kubectl } = await setup();
+    const { run, waiver, kubectl } = await setup();
     const rogue = [
       'apiVersion: kyverno.io/v2',
       'kind: PolicyException',
@@ -105,7 +105,8 @@ describe('kubectl waiver, against a cluster', () => {
       '',
     ].join('\n');
     expect((await kubectl(['apply', '--validate=false', '-f', '-'], rogue)).code).toBe(0);
-    const unmanaged = await waiver(['get', '--unmanaged']);
+    // As a kubectl plugin, kubectl's current context is the cluster: no --context needed.
+    const unmanaged = await run('kubectl', ['waiver', 'get', '--unmanaged']);
     expect(unmanaged.stdout).toMatch(/policy-exceptions\s+hotfix\s+require-image-signature\s+yes/);
     const dry = await waiver(['import', '--dry-run'], 'carol');
     expect(dry.stdout).toContain('would import 1, refused 0 (dry run: nothing changed)');

@@ -110,6 +110,13 @@ describe('configuration', () => {
 
   it('never points at a cluster because of KUBECONFIG alone, and checks remote mode and the port', async () => {
     expect((await loadConfig({ as: 'alice' }, { KUBECONFIG: '/somewhere' })).kubernetes).toBeUndefined();
+    expect((await loadConfig({ as: 'alice', kubectlPlugin: true }, {})).kubernetes).toEqual({
+      kubeconfig: undefined,
+      context: undefined,
+    });
+    expect(
+      (await loadConfig({ as: 'alice', kubectlPlugin: true, targetDir: '/g' }, {})).kubernetes,
+    ).toBeUndefined();
     expect((await loadConfig({ as: 'alice', context: 'kind' }, {})).kubernetes).toEqual({
       kubeconfig: undefined,
       context: 'kind',

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { basename } from 'node:path';
 import { main } from './main.js';
 
 const streams = {
@@ -6,4 +7,6 @@ const streams = {
   err: (text: string) => void process.stderr.write(text),
 };
 
-process.exitCode = await main(process.argv.slice(2), streams);
+// Run by kubectl as a plugin, Waiver works on kubectl's cluster, as every kubectl command does.
+const kubectlPlugin = basename(process.argv[1] ?? '') === 'kubectl-waiver';
+process.exitCode = await main(process.argv.slice(2), streams, process.env, { kubectlPlugin });

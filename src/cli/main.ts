@@ -229,9 +229,11 @@ export async function main(
   argv: readonly string[],
   streams: Streams,
   env: NodeJS.ProcessEnv = process.env,
+  invocation: { kubectlPlugin?: boolean } = {},
 ): Promise<number> {
   let context: ReturnType<typeof createContext> | undefined;
-  const cli = program(() => (context ??= createContext(cli.opts(), streams, env)), streams);
+  const flags = () => ({ ...cli.opts(), kubectlPlugin: invocation.kubectlPlugin === true });
+  const cli = program(() => (context ??= createContext(flags(), streams, env)), streams);
   try {
     await cli.parseAsync([...argv], { from: 'user' });
     return 0;

@@ -15,6 +15,8 @@ export interface ConfigFlags {
   token?: string | undefined;
   kubeconfig?: string | undefined;
   context?: string | undefined;
+  /** Run as `kubectl waiver`: kubectl's cluster is the target unless a folder is named. */
+  kubectlPlugin?: boolean | undefined;
 }
 
 export interface ServerConfig {
@@ -72,7 +74,11 @@ export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = pr
       ...file.oidc,
       ...(file.oidc.jwksFile ? { jwksFile: fromFile(file.oidc.jwksFile) } : {}),
     },
-    kubernetes: kubernetesConfig(file, flags, fromFile),
+    kubernetes: kubernetesConfig(
+      file,
+      { ...flags, kubectlPlugin: flags.kubectlPlugin && targetDir === undefined },
+      fromFile,
+    ),
     remote: remoteConfig(flags.server ?? env['WAIVER_SERVER'], flags.token ?? env['WAIVER_TOKEN']),
   });
 }
@@ -91,15 +97,17 @@ function serverConfig(file: ConfigFile, env: NodeJS.ProcessEnv): ServerConfig {
 }
 
 /**
- * The cluster is the target when the file says `kubernetes:` or a flag names a kubeconfig or context;
- * a KUBECONFIG in the environment alone never moves exceptions from the folder into a cluster.
+ * The cluster is the target when the file says `kubernetes:`, a flag names a kubeconfig or context, or
+ * Waiver runs as a kubectl plugin; a KUBECONFIG in the environment alone never moves exceptions from the
+ * folder into a cluster.
  */
 function kubernetesConfig(
   file: ConfigFile,
   flags: ConfigFlags,
   fromFile: (path: string | undefined) => string | undefined,
 ): Config['kubernetes'] {
-  if (!file.kubernetes && flags.kubeconfig === undefined && flags.context === undefined) return undefined;
+  const named = flags.kubeconfig !== undefined || flags.context !== undefined || flags.kubectlPlugin === true;
+  if (!file.kubernetes && !named) return undefined;
   return {
     kubeconfig: flags.kubeconfig ?? fromFile(file.kubernetes?.kubeconfig),
     context: flags.context ?? file.kubernetes?.context,
