@@ -100,6 +100,26 @@ describe('waiver doctor', () => {
     });
   });
 
+  it('finds a namespaced Policy by namespace/name, as a PolicyException names it', async () => {
+    const w = await kubeWorld(tempDir());
+    worlds.push(w);
+    w.api.seed('kyverno.io/v1', 'Policy', {
+      metadata: { name: 'team-images', namespace: 'payments' },
+      spec: { rules: [{ name: 'check-signature' }] },
+    });
+    const findings = await diagnose(loadKubeConfig({ kubeconfig: w.kubeconfig }), defaultSettings, [
+      'payments/team-images',
+      'payments/nothing',
+    ]);
+    expect(findings.filter((f) => f.check === 'policies').map((f) => [f.status, f.message])).toEqual([
+      [
+        'ok',
+        'Policy payments/team-images: rules check-signature, autogen-check-signature, autogen-cronjob-check-signature (autogen on)',
+      ],
+      ['fail', 'no Policy payments/nothing, which exceptions are requested for'],
+    ]);
+  });
+
   it('deploy/rbac.yaml grants every permission doctor checks, and no wildcard', () => {
     const grants = (verb: string, resource: string, group: string, namespace: string | undefined) =>
       rbac.some(

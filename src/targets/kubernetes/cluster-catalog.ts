@@ -16,7 +16,7 @@ export class KubernetesCatalog implements ClusterCatalog {
       issues.push({
         code: 'policy-not-found',
         field: 'policy',
-        message: `no ClusterPolicy ${scope.policy} in the cluster`,
+        message: `no ${scope.policy.includes('/') ? 'Policy' : 'ClusterPolicy'} ${scope.policy} in the cluster`,
       });
     else
       for (const rule of scope.rules)

@@ -10,20 +10,22 @@ export interface ClusterPolicyInfo {
 
 const AUTOGEN_ANNOTATION = 'pod-policies.kyverno.io/autogen-controllers';
 
-/** A ClusterPolicy's rules, or undefined when there is no such policy. */
+/**
+ * A policy's rules, or undefined when there is no such policy. `policyName` is what a PolicyException
+ * names: `name` for a ClusterPolicy, `namespace/name` for a namespaced Policy.
+ */
 export async function readClusterPolicy(
   kc: KubeConfig,
   name: string,
 ): Promise<ClusterPolicyInfo | undefined> {
   const api = kc.makeApiClient(CustomObjectsApi);
+  const [namespace, policyName] = name.includes('/') ? name.split('/', 2) : [undefined, name];
+  const where = { group: 'kyverno.io', version: 'v1', name: policyName ?? '' };
   let policy: { metadata?: { annotations?: Record<string, string> }; spec?: { rules?: { name?: string }[] } };
   try {
-    policy = (await api.getClusterCustomObject({
-      group: 'kyverno.io',
-      version: 'v1',
-      plural: 'clusterpolicies',
-      name,
-    })) as typeof policy;
+    policy = (await (namespace === undefined
+      ? api.getClusterCustomObject({ ...where, plural: 'clusterpolicies' })
+      : api.getNamespacedCustomObject({ ...where, namespace, plural: 'policies' }))) as typeof policy;
   } catch (e) {
     if (isNotFound(e)) return undefined;
     throw e;

@@ -27,6 +27,7 @@ export const requiredPermissions = (s: ProcessSettings) =>
       (verb) => [verb, 'policyexceptions', 'kyverno.io', s.exceptionNamespace] as const,
     ),
     ['get', 'clusterpolicies', 'kyverno.io', undefined],
+    ['get', 'policies', 'kyverno.io', undefined],
     ['get', 'namespaces', '', undefined],
     ['get', 'deployments', 'apps', s.kyvernoNamespace],
     ['get', 'leases', 'coordination.k8s.io', s.exceptionNamespace],
@@ -180,12 +181,12 @@ async function checkPolicies(kc: KubeConfig, policies: readonly string[]): Promi
         ? {
             check: 'policies',
             status: 'ok',
-            message: `ClusterPolicy ${name}: rules ${policy.rules.join(', ')} (autogen ${policy.autogen ? 'on' : 'off'})`,
+            message: `${name.includes('/') ? 'Policy' : 'ClusterPolicy'} ${name}: rules ${policy.rules.join(', ')} (autogen ${policy.autogen ? 'on' : 'off'})`,
           }
         : {
             check: 'policies',
             status: 'fail',
-            message: `no ClusterPolicy ${name}, which exceptions are requested for`,
+            message: `no ${name.includes('/') ? 'Policy' : 'ClusterPolicy'} ${name}, which exceptions are requested for`,
             fix: 'check the policy name (it is compared exactly)',
           },
     );

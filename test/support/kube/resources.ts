@@ -76,6 +76,15 @@ export const resourceTypes: ResourceType[] = [
     shortNames: ['crd'],
   },
   {
+    group: 'kyverno.io',
+    version: 'v1',
+    plural: 'policies',
+    singular: 'policy',
+    kind: 'Policy',
+    namespaced: true,
+    shortNames: ['pol'],
+  },
+  {
     group: 'rbac.authorization.k8s.io',
     version: 'v1',
     plural: 'clusterroles',
