@@ -42,6 +42,7 @@ describe('the test Kubernetes API server, as the real kubectl sees it', () => {
     const resources = await kubectl(dir, ['api-resources', '--api-group', 'kyverno.io', '-o', 'name']);
     expect(resources.stdout.split('\n').filter(Boolean).sort()).toEqual([
       'clusterpolicies.kyverno.io',
+      'policies.kyverno.io',
       'policyexceptions.kyverno.io',
     ]);
   });
