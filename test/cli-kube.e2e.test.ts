@@ -65,7 +65,7 @@ async function setup() {
 }
 
 const eventually = (check: () => void | Promise<void>) =>
-  vi.waitFor(check, { timeout: 10_000, interval: 50 });
+  vi.waitFor(check, { timeout: 15_000, interval: 50 });
 
 describe('kubectl waiver, against a cluster', () => {
   it('takes an exception through the process; kubectl sees what Waiver wrote and sees it go', async () => {

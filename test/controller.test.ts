@@ -34,7 +34,8 @@ function controller(w: KubeWorld, identity: string): Controller {
 }
 
 /** Polls until the condition holds: the controller reacts to watch events on its own time. */
-const eventually = (check: () => void | Promise<void>) => vi.waitFor(check, { timeout: 5_000, interval: 20 });
+const eventually = (check: () => void | Promise<void>) =>
+  vi.waitFor(check, { timeout: 15_000, interval: 20 });
 
 describe('the running controller', () => {
   it('reacts at once to hand edits, deletions and rogue exceptions', async () => {

@@ -93,7 +93,7 @@ describe('waiver serve', () => {
     const sources = Array.from({ length: 400 }, (_, i) => ({ file: `f${i}.yaml`, text: manifest }));
     const pending = call(served.url, admin, 'POST', '/api/v1/lint', { sources });
     await vi.waitFor(() => expect(served.stdout()).toContain('"url":"/api/v1/lint"'), {
-      timeout: 5_000,
+      timeout: 15_000,
       interval: 5,
     });
     served.child.kill('SIGTERM');
