@@ -180,4 +180,17 @@ describe.each(backends)('$name store', ({ enabled, databases }) => {
     expect(await a.listExceptions({ limit: 5 })).toHaveLength(2);
     await Promise.all([a.close(), b.close()]);
   });
+
+  it('counts exceptions by shown state in the database', async () => {
+    const store = await open();
+    await store.transaction(async (tx) => {
+      await tx.insertException({ ...newRecord, expiresAt: '2026-12-01T00:00:00Z' });
+      await tx.insertException({ ...newRecord, expiresAt: '2026-12-31T00:00:00Z' });
+      await tx.insertException({ ...newRecord, state: 'pending' });
+    });
+    expect(await store.countByState('2026-12-15T00:00:00Z')).toEqual({ active: 1, expired: 1, pending: 1 });
+    expect(await store.countByState('2026-11-01T00:00:00Z')).toEqual({ active: 2, pending: 1 });
+    expect(await store.countByState('2026-12-01T00:00:00Z')).toEqual({ active: 1, expired: 1, pending: 1 });
+    await store.close();
+  });
 });

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { states } from '../domain/exception.js';
+import { states, type State } from '../domain/exception.js';
 import { isObservable, type Notifier, type Target } from '../service/ports.js';
 import type { Waiver } from '../service/waiver.js';
 
@@ -20,7 +20,10 @@ export interface ServerMetrics {
  * `reader` is a read-only view of the service (an auditor): the gauges are computed from the store
  * at scrape time, so every replica reports the same figures.
  */
-export function serverMetrics(reader: () => Waiver): ServerMetrics {
+export function serverMetrics(
+  reader: () => Waiver,
+  counts: () => Promise<Record<State, number>>,
+): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'waiver_' });
   const gauge = (name: string, help: string, labelNames: string[] = []) =>
@@ -42,10 +45,9 @@ export function serverMetrics(reader: () => Waiver): ServerMetrics {
 
   /** Reads the store once per scrape, before the registry renders, so all gauges show one moment. */
   const refresh = async (): Promise<void> => {
-    const waiver = reader();
-    const [items, m] = await Promise.all([waiver.list(), waiver.metrics()]);
-    for (const state of states) byState.set({ state }, 0);
-    for (const e of items) byState.inc({ state: e.state });
+    // Counted in the database: a scrape does not load (or keep) every exception.
+    const [byStateNow, m] = await Promise.all([counts(), reader().metrics()]);
+    for (const state of states) byState.set({ state }, byStateNow[state]);
     active.set(m.activeExceptions);
     setOrNaN(average, m.averageDurationDays);
     setOrNaN(removed, m.expiredRemovedRate);

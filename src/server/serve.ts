@@ -38,7 +38,10 @@ const reader: Actor = { name: 'waiver-metrics', roles: ['auditor'] };
 /** `waiver serve`: the HTTP API over the configured store, plus the periodic work under a lease. */
 export async function startServer(config: Config, options: ServeOptions): Promise<RunningServer> {
   let log: (line: string) => void = () => undefined;
-  const metrics = serverMetrics(() => createWaiver(deps, reader));
+  const metrics = serverMetrics(
+    () => createWaiver(deps, reader),
+    async () => (await import('../service/list-exceptions.js')).countExceptions(deps, reader),
+  );
   const deps = await openServiceDeps(config, {
     log: (line) => log(line),
     ...(options.clock ? { clock: options.clock } : {}),

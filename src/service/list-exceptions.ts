@@ -1,11 +1,13 @@
 import type { AuditEvent } from '../domain/audit.js';
 import {
   displayState,
+  states,
   storedStates,
   type ExceptionRecord,
   type State,
   type StoredState,
 } from '../domain/exception.js';
+import { toRfc3339, wholeSeconds } from '../domain/time.js';
 import { exceptionView, type ExceptionView } from '../domain/view.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
@@ -115,4 +117,11 @@ export async function describeException(
     exception: exceptionView(record, deps.clock.now()),
     history: await deps.store.listAudit({ exceptionId: record.id }),
   };
+}
+
+/** How many exceptions are in each shown state now; every state is present, most as 0. */
+export async function countExceptions(deps: ServiceDeps, actor: Actor): Promise<Record<State, number>> {
+  authorize(actor, 'read');
+  const counts = await deps.store.countByState(toRfc3339(wholeSeconds(deps.clock.now())));
+  return Object.fromEntries(states.map((s) => [s, counts[s] ?? 0])) as Record<State, number>;
 }

@@ -1,7 +1,13 @@
 import type { AuditEvent, ChainBreak, NewAuditEvent } from '../domain/audit.js';
 import type { Issue } from '../domain/errors.js';
 import type { AuditAction } from '../domain/lifecycle.js';
-import type { ExceptionRecord, NewExceptionRecord, StoredState, SyncStatus } from '../domain/exception.js';
+import type {
+  ExceptionRecord,
+  NewExceptionRecord,
+  State,
+  StoredState,
+  SyncStatus,
+} from '../domain/exception.js';
 import type { PolicyExceptionManifest } from '../domain/manifest.js';
 import type { Role } from './actor.js';
 
@@ -46,6 +52,8 @@ export interface StoreReader {
   /** Every exception with this name, newest first. */
   findByName(name: string): Promise<ExceptionRecord[]>;
   listExceptions(query?: ExceptionQuery): Promise<ExceptionRecord[]>;
+  /** How many exceptions are in each shown state as of `nowIso` (an active one past it is `expired`). */
+  countByState(nowIso: string): Promise<Partial<Record<State, number>>>;
   listAudit(query?: AuditQuery): Promise<AuditEvent[]>;
   findTokenByLookup(lookup: string): Promise<StoredToken | undefined>;
   listTokens(): Promise<ApiToken[]>;

@@ -8,7 +8,7 @@ import {
   type NewAuditEvent,
 } from '../domain/audit.js';
 import { WaiverError } from '../domain/errors.js';
-import { formatId, type ExceptionRecord, type NewExceptionRecord } from '../domain/exception.js';
+import { formatId, type ExceptionRecord, type NewExceptionRecord, type State } from '../domain/exception.js';
 import type {
   ApiToken,
   AuditQuery,
@@ -57,6 +57,25 @@ class KyselyAccess implements StoreWriter {
 
   async listExceptions(query: ExceptionQuery = {}): Promise<ExceptionRecord[]> {
     return (await filteredExceptions(this.db, query).selectAll().execute()).map(toRecord);
+  }
+
+  async countByState(nowIso: string): Promise<Partial<Record<State, number>>> {
+    // Instants are stored in one RFC3339 form (UTC, whole seconds), so text order is time order.
+    const rows = await this.db
+      .selectFrom('exceptions')
+      .select((eb) => [
+        'state',
+        eb.and([eb('state', '=', 'active'), eb('expires_at', '<=', nowIso)]).as('past'),
+        eb.fn.countAll<number | string>().as('n'),
+      ])
+      .groupBy(['state', 'past'])
+      .execute();
+    const counts: Partial<Record<State, number>> = {};
+    for (const row of rows) {
+      const state = (row.past ? 'expired' : row.state) as State;
+      counts[state] = (counts[state] ?? 0) + Number(row.n);
+    }
+    return counts;
   }
 
   async listAudit(query: AuditQuery = {}): Promise<AuditEvent[]> {
