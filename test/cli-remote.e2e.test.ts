@@ -48,6 +48,9 @@ async function story(
   out['getOne'] = normalise(await run('alice', ['get', 'EX-1', '-o', 'json']));
   out['describe'] = normalise(await run('bob', ['describe', 'EX-1', '-o', 'json']));
   out['audit'] = normalise(await run('bob', ['audit', 'EX-1', '-o', 'json']));
+  out['auditByActor'] = normalise(
+    await run('bob', ['audit', '--actor', 'carol', '--action', 'applied', '-o', 'json']),
+  );
   out['render'] = varying((await run('bob', ['render', 'EX-1'])).stdout);
   out['table'] = (await run('alice', ['get', '-A'])).stdout.replace(/in \d+d\d*h?/g, 'in <left>');
   return out;
@@ -72,6 +75,9 @@ describe('the CLI in remote mode', () => {
     const local = await story((user, args) => cliAsync(localCwd, args, { as: user }));
     expect(remote).toEqual(local);
     expect((remote['get'] as { items: unknown[] }).items).toHaveLength(1);
+    expect((remote['auditByActor'] as { items: { actor: string }[] }).items.map((e) => e.actor)).toEqual([
+      'carol',
+    ]);
     // Remote mode touched no local database.
     expect(cli(remoteCwd, ['get', '-A', '-o', 'json']).stdout).toContain('"items": []');
   });

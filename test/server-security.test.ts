@@ -447,6 +447,14 @@ describe('HTTP API bad input', () => {
       field: 'continue',
     },
     {
+      name: 'unknown audit action',
+      method: 'GET',
+      path: '/api/v1/audit?action=deleted',
+      status: 400,
+      code: 'usage',
+      field: 'action',
+    },
+    {
       name: 'bad audit format',
       method: 'GET',
       path: '/api/v1/audit?format=xml',

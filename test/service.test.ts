@@ -292,4 +292,26 @@ describe('the exception process, in-process', () => {
     expect((await as('carol').sweep()).reminded).toEqual(['EX-1']);
     expect(await deps.store.tryAcquireLease('sweep', 'other-replica', clock.now(), 60_000)).toBe(true);
   });
+
+  it('filters the audit trail by action, actor and time, of one exception or all', async () => {
+    const { as, clock } = await setup();
+    await as('alice').request(request);
+    clock.set('2026-12-02T09:00:00Z');
+    await as('bob').approve('EX-1');
+    clock.set('2026-12-03T09:00:00Z');
+    await as('carol').apply('EX-1');
+    const trail = (filter: Parameters<Waiver['audit']>[1], ref?: string) =>
+      as('dave')
+        .audit(ref, filter)
+        .then((events) => events.map((e) => `${e.actor}:${e.action}`));
+    expect(await trail({ action: 'approved' })).toEqual(['bob:approved']);
+    expect(await trail({ actor: 'carol' }, 'EX-1')).toEqual(['carol:applied', 'carol:synced']);
+    expect(
+      await trail({
+        sinceMs: Date.parse('2026-12-02T09:00:00Z'),
+        untilMs: Date.parse('2026-12-03T09:00:00Z'),
+      }),
+    ).toEqual(['bob:approved']);
+    expect(await trail({ actor: 'nobody' })).toEqual([]);
+  });
 });

@@ -139,6 +139,10 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .description('show the audit trail, or verify its hash chain')
     .argument('[id]', 'only events of this exception')
     .option('--verify', 'recompute the hash chain and name the first broken link')
+    .option('--action <action>', 'only events with this action, e.g. approved, drift_detected')
+    .option('--actor <identity>', 'only events by this identity')
+    .option('--since <instant>', 'only events at or after this RFC3339 instant')
+    .option('--until <instant>', 'only events before this RFC3339 instant')
     .addOption(outputOption('table|json|jsonl|csv|yaml'))
     .action(async (ref: string | undefined, flags: AuditFlags) =>
       (await import('./commands/audit.js')).run(ctx(), ref, flags),

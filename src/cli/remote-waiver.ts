@@ -82,8 +82,17 @@ export function remoteWaiver(baseUrl: string, token: string): Waiver {
       } while (after !== undefined);
       return items;
     },
-    audit: async (ref) =>
-      (await call<{ items: never[] }>('GET', `/api/v1/audit${query({ exception: ref })}`)).items,
+    audit: async (ref, filter = {}) => {
+      const instant = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+      const params = {
+        exception: ref,
+        action: filter.action,
+        actor: filter.actor,
+        since: instant(filter.sinceMs),
+        until: instant(filter.untilMs),
+      };
+      return (await call<{ items: never[] }>('GET', `/api/v1/audit${query(params)}`)).items;
+    },
     verifyAudit: () => call('GET', '/api/v1/audit/verify'),
     metrics: (atMs) =>
       call(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { apiVersions, states } from '../domain/exception.js';
+import { auditActions } from '../domain/lifecycle.js';
 import { RenewInputSchema, RequestInputSchema, TokenInputSchema } from '../service/inputs.js';
 
 /** Everything the API validates, in one place: the routes parse with these, OpenAPI is generated from them. */
@@ -36,7 +37,7 @@ export const ManifestQuerySchema = z.strictObject({ apiVersion: z.enum(apiVersio
 
 export const AuditQuerySchema = z.strictObject({
   exception: z.string().max(300).optional().describe('only events of this exception (EX-42, 42 or name)'),
-  action: z.string().max(40).optional().describe('only events with this action'),
+  action: z.enum(auditActions).optional().describe('only events with this action'),
   actor: z.string().max(254).optional().describe('only events by this identity'),
   since: z.iso.datetime({ offset: true }).optional().describe('only events at or after this instant'),
   until: z.iso.datetime({ offset: true }).optional().describe('only events before this instant'),

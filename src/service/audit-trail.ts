@@ -1,19 +1,39 @@
 import type { AuditEvent } from '../domain/audit.js';
+import type { AuditAction } from '../domain/lifecycle.js';
 import { WaiverError } from '../domain/errors.js';
 import { computeMetrics, type Metrics } from '../domain/metrics.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import { resolveException } from './resolve.js';
 
+/** Which events: by action (narrowed in the database), by who acted, and from (inclusive) until (exclusive). */
+export interface AuditFilter {
+  action?: AuditAction | undefined;
+  actor?: string | undefined;
+  sinceMs?: number | undefined;
+  untilMs?: number | undefined;
+}
+
+/** The trail, of one exception or all, in chain order. */
 export async function listAudit(
   deps: ServiceDeps,
   actor: Actor,
   exceptionRef?: string,
+  filter: AuditFilter = {},
 ): Promise<AuditEvent[]> {
   authorize(actor, 'read');
-  if (exceptionRef === undefined) return deps.store.listAudit();
-  const record = await resolveException(deps.store, exceptionRef);
-  return deps.store.listAudit({ exceptionId: record.id });
+  const exceptionId =
+    exceptionRef === undefined ? undefined : (await resolveException(deps.store, exceptionRef)).id;
+  const events = await deps.store.listAudit({
+    ...(exceptionId === undefined ? {} : { exceptionId }),
+    ...(filter.action === undefined ? {} : { action: filter.action }),
+  });
+  const since = filter.sinceMs ?? -Infinity;
+  const until = filter.untilMs ?? Infinity;
+  return events.filter((e) => {
+    const at = Date.parse(e.at);
+    return (filter.actor === undefined || e.actor === filter.actor) && at >= since && at < until;
+  });
 }
 
 export interface VerifyResult {

@@ -3,7 +3,7 @@ import type { ApiVersion, ExceptionRecord } from '../domain/exception.js';
 import type { Metrics } from '../domain/metrics.js';
 import { exceptionView, type ExceptionView } from '../domain/view.js';
 import { authorize, type Actor } from './actor.js';
-import type { VerifyResult } from './audit-trail.js';
+import type { AuditFilter, VerifyResult } from './audit-trail.js';
 import type { ServiceDeps } from './deps.js';
 import type { RenewInput, RequestInput, TokenInput } from './inputs.js';
 import type { Finding } from '../domain/lint.js';
@@ -37,7 +37,7 @@ export interface Waiver {
   list(filter?: ListFilter): Promise<ExceptionView[]>;
   listPage(filter: ListFilter, page: PageRequest): Promise<ExceptionPage>;
   describe(ref: string): Promise<ExceptionDetail>;
-  audit(ref?: string): Promise<AuditEvent[]>;
+  audit(ref?: string, filter?: AuditFilter): Promise<AuditEvent[]>;
   verifyAudit(): Promise<VerifyResult>;
   metrics(atMs?: number): Promise<Metrics>;
   render(ref: string, apiVersion?: ApiVersion): Promise<string>;
@@ -87,7 +87,7 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
     list: async (filter) => (await lists()).listExceptions(deps, actor, filter),
     listPage: async (filter, page) => (await lists()).listExceptionPage(deps, actor, filter, page),
     describe: async (ref) => (await lists()).describeException(deps, actor, ref),
-    audit: async (ref) => (await audit()).listAudit(deps, actor, ref),
+    audit: async (ref, filter) => (await audit()).listAudit(deps, actor, ref, filter),
     verifyAudit: async () => (await audit()).verifyAudit(deps, actor),
     metrics: async (atMs) => (await audit()).reportMetrics(deps, actor, atMs),
     render: async (ref, apiVersion) =>

@@ -8,16 +8,11 @@ import type { WaiverOf } from '../waiver-of.js';
 export function auditRoutes(app: FastifyInstance, waiverOf: WaiverOf): void {
   app.get('/api/v1/audit', async (req, reply) => {
     const query = parseInput(AuditQuerySchema, req.query);
-    const since = query.since === undefined ? -Infinity : Date.parse(query.since);
-    const until = query.until === undefined ? Infinity : Date.parse(query.until);
-    const events = (await waiverOf(req).audit(query.exception)).filter((e) => {
-      const at = Date.parse(e.at);
-      return (
-        (query.action === undefined || e.action === query.action) &&
-        (query.actor === undefined || e.actor === query.actor) &&
-        at >= since &&
-        at < until
-      );
+    const events = await waiverOf(req).audit(query.exception, {
+      action: query.action,
+      actor: query.actor,
+      sinceMs: query.since === undefined ? undefined : Date.parse(query.since),
+      untilMs: query.until === undefined ? undefined : Date.parse(query.until),
     });
     switch (query.format) {
       case 'csv':
