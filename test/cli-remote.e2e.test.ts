@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cli, cliAsync, json, requestArgs, type CliResult } from './support/cli.js';
 import { startTestServer, type TestServer } from './support/server.js';
@@ -11,6 +12,11 @@ const running: TestServer[] = [];
 afterEach(async () => {
   for (const server of running.splice(0)) await server.close();
 });
+
+/** A manifest from Kyverno's tests with no expiry: its findings do not depend on the clock. */
+const UNEXPIRING = fileURLToPath(
+  new URL('./fixtures/kyverno/chainsaw-applies-to-delete/exception.yaml', import.meta.url),
+);
 
 /** A loopback port nothing listens on. */
 function freePort(): Promise<number> {
@@ -52,6 +58,7 @@ async function story(
     await run('bob', ['audit', '--actor', 'carol', '--action', 'applied', '-o', 'json']),
   );
   out['render'] = varying((await run('bob', ['render', 'EX-1'])).stdout);
+  out['lint'] = normalise(await run('bob', ['lint', UNEXPIRING, '-o', 'json']));
   out['table'] = (await run('alice', ['get', '-A'])).stdout.replace(/in \d+d\d*h?/g, 'in <left>');
   return out;
 }
@@ -75,6 +82,7 @@ describe('the CLI in remote mode', () => {
     const local = await story((user, args) => cliAsync(localCwd, args, { as: user }));
     expect(remote).toEqual(local);
     expect((remote['get'] as { items: unknown[] }).items).toHaveLength(1);
+    expect((remote['lint'] as { errors: number }).errors).toBeGreaterThan(0);
     expect((remote['auditByActor'] as { items: { actor: string }[] }).items.map((e) => e.actor)).toEqual([
       'carol',
     ]);

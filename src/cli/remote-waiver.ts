@@ -109,8 +109,7 @@ export function remoteWaiver(baseUrl: string, token: string): Waiver {
         );
       return call('POST', '/api/v1/sweep');
     },
-    lint: async (sources) =>
-      (await call<{ findings: never[] }>('POST', '/api/v1/lint', { sources })).findings,
+    lint: (sources) => call('POST', '/api/v1/lint', { sources }),
     reconcile: () => call('POST', '/api/v1/reconcile'),
     unmanaged: async () => (await call<{ items: never[] }>('GET', '/api/v1/unmanaged')).items,
     import: (options) => call('POST', '/api/v1/import', options),

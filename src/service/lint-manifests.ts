@@ -6,11 +6,20 @@ export interface LintSource {
   text: string;
 }
 
+export interface LintReport {
+  files: number;
+  errors: number;
+  warnings: number;
+  findings: Finding[];
+}
+
 /** Checks PolicyException manifests the way a GitOps repository's CI would. */
 export function lintManifests(
   deps: Pick<ServiceDeps, 'clock' | 'settings'>,
   sources: readonly LintSource[],
-): Finding[] {
+): LintReport {
   const nowMs = deps.clock.now();
-  return sources.flatMap((s) => lintText(s.text, s.file, nowMs, deps.settings));
+  const findings = sources.flatMap((s) => lintText(s.text, s.file, nowMs, deps.settings));
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  return { files: sources.length, errors, warnings: findings.length - errors, findings };
 }

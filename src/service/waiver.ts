@@ -6,8 +6,7 @@ import { authorize, type Actor } from './actor.js';
 import type { AuditFilter, VerifyResult } from './audit-trail.js';
 import type { ServiceDeps } from './deps.js';
 import type { RenewInput, RequestInput, TokenInput } from './inputs.js';
-import type { Finding } from '../domain/lint.js';
-import type { LintSource } from './lint-manifests.js';
+import type { LintReport, LintSource } from './lint-manifests.js';
 import type { ExceptionDetail, ExceptionPage, ListFilter, PageRequest } from './list-exceptions.js';
 import type { ApiToken } from './ports.js';
 import type { ImportReport } from './import-exceptions.js';
@@ -42,7 +41,7 @@ export interface Waiver {
   metrics(atMs?: number): Promise<Metrics>;
   render(ref: string, apiVersion?: ApiVersion): Promise<string>;
   sweep(atMs?: number): Promise<SweepReport>;
-  lint(sources: readonly LintSource[]): Promise<Finding[]>;
+  lint(sources: readonly LintSource[]): Promise<LintReport>;
   reconcile(): Promise<ReconcileReport>;
   unmanaged(): Promise<UnmanagedException[]>;
   import(options: { dryRun: boolean }): Promise<ImportReport>;

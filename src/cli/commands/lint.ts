@@ -1,8 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { messageOf, WaiverError } from '../../domain/errors.js';
-import type { Finding } from '../../domain/lint.js';
-import { lintManifests, type LintSource } from '../../service/lint-manifests.js';
+import { lintManifests, type LintReport, type LintSource } from '../../service/lint-manifests.js';
 import type { CliContext } from '../context.js';
 import { document, outputFormat, table, type OutputFlags } from '../output.js';
 
@@ -12,24 +11,19 @@ export async function run(ctx: CliContext, paths: string[], flags: OutputFlags):
   const sources = (paths.length ? paths : ['-']).flatMap(readSources);
   const config = await ctx.config();
   // Local mode lints here without opening the store; remote mode asks the server, whose settings rule.
-  const findings = config.remote
+  const report = config.remote
     ? await (await ctx.waiver()).lint(sources)
     : lintManifests({ clock: ctx.clock, settings: config.settings }, sources);
-  const errors = findings.filter((f) => f.severity === 'error').length;
-  if (format !== 'table')
-    ctx.out(
-      document({ files: sources.length, errors, warnings: findings.length - errors, findings }, format),
-    );
-  else ctx.out(findingsText(findings, sources.length, errors));
-  if (errors > 0) {
-    throw new WaiverError('lint_failed', `${errors} error(s) in ${sources.length} file(s)`, 'manifest');
+  ctx.out(format === 'table' ? reportText(report) : document(report, format));
+  if (report.errors > 0) {
+    throw new WaiverError('lint_failed', `${report.errors} error(s) in ${report.files} file(s)`, 'manifest');
   }
 }
 
-function findingsText(findings: readonly Finding[], files: number, errors: number): string {
+function reportText({ files, errors, warnings, findings }: LintReport): string {
   const rows = findings.map((f) => [f.file, f.object, f.severity, f.rule, f.message]);
   const body = rows.length ? table(['FILE', 'OBJECT', 'SEVERITY', 'RULE', 'MESSAGE'], rows) : '';
-  return `${body}${files} file(s), ${errors} error(s), ${findings.length - errors} warning(s)\n`;
+  return `${body}${files} file(s), ${errors} error(s), ${warnings} warning(s)\n`;
 }
 
 function readSources(path: string): LintSource[] {
