@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OidcConfig } from '../src/config/schema.js';
 import { call, startTestServer, type TestServer } from './support/server.js';
 import { ManualClock, useTempDir } from './support/temp.js';
+import { legacyRequest } from './support/requests.js';
 
 type SigningKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
@@ -91,14 +92,7 @@ function jwt(claims: Claims): Promise<string> {
     .sign(claims.key ?? keys.privateKey);
 }
 
-const request = {
-  namespaces: ['payments'],
-  names: ['payments-api-*'],
-  category: 'legacy-migration',
-  ticket: 'MIG-9',
-  reason: 'Legacy payments images move to the signed pipeline this month',
-  expires: '20d',
-};
+const request = legacyRequest('MIG-9');
 
 describe('OIDC bearer tokens', () => {
   it('maps groups to roles and takes an exception through the process', async () => {

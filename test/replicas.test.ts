@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { backends } from './support/databases.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { ManualClock, useTempDir } from './support/temp.js';
+import { legacyRequest } from './support/requests.js';
 
 const tempDir = useTempDir();
 const running: TestServer[] = [];
@@ -42,14 +43,7 @@ describe.each(backends)('two replicas on one $name database', ({ enabled, databa
     const carol = a.as(await a.token('carol', ['applier']));
     const sweeper = await a.token('sweeper', ['applier']);
     for (let i = 1; i <= EXCEPTIONS; i++) {
-      await alice('POST', '/api/v1/exceptions', {
-        namespaces: ['payments'],
-        names: [`svc-${i}-*`],
-        category: 'legacy-migration',
-        ticket: `MIG-${i}`,
-        reason: 'Legacy payments images move to the signed pipeline this month',
-        expires: '20d',
-      });
+      await alice('POST', '/api/v1/exceptions', { ...legacyRequest(`MIG-${i}`), names: [`svc-${i}-*`] });
       await bob('POST', `/api/v1/exceptions/EX-${i}/approve`);
       await carol('POST', `/api/v1/exceptions/EX-${i}/apply`);
     }

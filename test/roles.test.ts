@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roles, type Role } from '../src/service/actor.js';
 import { startTestServer, type Reply, type TestServer } from './support/server.js';
+import { legacyRequest } from './support/requests.js';
 
 type Call = (method: string, path: string, body?: unknown) => Promise<Reply>;
 
@@ -89,14 +90,7 @@ const actions: Action[] = [
 ];
 
 let tickets = 0;
-const body = (ticket: string) => ({
-  namespaces: ['payments'],
-  names: ['payments-api-*'],
-  category: 'legacy-migration',
-  ticket,
-  reason: 'Legacy payments images move to the signed pipeline this month',
-  expires: '20d',
-});
+const body = legacyRequest;
 
 describe.each(roles)('role %s', (role) => {
   let server: TestServer;

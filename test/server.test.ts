@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { backends } from './support/databases.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { useTempDir } from './support/temp.js';
+import { legacyRequest } from './support/requests.js';
 
 const tempDir = useTempDir();
 const running: TestServer[] = [];
@@ -12,14 +13,7 @@ afterEach(async () => {
   for (const server of running.splice(0)) await server.close();
 });
 
-const request = {
-  namespaces: ['payments'],
-  names: ['payments-api-*'],
-  category: 'legacy-migration',
-  ticket: 'MIG-4711',
-  reason: 'Legacy payments images move to the signed pipeline this month',
-  expires: '20d',
-};
+const request = legacyRequest('MIG-4711');
 
 describe.each(backends)('HTTP API on $name', ({ enabled, databases }) => {
   if (!enabled) return it.skip('needs WAIVER_TEST_DATABASE_URL');

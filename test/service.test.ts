@@ -10,6 +10,7 @@ import { createWaiver, type Waiver } from '../src/service/waiver.js';
 import { openSqliteStore } from '../src/store/open-sqlite.js';
 import { DirectoryTarget } from '../src/targets/directory-target.js';
 import { ManualClock, useTempDir } from './support/temp.js';
+import { legacyRequest } from './support/requests.js';
 
 const tempDir = useTempDir();
 
@@ -37,14 +38,7 @@ async function setup() {
   return { deps, clock, as, file, targetDir, notifications };
 }
 
-const request = {
-  namespaces: ['payments'],
-  names: ['payments-api-*'],
-  category: 'legacy-migration' as const,
-  ticket: 'MIG-7',
-  reason: 'Legacy payments images move to the signed pipeline this month',
-  expires: '20d',
-};
+const request = legacyRequest('MIG-7');
 
 describe('the exception process, in-process', () => {
   it('takes an exception from request to removal, reminding once', async () => {

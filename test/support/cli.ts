@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
+import { LEGACY_REASON } from './requests.js';
 
 export const BIN = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
 
@@ -80,7 +81,7 @@ export const requestArgs = (ticket: string): string[] => [
   '--ticket',
   ticket,
   '--reason',
-  'Legacy payments images move to the signed pipeline this month',
+  LEGACY_REASON,
   '--expires',
   '20d',
 ];

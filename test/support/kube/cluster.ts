@@ -11,6 +11,7 @@ import { loadKubeConfig } from '../../../src/targets/kubernetes/kube-config.js';
 import { KubernetesTarget } from '../../../src/targets/kubernetes/kubernetes-target.js';
 import { ManualClock } from '../temp.js';
 import { FakeKubeApiServer } from './fake-api-server.js';
+import { legacyRequest } from '../requests.js';
 
 /** A cluster as Waiver expects it: the exception namespace, workload namespaces, Kyverno and its policy. */
 export function seedCluster(api: FakeKubeApiServer): void {
@@ -91,13 +92,6 @@ export async function kubeWorld(dir: string, options: { catalog?: boolean } = {}
   };
 }
 
-export const request = {
-  namespaces: ['payments'],
-  names: ['payments-api-*'],
-  category: 'legacy-migration' as const,
-  ticket: 'MIG-7',
-  reason: 'Legacy payments images move to the signed pipeline this month',
-  expires: '20d',
-};
+export const request = legacyRequest('MIG-7');
 export const NAME = 'payments-api-mig-7';
 export const NS = 'policy-exceptions';

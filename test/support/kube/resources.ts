@@ -12,6 +12,16 @@ export interface ResourceType {
 
 const crud = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 
+const policyException: ResourceType = {
+  group: 'kyverno.io',
+  version: 'v2',
+  plural: 'policyexceptions',
+  singular: 'policyexception',
+  kind: 'PolicyException',
+  namespaced: true,
+  shortNames: ['polex'],
+};
+
 export const resourceTypes: ResourceType[] = [
   {
     group: '',
@@ -39,24 +49,9 @@ export const resourceTypes: ResourceType[] = [
     kind: 'Lease',
     namespaced: true,
   },
-  {
-    group: 'kyverno.io',
-    version: 'v2',
-    plural: 'policyexceptions',
-    singular: 'policyexception',
-    kind: 'PolicyException',
-    namespaced: true,
-    shortNames: ['polex'],
-  },
-  {
-    group: 'kyverno.io',
-    version: 'v2beta1',
-    plural: 'policyexceptions',
-    singular: 'policyexception',
-    kind: 'PolicyException',
-    namespaced: true,
-    shortNames: ['polex'],
-  },
+  policyException,
+  // The same objects served at the deprecated version too, as Kyverno 1.13-1.19 does.
+  { ...policyException, version: 'v2beta1' },
   {
     group: 'kyverno.io',
     version: 'v1',
