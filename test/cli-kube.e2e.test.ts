@@ -206,6 +206,11 @@ describe('kubectl waiver, against a cluster', () => {
     expect(listed.body.items).toEqual([
       expect.objectContaining({ namespace: 'payments', name: 'rogue', inExceptionNamespace: false }),
     ]);
+    const reconciled = await call(url, token, 'POST', '/api/v1/reconcile');
+    expect(reconciled.body).toMatchObject({ created: [], restored: [], deleted: [], failed: [] });
+    expect(reconciled.body.unmanaged.map((u: { name: string }) => u.name)).toEqual(['rogue']);
+    const imported = await call(url, token, 'POST', '/api/v1/import', { dryRun: true });
+    expect(imported.body).toMatchObject({ dryRun: true, imported: [], refused: [{ name: 'rogue' }] });
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
   });

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { call, startTestServer, type TestServer } from './support/server.js';
 import { useTempDir } from './support/temp.js';
+import { legacyRequest } from './support/requests.js';
 
 const tempDir = useTempDir();
 const running: TestServer[] = [];
@@ -18,14 +19,7 @@ async function start(
   return server;
 }
 
-const request = {
-  namespaces: ['payments'],
-  names: ['payments-api-*'],
-  category: 'legacy-migration',
-  ticket: 'MIG-1',
-  reason: 'Legacy payments images move to the signed pipeline this month',
-  expires: '20d',
-};
+const request = legacyRequest('MIG-1');
 
 /** Everything the store holds, as the API shows it: a refused call must leave it equal. */
 async function state(server: TestServer): Promise<string> {
@@ -445,6 +439,31 @@ describe('HTTP API bad input', () => {
       status: 400,
       code: 'usage',
       field: 'continue',
+    },
+    {
+      name: 'reconcile without a cluster',
+      method: 'POST',
+      path: '/api/v1/reconcile',
+      status: 400,
+      code: 'usage',
+      field: 'target',
+    },
+    {
+      name: 'unmanaged without a cluster',
+      method: 'GET',
+      path: '/api/v1/unmanaged',
+      status: 400,
+      code: 'usage',
+      field: 'target',
+    },
+    {
+      name: 'import with a non-boolean dry run',
+      method: 'POST',
+      path: '/api/v1/import',
+      body: { dryRun: 'yes' },
+      status: 400,
+      code: 'usage',
+      field: 'dryRun',
     },
     {
       name: 'unknown audit action',
