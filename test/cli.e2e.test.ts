@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { parse } from 'yaml';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { cli, json, snapshot } from './support/cli.js';
+import { cli, json, requestArgs as requestArgsFor, snapshot } from './support/cli.js';
 import { useTempDir } from './support/temp.js';
 
 const tempDir = useTempDir();
@@ -15,21 +15,11 @@ beforeEach(() => {
 
 const inDays = (days: number): string =>
   new Date(Date.now() + days * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-const requestArgs = [
-  'request',
-  '-n',
-  'payments',
-  '--name',
-  'payments-api-*',
-  '--category',
-  'emergency-hotfix',
-  '--ticket',
-  'INC-4521',
-  '--reason',
-  'Payment outage hotfix; the signing service is down during the incident',
-  '--expires',
-  '5d',
-];
+const requestArgs = requestArgsFor('INC-4521', {
+  category: 'emergency-hotfix',
+  reason: 'Payment outage hotfix; the signing service is down during the incident',
+  expires: '5d',
+});
 const item = (id: string) =>
   json<{ items: Record<string, unknown>[] }>(cli(cwd, ['get', id, '-o', 'json'])).items[0];
 const manifestPath = (name: string) => join(cwd, 'gitops', 'policy-exceptions', `${name}.yaml`);

@@ -69,21 +69,24 @@ export const cliAsync = (
     ...(options.input === undefined ? {} : { input: options.input }),
   });
 
-/** `waiver request` for a legacy migration of payments-api-* with this ticket. */
-export const requestArgs = (ticket: string): string[] => [
+/** `waiver request` for payments-api-* in payments: a legacy migration for 20 days unless told otherwise. */
+export const requestArgs = (
+  ticket: string,
+  { category = 'legacy-migration', reason = LEGACY_REASON, expires = '20d' } = {},
+): string[] => [
   'request',
   '-n',
   'payments',
   '--name',
   'payments-api-*',
   '--category',
-  'legacy-migration',
+  category,
   '--ticket',
   ticket,
   '--reason',
-  LEGACY_REASON,
+  reason,
   '--expires',
-  '20d',
+  expires,
 ];
 
 export const json = <T = Record<string, unknown>>(r: CliResult): T => {
