@@ -77,27 +77,74 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-argument': 'off',
     },
   },
-  {
-    files: ['src/service/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                '**/store/**',
-                '**/targets/**',
-                '**/notify/**',
-                '**/cli/**',
-                '**/server/**',
-                '**/controller/**',
-              ],
-              message: 'The service defines ports; adapters implement them.',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  // Every layer's imports, as DESIGN.md draws them: cli, server and controller reach adapters only
+  // through the composition root (src/wire.ts); adapters depend inward; nothing imports cli or server.
+  ...layer(
+    'src/service',
+    ['store', 'targets', 'notify', 'cli', 'server', 'controller', 'config', 'api', 'wire'],
+    'The service defines ports; adapters implement them.',
+  ),
+  ...layer(
+    'src/api',
+    ['store', 'targets', 'notify', 'cli', 'server', 'controller', 'config', 'wire'],
+    'The API contract knows the service and the domain only.',
+  ),
+  ...layer(
+    'src/config',
+    ['service', 'store', 'targets', 'notify', 'cli', 'server', 'controller', 'api', 'wire'],
+    'Configuration is read from the domain outward, never from other layers.',
+  ),
+  ...layer(
+    'src/store',
+    ['targets', 'notify', 'cli', 'server', 'controller', 'config', 'api', 'wire'],
+    'An adapter implements a service port and knows nothing else.',
+  ),
+  ...layer(
+    'src/targets',
+    ['store', 'notify', 'cli', 'server', 'controller', 'config', 'api', 'wire'],
+    'An adapter implements a service port and knows nothing else.',
+  ),
+  ...layer(
+    'src/notify',
+    ['store', 'targets', 'cli', 'server', 'controller', 'config', 'api', 'wire'],
+    'An adapter implements a service port and knows nothing else.',
+  ),
+  ...layer(
+    'src/controller',
+    ['store', 'targets', 'notify', 'cli', 'server', 'config', 'api', 'wire'],
+    'The controller gets its adapters from the composition root.',
+  ),
+  ...layer(
+    'src/server',
+    ['store', 'targets', 'notify', 'cli', 'controller', 'wire'],
+    'The server gets its adapters from the composition root.',
+  ),
+  ...layer(
+    'src/cli',
+    ['store', 'targets', 'notify', 'server', 'controller'],
+    'The CLI reaches adapters only through the composition root (src/wire.ts).',
+  ),
 );
+
+/** Forbids a layer's files to import the named top-level folders of src/. */
+function layer(folder, forbidden, message) {
+  return [
+    {
+      files: [`${folder}/**/*.ts`],
+      ignores: [`${folder}/**/*.test.ts`],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              {
+                group: forbidden.flatMap((f) => (f === 'wire' ? ['**/wire', '**/wire.js'] : [`**/${f}/**`])),
+                message,
+              },
+            ],
+          },
+        ],
+      },
+    },
+  ];
+}

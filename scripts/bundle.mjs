@@ -1,11 +1,11 @@
-// Bundles the compiled CLI (dist/src) into dist/cli: a cold process then reads a few files instead of
+// Bundles the CLI from its TypeScript sources into dist/cli: a cold process then reads a few files instead of
 // several hundred modules, and each command's code stays in its own chunk, loaded only when it runs.
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 rmSync('dist/cli', { recursive: true, force: true });
 await build({
-  entryPoints: { bin: 'dist/src/cli/bin.js' },
+  entryPoints: { bin: 'src/cli/bin.ts' },
   outdir: 'dist/cli',
   bundle: true,
   splitting: true,

@@ -1,20 +1,40 @@
-import { hostname } from 'node:os';
+/**
+ * The composition root: the only module that builds adapters, and where every process is assembled.
+ *
+ * - Local CLI:  `openLocalWaiver`  = the store, the target, notifications to stderr, and the configured
+ *   user with every role (separation of duties still holds by name).
+ * - Server:     `startServer`      = the same service deps, wrapped to count target writes and
+ *   notifications for Prometheus; the Fastify app (tokens, OIDC); the first admin token; and the periodic
+ *   work (the controller with a cluster, the periodic sweep with a folder).
+ * - Controller: `startController`  = the service deps plus the cluster's Lease, its PolicyException
+ *   watch, and the timings below.
+ * - Shutdown:   `untilSignal` is the one place that waits for SIGTERM or SIGINT.
+ *
+ * Heavy modules (drivers, Fastify, the Kubernetes client) load on first use, so a cold `waiver get`
+ * pays only for the store it reads.
+ */
 import { randomBytes } from 'node:crypto';
-import { isPostgresUrl, type Config } from './config/load.js';
+import { hostname } from 'node:os';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { isPostgresUrl, VERSION, type Config } from './config/load.js';
+import type { ControllerLog, ControllerRun, ControllerTimings } from './controller/controller.js';
 import { LogNotifier } from './notify/log-notifier.js';
-import { localActor } from './service/actor.js';
+import { controllerActor, localActor, type Actor } from './service/actor.js';
 import type { ServiceDeps } from './service/deps.js';
-import type {
-  ClusterCatalog,
-  Clock,
-  ExceptionStore,
-  Notifier,
-  ObservableTarget,
-  Target,
-} from './service/ports.js';
+import type { ExceptionStore, Notifier, ObservableTarget, Target } from './service/ports.js';
 import { systemClock } from './service/system-clock.js';
+import { systemScheduler } from './service/system-scheduler.js';
 import { createWaiver, type Waiver } from './service/waiver.js';
+import type { KubernetesCluster } from './targets/kubernetes/open-kubernetes.js';
 import { DirectoryTarget } from './targets/directory-target.js';
+
+/** How the controller paces itself; the interval between full runs comes from the configuration. */
+export const controllerTimings = (config: Config): ControllerTimings => ({
+  intervalMs: config.server.sweepIntervalSeconds * 1000,
+  renewMs: 5_000,
+  backoffMs: 1_000,
+  maxBackoffMs: 60_000,
+});
 
 /** Opens the configured store: a postgres:// URL or a SQLite file. Each driver loads only when used. */
 export async function openStore(database: string): Promise<ExceptionStore> {
@@ -22,52 +42,42 @@ export async function openStore(database: string): Promise<ExceptionStore> {
   return (await import('./store/open-sqlite.js')).openSqliteStore(database);
 }
 
-export interface WireOptions {
+/** The configured cluster, loaded once on first use; undefined when exceptions go to a folder. */
+function lazyCluster(config: Config): (() => Promise<KubernetesCluster>) | undefined {
+  const { kubernetes } = config;
+  if (!kubernetes) return undefined;
+  let loaded: Promise<KubernetesCluster> | undefined;
+  return () =>
+    (loaded ??= import('./targets/kubernetes/open-kubernetes.js').then((m) =>
+      m.openKubernetesCluster(kubernetes, config.settings),
+    ));
+}
+
+/** The cluster's target without loading the Kubernetes client until the first write, remove or list. */
+function lazyClusterTarget(config: Config, cluster: () => Promise<KubernetesCluster>): ObservableTarget {
+  const context = config.kubernetes?.context;
+  return {
+    description: `cluster (${context ? `context ${context}` : 'current context'})`,
+    write: async (manifest) => (await cluster()).target.write(manifest),
+    remove: async (namespace, name) => (await cluster()).target.remove(namespace, name),
+    list: async () => (await cluster()).target.list(),
+  };
+}
+
+export interface DepsOptions {
+  /** Where notifications go until a channel is configured. */
   log: (line: string) => void;
-  clock?: Clock;
+  clock?: ServiceDeps['clock'];
   /** Wraps the target and notifier, e.g. to count what they do. */
   decorate?: { target?: (t: Target) => Target; notifier?: (n: Notifier) => Notifier };
 }
 
-/**
- * The configured target. The Kubernetes client is large, so it loads on the first write, remove or list:
- * `get` against a cluster-backed store stays fast.
- */
-export function openTarget(config: Config): Target {
-  const { kubernetes } = config;
-  if (!kubernetes) return new DirectoryTarget(config.target.dir, { createRoot: config.target.createRoot });
-  let loaded: Promise<ObservableTarget> | undefined;
-  const target = (): Promise<ObservableTarget> =>
-    (loaded ??= import('./targets/kubernetes/open-kubernetes.js').then((m) =>
-      m.openKubernetesTarget(kubernetes, config.settings.apiVersion),
-    ));
-  const lazy: ObservableTarget = {
-    description: `cluster (${kubernetes.context ? `context ${kubernetes.context}` : 'current context'})`,
-    write: async (manifest) => (await target()).write(manifest),
-    remove: async (namespace, name) => (await target()).remove(namespace, name),
-    list: async () => (await target()).list(),
-  };
-  return lazy;
-}
-
-/** With a cluster: requests are checked against it (policy, rules, namespaces); loaded on first use. */
-function openCatalog(config: Config): ClusterCatalog | undefined {
-  const { kubernetes } = config;
-  if (!kubernetes) return undefined;
-  return {
-    checkScope: async (scope) => {
-      const [{ loadKubeConfig }, { KubernetesCatalog }] = await Promise.all([
-        import('./targets/kubernetes/kube-config.js'),
-        import('./targets/kubernetes/cluster-catalog.js'),
-      ]);
-      return new KubernetesCatalog(loadKubeConfig(kubernetes)).checkScope(scope);
-    },
-  };
-}
-
-/** The composition root: the store, the target, notifications to the log. */
-export async function openServiceDeps(config: Config, options: WireOptions): Promise<ServiceDeps> {
-  const target = openTarget(config);
+/** What every use case runs against: the store, the target (and with a cluster its catalog and doctor). */
+export async function openServiceDeps(config: Config, options: DepsOptions): Promise<ServiceDeps> {
+  const cluster = lazyCluster(config);
+  const target: Target = cluster
+    ? lazyClusterTarget(config, cluster)
+    : new DirectoryTarget(config.target.dir, { createRoot: config.target.createRoot });
   const notifier = new LogNotifier(options.log);
   return {
     store: await openStore(config.database),
@@ -76,15 +86,167 @@ export async function openServiceDeps(config: Config, options: WireOptions): Pro
     clock: options.clock ?? systemClock,
     settings: config.settings,
     instance: `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`,
-    catalog: openCatalog(config),
+    catalog: cluster && { checkScope: async (scope) => (await cluster()).catalog.checkScope(scope) },
+    doctor: cluster && { diagnose: async (policies) => (await cluster()).doctor.diagnose(policies) },
   };
 }
 
 /** Local mode: the service in-process, acting as the configured user with every role. */
-export async function openLocalWaiver(
+export async function openLocalWaiver(config: Config, log: (line: string) => void): Promise<Waiver> {
+  return createWaiver(await openServiceDeps(config, { log }), localActor(config.user));
+}
+
+/** The controller for a configured cluster, on the given deps; undefined when exceptions go to a folder. */
+async function openController(
   config: Config,
-  log: (line: string) => void,
-  clock: Clock = systemClock,
-): Promise<Waiver> {
-  return createWaiver(await openServiceDeps(config, { log, clock }), localActor(config.user));
+  deps: ServiceDeps,
+  log: ControllerLog,
+  onRun: (run: ControllerRun) => void,
+) {
+  const cluster = lazyCluster(config);
+  if (!cluster) return undefined;
+  const [{ Controller }, k8s] = await Promise.all([import('./controller/controller.js'), cluster()]);
+  const timings = controllerTimings(config);
+  const scheduler = systemScheduler;
+  const identity = `${hostname()}/${deps.instance}`;
+  return new Controller({
+    deps,
+    lease: k8s.lease(identity, Math.max(1, Math.ceil((timings.renewMs * 3) / 1000)), deps.clock),
+    changes: k8s.changes(scheduler),
+    scheduler,
+    timings,
+    identity,
+    log,
+    onRun,
+  });
+}
+
+export interface Running {
+  /** Stops the loops, finishes what is in flight, closes the database. */
+  close(): Promise<void>;
+}
+
+/** `waiver controller`: the reconcile loop alone, logging JSON lines. */
+export async function startController(config: Config, out: (line: string) => void): Promise<Running> {
+  const json = (level: string) => (obj: object, msg: string) =>
+    out(`${JSON.stringify({ level, time: new Date().toISOString(), msg, ...obj })}\n`);
+  const log = { info: json('info'), error: json('error') };
+  const deps = await openServiceDeps(config, { log: (line) => log.info({}, line) });
+  try {
+    const controller = await openController(config, deps, log, (run) => {
+      const r = run.reconcile;
+      const acted = [...r.created, ...r.restored, ...r.deleted, ...run.sweep.expired, ...run.sweep.reminded];
+      if (acted.length || r.failed.length) log.info({ sweep: run.sweep, reconcile: r }, 'controller run');
+    });
+    controller?.start();
+    log.info({ instance: deps.instance }, 'controller started');
+    return {
+      close: async () => {
+        await controller?.stop();
+        await deps.store.close();
+      },
+    };
+  } catch (e) {
+    await deps.store.close();
+    throw e;
+  }
+}
+
+export interface ServerOptions {
+  /** Where the URL and a generated admin token are printed, once. */
+  print: (line: string) => void;
+  /** Run the periodic work (reminders, expiry, retries, the controller); default true. */
+  periodic?: boolean;
+  /** Tests: a clock they move, a logger they read. */
+  clock?: ServiceDeps['clock'];
+  logger?: FastifyServerOptions['logger'];
+}
+
+export interface RunningServer extends Running {
+  url: string;
+  /** The HTTP API in-process, as Fastify's `inject` serves it (tests). */
+  app: FastifyInstance;
+}
+
+/** The identity /metrics reads the store as. */
+const metricsReader: Actor = { name: 'waiver-metrics', roles: ['auditor'] };
+
+/** `waiver serve`: the HTTP API over the configured store, plus the periodic work under a lease. */
+export async function startServer(config: Config, options: ServerOptions): Promise<RunningServer> {
+  const [{ buildApp, logRedaction }, { serverMetrics }, { bootstrapAdminToken }] = await Promise.all([
+    import('./server/app.js'),
+    import('./server/prometheus.js'),
+    import('./service/tokens.js'),
+  ]);
+  let log: (line: string) => void = () => undefined;
+  const metrics = serverMetrics(
+    () => createWaiver(deps, metricsReader),
+    async () => (await import('./service/list-exceptions.js')).countExceptions(deps, metricsReader),
+  );
+  const deps = await openServiceDeps(config, {
+    log: (line) => log(line),
+    ...(options.clock ? { clock: options.clock } : {}),
+    decorate: { target: (t) => metrics.countingTarget(t), notifier: (n) => metrics.countingNotifier(n) },
+  });
+  try {
+    const oidc = config.oidc && (await import('./server/auth/oidc.js')).oidcVerifier(config.oidc, deps.clock);
+    const logger = options.logger ?? { level: config.server.logLevel, redact: logRedaction };
+    const app = buildApp({ deps, server: config.server, metrics, oidc, logger, version: VERSION });
+    log = (line) => app.log.info(line);
+    const generated = await bootstrapAdminToken(deps, config.server.adminToken);
+    const address = await app.listen({ host: config.server.host, port: config.server.port });
+    if (generated) options.print(`admin token (shown once, store it now): ${generated}`);
+    // Last, so that a supervisor (or a test) reading this line knows everything before it is out.
+    options.print(`waiver serving on ${address} (API ${address}/api/v1, docs ${address}/api/docs)`);
+    const periodic =
+      options.periodic === false ? undefined : await startPeriodicWork(config, deps, app.log, metrics);
+    return {
+      url: address,
+      app,
+      close: async () => {
+        await periodic?.close();
+        await app.close();
+        await deps.store.close();
+      },
+    };
+  } catch (e) {
+    await deps.store.close();
+    throw e;
+  }
+}
+
+/** With a cluster, the controller (sweep, reconcile, watch, leader election); with a folder, the sweep. */
+async function startPeriodicWork(
+  config: Config,
+  deps: ServiceDeps,
+  log: ControllerLog,
+  metrics: { setUnmanaged(count: number): void },
+): Promise<Running> {
+  const controller = await openController(config, deps, log, (run) =>
+    metrics.setUnmanaged(run.reconcile.unmanaged.length),
+  );
+  if (controller) {
+    controller.start();
+    return { close: () => controller.stop() };
+  }
+  const { startPeriodicSweep } = await import('./controller/periodic-sweep.js');
+  const waiver = createWaiver(deps, controllerActor);
+  const sweep = startPeriodicSweep(() => waiver.sweep(), {
+    intervalMs: controllerTimings(config).intervalMs,
+    scheduler: systemScheduler,
+    log,
+  });
+  return { close: () => sweep.stop() };
+}
+
+/** Resolves on the first SIGTERM or SIGINT: a long-running command's shutdown starts here. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      for (const s of signals) process.off(s, stop);
+      resolve(signal);
+    };
+    for (const s of signals) process.on(s, stop);
+  });
 }

@@ -1,7 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Controller } from '../src/controller/controller.js';
+import { systemScheduler } from '../src/service/system-scheduler.js';
 import { loadKubeConfig } from '../src/targets/kubernetes/kube-config.js';
+import { KubernetesLease } from '../src/targets/kubernetes/kubernetes-lease.js';
+import { PolicyExceptionWatch } from '../src/targets/kubernetes/policy-exception-watch.js';
 import { kubeWorld, NAME, NS, request, type KubeWorld } from './support/kube/cluster.js';
+import { ManualScheduler } from './support/manual-scheduler.js';
 import { useTempDir } from './support/temp.js';
 
 const tempDir = useTempDir();
@@ -11,6 +15,7 @@ afterEach(async () => {
 });
 
 const quiet = { info: () => undefined, error: () => undefined };
+const timings = { intervalMs: 60_000, renewMs: 100, backoffMs: 20, maxBackoffMs: 200 };
 
 async function world(): Promise<KubeWorld> {
   const w = await kubeWorld(tempDir());
@@ -18,24 +23,30 @@ async function world(): Promise<KubeWorld> {
   return w;
 }
 
-function controller(w: KubeWorld, identity: string): Controller {
+/** A controller on the test cluster whose timers only the test's scheduler fires. */
+function controller(w: KubeWorld, identity: string, scheduler = new ManualScheduler()) {
+  const kc = loadKubeConfig({ kubeconfig: w.kubeconfig });
   const c = new Controller({
     deps: { ...w.deps, instance: identity },
-    kc: loadKubeConfig({ kubeconfig: w.kubeconfig }),
+    lease: new KubernetesLease(
+      kc,
+      { namespace: NS, name: 'waiver-controller', identity, durationSeconds: 1 },
+      w.clock,
+    ),
+    // The watch restarts on real timers, as it would in production; everything else waits on `scheduler`.
+    changes: new PolicyExceptionWatch(kc, 'v2', systemScheduler, 10),
+    scheduler,
+    timings,
     identity,
-    intervalMs: 60_000,
-    renewMs: 100,
-    backoffMs: 20,
-    maxBackoffMs: 200,
     log: quiet,
   });
   cleanups.push(() => c.stop());
-  return c;
+  return { c, scheduler };
 }
 
 /** Polls until the condition holds: the controller reacts to watch events on its own time. */
 const eventually = (check: () => void | Promise<void>) =>
-  vi.waitFor(check, { timeout: 15_000, interval: 20 });
+  vi.waitFor(check, { timeout: 15_000, interval: 10 });
 
 describe('the running controller', () => {
   it('reacts at once to hand edits, deletions and rogue exceptions', async () => {
@@ -44,7 +55,7 @@ describe('the running controller', () => {
     await w.as('bob').approve('EX-1');
     await w.as('carol').apply('EX-1');
     const original = w.api.get('policyexceptions', NS, NAME)!;
-    const c = controller(w, 'a');
+    const { c } = controller(w, 'a');
     c.start();
     await eventually(() => expect(c.isLeader).toBe(true));
 
@@ -82,7 +93,7 @@ describe('the running controller', () => {
     await w.as('alice').request(request);
     await w.as('bob').approve('EX-1');
     await w.as('carol').apply('EX-1');
-    const c = controller(w, 'a');
+    const { c } = controller(w, 'a');
     c.start();
     await eventually(() => expect(c.isLeader).toBe(true));
     // An event gives the watch a resourceVersion to resume from.
@@ -105,39 +116,61 @@ describe('the running controller', () => {
     const w = await world();
     const a = controller(w, 'a');
     const b = controller(w, 'b');
-    a.start();
-    await eventually(() => expect(a.isLeader).toBe(true));
-    b.start();
-    await eventually(() =>
-      expect(w.api.requests.filter((r) => r.path.includes('/leases/')).length).toBeGreaterThan(4),
-    );
-    expect(b.isLeader).toBe(false);
+    a.c.start();
+    await eventually(() => expect(a.c.isLeader).toBe(true));
+    const leaseCalls = () => w.api.requests.filter((r) => r.path.includes('/leases/')).length;
+    const before = leaseCalls();
+    b.c.start();
+    await eventually(() => expect(leaseCalls()).toBeGreaterThan(before));
+    // Both renew on schedule; the holder keeps it, the standby keeps asking.
+    for (let round = 0; round < 3; round++) {
+      await eventually(() => {
+        expect(a.scheduler.dueWithin(timings.renewMs)).toBe(1);
+        expect(b.scheduler.dueWithin(timings.renewMs)).toBe(1);
+      });
+      const calls = leaseCalls();
+      a.scheduler.advance(timings.renewMs);
+      b.scheduler.advance(timings.renewMs);
+      // The holder reads and renews; the standby reads and sees it held.
+      await eventually(() => expect(leaseCalls()).toBe(calls + 3));
+    }
+    expect(b.c.isLeader).toBe(false);
     expect(w.api.get('leases', NS, 'waiver-controller')?.['spec'].holderIdentity).toBe('a');
-    await a.stop();
-    await eventually(() => expect(b.isLeader).toBe(true));
+    await a.c.stop();
+    await eventually(() => expect(b.scheduler.dueWithin(timings.renewMs)).toBe(1));
+    b.scheduler.advance(timings.renewMs);
+    await eventually(() => expect(b.c.isLeader).toBe(true));
     expect(w.api.get('leases', NS, 'waiver-controller')?.['spec'].holderIdentity).toBe('b');
   });
 
-  it('backs off while the API fails, and converges when it is back', async () => {
+  it('backs off exponentially up to its cap while the API fails, and converges when it is back', async () => {
     const w = await world();
     await w.as('alice').request(request);
     await w.as('bob').approve('EX-1');
     w.api.faults.push({
-      match: (r) => r.method === 'PATCH' || r.path.includes('policyexceptions?'),
+      // Writes and lists fail; the watch still connects, so only the runs fail.
+      match: (r) =>
+        r.method === 'PATCH' ||
+        (r.method === 'GET' && r.path.includes('/policyexceptions') && !r.path.includes('watch=true')),
       answer: 500,
       times: 1_000,
     });
     await expect(w.as('carol').apply('EX-1')).rejects.toMatchObject({ code: 'target' });
-    const c = controller(w, 'a');
+    const { c, scheduler } = controller(w, 'a');
     c.start();
     await eventually(() => expect(c.isLeader).toBe(true));
-    await eventually(() =>
-      expect(w.api.requests.filter((r) => r.path.includes('policyexceptions?')).length).toBeGreaterThan(3),
-    );
+    const backoff = () => scheduler.requested.filter((ms) => ms !== timings.renewMs);
+    // Each failed run asks to be retried after twice the delay before, never more than the cap.
+    for (const expected of [20, 40, 80, 160, 200, 200]) {
+      await eventually(() => expect(backoff().at(-1)).toBe(expected));
+      scheduler.advance(expected);
+    }
     w.api.faults.length = 0;
     await eventually(() => expect(w.api.list('policyexceptions')).toHaveLength(1));
     await eventually(async () =>
       expect(await w.as('dave').get('EX-1')).toMatchObject({ syncStatus: 'synced' }),
     );
+    // Success: the next run waits the full interval.
+    await eventually(() => expect(backoff().at(-1)).toBe(timings.intervalMs));
   });
 });

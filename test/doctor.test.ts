@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultSettings } from '../src/domain/settings.js';
-import { diagnose, requiredPermissions, type Finding } from '../src/targets/kubernetes/doctor.js';
-import { loadKubeConfig } from '../src/targets/kubernetes/kube-config.js';
+import type { DoctorFinding as Finding } from '../src/service/ports.js';
+import { requiredPermissions } from '../src/targets/kubernetes/doctor.js';
 import { kubeWorld, type KubeWorld } from './support/kube/cluster.js';
 import { useTempDir } from './support/temp.js';
 
@@ -26,7 +26,10 @@ async function doctor(prepare: (w: KubeWorld) => void = () => undefined): Promis
   const w = await kubeWorld(tempDir());
   worlds.push(w);
   prepare(w);
-  return diagnose(loadKubeConfig({ kubeconfig: w.kubeconfig }), defaultSettings, ['require-image-signature']);
+  // Through the use case, as the CLI and the API call it: the default policy and every live one.
+  const report = await w.as('dave').doctor();
+  expect(report.failed).toBe(report.findings.filter((f) => f.status === 'fail').length);
+  return report.findings;
 }
 
 const status = (findings: Finding[], check: string) =>
@@ -91,7 +94,7 @@ describe('waiver doctor', () => {
     );
     const w = worlds[0]!;
     await w.api.stop();
-    const down = await diagnose(loadKubeConfig({ kubeconfig: w.kubeconfig }), defaultSettings, []);
+    const down = await w.deps.doctor!.diagnose([]);
     expect(down).toHaveLength(1);
     expect(down[0]).toMatchObject({
       check: 'cluster',
@@ -107,10 +110,7 @@ describe('waiver doctor', () => {
       metadata: { name: 'team-images', namespace: 'payments' },
       spec: { rules: [{ name: 'check-signature' }] },
     });
-    const findings = await diagnose(loadKubeConfig({ kubeconfig: w.kubeconfig }), defaultSettings, [
-      'payments/team-images',
-      'payments/nothing',
-    ]);
+    const findings = await w.deps.doctor!.diagnose(['payments/team-images', 'payments/nothing']);
     expect(findings.filter((f) => f.check === 'policies').map((f) => [f.status, f.message])).toEqual([
       [
         'ok',

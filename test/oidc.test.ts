@@ -100,11 +100,11 @@ describe('OIDC bearer tokens', () => {
     const alice = server.as(await jwt({ email: 'alice@example.com', groups: ['developers'] }));
     const bob = server.as(await jwt({ email: 'bob@example.com', groups: ['security', 'unrelated'] }));
     const carol = server.as(await jwt({ email: 'carol@example.com', groups: ['sre'] }));
-    expect((await alice('POST', '/api/v1/exceptions', request)).body).toMatchObject({
+    expect((await alice('POST', '/api/v1/exceptions', request)).body.exception).toMatchObject({
       requestor: 'alice@example.com',
     });
     expect((await alice('POST', '/api/v1/exceptions/EX-1/approve')).status).toBe(403);
-    expect((await bob('POST', '/api/v1/exceptions/EX-1/approve')).body).toMatchObject({
+    expect((await bob('POST', '/api/v1/exceptions/EX-1/approve')).body.exception).toMatchObject({
       approver: 'bob@example.com',
     });
     const applied = await carol('POST', '/api/v1/exceptions/EX-1/apply');

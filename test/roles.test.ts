@@ -107,7 +107,7 @@ describe.each(roles)('role %s', (role) => {
     const app = server.as(await server.token('app', ['applier']));
     const make = async (as: Call): Promise<string> => {
       const created = await as('POST', '/api/v1/exceptions', body(`MIG-${++tickets}`));
-      return `/api/v1/exceptions/${created.body.id as string}`;
+      return `/api/v1/exceptions/${created.body.exception.id as string}`;
     };
     const approved = async (as: Call = req) => {
       const path = await make(as);

@@ -1,5 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, startTestServer, type TestServer } from './support/server.js';
 import { useTempDir } from './support/temp.js';
 import { legacyRequest } from './support/requests.js';
@@ -509,10 +511,20 @@ describe('HTTP API bad input', () => {
     },
   ];
 
-  it.each(cases)('$name → $status $code, nothing changed', async (c) => {
-    const server = await start();
-    const admin = server.as(server.adminToken);
+  // One server for every case: each asserts that it changed nothing, so they cannot disturb each other.
+  let server: TestServer;
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'waiver-test-'));
+    server = await startTestServer({ database: join(dir, 'w.db'), dir });
     await server.as(await server.token('alice', ['requester']))('POST', '/api/v1/exceptions', request);
+    return async () => {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+  });
+
+  it.each(cases)('$name → $status $code, nothing changed', async (c) => {
+    const admin = server.as(server.adminToken);
     const before = await state(server);
     const reply = await call(server.url, server.adminToken, c.method, c.path, c.body, {
       ...(c.raw === undefined ? {} : { raw: c.raw }),

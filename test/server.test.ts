@@ -34,11 +34,11 @@ describe.each(backends)('HTTP API on $name', ({ enabled, databases }) => {
     const created = await alice('POST', '/api/v1/exceptions', request);
     expect(created.status).toBe(201);
     expect(created.headers.get('location')).toBe('/api/v1/exceptions/EX-1');
-    expect(created.body).toMatchObject({ id: 'EX-1', state: 'pending', requestor: 'alice' });
+    expect(created.body.exception).toMatchObject({ id: 'EX-1', state: 'pending', requestor: 'alice' });
 
     expect((await alice('POST', '/api/v1/exceptions/EX-1/approve')).body.code).toBe('forbidden');
     expect(
-      (await bob('POST', '/api/v1/exceptions/EX-1/approve', { comment: 'risk accepted' })).body,
+      (await bob('POST', '/api/v1/exceptions/EX-1/approve', { comment: 'risk accepted' })).body.exception,
     ).toMatchObject({
       state: 'approved',
       approver: 'bob',

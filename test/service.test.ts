@@ -43,7 +43,7 @@ const request = legacyRequest('MIG-7');
 describe('the exception process, in-process', () => {
   it('takes an exception from request to removal, reminding once', async () => {
     const { as, clock, file, notifications, deps } = await setup();
-    const created = await as('alice').request(request);
+    const { exception: created } = await as('alice').request(request);
     expect(created).toMatchObject({
       id: 'EX-1',
       state: 'pending',
@@ -103,7 +103,7 @@ describe('the exception process, in-process', () => {
     await expect(as('alice').renew('EX-1', { reason: request.reason, expires: '20d' })).rejects.toMatchObject(
       { code: 'guardrail', field: 'reason' },
     );
-    const renewal = await as('alice').renew('EX-1', {
+    const { exception: renewal } = await as('alice').renew('EX-1', {
       reason: 'The migration slipped: the batch jobs move next sprint',
       expires: '20d',
     });
@@ -144,7 +144,7 @@ describe('the exception process, in-process', () => {
       field: 'renewalOf',
     });
     const escalated = await as('bob').escalate('EX-3', 'needs a policy change for the batch namespace');
-    expect(escalated.escalated).toBe(true);
+    expect(escalated.exception.escalated).toBe(true);
   });
 
   it('keeps an exception active with a sync error while the target is broken, and retries', async () => {
@@ -177,7 +177,7 @@ describe('the exception process, in-process', () => {
     await as('bob').approve('EX-1');
     await expect(as('bob').approve('EX-1')).rejects.toMatchObject({ code: 'illegal_transition' });
     await as('carol').apply('EX-1');
-    const revoked = await as('bob').revoke('EX-1', 'image is signed now');
+    const { exception: revoked } = await as('bob').revoke('EX-1', 'image is signed now');
     expect(revoked).toMatchObject({ state: 'removed', endReason: 'revoked', syncStatus: 'synced' });
     expect(existsSync(file('payments-api-mig-7'))).toBe(false);
   });

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { main } from './main.js';
 
 const streams = {
   out: (text: string) => void process.stdout.write(text),
   err: (text: string) => void process.stderr.write(text),
+  readStdin: () => readFileSync(0, 'utf8'),
 };
 
 // Run by kubectl as a plugin, Waiver works on kubectl's cluster, as every kubectl command does.

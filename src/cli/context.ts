@@ -4,9 +4,7 @@ import type { Waiver } from '../service/waiver.js';
 import { systemClock } from '../service/system-clock.js';
 
 /** What every command gets: its streams, the configuration and the service, opened on first use. */
-export interface CliContext {
-  out(text: string): void;
-  err(text: string): void;
+export interface CliContext extends Streams {
   config(): Promise<Config>;
   waiver(): Promise<Waiver>;
   clock: Clock;
@@ -15,6 +13,8 @@ export interface CliContext {
 export interface Streams {
   out(text: string): void;
   err(text: string): void;
+  /** All of standard input, for `-` as a file (`request -f -`, `lint -`). */
+  readStdin(): string;
 }
 
 export function createContext(

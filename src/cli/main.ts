@@ -1,8 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
+import { VERSION } from '../config/load.js';
 import { isWaiverError, messageOf } from '../domain/errors.js';
 import { createContext, type CliContext, type Streams } from './context.js';
 import type { ApplyFlags } from './commands/apply.js';
-import type { ImportFlags } from './commands/cluster.js';
+import type { ImportFlags } from './commands/import.js';
 import type { AuditFlags } from './commands/audit.js';
 import type { GetFlags } from './commands/get.js';
 import type { RenderFlags } from './commands/render.js';
@@ -25,7 +26,7 @@ const outputOption = (formats: string): Option =>
 function program(ctx: () => CliContext, streams: Streams): Command {
   const cli = new Command('waiver')
     .description('Kubernetes policy exceptions: explicit, time-bound, audited, decreasing')
-    .version('0.1.0')
+    .version(VERSION)
     .option('--db <path>', 'SQLite database (env WAIVER_DB; default ./.waiver/waiver.db)')
     .option('--database <url>', 'a postgres:// URL or a SQLite file (env WAIVER_DATABASE_URL)')
     .option('--server <url>', 'remote mode: call this Waiver server (env WAIVER_SERVER)')
@@ -114,7 +115,7 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .addOption(outputOption('table|wide|json|yaml|name'))
     .action(async (refs: string[], flags: GetFlags & { unmanaged?: boolean }) =>
       flags.unmanaged
-        ? (await import('./commands/cluster.js')).unmanaged(ctx(), flags)
+        ? (await import('./commands/unmanaged.js')).run(ctx(), flags)
         : (await import('./commands/get.js')).run(ctx(), refs, flags),
     );
 
@@ -187,22 +188,20 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .description(
       'run the reconcile loop: apply, remind, expire, remove, restore drift, find rogue exceptions',
     )
-    .action(async () => (await import('./commands/cluster.js')).controller(ctx()));
+    .action(async () => (await import('./commands/controller.js')).run(ctx()));
 
   cli
     .command('import')
     .description('adopt unmanaged PolicyExceptions of the cluster into the process')
     .option('--dry-run', 'show what would be imported; change nothing')
     .addOption(outputOption('table|json|yaml'))
-    .action(async (flags: ImportFlags) =>
-      (await import('./commands/cluster.js')).importCommand(ctx(), flags),
-    );
+    .action(async (flags: ImportFlags) => (await import('./commands/import.js')).run(ctx(), flags));
 
   cli
     .command('doctor')
     .description('check a cluster before use: Kyverno, CRD, namespace, policies, RBAC')
     .addOption(outputOption('table|json|yaml'))
-    .action(async (flags: OutputFlags) => (await import('./commands/cluster.js')).doctor(ctx(), flags));
+    .action(async (flags: OutputFlags) => (await import('./commands/doctor.js')).run(ctx(), flags));
 
   const token = cli.command('token').description('API tokens for the server (admin)');
   token

@@ -1,5 +1,7 @@
+import type { HttpCall, Operation, OperationName } from '../api/operation.js';
+import { operationList } from '../api/operations.js';
 import { errorCodes, messageOf, WaiverError, type ErrorCode } from '../domain/errors.js';
-import type { ListFilter } from '../service/list-exceptions.js';
+import type { ExceptionView } from '../domain/view.js';
 import type { Waiver } from '../service/waiver.js';
 
 const PAGE = 500;
@@ -14,21 +16,31 @@ function errorFrom(status: number, body: unknown): WaiverError {
   return new WaiverError(code, message, typeof b.field === 'string' ? b.field : undefined, issues);
 }
 
+/** The URL of a call: the id in the path, the query's defined values in the query string. */
+function urlOf(baseUrl: string, op: Operation<OperationName>, call: HttpCall): string {
+  const path = op.path.replace('{id}', encodeURIComponent(call.id ?? ''));
+  const query = new URLSearchParams();
+  for (const [k, v] of Object.entries(call.query ?? {})) if (v !== undefined) query.set(k, String(v));
+  const text = query.toString();
+  return `${baseUrl}${path}${text ? `?${text}` : ''}`;
+}
+
 /**
- * The `Waiver` interface over the HTTP API: remote mode. The server answers with the same views the
- * service returns in-process, so every command prints the same thing in both modes.
+ * The `Waiver` interface over the HTTP API: remote mode. Every method is derived from the operation
+ * table, so the client cannot drift from the server; the server answers with the same views the service
+ * returns in-process, so every command prints the same thing in both modes.
  */
 export function remoteWaiver(baseUrl: string, token: string): Waiver {
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+  const send = async (op: Operation<OperationName>, call: HttpCall): Promise<unknown> => {
     let res: Response;
     try {
-      res = await fetch(`${baseUrl}${path}`, {
-        method,
+      res = await fetch(urlOf(baseUrl, op, call), {
+        method: op.method,
         headers: {
           authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
         },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
         signal: AbortSignal.timeout(60_000),
       });
     } catch (e) {
@@ -39,41 +51,22 @@ export function remoteWaiver(baseUrl: string, token: string): Waiver {
       );
     }
     const type = res.headers.get('content-type') ?? '';
-    const payload: unknown = type.includes('json') ? await res.json() : await res.text();
+    const payload: unknown =
+      type.includes('json') && !type.includes('jsonl') ? await res.json() : await res.text();
     if (!res.ok) throw errorFrom(res.status, payload);
-    return payload as T;
+    return op.decode ? op.decode(payload) : payload;
   };
-  const id = (ref: string): string => `/api/v1/exceptions/${encodeURIComponent(ref)}`;
-  const query = (params: Record<string, string | number | undefined>): string => {
-    const q = new URLSearchParams();
-    for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
-    const text = q.toString();
-    return text ? `?${text}` : '';
-  };
-  const listQuery = (filter: ListFilter) => ({
-    namespace: filter.namespace,
-    state: filter.states?.join(','),
-    expiringWithin:
-      filter.expiringWithinMs === undefined ? undefined : `${Math.ceil(filter.expiringWithinMs / 1000)}s`,
-  });
-  const waiver: Waiver = {
-    request: (input) => call('POST', '/api/v1/exceptions', input),
-    approve: (ref, comment) => call('POST', `${id(ref)}/approve`, { comment }),
-    reject: (ref, comment) => call('POST', `${id(ref)}/reject`, { comment }),
-    withdraw: (ref, comment) => call('POST', `${id(ref)}/withdraw`, { comment }),
-    apply: (ref, comment) => call('POST', `${id(ref)}/apply`, { comment }),
-    revoke: (ref, comment) => call('POST', `${id(ref)}/revoke`, { comment }),
-    escalate: (ref, comment) => call('POST', `${id(ref)}/escalate`, { comment }),
-    renew: (ref, input) => call('POST', `${id(ref)}/renew`, input),
-    get: (ref) => call('GET', id(ref)),
-    describe: (ref) => call('GET', `${id(ref)}/history`),
-    listPage: (filter, page) =>
-      call(
-        'GET',
-        `/api/v1/exceptions${query({ ...listQuery(filter), limit: page.limit, continue: page.after })}`,
-      ),
+  const methods = Object.fromEntries(
+    operationList.map((op) => [
+      op.name,
+      async (...args: unknown[]) => send(op, (op.encode as (...a: unknown[]) => HttpCall)(...args)),
+    ]),
+  );
+  const waiver = {
+    ...methods,
+    // `list` is `listPage` until the last page.
     list: async (filter = {}) => {
-      const items = [];
+      const items: ExceptionView[] = [];
       let after: number | undefined;
       do {
         const page = await waiver.listPage(filter, { limit: PAGE, after });
@@ -82,43 +75,7 @@ export function remoteWaiver(baseUrl: string, token: string): Waiver {
       } while (after !== undefined);
       return items;
     },
-    audit: async (ref, filter = {}) => {
-      const instant = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
-      const params = {
-        exception: ref,
-        action: filter.action,
-        actor: filter.actor,
-        since: instant(filter.sinceMs),
-        until: instant(filter.untilMs),
-      };
-      return (await call<{ items: never[] }>('GET', `/api/v1/audit${query(params)}`)).items;
-    },
-    verifyAudit: () => call('GET', '/api/v1/audit/verify'),
-    metrics: (atMs) =>
-      call(
-        'GET',
-        `/api/v1/metrics/summary${query({ at: atMs === undefined ? undefined : new Date(atMs).toISOString() })}`,
-      ),
-    render: (ref, apiVersion) => call('GET', `${id(ref)}/manifest${query({ apiVersion })}`),
-    sweep: async (atMs) => {
-      if (atMs !== undefined)
-        throw new WaiverError(
-          'usage',
-          'the server keeps its own clock: --now works in local mode only',
-          'now',
-        );
-      return call('POST', '/api/v1/sweep');
-    },
-    lint: (sources) => call('POST', '/api/v1/lint', { sources }),
-    reconcile: () => call('POST', '/api/v1/reconcile'),
-    unmanaged: async () => (await call<{ items: never[] }>('GET', '/api/v1/unmanaged')).items,
-    import: (options) => call('POST', '/api/v1/import', options),
-    createToken: (input) => call('POST', '/api/v1/tokens', input),
-    listTokens: async () => (await call<{ items: never[] }>('GET', '/api/v1/tokens')).items,
-    revokeToken: async (tokenId) => {
-      await call('DELETE', `/api/v1/tokens/${encodeURIComponent(tokenId)}`);
-    },
     close: () => Promise.resolve(),
-  };
+  } as Waiver;
   return waiver;
 }

@@ -25,7 +25,17 @@ export interface ServerConfig {
   sweepIntervalSeconds: number;
   corsOrigins: string[];
   failedAuthPerMinute: number;
+  /** WAIVER_ADMIN_TOKEN: the first admin token, chosen by the operator (never printed). */
+  adminToken: string | undefined;
+  /** WAIVER_LOG_LEVEL: pino's level for the server's JSON log; `info` logs every request. */
+  logLevel: LogLevel;
 }
+
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+/** The version Waiver reports (`--version`, OpenAPI, the server's log). */
+export const VERSION = '0.1.0';
 
 export interface Config {
   settings: ProcessSettings;
@@ -87,12 +97,21 @@ function serverConfig(file: ConfigFile, env: NodeJS.ProcessEnv): ServerConfig {
   const port = env['WAIVER_PORT'];
   if (port !== undefined && !/^\d{1,5}$/.test(port))
     throw new WaiverError('usage', `WAIVER_PORT must be a port number, not "${port}"`, 'WAIVER_PORT');
+  const logLevel = env['WAIVER_LOG_LEVEL'] ?? 'info';
+  if (!(logLevels as readonly string[]).includes(logLevel))
+    throw new WaiverError(
+      'usage',
+      `WAIVER_LOG_LEVEL must be one of ${logLevels.join(', ')}`,
+      'WAIVER_LOG_LEVEL',
+    );
   return {
     host: env['WAIVER_HOST'] ?? file.server?.host ?? '127.0.0.1',
     port: port !== undefined ? Number(port) : (file.server?.port ?? 8080),
     sweepIntervalSeconds: file.server?.sweepIntervalSeconds ?? 60,
     corsOrigins: file.server?.corsOrigins ?? [],
     failedAuthPerMinute: file.server?.failedAuthPerMinute ?? 20,
+    adminToken: env['WAIVER_ADMIN_TOKEN'],
+    logLevel: logLevel as LogLevel,
   };
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { messageOf, WaiverError } from '../domain/errors.js';
-import { parseInput } from '../service/validate.js';
+import { parseInput } from '../domain/parse-input.js';
 import { ConfigFileSchema, type ConfigFile } from './schema.js';
 
 /** Reads and validates `waiver.yaml`; every invalid key is reported together. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { apiVersions, categories } from '../domain/exception.js';
-import { roles } from '../service/actor.js';
+import { roles } from '../domain/roles.js';
 
 const positiveDays = z.number().positive().max(3650);
 const label = z

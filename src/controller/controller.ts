@@ -1,17 +1,12 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import { messageOf } from '../domain/errors.js';
 import { controllerActor } from '../service/actor.js';
 import type { ServiceDeps } from '../service/deps.js';
+import type { Cancel, ChangeFeed, LeaderLease, Scheduler } from '../service/ports.js';
 import { reconcile, type ReconcileReport } from '../service/reconcile.js';
 import { sweep, type SweepReport } from '../service/sweep.js';
-import { LeaseElector } from './leader-election.js';
-import { PolicyExceptionWatch } from './policy-exception-watch.js';
 
-export interface ControllerOptions {
-  deps: ServiceDeps;
-  kc: KubeConfig;
-  /** This replica, as the Lease's holder. */
-  identity: string;
+/** How often the controller acts; the composition root sets them, tests shorten them. */
+export interface ControllerTimings {
   /** Between two full runs (sweep + reconcile) when nothing happens. */
   intervalMs: number;
   /** Lease renewal; the lease lasts three times this. */
@@ -19,7 +14,24 @@ export interface ControllerOptions {
   /** After a failed run: doubled each time, up to `maxBackoffMs`. */
   backoffMs: number;
   maxBackoffMs: number;
-  log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
+}
+
+export interface ControllerLog {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface ControllerOptions {
+  deps: ServiceDeps;
+  /** Leadership among replicas: only the holder runs. */
+  lease: LeaderLease;
+  /** Changes in the cluster: each one triggers a run at once. */
+  changes: ChangeFeed;
+  scheduler: Scheduler;
+  timings: ControllerTimings;
+  /** This replica, for the log. */
+  identity: string;
+  log: ControllerLog;
   onRun?: (run: ControllerRun) => void;
 }
 
@@ -29,40 +41,22 @@ export interface ControllerRun {
 }
 
 /**
- * The reconcile loop: while it holds the Lease, it runs the sweep (reminders, expiry) and converges the
- * cluster to the store on a schedule and at once when the watch sees a change. A failed run is retried
- * with capped exponential backoff; nothing is lost, because each run starts from the store and the cluster.
+ * The reconcile loop: while it holds the lease, it runs the sweep (reminders, expiry) and converges the
+ * cluster to the store on a schedule and at once when the change feed sees a change. A failed run is
+ * retried with capped exponential backoff; nothing is lost, because each run starts from the store and
+ * the cluster.
  */
 export class Controller {
-  private readonly elector: LeaseElector;
-  private readonly watch: PolicyExceptionWatch;
   private leader = false;
   private running: Promise<void> | undefined;
   private renewing: Promise<void> | undefined;
   private again = false;
   private failures = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private renewTimer: NodeJS.Timeout | undefined;
+  private cancelNextRun: Cancel | undefined;
+  private cancelRenewal: Cancel | undefined;
   private stopped = true;
 
-  constructor(private readonly o: ControllerOptions) {
-    const durationSeconds = Math.max(1, Math.ceil((o.renewMs * 3) / 1000));
-    this.elector = new LeaseElector(
-      o.kc,
-      {
-        namespace: o.deps.settings.exceptionNamespace,
-        name: 'waiver-controller',
-        identity: o.identity,
-        durationSeconds,
-      },
-      o.deps.clock,
-    );
-    const version = o.deps.settings.apiVersion.split('/')[1] ?? 'v2';
-    this.watch = new PolicyExceptionWatch(o.kc, version, {
-      changed: () => this.kick(),
-      failed: (e) => o.log.error({ error: messageOf(e) }, 'PolicyException watch failed; resuming'),
-    });
-  }
+  constructor(private readonly o: ControllerOptions) {}
 
   get isLeader(): boolean {
     return this.leader;
@@ -70,29 +64,32 @@ export class Controller {
 
   start(): void {
     this.stopped = false;
-    this.watch.start();
+    this.o.changes.start({
+      changed: () => this.kick(),
+      failed: (e) => this.o.log.error({ error: messageOf(e) }, 'PolicyException watch failed; resuming'),
+    });
     this.renew();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    clearTimeout(this.renewTimer);
-    this.watch.stop();
+    this.cancelNextRun?.();
+    this.cancelRenewal?.();
+    this.o.changes.stop();
     await this.renewing;
     await this.running;
-    if (this.leader) await this.elector.release();
+    if (this.leader) await this.o.lease.release();
     this.leader = false;
   }
 
-  /** Run soon: a watch event, or leadership just won. Runs never overlap; a kick during one runs once more. */
+  /** Run soon: a change, or leadership just won. Runs never overlap; a kick during one runs once more. */
   kick(): void {
     if (this.stopped || !this.leader) return;
     if (this.running) {
       this.again = true;
       return;
     }
-    clearTimeout(this.timer);
+    this.cancelNextRun?.();
     this.running = this.runOnce().finally(() => {
       this.running = undefined;
       if (this.again) {
@@ -104,16 +101,16 @@ export class Controller {
 
   /** One run: sweep, then reconcile. Schedules the next by success or backoff. */
   async runOnce(): Promise<void> {
-    const { deps } = this.o;
+    const { deps, timings } = this.o;
     try {
       const swept = await sweep(deps, controllerActor);
       const reconciled = await reconcile(deps, controllerActor);
       this.failures = 0;
       this.o.onRun?.({ sweep: swept, reconcile: reconciled });
-      this.schedule(this.o.intervalMs);
+      this.schedule(timings.intervalMs);
     } catch (e) {
       this.failures++;
-      const delay = Math.min(this.o.backoffMs * 2 ** (this.failures - 1), this.o.maxBackoffMs);
+      const delay = Math.min(timings.backoffMs * 2 ** (this.failures - 1), timings.maxBackoffMs);
       this.o.log.error({ error: messageOf(e), retryInMs: delay }, 'controller run failed');
       this.schedule(delay);
     }
@@ -121,8 +118,8 @@ export class Controller {
 
   private schedule(ms: number): void {
     if (this.stopped) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.kick(), ms);
+    this.cancelNextRun?.();
+    this.cancelNextRun = this.o.scheduler.after(ms, () => this.kick());
   }
 
   private renew(): void {
@@ -133,7 +130,7 @@ export class Controller {
     if (this.stopped) return;
     const was = this.leader;
     try {
-      this.leader = await this.elector.tryAcquireOrRenew();
+      this.leader = await this.o.lease.tryAcquireOrRenew();
     } catch (e) {
       this.leader = false;
       this.o.log.error({ error: messageOf(e) }, 'cannot renew the controller lease');
@@ -142,6 +139,6 @@ export class Controller {
     if (this.leader !== was)
       this.o.log.info({ identity: this.o.identity }, this.leader ? 'leading' : 'standing by');
     if (this.leader && !was) this.kick();
-    this.renewTimer = setTimeout(() => this.renew(), this.o.renewMs);
+    this.cancelRenewal = this.o.scheduler.after(this.o.timings.renewMs, () => this.renew());
   }
 }

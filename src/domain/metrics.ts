@@ -111,60 +111,73 @@ const ratio = (part: number, whole: number): number | null => (whole === 0 ? nul
 const round = (v: number | null, digits = 4): number | null =>
   v === null ? null : Number(v.toFixed(digits));
 
-/** The process document's four metrics and the trend, from the audit alone, as of any instant. */
-export function computeMetrics(
-  events: readonly AuditEvent[],
-  nowMs: number,
-  settings: MetricSettings,
-): Metrics {
+type Entry = [id: number, timeline: Timeline];
+
+/** The exceptions as the metrics see them: applied ones, and those whose effect ended in the window. */
+export interface Population {
+  nowMs: number;
+  windowStart: number;
+  all: Entry[];
+  applied: Entry[];
+  ended: Entry[];
+}
+
+export function population(events: readonly AuditEvent[], nowMs: number, windowDays: number): Population {
   const all = [...timelines(events, nowMs).entries()];
-  const windowStart = nowMs - settings.windowDays * DAY_MS;
+  const windowStart = nowMs - windowDays * DAY_MS;
   const applied = all.filter(([, t]) => t.appliedMs !== undefined);
-
   const ended = applied.filter(([, t]) => effectiveEnd(t) <= nowMs && effectiveEnd(t) >= windowStart);
-  const durationsDays = ended.map(([, t]) => (effectiveEnd(t) - (t.appliedMs ?? 0)) / DAY_MS);
-  const averageDurationDays = ratio(
-    durationsDays.reduce((a, b) => a + b, 0),
-    durationsDays.length,
-  );
+  return { nowMs, windowStart, all, applied, ended };
+}
 
+/** Exceptions in effect at an instant. */
+export const activeAt = (p: Pick<Population, 'all'>, ms: number): number =>
+  p.all.filter(([, t]) => isActiveAt(t, ms)).length;
+
+/** Mean effective duration, in days, of the exceptions that ended in the window (target < 14). */
+export function averageDurationDays(p: Population): number | null {
+  const days = p.ended.map(([, t]) => (effectiveEnd(t) - (t.appliedMs ?? 0)) / DAY_MS);
+  return round(
+    ratio(
+      days.reduce((a, b) => a + b, 0),
+      days.length,
+    ),
+    2,
+  );
+}
+
+/** Of the exceptions that ended in the window, how many a renewal replaced (target < 10%). */
+export function renewals(p: Population): { renewed: number; rate: number | null } {
   const renewedIds = new Set(
-    applied.map(([, t]) => t.renewalOf).filter((id): id is number => id !== undefined),
+    p.applied.map(([, t]) => t.renewalOf).filter((id): id is number => id !== undefined),
   );
-  const renewed = ended.filter(([id]) => renewedIds.has(id)).length;
+  const renewed = p.ended.filter(([id]) => renewedIds.has(id)).length;
+  return { renewed, rate: round(ratio(renewed, p.ended.length)) };
+}
 
-  // Expired exceptions: expiry fell in the window, and nothing had ended them before it.
-  const expired = applied
+/**
+ * Of the exceptions whose expiry fell in the window (and nothing ended them before it), the share
+ * already removed from the target (target 100%), and how long removal took.
+ */
+export function expiredRemoval(p: Population, settings: MetricSettings) {
+  const expired = p.applied
     .map(([, t]) => t)
-    .filter((t) => t.expiresMs !== undefined && t.expiresMs <= nowMs && t.expiresMs >= windowStart)
+    .filter((t) => t.expiresMs !== undefined && t.expiresMs <= p.nowMs && t.expiresMs >= p.windowStart)
     .filter((t) => t.endedMs === undefined || t.endedMs >= (t.expiresMs ?? 0));
   const removed = expired.filter((t) => t.removedFromTargetMs !== undefined);
   const latenciesMs = removed.map((t) => Math.max(0, (t.removedFromTargetMs ?? 0) - (t.expiresMs ?? 0)));
   const outstandingMs = expired
     .filter((t) => t.removedFromTargetMs === undefined)
-    .map((t) => nowMs - (t.expiresMs ?? 0));
+    .map((t) => p.nowMs - (t.expiresMs ?? 0));
   const maxLatencyMs =
     latenciesMs.length + outstandingMs.length === 0 ? null : Math.max(...latenciesMs, ...outstandingMs);
   const medianLatencyMs = median(latenciesMs);
   const graceMs = settings.removalGraceMinutes * MINUTE_MS;
-
-  const weeks = Array.from(
-    { length: settings.trendWeeks },
-    (_, i) => nowMs - (settings.trendWeeks - 1 - i) * 7 * DAY_MS,
-  );
-  const weekly = weeks.map((ms) => all.filter(([, t]) => isActiveAt(t, ms)).length);
-  const trendSlope = round(slope(weekly)) ?? 0;
-
-  const averageDuration = round(averageDurationDays, 2);
-  const expiredRemovedRate = round(ratio(removed.length, expired.length));
-  const renewalRate = round(ratio(renewed, ended.length));
   return {
-    at: toRfc3339(nowMs),
-    windowDays: settings.windowDays,
-    activeExceptions: all.filter(([, t]) => isActiveAt(t, nowMs)).length,
-    averageDurationDays: averageDuration,
-    expiredRemovedRate,
-    removalLatency: {
+    expired: expired.length,
+    removed: removed.length,
+    rate: round(ratio(removed.length, expired.length)),
+    latency: {
       medianSeconds: medianLatencyMs === null ? null : Math.round(medianLatencyMs / 1000),
       maxSeconds: maxLatencyMs === null ? null : Math.round(maxLatencyMs / 1000),
       outstanding: outstandingMs.length,
@@ -173,20 +186,48 @@ export function computeMetrics(
           ? `an expired exception stayed on the target ${Math.round(maxLatencyMs / MINUTE_MS)} minutes past its expiry (grace ${settings.removalGraceMinutes} minutes)`
           : null,
     },
-    renewalRate,
-    trend: { slope: trendSlope, weekly, weeks: weeks.map(toRfc3339) },
-    redFlag: trendSlope > 0,
+  };
+}
+
+/** Active exceptions at the end of each of the last `weeks` weeks, and their least-squares slope. */
+export function weeklyTrend(p: Population, weeks: number): Metrics['trend'] {
+  const instants = Array.from({ length: weeks }, (_, i) => p.nowMs - (weeks - 1 - i) * 7 * DAY_MS);
+  const weekly = instants.map((ms) => activeAt(p, ms));
+  return { slope: round(slope(weekly)) ?? 0, weekly, weeks: instants.map(toRfc3339) };
+}
+
+/** The process document's four metrics and the trend, from the audit alone, as of any instant. */
+export function computeMetrics(
+  events: readonly AuditEvent[],
+  nowMs: number,
+  settings: MetricSettings,
+): Metrics {
+  const p = population(events, nowMs, settings.windowDays);
+  const averageDuration = averageDurationDays(p);
+  const removal = expiredRemoval(p, settings);
+  const renewal = renewals(p);
+  const trend = weeklyTrend(p, settings.trendWeeks);
+  return {
+    at: toRfc3339(nowMs),
+    windowDays: settings.windowDays,
+    activeExceptions: activeAt(p, nowMs),
+    averageDurationDays: averageDuration,
+    expiredRemovedRate: removal.rate,
+    removalLatency: removal.latency,
+    renewalRate: renewal.rate,
+    trend,
+    redFlag: trend.slope > 0,
     targets: {
       averageDurationDays: target(averageDuration, settings.targetAverageDays, '<'),
-      expiredRemovedRate: target(expiredRemovedRate, settings.targetExpiredRemovedRate, '>='),
-      renewalRate: target(renewalRate, settings.targetRenewalRate, '<'),
-      trend: target(trendSlope, 0, '<='),
+      expiredRemovedRate: target(removal.rate, settings.targetExpiredRemovedRate, '>='),
+      renewalRate: target(renewal.rate, settings.targetRenewalRate, '<'),
+      trend: target(trend.slope, 0, '<='),
     },
     counts: {
-      endedInWindow: ended.length,
-      expiredInWindow: expired.length,
-      removedAfterExpiry: removed.length,
-      renewed,
+      endedInWindow: p.ended.length,
+      expiredInWindow: removal.expired,
+      removedAfterExpiry: removal.removed,
+      renewed: renewal.renewed,
     },
   };
 }

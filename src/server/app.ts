@@ -17,9 +17,7 @@ import { docsHtml, docsJs } from './docs-page.js';
 import { toErrorResponse } from './http-errors.js';
 import { openApiDocument } from './openapi.js';
 import type { ServerMetrics } from './prometheus.js';
-import { auditRoutes } from './routes/audit.js';
-import { exceptionRoutes } from './routes/exceptions.js';
-import { tokenRoutes } from './routes/tokens.js';
+import { registerOperations } from './routes.js';
 import { applyCors, setSecurityHeaders } from './security.js';
 
 export interface AppOptions {
@@ -146,8 +144,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
     return reply.type(metrics.registry.contentType).send(await metrics.render());
   });
 
-  exceptionRoutes(app, waiverOf);
-  auditRoutes(app, waiverOf);
-  tokenRoutes(app, waiverOf);
+  registerOperations(app, waiverOf);
   return app;
 }

@@ -1,7 +1,7 @@
 import { WaiverError } from '../domain/errors.js';
+import { roles, type Role } from '../domain/roles.js';
 
-export const roles = ['requester', 'approver', 'applier', 'auditor', 'admin'] as const;
-export type Role = (typeof roles)[number];
+export { roles, type Role } from '../domain/roles.js';
 
 /** Who is calling: an authenticated identity and the roles it holds. */
 export interface Actor {

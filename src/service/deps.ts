@@ -1,5 +1,5 @@
 import type { ProcessSettings } from '../domain/settings.js';
-import type { ClusterCatalog, Clock, ExceptionStore, Notifier, Target } from './ports.js';
+import type { ClusterCatalog, ClusterDoctor, Clock, ExceptionStore, Notifier, Target } from './ports.js';
 
 /** What every use case runs against; built once by the composition root. */
 export interface ServiceDeps {
@@ -12,4 +12,6 @@ export interface ServiceDeps {
   instance: string;
   /** With a cluster configured: requests are checked against what it has. */
   catalog?: ClusterCatalog | undefined;
+  /** With a cluster configured: `waiver doctor`'s checks. */
+  doctor?: ClusterDoctor | undefined;
 }

@@ -1,9 +1,7 @@
 import { isManaged } from '../domain/drift.js';
-import { categories, isLive, type Category, type NewExceptionRecord } from '../domain/exception.js';
-import { ANNOTATIONS, type PolicyExceptionManifest } from '../domain/manifest.js';
-import { PolicyExceptionSchema } from '../domain/manifest-schema.js';
-import { fieldsFromTemplate } from '../domain/request-template.js';
-import { DAY_MS, toRfc3339, wholeSeconds } from '../domain/time.js';
+import { isLive } from '../domain/exception.js';
+import { planImport, type Adoption } from '../domain/import-plan.js';
+import { toRfc3339, wholeSeconds } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import type { ObservedException } from './ports.js';
@@ -42,10 +40,24 @@ export async function importExceptions(
   authorize(actor, 'apply');
   const nowMs = wholeSeconds(deps.clock.now());
   const report: ImportReport = { dryRun: options.dryRun, imported: [], refused: [] };
+  const { exceptionNamespace, maxDays, apiVersion } = deps.settings;
   for (const object of (await observableTarget(deps).list()).filter((o) => !isManaged(o.labels))) {
-    const plan = await planImport(deps, actor, object, nowMs);
+    const nameTaken = (await deps.store.findByName(object.name)).some(isLive);
+    const plan = planImport(object, {
+      exceptionNamespace,
+      maxDays,
+      apiVersion,
+      importer: actor.name,
+      nowMs,
+      nameTaken,
+    });
     if ('refused' in plan) {
-      report.refused.push(plan.refused);
+      report.refused.push({
+        namespace: object.namespace,
+        name: object.name,
+        lacks: [],
+        refused: plan.refused,
+      });
       continue;
     }
     const item: ImportItem = {
@@ -60,103 +72,11 @@ export async function importExceptions(
   return report;
 }
 
-interface Plan {
-  record: NewExceptionRecord;
-  lacks: string[];
-  originalExpiry: string | null;
-}
-
-async function planImport(
-  deps: ServiceDeps,
-  actor: Actor,
-  object: ObservedException,
-  nowMs: number,
-): Promise<Plan | { refused: ImportItem }> {
-  const refuse = (why: string) => ({
-    refused: { namespace: object.namespace, name: object.name, lacks: [], refused: why },
-  });
-  const { exceptionNamespace, maxDays } = deps.settings;
-  if (object.namespace !== exceptionNamespace)
-    return refuse(`Kyverno reads exceptions only from ${exceptionNamespace}; move it there or delete it`);
-  const parsed = PolicyExceptionSchema.safeParse({
-    apiVersion: deps.settings.apiVersion,
-    kind: 'PolicyException',
-    metadata: {
-      name: object.name,
-      namespace: object.namespace,
-      labels: object.labels,
-      annotations: object.annotations,
-    },
-    spec: object.spec,
-  });
-  if (!parsed.success)
-    return refuse(`not a PolicyException Waiver can read: ${parsed.error.issues[0]?.message ?? ''}`);
-  const manifest = parsed.data as PolicyExceptionManifest;
-  if (manifest.spec.exceptions.length !== 1)
-    return refuse(
-      `it excepts ${manifest.spec.exceptions.length} policies; split it into one per policy first`,
-    );
-  if ((await deps.store.findByName(object.name)).some(isLive))
-    return refuse(`a live exception is already named ${object.name}`);
-  const fields = fieldsFromTemplate(manifest);
-  const lacks: string[] = [];
-  const need = <T>(value: T | undefined, field: string, fallback: T): T => {
-    if (value !== undefined) return value;
-    lacks.push(field);
-    return fallback;
-  };
-  const category = object.annotations[ANNOTATIONS.category];
-  const latest = nowMs + maxDays * DAY_MS;
-  const stated = fields.expires === undefined ? NaN : Date.parse(fields.expires);
-  const expiresAt = toRfc3339(
-    Number.isNaN(stated) ? (lacks.push('expiry'), latest) : Math.min(stated, latest),
-  );
-  const at = toRfc3339(nowMs);
-  const record: NewExceptionRecord = {
-    name: object.name,
-    policy: fields.policy ?? '',
-    rules: fields.rules ?? [],
-    kinds: fields.kinds ?? ['Pod'],
-    namespaces: need(fields.namespaces, 'namespaces', ['*']),
-    names: need(fields.names, 'names', ['*']),
-    category: need(
-      categories.includes(category as Category) ? (category as Category) : undefined,
-      'category',
-      'legacy-migration',
-    ),
-    ticket: need(fields.ticket, 'ticket', 'UNKNOWN'),
-    reason: need(
-      fields.reason,
-      'justification',
-      'Imported without a justification: adopted as found in the cluster',
-    ),
-    riskAssessment: fields.riskAssessment ?? null,
-    expiresAt,
-    state: 'active',
-    endReason: null,
-    syncStatus: 'pending',
-    syncError: null,
-    requestor: need(object.annotations[ANNOTATIONS.requestor], 'requestor', 'unknown'),
-    approver: actor.name,
-    applier: actor.name,
-    requestedAt: at,
-    approvedAt: at,
-    appliedAt: at,
-    removedAt: null,
-    remindedAt: null,
-    escalatedAt: null,
-    renewalOf: null,
-    renewalCount: 0,
-    apiVersion: deps.settings.apiVersion,
-  };
-  return { record, lacks, originalExpiry: Number.isNaN(stated) ? null : toRfc3339(stated) };
-}
-
 async function adopt(
   deps: ServiceDeps,
   actor: Actor,
   object: ObservedException,
-  plan: Plan,
+  plan: Adoption,
   nowMs: number,
 ): Promise<number> {
   const saved = await deps.store.transaction(async (tx) => {

@@ -9,6 +9,7 @@ import type {
   SyncStatus,
 } from '../domain/exception.js';
 import type { PolicyExceptionManifest } from '../domain/manifest.js';
+import type { ObservedException } from '../domain/observed.js';
 import type { Role } from './actor.js';
 
 /** The source of "now". Every use case reads time here, so tests move a clock instead of sleeping. */
@@ -94,15 +95,7 @@ export interface Target {
   remove(namespace: string, name: string): Promise<void>;
 }
 
-/** A PolicyException as found where Kyverno reads it. */
-export interface ObservedException {
-  namespace: string;
-  name: string;
-  uid: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  spec: unknown;
-}
+export type { ObservedException } from '../domain/observed.js';
 
 /** A target that can be read back (the cluster): drift, deletions and rogue exceptions are found by it. */
 export interface ObservableTarget extends Target {
@@ -123,6 +116,19 @@ export interface ClusterCatalog {
   checkScope(scope: ScopeToCheck): Promise<Issue[]>;
 }
 
+/** One check of `waiver doctor`: what it found, and how to fix it when it is not ok. */
+export interface DoctorFinding {
+  check: string;
+  status: 'ok' | 'warn' | 'fail';
+  message: string;
+  fix?: string;
+}
+
+/** Checks the cluster Waiver writes to: Kyverno, its CRD, the namespace, the policies in use, RBAC. */
+export interface ClusterDoctor {
+  diagnose(policies: readonly string[]): Promise<DoctorFinding[]>;
+}
+
 export type NotificationKind = 'reminder' | 'expired';
 
 export interface Notification {
@@ -136,4 +142,39 @@ export interface Notification {
 /** Tells people about reminders and expiries. Delivery happens after commit. */
 export interface Notifier {
   notify(notification: Notification): Promise<void>;
+}
+
+/** Cancels what a `Scheduler` was asked to do. */
+export type Cancel = () => void;
+
+/**
+ * Waiting, for the loops that run on their own (the controller, the periodic sweep). Tests step a manual
+ * scheduler instead of sleeping.
+ */
+export interface Scheduler {
+  after(ms: number, work: () => void): Cancel;
+}
+
+/**
+ * Leadership among controller replicas (a coordination.k8s.io Lease): only the holder reconciles.
+ * Taking a lease one holds renews it.
+ */
+export interface LeaderLease {
+  /** True when this replica holds the lease now (taken or renewed by this call). */
+  tryAcquireOrRenew(): Promise<boolean>;
+  /** Steps down, so a standby takes over at once instead of after the lease lapses. */
+  release(): Promise<void>;
+}
+
+export interface ChangeHandlers {
+  /** Something changed (or may have: a relist); the controller reconciles. */
+  changed(reason: string): void;
+  /** The feed broke; it resumes by itself. */
+  failed(error: unknown): void;
+}
+
+/** Changes to PolicyExceptions where Kyverno reads them (a watch): the controller reacts at once. */
+export interface ChangeFeed {
+  start(handlers: ChangeHandlers): void;
+  stop(): void;
 }

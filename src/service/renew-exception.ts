@@ -6,7 +6,7 @@ import type { ServiceDeps } from './deps.js';
 import { RenewInputSchema, type RenewInput } from './inputs.js';
 import { createRequest } from './request-exception.js';
 import { resolveException } from './resolve.js';
-import { parseInput } from './validate.js';
+import { parseInput } from '../domain/parse-input.js';
 
 /** An exception can be renewed while it is in force, or after it expired; not once revoked or superseded. */
 const isRenewable = (r: ExceptionRecord): boolean =>

@@ -9,12 +9,13 @@ import {
 } from '../domain/exception.js';
 import { checkRequest } from '../domain/guardrails.js';
 import { defaultExceptionName } from '../domain/naming.js';
+import { newRequest } from '../domain/new-request.js';
 import { parseExpiry, toRfc3339, wholeSeconds } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import { RequestInputSchema, type RequestInput } from './inputs.js';
 import type { StoreWriter } from './ports.js';
-import { parseInput } from './validate.js';
+import { parseInput } from '../domain/parse-input.js';
 
 /** Request → the first step: a pending exception with its justification, checked by every guardrail. */
 export async function requestException(
@@ -69,37 +70,19 @@ export async function createRequest(
   });
   if (issues.length > 0) throw WaiverError.fromIssues('guardrail', issues);
   await checkAgainstCluster(deps, scope);
-  const now = toRfc3339(nowMs);
+  const { record, event } = newRequest({
+    scope,
+    justification,
+    requestor: actor.name,
+    now: toRfc3339(nowMs),
+    apiVersion: options.apiVersion,
+    ...(renewing ? { renewing } : {}),
+  });
   return deps.store.transaction(async (tx) => {
     await ensureNameIsFree(tx, scope.name, renewing);
-    const record = await tx.insertException({
-      ...scope,
-      ...justification,
-      state: 'pending',
-      endReason: null,
-      syncStatus: 'none',
-      syncError: null,
-      requestor: actor.name,
-      approver: null,
-      applier: null,
-      requestedAt: now,
-      approvedAt: null,
-      appliedAt: null,
-      removedAt: null,
-      remindedAt: null,
-      escalatedAt: null,
-      renewalOf: renewing?.id ?? null,
-      renewalCount: renewing ? renewing.renewalCount + 1 : 0,
-      apiVersion: options.apiVersion,
-    });
-    await tx.appendAudit({
-      at: now,
-      actor: actor.name,
-      action: renewing ? 'renewal_requested' : 'requested',
-      exceptionId: record.id,
-      data: { ...scope, ...justification, renewalOf: record.renewalOf },
-    });
-    return record;
+    const saved = await tx.insertException(record);
+    await tx.appendAudit({ at: record.requestedAt, actor: actor.name, ...event, exceptionId: saved.id });
+    return saved;
   });
 }
 

@@ -5,7 +5,7 @@ import { authorize, type Actor, type Role } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import { TokenInputSchema, type TokenInput } from './inputs.js';
 import type { ApiToken, StoredToken } from './ports.js';
-import { parseInput } from './validate.js';
+import { parseInput } from '../domain/parse-input.js';
 
 export interface CreatedToken {
   token: ApiToken;

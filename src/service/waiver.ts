@@ -9,12 +9,14 @@ import type { RenewInput, RequestInput, TokenInput } from './inputs.js';
 import type { LintReport, LintSource } from './lint-manifests.js';
 import type { ExceptionDetail, ExceptionPage, ListFilter, PageRequest } from './list-exceptions.js';
 import type { ApiToken } from './ports.js';
+import type { DoctorReport } from './check-cluster.js';
 import type { ImportReport } from './import-exceptions.js';
 import type { ReconcileReport, UnmanagedException } from './reconcile.js';
 import type { SweepReport } from './sweep.js';
 import type { CreatedToken } from './tokens.js';
 
-export interface ApplyView {
+/** What every lifecycle action answers: the exception after it (and, on apply, the one a renewal replaced). */
+export interface ActionResult {
   exception: ExceptionView;
   superseded?: ExceptionView;
 }
@@ -24,14 +26,14 @@ export interface ApplyView {
  * HTTP API, which serves the same interface, so commands are written once.
  */
 export interface Waiver {
-  request(input: RequestInput): Promise<ExceptionView>;
-  approve(ref: string, comment?: string): Promise<ExceptionView>;
-  reject(ref: string, comment?: string): Promise<ExceptionView>;
-  withdraw(ref: string, comment?: string): Promise<ExceptionView>;
-  apply(ref: string, comment?: string): Promise<ApplyView>;
-  revoke(ref: string, comment?: string): Promise<ExceptionView>;
-  renew(ref: string, input: RenewInput): Promise<ExceptionView>;
-  escalate(ref: string, comment?: string): Promise<ExceptionView>;
+  request(input: RequestInput): Promise<ActionResult>;
+  approve(ref: string, comment?: string): Promise<ActionResult>;
+  reject(ref: string, comment?: string): Promise<ActionResult>;
+  withdraw(ref: string, comment?: string): Promise<ActionResult>;
+  apply(ref: string, comment?: string): Promise<ActionResult>;
+  revoke(ref: string, comment?: string): Promise<ActionResult>;
+  renew(ref: string, input: RenewInput): Promise<ActionResult>;
+  escalate(ref: string, comment?: string): Promise<ActionResult>;
   get(ref: string): Promise<ExceptionView>;
   list(filter?: ListFilter): Promise<ExceptionView[]>;
   listPage(filter: ListFilter, page: PageRequest): Promise<ExceptionPage>;
@@ -45,6 +47,7 @@ export interface Waiver {
   reconcile(): Promise<ReconcileReport>;
   unmanaged(): Promise<UnmanagedException[]>;
   import(options: { dryRun: boolean }): Promise<ImportReport>;
+  doctor(): Promise<DoctorReport>;
   createToken(input: TokenInput): Promise<CreatedToken>;
   listTokens(): Promise<ApiToken[]>;
   revokeToken(id: string): Promise<void>;
@@ -56,8 +59,9 @@ export interface Waiver {
  * the request schemas (zod) or the manifest renderer (yaml).
  */
 export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
-  const view = async (pending: Promise<ExceptionRecord>): Promise<ExceptionView> =>
-    exceptionView(await pending, deps.clock.now());
+  const view = async (pending: Promise<ExceptionRecord>): Promise<ActionResult> => ({
+    exception: exceptionView(await pending, deps.clock.now()),
+  });
   const review = () => import('./review-exception.js');
   const lists = () => import('./list-exceptions.js');
   const audit = () => import('./audit-trail.js');
@@ -100,6 +104,7 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
     unmanaged: async () => (await import('./reconcile.js')).listUnmanaged(deps, actor),
     import: async (options) =>
       (await import('./import-exceptions.js')).importExceptions(deps, actor, options),
+    doctor: async () => (await import('./check-cluster.js')).checkCluster(deps, actor),
     createToken: async (input) => (await tokens()).createToken(deps, actor, input),
     listTokens: async () => (await tokens()).listTokens(deps, actor),
     revokeToken: async (id) => (await tokens()).revokeToken(deps, actor, id),

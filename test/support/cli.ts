@@ -1,9 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
+import { main } from '../../src/cli/main.js';
 import { LEGACY_REASON } from './requests.js';
 
 export const BIN = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
@@ -29,15 +30,26 @@ const cliEnv = (cwd: string, options: CliOptions): NodeJS.ProcessEnv => ({
   ...options.env,
 });
 
-/** Runs the built CLI in `cwd` with its own database and target folder; stdin optional. */
-export function cli(cwd: string, args: readonly string[], options: CliOptions = {}): CliResult {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    input: options.input ?? '',
-    encoding: 'utf8',
-    env: cliEnv(cwd, options),
+/**
+ * Runs the CLI in this process through `main()`, with its own database and target folder in `cwd` and
+ * the environment it would have as a process; stdin optional.
+ */
+export async function cli(
+  cwd: string,
+  args: readonly string[],
+  options: CliOptions & { kubectlPlugin?: boolean } = {},
+): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const streams = {
+    out: (text: string) => void (stdout += text),
+    err: (text: string) => void (stderr += text),
+    readStdin: () => options.input ?? '',
+  };
+  const code = await main(args, streams, cliEnv(cwd, options), {
+    kubectlPlugin: options.kubectlPlugin === true,
   });
-  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+  return { code, stdout, stderr };
 }
 
 /** Runs a program to its end without blocking this process; stdin optional. */
@@ -57,8 +69,8 @@ export function runProcess(
   });
 }
 
-/** The CLI without blocking this process: for a CLI that calls a server running in the test itself. */
-export const cliAsync = (
+/** The built CLI as its own process (end-to-end tests): the bundle, its exit code, its streams. */
+export const cliProcess = (
   cwd: string,
   args: readonly string[],
   options: CliOptions = {},

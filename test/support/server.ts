@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import type { OidcConfig } from '../../src/config/schema.js';
 import { logRedaction } from '../../src/server/app.js';
-import { startServer } from '../../src/server/serve.js';
+import { startServer } from '../../src/wire.js';
 import { ManualClock } from './temp.js';
 
 export interface Reply {
@@ -41,8 +42,39 @@ export async function call(
   return { status: res.status, body: parsed, text, headers: res.headers };
 }
 
+/** One call through `app.inject()`, answered as `call` answers. */
+export async function inject(
+  app: FastifyInstance,
+  token: string | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+  options: { raw?: string; headers?: Record<string, string> } = {},
+): Promise<Reply> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
+  const payload = options.raw ?? (body === undefined ? undefined : JSON.stringify(body));
+  if (payload !== undefined) headers['content-type'] ??= 'application/json';
+  const res = await app.inject({
+    method: method as 'GET',
+    url: path,
+    headers,
+    ...(payload === undefined ? {} : { payload }),
+  });
+  let parsed: unknown = res.body;
+  try {
+    parsed = JSON.parse(res.body);
+  } catch {
+    // not JSON: YAML, CSV, Prometheus text
+  }
+  const replyHeaders = new Headers();
+  for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) replyHeaders.set(k, String(v));
+  return { status: res.statusCode, body: parsed, text: res.body, headers: replyHeaders };
+}
+
 export interface TestServer {
   url: string;
+  app: FastifyInstance;
   clock: ManualClock;
   /** The server's JSON log lines. */
   logs: string[];
@@ -68,7 +100,10 @@ export async function startTestServer(options: {
   const clock = options.clock ?? new ManualClock(Date.parse('2026-12-01T09:00:00Z'));
   const targetDir = join(options.dir, 'gitops');
   mkdirSync(targetDir, { recursive: true });
-  const base = await loadConfig({ database: options.database, targetDir, as: 'test' }, {});
+  const base = await loadConfig(
+    { database: options.database, targetDir, as: 'test' },
+    { WAIVER_ADMIN_TOKEN: ADMIN_TOKEN },
+  );
   const config = {
     ...base,
     oidc: options.oidc,
@@ -81,7 +116,6 @@ export async function startTestServer(options: {
   };
   const logs: string[] = [];
   const running = await startServer(config, {
-    adminToken: ADMIN_TOKEN,
     periodic: false,
     clock,
     logger: {
@@ -90,12 +124,13 @@ export async function startTestServer(options: {
       stream: { write: (line: string) => void logs.push(line) },
     },
     print: () => undefined,
-    version: 'test',
   });
+  // In-process, through Fastify's inject(): the same routes, hooks and serialisation, no socket.
   const as = (token: string) => (method: string, path: string, body?: unknown) =>
-    call(running.url, token, method, path, body);
+    inject(running.app, token, method, path, body);
   return {
     url: running.url,
+    app: running.app,
     clock,
     logs,
     adminToken: ADMIN_TOKEN,

@@ -1,6 +1,5 @@
+import { parseListFilter } from '../../api/list-filter.js';
 import { WaiverError } from '../../domain/errors.js';
-import { states, type State } from '../../domain/exception.js';
-import { parseDuration } from '../../domain/time.js';
 import type { CliContext } from '../context.js';
 import { printExceptions } from '../exception-output.js';
 import { outputFormat } from '../output.js';
@@ -18,22 +17,9 @@ export async function run(ctx: CliContext, refs: string[], flags: GetFlags): Pro
   const format = outputFormat(flags.output, ['table', 'wide', 'json', 'yaml', 'name']);
   if (flags.namespace && flags.allNamespaces)
     throw new WaiverError('usage', '-n and -A exclude each other', 'namespace');
-  const filter = {
-    namespace: flags.namespace,
-    states: flags.state === undefined ? undefined : parseStates(flags.state),
-    expiringWithinMs:
-      flags.expiringWithin === undefined ? undefined : parseDuration(flags.expiringWithin, 'expiring-within'),
-  };
+  const filter = parseListFilter(flags, { state: 'state', expiringWithin: 'expiring-within' });
   const waiver = await ctx.waiver();
   const items =
     refs.length > 0 ? await Promise.all(refs.map((ref) => waiver.get(ref))) : await waiver.list(filter);
   printExceptions(ctx, items, format);
-}
-
-function parseStates(text: string): State[] {
-  const wanted = text.split(',').map((s) => s.trim());
-  const unknown = wanted.find((s) => !(states as readonly string[]).includes(s));
-  if (unknown !== undefined)
-    throw new WaiverError('usage', `unknown state "${unknown}"; use ${states.join(', ')}`, 'state');
-  return wanted as State[];
 }

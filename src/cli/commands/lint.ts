@@ -8,7 +8,7 @@ import { document, outputFormat, table, type OutputFlags } from '../output.js';
 /** `waiver lint FILE|DIR|- ...`: checks PolicyException manifests like a GitOps repository's CI; exit 1 on errors. */
 export async function run(ctx: CliContext, paths: string[], flags: OutputFlags): Promise<void> {
   const format = outputFormat(flags.output, ['table', 'json', 'yaml']);
-  const sources = (paths.length ? paths : ['-']).flatMap(readSources);
+  const sources = (paths.length ? paths : ['-']).flatMap((path) => readSources(ctx, path));
   const config = await ctx.config();
   // Local mode lints here without opening the store; remote mode asks the server, whose settings rule.
   const report = config.remote
@@ -26,9 +26,9 @@ function reportText({ files, errors, warnings, findings }: LintReport): string {
   return `${body}${files} file(s), ${errors} error(s), ${warnings} warning(s)\n`;
 }
 
-function readSources(path: string): LintSource[] {
+function readSources(ctx: CliContext, path: string): LintSource[] {
   try {
-    if (path === '-') return [{ file: '<stdin>', text: readFileSync(0, 'utf8') }];
+    if (path === '-') return [{ file: '<stdin>', text: ctx.readStdin() }];
     if (!statSync(path).isDirectory()) return [{ file: path, text: readFileSync(path, 'utf8') }];
     return readdirSync(path, { recursive: true, encoding: 'utf8' })
       .filter((f) => /\.ya?ml$/.test(f))

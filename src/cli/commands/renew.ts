@@ -17,6 +17,6 @@ export async function run(ctx: CliContext, ref: string, flags: RenewFlags): Prom
     expires: flags.expires,
     ...(flags.ticket ? { ticket: flags.ticket } : {}),
   };
-  const renewal = await (await ctx.waiver()).renew(ref, input as { reason: string; expires: string });
-  printOne(ctx, renewal, format, `requested as renewal of ${renewal.renewalOf ?? ''}`);
+  const { exception } = await (await ctx.waiver()).renew(ref, input as { reason: string; expires: string });
+  printOne(ctx, exception, format, `requested as renewal of ${exception.renewalOf ?? ''}`);
 }

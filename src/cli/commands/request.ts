@@ -28,16 +28,16 @@ export interface RequestFlags {
 export async function run(ctx: CliContext, flags: RequestFlags): Promise<void> {
   const format = outputFormat(flags.output, ['table', 'json', 'yaml', 'name']);
   const template = flags.file
-    ? fieldsFromTemplate(parseSingleManifest(readSource(flags.file), flags.file))
+    ? fieldsFromTemplate(parseSingleManifest(readSource(ctx, flags.file), flags.file))
     : {};
   const input = mergeInput(template, flags);
   const created = await (await ctx.waiver()).request(input as RequestInput);
-  printOne(ctx, created, format, 'requested');
+  printOne(ctx, created.exception, format, 'requested');
 }
 
-function readSource(file: string): string {
+function readSource(ctx: CliContext, file: string): string {
   try {
-    return readFileSync(file === '-' ? 0 : file, 'utf8');
+    return file === '-' ? ctx.readStdin() : readFileSync(file, 'utf8');
   } catch (e) {
     throw new WaiverError('usage', `cannot read ${file}: ${messageOf(e)}`, 'file');
   }

@@ -19,25 +19,15 @@ export async function run(ctx: CliContext, flags: ServeFlags): Promise<void> {
     ...(flags.host === undefined ? {} : { host: flags.host }),
     ...(flags.port === undefined ? {} : { port: Number(flags.port) }),
   };
-  const { startServer } = await import('../../server/serve.js');
+  const { startServer, untilSignal } = await import('../../wire.js');
   const running = await startServer(
     { ...config, server },
-    {
-      adminToken: process.env['WAIVER_ADMIN_TOKEN'],
-      logLevel: process.env['WAIVER_LOG_LEVEL'],
-      periodic: flags.sweep && flags.controller,
-      print: (line) => ctx.out(`${line}\n`),
-      version: '0.1.0',
-    },
+    { periodic: flags.sweep && flags.controller, print: (line) => ctx.out(`${line}\n`) },
   );
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGTERM', stop).off('SIGINT', stop);
-      void running.close().then(resolve, (e: unknown) => {
-        ctx.err(`error while shutting down: ${String(e)}\n`);
-        resolve();
-      });
-    };
-    process.on('SIGTERM', stop).on('SIGINT', stop);
-  });
+  await untilSignal();
+  try {
+    await running.close();
+  } catch (e) {
+    ctx.err(`error while shutting down: ${String(e)}\n`);
+  }
 }

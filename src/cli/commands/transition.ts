@@ -27,5 +27,5 @@ export async function run(
   const format = outputFormat(flags.output, ['table', 'json', 'yaml', 'name']);
   const waiver = await ctx.waiver();
   const changed = await waiver[verb](ref, flags.comment);
-  printOne(ctx, changed, format, pastTense[verb]);
+  printOne(ctx, changed.exception, format, pastTense[verb]);
 }

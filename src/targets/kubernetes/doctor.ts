@@ -8,15 +8,11 @@ import {
   type KubeConfig,
 } from '@kubernetes/client-node';
 import type { ProcessSettings } from '../../domain/settings.js';
+import type { DoctorFinding } from '../../service/ports.js';
 import { readClusterPolicy } from './cluster-policies.js';
 import { describeKubeError, isNotFound } from './kube-errors.js';
 
-export interface Finding {
-  check: string;
-  status: 'ok' | 'warn' | 'fail';
-  message: string;
-  fix?: string;
-}
+type Finding = DoctorFinding;
 
 /** What Waiver needs to be allowed to do: verb, resource, group, namespace (least privilege, deploy/rbac.yaml). */
 export const requiredPermissions = (s: ProcessSettings) =>

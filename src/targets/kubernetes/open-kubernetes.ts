@@ -1,11 +1,48 @@
-import type { ApiVersion } from '../../domain/exception.js';
+import type { ProcessSettings } from '../../domain/settings.js';
+import type {
+  ChangeFeed,
+  ClusterCatalog,
+  ClusterDoctor,
+  Clock,
+  LeaderLease,
+  ObservableTarget,
+  Scheduler,
+} from '../../service/ports.js';
+import { KubernetesCatalog } from './cluster-catalog.js';
+import { diagnose } from './doctor.js';
 import { loadKubeConfig, type KubeConnection } from './kube-config.js';
+import { KubernetesLease } from './kubernetes-lease.js';
 import { KubernetesTarget } from './kubernetes-target.js';
+import { PolicyExceptionWatch } from './policy-exception-watch.js';
 
-/** The Kubernetes target for a connection; the version is the one Waiver renders by default. */
-export function openKubernetesTarget(connection: KubeConnection, apiVersion: ApiVersion): KubernetesTarget {
-  return new KubernetesTarget(
-    loadKubeConfig(connection),
-    apiVersion === 'kyverno.io/v2beta1' ? 'v2beta1' : 'v2',
-  );
+/** Everything Waiver does with one cluster, each behind the service's port for it. */
+export interface KubernetesCluster {
+  target: ObservableTarget;
+  catalog: ClusterCatalog;
+  doctor: ClusterDoctor;
+  /** The controller's leadership lease in the exception namespace. */
+  lease(identity: string, durationSeconds: number, clock: Clock): LeaderLease;
+  /** A watch on PolicyExceptions in every namespace. */
+  changes(scheduler: Scheduler): ChangeFeed;
+}
+
+/** Opens a cluster from a kubeconfig (and context), rendering and watching the configured API version. */
+export function openKubernetesCluster(
+  connection: KubeConnection,
+  settings: ProcessSettings,
+): KubernetesCluster {
+  const kc = loadKubeConfig(connection);
+  const version = settings.apiVersion === 'kyverno.io/v2beta1' ? 'v2beta1' : 'v2';
+  return {
+    target: new KubernetesTarget(kc, version),
+    catalog: new KubernetesCatalog(kc),
+    doctor: { diagnose: (policies) => diagnose(kc, settings, policies) },
+    lease: (identity, durationSeconds, clock) =>
+      new KubernetesLease(
+        kc,
+        { namespace: settings.exceptionNamespace, name: 'waiver-controller', identity, durationSeconds },
+        clock,
+      ),
+    changes: (scheduler) => new PolicyExceptionWatch(kc, version, scheduler),
+  };
 }

@@ -7,6 +7,7 @@ import type { Notification } from '../../../src/service/ports.js';
 import { createWaiver, type Waiver } from '../../../src/service/waiver.js';
 import { openSqliteStore } from '../../../src/store/open-sqlite.js';
 import { KubernetesCatalog } from '../../../src/targets/kubernetes/cluster-catalog.js';
+import { diagnose } from '../../../src/targets/kubernetes/doctor.js';
 import { loadKubeConfig } from '../../../src/targets/kubernetes/kube-config.js';
 import { KubernetesTarget } from '../../../src/targets/kubernetes/kubernetes-target.js';
 import { ManualClock } from '../temp.js';
@@ -77,6 +78,7 @@ export async function kubeWorld(dir: string, options: { catalog?: boolean } = {}
     settings: defaultSettings,
     instance: 'test',
     ...(options.catalog ? { catalog: new KubernetesCatalog(kc) } : {}),
+    doctor: { diagnose: (policies) => diagnose(kc, defaultSettings, policies) },
   };
   return {
     api,

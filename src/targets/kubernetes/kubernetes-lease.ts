@@ -1,6 +1,6 @@
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
-import { isNotFound } from '../targets/kubernetes/kube-errors.js';
-import type { Clock } from '../service/ports.js';
+import type { Clock, LeaderLease } from '../../service/ports.js';
+import { isNotFound } from './kube-errors.js';
 
 export interface LeaseOptions {
   namespace: string;
@@ -15,7 +15,7 @@ export interface LeaseOptions {
  * or lapsed, renew it while leading; an update races others by resourceVersion, so two controllers
  * cannot both win. Times come from the injected clock.
  */
-export class LeaseElector {
+export class KubernetesLease implements LeaderLease {
   private readonly api: CoordinationV1Api;
 
   constructor(
@@ -26,7 +26,6 @@ export class LeaseElector {
     this.api = kc.makeApiClient(CoordinationV1Api);
   }
 
-  /** True when this process holds the lease now (taken or renewed by this call). */
   async tryAcquireOrRenew(): Promise<boolean> {
     const { namespace, name, identity, durationSeconds } = this.options;
     const now = new Date(this.clock.now());
@@ -64,7 +63,6 @@ export class LeaseElector {
     }
   }
 
-  /** Steps down at shutdown, so a standby takes over at once instead of after the lease lapses. */
   async release(): Promise<void> {
     const { namespace, name, identity } = this.options;
     try {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { WaiverError } from '../domain/errors.js';
+import { WaiverError } from './errors.js';
 
 /**
  * Validates input at the boundary; every problem is named by its field. `source` (a file, say) is added

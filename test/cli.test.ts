@@ -20,22 +20,22 @@ const requestArgs = requestArgsFor('INC-4521', {
   reason: 'Payment outage hotfix; the signing service is down during the incident',
   expires: '5d',
 });
-const item = (id: string) =>
-  json<{ items: Record<string, unknown>[] }>(cli(cwd, ['get', id, '-o', 'json'])).items[0];
+const item = async (id: string) =>
+  json<{ items: Record<string, unknown>[] }>(await cli(cwd, ['get', id, '-o', 'json'])).items[0];
 const manifestPath = (name: string) => join(cwd, 'gitops', 'policy-exceptions', `${name}.yaml`);
 
-function requestApproveApply(): Record<string, unknown> {
-  const created = json(cli(cwd, [...requestArgs, '-o', 'json'], { as: 'alice' }));
-  expect(cli(cwd, ['approve', String(created['id']), '--comment', 'risk accepted'], { as: 'bob' }).code).toBe(
-    0,
-  );
-  expect(cli(cwd, ['apply', String(created['id'])], { as: 'carol' }).code).toBe(0);
+async function requestApproveApply(): Promise<Record<string, unknown>> {
+  const created = json(await cli(cwd, [...requestArgs, '-o', 'json'], { as: 'alice' }));
+  expect(
+    (await cli(cwd, ['approve', String(created['id']), '--comment', 'risk accepted'], { as: 'bob' })).code,
+  ).toBe(0);
+  expect((await cli(cwd, ['apply', String(created['id'])], { as: 'carol' })).code).toBe(0);
   return created;
 }
 
-describe('waiver CLI, end to end', () => {
-  it('takes a normal exception from request to removal at expiry', () => {
-    const created = requestApproveApply();
+describe('waiver CLI, in-process through main()', () => {
+  it('takes a normal exception from request to removal at expiry', async () => {
+    const created = await requestApproveApply();
     expect(created).toMatchObject({
       id: 'EX-1',
       state: 'pending',
@@ -43,7 +43,7 @@ describe('waiver CLI, end to end', () => {
       requestor: 'alice',
       renewalCount: 0,
     });
-    const active = item('EX-1');
+    const active = await item('EX-1');
     for (const key of [
       'id',
       'name',
@@ -87,36 +87,36 @@ describe('waiver CLI, end to end', () => {
       value: true,
     });
     expect(onDisk['metadata'].annotations['risk-acceptance']).toBe('bob');
-    expect(cli(cwd, ['render', 'EX-1']).stdout).toBe(
+    expect((await cli(cwd, ['render', 'EX-1'])).stdout).toBe(
       readFileSync(manifestPath('payments-api-inc-4521'), 'utf8'),
     );
-    const folderLint = cli(cwd, ['lint', join(cwd, 'gitops')]);
+    const folderLint = await cli(cwd, ['lint', join(cwd, 'gitops')]);
     expect(folderLint).toMatchObject({ code: 0 });
     expect(folderLint.stdout).toBe('1 file(s), 0 error(s), 0 warning(s)\n');
 
     const beforeExpiry = new Date(Date.parse(expiresAt) - 3_600_000).toISOString();
-    const remind = cli(cwd, ['sweep', '--now', beforeExpiry, '-o', 'json'], { as: 'carol' });
+    const remind = await cli(cwd, ['sweep', '--now', beforeExpiry, '-o', 'json'], { as: 'carol' });
     expect(json(remind)).toMatchObject({ reminded: ['EX-1'], expired: [] });
     expect(remind.stderr).toContain('reminder: EX-1');
-    expect(json(cli(cwd, ['get', '--expiring-within', '7d', '-o', 'json'])).items).toHaveLength(1);
+    expect(json(await cli(cwd, ['get', '--expiring-within', '7d', '-o', 'json'])).items).toHaveLength(1);
 
     const after = new Date(Date.parse(expiresAt) + 60_000).toISOString();
-    expect(json(cli(cwd, ['sweep', '--now', after, '-o', 'json'], { as: 'carol' }))).toMatchObject({
+    expect(json(await cli(cwd, ['sweep', '--now', after, '-o', 'json'], { as: 'carol' }))).toMatchObject({
       expired: ['EX-1'],
     });
     expect(existsSync(manifestPath('payments-api-inc-4521'))).toBe(false);
-    expect(item('EX-1')).toMatchObject({ state: 'removed', endReason: 'expired' });
+    expect(await item('EX-1')).toMatchObject({ state: 'removed', endReason: 'expired' });
     const before = snapshot(cwd);
-    expect(json(cli(cwd, ['sweep', '--now', after, '-o', 'json'], { as: 'carol' }))).toMatchObject({
+    expect(json(await cli(cwd, ['sweep', '--now', after, '-o', 'json'], { as: 'carol' }))).toMatchObject({
       expired: [],
       reminded: [],
     });
     expect(snapshot(cwd)).toBe(before);
 
-    const verify = cli(cwd, ['audit', '--verify']);
+    const verify = await cli(cwd, ['audit', '--verify']);
     expect(verify).toMatchObject({ code: 0 });
     expect(verify.stdout).toContain('6 events verified');
-    const metrics = json(cli(cwd, ['metrics', '-o', 'json', '--now', after]));
+    const metrics = json(await cli(cwd, ['metrics', '-o', 'json', '--now', after]));
     expect(metrics).toMatchObject({
       activeExceptions: 0,
       expiredRemovedRate: 1,
@@ -125,29 +125,29 @@ describe('waiver CLI, end to end', () => {
     });
     expect(metrics).toHaveProperty('trend.slope');
     expect(metrics).toHaveProperty('targets.averageDurationDays.target', 14);
-    const described = cli(cwd, ['describe', 'EX-1']).stdout;
+    const described = (await cli(cwd, ['describe', 'EX-1'])).stdout;
     expect(described).toMatch(/approved\s+bob\s+comment=risk accepted/);
   });
 
-  it('revokes an active exception', () => {
-    requestApproveApply();
+  it('revokes an active exception', async () => {
+    await requestApproveApply();
     const revoked = json(
-      cli(cwd, ['revoke', 'EX-1', '--comment', 'image signed now', '-o', 'json'], { as: 'bob' }),
+      await cli(cwd, ['revoke', 'EX-1', '--comment', 'image signed now', '-o', 'json'], { as: 'bob' }),
     );
     expect(revoked).toMatchObject({ state: 'removed', endReason: 'revoked', syncStatus: 'synced' });
     expect(existsSync(manifestPath('payments-api-inc-4521'))).toBe(false);
-    expect(cli(cwd, ['revoke', 'EX-1'], { as: 'bob' }).code).toBe(3);
+    expect((await cli(cwd, ['revoke', 'EX-1'], { as: 'bob' })).code).toBe(3);
   });
 
-  it('runs a renewal chain up to its limit, then only escalation', () => {
-    requestApproveApply();
+  it('runs a renewal chain up to its limit, then only escalation', async () => {
+    await requestApproveApply();
     const reasons = [
       'The incident follow-up needs two more days to land the signed build',
       'The signed build failed verification; rebuilding with the new key',
     ];
     for (const [i, reason] of reasons.entries()) {
       const renewal = json(
-        cli(cwd, ['renew', `EX-${i + 1}`, '--reason', reason, '--expires', '5d', '-o', 'json'], {
+        await cli(cwd, ['renew', `EX-${i + 1}`, '--reason', reason, '--expires', '5d', '-o', 'json'], {
           as: 'alice',
         }),
       );
@@ -157,12 +157,12 @@ describe('waiver CLI, end to end', () => {
         renewalCount: i + 1,
         state: 'pending',
       });
-      expect(cli(cwd, ['approve', `EX-${i + 2}`], { as: 'bob' }).code).toBe(0);
-      expect(cli(cwd, ['apply', `EX-${i + 2}`], { as: 'carol' }).code).toBe(0);
-      expect(item(`EX-${i + 1}`)).toMatchObject({ state: 'removed', endReason: 'superseded' });
+      expect((await cli(cwd, ['approve', `EX-${i + 2}`], { as: 'bob' })).code).toBe(0);
+      expect((await cli(cwd, ['apply', `EX-${i + 2}`], { as: 'carol' })).code).toBe(0);
+      expect(await item(`EX-${i + 1}`)).toMatchObject({ state: 'removed', endReason: 'superseded' });
     }
     const before = snapshot(cwd);
-    const third = cli(
+    const third = await cli(
       cwd,
       ['renew', 'EX-3', '--reason', 'Still waiting on the vendor to publish signatures', '--expires', '5d'],
       { as: 'alice' },
@@ -170,19 +170,21 @@ describe('waiver CLI, end to end', () => {
     expect(third.code).toBe(3);
     expect(third.stderr).toContain('renewalOf');
     expect(snapshot(cwd)).toBe(before);
-    const same = cli(cwd, ['renew', 'EX-3', '--reason', reasons[1] ?? '', '--expires', '5d'], {
+    const same = await cli(cwd, ['renew', 'EX-3', '--reason', reasons[1] ?? '', '--expires', '5d'], {
       as: 'alice',
     });
     expect(same.code).toBe(3);
-    expect(cli(cwd, ['escalate', 'EX-3', '--comment', 'needs a policy change'], { as: 'bob' }).code).toBe(0);
-    expect(item('EX-3')).toMatchObject({ state: 'active', escalated: true });
+    expect(
+      (await cli(cwd, ['escalate', 'EX-3', '--comment', 'needs a policy change'], { as: 'bob' })).code,
+    ).toBe(0);
+    expect(await item('EX-3')).toMatchObject({ state: 'active', escalated: true });
     expect(existsSync(manifestPath('payments-api-inc-4521'))).toBe(true);
   });
 
-  it('refuses a self-approval and changes nothing', () => {
-    cli(cwd, requestArgs, { as: 'alice' });
+  it('refuses a self-approval and changes nothing', async () => {
+    await cli(cwd, requestArgs, { as: 'alice' });
     const before = snapshot(cwd);
-    const result = cli(cwd, ['approve', 'EX-1'], { as: 'alice' });
+    const result = await cli(cwd, ['approve', 'EX-1'], { as: 'alice' });
     expect(result.code).toBe(3);
     expect(result.stderr).toBe(
       'error: alice requested EX-1 and cannot approve it: a second person must review\n',
@@ -190,10 +192,10 @@ describe('waiver CLI, end to end', () => {
     expect(snapshot(cwd)).toBe(before);
   });
 
-  it('refuses a vendor image without a risk assessment and changes nothing', () => {
-    cli(cwd, requestArgs, { as: 'alice' });
+  it('refuses a vendor image without a risk assessment and changes nothing', async () => {
+    await cli(cwd, requestArgs, { as: 'alice' });
     const before = snapshot(cwd);
-    const result = cli(cwd, [
+    const result = await cli(cwd, [
       'request',
       '-n',
       'shop',
@@ -215,7 +217,7 @@ describe('waiver CLI, end to end', () => {
     expect(snapshot(cwd)).toBe(before);
   });
 
-  it('reads the process template filled in, and renders its expiry in the working form', () => {
+  it('reads the process template filled in, and renders its expiry in the working form', async () => {
     const expiry = inDays(10);
     const template = `apiVersion: kyverno.io/v2beta1
 kind: PolicyException
@@ -248,14 +250,14 @@ spec:
       value: "${expiry}"
 `;
     writeFileSync(join(cwd, 'request.yaml'), template);
-    const lint = cli(cwd, ['lint', 'request.yaml', '-o', 'json']);
+    const lint = await cli(cwd, ['lint', join(cwd, 'request.yaml'), '-o', 'json']);
     expect(lint.code).toBe(1);
     expect(JSON.parse(lint.stdout)).toMatchObject({ errors: 3 });
     const created = json(
-      cli(cwd, [
+      await cli(cwd, [
         'request',
         '-f',
-        'request.yaml',
+        join(cwd, 'request.yaml'),
         '--category',
         'vendor-image',
         '--risk-assessment',
@@ -271,15 +273,15 @@ spec:
       ticket: 'SEC-77',
       expiresAt: expiry,
     });
-    expect(cli(cwd, ['approve', 'vendor-scanner'], { as: 'bob' }).code).toBe(0);
-    const rendered = cli(cwd, ['render', 'vendor-scanner']).stdout;
+    expect((await cli(cwd, ['approve', 'vendor-scanner'], { as: 'bob' })).code).toBe(0);
+    const rendered = (await cli(cwd, ['render', 'vendor-scanner'])).stdout;
     expect(rendered).toContain(`time_before('{{ time_now_utc() }}', '${expiry}')`);
-    const clean = cli(cwd, ['lint', '-'], { input: rendered });
+    const clean = await cli(cwd, ['lint', '-'], { input: rendered });
     expect(clean).toMatchObject({ code: 0 });
     expect(clean.stdout).toContain('0 error(s)');
   });
 
-  it('answers bad input with one line and the right exit code', () => {
+  it('answers bad input with one line and the right exit code', async () => {
     const cases: [string[], number, RegExp][] = [
       [['get', '--bogus'], 2, /unknown option '--bogus'/],
       [['get', 'EX-404'], 1, /no exception "EX-404"/],
@@ -311,10 +313,10 @@ spec:
       [['sweep', '--now', 'tomorrow'], 2, /not an RFC3339 instant/],
       [['render', 'EX-1', '--api-version', 'kyverno.io/v2alpha1'], 2, /v2alpha1/],
     ];
-    cli(cwd, requestArgs);
+    await cli(cwd, requestArgs);
     for (const [args, code, message] of cases) {
       const before = snapshot(cwd);
-      const result = cli(cwd, args, { input: 'kind: PolicyException\n  : [broken' });
+      const result = await cli(cwd, args, { input: 'kind: PolicyException\n  : [broken' });
       expect(result.code, args.join(' ')).toBe(code);
       expect(result.stderr, args.join(' ')).toMatch(message);
       expect(result.stderr).not.toMatch(/\n\s+at /);
@@ -322,15 +324,15 @@ spec:
     }
   });
 
-  it('names the first broken link of a tampered audit chain', () => {
-    requestApproveApply();
+  it('names the first broken link of a tampered audit chain', async () => {
+    await requestApproveApply();
     const db = new BetterSqlite3(join(cwd, 'w.db'));
     db.prepare('update audit_events set data = \'{"comment":"nothing to see"}\' where seq = 2').run();
     db.close();
-    const result = cli(cwd, ['audit', '--verify']);
+    const result = await cli(cwd, ['audit', '--verify']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('audit chain broken at event #2');
-    expect(cli(cwd, ['audit', '-o', 'csv']).stdout.split('\n')[0]).toBe(
+    expect((await cli(cwd, ['audit', '-o', 'csv'])).stdout.split('\n')[0]).toBe(
       'seq,at,actor,action,exceptionId,data,prevHash,hash',
     );
   });

@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { call } from './support/server.js';
-import { BIN, requestArgs, runProcess, type CliResult } from './support/cli.js';
-import { FakeKubeApiServer } from './support/kube/fake-api-server.js';
-import { seedCluster } from './support/kube/cluster.js';
-import { useTempDir } from './support/temp.js';
+import { call } from '../support/server.js';
+import { BIN, requestArgs, runProcess, type CliResult } from '../support/cli.js';
+import { FakeKubeApiServer } from '../support/kube/fake-api-server.js';
+import { seedCluster } from '../support/kube/cluster.js';
+import { useTempDir } from '../support/temp.js';
 
 const tempDir = useTempDir();
 const servers: FakeKubeApiServer[] = [];
@@ -90,66 +90,6 @@ describe('kubectl waiver, against a cluster', () => {
     expect((await waiver(['sweep', '--now', later], 'carol')).stdout).toMatch(/expired\s+EX-1/);
     expect(JSON.parse((await kubectl(['get', 'policyexceptions', '-A', '-o', 'json'])).stdout).items).toEqual(
       [],
-    );
-  });
-
-  it('finds a PolicyException created with kubectl behind its back, imports it, and doctor is content', async () => {
-    const { run, waiver, kubectl } = await setup();
-    const rogue = [
-      'apiVersion: kyverno.io/v2',
-      'kind: PolicyException',
-      'metadata: {name: hotfix, namespace: policy-exceptions}',
-      'spec:',
-      '  exceptions: [{policyName: require-image-signature, ruleNames: [check-image-signature]}]',
-      '  match: {any: [{resources: {kinds: [Pod], namespaces: [payments], names: [hotfix-*]}}]}',
-      '',
-    ].join('\n');
-    expect((await kubectl(['apply', '--validate=false', '-f', '-'], rogue)).code).toBe(0);
-    // As a kubectl plugin, kubectl's current context is the cluster: no --context needed.
-    const unmanaged = await run('kubectl', ['waiver', 'get', '--unmanaged']);
-    expect(unmanaged.stdout).toMatch(/policy-exceptions\s+hotfix\s+require-image-signature\s+yes/);
-    const dry = await waiver(['import', '--dry-run'], 'carol');
-    expect(dry.stdout).toContain('would import 1, refused 0 (dry run: nothing changed)');
-    expect((await waiver(['import'], 'carol')).stdout).toContain('imported 1, refused 0');
-    expect((await waiver(['get', '--unmanaged'])).stdout).toBe('No unmanaged PolicyExceptions found.\n');
-    const labels = JSON.parse(
-      (await kubectl(['get', 'polex', 'hotfix', '-n', 'policy-exceptions', '-o', 'json'])).stdout,
-    ).metadata.labels;
-    expect(labels['app.kubernetes.io/managed-by']).toBe('waiver');
-
-    const doctor = await waiver(['doctor']);
-    expect(doctor.code).toBe(0);
-    expect(doctor.stdout).toContain('OK    kyverno    Kyverno runs with --enablePolicyException=true');
-    expect(doctor.stdout).toMatch(/WARN {2}cleanup/);
-  });
-
-  it('answers cluster problems with one line, and keeps the exception with its sync error', async () => {
-    const { api, waiver } = await setup();
-    const wrong = await waiver(['get', '--unmanaged'], 'alice', 'prod');
-    expect(wrong).toMatchObject({
-      code: 2,
-      stderr: 'error: no context "prod" in the kubeconfig (known: test)\n',
-    });
-    await waiver(requestArgs('MIG-7'), 'alice');
-    await waiver(['approve', 'EX-1'], 'bob');
-    api.forbidden.add('patch policyexceptions');
-    const refused = await waiver(['apply', 'EX-1'], 'carol');
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(
-      /^error: EX-1 is active, but writing it to cluster \(context test\) failed: apply policy-exceptions\/payments-api-mig-7: the cluster refused \(403 Forbidden: .*\); the next sweep retries\n$/,
-    );
-    const kept = JSON.parse((await waiver(['get', 'EX-1', '-o', 'json'])).stdout).items[0];
-    expect(kept).toMatchObject({
-      state: 'active',
-      syncStatus: 'error',
-      syncError: expect.stringContaining('403 Forbidden'),
-    });
-    await api.stop();
-    servers.length = 0;
-    const down = await waiver(['get', '--unmanaged']);
-    expect(down.code).toBe(1);
-    expect(down.stderr).toMatch(
-      /^error: list PolicyExceptions: cannot reach the cluster at cluster http:\/\/127\.0\.0\.1:\d+: .*\n$/,
     );
   });
 

@@ -2,9 +2,9 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
-import { BIN } from './support/cli.js';
-import { call } from './support/server.js';
-import { useTempDir } from './support/temp.js';
+import { BIN } from '../support/cli.js';
+import { call } from '../support/server.js';
+import { useTempDir } from '../support/temp.js';
 
 const tempDir = useTempDir();
 
@@ -87,7 +87,7 @@ describe('waiver serve', () => {
     const served = await serve(cwd, { WAIVER_ADMIN_TOKEN: admin });
     // A large lint request keeps the server busy for a while once it has arrived.
     const manifest = readFileSync(
-      new URL('./fixtures/kyverno/chainsaw-applies-to-delete/exception.yaml', import.meta.url),
+      new URL('../fixtures/kyverno/chainsaw-applies-to-delete/exception.yaml', import.meta.url),
       'utf8',
     );
     const sources = Array.from({ length: 400 }, (_, i) => ({ file: `f${i}.yaml`, text: manifest }));

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cli, cliAsync, json, requestArgs, type CliResult } from './support/cli.js';
+import { cli, json, requestArgs, type CliResult } from './support/cli.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { useTempDir } from './support/temp.js';
 
@@ -60,6 +60,8 @@ async function story(
   out['render'] = varying((await run('bob', ['render', 'EX-1'])).stdout);
   out['lint'] = normalise(await run('bob', ['lint', UNEXPIRING, '-o', 'json']));
   out['table'] = (await run('alice', ['get', '-A'])).stdout.replace(/in \d+d\d*h?/g, 'in <left>');
+  // Neither has a cluster: the same refusal, from the server or from the service in-process.
+  out['doctor'] = await run('bob', ['doctor']);
   return out;
 }
 
@@ -75,11 +77,11 @@ describe('the CLI in remote mode', () => {
     };
     const remoteCwd = tempDir();
     const remote = await story((user, args) =>
-      cliAsync(remoteCwd, args, { env: { WAIVER_SERVER: server.url, WAIVER_TOKEN: tokens[user] ?? '' } }),
+      cli(remoteCwd, args, { env: { WAIVER_SERVER: server.url, WAIVER_TOKEN: tokens[user] ?? '' } }),
     );
     const localCwd = tempDir();
     mkdirSync(join(localCwd, 'gitops'));
-    const local = await story((user, args) => cliAsync(localCwd, args, { as: user }));
+    const local = await story((user, args) => cli(localCwd, args, { as: user }));
     expect(remote).toEqual(local);
     expect((remote['get'] as { items: unknown[] }).items).toHaveLength(1);
     expect((remote['lint'] as { errors: number }).errors).toBeGreaterThan(0);
@@ -87,7 +89,7 @@ describe('the CLI in remote mode', () => {
       'carol',
     ]);
     // Remote mode touched no local database.
-    expect(cli(remoteCwd, ['get', '-A', '-o', 'json']).stdout).toContain('"items": []');
+    expect((await cli(remoteCwd, ['get', '-A', '-o', 'json'])).stdout).toContain('"items": []');
   });
 
   it('runs a sweep on the server clock, and refuses a client clock', async () => {
@@ -96,10 +98,10 @@ describe('the CLI in remote mode', () => {
     running.push(server);
     const env = { WAIVER_SERVER: server.url, WAIVER_TOKEN: await server.token('carol', ['applier']) };
     const cwd = tempDir();
-    expect(json(await cliAsync(cwd, ['sweep', '-o', 'json'], { env }))).toMatchObject({
+    expect(json(await cli(cwd, ['sweep', '-o', 'json'], { env }))).toMatchObject({
       at: '2026-12-01T09:00:00Z',
     });
-    const refused = await cliAsync(cwd, ['sweep', '--now', '2027-01-01T00:00:00Z'], { env });
+    const refused = await cli(cwd, ['sweep', '--now', '2027-01-01T00:00:00Z'], { env });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toBe('error: the server keeps its own clock: --now works in local mode only\n');
   });
@@ -109,22 +111,22 @@ describe('the CLI in remote mode', () => {
     const server = await startTestServer({ database: join(dir, 'server.db'), dir });
     running.push(server);
     const cwd = tempDir();
-    const wrong = await cliAsync(cwd, ['get', '-A'], {
+    const wrong = await cli(cwd, ['get', '-A'], {
       env: { WAIVER_SERVER: server.url, WAIVER_TOKEN: 'wvr_nope' },
     });
     expect(wrong).toMatchObject({ code: 3, stderr: 'error: the token is unknown, revoked or expired\n' });
-    const missing = await cliAsync(cwd, ['get', '-A', '--server', server.url]);
+    const missing = await cli(cwd, ['get', '-A', '--server', server.url]);
     expect(missing).toMatchObject({
       code: 2,
       stderr: 'error: --server needs a token: --token or WAIVER_TOKEN\n',
     });
     const closed = await freePort();
-    const down = await cliAsync(cwd, ['get', '-A', '--server', `http://127.0.0.1:${closed}`, '--token', 'x']);
+    const down = await cli(cwd, ['get', '-A', '--server', `http://127.0.0.1:${closed}`, '--token', 'x']);
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(
       new RegExp(`^error: cannot reach the server http://127\\.0\\.0\\.1:${closed}: .*ECONNREFUSED.*\\n$`),
     );
-    const forbidden = await cliAsync(cwd, [
+    const forbidden = await cli(cwd, [
       'approve',
       'EX-1',
       '--token',
@@ -145,20 +147,20 @@ describe('the CLI in remote mode', () => {
     const env = { WAIVER_SERVER: server.url, WAIVER_TOKEN: server.adminToken };
     const cwd = tempDir();
     const created = json<{ token: { id: string }; secret: string }>(
-      await cliAsync(
+      await cli(
         cwd,
         ['token', 'create', '--owner', 'erin', '--role', 'auditor', '--expires', '30d', '-o', 'json'],
         { env },
       ),
     );
     const asErin = { WAIVER_SERVER: server.url, WAIVER_TOKEN: created.secret };
-    expect((await cliAsync(cwd, ['get', '-A'], { env: asErin })).code).toBe(0);
-    const listed = await cliAsync(cwd, ['token', 'list'], { env });
+    expect((await cli(cwd, ['get', '-A'], { env: asErin })).code).toBe(0);
+    const listed = await cli(cwd, ['token', 'list'], { env });
     expect(listed.stdout).toContain(created.token.id);
     expect(listed.stdout).not.toContain(created.secret);
-    expect((await cliAsync(cwd, ['token', 'revoke', created.token.id], { env })).stdout).toBe(
+    expect((await cli(cwd, ['token', 'revoke', created.token.id], { env })).stdout).toBe(
       `token ${created.token.id} revoked\n`,
     );
-    expect((await cliAsync(cwd, ['get', '-A'], { env: asErin })).code).toBe(3);
+    expect((await cli(cwd, ['get', '-A'], { env: asErin })).code).toBe(3);
   });
 });

@@ -1,38 +1,34 @@
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
-
-export interface WatchHandlers {
-  /** Something changed (or may have: a relist); the controller reconciles. */
-  changed(reason: string): void;
-  /** The watch ended with an error; it restarts by itself. */
-  failed(error: unknown): void;
-}
+import type { Cancel, ChangeFeed, ChangeHandlers, Scheduler } from '../../service/ports.js';
 
 /**
  * Watches PolicyExceptions in every namespace and resumes from the last resourceVersion it saw (events
  * and bookmarks). A 410 Gone (history compacted) restarts from now and asks for a full reconcile, which
  * lists everything: nothing that happened in the gap is missed.
  */
-export class PolicyExceptionWatch {
+export class PolicyExceptionWatch implements ChangeFeed {
   private resourceVersion: string | undefined;
   private abort: AbortController | undefined;
   private stopped = false;
-  private restart: NodeJS.Timeout | undefined;
+  private cancelRestart: Cancel | undefined;
+  private handlers: ChangeHandlers = { changed: () => undefined, failed: () => undefined };
 
   constructor(
     private readonly kc: KubeConfig,
     private readonly version: string,
-    private readonly handlers: WatchHandlers,
+    private readonly scheduler: Scheduler,
     private readonly restartDelayMs = 1_000,
   ) {}
 
-  start(): void {
+  start(handlers: ChangeHandlers): void {
+    this.handlers = handlers;
     this.stopped = false;
     void this.open();
   }
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.restart);
+    this.cancelRestart?.();
     this.abort?.abort();
   }
 
@@ -75,6 +71,6 @@ export class PolicyExceptionWatch {
     if (error) this.handlers.failed(error);
     // A watch ends normally too (server timeout); either way it resumes, and a relist covers the gap.
     this.handlers.changed('watch restarted');
-    this.restart = setTimeout(() => void this.open(), this.restartDelayMs);
+    this.cancelRestart = this.scheduler.after(this.restartDelayMs, () => void this.open());
   }
 }

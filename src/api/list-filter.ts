@@ -1,0 +1,49 @@
+import { WaiverError } from '../domain/errors.js';
+import { states, type State } from '../domain/exception.js';
+import { parseDuration } from '../domain/time.js';
+import type { ListFilter } from '../service/list-exceptions.js';
+
+/** The inventory's filters as people and URLs give them: text. */
+export interface ListFilterText {
+  namespace?: string | undefined;
+  /** Comma-separated states. */
+  state?: string | undefined;
+  /** A duration such as 7d. */
+  expiringWithin?: string | undefined;
+}
+
+/**
+ * The one parser of list filters, for the CLI's flags and the API's query alike; `names` says what the
+ * caller calls each field, so an error names the flag or the parameter the user typed.
+ */
+export function parseListFilter(
+  text: ListFilterText,
+  names: { state: string; expiringWithin: string } = { state: 'state', expiringWithin: 'expiringWithin' },
+): ListFilter {
+  return {
+    namespace: text.namespace,
+    states: text.state === undefined ? undefined : parseStates(text.state, names.state),
+    expiringWithinMs:
+      text.expiringWithin === undefined
+        ? undefined
+        : parseDuration(text.expiringWithin, names.expiringWithin),
+  };
+}
+
+/** The filter back as text: what remote mode sends. */
+export function listFilterText(filter: ListFilter): ListFilterText {
+  return {
+    namespace: filter.namespace,
+    state: filter.states?.join(','),
+    expiringWithin:
+      filter.expiringWithinMs === undefined ? undefined : `${Math.ceil(filter.expiringWithinMs / 1000)}s`,
+  };
+}
+
+function parseStates(text: string, field: string): State[] {
+  const wanted = text.split(',').map((s) => s.trim());
+  const unknown = wanted.find((s) => !(states as readonly string[]).includes(s));
+  if (unknown !== undefined)
+    throw new WaiverError('usage', `unknown state "${unknown}"; use ${states.join(', ')}`, field);
+  return wanted as State[];
+}

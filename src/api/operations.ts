@@ -1,0 +1,312 @@
+import { auditCsv, auditJsonl } from '../domain/audit-export.js';
+import type { AuditEvent } from '../domain/audit.js';
+import { WaiverError } from '../domain/errors.js';
+import type { ApiToken } from '../service/ports.js';
+import type { UnmanagedException } from '../service/reconcile.js';
+import { listFilterText, parseListFilter } from './list-filter.js';
+import { operation, type Operation, type OperationName, type Result } from './operation.js';
+import { pageJson } from './page-json.js';
+import {
+  AuditQuerySchema,
+  CommentSchema,
+  ImportBodySchema,
+  LintBodySchema,
+  ListQuerySchema,
+  ManifestQuerySchema,
+  MetricsQuerySchema,
+  RenewInputSchema,
+  RequestInputSchema,
+  TokenInputSchema,
+} from './request-schemas.js';
+import {
+  ActionResultSchema,
+  AuditListSchema,
+  CreatedTokenSchema,
+  DoctorReportSchema,
+  ExceptionDetailSchema,
+  ExceptionPageSchema,
+  ExceptionViewSchema,
+  ImportReportSchema,
+  LintReportSchema,
+  MetricsSchema,
+  ReconcileReportSchema,
+  SweepReportSchema,
+  TokenListSchema,
+  UnmanagedListSchema,
+  VerifyResultSchema,
+} from './response-schemas.js';
+
+const EXCEPTION = '/api/v1/exceptions/{id}';
+const instant = (ms: number | undefined): string | undefined =>
+  ms === undefined ? undefined : new Date(ms).toISOString();
+const itemsOf = <T>(body: unknown): T[] => (body as { items: T[] }).items;
+const acted = {
+  status: 200,
+  description: 'the exception after the action',
+  schema: ActionResultSchema,
+} as const;
+
+/** The lifecycle actions that take an optional comment (required by reject and escalate). */
+const lifecycle = <N extends 'approve' | 'reject' | 'withdraw' | 'apply' | 'revoke' | 'escalate'>(
+  name: N,
+  summary: string,
+) =>
+  operation({
+    name,
+    method: 'POST',
+    path: `${EXCEPTION}/${name}`,
+    summary,
+    body: CommentSchema,
+    success: acted,
+    invoke: (waiver, { id, body }) => waiver[name](id, body.comment) as Promise<Result<N>>,
+    encode: (ref: string, comment?: string) => ({ id: ref, body: { comment } }),
+  });
+
+/**
+ * The HTTP API, one declaration per operation. Routes (src/server/routes.ts), the OpenAPI document
+ * (src/server/openapi.ts) and the remote client (src/cli/remote-waiver.ts) are derived from this table;
+ * its type requires an operation for every method of `Waiver`.
+ */
+export const operations: { [N in OperationName]: Operation<N, never, never> } = {
+  listPage: operation({
+    name: 'listPage',
+    method: 'GET',
+    path: '/api/v1/exceptions',
+    summary: 'List exceptions (one page, in id order)',
+    query: ListQuerySchema,
+    success: { status: 200, description: 'one page', schema: ExceptionPageSchema },
+    invoke: (waiver, { query }) =>
+      waiver.listPage(parseListFilter(query), {
+        limit: query.limit,
+        after: query.continue === undefined ? undefined : Number(query.continue),
+      }),
+    // Listed views are frozen and shared: each is serialised once, not on every request.
+    respond: (page) => ({ type: 'application/json; charset=utf-8', text: pageJson(page) }),
+    encode: (filter, page) => ({
+      query: { ...listFilterText(filter), limit: page.limit, continue: page.after },
+    }),
+  }),
+  request: operation({
+    name: 'request',
+    method: 'POST',
+    path: '/api/v1/exceptions',
+    summary: 'Request an exception (requester)',
+    body: RequestInputSchema,
+    success: { status: 201, description: 'the new, pending exception', schema: ActionResultSchema },
+    invoke: (waiver, { body }) => waiver.request(body),
+    location: (result) => `/api/v1/exceptions/${result.exception.id}`,
+    encode: (input) => ({ body: input }),
+  }),
+  get: operation({
+    name: 'get',
+    method: 'GET',
+    path: EXCEPTION,
+    summary: 'One exception',
+    success: { status: 200, description: 'the exception', schema: ExceptionViewSchema },
+    invoke: (waiver, { id }) => waiver.get(id),
+    encode: (ref) => ({ id: ref }),
+  }),
+  describe: operation({
+    name: 'describe',
+    method: 'GET',
+    path: `${EXCEPTION}/history`,
+    summary: 'One exception with its audit timeline',
+    success: { status: 200, description: 'the exception and its events', schema: ExceptionDetailSchema },
+    invoke: (waiver, { id }) => waiver.describe(id),
+    encode: (ref) => ({ id: ref }),
+  }),
+  render: operation({
+    name: 'render',
+    method: 'GET',
+    path: `${EXCEPTION}/manifest`,
+    summary: 'The rendered PolicyException',
+    query: ManifestQuerySchema,
+    success: { status: 200, description: 'the manifest as YAML', text: ['application/yaml'] },
+    invoke: (waiver, { id, query }) => waiver.render(id, query.apiVersion),
+    respond: (yaml) => ({ type: 'application/yaml; charset=utf-8', text: yaml }),
+    encode: (ref, apiVersion) => ({ id: ref, query: { apiVersion } }),
+    decode: (body) => String(body),
+  }),
+  approve: lifecycle('approve', 'Approve (approver; never your own request)'),
+  reject: lifecycle('reject', 'Reject with a comment (approver)'),
+  withdraw: lifecycle('withdraw', 'Withdraw (the requestor)'),
+  apply: lifecycle('apply', 'Apply to the target (applier); a renewal supersedes its predecessor'),
+  revoke: lifecycle('revoke', 'Revoke an active exception'),
+  escalate: lifecycle('escalate', 'Escalate to a policy change (a comment says why)'),
+  renew: operation({
+    name: 'renew',
+    method: 'POST',
+    path: `${EXCEPTION}/renew`,
+    summary: 'Request a renewal: new justification, fresh approval',
+    body: RenewInputSchema,
+    success: { status: 201, description: 'the renewal, pending', schema: ActionResultSchema },
+    invoke: (waiver, { id, body }) => waiver.renew(id, body),
+    location: (result) => `/api/v1/exceptions/${result.exception.id}`,
+    encode: (ref, input) => ({ id: ref, body: input }),
+  }),
+  audit: operation({
+    name: 'audit',
+    method: 'GET',
+    path: '/api/v1/audit',
+    summary: 'The audit trail (json, jsonl or csv)',
+    query: AuditQuerySchema,
+    success: {
+      status: 200,
+      description: 'the events, oldest first',
+      schema: AuditListSchema,
+      text: ['application/jsonl', 'text/csv'],
+    },
+    invoke: (waiver, { query }) =>
+      waiver.audit(query.exception, {
+        action: query.action,
+        actor: query.actor,
+        sinceMs: query.since === undefined ? undefined : Date.parse(query.since),
+        untilMs: query.until === undefined ? undefined : Date.parse(query.until),
+      }),
+    respond: (events, { query }) => {
+      switch (query.format) {
+        case 'csv':
+          return { type: 'text/csv; charset=utf-8', text: auditCsv(events) };
+        case 'jsonl':
+          return { type: 'application/jsonl; charset=utf-8', text: auditJsonl(events) };
+        case 'json':
+          return { type: 'application/json; charset=utf-8', text: JSON.stringify({ items: events }) };
+      }
+    },
+    encode: (ref, filter = {}) => ({
+      query: {
+        exception: ref,
+        action: filter.action,
+        actor: filter.actor,
+        since: instant(filter.sinceMs),
+        until: instant(filter.untilMs),
+      },
+    }),
+    decode: (body) => itemsOf<AuditEvent>(body),
+  }),
+  verifyAudit: operation({
+    name: 'verifyAudit',
+    method: 'GET',
+    path: '/api/v1/audit/verify',
+    summary: 'Verify the audit hash chain (409 audit_broken names the first broken link)',
+    success: { status: 200, description: 'the chain is intact', schema: VerifyResultSchema },
+    invoke: (waiver) => waiver.verifyAudit(),
+    respond: (result) => ({
+      type: 'application/json; charset=utf-8',
+      text: JSON.stringify({ intact: true, ...result }),
+    }),
+    encode: () => ({}),
+    decode: (body) => ({ events: (body as { events: number }).events }),
+  }),
+  metrics: operation({
+    name: 'metrics',
+    method: 'GET',
+    path: '/api/v1/metrics/summary',
+    summary: 'The process metrics and their targets',
+    query: MetricsQuerySchema,
+    success: { status: 200, description: 'the metrics as of the instant', schema: MetricsSchema },
+    invoke: (waiver, { query }) => waiver.metrics(query.at === undefined ? undefined : Date.parse(query.at)),
+    encode: (atMs) => ({ query: { at: instant(atMs) } }),
+  }),
+  lint: operation({
+    name: 'lint',
+    method: 'POST',
+    path: '/api/v1/lint',
+    summary: 'Lint PolicyException manifests',
+    body: LintBodySchema,
+    success: { status: 200, description: 'the findings', schema: LintReportSchema },
+    invoke: (waiver, { body }) => waiver.lint(body.sources),
+    encode: (sources) => ({ body: { sources } }),
+  }),
+  sweep: operation({
+    name: 'sweep',
+    method: 'POST',
+    path: '/api/v1/sweep',
+    summary: "Run the periodic work once, as of the server's clock (applier)",
+    success: { status: 200, description: 'what the sweep did', schema: SweepReportSchema },
+    // The server's own clock: a client never chooses the instant the work is done as of.
+    invoke: (waiver) => waiver.sweep(),
+    encode: (atMs) => {
+      if (atMs !== undefined)
+        throw new WaiverError(
+          'usage',
+          'the server keeps its own clock: --now works in local mode only',
+          'now',
+        );
+      return {};
+    },
+  }),
+  reconcile: operation({
+    name: 'reconcile',
+    method: 'POST',
+    path: '/api/v1/reconcile',
+    summary: 'Converge the cluster to the store once: drift, deletions, rogues (applier)',
+    success: { status: 200, description: 'what changed', schema: ReconcileReportSchema },
+    invoke: (waiver) => waiver.reconcile(),
+    encode: () => ({}),
+  }),
+  unmanaged: operation({
+    name: 'unmanaged',
+    method: 'GET',
+    path: '/api/v1/unmanaged',
+    summary: 'PolicyExceptions in the cluster that did not come through Waiver',
+    success: { status: 200, description: 'the unmanaged exceptions', schema: UnmanagedListSchema },
+    invoke: (waiver) => waiver.unmanaged(),
+    respond: (items) => ({ type: 'application/json; charset=utf-8', text: JSON.stringify({ items }) }),
+    encode: () => ({}),
+    decode: (body) => itemsOf<UnmanagedException>(body),
+  }),
+  import: operation({
+    name: 'import',
+    method: 'POST',
+    path: '/api/v1/import',
+    summary: 'Adopt unmanaged PolicyExceptions (applier)',
+    body: ImportBodySchema,
+    success: { status: 200, description: 'what was (or would be) imported', schema: ImportReportSchema },
+    invoke: (waiver, { body }) => waiver.import({ dryRun: body.dryRun }),
+    encode: (options) => ({ body: options }),
+  }),
+  doctor: operation({
+    name: 'doctor',
+    method: 'GET',
+    path: '/api/v1/doctor',
+    summary: "Check the server's cluster: Kyverno, CRD, namespace, policies, RBAC",
+    success: { status: 200, description: 'every check and its finding', schema: DoctorReportSchema },
+    invoke: (waiver) => waiver.doctor(),
+    encode: () => ({}),
+  }),
+  listTokens: operation({
+    name: 'listTokens',
+    method: 'GET',
+    path: '/api/v1/tokens',
+    summary: 'List API tokens, never their secrets (admin)',
+    success: { status: 200, description: 'the tokens', schema: TokenListSchema },
+    invoke: (waiver) => waiver.listTokens(),
+    respond: (items) => ({ type: 'application/json; charset=utf-8', text: JSON.stringify({ items }) }),
+    encode: () => ({}),
+    decode: (body) => itemsOf<ApiToken>(body),
+  }),
+  createToken: operation({
+    name: 'createToken',
+    method: 'POST',
+    path: '/api/v1/tokens',
+    summary: 'Create an API token (admin); the secret is shown once',
+    body: TokenInputSchema,
+    success: { status: 201, description: 'the token and its secret', schema: CreatedTokenSchema },
+    invoke: (waiver, { body }) => waiver.createToken(body),
+    location: (created) => `/api/v1/tokens/${created.token.id}`,
+    encode: (input) => ({ body: input }),
+  }),
+  revokeToken: operation({
+    name: 'revokeToken',
+    method: 'DELETE',
+    path: '/api/v1/tokens/{id}',
+    summary: 'Revoke an API token at once (admin)',
+    success: { status: 204, description: 'revoked' },
+    invoke: (waiver, { id }) => waiver.revokeToken(id),
+    encode: (tokenId) => ({ id: tokenId }),
+    decode: () => undefined,
+  }),
+};
+
+export const operationList: readonly Operation<OperationName, never, never>[] = Object.values(operations);

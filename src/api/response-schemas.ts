@@ -1,0 +1,243 @@
+import { z } from 'zod';
+import type { AuditEvent } from '../domain/audit.js';
+import { apiVersions, categories, endReasons, states, syncStatuses } from '../domain/exception.js';
+import { auditActions } from '../domain/lifecycle.js';
+import type { Metrics } from '../domain/metrics.js';
+import { roles } from '../domain/roles.js';
+import type { ExceptionView } from '../domain/view.js';
+import type { VerifyResult } from '../service/audit-trail.js';
+import type { DoctorReport } from '../service/check-cluster.js';
+import type { ImportReport } from '../service/import-exceptions.js';
+import type { LintReport } from '../service/lint-manifests.js';
+import type { ExceptionDetail, ExceptionPage } from '../service/list-exceptions.js';
+import type { ApiToken } from '../service/ports.js';
+import type { ReconcileReport, UnmanagedException } from '../service/reconcile.js';
+import type { SweepReport } from '../service/sweep.js';
+import type { CreatedToken } from '../service/tokens.js';
+import type { ActionResult } from '../service/waiver.js';
+
+/**
+ * What the API answers with on success. OpenAPI describes these; the types below make the compiler
+ * check that each schema says exactly what the service returns, and the API tests parse every answer.
+ */
+
+const instant = z.string().describe('RFC3339 instant');
+const nullableInstant = instant.nullable();
+const idText = z.string().describe('EX-42');
+
+export const ExceptionViewSchema = z
+  .strictObject({
+    id: idText,
+    name: z.string(),
+    state: z.enum(states),
+    policy: z.string(),
+    rules: z.array(z.string()),
+    kinds: z.array(z.string()),
+    namespaces: z.array(z.string()),
+    names: z.array(z.string()),
+    category: z.enum(categories),
+    ticket: z.string(),
+    reason: z.string(),
+    riskAssessment: z.string().nullable(),
+    expiresAt: instant,
+    endReason: z.enum(endReasons).nullable(),
+    syncStatus: z.enum(syncStatuses),
+    syncError: z.string().nullable(),
+    requestor: z.string(),
+    approver: z.string().nullable(),
+    applier: z.string().nullable(),
+    requestedAt: instant,
+    approvedAt: nullableInstant,
+    appliedAt: nullableInstant,
+    removedAt: nullableInstant,
+    remindedAt: nullableInstant,
+    escalatedAt: nullableInstant,
+    renewalOf: idText.nullable(),
+    renewalCount: z.number().int(),
+    apiVersion: z.enum(apiVersions),
+    escalated: z.boolean(),
+  })
+  .describe('An exception as shown: its scope, justification, lifecycle and sync status');
+
+export const ActionResultSchema = z
+  .strictObject({
+    exception: ExceptionViewSchema,
+    superseded: ExceptionViewSchema.exactOptional().describe('the exception a renewal replaced, on apply'),
+  })
+  .describe('The exception after a lifecycle action');
+
+export const ExceptionPageSchema = z.strictObject({
+  items: z.array(ExceptionViewSchema),
+  continue: z.string().exactOptional().describe('present when more may follow: pass it for the next page'),
+});
+
+export const AuditEventSchema = z.strictObject({
+  seq: z.number().int(),
+  at: instant,
+  actor: z.string(),
+  action: z.enum(auditActions),
+  exceptionId: z.number().int().nullable(),
+  data: z.record(z.string(), z.unknown()),
+  prevHash: z.string(),
+  hash: z.string(),
+});
+
+export const AuditListSchema = z.strictObject({ items: z.array(AuditEventSchema) });
+
+export const ExceptionDetailSchema = z.strictObject({
+  exception: ExceptionViewSchema,
+  history: z.array(AuditEventSchema),
+});
+
+export const VerifyResultSchema = z.strictObject({
+  intact: z.literal(true),
+  events: z.number().int().describe('events verified'),
+});
+
+const metricTarget = z.strictObject({
+  value: z.number().nullable(),
+  target: z.number(),
+  comparison: z.enum(['<', '<=', '>=']),
+  meets: z.boolean(),
+});
+
+export const MetricsSchema = z.strictObject({
+  at: instant,
+  windowDays: z.number(),
+  activeExceptions: z.number().int(),
+  averageDurationDays: z.number().nullable(),
+  expiredRemovedRate: z.number().nullable(),
+  removalLatency: z.strictObject({
+    medianSeconds: z.number().nullable(),
+    maxSeconds: z.number().nullable(),
+    outstanding: z.number().int(),
+    warning: z.string().nullable(),
+  }),
+  renewalRate: z.number().nullable(),
+  trend: z.strictObject({ slope: z.number(), weekly: z.array(z.number()), weeks: z.array(z.string()) }),
+  redFlag: z.boolean(),
+  targets: z.strictObject({
+    averageDurationDays: metricTarget,
+    expiredRemovedRate: metricTarget,
+    renewalRate: metricTarget,
+    trend: metricTarget,
+  }),
+  counts: z.strictObject({
+    endedInWindow: z.number().int(),
+    expiredInWindow: z.number().int(),
+    removedAfterExpiry: z.number().int(),
+    renewed: z.number().int(),
+  }),
+});
+
+const failure = z.strictObject({ id: z.string(), error: z.string() });
+
+export const SweepReportSchema = z.strictObject({
+  at: instant,
+  reminded: z.array(z.string()),
+  expired: z.array(z.string()),
+  written: z.array(z.string()),
+  deleted: z.array(z.string()),
+  failed: z.array(failure),
+  skipped: z.array(z.strictObject({ id: z.string(), reason: z.string() })),
+  leaseHeldElsewhere: z.literal(true).exactOptional().describe('another replica holds the sweep lease'),
+});
+
+export const LintReportSchema = z.strictObject({
+  files: z.number().int(),
+  errors: z.number().int(),
+  warnings: z.number().int(),
+  findings: z.array(
+    z.strictObject({
+      file: z.string(),
+      object: z.string(),
+      rule: z.string(),
+      severity: z.enum(['error', 'warning']),
+      message: z.string(),
+    }),
+  ),
+});
+
+export const UnmanagedExceptionSchema = z.strictObject({
+  namespace: z.string(),
+  name: z.string(),
+  uid: z.string(),
+  policies: z.array(z.string()),
+  inExceptionNamespace: z.boolean().describe('Kyverno reads exceptions only from its exception namespace'),
+});
+
+export const UnmanagedListSchema = z.strictObject({ items: z.array(UnmanagedExceptionSchema) });
+
+export const ReconcileReportSchema = z.strictObject({
+  at: instant,
+  created: z.array(z.string()),
+  restored: z.array(z.string()),
+  deleted: z.array(z.string()),
+  unmanaged: z.array(UnmanagedExceptionSchema),
+  failed: z.array(failure),
+});
+
+const importItem = z.strictObject({
+  namespace: z.string(),
+  name: z.string(),
+  id: z.string().exactOptional(),
+  lacks: z.array(z.string()),
+  expiresAt: z.string().exactOptional(),
+  refused: z.string().exactOptional(),
+});
+
+export const ImportReportSchema = z.strictObject({
+  dryRun: z.boolean(),
+  imported: z.array(importItem),
+  refused: z.array(importItem),
+});
+
+export const DoctorReportSchema = z.strictObject({
+  findings: z.array(
+    z.strictObject({
+      check: z.string(),
+      status: z.enum(['ok', 'warn', 'fail']),
+      message: z.string(),
+      fix: z.string().exactOptional(),
+    }),
+  ),
+  failed: z.number().int(),
+});
+
+export const ApiTokenSchema = z.strictObject({
+  id: z.string(),
+  owner: z.string(),
+  roles: z.array(z.enum(roles)),
+  description: z.string(),
+  createdAt: instant,
+  createdBy: z.string(),
+  expiresAt: nullableInstant,
+  revokedAt: nullableInstant,
+});
+
+export const TokenListSchema = z.strictObject({ items: z.array(ApiTokenSchema) });
+
+export const CreatedTokenSchema = z.strictObject({
+  token: ApiTokenSchema,
+  secret: z.string().describe('shown once; only its hash is stored'),
+});
+
+/** Compile-time proof that a schema's output is exactly the service's type, in both directions. */
+type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const exactly = <T extends true>(): T | undefined => undefined;
+
+exactly<Exactly<z.output<typeof ExceptionViewSchema>, ExceptionView>>();
+exactly<Exactly<z.output<typeof ActionResultSchema>, ActionResult>>();
+exactly<Exactly<z.output<typeof ExceptionPageSchema>, ExceptionPage>>();
+exactly<Exactly<z.output<typeof AuditEventSchema>, AuditEvent>>();
+exactly<Exactly<z.output<typeof ExceptionDetailSchema>, ExceptionDetail>>();
+exactly<Exactly<Omit<z.output<typeof VerifyResultSchema>, 'intact'>, VerifyResult>>();
+exactly<Exactly<z.output<typeof MetricsSchema>, Metrics>>();
+exactly<Exactly<z.output<typeof SweepReportSchema>, SweepReport>>();
+exactly<Exactly<z.output<typeof LintReportSchema>, LintReport>>();
+exactly<Exactly<z.output<typeof UnmanagedExceptionSchema>, UnmanagedException>>();
+exactly<Exactly<z.output<typeof ReconcileReportSchema>, ReconcileReport>>();
+exactly<Exactly<z.output<typeof ImportReportSchema>, ImportReport>>();
+exactly<Exactly<z.output<typeof DoctorReportSchema>, DoctorReport>>();
+exactly<Exactly<z.output<typeof ApiTokenSchema>, ApiToken>>();
+exactly<Exactly<z.output<typeof CreatedTokenSchema>, CreatedToken>>();

@@ -1,0 +1,19 @@
+import { WaiverError } from '../../domain/errors.js';
+import type { CliContext } from '../context.js';
+
+/** `waiver controller`: the reconcile loop alone, until SIGTERM or SIGINT. */
+export async function run(ctx: CliContext): Promise<void> {
+  const config = await ctx.config();
+  if (config.remote)
+    throw new WaiverError('usage', 'the controller runs against the store; drop --server', 'server');
+  if (!config.kubernetes)
+    throw new WaiverError(
+      'usage',
+      'the controller needs a cluster: give --kubeconfig or --context (or kubernetes: in the config)',
+      'context',
+    );
+  const { startController, untilSignal } = await import('../../wire.js');
+  const running = await startController(config, (line) => ctx.out(line));
+  await untilSignal();
+  await running.close();
+}

@@ -1,0 +1,20 @@
+import { WaiverError } from '../../domain/errors.js';
+import type { DoctorReport } from '../../service/check-cluster.js';
+import type { CliContext } from '../context.js';
+import { document, outputFormat, type OutputFlags } from '../output.js';
+
+/** `waiver doctor`: checks the configured cluster before use; exit 1 when a check fails. */
+export async function run(ctx: CliContext, flags: OutputFlags): Promise<void> {
+  const format = outputFormat(flags.output, ['table', 'json', 'yaml']);
+  const report = await (await ctx.waiver()).doctor();
+  ctx.out(format === 'table' ? reportText(report) : document({ findings: report.findings }, format));
+  if (report.failed > 0) throw new WaiverError('lint_failed', `${report.failed} check(s) failed`, 'cluster');
+}
+
+const reportText = ({ findings }: DoctorReport): string =>
+  findings
+    .map(
+      (f) =>
+        `${f.status.toUpperCase().padEnd(5)} ${f.check.padEnd(10)} ${f.message}${f.fix ? `\n      fix: ${f.fix}` : ''}\n`,
+    )
+    .join('');

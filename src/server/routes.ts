@@ -1,0 +1,35 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Operation, OperationName } from '../api/operation.js';
+import { operationList } from '../api/operations.js';
+import { parseInput } from '../domain/parse-input.js';
+import type { Waiver } from '../service/waiver.js';
+
+/** The service bound to the authenticated caller of a request. */
+export type WaiverOf = (request: FastifyRequest) => Waiver;
+
+/** `/api/v1/exceptions/{id}` → `/api/v1/exceptions/:id`. */
+export const fastifyPath = (path: string): string => path.replace(/\{(\w+)\}/g, ':$1');
+
+/**
+ * Every operation of the table becomes a route that validates its input, calls the service as the
+ * caller, and answers. No process logic lives here.
+ */
+export function registerOperations(app: FastifyInstance, waiverOf: WaiverOf): void {
+  for (const op of operationList)
+    app.route({ method: op.method, url: fastifyPath(op.path), handler: handler(op, waiverOf) });
+}
+
+function handler(op: Operation<OperationName>, waiverOf: WaiverOf) {
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const query: unknown = op.query ? parseInput(op.query, req.query) : undefined;
+    // A body is optional where every field is: an empty POST means the defaults.
+    const body: unknown = op.body ? parseInput(op.body, req.body ?? {}) : undefined;
+    const id = (req.params as { id?: string }).id ?? '';
+    const result = await op.invoke(waiverOf(req), { id, query, body });
+    reply.code(op.success.status);
+    if (op.location) reply.header('location', op.location(result));
+    if (op.success.status === 204) return reply.send();
+    const text = op.respond?.(result, { query });
+    return text ? reply.type(text.type).send(text.text) : reply.send(result);
+  };
+}

@@ -1,0 +1,9 @@
+import type { Scheduler } from './ports.js';
+
+/** Real timers. */
+export const systemScheduler: Scheduler = {
+  after: (ms, work) => {
+    const timer = setTimeout(work, ms);
+    return () => clearTimeout(timer);
+  },
+};

@@ -1,0 +1,97 @@
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cli, requestArgs, runProcess } from './support/cli.js';
+import { FakeKubeApiServer } from './support/kube/fake-api-server.js';
+import { seedCluster } from './support/kube/cluster.js';
+import { useTempDir } from './support/temp.js';
+
+const tempDir = useTempDir();
+const servers: FakeKubeApiServer[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.stop();
+});
+
+/** The CLI in-process against the test API server, through a kubeconfig as a user gives it. */
+async function setup() {
+  const api = await new FakeKubeApiServer().start();
+  servers.push(api);
+  seedCluster(api);
+  const dir = tempDir();
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(kubeconfig, api.kubeconfig());
+  const waiver = (args: string[], as = 'alice', context = 'test') =>
+    cli(dir, [...args, '--kubeconfig', kubeconfig, '--context', context], { as });
+  /** The real kubectl, isolated: its own HOME, kubeconfig and cache. */
+  const kubectl = (args: string[], input?: string) =>
+    runProcess('kubectl', [...args, '--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache')], {
+      cwd: dir,
+      env: { PATH: process.env['PATH'] ?? '', HOME: dir },
+      ...(input === undefined ? {} : { input }),
+    });
+  return { api, dir, kubeconfig, waiver, kubectl };
+}
+
+describe('the CLI against a cluster', () => {
+  it('finds a PolicyException created with kubectl behind its back, imports it, and doctor is content', async () => {
+    const { dir, kubeconfig, waiver, kubectl } = await setup();
+    const rogue = [
+      'apiVersion: kyverno.io/v2',
+      'kind: PolicyException',
+      'metadata: {name: hotfix, namespace: policy-exceptions}',
+      'spec:',
+      '  exceptions: [{policyName: require-image-signature, ruleNames: [check-image-signature]}]',
+      '  match: {any: [{resources: {kinds: [Pod], namespaces: [payments], names: [hotfix-*]}}]}',
+      '',
+    ].join('\n');
+    expect((await kubectl(['apply', '--validate=false', '-f', '-'], rogue)).code).toBe(0);
+    // As a kubectl plugin, kubectl's current context is the cluster: no --context needed.
+    const unmanaged = await cli(dir, ['get', '--unmanaged', '--kubeconfig', kubeconfig], {
+      kubectlPlugin: true,
+    });
+    expect(unmanaged.stdout).toMatch(/policy-exceptions\s+hotfix\s+require-image-signature\s+yes/);
+    const dry = await waiver(['import', '--dry-run'], 'carol');
+    expect(dry.stdout).toContain('would import 1, refused 0 (dry run: nothing changed)');
+    expect((await waiver(['import'], 'carol')).stdout).toContain('imported 1, refused 0');
+    expect((await waiver(['get', '--unmanaged'])).stdout).toBe('No unmanaged PolicyExceptions found.\n');
+    const labels = JSON.parse(
+      (await kubectl(['get', 'polex', 'hotfix', '-n', 'policy-exceptions', '-o', 'json'])).stdout,
+    ).metadata.labels;
+    expect(labels['app.kubernetes.io/managed-by']).toBe('waiver');
+
+    const doctor = await waiver(['doctor']);
+    expect(doctor.code).toBe(0);
+    expect(doctor.stdout).toContain('OK    kyverno    Kyverno runs with --enablePolicyException=true');
+    expect(doctor.stdout).toMatch(/WARN {2}cleanup/);
+  });
+
+  it('answers cluster problems with one line, and keeps the exception with its sync error', async () => {
+    const { api, waiver } = await setup();
+    const wrong = await waiver(['get', '--unmanaged'], 'alice', 'prod');
+    expect(wrong).toMatchObject({
+      code: 2,
+      stderr: 'error: no context "prod" in the kubeconfig (known: test)\n',
+    });
+    await waiver(requestArgs('MIG-7'), 'alice');
+    await waiver(['approve', 'EX-1'], 'bob');
+    api.forbidden.add('patch policyexceptions');
+    const refused = await waiver(['apply', 'EX-1'], 'carol');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^error: EX-1 is active, but writing it to cluster \(context test\) failed: apply policy-exceptions\/payments-api-mig-7: the cluster refused \(403 Forbidden: .*\); the next sweep retries\n$/,
+    );
+    const kept = JSON.parse((await waiver(['get', 'EX-1', '-o', 'json'])).stdout).items[0];
+    expect(kept).toMatchObject({
+      state: 'active',
+      syncStatus: 'error',
+      syncError: expect.stringContaining('403 Forbidden'),
+    });
+    await api.stop();
+    servers.length = 0;
+    const down = await waiver(['get', '--unmanaged']);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(
+      /^error: list PolicyExceptions: cannot reach the cluster at cluster http:\/\/127\.0\.0\.1:\d+: .*\n$/,
+    );
+  });
+});

@@ -1,0 +1,49 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cliProcess, json, requestArgs } from '../support/cli.js';
+import { useTempDir } from '../support/temp.js';
+
+const tempDir = useTempDir();
+
+/**
+ * The built bundle as users run it: its own process, its exit codes, its streams. What each command
+ * does is tested in-process (test/cli.test.ts); this proves the shipped program does it too.
+ */
+describe('the waiver bundle, as a process', () => {
+  it('takes an exception from request to removal, reads stdin, and exits with the right codes', async () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, 'gitops'));
+    const created = json(
+      await cliProcess(cwd, [
+        ...requestArgs('INC-4521', {
+          category: 'emergency-hotfix',
+          reason: 'Payment outage hotfix; the signing service is down during the incident',
+          expires: '5d',
+        }),
+        '-o',
+        'json',
+      ]),
+    );
+    expect(created).toMatchObject({ id: 'EX-1', state: 'pending', requestor: 'alice' });
+    expect((await cliProcess(cwd, ['approve', 'EX-1'], { as: 'alice' })).code).toBe(3);
+    expect((await cliProcess(cwd, ['approve', 'EX-1'], { as: 'bob' })).code).toBe(0);
+    expect((await cliProcess(cwd, ['apply', 'EX-1'], { as: 'carol' })).code).toBe(0);
+    const file = join(cwd, 'gitops', 'policy-exceptions', 'payments-api-inc-4521.yaml');
+    expect(existsSync(file)).toBe(true);
+
+    const render = await cliProcess(cwd, ['render', 'EX-1']);
+    const lint = await cliProcess(cwd, ['lint', '-'], { input: render.stdout });
+    expect(lint).toMatchObject({ code: 0, stdout: '1 file(s), 0 error(s), 0 warning(s)\n' });
+
+    const after = new Date(Date.now() + 6 * 86_400_000).toISOString();
+    const swept = await cliProcess(cwd, ['sweep', '--now', after, '-o', 'json'], { as: 'carol' });
+    expect(json(swept)).toMatchObject({ expired: ['EX-1'] });
+    expect(existsSync(file)).toBe(false);
+
+    const usage = await cliProcess(cwd, ['get', '--bogus']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/unknown option '--bogus'/);
+    expect((await cliProcess(cwd, ['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+});
