@@ -1,5 +1,3 @@
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultSettings } from '../src/domain/settings.js';
 import { DAY_MS, HOUR_MS } from '../src/domain/time.js';
@@ -7,22 +5,19 @@ import { localActor } from '../src/service/actor.js';
 import type { ServiceDeps } from '../src/service/deps.js';
 import type { Notification } from '../src/service/ports.js';
 import { createWaiver, type Waiver } from '../src/service/waiver.js';
-import { openSqliteStore } from '../src/store/open-sqlite.js';
-import { DirectoryTarget } from '../src/targets/directory-target.js';
-import { ManualClock, useTempDir } from './support/temp.js';
+import { MemoryStore } from './support/memory-store.js';
+import { RecordingTarget } from './support/recording-target.js';
+import { ManualClock } from './support/temp.js';
 import { legacyRequest } from './support/requests.js';
 
-const tempDir = useTempDir();
-
-async function setup() {
-  const dir = tempDir();
-  const targetDir = join(dir, 'gitops');
-  mkdirSync(targetDir);
+/** The service on the fast tier's fakes: both pass the contract suites the real store and targets pass. */
+function setup() {
+  const target = new RecordingTarget();
   const clock = new ManualClock(Date.parse('2026-12-01T09:00:00Z'));
   const notifications: Notification[] = [];
   const deps: ServiceDeps = {
-    store: await openSqliteStore(join(dir, 'w.db')),
-    target: new DirectoryTarget(targetDir, { createRoot: false }),
+    store: new MemoryStore(),
+    target,
     notifier: {
       notify: (n) => {
         notifications.push(n);
@@ -34,15 +29,15 @@ async function setup() {
     settings: defaultSettings,
   };
   const as = (name: string): Waiver => createWaiver(deps, localActor(name));
-  const file = (name: string) => join(targetDir, 'policy-exceptions', `${name}.yaml`);
-  return { deps, clock, as, file, targetDir, notifications };
+  const held = (name: string) => target.holds('policy-exceptions', name);
+  return { deps, clock, as, held, target, notifications };
 }
 
 const request = legacyRequest('MIG-7');
 
 describe('the exception process, in-process', () => {
   it('takes an exception from request to removal, reminding once', async () => {
-    const { as, clock, file, notifications, deps } = await setup();
+    const { as, clock, held, notifications, deps } = setup();
     const { exception: created } = await as('alice').request(request);
     expect(created).toMatchObject({
       id: 'EX-1',
@@ -58,7 +53,7 @@ describe('the exception process, in-process', () => {
       approver: 'bob',
       applier: 'carol',
     });
-    expect(existsSync(file('payments-api-mig-7'))).toBe(true);
+    expect(held('payments-api-mig-7')).toBe(true);
 
     clock.set('2026-12-14T09:00:00Z');
     expect((await as('carol').sweep()).reminded).toEqual(['EX-1']);
@@ -70,7 +65,7 @@ describe('the exception process, in-process', () => {
     expect((await as('alice').list())[0]?.state).toBe('expired');
     const report = await as('carol').sweep();
     expect(report.expired).toEqual(['EX-1']);
-    expect(existsSync(file('payments-api-mig-7'))).toBe(false);
+    expect(held('payments-api-mig-7')).toBe(false);
     expect((await as('alice').list())[0]).toMatchObject({
       state: 'removed',
       endReason: 'expired',
@@ -94,7 +89,7 @@ describe('the exception process, in-process', () => {
   });
 
   it('renews by superseding under the same name, and allows only two renewals', async () => {
-    const { as, clock, file } = await setup();
+    const { as, clock, held } = setup();
     await as('alice').request(request);
     await as('bob').approve('EX-1');
     await as('carol').apply('EX-1');
@@ -125,7 +120,7 @@ describe('the exception process, in-process', () => {
       endReason: 'superseded',
       syncStatus: 'synced',
     });
-    expect(existsSync(file('payments-api-mig-7'))).toBe(true);
+    expect(held('payments-api-mig-7')).toBe(true);
 
     clock.advance(15 * DAY_MS);
     await as('alice').renew('EX-2', {
@@ -148,26 +143,24 @@ describe('the exception process, in-process', () => {
   });
 
   it('keeps an exception active with a sync error while the target is broken, and retries', async () => {
-    const { as, targetDir, file, clock } = await setup();
-    renameSync(targetDir, `${targetDir}.away`);
-    writeFileSync(targetDir, 'not a folder');
+    const { as, target, held, clock } = setup();
+    target.failure = new Error('disk full');
     await as('alice').request(request);
     await as('bob').approve('EX-1');
     await expect(as('carol').apply('EX-1')).rejects.toMatchObject({ code: 'target' });
     expect((await as('carol').list())[0]).toMatchObject({ state: 'active', syncStatus: 'error' });
     expect((await as('carol').sweep()).failed).toHaveLength(1);
 
-    renameSync(targetDir, `${targetDir}.file`);
-    renameSync(`${targetDir}.away`, targetDir);
+    target.failure = undefined;
     clock.advance(HOUR_MS);
     expect((await as('carol').sweep()).written).toEqual(['EX-1']);
-    expect(existsSync(file('payments-api-mig-7'))).toBe(true);
+    expect(held('payments-api-mig-7')).toBe(true);
     const actions = (await as('carol').audit('EX-1')).map((e) => e.action);
     expect(actions).toEqual(['requested', 'approved', 'applied', 'sync_failed', 'sync_failed', 'synced']);
   });
 
   it('revokes, and refuses what the lifecycle forbids without changing anything', async () => {
-    const { as, file } = await setup();
+    const { as, held } = setup();
     await as('alice').request(request);
     await expect(as('carol').apply('EX-1')).rejects.toMatchObject({ code: 'illegal_transition' });
     await expect(as('alice').approve('EX-1')).rejects.toMatchObject({ code: 'forbidden' });
@@ -179,11 +172,11 @@ describe('the exception process, in-process', () => {
     await as('carol').apply('EX-1');
     const { exception: revoked } = await as('bob').revoke('EX-1', 'image is signed now');
     expect(revoked).toMatchObject({ state: 'removed', endReason: 'revoked', syncStatus: 'synced' });
-    expect(existsSync(file('payments-api-mig-7'))).toBe(false);
+    expect(held('payments-api-mig-7')).toBe(false);
   });
 
   it('skips, without failing, an expiry that a concurrent revoke made moot', async () => {
-    const { as, clock, deps } = await setup();
+    const { as, clock, deps } = setup();
     await as('alice').request(request);
     await as('bob').approve('EX-1');
     await as('carol').apply('EX-1');
@@ -209,7 +202,7 @@ describe('the exception process, in-process', () => {
   });
 
   it('acts once when two sweeps run at the same time', async () => {
-    const { as, clock, deps, notifications } = await setup();
+    const { as, clock, deps, notifications } = setup();
     for (const [i, ns] of ['payments', 'billing'].entries()) {
       await as('alice').request({ ...request, namespaces: [ns], expires: `${5 + i * 5}d` });
       await as('bob').approve(`EX-${i + 1}`);
@@ -227,13 +220,13 @@ describe('the exception process, in-process', () => {
   });
 
   it('does not delete a file that a newer exception of the same name holds', async () => {
-    const { as, targetDir, file } = await setup();
+    const { as, target, held } = setup();
     await as('alice').request(request);
     await as('bob').approve('EX-1');
     await as('carol').apply('EX-1');
-    renameSync(targetDir, `${targetDir}.away`);
+    target.failure = new Error('disk full');
     await expect(as('bob').revoke('EX-1', 'image signed')).rejects.toMatchObject({ code: 'target' });
-    renameSync(`${targetDir}.away`, targetDir);
+    target.failure = undefined;
     // Before any sweep retried the delete, the same name is requested and applied again.
     await as('alice').request({
       ...request,
@@ -243,13 +236,13 @@ describe('the exception process, in-process', () => {
     await as('carol').apply('EX-2');
     const report = await as('carol').sweep();
     expect(report.deleted).toEqual([]);
-    expect(existsSync(file('payments-api-mig-7'))).toBe(true);
+    expect(held('payments-api-mig-7')).toBe(true);
     expect(await as('carol').get('EX-1')).toMatchObject({ state: 'removed', syncStatus: 'synced' });
     expect((await as('carol').audit('EX-1')).at(-1)?.data).toMatchObject({ operation: 'release' });
   });
 
   it('filters the inventory by exact namespace, shown state and nearness of expiry', async () => {
-    const { as, clock } = await setup();
+    const { as, clock } = setup();
     for (const [i, ns] of ['payments', 'payments-eu', 'billing'].entries()) {
       await as('alice').request({ ...request, namespaces: [ns], expires: `${5 + i * 10}d` });
       await as('bob').approve(`EX-${i + 1}`);
@@ -266,14 +259,14 @@ describe('the exception process, in-process', () => {
   });
 
   it('enforces roles as well as identities', async () => {
-    const { deps } = await setup();
+    const { deps } = setup();
     const auditor = createWaiver(deps, { name: 'erin', roles: ['auditor'] });
     await expect(auditor.request(request)).rejects.toMatchObject({ code: 'forbidden' });
     expect(await auditor.list()).toEqual([]);
   });
 
   it('sweeps only while holding the lease, so another replica waits its turn', async () => {
-    const { as, clock, deps } = await setup();
+    const { as, clock, deps } = setup();
     await as('alice').request(request);
     await as('bob').approve('EX-1');
     await as('carol').apply('EX-1');
@@ -288,7 +281,7 @@ describe('the exception process, in-process', () => {
   });
 
   it('filters the audit trail by action, actor and time, of one exception or all', async () => {
-    const { as, clock } = await setup();
+    const { as, clock } = setup();
     await as('alice').request(request);
     clock.set('2026-12-02T09:00:00Z');
     await as('bob').approve('EX-1');

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openStore } from '../src/wire.js';
-import { backends } from './support/databases.js';
+import { storeBackends } from './support/databases.js';
 import { activeRecord } from './support/records.js';
 
 const { id: _id, version: _version, ...newRecord } = activeRecord();
@@ -12,10 +11,11 @@ const event = (exceptionId: number) => ({
   data: { quote: "it's" },
 });
 
-/** The store's contract: every test runs on SQLite and on a real PostgreSQL server. */
-describe.each(backends)('$name store', ({ enabled, databases }) => {
+/** The store's contract: every test runs on SQLite, a real PostgreSQL server and the memory store. */
+describe.each(storeBackends)('$name store', ({ enabled, databases }) => {
   if (!enabled) return it.skip('needs WAIVER_TEST_DATABASE_URL');
   const db = databases();
+  const openStore = (database: string) => db.open(database);
   const open = async () => openStore(await db.fresh());
 
   it('round-trips a record and finds it by name and namespace', async () => {
@@ -67,7 +67,7 @@ describe.each(backends)('$name store', ({ enabled, databases }) => {
     expect(await store.verifyAudit()).toBeUndefined();
     await store.close();
 
-    await db.exec(path, "update audit_events set actor = 'mallory' where seq = 2");
+    await db.tamperAuditActor(path, 2, 'mallory');
     const reopened = await openStore(path);
     expect(await reopened.verifyAudit()).toMatchObject({ seq: 2 });
     await reopened.close();

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from './audit.js';
 import type { AuditAction } from './lifecycle.js';
-import { computeMetrics, median, slope } from './metrics.js';
+import {
+  activeAt,
+  averageDurationDays,
+  computeMetrics,
+  expiredRemoval,
+  median,
+  population,
+  renewals,
+  slope,
+  weeklyTrend,
+} from './metrics.js';
 import { defaultSettings } from './settings.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, toRfc3339 } from './time.js';
 
@@ -89,5 +99,39 @@ describe('metrics', () => {
     expect(median([4, 1, 3])).toBe(3);
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(median([])).toBeNull();
+  });
+});
+
+describe('each metric on its own', () => {
+  const p = population(events, N, defaultSettings.metrics.windowDays);
+
+  it('counts what is in effect at an instant', () => {
+    expect(activeAt(p, N)).toBe(1); // EX-4
+    expect(activeAt(p, N - 12 * DAY_MS)).toBe(2); // EX-1, EX-3
+    expect(activeAt(p, N - 30 * DAY_MS)).toBe(0);
+  });
+
+  it('averages the effective duration of what ended in the window', () => {
+    // EX-1 10d, EX-2 3d, EX-3 14d.
+    expect(averageDurationDays(p)).toBe(9);
+    expect(averageDurationDays(population(events, N - 25 * DAY_MS, 90))).toBeNull();
+  });
+
+  it('counts the ended exceptions a renewal replaced', () => {
+    expect(renewals(p)).toEqual({ renewed: 1, rate: 0.3333 });
+  });
+
+  it('shares out expired exceptions removed, with latency and what is still outstanding', () => {
+    const removal = expiredRemoval(p, defaultSettings.metrics);
+    expect(removal).toMatchObject({ expired: 2, removed: 1, rate: 0.5 });
+    expect(removal.latency).toMatchObject({ medianSeconds: 1800, maxSeconds: 86_400, outstanding: 1 });
+    expect(removal.latency.warning).toMatch(/1440 minutes past its expiry/);
+  });
+
+  it('draws the weekly trend and its slope', () => {
+    const trend = weeklyTrend(p, 3);
+    expect(trend.weeks).toEqual([toRfc3339(N - 14 * DAY_MS), toRfc3339(N - 7 * DAY_MS), toRfc3339(N)]);
+    expect(trend.weekly).toEqual([2, 2, 1]);
+    expect(trend.slope).toBe(-0.5);
   });
 });

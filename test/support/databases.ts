@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach } from 'vitest';
+import type { ExceptionStore } from '../../src/service/ports.js';
+import { openStore } from '../../src/wire.js';
+import { MemoryStore, memoryServer, type MemoryServer } from './memory-store.js';
 import { useTempDir } from './temp.js';
 
 /** A PostgreSQL server for the tests: a role that may create databases. `.ci/run` sets it. */
@@ -66,7 +69,7 @@ function postgresDatabases(adminUrl: string): TestDatabase {
   };
 }
 
-/** The store backends every contract test runs on; PostgreSQL only where a server is configured. */
+/** The SQL backends the server runs on; PostgreSQL only where a server is configured. */
 export const backends = [
   { name: 'SQLite', enabled: true, databases: sqliteDatabases },
   {
@@ -75,3 +78,54 @@ export const backends = [
     databases: () => postgresDatabases(postgresUrl ?? ''),
   },
 ] as const;
+
+/** A store the contract suite opens, reopens (as another process would) and tampers with. */
+export interface StoreBackend {
+  name: string;
+  enabled: boolean;
+  /** Per test file: hands out fresh databases. */
+  databases: () => {
+    fresh: () => Promise<string>;
+    open: (database: string) => Promise<ExceptionStore>;
+    /** Changes an audit event's actor behind the store's back. */
+    tamperAuditActor: (database: string, seq: number, actor: string) => Promise<void>;
+  };
+}
+
+const sqlBackend = (b: (typeof backends)[number]): StoreBackend => ({
+  name: b.name,
+  enabled: b.enabled,
+  databases: () => {
+    const dbs = b.databases();
+    return {
+      fresh: () => dbs.fresh(),
+      open: (database) => openStore(database),
+      tamperAuditActor: (database, seq, actor) =>
+        dbs.exec(database, `update audit_events set actor = '${actor}' where seq = ${seq}`),
+    };
+  },
+});
+
+const memoryBackend: StoreBackend = {
+  name: 'memory',
+  enabled: true,
+  databases: () => {
+    const servers = new Map<string, MemoryServer>();
+    return {
+      fresh: () => {
+        const name = `memory-${servers.size + 1}`;
+        servers.set(name, memoryServer());
+        return Promise.resolve(name);
+      },
+      open: (name) => Promise.resolve(new MemoryStore(servers.get(name))),
+      tamperAuditActor: (name, seq, actor) => {
+        const event = servers.get(name)?.db.audit.find((e) => e.seq === seq);
+        if (event) event.actor = actor;
+        return Promise.resolve();
+      },
+    };
+  },
+};
+
+/** Every store the contract suite holds to: the two real databases and the fast tier's memory store. */
+export const storeBackends: StoreBackend[] = [...backends.map(sqlBackend), memoryBackend];

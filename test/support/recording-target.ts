@@ -1,0 +1,50 @@
+import type { PolicyExceptionManifest } from '../../src/domain/manifest.js';
+import type { ObservableTarget, ObservedException } from '../../src/service/ports.js';
+
+const key = (namespace: string, name: string): string => `${namespace}/${name}`;
+
+/**
+ * A target in memory for the fast tier: it holds what was written, as a cluster would, records every
+ * call, and fails on demand. It passes the same contract suite as the real targets.
+ */
+export class RecordingTarget implements ObservableTarget {
+  readonly description = 'recording target';
+  readonly objects = new Map<string, PolicyExceptionManifest>();
+  /** `write ns/name` and `remove ns/name`, in order, failed calls included. */
+  readonly calls: string[] = [];
+  /** While set, every call fails with it. */
+  failure: Error | undefined;
+
+  write(manifest: PolicyExceptionManifest): Promise<void> {
+    const at = key(manifest.metadata.namespace ?? 'default', manifest.metadata.name);
+    this.calls.push(`write ${at}`);
+    if (this.failure) return Promise.reject(this.failure);
+    this.objects.set(at, structuredClone(manifest));
+    return Promise.resolve();
+  }
+
+  remove(namespace: string, name: string): Promise<void> {
+    this.calls.push(`remove ${key(namespace, name)}`);
+    if (this.failure) return Promise.reject(this.failure);
+    this.objects.delete(key(namespace, name));
+    return Promise.resolve();
+  }
+
+  list(): Promise<ObservedException[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    return Promise.resolve(
+      [...this.objects.entries()].map(([uid, m]) => ({
+        namespace: m.metadata.namespace ?? 'default',
+        name: m.metadata.name,
+        uid,
+        labels: { ...m.metadata.labels },
+        annotations: { ...m.metadata.annotations },
+        spec: structuredClone(m.spec),
+      })),
+    );
+  }
+
+  holds(namespace: string, name: string): boolean {
+    return this.objects.has(key(namespace, name));
+  }
+}
