@@ -42,8 +42,16 @@ export async function openStore(database: string): Promise<ExceptionStore> {
   return (await import('./store/open-sqlite.js')).openSqliteStore(database);
 }
 
+type LazyCluster = () => Promise<KubernetesCluster>;
+
+/** One process's service deps and the cluster they use: its controller shares the connection. */
+interface Assembled {
+  deps: ServiceDeps;
+  cluster: LazyCluster | undefined;
+}
+
 /** The configured cluster, loaded once on first use; undefined when exceptions go to a folder. */
-function lazyCluster(config: Config): (() => Promise<KubernetesCluster>) | undefined {
+function lazyCluster(config: Config): LazyCluster | undefined {
   const { kubernetes } = config;
   if (!kubernetes) return undefined;
   let loaded: Promise<KubernetesCluster> | undefined;
@@ -74,12 +82,16 @@ export interface DepsOptions {
 
 /** What every use case runs against: the store, the target (and with a cluster its catalog and doctor). */
 export async function openServiceDeps(config: Config, options: DepsOptions): Promise<ServiceDeps> {
+  return (await assemble(config, options)).deps;
+}
+
+async function assemble(config: Config, options: DepsOptions): Promise<Assembled> {
   const cluster = lazyCluster(config);
   const target: Target = cluster
     ? lazyClusterTarget(config, cluster)
     : new DirectoryTarget(config.target.dir, { createRoot: config.target.createRoot });
   const notifier = new LogNotifier(options.log);
-  return {
+  const deps: ServiceDeps = {
     store: await openStore(config.database),
     target: options.decorate?.target?.(target) ?? target,
     notifier: options.decorate?.notifier?.(notifier) ?? notifier,
@@ -89,6 +101,7 @@ export async function openServiceDeps(config: Config, options: DepsOptions): Pro
     catalog: cluster && { checkScope: async (scope) => (await cluster()).catalog.checkScope(scope) },
     doctor: cluster && { diagnose: async (policies) => (await cluster()).doctor.diagnose(policies) },
   };
+  return { deps, cluster };
 }
 
 /** Local mode: the service in-process, acting as the configured user with every role. */
@@ -99,11 +112,10 @@ export async function openLocalWaiver(config: Config, log: (line: string) => voi
 /** The controller for a configured cluster, on the given deps; undefined when exceptions go to a folder. */
 async function openController(
   config: Config,
-  deps: ServiceDeps,
+  { deps, cluster }: Assembled,
   log: ControllerLog,
   onRun: (run: ControllerRun) => void,
 ) {
-  const cluster = lazyCluster(config);
   if (!cluster) return undefined;
   const [{ Controller }, k8s] = await Promise.all([import('./controller/controller.js'), cluster()]);
   const timings = controllerTimings(config);
@@ -131,9 +143,10 @@ export async function startController(config: Config, out: (line: string) => voi
   const json = (level: string) => (obj: object, msg: string) =>
     out(`${JSON.stringify({ level, time: new Date().toISOString(), msg, ...obj })}\n`);
   const log = { info: json('info'), error: json('error') };
-  const deps = await openServiceDeps(config, { log: (line) => log.info({}, line) });
+  const assembled = await assemble(config, { log: (line) => log.info({}, line) });
+  const { deps } = assembled;
   try {
-    const controller = await openController(config, deps, log, (run) => {
+    const controller = await openController(config, assembled, log, (run) => {
       const r = run.reconcile;
       const acted = [...r.created, ...r.restored, ...r.deleted, ...run.sweep.expired, ...run.sweep.reminded];
       if (acted.length || r.failed.length) log.info({ sweep: run.sweep, reconcile: r }, 'controller run');
@@ -183,11 +196,12 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     () => createWaiver(deps, metricsReader),
     async () => (await import('./service/list-exceptions.js')).countExceptions(deps, metricsReader),
   );
-  const deps = await openServiceDeps(config, {
+  const assembled = await assemble(config, {
     log: (line) => log(line),
     ...(options.clock ? { clock: options.clock } : {}),
     decorate: { target: (t) => metrics.countingTarget(t), notifier: (n) => metrics.countingNotifier(n) },
   });
+  const { deps } = assembled;
   try {
     const oidc = config.oidc && (await import('./server/auth/oidc.js')).oidcVerifier(config.oidc, deps.clock);
     const logger = options.logger ?? { level: config.server.logLevel, redact: logRedaction };
@@ -199,7 +213,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     // Last, so that a supervisor (or a test) reading this line knows everything before it is out.
     options.print(`waiver serving on ${address} (API ${address}/api/v1, docs ${address}/api/docs)`);
     const periodic =
-      options.periodic === false ? undefined : await startPeriodicWork(config, deps, app.log, metrics);
+      options.periodic === false ? undefined : await startPeriodicWork(config, assembled, app.log, metrics);
     return {
       url: address,
       app,
@@ -218,11 +232,12 @@ export async function startServer(config: Config, options: ServerOptions): Promi
 /** With a cluster, the controller (sweep, reconcile, watch, leader election); with a folder, the sweep. */
 async function startPeriodicWork(
   config: Config,
-  deps: ServiceDeps,
+  assembled: Assembled,
   log: ControllerLog,
   metrics: { setUnmanaged(count: number): void },
 ): Promise<Running> {
-  const controller = await openController(config, deps, log, (run) =>
+  const { deps } = assembled;
+  const controller = await openController(config, assembled, log, (run) =>
     metrics.setUnmanaged(run.reconcile.unmanaged.length),
   );
   if (controller) {

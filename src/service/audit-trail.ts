@@ -1,7 +1,6 @@
 import type { AuditEvent } from '../domain/audit.js';
 import type { AuditAction } from '../domain/lifecycle.js';
 import { WaiverError } from '../domain/errors.js';
-import { computeMetrics, type Metrics } from '../domain/metrics.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import { resolveException } from './resolve.js';
@@ -51,14 +50,4 @@ export async function verifyAudit(deps: ServiceDeps, actor: Actor): Promise<Veri
       'audit',
     );
   return { events: (await deps.store.listAudit()).length };
-}
-
-/** The process metrics as of `atMs` (default now), computed from the audit so any past instant is reproducible. */
-export async function reportMetrics(
-  deps: ServiceDeps,
-  actor: Actor,
-  atMs = deps.clock.now(),
-): Promise<Metrics> {
-  authorize(actor, 'read');
-  return computeMetrics(await deps.store.listAudit(), atMs, deps.settings.metrics);
 }

@@ -92,7 +92,7 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
     describe: async (ref) => (await lists()).describeException(deps, actor, ref),
     audit: async (ref, filter) => (await audit()).listAudit(deps, actor, ref, filter),
     verifyAudit: async () => (await audit()).verifyAudit(deps, actor),
-    metrics: async (atMs) => (await audit()).reportMetrics(deps, actor, atMs),
+    metrics: async (atMs) => (await import('./report-metrics.js')).reportMetrics(deps, actor, atMs),
     render: async (ref, apiVersion) =>
       (await import('./render-exception.js')).renderException(deps, actor, ref, apiVersion),
     sweep: async (atMs) => (await import('./sweep.js')).sweep(deps, actor, atMs),
