@@ -1,25 +1,13 @@
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cli, requestArgs, runProcess } from './support/cli.js';
-import { FakeKubeApiServer } from './support/kube/fake-api-server.js';
-import { seedCluster } from './support/kube/cluster.js';
-import { useTempDir } from './support/temp.js';
+import { useTestCluster } from './support/kube/cluster.js';
 
-const tempDir = useTempDir();
-const servers: FakeKubeApiServer[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.stop();
-});
+const testCluster = useTestCluster();
 
 /** The CLI in-process against the test API server, through a kubeconfig as a user gives it. */
 async function setup() {
-  const api = await new FakeKubeApiServer().start();
-  servers.push(api);
-  seedCluster(api);
-  const dir = tempDir();
-  const kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(kubeconfig, api.kubeconfig());
+  const { api, dir, kubeconfig } = await testCluster();
   const waiver = (args: string[], as = 'alice', context = 'test') =>
     cli(dir, [...args, '--kubeconfig', kubeconfig, '--context', context], { as });
   /** The real kubectl, isolated: its own HOME, kubeconfig and cache. */
@@ -87,7 +75,6 @@ describe('the CLI against a cluster', () => {
       syncError: expect.stringContaining('403 Forbidden'),
     });
     await api.stop();
-    servers.length = 0;
     const down = await waiver(['get', '--unmanaged']);
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(

@@ -42,6 +42,17 @@ export const hashedBody = (e: Omit<AuditEvent, 'hash' | 'prevHash'>): string =>
 
 export type HashFn = (text: string) => string;
 
+/** The next link of the chain after `last` (undefined: the chain is empty): its number and hashes. */
+export function nextLink(
+  last: Pick<AuditEvent, 'seq' | 'hash'> | undefined,
+  event: NewAuditEvent,
+  sha256: HashFn,
+): Pick<AuditEvent, 'seq' | 'prevHash' | 'hash'> {
+  const seq = (last?.seq ?? 0) + 1;
+  const prevHash = last?.hash ?? GENESIS_HASH;
+  return { seq, prevHash, hash: sha256(prevHash + hashedBody({ ...event, seq })) };
+}
+
 export interface ChainBreak {
   seq: number;
   reason: string;

@@ -1,7 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import {
-  GENESIS_HASH,
-  hashedBody,
+  nextLink,
   verifyChain,
   type AuditEvent,
   type ChainBreak,
@@ -146,9 +145,7 @@ class KyselyAccess implements StoreWriter {
       .orderBy('seq', 'desc')
       .limit(1)
       .executeTakeFirst();
-    const seq = (last?.seq ?? 0) + 1;
-    const prevHash = last?.hash ?? GENESIS_HASH;
-    const hash = sha256(prevHash + hashedBody({ ...event, seq }));
+    const { seq, prevHash, hash } = nextLink(last, event, sha256);
     const row = {
       seq,
       at: event.at,

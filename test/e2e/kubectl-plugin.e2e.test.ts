@@ -1,32 +1,22 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { call } from '../support/server.js';
 import { BIN, requestArgs, runProcess, type CliResult } from '../support/cli.js';
-import { FakeKubeApiServer } from '../support/kube/fake-api-server.js';
-import { seedCluster } from '../support/kube/cluster.js';
-import { useTempDir } from '../support/temp.js';
+import { useTestCluster } from '../support/kube/cluster.js';
 
-const tempDir = useTempDir();
-const servers: FakeKubeApiServer[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.stop();
-});
+const testCluster = useTestCluster();
 
 /**
  * The real kubectl, isolated (empty HOME, its own kubeconfig and cache), with `kubectl-waiver` on its
  * PATH: `kubectl waiver …` runs Waiver as a plugin, as a user would.
  */
 async function setup() {
-  const api = await new FakeKubeApiServer().start();
-  servers.push(api);
-  seedCluster(api);
-  const dir = tempDir();
+  const { api, dir } = await testCluster();
   const bin = join(dir, 'bin');
   mkdirSync(bin);
   symlinkSync(BIN, join(bin, 'kubectl-waiver'));
-  writeFileSync(join(dir, 'kubeconfig'), api.kubeconfig());
   const run = (cmd: string, args: string[], user = 'alice', input = ''): Promise<CliResult> =>
     runProcess(cmd, args, {
       cwd: dir,

@@ -1,6 +1,5 @@
 import {
-  GENESIS_HASH,
-  hashedBody,
+  nextLink,
   verifyChain,
   type AuditEvent,
   type ChainBreak,
@@ -151,15 +150,7 @@ class MemoryAccess implements StoreWriter {
 
   appendAudit(event: NewAuditEvent): Promise<AuditEvent> {
     const { audit } = this.db();
-    const last = audit.at(-1);
-    const seq = (last?.seq ?? 0) + 1;
-    const prevHash = last?.hash ?? GENESIS_HASH;
-    const saved: AuditEvent = {
-      seq,
-      ...copy(event),
-      prevHash,
-      hash: sha256(prevHash + hashedBody({ ...event, seq })),
-    };
+    const saved: AuditEvent = { ...copy(event), ...nextLink(audit.at(-1), event, sha256) };
     audit.push(saved);
     return Promise.resolve(copy(saved));
   }

@@ -14,62 +14,68 @@ export interface Reply {
   headers: Headers;
 }
 
-/** One HTTP call; the body is sent as JSON unless `raw` is given. */
+interface CallOptions {
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+/** The headers and body of a test call: a bearer token, and JSON unless `raw` is given. */
+function outgoing(token: string | undefined, body: unknown, options: CallOptions) {
+  const headers: Record<string, string> = { ...options.headers };
+  if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
+  const payload = options.raw ?? (body === undefined ? undefined : JSON.stringify(body));
+  if (payload !== undefined) headers['content-type'] ??= 'application/json';
+  return { headers, payload };
+}
+
+/** The answer, its body parsed when it is JSON (YAML, CSV and Prometheus text stay text). */
+function reply(status: number, text: string, headers: Headers): Reply {
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  return { status, body, text, headers };
+}
+
+/** One HTTP call to a listening server. */
 export async function call(
   url: string,
   token: string | undefined,
   method: string,
   path: string,
   body?: unknown,
-  options: { raw?: string; headers?: Record<string, string> } = {},
+  options: CallOptions = {},
 ): Promise<Reply> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
-  const payload = options.raw ?? (body === undefined ? undefined : JSON.stringify(body));
-  if (payload !== undefined) headers['content-type'] ??= 'application/json';
+  const { headers, payload } = outgoing(token, body, options);
   const res = await fetch(`${url}${path}`, {
     method,
     headers,
     ...(payload === undefined ? {} : { body: payload }),
   });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // not JSON: YAML, CSV, Prometheus text
-  }
-  return { status: res.status, body: parsed, text, headers: res.headers };
+  return reply(res.status, await res.text(), res.headers);
 }
 
-/** One call through `app.inject()`, answered as `call` answers. */
+/** One call through `app.inject()`, in-process, answered as `call` answers. */
 export async function inject(
   app: FastifyInstance,
   token: string | undefined,
   method: string,
   path: string,
   body?: unknown,
-  options: { raw?: string; headers?: Record<string, string> } = {},
+  options: CallOptions = {},
 ): Promise<Reply> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
-  const payload = options.raw ?? (body === undefined ? undefined : JSON.stringify(body));
-  if (payload !== undefined) headers['content-type'] ??= 'application/json';
+  const { headers, payload } = outgoing(token, body, options);
   const res = await app.inject({
     method: method as 'GET',
     url: path,
     headers,
     ...(payload === undefined ? {} : { payload }),
   });
-  let parsed: unknown = res.body;
-  try {
-    parsed = JSON.parse(res.body);
-  } catch {
-    // not JSON: YAML, CSV, Prometheus text
-  }
   const replyHeaders = new Headers();
   for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) replyHeaders.set(k, String(v));
-  return { status: res.statusCode, body: parsed, text: res.body, headers: replyHeaders };
+  return reply(res.statusCode, res.body, replyHeaders);
 }
 
 export interface TestServer {

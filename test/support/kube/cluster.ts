@@ -10,7 +10,8 @@ import { KubernetesCatalog } from '../../../src/targets/kubernetes/cluster-catal
 import { diagnose } from '../../../src/targets/kubernetes/doctor.js';
 import { loadKubeConfig } from '../../../src/targets/kubernetes/kube-config.js';
 import { KubernetesTarget } from '../../../src/targets/kubernetes/kubernetes-target.js';
-import { ManualClock } from '../temp.js';
+import { afterEach } from 'vitest';
+import { ManualClock, useTempDir } from '../temp.js';
 import { FakeKubeApiServer } from './fake-api-server.js';
 import { legacyRequest } from '../requests.js';
 
@@ -97,3 +98,24 @@ export async function kubeWorld(dir: string, options: { catalog?: boolean } = {}
 export const request = legacyRequest('MIG-7');
 export const NAME = 'payments-api-mig-7';
 export const NS = 'policy-exceptions';
+
+/**
+ * A seeded test cluster for the tests that reach it through a kubeconfig file, as users do: the API
+ * server, a fresh folder, and the kubeconfig in it. Stopped after each test.
+ */
+export function useTestCluster(): () => Promise<{ api: FakeKubeApiServer; dir: string; kubeconfig: string }> {
+  const tempDir = useTempDir();
+  const servers: FakeKubeApiServer[] = [];
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await s.stop();
+  });
+  return async () => {
+    const api = await new FakeKubeApiServer().start();
+    servers.push(api);
+    seedCluster(api);
+    const dir = tempDir();
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, api.kubeconfig());
+    return { api, dir, kubeconfig };
+  };
+}
