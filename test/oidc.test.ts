@@ -71,7 +71,8 @@ interface Claims {
   aud?: string;
   iss?: string;
   iatMs?: number;
-  expMs?: number;
+  /** null: no `exp` claim at all. */
+  expMs?: number | null;
   nbfMs?: number;
   key?: SigningKey;
 }
@@ -82,14 +83,14 @@ function jwt(claims: Claims): Promise<string> {
   if (claims.email !== undefined) payload['email'] = claims.email;
   if (claims.groups !== undefined) payload['groups'] = claims.groups;
   if (claims.nbfMs !== undefined) payload['nbf'] = Math.floor(claims.nbfMs / 1000);
-  return new SignJWT(payload)
+  const signed = new SignJWT(payload)
     .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
     .setIssuer(claims.iss ?? ISSUER)
     .setAudience(claims.aud ?? 'waiver')
     .setSubject(claims.email ?? 'nobody')
-    .setIssuedAt(iat)
-    .setExpirationTime(Math.floor((claims.expMs ?? T0 + 3_600_000) / 1000))
-    .sign(claims.key ?? keys.privateKey);
+    .setIssuedAt(iat);
+  if (claims.expMs !== null) signed.setExpirationTime(Math.floor((claims.expMs ?? T0 + 3_600_000) / 1000));
+  return signed.sign(claims.key ?? keys.privateKey);
 }
 
 const request = legacyRequest('MIG-9');
@@ -129,6 +130,7 @@ describe('OIDC bearer tokens', () => {
     ['another issuer', { email: 'a@example.com', groups: ['sre'], iss: 'https://evil.example' }],
     ['a key not in the key set', { email: 'a@example.com', groups: ['sre'] }],
     ['expired beyond the clock skew', { email: 'a@example.com', groups: ['sre'], expMs: T0 - 61_000 }],
+    ['no expiry, which would never expire', { email: 'a@example.com', groups: ['sre'], expMs: null }],
     ['a not-before beyond the skew', { email: 'a@example.com', groups: ['sre'], nbfMs: T0 + 120_000 }],
     ['no username claim', { groups: ['sre'] }],
     ['a username that is not an identity', { email: 'a b <script>', groups: ['sre'] }],

@@ -39,6 +39,8 @@ export function oidcVerifier(config: OidcConfig, clock: Clock): OidcVerifier {
           audience: config.audience,
           clockTolerance: config.clockSkewSeconds ?? 30,
           currentDate: new Date(clock.now()),
+          // A token without an expiry would be valid forever: refused.
+          requiredClaims: ['exp'],
         }));
       } catch (e) {
         throw refused(e instanceof errors.JOSEError ? e.message : 'the key set could not be fetched');
