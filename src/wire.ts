@@ -186,7 +186,7 @@ const metricsReader: Actor = { name: 'waiver-metrics', roles: ['auditor'] };
 
 /** `waiver serve`: the HTTP API over the configured store, plus the periodic work under a lease. */
 export async function startServer(config: Config, options: ServerOptions): Promise<RunningServer> {
-  const [{ buildApp, logRedaction }, { serverMetrics }, { bootstrapAdminToken }] = await Promise.all([
+  const [{ buildApp, logOptions }, { serverMetrics }, { bootstrapAdminToken }] = await Promise.all([
     import('./server/app.js'),
     import('./server/prometheus.js'),
     import('./service/tokens.js'),
@@ -204,7 +204,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const { deps } = assembled;
   try {
     const oidc = config.oidc && (await import('./server/auth/oidc.js')).oidcVerifier(config.oidc, deps.clock);
-    const logger = options.logger ?? { level: config.server.logLevel, redact: logRedaction };
+    const logger = options.logger ?? logOptions(config.server.logLevel);
     const app = buildApp({ deps, server: config.server, metrics, oidc, logger, version: VERSION });
     log = (line) => app.log.info(line);
     const generated = await bootstrapAdminToken(deps, config.server.adminToken);

@@ -119,7 +119,11 @@ describe('HTTP API security', () => {
       headers: { 'x-request-id': 'req-7' },
     });
     await call(server.url, 'wvr_wrong-secret-value', 'GET', '/api/v1/exceptions');
+    // A token put in a URL by mistake: the request is logged, the credential is not.
+    await call(server.url, undefined, 'GET', `/api/v1/exceptions?state=active&access_token=${secret}`);
+    await call(server.url, undefined, 'GET', `/metrics?token=${secret}`);
     const text = server.logs.join('');
+    expect(text).toContain('/api/v1/exceptions?state=active&access_token=[redacted]');
     expect(text).not.toContain(secret);
     expect(text).not.toContain(server.adminToken);
     expect(text).not.toContain('wvr_wrong-secret-value');

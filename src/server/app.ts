@@ -34,11 +34,43 @@ const publicPaths = new Set(['/healthz', '/readyz', '/api/docs', '/api/docs/docs
 
 export const BODY_LIMIT = 1024 * 1024;
 
+/** Query parameters whose values are credentials when someone puts one in a URL. */
+const SECRET_PARAMS = /^(access_?token|token|jwt|id_token|api_?key|key|secret|password|auth(orization)?|code)$/i;
+
+/** A URL fit for the log: credentials in its query string replaced (tokens belong in a header). */
+export function loggableUrl(url: string): string {
+  const at = url.indexOf('?');
+  if (at < 0) return url;
+  const params = new URLSearchParams(url.slice(at + 1));
+  for (const key of [...params.keys()]) if (SECRET_PARAMS.test(key)) params.set(key, '[redacted]');
+  return `${url.slice(0, at)}?${params.toString().replaceAll('%5Bredacted%5D', '[redacted]')}`;
+}
+
 /** Secrets never reach the log, whatever a serializer or a debug line includes. */
 export const logRedaction = {
   paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'secret', '*.secret'],
   censor: '[redacted]',
 };
+
+/** pino's options for the server's JSON log: the level, redaction, requests without secrets in URLs. */
+export function logOptions(level: string, stream?: { write(line: string): void }): LoggerOptions {
+  const options: LoggerOptions = {
+    level,
+    redact: logRedaction,
+    serializers: {
+      req: (req: FastifyRequest) => ({
+        method: req.method,
+        url: loggableUrl(req.url),
+        remoteAddress: req.ip,
+        ...(req.socket.remotePort === undefined ? {} : { remotePort: req.socket.remotePort }),
+      }),
+    },
+  };
+  if (stream) options.stream = stream;
+  return options;
+}
+
+type LoggerOptions = Exclude<FastifyServerOptions['logger'], boolean | undefined>;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -55,7 +87,7 @@ const requestId = (req: { headers: Record<string, string | string[] | undefined>
 export function buildApp(options: AppOptions): FastifyInstance {
   const { deps, metrics } = options;
   const app = Fastify({
-    logger: options.logger ?? { level: 'info', redact: logRedaction },
+    logger: options.logger ?? logOptions('info'),
     bodyLimit: BODY_LIMIT,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',

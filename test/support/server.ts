@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import type { OidcConfig } from '../../src/config/schema.js';
-import { logRedaction } from '../../src/server/app.js';
+import { logOptions } from '../../src/server/app.js';
 import { startServer } from '../../src/wire.js';
 import { ManualClock } from './temp.js';
 
@@ -124,11 +124,7 @@ export async function startTestServer(options: {
   const running = await startServer(config, {
     periodic: false,
     clock,
-    logger: {
-      level: 'info',
-      redact: logRedaction,
-      stream: { write: (line: string) => void logs.push(line) },
-    },
+    logger: logOptions('info', { write: (line: string) => void logs.push(line) }),
     print: () => undefined,
   });
   // In-process, through Fastify's inject(): the same routes, hooks and serialisation, no socket.
