@@ -36,10 +36,16 @@ export const controllerTimings = (config: Config): ControllerTimings => ({
   maxBackoffMs: 60_000,
 });
 
-/** Opens the configured store: a postgres:// URL or a SQLite file. Each driver loads only when used. */
-export async function openStore(database: string): Promise<ExceptionStore> {
+/**
+ * Opens the configured store: a postgres:// URL or a SQLite file (whose folder is made only when asked:
+ * the embedded default's). Each driver loads only when used.
+ */
+export async function openStore(
+  database: string,
+  options = { createFolder: false },
+): Promise<ExceptionStore> {
   if (isPostgresUrl(database)) return (await import('./store/open-postgres.js')).openPostgresStore(database);
-  return (await import('./store/open-sqlite.js')).openSqliteStore(database);
+  return (await import('./store/open-sqlite.js')).openSqliteStore(database, options);
 }
 
 type LazyCluster = () => Promise<KubernetesCluster>;
@@ -92,7 +98,7 @@ async function assemble(config: Config, options: DepsOptions): Promise<Assembled
     : new DirectoryTarget(config.target.dir, { createRoot: config.target.createRoot });
   const notifier = new LogNotifier(options.log);
   const deps: ServiceDeps = {
-    store: await openStore(config.database),
+    store: await openStore(config.database, { createFolder: config.createDatabaseFolder }),
     target: options.decorate?.target?.(target) ?? target,
     notifier: options.decorate?.notifier?.(notifier) ?? notifier,
     clock: options.clock ?? systemClock,

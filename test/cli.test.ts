@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { parse } from 'yaml';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -322,6 +322,18 @@ spec:
       expect(result.stderr).not.toMatch(/\n\s+at /);
       expect(snapshot(cwd), args.join(' ')).toBe(before);
     }
+  });
+
+  it('keeps its database to its owner, and creates no folder but its own default one', async () => {
+    await cli(cwd, ['get']);
+    expect(statSync(join(cwd, 'w.db')).mode & 0o777).toBe(0o600);
+    const missing = join(cwd, 'nonexistent', 'dir', 'x.db');
+    const refused = await cli(cwd, ['--db', missing, 'get']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      `error: cannot open the database ${missing}: the folder ${dirname(missing)} does not exist\n`,
+    );
+    expect(existsSync(join(cwd, 'nonexistent'))).toBe(false);
   });
 
   it('names the first broken link of a tampered audit chain', async () => {

@@ -41,6 +41,8 @@ export interface Config {
   settings: ProcessSettings;
   /** A SQLite file's absolute path, or a postgres:// URL. */
   database: string;
+  /** Only the embedded default database's folder is made on demand; a configured one must exist. */
+  createDatabaseFolder: boolean;
   target: { dir: string; createRoot: boolean };
   /** Set when exceptions go to a cluster instead of the folder. */
   kubernetes: { kubeconfig: string | undefined; context: string | undefined } | undefined;
@@ -76,6 +78,7 @@ export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = pr
   return Object.freeze({
     settings: Object.freeze(mergeSettings(file)),
     database: database && isPostgresUrl(database) ? database : resolve(database ?? DEFAULT_DATABASE),
+    createDatabaseFolder: database === undefined,
     // Only the embedded default folder is created on demand; a configured folder must exist.
     target: { dir: resolve(targetDir ?? DEFAULT_TARGET_DIR), createRoot: targetDir === undefined },
     user: identity(flags.as ?? env['WAIVER_USER']),

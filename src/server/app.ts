@@ -35,7 +35,8 @@ const publicPaths = new Set(['/healthz', '/readyz', '/api/docs', '/api/docs/docs
 export const BODY_LIMIT = 1024 * 1024;
 
 /** Query parameters whose values are credentials when someone puts one in a URL. */
-const SECRET_PARAMS = /^(access_?token|token|jwt|id_token|api_?key|key|secret|password|auth(orization)?|code)$/i;
+const SECRET_PARAMS =
+  /^(access_?token|token|jwt|id_token|api_?key|key|secret|password|auth(orization)?|code)$/i;
 
 /** A URL fit for the log: credentials in its query string replaced (tokens belong in a header). */
 export function loggableUrl(url: string): string {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
@@ -7,11 +7,14 @@ import { KyselyStore } from './kysely-store.js';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 
-/** Opens (and creates, and migrates) the SQLite database at `path`. */
-export async function openSqliteStore(path: string): Promise<KyselyStore> {
+/**
+ * Opens (and creates, and migrates) the SQLite database at `path`. A new file is readable by its owner
+ * only: it holds every justification and the token hashes. Its folder is made only with `createFolder`.
+ */
+export async function openSqliteStore(path: string, options = { createFolder: false }): Promise<KyselyStore> {
   let database: BetterSqlite3.Database;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') createOwnerOnly(path, options.createFolder);
     database = new BetterSqlite3(path);
     database.pragma('busy_timeout = 5000');
     database.pragma('foreign_keys = ON');
@@ -25,4 +28,12 @@ export async function openSqliteStore(path: string): Promise<KyselyStore> {
     throw new WaiverError('internal', `migrating ${path} failed: ${messageOf(error)}`, 'db');
   }
   return new KyselyStore(db, ['begin immediate']);
+}
+
+function createOwnerOnly(path: string, createFolder: boolean): void {
+  const folder = dirname(path);
+  if (createFolder) mkdirSync(folder, { recursive: true, mode: 0o700 });
+  else if (!existsSync(folder)) throw new Error(`the folder ${folder} does not exist`);
+  // SQLite gives its journal the database file's permissions.
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
 }

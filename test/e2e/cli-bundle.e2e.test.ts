@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliProcess, json, requestArgs } from '../support/cli.js';
+import { BIN, cliProcess, json, requestArgs, runProcess } from '../support/cli.js';
 import { useTempDir } from '../support/temp.js';
 
 const tempDir = useTempDir();
@@ -45,5 +45,13 @@ describe('the waiver bundle, as a process', () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/unknown option '--bogus'/);
     expect((await cliProcess(cwd, ['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it('makes its embedded default database, ./.waiver/waiver.db, on first use, readable by its owner only', async () => {
+    const cwd = tempDir();
+    const env = { PATH: process.env['PATH'] ?? '', HOME: cwd, WAIVER_USER: 'alice' };
+    const first = await runProcess(process.execPath, [BIN, 'get'], { cwd, env });
+    expect(first).toMatchObject({ code: 0, stderr: 'No exceptions found.\n' });
+    expect(statSync(join(cwd, '.waiver', 'waiver.db')).mode & 0o777).toBe(0o600);
   });
 });
