@@ -9,6 +9,7 @@ import { pageJson } from './page-json.js';
 import {
   AuditQuerySchema,
   CommentSchema,
+  EmptyBodySchema,
   ImportBodySchema,
   LintBodySchema,
   ListQuerySchema,
@@ -223,6 +224,7 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
     method: 'POST',
     path: '/api/v1/sweep',
     summary: "Run the periodic work once, as of the server's clock (applier)",
+    body: EmptyBodySchema,
     success: { status: 200, description: 'what the sweep did', schema: SweepReportSchema },
     // The server's own clock: a client never chooses the instant the work is done as of.
     invoke: (waiver) => waiver.sweep(),
@@ -241,6 +243,7 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
     method: 'POST',
     path: '/api/v1/reconcile',
     summary: 'Converge the cluster to the store once: drift, deletions, rogues (applier)',
+    body: EmptyBodySchema,
     success: { status: 200, description: 'what changed', schema: ReconcileReportSchema },
     invoke: (waiver) => waiver.reconcile(),
     encode: () => ({}),

@@ -53,6 +53,9 @@ export const LintBodySchema = z.strictObject({
     .max(500),
 });
 
+/** The body of an action that takes no input: nothing, or `{}`; anything else is a mistake worth naming. */
+export const EmptyBodySchema = z.strictObject({});
+
 export const ImportBodySchema = z.strictObject({
   dryRun: z.boolean().default(false).describe('show what would be imported, change nothing'),
 });

@@ -98,6 +98,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     return503OnClosing: true,
     routerOptions: { maxParamLength: 300 },
   });
+  // The API speaks JSON only: a text body is refused with 415, not read as a string and refused with 400.
+  app.removeContentTypeParser('text/plain');
   const limiter = new FailedAuthLimiter(options.server.failedAuthPerMinute, deps.clock);
   const waiverOf = (req: FastifyRequest) => {
     if (!req.actor) throw new WaiverError('unauthenticated', 'authentication required', 'authorization');
