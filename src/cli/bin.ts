@@ -9,6 +9,12 @@ const streams = {
   readStdin: () => readFileSync(0, 'utf8'),
 };
 
+// A reader that went away (`waiver get -A | head`) ends the command quietly, as it ends kubectl.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+});
+
 // Run by kubectl as a plugin, Waiver works on kubectl's cluster, as every kubectl command does.
 const kubectlPlugin = basename(process.argv[1] ?? '') === 'kubectl-waiver';
 process.exitCode = await main(process.argv.slice(2), streams, process.env, { kubectlPlugin });

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -53,5 +54,27 @@ describe('the waiver bundle, as a process', () => {
     const first = await runProcess(process.execPath, [BIN, 'get'], { cwd, env });
     expect(first).toMatchObject({ code: 0, stderr: 'No exceptions found.\n' });
     expect(statSync(join(cwd, '.waiver', 'waiver.db')).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('the waiver bundle in a pipeline', () => {
+  it('ends quietly when its reader goes away (waiver get -A | head)', async () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, 'gitops'));
+    for (const ticket of ['MIG-1', 'MIG-2', 'MIG-3'])
+      expect(
+        (await cliProcess(cwd, [...requestArgs(ticket), '--name', `app-${ticket.toLowerCase()}-*`])).code,
+      ).toBe(0);
+    const child = spawn(process.execPath, [BIN, 'get', '-A', '-o', 'yaml'], {
+      cwd,
+      env: { PATH: process.env['PATH'] ?? '', HOME: cwd, WAIVER_DB: join(cwd, 'w.db'), WAIVER_USER: 'alice' },
+    });
+    // The reader closes before the first line is written, as `head` does after its lines.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });
