@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderPolicyException } from '../src/domain/render.js';
 import { defaultSettings } from '../src/domain/settings.js';
@@ -22,6 +22,20 @@ describe('directory target', () => {
     await target.remove('policy-exceptions', 'payments-api-inc-1');
     await target.remove('policy-exceptions', 'payments-api-inc-1');
     expect(readdirSync(folder)).toEqual([]);
+  });
+
+  it('removes the temp files a crash left behind, and no write in progress', async () => {
+    const root = tempDir();
+    const folder = join(root, 'policy-exceptions');
+    mkdirSync(folder);
+    const stale = join(folder, 'old.yaml.0b7c5e0e-8a4f-4b7e-9a47-3f1f3d2b8c11.tmp');
+    const inProgress = join(folder, 'new.yaml.5d2a1c4e-2f5b-4c8d-8e9f-1a2b3c4d5e6f.tmp');
+    writeFileSync(stale, 'half a manifest');
+    writeFileSync(inProgress, 'being written');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    utimesSync(stale, twoHoursAgo, twoHoursAgo);
+    await new DirectoryTarget(root, { createRoot: false }).write(manifest);
+    expect(readdirSync(folder).sort()).toEqual([basename(inProgress), 'payments-api-inc-1.yaml']);
   });
 
   it('fails clearly on a missing folder unless it is the embedded default', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { manifestToYaml } from '../domain/render.js';
 import type { PolicyExceptionManifest } from '../domain/manifest.js';
@@ -10,9 +10,15 @@ export interface DirectoryTargetOptions {
   createRoot: boolean;
 }
 
+/** A temp file this old is left over from a crash, not a write in progress. */
+const STALE_TEMP_MS = 60 * 60_000;
+const TEMP_FILE = /\.ya?ml\.[0-9a-f-]{36}\.tmp$/;
+
 /**
- * A GitOps folder: `<root>/<namespace>/<name>.yaml`, written atomically (temp file + rename) so a reader
- * never sees half a manifest. Writing the same manifest twice or removing a missing file is a no-op.
+ * A GitOps folder: `<root>/<namespace>/<name>.yaml`, written atomically (temp file, fsync, rename,
+ * fsync of the folder) so a reader never sees half a manifest and a power cut loses no acknowledged
+ * write. Writing the same manifest twice or removing a missing file is a no-op. Temp files a crash left
+ * behind are removed by the next write to their folder.
  */
 export class DirectoryTarget implements Target {
   readonly description: string;
@@ -32,11 +38,19 @@ export class DirectoryTarget implements Target {
     const file = join(folder, `${safeSegment(manifest.metadata.name)}.yaml`);
     const temp = `${file}.${randomUUID()}.tmp`;
     try {
-      await writeFile(temp, manifestToYaml(manifest), { encoding: 'utf8', mode: 0o644 });
+      const handle = await open(temp, 'w', 0o644);
+      try {
+        await handle.writeFile(manifestToYaml(manifest), 'utf8');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
       await rename(temp, file);
+      await syncFolder(folder);
     } finally {
       await rm(temp, { force: true });
     }
+    await removeStaleTemps(folder, Date.now());
   }
 
   async remove(namespace: string, name: string): Promise<void> {
@@ -49,6 +63,25 @@ export class DirectoryTarget implements Target {
     const info = await stat(this.root).catch(() => undefined);
     if (!info) throw new Error(`target directory ${this.root} does not exist`);
     if (!info.isDirectory()) throw new Error(`target ${this.root} is not a directory`);
+  }
+}
+
+/** The rename itself is durable only once the folder's entry is on disk. */
+async function syncFolder(folder: string): Promise<void> {
+  const handle = await open(folder, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function removeStaleTemps(folder: string, nowMs: number): Promise<void> {
+  for (const entry of await readdir(folder)) {
+    if (!TEMP_FILE.test(entry)) continue;
+    const path = join(folder, entry);
+    const info = await stat(path).catch(() => undefined);
+    if (info && nowMs - info.mtimeMs > STALE_TEMP_MS) await rm(path, { force: true });
   }
 }
 
