@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { parse } from 'yaml';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -322,6 +323,30 @@ spec:
       expect(result.stderr).not.toMatch(/\n\s+at /);
       expect(snapshot(cwd), args.join(' ')).toBe(before);
     }
+  });
+
+  it('takes a request from the shipped example of the process template', async () => {
+    const example = fileURLToPath(new URL('../examples/exception-request.yaml', import.meta.url));
+    const created = json(
+      await cli(cwd, [
+        'request',
+        '-f',
+        example,
+        '--category',
+        'legacy-migration',
+        '--expires',
+        '14d',
+        '-o',
+        'json',
+      ]),
+    );
+    expect(created).toMatchObject({
+      name: 'billing-worker-mig-42',
+      namespaces: ['billing'],
+      names: ['billing-worker-*'],
+      ticket: 'MIG-42',
+      state: 'pending',
+    });
   });
 
   it('keeps its database to its owner, and creates no folder but its own default one', async () => {
