@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -129,6 +130,32 @@ describe('HTTP API security', () => {
     expect(text).not.toContain('wvr_wrong-secret-value');
     const lines = server.logs.map((l) => JSON.parse(l));
     expect(lines.some((l) => l.requestId === 'req-7')).toBe(true);
+  });
+
+  it('disconnects clients that send nothing, trickle their headers, or idle', async () => {
+    const timeouts = { headersSeconds: 1, requestSeconds: 2, keepAliveSeconds: 1 };
+    const dir = tempDir();
+    const server = await startTestServer({ database: join(dir, 'w.db'), dir, timeouts });
+    running.push(server);
+    const { port } = new URL(server.url);
+    /** Opens a raw connection, lets `act` use it, and resolves with how long the server kept it. */
+    const heldFor = (act: (socket: Socket) => void) =>
+      new Promise<number>((resolve) => {
+        const started = Date.now();
+        const socket = connect(Number(port), '127.0.0.1', () => act(socket));
+        socket.on('error', () => undefined).on('close', () => resolve(Date.now() - started));
+        socket.resume();
+      });
+    const silent = heldFor(() => undefined);
+    const trickling = heldFor((socket) => {
+      socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+      const timer = setInterval(() => socket.write('X-A: b\r\n'), 200);
+      socket.on('close', () => clearInterval(timer));
+    });
+    const idle = heldFor((socket) => socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'));
+    // Each is cut within its deadline and the check interval, not left open for good.
+    for (const held of await Promise.all([silent, trickling, idle])) expect(held).toBeLessThan(4_000);
+    expect((await call(server.url, undefined, 'GET', '/healthz')).status).toBe(200);
   });
 
   it('accepts a token until it expires or is revoked', async () => {

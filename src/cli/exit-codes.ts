@@ -12,5 +12,6 @@ export const exitCodes: Record<ErrorCode, number> = {
   target: 1,
   audit_broken: 1,
   lint_failed: 1,
+  unavailable: 1,
   internal: 1,
 };

@@ -25,6 +25,8 @@ export interface ServerConfig {
   sweepIntervalSeconds: number;
   corsOrigins: string[];
   failedAuthPerMinute: number;
+  /** Slow or silent clients are disconnected: no request can hold a connection for long. */
+  timeouts: { headersSeconds: number; requestSeconds: number; keepAliveSeconds: number };
   /** WAIVER_ADMIN_TOKEN: the first admin token, chosen by the operator (never printed). */
   adminToken: string | undefined;
   /** WAIVER_LOG_LEVEL: pino's level for the server's JSON log; `info` logs every request. */
@@ -113,6 +115,11 @@ function serverConfig(file: ConfigFile, env: NodeJS.ProcessEnv): ServerConfig {
     sweepIntervalSeconds: file.server?.sweepIntervalSeconds ?? 60,
     corsOrigins: file.server?.corsOrigins ?? [],
     failedAuthPerMinute: file.server?.failedAuthPerMinute ?? 20,
+    timeouts: {
+      headersSeconds: file.server?.headersTimeoutSeconds ?? 10,
+      requestSeconds: file.server?.requestTimeoutSeconds ?? 60,
+      keepAliveSeconds: file.server?.keepAliveTimeoutSeconds ?? 5,
+    },
     adminToken: env['WAIVER_ADMIN_TOKEN'],
     logLevel: logLevel as LogLevel,
   };

@@ -34,6 +34,12 @@ const ServerSchema = z.strictObject({
   sweepIntervalSeconds: z.number().int().min(1).max(86_400).optional(),
   corsOrigins: z.array(z.url()).optional(),
   failedAuthPerMinute: z.number().int().min(1).optional(),
+  /** A client that has not sent its request's headers within this long is disconnected. */
+  headersTimeoutSeconds: z.number().int().min(1).max(600).optional(),
+  /** A request (body included) must arrive within this long, and a connection may idle no longer. */
+  requestTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
+  /** An idle keep-alive connection is closed after this long. */
+  keepAliveTimeoutSeconds: z.number().int().min(1).max(600).optional(),
 });
 
 /** `waiver.yaml`: every key optional; what is absent takes the process document's default. */

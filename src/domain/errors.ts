@@ -13,6 +13,7 @@ export const errorCodes = [
   'target', // writing to or removing from the target failed
   'audit_broken', // the audit hash chain does not verify
   'lint_failed', // checked manifests have errors
+  'unavailable', // the database does not answer (for now): try again
   'internal',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type RequestListener } from 'node:http';
 import Fastify, {
   LogController,
   type FastifyInstance,
@@ -33,6 +34,7 @@ export interface AppOptions {
 const publicPaths = new Set(['/healthz', '/readyz', '/api/docs', '/api/docs/docs.js']);
 
 export const BODY_LIMIT = 1024 * 1024;
+const RETRY_AFTER_SECONDS = 5;
 
 /** Query parameters whose values are credentials when someone puts one in a URL. */
 const SECRET_PARAMS =
@@ -84,6 +86,35 @@ const requestId = (req: { headers: Record<string, string | string[] | undefined>
   return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
 };
 
+/**
+ * No client may hold a connection open for nothing: one that sends no headers, sends them a byte at a
+ * time, trickles its body, or idles is disconnected. Node checks headers and request deadlines on an
+ * interval, here a fraction of the shortest.
+ */
+function timeoutOptions(t: ServerConfig['timeouts']) {
+  const headersMs = t.headersSeconds * 1000;
+  const requestMs = t.requestSeconds * 1000;
+  const keepAliveMs = t.keepAliveSeconds * 1000;
+  return {
+    keepAliveTimeout: keepAliveMs,
+    requestTimeout: requestMs,
+    connectionTimeout: requestMs,
+    serverFactory: (handler: RequestListener) => {
+      const server = createServer(
+        {
+          headersTimeout: headersMs,
+          requestTimeout: requestMs,
+          keepAliveTimeout: keepAliveMs,
+          connectionsCheckingInterval: Math.min(1000, headersMs / 2),
+        },
+        handler,
+      );
+      server.setTimeout(requestMs);
+      return server;
+    },
+  };
+}
+
 /** The HTTP API: authentication, the routes, errors as JSON, metrics. No process logic lives here. */
 export function buildApp(options: AppOptions): FastifyInstance {
   const { deps, metrics } = options;
@@ -97,6 +128,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     return503OnClosing: true,
     routerOptions: { maxParamLength: 300 },
+    ...timeoutOptions(options.server.timeouts),
   });
   // The API speaks JSON only: a text body is refused with 415, not read as a string and refused with 400.
   app.removeContentTypeParser('text/plain');
@@ -152,7 +184,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   app.setErrorHandler(async (error, req, reply) => {
     const { status, body } = toErrorResponse(error);
-    if (status >= 500) req.log.error({ err: error }, 'request failed');
+    // The database is away for now: clients (and proxies) may try again shortly.
+    if (status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+    else if (status >= 500) req.log.error({ err: error }, 'request failed');
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler(async (req, reply) =>

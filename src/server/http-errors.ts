@@ -12,6 +12,7 @@ export const httpStatus: Record<ErrorCode, number> = {
   guardrail: 422,
   lint_failed: 422,
   target: 502,
+  unavailable: 503,
   internal: 500,
 };
 

@@ -3,6 +3,8 @@ import pg from 'pg';
 import { messageOf, WaiverError } from '../domain/errors.js';
 import { KyselyStore } from './kysely-store.js';
 import { migrationProvider } from './migrations.js';
+import { reportingOutages } from './outages.js';
+import type { ExceptionStore } from '../service/ports.js';
 import type { Database } from './schema.js';
 
 /**
@@ -23,10 +25,13 @@ export function redactUrl(url: string): string {
 }
 
 /** Connects to PostgreSQL and migrates it; the same migrations as SQLite. */
-export async function openPostgresStore(url: string, poolSize = 10): Promise<KyselyStore> {
+export async function openPostgresStore(url: string, poolSize = 10): Promise<ExceptionStore> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
-  // An idle client's network error is emitted on the pool; without a listener it would end the process.
+  // A broken connection is emitted as an 'error' event: on the pool for an idle client, on the client
+  // itself for one checked out between two queries. Without listeners either would end the process;
+  // the query that needed the connection fails and is reported as the outage it is.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     const { error } = await new Migrator({ db, provider: migrationProvider('postgres') }).migrateToLatest();
@@ -35,5 +40,5 @@ export async function openPostgresStore(url: string, poolSize = 10): Promise<Kys
     await db.destroy();
     throw new WaiverError('usage', `cannot open the database ${redactUrl(url)}: ${messageOf(e)}`, 'database');
   }
-  return new KyselyStore(db, ['begin', WRITE_LOCK]);
+  return reportingOutages(new KyselyStore(db, ['begin', WRITE_LOCK]));
 }

@@ -5,13 +5,18 @@ import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { messageOf, WaiverError } from '../domain/errors.js';
 import { KyselyStore } from './kysely-store.js';
 import { migrationProvider } from './migrations.js';
+import { reportingOutages } from './outages.js';
+import type { ExceptionStore } from '../service/ports.js';
 import type { Database } from './schema.js';
 
 /**
  * Opens (and creates, and migrates) the SQLite database at `path`. A new file is readable by its owner
  * only: it holds every justification and the token hashes. Its folder is made only with `createFolder`.
  */
-export async function openSqliteStore(path: string, options = { createFolder: false }): Promise<KyselyStore> {
+export async function openSqliteStore(
+  path: string,
+  options = { createFolder: false },
+): Promise<ExceptionStore> {
   let database: BetterSqlite3.Database;
   try {
     if (path !== ':memory:') createOwnerOnly(path, options.createFolder);
@@ -27,7 +32,7 @@ export async function openSqliteStore(path: string, options = { createFolder: fa
     await db.destroy();
     throw new WaiverError('internal', `migrating ${path} failed: ${messageOf(error)}`, 'db');
   }
-  return new KyselyStore(db, ['begin immediate']);
+  return reportingOutages(new KyselyStore(db, ['begin immediate']));
 }
 
 function createOwnerOnly(path: string, createFolder: boolean): void {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig, type ServerConfig } from '../../src/config/load.js';
 import type { OidcConfig } from '../../src/config/schema.js';
 import { logOptions } from '../../src/server/app.js';
 import { startServer } from '../../src/wire.js';
@@ -101,6 +101,7 @@ export async function startTestServer(options: {
   clock?: ManualClock;
   oidc?: OidcConfig;
   failedAuthPerMinute?: number;
+  timeouts?: ServerConfig['timeouts'];
   corsOrigins?: string[];
 }): Promise<TestServer> {
   const clock = options.clock ?? new ManualClock(Date.parse('2026-12-01T09:00:00Z'));
@@ -117,6 +118,7 @@ export async function startTestServer(options: {
       ...base.server,
       port: 0,
       failedAuthPerMinute: options.failedAuthPerMinute ?? 1000,
+      ...(options.timeouts ? { timeouts: options.timeouts } : {}),
       corsOrigins: options.corsOrigins ?? [],
     },
   };
