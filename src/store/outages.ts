@@ -32,10 +32,11 @@ export function isOutage(e: unknown): boolean {
   return (typeof code === 'string' && TRANSIENT_CODES.has(code)) || TRANSIENT_MESSAGES.test(messageOf(e));
 }
 
-const translate = (e: unknown): unknown =>
-  isOutage(e)
-    ? new WaiverError('unavailable', `the database does not answer: ${messageOf(e)}`, 'database')
-    : e;
+function translate(e: unknown): Error {
+  if (isOutage(e))
+    return new WaiverError('unavailable', `the database does not answer: ${messageOf(e)}`, 'database');
+  return e instanceof Error ? e : new Error(messageOf(e));
+}
 
 /**
  * The store as its callers see it: an outage of the database is the typed `unavailable` (503 with
