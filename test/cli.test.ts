@@ -349,6 +349,14 @@ spec:
     });
   });
 
+  it('shows a metric with no data as n/a, and no red flag for a first exception', async () => {
+    await requestApproveApply();
+    const table = (await cli(cwd, ['metrics'])).stdout;
+    expect(table).toMatch(/^average duration\s+n\/a\s+< 14d\s+n\/a$/m);
+    expect(table).toMatch(/^active exceptions\s+1\s+should fall\s+n\/a$/m);
+    expect(table).not.toContain('RED FLAG');
+  });
+
   it('keeps its database to its owner, and creates no folder but its own default one', async () => {
     await cli(cwd, ['get']);
     expect(statSync(join(cwd, 'w.db')).mode & 0o777).toBe(0o600);

@@ -135,3 +135,29 @@ describe('each metric on its own', () => {
     expect(trend.slope).toBe(-0.5);
   });
 });
+
+describe('the red flag', () => {
+  const first = [
+    event(9, 'requested', N - HOUR_MS, { expiresAt: toRfc3339(N + 5 * DAY_MS) }),
+    event(9, 'applied', N - 30 * MINUTE_MS),
+  ];
+
+  it('is not raised by the first exception on the first day: no trend yet', () => {
+    const m = computeMetrics(first, N, defaultSettings.metrics);
+    expect(m.trend.weekly.at(-1)).toBe(1);
+    expect(m.redFlag).toBe(false);
+    expect(m.targets.trend).toMatchObject({ value: null, meets: true });
+  });
+
+  it('is raised when exceptions grow over two weeks or more', () => {
+    const growing = [
+      ...first,
+      event(10, 'requested', N - 9 * DAY_MS, { expiresAt: toRfc3339(N + 15 * DAY_MS) }),
+      event(10, 'applied', N - 8 * DAY_MS),
+    ];
+    const m = computeMetrics(growing, N, defaultSettings.metrics);
+    expect(m.trend.weekly.slice(-2)).toEqual([1, 2]);
+    expect(m.redFlag).toBe(true);
+    expect(m.targets.trend.meets).toBe(false);
+  });
+});

@@ -196,6 +196,12 @@ export function weeklyTrend(p: Population, weeks: number): Metrics['trend'] {
   return { slope: round(slope(weekly)) ?? 0, weekly, weeks: instants.map(toRfc3339) };
 }
 
+/**
+ * A trend needs two weeks with exceptions in them: a first exception on a first day is a start, not
+ * an increase.
+ */
+const hasHistory = (trend: Metrics['trend']): boolean => trend.weekly.filter((v) => v > 0).length >= 2;
+
 /** The process document's four metrics and the trend, from the audit alone, as of any instant. */
 export function computeMetrics(
   events: readonly AuditEvent[],
@@ -216,12 +222,12 @@ export function computeMetrics(
     removalLatency: removal.latency,
     renewalRate: renewal.rate,
     trend,
-    redFlag: trend.slope > 0,
+    redFlag: hasHistory(trend) && trend.slope > 0,
     targets: {
       averageDurationDays: target(averageDuration, settings.targetAverageDays, '<'),
       expiredRemovedRate: target(removal.rate, settings.targetExpiredRemovedRate, '>='),
       renewalRate: target(renewal.rate, settings.targetRenewalRate, '<'),
-      trend: target(trend.slope, 0, '<='),
+      trend: target(hasHistory(trend) ? trend.slope : null, 0, '<='),
     },
     counts: {
       endedInWindow: p.ended.length,

@@ -40,6 +40,12 @@ describe('rendering a PolicyException (DESIGN.md §4)', () => {
     });
   });
 
+  it('dates the expiry reminder 7 days ahead, but never before the exception took effect', () => {
+    const short = activeRecord({ appliedAt: '2026-12-15T10:00:00Z', expiresAt: '2026-12-20T10:00:00Z' });
+    const annotations = renderPolicyException(short, defaultSettings).metadata.annotations ?? {};
+    expect(annotations['expiry-reminder']).toBe('2026-12-15');
+  });
+
   it('names the policy, rules and a specific match', () => {
     expect(manifest['spec'].exceptions).toEqual([
       { policyName: 'require-image-signature', ruleNames: ['check-image-signature'] },

@@ -32,7 +32,7 @@ export function renderPolicyException(
     [ANNOTATIONS.ticket]: record.ticket,
     [ANNOTATIONS.reason]: record.reason,
     [ANNOTATIONS.riskAcceptance]: record.approver ?? '',
-    [ANNOTATIONS.expiryReminder]: reminderDate(record.expiresAt, settings.reminderDays),
+    [ANNOTATIONS.expiryReminder]: reminderDate(record, settings.reminderDays),
     [ANNOTATIONS.category]: record.category,
     [ANNOTATIONS.expiresAt]: record.expiresAt,
   };
@@ -70,8 +70,15 @@ export function renderPolicyException(
   };
 }
 
-const reminderDate = (expiresAt: string, reminderDays: number): string =>
-  toRfc3339(Date.parse(expiresAt) - reminderDays * DAY_MS).slice(0, 10);
+/**
+ * The day the reminder is due: `reminderDays` before the expiry, but never before the exception took
+ * effect (a 5-day exception is in its reminder window from the start, and is reminded then).
+ */
+function reminderDate(record: ExceptionRecord, reminderDays: number): string {
+  const due = Date.parse(record.expiresAt) - reminderDays * DAY_MS;
+  const start = Date.parse(record.appliedAt ?? record.requestedAt);
+  return toRfc3339(Math.max(due, start)).slice(0, 10);
+}
 
 /**
  * YAML with every string quoted where YAML would read it otherwise; the `yaml` library escapes, so user

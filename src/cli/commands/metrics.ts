@@ -13,11 +13,17 @@ export async function run(ctx: CliContext, flags: InstantFlags): Promise<void> {
 
 const percent = (v: number | null): string => (v === null ? 'n/a' : `${(v * 100).toFixed(1)}%`);
 const seconds = (v: number | null): string => (v === null ? 'n/a' : `${v}s`);
-const verdict = (t: Target): string => (t.meets ? 'ok' : 'MISSED');
+/** No data yet is no verdict: "n/a", not "ok". */
+const verdict = (t: Target): string => (t.value === null ? 'n/a' : t.meets ? 'ok' : 'MISSED');
 
 function metricsText(m: Metrics): string {
   const rows = [
-    ['active exceptions', String(m.activeExceptions), 'should fall', m.redFlag ? 'RED FLAG' : 'ok'],
+    [
+      'active exceptions',
+      String(m.activeExceptions),
+      'should fall',
+      m.redFlag ? 'RED FLAG' : verdict(m.targets.trend),
+    ],
     ['trend (per week)', m.trend.slope.toFixed(2), '<= 0', verdict(m.targets.trend)],
     [
       'average duration',
