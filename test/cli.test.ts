@@ -213,7 +213,7 @@ describe('waiver CLI, in-process through main()', () => {
     ]);
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(
-      /^error: riskAssessment: a vendor image needs a risk assessment \(a link or text\) \[risk-assessment-required\]\n$/,
+      /^error: --risk-assessment: a vendor image needs a risk assessment \(a link or text\) \[risk-assessment-required\]\n$/,
     );
     expect(snapshot(cwd)).toBe(before);
   });
@@ -289,9 +289,18 @@ spec:
       [['get', '-o', 'xml'], 2, /output format "xml"/],
       [['get', '--state', 'sleeping'], 2, /unknown state "sleeping"/],
       [[...requestArgs.slice(0, -1), 'soon'], 2, /"soon" is not a duration \(14d\) or an RFC3339 instant/],
-      [['request', '-n', 'payments'], 2, /names: .*category: /],
+      [
+        ['request', '-n', 'payments'],
+        2,
+        /^error: --name is required\nerror: --category is required\nerror: --ticket is required\nerror: --reason is required\nerror: --expires is required\n$/,
+      ],
       [['request', '-f', 'missing.yaml', '--category', 'vendor-image'], 2, /cannot read missing.yaml/],
-      [['request', '-f', '-', '--category', 'vendor-image'], 2, /yaml|line/],
+      // A YAML error is one line, with no colon left dangling where a code frame was cut off.
+      [
+        ['request', '-f', '-', '--category', 'vendor-image'],
+        2,
+        /^error: <stdin>: yaml: line 2: .*column \d+\n$/,
+      ],
       [
         [
           'request',
@@ -309,7 +318,13 @@ spec:
           '60d',
         ],
         3,
-        /namespace-protected.*name-pattern-broad.*reason-length.*expiry-max/,
+        /^error: --namespace: .*\[namespace-protected\]\nerror: --name: .*\[name-pattern-broad\]\nerror: --reason: .*\[reason-length\]\nerror: --expires: an image-development exception lasts at most 30 days \[expiry-max\]\n$/,
+      ],
+      [['serve', '--port', '99999'], 2, /^error: --port must be a port number \(0-65535\), not "99999"\n$/],
+      [
+        ['get', '--as', 'bob', '--server', 'http://127.0.0.1:9', '--token', 't'],
+        2,
+        /^error: --as acts in local mode only/,
       ],
       [['sweep', '--now', 'tomorrow'], 2, /not an RFC3339 instant/],
       [['render', 'EX-1', '--api-version', 'kyverno.io/v2alpha1'], 2, /v2alpha1/],
@@ -323,6 +338,24 @@ spec:
       expect(result.stderr).not.toMatch(/\n\s+at /);
       expect(snapshot(cwd), args.join(' ')).toBe(before);
     }
+  });
+
+  it('asks for input instead of waiting on a terminal, and refuses empty input', async () => {
+    const waiting = await cli(cwd, ['lint'], { terminal: true });
+    expect(waiting).toMatchObject({
+      code: 2,
+      stderr: 'error: lint checks files, folders or - (standard input): name at least one\n',
+    });
+    const broken = await cli(cwd, ['lint', '-', '-o', 'json'], {
+      input: 'kind: PolicyException\n  : [broken',
+    });
+    expect(broken.code).toBe(1);
+    expect(JSON.parse(broken.stdout).findings[0].message).toMatch(/^yaml: line 2: .*column \d+$/);
+    for (const args of [['lint'], ['lint', '-']])
+      expect(await cli(cwd, args, { input: '  \n' })).toMatchObject({
+        code: 2,
+        stderr: 'error: standard input is empty: nothing to lint\n',
+      });
   });
 
   it('takes a request from the shipped example of the process template', async () => {

@@ -121,23 +121,30 @@ describe('configuration', () => {
       kubeconfig: undefined,
       context: 'kind',
     });
-    await expect(loadConfig({ as: 'a', server: 'ftp://x' }, {})).rejects.toMatchObject({
+    await expect(loadConfig({ server: 'ftp://x' }, {})).rejects.toMatchObject({
       code: 'usage',
       field: 'server',
     });
-    await expect(loadConfig({ as: 'a', server: 'http://x' }, {})).rejects.toMatchObject({
+    await expect(loadConfig({ server: 'http://x' }, {})).rejects.toMatchObject({
       code: 'usage',
       field: 'token',
     });
-    expect(
-      (await loadConfig({ as: 'a' }, { WAIVER_SERVER: 'https://w.example/', WAIVER_TOKEN: 't' })).remote,
-    ).toEqual({
-      url: 'https://w.example',
-      token: 't',
+    expect((await loadConfig({}, { WAIVER_SERVER: 'https://w.example/', WAIVER_TOKEN: 't' })).remote).toEqual(
+      {
+        url: 'https://w.example',
+        token: 't',
+      },
+    );
+    // --as is local mode's: the server knows the caller by the token.
+    await expect(loadConfig({ as: 'bob', server: 'http://x', token: 't' }, {})).rejects.toMatchObject({
+      code: 'usage',
+      field: 'as',
     });
-    await expect(loadConfig({ as: 'a' }, { WAIVER_PORT: '80a' })).rejects.toMatchObject({
-      field: 'WAIVER_PORT',
-    });
+    for (const port of ['80a', '65536', '99999'])
+      await expect(loadConfig({ as: 'a' }, { WAIVER_PORT: port })).rejects.toMatchObject({
+        field: 'WAIVER_PORT',
+      });
+    expect((await loadConfig({ as: 'a' }, { WAIVER_PORT: '65535' })).server.port).toBe(65535);
     const { path } = configFile('oidc: {issuer: https://i, audience: a, roleMap: {}}\n');
     await expect(loadConfig({ config: path, as: 'a' }, {})).rejects.toMatchObject({ code: 'usage' });
   });

@@ -7,6 +7,7 @@ const streams = {
   out: (text: string) => void process.stdout.write(text),
   err: (text: string) => void process.stderr.write(text),
   readStdin: () => readFileSync(0, 'utf8'),
+  stdinIsTerminal: process.stdin.isTTY === true,
 };
 
 // A reader that went away (`waiver get -A | head`) ends the command quietly, as it ends kubectl.

@@ -15,6 +15,8 @@ export interface Streams {
   err(text: string): void;
   /** All of standard input, for `-` as a file (`request -f -`, `lint -`). */
   readStdin(): string;
+  /** Standard input is a terminal: nobody is piping anything in. */
+  stdinIsTerminal: boolean;
 }
 
 export function createContext(

@@ -13,9 +13,11 @@ import type { ServeFlags } from './commands/serve.js';
 import type { TokenCreateFlags } from './commands/token.js';
 import type { TransitionFlags } from './commands/transition.js';
 import { exitCodes } from './exit-codes.js';
+import { issueLine } from './flag-names.js';
 import type { InstantFlags, OutputFlags } from './output.js';
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+/** A repeatable flag; without a default, so help shows the one default its description names. */
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 const outputOption = (formats: string): Option =>
   new Option('-o, --output <format>', `output format: ${formats}`);
 
@@ -49,22 +51,27 @@ function program(ctx: () => CliContext, streams: Streams): Command {
 
   cli
     .command('request')
-    .description('request an exception (flags, or -f with the process template filled in)')
+    .description(
+      'request an exception (flags, or -f with the process template filled in; a flag overrides the file, and -f may supply what is marked required)',
+    )
     .option('-f, --file <file>', 'a PolicyException (the process template) to take fields from; - for stdin')
     .option(
       '--exception-name <name>',
       'name of the PolicyException (default: from namespace, pattern and ticket)',
     )
     .option('--policy <policy>', 'policy name (default require-image-signature)')
-    .option('--rule <rule>', 'rule name; repeatable (default check-image-signature)', collect, [])
-    .option('--kind <kind>', 'resource kind; repeatable (default Pod)', collect, [])
-    .option('-n, --namespace <namespace>', 'target namespace; repeatable', collect, [])
-    .option('--name <pattern>', 'pod-name pattern, e.g. payments-api-*; repeatable', collect, [])
-    .option('--category <category>', 'emergency-hotfix | vendor-image | legacy-migration | image-development')
-    .option('--ticket <ticket>', 'ticket reference, e.g. INC-123')
-    .option('--reason <reason>', 'business justification (at least 30 characters)')
+    .option('--rule <rule>', 'rule name; repeatable (default check-image-signature)', collect)
+    .option('--kind <kind>', 'resource kind; repeatable (default Pod)', collect)
+    .option('-n, --namespace <namespace>', 'required: target namespace; repeatable', collect)
+    .option('--name <pattern>', 'required: pod-name pattern, e.g. payments-api-*; repeatable', collect)
+    .option(
+      '--category <category>',
+      'required: emergency-hotfix | vendor-image | legacy-migration | image-development',
+    )
+    .option('--ticket <ticket>', 'required: ticket reference, e.g. INC-123')
+    .option('--reason <reason>', 'required: business justification (at least 30 characters)')
     .option('--risk-assessment <text>', 'risk assessment link or text (required for vendor-image)')
-    .option('--expires <when>', 'a duration (14d) or an RFC3339 instant')
+    .option('--expires <when>', 'required: a duration (14d) or an RFC3339 instant')
     .option('--api-version <version>', 'kyverno.io/v2 (default) or kyverno.io/v2beta1')
     .addOption(outputOption('table|json|yaml|name'))
     .action(async (flags: RequestFlags) => (await import('./commands/request.js')).run(ctx(), flags));
@@ -208,7 +215,7 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .command('create')
     .description('create a token; its secret is printed once')
     .requiredOption('--owner <identity>', 'whose token it is (the identity it acts as)')
-    .requiredOption('--role <role>', 'requester|approver|applier|auditor|admin; repeatable', collect, [])
+    .requiredOption('--role <role>', 'requester|approver|applier|auditor|admin; repeatable', collect)
     .option('--description <text>', 'what it is for')
     .option('--expires <when>', 'a duration (90d) or an RFC3339 instant (default: never)')
     .addOption(outputOption('table|json|yaml'))
@@ -253,7 +260,9 @@ function report(e: unknown, streams: Streams): number {
     return e.exitCode === 0 ? 0 : 2;
   }
   if (isWaiverError(e)) {
-    streams.err(`error: ${e.message}\n`);
+    // One line an issue, each naming the flag to fix.
+    const lines = e.issues.length ? e.issues.map(issueLine) : [e.message];
+    for (const line of lines) streams.err(`error: ${line}\n`);
     return exitCodes[e.code];
   }
   streams.err(`error: ${messageOf(e)}\n`);

@@ -55,6 +55,9 @@ export interface Config {
   remote: { url: string; token: string } | undefined;
 }
 
+/** 0 (any free port) to 65535. */
+export const isPort = (text: string): boolean => /^\d{1,5}$/.test(text) && Number(text) <= 65535;
+
 export const isPostgresUrl = (database: string): boolean => /^postgres(ql)?:\/\//.test(database);
 
 export const DEFAULT_DATABASE = './.waiver/waiver.db';
@@ -94,14 +97,18 @@ export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = pr
       { ...flags, kubectlPlugin: flags.kubectlPlugin && targetDir === undefined },
       fromFile,
     ),
-    remote: remoteConfig(flags.server ?? env['WAIVER_SERVER'], flags.token ?? env['WAIVER_TOKEN']),
+    remote: remoteConfig(flags.server ?? env['WAIVER_SERVER'], flags.token ?? env['WAIVER_TOKEN'], flags.as),
   });
 }
 
 function serverConfig(file: ConfigFile, env: NodeJS.ProcessEnv): ServerConfig {
   const port = env['WAIVER_PORT'];
-  if (port !== undefined && !/^\d{1,5}$/.test(port))
-    throw new WaiverError('usage', `WAIVER_PORT must be a port number, not "${port}"`, 'WAIVER_PORT');
+  if (port !== undefined && !isPort(port))
+    throw new WaiverError(
+      'usage',
+      `WAIVER_PORT must be a port number (0-65535), not "${port}"`,
+      'WAIVER_PORT',
+    );
   const logLevel = env['WAIVER_LOG_LEVEL'] ?? 'info';
   if (!(logLevels as readonly string[]).includes(logLevel))
     throw new WaiverError(
@@ -143,8 +150,18 @@ function kubernetesConfig(
   };
 }
 
-function remoteConfig(url: string | undefined, token: string | undefined): Config['remote'] {
+function remoteConfig(
+  url: string | undefined,
+  token: string | undefined,
+  as: string | undefined,
+): Config['remote'] {
   if (!url) return undefined;
+  if (as !== undefined)
+    throw new WaiverError(
+      'usage',
+      '--as acts in local mode only: the server knows you by your token (--token or WAIVER_TOKEN)',
+      'as',
+    );
   if (!/^https?:\/\/[^\s]+$/.test(url))
     throw new WaiverError('usage', `--server must be an http(s) URL, not "${url}"`, 'server');
   if (!token) throw new WaiverError('usage', '--server needs a token: --token or WAIVER_TOKEN', 'token');

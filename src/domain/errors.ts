@@ -43,8 +43,11 @@ export class WaiverError extends Error {
   }
 }
 
-/** The first line of whatever was thrown: for one-line messages, never a stack trace. */
-export const messageOf = (e: unknown): string =>
-  (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
+/**
+ * The first line of whatever was thrown: for one-line messages, never a stack trace. A first line that
+ * ends in a colon introduced what followed (a YAML code frame, say): the colon goes with it.
+ */
+export const firstLine = (text: string): string => (text.split('\n')[0] ?? '').replace(/:\s*$/, '');
+export const messageOf = (e: unknown): string => firstLine(e instanceof Error ? e.message : String(e));
 
 export const isWaiverError = (e: unknown): e is WaiverError => e instanceof WaiverError;

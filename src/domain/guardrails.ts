@@ -189,7 +189,11 @@ export const expiryIsBounded: Rule = ({ justification, nowMs, settings }) => {
   const max = maxDaysFor(settings, justification.category);
   return Date.parse(justification.expiresAt) - nowMs <= max * DAY_MS
     ? undefined
-    : issue('expiry-max', 'expiresAt', `a ${justification.category} exception lasts at most ${max} days`);
+    : issue(
+        'expiry-max',
+        'expiresAt',
+        `${/^[aeiou]/.test(justification.category) ? 'an' : 'a'} ${justification.category} exception lasts at most ${max} days`,
+      );
 };
 
 export const renewalHasNewJustification: Rule = ({ justification, renewing }) =>

@@ -1,6 +1,6 @@
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
-import { WaiverError } from './errors.js';
+import { firstLine, WaiverError } from './errors.js';
 import type { Condition, PolicyExceptionManifest } from './manifest.js';
 
 const stringList = z.array(z.string());
@@ -68,7 +68,7 @@ export function parseManifests(text: string): ParsedDocument[] {
           kind: 'invalid',
           index,
           field: 'yaml',
-          message: `line ${error.linePos?.[0].line ?? '?'}: ${error.message.split('\n')[0] ?? ''}`,
+          message: `line ${error.linePos?.[0].line ?? '?'}: ${firstLine(error.message)}`,
         },
       ];
     const value: unknown = doc.toJS();

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { BIN } from '../support/cli.js';
 import { call } from '../support/server.js';
@@ -61,6 +61,7 @@ describe('waiver serve', () => {
   it('takes the first admin token from WAIVER_ADMIN_TOKEN and never prints it', async () => {
     const cwd = tempDir();
     const chosen = 'operator-chosen-secret-0123456789abcdef';
+    mkdirSync(join(cwd, 'data'));
     const served = await serve(cwd, { WAIVER_ADMIN_TOKEN: chosen, WAIVER_DB: join(cwd, 'data', 'w.db') });
     expect((await call(served.url, chosen, 'GET', '/api/v1/tokens')).status).toBe(200);
     expect(served.stdout()).not.toContain(chosen);

@@ -37,7 +37,7 @@ const cliEnv = (cwd: string, options: CliOptions): NodeJS.ProcessEnv => ({
 export async function cli(
   cwd: string,
   args: readonly string[],
-  options: CliOptions & { kubectlPlugin?: boolean } = {},
+  options: CliOptions & { kubectlPlugin?: boolean; terminal?: boolean } = {},
 ): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
@@ -45,6 +45,7 @@ export async function cli(
     out: (text: string) => void (stdout += text),
     err: (text: string) => void (stderr += text),
     readStdin: () => options.input ?? '',
+    stdinIsTerminal: options.terminal === true,
   };
   const code = await main(args, streams, cliEnv(cwd, options), {
     kubectlPlugin: options.kubectlPlugin === true,

@@ -8,6 +8,13 @@ import { document, outputFormat, table, type OutputFlags } from '../output.js';
 /** `waiver lint FILE|DIR|- ...`: checks PolicyException manifests like a GitOps repository's CI; exit 1 on errors. */
 export async function run(ctx: CliContext, paths: string[], flags: OutputFlags): Promise<void> {
   const format = outputFormat(flags.output, ['table', 'json', 'yaml']);
+  // Nothing named and nothing piped in: say how to use it instead of waiting on the terminal.
+  if (paths.length === 0 && ctx.stdinIsTerminal)
+    throw new WaiverError(
+      'usage',
+      'lint checks files, folders or - (standard input): name at least one',
+      'path',
+    );
   const sources = (paths.length ? paths : ['-']).flatMap((path) => readSources(ctx, path));
   const config = await ctx.config();
   // Local mode lints here without opening the store; remote mode asks the server, whose settings rule.
@@ -28,13 +35,20 @@ function reportText({ files, errors, warnings, findings }: LintReport): string {
 
 function readSources(ctx: CliContext, path: string): LintSource[] {
   try {
-    if (path === '-') return [{ file: '<stdin>', text: ctx.readStdin() }];
+    if (path === '-') return [{ file: '<stdin>', text: nonEmptyStdin(ctx) }];
     if (!statSync(path).isDirectory()) return [{ file: path, text: readFileSync(path, 'utf8') }];
     return readdirSync(path, { recursive: true, encoding: 'utf8' })
       .filter((f) => /\.ya?ml$/.test(f))
       .sort()
       .map((f) => ({ file: join(path, f), text: readFileSync(join(path, f), 'utf8') }));
   } catch (e) {
+    if (e instanceof WaiverError) throw e;
     throw new WaiverError('usage', `cannot read ${path}: ${messageOf(e)}`, 'path');
   }
+}
+
+function nonEmptyStdin(ctx: CliContext): string {
+  const text = ctx.readStdin();
+  if (text.trim() === '') throw new WaiverError('usage', 'standard input is empty: nothing to lint', 'path');
+  return text;
 }

@@ -10,11 +10,11 @@ import { outputFormat } from '../output.js';
 export interface RequestFlags {
   file?: string;
   exceptionName?: string;
-  name: string[];
+  name?: string[];
   policy?: string;
-  rule: string[];
-  kind: string[];
-  namespace: string[];
+  rule?: string[];
+  kind?: string[];
+  namespace?: string[];
   category?: string;
   ticket?: string;
   reason?: string;
@@ -28,7 +28,9 @@ export interface RequestFlags {
 export async function run(ctx: CliContext, flags: RequestFlags): Promise<void> {
   const format = outputFormat(flags.output, ['table', 'json', 'yaml', 'name']);
   const template = flags.file
-    ? fieldsFromTemplate(parseSingleManifest(readSource(ctx, flags.file), flags.file))
+    ? fieldsFromTemplate(
+        parseSingleManifest(readSource(ctx, flags.file), flags.file === '-' ? '<stdin>' : flags.file),
+      )
     : {};
   const input = mergeInput(template, flags);
   const created = await (await ctx.waiver()).request(input as RequestInput);
@@ -43,7 +45,8 @@ function readSource(ctx: CliContext, file: string): string {
   }
 }
 
-const nonEmpty = (values: string[]): string[] | undefined => (values.length ? values : undefined);
+const nonEmpty = (values: string[] | undefined): string[] | undefined =>
+  values?.length ? values : undefined;
 
 /** Unset fields stay undefined so that the service's schema names each missing one. */
 function mergeInput(template: TemplateFields, flags: RequestFlags): Record<string, unknown> {

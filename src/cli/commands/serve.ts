@@ -1,3 +1,4 @@
+import { isPort } from '../../config/load.js';
 import { WaiverError } from '../../domain/errors.js';
 import type { CliContext } from '../context.js';
 
@@ -12,8 +13,8 @@ export interface ServeFlags {
 export async function run(ctx: CliContext, flags: ServeFlags): Promise<void> {
   const config = await ctx.config();
   if (config.remote) throw new WaiverError('usage', 'serve runs a server; drop --server', 'server');
-  if (flags.port !== undefined && !/^\d{1,5}$/.test(flags.port))
-    throw new WaiverError('usage', `--port must be a port number, not "${flags.port}"`, 'port');
+  if (flags.port !== undefined && !isPort(flags.port))
+    throw new WaiverError('usage', `--port must be a port number (0-65535), not "${flags.port}"`, 'port');
   const server = {
     ...config.server,
     ...(flags.host === undefined ? {} : { host: flags.host }),
