@@ -58,8 +58,63 @@ export type ParsedDocument =
   | { kind: 'other'; index: number; objectKind: string }
   | { kind: 'invalid'; index: number; field: string; message: string };
 
+/**
+ * What one YAML text may hold. Manifests are small; anything past these is hostile or a mistake, and
+ * parsing it would cost the server seconds of CPU and hundreds of megabytes.
+ */
+export const YAML_LIMITS = { bytes: 1024 * 1024, documents: 1_000, depth: 64, aliases: 100 } as const;
+
+/** How deep `[` and `{` nest outside quoted strings: one pass, no parsing. */
+function flowDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1] ?? ''))) {
+      const end = text.indexOf('\n', i);
+      i = end < 0 ? text.length : end;
+    } else if (c === '[' || c === '{') deepest = Math.max(deepest, ++depth);
+    else if ((c === ']' || c === '}') && depth > 0) depth--;
+  }
+  return deepest;
+}
+
+/**
+ * How deep block collections nest, estimated from the widest indentation (two spaces a level) and the
+ * longest run of compact indicators (`- - - x`) on one line.
+ */
+function blockDepth(text: string): number {
+  let deepest = 0;
+  for (const line of text.split('\n')) {
+    const indent = line.length - line.trimStart().length;
+    const compact = /^(?:[-?:]\s+)*/.exec(line.trimStart())?.[0].replace(/\s+/g, '').length ?? 0;
+    deepest = Math.max(deepest, Math.floor(indent / 2) + compact);
+  }
+  return deepest;
+}
+
+/** Why a text is refused before it is parsed, if it is. */
+function beyondLimits(text: string): string | undefined {
+  if (text.length > YAML_LIMITS.bytes) return `larger than ${YAML_LIMITS.bytes / 1024} KiB`;
+  const separators = text.match(/^---/gm)?.length ?? 0;
+  if (separators >= YAML_LIMITS.documents) return `more than ${YAML_LIMITS.documents} documents`;
+  if (flowDepth(text) > YAML_LIMITS.depth || blockDepth(text) > YAML_LIMITS.depth)
+    return `nested deeper than ${YAML_LIMITS.depth} levels`;
+  // The parser's cost grows faster than their number: a manifest has none or a handful.
+  if ((text.match(/(^|\s)[&!][^\s]/g)?.length ?? 0) > YAML_LIMITS.aliases * 10)
+    return `more than ${YAML_LIMITS.aliases * 10} anchors and tags`;
+  return undefined;
+}
+
 /** Reads every document of a YAML text; malformed YAML or a malformed PolicyException is reported, never thrown. */
 export function parseManifests(text: string): ParsedDocument[] {
+  const refused = beyondLimits(text);
+  if (refused) return [{ kind: 'invalid', index: 0, field: 'yaml', message: `refused: ${refused}` }];
   return parseAllDocuments(text).flatMap((doc, index): ParsedDocument[] => {
     const error = doc.errors[0];
     if (error)
@@ -71,7 +126,20 @@ export function parseManifests(text: string): ParsedDocument[] {
           message: `line ${error.linePos?.[0].line ?? '?'}: ${firstLine(error.message)}`,
         },
       ];
-    const value: unknown = doc.toJS();
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: YAML_LIMITS.aliases });
+    } catch (e) {
+      // An alias bomb: a few bytes that expand into millions of nodes.
+      return [
+        {
+          kind: 'invalid',
+          index,
+          field: 'yaml',
+          message: `refused: ${firstLine(e instanceof Error ? e.message : String(e))}`,
+        },
+      ];
+    }
     if (value === null || value === undefined) return [];
     const objectKind = typeof value === 'object' && 'kind' in value ? String(value.kind) : '';
     if (objectKind !== 'PolicyException') return [{ kind: 'other', index, objectKind }];

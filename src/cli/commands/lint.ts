@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { messageOf, WaiverError } from '../../domain/errors.js';
+import { YAML_LIMITS } from '../../domain/manifest-schema.js';
 import { lintManifests, type LintReport, type LintSource } from '../../service/lint-manifests.js';
 import type { CliContext } from '../context.js';
 import { document, outputFormat, table, type OutputFlags } from '../output.js';
@@ -36,11 +37,11 @@ function reportText({ files, errors, warnings, findings }: LintReport): string {
 function readSources(ctx: CliContext, path: string): LintSource[] {
   try {
     if (path === '-') return [{ file: '<stdin>', text: nonEmptyStdin(ctx) }];
-    if (!statSync(path).isDirectory()) return [{ file: path, text: readFileSync(path, 'utf8') }];
+    if (!statSync(path).isDirectory()) return [{ file: path, text: readBounded(path) }];
     return readdirSync(path, { recursive: true, encoding: 'utf8' })
       .filter((f) => /\.ya?ml$/.test(f))
       .sort()
-      .map((f) => ({ file: join(path, f), text: readFileSync(join(path, f), 'utf8') }));
+      .map((f) => ({ file: join(path, f), text: readBounded(join(path, f)) }));
   } catch (e) {
     if (e instanceof WaiverError) throw e;
     throw new WaiverError('usage', `cannot read ${path}: ${messageOf(e)}`, 'path');
@@ -51,4 +52,15 @@ function nonEmptyStdin(ctx: CliContext): string {
   const text = ctx.readStdin();
   if (text.trim() === '') throw new WaiverError('usage', 'standard input is empty: nothing to lint', 'path');
   return text;
+}
+
+/** A file past the YAML limit is refused unread: no manifest is that large. */
+function readBounded(path: string): string {
+  if (statSync(path).size > YAML_LIMITS.bytes)
+    throw new WaiverError(
+      'usage',
+      `${path} is larger than ${YAML_LIMITS.bytes / 1024} KiB: not a manifest`,
+      'path',
+    );
+  return readFileSync(path, 'utf8');
 }

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { messageOf, WaiverError } from '../../domain/errors.js';
-import { parseSingleManifest } from '../../domain/manifest-schema.js';
+import { parseSingleManifest, YAML_LIMITS } from '../../domain/manifest-schema.js';
 import { fieldsFromTemplate, type TemplateFields } from '../../domain/request-template.js';
 import type { RequestInput } from '../../service/inputs.js';
 import type { CliContext } from '../context.js';
@@ -39,8 +39,15 @@ export async function run(ctx: CliContext, flags: RequestFlags): Promise<void> {
 
 function readSource(ctx: CliContext, file: string): string {
   try {
+    if (file !== '-' && statSync(file).size > YAML_LIMITS.bytes)
+      throw new WaiverError(
+        'usage',
+        `${file} is larger than ${YAML_LIMITS.bytes / 1024} KiB: not a request`,
+        'file',
+      );
     return file === '-' ? ctx.readStdin() : readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof WaiverError) throw e;
     throw new WaiverError('usage', `cannot read ${file}: ${messageOf(e)}`, 'file');
   }
 }
