@@ -14,7 +14,9 @@
  * pays only for the store it reads.
  */
 import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { isPostgresUrl, VERSION, type Config } from './config/load.js';
 import type { ControllerLog, ControllerRun, ControllerTimings } from './controller/controller.js';
@@ -172,8 +174,10 @@ export async function startController(config: Config, out: (line: string) => voi
 }
 
 export interface ServerOptions {
-  /** Where the URL and a generated admin token are printed, once. */
+  /** Where the URL (and on a terminal a generated admin token, once) is printed. */
   print: (line: string) => void;
+  /** `print` reaches a person: a generated admin token may be shown there; otherwise it goes to a file. */
+  terminal?: boolean;
   /** Run the periodic work (reminders, expiry, retries, the controller); default true. */
   periodic?: boolean;
   /** Tests: a clock they move, a logger they read. */
@@ -215,7 +219,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     log = (line) => app.log.info(line);
     const generated = await bootstrapAdminToken(deps, config.server.adminToken);
     const address = await app.listen({ host: config.server.host, port: config.server.port });
-    if (generated) options.print(`admin token (shown once, store it now): ${generated}`);
+    if (generated) handOver(generated, config.server.adminTokenFile, options);
     // Last, so that a supervisor (or a test) reading this line knows everything before it is out.
     options.print(`waiver serving on ${address} (API ${address}/api/v1, docs ${address}/api/docs)`);
     const periodic =
@@ -233,6 +237,18 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     await deps.store.close();
     throw e;
   }
+}
+
+/**
+ * A generated first admin token reaches its operator and nothing else: shown once on a terminal;
+ * otherwise (a supervisor, a log collector reading stdout) written to a file only its owner reads.
+ */
+function handOver(token: string, file: string, options: ServerOptions): void {
+  if (options.terminal) return options.print(`admin token (shown once, store it now): ${token}`);
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  options.print(`admin token written to ${file} (readable by its owner only)`);
 }
 
 /** With a cluster, the controller (sweep, reconcile, watch, leader election); with a folder, the sweep. */

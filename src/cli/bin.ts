@@ -8,6 +8,7 @@ const streams = {
   err: (text: string) => void process.stderr.write(text),
   readStdin: () => readFileSync(0, 'utf8'),
   stdinIsTerminal: process.stdin.isTTY === true,
+  stdoutIsTerminal: process.stdout.isTTY === true,
 };
 
 // A reader that went away (`waiver get -A | head`) ends the command quietly, as it ends kubectl.

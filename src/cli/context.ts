@@ -17,6 +17,8 @@ export interface Streams {
   readStdin(): string;
   /** Standard input is a terminal: nobody is piping anything in. */
   stdinIsTerminal: boolean;
+  /** Standard output is a terminal: a person reads it, not a log collector. */
+  stdoutIsTerminal: boolean;
 }
 
 export function createContext(

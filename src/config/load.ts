@@ -29,6 +29,8 @@ export interface ServerConfig {
   timeouts: { headersSeconds: number; requestSeconds: number; keepAliveSeconds: number };
   /** WAIVER_ADMIN_TOKEN: the first admin token, chosen by the operator (never printed). */
   adminToken: string | undefined;
+  /** Where a generated first admin token is written when stdout is not a terminal (mode 0600). */
+  adminTokenFile: string;
   /** WAIVER_LOG_LEVEL: pino's level for the server's JSON log; `info` logs every request. */
   logLevel: LogLevel;
 }
@@ -62,6 +64,7 @@ export const isPostgresUrl = (database: string): boolean => /^postgres(ql)?:\/\/
 
 export const DEFAULT_DATABASE = './.waiver/waiver.db';
 export const DEFAULT_TARGET_DIR = './policy-exceptions';
+export const DEFAULT_ADMIN_TOKEN_FILE = './.waiver/admin-token';
 
 /**
  * Reads configuration once: file, then environment, then flags. The result is frozen. The file's parser
@@ -128,6 +131,7 @@ function serverConfig(file: ConfigFile, env: NodeJS.ProcessEnv): ServerConfig {
       keepAliveSeconds: file.server?.keepAliveTimeoutSeconds ?? 5,
     },
     adminToken: env['WAIVER_ADMIN_TOKEN'],
+    adminTokenFile: resolve(file.server?.adminTokenFile ?? DEFAULT_ADMIN_TOKEN_FILE),
     logLevel: logLevel as LogLevel,
   };
 }

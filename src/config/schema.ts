@@ -38,6 +38,8 @@ const ServerSchema = z.strictObject({
   headersTimeoutSeconds: z.number().int().min(1).max(600).optional(),
   /** A request (body included) must arrive within this long, and a connection may idle no longer. */
   requestTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
+  /** Where a generated first admin token is written when stdout is not a terminal. */
+  adminTokenFile: z.string().min(1).optional(),
   /** An idle keep-alive connection is closed after this long. */
   keepAliveTimeoutSeconds: z.number().int().min(1).max(600).optional(),
 });

@@ -46,6 +46,7 @@ export async function cli(
     err: (text: string) => void (stderr += text),
     readStdin: () => options.input ?? '',
     stdinIsTerminal: options.terminal === true,
+    stdoutIsTerminal: false,
   };
   const code = await main(args, streams, cliEnv(cwd, options), {
     kubectlPlugin: options.kubectlPlugin === true,

@@ -23,7 +23,11 @@ export async function run(ctx: CliContext, flags: ServeFlags): Promise<void> {
   const { startServer, untilSignal } = await import('../../wire.js');
   const running = await startServer(
     { ...config, server },
-    { periodic: flags.sweep && flags.controller, print: (line) => ctx.out(`${line}\n`) },
+    {
+      periodic: flags.sweep && flags.controller,
+      print: (line) => ctx.out(`${line}\n`),
+      terminal: ctx.stdoutIsTerminal,
+    },
   );
   await untilSignal();
   try {
