@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { defaultSettings } from '../src/domain/settings.js';
 import { DAY_MS, HOUR_MS } from '../src/domain/time.js';
 import { localActor } from '../src/service/actor.js';
@@ -212,11 +212,33 @@ describe('the exception process, in-process', () => {
     const reports = await Promise.all([as('carol').sweep(), as('dave').sweep()]);
     expect(reports.flatMap((r) => r.expired)).toEqual(['EX-1']);
     expect(reports.flatMap((r) => r.reminded)).toEqual(['EX-2']);
-    expect(reports.flatMap((r) => r.skipped.map((s) => s.id)).sort()).toEqual(['EX-1', 'EX-2']);
+    // One sweep at a time, also within one process: the other found the lease held.
+    expect(reports.filter((r) => r.leaseHeldElsewhere)).toHaveLength(1);
     const actions = (await deps.store.listAudit()).map((e) => e.action);
     expect(actions.filter((a) => a === 'expired')).toHaveLength(1);
     expect(actions.filter((a) => a === 'reminded')).toHaveLength(1);
     expect(notifications.map((n) => n.kind).sort()).toEqual(['expired', 'reminder']);
+  });
+
+  it('holds the sweep lease until its own sweep ends, whatever other sweeps of this process do', async () => {
+    const { as, clock, deps, target } = setup();
+    await as('alice').request(request);
+    await as('bob').approve('EX-1');
+    await as('carol').apply('EX-1');
+    clock.advance(21 * DAY_MS);
+    // The first sweep stops in the middle of removing the expired exception.
+    let resume: (() => void) | undefined;
+    const remove = target.remove.bind(target);
+    target.remove = (ns, name) => new Promise<void>((r) => (resume = r)).then(() => remove(ns, name));
+    const first = as('carol').sweep();
+    await vi.waitFor(() => expect(resume).toBeDefined());
+    // A second sweep of the same process, and one of another replica, both find it held.
+    expect(await as('dave').sweep()).toMatchObject({ leaseHeldElsewhere: true });
+    const replica = createWaiver({ ...deps, instance: 'replica-2' }, localActor('erin'));
+    expect(await replica.sweep()).toMatchObject({ leaseHeldElsewhere: true });
+    resume?.();
+    expect(await first).toMatchObject({ expired: ['EX-1'] });
+    expect((await replica.sweep()).leaseHeldElsewhere).toBeUndefined();
   });
 
   it('does not delete a file that a newer exception of the same name holds', async () => {

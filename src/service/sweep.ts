@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { isWaiverError, messageOf, WaiverError } from '../domain/errors.js';
 import { formatId, type ExceptionRecord } from '../domain/exception.js';
 import { planSweep, type SweepAction } from '../domain/sweep-plan.js';
@@ -39,14 +40,16 @@ interface SweepRun {
 export async function sweep(deps: ServiceDeps, actor: Actor, nowMs = deps.clock.now()): Promise<SweepReport> {
   authorize(actor, 'sweep');
   const at = wholeSeconds(nowMs);
-  const { store, instance, clock } = deps;
+  const { store, clock } = deps;
   // Replicas share one database: only the lease holder acts, so nothing is reminded or removed twice.
-  if (!(await store.tryAcquireLease(SWEEP_LEASE.name, instance, clock.now(), SWEEP_LEASE.ttlMs)))
+  // Each run holds it in its own name, so one run's release never frees it under another of this process.
+  const holder = `${deps.instance}/${randomUUID()}`;
+  if (!(await store.tryAcquireLease(SWEEP_LEASE.name, holder, clock.now(), SWEEP_LEASE.ttlMs)))
     return { ...emptyReport(at), leaseHeldElsewhere: true };
   try {
     return await sweepAsLeader(deps, actor, at);
   } finally {
-    await store.releaseLease(SWEEP_LEASE.name, instance);
+    await store.releaseLease(SWEEP_LEASE.name, holder);
   }
 }
 
