@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,8 @@ import { useTempDir } from './support/temp.js';
 import { legacyRequest } from './support/requests.js';
 
 const tempDir = useTempDir();
+/** Prometheus's checker, from Debian's prometheus package (.ci/run installs it). */
+const promtool = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => existsSync(p));
 const running: TestServer[] = [];
 afterEach(async () => {
   for (const server of running.splice(0)) await server.close();
@@ -216,6 +219,12 @@ describe('HTTP API security', () => {
     );
     expect(metrics.text).toContain('waiver_http_request_duration_seconds_bucket');
     expect(metrics.text).toContain('waiver_process_resident_memory_bytes');
+    // Prometheus's own checker accepts the exposition: base units, counters alone end in _total.
+    if (promtool) {
+      const checked = spawnSync(promtool, ['check', 'metrics'], { input: metrics.text, encoding: 'utf8' });
+      expect(checked.stdout + checked.stderr).toBe('');
+      expect(checked.status).toBe(0);
+    } else expect(process.env['CI'], 'CI installs promtool (Debian prometheus)').toBeUndefined();
   });
 });
 

@@ -26,12 +26,19 @@ export function serverMetrics(
 ): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'waiver_' });
+  // Gauges named like counters, which Prometheus's checker refuses; `…_active_handles` and kin, by
+  // type, say the same.
+  for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total'])
+    registry.removeSingleMetric(`waiver_nodejs_${name}`);
   const gauge = (name: string, help: string, labelNames: string[] = []) =>
     new Gauge({ name, help, labelNames, registers: [registry] });
 
   const byState = gauge('waiver_exceptions', 'Exceptions in the store by state.', ['state']);
   const active = gauge('waiver_active_exceptions', 'Exceptions in effect now (should fall).');
-  const average = gauge('waiver_average_duration_days', 'Average effective duration (target < 14).');
+  const average = gauge(
+    'waiver_average_duration_seconds',
+    'Average effective duration of the exceptions ended in the window (target < 14 days).',
+  );
   const removed = gauge('waiver_expired_removed_ratio', 'Expired exceptions removed, 0-1 (target 1).');
   const renewal = gauge('waiver_renewal_ratio', 'Renewals among ended exceptions, 0-1 (target < 0.1).');
   const trend = gauge('waiver_active_trend_slope', 'Weekly change of active exceptions (least squares).');
@@ -49,7 +56,7 @@ export function serverMetrics(
     const [byStateNow, m] = await Promise.all([counts(), reader().metrics()]);
     for (const state of states) byState.set({ state }, byStateNow[state]);
     active.set(m.activeExceptions);
-    setOrNaN(average, m.averageDurationDays);
+    setOrNaN(average, m.averageDurationDays === null ? null : m.averageDurationDays * 86_400);
     setOrNaN(removed, m.expiredRemovedRate);
     setOrNaN(renewal, m.renewalRate);
     trend.set(m.trend.slope);
