@@ -112,8 +112,13 @@ async function assemble(config: Config, options: DepsOptions): Promise<Assembled
   return { deps, cluster };
 }
 
-/** Local mode: the service in-process, acting as the configured user with every role. */
+/**
+ * Local mode: the service in-process, acting as the configured user with every role. As a kubectl
+ * plugin, a missing cluster is said first, not discovered by the first command that needs it.
+ */
 export async function openLocalWaiver(config: Config, log: (line: string) => void): Promise<Waiver> {
+  if (config.kubernetes?.required)
+    (await import('./targets/kubernetes/kube-config.js')).loadKubeConfig(config.kubernetes);
   return createWaiver(await openServiceDeps(config, { log }), localActor(config.user));
 }
 

@@ -110,9 +110,11 @@ describe('configuration', () => {
 
   it('never points at a cluster because of KUBECONFIG alone, and checks remote mode and the port', async () => {
     expect((await loadConfig({ as: 'alice' }, { KUBECONFIG: '/somewhere' })).kubernetes).toBeUndefined();
+    // As a kubectl plugin the cluster is required: a missing one is said before any command runs.
     expect((await loadConfig({ as: 'alice', kubectlPlugin: true }, {})).kubernetes).toEqual({
       kubeconfig: undefined,
       context: undefined,
+      required: true,
     });
     expect(
       (await loadConfig({ as: 'alice', kubectlPlugin: true, targetDir: '/g' }, {})).kubernetes,

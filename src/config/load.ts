@@ -49,7 +49,14 @@ export interface Config {
   createDatabaseFolder: boolean;
   target: { dir: string; createRoot: boolean };
   /** Set when exceptions go to a cluster instead of the folder. */
-  kubernetes: { kubeconfig: string | undefined; context: string | undefined } | undefined;
+  kubernetes:
+    | {
+        kubeconfig: string | undefined;
+        context: string | undefined;
+        /** As a kubectl plugin, kubectl's cluster is the point: one missing is said before anything runs. */
+        required?: true;
+      }
+    | undefined;
   user: string;
   server: ServerConfig;
   oidc: OidcConfig | undefined;
@@ -151,6 +158,7 @@ function kubernetesConfig(
   return {
     kubeconfig: flags.kubeconfig ?? fromFile(file.kubernetes?.kubeconfig),
     context: flags.context ?? file.kubernetes?.context,
+    ...(flags.kubectlPlugin === true ? { required: true as const } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { call } from '../support/server.js';
@@ -81,6 +81,27 @@ describe('kubectl waiver, against a cluster', () => {
     expect(JSON.parse((await kubectl(['get', 'policyexceptions', '-A', '-o', 'json'])).stdout).items).toEqual(
       [],
     );
+  });
+
+  it('says there is no cluster when kubectl has no current context, and touches nothing', async () => {
+    const { dir } = await setup();
+    writeFileSync(
+      join(dir, 'empty'),
+      'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n',
+    );
+    const result = await runProcess('kubectl', ['waiver', 'get', '-A'], {
+      cwd: dir,
+      env: {
+        PATH: `${join(dir, 'bin')}:${process.env['PATH'] ?? ''}`,
+        HOME: dir,
+        KUBECONFIG: join(dir, 'empty'),
+      },
+    });
+    expect(result).toMatchObject({
+      code: 2,
+      stderr: 'error: the kubeconfig names no cluster for its current context\n',
+    });
+    expect(existsSync(join(dir, '.waiver'))).toBe(false);
   });
 
   it('runs the controller as its own process: drift is put back, SIGTERM stops it cleanly', async () => {

@@ -28,5 +28,18 @@ export function loadKubeConfig(connection: KubeConnection): KubeConfig {
   }
   if (!kc.getCurrentCluster())
     throw new WaiverError('usage', 'the kubeconfig names no cluster for its current context', 'kubeconfig');
+  if (isClientFallback(kc))
+    throw new WaiverError(
+      'usage',
+      'no Kubernetes cluster: kubectl has no current context (kubectl config use-context NAME), and there is no kubeconfig to read; give --kubeconfig or --context',
+      'context',
+    );
   return kc;
 }
+
+/**
+ * With no kubeconfig and no service account, the client invents a cluster at http://localhost:8080 and
+ * later fails with a message about TLS; kubectl says there is no configuration, and so does Waiver.
+ */
+const isClientFallback = (kc: KubeConfig): boolean =>
+  kc.getCurrentContext() === 'loaded-context' && kc.getCurrentCluster()?.server === 'http://localhost:8080';
