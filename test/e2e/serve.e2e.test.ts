@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { BIN } from '../support/cli.js';
@@ -106,5 +107,41 @@ describe('waiver serve', () => {
     expect(reply.status).toBe(200);
     expect(reply.body.files).toBe(400);
     expect(await served.exited).toBe(0);
+  });
+});
+
+describe('npm start', () => {
+  it('stops the server it started when npm gets SIGTERM, freeing the port', async () => {
+    const cwd = tempDir();
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const child = spawn('npm', ['start', '--silent', '--prefix', root], {
+      cwd,
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        HOME: cwd,
+        WAIVER_PORT: '0',
+        WAIVER_DB: join(cwd, 'w.db'),
+        WAIVER_ADMIN_TOKEN: 'a-long-enough-admin-token-0123456789abcdef',
+      },
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    await vi.waitFor(() => expect(out).toMatch(/waiver serving on (http:\/\/[\d.:]+)/), { timeout: 15_000 });
+    const url = /waiver serving on (http:\/\/[\d.:]+)/.exec(out)?.[1] ?? '';
+    expect((await call(url, undefined, 'GET', '/healthz')).status).toBe(200);
+    child.kill('SIGTERM');
+    await exited;
+    // The server itself is gone, not only npm: nothing answers on its port.
+    await vi.waitFor(
+      async () =>
+        expect(
+          await fetch(`${url}/healthz`).then(
+            () => 'answered',
+            () => 'refused',
+          ),
+        ).toBe('refused'),
+      { timeout: 10_000 },
+    );
   });
 });
