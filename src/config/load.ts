@@ -55,6 +55,8 @@ export interface Config {
         context: string | undefined;
         /** As a kubectl plugin, kubectl's cluster is the point: one missing is said before anything runs. */
         required?: true;
+        timeoutSeconds?: number;
+        attempts?: number;
       }
     | undefined;
   user: string;
@@ -159,6 +161,8 @@ function kubernetesConfig(
     kubeconfig: flags.kubeconfig ?? fromFile(file.kubernetes?.kubeconfig),
     context: flags.context ?? file.kubernetes?.context,
     ...(flags.kubectlPlugin === true ? { required: true as const } : {}),
+    ...(file.kubernetes?.timeoutSeconds ? { timeoutSeconds: file.kubernetes.timeoutSeconds } : {}),
+    ...(file.kubernetes?.attempts ? { attempts: file.kubernetes.attempts } : {}),
   };
 }
 

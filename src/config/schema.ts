@@ -49,7 +49,14 @@ export const ConfigFileSchema = z.strictObject({
   server: ServerSchema.optional(),
   /** Write exceptions to a cluster: a kubeconfig (else KUBECONFIG, ~/.kube/config or in-cluster) and context. */
   kubernetes: z
-    .strictObject({ kubeconfig: z.string().min(1).optional(), context: z.string().min(1).optional() })
+    .strictObject({
+      kubeconfig: z.string().min(1).optional(),
+      context: z.string().min(1).optional(),
+      /** Each call to the API server may take this long before it is aborted (and retried). */
+      timeoutSeconds: z.number().int().min(1).max(300).optional(),
+      /** How often a call that failed transiently (5xx, 409, 429, timeouts) is tried in all. */
+      attempts: z.number().int().min(1).max(10).optional(),
+    })
     .optional(),
   oidc: OidcSchema.optional(),
   database: z.string().min(1).optional(),

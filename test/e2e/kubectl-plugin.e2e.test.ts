@@ -1,12 +1,15 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { call } from '../support/server.js';
 import { BIN, requestArgs, runProcess, type CliResult } from '../support/cli.js';
 import { useTestCluster } from '../support/kube/cluster.js';
+import { useTempDir } from '../support/temp.js';
 
 const testCluster = useTestCluster();
+const blackholeDir = useTempDir();
 
 /**
  * The real kubectl, isolated (empty HOME, its own kubeconfig and cache), with `kubectl-waiver` on its
@@ -164,5 +167,40 @@ describe('kubectl waiver, against a cluster', () => {
     expect(imported.body).toMatchObject({ dryRun: true, imported: [], refused: [{ name: 'rogue' }] });
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
+  });
+});
+
+describe('a cluster API server that accepts and never answers', () => {
+  it('gets a one-line error after the configured attempts, and the process exits', async () => {
+    const sockets: Socket[] = [];
+    const blackhole = createServer((socket) => void sockets.push(socket.on('error', () => undefined)));
+    await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
+    const { port } = blackhole.address() as AddressInfo;
+    try {
+      const dir = blackholeDir();
+      const kubeconfig = join(dir, 'kubeconfig');
+      writeFileSync(
+        kubeconfig,
+        [
+          'apiVersion: v1',
+          'kind: Config',
+          `clusters: [{name: hole, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]`,
+          'contexts: [{name: hole, context: {cluster: hole, user: u}}]',
+          'current-context: hole',
+          'users: [{name: u, user: {token: t}}]',
+        ].join('\n'),
+      );
+      const config = join(dir, 'waiver.yaml');
+      writeFileSync(config, `kubernetes: {kubeconfig: ${kubeconfig}, timeoutSeconds: 1, attempts: 2}\n`);
+      const result = await runProcess(process.execPath, [BIN, '--config', config, 'get', '--unmanaged'], {
+        cwd: dir,
+        env: { PATH: process.env['PATH'] ?? '', HOME: dir, WAIVER_DB: join(dir, 'w.db') },
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^error: list PolicyExceptions: .*no answer within 1 s.*\n$/);
+    } finally {
+      for (const s of sockets) s.destroy();
+      blackhole.close();
+    }
   });
 });

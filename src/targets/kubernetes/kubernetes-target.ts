@@ -1,4 +1,12 @@
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import {
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type ConfigurationOptions,
+  type KubeConfig,
+  type RequestContext,
+  type ResponseContext,
+} from '@kubernetes/client-node';
 import { WaiverError } from '../../domain/errors.js';
 import type { PolicyExceptionManifest } from '../../domain/manifest.js';
 import type { ObservableTarget, ObservedException } from '../../service/ports.js';
@@ -45,7 +53,7 @@ export class KubernetesTarget implements ObservableTarget {
   async write(manifest: PolicyExceptionManifest): Promise<void> {
     const version = manifest.apiVersion.split('/')[1] ?? this.version;
     const { namespace = '', name } = manifest.metadata;
-    await this.call(`apply ${namespace}/${name}`, () =>
+    await this.call(`apply ${namespace}/${name}`, (signal) =>
       this.api.patchNamespacedCustomObject(
         {
           group: GROUP,
@@ -57,21 +65,18 @@ export class KubernetesTarget implements ObservableTarget {
           fieldManager: FIELD_MANAGER,
           force: true,
         },
-        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply, abortable(signal)),
       ),
     );
   }
 
   async remove(namespace: string, name: string): Promise<void> {
-    await this.call(`delete ${namespace}/${name}`, async () => {
+    await this.call(`delete ${namespace}/${name}`, async (signal) => {
       try {
-        await this.api.deleteNamespacedCustomObject({
-          group: GROUP,
-          version: this.version,
-          namespace,
-          plural: PLURAL,
-          name,
-        });
+        await this.api.deleteNamespacedCustomObject(
+          { group: GROUP, version: this.version, namespace, plural: PLURAL, name },
+          abortable(signal),
+        );
       } catch (e) {
         if (!isNotFound(e)) throw e; // already gone is what we wanted
       }
@@ -79,18 +84,24 @@ export class KubernetesTarget implements ObservableTarget {
   }
 
   async list(): Promise<ObservedException[]> {
-    const list = (await this.call('list PolicyExceptions', () =>
-      this.api.listClusterCustomObject({ group: GROUP, version: this.version, plural: PLURAL }),
+    const list = (await this.call('list PolicyExceptions', (signal) =>
+      this.api.listClusterCustomObject(
+        { group: GROUP, version: this.version, plural: PLURAL },
+        abortable(signal),
+      ),
     )) as { items?: unknown[] };
     return (list.items ?? []).map(observed);
   }
 
-  private async call<T>(what: string, work: () => Promise<T>): Promise<T> {
+  private async call<T>(what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     let wait = this.retry.backoffMs;
     for (let attempt = 1; ; attempt++) {
+      // A call that runs out of time is aborted, not abandoned: its socket would keep the process alive.
+      const abort = new AbortController();
       try {
-        return await withTimeout(work(), this.retry.timeoutMs);
+        return await withTimeout(work(abort.signal), this.retry.timeoutMs);
       } catch (e) {
+        abort.abort();
         if (attempt >= this.retry.attempts || !isTransient(e)) {
           const hint = isResourceUnknown(e)
             ? '; is Kyverno (its PolicyException CRD) installed? see waiver doctor'
@@ -106,6 +117,24 @@ export class KubernetesTarget implements ObservableTarget {
       }
     }
   }
+}
+
+/**
+ * Request options that tie a call to `signal`: aborting it closes the request. The client runs
+ * middleware as promises on some paths and as its own observables on others: the value returned is a
+ * promise that also answers `toPromise()`, which both accept.
+ */
+function abortable(signal: AbortSignal): ConfigurationOptions {
+  const settled = <T>(value: T) =>
+    Object.assign(Promise.resolve(value), { toPromise: () => Promise.resolve(value) });
+  const middleware = {
+    pre: (context: RequestContext) => {
+      context.setSignal(signal);
+      return settled(context);
+    },
+    post: (response: ResponseContext) => settled(response),
+  };
+  return { middleware: [middleware], middlewareMergeStrategy: 'append' } as unknown as ConfigurationOptions;
 }
 
 /** The parts of a PolicyException that drift detection compares. */

@@ -12,7 +12,7 @@ import { KubernetesCatalog } from './cluster-catalog.js';
 import { diagnose } from './doctor.js';
 import { loadKubeConfig, type KubeConnection } from './kube-config.js';
 import { KubernetesLease } from './kubernetes-lease.js';
-import { KubernetesTarget } from './kubernetes-target.js';
+import { defaultRetry, KubernetesTarget } from './kubernetes-target.js';
 import { PolicyExceptionWatch } from './policy-exception-watch.js';
 
 /** Everything Waiver does with one cluster, each behind the service's port for it. */
@@ -28,13 +28,18 @@ export interface KubernetesCluster {
 
 /** Opens a cluster from a kubeconfig (and context), rendering and watching the configured API version. */
 export function openKubernetesCluster(
-  connection: KubeConnection,
+  connection: KubeConnection & { timeoutSeconds?: number; attempts?: number },
   settings: ProcessSettings,
 ): KubernetesCluster {
   const kc = loadKubeConfig(connection);
   const version = settings.apiVersion === 'kyverno.io/v2beta1' ? 'v2beta1' : 'v2';
+  const retry = {
+    ...defaultRetry,
+    ...(connection.timeoutSeconds ? { timeoutMs: connection.timeoutSeconds * 1000 } : {}),
+    ...(connection.attempts ? { attempts: connection.attempts } : {}),
+  };
   return {
-    target: new KubernetesTarget(kc, version),
+    target: new KubernetesTarget(kc, version, retry),
     catalog: new KubernetesCatalog(kc),
     doctor: { diagnose: (policies) => diagnose(kc, settings, policies) },
     lease: (identity, durationSeconds, clock) =>
