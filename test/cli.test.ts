@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import BetterSqlite3 from 'better-sqlite3';
 import { parse } from 'yaml';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -388,6 +389,34 @@ spec:
     expect(table).toMatch(/^average duration\s+n\/a\s+< 14d\s+n\/a$/m);
     expect(table).toMatch(/^active exceptions\s+1\s+should fall\s+n\/a$/m);
     expect(table).not.toContain('RED FLAG');
+  });
+
+  it('completes commands, subcommands and flags in bash, and writes zsh and fish scripts', async () => {
+    const script = join(cwd, 'waiver.bash');
+    writeFileSync(script, (await cli(cwd, ['completion', 'bash'])).stdout);
+    const complete = (...words: string[]) =>
+      execFileSync(
+        'bash',
+        [
+          '-c',
+          `source ${script}; COMP_WORDS=(${words.join(' ')}); COMP_CWORD=${words.length - 1}; _waiver; echo "\${COMPREPLY[@]}"`,
+        ],
+        { encoding: 'utf8' },
+      ).trim();
+    expect(complete('waiver', 're')).toBe('request reject revoke renew render');
+    expect(complete('waiver', 'request', '--ex')).toBe('--exception-name --expires');
+    expect(complete('waiver', 'token', 'c')).toBe('create');
+    expect(complete('waiver', 'token', 'create', '--r')).toBe('--role');
+    for (const shell of ['zsh', 'fish']) {
+      const other = await cli(cwd, ['completion', shell]);
+      expect(other.code).toBe(0);
+      for (const command of ['request', 'approve', 'apply', 'sweep', 'doctor'])
+        expect(other.stdout).toContain(command);
+    }
+    expect(await cli(cwd, ['completion', 'powershell'])).toMatchObject({
+      code: 2,
+      stderr: 'error: completion is for bash, zsh, fish, not "powershell"\n',
+    });
   });
 
   it('keeps its database to its owner, and creates no folder but its own default one', async () => {

@@ -231,6 +231,12 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .argument('<id>', 'the token id, e.g. tok-1a2b3c4d5e6f')
     .action(async (id: string) => (await import('./commands/token.js')).revoke(ctx(), id));
 
+  cli
+    .command('completion')
+    .description('print a shell completion script: source <(waiver completion bash)')
+    .argument('<shell>', 'bash, zsh or fish')
+    .action(async (shell: string) => (await import('./commands/completion.js')).run(ctx(), cli, shell));
+
   return cli;
 }
 
