@@ -156,6 +156,11 @@ describe('the process against a cluster', () => {
 
     const done = await w.as('carol').import({ dryRun: false });
     expect(done.imported[0]?.id).toBe('EX-1');
+    // An adopted exception is in force: the metrics count it as the inventory does.
+    expect((await w.as('dave').metrics()).activeExceptions).toBe(
+      (await w.as('dave').list({ states: ['active'] })).length,
+    );
+    expect((await w.as('dave').metrics()).activeExceptions).toBe(1);
     const record = await w.as('dave').get('EX-1');
     expect(record).toMatchObject({
       state: 'active',

@@ -4,6 +4,7 @@ import { DAY_MS, HOUR_MS } from '../src/domain/time.js';
 import { localActor } from '../src/service/actor.js';
 import type { ServiceDeps } from '../src/service/deps.js';
 import type { Notification } from '../src/service/ports.js';
+import { countExceptions } from '../src/service/list-exceptions.js';
 import { createWaiver, type Waiver } from '../src/service/waiver.js';
 import { MemoryStore } from './support/memory-store.js';
 import { RecordingTarget } from './support/recording-target.js';
@@ -239,6 +240,28 @@ describe('the exception process, in-process', () => {
     resume?.();
     expect(await first).toMatchObject({ expired: ['EX-1'] });
     expect((await replica.sweep()).leaseHeldElsewhere).toBeUndefined();
+  });
+
+  it('counts active exceptions one way everywhere, also after a sweep run ahead of the clock', async () => {
+    const { as, clock, deps } = setup();
+    // The README's quick start: a 5-day hotfix among 20-day ones, then a sweep six days ahead.
+    for (const [i, ns] of ['payments', 'billing', 'shipping'].entries()) {
+      await as('alice').request({ ...request, namespaces: [ns], expires: i === 0 ? '5d' : '20d' });
+      await as('bob').approve(`EX-${i + 1}`);
+      await as('carol').apply(`EX-${i + 1}`);
+    }
+    const ahead = clock.now() + 6 * DAY_MS;
+    expect((await as('carol').sweep(ahead)).expired).toEqual(['EX-1']);
+    const counted = async () => ({
+      inventory: (await as('dave').list({ states: ['active'] })).length,
+      metrics: (await as('dave').metrics()).activeExceptions,
+      byState: (await countExceptions(deps, localActor('dave'))).active,
+    });
+    expect(await counted()).toEqual({ inventory: 2, metrics: 2, byState: 2 });
+    // The simulation itself still reads as it was run.
+    expect((await as('dave').metrics(ahead)).activeExceptions).toBe(2);
+    clock.advance(7 * DAY_MS);
+    expect(await counted()).toEqual({ inventory: 2, metrics: 2, byState: 2 });
   });
 
   it('does not delete a file that a newer exception of the same name holds', async () => {

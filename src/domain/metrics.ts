@@ -41,11 +41,17 @@ export interface Metrics {
 
 const instantOf = (v: unknown): number | undefined => (typeof v === 'string' ? Date.parse(v) : undefined);
 
-/** Folds audit events up to `nowMs` into one timeline per exception. */
-function timelines(events: readonly AuditEvent[], nowMs: number): Map<number, Timeline> {
+/**
+ * Folds audit events up to `nowMs` into one timeline per exception. An event dated after `presentMs`
+ * (a sweep run ahead of the clock with `--now`) has happened all the same: asked about the present or
+ * the past, it counts as of the present, so the metrics agree with the records it changed. Without a
+ * present (Infinity), events keep their dates.
+ */
+function timelines(events: readonly AuditEvent[], nowMs: number, presentMs: number): Map<number, Timeline> {
   const byId = new Map<number, Timeline>();
   for (const e of events) {
-    const at = Date.parse(e.at);
+    // Asked about the future (a simulation), every event keeps its date.
+    const at = nowMs > presentMs ? Date.parse(e.at) : Math.min(Date.parse(e.at), presentMs);
     if (e.exceptionId === null || at > nowMs) continue;
     const t = byId.get(e.exceptionId) ?? {};
     byId.set(e.exceptionId, t);
@@ -57,6 +63,11 @@ function timelines(events: readonly AuditEvent[], nowMs: number): Map<number, Ti
         break;
       case 'applied':
         t.appliedMs = at;
+        break;
+      case 'imported':
+        // Adopted from the cluster: in force from its import, until the expiry it was given.
+        t.appliedMs = at;
+        t.expiresMs = instantOf(e.data['expiresAt']) ?? Infinity;
         break;
       case 'expired':
         t.endedMs ??= at;
@@ -122,8 +133,13 @@ export interface Population {
   ended: Entry[];
 }
 
-export function population(events: readonly AuditEvent[], nowMs: number, windowDays: number): Population {
-  const all = [...timelines(events, nowMs).entries()];
+export function population(
+  events: readonly AuditEvent[],
+  nowMs: number,
+  windowDays: number,
+  presentMs = Infinity,
+): Population {
+  const all = [...timelines(events, nowMs, presentMs).entries()];
   const windowStart = nowMs - windowDays * DAY_MS;
   const applied = all.filter(([, t]) => t.appliedMs !== undefined);
   const ended = applied.filter(([, t]) => effectiveEnd(t) <= nowMs && effectiveEnd(t) >= windowStart);
@@ -207,8 +223,9 @@ export function computeMetrics(
   events: readonly AuditEvent[],
   nowMs: number,
   settings: MetricSettings,
+  presentMs = Infinity,
 ): Metrics {
-  const p = population(events, nowMs, settings.windowDays);
+  const p = population(events, nowMs, settings.windowDays, presentMs);
   const averageDuration = averageDurationDays(p);
   const removal = expiredRemoval(p, settings);
   const renewal = renewals(p);

@@ -9,5 +9,5 @@ export async function reportMetrics(
   atMs = deps.clock.now(),
 ): Promise<Metrics> {
   authorize(actor, 'read');
-  return computeMetrics(await deps.store.listAudit(), atMs, deps.settings.metrics);
+  return computeMetrics(await deps.store.listAudit(), atMs, deps.settings.metrics, deps.clock.now());
 }

@@ -33,13 +33,17 @@ function describeText(v: ExceptionView, history: readonly AuditEvent[], nowMs: n
     field('Requestor', `${v.requestor} at ${v.requestedAt}`),
     field('Approver', v.approver && `${v.approver} at ${v.approvedAt ?? ''}`),
     field('Applier', v.applier && `${v.applier} at ${v.appliedAt ?? ''}`),
-    field('Removed', v.removedAt),
+    field('Removed', v.removedAt && `${v.removedAt}${simulated(v.removedAt, nowMs)}`),
     field('Renewal of', v.renewalOf),
     field('Renewals', v.renewalCount),
     'Events:\n',
     timeline || '  <none>\n',
   ].join('');
 }
+
+/** A removal dated after now was done by a sweep run ahead of the clock (`sweep --now`), not yet due. */
+const simulated = (at: string, nowMs: number): string =>
+  Date.parse(at) > nowMs ? ` (${relative(at, nowMs)}: simulated ahead of time by sweep --now)` : '';
 
 function summary(e: AuditEvent): string {
   const parts = ['comment', 'error', 'operation', 'endReason', 'by']
