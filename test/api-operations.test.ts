@@ -69,6 +69,7 @@ async function everyMethod(as: (user: string) => Waiver): Promise<void> {
   await alice.render('EX-1');
   await alice.audit('EX-1', { action: 'approved' });
   await alice.verifyAudit();
+  await alice.auditHead();
   await alice.metrics();
   await carol.sweep();
   await alice.lint([{ file: 'x.yaml', text: 'kind: PolicyException\n' }]);

@@ -21,6 +21,7 @@ import {
 } from './request-schemas.js';
 import {
   ActionResultSchema,
+  AuditHeadSchema,
   AuditListSchema,
   CreatedTokenSchema,
   DoctorReportSchema,
@@ -198,6 +199,15 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
     }),
     encode: () => ({}),
     decode: (body) => ({ events: (body as { events: number }).events }),
+  }),
+  auditHead: operation({
+    name: 'auditHead',
+    method: 'GET',
+    path: '/api/v1/audit/head',
+    summary: 'The newest event of the trail, to sign into a checkpoint kept outside the database',
+    success: { status: 200, description: 'its number and hash', schema: AuditHeadSchema },
+    invoke: (waiver) => waiver.auditHead(),
+    encode: () => ({}),
   }),
   metrics: operation({
     name: 'metrics',

@@ -5,6 +5,7 @@ import { auditActions } from '../domain/lifecycle.js';
 import type { Metrics } from '../domain/metrics.js';
 import { roles } from '../domain/roles.js';
 import type { ExceptionView } from '../domain/view.js';
+import type { AuditHead } from '../service/audit-checkpoint.js';
 import type { VerifyResult } from '../service/audit-trail.js';
 import type { DoctorReport } from '../service/check-cluster.js';
 import type { ImportReport } from '../service/import-exceptions.js';
@@ -92,6 +93,11 @@ export const ExceptionDetailSchema = z.strictObject({
 export const VerifyResultSchema = z.strictObject({
   intact: z.literal(true),
   events: z.number().int().describe('events verified'),
+});
+
+export const AuditHeadSchema = z.strictObject({
+  seq: z.number().int().describe('the newest event (0: none yet)'),
+  hash: z.string().describe('its hash'),
 });
 
 const metricTarget = z.strictObject({
@@ -233,6 +239,7 @@ exactly<Exactly<z.output<typeof AuditEventSchema>, AuditEvent>>();
 exactly<Exactly<z.output<typeof ExceptionDetailSchema>, ExceptionDetail>>();
 exactly<Exactly<Omit<z.output<typeof VerifyResultSchema>, 'intact'>, VerifyResult>>();
 exactly<Exactly<z.output<typeof MetricsSchema>, Metrics>>();
+exactly<Exactly<z.output<typeof AuditHeadSchema>, AuditHead>>();
 exactly<Exactly<z.output<typeof SweepReportSchema>, SweepReport>>();
 exactly<Exactly<z.output<typeof LintReportSchema>, LintReport>>();
 exactly<Exactly<z.output<typeof UnmanagedExceptionSchema>, UnmanagedException>>();

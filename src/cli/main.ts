@@ -142,11 +142,16 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .addOption(outputOption('table|json|yaml'))
     .action(async (flags: InstantFlags) => (await import('./commands/sweep.js')).run(ctx(), flags));
 
-  cli
+  const audit = cli
     .command('audit')
     .description('show the audit trail, or verify its hash chain')
     .argument('[id]', 'only events of this exception')
-    .option('--verify', 'recompute the hash chain and name the first broken link')
+    .option(
+      '--verify',
+      'recompute the hash chain, check every exception row against it, name the first break',
+    )
+    .option('--checkpoint <file>', 'with --verify: a signed checkpoint the chain must still hold')
+    .option('--public-key <file>', 'with --checkpoint: the Ed25519 public key (PEM) it must be signed by')
     .option('--action <action>', 'only events with this action, e.g. approved, drift_detected')
     .option('--actor <identity>', 'only events by this identity')
     .option('--since <instant>', 'only events at or after this RFC3339 instant')
@@ -154,6 +159,13 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .addOption(outputOption('table|json|jsonl|csv|yaml'))
     .action(async (ref: string | undefined, flags: AuditFlags) =>
       (await import('./commands/audit.js')).run(ctx(), ref, flags),
+    );
+  audit
+    .command('checkpoint')
+    .description('sign the chain head with a key the database never holds; keep the output elsewhere')
+    .option('--private-key <file>', 'required: the Ed25519 private key (PEM)')
+    .action(async (flags: { privateKey?: string }) =>
+      (await import('./commands/audit.js')).checkpoint(ctx(), flags),
     );
 
   cli

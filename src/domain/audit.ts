@@ -42,6 +42,12 @@ export const hashedBody = (e: Omit<AuditEvent, 'hash' | 'prevHash'>): string =>
 
 export type HashFn = (text: string) => string;
 
+/**
+ * The digest of an exception row that the event changing it records (`data.record`): the chain then
+ * covers the rows the API serves, and a row edited behind Waiver's back no longer matches it.
+ */
+export const recordDigest = (record: object, sha256: HashFn): string => sha256(canonicalJson(record));
+
 /** The next link of the chain after `last` (undefined: the chain is empty): its number and hashes. */
 export function nextLink(
   last: Pick<AuditEvent, 'seq' | 'hash'> | undefined,
@@ -77,6 +83,38 @@ export function verifyChain(events: readonly AuditEvent[], sha256: HashFn): Chai
       return { seq: event.seq, reason: 'its content does not match its hash (the event was altered)' };
     prevHash = event.hash;
     expectedSeq += 1;
+  }
+  return undefined;
+}
+
+/** An exception row that its audit trail does not account for. */
+export interface RecordMismatch {
+  exceptionId: number;
+  reason: string;
+}
+
+/**
+ * Checks every exception row against the latest event about it: a row with no event was inserted
+ * outside Waiver; a row whose digest differs from the one its latest event recorded was edited outside
+ * it. (Events written before rows were bound carry no digest and vouch for nothing.)
+ */
+export function verifyRecords(
+  records: readonly { id: number }[],
+  events: readonly AuditEvent[],
+  sha256: HashFn,
+): RecordMismatch | undefined {
+  const latest = new Map<number, AuditEvent>();
+  for (const e of events) if (e.exceptionId !== null) latest.set(e.exceptionId, e);
+  for (const record of records) {
+    const event = latest.get(record.id);
+    if (!event)
+      return { exceptionId: record.id, reason: 'no audit event accounts for it (inserted outside Waiver)' };
+    const recorded = event.data['record'];
+    if (typeof recorded === 'string' && recorded !== recordDigest(record, sha256))
+      return {
+        exceptionId: record.id,
+        reason: `it no longer matches the row its last event #${event.seq} recorded (edited outside Waiver)`,
+      };
   }
   return undefined;
 }

@@ -29,11 +29,11 @@ export async function applyException(
     });
     const previous = record.renewalOf === null ? undefined : await tx.getException(record.renewalOf);
     if (previous?.state !== 'active') return { exception: applied };
-    const ended = await applyTransition(deps, tx, actor, previous, 'supersede', {
-      data: { by: formatId(applied.id) },
-    });
     // A renewal keeps its predecessor's name, so its write replaces the object: nothing is left to delete.
-    const done = await tx.updateException({ ...ended, syncStatus: 'synced' });
+    const done = await applyTransition(deps, tx, actor, previous, 'supersede', {
+      data: { by: formatId(applied.id) },
+      set: { syncStatus: 'synced' },
+    });
     return { exception: applied, superseded: done };
   });
   const written = await syncOrReport(deps, actor, exception, 'write');

@@ -1,4 +1,6 @@
-import type { AuditEvent } from '../domain/audit.js';
+import { verifyRecords, type AuditEvent } from '../domain/audit.js';
+import { formatId } from '../domain/exception.js';
+import { sha256 } from './sha256.js';
 import type { AuditAction } from '../domain/lifecycle.js';
 import { WaiverError } from '../domain/errors.js';
 import { authorize, type Actor } from './actor.js';
@@ -49,5 +51,13 @@ export async function verifyAudit(deps: ServiceDeps, actor: Actor): Promise<Veri
       `audit chain broken at event #${broken.seq}: ${broken.reason}`,
       'audit',
     );
-  return { events: (await deps.store.listAudit()).length };
+  const events = await deps.store.listAudit();
+  const mismatch = verifyRecords(await deps.store.listExceptions(), events, sha256);
+  if (mismatch)
+    throw new WaiverError(
+      'audit_broken',
+      `${formatId(mismatch.exceptionId)} does not match its audit trail: ${mismatch.reason}`,
+      'audit',
+    );
+  return { events: events.length };
 }

@@ -12,6 +12,8 @@ export interface ChangeOptions {
   data?: Record<string, unknown>;
   /** The instant to record; defaults to the clock (the sweep passes its own). */
   nowMs?: number;
+  /** Bookkeeping saved with the change, so that its event records the row as it stays. */
+  set?: Pick<Partial<ExceptionRecord>, 'syncStatus'>;
 }
 
 /** Applies one lifecycle action inside a transaction: the changed record and its audit event together. */
@@ -30,7 +32,7 @@ export async function applyTransition(
     requireDistinctApplier: deps.settings.requireDistinctApplier,
     ...(options.comment ? { comment: options.comment } : {}),
   });
-  const saved = await tx.updateException(next);
+  const saved = await tx.updateException({ ...next, ...options.set });
   await tx.appendAudit({
     at: now,
     actor: actor.name,

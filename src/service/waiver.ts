@@ -3,6 +3,7 @@ import type { ApiVersion, ExceptionRecord } from '../domain/exception.js';
 import type { Metrics } from '../domain/metrics.js';
 import { exceptionView, type ExceptionView } from '../domain/view.js';
 import { authorize, type Actor } from './actor.js';
+import type { AuditHead } from './audit-checkpoint.js';
 import type { AuditFilter, VerifyResult } from './audit-trail.js';
 import type { ServiceDeps } from './deps.js';
 import type { RenewInput, RequestInput, TokenInput } from './inputs.js';
@@ -40,6 +41,8 @@ export interface Waiver {
   describe(ref: string): Promise<ExceptionDetail>;
   audit(ref?: string, filter?: AuditFilter): Promise<AuditEvent[]>;
   verifyAudit(): Promise<VerifyResult>;
+  /** The newest event's number and hash, for a signed checkpoint kept outside the database. */
+  auditHead(): Promise<AuditHead>;
   metrics(atMs?: number): Promise<Metrics>;
   render(ref: string, apiVersion?: ApiVersion): Promise<string>;
   sweep(atMs?: number): Promise<SweepReport>;
@@ -92,6 +95,7 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
     describe: async (ref) => (await lists()).describeException(deps, actor, ref),
     audit: async (ref, filter) => (await audit()).listAudit(deps, actor, ref, filter),
     verifyAudit: async () => (await audit()).verifyAudit(deps, actor),
+    auditHead: async () => (await import('./audit-checkpoint.js')).auditHead(deps, actor),
     metrics: async (atMs) => (await import('./report-metrics.js')).reportMetrics(deps, actor, atMs),
     render: async (ref, apiVersion) =>
       (await import('./render-exception.js')).renderException(deps, actor, ref, apiVersion),

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import {
   nextLink,
+  recordDigest,
   verifyChain,
   type AuditEvent,
   type ChainBreak,
@@ -16,7 +17,7 @@ import type {
   StoredToken,
   StoreWriter,
 } from '../service/ports.js';
-import { sha256 } from './audit-hash.js';
+import { sha256 } from '../service/sha256.js';
 import { QueryCache, type SelectedKeys } from './query-cache.js';
 import { RecordCache } from './record-cache.js';
 import { toEvent, toRecord, toRow, toStoredToken, toToken, toTokenRow } from './rows.js';
@@ -138,7 +139,8 @@ class KyselyAccess implements StoreWriter {
     return toRecord(row);
   }
 
-  async appendAudit(event: NewAuditEvent): Promise<AuditEvent> {
+  async appendAudit(given: NewAuditEvent): Promise<AuditEvent> {
+    const event = await this.bindRecord(given);
     const last = await this.db
       .selectFrom('audit_events')
       .select(['seq', 'hash'])
@@ -158,6 +160,13 @@ class KyselyAccess implements StoreWriter {
     };
     await this.db.insertInto('audit_events').values(row).execute();
     return toEvent(row);
+  }
+
+  /** An event about an exception records the digest of its row as it stands in this transaction. */
+  private async bindRecord(event: NewAuditEvent): Promise<NewAuditEvent> {
+    if (event.exceptionId === null) return event;
+    const record = await this.getException(event.exceptionId);
+    return record ? { ...event, data: { ...event.data, record: recordDigest(record, sha256) } } : event;
   }
 }
 

@@ -1,5 +1,6 @@
 import {
   nextLink,
+  recordDigest,
   verifyChain,
   type AuditEvent,
   type ChainBreak,
@@ -20,7 +21,7 @@ import type {
   StoredToken,
   StoreWriter,
 } from '../../src/service/ports.js';
-import { sha256 } from '../../src/store/audit-hash.js';
+import { sha256 } from '../../src/service/sha256.js';
 
 /** Everything a store holds: what a database file or a PostgreSQL database is to the real stores. */
 export interface MemoryDatabase {
@@ -148,8 +149,13 @@ class MemoryAccess implements StoreWriter {
     return Promise.resolve(copy(saved));
   }
 
-  appendAudit(event: NewAuditEvent): Promise<AuditEvent> {
-    const { audit } = this.db();
+  appendAudit(given: NewAuditEvent): Promise<AuditEvent> {
+    const { audit, exceptions } = this.db();
+    // As the real stores do: an event about an exception records its row's digest.
+    const record = given.exceptionId === null ? undefined : exceptions.get(given.exceptionId);
+    const event = record
+      ? { ...given, data: { ...given.data, record: recordDigest(record, sha256) } }
+      : given;
     const saved: AuditEvent = { ...copy(event), ...nextLink(audit.at(-1), event, sha256) };
     audit.push(saved);
     return Promise.resolve(copy(saved));

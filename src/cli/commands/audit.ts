@@ -1,4 +1,5 @@
-import { WaiverError } from '../../domain/errors.js';
+import { readFileSync } from 'node:fs';
+import { messageOf, WaiverError } from '../../domain/errors.js';
 import { auditActions, type AuditAction } from '../../domain/lifecycle.js';
 import { parseInstant } from '../../domain/time.js';
 import type { AuditFilter } from '../../service/audit-trail.js';
@@ -8,6 +9,9 @@ import { document, outputFormat, table } from '../output.js';
 
 export interface AuditFlags {
   verify?: boolean;
+  /** With --verify: a signed checkpoint, and the public key it must be signed by. */
+  checkpoint?: string;
+  publicKey?: string;
   action?: string;
   actor?: string;
   since?: string;
@@ -19,12 +23,15 @@ export interface AuditFlags {
 export async function run(ctx: CliContext, ref: string | undefined, flags: AuditFlags): Promise<void> {
   const format = outputFormat(flags.output, ['table', 'json', 'jsonl', 'csv', 'yaml']);
   const waiver = await ctx.waiver();
+  if (flags.checkpoint !== undefined && !flags.verify)
+    throw new WaiverError('usage', '--checkpoint goes with --verify', 'checkpoint');
   if (flags.verify) {
     const { events } = await waiver.verifyAudit();
+    const anchored = flags.checkpoint === undefined ? undefined : await checkAgainst(ctx, flags);
     return ctx.out(
       format === 'json'
-        ? document({ intact: true, events }, 'json')
-        : `audit chain intact: ${events} events verified\n`,
+        ? document({ intact: true, events, ...(anchored ? { checkpoint: anchored } : {}) }, 'json')
+        : `audit chain intact: ${events} events verified${anchored ? `; it holds the checkpoint of ${anchored.at} (event #${anchored.seq})` : ''}\n`,
     );
   }
   const events = await waiver.audit(ref, auditFilter(flags));
@@ -43,6 +50,49 @@ export async function run(ctx: CliContext, ref: string | undefined, flags: Audit
           events.map((e) => auditCells(e).slice(0, 6)),
         ),
       );
+  }
+}
+
+/** The chain still holds what a signed checkpoint saw: nothing removed from its end, nothing rewritten. */
+async function checkAgainst(ctx: CliContext, flags: AuditFlags): Promise<{ seq: number; at: string }> {
+  if (flags.publicKey === undefined)
+    throw new WaiverError(
+      'usage',
+      '--checkpoint needs --public-key, the key it must be signed by',
+      'public-key',
+    );
+  const checkpoint = JSON.parse(readText(flags.checkpoint ?? '', 'checkpoint')) as {
+    seq: number;
+    at: string;
+  };
+  const { verifyCheckpoint } = await import('../../service/audit-checkpoint.js');
+  verifyCheckpoint(checkpoint, readText(flags.publicKey, 'public-key'), await (await ctx.waiver()).audit());
+  return { seq: checkpoint.seq, at: checkpoint.at };
+}
+
+/** `waiver audit checkpoint --private-key FILE`: the chain's head, signed, for safekeeping elsewhere. */
+export async function checkpoint(ctx: CliContext, flags: { privateKey?: string }): Promise<void> {
+  if (flags.privateKey === undefined)
+    throw new WaiverError(
+      'usage',
+      '--private-key is required: an Ed25519 key in PEM the database never holds',
+      'private-key',
+    );
+  const { signCheckpoint } = await import('../../service/audit-checkpoint.js');
+  const head = await (await ctx.waiver()).auditHead();
+  const signed = signCheckpoint(
+    head,
+    readText(flags.privateKey, 'private-key'),
+    new Date(ctx.clock.now()).toISOString(),
+  );
+  ctx.out(document(signed, 'json'));
+}
+
+function readText(path: string, field: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new WaiverError('usage', `cannot read ${path}: ${messageOf(e)}`, field);
   }
 }
 

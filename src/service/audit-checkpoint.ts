@@ -1,0 +1,89 @@
+import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import type { AuditEvent } from '../domain/audit.js';
+import { messageOf, WaiverError } from '../domain/errors.js';
+import { authorize, type Actor } from './actor.js';
+import type { ServiceDeps } from './deps.js';
+
+const FORMAT = 'waiver-audit-checkpoint/v1';
+
+/** The newest link of the chain: what a checkpoint vouches for. */
+export interface AuditHead {
+  seq: number;
+  hash: string;
+}
+
+/**
+ * A signed statement that the trail held `seq` events ending in `hash` at `at`. Kept outside the
+ * database (and signed with a key it never holds), it exposes a trail truncated or recomputed since.
+ */
+export interface AuditCheckpoint extends AuditHead {
+  format: typeof FORMAT;
+  at: string;
+  /** Ed25519 over the format, seq, hash and at; base64. */
+  signature: string;
+}
+
+export async function auditHead(deps: ServiceDeps, actor: Actor): Promise<AuditHead> {
+  authorize(actor, 'read');
+  const last = (await deps.store.listAudit()).at(-1);
+  return { seq: last?.seq ?? 0, hash: last?.hash ?? '' };
+}
+
+const signed = (c: Pick<AuditCheckpoint, 'seq' | 'hash' | 'at'>): Buffer =>
+  Buffer.from(`${FORMAT}\n${c.seq}\n${c.hash}\n${c.at}`, 'utf8');
+
+function key<T>(what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    throw new WaiverError('usage', `cannot read the ${what}: ${messageOf(e)}`, what.replace(' ', '-'));
+  }
+}
+
+/** Signs the head with an Ed25519 private key (PEM), as of `at`. */
+export function signCheckpoint(head: AuditHead, privateKeyPem: string, at: string): AuditCheckpoint {
+  const privateKey = key('private key', () => createPrivateKey(privateKeyPem));
+  if (privateKey.asymmetricKeyType !== 'ed25519')
+    throw new WaiverError('usage', 'the private key must be an Ed25519 key', 'private-key');
+  const body = { seq: head.seq, hash: head.hash, at };
+  return { format: FORMAT, ...body, signature: sign(null, signed(body), privateKey).toString('base64') };
+}
+
+/**
+ * Checks a checkpoint against the trail: its signature by the trusted public key, then that the trail
+ * still holds its event with its hash. The chain itself is verified separately.
+ */
+export function verifyCheckpoint(given: unknown, publicKeyPem: string, events: readonly AuditEvent[]): void {
+  const c = given as Partial<AuditCheckpoint>;
+  if (
+    c.format !== FORMAT ||
+    typeof c.seq !== 'number' ||
+    typeof c.hash !== 'string' ||
+    typeof c.at !== 'string' ||
+    typeof c.signature !== 'string'
+  )
+    throw new WaiverError('usage', `not a ${FORMAT} checkpoint`, 'checkpoint');
+  const publicKey = key('public key', () => createPublicKey(publicKeyPem));
+  if (
+    !verify(
+      null,
+      signed({ seq: c.seq, hash: c.hash, at: c.at }),
+      publicKey,
+      Buffer.from(c.signature, 'base64'),
+    )
+  )
+    throw new WaiverError('audit_broken', 'the checkpoint is not signed by this public key', 'checkpoint');
+  const event = events.find((e) => e.seq === c.seq);
+  if (c.seq > 0 && !event)
+    throw new WaiverError(
+      'audit_broken',
+      `the trail ends at event #${events.at(-1)?.seq ?? 0}, but the checkpoint of ${c.at} saw #${c.seq}: events were removed`,
+      'checkpoint',
+    );
+  if (event && event.hash !== c.hash)
+    throw new WaiverError(
+      'audit_broken',
+      `event #${c.seq} is not the one the checkpoint of ${c.at} saw: the trail was rewritten`,
+      'checkpoint',
+    );
+}
