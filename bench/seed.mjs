@@ -17,7 +17,9 @@ export async function seed(dbPath, targetDir, count) {
   };
   const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((name) => createWaiver(deps, localActor(name)));
   for (let i = 0; i < count; i++) {
-    const { id } = await alice.request({
+    const {
+      exception: { id },
+    } = await alice.request({
       namespaces: [`team-${i % 50}`],
       names: [`app-${i}-*`],
       category: 'legacy-migration',

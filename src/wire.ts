@@ -23,6 +23,7 @@ import type { ControllerLog, ControllerRun, ControllerTimings } from './controll
 import { LogNotifier } from './notify/log-notifier.js';
 import { controllerActor, localActor, type Actor } from './service/actor.js';
 import type { ServiceDeps } from './service/deps.js';
+import type { MetricsTracker } from './service/metrics-tracker.js';
 import type { ExceptionStore, Notifier, ObservableTarget, Target } from './service/ports.js';
 import { systemClock } from './service/system-clock.js';
 import { systemScheduler } from './service/system-scheduler.js';
@@ -207,8 +208,14 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     import('./service/tokens.js'),
   ]);
   let log: (line: string) => void = () => undefined;
+  // Scrapes fold only the events written since the last one (decision 0007's cost, not the trail's).
+  let tracker: MetricsTracker | undefined;
   const metrics = serverMetrics(
-    () => createWaiver(deps, metricsReader),
+    async () =>
+      (tracker ??= (await import('./service/metrics-tracker.js')).metricsTracker(
+        deps,
+        metricsReader,
+      )).current(),
     async () => (await import('./service/list-exceptions.js')).countExceptions(deps, metricsReader),
   );
   const assembled = await assemble(config, {

@@ -5,6 +5,7 @@ import { localActor } from '../src/service/actor.js';
 import type { ServiceDeps } from '../src/service/deps.js';
 import type { Notification } from '../src/service/ports.js';
 import { countExceptions } from '../src/service/list-exceptions.js';
+import { metricsTracker } from '../src/service/metrics-tracker.js';
 import { createWaiver, type Waiver } from '../src/service/waiver.js';
 import { MemoryStore } from './support/memory-store.js';
 import { RecordingTarget } from './support/recording-target.js';
@@ -252,11 +253,17 @@ describe('the exception process, in-process', () => {
     }
     const ahead = clock.now() + 6 * DAY_MS;
     expect((await as('carol').sweep(ahead)).expired).toEqual(['EX-1']);
-    const counted = async () => ({
-      inventory: (await as('dave').list({ states: ['active'] })).length,
-      metrics: (await as('dave').metrics()).activeExceptions,
-      byState: (await countExceptions(deps, localActor('dave'))).active,
-    });
+    // The scrape's tracker folds events as they come; it must say what a full read of the trail says.
+    const tracker = metricsTracker(deps, localActor('dave'));
+    const counted = async () => {
+      const full = await as('dave').metrics();
+      expect(await tracker.current()).toEqual(full);
+      return {
+        inventory: (await as('dave').list({ states: ['active'] })).length,
+        metrics: full.activeExceptions,
+        byState: (await countExceptions(deps, localActor('dave'))).active,
+      };
+    };
     expect(await counted()).toEqual({ inventory: 2, metrics: 2, byState: 2 });
     // The simulation itself still reads as it was run.
     expect((await as('dave').metrics(ahead)).activeExceptions).toBe(2);

@@ -41,48 +41,56 @@ export interface Metrics {
 
 const instantOf = (v: unknown): number | undefined => (typeof v === 'string' ? Date.parse(v) : undefined);
 
+/** Each exception's timeline, by id. */
+export type Timelines = Map<number, Timeline>;
+
+/** Folds one event about an exception into the timelines, as having happened at `at` (ms). */
+export function foldEvent(byId: Timelines, e: AuditEvent, at: number): void {
+  if (e.exceptionId === null) return;
+  const t = byId.get(e.exceptionId) ?? {};
+  byId.set(e.exceptionId, t);
+  switch (e.action) {
+    case 'requested':
+    case 'renewal_requested':
+      t.expiresMs = instantOf(e.data['expiresAt']) ?? t.expiresMs ?? Infinity;
+      if (typeof e.data['renewalOf'] === 'number') t.renewalOf = e.data['renewalOf'];
+      break;
+    case 'applied':
+      t.appliedMs = at;
+      break;
+    case 'imported':
+      // Adopted from the cluster: in force from its import, until the expiry it was given.
+      t.appliedMs = at;
+      t.expiresMs = instantOf(e.data['expiresAt']) ?? Infinity;
+      break;
+    case 'expired':
+      t.endedMs ??= at;
+      t.removedFromTargetMs ??= at;
+      break;
+    case 'revoked':
+    case 'removed':
+      t.endedMs ??= at;
+      break;
+    case 'synced':
+      if (e.data['operation'] === 'delete') t.removedFromTargetMs ??= at;
+      break;
+    default:
+      break;
+  }
+}
+
 /**
  * Folds audit events up to `nowMs` into one timeline per exception. An event dated after `presentMs`
  * (a sweep run ahead of the clock with `--now`) has happened all the same: asked about the present or
  * the past, it counts as of the present, so the metrics agree with the records it changed. Without a
  * present (Infinity), events keep their dates.
  */
-function timelines(events: readonly AuditEvent[], nowMs: number, presentMs: number): Map<number, Timeline> {
-  const byId = new Map<number, Timeline>();
+function timelines(events: readonly AuditEvent[], nowMs: number, presentMs: number): Timelines {
+  const byId: Timelines = new Map();
   for (const e of events) {
     // Asked about the future (a simulation), every event keeps its date.
     const at = nowMs > presentMs ? Date.parse(e.at) : Math.min(Date.parse(e.at), presentMs);
-    if (e.exceptionId === null || at > nowMs) continue;
-    const t = byId.get(e.exceptionId) ?? {};
-    byId.set(e.exceptionId, t);
-    switch (e.action) {
-      case 'requested':
-      case 'renewal_requested':
-        t.expiresMs = instantOf(e.data['expiresAt']) ?? t.expiresMs ?? Infinity;
-        if (typeof e.data['renewalOf'] === 'number') t.renewalOf = e.data['renewalOf'];
-        break;
-      case 'applied':
-        t.appliedMs = at;
-        break;
-      case 'imported':
-        // Adopted from the cluster: in force from its import, until the expiry it was given.
-        t.appliedMs = at;
-        t.expiresMs = instantOf(e.data['expiresAt']) ?? Infinity;
-        break;
-      case 'expired':
-        t.endedMs ??= at;
-        t.removedFromTargetMs ??= at;
-        break;
-      case 'revoked':
-      case 'removed':
-        t.endedMs ??= at;
-        break;
-      case 'synced':
-        if (e.data['operation'] === 'delete') t.removedFromTargetMs ??= at;
-        break;
-      default:
-        break;
-    }
+    if (at <= nowMs) foldEvent(byId, e, at);
   }
   return byId;
 }
@@ -139,7 +147,10 @@ export function population(
   windowDays: number,
   presentMs = Infinity,
 ): Population {
-  const all = [...timelines(events, nowMs, presentMs).entries()];
+  return populationOf([...timelines(events, nowMs, presentMs).entries()], nowMs, windowDays);
+}
+
+function populationOf(all: Entry[], nowMs: number, windowDays: number): Population {
   const windowStart = nowMs - windowDays * DAY_MS;
   const applied = all.filter(([, t]) => t.appliedMs !== undefined);
   const ended = applied.filter(([, t]) => effectiveEnd(t) <= nowMs && effectiveEnd(t) >= windowStart);
@@ -225,7 +236,30 @@ export function computeMetrics(
   settings: MetricSettings,
   presentMs = Infinity,
 ): Metrics {
-  const p = population(events, nowMs, settings.windowDays, presentMs);
+  return metricsOf(population(events, nowMs, settings.windowDays, presentMs), settings);
+}
+
+/**
+ * The metrics as of the present from timelines folded as events arrived (`foldEvent`, at their own
+ * dates): what a process keeps between scrapes instead of reading the whole trail each time. An event
+ * dated after the present counts as of the present, as in `computeMetrics`.
+ */
+export function currentMetrics(byId: Timelines, presentMs: number, settings: MetricSettings): Metrics {
+  const clamp = (ms: number | undefined) => (ms === undefined ? undefined : Math.min(ms, presentMs));
+  const all = [...byId.entries()].map(([id, t]): Entry => {
+    const clamped: Timeline = { ...t };
+    for (const key of ['appliedMs', 'endedMs', 'removedFromTargetMs'] as const) {
+      const value = clamp(t[key]);
+      if (value === undefined) delete clamped[key];
+      else clamped[key] = value;
+    }
+    return [id, clamped];
+  });
+  return metricsOf(populationOf(all, presentMs, settings.windowDays), settings);
+}
+
+function metricsOf(p: Population, settings: MetricSettings): Metrics {
+  const { nowMs } = p;
   const averageDuration = averageDurationDays(p);
   const removal = expiredRemoval(p, settings);
   const renewal = renewals(p);

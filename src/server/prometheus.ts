@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { states, type State } from '../domain/exception.js';
 import { isObservable, type Notifier, type Target } from '../service/ports.js';
-import type { Waiver } from '../service/waiver.js';
+import type { Metrics } from '../domain/metrics.js';
 
 /** Everything /metrics exposes, on a registry of its own (several servers may share one process in tests). */
 export interface ServerMetrics {
@@ -17,11 +17,11 @@ export interface ServerMetrics {
 }
 
 /**
- * `reader` is a read-only view of the service (an auditor): the gauges are computed from the store
- * at scrape time, so every replica reports the same figures.
+ * `processMetrics` and `counts` read the store (as an auditor) at scrape time, so every replica
+ * reports the same figures.
  */
 export function serverMetrics(
-  reader: () => Waiver,
+  processMetrics: () => Promise<Metrics>,
   counts: () => Promise<Record<State, number>>,
 ): ServerMetrics {
   const registry = new Registry();
@@ -53,7 +53,7 @@ export function serverMetrics(
   /** Reads the store once per scrape, before the registry renders, so all gauges show one moment. */
   const refresh = async (): Promise<void> => {
     // Counted in the database: a scrape does not load (or keep) every exception.
-    const [byStateNow, m] = await Promise.all([counts(), reader().metrics()]);
+    const [byStateNow, m] = await Promise.all([counts(), processMetrics()]);
     for (const state of states) byState.set({ state }, byStateNow[state]);
     active.set(m.activeExceptions);
     setOrNaN(average, m.averageDurationDays === null ? null : m.averageDurationDays * 86_400);

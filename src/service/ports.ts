@@ -46,6 +46,8 @@ export interface StoredToken extends ApiToken {
 export interface AuditQuery {
   exceptionId?: number;
   action?: AuditAction;
+  /** Only events after this one: what arrived since a reader last looked. */
+  afterSeq?: number;
 }
 
 export interface StoreReader {

@@ -82,6 +82,7 @@ class KyselyAccess implements StoreWriter {
     let q = this.db.selectFrom('audit_events').selectAll().orderBy('seq', 'asc');
     if (query.exceptionId !== undefined) q = q.where('exception_id', '=', query.exceptionId);
     if (query.action !== undefined) q = q.where('action', '=', query.action);
+    if (query.afterSeq !== undefined) q = q.where('seq', '>', query.afterSeq);
     return (await q.execute()).map(toEvent);
   }
 

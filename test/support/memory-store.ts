@@ -95,7 +95,8 @@ class MemoryAccess implements StoreWriter {
     const events = this.db().audit.filter(
       (e) =>
         (query.exceptionId === undefined || e.exceptionId === query.exceptionId) &&
-        (query.action === undefined || e.action === query.action),
+        (query.action === undefined || e.action === query.action) &&
+        (query.afterSeq === undefined || e.seq > query.afterSeq),
     );
     return Promise.resolve(events.map(copy));
   }

@@ -1,0 +1,57 @@
+// /metrics at 10,000 exceptions (DESIGN.md §7: a scrape under 50 ms, memory flat over repeated scrapes).
+// Seeds through the real use cases, serves with the composition root on SQLite, scrapes 100 times, and
+// prints the times beside a full read of the trail (what every scrape did before the tracker).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../dist/src/config/load.js';
+import { localActor } from '../dist/src/service/actor.js';
+import { createWaiver } from '../dist/src/service/waiver.js';
+import { openServiceDeps, startServer } from '../dist/src/wire.js';
+import { seed } from './seed.mjs';
+
+const COUNT = Number(process.env.COUNT ?? 10_000);
+const SCRAPES = 100;
+const dir = mkdtempSync(join(tmpdir(), 'waiver-bench-metrics-'));
+const database = join(dir, 'w.db');
+const token = 'bench-admin-token-0123456789abcdefghijklmnop';
+const t0 = performance.now();
+await seed(database, join(dir, 'gitops'), COUNT);
+console.log(`seeded ${COUNT} exceptions in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+const config = await loadConfig(
+  { database, targetDir: join(dir, 'gitops'), as: 'bench' },
+  { WAIVER_ADMIN_TOKEN: token, WAIVER_PORT: '0', WAIVER_LOG_LEVEL: 'warn' },
+);
+const server = await startServer(config, { periodic: false, print: () => undefined });
+const ms = [];
+const rss = () => Math.round(process.memoryUsage().rss / 1e6);
+const rssBefore = rss();
+for (let i = 0; i < SCRAPES; i++) {
+  const started = performance.now();
+  const res = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  await res.text();
+  ms.push(performance.now() - started);
+}
+const rssAfter = rss();
+await server.close();
+
+const deps = await openServiceDeps(config, { log: () => undefined });
+const full = [];
+for (let i = 0; i < 5; i++) {
+  const started = performance.now();
+  await createWaiver(deps, localActor('bench')).metrics();
+  full.push(performance.now() - started);
+}
+await deps.store.close();
+rmSync(dir, { recursive: true, force: true });
+
+const sorted = [...ms].sort((a, b) => a - b);
+const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1);
+console.log(
+  `/metrics at ${COUNT} exceptions, ${SCRAPES} scrapes: first ${ms[0].toFixed(1)} ms, median ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${sorted.at(-1).toFixed(1)} ms`,
+);
+console.log(
+  `full read of the trail per scrape (before): median ${[...full].sort((a, b) => a - b)[2].toFixed(1)} ms`,
+);
+console.log(`RSS ${rssBefore} MB before the scrapes, ${rssAfter} MB after ${SCRAPES}`);
