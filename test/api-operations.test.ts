@@ -68,6 +68,7 @@ async function everyMethod(as: (user: string) => Waiver): Promise<void> {
   await alice.describe('EX-1');
   await alice.render('EX-1');
   await alice.audit('EX-1', { action: 'approved' });
+  await alice.auditPage(undefined, { actor: 'bob' }, { limit: 2 });
   await alice.verifyAudit();
   await alice.auditHead();
   await alice.metrics();
@@ -88,9 +89,9 @@ async function everyMethod(as: (user: string) => Waiver): Promise<void> {
 }
 
 describe('the operation table', () => {
-  it('declares one operation for every method of the service but list (pages) and close (local)', () => {
+  it('declares one operation for every method of the service but list and audit (pages) and close (local)', () => {
     const declared = operationList.map((op) => op.name as string);
-    expect([...declared, 'list', 'close'].sort()).toEqual(serviceMethods());
+    expect([...declared, 'list', 'audit', 'close'].sort()).toEqual(serviceMethods());
     const routes = operationList.map((op) => `${op.method} ${op.path}`);
     expect(new Set(routes).size).toBe(routes.length);
   });

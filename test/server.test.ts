@@ -81,6 +81,20 @@ describe.each(backends)('HTTP API on $name', ({ enabled, databases }) => {
         .split('\n')
         .map((l) => JSON.parse(l).action),
     ).toEqual(['expired']);
+    // The trail pages: every event once, in order, whatever the page size.
+    const all = (await bob('GET', '/api/v1/audit?exception=EX-1')).body;
+    expect(all.items).toHaveLength(6);
+    expect(all.continue).toBeUndefined();
+    const paged: unknown[] = [];
+    let next = '';
+    do {
+      const page = (await bob('GET', `/api/v1/audit?exception=EX-1&limit=4${next}`)).body;
+      expect(page.items.length).toBeLessThanOrEqual(4);
+      paged.push(...page.items);
+      next = page.continue === undefined ? '' : `&continue=${page.continue}`;
+    } while (next);
+    expect(paged).toEqual(all.items);
+    expect(csv.text.trim().split('\n')).toHaveLength(1 + 6);
     expect((await bob('GET', '/api/v1/audit/verify')).body).toMatchObject({ intact: true });
     const metrics = await alice('GET', '/api/v1/metrics/summary');
     expect(metrics.body).toMatchObject({ activeExceptions: 0, expiredRemovedRate: 1 });

@@ -1,8 +1,11 @@
 import type { z } from 'zod';
 import type { Waiver } from '../service/waiver.js';
 
-/** Every `Waiver` method the API serves; `list` is `listPage` repeated, `close` is the client's own. */
-export type OperationName = Exclude<keyof Waiver, 'close' | 'list'>;
+/**
+ * Every `Waiver` method the API serves; `list` and `audit` are `listPage` and `auditPage` repeated,
+ * `close` is the client's own.
+ */
+export type OperationName = Exclude<keyof Waiver, 'close' | 'list' | 'audit'>;
 
 type Method<N extends OperationName> = Waiver[N];
 export type Result<N extends OperationName> = Awaited<ReturnType<Method<N>>>;
@@ -15,10 +18,10 @@ export interface HttpCall {
   body?: unknown;
 }
 
-/** A body that is not JSON (YAML, CSV, JSON Lines), or JSON already serialised. */
+/** A body that is not JSON (YAML, CSV, JSON Lines), or JSON already serialised; a long one streams. */
 export interface TextBody {
   type: string;
-  text: string;
+  text: string | AsyncIterable<string>;
 }
 
 export interface Success {
@@ -46,7 +49,7 @@ export interface Operation<N extends OperationName, Q = unknown, B = unknown> {
   success: Success;
   invoke(waiver: Waiver, input: { id: string; query: Q; body: B }): Promise<Result<N>>;
   /** A body other than the result as JSON; undefined keeps the JSON. */
-  respond?(result: Result<N>, input: { query: Q }): TextBody | undefined;
+  respond?(result: Result<N>, input: { query: Q; waiver: Waiver }): TextBody | undefined;
   /** For 201: where the new resource lives. */
   location?(result: Result<N>): string;
   encode(...args: Parameters<Method<N>>): HttpCall;

@@ -1,5 +1,7 @@
-import { auditCsv, auditJsonl } from '../domain/audit-export.js';
+import { auditCells, auditHeader, auditJsonLine, csvLine } from '../domain/audit-export.js';
 import type { AuditEvent } from '../domain/audit.js';
+import type { AuditAction } from '../domain/lifecycle.js';
+import type { AuditFilter, AuditPage } from '../service/audit-trail.js';
 import { WaiverError } from '../domain/errors.js';
 import type { ApiToken } from '../service/ports.js';
 import type { UnmanagedException } from '../service/reconcile.js';
@@ -22,7 +24,7 @@ import {
 import {
   ActionResultSchema,
   AuditHeadSchema,
-  AuditListSchema,
+  AuditPageSchema,
   CreatedTokenSchema,
   DoctorReportSchema,
   ExceptionDetailSchema,
@@ -39,6 +41,40 @@ import {
 } from './response-schemas.js';
 
 const EXCEPTION = '/api/v1/exceptions/{id}';
+/** Events a streamed export reads at a time: memory stays flat however long the trail. */
+const STREAM_PAGE = 1000;
+
+const auditFilter = (query: {
+  action?: AuditAction | undefined;
+  actor?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+}): AuditFilter => ({
+  action: query.action,
+  actor: query.actor,
+  sinceMs: query.since === undefined ? undefined : Date.parse(query.since),
+  untilMs: query.until === undefined ? undefined : Date.parse(query.until),
+});
+
+type NextPage = (after: string) => Promise<AuditPage>;
+
+/** Every page from the first on, one event at a time. */
+async function* eventsFrom(first: AuditPage, next: NextPage): AsyncGenerator<AuditEvent> {
+  let page: AuditPage | undefined = first;
+  while (page) {
+    yield* page.items;
+    page = page.continue === undefined ? undefined : await next(page.continue);
+  }
+}
+
+async function* jsonlStream(first: AuditPage, next: NextPage): AsyncGenerator<string> {
+  for await (const event of eventsFrom(first, next)) yield auditJsonLine(event);
+}
+
+async function* csvStream(first: AuditPage, next: NextPage): AsyncGenerator<string> {
+  yield csvLine(auditHeader);
+  for await (const event of eventsFrom(first, next)) yield csvLine(auditCells(event));
+}
 const instant = (ms: number | undefined): string | undefined =>
   ms === undefined ? undefined : new Date(ms).toISOString();
 const itemsOf = <T>(body: unknown): T[] => (body as { items: T[] }).items;
@@ -146,45 +182,44 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
     location: (result) => `/api/v1/exceptions/${result.exception.id}`,
     encode: (ref, input) => ({ id: ref, body: input }),
   }),
-  audit: operation({
-    name: 'audit',
+  auditPage: operation({
+    name: 'auditPage',
     method: 'GET',
     path: '/api/v1/audit',
-    summary: 'The audit trail (json, jsonl or csv)',
+    summary: 'The audit trail: json pages (limit, continue); jsonl and csv stream every page',
     query: AuditQuerySchema,
     success: {
       status: 200,
-      description: 'the events, oldest first',
-      schema: AuditListSchema,
+      description: 'events, oldest first',
+      schema: AuditPageSchema,
       text: ['application/jsonl', 'text/csv'],
     },
     invoke: (waiver, { query }) =>
-      waiver.audit(query.exception, {
-        action: query.action,
-        actor: query.actor,
-        sinceMs: query.since === undefined ? undefined : Date.parse(query.since),
-        untilMs: query.until === undefined ? undefined : Date.parse(query.until),
+      waiver.auditPage(query.exception, auditFilter(query), {
+        limit: query.limit,
+        after: query.continue === undefined ? undefined : Number(query.continue),
       }),
-    respond: (events, { query }) => {
-      switch (query.format) {
-        case 'csv':
-          return { type: 'text/csv; charset=utf-8', text: auditCsv(events) };
-        case 'jsonl':
-          return { type: 'application/jsonl; charset=utf-8', text: auditJsonl(events) };
-        case 'json':
-          return { type: 'application/json; charset=utf-8', text: JSON.stringify({ items: events }) };
-      }
+    respond: (first, { query, waiver }) => {
+      if (query.format === 'json') return undefined;
+      const rest = (after: string) =>
+        waiver.auditPage(query.exception, auditFilter(query), { limit: STREAM_PAGE, after: Number(after) });
+      const lines = query.format === 'csv' ? csvStream(first, rest) : jsonlStream(first, rest);
+      return {
+        type: query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/jsonl; charset=utf-8',
+        text: lines,
+      };
     },
-    encode: (ref, filter = {}) => ({
+    encode: (ref, filter, page) => ({
       query: {
         exception: ref,
         action: filter.action,
         actor: filter.actor,
         since: instant(filter.sinceMs),
         until: instant(filter.untilMs),
+        limit: page.limit,
+        continue: page.after,
       },
     }),
-    decode: (body) => itemsOf<AuditEvent>(body),
   }),
   verifyAudit: operation({
     name: 'verifyAudit',

@@ -40,6 +40,18 @@ export const AuditQuerySchema = z.strictObject({
   since: z.iso.datetime({ offset: true }).optional().describe('only events at or after this instant'),
   until: z.iso.datetime({ offset: true }).optional().describe('only events before this instant'),
   format: z.enum(['json', 'jsonl', 'csv']).default('json'),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(500)
+    .describe('page size for json (1-1000, default 500); jsonl and csv stream every page'),
+  continue: z
+    .string()
+    .regex(/^\d{1,15}$/, 'must be the continue value of the previous page')
+    .optional()
+    .describe('the continue value of the previous page'),
 });
 
 export const MetricsQuerySchema = z.strictObject({

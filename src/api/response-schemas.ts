@@ -6,7 +6,7 @@ import type { Metrics } from '../domain/metrics.js';
 import { roles } from '../domain/roles.js';
 import type { ExceptionView } from '../domain/view.js';
 import type { AuditHead } from '../service/audit-checkpoint.js';
-import type { VerifyResult } from '../service/audit-trail.js';
+import type { AuditPage, VerifyResult } from '../service/audit-trail.js';
 import type { DoctorReport } from '../service/check-cluster.js';
 import type { ImportReport } from '../service/import-exceptions.js';
 import type { LintReport } from '../service/lint-manifests.js';
@@ -83,7 +83,10 @@ export const AuditEventSchema = z.strictObject({
   hash: z.string(),
 });
 
-export const AuditListSchema = z.strictObject({ items: z.array(AuditEventSchema) });
+export const AuditPageSchema = z.strictObject({
+  items: z.array(AuditEventSchema),
+  continue: z.string().exactOptional().describe('present when more may follow: pass it for the next page'),
+});
 
 export const ExceptionDetailSchema = z.strictObject({
   exception: ExceptionViewSchema,
@@ -236,6 +239,7 @@ exactly<Exactly<z.output<typeof ExceptionViewSchema>, ExceptionView>>();
 exactly<Exactly<z.output<typeof ActionResultSchema>, ActionResult>>();
 exactly<Exactly<z.output<typeof ExceptionPageSchema>, ExceptionPage>>();
 exactly<Exactly<z.output<typeof AuditEventSchema>, AuditEvent>>();
+exactly<Exactly<z.output<typeof AuditPageSchema>, AuditPage>>();
 exactly<Exactly<z.output<typeof ExceptionDetailSchema>, ExceptionDetail>>();
 exactly<Exactly<Omit<z.output<typeof VerifyResultSchema>, 'intact'>, VerifyResult>>();
 exactly<Exactly<z.output<typeof MetricsSchema>, Metrics>>();

@@ -1,9 +1,11 @@
 import type { HttpCall, Operation, OperationName } from '../api/operation.js';
 import { operationList } from '../api/operations.js';
 import { errorCodes, messageOf, WaiverError, type ErrorCode } from '../domain/errors.js';
+import type { AuditEvent } from '../domain/audit.js';
 import type { ExceptionView } from '../domain/view.js';
 import type { Waiver } from '../service/waiver.js';
 
+/** Items a remote listing asks for at a time (the API's largest page for the trail). */
 const PAGE = 500;
 
 /** Statuses the service never produces (413, 429) still become a WaiverError with a fitting code. */
@@ -14,6 +16,20 @@ function errorFrom(status: number, body: unknown): WaiverError {
   const message = typeof b.message === 'string' ? b.message : `the server answered HTTP ${status}`;
   const issues = Array.isArray(b.issues) ? (b.issues as WaiverError['issues']) : [];
   return new WaiverError(code, message, typeof b.field === 'string' ? b.field : undefined, issues);
+}
+
+/** Every item of a paged listing, page by page. */
+async function allPages<T>(
+  page: (after: number | undefined) => Promise<{ items: T[]; continue?: string }>,
+): Promise<T[]> {
+  const items: T[] = [];
+  let after: number | undefined;
+  do {
+    const next = await page(after);
+    items.push(...next.items);
+    after = next.continue === undefined ? undefined : Number(next.continue);
+  } while (after !== undefined);
+  return items;
 }
 
 /** The URL of a call: the id in the path, the query's defined values in the query string. */
@@ -65,16 +81,11 @@ export function remoteWaiver(baseUrl: string, token: string): Waiver {
   const waiver = {
     ...methods,
     // `list` is `listPage` until the last page.
-    list: async (filter = {}) => {
-      const items: ExceptionView[] = [];
-      let after: number | undefined;
-      do {
-        const page = await waiver.listPage(filter, { limit: PAGE, after });
-        items.push(...page.items);
-        after = page.continue === undefined ? undefined : Number(page.continue);
-      } while (after !== undefined);
-      return items;
-    },
+    list: (filter = {}) =>
+      allPages<ExceptionView>((after) => waiver.listPage(filter, { limit: PAGE, after })),
+    // `audit` is `auditPage` until the last page.
+    audit: (ref, filter = {}) =>
+      allPages<AuditEvent>((after) => waiver.auditPage(ref, filter, { limit: PAGE, after })),
     close: () => Promise.resolve(),
   } as Waiver;
   return waiver;

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Operation, OperationName } from '../api/operation.js';
 import { operationList } from '../api/operations.js';
@@ -25,11 +26,13 @@ function handler(op: Operation<OperationName>, waiverOf: WaiverOf) {
     // A body is optional where every field is: an empty POST means the defaults.
     const body: unknown = op.body ? parseInput(op.body, req.body ?? {}) : undefined;
     const id = (req.params as { id?: string }).id ?? '';
-    const result = await op.invoke(waiverOf(req), { id, query, body });
+    const waiver = waiverOf(req);
+    const result = await op.invoke(waiver, { id, query, body });
     reply.code(op.success.status);
     if (op.location) reply.header('location', op.location(result));
     if (op.success.status === 204) return reply.send();
-    const text = op.respond?.(result, { query });
-    return text ? reply.type(text.type).send(text.text) : reply.send(result);
+    const text = op.respond?.(result, { query, waiver });
+    if (!text) return reply.send(result);
+    return reply.type(text.type).send(typeof text.text === 'string' ? text.text : Readable.from(text.text));
   };
 }

@@ -5,7 +5,9 @@ import type { AuditAction } from '../domain/lifecycle.js';
 import { WaiverError } from '../domain/errors.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
+import type { AuditQuery } from './ports.js';
 import { resolveException } from './resolve.js';
+import { toRfc3339 } from '../domain/time.js';
 
 /** Which events: by action (narrowed in the database), by who acted, and from (inclusive) until (exclusive). */
 export interface AuditFilter {
@@ -15,7 +17,13 @@ export interface AuditFilter {
   untilMs?: number | undefined;
 }
 
-/** The trail, of one exception or all, in chain order. */
+/** A page of the trail: `continue` is the `after` of the next page, absent on the last. */
+export interface AuditPage {
+  items: AuditEvent[];
+  continue?: string;
+}
+
+/** The trail, of one exception or all, in chain order, filtered in the database. */
 export async function listAudit(
   deps: ServiceDeps,
   actor: Actor,
@@ -23,18 +31,45 @@ export async function listAudit(
   filter: AuditFilter = {},
 ): Promise<AuditEvent[]> {
   authorize(actor, 'read');
+  return deps.store.listAudit(await auditQuery(deps, exceptionRef, filter));
+}
+
+/** One page of the trail, `limit` events after the event numbered `after`: flat memory at any length. */
+export async function listAuditPage(
+  deps: ServiceDeps,
+  actor: Actor,
+  exceptionRef: string | undefined,
+  filter: AuditFilter,
+  page: { limit: number; after?: number | undefined },
+): Promise<AuditPage> {
+  authorize(actor, 'read');
+  const query = await auditQuery(deps, exceptionRef, filter);
+  const items = await deps.store.listAudit({
+    ...query,
+    ...(page.after === undefined ? {} : { afterSeq: page.after }),
+    limit: page.limit + 1,
+  });
+  const more = items.length > page.limit;
+  const shown = more ? items.slice(0, page.limit) : items;
+  const last = shown.at(-1);
+  return more && last ? { items: shown, continue: String(last.seq) } : { items: shown };
+}
+
+async function auditQuery(
+  deps: ServiceDeps,
+  exceptionRef: string | undefined,
+  filter: AuditFilter,
+): Promise<AuditQuery> {
   const exceptionId =
     exceptionRef === undefined ? undefined : (await resolveException(deps.store, exceptionRef)).id;
-  const events = await deps.store.listAudit({
+  const instant = (ms: number) => toRfc3339(Math.ceil(ms / 1000) * 1000);
+  return {
     ...(exceptionId === undefined ? {} : { exceptionId }),
     ...(filter.action === undefined ? {} : { action: filter.action }),
-  });
-  const since = filter.sinceMs ?? -Infinity;
-  const until = filter.untilMs ?? Infinity;
-  return events.filter((e) => {
-    const at = Date.parse(e.at);
-    return (filter.actor === undefined || e.actor === filter.actor) && at >= since && at < until;
-  });
+    ...(filter.actor === undefined ? {} : { actor: filter.actor }),
+    ...(filter.sinceMs === undefined ? {} : { since: instant(filter.sinceMs) }),
+    ...(filter.untilMs === undefined ? {} : { until: instant(filter.untilMs) }),
+  };
 }
 
 export interface VerifyResult {

@@ -46,8 +46,13 @@ export interface StoredToken extends ApiToken {
 export interface AuditQuery {
   exceptionId?: number;
   action?: AuditAction;
-  /** Only events after this one: what arrived since a reader last looked. */
+  /** Only events after this one: what arrived since a reader last looked, or the next page. */
   afterSeq?: number;
+  actor?: string;
+  /** RFC3339 UTC, whole seconds (as events are stored): from, inclusive, until, exclusive. */
+  since?: string;
+  until?: string;
+  limit?: number;
 }
 
 export interface StoreReader {

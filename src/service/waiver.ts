@@ -4,7 +4,7 @@ import type { Metrics } from '../domain/metrics.js';
 import { exceptionView, type ExceptionView } from '../domain/view.js';
 import { authorize, type Actor } from './actor.js';
 import type { AuditHead } from './audit-checkpoint.js';
-import type { AuditFilter, VerifyResult } from './audit-trail.js';
+import type { AuditFilter, AuditPage, VerifyResult } from './audit-trail.js';
 import type { ServiceDeps } from './deps.js';
 import type { RenewInput, RequestInput, TokenInput } from './inputs.js';
 import type { LintReport, LintSource } from './lint-manifests.js';
@@ -40,6 +40,7 @@ export interface Waiver {
   listPage(filter: ListFilter, page: PageRequest): Promise<ExceptionPage>;
   describe(ref: string): Promise<ExceptionDetail>;
   audit(ref?: string, filter?: AuditFilter): Promise<AuditEvent[]>;
+  auditPage(ref: string | undefined, filter: AuditFilter, page: PageRequest): Promise<AuditPage>;
   verifyAudit(): Promise<VerifyResult>;
   /** The newest event's number and hash, for a signed checkpoint kept outside the database. */
   auditHead(): Promise<AuditHead>;
@@ -94,6 +95,7 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
     listPage: async (filter, page) => (await lists()).listExceptionPage(deps, actor, filter, page),
     describe: async (ref) => (await lists()).describeException(deps, actor, ref),
     audit: async (ref, filter) => (await audit()).listAudit(deps, actor, ref, filter),
+    auditPage: async (ref, filter, page) => (await audit()).listAuditPage(deps, actor, ref, filter, page),
     verifyAudit: async () => (await audit()).verifyAudit(deps, actor),
     auditHead: async () => (await import('./audit-checkpoint.js')).auditHead(deps, actor),
     metrics: async (atMs) => (await import('./report-metrics.js')).reportMetrics(deps, actor, atMs),

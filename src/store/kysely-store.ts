@@ -83,6 +83,11 @@ class KyselyAccess implements StoreWriter {
     if (query.exceptionId !== undefined) q = q.where('exception_id', '=', query.exceptionId);
     if (query.action !== undefined) q = q.where('action', '=', query.action);
     if (query.afterSeq !== undefined) q = q.where('seq', '>', query.afterSeq);
+    if (query.actor !== undefined) q = q.where('actor', '=', query.actor);
+    // Instants are stored in one RFC3339 form, so text order is time order.
+    if (query.since !== undefined) q = q.where('at', '>=', query.since);
+    if (query.until !== undefined) q = q.where('at', '<', query.until);
+    if (query.limit !== undefined) q = q.limit(query.limit);
     return (await q.execute()).map(toEvent);
   }
 

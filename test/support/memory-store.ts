@@ -96,9 +96,12 @@ class MemoryAccess implements StoreWriter {
       (e) =>
         (query.exceptionId === undefined || e.exceptionId === query.exceptionId) &&
         (query.action === undefined || e.action === query.action) &&
-        (query.afterSeq === undefined || e.seq > query.afterSeq),
+        (query.afterSeq === undefined || e.seq > query.afterSeq) &&
+        (query.actor === undefined || e.actor === query.actor) &&
+        (query.since === undefined || e.at >= query.since) &&
+        (query.until === undefined || e.at < query.until),
     );
-    return Promise.resolve(events.map(copy));
+    return Promise.resolve(events.slice(0, query.limit ?? events.length).map(copy));
   }
 
   findTokenByLookup(lookup: string): Promise<StoredToken | undefined> {

@@ -4,7 +4,7 @@ import { auditActions, type AuditAction } from '../../domain/lifecycle.js';
 import { parseInstant } from '../../domain/time.js';
 import type { AuditFilter } from '../../service/audit-trail.js';
 import type { CliContext } from '../context.js';
-import { auditCells, auditCsv, auditJsonl } from '../../domain/audit-export.js';
+import { auditCells, auditHeader, auditJsonLine, csvLine } from '../../domain/audit-export.js';
 import { document, outputFormat, table } from '../output.js';
 
 export interface AuditFlags {
@@ -34,15 +34,23 @@ export async function run(ctx: CliContext, ref: string | undefined, flags: Audit
         : `audit chain intact: ${events} events verified${anchored ? `; it holds the checkpoint of ${anchored.at} (event #${anchored.seq})` : ''}\n`,
     );
   }
-  const events = await waiver.audit(ref, auditFilter(flags));
+  const filter = auditFilter(flags);
+  // Exports stream page by page: memory stays flat however long the trail.
+  if (format === 'jsonl' || format === 'csv') {
+    if (format === 'csv') ctx.out(csvLine(auditHeader));
+    let after: number | undefined;
+    do {
+      const page = await waiver.auditPage(ref, filter, { limit: 500, after });
+      ctx.out(page.items.map((e) => (format === 'csv' ? csvLine(auditCells(e)) : auditJsonLine(e))).join(''));
+      after = page.continue === undefined ? undefined : Number(page.continue);
+    } while (after !== undefined);
+    return;
+  }
+  const events = await waiver.audit(ref, filter);
   switch (format) {
     case 'json':
     case 'yaml':
       return ctx.out(document({ items: events }, format));
-    case 'jsonl':
-      return ctx.out(auditJsonl(events));
-    case 'csv':
-      return ctx.out(auditCsv(events));
     default:
       return ctx.out(
         table(
