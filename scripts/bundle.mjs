@@ -5,7 +5,8 @@ import { build } from 'esbuild';
 
 rmSync('dist/cli', { recursive: true, force: true });
 await build({
-  entryPoints: { bin: 'src/cli/bin.ts' },
+  // The lint worker is an entry of its own: the server starts it as a file (worker_threads).
+  entryPoints: { bin: 'src/cli/bin.ts', 'lint-worker': 'src/server/lint-worker.ts' },
   outdir: 'dist/cli',
   bundle: true,
   splitting: true,

@@ -14,7 +14,7 @@
  * pays only for the store it reads.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
@@ -224,6 +224,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     decorate: { target: (t) => metrics.countingTarget(t), notifier: (n) => metrics.countingNotifier(n) },
   });
   const { deps } = assembled;
+  deps.linter = await isolatedLinting(config, (line) => log(line));
   try {
     const oidc = config.oidc && (await import('./server/auth/oidc.js')).oidcVerifier(config.oidc, deps.clock);
     const logger = options.logger ?? logOptions(config.server.logLevel);
@@ -249,6 +250,29 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     await deps.store.close();
     throw e;
   }
+}
+
+/**
+ * Lint requests run in worker threads with time and memory limits. The worker is the bundle's
+ * `lint-worker.js`, beside this module in the bundle, or in dist/cli when the sources run (tests).
+ */
+async function isolatedLinting(config: Config, log: (line: string) => void) {
+  const candidates = [
+    new URL('./lint-worker.js', import.meta.url),
+    new URL('../dist/cli/lint-worker.js', import.meta.url),
+  ];
+  const workerFile = candidates.find((url) => existsSync(url));
+  if (!workerFile) {
+    log('lint runs in the server process: no lint-worker.js (npm run build makes it)');
+    return undefined;
+  }
+  const { isolatedLinter } = await import('./server/isolated-linter.js');
+  const { memoryMb, timeoutSeconds } = config.server.lint;
+  return isolatedLinter(workerFile, config.settings, {
+    memoryMb,
+    timeoutMs: timeoutSeconds * 1000,
+    concurrency: 2,
+  });
 }
 
 /**

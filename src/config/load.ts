@@ -25,6 +25,8 @@ export interface ServerConfig {
   sweepIntervalSeconds: number;
   corsOrigins: string[];
   failedAuthPerMinute: number;
+  /** Lint requests run in worker threads within these limits. */
+  lint: { memoryMb: number; timeoutSeconds: number };
   /** Slow or silent clients are disconnected: no request can hold a connection for long. */
   timeouts: { headersSeconds: number; requestSeconds: number; keepAliveSeconds: number };
   /** WAIVER_ADMIN_TOKEN: the first admin token, chosen by the operator (never printed). */
@@ -134,6 +136,10 @@ function serverConfig(file: ConfigFile, env: NodeJS.ProcessEnv): ServerConfig {
     sweepIntervalSeconds: file.server?.sweepIntervalSeconds ?? 60,
     corsOrigins: file.server?.corsOrigins ?? [],
     failedAuthPerMinute: file.server?.failedAuthPerMinute ?? 20,
+    lint: {
+      memoryMb: file.server?.lintMemoryMb ?? 256,
+      timeoutSeconds: file.server?.lintTimeoutSeconds ?? 10,
+    },
     timeouts: {
       headersSeconds: file.server?.headersTimeoutSeconds ?? 10,
       requestSeconds: file.server?.requestTimeoutSeconds ?? 60,

@@ -1,5 +1,13 @@
 import type { ProcessSettings } from '../domain/settings.js';
-import type { ClusterCatalog, ClusterDoctor, Clock, ExceptionStore, Notifier, Target } from './ports.js';
+import type {
+  ClusterCatalog,
+  ClusterDoctor,
+  Clock,
+  ExceptionStore,
+  ManifestLinter,
+  Notifier,
+  Target,
+} from './ports.js';
 
 /** What every use case runs against; built once by the composition root. */
 export interface ServiceDeps {
@@ -14,4 +22,6 @@ export interface ServiceDeps {
   catalog?: ClusterCatalog | undefined;
   /** With a cluster configured: `waiver doctor`'s checks. */
   doctor?: ClusterDoctor | undefined;
+  /** Where untrusted manifests are linted; in-process when absent. */
+  linter?: ManifestLinter | undefined;
 }

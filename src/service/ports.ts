@@ -11,6 +11,7 @@ import type {
 import type { PolicyExceptionManifest } from '../domain/manifest.js';
 import type { ObservedException } from '../domain/observed.js';
 import type { Role } from './actor.js';
+import type { LintReport, LintSource } from './lint-manifests.js';
 
 /** The source of "now". Every use case reads time here, so tests move a clock instead of sleeping. */
 export interface Clock {
@@ -184,4 +185,9 @@ export interface ChangeHandlers {
 export interface ChangeFeed {
   start(handlers: ChangeHandlers): void;
   stop(): void;
+}
+
+/** Checks PolicyException manifests; the server runs it apart from its event loop (untrusted input). */
+export interface ManifestLinter {
+  lint(sources: readonly LintSource[], nowMs: number): Promise<LintReport>;
 }

@@ -104,6 +104,7 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
     sweep: async (atMs) => (await import('./sweep.js')).sweep(deps, actor, atMs),
     lint: async (sources) => {
       authorize(actor, 'read');
+      if (deps.linter) return deps.linter.lint(sources, deps.clock.now());
       return (await import('./lint-manifests.js')).lintManifests(deps, sources);
     },
     reconcile: async () => (await import('./reconcile.js')).reconcile(deps, actor),

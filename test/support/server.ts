@@ -102,6 +102,7 @@ export async function startTestServer(options: {
   oidc?: OidcConfig;
   failedAuthPerMinute?: number;
   timeouts?: ServerConfig['timeouts'];
+  lintMemoryMb?: number;
   corsOrigins?: string[];
 }): Promise<TestServer> {
   const clock = options.clock ?? new ManualClock(Date.parse('2026-12-01T09:00:00Z'));
@@ -119,6 +120,7 @@ export async function startTestServer(options: {
       port: 0,
       failedAuthPerMinute: options.failedAuthPerMinute ?? 1000,
       ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+      ...(options.lintMemoryMb ? { lint: { ...base.server.lint, memoryMb: options.lintMemoryMb } } : {}),
       corsOrigins: options.corsOrigins ?? [],
     },
   };
