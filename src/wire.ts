@@ -4,8 +4,9 @@
  * - Local CLI:  `openLocalWaiver`  = the store, the target, notifications to stderr, and the configured
  *   user with every role (separation of duties still holds by name).
  * - Server:     `startServer`      = the same service deps, wrapped to count target writes and
- *   notifications for Prometheus; the Fastify app (tokens, OIDC); the first admin token; and the periodic
- *   work (the controller with a cluster, the periodic sweep with a folder).
+ *   notifications for Prometheus, with lint requests in worker threads; the Fastify app (tokens, OIDC,
+ *   timeouts); a metrics tracker for scrapes; the first admin token (to a terminal or an owner-only
+ *   file); and the periodic work (the controller with a cluster, the periodic sweep with a folder).
  * - Controller: `startController`  = the service deps plus the cluster's Lease, its PolicyException
  *   watch, and the timings below.
  * - Shutdown:   `untilSignal` is the one place that waits for SIGTERM or SIGINT.
