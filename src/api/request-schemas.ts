@@ -11,6 +11,23 @@ const stateList = z
   .max(200)
   .describe(`comma-separated states: ${states.join(', ')}`);
 
+/** Where the next page starts: the `continue` of the previous one. */
+const continueToken = z
+  .string()
+  .regex(/^\d{1,15}$/, 'must be the continue value of the previous page')
+  .optional()
+  .describe('the continue value of the previous page');
+
+/** A page size within `max`. */
+const pageSize = (max: number, fallback: number, note = '') =>
+  z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(max)
+    .default(fallback)
+    .describe(`page size (1-${max}, default ${fallback})${note}`);
+
 export const ListQuerySchema = z.strictObject({
   namespace: z.string().max(253).optional().describe('only exceptions for this target namespace'),
   state: stateList.optional(),
@@ -19,12 +36,8 @@ export const ListQuerySchema = z.strictObject({
     .max(20)
     .optional()
     .describe('a duration such as 7d: active and expiring by then'),
-  limit: z.coerce.number().int().min(1).max(500).default(100).describe('page size (1-500, default 100)'),
-  continue: z
-    .string()
-    .regex(/^\d{1,15}$/, 'must be the continue value of the previous page')
-    .optional()
-    .describe('the continue value of the previous page'),
+  limit: pageSize(500, 100),
+  continue: continueToken,
 });
 
 export const CommentSchema = z.strictObject({
@@ -40,18 +53,8 @@ export const AuditQuerySchema = z.strictObject({
   since: z.iso.datetime({ offset: true }).optional().describe('only events at or after this instant'),
   until: z.iso.datetime({ offset: true }).optional().describe('only events before this instant'),
   format: z.enum(['json', 'jsonl', 'csv']).default('json'),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(1000)
-    .default(500)
-    .describe('page size for json (1-1000, default 500); jsonl and csv stream every page'),
-  continue: z
-    .string()
-    .regex(/^\d{1,15}$/, 'must be the continue value of the previous page')
-    .optional()
-    .describe('the continue value of the previous page'),
+  limit: pageSize(1000, 500, ' for json; jsonl and csv stream every page'),
+  continue: continueToken,
 });
 
 export const MetricsQuerySchema = z.strictObject({
