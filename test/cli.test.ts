@@ -383,6 +383,22 @@ spec:
     });
   });
 
+  it('agrees on what is active after the quick start ran a sweep ahead of the clock', async () => {
+    await requestApproveApply();
+    const later = inDays(6);
+    expect(json(await cli(cwd, ['sweep', '--now', later, '-o', 'json'], { as: 'carol' }))).toMatchObject({
+      expired: ['EX-1'],
+    });
+    // As of the real now, on the real clock: the inventory and the metrics say the same.
+    expect(
+      json<{ items: unknown[] }>(await cli(cwd, ['get', '--state', 'active', '-o', 'json'])).items,
+    ).toEqual([]);
+    expect(json(await cli(cwd, ['metrics', '-o', 'json']))).toMatchObject({ activeExceptions: 0 });
+    expect((await cli(cwd, ['describe', 'EX-1'])).stdout).toMatch(
+      /^Removed: .*simulated ahead of time by sweep --now\)$/m,
+    );
+  });
+
   it('shows a metric with no data as n/a, and no red flag for a first exception', async () => {
     await requestApproveApply();
     const table = (await cli(cwd, ['metrics'])).stdout;
