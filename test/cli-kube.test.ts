@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, requestArgs, runProcess } from './support/cli.js';
@@ -8,8 +9,11 @@ const testCluster = useTestCluster();
 /** The CLI in-process against the test API server, through a kubeconfig as a user gives it. */
 async function setup() {
   const { api, dir, kubeconfig } = await testCluster();
+  // One attempt a call: the failures these tests provoke need no retries to be seen.
+  const config = join(dir, 'waiver.yaml');
+  writeFileSync(config, 'kubernetes: {attempts: 1}\n');
   const waiver = (args: string[], as = 'alice', context = 'test') =>
-    cli(dir, [...args, '--kubeconfig', kubeconfig, '--context', context], { as });
+    cli(dir, [...args, '--config', config, '--kubeconfig', kubeconfig, '--context', context], { as });
   /** The real kubectl, isolated: its own HOME, kubeconfig and cache. */
   const kubectl = (args: string[], input?: string) =>
     runProcess('kubectl', [...args, '--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache')], {

@@ -80,7 +80,7 @@ describe('every route, fuzzed from its OpenAPI schema', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('answers 3,000 generated requests without a 5xx or a stack trace (seed 20261129)', async () => {
+  it('answers 2,000 generated requests without a 5xx or a stack trace (seed 20261129)', async () => {
     const admin = server.as(server.adminToken);
     const doc = (await admin('GET', '/api/openapi.json')).body as {
       paths: Record<string, Record<string, Json>>;
@@ -90,7 +90,7 @@ describe('every route, fuzzed from its OpenAPI schema', () => {
     );
     const r = random(20261129);
     const seen = new Map<number, number>();
-    for (let i = 0; i < 3_000; i++) {
+    for (let i = 0; i < 2_000; i++) {
       const { path, method, op } = r.pick(operations);
       const query = ((op['parameters'] as Json[] | undefined) ?? [])
         .filter((p) => p['in'] === 'query' && r.next() < 0.6)

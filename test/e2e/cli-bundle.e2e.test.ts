@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, cliProcess, json, requestArgs, runProcess } from '../support/cli.js';
+import { BIN, cli, cliProcess, json, requestArgs, runProcess } from '../support/cli.js';
 import { useTempDir } from '../support/temp.js';
 
 const tempDir = useTempDir();
@@ -62,9 +62,9 @@ describe('the waiver bundle in a pipeline', () => {
     const cwd = tempDir();
     mkdirSync(join(cwd, 'gitops'));
     for (const ticket of ['MIG-1', 'MIG-2', 'MIG-3'])
-      expect(
-        (await cliProcess(cwd, [...requestArgs(ticket), '--name', `app-${ticket.toLowerCase()}-*`])).code,
-      ).toBe(0);
+      expect((await cli(cwd, [...requestArgs(ticket), '--name', `app-${ticket.toLowerCase()}-*`])).code).toBe(
+        0,
+      );
     const child = spawn(process.execPath, [BIN, 'get', '-A', '-o', 'yaml'], {
       cwd,
       env: { PATH: process.env['PATH'] ?? '', HOME: cwd, WAIVER_DB: join(cwd, 'w.db'), WAIVER_USER: 'alice' },

@@ -4,7 +4,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { call } from '../support/server.js';
-import { BIN, requestArgs, runProcess, type CliResult } from '../support/cli.js';
+import { BIN, cli, requestArgs, runProcess, type CliResult } from '../support/cli.js';
 import { useTestCluster } from '../support/kube/cluster.js';
 import { useTempDir } from '../support/temp.js';
 
@@ -108,10 +108,13 @@ describe('kubectl waiver, against a cluster', () => {
   });
 
   it('runs the controller as its own process: drift is put back, SIGTERM stops it cleanly', async () => {
-    const { api, waiver, daemon } = await setup();
-    await waiver(requestArgs('MIG-7'), 'alice');
-    await waiver(['approve', 'EX-1'], 'bob');
-    await waiver(['apply', 'EX-1'], 'carol');
+    const { api, dir, daemon } = await setup();
+    // The story up to here runs in-process (test/cli-kube.test.ts covers it); the controller is the process.
+    const local = (args: string[], as: string) =>
+      cli(dir, [...args, '--kubeconfig', join(dir, 'kubeconfig'), '--context', 'test'], { as });
+    expect((await local(requestArgs('MIG-7'), 'alice')).code).toBe(0);
+    expect((await local(['approve', 'EX-1'], 'bob')).code).toBe(0);
+    expect((await local(['apply', 'EX-1'], 'carol')).code).toBe(0);
     const approved = api.get('policyexceptions', 'policy-exceptions', 'payments-api-mig-7')!;
     const controller = daemon(['controller']);
     await eventually(() => expect(controller.output()).toContain('"msg":"leading"'));
@@ -191,7 +194,7 @@ describe('a cluster API server that accepts and never answers', () => {
         ].join('\n'),
       );
       const config = join(dir, 'waiver.yaml');
-      writeFileSync(config, `kubernetes: {kubeconfig: ${kubeconfig}, timeoutSeconds: 1, attempts: 2}\n`);
+      writeFileSync(config, `kubernetes: {kubeconfig: ${kubeconfig}, timeoutSeconds: 1, attempts: 1}\n`);
       const result = await runProcess(process.execPath, [BIN, '--config', config, 'get', '--unmanaged'], {
         cwd: dir,
         env: { PATH: process.env['PATH'] ?? '', HOME: dir, WAIVER_DB: join(dir, 'w.db') },
