@@ -4,6 +4,8 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/load.js';
+import { startServer } from '../src/wire.js';
 import { call, startTestServer, type TestServer } from './support/server.js';
 import { useTempDir } from './support/temp.js';
 import { legacyRequest } from './support/requests.js';
@@ -159,6 +161,30 @@ describe('HTTP API security', () => {
     // Each is cut within its deadline and the check interval, not left open for good.
     for (const held of await Promise.all([silent, trickling, idle])) expect(held).toBeLessThan(4_000);
     expect((await call(server.url, undefined, 'GET', '/healthz')).status).toBe(200);
+  });
+
+  it('shows a generated admin token once on a terminal, and not again', async () => {
+    const dir = tempDir();
+    const config = await loadConfig(
+      { database: join(dir, 'w.db'), targetDir: dir, as: 'ops' },
+      { WAIVER_PORT: '0' },
+    );
+    const start = async () => {
+      const printed: string[] = [];
+      const server = await startServer(config, {
+        periodic: false,
+        terminal: true,
+        print: (l) => void printed.push(l),
+        logger: false,
+      });
+      await server.close();
+      return printed;
+    };
+    const first = await start();
+    expect(first[0]).toMatch(/^admin token \(shown once, store it now\): wvr_[\w-]+$/);
+    expect(first[1]).toMatch(/^waiver serving on http:/);
+    expect(existsSync(config.server.adminTokenFile)).toBe(false);
+    expect((await start()).join('\n')).not.toContain('admin token');
   });
 
   it('accepts a token until it expires or is revoked', async () => {
