@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { WaiverError } from '../domain/errors.js';
 import type { ProcessSettings } from '../domain/settings.js';
-import type { LintReport, LintSource } from '../service/lint-manifests.js';
+import type { LintReport } from '../service/lint-manifests.js';
 import type { ManifestLinter } from '../service/ports.js';
 import type { LintJob } from './lint-worker.js';
 
@@ -80,5 +80,3 @@ function inWorker(workerFile: URL, job: LintJob, limits: IsolationLimits): Promi
     worker.postMessage(job);
   });
 }
-
-export type { LintSource };
