@@ -46,7 +46,7 @@ export const controllerTimings = (config: Config): ControllerTimings => ({
  */
 export async function openStore(
   database: string,
-  options = { createFolder: false },
+  options: { createFolder: boolean; synchronous?: 'normal' | 'full' } = { createFolder: false },
 ): Promise<ExceptionStore> {
   if (isPostgresUrl(database)) return (await import('./store/open-postgres.js')).openPostgresStore(database);
   return (await import('./store/open-sqlite.js')).openSqliteStore(database, options);
@@ -102,7 +102,10 @@ async function assemble(config: Config, options: DepsOptions): Promise<Assembled
     : new DirectoryTarget(config.target.dir, { createRoot: config.target.createRoot });
   const notifier = new LogNotifier(options.log);
   const deps: ServiceDeps = {
-    store: await openStore(config.database, { createFolder: config.createDatabaseFolder }),
+    store: await openStore(config.database, {
+      createFolder: config.createDatabaseFolder,
+      synchronous: config.sqliteSynchronous,
+    }),
     target: options.decorate?.target?.(target) ?? target,
     notifier: options.decorate?.notifier?.(notifier) ?? notifier,
     clock: options.clock ?? systemClock,

@@ -438,6 +438,20 @@ spec:
   it('keeps its database to its owner, and creates no folder but its own default one', async () => {
     await cli(cwd, ['get']);
     expect(statSync(join(cwd, 'w.db')).mode & 0o777).toBe(0o600);
+    // Write-ahead logging, also for a database made with the rollback journal: it converts on open.
+    const journal = () => {
+      const db = new BetterSqlite3(join(cwd, 'w.db'));
+      const mode = db.pragma('journal_mode', { simple: true });
+      db.close();
+      return mode;
+    };
+    expect(journal()).toBe('wal');
+    const old = new BetterSqlite3(join(cwd, 'w.db'));
+    old.pragma('journal_mode = DELETE');
+    old.close();
+    expect(journal()).toBe('delete');
+    await cli(cwd, ['get']);
+    expect(journal()).toBe('wal');
     const missing = join(cwd, 'nonexistent', 'dir', 'x.db');
     const refused = await cli(cwd, ['--db', missing, 'get']);
     expect(refused.code).toBe(2);

@@ -49,6 +49,8 @@ export interface Config {
   database: string;
   /** Only the embedded default database's folder is made on demand; a configured one must exist. */
   createDatabaseFolder: boolean;
+  /** SQLite's durability (decision 0011). */
+  sqliteSynchronous: 'normal' | 'full';
   target: { dir: string; createRoot: boolean };
   /** Set when exceptions go to a cluster instead of the folder. */
   kubernetes:
@@ -98,6 +100,7 @@ export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = pr
     settings: Object.freeze(mergeSettings(file)),
     database: database && isPostgresUrl(database) ? database : resolve(database ?? DEFAULT_DATABASE),
     createDatabaseFolder: database === undefined,
+    sqliteSynchronous: file.sqliteSynchronous ?? 'normal',
     // Only the embedded default folder is created on demand; a configured folder must exist.
     target: { dir: resolve(targetDir ?? DEFAULT_TARGET_DIR), createRoot: targetDir === undefined },
     user: identity(flags.as ?? env['WAIVER_USER']),
@@ -193,6 +196,7 @@ function remoteConfig(
 function mergeSettings(file: ConfigFile): ProcessSettings {
   const {
     database: _db,
+    sqliteSynchronous: _synchronous,
     targetDir: _dir,
     server: _server,
     oidc: _oidc,

@@ -64,6 +64,8 @@ export const ConfigFileSchema = z.strictObject({
     .optional(),
   oidc: OidcSchema.optional(),
   database: z.string().min(1).optional(),
+  /** SQLite's durability (decision 0011): `normal` survives a process crash, `full` a power cut too. */
+  sqliteSynchronous: z.enum(['normal', 'full']).optional(),
   targetDir: z.string().min(1).optional(),
   exceptionNamespace: label.optional(),
   kyvernoNamespace: label.optional(),

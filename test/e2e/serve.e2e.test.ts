@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
-import { BIN } from '../support/cli.js';
+import { BIN, cli } from '../support/cli.js';
+import { legacyRequest } from '../support/requests.js';
 import { call } from '../support/server.js';
 import { useTempDir } from '../support/temp.js';
 
@@ -107,6 +108,30 @@ describe('waiver serve', () => {
     expect(reply.status).toBe(200);
     expect(reply.body.files).toBe(400);
     expect(await served.exited).toBe(0);
+  });
+});
+
+describe('durability', () => {
+  it('keeps every acknowledged write when the server is killed with SIGKILL', async () => {
+    const cwd = tempDir();
+    const admin = 'a-long-enough-admin-token-0123456789abcdef';
+    const served = await serve(cwd, {
+      WAIVER_ADMIN_TOKEN: admin,
+      WAIVER_LOG_LEVEL: 'warn',
+      WAIVER_DB: join(cwd, 'w.db'),
+    });
+    const acknowledged: string[] = [];
+    for (let i = 1; i <= 20; i++) {
+      const reply = await call(served.url, admin, 'POST', '/api/v1/exceptions', legacyRequest(`MIG-${i}`));
+      expect(reply.status).toBe(201);
+      acknowledged.push(reply.body.exception.id as string);
+    }
+    served.child.kill('SIGKILL');
+    await served.exited;
+    // The next process recovers the write-ahead log: every acknowledged request is there, chain intact.
+    const listed = await cli(cwd, ['get', '-A', '-o', 'json']);
+    expect(JSON.parse(listed.stdout).items.map((e: { id: string }) => e.id)).toEqual(acknowledged);
+    expect((await cli(cwd, ['audit', '--verify'])).code).toBe(0);
   });
 });
 
