@@ -49,12 +49,31 @@ async function withClient<T>(url: string, work: (c: pg.Client) => Promise<T>): P
   }
 }
 
+/**
+ * Drops a test database. PostgreSQL's own background workers (autovacuum) may be connected to it for a
+ * moment, which `with (force)` may not end for another role: try again briefly, then leave it behind
+ * rather than fail a test that passed.
+ */
+async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await withClient(adminUrl, (c) => c.query(`drop database if exists ${name} with (force)`));
+      return;
+    } catch (e) {
+      if (attempt >= 20) {
+        console.warn(`could not drop the test database ${name}: ${String(e)}`);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 /** Each test gets a database of its own on the server, dropped afterwards. */
 function postgresDatabases(adminUrl: string): TestDatabase {
   const made: string[] = [];
   afterEach(async () => {
-    for (const name of made.splice(0))
-      await withClient(adminUrl, (c) => c.query(`drop database if exists ${name} with (force)`));
+    for (const name of made.splice(0)) await dropDatabase(adminUrl, name);
   });
   return {
     fresh: async () => {
