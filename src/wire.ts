@@ -228,12 +228,13 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     decorate: { target: (t) => metrics.countingTarget(t), notifier: (n) => metrics.countingNotifier(n) },
   });
   const { deps } = assembled;
-  deps.linter = await isolatedLinting(config, (line) => log(line));
   try {
     const oidc = config.oidc && (await import('./server/auth/oidc.js')).oidcVerifier(config.oidc, deps.clock);
     const logger = options.logger ?? logOptions(config.server.logLevel);
     const app = buildApp({ deps, server: config.server, metrics, oidc, logger, version: VERSION });
     log = (line) => app.log.info(line);
+    // Set before the server listens, and after its log exists, so a missing worker is said there.
+    deps.linter = await isolatedLinting(config, (line) => app.log.warn(line));
     const generated = await bootstrapAdminToken(deps, config.server.adminToken);
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     if (generated) handOver(generated, config.server.adminTokenFile, options);

@@ -5,7 +5,7 @@ import type { AuditEvent } from '../domain/audit.js';
 import type { ExceptionView } from '../domain/view.js';
 import type { Waiver } from '../service/waiver.js';
 
-/** Items a remote listing asks for at a time (the API's largest page for the trail). */
+/** Items a remote listing asks for at a time: the largest page of exceptions the API serves. */
 const PAGE = 500;
 
 /** Statuses the service never produces (413, 429) still become a WaiverError with a fitting code. */
