@@ -8,6 +8,7 @@ import type { UnmanagedException } from '../service/reconcile.js';
 import { listFilterText, parseListFilter } from './list-filter.js';
 import { operation, type Operation, type OperationName, type Result } from './operation.js';
 import { pageJson } from './page-json.js';
+import { pages } from './paging.js';
 import {
   AuditQuerySchema,
   CommentSchema,
@@ -56,15 +57,11 @@ const auditFilter = (query: {
   untilMs: query.until === undefined ? undefined : Date.parse(query.until),
 });
 
-type NextPage = (after: string) => Promise<AuditPage>;
+type NextPage = (after: number | undefined) => Promise<AuditPage>;
 
 /** Every page from the first on, one event at a time. */
 async function* eventsFrom(first: AuditPage, next: NextPage): AsyncGenerator<AuditEvent> {
-  let page: AuditPage | undefined = first;
-  while (page) {
-    yield* page.items;
-    page = page.continue === undefined ? undefined : await next(page.continue);
-  }
+  for await (const page of pages(next, first)) yield* page.items;
 }
 
 async function* jsonlStream(first: AuditPage, next: NextPage): AsyncGenerator<string> {
@@ -201,8 +198,8 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
       }),
     respond: (first, { query, waiver }) => {
       if (query.format === 'json') return undefined;
-      const rest = (after: string) =>
-        waiver.auditPage(query.exception, auditFilter(query), { limit: STREAM_PAGE, after: Number(after) });
+      const rest = (after: number | undefined) =>
+        waiver.auditPage(query.exception, auditFilter(query), { limit: STREAM_PAGE, after });
       const lines = query.format === 'csv' ? csvStream(first, rest) : jsonlStream(first, rest);
       return {
         type: query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/jsonl; charset=utf-8',

@@ -1,4 +1,5 @@
 import type { HttpCall, Operation, OperationName } from '../api/operation.js';
+import { pages, type Page } from '../api/paging.js';
 import { operationList } from '../api/operations.js';
 import { errorCodes, messageOf, WaiverError, type ErrorCode } from '../domain/errors.js';
 import type { AuditEvent } from '../domain/audit.js';
@@ -18,17 +19,10 @@ function errorFrom(status: number, body: unknown): WaiverError {
   return new WaiverError(code, message, typeof b.field === 'string' ? b.field : undefined, issues);
 }
 
-/** Every item of a paged listing, page by page. */
-async function allPages<T>(
-  page: (after: number | undefined) => Promise<{ items: T[]; continue?: string }>,
-): Promise<T[]> {
+/** Every item of a paged listing. */
+async function allPages<T>(next: (after: number | undefined) => Promise<Page<T>>): Promise<T[]> {
   const items: T[] = [];
-  let after: number | undefined;
-  do {
-    const next = await page(after);
-    items.push(...next.items);
-    after = next.continue === undefined ? undefined : Number(next.continue);
-  } while (after !== undefined);
+  for await (const page of pages(next)) items.push(...page.items);
   return items;
 }
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { pages } from '../../api/paging.js';
 import { messageOf, WaiverError } from '../../domain/errors.js';
 import { auditActions, type AuditAction } from '../../domain/lifecycle.js';
 import { parseInstant } from '../../domain/time.js';
@@ -38,12 +39,8 @@ export async function run(ctx: CliContext, ref: string | undefined, flags: Audit
   // Exports stream page by page: memory stays flat however long the trail.
   if (format === 'jsonl' || format === 'csv') {
     if (format === 'csv') ctx.out(csvLine(auditHeader));
-    let after: number | undefined;
-    do {
-      const page = await waiver.auditPage(ref, filter, { limit: 500, after });
+    for await (const page of pages((after) => waiver.auditPage(ref, filter, { limit: 500, after })))
       ctx.out(page.items.map((e) => (format === 'csv' ? csvLine(auditCells(e)) : auditJsonLine(e))).join(''));
-      after = page.continue === undefined ? undefined : Number(page.continue);
-    } while (after !== undefined);
     return;
   }
   const events = await waiver.audit(ref, filter);
