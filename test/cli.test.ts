@@ -321,6 +321,9 @@ spec:
         3,
         /^error: --namespace: .*\[namespace-protected\]\nerror: --name: .*\[name-pattern-broad\]\nerror: --reason: .*\[reason-length\]\nerror: --expires: an image-development exception lasts at most 30 days \[expiry-max\]\n$/,
       ],
+      [['audit', '--checkpoint', 'cp.json'], 2, /^error: --checkpoint goes with --verify\n$/],
+      [['audit', '--verify', '--checkpoint', 'cp.json'], 2, /^error: --checkpoint needs --public-key/],
+      [['audit', 'checkpoint', '--private-key', 'missing.pem'], 2, /^error: cannot read missing\.pem/],
       [['serve', '--port', '99999'], 2, /^error: --port must be a port number \(0-65535\), not "99999"\n$/],
       [
         ['get', '--as', 'bob', '--server', 'http://127.0.0.1:9', '--token', 't'],

@@ -137,6 +137,14 @@ describe('configuration', () => {
         token: 't',
       },
     );
+    expect((await loadConfig({ as: 'a' }, {})).sqliteSynchronous).toBe('normal');
+    expect(
+      (await loadConfig({ config: configFile('sqliteSynchronous: full\n').path, as: 'a' }, {}))
+        .sqliteSynchronous,
+    ).toBe('full');
+    await expect(
+      loadConfig({ config: configFile('sqliteSynchronous: off\n').path, as: 'a' }, {}),
+    ).rejects.toMatchObject({ code: 'usage', field: 'sqliteSynchronous' });
     // --as is local mode's: the server knows the caller by the token.
     await expect(loadConfig({ as: 'bob', server: 'http://x', token: 't' }, {})).rejects.toMatchObject({
       code: 'usage',
