@@ -259,12 +259,13 @@ export async function startServer(config: Config, options: ServerOptions): Promi
 
 /**
  * Lint requests run in worker threads with time and memory limits. The worker is the bundle's
- * `lint-worker.js`, beside this module in the bundle, or in dist/cli when the sources run (tests).
+ * `lint-worker.js`: beside this module in the bundle, else in dist/cli.
  */
 async function isolatedLinting(config: Config, log: (line: string) => void) {
   const candidates = [
-    new URL('./lint-worker.js', import.meta.url),
-    new URL('../dist/cli/lint-worker.js', import.meta.url),
+    new URL('./lint-worker.js', import.meta.url), // the bundle (dist/cli)
+    new URL('../cli/lint-worker.js', import.meta.url), // tsc's output (dist/src), as the benchmarks run
+    new URL('../dist/cli/lint-worker.js', import.meta.url), // the sources (tests)
   ];
   const workerFile = candidates.find((url) => existsSync(url));
   if (!workerFile) {
