@@ -6,6 +6,7 @@ import { messageOf, WaiverError } from '../domain/errors.js';
 import { KyselyStore } from './kysely-store.js';
 import { migrationProvider } from './migrations.js';
 import { reportingOutages } from './outages.js';
+import { cachingStatements } from './statement-cache.js';
 import type { ExceptionStore } from '../service/ports.js';
 import type { Database } from './schema.js';
 
@@ -39,7 +40,7 @@ export async function openSqliteStore(
   } catch (e) {
     throw new WaiverError('usage', `cannot open the database ${path}: ${messageOf(e)}`, 'db');
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(database) }) });
   const { error } = await new Migrator({ db, provider: migrationProvider('sqlite') }).migrateToLatest();
   if (error) {
     await db.destroy();
