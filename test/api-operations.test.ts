@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fastifyPath } from '../src/server/routes.js';
 import { operationList } from '../src/api/operations.js';
 import { remoteWaiver } from '../src/cli/remote-waiver.js';
 import { defaultSettings } from '../src/domain/settings.js';
@@ -39,8 +38,7 @@ const serviceMethods = (): string[] =>
 function operationOf(method: string, url: string) {
   const path = new URL(url).pathname;
   return operationList.find(
-    (op) =>
-      op.method === method && new RegExp(`^${fastifyPath(op.path).replace(/:\w+/g, '[^/]+')}$`).test(path),
+    (op) => op.method === method && new RegExp(`^${op.path.replace(/\{\w+\}/g, '[^/]+')}$`).test(path),
   );
 }
 
@@ -58,6 +56,9 @@ async function everyMethod(as: (user: string) => Waiver): Promise<void> {
   await bob.approve('EX-1', 'risk accepted');
   await bob.reject('EX-2', 'not a migration');
   await alice.withdraw('EX-3');
+  await alice.request(legacyRequest('MIG-4'));
+  await bob.batch('approve', ['EX-4', 'EX-3']);
+  await carol.batch('apply', ['EX-4']);
   await carol.apply('EX-1');
   await bob.escalate('EX-1', 'needs a policy change');
   await alice.renew('EX-1', { reason: 'The migration slipped into the next sprint again', expires: '10d' });

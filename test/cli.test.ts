@@ -183,6 +183,57 @@ describe('waiver CLI, in-process through main()', () => {
     expect(existsSync(manifestPath('payments-api-inc-4521'))).toBe(true);
   });
 
+  it('approves and applies several at once, one line an id, and exits with the first refusal', async () => {
+    for (const [ns, ticket] of [
+      ['payments', 'MIG-1'],
+      ['payments', 'MIG-2'],
+      ['checkout', 'MIG-3'],
+    ] as const) {
+      const args = requestArgsFor(ticket);
+      args[args.indexOf('payments')] = ns;
+      expect((await cli(cwd, args, { as: 'alice' })).code).toBe(0);
+    }
+    const approved = await cli(cwd, ['approve', 'EX-1', 'EX-9', 'EX-2', 'EX-3', '--comment', 'ok'], {
+      as: 'bob',
+    });
+    expect(approved.stdout).toBe(
+      [
+        'EX-1 (payments-api-mig-1) approved: approved',
+        'EX-2 (payments-api-mig-2) approved: approved',
+        'EX-3 (checkout-payments-api-mig-3) approved: approved',
+        '',
+      ].join('\n'),
+    );
+    expect(approved.stderr).toBe(
+      'error: EX-9: no exception "EX-9" (use an id such as EX-42, or a name)\nerror: 1 of 4 not approved\n',
+    );
+    expect(approved.code).toBe(1);
+
+    const inPayments = await cli(cwd, ['apply', '--all-approved', '-n', 'payments', '-o', 'name'], {
+      as: 'carol',
+    });
+    expect(inPayments).toMatchObject({ code: 0, stdout: 'EX-1\nEX-2\n' });
+    expect(existsSync(manifestPath('payments-api-mig-2'))).toBe(true);
+    const rest = json<{ action: string; items: { ref: string; ok: boolean }[] }>(
+      await cli(cwd, ['apply', '--all-approved', '-o', 'json'], { as: 'carol' }),
+    );
+    expect(rest).toMatchObject({ action: 'apply', items: [{ ref: 'EX-3', ok: true }] });
+    const none = await cli(cwd, ['apply', '--all-approved'], { as: 'carol' });
+    expect(none).toMatchObject({ code: 0, stdout: '', stderr: 'No approved exceptions to apply.\n' });
+
+    const before = snapshot(cwd);
+    for (const args of [
+      ['apply'],
+      ['apply', 'EX-1', '--all-approved'],
+      ['apply', 'EX-1', '-n', 'payments'],
+    ]) {
+      const wrong = await cli(cwd, args, { as: 'carol' });
+      expect(wrong.code, args.join(' ')).toBe(2);
+      expect(wrong.stderr).toMatch(/^error: .*(--all-approved|name the exceptions)/);
+    }
+    expect(snapshot(cwd)).toBe(before);
+  });
+
   it('refuses a self-approval and changes nothing', async () => {
     await cli(cwd, requestArgs, { as: 'alice' });
     const before = snapshot(cwd);

@@ -139,6 +139,45 @@ describe.each(backends)('HTTP API on $name', ({ enabled, databases }) => {
     expect((await dave('GET', '/api/v1/tokens')).status).toBe(403);
   });
 
+  it('approves and applies in batches, one item an id, and refuses a malformed batch whole', async () => {
+    const server = await start();
+    const alice = server.as(await server.token('alice', ['requester']));
+    const bob = server.as(await server.token('bob', ['approver']));
+    const carol = server.as(await server.token('carol', ['applier']));
+    for (const ticket of ['MIG-1', 'MIG-2', 'MIG-3'])
+      expect((await alice('POST', '/api/v1/exceptions', legacyRequest(ticket))).status).toBe(201);
+    const batch = '/api/v1/exceptions:batch';
+    for (const body of [
+      { action: 'approve', ids: [] },
+      { action: 'approve', ids: Array.from({ length: 1001 }, (_, i) => `EX-${i}`) },
+      { action: 'revoke', ids: ['EX-1'] },
+      { action: 'approve', ids: ['EX-1'], extra: true },
+    ]) {
+      const refused = await bob('POST', batch, body);
+      expect(refused.status, JSON.stringify(body).slice(0, 80)).toBe(400);
+      expect(refused.body.code).toBe('usage');
+    }
+    expect((await alice('POST', batch, { action: 'approve', ids: ['EX-1'] })).status).toBe(403);
+    expect((await alice('GET', '/api/v1/exceptions?state=approved')).body.items).toEqual([]);
+
+    const approved = await bob('POST', batch, {
+      action: 'approve',
+      ids: ['EX-1', 'EX-3', 'nope'],
+      comment: 'ok',
+    });
+    expect(approved.status).toBe(200);
+    expect(approved.body.items.map((i: { ok: boolean }) => i.ok)).toEqual([true, true, false]);
+    const applied = await carol('POST', batch, { action: 'apply', ids: ['EX-1', 'EX-2', 'EX-3'] });
+    expect(
+      applied.body.items.map((i: { ok: boolean; error?: { code: string } }) => i.error?.code ?? 'ok'),
+    ).toEqual(['ok', 'illegal_transition', 'ok']);
+    for (const ticket of ['mig-1', 'mig-3'])
+      expect(existsSync(join(server.targetDir, 'policy-exceptions', `payments-api-${ticket}.yaml`))).toBe(
+        true,
+      );
+    expect((await carol('GET', '/api/v1/audit/verify')).status).toBe(200);
+  });
+
   it('pages through the inventory with limit and continue', async () => {
     const server = await start();
     const admin = server.as(server.adminToken);

@@ -11,6 +11,7 @@ import { pageJson } from './page-json.js';
 import { pages } from './paging.js';
 import {
   AuditQuerySchema,
+  BatchBodySchema,
   CommentSchema,
   EmptyBodySchema,
   ImportBodySchema,
@@ -26,6 +27,7 @@ import {
   ActionResultSchema,
   AuditHeadSchema,
   AuditPageSchema,
+  BatchReportSchema,
   CreatedTokenSchema,
   DoctorReportSchema,
   ExceptionDetailSchema,
@@ -168,6 +170,21 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
   apply: lifecycle('apply', 'Apply to the target (applier); a renewal supersedes its predecessor'),
   revoke: lifecycle('revoke', 'Revoke an active exception'),
   escalate: lifecycle('escalate', 'Escalate to a policy change (a comment says why)'),
+  batch: operation({
+    name: 'batch',
+    method: 'POST',
+    path: '/api/v1/exceptions:batch',
+    summary:
+      'Approve, reject or apply many exceptions: each checked and audited on its own, committed together',
+    body: BatchBodySchema,
+    success: {
+      status: 200,
+      description: 'one item per id; a refused id (ok: false) never blocks the rest',
+      schema: BatchReportSchema,
+    },
+    invoke: (waiver, { body }) => waiver.batch(body.action, body.ids, body.comment),
+    encode: (action, refs, comment) => ({ body: { action, ids: refs, comment } }),
+  }),
   renew: operation({
     name: 'renew',
     method: 'POST',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { apiVersions, states } from '../domain/exception.js';
 import { auditActions } from '../domain/lifecycle.js';
+import { batchActions, MAX_BATCH } from '../service/batch-actions.js';
 import { RenewInputSchema, RequestInputSchema, TokenInputSchema } from '../service/inputs.js';
 
 /** Everything the API validates, in one place: the routes parse with these, OpenAPI is generated from them. */
@@ -42,6 +43,16 @@ export const ListQuerySchema = z.strictObject({
 
 export const CommentSchema = z.strictObject({
   comment: z.string().max(2000).optional().describe('why; required for reject and escalate'),
+});
+
+export const BatchBodySchema = z.strictObject({
+  action: z.enum(batchActions).describe('what to do to every exception named'),
+  ids: z
+    .array(z.string().min(1).max(300))
+    .min(1)
+    .max(MAX_BATCH)
+    .describe(`EX-42, 42 or names; at most ${MAX_BATCH}`),
+  comment: z.string().max(2000).optional().describe('one comment for all of them; required for reject'),
 });
 
 export const ManifestQuerySchema = z.strictObject({ apiVersion: z.enum(apiVersions).optional() });

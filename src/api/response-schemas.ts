@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { AuditEvent } from '../domain/audit.js';
 import { apiVersions, categories, endReasons, states, syncStatuses } from '../domain/exception.js';
+import { errorCodes } from '../domain/errors.js';
 import { auditActions } from '../domain/lifecycle.js';
+import { batchActions, type BatchReport } from '../service/batch-actions.js';
 import type { Metrics } from '../domain/metrics.js';
 import { roles } from '../domain/roles.js';
 import type { ExceptionView } from '../domain/view.js';
@@ -66,6 +68,29 @@ export const ActionResultSchema = z
     superseded: ExceptionViewSchema.exactOptional().describe('the exception a renewal replaced, on apply'),
   })
   .describe('The exception after a lifecycle action');
+
+const BatchErrorSchema = z.strictObject({
+  code: z.enum(errorCodes),
+  message: z.string(),
+  field: z.string().exactOptional(),
+});
+
+export const BatchReportSchema = z
+  .strictObject({
+    action: z.enum(batchActions),
+    items: z.array(
+      z.discriminatedUnion('ok', [
+        z.strictObject({
+          ref: z.string(),
+          ok: z.literal(true),
+          exception: ExceptionViewSchema,
+          superseded: ExceptionViewSchema.exactOptional(),
+        }),
+        z.strictObject({ ref: z.string(), ok: z.literal(false), error: BatchErrorSchema }),
+      ]),
+    ),
+  })
+  .describe('One item per id, in the order given: the exception after the action, or why it was refused');
 
 export const ExceptionPageSchema = z.strictObject({
   items: z.array(ExceptionViewSchema),
@@ -237,6 +262,7 @@ const exactly = <T extends true>(): T | undefined => undefined;
 
 exactly<Exactly<z.output<typeof ExceptionViewSchema>, ExceptionView>>();
 exactly<Exactly<z.output<typeof ActionResultSchema>, ActionResult>>();
+exactly<Exactly<z.output<typeof BatchReportSchema>, BatchReport>>();
 exactly<Exactly<z.output<typeof ExceptionPageSchema>, ExceptionPage>>();
 exactly<Exactly<z.output<typeof AuditEventSchema>, AuditEvent>>();
 exactly<Exactly<z.output<typeof AuditPageSchema>, AuditPage>>();

@@ -76,26 +76,39 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .addOption(outputOption('table|json|yaml|name'))
     .action(async (flags: RequestFlags) => (await import('./commands/request.js')).run(ctx(), flags));
 
-  for (const verb of ['approve', 'reject', 'withdraw', 'revoke', 'escalate'] as const) {
+  for (const verb of ['approve', 'reject'] as const) {
+    cli
+      .command(verb)
+      .description(`${verb} exceptions: one, or several with one comment (each checked on its own)`)
+      .argument('<ids...>', 'EX-42, 42 or the name; several are one batch')
+      .option('--comment <text>', verb === 'reject' ? 'required: why' : 'why, for the audit trail')
+      .addOption(outputOption('table|json|yaml|name'))
+      .action(async (refs: string[], flags: TransitionFlags) =>
+        (await import('./commands/transition.js')).run(ctx(), verb, refs, flags),
+      );
+  }
+  for (const verb of ['withdraw', 'revoke', 'escalate'] as const) {
     cli
       .command(verb)
       .description(`${verb} an exception`)
       .argument('<id>', 'EX-42, 42 or the name')
-      .option('--comment <text>', 'why (required for reject and escalate)')
+      .option('--comment <text>', verb === 'escalate' ? 'required: why' : 'why, for the audit trail')
       .addOption(outputOption('table|json|yaml|name'))
       .action(async (ref: string, flags: TransitionFlags) =>
-        (await import('./commands/transition.js')).run(ctx(), verb, ref, flags),
+        (await import('./commands/transition.js')).run(ctx(), verb, [ref], flags),
       );
   }
 
   cli
     .command('apply')
-    .description('apply an approved exception: write it to the target')
-    .argument('<id>', 'EX-42, 42 or the name')
+    .description('apply approved exceptions: write them to the target (several at once are one batch)')
+    .argument('[ids...]', 'EX-42, 42 or the name')
+    .option('--all-approved', 'every approved exception')
+    .option('-n, --namespace <ns>', 'with --all-approved: only those for this namespace')
     .option('--comment <text>', 'note for the audit trail')
     .addOption(outputOption('table|json|yaml|name'))
-    .action(async (ref: string, flags: ApplyFlags) =>
-      (await import('./commands/apply.js')).run(ctx(), ref, flags),
+    .action(async (refs: string[], flags: ApplyFlags) =>
+      (await import('./commands/apply.js')).run(ctx(), refs, flags),
     );
 
   cli

@@ -8,8 +8,8 @@ import type { Waiver } from '../service/waiver.js';
 /** The service bound to the authenticated caller of a request. */
 export type WaiverOf = (request: FastifyRequest) => Waiver;
 
-/** `/api/v1/exceptions/{id}` → `/api/v1/exceptions/:id`. */
-export const fastifyPath = (path: string): string => path.replace(/\{(\w+)\}/g, ':$1');
+/** OpenAPI's `{id}` is Fastify's `:id`; a literal colon (`exceptions:batch`) is doubled to stay one. */
+export const fastifyPath = (path: string): string => path.replace(/:/g, '::').replace(/\{(\w+)\}/g, ':$1');
 
 /**
  * Every operation of the table becomes a route that validates its input, calls the service as the

@@ -2,6 +2,7 @@ import { formatId, type ExceptionRecord } from '../domain/exception.js';
 import { authorize, type Actor } from './actor.js';
 import { applyTransition } from './change-state.js';
 import type { ServiceDeps } from './deps.js';
+import type { StoreWriter } from './ports.js';
 import { resolveException } from './resolve.js';
 import { syncOrReport } from './sync-target.js';
 
@@ -21,21 +22,31 @@ export async function applyException(
   comment?: string,
 ): Promise<ApplyResult> {
   authorize(actor, 'apply');
-  const { exception, superseded } = await deps.store.transaction(async (tx) => {
-    const record = await resolveException(tx, ref);
-    const applied = await applyTransition(deps, tx, actor, record, 'apply', {
-      comment,
-      data: { expiresAt: record.expiresAt },
-    });
-    const previous = record.renewalOf === null ? undefined : await tx.getException(record.renewalOf);
-    if (previous?.state !== 'active') return { exception: applied };
-    // A renewal keeps its predecessor's name, so its write replaces the object: nothing is left to delete.
-    const done = await applyTransition(deps, tx, actor, previous, 'supersede', {
-      data: { by: formatId(applied.id) },
-      set: { syncStatus: 'synced' },
-    });
-    return { exception: applied, superseded: done };
-  });
+  const { exception, superseded } = await deps.store.transaction(async (tx) =>
+    markApplied(deps, tx, actor, await resolveException(tx, ref), comment),
+  );
   const written = await syncOrReport(deps, actor, exception, 'write');
   return superseded ? { exception: written, superseded } : { exception: written };
+}
+
+/** The store's half of apply, inside the caller's transaction: active, and its predecessor superseded. */
+export async function markApplied(
+  deps: ServiceDeps,
+  tx: StoreWriter,
+  actor: Actor,
+  record: ExceptionRecord,
+  comment: string | undefined,
+): Promise<ApplyResult> {
+  const applied = await applyTransition(deps, tx, actor, record, 'apply', {
+    comment,
+    data: { expiresAt: record.expiresAt },
+  });
+  const previous = record.renewalOf === null ? undefined : await tx.getException(record.renewalOf);
+  if (previous?.state !== 'active') return { exception: applied };
+  // A renewal keeps its predecessor's name, so its write replaces the object: nothing is left to delete.
+  const done = await applyTransition(deps, tx, actor, previous, 'supersede', {
+    data: { by: formatId(applied.id) },
+    set: { syncStatus: 'synced' },
+  });
+  return { exception: applied, superseded: done };
 }

@@ -5,6 +5,7 @@ import { exceptionView, type ExceptionView } from '../domain/view.js';
 import { authorize, type Actor } from './actor.js';
 import type { AuditHead } from './audit-checkpoint.js';
 import type { AuditFilter, AuditPage, VerifyResult } from './audit-trail.js';
+import type { BatchAction, BatchReport } from './batch-actions.js';
 import type { ServiceDeps } from './deps.js';
 import type { RenewInput, RequestInput, TokenInput } from './inputs.js';
 import type { LintReport, LintSource } from './lint-manifests.js';
@@ -34,6 +35,8 @@ export interface Waiver {
   apply(ref: string, comment?: string): Promise<ActionResult>;
   revoke(ref: string, comment?: string): Promise<ActionResult>;
   renew(ref: string, input: RenewInput): Promise<ActionResult>;
+  /** One action on many exceptions, one outcome per id: a refused id never blocks the rest. */
+  batch(action: BatchAction, refs: readonly string[], comment?: string): Promise<BatchReport>;
   escalate(ref: string, comment?: string): Promise<ActionResult>;
   get(ref: string): Promise<ExceptionView>;
   list(filter?: ListFilter): Promise<ExceptionView[]>;
@@ -89,6 +92,8 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
       view((await import('./revoke-exception.js')).revokeException(deps, actor, ref, comment)),
     renew: async (ref, input) =>
       view((await import('./renew-exception.js')).renewException(deps, actor, ref, input)),
+    batch: async (action, refs, comment) =>
+      (await import('./batch-actions.js')).runBatch(deps, actor, action, refs, comment),
     escalate: async (ref, comment) => view((await review()).escalateException(deps, actor, ref, comment)),
     get: async (ref) => (await lists()).getException(deps, actor, ref),
     list: async (filter) => (await lists()).listExceptions(deps, actor, filter),

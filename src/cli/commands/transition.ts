@@ -1,6 +1,7 @@
 import type { CliContext } from '../context.js';
 import { printOne } from '../exception-output.js';
 import { outputFormat } from '../output.js';
+import { runBatch } from './batch.js';
 
 export interface TransitionFlags {
   comment?: string;
@@ -17,15 +18,21 @@ const pastTense: Record<TransitionVerb, string> = {
   escalate: 'escalated',
 };
 
-/** `waiver approve|reject|withdraw|revoke|escalate <id> [--comment]`: one lifecycle action. */
+/**
+ * `waiver approve|reject|withdraw|revoke|escalate <id> [--comment]`: one lifecycle action; approve and
+ * reject take several ids, one batch with one comment.
+ */
 export async function run(
   ctx: CliContext,
   verb: TransitionVerb,
-  ref: string,
+  refs: readonly string[],
   flags: TransitionFlags,
 ): Promise<void> {
   const format = outputFormat(flags.output, ['table', 'json', 'yaml', 'name']);
   const waiver = await ctx.waiver();
-  const changed = await waiver[verb](ref, flags.comment);
+  const [only] = refs;
+  if ((verb === 'approve' || verb === 'reject') && (refs.length > 1 || only === undefined))
+    return runBatch(ctx, waiver, verb, refs, flags);
+  const changed = await waiver[verb](only ?? '', flags.comment);
   printOne(ctx, changed.exception, format, pastTense[verb]);
 }
