@@ -6,8 +6,9 @@ import { humanDuration, toRfc3339, wholeSeconds } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
 import { applyTransition, type ChangeOptions } from './change-state.js';
 import type { ServiceDeps } from './deps.js';
-import type { NotificationKind } from './ports.js';
-import { recordSync, syncToTarget } from './sync-target.js';
+import type { NotificationKind, StoreWriter } from './ports.js';
+import { mapBounded, TARGET_CONCURRENCY } from './bounded.js';
+import { recordSyncIn, recordSyncs, syncAll } from './sync-target.js';
 
 export interface SweepReport {
   at: string;
@@ -63,91 +64,123 @@ const emptyReport = (at: number): SweepReport => ({
   skipped: [],
 });
 
+/** Actions one transaction commits: a sweep of thousands takes the write lock in short turns. */
+const SWEEP_BATCH = 500;
+
 async function sweepAsLeader(deps: ServiceDeps, actor: Actor, at: number): Promise<SweepReport> {
   const candidates = [
     ...(await deps.store.listExceptions({ states: ['active'] })),
     ...(await deps.store.listExceptions({ states: ['removed'], syncStatuses: ['pending', 'error'] })),
   ];
   const byId = new Map(candidates.map((r) => [r.id, r]));
-  const report = emptyReport(at);
-  const run: SweepRun = { deps, actor, at, report };
-  for (const action of planSweep(candidates, at, deps.settings)) {
-    const record = byId.get(action.id);
-    if (record) await performOrSkip(run, action, record);
-  }
-  return report;
+  const run: SweepRun = { deps, actor, at, report: emptyReport(at) };
+  const plan = planSweep(candidates, at, deps.settings);
+  // Each kind of action in the plan's order, done in chunks: reminders, expiries, then retries.
+  const planned = (kind: SweepAction['kind']): ExceptionRecord[] =>
+    plan.flatMap((a) => (a.kind === kind ? (byId.get(a.id) ?? []) : []));
+  for (const chunk of chunks(planned('remind'))) await remind(run, chunk);
+  for (const chunk of chunks(planned('expire'))) await expire(run, chunk);
+  for (const chunk of chunks(planned('write')))
+    noteSyncs(run, await syncAll(deps, actor, chunk, 'write', at), run.report.written);
+  for (const chunk of chunks(planned('delete')))
+    noteSyncs(run, await syncAll(deps, actor, chunk, 'delete', at), run.report.deleted);
+  for (const chunk of chunks(planned('release')))
+    await recordSyncs(
+      deps,
+      actor,
+      chunk.map(({ id }) => ({ id })),
+      'release',
+      at,
+    );
+  return run.report;
 }
 
-/** The plan was made from a snapshot: an action that is no longer legal is skipped, not fatal. */
-async function performOrSkip(run: SweepRun, action: SweepAction, record: ExceptionRecord): Promise<void> {
-  try {
-    await perform(run, action, record);
-  } catch (e) {
-    if (!isWaiverError(e) || (e.code !== 'illegal_transition' && e.code !== 'conflict')) throw e;
-    run.report.skipped.push({ id: formatId(record.id), reason: e.message });
-  }
+function* chunks<T>(items: readonly T[]): Generator<T[]> {
+  for (let i = 0; i < items.length; i += SWEEP_BATCH) yield items.slice(i, i + SWEEP_BATCH);
 }
 
-async function perform(
-  { deps, actor, at, report }: SweepRun,
-  action: SweepAction,
-  record: ExceptionRecord,
-): Promise<void> {
-  const id = formatId(record.id);
-  const noteSync = (result: ExceptionRecord, done: string[]): void => {
-    if (result.syncStatus === 'error') report.failed.push({ id, error: result.syncError ?? '' });
+function noteSyncs(run: SweepRun, synced: readonly ExceptionRecord[], done: string[]): void {
+  for (const record of synced) {
+    const id = formatId(record.id);
+    if (record.syncStatus === 'error') run.report.failed.push({ id, error: record.syncError ?? '' });
     else done.push(id);
-  };
-  switch (action.kind) {
-    case 'remind': {
+  }
+}
+
+/** Records the reminders of one chunk in one transaction; people are told once it committed. */
+async function remind(run: SweepRun, records: readonly ExceptionRecord[]): Promise<void> {
+  const { deps, at, report } = run;
+  const reminded = await deps.store.transaction(async (tx) => {
+    const done: ExceptionRecord[] = [];
+    for (const record of records) {
       const data = { expiresAt: record.expiresAt };
-      const reminded = await transitionCurrent(deps, actor, record.id, 'remind', { nowMs: at, data });
-      await tell(deps, reminded, 'reminder', at);
-      report.reminded.push(id);
-      return;
+      const changed = await transitionOrSkip(run, tx, record.id, 'remind', { nowMs: at, data });
+      if (changed) done.push(changed);
     }
-    case 'expire':
-      return expire({ deps, actor, at, report }, record);
-    case 'write':
-      return noteSync(await syncToTarget(deps, actor, record, 'write', at), report.written);
-    case 'delete':
-      return noteSync(await syncToTarget(deps, actor, record, 'delete', at), report.deleted);
-    case 'release':
-      await recordSync(deps, actor, record.id, 'release', at);
-      return;
+    return done;
+  });
+  for (const record of reminded) {
+    await tell(deps, record, 'reminder', at);
+    report.reminded.push(formatId(record.id));
   }
 }
 
-/** Remove from the target first; only a confirmed removal ends the record, so nothing lingers unseen. */
-async function expire({ deps, actor, at, report }: SweepRun, record: ExceptionRecord): Promise<void> {
-  const id = formatId(record.id);
-  try {
-    await deps.target.remove(deps.settings.exceptionNamespace, record.name);
-  } catch (e) {
-    const failed = await recordSync(deps, actor, record.id, 'delete', at, messageOf(e));
-    report.failed.push({ id, error: failed.syncError ?? '' });
-    return;
+/**
+ * Removes one chunk's expired exceptions from the target (several at a time), then records in one
+ * transaction the end of each confirmed removal, and a sync failure for each refused one: only a
+ * confirmed removal ends a record, so nothing lingers unseen.
+ */
+async function expire(run: SweepRun, records: readonly ExceptionRecord[]): Promise<void> {
+  const { deps, actor, at, report } = run;
+  const removals = await mapBounded(records, TARGET_CONCURRENCY, async (record) => {
+    try {
+      await deps.target.remove(deps.settings.exceptionNamespace, record.name);
+      return { record };
+    } catch (e) {
+      return { record, error: messageOf(e) };
+    }
+  });
+  const ended = await deps.store.transaction(async (tx) => {
+    const done: ExceptionRecord[] = [];
+    for (const { record, error } of removals) {
+      if (error !== undefined) {
+        const failed = await recordSyncIn(deps, tx, actor, { id: record.id, error }, 'delete', toRfc3339(at));
+        report.failed.push({ id: formatId(record.id), error: failed.syncError ?? '' });
+        continue;
+      }
+      const latencySeconds = Math.max(0, Math.round((at - Date.parse(record.expiresAt)) / 1000));
+      const data = { expiresAt: record.expiresAt, latencySeconds };
+      const changed = await transitionOrSkip(run, tx, record.id, 'expire', { nowMs: at, data });
+      if (changed) done.push(changed);
+    }
+    return done;
+  });
+  for (const record of ended) {
+    await tell(deps, record, 'expired', at);
+    report.expired.push(formatId(record.id));
   }
-  const latencySeconds = Math.max(0, Math.round((at - Date.parse(record.expiresAt)) / 1000));
-  const data = { expiresAt: record.expiresAt, latencySeconds };
-  const ended = await transitionCurrent(deps, actor, record.id, 'expire', { nowMs: at, data });
-  await tell(deps, ended, 'expired', at);
-  report.expired.push(id);
 }
 
-/** Lifecycle action on the record as it is now, inside the transaction, not as it was planned. */
-function transitionCurrent(
-  deps: ServiceDeps,
-  actor: Actor,
+/**
+ * The lifecycle action on the record as it is now, inside the transaction, not as it was planned: one
+ * that another writer made moot meanwhile (a revoke) is skipped, not fatal.
+ */
+async function transitionOrSkip(
+  { deps, actor, report }: SweepRun,
+  tx: StoreWriter,
   id: number,
   action: 'remind' | 'expire',
   options: ChangeOptions,
-): Promise<ExceptionRecord> {
-  return deps.store.transaction(async (tx) => {
-    const current = await tx.getException(id);
-    if (!current) throw new WaiverError('not_found', `${formatId(id)} vanished during the sweep`, 'id');
-    return applyTransition(deps, tx, actor, current, action, options);
-  });
+): Promise<ExceptionRecord | undefined> {
+  const current = await tx.getException(id);
+  if (!current) throw new WaiverError('not_found', `${formatId(id)} vanished during the sweep`, 'id');
+  try {
+    return await applyTransition(deps, tx, actor, current, action, options);
+  } catch (e) {
+    if (!isWaiverError(e) || (e.code !== 'illegal_transition' && e.code !== 'conflict')) throw e;
+    report.skipped.push({ id: formatId(id), reason: e.message });
+    return undefined;
+  }
 }
 
 async function tell(

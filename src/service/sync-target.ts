@@ -3,7 +3,9 @@ import { formatId, type ExceptionRecord, type SyncStatus } from '../domain/excep
 import { renderPolicyException } from '../domain/render.js';
 import { toRfc3339, wholeSeconds } from '../domain/time.js';
 import type { Actor } from './actor.js';
+import { mapBounded, TARGET_CONCURRENCY } from './bounded.js';
 import type { ServiceDeps } from './deps.js';
+import type { StoreWriter } from './ports.js';
 
 /** `release`: nothing to delete, because a live successor holds the same name. */
 export type SyncOperation = 'write' | 'delete' | 'release';
@@ -20,13 +22,41 @@ export async function syncToTarget(
   operation: SyncOperation,
   nowMs?: number,
 ): Promise<ExceptionRecord> {
+  const [synced] = await syncAll(deps, actor, [record], operation, nowMs);
+  return synced ?? record;
+}
+
+/**
+ * `syncToTarget` for many records: the target operations run side by side (bounded), then one
+ * transaction records every outcome.
+ */
+export async function syncAll(
+  deps: ServiceDeps,
+  actor: Actor,
+  records: readonly ExceptionRecord[],
+  operation: SyncOperation,
+  nowMs?: number,
+): Promise<ExceptionRecord[]> {
+  const outcomes = await mapBounded(records, TARGET_CONCURRENCY, async (record) => ({
+    id: record.id,
+    error: await targetError(deps, record, operation),
+  }));
+  return recordSyncs(deps, actor, outcomes, operation, nowMs);
+}
+
+/** Performs one target operation; the failure's message, or undefined when it succeeded. */
+async function targetError(
+  deps: ServiceDeps,
+  record: ExceptionRecord,
+  operation: SyncOperation,
+): Promise<string | undefined> {
   try {
     if (operation === 'write') await deps.target.write(renderPolicyException(record, deps.settings));
     if (operation === 'delete') await deps.target.remove(deps.settings.exceptionNamespace, record.name);
+    return undefined;
   } catch (e) {
-    return recordSync(deps, actor, record.id, operation, nowMs, messageOf(e));
+    return messageOf(e);
   }
-  return recordSync(deps, actor, record.id, operation, nowMs);
 }
 
 /**
@@ -49,8 +79,14 @@ export async function syncOrReport(
   );
 }
 
-/** Saves the outcome of a target operation: sync status and its audit event, one transaction. */
-export function recordSync(
+/** What a target operation did to one record: nothing to report, or why it failed. */
+export interface SyncOutcome {
+  id: number;
+  error?: string | undefined;
+}
+
+/** Saves the outcome of one target operation: sync status and its audit event, one transaction. */
+export async function recordSync(
   deps: ServiceDeps,
   actor: Actor,
   id: number,
@@ -58,19 +94,47 @@ export function recordSync(
   nowMs: number | undefined,
   error?: string,
 ): Promise<ExceptionRecord> {
+  const [saved] = await recordSyncs(deps, actor, [{ id, error }], operation, nowMs);
+  if (!saved) throw new WaiverError('internal', `${formatId(id)}: its sync was not recorded`, 'id');
+  return saved;
+}
+
+/** Saves the outcomes of target operations, one transaction for all of them. */
+export function recordSyncs(
+  deps: ServiceDeps,
+  actor: Actor,
+  outcomes: readonly SyncOutcome[],
+  operation: SyncOperation,
+  nowMs: number | undefined,
+): Promise<ExceptionRecord[]> {
+  if (outcomes.length === 0) return Promise.resolve([]);
   const at = toRfc3339(wholeSeconds(nowMs ?? deps.clock.now()));
   return deps.store.transaction(async (tx) => {
-    const current = await tx.getException(id);
-    if (!current) throw new WaiverError('not_found', `${formatId(id)} vanished during sync`, 'id');
-    const syncStatus: SyncStatus = error === undefined ? 'synced' : 'error';
-    const saved = await tx.updateException({ ...current, syncStatus, syncError: error ?? null });
-    await tx.appendAudit({
-      at,
-      actor: actor.name,
-      action: error === undefined ? 'synced' : 'sync_failed',
-      exceptionId: id,
-      data: { operation, target: deps.target.description, ...(error === undefined ? {} : { error }) },
-    });
+    const saved: ExceptionRecord[] = [];
+    for (const outcome of outcomes) saved.push(await recordSyncIn(deps, tx, actor, outcome, operation, at));
     return saved;
   });
+}
+
+/** Saves one outcome inside the caller's transaction. */
+export async function recordSyncIn(
+  deps: ServiceDeps,
+  tx: StoreWriter,
+  actor: Actor,
+  { id, error }: SyncOutcome,
+  operation: SyncOperation,
+  at: string,
+): Promise<ExceptionRecord> {
+  const current = await tx.getException(id);
+  if (!current) throw new WaiverError('not_found', `${formatId(id)} vanished during sync`, 'id');
+  const syncStatus: SyncStatus = error === undefined ? 'synced' : 'error';
+  const saved = await tx.updateException({ ...current, syncStatus, syncError: error ?? null });
+  await tx.appendAudit({
+    at,
+    actor: actor.name,
+    action: error === undefined ? 'synced' : 'sync_failed',
+    exceptionId: id,
+    data: { operation, target: deps.target.description, ...(error === undefined ? {} : { error }) },
+  });
+  return saved;
 }

@@ -18,10 +18,11 @@ const TEMP_FILE = /\.ya?ml\.[0-9a-f-]{36}\.tmp$/;
  * A GitOps folder: `<root>/<namespace>/<name>.yaml`, written atomically (temp file, fsync, rename,
  * fsync of the folder) so a reader never sees half a manifest and a power cut loses no acknowledged
  * write. Writing the same manifest twice or removing a missing file is a no-op. Temp files a crash left
- * behind are removed by the next write to their folder.
+ * behind are removed by the next process's first write to their folder.
  */
 export class DirectoryTarget implements Target {
   readonly description: string;
+  private readonly scannedAt = new Map<string, number>();
 
   constructor(
     private readonly root: string,
@@ -50,12 +51,23 @@ export class DirectoryTarget implements Target {
     } finally {
       await rm(temp, { force: true });
     }
-    await removeStaleTemps(folder, Date.now());
+    await this.removeStaleTempsOnce(folder);
   }
 
   async remove(namespace: string, name: string): Promise<void> {
     await this.ensureRoot();
     await rm(join(this.root, safeSegment(namespace), `${safeSegment(name)}.yaml`), { force: true });
+  }
+
+  /**
+   * A crash leaves temp files only in a folder it was writing to; scanning the folder on every write
+   * would make writing n manifests cost n², so each folder is scanned by its first write and hourly.
+   */
+  private async removeStaleTempsOnce(folder: string): Promise<void> {
+    const now = Date.now();
+    if (now - (this.scannedAt.get(folder) ?? -Infinity) < STALE_TEMP_MS) return;
+    this.scannedAt.set(folder, now);
+    await removeStaleTemps(folder, now);
   }
 
   private async ensureRoot(): Promise<void> {
