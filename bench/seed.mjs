@@ -1,12 +1,16 @@
 // Seeds a database with `count` active exceptions through the real use cases: requested by alice,
 // approved by bob, applied by carol, so records, audit trail and target files are what Waiver leaves.
+// `batched` (the default) approves and applies in batches of 500, as `waiver approve|apply ID…` do;
+// otherwise each exception is approved and applied on its own.
 import { defaultSettings } from '../dist/src/domain/settings.js';
 import { localActor } from '../dist/src/service/actor.js';
 import { createWaiver } from '../dist/src/service/waiver.js';
 import { openSqliteStore } from '../dist/src/store/open-sqlite.js';
 import { DirectoryTarget } from '../dist/src/targets/directory-target.js';
 
-export async function seed(dbPath, targetDir, count) {
+const BATCH = 500;
+
+export async function seed(dbPath, targetDir, count, { batched = true, expiresDays } = {}) {
   const deps = {
     store: await openSqliteStore(dbPath),
     target: new DirectoryTarget(targetDir, { createRoot: true }),
@@ -16,6 +20,13 @@ export async function seed(dbPath, targetDir, count) {
     instance: 'bench-seed',
   };
   const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((name) => createWaiver(deps, localActor(name)));
+  let requested = [];
+  const approveAndApply = async () => {
+    if (requested.length === 0) return;
+    await check(bob.batch('approve', requested));
+    await check(carol.batch('apply', requested));
+    requested = [];
+  };
   for (let i = 0; i < count; i++) {
     const {
       exception: { id },
@@ -25,10 +36,21 @@ export async function seed(dbPath, targetDir, count) {
       category: 'legacy-migration',
       ticket: `MIG-${i}`,
       reason: 'Legacy images move to the signed pipeline during the migration',
-      expires: `${(i % 30) + 1}d`,
+      expires: `${expiresDays ? expiresDays(i) : (i % 30) + 1}d`,
     });
-    await bob.approve(id);
-    await carol.apply(id);
+    if (!batched) {
+      await bob.approve(id);
+      await carol.apply(id);
+      continue;
+    }
+    requested.push(id);
+    if (requested.length === BATCH) await approveAndApply();
   }
+  await approveAndApply();
   await deps.store.close();
+}
+
+async function check(pending) {
+  const refused = (await pending).items.filter((item) => !item.ok);
+  if (refused.length > 0) throw new Error(`seeding refused: ${JSON.stringify(refused[0])}`);
 }
