@@ -150,4 +150,29 @@ describe('batches of approvals, rejections and applies', () => {
     await expect(as('bob').batch('approve', ['EX-1', 'EX-2', 'EX-3'])).rejects.toThrow('disk I/O error');
     expect((await as('bob').list()).map((e) => e.state)).toEqual(['pending', 'pending', 'pending']);
   });
+
+  it('sweeps reminders in chunks of 500 a transaction, and tells people only what was committed', async () => {
+    const { as, deps, store, requestMany } = setup();
+    const told: string[] = [];
+    deps.notifier = { notify: (n) => Promise.resolve(void told.push(n.exception.name)) };
+    const ids = await requestMany(1100);
+    await as('bob').batch('approve', ids.slice(0, 1000));
+    await as('bob').batch('approve', ids.slice(1000));
+    await as('carol').batch('apply', ids.slice(0, 1000));
+    await as('carol').batch('apply', ids.slice(1000));
+    (deps.clock as ManualClock).advance(14 * DAY_MS);
+    const transaction = store.transaction.bind(store);
+    let transactions = 0;
+    store.transaction = (work) => {
+      transactions++;
+      return transaction(work);
+    };
+    const report = await as('carol').sweep();
+    expect(report.reminded).toHaveLength(1100);
+    expect(transactions).toBe(3);
+    expect(new Set(told).size).toBe(1100);
+    const reminders = await as('carol').audit(undefined, { action: 'reminded' });
+    expect(reminders).toHaveLength(1100);
+    expect((await as('carol').sweep()).reminded).toEqual([]);
+  });
 });

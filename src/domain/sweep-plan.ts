@@ -18,7 +18,8 @@ const needsSync = (r: ExceptionRecord): boolean => r.syncStatus === 'pending' ||
 
 /**
  * Level-triggered: computed from the records alone, so running it again after its actions were done
- * yields nothing. Input: active exceptions and ended ones whose removal is not confirmed.
+ * yields nothing. Input: the active exceptions that are due (within the reminder window or past it) or
+ * unsynced, ended ones whose removal is not confirmed, and the active holders of those ones' names.
  */
 export function planSweep(
   records: readonly ExceptionRecord[],

@@ -22,6 +22,12 @@ export interface ExceptionQuery {
   states?: readonly StoredState[];
   syncStatuses?: readonly SyncStatus[];
   namespace?: string;
+  /** Only these exceptions (a chunk of work read in one query). */
+  ids?: readonly number[];
+  /** Only exceptions with one of these names. */
+  names?: readonly string[];
+  /** Only exceptions that expire at or before this RFC3339 instant. */
+  expiresBy?: string;
   /** Paging: only ids above this one, at most `limit` rows, in id order. */
   afterId?: number;
   limit?: number;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isWaiverError, messageOf, WaiverError } from '../domain/errors.js';
 import { formatId, type ExceptionRecord } from '../domain/exception.js';
 import { planSweep, type SweepAction } from '../domain/sweep-plan.js';
-import { humanDuration, toRfc3339, wholeSeconds } from '../domain/time.js';
+import { DAY_MS, humanDuration, toRfc3339, wholeSeconds } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
 import { applyTransition, type ChangeOptions } from './change-state.js';
 import type { ServiceDeps } from './deps.js';
@@ -68,10 +68,7 @@ const emptyReport = (at: number): SweepReport => ({
 const SWEEP_BATCH = 500;
 
 async function sweepAsLeader(deps: ServiceDeps, actor: Actor, at: number): Promise<SweepReport> {
-  const candidates = [
-    ...(await deps.store.listExceptions({ states: ['active'] })),
-    ...(await deps.store.listExceptions({ states: ['removed'], syncStatuses: ['pending', 'error'] })),
-  ];
+  const candidates = await sweepCandidates(deps, at);
   const byId = new Map(candidates.map((r) => [r.id, r]));
   const run: SweepRun = { deps, actor, at, report: emptyReport(at) };
   const plan = planSweep(candidates, at, deps.settings);
@@ -95,6 +92,32 @@ async function sweepAsLeader(deps: ServiceDeps, actor: Actor, at: number): Promi
   return run.report;
 }
 
+/**
+ * What the plan needs, and no more (a sweep of 50,000 exceptions reads a few hundred in a steady
+ * state): active exceptions within the reminder window or past it, those whose target write or delete
+ * is unconfirmed, and the current holders of those names (so an ended one's object is released, not
+ * deleted from under its successor).
+ */
+async function sweepCandidates(deps: ServiceDeps, at: number): Promise<ExceptionRecord[]> {
+  const { store, settings } = deps;
+  const due = await store.listExceptions({
+    states: ['active'],
+    expiresBy: toRfc3339(at + settings.reminderDays * DAY_MS),
+  });
+  const unsynced = await store.listExceptions({
+    states: ['active', 'removed'],
+    syncStatuses: ['pending', 'error'],
+  });
+  const ended = [...new Set(unsynced.filter((r) => r.state === 'removed').map((r) => r.name))];
+  // Beyond a thousand names a query for them costs more than reading every active exception.
+  const namesakes =
+    ended.length === 0
+      ? []
+      : await store.listExceptions({ states: ['active'], ...(ended.length <= 1000 ? { names: ended } : {}) });
+  const byId = new Map([...due, ...unsynced, ...namesakes].map((r) => [r.id, r]));
+  return [...byId.values()].sort((a, b) => a.id - b.id);
+}
+
 function* chunks<T>(items: readonly T[]): Generator<T[]> {
   for (let i = 0; i < items.length; i += SWEEP_BATCH) yield items.slice(i, i + SWEEP_BATCH);
 }
@@ -114,7 +137,7 @@ async function remind(run: SweepRun, records: readonly ExceptionRecord[]): Promi
     const done: ExceptionRecord[] = [];
     for (const record of records) {
       const data = { expiresAt: record.expiresAt };
-      const changed = await transitionOrSkip(run, tx, record.id, 'remind', { nowMs: at, data });
+      const changed = await transitionOrSkip(run, tx, record, 'remind', { nowMs: at, data });
       if (changed) done.push(changed);
     }
     return done;
@@ -150,7 +173,7 @@ async function expire(run: SweepRun, records: readonly ExceptionRecord[]): Promi
       }
       const latencySeconds = Math.max(0, Math.round((at - Date.parse(record.expiresAt)) / 1000));
       const data = { expiresAt: record.expiresAt, latencySeconds };
-      const changed = await transitionOrSkip(run, tx, record.id, 'expire', { nowMs: at, data });
+      const changed = await transitionOrSkip(run, tx, record, 'expire', { nowMs: at, data });
       if (changed) done.push(changed);
     }
     return done;
@@ -162,23 +185,31 @@ async function expire(run: SweepRun, records: readonly ExceptionRecord[]): Promi
 }
 
 /**
- * The lifecycle action on the record as it is now, inside the transaction, not as it was planned: one
- * that another writer made moot meanwhile (a revoke) is skipped, not fatal.
+ * The lifecycle action on the record as planned; if another writer changed it meanwhile (the version
+ * no longer matches), on the record as it is now. One that the change made moot (a revoke) is skipped,
+ * not fatal.
  */
 async function transitionOrSkip(
-  { deps, actor, report }: SweepRun,
+  run: SweepRun,
   tx: StoreWriter,
-  id: number,
+  planned: ExceptionRecord,
   action: 'remind' | 'expire',
   options: ChangeOptions,
 ): Promise<ExceptionRecord | undefined> {
-  const current = await tx.getException(id);
-  if (!current) throw new WaiverError('not_found', `${formatId(id)} vanished during the sweep`, 'id');
+  const { deps, actor, report } = run;
   try {
-    return await applyTransition(deps, tx, actor, current, action, options);
+    try {
+      return await applyTransition(deps, tx, actor, planned, action, options);
+    } catch (e) {
+      if (!isWaiverError(e) || e.code !== 'conflict') throw e;
+      const current = await tx.getException(planned.id);
+      if (!current)
+        throw new WaiverError('not_found', `${formatId(planned.id)} vanished during the sweep`, 'id');
+      return await applyTransition(deps, tx, actor, current, action, options);
+    }
   } catch (e) {
     if (!isWaiverError(e) || (e.code !== 'illegal_transition' && e.code !== 'conflict')) throw e;
-    report.skipped.push({ id: formatId(id), reason: e.message });
+    report.skipped.push({ id: formatId(planned.id), reason: e.message });
     return undefined;
   }
 }

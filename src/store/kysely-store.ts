@@ -31,6 +31,10 @@ function filteredExceptions(db: Kysely<Database>, query: ExceptionQuery) {
     q = q.where('sync_status', 'in', query.syncStatuses.length ? [...query.syncStatuses] : ['']);
   // Namespaces are a JSON list: the quoted name narrows the rows; the service filters exactly.
   if (query.namespace) q = q.where('namespaces', 'like', `%${JSON.stringify(query.namespace)}%`);
+  if (query.ids) q = q.where('id', 'in', query.ids.length ? [...query.ids] : [-1]);
+  if (query.names) q = q.where('name', 'in', query.names.length ? [...query.names] : ['']);
+  // Instants are stored in one RFC3339 form (UTC, whole seconds), so text order is time order.
+  if (query.expiresBy !== undefined) q = q.where('expires_at', '<=', query.expiresBy);
   if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
   if (query.limit !== undefined) q = q.limit(query.limit);
   return q;
@@ -129,20 +133,31 @@ class KyselyAccess implements StoreWriter {
   }
 
   async updateException(record: ExceptionRecord): Promise<ExceptionRecord> {
-    const row = await this.db
+    return this.saveChanges(record);
+  }
+
+  /**
+   * Writes the record if its version is still the stored one. Given the row as it was read (`before`),
+   * only the columns that changed are set: a reminder writes one column, not thirty.
+   */
+  protected async saveChanges(record: ExceptionRecord, before?: ExceptionRecord): Promise<ExceptionRecord> {
+    const columns = { ...toRow(record), version: record.version + 1 };
+    const old: Partial<Record<string, unknown>> = before?.version === record.version ? toRow(before) : {};
+    const changed = Object.fromEntries(Object.entries(columns).filter(([k, v]) => old[k] !== v));
+    const result = await this.db
       .updateTable('exceptions')
-      .set({ ...toRow(record), version: record.version + 1 })
+      .set(changed)
       .where('id', '=', record.id)
       .where('version', '=', record.version)
-      .returningAll()
       .executeTakeFirst();
-    if (!row)
+    if (result.numUpdatedRows === 0n)
       throw new WaiverError(
         'conflict',
         `${formatId(record.id)} was changed by someone else meanwhile; try again`,
         'version',
       );
-    return toRecord(row);
+    // The row is what was just written: reading it back would only cost a statement.
+    return toRecord({ ...columns, id: record.id });
   }
 
   async appendAudit(given: NewAuditEvent): Promise<AuditEvent> {
@@ -187,10 +202,26 @@ class KyselyAccess implements StoreWriter {
  */
 class TransactionAccess extends KyselyAccess {
   private link: Pick<AuditEvent, 'seq' | 'hash'> | undefined;
-  private readonly written = new Map<number, ExceptionRecord>();
+  /** Rows as this transaction last read or wrote them. */
+  private readonly known = new Map<number, ExceptionRecord>();
+
+  constructor(
+    db: Kysely<Database>,
+    /** Committed rows by version: what a record read before this transaction began was, exactly. */
+    private readonly committed: RecordCache,
+  ) {
+    super(db);
+  }
 
   override async getException(id: number): Promise<ExceptionRecord | undefined> {
-    return this.written.get(id) ?? super.getException(id);
+    const known = this.known.get(id);
+    if (known) return known;
+    const read = await super.getException(id);
+    return read && this.remember(read);
+  }
+
+  override async listExceptions(query: ExceptionQuery = {}): Promise<ExceptionRecord[]> {
+    return (await super.listExceptions(query)).map((r) => this.known.get(r.id) ?? this.remember(r));
   }
 
   override async insertException(record: NewExceptionRecord): Promise<ExceptionRecord> {
@@ -198,7 +229,8 @@ class TransactionAccess extends KyselyAccess {
   }
 
   override async updateException(record: ExceptionRecord): Promise<ExceptionRecord> {
-    return this.remember(await super.updateException(record));
+    const before = this.known.get(record.id) ?? this.committed.get(record.id, record.version);
+    return this.remember(await this.saveChanges(record, before));
   }
 
   override async appendAudit(given: NewAuditEvent): Promise<AuditEvent> {
@@ -212,7 +244,7 @@ class TransactionAccess extends KyselyAccess {
   }
 
   private remember(record: ExceptionRecord): ExceptionRecord {
-    this.written.set(record.id, record);
+    this.known.set(record.id, record);
     return record;
   }
 }
@@ -273,7 +305,7 @@ export class KyselyStore extends KyselyAccess implements ExceptionStore {
     return this.db.connection().execute(async (conn) => {
       for (const statement of this.beginStatements) await sql.raw(statement).execute(conn);
       try {
-        const result = await work(new TransactionAccess(conn));
+        const result = await work(new TransactionAccess(conn, this.cache));
         // Part of the transaction: a rolled-back one leaves the version as it was.
         await conn
           .updateTable('store_meta')

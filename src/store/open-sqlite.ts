@@ -37,6 +37,9 @@ export async function openSqliteStore(
     database.pragma('journal_mode = WAL');
     database.pragma(`synchronous = ${options.synchronous ?? 'normal'}`);
     database.pragma('wal_autocheckpoint = 1000');
+    // 32 MiB of page cache (SQLite's default is 2 MiB): a sweep or batch over thousands of rows finds
+    // its pages here instead of reading them back from the OS.
+    database.pragma('cache_size = -32768');
   } catch (e) {
     throw new WaiverError('usage', `cannot open the database ${path}: ${messageOf(e)}`, 'db');
   }

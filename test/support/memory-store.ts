@@ -76,6 +76,9 @@ class MemoryAccess implements StoreWriter {
     if (query.states) rows = rows.filter((r) => query.states?.includes(r.state));
     if (query.syncStatuses) rows = rows.filter((r) => query.syncStatuses?.includes(r.syncStatus));
     if (query.namespace) rows = rows.filter((r) => r.namespaces.includes(query.namespace ?? ''));
+    if (query.ids) rows = rows.filter((r) => query.ids?.includes(r.id));
+    if (query.names) rows = rows.filter((r) => query.names?.includes(r.name));
+    if (query.expiresBy !== undefined) rows = rows.filter((r) => r.expiresAt <= (query.expiresBy ?? ''));
     if (query.afterId !== undefined) rows = rows.filter((r) => r.id > (query.afterId ?? 0));
     if (query.limit !== undefined) rows = rows.slice(0, query.limit);
     // As the real stores list them: committed and frozen, so callers may share them.
