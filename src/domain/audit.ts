@@ -69,25 +69,40 @@ export interface ChainBreak {
   reason: string;
 }
 
-/** Recomputes the chain and names the first broken link; the hash function is passed in (domain is pure). */
-export function verifyChain(events: readonly AuditEvent[], sha256: HashFn): ChainBreak | undefined {
+/**
+ * Checks the chain one event at a time, in order, so a trail of any length is verified in pages with
+ * flat memory: `next` answers the first broken link, or undefined while the chain holds.
+ */
+export function chainWalk(sha256: HashFn): { next(event: AuditEvent): ChainBreak | undefined } {
   let prevHash = GENESIS_HASH;
   let expectedSeq = 1;
+  return {
+    next(event) {
+      if (event.seq !== expectedSeq)
+        return {
+          seq: event.seq,
+          reason: `expected event #${expectedSeq} next, found #${event.seq} (an event is missing)`,
+        };
+      if (event.prevHash !== prevHash)
+        return {
+          seq: event.seq,
+          reason: 'its prevHash does not match the previous event (an event was removed or reordered)',
+        };
+      if (sha256(prevHash + hashedBody(event)) !== event.hash)
+        return { seq: event.seq, reason: 'its content does not match its hash (the event was altered)' };
+      prevHash = event.hash;
+      expectedSeq += 1;
+      return undefined;
+    },
+  };
+}
+
+/** Recomputes the chain and names the first broken link; the hash function is passed in (domain is pure). */
+export function verifyChain(events: Iterable<AuditEvent>, sha256: HashFn): ChainBreak | undefined {
+  const walk = chainWalk(sha256);
   for (const event of events) {
-    if (event.seq !== expectedSeq)
-      return {
-        seq: event.seq,
-        reason: `expected event #${expectedSeq} next, found #${event.seq} (an event is missing)`,
-      };
-    if (event.prevHash !== prevHash)
-      return {
-        seq: event.seq,
-        reason: 'its prevHash does not match the previous event (an event was removed or reordered)',
-      };
-    if (sha256(prevHash + hashedBody(event)) !== event.hash)
-      return { seq: event.seq, reason: 'its content does not match its hash (the event was altered)' };
-    prevHash = event.hash;
-    expectedSeq += 1;
+    const broken = walk.next(event);
+    if (broken) return broken;
   }
   return undefined;
 }
@@ -98,24 +113,34 @@ export interface RecordMismatch {
   reason: string;
 }
 
+/** What the latest event about each exception recorded: its number and the row's digest, if any. */
+export type LatestEvents = Map<number, { seq: number; record: string | undefined }>;
+
+/** Notes an event as the latest about its exception (events arrive in chain order). */
+export function noteLatest(latest: LatestEvents, event: AuditEvent): void {
+  if (event.exceptionId === null) return;
+  const recorded = event.data['record'];
+  latest.set(event.exceptionId, {
+    seq: event.seq,
+    record: typeof recorded === 'string' ? recorded : undefined,
+  });
+}
+
 /**
- * Checks every exception row against the latest event about it: a row with no event was inserted
- * outside Waiver; a row whose digest differs from the one its latest event recorded was edited outside
- * it. (Events written before rows were bound carry no digest and vouch for nothing.)
+ * Checks exception rows against the latest event about each: a row with no event was inserted outside
+ * Waiver; a row whose digest differs from the one its latest event recorded was edited outside it.
+ * (Events written before rows were bound carry no digest and vouch for nothing.)
  */
 export function verifyRecords(
-  records: readonly { id: number }[],
-  events: readonly AuditEvent[],
+  records: Iterable<{ id: number }>,
+  latest: LatestEvents,
   sha256: HashFn,
 ): RecordMismatch | undefined {
-  const latest = new Map<number, AuditEvent>();
-  for (const e of events) if (e.exceptionId !== null) latest.set(e.exceptionId, e);
   for (const record of records) {
     const event = latest.get(record.id);
     if (!event)
       return { exceptionId: record.id, reason: 'no audit event accounts for it (inserted outside Waiver)' };
-    const recorded = event.data['record'];
-    if (typeof recorded === 'string' && recorded !== recordDigest(record, sha256))
+    if (event.record !== undefined && event.record !== recordDigest(record, sha256))
       return {
         exceptionId: record.id,
         reason: `it no longer matches the row its last event #${event.seq} recorded (edited outside Waiver)`,

@@ -25,7 +25,7 @@ export interface AuditCheckpoint extends AuditHead {
 
 export async function auditHead(deps: ServiceDeps, actor: Actor): Promise<AuditHead> {
   authorize(actor, 'read');
-  const last = (await deps.store.listAudit()).at(-1);
+  const [last] = await deps.store.listAudit({ newestFirst: true, limit: 1 });
   return { seq: last?.seq ?? 0, hash: last?.hash ?? '' };
 }
 
@@ -51,9 +51,15 @@ export function signCheckpoint(head: AuditHead, privateKeyPem: string, at: strin
 
 /**
  * Checks a checkpoint against the trail: its signature by the trusted public key, then that the trail
- * still holds its event with its hash. The chain itself is verified separately.
+ * still holds its event (`event`: the trail's event numbered as the checkpoint's, if any) with its
+ * hash. The chain itself is verified separately.
  */
-export function verifyCheckpoint(given: unknown, publicKeyPem: string, events: readonly AuditEvent[]): void {
+export function verifyCheckpoint(
+  given: unknown,
+  publicKeyPem: string,
+  event: AuditEvent | undefined,
+  head: AuditHead,
+): Pick<AuditCheckpoint, 'seq' | 'at'> {
   const c = given as Partial<AuditCheckpoint>;
   if (
     c.format !== FORMAT ||
@@ -73,11 +79,10 @@ export function verifyCheckpoint(given: unknown, publicKeyPem: string, events: r
     )
   )
     throw new WaiverError('audit_broken', 'the checkpoint is not signed by this public key', 'checkpoint');
-  const event = events.find((e) => e.seq === c.seq);
-  if (c.seq > 0 && !event)
+  if (c.seq > 0 && event?.seq !== c.seq)
     throw new WaiverError(
       'audit_broken',
-      `the trail ends at event #${events.at(-1)?.seq ?? 0}, but the checkpoint of ${c.at} saw #${c.seq}: events were removed`,
+      `the trail ends at event #${head.seq}, but the checkpoint of ${c.at} saw #${c.seq}: events were removed`,
       'checkpoint',
     );
   if (event && event.hash !== c.hash)
@@ -86,4 +91,5 @@ export function verifyCheckpoint(given: unknown, publicKeyPem: string, events: r
       `event #${c.seq} is not the one the checkpoint of ${c.at} saw: the trail was rewritten`,
       'checkpoint',
     );
+  return { seq: c.seq, at: c.at };
 }

@@ -1,11 +1,19 @@
-import { verifyRecords, type AuditEvent } from '../domain/audit.js';
-import { formatId } from '../domain/exception.js';
+import {
+  chainWalk,
+  noteLatest,
+  verifyRecords,
+  type AuditEvent,
+  type ChainBreak,
+  type LatestEvents,
+  type RecordMismatch,
+} from '../domain/audit.js';
+import { formatId, type ExceptionRecord } from '../domain/exception.js';
 import { sha256 } from './sha256.js';
 import type { AuditAction } from '../domain/lifecycle.js';
 import { WaiverError } from '../domain/errors.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
-import type { AuditQuery } from './ports.js';
+import type { AuditQuery, StoreReader } from './ports.js';
 import { resolveException } from './resolve.js';
 import { toRfc3339 } from '../domain/time.js';
 
@@ -76,23 +84,91 @@ export interface VerifyResult {
   events: number;
 }
 
-/** Recomputes the hash chain; a broken chain is an error naming the first broken event. */
+/**
+ * Events and rows a verification reads at a time: memory stays flat however long the trail. Small
+ * pages die young (a larger page outlives the young generation, and its garbage piles up in the old).
+ */
+const VERIFY_PAGE = 250;
+/** A row changed while it was being checked is checked again against the trail's new end, this often. */
+const RECHECKS = 3;
+
+/** What a walk over the trail and the rows found: how many events, and the first thing wrong. */
+export interface TrailCheck {
+  events: number;
+  broken?: ChainBreak;
+  mismatch?: RecordMismatch;
+}
+
+/** Recomputes the hash chain and checks every row against it; the first problem is an error. */
 export async function verifyAudit(deps: ServiceDeps, actor: Actor): Promise<VerifyResult> {
   authorize(actor, 'read');
-  const broken = await deps.store.verifyAudit();
+  const { events, broken, mismatch } = await checkTrail(deps.store);
   if (broken)
     throw new WaiverError(
       'audit_broken',
       `audit chain broken at event #${broken.seq}: ${broken.reason}`,
       'audit',
     );
-  const events = await deps.store.listAudit();
-  const mismatch = verifyRecords(await deps.store.listExceptions(), events, sha256);
   if (mismatch)
     throw new WaiverError(
       'audit_broken',
       `${formatId(mismatch.exceptionId)} does not match its audit trail: ${mismatch.reason}`,
       'audit',
     );
-  return { events: events.length };
+  return { events };
+}
+
+/**
+ * One pass over the trail in pages (the chain, and the row digest each exception's latest event
+ * recorded), then over the rows in pages. Writers go on meanwhile: a row that does not match is
+ * checked again after the walk caught up with the events written since.
+ */
+export async function checkTrail(store: StoreReader): Promise<TrailCheck> {
+  const walk = chainWalk(sha256);
+  const latest: LatestEvents = new Map();
+  let events = 0;
+  let lastSeq = 0;
+  const catchUp = async (): Promise<ChainBreak | undefined> => {
+    for (;;) {
+      const page = await store.listAudit({ afterSeq: lastSeq, limit: VERIFY_PAGE });
+      for (const event of page) {
+        const broken = walk.next(event);
+        if (broken) return broken;
+        noteLatest(latest, event);
+        events += 1;
+        lastSeq = event.seq;
+      }
+      if (page.length < VERIFY_PAGE) return undefined;
+    }
+  };
+  const broken = await catchUp();
+  if (broken) return { events, broken };
+  for (let afterId = 0; ;) {
+    const rows = await store.listExceptions({ afterId, limit: VERIFY_PAGE });
+    for (const row of rows) {
+      const mismatch = await recheck(store, row, latest, catchUp);
+      if (mismatch && 'seq' in mismatch) return { events, broken: mismatch };
+      if (mismatch) return { events, mismatch };
+    }
+    const last = rows.at(-1);
+    if (!last || rows.length < VERIFY_PAGE) return { events };
+    afterId = last.id;
+  }
+}
+
+async function recheck(
+  store: StoreReader,
+  row: ExceptionRecord,
+  latest: LatestEvents,
+  catchUp: () => Promise<ChainBreak | undefined>,
+): Promise<RecordMismatch | ChainBreak | undefined> {
+  let current: ExceptionRecord | undefined = row;
+  for (let attempt = 0; current; attempt++) {
+    const mismatch = verifyRecords([current], latest, sha256);
+    if (!mismatch || attempt === RECHECKS) return mismatch;
+    const broken = await catchUp();
+    if (broken) return broken;
+    current = await store.getException(row.id);
+  }
+  return undefined;
 }

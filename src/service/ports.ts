@@ -1,4 +1,4 @@
-import type { AuditEvent, ChainBreak, NewAuditEvent } from '../domain/audit.js';
+import type { AuditEvent, NewAuditEvent } from '../domain/audit.js';
 import type { Issue } from '../domain/errors.js';
 import type { AuditAction } from '../domain/lifecycle.js';
 import type {
@@ -60,6 +60,8 @@ export interface AuditQuery {
   since?: string;
   until?: string;
   limit?: number;
+  /** Newest first: with `limit: 1`, the chain's head. */
+  newestFirst?: boolean;
 }
 
 export interface StoreReader {
@@ -97,8 +99,6 @@ export interface LeaseStore {
 /** Where desired state lives. One mutating use case is one `transaction`. */
 export interface ExceptionStore extends StoreReader, LeaseStore {
   transaction<T>(work: (tx: StoreWriter) => Promise<T>): Promise<T>;
-  /** Recomputes the audit hash chain; the first broken link, or undefined when intact. */
-  verifyAudit(): Promise<ChainBreak | undefined>;
   close(): Promise<void>;
 }
 

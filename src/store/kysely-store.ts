@@ -1,12 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import {
-  nextLink,
-  recordDigest,
-  verifyChain,
-  type AuditEvent,
-  type ChainBreak,
-  type NewAuditEvent,
-} from '../domain/audit.js';
+import { nextLink, recordDigest, type AuditEvent, type NewAuditEvent } from '../domain/audit.js';
 import { WaiverError } from '../domain/errors.js';
 import { formatId, type ExceptionRecord, type NewExceptionRecord, type State } from '../domain/exception.js';
 import type {
@@ -83,7 +76,10 @@ class KyselyAccess implements StoreWriter {
   }
 
   async listAudit(query: AuditQuery = {}): Promise<AuditEvent[]> {
-    let q = this.db.selectFrom('audit_events').selectAll().orderBy('seq', 'asc');
+    let q = this.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .orderBy('seq', query.newestFirst ? 'desc' : 'asc');
     if (query.exceptionId !== undefined) q = q.where('exception_id', '=', query.exceptionId);
     if (query.action !== undefined) q = q.where('action', '=', query.action);
     if (query.afterSeq !== undefined) q = q.where('seq', '>', query.afterSeq);
@@ -254,14 +250,17 @@ class TransactionAccess extends KyselyAccess {
  * BEGIN IMMEDIATE), so concurrent writers queue instead of failing halfway through a use case.
  */
 export class KyselyStore extends KyselyAccess implements ExceptionStore {
-  private readonly cache = new RecordCache();
+  private readonly cache: RecordCache;
   private readonly queries = new QueryCache();
 
   constructor(
     db: Kysely<Database>,
     private readonly beginStatements: readonly string[],
+    /** Keep records between calls: a server's next page reads only what changed; a command keeps none. */
+    cacheRecords = true,
   ) {
     super(db);
+    this.cache = new RecordCache(cacheRecords ? 50_000 : 0);
   }
 
   /**
@@ -341,10 +340,6 @@ export class KyselyStore extends KyselyAccess implements ExceptionStore {
 
   async releaseLease(name: string, holder: string): Promise<void> {
     await this.db.deleteFrom('leases').where('name', '=', name).where('holder', '=', holder).execute();
-  }
-
-  async verifyAudit(): Promise<ChainBreak | undefined> {
-    return verifyChain(await this.listAudit(), sha256);
   }
 
   close(): Promise<void> {

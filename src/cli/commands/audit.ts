@@ -66,13 +66,21 @@ async function checkAgainst(ctx: CliContext, flags: AuditFlags): Promise<{ seq: 
       '--checkpoint needs --public-key, the key it must be signed by',
       'public-key',
     );
-  const checkpoint = JSON.parse(readText(flags.checkpoint ?? '', 'checkpoint')) as {
-    seq: number;
-    at: string;
-  };
+  const checkpoint = parseJson(readText(flags.checkpoint ?? '', 'checkpoint'));
+  const seq = (checkpoint as { seq?: unknown }).seq;
+  const waiver = await ctx.waiver();
+  // Only the event the checkpoint names is read, and the head for the message if it is gone.
+  const [event] =
+    typeof seq === 'number' && seq > 0
+      ? (await waiver.auditPage(undefined, {}, { limit: 1, after: seq - 1 })).items
+      : [];
   const { verifyCheckpoint } = await import('../../service/audit-checkpoint.js');
-  verifyCheckpoint(checkpoint, readText(flags.publicKey, 'public-key'), await (await ctx.waiver()).audit());
-  return { seq: checkpoint.seq, at: checkpoint.at };
+  return verifyCheckpoint(
+    checkpoint,
+    readText(flags.publicKey, 'public-key'),
+    event,
+    await waiver.auditHead(),
+  );
 }
 
 /** `waiver audit checkpoint --private-key FILE`: the chain's head, signed, for safekeeping elsewhere. */
@@ -114,4 +122,12 @@ function auditFilter(flags: AuditFlags): AuditFilter {
     sinceMs: flags.since === undefined ? undefined : parseInstant(flags.since, 'since'),
     untilMs: flags.until === undefined ? undefined : parseInstant(flags.until, 'until'),
   };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new WaiverError('usage', `the checkpoint is not JSON: ${messageOf(e)}`, 'checkpoint');
+  }
 }

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { defaultSettings } from '../src/domain/settings.js';
+import { localActor } from '../src/service/actor.js';
+import { checkTrail } from '../src/service/audit-trail.js';
+import type { ServiceDeps } from '../src/service/deps.js';
+import { createWaiver } from '../src/service/waiver.js';
+import { memoryServer, MemoryStore } from './support/memory-store.js';
+import { RecordingTarget } from './support/recording-target.js';
+import { legacyRequest } from './support/requests.js';
+import { ManualClock } from './support/temp.js';
+
+function setup() {
+  const server = memoryServer();
+  const store = new MemoryStore(server);
+  const deps: ServiceDeps = {
+    store,
+    target: new RecordingTarget(),
+    notifier: { notify: () => Promise.resolve() },
+    clock: new ManualClock(Date.parse('2026-12-01T09:00:00Z')),
+    instance: 'test',
+    settings: defaultSettings,
+  };
+  return { server, store, deps, as: (name: string) => createWaiver(deps, localActor(name)) };
+}
+
+describe('verifying the audit trail in pages', () => {
+  it('walks a trail longer than a page, and finds an event missing from a later page', async () => {
+    const { server, store, as } = setup();
+    const ids: string[] = [];
+    for (let i = 1; i <= 1200; i++)
+      ids.push((await as('alice').request(legacyRequest(`MIG-${i}`))).exception.id);
+    await as('bob').batch('approve', ids.slice(0, 1000));
+    await as('bob').batch('approve', ids.slice(1000));
+    await expect(as('carol').verifyAudit()).resolves.toEqual({ events: 2400 });
+    server.db.audit.splice(2099, 1);
+    expect((await checkTrail(store)).broken).toEqual({
+      seq: 2101,
+      reason: 'expected event #2100 next, found #2101 (an event is missing)',
+    });
+  });
+
+  it('takes a row changed while it was being checked for what it is, not for tampering', async () => {
+    const { store, as } = setup();
+    await as('alice').request(legacyRequest('MIG-1'));
+    await as('alice').request(legacyRequest('MIG-2'));
+    const listExceptions = store.listExceptions.bind(store);
+    let approvedMeanwhile = false;
+    // The rows are read after the trail: someone approves in between.
+    store.listExceptions = async (query) => {
+      if (!approvedMeanwhile) {
+        approvedMeanwhile = true;
+        await as('bob').approve('EX-2');
+      }
+      return listExceptions(query);
+    };
+    await expect(as('carol').verifyAudit()).resolves.toEqual({ events: 3 });
+    expect(approvedMeanwhile).toBe(true);
+  });
+});
