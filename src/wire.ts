@@ -46,9 +46,14 @@ export const controllerTimings = (config: Config): ControllerTimings => ({
  */
 export async function openStore(
   database: string,
-  options: { createFolder: boolean; synchronous?: 'normal' | 'full' } = { createFolder: false },
+  options: { createFolder: boolean; synchronous?: 'normal' | 'full'; longLived?: boolean } = {
+    createFolder: false,
+  },
 ): Promise<ExceptionStore> {
-  if (isPostgresUrl(database)) return (await import('./store/open-postgres.js')).openPostgresStore(database);
+  if (isPostgresUrl(database))
+    return (await import('./store/open-postgres.js')).openPostgresStore(database, {
+      longLived: options.longLived !== false,
+    });
   return (await import('./store/open-sqlite.js')).openSqliteStore(database, options);
 }
 
@@ -86,6 +91,8 @@ export interface DepsOptions {
   /** Where notifications go until a channel is configured. */
   log: (line: string) => void;
   clock?: ServiceDeps['clock'];
+  /** A command, not a server or controller: nothing is cached for a next request. */
+  command?: boolean;
   /** Wraps the target and notifier, e.g. to count what they do. */
   decorate?: { target?: (t: Target) => Target; notifier?: (n: Notifier) => Notifier };
 }
@@ -105,6 +112,7 @@ async function assemble(config: Config, options: DepsOptions): Promise<Assembled
     store: await openStore(config.database, {
       createFolder: config.createDatabaseFolder,
       synchronous: config.sqliteSynchronous,
+      longLived: options.command !== true,
     }),
     target: options.decorate?.target?.(target) ?? target,
     notifier: options.decorate?.notifier?.(notifier) ?? notifier,
@@ -124,7 +132,7 @@ async function assemble(config: Config, options: DepsOptions): Promise<Assembled
 export async function openLocalWaiver(config: Config, log: (line: string) => void): Promise<Waiver> {
   if (config.kubernetes?.required)
     (await import('./targets/kubernetes/kube-config.js')).loadKubeConfig(config.kubernetes);
-  return createWaiver(await openServiceDeps(config, { log }), localActor(config.user));
+  return createWaiver(await openServiceDeps(config, { log, command: true }), localActor(config.user));
 }
 
 /** The controller for a configured cluster, on the given deps; undefined when exceptions go to a folder. */

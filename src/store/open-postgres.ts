@@ -25,7 +25,10 @@ export function redactUrl(url: string): string {
 }
 
 /** Connects to PostgreSQL and migrates it; the same migrations as SQLite. */
-export async function openPostgresStore(url: string, poolSize = 10): Promise<ExceptionStore> {
+export async function openPostgresStore(
+  url: string,
+  { poolSize = 10, longLived = true } = {},
+): Promise<ExceptionStore> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
   // A broken connection is emitted as an 'error' event: on the pool for an idle client, on the client
   // itself for one checked out between two queries. Without listeners either would end the process;
@@ -40,5 +43,5 @@ export async function openPostgresStore(url: string, poolSize = 10): Promise<Exc
     await db.destroy();
     throw new WaiverError('usage', `cannot open the database ${redactUrl(url)}: ${messageOf(e)}`, 'database');
   }
-  return reportingOutages(new KyselyStore(db, ['begin', WRITE_LOCK]));
+  return reportingOutages(new KyselyStore(db, ['begin', WRITE_LOCK], longLived));
 }

@@ -15,6 +15,8 @@ export interface SqliteOptions {
   createFolder: boolean;
   /** `full` also survives a power cut, at one fsync per commit (decision 0011). */
   synchronous?: 'normal' | 'full';
+  /** A server or controller (the default): caches pages and records for its next requests. */
+  longLived?: boolean;
 }
 
 /**
@@ -37,9 +39,10 @@ export async function openSqliteStore(
     database.pragma('journal_mode = WAL');
     database.pragma(`synchronous = ${options.synchronous ?? 'normal'}`);
     database.pragma('wal_autocheckpoint = 1000');
-    // 32 MiB of page cache (SQLite's default is 2 MiB): a sweep or batch over thousands of rows finds
-    // its pages here instead of reading them back from the OS.
-    database.pragma('cache_size = -32768');
+    // A long-lived process keeps 32 MiB of pages (SQLite's default is 2 MiB): a sweep or batch over
+    // thousands of rows finds its pages here instead of reading them back from the OS. A command reads
+    // each page about once, and keeps its memory.
+    if (options.longLived !== false) database.pragma('cache_size = -32768');
   } catch (e) {
     throw new WaiverError('usage', `cannot open the database ${path}: ${messageOf(e)}`, 'db');
   }
@@ -49,7 +52,7 @@ export async function openSqliteStore(
     await db.destroy();
     throw new WaiverError('internal', `migrating ${path} failed: ${messageOf(error)}`, 'db');
   }
-  return reportingOutages(new KyselyStore(db, ['begin immediate']));
+  return reportingOutages(new KyselyStore(db, ['begin immediate'], options.longLived !== false));
 }
 
 function createOwnerOnly(path: string, createFolder: boolean): void {
