@@ -10,6 +10,7 @@ import {
 import { WaiverError } from '../../domain/errors.js';
 import type { PolicyExceptionManifest } from '../../domain/manifest.js';
 import type { ObservableTarget, ObservedException } from '../../service/ports.js';
+import { KeepAliveAgents } from './keep-alive-agents.js';
 import { describeKubeError, isNotFound, isResourceUnknown, isTransient } from './kube-errors.js';
 
 export const FIELD_MANAGER = 'waiver';
@@ -40,6 +41,7 @@ export const defaultRetry: RetryPolicy = {
 export class KubernetesTarget implements ObservableTarget {
   readonly description: string;
   private readonly api: CustomObjectsApi;
+  private readonly agents = new KeepAliveAgents();
 
   constructor(
     kc: KubeConfig,
@@ -65,7 +67,7 @@ export class KubernetesTarget implements ObservableTarget {
           fieldManager: FIELD_MANAGER,
           force: true,
         },
-        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply, abortable(signal)),
+        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply, abortable(signal, this.agents)),
       ),
     );
   }
@@ -75,7 +77,7 @@ export class KubernetesTarget implements ObservableTarget {
       try {
         await this.api.deleteNamespacedCustomObject(
           { group: GROUP, version: this.version, namespace, plural: PLURAL, name },
-          abortable(signal),
+          abortable(signal, this.agents),
         );
       } catch (e) {
         if (!isNotFound(e)) throw e; // already gone is what we wanted
@@ -87,7 +89,7 @@ export class KubernetesTarget implements ObservableTarget {
     const list = (await this.call('list PolicyExceptions', (signal) =>
       this.api.listClusterCustomObject(
         { group: GROUP, version: this.version, plural: PLURAL },
-        abortable(signal),
+        abortable(signal, this.agents),
       ),
     )) as { items?: unknown[] };
     return (list.items ?? []).map(observed);
@@ -120,16 +122,19 @@ export class KubernetesTarget implements ObservableTarget {
 }
 
 /**
- * Request options that tie a call to `signal`: aborting it closes the request. The client runs
+ * Request options that tie a call to `signal`: aborting it closes the request; with `agents`, the call
+ * goes over a kept-alive connection. The client runs
  * middleware as promises on some paths and as its own observables on others: the value returned is a
  * promise that also answers `toPromise()`, which both accept.
  */
-function abortable(signal: AbortSignal): ConfigurationOptions {
+function abortable(signal: AbortSignal, agents?: KeepAliveAgents): ConfigurationOptions {
   const settled = <T>(value: T) =>
     Object.assign(Promise.resolve(value), { toPromise: () => Promise.resolve(value) });
   const middleware = {
     pre: (context: RequestContext) => {
       context.setSignal(signal);
+      const agent = context.getAgent();
+      if (agents && agent) context.setAgent(agents.reuse(agent));
       return settled(context);
     },
     post: (response: ResponseContext) => settled(response),
