@@ -1,8 +1,9 @@
 // DESIGN.md §7: listing a page of 100 out of 10,000 active exceptions at 50 connections keeps at least
-// half the throughput of a bare Fastify route serving the same JSON from memory; the server with
-// 10,000 exceptions stays under 200 MB RSS. Both servers run in child processes; autocannon runs here.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// 0.6x the throughput of a bare Fastify route serving the same JSON from memory; the server with
+// 10,000 exceptions stays under 200 MB peak RSS (VmHWM). Both servers run in child processes;
+// autocannon runs here.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,17 +23,26 @@ console.log(
   `seeded ${COUNT} active exceptions through request, approve and apply in ${Date.now() - started} ms`,
 );
 
-/** Starts a child and resolves with the URL it prints. */
+/**
+ * Starts a child and resolves with the URL it prints. Its output is scanned only until then and
+ * drained unread afterwards: with request logs on, the server prints a line a request, and reading
+ * them here would take CPU from the server under test.
+ */
 function start(args, env = {}) {
   const child = spawn(process.execPath, args, { cwd: dir, env: { ...process.env, ...env } });
-  let out = '';
+  child.stderr.resume();
+  let tail = '';
   return new Promise((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      out += d;
-      const url = /(?:serving|listening) on (http:\/\/[\d.:]+)/.exec(out)?.[1];
-      if (url) resolve({ child, url });
-    });
-    child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+    const onData = (d) => {
+      tail = (tail + d).slice(-4096);
+      const url = /(?:serving|listening) on (http:\/\/[\d.:]+)/.exec(tail)?.[1];
+      if (!url) return;
+      child.stdout.off('data', onData);
+      child.stdout.resume();
+      resolve({ child, url });
+    };
+    child.stdout.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`exited ${code}: ${tail}`)));
   });
 }
 
@@ -48,9 +58,9 @@ async function load(url, headers) {
   return result;
 }
 
-/** Resident memory of a process, in bytes, as the kernel counts it. */
-const rssOf = (pid) =>
-  Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) * 1024;
+/** The peak resident memory of a process so far (VmHWM), in bytes, as the kernel counts it. */
+const peakRssOf = (pid) =>
+  Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) * 1024;
 
 const line = (label, r) =>
   console.log(
@@ -72,10 +82,10 @@ for (const level of ['warn', 'info']) {
   writeFileSync(join(dir, 'page.json'), JSON.stringify(first));
   await load(waiver.url, headers); // warm-up
   results[level] = await load(waiver.url, headers);
-  results[`${level}ServingRss`] = rssOf(waiver.child.pid);
+  results[`${level}ServingRss`] = peakRssOf(waiver.child.pid);
   // A Prometheus scrape lists every exception and folds the whole audit trail: the high-water mark.
   await (await fetch(`${waiver.url}/metrics`, { headers })).text();
-  results[`${level}Rss`] = rssOf(waiver.child.pid);
+  results[`${level}Rss`] = peakRssOf(waiver.child.pid);
   waiver.child.kill('SIGTERM');
 }
 
@@ -93,10 +103,10 @@ line('waiver (request logs off: warn)', results.warn);
 line('waiver (request logs on: info)', results.info);
 const ratio = (r) => (r.requests.average / baseline.requests.average).toFixed(2);
 console.log(
-  `throughput ratio waiver/bare: ${ratio(results.warn)} (logs off), ${ratio(results.info)} (logs on); budget >= 0.50`,
+  `throughput ratio waiver/bare: ${ratio(results.warn)} (logs off), ${ratio(results.info)} (logs on); budget >= 0.60`,
 );
 const mb = (bytes) => `${(bytes / 1048576).toFixed(0)} MB`;
 console.log(
-  `server RSS after load: ${mb(results.warnServingRss)} (logs off), ${mb(results.infoServingRss)} (logs on); after a /metrics scrape: ${mb(results.warnRss)}, ${mb(results.infoRss)}; budget < 200 MB`,
+  `server peak RSS (VmHWM) under load: ${mb(results.warnServingRss)} (logs off), ${mb(results.infoServingRss)} (logs on); after a /metrics scrape: ${mb(results.warnRss)}, ${mb(results.infoRss)}; budget < 200 MB`,
 );
 rmSync(dir, { recursive: true, force: true });
