@@ -142,10 +142,7 @@ async function remind(run: SweepRun, records: readonly ExceptionRecord[]): Promi
     }
     return done;
   });
-  for (const record of reminded) {
-    await tell(deps, record, 'reminder', at);
-    report.reminded.push(formatId(record.id));
-  }
+  await tellCommitted(run, reminded, 'reminder', report.reminded);
 }
 
 /**
@@ -178,17 +175,23 @@ async function expire(run: SweepRun, records: readonly ExceptionRecord[]): Promi
     }
     return done;
   });
-  for (const record of ended) {
-    await tell(deps, record, 'expired', at);
-    report.expired.push(formatId(record.id));
+  await tellCommitted(run, ended, 'expired', report.expired);
+}
+
+/** After a chunk committed: its people are told, and it is reported done. */
+async function tellCommitted(
+  { deps, at }: SweepRun,
+  records: readonly ExceptionRecord[],
+  kind: NotificationKind,
+  done: string[],
+): Promise<void> {
+  for (const record of records) {
+    await tell(deps, record, kind, at);
+    done.push(formatId(record.id));
   }
 }
 
-/**
- * The lifecycle action on the record as planned; if another writer changed it meanwhile (the version
- * no longer matches), on the record as it is now. One that the change made moot (a revoke) is skipped,
- * not fatal.
- */
+/** The lifecycle action, or, when another writer made it moot meanwhile (a revoke), a skip: not fatal. */
 async function transitionOrSkip(
   run: SweepRun,
   tx: StoreWriter,
@@ -196,21 +199,34 @@ async function transitionOrSkip(
   action: 'remind' | 'expire',
   options: ChangeOptions,
 ): Promise<ExceptionRecord | undefined> {
-  const { deps, actor, report } = run;
   try {
-    try {
-      return await applyTransition(deps, tx, actor, planned, action, options);
-    } catch (e) {
-      if (!isWaiverError(e) || e.code !== 'conflict') throw e;
-      const current = await tx.getException(planned.id);
-      if (!current)
-        throw new WaiverError('not_found', `${formatId(planned.id)} vanished during the sweep`, 'id');
-      return await applyTransition(deps, tx, actor, current, action, options);
-    }
+    return await transitionLatest(run, tx, planned, action, options);
   } catch (e) {
     if (!isWaiverError(e) || (e.code !== 'illegal_transition' && e.code !== 'conflict')) throw e;
-    report.skipped.push({ id: formatId(planned.id), reason: e.message });
+    run.report.skipped.push({ id: formatId(planned.id), reason: e.message });
     return undefined;
+  }
+}
+
+/**
+ * On the record as planned, without reading it again; if another writer changed it since (its version
+ * moved on), on the record as it is now.
+ */
+async function transitionLatest(
+  { deps, actor }: SweepRun,
+  tx: StoreWriter,
+  planned: ExceptionRecord,
+  action: 'remind' | 'expire',
+  options: ChangeOptions,
+): Promise<ExceptionRecord> {
+  try {
+    return await applyTransition(deps, tx, actor, planned, action, options);
+  } catch (e) {
+    if (!isWaiverError(e) || e.code !== 'conflict') throw e;
+    const current = await tx.getException(planned.id);
+    if (!current)
+      throw new WaiverError('not_found', `${formatId(planned.id)} vanished during the sweep`, 'id');
+    return applyTransition(deps, tx, actor, current, action, options);
   }
 }
 
