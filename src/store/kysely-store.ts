@@ -257,7 +257,7 @@ export class KyselyStore extends KyselyAccess implements ExceptionStore {
     db: Kysely<Database>,
     private readonly beginStatements: readonly string[],
     /** Keep records between calls: a server's next page reads only what changed; a command keeps none. */
-    cacheRecords = true,
+    private readonly cacheRecords = true,
   ) {
     super(db);
     this.cache = new RecordCache(cacheRecords ? 50_000 : 0);
@@ -269,6 +269,8 @@ export class KyselyStore extends KyselyAccess implements ExceptionStore {
    * is outside any transaction.
    */
   override async listExceptions(query: ExceptionQuery = {}): Promise<ExceptionRecord[]> {
+    // A command reads each row once: one query, nothing kept.
+    if (!this.cacheRecords) return super.listExceptions(query);
     const keys = await this.selectedKeys(query);
     const misses = keys.filter((k) => !this.cache.get(k.id, k.version)).map((k) => k.id);
     const fetched = new Map<number, ExceptionRecord>();
