@@ -16,7 +16,11 @@ export class KeepAliveAgents {
   reuse(agent: http.Agent): http.Agent {
     const secure = agent.constructor === https.Agent;
     if (!secure && agent.constructor !== http.Agent) return agent;
-    const options = (agent as http.Agent & { options: Record<string, unknown> }).options;
+    return this.agentFor(secure, (agent as http.Agent & { options: Record<string, unknown> }).options);
+  }
+
+  /** The kept-alive agent for connections with these TLS options (`secure`) or plain ones. */
+  agentFor(secure: boolean, options: Record<string, unknown>): http.Agent {
     const picked = Object.fromEntries(CONNECTION_OPTIONS.map((k) => [k, serialisable(options[k])]));
     // The key holds hashes only: the options include the client's private key.
     const key = createHash('sha256')

@@ -11,6 +11,7 @@ import { WaiverError } from '../../domain/errors.js';
 import type { PolicyExceptionManifest } from '../../domain/manifest.js';
 import type { ObservableTarget, ObservedException } from '../../service/ports.js';
 import { KeepAliveAgents } from './keep-alive-agents.js';
+import { kubeHttp, type SendKubeCall } from './kube-http.js';
 import { describeKubeError, isNotFound, isResourceUnknown, isTransient } from './kube-errors.js';
 
 export const FIELD_MANAGER = 'waiver';
@@ -42,6 +43,8 @@ export class KubernetesTarget implements ObservableTarget {
   readonly description: string;
   private readonly api: CustomObjectsApi;
   private readonly agents = new KeepAliveAgents();
+  /** Writes and deletes, sent lean; undefined behind a proxy, where client-node sends them. */
+  private readonly http: SendKubeCall | undefined;
 
   constructor(
     kc: KubeConfig,
@@ -49,12 +52,21 @@ export class KubernetesTarget implements ObservableTarget {
     private readonly retry: RetryPolicy = defaultRetry,
   ) {
     this.api = kc.makeApiClient(CustomObjectsApi);
+    this.http = kubeHttp(kc);
     this.description = `cluster ${kc.getCurrentCluster()?.server ?? '(unknown)'}`;
   }
 
   async write(manifest: PolicyExceptionManifest): Promise<void> {
     const version = manifest.apiVersion.split('/')[1] ?? this.version;
     const { namespace = '', name } = manifest.metadata;
+    const send = this.http;
+    if (send) {
+      const path = `${objectPath(version, namespace, name)}?fieldManager=${FIELD_MANAGER}&force=true`;
+      const contentType = PatchStrategy.ServerSideApply;
+      return this.call(`apply ${namespace}/${name}`, (signal) =>
+        send({ method: 'PATCH', path, body: manifest, contentType, signal }),
+      );
+    }
     await this.call(`apply ${namespace}/${name}`, (signal) =>
       this.api.patchNamespacedCustomObject(
         {
@@ -73,12 +85,15 @@ export class KubernetesTarget implements ObservableTarget {
   }
 
   async remove(namespace: string, name: string): Promise<void> {
+    const send = this.http;
     await this.call(`delete ${namespace}/${name}`, async (signal) => {
       try {
-        await this.api.deleteNamespacedCustomObject(
-          { group: GROUP, version: this.version, namespace, plural: PLURAL, name },
-          abortable(signal, this.agents),
-        );
+        if (send) await send({ method: 'DELETE', path: objectPath(this.version, namespace, name), signal });
+        else
+          await this.api.deleteNamespacedCustomObject(
+            { group: GROUP, version: this.version, namespace, plural: PLURAL, name },
+            abortable(signal, this.agents),
+          );
       } catch (e) {
         if (!isNotFound(e)) throw e; // already gone is what we wanted
       }
@@ -120,6 +135,10 @@ export class KubernetesTarget implements ObservableTarget {
     }
   }
 }
+
+/** Where one PolicyException lives in the API. */
+const objectPath = (version: string, namespace: string, name: string): string =>
+  `/apis/${GROUP}/${version}/namespaces/${encodeURIComponent(namespace)}/${PLURAL}/${encodeURIComponent(name)}`;
 
 /**
  * Request options that tie a call to `signal`: aborting it closes the request; with `agents`, the call
