@@ -1,0 +1,144 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadKubeConfig } from '../src/targets/kubernetes/kube-config.js';
+import { kubeHttp } from '../src/targets/kubernetes/kube-http.js';
+import { KubernetesTarget } from '../src/targets/kubernetes/kubernetes-target.js';
+import { useTempDir } from './support/temp.js';
+
+const tempDir = useTempDir();
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    await new Promise((resolve) => s.close(resolve));
+  }
+});
+
+/** A self-signed certificate for 127.0.0.1, made with the machine's openssl. */
+function certificate(dir: string): { cert: string; key: string } {
+  const [cert, key] = [join(dir, 'tls.crt'), join(dir, 'tls.key')];
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=test-api',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
+  return { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') };
+}
+
+const kubeconfig = (dir: string, server: string, ca: string, extra = ''): string => {
+  const path = join(dir, 'kubeconfig');
+  writeFileSync(
+    path,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      `- name: tls\n  cluster:\n    server: ${server}\n    certificate-authority-data: ${Buffer.from(ca).toString('base64')}${extra}`,
+      'users:',
+      '- name: robot\n  user:\n    token: secret-token',
+      'contexts:',
+      '- name: tls\n  context:\n    cluster: tls\n    user: robot',
+      'current-context: tls',
+      '',
+    ].join('\n'),
+  );
+  return path;
+};
+
+const manifest = (name: string) => ({
+  apiVersion: 'kyverno.io/v2',
+  kind: 'PolicyException',
+  metadata: { name, namespace: 'policy-exceptions' },
+  spec: { exceptions: [], match: { any: [] } },
+});
+
+describe('the target over TLS, as to a real API server', () => {
+  it('trusts the kubeconfig CA, sends its token, and keeps one connection for many writes', async () => {
+    const dir = tempDir();
+    const tls = certificate(dir);
+    const seen: { method: string; url: string; auth: string; type: string }[] = [];
+    let connections = 0;
+    const server = createServer(tls, (req, res) => {
+      seen.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        auth: req.headers.authorization ?? '',
+        type: req.headers['content-type'] ?? '',
+      });
+      req.resume();
+      req.on('end', () => {
+        const missing = req.method === 'DELETE';
+        res.writeHead(missing ? 404 : 200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(missing ? { kind: 'Status', code: 404, reason: 'NotFound' } : {}));
+      });
+    });
+    server.on('secureConnection', () => connections++);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const target = new KubernetesTarget(loadKubeConfig({ kubeconfig: kubeconfig(dir, url, tls.cert) }));
+    for (const name of ['a', 'b', 'c']) await target.write(manifest(name));
+    await target.remove('policy-exceptions', 'gone-already');
+    expect(seen).toEqual([
+      ...['a', 'b', 'c'].map((name) => ({
+        method: 'PATCH',
+        url: `/apis/kyverno.io/v2/namespaces/policy-exceptions/policyexceptions/${name}?fieldManager=waiver&force=true`,
+        auth: 'Bearer secret-token',
+        type: 'application/apply-patch+yaml',
+      })),
+      {
+        method: 'DELETE',
+        url: '/apis/kyverno.io/v2/namespaces/policy-exceptions/policyexceptions/gone-already',
+        auth: 'Bearer secret-token',
+        type: '',
+      },
+    ]);
+    expect(connections).toBe(1);
+  });
+
+  it('refuses a server its CA did not sign, and leaves a proxied cluster to client-node', async () => {
+    const dir = tempDir();
+    const tls = certificate(dir);
+    const other = certificate(tempDir());
+    const server = createServer(tls, (_req, res) => res.end('{}'));
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const fast = { attempts: 1, backoffMs: 1, maxBackoffMs: 1, timeoutMs: 2000 };
+    const target = new KubernetesTarget(
+      loadKubeConfig({ kubeconfig: kubeconfig(dir, url, other.cert) }),
+      'v2',
+      fast,
+    );
+    await expect(target.write(manifest('a'))).rejects.toMatchObject({
+      code: 'target',
+      message: expect.stringMatching(/cannot reach the cluster at .*: .*(self-signed|verify|certificate)/),
+    });
+    const proxied = loadKubeConfig({
+      kubeconfig: kubeconfig(dir, url, tls.cert, '\n    proxy-url: http://127.0.0.1:9'),
+    });
+    expect(kubeHttp(proxied)).toBeUndefined();
+  });
+});
