@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { PolicyExceptionManifest } from '../src/domain/manifest.js';
 import { loadKubeConfig } from '../src/targets/kubernetes/kube-config.js';
 import { kubeHttp } from '../src/targets/kubernetes/kube-http.js';
 import { KubernetesTarget } from '../src/targets/kubernetes/kubernetes-target.js';
@@ -67,7 +68,7 @@ const kubeconfig = (dir: string, server: string, ca: string, extra = ''): string
   return path;
 };
 
-const manifest = (name: string) => ({
+const manifest = (name: string): PolicyExceptionManifest => ({
   apiVersion: 'kyverno.io/v2',
   kind: 'PolicyException',
   metadata: { name, namespace: 'policy-exceptions' },

@@ -110,6 +110,8 @@ export function recordSyncs(
   if (outcomes.length === 0) return Promise.resolve([]);
   const at = toRfc3339(wholeSeconds(nowMs ?? deps.clock.now()));
   return deps.store.transaction(async (tx) => {
+    // One read for all of them: each is then found in the transaction rather than read again.
+    await tx.listExceptions({ ids: outcomes.map((o) => o.id) });
     const saved: ExceptionRecord[] = [];
     for (const outcome of outcomes) saved.push(await recordSyncIn(deps, tx, actor, outcome, operation, at));
     return saved;
