@@ -7,6 +7,7 @@ import type { AuditFilter } from '../../service/audit-trail.js';
 import type { CliContext } from '../context.js';
 import { auditCells, auditHeader, auditJsonLine, csvLine } from '../../domain/audit-export.js';
 import { document, outputFormat, table } from '../output.js';
+import { streamedItems } from '../streamed-document.js';
 
 export interface AuditFlags {
   verify?: boolean;
@@ -37,25 +38,24 @@ export async function run(ctx: CliContext, ref: string | undefined, flags: Audit
   }
   const filter = auditFilter(flags);
   // Exports stream page by page: memory stays flat however long the trail.
-  if (format === 'jsonl' || format === 'csv') {
+  if (format !== 'table') {
+    const eventPages = pages((after) => waiver.auditPage(ref, filter, { limit: 500, after }));
+    if (format === 'json' || format === 'yaml') {
+      for await (const text of streamedItems(eventPages, format)) ctx.out(text);
+      return;
+    }
     if (format === 'csv') ctx.out(csvLine(auditHeader));
-    for await (const page of pages((after) => waiver.auditPage(ref, filter, { limit: 500, after })))
+    for await (const page of eventPages)
       ctx.out(page.items.map((e) => (format === 'csv' ? csvLine(auditCells(e)) : auditJsonLine(e))).join(''));
     return;
   }
   const events = await waiver.audit(ref, filter);
-  switch (format) {
-    case 'json':
-    case 'yaml':
-      return ctx.out(document({ items: events }, format));
-    default:
-      return ctx.out(
-        table(
-          ['SEQ', 'AT', 'ACTOR', 'ACTION', 'EXCEPTION', 'DATA'],
-          events.map((e) => auditCells(e).slice(0, 6)),
-        ),
-      );
-  }
+  ctx.out(
+    table(
+      ['SEQ', 'AT', 'ACTOR', 'ACTION', 'EXCEPTION', 'DATA'],
+      events.map((e) => auditCells(e).slice(0, 6)),
+    ),
+  );
 }
 
 /** The chain still holds what a signed checkpoint saw: nothing removed from its end, nothing rewritten. */
