@@ -56,6 +56,8 @@ export class FakeKubeApiServer {
   readonly unserved = new Set<string>();
   /** (verb, plural) pairs answered with 403, as RBAC would. */
   readonly forbidden = new Set<string>();
+  /** How long a write (POST, PUT, PATCH, DELETE) waits before it is answered, as for etcd's commit. */
+  writeLatencyMs = 0;
   url = '';
 
   async start(): Promise<this> {
@@ -173,6 +175,9 @@ export class FakeKubeApiServer {
       );
     }
     const body = await readBody(req);
+    // A real API server answers a write once etcd has committed it (a raft round and an fsync).
+    if (this.writeLatencyMs > 0 && method !== 'GET')
+      await new Promise((resolve) => setTimeout(resolve, this.writeLatencyMs));
     try {
       this.route(method, url, req, body, res);
     } catch (e) {
