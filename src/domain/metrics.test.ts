@@ -7,6 +7,7 @@ import {
   computeMetrics,
   expiredRemoval,
   median,
+  metricsOverPages,
   population,
   renewals,
   slope,
@@ -91,6 +92,19 @@ describe('metrics', () => {
     expect(past.averageDurationDays).toBeNull();
     expect(past.expiredRemovedRate).toBeNull();
     expect(past.targets.expiredRemovedRate.meets).toBe(true);
+  });
+
+  it('gives the same figures folded a page at a time, as of the present and of a past instant', () => {
+    for (const [nowMs, presentMs] of [
+      [N, N],
+      [N - 12 * DAY_MS, N],
+      [N + 3 * DAY_MS, N],
+    ] as const)
+      for (const size of [1, 2, 5, events.length]) {
+        const paged = metricsOverPages(nowMs, defaultSettings.metrics, presentMs);
+        for (let i = 0; i < events.length; i += size) paged.add(events.slice(i, i + size));
+        expect(paged.result()).toEqual(computeMetrics(events, nowMs, defaultSettings.metrics, presentMs));
+      }
   });
 
   it('has exact helpers', () => {

@@ -80,19 +80,15 @@ export function foldEvent(byId: Timelines, e: AuditEvent, at: number): void {
 }
 
 /**
- * Folds audit events up to `nowMs` into one timeline per exception. An event dated after `presentMs`
+ * Folds an audit event into the timelines if it happened by `nowMs`. An event dated after `presentMs`
  * (a sweep run ahead of the clock with `--now`) has happened all the same: asked about the present or
  * the past, it counts as of the present, so the metrics agree with the records it changed. Without a
  * present (Infinity), events keep their dates.
  */
-function timelines(events: readonly AuditEvent[], nowMs: number, presentMs: number): Timelines {
-  const byId: Timelines = new Map();
-  for (const e of events) {
-    // Asked about the future (a simulation), every event keeps its date.
-    const at = nowMs > presentMs ? Date.parse(e.at) : Math.min(Date.parse(e.at), presentMs);
-    if (at <= nowMs) foldEvent(byId, e, at);
-  }
-  return byId;
+function foldUpTo(byId: Timelines, e: AuditEvent, nowMs: number, presentMs: number): void {
+  // Asked about the future (a simulation), every event keeps its date.
+  const at = nowMs > presentMs ? Date.parse(e.at) : Math.min(Date.parse(e.at), presentMs);
+  if (at <= nowMs) foldEvent(byId, e, at);
 }
 
 const isActiveAt = (t: Timeline, ms: number): boolean =>
@@ -147,7 +143,9 @@ export function population(
   windowDays: number,
   presentMs = Infinity,
 ): Population {
-  return populationOf([...timelines(events, nowMs, presentMs).entries()], nowMs, windowDays);
+  const byId: Timelines = new Map();
+  for (const e of events) foldUpTo(byId, e, nowMs, presentMs);
+  return populationOf([...byId.entries()], nowMs, windowDays);
 }
 
 function populationOf(all: Entry[], nowMs: number, windowDays: number): Population {
@@ -237,6 +235,24 @@ export function computeMetrics(
   presentMs = Infinity,
 ): Metrics {
   return metricsOf(population(events, nowMs, settings.windowDays, presentMs), settings);
+}
+
+/**
+ * `computeMetrics` over a trail read a page at a time (`add` each page in chain order): memory grows
+ * with the exceptions, not with the events.
+ */
+export function metricsOverPages(
+  nowMs: number,
+  settings: MetricSettings,
+  presentMs = Infinity,
+): { add(events: readonly AuditEvent[]): void; result(): Metrics } {
+  const byId: Timelines = new Map();
+  return {
+    add: (events) => {
+      for (const e of events) foldUpTo(byId, e, nowMs, presentMs);
+    },
+    result: () => metricsOf(populationOf([...byId.entries()], nowMs, settings.windowDays), settings),
+  };
 }
 
 /**

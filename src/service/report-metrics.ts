@@ -1,4 +1,4 @@
-import { computeMetrics, type Metrics } from '../domain/metrics.js';
+import { metricsOverPages, type Metrics } from '../domain/metrics.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -8,5 +8,16 @@ export async function reportMetrics(deps: ServiceDeps, actor: Actor, atMs?: numb
   // One reading of the clock: "now" and "the present" must be the same instant, or a sweep run ahead
   // of the clock would slip out of a report as of now.
   const presentMs = deps.clock.now();
-  return computeMetrics(await deps.store.listAudit(), atMs ?? presentMs, deps.settings.metrics, presentMs);
+  const metrics = metricsOverPages(atMs ?? presentMs, deps.settings.metrics, presentMs);
+  // A page at a time: memory grows with the exceptions, not with the trail.
+  for (let afterSeq = 0; ;) {
+    const page = await deps.store.listAudit({ afterSeq, limit: PAGE });
+    metrics.add(page);
+    const last = page.at(-1);
+    if (!last || page.length < PAGE) return metrics.result();
+    afterSeq = last.seq;
+  }
 }
+
+/** Events read at a time. */
+const PAGE = 1000;
