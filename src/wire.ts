@@ -76,14 +76,23 @@ function lazyCluster(config: Config): LazyCluster | undefined {
     ));
 }
 
-/** The cluster's target without loading the Kubernetes client until the first write, remove or list. */
-function lazyClusterTarget(config: Config, cluster: () => Promise<KubernetesCluster>): ObservableTarget {
-  const context = config.kubernetes?.context;
+/**
+ * The cluster's target, loaded on the first write, remove or list, and on its own: a command that only
+ * writes never loads the generated clients that the catalog, doctor, lease and watch need.
+ */
+function lazyClusterTarget(config: Config): ObservableTarget {
+  const { kubernetes } = config;
+  const context = kubernetes?.context;
+  let loaded: Promise<ObservableTarget> | undefined;
+  const target = () =>
+    (loaded ??= import('./targets/kubernetes/open-target.js').then((m) =>
+      m.openKubernetesTarget(kubernetes ?? {}, config.settings),
+    ));
   return {
     description: `cluster (${context ? `context ${context}` : 'current context'})`,
-    write: async (manifest) => (await cluster()).target.write(manifest),
-    remove: async (namespace, name) => (await cluster()).target.remove(namespace, name),
-    list: async () => (await cluster()).target.list(),
+    write: async (manifest) => (await target()).write(manifest),
+    remove: async (namespace, name) => (await target()).remove(namespace, name),
+    list: async () => (await target()).list(),
   };
 }
 
@@ -105,7 +114,7 @@ export async function openServiceDeps(config: Config, options: DepsOptions): Pro
 async function assemble(config: Config, options: DepsOptions): Promise<Assembled> {
   const cluster = lazyCluster(config);
   const target: Target = cluster
-    ? lazyClusterTarget(config, cluster)
+    ? lazyClusterTarget(config)
     : new DirectoryTarget(config.target.dir, { createRoot: config.target.createRoot });
   const notifier = new LogNotifier(options.log);
   const deps: ServiceDeps = {

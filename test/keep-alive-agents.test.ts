@@ -1,25 +1,21 @@
-import http from 'node:http';
+import type http from 'node:http';
 import https from 'node:https';
 import { describe, expect, it } from 'vitest';
 import { KeepAliveAgents } from '../src/targets/kubernetes/keep-alive-agents.js';
 
-describe('kept-alive agents for the Kubernetes client', () => {
-  it('hands out one kept-alive agent per connection setup, and leaves other agents alone', () => {
+describe('kept-alive agents for the Kubernetes target', () => {
+  it('hands out one kept-alive agent per connection setup', () => {
     const agents = new KeepAliveAgents();
     const ca = Buffer.from('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
-    const first = agents.reuse(new https.Agent({ ca, rejectUnauthorized: true }));
+    const first = agents.agentFor(true, { ca, rejectUnauthorized: true, headers: { authorization: 'x' } });
     expect(first).toBeInstanceOf(https.Agent);
     expect((first as http.Agent & { keepAlive: boolean }).keepAlive).toBe(true);
-    expect(agents.reuse(new https.Agent({ ca: Buffer.from(ca), rejectUnauthorized: true }))).toBe(first);
-    expect(agents.reuse(new https.Agent({ ca: Buffer.from('other'), rejectUnauthorized: true }))).not.toBe(
-      first,
-    );
-    expect(agents.reuse(new https.Agent({ ca, rejectUnauthorized: false }))).not.toBe(first);
-    const plain = agents.reuse(new http.Agent());
+    // Headers (the token) are not part of a connection's setup; the CA is.
+    expect(agents.agentFor(true, { ca: Buffer.from(ca), rejectUnauthorized: true, headers: {} })).toBe(first);
+    expect(agents.agentFor(true, { ca: Buffer.from('other'), rejectUnauthorized: true })).not.toBe(first);
+    expect(agents.agentFor(true, { ca, rejectUnauthorized: false })).not.toBe(first);
+    const plain = agents.agentFor(false, {});
     expect(plain).not.toBeInstanceOf(https.Agent);
-    expect(agents.reuse(new http.Agent())).toBe(plain);
-    class ProxyAgent extends http.Agent {}
-    const proxy = new ProxyAgent();
-    expect(agents.reuse(proxy)).toBe(proxy);
+    expect(agents.agentFor(false, {})).toBe(plain);
   });
 });

@@ -1,5 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -8,6 +11,8 @@ import type { PolicyExceptionManifest } from '../src/domain/manifest.js';
 import { loadKubeConfig } from '../src/targets/kubernetes/kube-config.js';
 import { kubeHttp } from '../src/targets/kubernetes/kube-http.js';
 import { KubernetesTarget } from '../src/targets/kubernetes/kubernetes-target.js';
+import { seedCluster } from './support/kube/cluster.js';
+import { FakeKubeApiServer } from './support/kube/fake-api-server.js';
 import { useTempDir } from './support/temp.js';
 
 const tempDir = useTempDir();
@@ -141,5 +146,59 @@ describe('the target over TLS, as to a real API server', () => {
       kubeconfig: kubeconfig(dir, url, tls.cert, '\n    proxy-url: http://127.0.0.1:9'),
     });
     expect(kubeHttp(proxied)).toBeUndefined();
+  });
+});
+
+describe('the target behind a proxy', () => {
+  it('goes through client-node and the proxy the kubeconfig names: writes, lists and deletes', async () => {
+    const dir = tempDir();
+    const api = await new FakeKubeApiServer().start();
+    seedCluster(api);
+    const tunnels: string[] = [];
+    // A forward proxy as client-node's agent (hpagent) uses one: a CONNECT tunnel to the API server.
+    const proxy = createHttpServer((_req, res) => res.writeHead(405).end());
+    proxy.on('connect', (req: IncomingMessage, client: Duplex) => {
+      tunnels.push(req.url ?? '');
+      const [host, port] = (req.url ?? '').split(':');
+      const upstream = connect(Number(port), host ?? '', () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const path = join(dir, 'kubeconfig');
+      writeFileSync(
+        path,
+        api.kubeconfig().replace('insecure-skip-tls-verify: true', `proxy-url: ${proxyUrl}`),
+      );
+      const kc = loadKubeConfig({ kubeconfig: path });
+      expect(kubeHttp(kc)).toBeUndefined();
+      const target = new KubernetesTarget(kc);
+      await target.write(manifest('via-proxy'));
+      expect((await target.list()).map((o) => o.name)).toEqual(['via-proxy']);
+      await target.remove('policy-exceptions', 'via-proxy');
+      await target.remove('policy-exceptions', 'via-proxy');
+      expect(await target.list()).toEqual([]);
+      expect(tunnels.length).toBeGreaterThan(0);
+      expect(new Set(tunnels)).toEqual(new Set([new URL(api.url).host]));
+      const calls = api.requests.map((r) => `${r.method} ${r.path.split('?')[0] ?? ''}`);
+      const objects = '/apis/kyverno.io/v2/namespaces/policy-exceptions/policyexceptions/via-proxy';
+      expect(calls).toEqual([
+        `PATCH ${objects}`,
+        'GET /apis/kyverno.io/v2/policyexceptions',
+        `DELETE ${objects}`,
+        `DELETE ${objects}`,
+        'GET /apis/kyverno.io/v2/policyexceptions',
+      ]);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+      await api.stop();
+    }
   });
 });

@@ -5,17 +5,18 @@ import { KeepAliveAgents } from './keep-alive-agents.js';
 
 /** One call of the target: a path under the API server, and a JSON body for writes. */
 export interface KubeCall {
-  method: 'PATCH' | 'DELETE';
+  method: 'GET' | 'PATCH' | 'DELETE';
   path: string;
   body?: unknown;
   contentType?: string;
   signal: AbortSignal;
 }
 
-export type SendKubeCall = (call: KubeCall) => Promise<void>;
+/** Sends a call; the answer's body on success. */
+export type SendKubeCall = (call: KubeCall) => Promise<string>;
 
 /**
- * The target's writes and deletes over node's http(s) and a kept-alive connection, with the
+ * The target's calls over node's http(s) and a kept-alive connection, with the
  * kubeconfig's credentials applied on every call (tokens, client certificates, exec plugins: what
  * client-node applies). client-node's generated client costs more per call than a small apply, and
  * Waiver sends hundreds at once. A failure is client-node's `ApiException`, so errors read the same.
@@ -44,7 +45,7 @@ export function kubeHttp(kc: KubeConfig): SendKubeCall | undefined {
           }),
     };
     const agent = agents.agentFor(secure, options as Record<string, unknown>);
-    await send(
+    return send(
       new URL(base + call.path),
       { ...options, method: call.method, headers, agent, signal: call.signal },
       body,
@@ -52,7 +53,7 @@ export function kubeHttp(kc: KubeConfig): SendKubeCall | undefined {
   };
 }
 
-function send(url: URL, options: https.RequestOptions, body: string | undefined): Promise<void> {
+function send(url: URL, options: https.RequestOptions, body: string | undefined): Promise<string> {
   const request = url.protocol === 'https:' ? https.request : http.request;
   return new Promise((resolve, reject) => {
     const req = request(url, options, (res) => {
@@ -62,7 +63,7 @@ function send(url: URL, options: https.RequestOptions, body: string | undefined)
       res.on('error', reject);
       res.on('end', () => {
         const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) return resolve();
+        if (status >= 200 && status < 300) return resolve(text);
         const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)]));
         reject(new ApiException(status, res.statusMessage ?? '', text, headers));
       });

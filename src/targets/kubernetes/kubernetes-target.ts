@@ -1,22 +1,16 @@
-import {
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type ConfigurationOptions,
-  type KubeConfig,
-  type RequestContext,
-  type ResponseContext,
-} from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { WaiverError } from '../../domain/errors.js';
 import type { PolicyExceptionManifest } from '../../domain/manifest.js';
 import type { ObservableTarget, ObservedException } from '../../service/ports.js';
-import { KeepAliveAgents } from './keep-alive-agents.js';
+import type { GeneratedClient } from './generated-client.js';
 import { kubeHttp, type SendKubeCall } from './kube-http.js';
 import { describeKubeError, isNotFound, isResourceUnknown, isTransient } from './kube-errors.js';
 
 export const FIELD_MANAGER = 'waiver';
 const GROUP = 'kyverno.io';
 const PLURAL = 'policyexceptions';
+/** Server-side apply's media type. */
+const APPLY_PATCH = 'application/apply-patch+yaml';
 
 export interface RetryPolicy {
   attempts: number;
@@ -41,17 +35,15 @@ export const defaultRetry: RetryPolicy = {
  */
 export class KubernetesTarget implements ObservableTarget {
   readonly description: string;
-  private readonly api: CustomObjectsApi;
-  private readonly agents = new KeepAliveAgents();
-  /** Writes and deletes, sent lean; undefined behind a proxy, where client-node sends them. */
+  /** Lean calls; undefined behind a proxy, where client-node's generated client (loaded then) calls. */
   private readonly http: SendKubeCall | undefined;
+  private generated: Promise<GeneratedClient> | undefined;
 
   constructor(
-    kc: KubeConfig,
+    private readonly kc: KubeConfig,
     private readonly version: 'v2' | 'v2beta1' = 'v2',
     private readonly retry: RetryPolicy = defaultRetry,
   ) {
-    this.api = kc.makeApiClient(CustomObjectsApi);
     this.http = kubeHttp(kc);
     this.description = `cluster ${kc.getCurrentCluster()?.server ?? '(unknown)'}`;
   }
@@ -60,28 +52,11 @@ export class KubernetesTarget implements ObservableTarget {
     const version = manifest.apiVersion.split('/')[1] ?? this.version;
     const { namespace = '', name } = manifest.metadata;
     const send = this.http;
-    if (send) {
-      const path = `${objectPath(version, namespace, name)}?fieldManager=${FIELD_MANAGER}&force=true`;
-      const contentType = PatchStrategy.ServerSideApply;
-      return this.call(`apply ${namespace}/${name}`, (signal) =>
-        send({ method: 'PATCH', path, body: manifest, contentType, signal }),
-      );
-    }
-    await this.call(`apply ${namespace}/${name}`, (signal) =>
-      this.api.patchNamespacedCustomObject(
-        {
-          group: GROUP,
-          version,
-          namespace,
-          plural: PLURAL,
-          name,
-          body: manifest,
-          fieldManager: FIELD_MANAGER,
-          force: true,
-        },
-        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply, abortable(signal, this.agents)),
-      ),
-    );
+    const path = `${objectPath(version, namespace, name)}?fieldManager=${FIELD_MANAGER}&force=true`;
+    await this.call(`apply ${namespace}/${name}`, async (signal): Promise<unknown> => {
+      if (send) return send({ method: 'PATCH', path, body: manifest, contentType: APPLY_PATCH, signal });
+      return (await this.client()).write(manifest, version, signal);
+    });
   }
 
   async remove(namespace: string, name: string): Promise<void> {
@@ -89,11 +64,7 @@ export class KubernetesTarget implements ObservableTarget {
     await this.call(`delete ${namespace}/${name}`, async (signal) => {
       try {
         if (send) await send({ method: 'DELETE', path: objectPath(this.version, namespace, name), signal });
-        else
-          await this.api.deleteNamespacedCustomObject(
-            { group: GROUP, version: this.version, namespace, plural: PLURAL, name },
-            abortable(signal, this.agents),
-          );
+        else await (await this.client()).remove(namespace, name, this.version, signal);
       } catch (e) {
         if (!isNotFound(e)) throw e; // already gone is what we wanted
       }
@@ -101,13 +72,19 @@ export class KubernetesTarget implements ObservableTarget {
   }
 
   async list(): Promise<ObservedException[]> {
-    const list = (await this.call('list PolicyExceptions', (signal) =>
-      this.api.listClusterCustomObject(
-        { group: GROUP, version: this.version, plural: PLURAL },
-        abortable(signal, this.agents),
-      ),
-    )) as { items?: unknown[] };
+    const send = this.http;
+    const path = `/apis/${GROUP}/${this.version}/${PLURAL}`;
+    const list = (await this.call('list PolicyExceptions', async (signal): Promise<unknown> => {
+      if (send) return JSON.parse(await send({ method: 'GET', path, signal })) as unknown;
+      return (await this.client()).list(this.version, signal);
+    })) as { items?: unknown[] };
     return (list.items ?? []).map(observed);
+  }
+
+  private client(): Promise<GeneratedClient> {
+    return (this.generated ??= import('./generated-client.js').then((m) =>
+      m.generatedClient(this.kc, FIELD_MANAGER),
+    ));
   }
 
   private async call<T>(what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -139,27 +116,6 @@ export class KubernetesTarget implements ObservableTarget {
 /** Where one PolicyException lives in the API. */
 const objectPath = (version: string, namespace: string, name: string): string =>
   `/apis/${GROUP}/${version}/namespaces/${encodeURIComponent(namespace)}/${PLURAL}/${encodeURIComponent(name)}`;
-
-/**
- * Request options that tie a call to `signal`: aborting it closes the request; with `agents`, the call
- * goes over a kept-alive connection. The client runs
- * middleware as promises on some paths and as its own observables on others: the value returned is a
- * promise that also answers `toPromise()`, which both accept.
- */
-function abortable(signal: AbortSignal, agents?: KeepAliveAgents): ConfigurationOptions {
-  const settled = <T>(value: T) =>
-    Object.assign(Promise.resolve(value), { toPromise: () => Promise.resolve(value) });
-  const middleware = {
-    pre: (context: RequestContext) => {
-      context.setSignal(signal);
-      const agent = context.getAgent();
-      if (agents && agent) context.setAgent(agents.reuse(agent));
-      return settled(context);
-    },
-    post: (response: ResponseContext) => settled(response),
-  };
-  return { middleware: [middleware], middlewareMergeStrategy: 'append' } as unknown as ConfigurationOptions;
-}
 
 /** The parts of a PolicyException that drift detection compares. */
 export function observed(item: unknown): ObservedException {

@@ -10,9 +10,9 @@ import type {
 } from '../../service/ports.js';
 import { KubernetesCatalog } from './cluster-catalog.js';
 import { diagnose } from './doctor.js';
-import { loadKubeConfig, type KubeConnection } from './kube-config.js';
+import { loadKubeConfig } from './kube-config.js';
 import { KubernetesLease } from './kubernetes-lease.js';
-import { defaultRetry, KubernetesTarget } from './kubernetes-target.js';
+import { apiVersionOf, openKubernetesTarget, type TargetConnection } from './open-target.js';
 import { PolicyExceptionWatch } from './policy-exception-watch.js';
 
 /** Everything Waiver does with one cluster, each behind the service's port for it. */
@@ -28,18 +28,13 @@ export interface KubernetesCluster {
 
 /** Opens a cluster from a kubeconfig (and context), rendering and watching the configured API version. */
 export function openKubernetesCluster(
-  connection: KubeConnection & { timeoutSeconds?: number; attempts?: number },
+  connection: TargetConnection,
   settings: ProcessSettings,
 ): KubernetesCluster {
   const kc = loadKubeConfig(connection);
-  const version = settings.apiVersion === 'kyverno.io/v2beta1' ? 'v2beta1' : 'v2';
-  const retry = {
-    ...defaultRetry,
-    ...(connection.timeoutSeconds ? { timeoutMs: connection.timeoutSeconds * 1000 } : {}),
-    ...(connection.attempts ? { attempts: connection.attempts } : {}),
-  };
+  const version = apiVersionOf(settings);
   return {
-    target: new KubernetesTarget(kc, version, retry),
+    target: openKubernetesTarget(connection, settings, kc),
     catalog: new KubernetesCatalog(kc),
     doctor: { diagnose: (policies) => diagnose(kc, settings, policies) },
     lease: (identity, durationSeconds, clock) =>
