@@ -73,6 +73,8 @@ async function everyMethod(as: (user: string) => Waiver): Promise<void> {
   await alice.verifyAudit();
   await alice.auditHead();
   await alice.metrics();
+  await alice.review();
+  await admin.review({ all: true });
   await carol.sweep();
   await alice.lint([{ file: 'x.yaml', text: 'kind: PolicyException\n' }]);
   // A folder target has no cluster: refused by the service, which proves the call got there.

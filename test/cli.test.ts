@@ -473,7 +473,7 @@ spec:
         ],
         { encoding: 'utf8' },
       ).trim();
-    expect(complete('waiver', 're')).toBe('request reject revoke renew render');
+    expect(complete('waiver', 're')).toBe('request reject revoke renew review render');
     expect(complete('waiver', 'request', '--ex')).toBe('--exception-name --expires');
     expect(complete('waiver', 'token', 'c')).toBe('create');
     expect(complete('waiver', 'token', 'create', '--r')).toBe('--role');

@@ -20,6 +20,7 @@ import {
   ManifestQuerySchema,
   MetricsQuerySchema,
   RenewInputSchema,
+  ReviewQuerySchema,
   RequestInputSchema,
   TokenInputSchema,
 } from './request-schemas.js';
@@ -37,6 +38,7 @@ import {
   LintReportSchema,
   MetricsSchema,
   ReconcileReportSchema,
+  ReviewQueueSchema,
   SweepReportSchema,
   TokenListSchema,
   UnmanagedListSchema,
@@ -267,6 +269,16 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
     success: { status: 200, description: 'the metrics as of the instant', schema: MetricsSchema },
     invoke: (waiver, { query }) => waiver.metrics(query.at === undefined ? undefined : Date.parse(query.at)),
     encode: (atMs) => ({ query: { at: instant(atMs) } }),
+  }),
+  review: operation({
+    name: 'review',
+    method: 'GET',
+    path: '/api/v1/review',
+    summary: 'What waits for the caller now: to approve, apply, decide, follow up or remove',
+    query: ReviewQuerySchema,
+    success: { status: 200, description: 'the queues of the roles of the caller', schema: ReviewQueueSchema },
+    invoke: (waiver, { query }) => waiver.review({ all: query.all === 'true' }),
+    encode: (options) => ({ query: { all: options?.all ? 'true' : undefined } }),
   }),
   lint: operation({
     name: 'lint',

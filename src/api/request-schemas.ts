@@ -72,6 +72,13 @@ export const MetricsQuerySchema = z.strictObject({
   at: z.iso.datetime({ offset: true }).optional().describe('compute as of this instant (default now)'),
 });
 
+export const ReviewQuerySchema = z.strictObject({
+  all: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe('every queue, not only those of the roles of the caller'),
+});
+
 export const LintBodySchema = z.strictObject({
   sources: z
     .array(z.strictObject({ file: z.string().min(1).max(300), text: z.string().max(1_000_000) }))

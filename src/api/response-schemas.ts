@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { AuditEvent } from '../domain/audit.js';
 import { apiVersions, categories, endReasons, states, syncStatuses } from '../domain/exception.js';
 import { errorCodes } from '../domain/errors.js';
+import { queues } from '../domain/review-queue.js';
+import type { ReviewQueue } from '../service/review-queue.js';
 import { auditActions } from '../domain/lifecycle.js';
 import { batchActions, type BatchReport } from '../service/batch-actions.js';
 import type { Metrics } from '../domain/metrics.js';
@@ -134,6 +136,26 @@ const metricTarget = z.strictObject({
   comparison: z.enum(['<', '<=', '>=']),
   meets: z.boolean(),
 });
+
+export const ReviewQueueSchema = z
+  .strictObject({
+    items: z.array(
+      z.strictObject({
+        queue: z.enum(queues),
+        id: idText,
+        name: z.string(),
+        namespaces: z.array(z.string()),
+        policy: z.string(),
+        requestor: z.string(),
+        since: instant,
+        ageSeconds: z.number().int(),
+        renewalCount: z.number().int(),
+        why: z.string().describe('why it waits, and the commands for what may be done'),
+        reason: z.string().describe('the justification given with the request'),
+      }),
+    ),
+  })
+  .describe('What waits for a person now, queue by queue, oldest first');
 
 export const MetricsSchema = z.strictObject({
   at: instant,
@@ -269,6 +291,7 @@ exactly<Exactly<z.output<typeof AuditPageSchema>, AuditPage>>();
 exactly<Exactly<z.output<typeof ExceptionDetailSchema>, ExceptionDetail>>();
 exactly<Exactly<Omit<z.output<typeof VerifyResultSchema>, 'intact'>, VerifyResult>>();
 exactly<Exactly<z.output<typeof MetricsSchema>, Metrics>>();
+exactly<Exactly<z.output<typeof ReviewQueueSchema>, ReviewQueue>>();
 exactly<Exactly<z.output<typeof AuditHeadSchema>, AuditHead>>();
 exactly<Exactly<z.output<typeof SweepReportSchema>, SweepReport>>();
 exactly<Exactly<z.output<typeof LintReportSchema>, LintReport>>();

@@ -9,6 +9,7 @@ import type { GetFlags } from './commands/get.js';
 import type { RenderFlags } from './commands/render.js';
 import type { RenewFlags } from './commands/renew.js';
 import type { RequestFlags } from './commands/request.js';
+import type { ReviewFlags } from './commands/review.js';
 import type { ServeFlags } from './commands/serve.js';
 import type { TokenCreateFlags } from './commands/token.js';
 import type { TransitionFlags } from './commands/transition.js';
@@ -180,6 +181,13 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .action(async (flags: { privateKey?: string }) =>
       (await import('./commands/audit.js')).checkpoint(ctx(), flags),
     );
+
+  cli
+    .command('review')
+    .description('what waits for you now: to approve, apply, decide before expiry, follow up or remove')
+    .option('--all', 'every queue, not only those of your roles')
+    .addOption(outputOption('table|json|yaml'))
+    .action(async (flags: ReviewFlags) => (await import('./commands/review.js')).run(ctx(), flags));
 
   cli
     .command('metrics')

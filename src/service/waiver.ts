@@ -14,6 +14,7 @@ import type { ApiToken } from './ports.js';
 import type { DoctorReport } from './check-cluster.js';
 import type { ImportReport } from './import-exceptions.js';
 import type { ReconcileReport, UnmanagedException } from './reconcile.js';
+import type { ReviewQueue } from './review-queue.js';
 import type { SweepReport } from './sweep.js';
 import type { CreatedToken } from './tokens.js';
 
@@ -48,6 +49,8 @@ export interface Waiver {
   /** The newest event's number and hash, for a signed checkpoint kept outside the database. */
   auditHead(): Promise<AuditHead>;
   metrics(atMs?: number): Promise<Metrics>;
+  /** What waits for the caller now (pending, approved, expiring, escalated, unremoved), by role. */
+  review(options?: { all?: boolean | undefined }): Promise<ReviewQueue>;
   render(ref: string, apiVersion?: ApiVersion): Promise<string>;
   sweep(atMs?: number): Promise<SweepReport>;
   lint(sources: readonly LintSource[]): Promise<LintReport>;
@@ -103,6 +106,7 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
     auditPage: async (ref, filter, page) => (await audit()).listAuditPage(deps, actor, ref, filter, page),
     verifyAudit: async () => (await audit()).verifyAudit(deps, actor),
     auditHead: async () => (await import('./audit-checkpoint.js')).auditHead(deps, actor),
+    review: async (options) => (await import('./review-queue.js')).listReviewQueue(deps, actor, options),
     metrics: async (atMs) => (await import('./report-metrics.js')).reportMetrics(deps, actor, atMs),
     render: async (ref, apiVersion) =>
       (await import('./render-exception.js')).renderException(deps, actor, ref, apiVersion),

@@ -1,0 +1,103 @@
+import { formatId, type ExceptionRecord } from './exception.js';
+import type { Role } from './roles.js';
+import { DAY_MS, humanDuration } from './time.js';
+
+/** What a person must do about an exception now. */
+export const queues = ['approve', 'apply', 'decide', 'escalated', 'remove'] as const;
+export type Queue = (typeof queues)[number];
+
+/** Who acts on each queue: approvers approve, appliers apply and remove, requestors decide. */
+export const queueRoles: Record<Queue, readonly Role[]> = {
+  approve: ['approver'],
+  apply: ['applier'],
+  decide: ['requester', 'approver'],
+  escalated: ['approver'],
+  remove: ['applier'],
+};
+
+export interface ReviewItem {
+  queue: Queue;
+  id: string;
+  name: string;
+  namespaces: string[];
+  policy: string;
+  requestor: string;
+  /** Since when it has waited (RFC3339), and for how long in seconds. */
+  since: string;
+  ageSeconds: number;
+  renewalCount: number;
+  /** Why it is in the queue, and what the person may do. */
+  why: string;
+  /** The request's own justification. */
+  reason: string;
+}
+
+/**
+ * What waits for a person now, oldest first in each queue: pending requests (approve), approved ones
+ * not yet applied (apply), active ones in the reminder window (decide: let it expire, renew, or
+ * escalate), escalations awaiting a policy change (escalated), and expired or ended ones the target
+ * still holds (remove). Pure: the records and the instant in, the items out.
+ */
+export function reviewQueue(
+  records: readonly ExceptionRecord[],
+  nowMs: number,
+  reminderDays: number,
+): ReviewItem[] {
+  const items = records.flatMap((r) => itemsFor(r, nowMs, reminderDays));
+  const order = (q: Queue) => queues.indexOf(q);
+  return items.sort((a, b) => order(a.queue) - order(b.queue) || b.ageSeconds - a.ageSeconds);
+}
+
+function itemsFor(r: ExceptionRecord, nowMs: number, reminderDays: number): ReviewItem[] {
+  const expiresMs = Date.parse(r.expiresAt);
+  const item = (queue: Queue, since: string, why: string): ReviewItem => ({
+    queue,
+    id: formatId(r.id),
+    name: r.name,
+    namespaces: [...r.namespaces],
+    policy: r.policy,
+    requestor: r.requestor,
+    since,
+    ageSeconds: Math.max(0, Math.round((nowMs - Date.parse(since)) / 1000)),
+    renewalCount: r.renewalCount,
+    why,
+    reason: r.reason,
+  });
+  const id = formatId(r.id);
+  const found: ReviewItem[] = [];
+  if (r.state === 'pending')
+    found.push(
+      item('approve', r.requestedAt, `requested by ${r.requestor}: approve or reject (waiver approve ${id})`),
+    );
+  if (r.state === 'approved' && r.approvedAt)
+    found.push(item('apply', r.approvedAt, `approved by ${r.approver ?? ''}: apply it (waiver apply ${id})`));
+  if (r.state === 'active' && expiresMs <= nowMs)
+    found.push(item('remove', r.expiresAt, 'expired and not yet removed from the target: run the sweep'));
+  else if (r.state === 'active' && expiresMs - nowMs <= reminderDays * DAY_MS)
+    found.push(
+      item(
+        'decide',
+        new Date(expiresMs - reminderDays * DAY_MS).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        `expires in ${humanDuration(expiresMs - nowMs)}: let it expire, renew it with a new justification (waiver renew ${id}), or escalate (waiver escalate ${id})`,
+      ),
+    );
+  if (r.state === 'active' && r.escalatedAt)
+    found.push(
+      item('escalated', r.escalatedAt, 'a permanent exception was asked for: a policy change, not a bypass'),
+    );
+  if (r.state === 'removed' && (r.syncStatus === 'pending' || r.syncStatus === 'error') && r.removedAt)
+    found.push(
+      item(
+        'remove',
+        r.removedAt,
+        `ended, but its removal from the target is not confirmed${r.syncError ? `: ${r.syncError}` : ''}`,
+      ),
+    );
+  return found;
+}
+
+/** The queues a person with these roles acts on (an admin and an auditor see all of them). */
+export function queuesFor(roles: readonly Role[]): Queue[] {
+  if (roles.includes('admin') || roles.includes('auditor')) return [...queues];
+  return queues.filter((q) => queueRoles[q].some((role) => roles.includes(role)));
+}
