@@ -5,7 +5,7 @@ import { DAY_MS } from '../src/domain/time.js';
 import { localActor } from '../src/service/actor.js';
 import type { ServiceDeps } from '../src/service/deps.js';
 import { createWaiver } from '../src/service/waiver.js';
-import { cli } from './support/cli.js';
+import { cli, requestArgs } from './support/cli.js';
 import { MemoryStore } from './support/memory-store.js';
 import { activeRecord } from './support/records.js';
 import { RecordingTarget } from './support/recording-target.js';
@@ -112,22 +112,7 @@ describe('the review queue', () => {
     const cwd = tempDir();
     const empty = await cli(cwd, ['review']);
     expect(empty).toMatchObject({ code: 0, stdout: '', stderr: 'Nothing waits for you.\n' });
-    const request = [
-      'request',
-      '-n',
-      'payments',
-      '--name',
-      'payments-api-*',
-      '--category',
-      'legacy-migration',
-    ];
-    const justification = [
-      '--ticket',
-      'MIG-1',
-      '--reason',
-      'Legacy images move to the signed pipeline this month',
-    ];
-    expect((await cli(cwd, [...request, ...justification, '--expires', '5d'], { as: 'alice' })).code).toBe(0);
+    expect((await cli(cwd, requestArgs('MIG-1', { expires: '5d' }), { as: 'alice' })).code).toBe(0);
     const queue = await cli(cwd, ['review'], { as: 'bob' });
     expect(queue.code).toBe(0);
     expect(queue.stdout.split('\n')[0]).toMatch(
