@@ -85,20 +85,6 @@ export interface SyncOutcome {
   error?: string | undefined;
 }
 
-/** Saves the outcome of one target operation: sync status and its audit event, one transaction. */
-export async function recordSync(
-  deps: ServiceDeps,
-  actor: Actor,
-  id: number,
-  operation: SyncOperation,
-  nowMs: number | undefined,
-  error?: string,
-): Promise<ExceptionRecord> {
-  const [saved] = await recordSyncs(deps, actor, [{ id, error }], operation, nowMs);
-  if (!saved) throw new WaiverError('internal', `${formatId(id)}: its sync was not recorded`, 'id');
-  return saved;
-}
-
 /** Saves the outcomes of target operations, one transaction for all of them. */
 export function recordSyncs(
   deps: ServiceDeps,

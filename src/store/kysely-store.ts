@@ -250,7 +250,7 @@ class TransactionAccess extends KyselyAccess {
  * BEGIN IMMEDIATE), so concurrent writers queue instead of failing halfway through a use case.
  */
 export class KyselyStore extends KyselyAccess implements ExceptionStore {
-  private readonly cache: RecordCache;
+  private readonly cache = new RecordCache();
   private readonly queries = new QueryCache();
 
   constructor(
@@ -260,7 +260,6 @@ export class KyselyStore extends KyselyAccess implements ExceptionStore {
     private readonly cacheRecords = true,
   ) {
     super(db);
-    this.cache = new RecordCache(cacheRecords ? 50_000 : 0);
   }
 
   /**

@@ -18,19 +18,14 @@ export class RecordCache {
   put(record: ExceptionRecord): ExceptionRecord {
     // Bounded memory: past capacity the cache starts over rather than tracking recency.
     if (this.entries.size >= this.capacity) this.entries.clear();
-    if (this.capacity === 0) return frozen(record);
-    const entry = frozen(record);
-    this.entries.set(record.id, entry);
-    return entry;
+    const frozen = Object.freeze({
+      ...record,
+      rules: Object.freeze([...record.rules]),
+      kinds: Object.freeze([...record.kinds]),
+      namespaces: Object.freeze([...record.namespaces]),
+      names: Object.freeze([...record.names]),
+    }) as ExceptionRecord;
+    this.entries.set(record.id, frozen);
+    return frozen;
   }
 }
-
-/** Listed records are shared by every caller: none may change one. */
-const frozen = (record: ExceptionRecord): ExceptionRecord =>
-  Object.freeze({
-    ...record,
-    rules: Object.freeze([...record.rules]),
-    kinds: Object.freeze([...record.kinds]),
-    namespaces: Object.freeze([...record.namespaces]),
-    names: Object.freeze([...record.names]),
-  }) as ExceptionRecord;
