@@ -8,21 +8,28 @@ import {
   type ResponseContext,
 } from '@kubernetes/client-node';
 import type { PolicyExceptionManifest } from '../../domain/manifest.js';
-
-const GROUP = 'kyverno.io';
-const PLURAL = 'policyexceptions';
+import { FIELD_MANAGER, GROUP, PLURAL } from './kubernetes-target.js';
 
 /**
  * The target's calls through client-node's generated client: for a cluster behind a proxy, which its
  * agents know how to reach. Loaded only then, since it brings every generated model with it.
  */
-export function generatedClient(kc: KubeConfig, fieldManager: string) {
+export function generatedClient(kc: KubeConfig) {
   const api = kc.makeApiClient(CustomObjectsApi);
   return {
     write: (manifest: PolicyExceptionManifest, version: string, signal: AbortSignal): Promise<unknown> => {
       const { namespace = '', name } = manifest.metadata;
       return api.patchNamespacedCustomObject(
-        { group: GROUP, version, namespace, plural: PLURAL, name, body: manifest, fieldManager, force: true },
+        {
+          group: GROUP,
+          version,
+          namespace,
+          plural: PLURAL,
+          name,
+          body: manifest,
+          fieldManager: FIELD_MANAGER,
+          force: true,
+        },
         setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply, abortable(signal)),
       ) as Promise<unknown>;
     },

@@ -7,8 +7,8 @@ import { kubeHttp, type SendKubeCall } from './kube-http.js';
 import { describeKubeError, isNotFound, isResourceUnknown, isTransient } from './kube-errors.js';
 
 export const FIELD_MANAGER = 'waiver';
-const GROUP = 'kyverno.io';
-const PLURAL = 'policyexceptions';
+export const GROUP = 'kyverno.io';
+export const PLURAL = 'policyexceptions';
 /** Server-side apply's media type. */
 const APPLY_PATCH = 'application/apply-patch+yaml';
 
@@ -82,9 +82,7 @@ export class KubernetesTarget implements ObservableTarget {
   }
 
   private client(): Promise<GeneratedClient> {
-    return (this.generated ??= import('./generated-client.js').then((m) =>
-      m.generatedClient(this.kc, FIELD_MANAGER),
-    ));
+    return (this.generated ??= import('./generated-client.js').then((m) => m.generatedClient(this.kc)));
   }
 
   private async call<T>(what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
