@@ -1,6 +1,6 @@
 import { formatId, type ExceptionRecord } from './exception.js';
 import type { Role } from './roles.js';
-import { DAY_MS, humanDuration } from './time.js';
+import { DAY_MS, humanDuration, toRfc3339 } from './time.js';
 
 /** What a person must do about an exception now. */
 export const queues = ['approve', 'apply', 'decide', 'escalated', 'remove'] as const;
@@ -43,12 +43,12 @@ export function reviewQueue(
   nowMs: number,
   reminderDays: number,
 ): ReviewItem[] {
-  const items = records.flatMap((r) => itemsFor(r, nowMs, reminderDays));
+  const items = records.flatMap((r) => waitingItems(r, nowMs, reminderDays));
   const order = (q: Queue) => queues.indexOf(q);
   return items.sort((a, b) => order(a.queue) - order(b.queue) || b.ageSeconds - a.ageSeconds);
 }
 
-function itemsFor(r: ExceptionRecord, nowMs: number, reminderDays: number): ReviewItem[] {
+function waitingItems(r: ExceptionRecord, nowMs: number, reminderDays: number): ReviewItem[] {
   const expiresMs = Date.parse(r.expiresAt);
   const item = (queue: Queue, since: string, why: string): ReviewItem => ({
     queue,
@@ -77,7 +77,7 @@ function itemsFor(r: ExceptionRecord, nowMs: number, reminderDays: number): Revi
     found.push(
       item(
         'decide',
-        new Date(expiresMs - reminderDays * DAY_MS).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        toRfc3339(expiresMs - reminderDays * DAY_MS),
         `expires in ${humanDuration(expiresMs - nowMs)}: let it expire, renew it with a new justification (waiver renew ${id}), or escalate (waiver escalate ${id})`,
       ),
     );
@@ -100,4 +100,20 @@ function itemsFor(r: ExceptionRecord, nowMs: number, reminderDays: number): Revi
 export function queuesFor(roles: readonly Role[]): Queue[] {
   if (roles.includes('admin') || roles.includes('auditor')) return [...queues];
   return queues.filter((q) => queueRoles[q].some((role) => roles.includes(role)));
+}
+
+/**
+ * What of the queue waits for this person: the queues of their roles, and, for a requester who reviews
+ * nothing, only the decisions about their own exceptions.
+ */
+export function itemsFor(
+  items: readonly ReviewItem[],
+  person: { name: string; roles: readonly Role[] },
+): ReviewItem[] {
+  const theirs = new Set(queuesFor(person.roles));
+  const reviews = person.roles.some((r) => r === 'approver' || r === 'admin' || r === 'auditor');
+  return items.filter(
+    (item) =>
+      theirs.has(item.queue) && (reviews || item.queue !== 'decide' || item.requestor === person.name),
+  );
 }

@@ -1,4 +1,4 @@
-import { queuesFor, reviewQueue, type ReviewItem } from '../domain/review-queue.js';
+import { itemsFor, reviewQueue, type ReviewItem } from '../domain/review-queue.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -6,10 +6,7 @@ export interface ReviewQueue {
   items: ReviewItem[];
 }
 
-/**
- * What waits for the caller now, in the queues their roles act on (`all`: every queue). A requester who
- * reviews nothing sees only the decisions about their own exceptions.
- */
+/** What waits for the caller now (`all`: every queue, whoever it waits for). */
 export async function listReviewQueue(
   deps: ServiceDeps,
   actor: Actor,
@@ -20,12 +17,6 @@ export async function listReviewQueue(
     ...(await deps.store.listExceptions({ states: ['pending', 'approved', 'active'] })),
     ...(await deps.store.listExceptions({ states: ['removed'], syncStatuses: ['pending', 'error'] })),
   ];
-  const mine = options.all ? undefined : new Set(queuesFor(actor.roles));
-  const ownOnly = !actor.roles.some((r) => r === 'approver' || r === 'admin' || r === 'auditor');
-  const items = reviewQueue(records, deps.clock.now(), deps.settings.reminderDays).filter(
-    (item) =>
-      (mine === undefined || mine.has(item.queue)) &&
-      (options.all || !ownOnly || item.queue !== 'decide' || item.requestor === actor.name),
-  );
-  return { items };
+  const items = reviewQueue(records, deps.clock.now(), deps.settings.reminderDays);
+  return { items: options.all ? items : itemsFor(items, actor) };
 }
