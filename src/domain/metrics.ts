@@ -234,7 +234,9 @@ export function computeMetrics(
   settings: MetricSettings,
   presentMs = Infinity,
 ): Metrics {
-  return metricsOf(population(events, nowMs, settings.windowDays, presentMs), settings);
+  const metrics = metricsOverPages(nowMs, settings, presentMs);
+  metrics.add(events);
+  return metrics.result();
 }
 
 /**

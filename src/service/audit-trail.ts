@@ -146,9 +146,8 @@ export async function checkTrail(store: StoreReader): Promise<TrailCheck> {
   for (let afterId = 0; ;) {
     const rows = await store.listExceptions({ afterId, limit: VERIFY_PAGE });
     for (const row of rows) {
-      const mismatch = await recheck(store, row, latest, catchUp);
-      if (mismatch && 'seq' in mismatch) return { events, broken: mismatch };
-      if (mismatch) return { events, mismatch };
+      const problem = await recheck(store, row, latest, catchUp);
+      if (problem) return { events, ...problem };
     }
     const last = rows.at(-1);
     if (!last || rows.length < VERIFY_PAGE) return { events };
@@ -156,18 +155,20 @@ export async function checkTrail(store: StoreReader): Promise<TrailCheck> {
   }
 }
 
+/** A row against the trail; one that does not match is read again after the walk caught up. */
 async function recheck(
   store: StoreReader,
   row: ExceptionRecord,
   latest: LatestEvents,
   catchUp: () => Promise<ChainBreak | undefined>,
-): Promise<RecordMismatch | ChainBreak | undefined> {
+): Promise<Pick<TrailCheck, 'broken' | 'mismatch'> | undefined> {
   let current: ExceptionRecord | undefined = row;
   for (let attempt = 0; current; attempt++) {
     const mismatch = verifyRecords([current], latest, sha256);
-    if (!mismatch || attempt === RECHECKS) return mismatch;
+    if (!mismatch) return undefined;
+    if (attempt === RECHECKS) return { mismatch };
     const broken = await catchUp();
-    if (broken) return broken;
+    if (broken) return { broken };
     current = await store.getException(row.id);
   }
   return undefined;
