@@ -109,11 +109,10 @@ async function sweepCandidates(deps: ServiceDeps, at: number): Promise<Exception
     syncStatuses: ['pending', 'error'],
   });
   const ended = [...new Set(unsynced.filter((r) => r.state === 'removed').map((r) => r.name))];
-  // Beyond a thousand names a query for them costs more than reading every active exception.
-  const namesakes =
-    ended.length === 0
-      ? []
-      : await store.listExceptions({ states: ['active'], ...(ended.length <= 1000 ? { names: ended } : {}) });
+  const namesakes: ExceptionRecord[] = [];
+  // A chunk of names a query keeps every statement within the databases' parameter limits.
+  for (const names of chunks(ended))
+    namesakes.push(...(await store.listExceptions({ states: ['active'], names })));
   const byId = new Map([...due, ...unsynced, ...namesakes].map((r) => [r.id, r]));
   return [...byId.values()].sort((a, b) => a.id - b.id);
 }
