@@ -13,6 +13,7 @@ import { defaultSettings } from '../dist/src/domain/settings.js';
 import { localActor } from '../dist/src/service/actor.js';
 import { createWaiver } from '../dist/src/service/waiver.js';
 import { openSqliteStore } from '../dist/src/store/open-sqlite.js';
+import { defaultRouting } from '../dist/src/domain/notification-routes.js';
 
 const COUNT = Number(process.env.COUNT ?? 200);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -51,7 +52,7 @@ const seeded = join(dir, 'approved.db');
 const deps = {
   store: await openSqliteStore(seeded),
   target: { description: 'none', write: async () => {}, remove: async () => {} },
-  notifier: { notify: async () => {} },
+  notifications: defaultRouting,
   clock: { now: () => Date.now() },
   settings: defaultSettings,
   instance: 'bench',

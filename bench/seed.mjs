@@ -7,6 +7,7 @@ import { localActor } from '../dist/src/service/actor.js';
 import { createWaiver } from '../dist/src/service/waiver.js';
 import { openSqliteStore } from '../dist/src/store/open-sqlite.js';
 import { DirectoryTarget } from '../dist/src/targets/directory-target.js';
+import { defaultRouting } from '../dist/src/domain/notification-routes.js';
 
 const BATCH = 500;
 
@@ -14,7 +15,7 @@ export async function seed(dbPath, targetDir, count, { batched = true, expiresDa
   const deps = {
     store: await openSqliteStore(dbPath),
     target: new DirectoryTarget(targetDir, { createRoot: true }),
-    notifier: { notify: () => Promise.resolve() },
+    notifications: defaultRouting,
     clock: { now: () => Date.now() },
     settings: defaultSettings,
     instance: 'bench-seed',

@@ -21,11 +21,11 @@ import { dirname } from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { isPostgresUrl, VERSION, type Config } from './config/load.js';
 import type { ControllerLog, ControllerRun, ControllerTimings } from './controller/controller.js';
-import { LogNotifier } from './notify/log-notifier.js';
 import { controllerActor, localActor, type Actor } from './service/actor.js';
 import type { ServiceDeps } from './service/deps.js';
 import type { MetricsTracker } from './service/metrics-tracker.js';
-import type { ExceptionStore, Notifier, ObservableTarget, Target } from './service/ports.js';
+import type { Dispatcher, DispatchLoop } from './notify/dispatcher.js';
+import type { ExceptionStore, ObservableTarget, Target } from './service/ports.js';
 import { systemClock } from './service/system-clock.js';
 import { systemScheduler } from './service/system-scheduler.js';
 import { createWaiver, type Waiver } from './service/waiver.js';
@@ -97,13 +97,11 @@ function lazyClusterTarget(config: Config): ObservableTarget {
 }
 
 export interface DepsOptions {
-  /** Where notifications go until a channel is configured. */
-  log: (line: string) => void;
   clock?: ServiceDeps['clock'];
   /** A command, not a server or controller: nothing is cached for a next request. */
   command?: boolean;
-  /** Wraps the target and notifier, e.g. to count what they do. */
-  decorate?: { target?: (t: Target) => Target; notifier?: (n: Notifier) => Notifier };
+  /** Wraps the target, e.g. to count what it does. */
+  decorate?: { target?: (t: Target) => Target };
 }
 
 /** What every use case runs against: the store, the target (and with a cluster its catalog and doctor). */
@@ -116,7 +114,6 @@ async function assemble(config: Config, options: DepsOptions): Promise<Assembled
   const target: Target = cluster
     ? lazyClusterTarget(config)
     : new DirectoryTarget(config.target.dir, { createRoot: config.target.createRoot });
-  const notifier = new LogNotifier(options.log);
   const deps: ServiceDeps = {
     store: await openStore(config.database, {
       createFolder: config.createDatabaseFolder,
@@ -124,7 +121,7 @@ async function assemble(config: Config, options: DepsOptions): Promise<Assembled
       longLived: options.command !== true,
     }),
     target: options.decorate?.target?.(target) ?? target,
-    notifier: options.decorate?.notifier?.(notifier) ?? notifier,
+    notifications: config.notificationRouting,
     clock: options.clock ?? systemClock,
     settings: config.settings,
     instance: `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`,
@@ -141,7 +138,77 @@ async function assemble(config: Config, options: DepsOptions): Promise<Assembled
 export async function openLocalWaiver(config: Config, log: (line: string) => void): Promise<Waiver> {
   if (config.kubernetes?.required)
     (await import('./targets/kubernetes/kube-config.js')).loadKubeConfig(config.kubernetes);
-  return createWaiver(await openServiceDeps(config, { log, command: true }), localActor(config.user));
+  const deps = await openServiceDeps(config, { command: true });
+  // After a command that changed something, what it caused is delivered before the process ends; what
+  // fails waits in the outbox for the next command, sweep or server.
+  let changed = false;
+  const { store } = deps;
+  const transaction = store.transaction.bind(store);
+  store.transaction = (work) => {
+    changed = true;
+    return transaction(work);
+  };
+  const waiver = createWaiver(deps, localActor(config.user));
+  return {
+    ...waiver,
+    close: async () => {
+      try {
+        if (changed) await deliverPending(config, deps, log);
+      } finally {
+        await waiver.close();
+      }
+    },
+  };
+}
+
+/** The outbox's dispatcher for this process's configured channels. */
+export async function openDispatcher(
+  config: Config,
+  deps: ServiceDeps,
+  log: (line: string) => void,
+  observe?: (channel: string, outcome: 'sent' | 'failed' | 'dead') => void,
+): Promise<Dispatcher> {
+  const [{ createDispatcher }, { openChannels }] = await Promise.all([
+    import('./notify/dispatcher.js'),
+    import('./notify/open-channels.js'),
+  ]);
+  const channels = openChannels(config.notifications, { log, clock: deps.clock });
+  return createDispatcher(deps.store, channels, deps.clock, {
+    holder: deps.instance,
+    backoff: config.notifications.backoff,
+    log,
+    ...(observe ? { observe } : {}),
+  });
+}
+
+/** A command's delivery: what is due now, a bounded number of batches, failures left for later. */
+async function deliverPending(config: Config, deps: ServiceDeps, log: (line: string) => void): Promise<void> {
+  const dispatcher = await openDispatcher(config, deps, log);
+  try {
+    await dispatcher.drain(20);
+  } catch (e) {
+    log(`notifications wait in the outbox: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+/** A long-running process's delivery: the outbox drained now and every `intervalMs`. */
+async function startDelivery(
+  config: Config,
+  deps: ServiceDeps,
+  log: (line: string) => void,
+  observe?: (channel: string, outcome: 'sent' | 'failed' | 'dead') => void,
+): Promise<DispatchLoop> {
+  const [dispatcher, { startDispatchLoop }] = await Promise.all([
+    openDispatcher(config, deps, log, observe),
+    import('./notify/dispatcher.js'),
+  ]);
+  return startDispatchLoop(dispatcher, {
+    intervalMs: config.notifications.intervalMs,
+    scheduler: systemScheduler,
+    log,
+  });
 }
 
 /** The controller for a configured cluster, on the given deps; undefined when exceptions go to a folder. */
@@ -178,9 +245,10 @@ export async function startController(config: Config, out: (line: string) => voi
   const json = (level: string) => (obj: object, msg: string) =>
     out(`${JSON.stringify({ level, time: new Date().toISOString(), msg, ...obj })}\n`);
   const log = { info: json('info'), error: json('error') };
-  const assembled = await assemble(config, { log: (line) => log.info({}, line) });
+  const assembled = await assemble(config, {});
   const { deps } = assembled;
   try {
+    const delivery = await startDelivery(config, deps, (line) => log.info({}, line));
     const controller = await openController(config, assembled, log, (run) => {
       const r = run.reconcile;
       const acted = [...r.created, ...r.restored, ...r.deleted, ...run.sweep.expired, ...run.sweep.reminded];
@@ -191,6 +259,7 @@ export async function startController(config: Config, out: (line: string) => voi
     return {
       close: async () => {
         await controller?.stop();
+        await delivery.stop();
         await deps.store.close();
       },
     };
@@ -238,11 +307,11 @@ export async function startServer(config: Config, options: ServerOptions): Promi
         metricsReader,
       )).current(),
     async () => (await import('./service/list-exceptions.js')).countExceptions(deps, metricsReader),
+    () => deps.store.countPendingNotifications(),
   );
   const assembled = await assemble(config, {
-    log: (line) => log(line),
     ...(options.clock ? { clock: options.clock } : {}),
-    decorate: { target: (t) => metrics.countingTarget(t), notifier: (n) => metrics.countingNotifier(n) },
+    decorate: { target: (t) => metrics.countingTarget(t) },
   });
   const { deps } = assembled;
   try {
@@ -259,11 +328,21 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     options.print(`waiver serving on ${address} (API ${address}/api/v1, docs ${address}/api/docs)`);
     const periodic =
       options.periodic === false ? undefined : await startPeriodicWork(config, assembled, app.log, metrics);
+    const delivery =
+      options.periodic === false
+        ? undefined
+        : await startDelivery(
+            config,
+            deps,
+            (line) => log(line),
+            (channel, outcome) => metrics.observeDelivery(channel, outcome),
+          );
     return {
       url: address,
       app,
       close: async () => {
         await periodic?.close();
+        await delivery?.stop();
         await app.close();
         await deps.store.close();
       },

@@ -10,6 +10,7 @@ import { RecordingTarget } from './support/recording-target.js';
 import { legacyRequest } from './support/requests.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { ManualClock, useTempDir } from './support/temp.js';
+import { defaultRouting } from '../src/domain/notification-routes.js';
 
 const tempDir = useTempDir();
 const running: TestServer[] = [];
@@ -25,7 +26,7 @@ const serviceMethods = (): string[] =>
       {
         store: new MemoryStore(),
         target: new RecordingTarget(),
-        notifier: { notify: () => Promise.resolve() },
+        notifications: defaultRouting,
         clock: new ManualClock(0),
         settings: defaultSettings,
         instance: 'test',

@@ -10,6 +10,7 @@ import { MemoryStore } from './support/memory-store.js';
 import { RecordingTarget } from './support/recording-target.js';
 import { legacyRequest } from './support/requests.js';
 import { ManualClock } from './support/temp.js';
+import { defaultRouting } from '../src/domain/notification-routes.js';
 
 /** A recording target that can refuse one name and counts how many calls were in flight at once. */
 class ParallelTarget extends RecordingTarget {
@@ -34,7 +35,7 @@ function setup() {
   const deps: ServiceDeps = {
     store,
     target,
-    notifier: { notify: () => Promise.resolve() },
+    notifications: defaultRouting,
     clock: new ManualClock(Date.parse('2026-12-01T09:00:00Z')),
     instance: 'test',
     settings: defaultSettings,
@@ -151,10 +152,8 @@ describe('batches of approvals, rejections and applies', () => {
     expect((await as('bob').list()).map((e) => e.state)).toEqual(['pending', 'pending', 'pending']);
   });
 
-  it('sweeps reminders in chunks of 500 a transaction, and tells people only what was committed', async () => {
+  it('sweeps reminders in chunks of 500 a transaction, each with its notifications', async () => {
     const { as, deps, store, requestMany } = setup();
-    const told: string[] = [];
-    deps.notifier = { notify: (n) => Promise.resolve(void told.push(n.exception.name)) };
     const ids = await requestMany(501);
     await as('bob').batch('approve', ids);
     await as('carol').batch('apply', ids);
@@ -168,7 +167,8 @@ describe('batches of approvals, rejections and applies', () => {
     const report = await as('carol').sweep();
     expect(report.reminded).toHaveLength(501);
     expect(transactions).toBe(2);
-    expect(new Set(told).size).toBe(501);
+    const told = (await store.listNotifications()).filter((n) => n.event === 'reminder');
+    expect(new Set(told.map((n) => n.exceptionId)).size).toBe(501);
     const reminders = await as('carol').audit(undefined, { action: 'reminded' });
     expect(reminders).toHaveLength(501);
     expect((await as('carol').sweep()).reminded).toEqual([]);

@@ -11,6 +11,7 @@ import { activeRecord } from './support/records.js';
 import { RecordingTarget } from './support/recording-target.js';
 import { legacyRequest } from './support/requests.js';
 import { ManualClock, useTempDir } from './support/temp.js';
+import { defaultRouting } from '../src/domain/notification-routes.js';
 
 const NOW = Date.parse('2026-12-15T00:00:00Z');
 
@@ -79,7 +80,7 @@ describe('the review queue', () => {
     const deps: ServiceDeps = {
       store: new MemoryStore(),
       target: new RecordingTarget(),
-      notifier: { notify: () => Promise.resolve() },
+      notifications: defaultRouting,
       clock,
       instance: 'test',
       settings: defaultSettings,

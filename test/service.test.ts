@@ -4,7 +4,7 @@ import { defaultSettings } from '../src/domain/settings.js';
 import { DAY_MS, HOUR_MS } from '../src/domain/time.js';
 import { localActor } from '../src/service/actor.js';
 import type { ServiceDeps } from '../src/service/deps.js';
-import type { Notification } from '../src/service/ports.js';
+import { defaultRouting } from '../src/domain/notification-routes.js';
 import { countExceptions } from '../src/service/list-exceptions.js';
 import { metricsTracker } from '../src/service/metrics-tracker.js';
 import { createWaiver, type Waiver } from '../src/service/waiver.js';
@@ -17,22 +17,19 @@ import { legacyRequest } from './support/requests.js';
 function setup() {
   const target = new RecordingTarget();
   const clock = new ManualClock(Date.parse('2026-12-01T09:00:00Z'));
-  const notifications: Notification[] = [];
   const deps: ServiceDeps = {
     store: new MemoryStore(),
     target,
-    notifier: {
-      notify: (n) => {
-        notifications.push(n);
-        return Promise.resolve();
-      },
-    },
+    notifications: defaultRouting,
     clock,
     instance: 'test',
     settings: defaultSettings,
   };
   const as = (name: string): Waiver => createWaiver(deps, localActor(name));
   const held = (name: string) => target.holds('policy-exceptions', name);
+  /** What the sweep put in the outbox: reminders and expiries. */
+  const notifications = async () =>
+    (await deps.store.listNotifications()).filter((n) => n.event === 'reminder' || n.event === 'expired');
   return { deps, clock, as, held, target, notifications };
 }
 
@@ -61,8 +58,8 @@ describe('the exception process, in-process', () => {
     clock.set('2026-12-14T09:00:00Z');
     expect((await as('carol').sweep()).reminded).toEqual(['EX-1']);
     expect((await as('carol').sweep()).reminded).toEqual([]);
-    expect(notifications.map((n) => n.kind)).toEqual(['reminder']);
-    expect(notifications[0]?.recipients).toEqual(['alice', 'bob', 'carol']);
+    expect((await notifications()).map((n) => n.event)).toEqual(['reminder']);
+    expect((await notifications())[0]?.recipients).toEqual(['alice', 'bob']);
 
     clock.set('2026-12-21T09:30:00Z');
     expect((await as('alice').list())[0]?.state).toBe('expired');
@@ -74,7 +71,7 @@ describe('the exception process, in-process', () => {
       endReason: 'expired',
       removedAt: '2026-12-21T09:30:00Z',
     });
-    expect(notifications.map((n) => n.kind)).toEqual(['reminder', 'expired']);
+    expect((await notifications()).map((n) => n.event)).toEqual(['reminder', 'expired']);
     const again = await as('carol').sweep();
     expect([...again.expired, ...again.reminded, ...again.written, ...again.deleted]).toEqual([]);
 
@@ -220,7 +217,7 @@ describe('the exception process, in-process', () => {
     const actions = (await deps.store.listAudit()).map((e) => e.action);
     expect(actions.filter((a) => a === 'expired')).toHaveLength(1);
     expect(actions.filter((a) => a === 'reminded')).toHaveLength(1);
-    expect(notifications.map((n) => n.kind).sort()).toEqual(['expired', 'reminder']);
+    expect((await notifications()).map((n) => n.event).sort()).toEqual(['expired', 'reminder']);
   });
 
   it('holds the sweep lease until its own sweep ends, whatever other sweeps of this process do', async () => {

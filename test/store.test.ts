@@ -2,6 +2,7 @@ import { checkTrail } from '../src/service/audit-trail.js';
 import { describe, expect, it } from 'vitest';
 import { storeBackends } from './support/databases.js';
 import { activeRecord } from './support/records.js';
+import type { OutboxEntry } from '../src/domain/notification-routes.js';
 
 const { id: _id, version: _version, ...newRecord } = activeRecord();
 const event = (exceptionId: number) => ({
@@ -192,6 +193,118 @@ describe.each(storeBackends)('$name store', ({ enabled, databases }) => {
     expect(await store.countByState('2026-12-15T00:00:00Z')).toEqual({ active: 1, expired: 1, pending: 1 });
     expect(await store.countByState('2026-11-01T00:00:00Z')).toEqual({ active: 2, pending: 1 });
     expect(await store.countByState('2026-12-01T00:00:00Z')).toEqual({ active: 1, expired: 1, pending: 1 });
+    await store.close();
+  });
+  const entry = (key: string, channel = 'slack', dueAt = '2026-12-01T09:00:00Z'): OutboxEntry => ({
+    key,
+    channel,
+    event: 'reminder',
+    exceptionId: 1,
+    recipients: ['alice', 'bob'],
+    payload: { at: '2026-12-01T09:00:00Z', actor: 'waiver-controller', details: { quote: "it's" } },
+    createdAt: '2026-12-01T09:00:00Z',
+    dueAt,
+  });
+
+  it('keeps one notification per key and channel in the outbox, whatever is enqueued again', async () => {
+    const store = await open();
+    await store.transaction((tx) =>
+      tx.enqueueNotifications([entry('reminder:EX-1:x'), entry('reminder:EX-1:x', 'email')]),
+    );
+    await store.transaction((tx) =>
+      tx.enqueueNotifications([entry('reminder:EX-1:x'), entry('expired:EX-1')]),
+    );
+    const listed = await store.listNotifications();
+    expect(listed.map((n) => [n.key, n.channel, n.state])).toEqual([
+      ['reminder:EX-1:x', 'slack', 'pending'],
+      ['reminder:EX-1:x', 'email', 'pending'],
+      ['expired:EX-1', 'slack', 'pending'],
+    ]);
+    expect(listed[0]?.payload).toEqual(entry('k').payload);
+    expect(await store.hasNotification('expired:EX-1')).toBe(true);
+    expect(await store.hasNotification('expired:EX-2')).toBe(false);
+    expect(await store.countPendingNotifications()).toEqual({ slack: 2, email: 1 });
+    // Rolled back with the change that caused it.
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.enqueueNotifications([entry('approved:EX-1')]);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await store.hasNotification('approved:EX-1')).toBe(false);
+    await store.close();
+  });
+
+  it('lets one dispatcher claim a due notification until its claim lapses, and records each try', async () => {
+    const store = await open();
+    await store.transaction((tx) =>
+      tx.enqueueNotifications([entry('a'), entry('b'), entry('later', 'slack', '2026-12-01T10:00:00Z')]),
+    );
+    const now = '2026-12-01T09:00:00Z';
+    const claimed = await store.claimNotifications('one', now, '2026-12-01T09:05:00Z', 10);
+    expect(claimed.map((n) => n.key)).toEqual(['a', 'b']);
+    expect(await store.claimNotifications('two', now, '2026-12-01T09:05:00Z', 10)).toEqual([]);
+    // `one` died after delivering `b`'s message: its claim lapses and `two` takes `b` over.
+    await store.recordDeliveries('one', [
+      { id: claimed[0]?.id ?? 0, at: now, channel: 'slack', result: { status: 'sent' } },
+    ]);
+    const retaken = await store.claimNotifications('two', '2026-12-01T09:05:00Z', '2026-12-01T09:10:00Z', 10);
+    expect(retaken.map((n) => n.key)).toEqual(['b']);
+    await store.recordDeliveries('two', [
+      {
+        id: retaken[0]?.id ?? 0,
+        at: '2026-12-01T09:05:01Z',
+        channel: 'slack',
+        result: { status: 'failed', error: 'HTTP 503 from hooks.slack.com', retryAt: '2026-12-01T09:06:00Z' },
+      },
+    ]);
+    // A late record by the holder whose claim lapsed changes nothing.
+    await store.recordDeliveries('one', [
+      { id: retaken[0]?.id ?? 0, at: '2026-12-01T09:05:02Z', channel: 'slack', result: { status: 'sent' } },
+    ]);
+    const [a, b] = await store.listNotifications({ states: ['sent', 'pending'] });
+    expect(a).toMatchObject({ key: 'a', state: 'sent', attempts: 1, sentAt: now, lastError: null });
+    expect(b).toMatchObject({
+      key: 'b',
+      state: 'pending',
+      attempts: 1,
+      nextAttemptAt: '2026-12-01T09:06:00Z',
+      lastError: 'HTTP 503 from hooks.slack.com',
+    });
+    expect((await store.listDeliveryAttempts(b?.id ?? 0)).map((t) => t.status)).toEqual(['failed', 'sent']);
+    expect(await store.claimNotifications('two', '2026-12-01T09:05:30Z', '2026-12-01T09:10:00Z', 10)).toEqual(
+      [],
+    );
+    expect(
+      (await store.claimNotifications('two', '2026-12-01T10:00:00Z', '2026-12-01T10:05:00Z', 10)).map(
+        (n) => n.key,
+      ),
+    ).toEqual(['b', 'later']);
+    await store.close();
+  });
+
+  it('moves a notification to dead after its last try, and back to pending when retried', async () => {
+    const store = await open();
+    await store.transaction((tx) => tx.enqueueNotifications([entry('a')]));
+    const [n] = await store.claimNotifications('one', '2026-12-01T09:00:00Z', '2026-12-01T09:05:00Z', 1);
+    const id = n?.id ?? 0;
+    await store.recordDeliveries('one', [
+      {
+        id,
+        at: '2026-12-01T09:00:01Z',
+        channel: 'slack',
+        result: { status: 'failed', error: 'no', retryAt: undefined },
+      },
+    ]);
+    expect(await store.listNotifications({ states: ['dead'] })).toMatchObject([
+      { id, attempts: 1, lastError: 'no' },
+    ]);
+    expect(await store.countPendingNotifications()).toEqual({});
+    expect(await store.retryNotifications([id, id + 100], '2026-12-01T09:30:00Z')).toEqual([id]);
+    expect(await store.retryNotifications([id], '2026-12-01T09:30:00Z')).toEqual([]);
+    expect(await store.listNotifications({ newestFirst: true, limit: 1 })).toMatchObject([
+      { id, state: 'pending', attempts: 0, nextAttemptAt: '2026-12-01T09:30:00Z' },
+    ]);
     await store.close();
   });
 });

@@ -8,6 +8,7 @@ import { memoryServer, MemoryStore } from './support/memory-store.js';
 import { RecordingTarget } from './support/recording-target.js';
 import { legacyRequest } from './support/requests.js';
 import { ManualClock } from './support/temp.js';
+import { defaultRouting } from '../src/domain/notification-routes.js';
 
 function setup() {
   const server = memoryServer();
@@ -15,7 +16,7 @@ function setup() {
   const deps: ServiceDeps = {
     store,
     target: new RecordingTarget(),
-    notifier: { notify: () => Promise.resolve() },
+    notifications: defaultRouting,
     clock: new ManualClock(Date.parse('2026-12-01T09:00:00Z')),
     instance: 'test',
     settings: defaultSettings,

@@ -3,6 +3,7 @@ import { apiVersions, states } from '../domain/exception.js';
 import { auditActions } from '../domain/lifecycle.js';
 import { batchActions, MAX_BATCH } from '../service/batch-actions.js';
 import { RenewInputSchema, RequestInputSchema, TokenInputSchema } from '../service/inputs.js';
+import { notificationStates } from '../service/ports.js';
 
 /** Everything the API validates, in one place: the routes parse with these, OpenAPI is generated from them. */
 
@@ -70,6 +71,15 @@ export const AuditQuerySchema = z.strictObject({
 
 export const MetricsQuerySchema = z.strictObject({
   at: z.iso.datetime({ offset: true }).optional().describe('compute as of this instant (default now)'),
+});
+
+export const NotificationsQuerySchema = z.strictObject({
+  state: z.enum(notificationStates).optional().describe('only notifications in this state'),
+  limit: pageSize(1000, 100, ', newest first'),
+});
+
+export const RetryBodySchema = z.strictObject({
+  ids: z.array(z.number().int().positive()).min(1).max(1000).describe('dead notifications to try again'),
 });
 
 export const ReviewQuerySchema = z.strictObject({

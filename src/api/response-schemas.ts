@@ -4,6 +4,9 @@ import { apiVersions, categories, endReasons, states, syncStatuses } from '../do
 import { errorCodes } from '../domain/errors.js';
 import { queues } from '../domain/review-queue.js';
 import type { ReviewQueue } from '../service/review-queue.js';
+import { notificationEvents } from '../domain/notification.js';
+import type { NotificationView, RetryReport } from '../service/notification-outbox.js';
+import { notificationStates } from '../service/ports.js';
 import { auditActions } from '../domain/lifecycle.js';
 import { batchActions, type BatchReport } from '../service/batch-actions.js';
 import type { Metrics } from '../domain/metrics.js';
@@ -157,6 +160,40 @@ export const ReviewQueueSchema = z
   })
   .describe('What waits for a person now, queue by queue, oldest first');
 
+export const NotificationListSchema = z
+  .strictObject({
+    items: z.array(
+      z.strictObject({
+        id: z.number().int(),
+        key: z.string().describe('the idempotency key: one notification per event and channel'),
+        channel: z.string(),
+        event: z.enum(notificationEvents),
+        exceptionId: idText.nullable(),
+        recipients: z.array(z.string()),
+        state: z.enum(notificationStates),
+        attempts: z.number().int(),
+        nextAttemptAt: instant,
+        lastError: z.string().nullable(),
+        createdAt: instant,
+        sentAt: nullableInstant,
+        tries: z.array(
+          z.strictObject({
+            at: instant,
+            channel: z.string(),
+            status: z.enum(['sent', 'failed']),
+            error: z.string().nullable(),
+          }),
+        ),
+      }),
+    ),
+  })
+  .describe('The outbox, newest first');
+
+export const RetryReportSchema = z.strictObject({
+  retried: z.array(z.number().int()),
+  refused: z.array(z.strictObject({ id: z.number().int(), reason: z.string() })),
+});
+
 export const MetricsSchema = z.strictObject({
   at: instant,
   windowDays: z.number(),
@@ -292,6 +329,8 @@ exactly<Exactly<z.output<typeof ExceptionDetailSchema>, ExceptionDetail>>();
 exactly<Exactly<Omit<z.output<typeof VerifyResultSchema>, 'intact'>, VerifyResult>>();
 exactly<Exactly<z.output<typeof MetricsSchema>, Metrics>>();
 exactly<Exactly<z.output<typeof ReviewQueueSchema>, ReviewQueue>>();
+exactly<Exactly<z.output<typeof NotificationListSchema>, { items: NotificationView[] }>>();
+exactly<Exactly<z.output<typeof RetryReportSchema>, RetryReport>>();
 exactly<Exactly<z.output<typeof AuditHeadSchema>, AuditHead>>();
 exactly<Exactly<z.output<typeof SweepReportSchema>, SweepReport>>();
 exactly<Exactly<z.output<typeof LintReportSchema>, LintReport>>();

@@ -9,6 +9,7 @@ import type { GetFlags } from './commands/get.js';
 import type { RenderFlags } from './commands/render.js';
 import type { RenewFlags } from './commands/renew.js';
 import type { RequestFlags } from './commands/request.js';
+import type { NotificationsFlags } from './commands/notifications.js';
 import type { ReviewFlags } from './commands/review.js';
 import type { ServeFlags } from './commands/serve.js';
 import type { TokenCreateFlags } from './commands/token.js';
@@ -188,6 +189,21 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .option('--all', 'every queue, not only those of your roles')
     .addOption(outputOption('table|json|yaml'))
     .action(async (flags: ReviewFlags) => (await import('./commands/review.js')).run(ctx(), flags));
+
+  const notifications = cli
+    .command('notifications')
+    .description('the outbox, newest first: sent, pending (last error, next try) and dead notifications')
+    .option('--state <state>', 'only pending, sent or dead ones')
+    .option('--limit <n>', 'at most this many (1-1000, default 100)')
+    .addOption(outputOption('table|json|yaml'))
+    .action(async (flags: NotificationsFlags) =>
+      (await import('./commands/notifications.js')).list(ctx(), flags),
+    );
+  notifications
+    .command('retry')
+    .description('try dead notifications again, from their first attempt')
+    .argument('<ids...>', 'notification ids (waiver notifications --state dead)')
+    .action(async (ids: string[]) => (await import('./commands/notifications.js')).retry(ctx(), ids));
 
   cli
     .command('metrics')

@@ -2,6 +2,9 @@ import { userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { WaiverError } from '../domain/errors.js';
 import { defaultSettings, type ProcessSettings } from '../domain/settings.js';
+import type { NotificationSettings } from '../domain/notification-channels.js';
+import type { NotificationRouting } from '../domain/notification-routes.js';
+import { notificationsConfig } from './notifications.js';
 import type { ConfigFile, OidcConfig } from './schema.js';
 
 /** What the command line says; it overrides the environment, which overrides the file. */
@@ -66,6 +69,9 @@ export interface Config {
   user: string;
   server: ServerConfig;
   oidc: OidcConfig | undefined;
+  /** Channels (secrets read), people, delivery; and which events go where. */
+  notifications: NotificationSettings;
+  notificationRouting: NotificationRouting;
   /** Remote mode: the server to call and the token to call it with. */
   remote: { url: string; token: string } | undefined;
 }
@@ -96,8 +102,11 @@ export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = pr
     env['WAIVER_DATABASE_URL'] ??
     env['WAIVER_DB'] ??
     (file.database && isPostgresUrl(file.database) ? file.database : fromFile(file.database));
+  const notifications = notificationsConfig(file, { env, fromFile });
   return Object.freeze({
     settings: Object.freeze(mergeSettings(file)),
+    notifications: notifications.settings,
+    notificationRouting: notifications.routing,
     database: database && isPostgresUrl(database) ? database : resolve(database ?? DEFAULT_DATABASE),
     createDatabaseFolder: database === undefined,
     sqliteSynchronous: file.sqliteSynchronous ?? 'normal',
@@ -201,6 +210,7 @@ function mergeSettings(file: ConfigFile): ProcessSettings {
     server: _server,
     oidc: _oidc,
     kubernetes: _kubernetes,
+    notifications: _notifications,
     metrics,
     maxDaysByCategory,
     invalidReasons,

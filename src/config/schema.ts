@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { apiVersions, categories } from '../domain/exception.js';
+import { notificationEvents } from '../domain/notification.js';
 import { roles } from '../domain/roles.js';
 
 const positiveDays = z.number().positive().max(3650);
@@ -29,6 +30,8 @@ const OidcSchema = z
 
 const ServerSchema = z.strictObject({
   host: z.string().min(1).optional(),
+  /** Where people reach this server: links in notifications point there. */
+  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
   port: z.number().int().min(0).max(65535).optional(),
   /** Seconds between two runs of the periodic work (reminders, expiry, retries). */
   sweepIntervalSeconds: z.number().int().min(1).max(86_400).optional(),
@@ -48,6 +51,93 @@ const ServerSchema = z.strictObject({
   keepAliveTimeoutSeconds: z.number().int().min(1).max(600).optional(),
 });
 
+/** A secret is never written in waiver.yaml: it is read from an environment variable or a file. */
+const SecretSchema = z
+  .strictObject(
+    {
+      env: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+        .optional(),
+      file: z.string().min(1).optional(),
+    },
+    { error: 'is a secret: give { env: VARIABLE } or { file: PATH }, never the value itself' },
+  )
+  .refine((s) => (s.env === undefined) !== (s.file === undefined), 'give exactly one of env and file');
+
+const timeoutSeconds = z.number().int().min(1).max(120).optional();
+
+const ChannelSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('log') }),
+  z.strictObject({ type: z.literal('slack'), url: SecretSchema, timeoutSeconds }),
+  z.strictObject({ type: z.literal('teams'), url: SecretSchema, timeoutSeconds }),
+  z.strictObject({
+    type: z.literal('webhook'),
+    url: z.url({ protocol: /^https?$/ }),
+    /** Standard Webhooks' signing secret: `whsec_` and base64. */
+    secret: SecretSchema,
+    timeoutSeconds,
+  }),
+  z.strictObject({
+    type: z.literal('email'),
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).optional(),
+    /** TLS from the first byte (port 465); otherwise STARTTLS. */
+    tls: z.boolean().optional(),
+    starttls: z.enum(['required', 'opportunistic', 'never']).optional(),
+    user: z.string().min(1).optional(),
+    password: SecretSchema.optional(),
+    /** PEM file of a private CA the server's certificate is signed by. */
+    caFile: z.string().min(1).optional(),
+    from: z.string().min(3),
+    replyTo: z.string().min(3).optional(),
+    timeoutSeconds,
+  }),
+]);
+
+const identity = z.string().regex(/^[\w.@+-]{1,254}$/, 'must be an identity (letters, digits, . @ + - _)');
+
+const NotificationsSchema = z.strictObject({
+  channels: z.record(label, ChannelSchema).optional(),
+  /** Which events go to which channels; with channels and no routes, every event goes to every channel. */
+  routes: z
+    .array(
+      z.strictObject({
+        events: z.array(z.enum(notificationEvents)).min(1).optional(),
+        namespaces: z.array(z.string().min(1)).min(1).optional(),
+        policies: z.array(z.string().min(1)).min(1).optional(),
+        channels: z.array(z.string().min(1)).min(1),
+      }),
+    )
+    .optional(),
+  /** Identity to addresses; an identity that is an e-mail address needs no entry. */
+  people: z
+    .record(
+      identity,
+      z.strictObject({
+        email: z.email().optional(),
+        slack: z
+          .string()
+          .regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack member id (U…)')
+          .optional(),
+      }),
+    )
+    .optional(),
+  groups: z
+    .strictObject({
+      approvers: z.array(identity).optional(),
+      security: z.array(identity).optional(),
+      policyOwners: z.record(z.string().min(1), z.array(identity)).optional(),
+    })
+    .optional(),
+  /** A failed delivery is tried again after 30 s, 60 s, … up to the cap, and is dead after this many tries. */
+  maxAttempts: z.number().int().min(1).max(100).optional(),
+  backoffSeconds: z.number().int().min(1).max(86_400).optional(),
+  maxBackoffSeconds: z.number().int().min(1).max(86_400).optional(),
+  /** How often a server or controller looks for notifications to deliver. */
+  intervalSeconds: z.number().int().min(1).max(3600).optional(),
+});
+
 /** `waiver.yaml`: every key optional; what is absent takes the process document's default. */
 export const ConfigFileSchema = z.strictObject({
   server: ServerSchema.optional(),
@@ -63,6 +153,7 @@ export const ConfigFileSchema = z.strictObject({
     })
     .optional(),
   oidc: OidcSchema.optional(),
+  notifications: NotificationsSchema.optional(),
   database: z.string().min(1).optional(),
   /** SQLite's durability (decision 0011): `normal` survives a process crash, `full` a power cut too. */
   sqliteSynchronous: z.enum(['normal', 'full']).optional(),
@@ -114,3 +205,4 @@ export const ConfigFileSchema = z.strictObject({
 });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 export type OidcConfig = z.infer<typeof OidcSchema>;
+export type NotificationsFile = z.infer<typeof NotificationsSchema>;

@@ -55,3 +55,17 @@ export function humanDuration(ms: number): string {
   if (abs >= MINUTE_MS) return `${Math.floor(abs / MINUTE_MS)}m`;
   return `${Math.floor(abs / 1000)}s`;
 }
+
+/** "in 7 days", "in 3 hours", "2 days ago": how far `thenMs` is from `nowMs`, in the largest whole unit. */
+export function relativeTime(thenMs: number, nowMs: number): string {
+  const ms = thenMs - nowMs;
+  const abs = Math.abs(ms);
+  const [count, unit] =
+    abs >= DAY_MS
+      ? [Math.floor(abs / DAY_MS), 'day']
+      : abs >= HOUR_MS
+        ? [Math.floor(abs / HOUR_MS), 'hour']
+        : [Math.max(1, Math.floor(abs / MINUTE_MS)), 'minute'];
+  const span = `${count} ${unit}${count === 1 ? '' : 's'}`;
+  return ms >= 0 ? `in ${span}` : `${span} ago`;
+}

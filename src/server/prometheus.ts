@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { states, type State } from '../domain/exception.js';
-import { isObservable, type Notifier, type Target } from '../service/ports.js';
+import { isObservable, type Target } from '../service/ports.js';
 import type { Metrics } from '../domain/metrics.js';
 
 /** Everything /metrics exposes, on a registry of its own (several servers may share one process in tests). */
@@ -13,7 +13,8 @@ export interface ServerMetrics {
   httpRequests: Counter<'method' | 'route' | 'status'>;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
   countingTarget(target: Target): Target;
-  countingNotifier(notifier: Notifier): Notifier;
+  /** A delivery's outcome on a channel: sent, failed (to be retried) or dead. */
+  observeDelivery(channel: string, outcome: 'sent' | 'failed' | 'dead'): void;
 }
 
 /**
@@ -23,6 +24,7 @@ export interface ServerMetrics {
 export function serverMetrics(
   processMetrics: () => Promise<Metrics>,
   counts: () => Promise<Record<State, number>>,
+  pendingNotifications: () => Promise<Record<string, number>>,
 ): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'waiver_' });
@@ -53,7 +55,13 @@ export function serverMetrics(
   /** Reads the store once per scrape, before the registry renders, so all gauges show one moment. */
   const refresh = async (): Promise<void> => {
     // Counted in the database: a scrape does not load (or keep) every exception.
-    const [byStateNow, m] = await Promise.all([counts(), processMetrics()]);
+    const [byStateNow, m, pendingNow] = await Promise.all([
+      counts(),
+      processMetrics(),
+      pendingNotifications(),
+    ]);
+    pending.reset();
+    for (const [channel, n] of Object.entries(pendingNow)) pending.set({ channel }, n);
     for (const state of states) byState.set({ state }, byStateNow[state]);
     active.set(m.activeExceptions);
     setOrNaN(average, m.averageDurationDays === null ? null : m.averageDurationDays * 86_400);
@@ -63,10 +71,19 @@ export function serverMetrics(
     redFlag.set(m.redFlag ? 1 : 0);
   };
 
-  const notifications = new Counter({
+  const pending = gauge('waiver_notifications_pending', 'Notifications waiting in the outbox, by channel.', [
+    'channel',
+  ]);
+  const sent = new Counter({
     name: 'waiver_notifications_sent_total',
-    help: 'Notifications sent, by kind (reminder, expired).',
-    labelNames: ['kind'],
+    help: 'Notifications delivered, by channel.',
+    labelNames: ['channel'],
+    registers: [registry],
+  });
+  const failed = new Counter({
+    name: 'waiver_notifications_failed_total',
+    help: 'Failed deliveries, by channel and outcome (retry: tried again later; dead: given up).',
+    labelNames: ['channel', 'outcome'],
     registers: [registry],
   });
   const syncFailures = new Counter({
@@ -113,11 +130,9 @@ export function serverMetrics(
       // A cluster stays readable through the wrapper: the controller lists it.
       return isObservable(target) ? { ...counting, list: () => target.list() } : counting;
     },
-    countingNotifier: (notifier) => ({
-      notify: async (n) => {
-        await notifier.notify(n);
-        notifications.inc({ kind: n.kind });
-      },
-    }),
+    observeDelivery: (channel, outcome) => {
+      if (outcome === 'sent') sent.inc({ channel });
+      else failed.inc({ channel, outcome: outcome === 'dead' ? 'dead' : 'retry' });
+    },
   };
 }

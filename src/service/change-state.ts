@@ -4,6 +4,7 @@ import { toRfc3339, wholeSeconds } from '../domain/time.js';
 import type { Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import type { StoreWriter } from './ports.js';
+import { recordEvent } from './record-event.js';
 import { resolveException } from './resolve.js';
 
 export interface ChangeOptions {
@@ -33,13 +34,18 @@ export async function applyTransition(
     ...(options.comment ? { comment: options.comment } : {}),
   });
   const saved = await tx.updateException({ ...next, ...options.set });
-  await tx.appendAudit({
-    at: now,
-    actor: actor.name,
-    action: event.action,
-    exceptionId: saved.id,
-    data: { ...event.data, ...options.data },
-  });
+  await recordEvent(
+    deps,
+    tx,
+    {
+      at: now,
+      actor: actor.name,
+      action: event.action,
+      exceptionId: saved.id,
+      data: { ...event.data, ...options.data },
+    },
+    { record: saved, before: record },
+  );
   return saved;
 }
 

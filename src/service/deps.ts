@@ -1,3 +1,4 @@
+import type { NotificationRouting } from '../domain/notification-routes.js';
 import type { ProcessSettings } from '../domain/settings.js';
 import type {
   ClusterCatalog,
@@ -5,7 +6,6 @@ import type {
   Clock,
   ExceptionStore,
   ManifestLinter,
-  Notifier,
   Target,
 } from './ports.js';
 
@@ -13,7 +13,8 @@ import type {
 export interface ServiceDeps {
   store: ExceptionStore;
   target: Target;
-  notifier: Notifier;
+  /** Who hears of which event, on which channel: the outbox is filled from it. */
+  notifications: NotificationRouting;
   clock: Clock;
   settings: ProcessSettings;
   /** This process among replicas sharing the database: the holder of leases. */

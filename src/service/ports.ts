@@ -9,6 +9,7 @@ import type {
   SyncStatus,
 } from '../domain/exception.js';
 import type { PolicyExceptionManifest } from '../domain/manifest.js';
+import type { OutboxEntry } from '../domain/notification-routes.js';
 import type { ObservedException } from '../domain/observed.js';
 import type { Role } from './actor.js';
 import type { LintReport, LintSource } from './lint-manifests.js';
@@ -85,6 +86,70 @@ export interface StoreWriter extends StoreReader {
   insertToken(token: StoredToken): Promise<void>;
   /** Marks the token revoked; false when there is no such token or it was revoked already. */
   revokeToken(id: string, at: string): Promise<boolean>;
+  /** Adds notifications to the outbox; one whose key and channel are there already is left out. */
+  enqueueNotifications(entries: readonly OutboxEntry[]): Promise<void>;
+}
+
+export const notificationStates = ['pending', 'sent', 'dead'] as const;
+export type NotificationState = (typeof notificationStates)[number];
+
+/** A notification in the outbox, with where its delivery stands. */
+export interface StoredNotification extends Omit<OutboxEntry, 'dueAt'> {
+  id: number;
+  state: NotificationState;
+  attempts: number;
+  /** A pending one is not tried before this instant (its backoff). */
+  nextAttemptAt: string;
+  lastError: string | null;
+  sentAt: string | null;
+}
+
+/** One try to deliver a notification. */
+export interface DeliveryAttempt {
+  notificationId: number;
+  at: string;
+  channel: string;
+  status: 'sent' | 'failed';
+  error: string | null;
+}
+
+/** How one claimed notification's try went: sent, to be tried again at `retryAt`, or dead. */
+export interface DeliveryOutcome {
+  id: number;
+  at: string;
+  channel: string;
+  result: { status: 'sent' } | { status: 'failed'; error: string; retryAt: string | undefined };
+}
+
+export interface NotificationQuery {
+  states?: readonly NotificationState[];
+  exceptionId?: number;
+  afterId?: number;
+  limit?: number;
+  newestFirst?: boolean;
+}
+
+/** The outbox's side that dispatchers and operators use, outside the transactions that fill it. */
+export interface OutboxStore {
+  /**
+   * Claims up to `limit` pending notifications due at `nowIso` for `holder` until `untilIso`: no other
+   * dispatcher gets them meanwhile (decision 0012). A claim that lapses (its holder died) frees them.
+   */
+  claimNotifications(
+    holder: string,
+    nowIso: string,
+    untilIso: string,
+    limit: number,
+  ): Promise<StoredNotification[]>;
+  /** Records each try and its outcome, in one transaction, for the notifications `holder` claimed. */
+  recordDeliveries(holder: string, outcomes: readonly DeliveryOutcome[]): Promise<void>;
+  listNotifications(query?: NotificationQuery): Promise<StoredNotification[]>;
+  listDeliveryAttempts(notificationId: number): Promise<DeliveryAttempt[]>;
+  /** Makes dead notifications pending again, due at `nowIso`; answers the ids it moved. */
+  retryNotifications(ids: readonly number[], nowIso: string): Promise<number[]>;
+  /** Pending notifications by channel (a gauge). */
+  countPendingNotifications(): Promise<Record<string, number>>;
+  hasNotification(key: string): Promise<boolean>;
 }
 
 /**
@@ -97,7 +162,7 @@ export interface LeaseStore {
 }
 
 /** Where desired state lives. One mutating use case is one `transaction`. */
-export interface ExceptionStore extends StoreReader, LeaseStore {
+export interface ExceptionStore extends StoreReader, LeaseStore, OutboxStore {
   transaction<T>(work: (tx: StoreWriter) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -141,21 +206,6 @@ export interface DoctorFinding {
 /** Checks the cluster Waiver writes to: Kyverno, its CRD, the namespace, the policies in use, RBAC. */
 export interface ClusterDoctor {
   diagnose(policies: readonly string[]): Promise<DoctorFinding[]>;
-}
-
-export type NotificationKind = 'reminder' | 'expired';
-
-export interface Notification {
-  kind: NotificationKind;
-  exception: ExceptionRecord;
-  /** People to tell: the requestor, the approver, the applier. */
-  recipients: string[];
-  text: string;
-}
-
-/** Tells people about reminders and expiries. Delivery happens after commit. */
-export interface Notifier {
-  notify(notification: Notification): Promise<void>;
 }
 
 /** Cancels what a `Scheduler` was asked to do. */

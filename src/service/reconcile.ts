@@ -6,6 +6,7 @@ import { toRfc3339, wholeSeconds } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import { isObservable, type ObservableTarget, type ObservedException } from './ports.js';
+import { recordEvent } from './record-event.js';
 import { syncToTarget } from './sync-target.js';
 
 /** A PolicyException nobody asked Waiver for: the bypass the process exists to prevent. */
@@ -153,7 +154,7 @@ async function noteUnmanaged(run: Run, object: ObservedException): Promise<void>
   const known = await deps.store.listAudit({ action: 'rogue_detected' });
   if (known.some((e) => e.data['uid'] === object.uid)) return;
   await deps.store.transaction((tx) =>
-    tx.appendAudit({
+    recordEvent(deps, tx, {
       at: toRfc3339(at),
       actor: actor.name,
       action: 'rogue_detected',
@@ -170,13 +171,19 @@ function audit(
   data: Record<string, unknown>,
 ) {
   const { deps, actor, at } = run;
-  return deps.store.transaction((tx) =>
-    tx.appendAudit({
-      at: toRfc3339(at),
-      actor: actor.name,
-      action: 'drift_detected',
-      exceptionId,
-      data: { change, target: deps.target.description, ...data },
-    }),
-  );
+  return deps.store.transaction(async (tx) => {
+    const record = await tx.getException(exceptionId);
+    return recordEvent(
+      deps,
+      tx,
+      {
+        at: toRfc3339(at),
+        actor: actor.name,
+        action: 'drift_detected',
+        exceptionId,
+        data: { change, target: deps.target.description, ...data },
+      },
+      record && { record },
+    );
+  });
 }

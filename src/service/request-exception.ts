@@ -15,6 +15,7 @@ import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import { RequestInputSchema, type RequestInput } from './inputs.js';
 import type { StoreWriter } from './ports.js';
+import { recordEvent } from './record-event.js';
 import { parseInput } from '../domain/parse-input.js';
 
 /** Request → the first step: a pending exception with its justification, checked by every guardrail. */
@@ -81,7 +82,12 @@ export async function createRequest(
   return deps.store.transaction(async (tx) => {
     await ensureNameIsFree(tx, scope.name, renewing);
     const saved = await tx.insertException(record);
-    await tx.appendAudit({ at: record.requestedAt, actor: actor.name, ...event, exceptionId: saved.id });
+    await recordEvent(
+      deps,
+      tx,
+      { at: record.requestedAt, actor: actor.name, ...event, exceptionId: saved.id },
+      { record: saved },
+    );
     return saved;
   });
 }

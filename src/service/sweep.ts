@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { isWaiverError, messageOf, WaiverError } from '../domain/errors.js';
 import { formatId, type ExceptionRecord } from '../domain/exception.js';
 import { planSweep, type SweepAction } from '../domain/sweep-plan.js';
-import { DAY_MS, humanDuration, toRfc3339, wholeSeconds } from '../domain/time.js';
+import { DAY_MS, toRfc3339, wholeSeconds } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
 import { applyTransition, type ChangeOptions } from './change-state.js';
 import type { ServiceDeps } from './deps.js';
-import type { NotificationKind, StoreWriter } from './ports.js';
+import type { StoreWriter } from './ports.js';
+import { enqueueWeeklyDigest } from './weekly-digest.js';
 import { mapBounded, TARGET_CONCURRENCY } from './bounded.js';
 import { recordSyncIn, recordSyncs, syncAll } from './sync-target.js';
 
@@ -89,6 +90,7 @@ async function sweepAsLeader(deps: ServiceDeps, actor: Actor, at: number): Promi
       'release',
       at,
     );
+  await enqueueWeeklyDigest(deps, at);
   return run.report;
 }
 
@@ -129,7 +131,7 @@ function noteSyncs(run: SweepRun, synced: readonly ExceptionRecord[], done: stri
   }
 }
 
-/** Records the reminders of one chunk in one transaction; people are told once it committed. */
+/** Records the reminders of one chunk, and their notifications, in one transaction. */
 async function remind(run: SweepRun, records: readonly ExceptionRecord[]): Promise<void> {
   const { deps, at, report } = run;
   const reminded = await deps.store.transaction(async (tx) => {
@@ -141,7 +143,7 @@ async function remind(run: SweepRun, records: readonly ExceptionRecord[]): Promi
     }
     return done;
   });
-  await tellCommitted(run, reminded, 'reminder', report.reminded);
+  report.reminded.push(...reminded.map((r) => formatId(r.id)));
 }
 
 /**
@@ -174,20 +176,7 @@ async function expire(run: SweepRun, records: readonly ExceptionRecord[]): Promi
     }
     return done;
   });
-  await tellCommitted(run, ended, 'expired', report.expired);
-}
-
-/** After a chunk committed: its people are told, and it is reported done. */
-async function tellCommitted(
-  { deps, at }: SweepRun,
-  records: readonly ExceptionRecord[],
-  kind: NotificationKind,
-  done: string[],
-): Promise<void> {
-  for (const record of records) {
-    await tell(deps, record, kind, at);
-    done.push(formatId(record.id));
-  }
+  report.expired.push(...ended.map((r) => formatId(r.id)));
 }
 
 /** The lifecycle action, or, when another writer made it moot meanwhile (a revoke), a skip: not fatal. */
@@ -227,21 +216,4 @@ async function transitionLatest(
       throw new WaiverError('not_found', `${formatId(planned.id)} vanished during the sweep`, 'id');
     return applyTransition(deps, tx, actor, current, action, options);
   }
-}
-
-async function tell(
-  deps: ServiceDeps,
-  record: ExceptionRecord,
-  kind: NotificationKind,
-  at: number,
-): Promise<void> {
-  const recipients = [record.requestor, record.approver, record.applier].filter(
-    (p): p is string => p !== null,
-  );
-  const id = formatId(record.id);
-  const text =
-    kind === 'reminder'
-      ? `${id} (${record.name}) expires at ${record.expiresAt}, in ${humanDuration(Date.parse(record.expiresAt) - at)}: review it — remove, renew with a new justification, or escalate`
-      : `${id} (${record.name}) expired at ${record.expiresAt} and was removed; if it is still needed, renew it (waiver renew ${id})`;
-  await deps.notifier.notify({ kind, exception: record, recipients: [...new Set(recipients)], text });
 }

@@ -6,6 +6,7 @@ import type { Actor } from './actor.js';
 import { mapBounded, TARGET_CONCURRENCY } from './bounded.js';
 import type { ServiceDeps } from './deps.js';
 import type { StoreWriter } from './ports.js';
+import { recordEvent } from './record-event.js';
 
 /** `release`: nothing to delete, because a live successor holds the same name. */
 export type SyncOperation = 'write' | 'delete' | 'release';
@@ -117,12 +118,17 @@ export async function recordSyncIn(
   if (!current) throw new WaiverError('not_found', `${formatId(id)} vanished during sync`, 'id');
   const syncStatus: SyncStatus = error === undefined ? 'synced' : 'error';
   const saved = await tx.updateException({ ...current, syncStatus, syncError: error ?? null });
-  await tx.appendAudit({
-    at,
-    actor: actor.name,
-    action: error === undefined ? 'synced' : 'sync_failed',
-    exceptionId: id,
-    data: { operation, target: deps.target.description, ...(error === undefined ? {} : { error }) },
-  });
+  await recordEvent(
+    deps,
+    tx,
+    {
+      at,
+      actor: actor.name,
+      action: error === undefined ? 'synced' : 'sync_failed',
+      exceptionId: id,
+      data: { operation, target: deps.target.description, ...(error === undefined ? {} : { error }) },
+    },
+    { record: saved, before: current },
+  );
   return saved;
 }

@@ -14,6 +14,7 @@ import type { ApiToken } from './ports.js';
 import type { DoctorReport } from './check-cluster.js';
 import type { ImportReport } from './import-exceptions.js';
 import type { ReconcileReport, UnmanagedException } from './reconcile.js';
+import type { NotificationFilter, NotificationView, RetryReport } from './notification-outbox.js';
 import type { ReviewQueue } from './review-queue.js';
 import type { SweepReport } from './sweep.js';
 import type { CreatedToken } from './tokens.js';
@@ -51,6 +52,10 @@ export interface Waiver {
   metrics(atMs?: number): Promise<Metrics>;
   /** What waits for the caller now (pending, approved, expiring, escalated, unremoved), by role. */
   review(options?: { all?: boolean | undefined }): Promise<ReviewQueue>;
+  /** The outbox: what was sent, what waits and why, what is dead. */
+  notifications(filter?: NotificationFilter): Promise<{ items: NotificationView[] }>;
+  /** Dead notifications tried again. */
+  retryNotifications(ids: readonly number[]): Promise<RetryReport>;
   render(ref: string, apiVersion?: ApiVersion): Promise<string>;
   sweep(atMs?: number): Promise<SweepReport>;
   lint(sources: readonly LintSource[]): Promise<LintReport>;
@@ -107,6 +112,10 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
     verifyAudit: async () => (await audit()).verifyAudit(deps, actor),
     auditHead: async () => (await import('./audit-checkpoint.js')).auditHead(deps, actor),
     review: async (options) => (await import('./review-queue.js')).listReviewQueue(deps, actor, options),
+    notifications: async (filter) =>
+      (await import('./notification-outbox.js')).listNotifications(deps, actor, filter),
+    retryNotifications: async (ids) =>
+      (await import('./notification-outbox.js')).retryNotifications(deps, actor, ids),
     metrics: async (atMs) => (await import('./report-metrics.js')).reportMetrics(deps, actor, atMs),
     render: async (ref, apiVersion) =>
       (await import('./render-exception.js')).renderException(deps, actor, ref, apiVersion),

@@ -2,18 +2,32 @@ import { sql, type Kysely } from 'kysely';
 import { nextLink, recordDigest, type AuditEvent, type NewAuditEvent } from '../domain/audit.js';
 import { WaiverError } from '../domain/errors.js';
 import { formatId, type ExceptionRecord, type NewExceptionRecord, type State } from '../domain/exception.js';
+import type { OutboxEntry } from '../domain/notification-routes.js';
 import type {
   ApiToken,
   AuditQuery,
+  DeliveryAttempt,
+  DeliveryOutcome,
   ExceptionQuery,
   ExceptionStore,
+  NotificationQuery,
+  StoredNotification,
   StoredToken,
   StoreWriter,
 } from '../service/ports.js';
 import { sha256 } from '../service/sha256.js';
 import { QueryCache, type SelectedKeys } from './query-cache.js';
 import { RecordCache } from './record-cache.js';
-import { toEvent, toRecord, toRow, toStoredToken, toToken, toTokenRow } from './rows.js';
+import {
+  toEvent,
+  toNotification,
+  toNotificationRow,
+  toRecord,
+  toRow,
+  toStoredToken,
+  toToken,
+  toTokenRow,
+} from './rows.js';
 import type { Database } from './schema.js';
 
 /** The rows a query selects, in id order; the caller picks the columns. */
@@ -117,6 +131,18 @@ class KyselyAccess implements StoreWriter {
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
+  }
+
+  async enqueueNotifications(entries: readonly OutboxEntry[]): Promise<void> {
+    // A few hundred rows a statement keeps within both databases' parameter limits.
+    for (let i = 0; i < entries.length; i += 200) {
+      const rows = entries.slice(i, i + 200).map(toNotificationRow);
+      await this.db
+        .insertInto('notifications')
+        .values(rows)
+        .onConflict((oc) => oc.columns(['key', 'channel']).doNothing())
+        .execute();
+    }
   }
 
   async insertException(record: NewExceptionRecord): Promise<ExceptionRecord> {
@@ -258,6 +284,8 @@ export class KyselyStore extends KyselyAccess implements ExceptionStore {
     private readonly beginStatements: readonly string[],
     /** Keep records between calls: a server's next page reads only what changed; a command keeps none. */
     private readonly cacheRecords = true,
+    /** PostgreSQL: dispatchers claim rows past those another one has locked (decision 0012). */
+    private readonly skipLocked = false,
   ) {
     super(db);
   }
@@ -302,16 +330,24 @@ export class KyselyStore extends KyselyAccess implements ExceptionStore {
   }
 
   transaction<T>(work: (tx: StoreWriter) => Promise<T>): Promise<T> {
+    return this.inTransaction(async (conn) => {
+      const result = await work(new TransactionAccess(conn, this.cache));
+      // Part of the transaction: a rolled-back one leaves the version as it was.
+      await conn
+        .updateTable('store_meta')
+        .set((eb) => ({ version: eb('version', '+', 1) }))
+        .where('id', '=', 1)
+        .execute();
+      return result;
+    });
+  }
+
+  /** Work on one connection between BEGIN (taking the write lock) and COMMIT, or ROLLBACK if it throws. */
+  private inTransaction<T>(work: (conn: Kysely<Database>) => Promise<T>): Promise<T> {
     return this.db.connection().execute(async (conn) => {
       for (const statement of this.beginStatements) await sql.raw(statement).execute(conn);
       try {
-        const result = await work(new TransactionAccess(conn, this.cache));
-        // Part of the transaction: a rolled-back one leaves the version as it was.
-        await conn
-          .updateTable('store_meta')
-          .set((eb) => ({ version: eb('version', '+', 1) }))
-          .where('id', '=', 1)
-          .execute();
+        const result = await work(conn);
         await sql`commit`.execute(conn);
         return result;
       } catch (e) {
@@ -319,6 +355,124 @@ export class KyselyStore extends KyselyAccess implements ExceptionStore {
         throw e;
       }
     });
+  }
+
+  async claimNotifications(
+    holder: string,
+    nowIso: string,
+    untilIso: string,
+    limit: number,
+  ): Promise<StoredNotification[]> {
+    let due = this.db
+      .selectFrom('notifications')
+      .select('id')
+      .where('state', '=', 'pending')
+      .where('next_attempt_at', '<=', nowIso)
+      .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', nowIso)]))
+      .orderBy('id')
+      .limit(limit);
+    if (this.skipLocked) due = due.forUpdate().skipLocked();
+    // One statement: two dispatchers never claim the same row (SQLite has one writer at a time).
+    const rows = await this.db
+      .updateTable('notifications')
+      .set({ claimed_by: holder, claimed_until: untilIso })
+      .where('id', 'in', due)
+      .returningAll()
+      .execute();
+    return rows.map(toNotification).sort((a, b) => a.id - b.id);
+  }
+
+  recordDeliveries(holder: string, outcomes: readonly DeliveryOutcome[]): Promise<void> {
+    if (outcomes.length === 0) return Promise.resolve();
+    return this.inTransaction(async (conn) => {
+      for (const { id, at, channel, result } of outcomes) {
+        const failed = result.status === 'failed';
+        await conn
+          .updateTable('notifications')
+          .set((eb) => ({
+            state: !failed ? 'sent' : result.retryAt === undefined ? 'dead' : 'pending',
+            attempts: eb('attempts', '+', 1),
+            last_error: failed ? result.error : null,
+            sent_at: failed ? null : at,
+            ...(failed && result.retryAt !== undefined ? { next_attempt_at: result.retryAt } : {}),
+            claimed_by: null,
+            claimed_until: null,
+          }))
+          .where('id', '=', id)
+          .where('claimed_by', '=', holder)
+          .execute();
+        await conn
+          .insertInto('notification_attempts')
+          .values({
+            notification_id: id,
+            at,
+            channel,
+            status: failed ? 'failed' : 'sent',
+            error: failed ? result.error : null,
+          })
+          .execute();
+      }
+    });
+  }
+
+  async listNotifications(query: NotificationQuery = {}): Promise<StoredNotification[]> {
+    let q = this.db
+      .selectFrom('notifications')
+      .selectAll()
+      .orderBy('id', query.newestFirst ? 'desc' : 'asc');
+    if (query.states) q = q.where('state', 'in', query.states.length ? [...query.states] : ['']);
+    if (query.exceptionId !== undefined) q = q.where('exception_id', '=', query.exceptionId);
+    if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
+    if (query.limit !== undefined) q = q.limit(query.limit);
+    return (await q.execute()).map(toNotification);
+  }
+
+  async listDeliveryAttempts(notificationId: number): Promise<DeliveryAttempt[]> {
+    const rows = await this.db
+      .selectFrom('notification_attempts')
+      .selectAll()
+      .where('notification_id', '=', notificationId)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      notificationId: r.notification_id,
+      at: r.at,
+      channel: r.channel,
+      status: r.status as DeliveryAttempt['status'],
+      error: r.error,
+    }));
+  }
+
+  async retryNotifications(ids: readonly number[], nowIso: string): Promise<number[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .updateTable('notifications')
+      .set({ state: 'pending', next_attempt_at: nowIso, attempts: 0, claimed_by: null, claimed_until: null })
+      .where('id', 'in', [...ids])
+      .where('state', '=', 'dead')
+      .returning('id')
+      .execute();
+    return rows.map((r) => r.id).sort((a, b) => a - b);
+  }
+
+  async countPendingNotifications(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('notifications')
+      .select((eb) => ['channel', eb.fn.countAll<number | string>().as('n')])
+      .where('state', '=', 'pending')
+      .groupBy('channel')
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.channel, Number(r.n)]));
+  }
+
+  async hasNotification(key: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('notifications')
+      .select('id')
+      .where('key', '=', key)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   async tryAcquireLease(name: string, holder: string, nowMs: number, ttlMs: number): Promise<boolean> {

@@ -1,4 +1,10 @@
-import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import {
+  sql,
+  type ColumnDefinitionBuilder,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+} from 'kysely';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -106,6 +112,56 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('version', 'integer', (c) => c.notNull())
           .execute();
         await sql`insert into store_meta (id, version) values (1, 0)`.execute(db);
+      },
+    },
+    '0005-outbox': {
+      async up(db: Kysely<unknown>) {
+        const serial = (c: ColumnDefinitionBuilder) =>
+          dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement();
+        await db.schema
+          .createTable('notifications')
+          .addColumn('id', dialect === 'postgres' ? 'serial' : 'integer', serial)
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('channel', 'text', (c) => c.notNull())
+          .addColumn('event', 'text', (c) => c.notNull())
+          .addColumn('exception_id', 'integer')
+          .addColumn('recipients', 'text', (c) => c.notNull())
+          .addColumn('payload', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+          .addColumn('claimed_by', 'text')
+          .addColumn('claimed_until', 'text')
+          .addColumn('last_error', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('sent_at', 'text')
+          .execute();
+        // One notification per event and channel, whatever replays happen (the idempotency key).
+        await db.schema
+          .createIndex('notifications_key')
+          .on('notifications')
+          .columns(['key', 'channel'])
+          .unique()
+          .execute();
+        await db.schema
+          .createIndex('notifications_due')
+          .on('notifications')
+          .columns(['state', 'next_attempt_at'])
+          .execute();
+        await db.schema
+          .createTable('notification_attempts')
+          .addColumn('id', dialect === 'postgres' ? 'serial' : 'integer', serial)
+          .addColumn('notification_id', 'integer', (c) => c.notNull().references('notifications.id'))
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('channel', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('error', 'text')
+          .execute();
+        await db.schema
+          .createIndex('notification_attempts_notification')
+          .on('notification_attempts')
+          .column('notification_id')
+          .execute();
       },
     },
   };

@@ -43,5 +43,5 @@ export async function openPostgresStore(
     await db.destroy();
     throw new WaiverError('usage', `cannot open the database ${redactUrl(url)}: ${messageOf(e)}`, 'database');
   }
-  return reportingOutages(new KyselyStore(db, ['begin', WRITE_LOCK], longLived));
+  return reportingOutages(new KyselyStore(db, ['begin', WRITE_LOCK], longLived, true));
 }

@@ -1,8 +1,9 @@
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import type { AuditEvent } from '../domain/audit.js';
 import type { ExceptionRecord, NewExceptionRecord } from '../domain/exception.js';
-import type { ApiToken, StoredToken } from '../service/ports.js';
-import type { ApiTokensTable, AuditEventsTable, ExceptionsTable } from './schema.js';
+import type { OutboxEntry } from '../domain/notification-routes.js';
+import type { ApiToken, StoredNotification, StoredToken } from '../service/ports.js';
+import type { ApiTokensTable, AuditEventsTable, ExceptionsTable, NotificationsTable } from './schema.js';
 
 /** Rows are written only by this store, so reading them back trusts their enum columns. */
 export function toRecord(row: Selectable<ExceptionsTable>): ExceptionRecord {
@@ -111,3 +112,37 @@ export const toTokenRow = (t: StoredToken): ApiTokensTable => ({
   expires_at: t.expiresAt,
   revoked_at: t.revokedAt,
 });
+
+/** A new outbox row: pending, due at once, unclaimed. */
+export function toNotificationRow(entry: OutboxEntry): Insertable<NotificationsTable> {
+  return {
+    key: entry.key,
+    channel: entry.channel,
+    event: entry.event,
+    exception_id: entry.exceptionId,
+    recipients: JSON.stringify(entry.recipients),
+    payload: JSON.stringify(entry.payload),
+    state: 'pending',
+    attempts: 0,
+    next_attempt_at: entry.dueAt,
+    created_at: entry.createdAt,
+  };
+}
+
+export function toNotification(row: Selectable<NotificationsTable>): StoredNotification {
+  return {
+    id: row.id,
+    key: row.key,
+    channel: row.channel,
+    event: row.event as StoredNotification['event'],
+    exceptionId: row.exception_id,
+    recipients: JSON.parse(row.recipients) as string[],
+    payload: JSON.parse(row.payload) as StoredNotification['payload'],
+    state: row.state as StoredNotification['state'],
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastError: row.last_error,
+    sentAt: row.sent_at,
+    createdAt: row.created_at,
+  };
+}

@@ -70,10 +70,41 @@ export interface StoreMetaTable {
   version: number;
 }
 
+/** The outbox: one notification per event and channel, written with the change that caused it. */
+export interface NotificationsTable {
+  id: Generated<number>;
+  key: string;
+  channel: string;
+  event: string;
+  exception_id: number | null;
+  recipients: string;
+  payload: string;
+  state: string;
+  attempts: number;
+  next_attempt_at: string;
+  /** A dispatcher's claim: nobody else delivers the row until it lapses. */
+  claimed_by: string | null;
+  claimed_until: string | null;
+  last_error: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+export interface NotificationAttemptsTable {
+  id: Generated<number>;
+  notification_id: number;
+  at: string;
+  channel: string;
+  status: string;
+  error: string | null;
+}
+
 export interface Database {
   exceptions: ExceptionsTable;
   audit_events: AuditEventsTable;
   api_tokens: ApiTokensTable;
   leases: LeasesTable;
   store_meta: StoreMetaTable;
+  notifications: NotificationsTable;
+  notification_attempts: NotificationAttemptsTable;
 }

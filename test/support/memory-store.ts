@@ -6,11 +6,16 @@ import {
   type NewExceptionRecord,
   type State,
 } from '../../src/domain/exception.js';
+import type { OutboxEntry } from '../../src/domain/notification-routes.js';
 import type {
   ApiToken,
   AuditQuery,
+  DeliveryAttempt,
+  DeliveryOutcome,
   ExceptionQuery,
   ExceptionStore,
+  NotificationQuery,
+  StoredNotification,
   StoredToken,
   StoreWriter,
 } from '../../src/service/ports.js';
@@ -22,6 +27,8 @@ export interface MemoryDatabase {
   nextId: number;
   audit: AuditEvent[];
   tokens: StoredToken[];
+  outbox: (StoredNotification & { claimedBy: string | null; claimedUntil: string | null })[];
+  attempts: DeliveryAttempt[];
 }
 
 /** One database and what its users share: the leases (outside transactions) and the write queue. */
@@ -33,7 +40,7 @@ export interface MemoryServer {
 }
 
 export const memoryServer = (): MemoryServer => ({
-  db: { exceptions: new Map(), nextId: 1, audit: [], tokens: [] },
+  db: { exceptions: new Map(), nextId: 1, audit: [], tokens: [], outbox: [], attempts: [] },
   leases: new Map(),
   queue: Promise.resolve(),
 });
@@ -128,6 +135,27 @@ class MemoryAccess implements StoreWriter {
     return Promise.resolve(token !== undefined);
   }
 
+  enqueueNotifications(entries: readonly OutboxEntry[]): Promise<void> {
+    const { outbox } = this.db();
+    for (const entry of entries) {
+      // The real stores' unique index on key and channel.
+      if (outbox.some((n) => n.key === entry.key && n.channel === entry.channel)) continue;
+      const { dueAt: _due, ...fields } = copy(entry);
+      outbox.push({
+        ...fields,
+        id: outbox.length + 1,
+        state: 'pending',
+        attempts: 0,
+        nextAttemptAt: entry.dueAt,
+        lastError: null,
+        sentAt: null,
+        claimedBy: null,
+        claimedUntil: null,
+      });
+    }
+    return Promise.resolve();
+  }
+
   insertException(record: NewExceptionRecord): Promise<ExceptionRecord> {
     const db = this.db();
     const saved: ExceptionRecord = { ...copy(record), id: db.nextId++, version: 1 };
@@ -198,7 +226,99 @@ export class MemoryStore extends MemoryAccess implements ExceptionStore {
     return Promise.resolve();
   }
 
+  claimNotifications(
+    holder: string,
+    nowIso: string,
+    untilIso: string,
+    limit: number,
+  ): Promise<StoredNotification[]> {
+    const due = this.server.db.outbox
+      .filter(
+        (n) =>
+          n.state === 'pending' &&
+          n.nextAttemptAt <= nowIso &&
+          (n.claimedUntil === null || n.claimedUntil <= nowIso),
+      )
+      .slice(0, limit);
+    for (const n of due) Object.assign(n, { claimedBy: holder, claimedUntil: untilIso });
+    return Promise.resolve(due.map(stored));
+  }
+
+  recordDeliveries(holder: string, outcomes: readonly DeliveryOutcome[]): Promise<void> {
+    const { outbox, attempts } = this.server.db;
+    for (const { id, at, channel, result } of outcomes) {
+      const failed = result.status === 'failed';
+      const n = outbox.find((o) => o.id === id && o.claimedBy === holder);
+      if (n)
+        Object.assign(n, {
+          state: !failed ? 'sent' : result.retryAt === undefined ? 'dead' : 'pending',
+          attempts: n.attempts + 1,
+          lastError: failed ? result.error : null,
+          sentAt: failed ? null : at,
+          nextAttemptAt: failed && result.retryAt !== undefined ? result.retryAt : n.nextAttemptAt,
+          claimedBy: null,
+          claimedUntil: null,
+        });
+      attempts.push({
+        notificationId: id,
+        at,
+        channel,
+        status: failed ? 'failed' : 'sent',
+        error: failed ? result.error : null,
+      });
+    }
+    return Promise.resolve();
+  }
+
+  listNotifications(query: NotificationQuery = {}): Promise<StoredNotification[]> {
+    const rows = this.server.db.outbox.filter(
+      (n) =>
+        (!query.states || query.states.includes(n.state)) &&
+        (query.exceptionId === undefined || n.exceptionId === query.exceptionId) &&
+        (query.afterId === undefined || n.id > query.afterId),
+    );
+    if (query.newestFirst) rows.reverse();
+    return Promise.resolve(rows.slice(0, query.limit ?? rows.length).map(stored));
+  }
+
+  listDeliveryAttempts(notificationId: number): Promise<DeliveryAttempt[]> {
+    return Promise.resolve(
+      this.server.db.attempts.filter((a) => a.notificationId === notificationId).map(copy),
+    );
+  }
+
+  retryNotifications(ids: readonly number[], nowIso: string): Promise<number[]> {
+    const dead = this.server.db.outbox.filter((n) => ids.includes(n.id) && n.state === 'dead');
+    for (const n of dead)
+      Object.assign(n, {
+        state: 'pending',
+        nextAttemptAt: nowIso,
+        attempts: 0,
+        claimedBy: null,
+        claimedUntil: null,
+      });
+    return Promise.resolve(dead.map((n) => n.id));
+  }
+
+  countPendingNotifications(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const n of this.server.db.outbox)
+      if (n.state === 'pending') counts[n.channel] = (counts[n.channel] ?? 0) + 1;
+    return Promise.resolve(counts);
+  }
+
+  hasNotification(key: string): Promise<boolean> {
+    return Promise.resolve(this.server.db.outbox.some((n) => n.key === key));
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }
 }
+
+/** An outbox row as the real stores answer it: without the claim's bookkeeping. */
+const stored = ({
+  claimedBy: _by,
+  claimedUntil: _until,
+  ...notification
+}: MemoryDatabase['outbox'][number]): StoredNotification => copy(notification);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { defaultSettings } from '../../../src/domain/settings.js';
 import { localActor } from '../../../src/service/actor.js';
 import type { ServiceDeps } from '../../../src/service/deps.js';
-import type { Notification } from '../../../src/service/ports.js';
+import { defaultRouting } from '../../../src/domain/notification-routes.js';
 import { createWaiver, type Waiver } from '../../../src/service/waiver.js';
 import { openSqliteStore } from '../../../src/store/open-sqlite.js';
 import { KubernetesCatalog } from '../../../src/targets/kubernetes/cluster-catalog.js';
@@ -54,7 +54,6 @@ export interface KubeWorld {
   deps: ServiceDeps;
   clock: ManualClock;
   kubeconfig: string;
-  notifications: Notification[];
   as(name: string): Waiver;
   close(): Promise<void>;
 }
@@ -70,11 +69,10 @@ export async function kubeWorld(dir: string, options: { catalog?: boolean } = {}
   writeFileSync(kubeconfig, api.kubeconfig());
   const kc = loadKubeConfig({ kubeconfig });
   const clock = new ManualClock(Date.parse('2026-12-01T09:00:00Z'));
-  const notifications: Notification[] = [];
   const deps: ServiceDeps = {
     store: await openSqliteStore(join(dir, 'w.db')),
     target: new KubernetesTarget(kc, 'v2', fast),
-    notifier: { notify: (n) => Promise.resolve(void notifications.push(n)) },
+    notifications: defaultRouting,
     clock,
     settings: defaultSettings,
     instance: 'test',
@@ -86,7 +84,6 @@ export async function kubeWorld(dir: string, options: { catalog?: boolean } = {}
     deps,
     clock,
     kubeconfig,
-    notifications,
     as: (name) => createWaiver(deps, localActor(name)),
     close: async () => {
       await deps.store.close();
