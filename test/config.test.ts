@@ -158,4 +158,77 @@ describe('configuration', () => {
     const { path } = configFile('oidc: {issuer: https://i, audience: a, roleMap: {}}\n');
     await expect(loadConfig({ config: path, as: 'a' }, {})).rejects.toMatchObject({ code: 'usage' });
   });
+  it('reads notification channels with their secrets from the environment and files', async () => {
+    const { dir, path } = configFile(
+      [
+        'server: { publicUrl: https://waiver.example.com }',
+        'notifications:',
+        '  channels:',
+        '    slack: { type: slack, url: { env: SLACK_URL } }',
+        '    hook: { type: webhook, url: https://hooks.example.com/waiver, secret: { file: hook-secret } }',
+        '    mail: { type: email, host: smtp.example.com, from: waiver@example.com, password: { env: SMTP_PASSWORD }, user: waiver }',
+        '  groups: { approvers: [bob] }',
+      ].join('\n'),
+    );
+    const secret = `whsec_${Buffer.from('thirty-two bytes of secret key!!').toString('base64')}`;
+    writeFileSync(join(dir, 'hook-secret'), `${secret}\n`);
+    const config = await loadConfig(
+      { config: path, as: 'alice' },
+      { SLACK_URL: 'https://hooks.slack.com/services/T/B/x', SMTP_PASSWORD: 'pw' },
+    );
+    expect(config.notifications.channels).toEqual([
+      { name: 'slack', type: 'slack', url: 'https://hooks.slack.com/services/T/B/x', timeoutMs: 10_000 },
+      { name: 'hook', type: 'webhook', url: 'https://hooks.example.com/waiver', secret, timeoutMs: 10_000 },
+      expect.objectContaining({
+        name: 'mail',
+        smtp: expect.objectContaining({ port: 587, starttls: 'required', password: 'pw' }) as unknown,
+      }),
+      { name: 'log', type: 'log' },
+    ]);
+    expect(config.notifications.publicUrl).toBe('https://waiver.example.com');
+    // Channels and no routes: every event to every configured channel.
+    expect(config.notificationRouting.routes).toEqual([{ channels: ['slack', 'hook', 'mail'] }]);
+    expect(config.notificationRouting.groups.approvers).toEqual(['bob']);
+  });
+
+  it('refuses a bad channel at start-up in one line naming the key, never printing a secret', async () => {
+    const refusal = async (yaml: string, env: Record<string, string> = {}) => {
+      const { path } = configFile(yaml);
+      try {
+        await loadConfig({ config: path, as: 'alice' }, env);
+      } catch (e) {
+        expect(e).toMatchObject({ code: 'usage' });
+        return (e as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    const slack = (url: string) => `notifications: { channels: { s: { type: slack, url: ${url} } } }`;
+    expect(await refusal(slack('{ env: SLACK_URL }'))).toBe(
+      'notifications.channels.s.url reads the environment variable SLACK_URL, which is not set',
+    );
+    expect(await refusal(slack('https://hooks.slack.com/services/T/B/secret'))).toMatch(
+      /notifications\.channels\.s\.url.*is a secret: give \{ env: VARIABLE \} or \{ file: PATH \}/,
+    );
+    expect(await refusal(slack('https://hooks.slack.com/services/T/B/secret'))).not.toContain('T/B/secret');
+    expect(await refusal(slack('{ env: SLACK_URL }'), { SLACK_URL: 'not a url' })).toBe(
+      'notifications.channels.s.url must hold an http(s) URL',
+    );
+    expect(
+      await refusal(
+        'notifications: { channels: { h: { type: webhook, url: "https://x.example", secret: { env: S } } } }',
+        {
+          S: 'plain-password',
+        },
+      ),
+    ).toMatch(/^notifications\.channels\.h\.secret must hold a Standard Webhooks secret/);
+    expect(await refusal('notifications: { routes: [{ channels: [slack] }] }')).toBe(
+      'notifications.routes.0.channels.0 names "slack", which is not among notifications.channels (log)',
+    );
+    expect(await refusal('notifications: { channels: { p: { type: pager } } }')).toContain(
+      'notifications.channels.p',
+    );
+    expect(await refusal(slack('{ file: missing-file }'))).toMatch(
+      /^notifications\.channels\.s\.url cannot read .*missing-file/,
+    );
+  });
 });

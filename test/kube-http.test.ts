@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -13,6 +12,7 @@ import { kubeHttp } from '../src/targets/kubernetes/kube-http.js';
 import { KubernetesTarget } from '../src/targets/kubernetes/kubernetes-target.js';
 import { seedCluster } from './support/kube/cluster.js';
 import { FakeKubeApiServer } from './support/kube/fake-api-server.js';
+import { certificate } from './support/certificate.js';
 import { useTempDir } from './support/temp.js';
 
 const tempDir = useTempDir();
@@ -23,35 +23,6 @@ afterEach(async () => {
     await new Promise((resolve) => s.close(resolve));
   }
 });
-
-/** A self-signed certificate for 127.0.0.1, made with the machine's openssl. */
-function certificate(dir: string): { cert: string; key: string } {
-  const [cert, key] = [join(dir, 'tls.crt'), join(dir, 'tls.key')];
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=test-api',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') };
-}
 
 const kubeconfig = (dir: string, server: string, ca: string, extra = ''): string => {
   const path = join(dir, 'kubeconfig');

@@ -178,6 +178,29 @@ describe.each(backends)('HTTP API on $name', ({ enabled, databases }) => {
     expect((await carol('GET', '/api/v1/audit/verify')).status).toBe(200);
   });
 
+  it('lists the outbox for readers, retries dead notifications for appliers, and refuses malformed input', async () => {
+    const server = await start();
+    const alice = server.as(await server.token('alice', ['requester']));
+    const carol = server.as(await server.token('carol', ['applier']));
+    expect((await alice('GET', '/api/v1/notifications?state=pending')).body).toEqual({ items: [] });
+    for (const query of ['state=lost', 'limit=0', 'limit=1001', 'colour=blue']) {
+      const refused = await alice('GET', `/api/v1/notifications?${query}`);
+      expect(refused.status, query).toBe(400);
+      expect(refused.body.code).toBe('usage');
+    }
+    const retry = '/api/v1/notifications:retry';
+    for (const body of [{ ids: [] }, { ids: ['1'] }, { ids: [0] }, { ids: [1], extra: true }, {}])
+      expect((await carol('POST', retry, body)).status, JSON.stringify(body)).toBe(400);
+    expect((await alice('POST', retry, { ids: [1] })).status).toBe(403);
+    expect((await carol('POST', retry, { ids: [7] })).body).toEqual({
+      retried: [],
+      refused: [
+        { id: 7, reason: 'notification 7 is not dead (only a dead one is retried) or does not exist' },
+      ],
+    });
+    expect((await server.as('no-such-token')('GET', '/api/v1/notifications')).status).toBe(401);
+  });
+
   it('pages through the inventory with limit and continue', async () => {
     const server = await start();
     const admin = server.as(server.adminToken);

@@ -18,10 +18,10 @@ export const escapeHtml = (text: string): string =>
 
 /**
  * Adaptive Card text is a Markdown subset (emphasis, links, lists): each of its control characters is
- * escaped with a backslash, and a line that would start a list is escaped too.
+ * escaped with a backslash, and so is what would start a list or a quote at the start of a line.
  */
 export const escapeCardMarkdown = (text: string): string =>
-  text.replace(/[\\*_~`[\]()#>!|]/g, '\\$&').replace(/^(\s*)([-+]|\d+\.)(?=\s)/gm, '$1\\$2');
+  text.replace(/[\\*_~`[\]()#!]/g, '\\$&').replace(/^(\s*)([-+>]|\d+\.)(?=\s)/gm, '$1\\$2');
 
 /** At most `max` characters, with an ellipsis when cut. */
 export const truncate = (text: string, max: number): string =>

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
-import { loadConfig, type ServerConfig } from '../../src/config/load.js';
+import { loadConfig, type Config, type ServerConfig } from '../../src/config/load.js';
 import type { OidcConfig } from '../../src/config/schema.js';
 import { logOptions } from '../../src/server/app.js';
 import { startServer } from '../../src/wire.js';
@@ -104,6 +104,8 @@ export async function startTestServer(options: {
   timeouts?: ServerConfig['timeouts'];
   lintMemoryMb?: number;
   corsOrigins?: string[];
+  /** Channels and routes; with them, the server delivers its outbox on its own. */
+  notifications?: Pick<Config, 'notifications' | 'notificationRouting'>;
 }): Promise<TestServer> {
   const clock = options.clock ?? new ManualClock(Date.parse('2026-12-01T09:00:00Z'));
   const targetDir = join(options.dir, 'gitops');
@@ -123,10 +125,11 @@ export async function startTestServer(options: {
       ...(options.lintMemoryMb ? { lint: { ...base.server.lint, memoryMb: options.lintMemoryMb } } : {}),
       corsOrigins: options.corsOrigins ?? [],
     },
+    ...options.notifications,
   };
   const logs: string[] = [];
   const running = await startServer(config, {
-    periodic: false,
+    periodic: options.notifications !== undefined,
     clock,
     logger: logOptions('info', { write: (line: string) => void logs.push(line) }),
     print: () => undefined,
