@@ -62,6 +62,10 @@ describe('the process against a cluster', () => {
     expect(w.api.get('policyexceptions', NS, NAME)?.['spec']).toEqual(original['spec']);
     const drift = (await w.as('dave').audit('EX-1')).find((e) => e.action === 'drift_detected');
     expect(drift?.data['change']).toBe('modified');
+    // Security hears of it (the log, until a channel is configured).
+    expect((await w.deps.store.listNotifications()).filter((n) => n.event === 'drift')).toMatchObject([
+      { key: `drift:EX-1:${drift?.seq}`, channel: 'log', payload: { details: { change: 'modified' } } },
+    ]);
     expect((drift?.data['diff'] as { field: string }[]).map((d) => d.field)).toEqual([
       'spec',
       'metadata.annotations.reason',
@@ -121,6 +125,8 @@ describe('the process against a cluster', () => {
     await w.as('carol').reconcile();
     const rogues = (await w.as('dave').audit()).filter((e) => e.action === 'rogue_detected');
     expect(rogues.map((e) => e.data['name'])).toEqual(['quick-fix', 'sneaky']);
+    const told = (await w.deps.store.listNotifications()).filter((n) => n.event === 'rogue');
+    expect(told.map((n) => n.payload.details['name'])).toEqual(['quick-fix', 'sneaky']);
     // Rogues are reported, never deleted: that is a person's decision (import, or kubectl delete).
     expect(w.api.list('policyexceptions')).toHaveLength(2);
   });

@@ -15,6 +15,7 @@ import { createWaiver } from '../src/service/waiver.js';
 import { openStore } from '../src/wire.js';
 import { backends } from './support/databases.js';
 import { httpReceiver, smtpReceiver, type HttpReceiver } from './support/receivers.js';
+import { MemoryStore } from './support/memory-store.js';
 import { RecordingTarget } from './support/recording-target.js';
 import { startTestServer } from './support/server.js';
 import { legacyRequest } from './support/requests.js';
@@ -239,6 +240,54 @@ describe('delivery through the outbox', () => {
     const again = await world(webhook(hook.url), first.database);
     expect(await again.dispatcher('restarted').drain()).toEqual({ sent: 1, failed: 0, dead: 0 });
     expect(hook.accepted.map((r) => (r.body as { type: string }).type)).toEqual(['exception.requested']);
+  });
+});
+
+describe('the weekly digest', () => {
+  it("goes to security once a week, with the metrics against their targets and next week's expiries", async () => {
+    const clock = new ManualClock(Date.parse('2026-11-30T09:00:00Z')); // a Monday
+    const store = new MemoryStore();
+    const deps: ServiceDeps = {
+      store,
+      target: new RecordingTarget(),
+      notifications: {
+        routes: [{ channels: ['log'], events: ['digest'] }],
+        groups: { approvers: [], security: ['sec@example.com'], policyOwners: {} },
+      },
+      clock,
+      settings: defaultSettings,
+      instance: 'test',
+    };
+    const as = (name: string) => createWaiver(deps, localActor(name));
+    for (const [ticket, expires] of [
+      ['MIG-1', '5d'],
+      ['MIG-2', '20d'],
+    ] as const) {
+      const { exception } = await as('alice').request({ ...legacyRequest(ticket), expires });
+      await as('bob').approve(exception.id);
+      await as('carol').apply(exception.id);
+    }
+    await as('carol').sweep();
+    await as('carol').sweep();
+    clock.advance(3 * 86_400_000); // Thursday, the same week
+    await as('carol').sweep();
+    const digests = () => store.listNotifications().then((all) => all.filter((n) => n.event === 'digest'));
+    expect(await digests()).toHaveLength(1);
+    const [digest] = await digests();
+    expect(digest).toMatchObject({
+      key: 'digest:2026-W49',
+      recipients: ['sec@example.com'],
+      exceptionId: null,
+    });
+    expect(digest?.payload.details).toMatchObject({
+      week: '2026-W49',
+      metrics: { activeExceptions: 2, redFlag: expect.any(Boolean) as unknown },
+      expiringNextWeek: [{ id: 'EX-1', name: 'payments-api-mig-1', expiresAt: '2026-12-05T09:00:00Z' }],
+      expiringNextWeekTotal: 1,
+    });
+    clock.advance(4 * 86_400_000); // the Monday after
+    await as('carol').sweep();
+    expect((await digests()).map((n) => n.key)).toEqual(['digest:2026-W49', 'digest:2026-W50']);
   });
 });
 

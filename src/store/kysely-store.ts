@@ -226,6 +226,7 @@ class TransactionAccess extends KyselyAccess {
   private link: Pick<AuditEvent, 'seq' | 'hash'> | undefined;
   /** Rows as this transaction last read or wrote them. */
   private readonly known = new Map<number, ExceptionRecord>();
+  private readonly outbox: OutboxEntry[] = [];
 
   constructor(
     db: Kysely<Database>,
@@ -259,6 +260,17 @@ class TransactionAccess extends KyselyAccess {
     const event = await super.appendAudit(given);
     this.link = event;
     return event;
+  }
+
+  /** Kept until the transaction's end, then written a few hundred rows a statement (a sweep's thousands). */
+  override enqueueNotifications(entries: readonly OutboxEntry[]): Promise<void> {
+    this.outbox.push(...entries);
+    return Promise.resolve();
+  }
+
+  /** Writes what was enqueued; part of the transaction, so it commits or rolls back with the rest. */
+  async flushOutbox(): Promise<void> {
+    await super.enqueueNotifications(this.outbox.splice(0));
   }
 
   protected override async lastLink(): Promise<Pick<AuditEvent, 'seq' | 'hash'> | undefined> {
@@ -331,7 +343,9 @@ export class KyselyStore extends KyselyAccess implements ExceptionStore {
 
   transaction<T>(work: (tx: StoreWriter) => Promise<T>): Promise<T> {
     return this.inTransaction(async (conn) => {
-      const result = await work(new TransactionAccess(conn, this.cache));
+      const access = new TransactionAccess(conn, this.cache);
+      const result = await work(access);
+      await access.flushOutbox();
       // Part of the transaction: a rolled-back one leaves the version as it was.
       await conn
         .updateTable('store_meta')
