@@ -3,7 +3,7 @@
 // copies: the sweep without notifications, the sweep writing the outbox (DESIGN's budget: < 2 s), and
 // the dispatcher delivering the whole outbox (messages a second).
 import { fork } from 'node:child_process';
-import { closeSync, copyFileSync, fsyncSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultSettings } from '../dist/src/domain/settings.js';
@@ -14,6 +14,7 @@ import { sweep } from '../dist/src/service/sweep.js';
 import { openSqliteStore } from '../dist/src/store/open-sqlite.js';
 import { DirectoryTarget } from '../dist/src/targets/directory-target.js';
 import { seed } from './seed.mjs';
+import { databaseCopy } from './support/database-copy.mjs';
 
 const DUE = Number(process.env.DUE ?? 10_000);
 const SECRET = `whsec_${Buffer.from('a signing key of thirty-two bytes').toString('base64')}`;
@@ -43,12 +44,7 @@ const backoff = { baseMs: 30_000, capMs: 3_600_000, maxAttempts: 8 };
 const clock = { now: () => Date.now() };
 
 async function depsOn(name, routes) {
-  const path = join(dir, `${name}.db`);
-  copyFileSync(seeded, path);
-  // On disk before the clock starts: the sweep's first fsync would otherwise flush the copy too.
-  const fd = openSync(path, 'r+');
-  fsyncSync(fd);
-  closeSync(fd);
+  const path = databaseCopy(seeded, join(dir, `${name}.db`));
   return {
     store: await openSqliteStore(path),
     target: new DirectoryTarget(join(dir, 'gitops'), { createRoot: false }),

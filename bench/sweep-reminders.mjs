@@ -2,7 +2,7 @@
 // exceptions expiring within the reminder window and 10,000 beyond it, copies the database, then runs
 // side by side on identical copies: the sweep (reminders committed 500 a transaction) and the same
 // reminders recorded one transaction each, as the sweep did before.
-import { closeSync, fsyncSync, openSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultSettings } from '../dist/src/domain/settings.js';
@@ -12,6 +12,7 @@ import { sweep } from '../dist/src/service/sweep.js';
 import { openSqliteStore } from '../dist/src/store/open-sqlite.js';
 import { DirectoryTarget } from '../dist/src/targets/directory-target.js';
 import { seed } from './seed.mjs';
+import { databaseCopy } from './support/database-copy.mjs';
 import { defaultRouting } from '../dist/src/domain/notification-routes.js';
 
 const DUE = Number(process.env.DUE ?? 10_000);
@@ -25,12 +26,7 @@ await seed(seeded, join(dir, 'gitops'), 2 * DUE, {
 console.log(`seeded ${2 * DUE} exceptions in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
 async function depsOn(name) {
-  const path = join(dir, `${name}.db`);
-  copyFileSync(seeded, path);
-  // On disk before the clock starts: the sweep's first fsync would otherwise flush the copy too.
-  const fd = openSync(path, 'r+');
-  fsyncSync(fd);
-  closeSync(fd);
+  const path = databaseCopy(seeded, join(dir, `${name}.db`));
   return {
     store: await openSqliteStore(path),
     target: new DirectoryTarget(join(dir, 'gitops'), { createRoot: false }),

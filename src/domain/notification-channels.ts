@@ -9,10 +9,13 @@ export type ChannelSettings =
       smtp: {
         host: string;
         port: number;
+        /** TLS from the first byte (port 465); otherwise STARTTLS as `starttls` says. */
         tls: boolean;
+        /** `required`: refuse a server without STARTTLS; `opportunistic`: use it when offered; `never`. */
         starttls: 'required' | 'opportunistic' | 'never';
         user: string | undefined;
         password: string | undefined;
+        /** PEM certificates to trust besides the system's (a private CA). */
         ca: string | undefined;
         timeoutMs: number;
       };

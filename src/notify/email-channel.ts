@@ -1,24 +1,14 @@
 import type { Transporter } from 'nodemailer';
 import { messageOf } from '../domain/errors.js';
+import type { ChannelSettings } from '../domain/notification-channels.js';
 import type { StoredNotification } from '../service/ports.js';
 import { DeliveryError, type Channel } from './channel.js';
 import { escapeHtml } from './escape.js';
 import { composeMessage, type Message, type MessageContext } from './message.js';
 import { emailOf, type People } from './people.js';
 
-export interface SmtpSettings {
-  host: string;
-  port: number;
-  /** TLS from the first byte (port 465); otherwise STARTTLS as `starttls` says. */
-  tls: boolean;
-  /** `required`: refuse a server without STARTTLS; `opportunistic`: use it when offered; `never`. */
-  starttls: 'required' | 'opportunistic' | 'never';
-  user: string | undefined;
-  password: string | undefined;
-  /** PEM certificates to trust besides the system's (a private CA). */
-  ca: string | undefined;
-  timeoutMs: number;
-}
+/** How the SMTP server is reached (`notifications.channels.<name>` of type email). */
+export type SmtpSettings = Extract<ChannelSettings, { type: 'email' }>['smtp'];
 
 export interface EmailOptions {
   name: string;
