@@ -1,14 +1,16 @@
 /**
  * The composition root: the only module that builds adapters, and where every process is assembled.
  *
- * - Local CLI:  `openLocalWaiver`  = the store, the target, notifications to stderr, and the configured
- *   user with every role (separation of duties still holds by name).
- * - Server:     `startServer`      = the same service deps, wrapped to count target writes and
- *   notifications for Prometheus, with lint requests in worker threads; the Fastify app (tokens, OIDC,
- *   timeouts); a metrics tracker for scrapes; the first admin token (to a terminal or an owner-only
- *   file); and the periodic work (the controller with a cluster, the periodic sweep with a folder).
+ * - Local CLI:  `openLocalWaiver`  = the store, the target, and the configured user with every role
+ *   (separation of duties still holds by name); before it closes, a command that changed something
+ *   delivers the notifications it caused (the outbox's dispatcher, decision 0012).
+ * - Server:     `startServer`      = the same service deps, with target writes counted for Prometheus
+ *   and lint requests in worker threads; the Fastify app (tokens, OIDC, timeouts); a metrics tracker for
+ *   scrapes; the first admin token (to a terminal or an owner-only file); the periodic work (the
+ *   controller with a cluster, the periodic sweep with a folder); and the outbox's delivery loop, its
+ *   outcomes counted for Prometheus.
  * - Controller: `startController`  = the service deps plus the cluster's Lease, its PolicyException
- *   watch, and the timings below.
+ *   watch, the timings below, and the outbox's delivery loop.
  * - Shutdown:   `untilSignal` is the one place that waits for SIGTERM or SIGINT.
  *
  * Heavy modules (drivers, Fastify, the Kubernetes client) load on first use, so a cold `waiver get`
@@ -162,7 +164,7 @@ export async function openLocalWaiver(config: Config, log: (line: string) => voi
 }
 
 /** The outbox's dispatcher for this process's configured channels. */
-export async function openDispatcher(
+async function openDispatcher(
   config: Config,
   deps: ServiceDeps,
   log: (line: string) => void,
