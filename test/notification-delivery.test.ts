@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -52,11 +53,11 @@ async function world(
     instance: 'test',
   };
   const logs: string[] = [];
-  const dispatcher = (holder: string, on: ExceptionStore = store): Dispatcher =>
+  const dispatcher = (holder: string, on: ExceptionStore = store, to = channel): Dispatcher =>
     createDispatcher(
       on,
       openChannels(
-        { channels: [channel], people: {}, publicUrl: undefined, backoff: BACKOFF, intervalMs: 1000 },
+        { channels: [to], people: {}, publicUrl: undefined, backoff: BACKOFF, intervalMs: 1000 },
         { log: (line) => logs.push(line), clock },
       ),
       clock,
@@ -72,6 +73,15 @@ async function receiver(...args: Parameters<typeof httpReceiver>): Promise<HttpR
   const r = await httpReceiver(...args);
   stops.push(() => r.stop());
   return r;
+}
+
+/** A loopback port nothing listens on (it did a moment ago). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 const webhook = (url: string, timeoutMs = 2000): ChannelSettings => ({
@@ -119,6 +129,27 @@ describe('delivery through the outbox', () => {
     // The webhook's URL path is its secret: no log line or stored error holds it.
     expect(logs.join('\n')).not.toContain('secretpath');
     expect(JSON.stringify(items)).not.toContain('secretpath');
+  });
+
+  it('keeps a notification waiting while nothing listens at the receiver, and delivers it once it is back', async () => {
+    const hook = await receiver({ status: 204 });
+    const port = await closedPort();
+    const nobody = webhook(hook.url.replace(/:\d+\//, `:${port}/`));
+    const { clock, dispatcher, as, store } = await world(nobody);
+    await as('alice').request(legacyRequest());
+    expect(await dispatcher('one').round()).toEqual({ sent: 0, failed: 1, dead: 0 });
+    expect((await store.listNotifications())[0]).toMatchObject({
+      state: 'pending',
+      lastError: `127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
+    });
+    // The receiver is back where the channel points.
+    clock.advance(30_000);
+    expect(await dispatcher('one', store, webhook(hook.url)).round()).toEqual({
+      sent: 1,
+      failed: 0,
+      dead: 0,
+    });
+    expect(hook.accepted).toHaveLength(1);
   });
 
   it("waits as long as a 429's Retry-After asks, not the shorter backoff", async () => {
