@@ -1,4 +1,4 @@
-import { expandForControllers } from '../domain/autogen.js';
+import { draftRequest } from '../domain/draft-request.js';
 import { messageOf, WaiverError } from '../domain/errors.js';
 import {
   formatId,
@@ -8,9 +8,8 @@ import {
   type Justification,
 } from '../domain/exception.js';
 import { checkRequest } from '../domain/guardrails.js';
-import { defaultExceptionName } from '../domain/naming.js';
 import { newRequest } from '../domain/new-request.js';
-import { parseExpiry, toRfc3339, wholeSeconds } from '../domain/time.js';
+import { toRfc3339, wholeSeconds } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import { RequestInputSchema, type RequestInput } from './inputs.js';
@@ -27,24 +26,8 @@ export async function requestException(
   authorize(actor, 'request');
   const input = parseInput(RequestInputSchema, raw);
   const nowMs = wholeSeconds(deps.clock.now());
-  const scope = expandForControllers({
-    name: input.name ?? defaultExceptionName(input.namespaces, input.names, input.ticket),
-    policy: input.policy ?? deps.settings.defaultPolicy,
-    rules: input.rules?.length ? input.rules : deps.settings.defaultRules,
-    kinds: input.kinds?.length ? input.kinds : ['Pod'],
-    namespaces: input.namespaces,
-    names: input.names,
-  });
-  const justification: Justification = {
-    category: input.category,
-    ticket: input.ticket.trim(),
-    reason: input.reason.trim(),
-    riskAssessment: input.riskAssessment?.trim() || null,
-    expiresAt: toRfc3339(wholeSeconds(parseExpiry(input.expires, nowMs))),
-  };
-  return createRequest(deps, actor, nowMs, scope, justification, {
-    apiVersion: input.apiVersion ?? deps.settings.apiVersion,
-  });
+  const { scope, justification, apiVersion } = draftRequest(input, deps.settings, nowMs);
+  return createRequest(deps, actor, nowMs, scope, justification, { apiVersion });
 }
 
 interface RequestOptions {

@@ -1,0 +1,50 @@
+import { expandForControllers } from './autogen.js';
+import type { ApiVersion, Category, ExceptionScope, Justification } from './exception.js';
+import { defaultExceptionName } from './naming.js';
+import type { ProcessSettings } from './settings.js';
+import { parseExpiry, toRfc3339, wholeSeconds } from './time.js';
+
+/** A request's fields as a person gives them (the CLI's flags, the API's body, the web form). */
+export interface RequestFields {
+  name?: string | undefined;
+  policy?: string | undefined;
+  rules?: readonly string[] | undefined;
+  kinds?: readonly string[] | undefined;
+  namespaces: readonly string[];
+  names: readonly string[];
+  category: Category;
+  ticket: string;
+  reason: string;
+  riskAssessment?: string | null | undefined;
+  /** A duration (14d) or an RFC3339 instant. */
+  expires: string;
+  apiVersion?: ApiVersion | undefined;
+}
+
+/**
+ * What a request asks for, with the process's defaults filled in: its scope (controllers added for
+ * Pods) and its justification. The server and the web form both draft with it, so the guardrails see
+ * the same thing in both. A malformed expiry throws a `usage` error naming `expires`.
+ */
+export function draftRequest(
+  fields: RequestFields,
+  settings: ProcessSettings,
+  nowMs: number,
+): { scope: ExceptionScope; justification: Justification; apiVersion: ApiVersion } {
+  const scope = expandForControllers({
+    name: fields.name || defaultExceptionName([...fields.namespaces], [...fields.names], fields.ticket),
+    policy: fields.policy || settings.defaultPolicy,
+    rules: fields.rules?.length ? [...fields.rules] : settings.defaultRules,
+    kinds: fields.kinds?.length ? [...fields.kinds] : ['Pod'],
+    namespaces: [...fields.namespaces],
+    names: [...fields.names],
+  });
+  const justification: Justification = {
+    category: fields.category,
+    ticket: fields.ticket.trim(),
+    reason: fields.reason.trim(),
+    riskAssessment: fields.riskAssessment?.trim() || null,
+    expiresAt: toRfc3339(wholeSeconds(parseExpiry(fields.expires, wholeSeconds(nowMs)))),
+  };
+  return { scope, justification, apiVersion: fields.apiVersion ?? settings.apiVersion };
+}
