@@ -17,7 +17,7 @@ export default defineConfig({
         test: {
           name: 'fast',
           isolate: false,
-          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/src/**/*.test.ts'],
           exclude: ['test/e2e/**'],
         },
       },

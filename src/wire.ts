@@ -319,7 +319,12 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   try {
     const oidc = config.oidc && (await import('./server/auth/oidc.js')).oidcVerifier(config.oidc, deps.clock);
     const logger = options.logger ?? logOptions(config.server.logLevel);
-    const app = buildApp({ deps, server: config.server, metrics, oidc, logger, version: VERSION });
+    const webSignIn = config.oidc && {
+      issuer: config.oidc.issuer,
+      clientId: config.oidc.webClientId ?? config.oidc.audience,
+      scope: 'openid profile email',
+    };
+    const app = buildApp({ deps, server: config.server, metrics, oidc, webSignIn, logger, version: VERSION });
     log = (line) => app.log.info(line);
     // Set before the server listens, and after its log exists, so a missing worker is said there.
     deps.linter = await isolatedLinting(config, (line) => app.log.warn(line));

@@ -78,6 +78,8 @@ async function everyMethod(as: (user: string) => Waiver): Promise<void> {
   await admin.review({ all: true });
   await carol.sweep();
   await alice.notifications({ state: 'pending', limit: 5 });
+  await alice.settings();
+  await alice.me();
   await expect(carol.retryNotifications([1])).resolves.toMatchObject({ retried: [] });
   await alice.lint([{ file: 'x.yaml', text: 'kind: PolicyException\n' }]);
   // A folder target has no cluster: refused by the service, which proves the call got there.

@@ -10,7 +10,8 @@ import { notificationStates } from '../service/ports.js';
 import { auditActions } from '../domain/lifecycle.js';
 import { batchActions, type BatchReport } from '../service/batch-actions.js';
 import type { Metrics } from '../domain/metrics.js';
-import { roles } from '../domain/roles.js';
+import type { ProcessSettings } from '../domain/settings.js';
+import { roles, type Role } from '../domain/roles.js';
 import type { ExceptionView } from '../domain/view.js';
 import type { AuditHead } from '../service/audit-checkpoint.js';
 import type { AuditPage, VerifyResult } from '../service/audit-trail.js';
@@ -194,6 +195,45 @@ export const RetryReportSchema = z.strictObject({
   refused: z.array(z.strictObject({ id: z.number().int(), reason: z.string() })),
 });
 
+export const ActorSchema = z
+  .strictObject({ name: z.string(), roles: z.array(z.enum(roles)) })
+  .describe('An authenticated identity and its roles');
+
+export const ProcessSettingsSchema = z
+  .strictObject({
+    exceptionNamespace: z.string(),
+    kyvernoNamespace: z.string(),
+    apiVersion: z.enum(apiVersions),
+    defaultPolicy: z.string(),
+    defaultRules: z.array(z.string()),
+    maxDays: z.number(),
+    maxDaysByCategory: z.partialRecord(z.enum(categories), z.number()),
+    reminderDays: z.number(),
+    minReasonLength: z.number(),
+    minNamePrefix: z.number(),
+    ticketPattern: z.string(),
+    incidentTicketPrefixes: z.array(z.string()),
+    invalidReasons: z.array(
+      z.strictObject({
+        phrase: z.string(),
+        rule: z.string(),
+        allowedFor: z.array(z.enum(categories)).optional(),
+      }),
+    ),
+    protectedNamespaces: z.array(z.string()),
+    requireDistinctApplier: z.boolean(),
+    maxRenewals: z.number(),
+    metrics: z.strictObject({
+      windowDays: z.number(),
+      targetAverageDays: z.number(),
+      targetRenewalRate: z.number(),
+      targetExpiredRemovedRate: z.number(),
+      removalGraceMinutes: z.number(),
+      trendWeeks: z.number(),
+    }),
+  })
+  .describe("The process's rules as this server runs them: what the guardrails check a request against");
+
 export const MetricsSchema = z.strictObject({
   at: instant,
   windowDays: z.number(),
@@ -328,6 +368,8 @@ exactly<Exactly<z.output<typeof AuditPageSchema>, AuditPage>>();
 exactly<Exactly<z.output<typeof ExceptionDetailSchema>, ExceptionDetail>>();
 exactly<Exactly<Omit<z.output<typeof VerifyResultSchema>, 'intact'>, VerifyResult>>();
 exactly<Exactly<z.output<typeof MetricsSchema>, Metrics>>();
+exactly<Exactly<z.output<typeof ProcessSettingsSchema>, ProcessSettings>>();
+exactly<Exactly<z.output<typeof ActorSchema>, { name: string; roles: Role[] }>>();
 exactly<Exactly<z.output<typeof ReviewQueueSchema>, ReviewQueue>>();
 exactly<Exactly<z.output<typeof NotificationListSchema>, { items: NotificationView[] }>>();
 exactly<Exactly<z.output<typeof RetryReportSchema>, RetryReport>>();

@@ -22,6 +22,8 @@ const OidcSchema = z
     usernameClaim: z.string().min(1).optional(),
     groupsClaim: z.string().min(1).optional(),
     roleMap: z.record(z.string().min(1), roleList),
+    /** The web UI's public client at the provider (authorization code with PKCE); default: the audience. */
+    webClientId: z.string().min(1).optional(),
   })
   .refine((o) => (o.jwksUrl === undefined) !== (o.jwksFile === undefined), {
     message: 'give exactly one of jwksUrl and jwksFile',

@@ -5,7 +5,7 @@ export interface InvalidReason {
   phrase: string;
   rule: string;
   /** The phrase is acceptable for these categories (a hurry is fine in an incident). */
-  allowedFor?: Category[];
+  allowedFor?: Category[] | undefined;
 }
 
 /** The rules of the exception process. Defaults equal the process document; every one is configurable. */

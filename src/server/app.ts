@@ -19,6 +19,7 @@ import { toErrorResponse } from './http-errors.js';
 import { openApiDocument } from './openapi.js';
 import type { ServerMetrics } from './prometheus.js';
 import { registerOperations } from './routes.js';
+import { isWebUiPath, registerWebUi, type WebSignIn } from './web-ui.js';
 import { applyCors, setSecurityHeaders } from './security.js';
 
 export interface AppOptions {
@@ -26,6 +27,8 @@ export interface AppOptions {
   server: ServerConfig;
   metrics: ServerMetrics;
   oidc?: OidcVerifier | undefined;
+  /** The web UI's sign-in with the OpenID provider (authorization code with PKCE, a public client). */
+  webSignIn?: WebSignIn | undefined;
   logger?: FastifyServerOptions['logger'];
   version: string;
 }
@@ -142,7 +145,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     reply.header('x-request-id', req.id);
     setSecurityHeaders(req, reply);
     if (applyCors(options.server.corsOrigins, req, reply)) return reply;
-    if (publicPaths.has(req.url.split('?')[0] ?? '')) return;
+    const path = req.url.split('?')[0] ?? '';
+    if (publicPaths.has(path) || isWebUiPath(path)) return;
     const waitMs = limiter.retryAfterMs(req.ip);
     if (waitMs > 0) {
       reply.header('retry-after', String(Math.ceil(waitMs / 1000)));
@@ -214,5 +218,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   registerOperations(app, waiverOf);
+  registerWebUi(app, options.webSignIn, options.version);
   return app;
 }

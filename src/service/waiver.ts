@@ -16,6 +16,8 @@ import type { ImportReport } from './import-exceptions.js';
 import type { ReconcileReport, UnmanagedException } from './reconcile.js';
 import type { NotificationFilter, NotificationView, RetryReport } from './notification-outbox.js';
 import type { ReviewQueue } from './review-queue.js';
+import type { ProcessSettings } from '../domain/settings.js';
+import type { Role } from '../domain/roles.js';
 import type { SweepReport } from './sweep.js';
 import type { CreatedToken } from './tokens.js';
 
@@ -52,6 +54,10 @@ export interface Waiver {
   metrics(atMs?: number): Promise<Metrics>;
   /** What waits for the caller now (pending, approved, expiring, escalated, unremoved), by role. */
   review(options?: { all?: boolean | undefined }): Promise<ReviewQueue>;
+  /** The caller: its identity and roles. */
+  me(): Promise<{ name: string; roles: Role[] }>;
+  /** The process's rules as this server runs them. */
+  settings(): Promise<ProcessSettings>;
   /** The outbox: what was sent, what waits and why, what is dead. */
   notifications(filter?: NotificationFilter): Promise<{ items: NotificationView[] }>;
   /** Dead notifications tried again. */
@@ -112,6 +118,11 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
     verifyAudit: async () => (await audit()).verifyAudit(deps, actor),
     auditHead: async () => (await import('./audit-checkpoint.js')).auditHead(deps, actor),
     review: async (options) => (await import('./review-queue.js')).listReviewQueue(deps, actor, options),
+    me: () => Promise.resolve({ name: actor.name, roles: [...actor.roles] }),
+    settings: () => {
+      authorize(actor, 'read');
+      return Promise.resolve(deps.settings);
+    },
     notifications: async (filter) =>
       (await import('./notification-outbox.js')).listNotifications(deps, actor, filter),
     retryNotifications: async (ids) =>

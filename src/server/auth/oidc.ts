@@ -36,7 +36,8 @@ export function oidcVerifier(config: OidcConfig, clock: Clock): OidcVerifier {
       try {
         ({ payload } = await jwtVerify(jwt, keys, {
           issuer: config.issuer,
-          audience: config.audience,
+          // The web UI signs in as its own public client and sends its ID token: that client is an audience too.
+          audience: config.webClientId ? [config.audience, config.webClientId] : config.audience,
           clockTolerance: config.clockSkewSeconds ?? 30,
           currentDate: new Date(clock.now()),
           // A token without an expiry would be valid forever: refused.

@@ -1,0 +1,25 @@
+// Builds the web UI into dist/web (Vite), then prints what a first visit loads: the JavaScript and CSS
+// that index.html names, gzipped. The budget for its JavaScript is 250 kB; over it, the build fails.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'vite';
+
+const BUDGET_KB = 250;
+await build({ configFile: 'web/vite.config.ts', logLevel: 'warn' });
+const dir = 'dist/web';
+const html = readFileSync(join(dir, 'index.html'), 'utf8');
+const named = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+)"/g)].map((m) => m[1]);
+const gz = (file) => gzipSync(readFileSync(join(dir, file))).length / 1024;
+const js = named.filter((f) => f.endsWith('.js'));
+const css = named.filter((f) => f.endsWith('.css'));
+const jsKb = js.reduce((sum, f) => sum + gz(f), 0);
+const cssKb = css.reduce((sum, f) => sum + gz(f), 0);
+const all = readdirSync(join(dir, 'assets')).length;
+console.log(
+  `web UI: first visit loads ${jsKb.toFixed(1)} kB of JavaScript and ${cssKb.toFixed(1)} kB of CSS, gzipped (budget ${BUDGET_KB} kB of JavaScript); ${all} files in dist/web/assets`,
+);
+if (jsKb > BUDGET_KB) {
+  console.error(`web UI: over budget by ${(jsKb - BUDGET_KB).toFixed(1)} kB`);
+  process.exit(1);
+}

@@ -1,0 +1,91 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+
+/**
+ * The built web UI (`npm run build` makes it): dist/web from the sources (as the tests run), beside the
+ * bundle (dist/cli), or beside tsc's output (dist/src/server). Only a built one has its assets folder.
+ */
+const candidates = [
+  new URL('../../dist/web/', import.meta.url),
+  new URL('../web/', import.meta.url),
+  new URL('../../web/', import.meta.url),
+];
+
+const types: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+};
+
+/**
+ * The page's policy: its own scripts and styles only (no inline script, no CDN, no font or script from
+ * elsewhere); it calls this server, and the OpenID provider when one signs people in.
+ */
+export function webCsp(oidcIssuer: string | undefined): string {
+  const connect = ["'self'", ...(oidcIssuer ? [new URL(oidcIssuer).origin] : [])].join(' ');
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `connect-src ${connect}`,
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** What the page needs before anyone signs in: how to sign in with OpenID Connect, if at all. */
+export interface WebSignIn {
+  issuer: string;
+  clientId: string;
+  scope: string;
+}
+
+/** Paths the UI answers without authentication: its shell and assets hold no data. */
+export const isWebUiPath = (path: string): boolean =>
+  path === '/' || path === '/index.html' || path.startsWith('/assets/') || path === '/ui-config.json';
+
+/**
+ * Serves the single-page app at `/`: index.html (never cached) and content-hashed assets (cached for a
+ * year). Files are read once at start; a request names a file, never a path.
+ */
+export function registerWebUi(app: FastifyInstance, signIn: WebSignIn | undefined, version: string): void {
+  const root = candidates
+    .map((url) => fileURLToPath(url))
+    .find((dir) => existsSync(join(dir, 'index.html')) && existsSync(join(dir, 'assets')));
+  const csp = webCsp(signIn?.issuer);
+  const uiConfig = { version, oidc: signIn ?? null };
+  app.get('/ui-config.json', () => Promise.resolve(uiConfig));
+  if (!root) {
+    app.get('/', async (_req, reply) =>
+      reply.type('text/plain; charset=utf-8').send('The web UI is not built: run npm run build.\n'),
+    );
+    return;
+  }
+  const index = readFileSync(join(root, 'index.html'));
+  const assets = new Map<string, Buffer>();
+  const assetDir = join(root, 'assets');
+  if (existsSync(assetDir))
+    for (const file of readdirSync(assetDir)) assets.set(file, readFileSync(join(assetDir, file)));
+  const page = (_req: unknown, reply: FastifyReply) =>
+    reply
+      .header('content-security-policy', csp)
+      .type(types['.html'] ?? '')
+      .send(index);
+  app.get('/', page);
+  app.get('/index.html', page);
+  app.get<{ Params: { file: string } }>('/assets/:file', async (req, reply) => {
+    const body = assets.get(req.params.file);
+    if (!body) return reply.code(404).send({ code: 'not_found', message: `no asset ${req.params.file}` });
+    return reply
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .header('content-security-policy', csp)
+      .type(types[extname(req.params.file)] ?? 'application/octet-stream')
+      .send(body);
+  });
+}

@@ -1,0 +1,167 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { axeViolations, launchChromium, screenshot } from '../support/browser.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { ManualClock } from '../support/temp.js';
+
+/** One folder for the whole file (a per-test folder would vanish under the server between tests). */
+let dir: string;
+let browser: Browser;
+let server: TestServer;
+const tokens: Record<string, string> = {};
+
+/** A page signed in with a token, failing the test on any CSP violation or script error. */
+async function signedIn(token: string, width = 1280): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  // Well within the test's own timeout, so a missing element is named, not a timeout.
+  page.setDefaultTimeout(8000);
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  (page as Page & { problems: string[] }).problems = problems;
+  await page.goto(server.url);
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  return page;
+}
+
+const problemsOf = (page: Page): string[] => (page as Page & { problems: string[] }).problems;
+
+async function go(page: Page, hash: string): Promise<void> {
+  // Runs in the page: its globals, not Node's.
+  await page.evaluate(
+    (h) => ((globalThis as unknown as { location: { hash: string } }).location.hash = h),
+    hash,
+  );
+  await page.waitForLoadState('networkidle');
+}
+
+describe('Waiver in the browser', () => {
+  beforeAll(async () => {
+    browser = await launchChromium();
+    dir = mkdtempSync(join(tmpdir(), 'waiver-web-'));
+    server = await startTestServer({ database: join(dir, 'w.db'), dir, clock: new ManualClock(Date.now()) });
+    for (const [name, role] of [
+      ['alice', 'requester'],
+      ['bob', 'approver'],
+      ['carol', 'applier'],
+      ['dave', 'auditor'],
+    ] as const)
+      tokens[name] = await server.token(name, [role]);
+  });
+  afterAll(async () => {
+    // The browser first: its kept-alive connections would hold the server open.
+    await browser.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves the page with a strict CSP and no inline script', async () => {
+    const response = await fetch(server.url);
+    expect(response.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    );
+    const html = await response.text();
+    expect(html).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
+    expect(html).not.toMatch(/https?:\/\//);
+  });
+
+  it('takes one exception through request, approval, apply and revoke, by three people', async () => {
+    // alice requests; 45 days breaks a guardrail, said on the expiry field before anything is sent.
+    const alice = await signedIn(tokens['alice'] ?? '');
+    expect(await alice.getByRole('link', { name: 'Tokens' }).count()).toBe(0);
+    await go(alice, '#/request');
+    await alice.getByLabel('Namespaces').fill('payments');
+    await alice.getByLabel('Pod name patterns').fill('payments-api-*');
+    await alice.getByLabel('Category').selectOption('legacy-migration');
+    await alice.getByLabel('Ticket').fill('MIG-7');
+    await alice
+      .getByLabel('Reason', { exact: true })
+      .fill('Legacy payments images move to the signed pipeline this month');
+    await alice.getByLabel('Expires').fill('45d');
+    await alice.getByLabel('Expires').blur();
+    const expiryError = alice.locator('#e-expires');
+    await expect
+      .poll(() => expiryError.textContent())
+      .toContain('a legacy-migration exception lasts at most 30 days');
+    expect(await alice.getByLabel('Expires').getAttribute('aria-invalid')).toBe('true');
+    expect(await alice.locator('pre.yaml').textContent()).toContain('kind: PolicyException');
+    await alice.getByRole('button', { name: 'Request' }).click();
+    expect(alice.url()).toContain('#/request'); // refused before submit
+    await alice.getByLabel('Expires').fill('14d');
+    await alice.getByRole('button', { name: 'Request' }).click();
+    await alice.waitForURL(/#\/exceptions\/EX-1$/);
+    await alice.getByText('pending', { exact: true }).first().waitFor();
+    // alice may not approve her own request: no button for it.
+    expect(await alice.getByRole('button', { name: /^Approve/ }).count()).toBe(0);
+
+    // bob approves from his review queue.
+    const bob = await signedIn(tokens['bob'] ?? '');
+    await go(bob, '#/review');
+    await bob.getByLabel('Comment (required to reject)').fill('risk accepted');
+    await bob.getByRole('button', { name: 'Approve EX-1' }).click();
+    await bob.getByText('No request waits for a decision.').waitFor();
+
+    // carol applies, then revokes (the image is signed).
+    const carol = await signedIn(tokens['carol'] ?? '');
+    await go(carol, '#/exceptions/EX-1');
+    await carol.getByRole('button', { name: 'Apply', exact: true }).click();
+    await carol.getByRole('button', { name: 'Apply EX-1' }).click();
+    await carol.getByText('active', { exact: true }).first().waitFor();
+    await carol.getByRole('button', { name: 'Revoke', exact: true }).click();
+    await carol.getByLabel(/Comment/).fill('image signed');
+    await carol.getByRole('button', { name: 'Revoke EX-1' }).click();
+    await carol.getByText('removed', { exact: true }).first().waitFor();
+    const timeline = await carol.locator('.timeline').textContent();
+    for (const step of ['requested by alice', 'approved by bob', 'applied by carol', 'revoked by carol'])
+      expect(timeline).toContain(step);
+    for (const page of [alice, bob, carol]) expect(problemsOf(page)).toEqual([]);
+  });
+
+  it('shows an auditor no action, and the server refuses a forged call', async () => {
+    const dave = await signedIn(tokens['dave'] ?? '');
+    await go(dave, '#/exceptions/EX-1');
+    await dave.getByText('Audit timeline').waitFor();
+    expect(await dave.getByRole('heading', { name: 'Actions' }).count()).toBe(0);
+    expect(await dave.getByRole('link', { name: 'Request' }).count()).toBe(0);
+    const forged = await dave.evaluate(async (token) => {
+      const r = await fetch('/api/v1/exceptions/EX-1/escalate', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ comment: 'forged' }),
+      });
+      return { status: r.status, body: (await r.json()) as { code: string } };
+    }, tokens['dave'] ?? '');
+    expect(forged).toMatchObject({ status: 403, body: { code: 'forbidden' } });
+  });
+
+  it('passes axe-core on every page, at 1280 and 390 pixels wide', async () => {
+    const pages = ['#/', '#/exceptions', '#/exceptions/EX-1', '#/request', '#/review', '#/audit', '#/tokens'];
+    for (const width of [1280, 390]) {
+      const admin = await signedIn(server.adminToken, width);
+      for (const hash of pages) {
+        await go(admin, hash);
+        await admin.locator('main h1').waitFor();
+        const violations = await axeViolations(admin);
+        expect(violations, `${hash} at ${width}px`).toEqual([]);
+        await screenshot(
+          admin,
+          `${hash.replace(/[#/]+/g, '-').replace(/^-|-$/g, '') || 'dashboard'}-${width}`,
+        );
+      }
+      // The sign-in page too.
+      const fresh = await browser.newPage({ viewport: { width, height: 900 } });
+      await fresh.goto(server.url);
+      await fresh.getByLabel('API token').waitFor();
+      expect(await axeViolations(fresh), `sign-in at ${width}px`).toEqual([]);
+      await screenshot(fresh, `sign-in-${width}`);
+      expect(problemsOf(admin)).toEqual([]);
+    }
+  });
+});

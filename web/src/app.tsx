@@ -1,0 +1,99 @@
+import { useEffect, useRef } from 'react';
+import { useSession } from './auth/session';
+import { AuditPage } from './pages/audit';
+import { DashboardPage } from './pages/dashboard';
+import { ExceptionPage } from './pages/exception';
+import { ExceptionsPage } from './pages/exceptions';
+import { RequestPage } from './pages/request';
+import { ReviewPage } from './pages/review';
+import { TokensPage } from './pages/tokens';
+import { href, useRoute, type Route } from './route';
+
+const titles: Record<Route['page'], string> = {
+  dashboard: 'Dashboard',
+  exceptions: 'Exceptions',
+  exception: 'Exception',
+  request: 'Request an exception',
+  review: 'Review',
+  audit: 'Audit log',
+  tokens: 'API tokens',
+  'not-found': 'Not found',
+};
+
+export function App() {
+  const route = useRoute();
+  const { me, can, signOut } = useSession();
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    document.title = `${titles[route.page]} · Waiver`;
+    heading.current?.focus();
+  }, [route]);
+  const nav: { page: Route['page']; path: string; label: string; show: boolean }[] = [
+    { page: 'dashboard', path: '/', label: 'Dashboard', show: true },
+    { page: 'exceptions', path: '/exceptions', label: 'Exceptions', show: true },
+    { page: 'request', path: '/request', label: 'Request', show: can('requester') },
+    { page: 'review', path: '/review', label: 'Review', show: true },
+    { page: 'audit', path: '/audit', label: 'Audit log', show: true },
+    { page: 'tokens', path: '/tokens', label: 'Tokens', show: can() },
+  ];
+  return (
+    <>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="top">
+        <a className="brand" href={href('/')}>
+          Waiver
+        </a>
+        <nav aria-label="Pages">
+          <ul>
+            {nav
+              .filter((n) => n.show)
+              .map((n) => (
+                <li key={n.page}>
+                  <a href={href(n.path)} aria-current={route.page === n.page ? 'page' : undefined}>
+                    {n.label}
+                  </a>
+                </li>
+              ))}
+          </ul>
+        </nav>
+        <div className="who">
+          <span title={me.roles.join(', ')}>
+            {me.name} <span className="muted">({me.roles.join(', ')})</span>
+          </span>
+          <button type="button" className="secondary" onClick={signOut}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main">
+        <h1 ref={heading} tabIndex={-1}>
+          {route.page === 'exception' ? route.id : titles[route.page]}
+        </h1>
+        <Page route={route} />
+      </main>
+    </>
+  );
+}
+
+function Page({ route }: { route: Route }) {
+  switch (route.page) {
+    case 'dashboard':
+      return <DashboardPage />;
+    case 'exceptions':
+      return <ExceptionsPage query={route.query} />;
+    case 'exception':
+      return <ExceptionPage id={route.id} />;
+    case 'request':
+      return <RequestPage />;
+    case 'review':
+      return <ReviewPage />;
+    case 'audit':
+      return <AuditPage query={route.query} />;
+    case 'tokens':
+      return <TokensPage />;
+    case 'not-found':
+      return <p>There is no page {route.path}.</p>;
+  }
+}

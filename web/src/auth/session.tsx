@@ -1,0 +1,151 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import type { ProcessSettings } from '../../../src/domain/settings';
+import { apiClient, type Api, type Success } from '../api/client';
+import { ErrorNote } from '../components/status';
+import { completeOidcSignIn, startOidcSignIn, type OidcSettings } from './oidc';
+
+export type Me = Success<'/api/v1/me', 'get'>;
+export type Role = Me['roles'][number];
+
+export interface Session {
+  api: Api;
+  me: Me;
+  settings: ProcessSettings;
+  /** The signed-in user holds one of these roles (an admin holds them all). */
+  can: (...roles: Role[]) => boolean;
+  signOut: () => void;
+}
+
+const SessionContext = createContext<Session | undefined>(undefined);
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error('useSession outside a signed-in page');
+  return session;
+}
+
+/** Kept for this browser tab only; never in a URL or a cookie. */
+const TOKEN = 'waiver.token';
+
+interface UiConfig {
+  version: string;
+  oidc: OidcSettings | null;
+}
+
+/** Signs the user in (a token, or the OpenID provider), then renders the app with their session. */
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [token, setToken] = useState<string | null>(() => sessionStorage.getItem(TOKEN));
+  const [session, setSession] = useState<Session | undefined>();
+  const [config, setConfig] = useState<UiConfig | undefined>();
+  const [error, setError] = useState<string | undefined>();
+
+  const signOut = useCallback(() => {
+    sessionStorage.removeItem(TOKEN);
+    setToken(null);
+    setSession(undefined);
+  }, []);
+
+  useEffect(() => {
+    void (async () => {
+      try {
+        const loaded = (await (await fetch('/ui-config.json')).json()) as UiConfig;
+        setConfig(loaded);
+        if (loaded.oidc) {
+          const idToken = await completeOidcSignIn(loaded.oidc);
+          if (idToken) {
+            sessionStorage.setItem(TOKEN, idToken);
+            setToken(idToken);
+          }
+        }
+      } catch (e) {
+        setError(e instanceof Error ? e.message : String(e));
+      }
+    })();
+  }, []);
+
+  useEffect(() => {
+    if (!token) return;
+    const api = apiClient(token, signOut);
+    void (async () => {
+      try {
+        const [me, settings] = await Promise.all([api.get('/api/v1/me'), api.get('/api/v1/settings')]);
+        sessionStorage.setItem(TOKEN, token);
+        const can = (...roles: Role[]) =>
+          me.roles.includes('admin') || roles.some((r) => me.roles.includes(r));
+        setSession({ api, me, settings, can, signOut });
+        setError(undefined);
+      } catch (e) {
+        sessionStorage.removeItem(TOKEN);
+        setToken(null);
+        setError(e instanceof Error ? e.message : String(e));
+      }
+    })();
+  }, [token, signOut]);
+
+  const value = useMemo(() => session, [session]);
+  if (value) return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+  if (token && !error)
+    return (
+      <p className="loading" role="status">
+        Signing in…
+      </p>
+    );
+  return <SignIn config={config} error={error} onToken={setToken} />;
+}
+
+function SignIn({
+  config,
+  error,
+  onToken,
+}: {
+  config: UiConfig | undefined;
+  error: string | undefined;
+  onToken: (token: string) => void;
+}) {
+  const [text, setText] = useState('');
+  const [oidcError, setOidcError] = useState<string | undefined>();
+  const oidc = config?.oidc;
+  return (
+    <main className="sign-in">
+      <h1>Waiver</h1>
+      <p>Policy exceptions that are explicit, time-bound, audited and decreasing.</p>
+      {(error ?? oidcError) && <ErrorNote message={error ?? oidcError ?? ''} />}
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (text.trim()) onToken(text.trim());
+        }}
+      >
+        <label htmlFor="token">API token</label>
+        <input
+          id="token"
+          type="password"
+          autoComplete="off"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          aria-describedby="token-help"
+        />
+        <p id="token-help" className="help">
+          <code>waiver serve</code> prints the first admin token; an admin makes more with{' '}
+          <code>waiver token create</code> or on the Tokens page.
+        </p>
+        <button type="submit">Sign in</button>
+      </form>
+      {oidc && (
+        <p>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() =>
+              void startOidcSignIn(oidc).catch((e: unknown) =>
+                setOidcError(e instanceof Error ? e.message : String(e)),
+              )
+            }
+          >
+            Sign in with {new URL(oidc.issuer).host}
+          </button>
+        </p>
+      )}
+    </main>
+  );
+}

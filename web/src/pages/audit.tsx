@@ -1,0 +1,181 @@
+import { useState } from 'react';
+import { useSession } from '../auth/session';
+import { Empty, ErrorNote, Loading } from '../components/status';
+import { Time } from '../components/time';
+import { useAsync } from '../components/use-async';
+import { href } from '../route';
+
+const PAGE = 100;
+
+/** The audit trail: filters in the URL, the hash chain's verdict, and a CSV export of what is filtered. */
+export function AuditPage({ query }: { query: URLSearchParams }) {
+  const { api } = useSession();
+  const filter = {
+    action: query.get('action') ?? '',
+    actor: query.get('actor') ?? '',
+    exception: query.get('exception') ?? '',
+    since: query.get('since') ?? '',
+    until: query.get('until') ?? '',
+  };
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = cursors.at(-1);
+  const params = {
+    action: (filter.action || undefined) as never,
+    actor: filter.actor || undefined,
+    exception: filter.exception || undefined,
+    since: filter.since ? new Date(filter.since).toISOString() : undefined,
+    until: filter.until ? new Date(filter.until).toISOString() : undefined,
+  };
+  const page = useAsync(
+    () => api.get('/api/v1/audit', { query: { ...params, limit: PAGE, continue: cursor } }),
+    [api, JSON.stringify(filter), cursor],
+  );
+  const verify = useAsync(() => api.get('/api/v1/audit/verify'), [api]);
+  const [exporting, setExporting] = useState<unknown>();
+  const exportCsv = async () => {
+    try {
+      const search = new URLSearchParams({ format: 'csv' });
+      for (const [k, v] of Object.entries(params)) if (v) search.set(k, String(v));
+      const csv = await api.text(`/api/v1/audit?${search.toString()}`);
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
+      link.download = 'waiver-audit.csv';
+      link.click();
+      URL.revokeObjectURL(link.href);
+    } catch (e) {
+      setExporting(e);
+    }
+  };
+  return (
+    <>
+      <p className={verify.data ? 'ok-note' : ''} role="status">
+        {verify.loading && 'Verifying the hash chain…'}
+        {verify.data &&
+          `The hash chain is intact: ${verify.data.events} events verified, every exception row matches its trail.`}
+      </p>
+      {verify.error !== undefined && <ErrorNote error={verify.error} />}
+      <form
+        className="filters"
+        aria-label="Filter the audit log"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const data = new FormData(e.currentTarget);
+          setCursors([]);
+          window.location.hash = href(
+            '/audit',
+            Object.fromEntries(
+              ['action', 'actor', 'exception', 'since', 'until'].map((k) => [
+                k,
+                String(data.get(k) ?? '').trim(),
+              ]),
+            ),
+          );
+        }}
+      >
+        <label>
+          Action
+          <input
+            name="action"
+            defaultValue={filter.action}
+            key={`a-${filter.action}`}
+            placeholder="approved"
+          />
+        </label>
+        <label>
+          Actor
+          <input name="actor" defaultValue={filter.actor} key={`b-${filter.actor}`} />
+        </label>
+        <label>
+          Exception
+          <input
+            name="exception"
+            defaultValue={filter.exception}
+            key={`c-${filter.exception}`}
+            placeholder="EX-42"
+          />
+        </label>
+        <label>
+          From
+          <input type="datetime-local" name="since" defaultValue={filter.since} key={`d-${filter.since}`} />
+        </label>
+        <label>
+          Until
+          <input type="datetime-local" name="until" defaultValue={filter.until} key={`e-${filter.until}`} />
+        </label>
+        <button type="submit">Filter</button>
+        <button type="button" className="secondary" onClick={() => void exportCsv()}>
+          Export CSV
+        </button>
+      </form>
+      {exporting !== undefined && <ErrorNote error={exporting} />}
+      {page.error !== undefined && <ErrorNote error={page.error} />}
+      {page.loading && !page.data && <Loading what="the audit log" />}
+      {page.data &&
+        (page.data.items.length === 0 ? (
+          <Empty>No event matches these filters.</Empty>
+        ) : (
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">#</th>
+                  <th scope="col">When</th>
+                  <th scope="col">Actor</th>
+                  <th scope="col">Action</th>
+                  <th scope="col">Exception</th>
+                  <th scope="col">Details</th>
+                </tr>
+              </thead>
+              <tbody>
+                {page.data.items.map((e) => (
+                  <tr key={e.seq}>
+                    <td>{e.seq}</td>
+                    <td>
+                      <Time iso={e.at} />
+                    </td>
+                    <td>{e.actor}</td>
+                    <td>{e.action}</td>
+                    <td>
+                      {e.exceptionId === null ? (
+                        '—'
+                      ) : (
+                        <a href={href(`/exceptions/EX-${e.exceptionId}`)}>EX-{e.exceptionId}</a>
+                      )}
+                    </td>
+                    <td className="details">{details(e.data)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ))}
+      <nav className="pager" aria-label="Pages of the audit log">
+        <button
+          type="button"
+          className="secondary"
+          disabled={cursors.length === 0}
+          onClick={() => setCursors((c) => c.slice(0, -1))}
+        >
+          Previous
+        </button>
+        <button
+          type="button"
+          className="secondary"
+          disabled={!page.data?.continue}
+          onClick={() => {
+            const next = page.data?.continue;
+            if (next) setCursors((c) => [...c, next]);
+          }}
+        >
+          Next
+        </button>
+      </nav>
+    </>
+  );
+}
+
+const details = (data: Record<string, unknown>): string =>
+  Object.entries(data)
+    .filter(([k]) => k !== 'record')
+    .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join('; ');

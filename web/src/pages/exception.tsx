@@ -1,0 +1,210 @@
+import { useState } from 'react';
+import { ApiError } from '../api/client';
+import { useSession } from '../auth/session';
+import { allowedActions, needsComment, type Verb } from '../components/allowed-actions';
+import { StateBadge, type ExceptionView } from '../components/exception-table';
+import { ErrorNote, Loading } from '../components/status';
+import { Time } from '../components/time';
+import { useAsync } from '../components/use-async';
+import { href } from '../route';
+
+const labels: Record<Verb, string> = {
+  approve: 'Approve',
+  reject: 'Reject',
+  withdraw: 'Withdraw',
+  apply: 'Apply',
+  revoke: 'Revoke',
+  escalate: 'Escalate',
+  renew: 'Renew',
+};
+
+/** One exception: its facts, what may be done now, its audit timeline and its manifest. */
+export function ExceptionPage({ id }: { id: string }) {
+  const { api } = useSession();
+  const detail = useAsync(() => api.get('/api/v1/exceptions/{id}/history', { path: { id } }), [api, id]);
+  const manifest = useAsync(
+    () => api.text(`/api/v1/exceptions/${encodeURIComponent(id)}/manifest`),
+    [api, id],
+  );
+  if (detail.loading && !detail.data) return <Loading what={id} />;
+  if (detail.error !== undefined) return <ErrorNote error={detail.error} />;
+  if (!detail.data) return null;
+  const { exception: x, history } = detail.data;
+  return (
+    <div className="detail">
+      <Facts x={x} />
+      <Actions
+        x={x}
+        onDone={() => {
+          detail.reload();
+          manifest.reload();
+        }}
+      />
+      <section aria-labelledby="timeline">
+        <h2 id="timeline">Audit timeline</h2>
+        <ol className="timeline">
+          {history.map((e) => (
+            <li key={e.seq}>
+              <Time iso={e.at} /> <strong>{e.action}</strong> by {e.actor}
+              {typeof e.data['comment'] === 'string' && <span>: “{e.data['comment']}”</span>}
+              {typeof e.data['error'] === 'string' && <span className="error-text">: {e.data['error']}</span>}
+            </li>
+          ))}
+        </ol>
+      </section>
+      <section aria-labelledby="manifest">
+        <h2 id="manifest">PolicyException manifest</h2>
+        {manifest.error !== undefined && <ErrorNote error={manifest.error} />}
+        {manifest.data && (
+          <pre className="yaml" tabIndex={0} aria-label="The manifest as YAML">
+            {manifest.data}
+          </pre>
+        )}
+      </section>
+    </div>
+  );
+}
+
+function Facts({ x }: { x: ExceptionView }) {
+  const rows: [string, React.ReactNode][] = [
+    ['State', <StateBadge key="s" state={x.state} />],
+    ['Name', x.name],
+    ['Policy / rules', `${x.policy} / ${x.rules.join(', ')}`],
+    ['Namespaces', x.namespaces.join(', ')],
+    ['Pod names', x.names.join(', ')],
+    ['Category', x.category],
+    ['Ticket', x.ticket],
+    ['Reason', x.reason],
+    ['Risk assessment', x.riskAssessment ?? '—'],
+    ['Expires', <Time key="e" iso={x.expiresAt} relative />],
+    ['Requested by', x.requestor],
+    ['Approved by (risk accepted)', x.approver ?? '—'],
+    ['Applied by', x.applier ?? '—'],
+    ['Sync', `${x.syncStatus}${x.syncError ? `: ${x.syncError}` : ''}`],
+    ['Renewals', `${x.renewalCount}${x.renewalOf ? ` (renews ${x.renewalOf})` : ''}`],
+  ];
+  return (
+    <dl className="facts">
+      {rows.map(([k, v]) => (
+        <div key={k}>
+          <dt>{k}</dt>
+          <dd>{v}</dd>
+        </div>
+      ))}
+      {x.renewalOf && (
+        <div>
+          <dt>Renewal of</dt>
+          <dd>
+            <a href={href(`/exceptions/${x.renewalOf}`)}>{x.renewalOf}</a>
+          </dd>
+        </div>
+      )}
+    </dl>
+  );
+}
+
+function Actions({ x, onDone }: { x: ExceptionView; onDone: () => void }) {
+  const { api, me, settings } = useSession();
+  const verbs = allowedActions(x, me, settings.requireDistinctApplier);
+  const [open, setOpen] = useState<Verb | undefined>();
+  const [comment, setComment] = useState('');
+  const [reason, setReason] = useState('');
+  const [expires, setExpires] = useState('14d');
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  if (verbs.length === 0) return null;
+  const run = async (verb: Verb) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      if (verb === 'renew') {
+        const { exception } = await api.post('/api/v1/exceptions/{id}/renew', {
+          path: { id: x.id },
+          body: { reason, expires },
+        });
+        window.location.hash = href(`/exceptions/${exception.id}`);
+      } else {
+        await api.post(`/api/v1/exceptions/{id}/${verb}` as '/api/v1/exceptions/{id}/approve', {
+          path: { id: x.id },
+          body: comment.trim() ? { comment: comment.trim() } : {},
+        });
+      }
+      setOpen(undefined);
+      setComment('');
+      onDone();
+    } catch (e) {
+      setError(e);
+      // The change stands when only the target write failed (the sweep retries it): show it.
+      if (e instanceof ApiError && e.code === 'target') onDone();
+    } finally {
+      setBusy(false);
+    }
+  };
+  const fieldError = (field: string) =>
+    error instanceof ApiError && error.field === field ? error : undefined;
+  return (
+    <section aria-labelledby="actions">
+      <h2 id="actions">Actions</h2>
+      <div className="actions">
+        {verbs.map((verb) => (
+          <button
+            key={verb}
+            type="button"
+            className={verb === 'reject' || verb === 'revoke' ? 'danger' : ''}
+            aria-expanded={open === verb}
+            onClick={() => (open === verb ? setOpen(undefined) : setOpen(verb))}
+          >
+            {labels[verb]}
+          </button>
+        ))}
+      </div>
+      {open && (
+        <form
+          className="action-form"
+          aria-label={labels[open]}
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(open);
+          }}
+        >
+          {open === 'renew' ? (
+            <>
+              <label htmlFor="renew-reason">New justification</label>
+              <textarea
+                id="renew-reason"
+                value={reason}
+                onChange={(e) => setReason(e.target.value)}
+                aria-invalid={fieldError('reason') ? true : undefined}
+              />
+              {fieldError('reason') && <ErrorNote error={fieldError('reason')} />}
+              <label htmlFor="renew-expires">Expires</label>
+              <input
+                id="renew-expires"
+                value={expires}
+                onChange={(e) => setExpires(e.target.value)}
+                aria-invalid={fieldError('expires') ? true : undefined}
+              />
+              {fieldError('expires') && <ErrorNote error={fieldError('expires')} />}
+            </>
+          ) : (
+            <>
+              <label htmlFor="action-comment">
+                Comment{needsComment(open) ? ' (required: why)' : ' (optional)'}
+              </label>
+              <textarea
+                id="action-comment"
+                value={comment}
+                required={needsComment(open)}
+                onChange={(e) => setComment(e.target.value)}
+              />
+            </>
+          )}
+          <button type="submit" disabled={busy}>
+            {labels[open]} {x.id}
+          </button>
+        </form>
+      )}
+      {error !== undefined && !fieldError('reason') && !fieldError('expires') && <ErrorNote error={error} />}
+    </section>
+  );
+}

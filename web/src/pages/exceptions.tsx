@@ -1,0 +1,110 @@
+import { useState } from 'react';
+import { useSession } from '../auth/session';
+import { ExceptionTable } from '../components/exception-table';
+import { Empty, ErrorNote, Loading } from '../components/status';
+import { useAsync } from '../components/use-async';
+import { href } from '../route';
+
+const STATES = ['pending', 'approved', 'active', 'expired', 'rejected', 'withdrawn', 'removed'];
+const PAGE = 50;
+
+/** The inventory: filters in the URL (shareable), pages from the server (never the whole store). */
+export function ExceptionsPage({ query }: { query: URLSearchParams }) {
+  const { api } = useSession();
+  const state = query.get('state') ?? '';
+  const namespace = query.get('namespace') ?? '';
+  const expiringWithin = query.get('expiringWithin') ?? '';
+  // The continue tokens of the pages before this one, so "Previous" goes back without a full reload.
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = cursors.at(-1);
+  const page = useAsync(
+    () =>
+      api.get('/api/v1/exceptions', {
+        query: {
+          state: state || undefined,
+          namespace: namespace || undefined,
+          expiringWithin: expiringWithin || undefined,
+          limit: PAGE,
+          continue: cursor,
+        },
+      }),
+    [api, state, namespace, expiringWithin, cursor],
+  );
+  const apply = (form: HTMLFormElement) => {
+    const data = new FormData(form);
+    setCursors([]);
+    window.location.hash = href('/exceptions', {
+      state: String(data.get('state') ?? ''),
+      namespace: String(data.get('namespace') ?? '').trim(),
+      expiringWithin: String(data.get('expiringWithin') ?? '').trim(),
+    });
+  };
+  return (
+    <>
+      <form
+        className="filters"
+        aria-label="Filter exceptions"
+        onSubmit={(e) => {
+          e.preventDefault();
+          apply(e.currentTarget);
+        }}
+      >
+        <label>
+          State
+          <select name="state" defaultValue={state} key={`s-${state}`}>
+            <option value="">any</option>
+            {STATES.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Namespace
+          <input name="namespace" defaultValue={namespace} key={`n-${namespace}`} placeholder="payments" />
+        </label>
+        <label>
+          Expiring within
+          <input
+            name="expiringWithin"
+            defaultValue={expiringWithin}
+            key={`e-${expiringWithin}`}
+            placeholder="7d"
+          />
+        </label>
+        <button type="submit">Filter</button>
+      </form>
+      {page.error !== undefined && <ErrorNote error={page.error} />}
+      {page.loading && !page.data && <Loading what="exceptions" />}
+      {page.data &&
+        (page.data.items.length === 0 ? (
+          <Empty>No exception matches these filters.</Empty>
+        ) : (
+          <ExceptionTable
+            items={page.data.items}
+            caption={`Page ${cursors.length + 1}, ${page.data.items.length} shown`}
+          />
+        ))}
+      <nav className="pager" aria-label="Pages of exceptions">
+        <button
+          type="button"
+          className="secondary"
+          disabled={cursors.length === 0}
+          onClick={() => setCursors((c) => c.slice(0, -1))}
+        >
+          Previous
+        </button>
+        <button
+          type="button"
+          className="secondary"
+          disabled={!page.data?.continue}
+          onClick={() => {
+            const next = page.data?.continue;
+            if (next) setCursors((c) => [...c, next]);
+          }}
+        >
+          Next
+        </button>
+      </nav>
+    </>
+  );
+}

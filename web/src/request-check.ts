@@ -1,0 +1,45 @@
+import { draftRequest, type RequestFields } from '../../src/domain/draft-request';
+import { isWaiverError, type Issue } from '../../src/domain/errors';
+import { checkRequest } from '../../src/domain/guardrails';
+import { newRequest } from '../../src/domain/new-request';
+import { manifestToYaml, renderPolicyException } from '../../src/domain/render';
+import type { ProcessSettings } from '../../src/domain/settings';
+import { toRfc3339 } from '../../src/domain/time';
+
+export interface RequestCheck {
+  /** Every rule the request breaks now, by field: the server's own guardrails, run here. */
+  issues: Issue[];
+  /** The PolicyException it would become once approved and applied. */
+  preview: string | undefined;
+}
+
+/** Checks a request as the server will, and renders what Kyverno would read. */
+export function checkRequestFields(
+  fields: RequestFields,
+  settings: ProcessSettings,
+  requestor: string,
+  nowMs: number,
+): RequestCheck {
+  let drafted: ReturnType<typeof draftRequest>;
+  try {
+    drafted = draftRequest(fields, settings, nowMs);
+  } catch (e) {
+    if (!isWaiverError(e)) throw e;
+    return {
+      issues: [{ code: e.code, field: e.field ?? 'expires', message: e.message }],
+      preview: undefined,
+    };
+  }
+  const { scope, justification, apiVersion } = drafted;
+  const issues = checkRequest({ scope, justification, nowMs, settings });
+  const { record } = newRequest({ scope, justification, requestor, now: toRfc3339(nowMs), apiVersion });
+  const preview = manifestToYaml(renderPolicyException({ ...record, id: 0, version: 1 }, settings));
+  return { issues, preview };
+}
+
+/** A comma- or space-separated list as the form takes it. */
+export const listOf = (text: string): string[] =>
+  text
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);

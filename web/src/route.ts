@@ -1,0 +1,44 @@
+import { useEffect, useState } from 'react';
+
+/** Pages live in the URL's fragment (`#/exceptions/EX-1`): the server serves one page at `/`. */
+export type Route =
+  | { page: 'dashboard' }
+  | { page: 'exceptions'; query: URLSearchParams }
+  | { page: 'exception'; id: string }
+  | { page: 'request' }
+  | { page: 'review' }
+  | { page: 'audit'; query: URLSearchParams }
+  | { page: 'tokens' }
+  | { page: 'not-found'; path: string };
+
+export function parseRoute(hash: string): Route {
+  const [path = '', search = ''] = hash.replace(/^#/, '').split('?');
+  const query = new URLSearchParams(search);
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const [first, second] = parts;
+  if (first === undefined) return { page: 'dashboard' };
+  if (first === 'exceptions' && second !== undefined) return { page: 'exception', id: second };
+  if (first === 'exceptions') return { page: 'exceptions', query };
+  if (first === 'request') return { page: 'request' };
+  if (first === 'review') return { page: 'review' };
+  if (first === 'audit') return { page: 'audit', query };
+  if (first === 'tokens') return { page: 'tokens' };
+  return { page: 'not-found', path };
+}
+
+export const href = (path: string, query?: Record<string, string | undefined>): string => {
+  const search = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) if (v) search.set(k, v);
+  const text = search.toString();
+  return `#${path}${text ? `?${text}` : ''}`;
+};
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(window.location.hash));
+  useEffect(() => {
+    const onChange = () => setRoute(parseRoute(window.location.hash));
+    window.addEventListener('hashchange', onChange);
+    return () => window.removeEventListener('hashchange', onChange);
+  }, []);
+  return route;
+}
