@@ -332,7 +332,9 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     if (generated) handOver(generated, config.server.adminTokenFile, options);
     // Last, so that a supervisor (or a test) reading this line knows everything before it is out.
-    options.print(`waiver serving on ${address} (web UI ${address}/, API ${address}/api/v1, docs ${address}/api/docs)`);
+    options.print(
+      `waiver serving on ${address} (web UI ${address}/, API ${address}/api/v1, docs ${address}/api/docs)`,
+    );
     const periodic =
       options.periodic === false ? undefined : await startPeriodicWork(config, assembled, app.log, metrics);
     const delivery =

@@ -195,6 +195,31 @@ describe.each(storeBackends)('$name store', ({ enabled, databases }) => {
     expect(await store.countByState('2026-12-01T00:00:00Z')).toEqual({ active: 1, expired: 1, pending: 1 });
     await store.close();
   });
+  it('narrows the inventory by policy, category and text in the name, ticket, requestor or reason', async () => {
+    const store = await open();
+    const add = (extra: Partial<typeof newRecord>) =>
+      store.transaction((tx) => tx.insertException({ ...newRecord, ...extra }));
+    await add({ name: 'payments-api-a', ticket: 'INC-100', reason: 'Vendor image 100% unsigned today' });
+    await add({
+      name: 'billing-b',
+      policy: 'other-policy',
+      category: 'legacy-migration',
+      requestor: 'Bob_Smith',
+    });
+    const ids = async (query: Parameters<typeof store.listExceptions>[0]) =>
+      (await store.listExceptions(query)).map((r) => r.id);
+    expect(await ids({ policy: 'other-policy' })).toEqual([2]);
+    expect(await ids({ category: 'legacy-migration' })).toEqual([2]);
+    expect(await ids({ search: 'PAYMENTS' })).toEqual([1]);
+    expect(await ids({ search: 'inc-1' })).toEqual([1]);
+    expect(await ids({ search: 'bob_s' })).toEqual([2]);
+    // % and _ are the user's text, not patterns.
+    expect(await ids({ search: '100%' })).toEqual([1]);
+    expect(await ids({ search: '%' })).toEqual([1]);
+    expect(await ids({ search: 'b_b' })).toEqual([]);
+    await store.close();
+  });
+
   const entry = (key: string, channel = 'slack', dueAt = '2026-12-01T09:00:00Z'): OutboxEntry => ({
     key,
     channel,

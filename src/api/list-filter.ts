@@ -1,11 +1,15 @@
 import { WaiverError } from '../domain/errors.js';
-import { states, type State } from '../domain/exception.js';
+import { categories, states, type Category, type State } from '../domain/exception.js';
 import { parseDuration } from '../domain/time.js';
 import type { ListFilter } from '../service/list-exceptions.js';
 
 /** The inventory's filters as people and URLs give them: text. */
 export interface ListFilterText {
   namespace?: string | undefined;
+  policy?: string | undefined;
+  category?: string | undefined;
+  /** Text in the name, ticket, requestor or reason. */
+  search?: string | undefined;
   /** Comma-separated states. */
   state?: string | undefined;
   /** A duration such as 7d. */
@@ -22,6 +26,9 @@ export function parseListFilter(
 ): ListFilter {
   return {
     namespace: text.namespace,
+    policy: text.policy || undefined,
+    category: text.category ? parseCategory(text.category) : undefined,
+    search: text.search?.trim() || undefined,
     states: text.state === undefined ? undefined : parseStates(text.state, names.state),
     expiringWithinMs:
       text.expiringWithin === undefined
@@ -34,10 +41,19 @@ export function parseListFilter(
 export function listFilterText(filter: ListFilter): ListFilterText {
   return {
     namespace: filter.namespace,
+    policy: filter.policy,
+    category: filter.category,
+    search: filter.search,
     state: filter.states?.join(','),
     expiringWithin:
       filter.expiringWithinMs === undefined ? undefined : `${Math.ceil(filter.expiringWithinMs / 1000)}s`,
   };
+}
+
+function parseCategory(text: string): Category {
+  if (!(categories as readonly string[]).includes(text))
+    throw new WaiverError('usage', `unknown category "${text}"; use ${categories.join(', ')}`, 'category');
+  return text as Category;
 }
 
 function parseStates(text: string, field: string): State[] {

@@ -32,6 +32,9 @@ const pageSize = (max: number, fallback: number, note = '') =>
 
 export const ListQuerySchema = z.strictObject({
   namespace: z.string().max(253).optional().describe('only exceptions for this target namespace'),
+  policy: z.string().max(253).optional().describe('only exceptions to this policy'),
+  category: z.string().max(40).optional().describe('only exceptions of this category'),
+  search: z.string().max(200).optional().describe('text in the name, ticket, requestor or reason (any case)'),
   state: stateList.optional(),
   expiringWithin: z
     .string()

@@ -133,6 +133,9 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .option('-A, --all-namespaces', 'every namespace (the default)')
     .option('--state <states>', 'comma-separated: pending,approved,rejected,withdrawn,active,expired,removed')
     .option('--expiring-within <duration>', 'only active exceptions expiring within this duration, e.g. 7d')
+    .option('--policy <policy>', 'only exceptions to this policy')
+    .option('--category <category>', 'only exceptions of this category')
+    .option('--search <text>', 'only exceptions whose name, ticket, requestor or reason holds this text')
     .option('--unmanaged', 'PolicyExceptions in the cluster that did not come through Waiver (rogue)')
     .addOption(outputOption('table|wide|json|yaml|name'))
     .action(async (refs: string[], flags: GetFlags & { unmanaged?: boolean }) =>

@@ -3,6 +3,7 @@ import {
   displayState,
   states,
   storedStates,
+  type Category,
   type ExceptionRecord,
   type State,
   type StoredState,
@@ -17,6 +18,10 @@ import { resolveException } from './resolve.js';
 
 export interface ListFilter {
   namespace?: string | undefined;
+  policy?: string | undefined;
+  category?: Category | undefined;
+  /** Text in the name, ticket, requestor or reason (any case). */
+  search?: string | undefined;
   states?: readonly State[] | undefined;
   /** Only active exceptions that expire within this many milliseconds. */
   expiringWithinMs?: number | undefined;
@@ -29,6 +34,9 @@ const storedFor = (states: readonly State[]): StoredState[] =>
 const storeQuery = (filter: ListFilter): ExceptionQuery => ({
   ...(filter.states ? { states: storedFor(filter.states) } : {}),
   ...(filter.namespace ? { namespace: filter.namespace } : {}),
+  ...(filter.policy ? { policy: filter.policy } : {}),
+  ...(filter.category ? { category: filter.category } : {}),
+  ...(filter.search ? { search: filter.search } : {}),
 });
 
 export async function listExceptions(

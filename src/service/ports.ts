@@ -2,6 +2,7 @@ import type { AuditEvent, NewAuditEvent } from '../domain/audit.js';
 import type { Issue } from '../domain/errors.js';
 import type { AuditAction } from '../domain/lifecycle.js';
 import type {
+  Category,
   ExceptionRecord,
   NewExceptionRecord,
   State,
@@ -29,6 +30,10 @@ export interface ExceptionQuery {
   names?: readonly string[];
   /** Only exceptions that expire at or before this RFC3339 instant. */
   expiresBy?: string;
+  policy?: string;
+  category?: Category;
+  /** Only exceptions whose name, ticket, requestor or reason holds this text (any case). */
+  search?: string;
   /** Paging: only ids above this one, at most `limit` rows, in id order. */
   afterId?: number;
   limit?: number;

@@ -42,6 +42,16 @@ function filteredExceptions(db: Kysely<Database>, query: ExceptionQuery) {
   if (query.names) q = q.where('name', 'in', query.names.length ? [...query.names] : ['']);
   // Instants are stored in one RFC3339 form (UTC, whole seconds), so text order is time order.
   if (query.expiresBy !== undefined) q = q.where('expires_at', '<=', query.expiresBy);
+  if (query.policy !== undefined) q = q.where('policy', '=', query.policy);
+  if (query.category !== undefined) q = q.where('category', '=', query.category);
+  if (query.search) {
+    // A LIKE pattern with the user's % and _ taken literally; lower() on both sides, as PostgreSQL's LIKE
+    // is case-sensitive.
+    const pattern = `%${query.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const like = (column: 'name' | 'ticket' | 'requestor' | 'reason') =>
+      sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
+    q = q.where((eb) => eb.or([like('name'), like('ticket'), like('requestor'), like('reason')]));
+  }
   if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
   if (query.limit !== undefined) q = q.limit(query.limit);
   return q;

@@ -70,7 +70,8 @@ describe('signing in to the web UI with OpenID Connect', () => {
       features: { devInteractions: { enabled: true } },
       cookies: { keys: ['waiver-test-cookie-key'] },
     });
-    handler = provider.callback();
+    const callback = provider.callback();
+    handler = (req, res) => void callback(req, res);
   });
 
   afterAll(async () => {
@@ -81,7 +82,7 @@ describe('signing in to the web UI with OpenID Connect', () => {
   });
 
   it('signs in at the provider with PKCE and comes back signed in with the roles its groups grant', async () => {
-    const config = (await (await fetch(`${server.url}/ui-config.json`)).json()) as unknown;
+    const config: unknown = await (await fetch(`${server.url}/ui-config.json`)).json();
     expect(config).toMatchObject({ oidc: { issuer, clientId: 'waiver-ui', scope: 'openid profile email' } });
     const csp = (await fetch(server.url)).headers.get('content-security-policy');
     expect(csp).toContain(`connect-src 'self' ${issuer}`);

@@ -139,6 +139,15 @@ describe('Waiver in the browser', () => {
       return { status: r.status, body: (await r.json()) as { code: string } };
     }, tokens['dave'] ?? '');
     expect(forged).toMatchObject({ status: 403, body: { code: 'forbidden' } });
+    // The inventory's search and filters are the server's: in the URL, and empty when nothing matches.
+    await go(dave, '#/exceptions');
+    await dave.getByLabel('Search').fill('mig-7');
+    await dave.getByLabel('Category').selectOption('legacy-migration');
+    await dave.getByRole('button', { name: 'Filter' }).click();
+    await dave.getByRole('link', { name: 'EX-1' }).waitFor();
+    expect(dave.url()).toContain('search=mig-7');
+    await go(dave, '#/exceptions?search=nothing-like-it');
+    await dave.getByText('No exception matches these filters.').waitFor();
   });
 
   it('passes axe-core on every page, at 1280 and 390 pixels wide', async () => {

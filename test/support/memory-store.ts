@@ -79,6 +79,13 @@ class MemoryAccess implements StoreWriter {
     if (query.ids) rows = rows.filter((r) => query.ids?.includes(r.id));
     if (query.names) rows = rows.filter((r) => query.names?.includes(r.name));
     if (query.expiresBy !== undefined) rows = rows.filter((r) => r.expiresAt <= (query.expiresBy ?? ''));
+    if (query.policy !== undefined) rows = rows.filter((r) => r.policy === query.policy);
+    if (query.category !== undefined) rows = rows.filter((r) => r.category === query.category);
+    const search = query.search?.toLowerCase();
+    if (search)
+      rows = rows.filter((r) =>
+        [r.name, r.ticket, r.requestor, r.reason].some((text) => text.toLowerCase().includes(search)),
+      );
     if (query.afterId !== undefined) rows = rows.filter((r) => r.id > (query.afterId ?? 0));
     if (query.limit !== undefined) rows = rows.slice(0, query.limit);
     // As the real stores list them: committed and frozen, so callers may share them.

@@ -7,6 +7,9 @@ import { outputFormat } from '../output.js';
 export interface GetFlags {
   namespace?: string;
   allNamespaces?: boolean;
+  policy?: string;
+  category?: string;
+  search?: string;
   state?: string;
   expiringWithin?: string;
   output?: string;

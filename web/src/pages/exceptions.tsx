@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { categories } from '../../../src/domain/exception';
 import { useSession } from '../auth/session';
 import { ExceptionTable } from '../components/exception-table';
 import { Empty, ErrorNote, Loading } from '../components/status';
@@ -14,6 +15,9 @@ export function ExceptionsPage({ query }: { query: URLSearchParams }) {
   const state = query.get('state') ?? '';
   const namespace = query.get('namespace') ?? '';
   const expiringWithin = query.get('expiringWithin') ?? '';
+  const policy = query.get('policy') ?? '';
+  const category = query.get('category') ?? '';
+  const search = query.get('search') ?? '';
   // The continue tokens of the pages before this one, so "Previous" goes back without a full reload.
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors.at(-1);
@@ -24,11 +28,14 @@ export function ExceptionsPage({ query }: { query: URLSearchParams }) {
           state: state || undefined,
           namespace: namespace || undefined,
           expiringWithin: expiringWithin || undefined,
+          policy: policy || undefined,
+          category: category || undefined,
+          search: search || undefined,
           limit: PAGE,
           continue: cursor,
         },
       }),
-    [api, state, namespace, expiringWithin, cursor],
+    [api, state, namespace, expiringWithin, policy, category, search, cursor],
   );
   const apply = (form: HTMLFormElement) => {
     const data = new FormData(form);
@@ -37,6 +44,9 @@ export function ExceptionsPage({ query }: { query: URLSearchParams }) {
       state: String(data.get('state') ?? ''),
       namespace: String(data.get('namespace') ?? '').trim(),
       expiringWithin: String(data.get('expiringWithin') ?? '').trim(),
+      policy: String(data.get('policy') ?? '').trim(),
+      category: String(data.get('category') ?? ''),
+      search: String(data.get('search') ?? '').trim(),
     });
   };
   return (
@@ -50,6 +60,16 @@ export function ExceptionsPage({ query }: { query: URLSearchParams }) {
         }}
       >
         <label>
+          Search
+          <input
+            type="search"
+            name="search"
+            defaultValue={search}
+            key={`q-${search}`}
+            placeholder="name, ticket, requestor, reason"
+          />
+        </label>
+        <label>
           State
           <select name="state" defaultValue={state} key={`s-${state}`}>
             <option value="">any</option>
@@ -61,6 +81,19 @@ export function ExceptionsPage({ query }: { query: URLSearchParams }) {
         <label>
           Namespace
           <input name="namespace" defaultValue={namespace} key={`n-${namespace}`} placeholder="payments" />
+        </label>
+        <label>
+          Policy
+          <input name="policy" defaultValue={policy} key={`p-${policy}`} />
+        </label>
+        <label>
+          Category
+          <select name="category" defaultValue={category} key={`c-${category}`}>
+            <option value="">any</option>
+            {categories.map((c) => (
+              <option key={c}>{c}</option>
+            ))}
+          </select>
         </label>
         <label>
           Expiring within
