@@ -17,5 +17,5 @@ export default defineConfig({
     reportCompressedSize: true,
     chunkSizeWarningLimit: 800,
   },
-  server: { proxy: { '/api': 'http://127.0.0.1:8080', '/ui-config.json': 'http://127.0.0.1:8080' } },
+  server: { proxy: { '/api': 'http://127.0.0.1:8080' } },
 });

@@ -48,7 +48,7 @@ export interface WebSignIn {
 
 /** Paths the UI answers without authentication: its shell and assets hold no data. */
 export const isWebUiPath = (path: string): boolean =>
-  path === '/' || path === '/index.html' || path.startsWith('/assets/') || path === '/ui-config.json';
+  path === '/' || path === '/index.html' || path.startsWith('/assets/') || path === '/api/v1/ui-config';
 
 /**
  * Serves the single-page app at `/`: index.html (never cached) and content-hashed assets (cached for a
@@ -60,7 +60,7 @@ export function registerWebUi(app: FastifyInstance, signIn: WebSignIn | undefine
     .find((dir) => existsSync(join(dir, 'index.html')) && existsSync(join(dir, 'assets')));
   const csp = webCsp(signIn?.issuer);
   const uiConfig = { version, oidc: signIn ?? null };
-  app.get('/ui-config.json', () => Promise.resolve(uiConfig));
+  app.get('/api/v1/ui-config', () => Promise.resolve(uiConfig));
   if (!root) {
     app.get('/', async (_req, reply) =>
       reply.type('text/plain; charset=utf-8').send('The web UI is not built: run npm run build.\n'),

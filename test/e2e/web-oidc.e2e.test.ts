@@ -82,7 +82,7 @@ describe('signing in to the web UI with OpenID Connect', () => {
   });
 
   it('signs in at the provider with PKCE and comes back signed in with the roles its groups grant', async () => {
-    const config: unknown = await (await fetch(`${server.url}/ui-config.json`)).json();
+    const config: unknown = await (await fetch(`${server.url}/api/v1/ui-config`)).json();
     expect(config).toMatchObject({ oidc: { issuer, clientId: 'waiver-ui', scope: 'openid profile email' } });
     const csp = (await fetch(server.url)).headers.get('content-security-policy');
     expect(csp).toContain(`connect-src 'self' ${issuer}`);

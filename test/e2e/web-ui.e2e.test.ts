@@ -124,6 +124,21 @@ describe('Waiver in the browser', () => {
     for (const page of [alice, bob, carol]) expect(problemsOf(page)).toEqual([]);
   });
 
+  it('lets an admin make a token for someone else, who then signs in with it', async () => {
+    const admin = await signedIn(server.adminToken);
+    await go(admin, '#/tokens');
+    await admin.getByLabel('Owner (the identity it acts as)').fill('erin');
+    await admin.getByLabel('requester').uncheck();
+    await admin.getByLabel('auditor').check();
+    await admin.getByRole('button', { name: 'Create token' }).click();
+    const secret = (await admin.getByLabel('The new token').textContent()) ?? '';
+    expect(secret.length).toBeGreaterThan(30);
+    await admin.getByRole('cell', { name: 'erin' }).waitFor();
+    const erin = await signedIn(secret);
+    expect(await erin.locator('.who').textContent()).toContain('erin (auditor)');
+    expect(problemsOf(admin)).toEqual([]);
+  });
+
   it('shows an auditor no action, and the server refuses a forged call', async () => {
     const dave = await signedIn(tokens['dave'] ?? '');
     await go(dave, '#/exceptions/EX-1');

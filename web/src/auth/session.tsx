@@ -48,7 +48,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     void (async () => {
       try {
-        const loaded = (await (await fetch('/ui-config.json')).json()) as UiConfig;
+        const loaded = (await (await fetch('/api/v1/ui-config')).json()) as UiConfig;
         setConfig(loaded);
         if (loaded.oidc) {
           const idToken = await completeOidcSignIn(loaded.oidc);
