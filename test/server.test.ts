@@ -217,4 +217,28 @@ describe.each(backends)('HTTP API on $name', ({ enabled, databases }) => {
     } while (next);
     expect(seen).toEqual(['EX-1', 'EX-2', 'EX-3', 'EX-5', 'EX-6', 'EX-7']);
   });
+
+  it('pages through the inventory soonest expiry first, and newest first', async () => {
+    const server = await start();
+    const admin = server.as(server.adminToken);
+    for (const [i, days] of [9, 3, 12, 3, 7].entries())
+      await admin('POST', '/api/v1/exceptions', { ...request, ticket: `MIG-${i + 1}`, expires: `${days}d` });
+    const all = async (sort: string) => {
+      const seen: string[] = [];
+      let next = '';
+      do {
+        const page = await admin('GET', `/api/v1/exceptions?sort=${sort}&state=pending&limit=2${next}`);
+        expect(page.status).toBe(200);
+        seen.push(...page.body.items.map((e: { id: string }) => e.id));
+        next = page.body.continue === undefined ? '' : `&continue=${page.body.continue}`;
+      } while (next);
+      return seen;
+    };
+    expect(await all('expiry')).toEqual(['EX-2', 'EX-4', 'EX-5', 'EX-1', 'EX-3']);
+    expect(await all('newest')).toEqual(['EX-5', 'EX-4', 'EX-3', 'EX-2', 'EX-1']);
+    expect((await admin('GET', '/api/v1/exceptions?sort=random')).body).toMatchObject({
+      code: 'usage',
+      field: 'sort',
+    });
+  });
 });

@@ -195,7 +195,7 @@ describe.each(storeBackends)('$name store', ({ enabled, databases }) => {
     expect(await store.countByState('2026-12-01T00:00:00Z')).toEqual({ active: 1, expired: 1, pending: 1 });
     await store.close();
   });
-  it('narrows the inventory by policy, category and text in the name, ticket, requestor or reason', async () => {
+  it('narrows the inventory by policy, category and text, and orders it newest or soonest expiry first', async () => {
     const store = await open();
     const add = (extra: Partial<typeof newRecord>) =>
       store.transaction((tx) => tx.insertException({ ...newRecord, ...extra }));
@@ -217,6 +217,10 @@ describe.each(storeBackends)('$name store', ({ enabled, databases }) => {
     expect(await ids({ search: '100%' })).toEqual([1]);
     expect(await ids({ search: '%' })).toEqual([1]);
     expect(await ids({ search: 'b_b' })).toEqual([]);
+    await add({ name: 'soon', expiresAt: '2026-11-30T00:00:00Z' });
+    expect(await ids({ order: 'newest' })).toEqual([3, 2, 1]);
+    expect(await ids({ order: 'expiry', limit: 2 })).toEqual([3, 1]);
+    expect(await ids({ order: 'expiry', limit: 2, offset: 2 })).toEqual([2]);
     await store.close();
   });
 

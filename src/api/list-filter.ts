@@ -1,7 +1,7 @@
 import { WaiverError } from '../domain/errors.js';
 import { categories, states, type Category, type State } from '../domain/exception.js';
 import { parseDuration } from '../domain/time.js';
-import type { ListFilter } from '../service/list-exceptions.js';
+import { listSorts, type ListFilter, type ListSort } from '../service/list-exceptions.js';
 
 /** The inventory's filters as people and URLs give them: text. */
 export interface ListFilterText {
@@ -10,6 +10,8 @@ export interface ListFilterText {
   category?: string | undefined;
   /** Text in the name, ticket, requestor or reason. */
   search?: string | undefined;
+  /** id (the default), newest or expiry. */
+  sort?: string | undefined;
   /** Comma-separated states. */
   state?: string | undefined;
   /** A duration such as 7d. */
@@ -29,6 +31,7 @@ export function parseListFilter(
     policy: text.policy || undefined,
     category: text.category ? parseCategory(text.category) : undefined,
     search: text.search?.trim() || undefined,
+    sort: text.sort ? parseSort(text.sort) : undefined,
     states: text.state === undefined ? undefined : parseStates(text.state, names.state),
     expiringWithinMs:
       text.expiringWithin === undefined
@@ -44,10 +47,17 @@ export function listFilterText(filter: ListFilter): ListFilterText {
     policy: filter.policy,
     category: filter.category,
     search: filter.search,
+    sort: filter.sort,
     state: filter.states?.join(','),
     expiringWithin:
       filter.expiringWithinMs === undefined ? undefined : `${Math.ceil(filter.expiringWithinMs / 1000)}s`,
   };
+}
+
+function parseSort(text: string): ListSort {
+  if (!(listSorts as readonly string[]).includes(text))
+    throw new WaiverError('usage', `unknown order "${text}"; use ${listSorts.join(', ')}`, 'sort');
+  return text as ListSort;
 }
 
 function parseCategory(text: string): Category {

@@ -35,6 +35,7 @@ export const ListQuerySchema = z.strictObject({
   policy: z.string().max(253).optional().describe('only exceptions to this policy'),
   category: z.string().max(40).optional().describe('only exceptions of this category'),
   search: z.string().max(200).optional().describe('text in the name, ticket, requestor or reason (any case)'),
+  sort: z.string().max(20).optional().describe('id (the default), newest, or expiry (soonest first)'),
   state: stateList.optional(),
   expiringWithin: z
     .string()

@@ -136,6 +136,7 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .option('--policy <policy>', 'only exceptions to this policy')
     .option('--category <category>', 'only exceptions of this category')
     .option('--search <text>', 'only exceptions whose name, ticket, requestor or reason holds this text')
+    .option('--sort <order>', 'id (the default), newest, or expiry (soonest first)')
     .option('--unmanaged', 'PolicyExceptions in the cluster that did not come through Waiver (rogue)')
     .addOption(outputOption('table|wide|json|yaml|name'))
     .action(async (refs: string[], flags: GetFlags & { unmanaged?: boolean }) =>

@@ -22,10 +22,15 @@ export interface ListFilter {
   category?: Category | undefined;
   /** Text in the name, ticket, requestor or reason (any case). */
   search?: string | undefined;
+  /** Pages in id order (the default), newest first, or soonest expiry first. */
+  sort?: ListSort | undefined;
   states?: readonly State[] | undefined;
   /** Only active exceptions that expire within this many milliseconds. */
   expiringWithinMs?: number | undefined;
 }
+
+export const listSorts = ['id', 'newest', 'expiry'] as const;
+export type ListSort = (typeof listSorts)[number];
 
 /** `expired` is shown, not stored: it is an active record past its expiry. */
 const storedFor = (states: readonly State[]): StoredState[] =>
@@ -37,6 +42,7 @@ const storeQuery = (filter: ListFilter): ExceptionQuery => ({
   ...(filter.policy ? { policy: filter.policy } : {}),
   ...(filter.category ? { category: filter.category } : {}),
   ...(filter.search ? { search: filter.search } : {}),
+  ...(filter.sort && filter.sort !== 'id' ? { order: filter.sort } : {}),
 });
 
 export async function listExceptions(
@@ -70,6 +76,7 @@ export async function listExceptionPage(
   page: PageRequest,
 ): Promise<ExceptionPage> {
   authorize(actor, 'read');
+  if (filter.sort && filter.sort !== 'id') return listSortedPage(deps, filter, filter.sort, page);
   const nowMs = deps.clock.now();
   const items: ExceptionView[] = [];
   let after = page.after ?? 0;
@@ -86,6 +93,36 @@ export async function listExceptionPage(
       if (!matches(record, filter, nowMs)) continue;
       items.push(sharedView(record, nowMs));
       if (items.length === page.limit) return { items, continue: String(record.id) };
+    }
+    if (batch.length < page.limit) return { items };
+  }
+}
+
+/**
+ * A page in another order than ids: its `continue` counts the rows read so far (a later write may shift
+ * what the next page starts with, unlike id order's key).
+ */
+async function listSortedPage(
+  deps: ServiceDeps,
+  filter: ListFilter,
+  order: 'newest' | 'expiry',
+  page: PageRequest,
+): Promise<ExceptionPage> {
+  const nowMs = deps.clock.now();
+  const items: ExceptionView[] = [];
+  let read = page.after ?? 0;
+  for (;;) {
+    const batch = await deps.store.listExceptions({
+      ...storeQuery(filter),
+      order,
+      offset: read,
+      limit: page.limit,
+    });
+    for (const record of batch) {
+      read++;
+      if (!matches(record, filter, nowMs)) continue;
+      items.push(sharedView(record, nowMs));
+      if (items.length === page.limit) return { items, continue: String(read) };
     }
     if (batch.length < page.limit) return { items };
   }

@@ -37,6 +37,10 @@ export interface ExceptionQuery {
   /** Paging: only ids above this one, at most `limit` rows, in id order. */
   afterId?: number;
   limit?: number;
+  /** Another order than ids ascending: the newest first, or the soonest expiry first (then by id). */
+  order?: 'newest' | 'expiry';
+  /** With `order`: rows to skip (its pages are counted, not keyed). */
+  offset?: number;
 }
 
 /** An API token as listed: never its secret, which is shown once and stored only as a hash. */

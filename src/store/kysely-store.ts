@@ -32,7 +32,12 @@ import type { Database } from './schema.js';
 
 /** The rows a query selects, in id order; the caller picks the columns. */
 function filteredExceptions(db: Kysely<Database>, query: ExceptionQuery) {
-  let q = db.selectFrom('exceptions').orderBy('id', 'asc');
+  let q =
+    query.order === 'newest'
+      ? db.selectFrom('exceptions').orderBy('id', 'desc')
+      : query.order === 'expiry'
+        ? db.selectFrom('exceptions').orderBy('expires_at', 'asc').orderBy('id', 'asc')
+        : db.selectFrom('exceptions').orderBy('id', 'asc');
   if (query.states) q = q.where('state', 'in', query.states.length ? [...query.states] : ['']);
   if (query.syncStatuses)
     q = q.where('sync_status', 'in', query.syncStatuses.length ? [...query.syncStatuses] : ['']);
@@ -54,6 +59,7 @@ function filteredExceptions(db: Kysely<Database>, query: ExceptionQuery) {
   }
   if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
   if (query.limit !== undefined) q = q.limit(query.limit);
+  if (query.offset) q = q.offset(query.offset);
   return q;
 }
 

@@ -87,6 +87,9 @@ class MemoryAccess implements StoreWriter {
         [r.name, r.ticket, r.requestor, r.reason].some((text) => text.toLowerCase().includes(search)),
       );
     if (query.afterId !== undefined) rows = rows.filter((r) => r.id > (query.afterId ?? 0));
+    if (query.order === 'newest') rows.reverse();
+    if (query.order === 'expiry') rows.sort((a, b) => a.expiresAt.localeCompare(b.expiresAt) || a.id - b.id);
+    if (query.offset) rows = rows.slice(query.offset);
     if (query.limit !== undefined) rows = rows.slice(0, query.limit);
     // As the real stores list them: committed and frozen, so callers may share them.
     return Promise.resolve(rows.map((r) => deepFreeze(copy(r))));

@@ -10,6 +10,7 @@ export interface GetFlags {
   policy?: string;
   category?: string;
   search?: string;
+  sort?: string;
   state?: string;
   expiringWithin?: string;
   output?: string;

@@ -18,6 +18,7 @@ export function ExceptionsPage({ query }: { query: URLSearchParams }) {
   const policy = query.get('policy') ?? '';
   const category = query.get('category') ?? '';
   const search = query.get('search') ?? '';
+  const sort = query.get('sort') ?? '';
   // The continue tokens of the pages before this one, so "Previous" goes back without a full reload.
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors.at(-1);
@@ -31,11 +32,12 @@ export function ExceptionsPage({ query }: { query: URLSearchParams }) {
           policy: policy || undefined,
           category: category || undefined,
           search: search || undefined,
+          sort: sort || undefined,
           limit: PAGE,
           continue: cursor,
         },
       }),
-    [api, state, namespace, expiringWithin, policy, category, search, cursor],
+    [api, state, namespace, expiringWithin, policy, category, search, sort, cursor],
   );
   const apply = (form: HTMLFormElement) => {
     const data = new FormData(form);
@@ -47,6 +49,7 @@ export function ExceptionsPage({ query }: { query: URLSearchParams }) {
       policy: String(data.get('policy') ?? '').trim(),
       category: String(data.get('category') ?? ''),
       search: String(data.get('search') ?? '').trim(),
+      sort: String(data.get('sort') ?? ''),
     });
   };
   return (
@@ -103,6 +106,14 @@ export function ExceptionsPage({ query }: { query: URLSearchParams }) {
             key={`e-${expiringWithin}`}
             placeholder="7d"
           />
+        </label>
+        <label>
+          Order
+          <select name="sort" defaultValue={sort} key={`o-${sort}`}>
+            <option value="">oldest request first</option>
+            <option value="newest">newest request first</option>
+            <option value="expiry">soonest expiry first</option>
+          </select>
         </label>
         <button type="submit">Filter</button>
       </form>
