@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
+import { chromiumPath, launchChromium } from '../support/browser.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { ManualClock } from '../support/temp.js';
 
@@ -14,7 +14,7 @@ import { ManualClock } from '../support/temp.js';
  * Sign-in through a real OpenID provider on loopback (the `oidc-provider` package): the page runs the
  * authorization code flow with PKCE as a public client, and the server accepts the ID token it gets.
  */
-describe('signing in to the web UI with OpenID Connect', () => {
+describe.skipIf(!chromiumPath)('signing in to the web UI with OpenID Connect', () => {
   let dir: string;
   let server: TestServer;
   let idp: ReturnType<typeof createServer>;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { axeViolations, launchChromium, screenshot } from '../support/browser.js';
+import { axeViolations, chromiumPath, launchChromium, screenshot } from '../support/browser.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { ManualClock } from '../support/temp.js';
 
@@ -42,7 +42,7 @@ async function go(page: Page, hash: string): Promise<void> {
   await page.waitForLoadState('networkidle');
 }
 
-describe('Waiver in the browser', () => {
+describe.skipIf(!chromiumPath)('Waiver in the browser', () => {
   beforeAll(async () => {
     browser = await launchChromium();
     dir = mkdtempSync(join(tmpdir(), 'waiver-web-'));

@@ -1,14 +1,19 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's Chromium (`.ci/run` installs it); a browser is never downloaded. */
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
+export const chromiumPath = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+
+/** Without Chromium the browser tests are skipped, and said so; on CI nothing may be skipped (.ci/run). */
+if (!chromiumPath)
+  console.warn(
+    "web UI browser tests skipped: install Debian's chromium (apt-get install chromium) to run them; .ci/run does.",
+  );
 
 export async function launchChromium(): Promise<Browser> {
-  const { existsSync } = await import('node:fs');
-  const executablePath = CHROMIUM.find((p) => existsSync(p));
+  const executablePath = chromiumPath;
   if (!executablePath) throw new Error('Chromium is not installed: apt-get install chromium (.ci/run does)');
   return chromium.launch({
     executablePath,
