@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useSession } from '../auth/session';
+import { Pager, usePages } from '../components/pager';
 import { Empty, ErrorNote, Loading } from '../components/status';
 import { Time } from '../components/time';
 import { useAsync } from '../components/use-async';
@@ -17,8 +18,8 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
     since: query.get('since') ?? '',
     until: query.get('until') ?? '',
   };
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
+  const pages = usePages();
+  const cursor = pages.cursor;
   const params = {
     action: (filter.action || undefined) as never,
     actor: filter.actor || undefined,
@@ -60,7 +61,7 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
         onSubmit={(e) => {
           e.preventDefault();
           const data = new FormData(e.currentTarget);
-          setCursors([]);
+          pages.reset();
           window.location.hash = href(
             '/audit',
             Object.fromEntries(
@@ -149,27 +150,7 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
             </table>
           </div>
         ))}
-      <nav className="pager" aria-label="Pages of the audit log">
-        <button
-          type="button"
-          className="secondary"
-          disabled={cursors.length === 0}
-          onClick={() => setCursors((c) => c.slice(0, -1))}
-        >
-          Previous
-        </button>
-        <button
-          type="button"
-          className="secondary"
-          disabled={!page.data?.continue}
-          onClick={() => {
-            const next = page.data?.continue;
-            if (next) setCursors((c) => [...c, next]);
-          }}
-        >
-          Next
-        </button>
-      </nav>
+      <Pager label="Pages of the audit log" pages={pages} next={page.data?.continue} />
     </>
   );
 }

@@ -1,6 +1,6 @@
-import { useState } from 'react';
 import { categories } from '../../../src/domain/exception';
 import { useSession } from '../auth/session';
+import { Pager, usePages } from '../components/pager';
 import { ExceptionTable } from '../components/exception-table';
 import { Empty, ErrorNote, Loading } from '../components/status';
 import { useAsync } from '../components/use-async';
@@ -19,9 +19,8 @@ export function ExceptionsPage({ query }: { query: URLSearchParams }) {
   const category = query.get('category') ?? '';
   const search = query.get('search') ?? '';
   const sort = query.get('sort') ?? '';
-  // The continue tokens of the pages before this one, so "Previous" goes back without a full reload.
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
+  const pages = usePages();
+  const cursor = pages.cursor;
   const page = useAsync(
     () =>
       api.get('/api/v1/exceptions', {
@@ -41,7 +40,7 @@ export function ExceptionsPage({ query }: { query: URLSearchParams }) {
   );
   const apply = (form: HTMLFormElement) => {
     const data = new FormData(form);
-    setCursors([]);
+    pages.reset();
     window.location.hash = href('/exceptions', {
       state: String(data.get('state') ?? ''),
       namespace: String(data.get('namespace') ?? '').trim(),
@@ -125,30 +124,10 @@ export function ExceptionsPage({ query }: { query: URLSearchParams }) {
         ) : (
           <ExceptionTable
             items={page.data.items}
-            caption={`Page ${cursors.length + 1}, ${page.data.items.length} shown`}
+            caption={`Page ${pages.number}, ${page.data.items.length} shown`}
           />
         ))}
-      <nav className="pager" aria-label="Pages of exceptions">
-        <button
-          type="button"
-          className="secondary"
-          disabled={cursors.length === 0}
-          onClick={() => setCursors((c) => c.slice(0, -1))}
-        >
-          Previous
-        </button>
-        <button
-          type="button"
-          className="secondary"
-          disabled={!page.data?.continue}
-          onClick={() => {
-            const next = page.data?.continue;
-            if (next) setCursors((c) => [...c, next]);
-          }}
-        >
-          Next
-        </button>
-      </nav>
+      <Pager label="Pages of exceptions" pages={pages} next={page.data?.continue} />
     </>
   );
 }
