@@ -10,20 +10,9 @@ import openapiTS, { astToString } from 'openapi-typescript';
 mkdirSync('node_modules/.cache', { recursive: true });
 const dir = mkdtempSync(join('node_modules/.cache', 'waiver-openapi-'));
 try {
-  const outfile = join(dir, 'openapi.mjs');
-  await build({
-    entryPoints: ['src/server/openapi.ts'],
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    packages: 'external',
-    logLevel: 'warning',
-  });
-  const { openApiDocument } = await import(pathToFileURL(join(process.cwd(), outfile)).href);
-  const { VERSION } = await import(
-    pathToFileURL(join(process.cwd(), await bundled('src/config/load.ts', dir))).href
-  );
+  const load = async (entry) => import(pathToFileURL(join(process.cwd(), await bundled(entry, dir))).href);
+  const { openApiDocument } = await load('src/server/openapi.ts');
+  const { VERSION } = await load('src/config/load.ts');
   const ast = await openapiTS(openApiDocument(VERSION));
   writeFileSync(
     'web/src/api/openapi.d.ts',
