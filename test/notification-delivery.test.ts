@@ -352,9 +352,15 @@ describe('a server delivering its outbox', () => {
       await new Promise((r) => setTimeout(r, 25));
       clock.advance(1000);
     }
+    // The delivery is recorded just after the receiver accepted it: wait for the outbox to say so.
+    let metrics = '';
+    for (let i = 0; i < 200; i++) {
+      metrics = (await admin('GET', '/metrics')).text;
+      if (!/^waiver_notifications_pending\{/m.test(metrics)) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
     expect(hook.all).toHaveLength(2);
     expect(hook.accepted).toHaveLength(1);
-    const metrics = (await admin('GET', '/metrics')).text;
     expect(metrics).toMatch(/^waiver_notifications_sent_total\{channel="hook"\} 1$/m);
     expect(metrics).toMatch(/^waiver_notifications_failed_total\{channel="hook",outcome="retry"\} 1$/m);
     expect(metrics).not.toMatch(/^waiver_notifications_pending\{/m);
