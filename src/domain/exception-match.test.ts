@@ -1,0 +1,248 @@
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import {
+  exceptionCovers,
+  filterMatches,
+  kindMatches,
+  matchCovers,
+  parseKindSelector,
+  selectorMatches,
+  type ExceptionSpec,
+  type ResourceUnderTest,
+} from './exception-match.js';
+
+const pod = (extra: Partial<ResourceUnderTest> = {}): ResourceUnderTest => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  name: 'payments-api-1',
+  namespace: 'payments',
+  labels: { app: 'payments-api', tier: 'web' },
+  annotations: { 'team.example.com/owner': 'payments' },
+  ...extra,
+});
+const deployment = (extra: Partial<ResourceUnderTest> = {}): ResourceUnderTest =>
+  pod({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'payments-api', ...extra });
+
+describe('which resources an exception covers, as Kyverno matches them', () => {
+  it('parses kind selectors in every form Kyverno accepts', () => {
+    expect(parseKindSelector('Pod')).toEqual({ group: '*', version: '*', kind: 'Pod', sub: '' });
+    expect(parseKindSelector('v1/Pod')).toEqual({ group: '*', version: 'v1', kind: 'Pod', sub: '' });
+    expect(parseKindSelector('apps/v1/Deployment')).toEqual({
+      group: 'apps',
+      version: 'v1',
+      kind: 'Deployment',
+      sub: '',
+    });
+    expect(parseKindSelector('batch/*/CronJob')).toEqual({
+      group: 'batch',
+      version: '*',
+      kind: 'CronJob',
+      sub: '',
+    });
+    expect(parseKindSelector('Deployment/scale')).toEqual({
+      group: '*',
+      version: '*',
+      kind: 'Deployment',
+      sub: 'scale',
+    });
+    expect(parseKindSelector('Pod.exec')).toEqual({ group: '*', version: '*', kind: 'Pod', sub: 'exec' });
+    expect(parseKindSelector('*/*')).toEqual({ group: '*', version: '*', kind: '*', sub: '*' });
+    expect(parseKindSelector('*/status')).toEqual({ group: '*', version: '*', kind: '*', sub: 'status' });
+    expect(parseKindSelector('apps/v1/Deployment/scale')).toEqual({
+      group: 'apps',
+      version: 'v1',
+      kind: 'Deployment',
+      sub: 'scale',
+    });
+  });
+
+  it('matches kinds by group, version, kind and subresource; a narrow wildcard stays narrow', () => {
+    const cronJob = { apiVersion: 'batch/v1', kind: 'CronJob' };
+    expect(kindMatches('batch/*/CronJob', cronJob)).toBe(true);
+    expect(kindMatches('batch/*/CronJob', { apiVersion: 'batch/v1', kind: 'Job' })).toBe(false);
+    expect(kindMatches('apps/v1/Deployment', { apiVersion: 'apps/v1', kind: 'Deployment' })).toBe(true);
+    expect(kindMatches('apps/v1/Deployment', { apiVersion: 'extensions/v1beta1', kind: 'Deployment' })).toBe(
+      false,
+    );
+    expect(kindMatches('v1/Pod', { apiVersion: 'v1', kind: 'Pod' })).toBe(true);
+    expect(kindMatches('Pod', { apiVersion: 'v1', kind: 'Pod', subresource: 'exec' })).toBe(true);
+    expect(kindMatches('Pod/exec', { apiVersion: 'v1', kind: 'Pod' })).toBe(false);
+    expect(
+      kindMatches('Deployment/scale', { apiVersion: 'apps/v1', kind: 'Deployment', subresource: 'scale' }),
+    ).toBe(true);
+    expect(kindMatches('pod', { apiVersion: 'v1', kind: 'Pod' })).toBe(false); // case-sensitive
+  });
+
+  it('reads names (generateName when there is none), the singular name, namespaces, annotations and selectors', () => {
+    const filter = (resources: NonNullable<Parameters<typeof filterMatches>[0]['resources']>) => ({
+      resources,
+    });
+    expect(filterMatches(filter({ names: ['payments-api-*'] }), pod()).covered).toBe(true);
+    expect(filterMatches(filter({ names: ['billing-*'] }), pod()).covered).toBe(false);
+    expect(filterMatches(filter({ name: 'payments-api-?' }), pod()).covered).toBe(true);
+    expect(filterMatches(filter({ names: ['web-*'] }), pod({ name: '', generateName: 'web-' })).covered).toBe(
+      true,
+    );
+    expect(filterMatches(filter({ namespaces: ['pay*'] }), pod()).covered).toBe(true);
+    expect(filterMatches(filter({ namespaces: ['billing'] }), pod()).covered).toBe(false);
+    expect(
+      filterMatches(filter({ namespaces: ['payments'] }), {
+        ...pod(),
+        kind: 'Namespace',
+        name: 'payments',
+        namespace: undefined,
+      }).covered,
+    ).toBe(true);
+    expect(filterMatches(filter({ annotations: { 'team.example.com/*': 'pay*' } }), pod()).covered).toBe(
+      true,
+    );
+    expect(
+      filterMatches(filter({ annotations: { 'team.example.com/owner': 'billing' } }), pod()).covered,
+    ).toBe(false);
+    expect(filterMatches(filter({ selector: { matchLabels: { app: 'payments-*' } } }), pod()).covered).toBe(
+      true,
+    );
+    expect(filterMatches(filter({ selector: { matchLabels: { app: 'billing' } } }), pod()).covered).toBe(
+      false,
+    );
+    const namespaceSelector = { matchExpressions: [{ key: 'env', operator: 'In', values: ['prod'] }] };
+    expect(filterMatches(filter({ namespaceSelector }), pod())).toMatchObject({ covered: 'unknown' });
+    expect(
+      filterMatches(filter({ namespaceSelector }), pod(), { namespaceLabels: { env: 'prod' } }).covered,
+    ).toBe(true);
+    expect(
+      filterMatches(filter({ namespaceSelector }), pod(), { namespaceLabels: { env: 'dev' } }).covered,
+    ).toBe(false);
+  });
+
+  it('evaluates label selector operators as Kubernetes does', () => {
+    const labels = { app: 'web', tier: 'front' };
+    const expr = (operator: string, values?: string[]) => ({
+      matchExpressions: [{ key: 'tier', operator, ...(values ? { values } : {}) }],
+    });
+    expect(selectorMatches(expr('In', ['front', 'back']), labels)).toBe(true);
+    expect(selectorMatches(expr('NotIn', ['front']), labels)).toBe(false);
+    expect(selectorMatches(expr('NotIn', ['front']), { app: 'web' })).toBe(true);
+    expect(selectorMatches(expr('Exists'), labels)).toBe(true);
+    expect(selectorMatches(expr('DoesNotExist'), labels)).toBe(false);
+    expect(selectorMatches({}, labels)).toBe(true);
+  });
+
+  it('matches nothing with an empty filter or an empty match, and ANDs all, ORs any', () => {
+    expect(matchCovers({ any: [{}] }, pod())).toEqual({
+      covered: false,
+      why: 'an empty filter matches nothing',
+    });
+    expect(matchCovers({}, pod()).covered).toBe(false);
+    const ns = { resources: { namespaces: ['payments'] } };
+    const kind = { resources: { kinds: ['Deployment'] } };
+    expect(matchCovers({ any: [ns, kind] }, pod()).covered).toBe(true);
+    expect(matchCovers({ all: [ns, kind] }, pod()).covered).toBe(false);
+    expect(matchCovers({ all: [ns, kind] }, deployment()).covered).toBe(true);
+  });
+
+  it('judges subjects and roles only with the requesting user', () => {
+    const filter = { resources: { kinds: ['Pod'] }, subjects: [{ kind: 'User', name: 'chip' }] };
+    expect(filterMatches(filter, pod()).covered).toBe('unknown');
+    const user = (username: string) => ({ username, groups: [], roles: [], clusterRoles: [] });
+    expect(filterMatches(filter, pod(), { user: user('chip') }).covered).toBe(true);
+    expect(filterMatches(filter, pod(), { user: user('dale') }).covered).toBe(false);
+  });
+
+  it('names the policy exactly and the rule by wildcard; conditions leave the answer to admission', () => {
+    const spec: ExceptionSpec = {
+      exceptions: [{ policyName: 'require-image-signature', ruleNames: ['check-*'] }],
+      match: { any: [{ resources: { kinds: ['Pod'], namespaces: ['payments'] } }] },
+    };
+    expect(exceptionCovers(spec, 'require-image-signature', 'check-image-signature', pod()).covered).toBe(
+      true,
+    );
+    expect(exceptionCovers(spec, 'require-image', 'check-image-signature', pod()).covered).toBe(false);
+    expect(
+      exceptionCovers(spec, 'require-image-signature', 'autogen-check-image-signature', pod()).covered,
+    ).toBe(false);
+    const timed = {
+      ...spec,
+      conditions: { all: [{ key: '{{ time_before(...) }}', operator: 'Equals', value: true }] },
+    };
+    expect(exceptionCovers(timed, 'require-image-signature', 'check-image-signature', pod()).covered).toBe(
+      'unknown',
+    );
+  });
+});
+
+/** Kyverno's own test cases whose outcome turns on what an exception's match covers. */
+describe("Kyverno's fixtures: skip ↔ covered, pass/fail/denied ↔ not covered", () => {
+  const dir = new URL('../../test/fixtures/kyverno/', import.meta.url);
+  const docs = (path: string) =>
+    parseAllDocuments(readFileSync(new URL(path, dir), 'utf8'))
+      .map((d) => d.toJS() as Record<string, unknown>)
+      .filter(Boolean);
+  const resourceOf = (doc: Record<string, unknown>): ResourceUnderTest => {
+    const metadata = (doc['metadata'] ?? {}) as Record<string, unknown>;
+    return {
+      apiVersion: String(doc['apiVersion']),
+      kind: String(doc['kind']),
+      name: typeof metadata['name'] === 'string' ? metadata['name'] : '',
+      namespace: metadata['namespace'] as string | undefined,
+      labels: (metadata['labels'] ?? {}) as Record<string, string>,
+      annotations: (metadata['annotations'] ?? {}) as Record<string, string>,
+    };
+  };
+  const specOf = (path: string) => (docs(path)[0]?.['spec'] ?? {}) as ExceptionSpec;
+
+  it('#1: wildcard names, kinds [Pod, Deployment], namespace delta, autogen rule listed', () => {
+    const spec = specOf('cli-test-exceptions-1-autogen-wildcard-names/exception.yaml');
+    const covered = Object.fromEntries(
+      docs('cli-test-exceptions-1-autogen-wildcard-names/resources.yaml').map((d) => {
+        const r = resourceOf(d);
+        return [
+          r.name,
+          exceptionCovers(spec, 'disallow-host-namespaces', 'autogen-host-namespaces', r).covered,
+        ];
+      }),
+    );
+    expect(covered).toEqual({ 'important-tool': true, 'bad-deployment': false, 'good-deployment': false });
+  });
+
+  it('#8 and #9: an exact name covers ConfigMap emergency and not foo, also through a wildcard rule name', () => {
+    for (const folder of ['chainsaw-allows-rejects-creation', 'chainsaw-with-wildcard-rulenames']) {
+      const spec = specOf(`${folder}/exception.yaml`);
+      const of = (file: string) =>
+        exceptionCovers(
+          spec,
+          'require-labels',
+          'require-team',
+          resourceOf(docs(`${folder}/${file}`)[0] ?? {}),
+        ).covered;
+      expect([of('configmap-allowed.yaml'), of('configmap-rejected.yaml')], folder).toEqual([true, false]);
+    }
+  });
+
+  it('#24: a namespaceSelector covers the pod in ns-1 labelled mutateresource=false (operations are ignored)', () => {
+    const spec = specOf('chainsaw-cli-apply-exception-ns-selector/exception.yaml');
+    const pod = {
+      ...resourceOf(docs('chainsaw-cli-apply-exception-ns-selector/pod.yaml')[0] ?? {}),
+      namespace: 'ns-1',
+    };
+    const rule = spec.exceptions[0]?.ruleNames[0] ?? '';
+    const policy = spec.exceptions[0]?.policyName ?? '';
+    expect(
+      exceptionCovers(spec, policy, rule, pod, {
+        namespaceLabels: { 'kyverno.tess.io/mutateresource': 'false' },
+      }).covered,
+    ).toBe(true);
+    expect(exceptionCovers(spec, policy, rule, pod, { namespaceLabels: {} }).covered).toBe(false);
+  });
+
+  it("#20: namespaces [default] does not cover the pod in chainsaw's own namespace", () => {
+    const spec = specOf('chainsaw-policy-exceptions-disabled/policy_exception.yaml');
+    const resource = {
+      ...resourceOf(docs('chainsaw-policy-exceptions-disabled/resource.yaml')[0] ?? {}),
+      namespace: 'chainsaw-quick-fox',
+    };
+    const { policyName, ruleNames } = spec.exceptions[0] ?? { policyName: '', ruleNames: [''] };
+    expect(exceptionCovers(spec, policyName, ruleNames[0] ?? '', resource).covered).toBe(false);
+  });
+});

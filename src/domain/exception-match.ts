@@ -1,0 +1,269 @@
+import { wildcardMatch } from './wildcard.js';
+
+/**
+ * Does an exception cover a resource, as Kyverno's engine decides (pkg/utils/match, read at v1.19)?
+ * `unknown` when the answer needs what is not given here (a condition, the requesting user, the
+ * namespace's labels): never a guess.
+ */
+export type Coverage = true | false | 'unknown';
+
+export interface Verdict {
+  covered: Coverage;
+  why: string;
+}
+
+/** A resource as the engine sees it: its group/version/kind (and subresource), name and metadata. */
+export interface ResourceUnderTest {
+  apiVersion: string;
+  kind: string;
+  subresource?: string | undefined;
+  name: string;
+  generateName?: string | undefined;
+  namespace?: string | undefined;
+  labels?: Readonly<Record<string, string>> | undefined;
+  annotations?: Readonly<Record<string, string>> | undefined;
+}
+
+/** What the engine also looks at: the namespace's labels (for `namespaceSelector`), the request's user. */
+export interface MatchContext {
+  namespaceLabels?: Readonly<Record<string, string>> | undefined;
+  user?:
+    | {
+        username: string;
+        groups: readonly string[];
+        roles: readonly string[];
+        clusterRoles: readonly string[];
+      }
+    | undefined;
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+export interface ResourceFilter {
+  resources?: {
+    kinds?: string[];
+    name?: string;
+    names?: string[];
+    namespaces?: string[];
+    annotations?: Record<string, string>;
+    selector?: LabelSelector;
+    namespaceSelector?: LabelSelector;
+    operations?: string[];
+  };
+  subjects?: { kind: string; name: string; namespace?: string }[];
+  roles?: string[];
+  clusterRoles?: string[];
+}
+
+export interface ExceptionSpec {
+  exceptions: { policyName: string; ruleNames: string[] }[];
+  match?: { any?: ResourceFilter[]; all?: ResourceFilter[] };
+  conditions?: { any?: unknown[]; all?: unknown[] };
+}
+
+const yes = (why: string): Verdict => ({ covered: true, why });
+const no = (why: string): Verdict => ({ covered: false, why });
+const unknown = (why: string): Verdict => ({ covered: 'unknown', why });
+
+/** A version segment of a kind selector: `v1`, `v2beta1`, or `*`. */
+const VERSION = /^(v\d+((alpha|beta)\d+)?|\*)$/;
+
+/** `group/version/Kind/subresource` in any of its shortened forms, as Kyverno parses it. */
+export function parseKindSelector(input: string): {
+  group: string;
+  version: string;
+  kind: string;
+  sub: string;
+} {
+  const slashed = input.split('/');
+  const last = slashed.pop() ?? '';
+  const parts = [...slashed, ...last.split('.')];
+  const [a = '', b = '', c = '', d = ''] = parts;
+  switch (parts.length) {
+    case 1:
+      return { group: '*', version: '*', kind: a, sub: '' };
+    case 2:
+      if (a === '*' && b === '*') return { group: '*', version: '*', kind: '*', sub: '*' };
+      if (a === '*' && b.toLowerCase() === b) return { group: '*', version: '*', kind: a, sub: b };
+      if (VERSION.test(a)) return { group: '*', version: a, kind: b, sub: '' };
+      return { group: '*', version: '*', kind: a, sub: b };
+    case 3:
+      if (VERSION.test(a)) return { group: '*', version: a, kind: b, sub: c };
+      return { group: a, version: b, kind: c, sub: '' };
+    case 4:
+      return { group: a, version: b, kind: c, sub: d };
+    default:
+      return { group: '', version: '', kind: '', sub: '' };
+  }
+}
+
+/** A kind selector without a subresource matches the kind and all its subresources (CheckKind). */
+export function kindMatches(
+  selector: string,
+  resource: Pick<ResourceUnderTest, 'apiVersion' | 'kind' | 'subresource'>,
+): boolean {
+  const { group, version, kind, sub } = parseKindSelector(selector);
+  const [resourceGroup, resourceVersion] = resource.apiVersion.includes('/')
+    ? (resource.apiVersion.split('/') as [string, string])
+    : ['', resource.apiVersion];
+  return (
+    wildcardMatch(group, resourceGroup) &&
+    wildcardMatch(version, resourceVersion) &&
+    wildcardMatch(kind, resource.kind) &&
+    (sub === '' || wildcardMatch(sub, resource.subresource ?? ''))
+  );
+}
+
+/**
+ * A label selector as Kubernetes evaluates it, after Kyverno's one addition: `matchLabels` keys and
+ * values may be wildcards, matched against the labels present.
+ */
+export function selectorMatches(selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
+    const hit = Object.entries(labels).some(([k, v]) => wildcardMatch(key, k) && wildcardMatch(value, v));
+    if (!hit) return false;
+  }
+  for (const { key, operator, values = [] } of selector.matchExpressions ?? []) {
+    const has = Object.hasOwn(labels, key);
+    const value = labels[key];
+    const ok =
+      operator === 'In'
+        ? has && values.includes(value ?? '')
+        : operator === 'NotIn'
+          ? !has || !values.includes(value ?? '')
+          : operator === 'Exists'
+            ? has
+            : operator === 'DoesNotExist'
+              ? !has
+              : false;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** Whether a filter sets nothing at all: Kyverno's engine then matches nothing with it. */
+export function isEmptyFilter(filter: ResourceFilter): boolean {
+  const r = filter.resources ?? {};
+  return (
+    !r.kinds?.length &&
+    !r.name &&
+    !r.names?.length &&
+    !r.namespaces?.length &&
+    !Object.keys(r.annotations ?? {}).length &&
+    r.selector === undefined &&
+    r.namespaceSelector === undefined &&
+    !r.operations?.length &&
+    !filter.subjects?.length &&
+    !filter.roles?.length &&
+    !filter.clusterRoles?.length
+  );
+}
+
+/** One filter: every field it sets must match (checkResourceFilter). */
+export function filterMatches(
+  filter: ResourceFilter,
+  resource: ResourceUnderTest,
+  context: MatchContext = {},
+): Verdict {
+  if (isEmptyFilter(filter)) return no('an empty filter matches nothing');
+  const user = userMatches(filter, context);
+  if (user.covered === false) return user;
+  const r = filter.resources ?? {};
+  if (r.kinds?.length && !r.kinds.some((k) => kindMatches(k, resource)))
+    return no(`kind ${resource.kind} is not among ${r.kinds.join(', ')}`);
+  const name = resource.name || resource.generateName || '';
+  if (r.name && !wildcardMatch(r.name, name)) return no(`name ${name} does not match ${r.name}`);
+  if (r.names?.length && !r.names.some((n) => wildcardMatch(n, name)))
+    return no(`name ${name} matches none of ${r.names.join(', ')}`);
+  const namespace = resource.kind === 'Namespace' ? resource.name : (resource.namespace ?? '');
+  if (r.namespaces?.length && !r.namespaces.some((n) => wildcardMatch(n, namespace)))
+    return no(`namespace ${namespace || '(none)'} matches none of ${r.namespaces.join(', ')}`);
+  const annotations = resource.annotations ?? {};
+  for (const [key, value] of Object.entries(r.annotations ?? {}))
+    if (!Object.entries(annotations).some(([k, v]) => wildcardMatch(key, k) && wildcardMatch(value, v)))
+      return no(`no annotation matches ${key}: ${value}`);
+  if (r.selector && !selectorMatches(r.selector, resource.labels ?? {}))
+    return no('its labels do not match the selector');
+  if (r.namespaceSelector && resource.kind !== 'Namespace' && resource.kind !== '') {
+    if (!context.namespaceLabels)
+      return unknown(`the labels of namespace ${namespace || '(none)'} are not known`);
+    if (!selectorMatches(r.namespaceSelector, context.namespaceLabels))
+      return no(`namespace ${namespace}'s labels do not match the namespace selector`);
+  }
+  return user.covered === 'unknown' ? user : yes('every field of the filter matches');
+}
+
+/** subjects, roles, clusterRoles: judged only with the request's user; otherwise unknown. */
+function userMatches(filter: ResourceFilter, context: MatchContext): Verdict {
+  const needs = filter.subjects?.length || filter.roles?.length || filter.clusterRoles?.length;
+  if (!needs) return yes('no user filter');
+  const user = context.user;
+  if (!user) return unknown('it depends on who makes the request (subjects, roles)');
+  if (filter.roles?.length && !filter.roles.some((r) => user.roles.includes(r)))
+    return no('the user holds none of the roles');
+  if (filter.clusterRoles?.length && !filter.clusterRoles.some((r) => user.clusterRoles.includes(r)))
+    return no('the user holds none of the cluster roles');
+  if (filter.subjects?.length) {
+    const match = filter.subjects.some((s) =>
+      s.kind === 'User'
+        ? s.name === user.username
+        : s.kind === 'Group'
+          ? user.groups.includes(s.name)
+          : s.kind === 'ServiceAccount' &&
+            user.username === `system:serviceaccount:${s.namespace ?? ''}:${s.name}`,
+    );
+    if (!match) return no(`the user ${user.username} is none of the subjects`);
+  }
+  return yes('the user matches');
+}
+
+/** `any`: one filter; `all`: every filter. A match with neither matches nothing. */
+export function matchCovers(
+  match: ExceptionSpec['match'],
+  resource: ResourceUnderTest,
+  context: MatchContext = {},
+): Verdict {
+  if (match?.any?.length) {
+    const verdicts = match.any.map((f) => filterMatches(f, resource, context));
+    return (
+      verdicts.find((v) => v.covered === true) ??
+      verdicts.find((v) => v.covered === 'unknown') ??
+      no(verdicts.map((v) => v.why).join('; '))
+    );
+  }
+  if (match?.all?.length) {
+    const verdicts = match.all.map((f) => filterMatches(f, resource, context));
+    return (
+      verdicts.find((v) => v.covered === false) ??
+      verdicts.find((v) => v.covered === 'unknown') ??
+      yes('every filter matches')
+    );
+  }
+  return no('an empty match matches nothing');
+}
+
+/**
+ * Does the exception let this resource through this policy's rule? Its `exceptions` must name the policy
+ * exactly and the rule by wildcard, its match must cover the resource, and its conditions must hold (a
+ * condition is judged here only by its absence: with conditions the answer is unknown).
+ */
+export function exceptionCovers(
+  spec: ExceptionSpec,
+  policy: string,
+  rule: string,
+  resource: ResourceUnderTest,
+  context: MatchContext = {},
+): Verdict {
+  const listed = spec.exceptions.some(
+    (e) => e.policyName === policy && e.ruleNames.some((r) => wildcardMatch(r, rule)),
+  );
+  if (!listed) return no(`it does not name rule ${rule} of policy ${policy}`);
+  const matched = matchCovers(spec.match, resource, context);
+  if (matched.covered !== true) return matched;
+  if (spec.conditions?.any?.length || spec.conditions?.all?.length)
+    return unknown('it matches; whether its conditions hold is decided at admission');
+  return matched;
+}
