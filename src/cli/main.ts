@@ -9,6 +9,7 @@ import type { GetFlags } from './commands/get.js';
 import type { RenderFlags } from './commands/render.js';
 import type { RenewFlags } from './commands/renew.js';
 import type { RequestFlags } from './commands/request.js';
+import type { CoversFlags } from './commands/covers.js';
 import type { NotificationsFlags } from './commands/notifications.js';
 import type { ReviewFlags } from './commands/review.js';
 import type { ServeFlags } from './commands/serve.js';
@@ -233,6 +234,23 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .action(async (paths: string[], flags: OutputFlags) =>
       (await import('./commands/lint.js')).run(ctx(), paths, flags),
     );
+
+  cli
+    .command('covers')
+    .description("which resources exceptions let through which rules (offline: files in, Kyverno's matching)")
+    .option('-f, --file <path>', 'PolicyException YAML: a file or a folder (repeatable)', collect)
+    .option(
+      '--resources <path>',
+      'Kubernetes YAML to check; Namespace objects give their labels (repeatable)',
+      collect,
+    )
+    .option(
+      '--policies <path>',
+      'ClusterPolicy/Policy YAML: check their rules, autogen ones included (repeatable)',
+      collect,
+    )
+    .addOption(outputOption('table|json|yaml'))
+    .action(async (flags: CoversFlags) => (await import('./commands/covers.js')).run(ctx(), flags));
 
   cli
     .command('serve')

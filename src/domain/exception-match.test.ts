@@ -246,3 +246,68 @@ describe("Kyverno's fixtures: skip ↔ covered, pass/fail/denied ↔ not covered
     expect(exceptionCovers(spec, policyName, ruleNames[0] ?? '', resource).covered).toBe(false);
   });
 });
+
+describe('the blast radius', () => {
+  it('checks a policy’s rules, with autogen rules exactly when Kyverno makes them (#1)', async () => {
+    const { coverage, policyRules } = await import('./coverage.js');
+    const dir = new URL(
+      '../../test/fixtures/kyverno/cli-test-exceptions-1-autogen-wildcard-names/',
+      import.meta.url,
+    );
+    const load = (file: string) =>
+      parseAllDocuments(readFileSync(new URL(file, dir), 'utf8')).map((d) => d.toJS() as Record<string, any>);
+    const [policy] = load('policy.yaml');
+    const rules = policyRules(policy as never);
+    expect(rules.map((r) => [r.rule, r.kinds])).toEqual([
+      ['host-namespaces', ['Pod']],
+      [
+        'autogen-host-namespaces',
+        ['DaemonSet', 'Deployment', 'Job', 'StatefulSet', 'ReplicaSet', 'ReplicationController'],
+      ],
+      ['autogen-cronjob-host-namespaces', ['CronJob']],
+    ]);
+    const [exception] = load('exception.yaml');
+    const resources = load('resources.yaml').map((d) => ({
+      apiVersion: d['apiVersion'] as string,
+      kind: d['kind'] as string,
+      name: d['metadata'].name as string,
+      namespace: d['metadata'].namespace as string | undefined,
+    }));
+    const items = coverage(
+      [{ namespace: 'delta', name: 'delta-exception', spec: exception?.['spec'] }],
+      resources,
+      rules,
+    );
+    expect(items.map((i) => [i.resource.name, i.rule, i.covered, i.exceptions])).toEqual([
+      ['important-tool', 'autogen-host-namespaces', true, ['delta/delta-exception']],
+      ['bad-deployment', 'autogen-host-namespaces', false, []],
+      ['good-deployment', 'autogen-host-namespaces', false, []],
+    ]);
+    // Kyverno makes no autogen rule for a rule that selects by name, nor with the annotation `none`.
+    const named = {
+      metadata: { name: 'p' },
+      spec: { rules: [{ name: 'r', match: { any: [{ resources: { kinds: ['Pod'], names: ['x*'] } }] } }] },
+    };
+    expect(policyRules(named).map((r) => r.rule)).toEqual(['r']);
+    const none = {
+      metadata: { name: 'p', annotations: { 'pod-policies.kyverno.io/autogen-controllers': 'none' } },
+      spec: { rules: [{ name: 'r', match: { any: [{ resources: { kinds: ['Pod'] } }] } }] },
+    };
+    expect(policyRules(none).map((r) => r.rule)).toEqual(['r']);
+    const some = {
+      ...none,
+      metadata: { name: 'p', annotations: { 'pod-policies.kyverno.io/autogen-controllers': 'Deployment' } },
+    };
+    expect(policyRules(some).map((r) => [r.rule, r.kinds])).toEqual([
+      ['r', ['Pod']],
+      ['autogen-r', ['Deployment']],
+    ]);
+    expect(
+      policyRules({
+        kind: 'Policy',
+        metadata: { name: 'p', namespace: 'team' },
+        spec: { rules: [{ name: 'r', match: { resources: { kinds: ['ConfigMap'] } } }] },
+      })[0]?.policy,
+    ).toBe('team/p');
+  });
+});

@@ -1,9 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { messageOf, WaiverError } from '../../domain/errors.js';
-import { YAML_LIMITS } from '../../domain/manifest-schema.js';
-import { lintManifests, type LintReport, type LintSource } from '../../service/lint-manifests.js';
+import { WaiverError } from '../../domain/errors.js';
+import { lintManifests, type LintReport } from '../../service/lint-manifests.js';
 import type { CliContext } from '../context.js';
+import { readSources } from '../yaml-sources.js';
 import { document, outputFormat, table, type OutputFlags } from '../output.js';
 
 /** `waiver lint FILE|DIR|- ...`: checks PolicyException manifests like a GitOps repository's CI; exit 1 on errors. */
@@ -16,7 +14,7 @@ export async function run(ctx: CliContext, paths: string[], flags: OutputFlags):
       'lint checks files, folders or - (standard input): name at least one',
       'path',
     );
-  const sources = (paths.length ? paths : ['-']).flatMap((path) => readSources(ctx, path));
+  const sources = (paths.length ? paths : ['-']).flatMap((path) => readSources(ctx, path, 'lint'));
   const config = await ctx.config();
   // Local mode lints here without opening the store; remote mode asks the server, whose settings rule.
   const report = config.remote
@@ -32,35 +30,4 @@ function reportText({ files, errors, warnings, findings }: LintReport): string {
   const rows = findings.map((f) => [f.file, f.object, f.severity, f.rule, f.message]);
   const body = rows.length ? table(['FILE', 'OBJECT', 'SEVERITY', 'RULE', 'MESSAGE'], rows) : '';
   return `${body}${files} file(s), ${errors} error(s), ${warnings} warning(s)\n`;
-}
-
-function readSources(ctx: CliContext, path: string): LintSource[] {
-  try {
-    if (path === '-') return [{ file: '<stdin>', text: nonEmptyStdin(ctx) }];
-    if (!statSync(path).isDirectory()) return [{ file: path, text: readBounded(path) }];
-    return readdirSync(path, { recursive: true, encoding: 'utf8' })
-      .filter((f) => /\.ya?ml$/.test(f))
-      .sort()
-      .map((f) => ({ file: join(path, f), text: readBounded(join(path, f)) }));
-  } catch (e) {
-    if (e instanceof WaiverError) throw e;
-    throw new WaiverError('usage', `cannot read ${path}: ${messageOf(e)}`, 'path');
-  }
-}
-
-function nonEmptyStdin(ctx: CliContext): string {
-  const text = ctx.readStdin();
-  if (text.trim() === '') throw new WaiverError('usage', 'standard input is empty: nothing to lint', 'path');
-  return text;
-}
-
-/** A file past the YAML limit is refused unread: no manifest is that large. */
-function readBounded(path: string): string {
-  if (statSync(path).size > YAML_LIMITS.bytes)
-    throw new WaiverError(
-      'usage',
-      `${path} is larger than ${YAML_LIMITS.bytes / 1024} KiB: not a manifest`,
-      'path',
-    );
-  return readFileSync(path, 'utf8');
 }

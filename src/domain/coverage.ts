@@ -1,0 +1,155 @@
+import {
+  exceptionCovers,
+  kindMatches,
+  type Coverage,
+  type ExceptionSpec,
+  type MatchContext,
+  type ResourceUnderTest,
+} from './exception-match.js';
+
+/** A PolicyException by where it lives, as Kyverno names it in reports (`namespace/name`). */
+export interface NamedException {
+  namespace: string;
+  name: string;
+  spec: ExceptionSpec;
+}
+
+/** A rule of a policy and the kinds it matches (an autogen rule's are the controllers'). */
+export interface PolicyRule {
+  policy: string;
+  rule: string;
+  /** Empty: the rule's kinds are not known (no policy given), so every resource is checked. */
+  kinds: string[];
+}
+
+export interface CoverageItem {
+  resource: { apiVersion: string; kind: string; namespace: string; name: string };
+  policy: string;
+  rule: string;
+  covered: Coverage;
+  /** The exceptions that cover it (or might: with `unknown`). */
+  exceptions: string[];
+  why: string;
+}
+
+const CONTROLLERS = ['DaemonSet', 'Deployment', 'Job', 'StatefulSet', 'ReplicaSet', 'ReplicationController'];
+const AUTOGEN_ANNOTATION = 'pod-policies.kyverno.io/autogen-controllers';
+
+interface RuleMatch {
+  resources?: {
+    kinds?: string[];
+    name?: string;
+    names?: string[];
+    selector?: unknown;
+    annotations?: unknown;
+  };
+  any?: RuleMatch[];
+  all?: RuleMatch[];
+}
+
+/** The filters of a rule's match, old style (`match.resources`) or `any`/`all`. */
+const filtersOf = (match: RuleMatch | undefined): RuleMatch[] =>
+  match ? [...(match.resources ? [match] : []), ...(match.any ?? []), ...(match.all ?? [])] : [];
+
+/**
+ * A policy's rules, with the autogen rules Kyverno adds for Pod controllers exactly when it adds them: for
+ * a rule that matches Pods only, not by names, selectors or annotations, and for the controllers the
+ * `pod-policies.kyverno.io/autogen-controllers` annotation allows (`none`: no autogen rules).
+ */
+export function policyRules(policy: {
+  metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> };
+  kind?: string;
+  spec?: { rules?: { name?: string; match?: RuleMatch }[] };
+}): PolicyRule[] {
+  const name =
+    policy.kind === 'Policy' && policy.metadata?.namespace
+      ? `${policy.metadata.namespace}/${policy.metadata.name ?? ''}`
+      : (policy.metadata?.name ?? '');
+  const annotation = policy.metadata?.annotations?.[AUTOGEN_ANNOTATION];
+  const allowed =
+    annotation === undefined
+      ? [...CONTROLLERS, 'CronJob']
+      : annotation === 'none'
+        ? []
+        : annotation.split(',').map((c) => c.trim());
+  return (policy.spec?.rules ?? []).flatMap((rule) => {
+    const filters = filtersOf(rule.match);
+    const kinds = [...new Set(filters.flatMap((f) => f.resources?.kinds ?? []))];
+    const own: PolicyRule = { policy: name, rule: rule.name ?? '', kinds };
+    const podOnly =
+      kinds.length > 0 &&
+      kinds.every((k) => kindMatches(k, { apiVersion: 'v1', kind: 'Pod' }) && !k.includes('*'));
+    const narrowed = filters.some(
+      (f) =>
+        f.resources?.name || f.resources?.names?.length || f.resources?.selector || f.resources?.annotations,
+    );
+    if (!podOnly || narrowed) return [own];
+    const controllers = CONTROLLERS.filter((c) => allowed.includes(c));
+    const generated: PolicyRule[] = [];
+    if (controllers.length)
+      generated.push({ policy: name, rule: `autogen-${own.rule}`.slice(0, 63), kinds: controllers });
+    if (allowed.includes('CronJob'))
+      generated.push({ policy: name, rule: `autogen-cronjob-${own.rule}`.slice(0, 63), kinds: ['CronJob'] });
+    return [own, ...generated];
+  });
+}
+
+/** Without policies: the rules the exceptions name, each checked against every resource. */
+export function rulesNamedBy(exceptions: readonly NamedException[]): PolicyRule[] {
+  const seen = new Map<string, PolicyRule>();
+  for (const { spec } of exceptions)
+    for (const { policyName, ruleNames } of spec.exceptions ?? [])
+      for (const rule of ruleNames)
+        seen.set(`${policyName}\n${rule}`, { policy: policyName, rule, kinds: [] });
+  return [...seen.values()];
+}
+
+/**
+ * The blast radius: for each resource and each rule that applies to it, whether an exception lets it
+ * through, which, and why. Namespace labels come from the Namespace objects among the resources.
+ */
+export function coverage(
+  exceptions: readonly NamedException[],
+  resources: readonly ResourceUnderTest[],
+  rules: readonly PolicyRule[],
+  context: Omit<MatchContext, 'namespaceLabels'> & {
+    namespaceLabels?: ReadonlyMap<string, Record<string, string>>;
+  } = {},
+): CoverageItem[] {
+  const items: CoverageItem[] = [];
+  for (const resource of resources) {
+    if (resource.kind === 'Namespace' && !rules.some((r) => r.kinds.length)) continue;
+    const matchContext: MatchContext = {
+      ...(context.user ? { user: context.user } : {}),
+      namespaceLabels: resource.namespace ? context.namespaceLabels?.get(resource.namespace) : undefined,
+    };
+    for (const { policy, rule, kinds } of rules) {
+      if (kinds.length && !kinds.some((k) => kindMatches(k, resource))) continue;
+      const verdicts = exceptions.map((e) => ({
+        e,
+        v: exceptionCovers(e.spec, policy, rule, resource, matchContext),
+      }));
+      const covering = verdicts.filter(({ v }) => v.covered === true);
+      const maybe = verdicts.filter(({ v }) => v.covered === 'unknown');
+      const chosen = covering.length ? covering : maybe;
+      items.push({
+        resource: {
+          apiVersion: resource.apiVersion,
+          kind: resource.kind,
+          namespace: resource.namespace ?? '',
+          name: resource.name,
+        },
+        policy,
+        rule,
+        covered: covering.length ? true : maybe.length ? 'unknown' : false,
+        exceptions: chosen.map(({ e }) => (e.namespace ? `${e.namespace}/${e.name}` : e.name)),
+        why: chosen.length
+          ? (chosen[0]?.v.why ?? '')
+          : verdicts.length
+            ? [...new Set(verdicts.map(({ v }) => v.why))].join('; ')
+            : 'no exception given',
+      });
+    }
+  }
+  return items;
+}

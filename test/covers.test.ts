@@ -1,0 +1,52 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, json } from './support/cli.js';
+import { useTempDir } from './support/temp.js';
+
+const tempDir = useTempDir();
+const fixture = (path: string) => join(import.meta.dirname, 'fixtures', 'kyverno', path);
+
+describe('waiver covers', () => {
+  it('answers which resources an exception covers, reading namespace labels from Namespace objects (#24)', async () => {
+    const cwd = tempDir();
+    const resources = join(cwd, 'cluster.yaml');
+    writeFileSync(
+      resources,
+      [
+        'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-1\n  labels:\n    kyverno.tess.io/mutateresource: "false"',
+        'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-2',
+        'apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  namespace: ns-1\nspec:\n  containers: [{name: c, image: busybox}]',
+        'apiVersion: v1\nkind: Pod\nmetadata:\n  name: b\n  namespace: ns-2\nspec:\n  containers: [{name: c, image: busybox}]',
+      ].join('\n---\n'),
+    );
+    const exception = fixture('chainsaw-cli-apply-exception-ns-selector/exception.yaml');
+    const result = json<{
+      items: { resource: { name: string }; rule: string; covered: unknown; exceptions: string[] }[];
+    }>(await cli(cwd, ['covers', '-f', exception, '--resources', resources, '-o', 'json']));
+    expect(result.items.map((i) => [i.resource.name, i.rule, i.covered, i.exceptions])).toEqual([
+      ['a', 'run-as-non-root-user', true, ['exception']],
+      ['b', 'run-as-non-root-user', false, []],
+    ]);
+    const table = await cli(cwd, ['covers', '-f', exception, '--resources', resources]);
+    expect(table.stdout).toContain('1 covered, 0 unknown, 1 not covered');
+  });
+
+  it('refuses what it cannot read, naming the flag, and changes nothing', async () => {
+    const cwd = tempDir();
+    expect(await cli(cwd, ['covers', '--resources', cwd])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('-f EXCEPTION.yaml') as unknown,
+    });
+    const exception = fixture('chainsaw-allows-rejects-creation/exception.yaml');
+    expect((await cli(cwd, ['covers', '-f', exception])).code).toBe(2);
+    const notAnException = fixture('chainsaw-allows-rejects-creation/configmap-allowed.yaml');
+    expect(await cli(cwd, ['covers', '-f', notAnException, '--resources', notAnException])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('no kyverno.io PolicyException') as unknown,
+    });
+    expect(
+      (await cli(cwd, ['covers', '-f', join(cwd, 'missing.yaml'), '--resources', cwd])).stderr,
+    ).toContain('cannot read');
+  });
+});
