@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, json } from './support/cli.js';
+import { cli, json, requestArgs } from './support/cli.js';
 import { useTempDir } from './support/temp.js';
 
 const tempDir = useTempDir();
@@ -30,6 +30,31 @@ describe('waiver covers', () => {
     ]);
     const table = await cli(cwd, ['covers', '-f', exception, '--resources', resources]);
     expect(table.stdout).toContain('1 covered, 0 unknown, 1 not covered');
+  });
+
+  it("covers what Waiver's own manifest names, until its expiry condition ends it", async () => {
+    const cwd = tempDir();
+    expect((await cli(cwd, [...requestArgs('MIG-7'), '-o', 'name'], { as: 'alice' })).code).toBe(0);
+    const manifest = join(cwd, 'exception.yaml');
+    writeFileSync(manifest, (await cli(cwd, ['render', 'EX-1'])).stdout);
+    const pods = join(cwd, 'pods.yaml');
+    writeFileSync(
+      pods,
+      ['payments-api-1', 'billing-api-1']
+        .map((name) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  namespace: payments`)
+        .join('\n---\n'),
+    );
+    const covered = json<{ items: { resource: { name: string }; rule: string; covered: unknown }[] }>(
+      await cli(cwd, ['covers', '-f', manifest, '--resources', pods, '-o', 'json']),
+    );
+    expect(
+      covered.items
+        .filter((i) => i.rule === 'check-image-signature')
+        .map((i) => [i.resource.name, i.covered]),
+    ).toEqual([
+      ['payments-api-1', true],
+      ['billing-api-1', false],
+    ]);
   });
 
   it('refuses what it cannot read, naming the flag, and changes nothing', async () => {

@@ -121,6 +121,7 @@ export function coverage(
     if (resource.kind === 'Namespace' && !rules.some((r) => r.kinds.length)) continue;
     const matchContext: MatchContext = {
       ...(context.user ? { user: context.user } : {}),
+      nowMs: context.nowMs,
       namespaceLabels: resource.namespace ? context.namespaceLabels?.get(resource.namespace) : undefined,
     };
     for (const { policy, rule, kinds } of rules) {

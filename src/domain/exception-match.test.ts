@@ -164,11 +164,43 @@ describe('which resources an exception covers, as Kyverno matches them', () => {
     ).toBe(false);
     const timed = {
       ...spec,
-      conditions: { all: [{ key: '{{ time_before(...) }}', operator: 'Equals', value: true }] },
+      conditions: {
+        all: [{ key: '{{ request.object.metadata.labels.color }}', operator: 'Equals', value: 'blue' }],
+      },
     };
     expect(exceptionCovers(timed, 'require-image-signature', 'check-image-signature', pod()).covered).toBe(
       'unknown',
     );
+  });
+
+  it('judges the expiry forms Kyverno evaluates, typed and strict, at the instant given', () => {
+    const at = (key: string, value: unknown = true, operator = 'Equals'): ExceptionSpec => ({
+      exceptions: [{ policyName: 'p', ruleNames: ['r'] }],
+      match: { any: [{ resources: { kinds: ['Pod'] } }] },
+      conditions: { all: [{ key, operator, value }] },
+    });
+    const covered = (spec: ExceptionSpec, now: string) =>
+      exceptionCovers(spec, 'p', 'r', pod(), { nowMs: Date.parse(now) });
+    const forms = [
+      "{{ time_before('{{ time_now_utc() }}', '2026-12-31T00:00:00Z') }}",
+      "{{ time_before(time_now_utc(), '2026-12-31T00:00:00Z') }}",
+      "{{ time_after('2026-12-31T00:00:00Z', time_now_utc()) }}",
+    ];
+    for (const key of forms) {
+      expect(covered(at(key), '2026-12-30T23:59:59Z').covered, key).toBe(true);
+      expect(covered(at(key), '2026-12-31T00:00:00Z').covered, key).toBe(false);
+    }
+    // Equals is typed: the string "true" never equals the boolean the function returns.
+    expect(covered(at(forms[0] ?? '', 'true'), '2026-12-01T00:00:00Z').covered).toBe(false);
+    // A bare date is not RFC 3339: the function errors and Kyverno skips the exception.
+    expect(
+      covered(at("{{ time_before(time_now_utc(), '2026-12-31') }}"), '2026-12-01T00:00:00Z'),
+    ).toMatchObject({
+      covered: false,
+      why: expect.stringContaining('fails to evaluate') as unknown,
+    });
+    // Without an instant to judge at, it is not guessed.
+    expect(exceptionCovers(at(forms[0] ?? ''), 'p', 'r', pod()).covered).toBe('unknown');
   });
 });
 

@@ -26,6 +26,8 @@ export interface ResourceUnderTest {
 
 /** What the engine also looks at: the namespace's labels (for `namespaceSelector`), the request's user. */
 export interface MatchContext {
+  /** The instant the conditions are judged at (the time functions' `time_now_utc()`). */
+  nowMs?: number | undefined;
   namespaceLabels?: Readonly<Record<string, string>> | undefined;
   user?:
     | {
@@ -263,7 +265,58 @@ export function exceptionCovers(
   if (!listed) return no(`it does not name rule ${rule} of policy ${policy}`);
   const matched = matchCovers(spec.match, resource, context);
   if (matched.covered !== true) return matched;
-  if (spec.conditions?.any?.length || spec.conditions?.all?.length)
+  if (!spec.conditions?.any?.length && !spec.conditions?.all?.length) return matched;
+  return conditionsHold(spec.conditions, context.nowMs);
+}
+
+interface Condition {
+  key?: unknown;
+  operator?: unknown;
+  value?: unknown;
+}
+
+/** The time comparisons an expiry condition is written with: each as `now < instant`. */
+const TIME_FORMS = [
+  /^\{\{\s*time_before\(\s*'\{\{\s*time_now_utc\(\)\s*\}\}'\s*,\s*'([^']*)'\s*\)\s*\}\}$/,
+  /^\{\{\s*time_before\(\s*time_now_utc\(\)\s*,\s*'([^']*)'\s*\)\s*\}\}$/,
+  /^\{\{\s*time_after\(\s*'([^']*)'\s*,\s*time_now_utc\(\)\s*\)\s*\}\}$/,
+];
+
+/** Strict RFC 3339, as Kyverno's time functions parse it: a bare date is an error. */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * One condition, when it is an expiry written in one of the forms Kyverno evaluates to a boolean: true
+ * before the instant. Equals is typed, so only the boolean `true` matches. Any other condition is
+ * unknown here.
+ */
+function conditionHolds(condition: Condition, nowMs: number | undefined): Coverage | Error {
+  const key = typeof condition.key === 'string' ? condition.key.trim() : '';
+  const instant = TIME_FORMS.map((form) => form.exec(key)?.[1]).find((i) => i !== undefined);
+  if (instant === undefined || nowMs === undefined) return 'unknown';
+  if (!RFC3339.test(instant)) return new Error(`"${instant}" is not an RFC 3339 instant`);
+  const before = nowMs < Date.parse(instant);
+  if (condition.operator === 'Equals') return condition.value === true && before;
+  if (condition.operator === 'NotEquals') return !(condition.value === true && before);
+  return 'unknown';
+}
+
+/** `all` must each hold, then one of `any`; an evaluation error skips the exception, as Kyverno does. */
+function conditionsHold(
+  conditions: NonNullable<ExceptionSpec['conditions']>,
+  nowMs: number | undefined,
+): Verdict {
+  const judge = (list: unknown[] | undefined) =>
+    (list ?? []).map((c) => conditionHolds(c as Condition, nowMs));
+  const all = judge(conditions.all);
+  const any = judge(conditions.any);
+  const error = [...all, ...any].find((r): r is Error => r instanceof Error);
+  if (error) return no(`a condition fails to evaluate (${error.message}): Kyverno skips the exception`);
+  if (all.includes(false))
+    return no('a condition does not hold: it has expired, or never matches as written');
+  if (any.length && !any.includes(true) && !any.includes('unknown'))
+    return no('none of its any-conditions holds');
+  if (all.includes('unknown') || (any.length && !any.includes(true)))
     return unknown('it matches; whether its conditions hold is decided at admission');
-  return matched;
+  return yes('it matches and its expiry condition holds now');
 }

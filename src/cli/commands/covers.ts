@@ -48,7 +48,7 @@ export function run(ctx: CliContext, flags: CoversFlags): void {
   const rules = policies.length
     ? policies.flatMap((p) => policyRules(p as Parameters<typeof policyRules>[0]))
     : rulesNamedBy(exceptions);
-  const items = coverage(exceptions, resources, rules, { namespaceLabels });
+  const items = coverage(exceptions, resources, rules, { namespaceLabels, nowMs: ctx.clock.now() });
   if (format !== 'table') return ctx.out(document({ items }, format));
   ctx.out(itemsText(items));
 }
