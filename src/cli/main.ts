@@ -62,7 +62,10 @@ function program(ctx: () => CliContext, streams: Streams): Command {
       '--exception-name <name>',
       'name of the PolicyException (default: from namespace, pattern and ticket)',
     )
-    .option('--policy <policy>', 'policy name (default require-image-signature)')
+    .option(
+      '--policy <policy>',
+      'a ClusterPolicy, or a Policy as namespace/name (default require-image-signature)',
+    )
     .option('--rule <rule>', 'rule name; repeatable (default check-image-signature)', collect)
     .option('--kind <kind>', 'resource kind; repeatable (default Pod)', collect)
     .option('-n, --namespace <namespace>', 'required: target namespace; repeatable', collect)

@@ -42,10 +42,16 @@ describe('guardrails', () => {
     expect(checkRequest(context())).toEqual([]);
   });
 
+  it('accept a namespaced Policy as Kyverno keys its exceptions: namespace/name', () => {
+    expect(checkRequest(context({ scope: { policy: 'payments/require-image-signature' } }))).toEqual([]);
+  });
+
   it.each([
     ['name-format', { scope: { name: 'Payments_API' } }],
     ['name-format', { scope: { name: 'a'.repeat(64) } }],
     ['policy-format', { scope: { policy: 'Require Image' } }],
+    ['policy-format', { scope: { policy: 'team/require/images' } }],
+    ['policy-format', { scope: { policy: 'Team_A/require-images' } }],
     ['rules-required', { scope: { rules: [] } }],
     ['rule-format', { scope: { rules: ['check-*'] } }],
     ['kinds-required', { scope: { kinds: [] } }],

@@ -43,10 +43,21 @@ export const nameIsDnsLabel: Rule = ({ scope }) =>
         `"${scope.name}" must be a DNS-1123 label (lower-case letters, digits, "-"; at most 63 characters)`,
       );
 
-export const policyIsKubernetesName: Rule = ({ scope }) =>
-  scope.policy.length <= 253 && DNS1123_SUBDOMAIN.test(scope.policy)
+const isSubdomain = (s: string): boolean => s.length <= 253 && DNS1123_SUBDOMAIN.test(s);
+
+/** A ClusterPolicy by its name, or a namespaced Policy as Kyverno keys its exceptions: `namespace/name`. */
+export const policyIsKubernetesName: Rule = ({ scope }) => {
+  const [first = '', second, ...rest] = scope.policy.split('/');
+  const valid =
+    rest.length === 0 && (second === undefined ? isSubdomain(first) : isLabel(first) && isSubdomain(second));
+  return valid
     ? undefined
-    : issue('policy-format', 'policy', `"${scope.policy}" is not a Kubernetes resource name`);
+    : issue(
+        'policy-format',
+        'policy',
+        `"${scope.policy}" is neither a ClusterPolicy's name nor a Policy's namespace/name`,
+      );
+};
 
 export const rulesAreNamed: Rule = ({ scope }) =>
   scope.rules.length === 0
