@@ -6,6 +6,7 @@ import {
   type MatchContext,
   type ResourceUnderTest,
 } from './exception-match.js';
+import { wildcardMatch } from './wildcard.js';
 
 /** A PolicyException by where it lives, as Kyverno names it in reports (`namespace/name`). */
 export interface NamedException {
@@ -104,6 +105,43 @@ export function rulesNamedBy(exceptions: readonly NamedException[]): PolicyRule[
   return [...seen.values()];
 }
 
+/** The exceptions that may cover a rule's resources, found by namespace where their filters name one. */
+interface RuleIndex {
+  byNamespace: Map<string, NamedException[]>;
+  anywhere: NamedException[];
+}
+
+const literal = (pattern: string): boolean => !/[*?]/.test(pattern);
+
+/**
+ * Only exceptions naming the policy and rule are candidates, and one whose every `any` filter lists
+ * literal namespaces can only cover resources there: a resource is checked against a handful, not all.
+ */
+function indexFor(exceptions: readonly NamedException[], policy: string, rule: string): RuleIndex {
+  const index: RuleIndex = { byNamespace: new Map(), anywhere: [] };
+  for (const e of exceptions) {
+    if (
+      !e.spec.exceptions?.some(
+        (x) => x.policyName === policy && x.ruleNames.some((r) => wildcardMatch(r, rule)),
+      )
+    )
+      continue;
+    const filters = e.spec.match?.any ?? [];
+    const namespaces = filters.map((f) => f.resources?.namespaces ?? []);
+    const narrow =
+      filters.length > 0 &&
+      !e.spec.match?.all?.length &&
+      namespaces.every((n) => n.length > 0 && n.every(literal));
+    if (!narrow) {
+      index.anywhere.push(e);
+      continue;
+    }
+    for (const ns of new Set(namespaces.flat()))
+      index.byNamespace.set(ns, [...(index.byNamespace.get(ns) ?? []), e]);
+  }
+  return index;
+}
+
 /**
  * The blast radius: for each resource and each rule that applies to it, whether an exception lets it
  * through, which, and why. Namespace labels come from the Namespace objects among the resources.
@@ -117,16 +155,23 @@ export function coverage(
   } = {},
 ): CoverageItem[] {
   const items: CoverageItem[] = [];
+  const indexes = rules.map((r) => indexFor(exceptions, r.policy, r.rule));
   for (const resource of resources) {
     if (resource.kind === 'Namespace' && !rules.some((r) => r.kinds.length)) continue;
+    const namespace = resource.kind === 'Namespace' ? resource.name : (resource.namespace ?? '');
     const matchContext: MatchContext = {
       ...(context.user ? { user: context.user } : {}),
       nowMs: context.nowMs,
       namespaceLabels: resource.namespace ? context.namespaceLabels?.get(resource.namespace) : undefined,
     };
-    for (const { policy, rule, kinds } of rules) {
-      if (kinds.length && !kinds.some((k) => kindMatches(k, resource))) continue;
-      const verdicts = exceptions.map((e) => ({
+    rules.forEach(({ policy, rule, kinds }, i) => {
+      if (kinds.length && !kinds.some((k) => kindMatches(k, resource))) return;
+      const index: RuleIndex = indexes[i] ?? {
+        byNamespace: new Map<string, NamedException[]>(),
+        anywhere: [],
+      };
+      const candidates = [...(index.byNamespace.get(namespace) ?? []), ...index.anywhere];
+      const verdicts = candidates.map((e) => ({
         e,
         v: exceptionCovers(e.spec, policy, rule, resource, matchContext),
       }));
@@ -148,9 +193,9 @@ export function coverage(
           ? (chosen[0]?.v.why ?? '')
           : verdicts.length
             ? [...new Set(verdicts.map(({ v }) => v.why))].join('; ')
-            : 'no exception given',
+            : `no exception names rule ${rule} of ${policy} for namespace ${namespace || '(none)'}`,
       });
-    }
+    });
   }
   return items;
 }

@@ -343,3 +343,50 @@ describe('the blast radius', () => {
     ).toBe('team/p');
   });
 });
+
+describe('the blast radius at scale', () => {
+  it('finds the same answers through its namespace index as checking every exception would', async () => {
+    const { coverage } = await import('./coverage.js');
+    const exceptions = Array.from({ length: 60 }, (_, i) => ({
+      namespace: 'policy-exceptions',
+      name: `e${i}`,
+      spec: {
+        exceptions: [{ policyName: 'p', ruleNames: [i % 7 === 0 ? 'r*' : 'r1'] }],
+        match:
+          i % 5 === 0
+            ? { all: [{ resources: { namespaces: [`ns-${i % 6}`] } }, { resources: { kinds: ['Pod'] } }] }
+            : {
+                any: [
+                  {
+                    resources: {
+                      namespaces: [i % 4 === 0 ? `ns-${i % 3}*` : `ns-${i % 6}`],
+                      names: [`app-${i % 9}*`],
+                    },
+                  },
+                ],
+              },
+      },
+    }));
+    const resources = Array.from({ length: 300 }, (_, j) =>
+      pod({ name: `app-${j % 11}-${j}`, namespace: `ns-${j % 8}` }),
+    );
+    const rules = [
+      { policy: 'p', rule: 'r1', kinds: [] },
+      { policy: 'p', rule: 'r2', kinds: [] },
+    ];
+    const items = coverage(exceptions, resources, rules);
+    expect(items).toHaveLength(600);
+    for (const item of items) {
+      const resource = resources.find((r) => r.name === item.resource.name) ?? pod();
+      const brute = exceptions
+        .filter((e) => exceptionCovers(e.spec, 'p', item.rule, resource).covered === true)
+        .map((e) => e.name);
+      expect(
+        item.exceptions.map((n) => n.replace('policy-exceptions/', '')).sort(),
+        `${item.resource.name} ${item.rule}`,
+      ).toEqual(brute.sort());
+      expect(item.covered).toBe(brute.length > 0);
+    }
+    expect(items.filter((i) => i.covered === true).length).toBeGreaterThan(50);
+  });
+});
