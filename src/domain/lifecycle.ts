@@ -100,25 +100,33 @@ export function transition(
   return { record: changed, event: { action: auditActionOf[action], data } };
 }
 
+/**
+ * Separation of duties by identity: nobody reviews their own request, only its requestor withdraws it, and
+ * (unless relaxed) the approver does not also apply. Why `actor` may not, or undefined when they may.
+ */
+export function dutyRefusal(
+  record: Pick<ExceptionRecord, 'requestor' | 'approver'>,
+  id: string,
+  action: Action,
+  actor: string,
+  requireDistinctApplier: boolean,
+): string | undefined {
+  if ((action === 'approve' || action === 'reject') && actor === record.requestor)
+    return `${actor} requested ${id} and cannot ${action} it: a second person must review`;
+  if (action === 'withdraw' && actor !== record.requestor)
+    return `only the requestor (${record.requestor}) can withdraw ${id}`;
+  if (action === 'apply' && requireDistinctApplier && actor === record.approver)
+    return `${actor} approved ${id} and cannot also apply it: a staff engineer other than the approver applies`;
+  return undefined;
+}
+
 function checkDuties(
   record: ExceptionRecord,
   action: Action,
   { actor, comment, now, requireDistinctApplier }: TransitionInput,
 ): void {
-  const refuse = (message: string, field = 'actor'): never => {
-    throw new WaiverError('forbidden', message, field);
-  };
-  if ((action === 'approve' || action === 'reject') && actor === record.requestor) {
-    refuse(`${actor} requested ${formatId(record.id)} and cannot ${action} it: a second person must review`);
-  }
-  if (action === 'withdraw' && actor !== record.requestor) {
-    refuse(`only the requestor (${record.requestor}) can withdraw ${formatId(record.id)}`);
-  }
-  if (action === 'apply' && requireDistinctApplier && actor === record.approver) {
-    refuse(
-      `${actor} approved ${formatId(record.id)} and cannot also apply it: a staff engineer other than the approver applies`,
-    );
-  }
+  const refusal = dutyRefusal(record, formatId(record.id), action, actor, requireDistinctApplier);
+  if (refusal) throw new WaiverError('forbidden', refusal, 'actor');
   if ((action === 'reject' || action === 'escalate') && !comment?.trim()) {
     throw new WaiverError('usage', `${action} needs --comment saying why`, 'comment');
   }

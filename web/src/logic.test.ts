@@ -12,6 +12,7 @@ const x = (
   state: string,
   extra: Partial<{ requestor: string; approver: string | null; escalated: boolean }> = {},
 ) => ({
+  id: 'EX-1',
   state: state as never,
   requestor: 'alice',
   approver: null,

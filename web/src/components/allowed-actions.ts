@@ -1,34 +1,40 @@
+import { dutyRefusal, transitions } from '../../../src/domain/lifecycle';
+import { mayDo, type Permission } from '../../../src/domain/roles';
+import type { Me } from '../auth/session';
 import type { ExceptionView } from './exception-table';
-import type { Me, Role } from '../auth/session';
 
 export type Verb = 'approve' | 'reject' | 'withdraw' | 'apply' | 'revoke' | 'escalate' | 'renew';
 
+/** Each action the page offers, and the permission the server checks for it. */
+const verbs: { verb: Verb; permission: Permission }[] = [
+  { verb: 'approve', permission: 'review' },
+  { verb: 'reject', permission: 'review' },
+  { verb: 'withdraw', permission: 'request' },
+  { verb: 'apply', permission: 'apply' },
+  { verb: 'revoke', permission: 'revoke' },
+  { verb: 'escalate', permission: 'escalate' },
+  { verb: 'renew', permission: 'request' },
+];
+
 /**
- * What the signed-in user may do to an exception now: its state, their roles, and separation of duties
- * (nobody approves their own request; the approver does not apply when the process says so). The server
- * checks all of it again; this only keeps buttons that would be refused off the page.
+ * What the signed-in user may do to an exception now, by the server's own rules (imported from the
+ * domain, not restated): the lifecycle's transitions, the roles' permissions and separation of duties.
+ * The server checks all of it again; this only keeps buttons that would be refused off the page.
  */
 export function allowedActions(
-  x: Pick<ExceptionView, 'state' | 'requestor' | 'approver' | 'escalated'>,
+  x: Pick<ExceptionView, 'id' | 'state' | 'requestor' | 'approver' | 'escalated'>,
   me: Me,
   requireDistinctApplier: boolean,
 ): Verb[] {
-  const has = (...roles: Role[]) => me.roles.includes('admin') || roles.some((r) => me.roles.includes(r));
-  const mine = x.requestor === me.name;
-  const verbs: Verb[] = [];
-  if (x.state === 'pending' || x.state === 'approved') {
-    if (x.state === 'pending' && has('approver') && !mine) verbs.push('approve');
-    if (has('approver') && !mine) verbs.push('reject');
-    if (mine) verbs.push('withdraw');
-  }
-  if (x.state === 'approved' && has('applier') && !(requireDistinctApplier && x.approver === me.name))
-    verbs.push('apply');
-  if (x.state === 'active' || x.state === 'expired') {
-    if (has('approver', 'applier')) verbs.push('revoke');
-    if (has('requester')) verbs.push('renew');
-    if (!x.escalated && has('requester', 'approver', 'applier')) verbs.push('escalate');
-  }
-  return verbs;
+  // An expired exception is stored as active until the sweep removes it.
+  const stored = x.state === 'expired' ? 'active' : x.state;
+  const legal = (verb: Verb) =>
+    verb === 'renew' ? stored === 'active' : transitions[stored][verb] !== undefined;
+  return verbs
+    .filter(({ verb, permission }) => mayDo(me.roles, permission) && legal(verb))
+    .filter(({ verb }) => verb === 'renew' || !dutyRefusal(x, x.id, verb, me.name, requireDistinctApplier))
+    .filter(({ verb }) => !(verb === 'escalate' && x.escalated))
+    .map(({ verb }) => verb);
 }
 
 /** Actions that need a comment saying why. */
