@@ -199,3 +199,49 @@ export function coverage(
   }
   return items;
 }
+
+type Doc = Record<string, unknown> & { metadata?: Record<string, unknown> };
+type PolicyDoc = Parameters<typeof policyRules>[0];
+
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+const stringMap = (v: unknown): Record<string, string> =>
+  typeof v === 'object' && v !== null
+    ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)]))
+    : {};
+const isPolicyException = (d: Doc): boolean =>
+  d['kind'] === 'PolicyException' && String(d['apiVersion']).startsWith('kyverno.io/');
+
+/**
+ * Kubernetes objects as read from YAML, sorted for `coverage`: kyverno.io PolicyExceptions, policies,
+ * every other object as a resource, and the labels of the Namespace objects among them.
+ */
+export function coverageInputs(docs: readonly Doc[]): {
+  exceptions: NamedException[];
+  resources: ResourceUnderTest[];
+  policies: PolicyDoc[];
+  namespaceLabels: Map<string, Record<string, string>>;
+} {
+  const exceptions = docs.filter(isPolicyException).map((d) => ({
+    namespace: text(d.metadata?.['namespace']),
+    name: text(d.metadata?.['name']),
+    spec: (d['spec'] ?? { exceptions: [] }) as ExceptionSpec,
+  }));
+  const policies = docs.filter((d) => d['kind'] === 'ClusterPolicy' || d['kind'] === 'Policy') as PolicyDoc[];
+  const resources = docs
+    .filter((d) => !isPolicyException(d))
+    .map((d) => ({
+      apiVersion: text(d['apiVersion']),
+      kind: text(d['kind']),
+      name: text(d.metadata?.['name']),
+      generateName: text(d.metadata?.['generateName']) || undefined,
+      namespace: text(d.metadata?.['namespace']) || undefined,
+      labels: stringMap(d.metadata?.['labels']),
+      annotations: stringMap(d.metadata?.['annotations']),
+    }));
+  const namespaceLabels = new Map(
+    docs
+      .filter((d) => d['kind'] === 'Namespace')
+      .map((d) => [text(d.metadata?.['name']), stringMap(d.metadata?.['labels'])]),
+  );
+  return { exceptions, resources, policies, namespaceLabels };
+}

@@ -1,13 +1,12 @@
 import { parseAllDocuments } from 'yaml';
 import {
   coverage,
+  coverageInputs,
   policyRules,
   rulesNamedBy,
   type CoverageItem,
-  type NamedException,
 } from '../../domain/coverage.js';
 import { messageOf, WaiverError } from '../../domain/errors.js';
-import type { ExceptionSpec, ResourceUnderTest } from '../../domain/exception-match.js';
 import { YAML_LIMITS } from '../../domain/manifest-schema.js';
 import type { CliContext } from '../context.js';
 import { document, outputFormat, table } from '../output.js';
@@ -20,7 +19,7 @@ export interface CoversFlags {
   output?: string;
 }
 
-type Doc = Record<string, unknown> & { metadata?: Record<string, unknown> };
+type Doc = Record<string, unknown>;
 
 /**
  * `waiver covers -f EXCEPTION.yaml --resources DIR [--policies DIR]`: which resources the exceptions let
@@ -32,22 +31,12 @@ export function run(ctx: CliContext, flags: CoversFlags): void {
     throw new WaiverError('usage', 'name the exceptions: -f EXCEPTION.yaml (a file or folder)', 'file');
   if (!flags.resources?.length)
     throw new WaiverError('usage', 'name the resources: --resources FILE|DIR (Kubernetes YAML)', 'resources');
-  const exceptions = docsOf(ctx, flags.file).filter(isPolicyException).map(namedException);
+  const { exceptions } = coverageInputs(docsOf(ctx, flags.file));
   if (exceptions.length === 0)
     throw new WaiverError('usage', `no kyverno.io PolicyException in ${flags.file.join(', ')}`, 'file');
-  const resourceDocs = docsOf(ctx, flags.resources);
-  const namespaceLabels = new Map(
-    resourceDocs
-      .filter((d) => d['kind'] === 'Namespace')
-      .map((d) => [text(d.metadata?.['name']), labelsOf(d.metadata?.['labels'])]),
-  );
-  const resources = resourceDocs.filter((d) => !isPolicyException(d)).map(resourceOf);
-  const policies = flags.policies?.length
-    ? docsOf(ctx, flags.policies).filter((d) => d['kind'] === 'ClusterPolicy' || d['kind'] === 'Policy')
-    : [];
-  const rules = policies.length
-    ? policies.flatMap((p) => policyRules(p as Parameters<typeof policyRules>[0]))
-    : rulesNamedBy(exceptions);
+  const { resources, namespaceLabels } = coverageInputs(docsOf(ctx, flags.resources));
+  const { policies } = coverageInputs(flags.policies?.length ? docsOf(ctx, flags.policies) : []);
+  const rules = policies.length ? policies.flatMap(policyRules) : rulesNamedBy(exceptions);
   const items = coverage(exceptions, resources, rules, { namespaceLabels, nowMs: ctx.clock.now() });
   if (format !== 'table') return ctx.out(document({ items }, format));
   ctx.out(itemsText(items));
@@ -82,32 +71,4 @@ function docsOf(ctx: CliContext, paths: readonly string[]): Doc[] {
       }
     }),
   );
-}
-
-const isPolicyException = (d: Doc): boolean =>
-  d['kind'] === 'PolicyException' && String(d['apiVersion']).startsWith('kyverno.io/');
-const text = (v: unknown): string => (typeof v === 'string' ? v : '');
-const labelsOf = (v: unknown): Record<string, string> =>
-  typeof v === 'object' && v !== null
-    ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)]))
-    : {};
-
-function namedException(d: Doc): NamedException {
-  return {
-    namespace: text(d.metadata?.['namespace']),
-    name: text(d.metadata?.['name']),
-    spec: (d['spec'] ?? { exceptions: [] }) as ExceptionSpec,
-  };
-}
-
-function resourceOf(d: Doc): ResourceUnderTest {
-  return {
-    apiVersion: text(d['apiVersion']),
-    kind: text(d['kind']),
-    name: text(d.metadata?.['name']),
-    generateName: text(d.metadata?.['generateName']) || undefined,
-    namespace: text(d.metadata?.['namespace']) || undefined,
-    labels: labelsOf(d.metadata?.['labels']),
-    annotations: labelsOf(d.metadata?.['annotations']),
-  };
 }
