@@ -200,7 +200,7 @@ export function coverage(
   return items;
 }
 
-type Doc = Record<string, unknown> & { metadata?: Record<string, unknown> };
+export type Doc = Record<string, unknown> & { metadata?: Record<string, unknown> };
 type PolicyDoc = Parameters<typeof policyRules>[0];
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -210,6 +210,20 @@ const stringMap = (v: unknown): Record<string, string> =>
     : {};
 const isPolicyException = (d: Doc): boolean =>
   d['kind'] === 'PolicyException' && String(d['apiVersion']).startsWith('kyverno.io/');
+
+/** A Kubernetes object as the engine matches it: identity, labels, annotations, and the whole object. */
+export function resourceUnderTest(d: Doc): ResourceUnderTest {
+  return {
+    apiVersion: text(d['apiVersion']),
+    kind: text(d['kind']),
+    name: text(d.metadata?.['name']),
+    generateName: text(d.metadata?.['generateName']) || undefined,
+    namespace: text(d.metadata?.['namespace']) || undefined,
+    labels: stringMap(d.metadata?.['labels']),
+    annotations: stringMap(d.metadata?.['annotations']),
+    object: d,
+  };
+}
 
 /**
  * Kubernetes objects as read from YAML, sorted for `coverage`: kyverno.io PolicyExceptions, policies,
@@ -227,17 +241,7 @@ export function coverageInputs(docs: readonly Doc[]): {
     spec: (d['spec'] ?? { exceptions: [] }) as ExceptionSpec,
   }));
   const policies = docs.filter((d) => d['kind'] === 'ClusterPolicy' || d['kind'] === 'Policy') as PolicyDoc[];
-  const resources = docs
-    .filter((d) => !isPolicyException(d))
-    .map((d) => ({
-      apiVersion: text(d['apiVersion']),
-      kind: text(d['kind']),
-      name: text(d.metadata?.['name']),
-      generateName: text(d.metadata?.['generateName']) || undefined,
-      namespace: text(d.metadata?.['namespace']) || undefined,
-      labels: stringMap(d.metadata?.['labels']),
-      annotations: stringMap(d.metadata?.['annotations']),
-    }));
+  const resources = docs.filter((d) => !isPolicyException(d)).map(resourceUnderTest);
   const namespaceLabels = new Map(
     docs
       .filter((d) => d['kind'] === 'Namespace')

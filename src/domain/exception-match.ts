@@ -1,3 +1,5 @@
+import { applyOperator } from './kyverno-operators.js';
+import { substitute, UNKNOWN, type VariableScope } from './kyverno-variables.js';
 import { wildcardMatch } from './wildcard.js';
 
 /**
@@ -22,6 +24,8 @@ export interface ResourceUnderTest {
   namespace?: string | undefined;
   labels?: Readonly<Record<string, string>> | undefined;
   annotations?: Readonly<Record<string, string>> | undefined;
+  /** The whole object, for conditions on `request.object`. */
+  object?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** What the engine also looks at: the namespace's labels (for `namespaceSelector`), the request's user. */
@@ -64,6 +68,7 @@ export interface ExceptionSpec {
   exceptions: { policyName: string; ruleNames: string[] }[];
   match?: { any?: ResourceFilter[]; all?: ResourceFilter[] };
   conditions?: { any?: unknown[]; all?: unknown[] };
+  podSecurity?: unknown[];
 }
 
 const yes = (why: string): Verdict => ({ covered: true, why });
@@ -249,8 +254,7 @@ export function matchCovers(
 
 /**
  * Does the exception let this resource through this policy's rule? Its `exceptions` must name the policy
- * exactly and the rule by wildcard, its match must cover the resource, and its conditions must hold (a
- * condition is judged here only by its absence: with conditions the answer is unknown).
+ * exactly and the rule by wildcard, its match must cover the resource, and its conditions must hold.
  */
 export function exceptionCovers(
   spec: ExceptionSpec,
@@ -265,8 +269,18 @@ export function exceptionCovers(
   if (!listed) return no(`it does not name rule ${rule} of policy ${policy}`);
   const matched = matchCovers(spec.match, resource, context);
   if (matched.covered !== true) return matched;
-  if (!spec.conditions?.any?.length && !spec.conditions?.all?.length) return matched;
-  return conditionsHold(spec.conditions, context.nowMs);
+  const held =
+    spec.conditions?.any?.length || spec.conditions?.all?.length
+      ? conditionsHold(spec.conditions, {
+          object: resource.object,
+          namespace: resource.namespace,
+          nowMs: context.nowMs,
+        })
+      : matched;
+  if (held.covered !== true || !spec.podSecurity?.length) return held;
+  return unknown(
+    'it matches, but podSecurity exempts only the listed controls: the rule still fails on any other control',
+  );
 }
 
 interface Condition {
@@ -275,39 +289,23 @@ interface Condition {
   value?: unknown;
 }
 
-/** The time comparisons an expiry condition is written with: each as `now < instant`. */
-const TIME_FORMS = [
-  /^\{\{\s*time_before\(\s*'\{\{\s*time_now_utc\(\)\s*\}\}'\s*,\s*'([^']*)'\s*\)\s*\}\}$/,
-  /^\{\{\s*time_before\(\s*time_now_utc\(\)\s*,\s*'([^']*)'\s*\)\s*\}\}$/,
-  /^\{\{\s*time_after\(\s*'([^']*)'\s*,\s*time_now_utc\(\)\s*\)\s*\}\}$/,
-];
-
-/** Strict RFC 3339, as Kyverno's time functions parse it: a bare date is an error. */
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-
 /**
- * One condition, when it is an expiry written in one of the forms Kyverno evaluates to a boolean: true
- * before the instant. Equals is typed, so only the boolean `true` matches. Any other condition is
- * unknown here.
+ * One condition as Kyverno's engine evaluates it: key and value substituted (JMESPath and Kyverno's
+ * functions), then the typed operator. An Error is an evaluation failure: Kyverno skips the exception.
  */
-function conditionHolds(condition: Condition, nowMs: number | undefined): Coverage | Error {
-  const key = typeof condition.key === 'string' ? condition.key.trim() : '';
-  const instant = TIME_FORMS.map((form) => form.exec(key)?.[1]).find((i) => i !== undefined);
-  if (instant === undefined || nowMs === undefined) return 'unknown';
-  if (!RFC3339.test(instant)) return new Error(`"${instant}" is not an RFC 3339 instant`);
-  const before = nowMs < Date.parse(instant);
-  if (condition.operator === 'Equals') return condition.value === true && before;
-  if (condition.operator === 'NotEquals') return !(condition.value === true && before);
-  return 'unknown';
+function conditionHolds(condition: Condition, scope: VariableScope): Coverage | Error {
+  const key = substitute(condition.key, scope);
+  if (key instanceof Error) return key;
+  const value = substitute(condition.value, scope);
+  if (value instanceof Error) return value;
+  if (key === UNKNOWN || value === UNKNOWN) return 'unknown';
+  return applyOperator(String(condition.operator), key, value);
 }
 
 /** `all` must each hold, then one of `any`; an evaluation error skips the exception, as Kyverno does. */
-function conditionsHold(
-  conditions: NonNullable<ExceptionSpec['conditions']>,
-  nowMs: number | undefined,
-): Verdict {
+function conditionsHold(conditions: NonNullable<ExceptionSpec['conditions']>, scope: VariableScope): Verdict {
   const judge = (list: unknown[] | undefined) =>
-    (list ?? []).map((c) => conditionHolds(c as Condition, nowMs));
+    (list ?? []).map((c) => conditionHolds(c as Condition, scope));
   const all = judge(conditions.all);
   const any = judge(conditions.any);
   const error = [...all, ...any].find((r): r is Error => r instanceof Error);
@@ -317,6 +315,6 @@ function conditionsHold(
   if (any.length && !any.includes(true) && !any.includes('unknown'))
     return no('none of its any-conditions holds');
   if (all.includes('unknown') || (any.length && !any.includes(true)))
-    return unknown('it matches; whether its conditions hold is decided at admission');
-  return yes('it matches and its expiry condition holds now');
+    return unknown('it matches; a condition needs what is only known at admission');
+  return yes('it matches and its conditions hold');
 }

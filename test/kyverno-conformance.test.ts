@@ -1,0 +1,215 @@
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { coverageInputs, resourceUnderTest, type Doc } from '../src/domain/coverage.js';
+import { exceptionCovers, type Coverage, type MatchContext } from '../src/domain/exception-match.js';
+
+/**
+ * Kyverno's own test cases (test/fixtures/kyverno/INDEX.md gives each expected outcome) whose outcome
+ * turns on what an exception covers: skip ↔ covered; pass, fail, admitted-by-nothing or denied ↔ not.
+ */
+const fixtures = new URL('fixtures/kyverno/', import.meta.url);
+
+function docsOf(files: readonly string[], defaultNamespace: string): Doc[] {
+  return files.flatMap((file) =>
+    parseAllDocuments(readFileSync(new URL(file, fixtures), 'utf8'))
+      .map((d) => d.toJS() as Doc | null)
+      .filter((d): d is Doc => d !== null)
+      .map((d) => {
+        // kyverno test/apply puts an object without a namespace in default; chainsaw in its own namespace.
+        const namespaced = !['Namespace', 'ClusterPolicy', 'PolicyException'].includes(String(d['kind']));
+        if (!namespaced || d.metadata?.['namespace']) return d;
+        return { ...d, metadata: { ...d.metadata, namespace: defaultNamespace } };
+      }),
+  );
+}
+
+interface Case {
+  id: string;
+  exception: string;
+  resources: string[];
+  policy: string;
+  rule: string;
+  /** resource name → Kyverno's outcome as coverage */
+  expected: Record<string, Coverage>;
+  namespace?: string;
+  context?: MatchContext;
+}
+
+const NOW = Date.parse('2026-11-30T00:00:00Z');
+
+const cases: Case[] = [
+  {
+    id: '#1 wildcard names, autogen rule listed',
+    exception: 'cli-test-exceptions-1-autogen-wildcard-names/exception.yaml',
+    resources: ['cli-test-exceptions-1-autogen-wildcard-names/resources.yaml'],
+    policy: 'disallow-host-namespaces',
+    rule: 'autogen-host-namespaces',
+    expected: { 'important-tool': true, 'bad-deployment': false, 'good-deployment': false },
+  },
+  {
+    id: '#2 a condition on a label, with no name or namespace filter',
+    exception: 'cli-test-exceptions-2-conditions/exception.yaml',
+    resources: ['cli-test-exceptions-2-conditions/resources.yaml'],
+    policy: 'max-containers',
+    rule: 'autogen-max-two-containers',
+    expected: { 'bad-deployment': false, 'good-deployment': false, 'excluded-deployment': true },
+  },
+  {
+    id: '#5 a name plus a label condition (exception among the policies)',
+    exception: 'cli-apply-exception-within-policy/pol/exception.yaml',
+    resources: [
+      'cli-apply-exception-within-policy/res/res1.yaml',
+      'cli-apply-exception-within-policy/res/res2.yaml',
+      'cli-apply-exception-within-policy/res/res3.yaml',
+    ],
+    policy: 'disallow-latest-tag',
+    rule: 'validate-image-tag',
+    expected: { 'test-res-1': true, 'test-res-2': false, 'test-res-3': false },
+    namespace: 'default',
+  },
+  {
+    id: '#6 the same, the exception among the resources',
+    exception: 'cli-apply-exception-within-resource/res/exception.yaml',
+    resources: [
+      'cli-apply-exception-within-resource/res/res1.yaml',
+      'cli-apply-exception-within-resource/res/res2.yaml',
+      'cli-apply-exception-within-resource/res/res3.yaml',
+    ],
+    policy: 'disallow-latest-tag',
+    rule: 'validate-image-tag',
+    expected: { 'test-res-1': true, 'test-res-2': false, 'test-res-3': false },
+    namespace: 'default',
+  },
+  {
+    id: '#8 an exact name',
+    exception: 'chainsaw-allows-rejects-creation/exception.yaml',
+    resources: [
+      'chainsaw-allows-rejects-creation/configmap-allowed.yaml',
+      'chainsaw-allows-rejects-creation/configmap-rejected.yaml',
+    ],
+    policy: 'require-labels',
+    rule: 'require-team',
+    expected: { emergency: true, foo: false },
+  },
+  {
+    id: '#9 a wildcard rule name',
+    exception: 'chainsaw-with-wildcard-rulenames/exception.yaml',
+    resources: [
+      'chainsaw-with-wildcard-rulenames/configmap-allowed.yaml',
+      'chainsaw-with-wildcard-rulenames/configmap-rejected.yaml',
+    ],
+    policy: 'require-labels',
+    rule: 'require-team',
+    expected: { emergency: true, foo: false },
+  },
+  {
+    id: '#10 conditions at admission, autogen rule names listed',
+    exception: 'chainsaw-conditions/exception.yaml',
+    resources: ['chainsaw-conditions/good-deployment.yaml', 'chainsaw-conditions/bad-deployment.yaml'],
+    policy: 'max-containers',
+    rule: 'autogen-max-two-containers',
+    expected: { 'good-deployment': true, 'bad-deployment': false },
+  },
+  {
+    id: '#14 subjects: the test user is not chip',
+    exception: 'chainsaw-only-for-specific-user/exception.yaml',
+    resources: ['chainsaw-only-for-specific-user/configmap.yaml'],
+    policy: 'require-labels',
+    rule: 'require-team',
+    expected: { emergency: false },
+    context: {
+      user: { username: 'kubernetes-admin', groups: ['system:masters'], roles: [], clusterRoles: [] },
+    },
+  },
+  {
+    id: '#14 subjects without the requesting user: unknown, never a guess',
+    exception: 'chainsaw-only-for-specific-user/exception.yaml',
+    resources: ['chainsaw-only-for-specific-user/configmap.yaml'],
+    policy: 'require-labels',
+    rule: 'require-team',
+    expected: { emergency: 'unknown' },
+  },
+  {
+    id: '#15 ruleNames ["*"] covers the Deployment on every operation',
+    exception: 'chainsaw-applies-to-delete/exception.yaml',
+    resources: ['chainsaw-applies-to-delete/deployment.yaml'],
+    policy: 'psa',
+    rule: 'autogen-restricted',
+    expected: { 'test-dpl1': true },
+  },
+  {
+    id: '#16 namespaces alone, no kinds',
+    exception: 'chainsaw-events-creation/chainsaw-step-02-apply-2.yaml',
+    resources: ['chainsaw-events-creation/chainsaw-step-03-apply-2.yaml'],
+    policy: 'disallow-latest-tag-events-creation',
+    rule: 'validate-image-tag',
+    expected: { 'policy-exception-events-creation-pod': true },
+  },
+  {
+    id: "#20 namespaces [default] does not cover the pod in chainsaw's own namespace",
+    exception: 'chainsaw-policy-exceptions-disabled/policy_exception.yaml',
+    resources: ['chainsaw-policy-exceptions-disabled/resource.yaml'],
+    policy: 'require-app-label',
+    rule: 'require-app-label',
+    expected: { 'my-pod': false },
+  },
+  {
+    id: '#21 background scan: the exception lives away from the resource',
+    exception: 'chainsaw-reports-background-exception/exception.yaml',
+    resources: ['chainsaw-reports-background-exception/configmap.yaml'],
+    policy: 'require-labels',
+    rule: 'require-team',
+    expected: { emergency: true },
+  },
+  {
+    id: '#22 background scan with a condition on request.object',
+    exception: 'chainsaw-reports-background-exception-with-conditions/exception.yaml',
+    resources: [
+      'chainsaw-reports-background-exception-with-conditions/deployment.yaml',
+      'chainsaw-reports-background-exception-with-conditions/ns.yaml',
+    ],
+    policy: 'check-deployment-replicas',
+    rule: 'check-deployment-replicas',
+    expected: { 'new-deployment': true, 'dev-ns': false },
+  },
+  {
+    id: '#24 a namespaceSelector with the namespace labels (operations ignored)',
+    exception: 'chainsaw-cli-apply-exception-ns-selector/exception.yaml',
+    resources: ['chainsaw-cli-apply-exception-ns-selector/pod.yaml'],
+    policy: 'require-run-as-non-root-user',
+    rule: 'run-as-non-root-user',
+    expected: { 'test-pod': true },
+    context: {
+      namespaceLabels: { 'kubernetes.io/metadata.name': 'ns-1', 'kyverno.tess.io/mutateresource': 'false' },
+    },
+  },
+  {
+    id: '#3 podSecurity exempts listed controls only: unknown where it matches, never a guess',
+    exception: 'cli-test-exceptions-3-podsecurity-restrictedfield/exception.yaml',
+    resources: ['cli-test-exceptions-3-podsecurity-restrictedfield/resources.yaml'],
+    policy: 'psa',
+    rule: 'baseline',
+    expected: { 'bad-pod': false, 'good-pod': false, 'excluded-pod': 'unknown' },
+    namespace: 'default',
+  },
+];
+
+describe("Kyverno's fixtures: what covers says is what Kyverno did", () => {
+  it.each(cases)('$id', (c) => {
+    const namespace = c.namespace ?? 'chainsaw-ns';
+    const [exception] = coverageInputs(docsOf([c.exception], namespace)).exceptions;
+    expect(exception).toBeDefined();
+    const answers = Object.fromEntries(
+      docsOf(c.resources, namespace).map((doc) => {
+        const resource = resourceUnderTest(doc);
+        const verdict = exceptionCovers(exception!.spec, c.policy, c.rule, resource, {
+          nowMs: NOW,
+          ...c.context,
+        });
+        return [resource.name, verdict.covered];
+      }),
+    );
+    expect(answers).toEqual(c.expected);
+  });
+});
