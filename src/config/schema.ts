@@ -161,6 +161,7 @@ export const ConfigFileSchema = z.strictObject({
   sqliteSynchronous: z.enum(['normal', 'full']).optional(),
   targetDir: z.string().min(1).optional(),
   exceptionNamespace: label.optional(),
+  kyvernoExceptionNamespace: z.union([label, z.literal('*')]).optional(),
   kyvernoNamespace: label.optional(),
   apiVersion: z.enum(apiVersions).optional(),
   defaultPolicy: z.string().min(1).optional(),

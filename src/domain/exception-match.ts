@@ -1,5 +1,6 @@
 import { applyOperator } from './kyverno-operators.js';
 import { substitute, UNKNOWN, type VariableScope } from './kyverno-variables.js';
+export type { VariableScope } from './kyverno-variables.js';
 import { wildcardMatch } from './wildcard.js';
 
 /**
@@ -169,6 +170,46 @@ export function isEmptyFilter(filter: ResourceFilter): boolean {
   );
 }
 
+/** How far one filter reaches on each axis: what lint reports, read off the fields the matcher reads. */
+export interface FilterReach {
+  empty: boolean;
+  /** listed: `namespaces` without wildcards; wildcard: some listed namespace is a pattern; labels: only a namespaceSelector. */
+  namespaces: 'listed' | 'wildcard' | 'labels' | 'every';
+  /** listed: `name` or `names`; labels: only a label selector or annotations. */
+  names: 'listed' | 'labels' | 'every';
+  /** every: no kinds, or a kind selector whose Kind is `*`. */
+  kinds: 'listed' | 'every';
+  /** Kind selectors Kyverno cannot parse (more than four parts, or no Kind). */
+  invalidKinds: string[];
+  /** subjects, roles or clusterRoles are set: the answer depends on the requesting user. */
+  byUser: boolean;
+}
+
+export function filterReach(filter: ResourceFilter): FilterReach {
+  const r = filter.resources ?? {};
+  const kinds = r.kinds ?? [];
+  const parsed = kinds.map((k) => ({ k, ...parseKindSelector(k) }));
+  return {
+    empty: isEmptyFilter(filter),
+    namespaces: r.namespaces?.length
+      ? r.namespaces.some((n) => /[*?]/.test(n))
+        ? 'wildcard'
+        : 'listed'
+      : r.namespaceSelector
+        ? 'labels'
+        : 'every',
+    names:
+      r.name || r.names?.length
+        ? 'listed'
+        : r.selector || Object.keys(r.annotations ?? {}).length
+          ? 'labels'
+          : 'every',
+    kinds: !kinds.length || parsed.some((p) => p.kind === '*') ? 'every' : 'listed',
+    invalidKinds: parsed.filter((p) => p.kind === '').map((p) => p.k),
+    byUser: Boolean(filter.subjects?.length || filter.roles?.length || filter.clusterRoles?.length),
+  };
+}
+
 /** One filter: every field it sets must match (checkResourceFilter). */
 export function filterMatches(
   filter: ResourceFilter,
@@ -303,7 +344,10 @@ function conditionHolds(condition: Condition, scope: VariableScope): Coverage | 
 }
 
 /** `all` must each hold, then one of `any`; an evaluation error skips the exception, as Kyverno does. */
-function conditionsHold(conditions: NonNullable<ExceptionSpec['conditions']>, scope: VariableScope): Verdict {
+export function conditionsHold(
+  conditions: NonNullable<ExceptionSpec['conditions']>,
+  scope: VariableScope,
+): Verdict {
   const judge = (list: unknown[] | undefined) =>
     (list ?? []).map((c) => conditionHolds(c as Condition, scope));
   const all = judge(conditions.all);

@@ -90,6 +90,35 @@ describe('lint', () => {
       ),
     ],
     ['annotation-missing', edit('    risk-acceptance: bob\n', '')],
+    ['filter-empty', edit('  match:\n    any:\n', '  match:\n    any:\n    - {}\n')],
+    ['kind-invalid', edit('kinds: [Pod]', 'kinds: [a/b/c/Pod/status]')],
+    ['kinds-broad', edit('kinds: [Pod]', 'kinds: ["*/*"]')],
+    ['kinds-missing', edit('        kinds: [Pod]\n', '')],
+    ['names-by-labels', edit('names: [payments-api-*]', 'selector: {matchLabels: {app: payments-api}}')],
+    [
+      'name-and-names',
+      edit('names: [payments-api-*]', 'names: [payments-api-*]\n        name: payments-api-1'),
+    ],
+    ['names-broad', edit('names: [payments-api-*]', 'name: "p*"')],
+    [
+      'namespace-selector',
+      edit('namespaces: [payments]', 'namespaceSelector: {matchLabels: {team: payments}}'),
+    ],
+    ['policy-wildcard', edit('policyName: require-image-signature', 'policyName: require-*')],
+    ['expiry-ineffective', good.replace('value: true', 'value: "true"')],
+    ['expiry-ineffective', good.replace('operator: Equals', 'operator: NotEquals')],
+    ['expiry-unparseable', good.replaceAll('2026-12-10T00:00:00Z', '2026-12-10')],
+    [
+      'user-info-background',
+      edit(
+        '        names: [payments-api-*]\n',
+        '        names: [payments-api-*]\n      subjects: [{kind: User, name: chip}]\n',
+      ),
+    ],
+    [
+      'pod-security-invalid',
+      edit('  conditions:', '  podSecurity:\n  - controlName: Capabilities\n  conditions:'),
+    ],
     ['ttl-label-missing', edit('    cleanup.kyverno.io/ttl: 2026-12-10T000000Z\n', '')],
     ['expiry-past', good.replaceAll('2026-12-10T00:00:00Z', '2026-11-20T00:00:00Z')],
     ['invalid-manifest', 'kind: PolicyException\nmetadata: {name: x}\n'],
@@ -105,9 +134,11 @@ describe('lint', () => {
 
   it("lints Kyverno's own fixtures", () => {
     const nsSelector = rulesOf(lint(fixture('chainsaw-cli-apply-exception-ns-selector/exception.yaml')));
+    // A namespaceSelector narrows the namespaces: not "every namespace", a warning to list them.
     expect(nsSelector).toEqual(
-      expect.arrayContaining(['operations-ignored', 'namespaces-missing', 'names-missing', 'expiry-missing']),
+      expect.arrayContaining(['operations-ignored', 'namespace-selector', 'names-missing', 'expiry-missing']),
     );
+    expect(nsSelector).not.toContain('namespaces-missing');
     // Kyverno's namespace: its webhooks skip it.
     expect(rulesOf(lint(fixture('chainsaw-applies-to-delete/exception.yaml')))).toEqual(
       expect.arrayContaining(['namespace-kyverno', 'rule-wildcard']),
@@ -118,5 +149,64 @@ describe('lint', () => {
     expect(autogen).toContain('namespace-ignored');
     const conditions = rulesOf(lint(fixture('chainsaw-conditions/exception.yaml')));
     expect(conditions).toEqual(expect.arrayContaining(['expiry-missing', 'namespaces-missing']));
+  });
+
+  it('accepts the other expiry forms Kyverno evaluates', () => {
+    for (const key of [
+      "{{ time_before(time_now_utc(), '2026-12-10T00:00:00Z') }}",
+      "{{ time_after('2026-12-10T00:00:00Z', time_now_utc()) }}",
+    ]) {
+      const text = good.replace("{{ time_before('{{ time_now_utc() }}', '2026-12-10T00:00:00Z') }}", key);
+      expect(rulesOf(lint(text)), key).toEqual([]);
+    }
+  });
+
+  it('reads a label selector and annotations as names, without a finding about names', () => {
+    const text = edit('names: [payments-api-*]', 'annotations: {owner: payments}');
+    expect(rulesOf(lint(text))).toEqual(['names-by-labels']);
+  });
+
+  it('warns once, and only warns, when Kyverno reads exceptions from every namespace', () => {
+    const everywhere = { ...defaultSettings, kyvernoExceptionNamespace: '*' };
+    const text = edit('namespace: policy-exceptions', 'namespace: payments');
+    expect(rulesOf(lintText(text, 'f.yaml', nowMs, everywhere))).toEqual(['namespace-any']);
+  });
+
+  it("draws the webhook's refusals from Kyverno's own cases (#12, #25)", () => {
+    const background = (file: string) =>
+      rulesOf(lint(fixture(`chainsaw-background-mode-webhook-validation/${file}`)));
+    expect(background('exception-allowed.yaml')).not.toContain('user-info-background');
+    expect(background('exception-rejected.yaml')).toContain('user-info-background');
+    const messages = (file: string) =>
+      lint(fixture(`chainsaw-webhook-rejects-invalid-podsecurity/${file}`))
+        .filter((f) => f.rule === 'pod-security-invalid')
+        .map((f) => f.message);
+    expect(messages('exception-1.yaml')).toEqual([
+      'spec.podSecurity[0]: images must be specified for the container level control "Capabilities"',
+      'spec.podSecurity[3]: images must be specified for the container level control "Privilege Escalation"',
+    ]);
+    expect(messages('exception-2.yaml')).toEqual([
+      'spec.podSecurity[0].values is required with restrictedField',
+    ]);
+    expect(messages('exception-3.yaml')).toEqual([
+      'spec.podSecurity[0].restrictedField is required with values',
+    ]);
+    // The podSecurity exceptions Kyverno admits draw no such finding.
+    for (const file of [
+      'cli-test-exceptions-3-podsecurity-restrictedfield/exception.yaml',
+      'chainsaw-multiple-exceptions-podsecurity/exceptions.yaml',
+      'chainsaw-psa-run-as-non-root/exception.yaml',
+    ])
+      expect(rulesOf(lint(fixture(file))), file).not.toContain('pod-security-invalid');
+  });
+
+  it('says an exception with match: {} matches nothing (#27, goodpe01 and goodpe04)', () => {
+    const findings = lint(
+      fixture('policies-policy-for-exceptions-guardrail/.chainsaw-test/policy-good.yaml'),
+    );
+    const empty = findings.filter((f) => f.rule === 'match-empty').map((f) => f.object);
+    expect(empty).toEqual(
+      expect.arrayContaining([expect.stringContaining('goodpe01'), expect.stringContaining('goodpe04')]),
+    );
   });
 });

@@ -1,4 +1,6 @@
 import { autogenRuleNames, isPodController } from './autogen.js';
+import { conditionsHold, filterReach, parseKindSelector } from './exception-match.js';
+import { PSS_CONTAINER_LEVEL, PSS_CONTROLS, PSS_POD_LEVEL } from './pod-security.js';
 import {
   requiredAnnotations,
   TTL_LABEL,
@@ -7,6 +9,7 @@ import {
 } from './manifest.js';
 import { parseManifests, readExpiry } from './manifest-schema.js';
 import type { ProcessSettings } from './settings.js';
+import { parseRfc3339 } from './rfc3339.js';
 import { DAY_MS } from './time.js';
 import { hasWildcard, literalPrefix, wildcardMatch } from './wildcard.js';
 
@@ -36,6 +39,11 @@ const warning = (rule: string, message: string): RawFinding => ({ rule, severity
 const filtersOf = (m: PolicyExceptionManifest) => [...(m.spec.match.any ?? []), ...(m.spec.match.all ?? [])];
 const resourcesOf = (m: PolicyExceptionManifest): ResourceFilter[] =>
   filtersOf(m).map((f) => f.resources ?? {});
+/** Filters that match something, with their reach: an empty one is reported once, as filter-empty. */
+const scopedFilters = (m: PolicyExceptionManifest) =>
+  filtersOf(m)
+    .map((f) => ({ reach: filterReach(f), resources: f.resources ?? {} }))
+    .filter(({ reach }) => !reach.empty);
 
 const apiVersion: LintRule = ({ manifest }) => {
   if (manifest.apiVersion === 'kyverno.io/v2alpha1')
@@ -53,13 +61,7 @@ const apiVersion: LintRule = ({ manifest }) => {
 
 const exceptionNamespace: LintRule = ({ manifest, settings }) => {
   const ns = manifest.metadata.namespace;
-  if (ns === undefined)
-    return [
-      warning(
-        'namespace-unset',
-        `no metadata.namespace: Kyverno reads exceptions only from "${settings.exceptionNamespace}"`,
-      ),
-    ];
+  const read = settings.kyvernoExceptionNamespace ?? settings.exceptionNamespace;
   if (ns === settings.kyvernoNamespace)
     return [
       error(
@@ -67,14 +69,20 @@ const exceptionNamespace: LintRule = ({ manifest, settings }) => {
         `"${ns}" is Kyverno's own namespace: its webhooks skip it, so guard policies never see the exception`,
       ),
     ];
-  return ns === settings.exceptionNamespace
+  if (read === '*')
+    return [
+      warning(
+        'namespace-any',
+        'Kyverno reads exceptions from every namespace (exceptionNamespace "*"): whoever may create a PolicyException in any namespace can bypass a policy. Not recommended: give Kyverno one namespace and guard it',
+      ),
+    ];
+  if (ns === undefined)
+    return [
+      warning('namespace-unset', `no metadata.namespace: Kyverno reads exceptions only from "${read}"`),
+    ];
+  return ns === read
     ? []
-    : [
-        error(
-          'namespace-ignored',
-          `Kyverno reads exceptions only from "${settings.exceptionNamespace}"; in "${ns}" it is ignored`,
-        ),
-      ];
+    : [error('namespace-ignored', `Kyverno reads exceptions only from "${read}"; in "${ns}" it is ignored`)];
 };
 
 const matchShape: LintRule = ({ manifest }) => {
@@ -83,40 +91,84 @@ const matchShape: LintRule = ({ manifest }) => {
     return [error('match-any-and-all', 'spec.match has both any and all: Kyverno accepts only one')];
   if ((any ?? all ?? []).length === 0)
     return [error('match-empty', 'spec.match is empty: the exception matches nothing')];
-  return [];
+  return filtersOf(manifest)
+    .map(filterReach)
+    .flatMap((reach, i) =>
+      reach.empty
+        ? [error('filter-empty', `match filter ${i + 1} sets no field: Kyverno matches nothing with it`)]
+        : [],
+    );
 };
 
+/** The scope findings: each reads the reach the matcher computes for a filter (filterReach). */
 const namespaces: LintRule = ({ manifest }) =>
-  resourcesOf(manifest).flatMap((r) => {
-    if (!r.namespaces?.length)
+  scopedFilters(manifest).flatMap(({ reach, resources }) => {
+    if (reach.namespaces === 'every')
       return [error('namespaces-missing', 'a match filter has no namespaces: it applies in every namespace')];
-    return r.namespaces
+    if (reach.namespaces === 'labels')
+      return [
+        warning(
+          'namespace-selector',
+          'a match filter picks namespaces only by their labels, which a namespace editor can change; and Kyverno 1.15.2–1.19 reads the namespace on every evaluation (issue #17139): list the namespaces',
+        ),
+      ];
+    return (resources.namespaces ?? [])
       .filter(hasWildcard)
       .map((ns) => error('namespace-wildcard', `namespace "${ns}" is a wildcard: name each namespace`));
   });
 
 const names: LintRule = ({ manifest, settings }) =>
-  resourcesOf(manifest).flatMap((r) => {
-    if (!r.names?.length)
+  scopedFilters(manifest).flatMap(({ reach, resources }) => {
+    if (reach.names === 'every')
       return [
         error('names-missing', 'a match filter has no names: it applies to every resource of its kinds'),
       ];
-    return r.names
-      .filter((n) => hasWildcard(n) && literalPrefix(n).length < settings.minNamePrefix)
-      .map((n) =>
-        error(
-          'names-broad',
-          `name pattern "${n}" needs at least ${settings.minNamePrefix} literal characters before a wildcard`,
+    if (reach.names === 'labels')
+      return [
+        warning(
+          'names-by-labels',
+          "a match filter picks resources only by labels or annotations, which the workload's owners set: name the resources",
         ),
-      );
+      ];
+    const both =
+      resources.name && resources.names?.length
+        ? [warning('name-and-names', 'both name and names are set: use names alone')]
+        : [];
+    const patterns = [...(resources.name ? [resources.name] : []), ...(resources.names ?? [])];
+    return [
+      ...both,
+      ...patterns
+        .filter((n) => hasWildcard(n) && literalPrefix(n).length < settings.minNamePrefix)
+        .map((n) =>
+          error(
+            'names-broad',
+            `name pattern "${n}" needs at least ${settings.minNamePrefix} literal characters before a wildcard`,
+          ),
+        ),
+    ];
   });
 
 const kinds: LintRule = ({ manifest }) =>
-  resourcesOf(manifest).flatMap((r) =>
-    (r.kinds ?? [])
-      .filter((k) => k.includes('*'))
-      .map((k) => error('kinds-broad', `kind "${k}" covers every kind`)),
-  );
+  scopedFilters(manifest).flatMap(({ reach, resources }) => [
+    ...reach.invalidKinds.map((k) =>
+      error(
+        'kind-invalid',
+        `kind "${k}" is not group/version/Kind/subresource: Kyverno matches nothing with it`,
+      ),
+    ),
+    ...(reach.kinds === 'every'
+      ? resources.kinds?.length
+        ? resources.kinds
+            .filter((k) => parseKindSelector(k).kind === '*')
+            .map((k) => error('kinds-broad', `kind "${k}" covers every kind`))
+        : [
+            warning(
+              'kinds-missing',
+              'a match filter has no kinds: it applies to every kind in its namespaces',
+            ),
+          ]
+      : []),
+  ]);
 
 const operations: LintRule = ({ manifest }) =>
   resourcesOf(manifest).some((r) => r.operations !== undefined)
@@ -129,7 +181,9 @@ const operations: LintRule = ({ manifest }) =>
     : [];
 
 const autogen: LintRule = ({ manifest }) => {
-  const kindsListed = resourcesOf(manifest).flatMap((r) => r.kinds ?? []);
+  const kindsListed = resourcesOf(manifest)
+    .flatMap((r) => r.kinds ?? [])
+    .map((k) => parseKindSelector(k).kind);
   if (!kindsListed.some(isPodController)) return [];
   return manifest.spec.exceptions.flatMap((e) => {
     const baseRules = e.ruleNames.filter((r) => !r.startsWith('autogen-') && !hasWildcard(r));
@@ -143,34 +197,54 @@ const autogen: LintRule = ({ manifest }) => {
 };
 
 const ruleWildcards: LintRule = ({ manifest }) =>
-  manifest.spec.exceptions.flatMap((e) =>
-    e.ruleNames
+  manifest.spec.exceptions.flatMap((e) => [
+    ...(hasWildcard(e.policyName)
+      ? [warning('policy-wildcard', `policy name "${e.policyName}" is a wildcard: name the policy`)]
+      : []),
+    ...e.ruleNames
       .filter(hasWildcard)
       .map((r) =>
         warning('rule-wildcard', `rule name "${r}" of ${e.policyName} is a wildcard: name each rule`),
       ),
-  );
+  ]);
 
+/**
+ * The expiry, judged by the matcher's own condition evaluation: the time condition must hold just before
+ * the instant it names and stop holding at it.
+ */
 const expiry: LintRule = ({ manifest, nowMs, settings }) => {
   const reading = readExpiry(manifest);
-  if (reading.form === 'none')
+  const conditions = manifest.spec.conditions;
+  if (reading.form === 'none' || !conditions)
     return [error('expiry-missing', 'no time condition: the exception never expires')];
-  if (reading.form === 'comparison') {
+  const expiresMs = parseRfc3339(reading.value ?? '');
+  if (expiresMs === undefined)
     return [
       error(
-        'expiry-ineffective',
-        `"${reading.condition?.operator ?? ''}" on time_now_utc() compares no timestamps in Kyverno: the exception never applies. Use key "{{ time_before('{{ time_now_utc() }}', '<RFC3339>') }}", operator Equals, value true`,
+        'expiry-unparseable',
+        `"${reading.value ?? ''}" is not strict RFC 3339: Kyverno's time functions fail and it skips the exception`,
       ),
     ];
-  }
+  // The time condition alone: the others may need the request, and do not change when it expires.
+  const timeCondition = { all: reading.condition ? [reading.condition] : [] };
+  const before = conditionsHold(timeCondition, { nowMs: expiresMs - 1000 });
+  const after = conditionsHold(timeCondition, { nowMs: expiresMs });
   const findings: RawFinding[] = [];
-  const condition = reading.condition;
-  if (condition && (condition.operator !== 'Equals' || String(condition.value) !== 'true')) {
+  if (before.covered === false)
     findings.push(
-      error('expiry-ineffective', 'the time_before condition must use operator Equals and value true'),
+      error(
+        'expiry-ineffective',
+        `the time condition does not hold even before ${reading.value ?? ''} (${before.why}): the exception never applies. Use key "{{ time_before('{{ time_now_utc() }}', '<RFC3339>') }}", operator Equals, value true`,
+      ),
     );
-  }
-  if (reading.block === 'any' && (manifest.spec.conditions?.any?.length ?? 0) > 1) {
+  else if (after.covered === true)
+    findings.push(
+      error(
+        'expiry-ineffective',
+        `the time condition still holds after ${reading.value ?? ''}: it never expires`,
+      ),
+    );
+  if (reading.block === 'any' && (conditions.any?.length ?? 0) > 1) {
     findings.push(
       error(
         'expiry-in-any',
@@ -178,12 +252,6 @@ const expiry: LintRule = ({ manifest, nowMs, settings }) => {
       ),
     );
   }
-  const expiresMs = Date.parse(reading.value ?? '');
-  if (Number.isNaN(expiresMs))
-    return [
-      ...findings,
-      error('expiry-unparseable', `"${reading.value ?? ''}" is not RFC3339: Kyverno skips the exception`),
-    ];
   const max = settings.maxDays;
   if (expiresMs - nowMs > max * DAY_MS)
     findings.push(error('expiry-too-far', `expires ${reading.value ?? ''}, more than ${max} days from now`));
@@ -199,6 +267,49 @@ const expiry: LintRule = ({ manifest, nowMs, settings }) => {
   }
   return findings;
 };
+
+/** What Kyverno's PolicyException webhook refuses (api/kyverno/v2 PolicyExceptionSpec.Validate). */
+const userInfo: LintRule = ({ manifest }) =>
+  manifest.spec.background !== false && filtersOf(manifest).some((f) => filterReach(f).byUser)
+    ? [
+        error(
+          'user-info-background',
+          'subjects, roles and clusterRoles need spec.background: false: Kyverno\'s webhook refuses the exception ("Usage of user info is forbidden")',
+        ),
+      ]
+    : [];
+
+const podSecurity: LintRule = ({ manifest }) =>
+  (manifest.spec.podSecurity ?? []).flatMap((control, i) => {
+    const at = `spec.podSecurity[${i}]`;
+    const findings: RawFinding[] = [];
+    if (!PSS_CONTROLS.has(control.controlName))
+      findings.push(
+        error(
+          'pod-security-invalid',
+          `${at}.controlName "${control.controlName}" is not a Pod Security Standard control`,
+        ),
+      );
+    if (PSS_CONTAINER_LEVEL.has(control.controlName) && !control.images?.length)
+      findings.push(
+        error(
+          'pod-security-invalid',
+          `${at}: images must be specified for the container level control "${control.controlName}"`,
+        ),
+      );
+    if (PSS_POD_LEVEL.has(control.controlName) && control.images?.length)
+      findings.push(
+        error(
+          'pod-security-invalid',
+          `${at}: images must not be specified for the pod level control "${control.controlName}"`,
+        ),
+      );
+    if (control.restrictedField && !control.values?.length)
+      findings.push(error('pod-security-invalid', `${at}.values is required with restrictedField`));
+    if (!control.restrictedField && control.values?.length)
+      findings.push(error('pod-security-invalid', `${at}.restrictedField is required with values`));
+    return findings;
+  });
 
 const annotations: LintRule = ({ manifest }) =>
   requiredAnnotations
@@ -216,6 +327,8 @@ export const lintRules: readonly LintRule[] = [
   operations,
   autogen,
   ruleWildcards,
+  userInfo,
+  podSecurity,
   expiry,
   annotations,
 ];

@@ -10,16 +10,48 @@ const stringMap = z
   .nullish()
   .transform((v) => v ?? undefined);
 
+const labelSelectorSchema = z
+  .object({
+    matchLabels: z.record(z.string(), z.string()).optional(),
+    matchExpressions: z
+      .array(z.object({ key: z.string(), operator: z.string(), values: stringList.optional() }))
+      .optional(),
+  })
+  .passthrough();
+
 const resourceFilterSchema = z
   .object({
     kinds: stringList.optional(),
+    name: z.string().optional(),
     namespaces: stringList.optional(),
     names: stringList.optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+    selector: labelSelectorSchema.optional(),
+    namespaceSelector: labelSelectorSchema.optional(),
     operations: stringList.optional(),
   })
   .passthrough();
 
-const matchFilterSchema = z.object({ resources: resourceFilterSchema.optional() }).passthrough();
+const matchFilterSchema = z
+  .object({
+    resources: resourceFilterSchema.optional(),
+    subjects: z
+      .array(z.object({ kind: z.string(), name: z.string(), namespace: z.string().optional() }))
+      .optional(),
+    roles: stringList.optional(),
+    clusterRoles: stringList.optional(),
+  })
+  .passthrough();
+
+/** One Pod Security Standard control an exception exempts (kyverno.io/v1 PodSecurityStandard). */
+const podSecuritySchema = z
+  .object({
+    controlName: z.string(),
+    images: stringList.optional(),
+    restrictedField: z.string().optional(),
+    values: stringList.optional(),
+  })
+  .passthrough();
 
 const conditionSchema = z.object({
   key: z.unknown(),
@@ -48,6 +80,7 @@ export const PolicyExceptionSchema = z.object({
       conditions: z
         .object({ any: z.array(conditionSchema).optional(), all: z.array(conditionSchema).optional() })
         .optional(),
+      podSecurity: z.array(podSecuritySchema).optional(),
     })
     .passthrough(),
 });
@@ -183,7 +216,12 @@ export interface ExpiryReading {
   block?: 'all' | 'any';
 }
 
-const TIME_BEFORE = /time_before\(\s*'\{\{\s*time_now_utc\(\)\s*\}\}'\s*,\s*'([^']+)'\s*\)/;
+/** The expiry forms Kyverno evaluates to a boolean, each meaning `now < instant` (kyverno/FACTS.md). */
+const TIME_FORMS = [
+  /time_before\(\s*'\{\{\s*time_now_utc\(\)\s*\}\}'\s*,\s*'([^']+)'\s*\)/,
+  /time_before\(\s*time_now_utc\(\)\s*,\s*'([^']+)'\s*\)/,
+  /time_after\(\s*'([^']+)'\s*,\s*time_now_utc\(\)\s*\)/,
+];
 
 /** Finds the time condition of an exception and says in which form it was written. */
 export function readExpiry(manifest: PolicyExceptionManifest): ExpiryReading {
@@ -194,7 +232,7 @@ export function readExpiry(manifest: PolicyExceptionManifest): ExpiryReading {
   for (const [block, conditions] of blocks) {
     for (const condition of conditions) {
       const key = typeof condition.key === 'string' ? condition.key : '';
-      const before = TIME_BEFORE.exec(key);
+      const before = TIME_FORMS.map((form) => form.exec(key)).find(Boolean);
       if (before?.[1] !== undefined) return { form: 'time_before', value: before[1], condition, block };
       if (key.includes('time_now')) {
         return {

@@ -1,3 +1,5 @@
+import type { ResourceFilter as MatchFilterSpec } from './exception-match.js';
+
 /** The shape of a kyverno.io PolicyException, as far as Waiver reads and writes it (kyverno/FACTS.md). */
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -25,18 +27,9 @@ export const requiredAnnotations = [
   ANNOTATIONS.expiryReminder,
 ] as const;
 
-export interface ResourceFilter {
-  kinds?: string[];
-  namespaces?: string[];
-  names?: string[];
-  operations?: string[];
-  [key: string]: unknown;
-}
-
-export interface MatchFilter {
-  resources?: ResourceFilter;
-  [key: string]: unknown;
-}
+/** One entry of `match.any`/`match.all`, as the matcher reads it. */
+export type MatchFilter = MatchFilterSpec;
+export type ResourceFilter = NonNullable<MatchFilterSpec['resources']>;
 
 export interface Condition {
   key: unknown;
@@ -59,6 +52,7 @@ export interface PolicyExceptionManifest {
     exceptions: { policyName: string; ruleNames: string[] }[];
     match: { any?: MatchFilter[]; all?: MatchFilter[] };
     conditions?: { any?: Condition[]; all?: Condition[] };
+    podSecurity?: { controlName: string; images?: string[]; restrictedField?: string; values?: string[] }[];
     [key: string]: unknown;
   };
 }

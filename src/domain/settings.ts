@@ -11,6 +11,8 @@ export interface InvalidReason {
 /** The rules of the exception process. Defaults equal the process document; every one is configurable. */
 export interface ProcessSettings {
   exceptionNamespace: string;
+  /** What Kyverno's --exceptionNamespace names, when not exceptionNamespace: `*` is every namespace. */
+  kyvernoExceptionNamespace?: string | undefined;
   kyvernoNamespace: string;
   apiVersion: ApiVersion;
   defaultPolicy: string;
