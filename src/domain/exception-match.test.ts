@@ -159,6 +159,11 @@ describe('which resources an exception covers, as Kyverno matches them', () => {
       true,
     );
     expect(exceptionCovers(spec, 'require-image', 'check-image-signature', pod()).covered).toBe(false);
+    const pattern = { ...spec, exceptions: [{ policyName: 'require-*', ruleNames: ['check-*'] }] };
+    expect(exceptionCovers(pattern, 'require-image-signature', 'check-image-signature', pod()).covered).toBe(
+      'unknown',
+    );
+    expect(exceptionCovers(pattern, 'disallow-latest', 'check-image-signature', pod()).covered).toBe(false);
     expect(
       exceptionCovers(spec, 'require-image-signature', 'autogen-check-image-signature', pod()).covered,
     ).toBe(false);

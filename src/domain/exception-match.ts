@@ -304,10 +304,12 @@ export function exceptionCovers(
   resource: ResourceUnderTest,
   context: MatchContext = {},
 ): Verdict {
-  const listed = spec.exceptions.some(
-    (e) => e.policyName === policy && e.ruleNames.some((r) => wildcardMatch(r, rule)),
-  );
-  if (!listed) return no(`it does not name rule ${rule} of policy ${policy}`);
+  const forRule = spec.exceptions.filter((e) => e.ruleNames.some((r) => wildcardMatch(r, rule)));
+  const listed = forRule.some((e) => e.policyName === policy);
+  // Kyverno's newest API reads policyName as a pattern; the releases before it index exact names.
+  const byPattern =
+    !listed && forRule.some((e) => /[*?]/.test(e.policyName) && wildcardMatch(e.policyName, policy));
+  if (!listed && !byPattern) return no(`it does not name rule ${rule} of policy ${policy}`);
   const matched = matchCovers(spec.match, resource, context);
   if (matched.covered !== true) return matched;
   const held =
@@ -318,6 +320,10 @@ export function exceptionCovers(
           nowMs: context.nowMs,
         })
       : matched;
+  if (held.covered === true && byPattern)
+    return unknown(
+      `its policyName pattern matches ${policy}: only Kyverno releases that read policyName as a pattern apply it`,
+    );
   if (held.covered !== true || !spec.podSecurity?.length) return held;
   return unknown(
     'it matches, but podSecurity exempts only the listed controls: the rule still fails on any other control',
