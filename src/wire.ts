@@ -129,6 +129,11 @@ async function assemble(config: Config, options: DepsOptions): Promise<Assembled
     instance: `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`,
     catalog: cluster && { checkScope: async (scope) => (await cluster()).catalog.checkScope(scope) },
     doctor: cluster && { diagnose: async (policies) => (await cluster()).doctor.diagnose(policies) },
+    inventory: cluster && {
+      objects: async (kinds, namespaces) => (await cluster()).inventory.objects(kinds, namespaces),
+      namespaceLabels: async () => (await cluster()).inventory.namespaceLabels(),
+      policy: async (name) => (await cluster()).inventory.policy(name),
+    },
   };
   return { deps, cluster };
 }

@@ -88,6 +88,8 @@ async function everyMethod(as: (user: string) => Waiver): Promise<void> {
     () => alice.unmanaged(),
     () => carol.import({ dryRun: true }),
     () => alice.doctor(),
+    () => alice.covers('EX-1'),
+    () => alice.previewCovers(legacyRequest('MIG-5')),
   ])
     await expect(needsCluster()).rejects.toMatchObject({ code: 'usage' });
   const { token } = await admin.createToken({ owner: 'erin', roles: ['auditor'] });
@@ -154,7 +156,7 @@ describe('the operation table', () => {
       else if (op.success.status !== 204)
         expect(op.success.text, op.name).toContain(answer.type.split(';')[0]);
     }
-    const needCluster = ['reconcile', 'unmanaged', 'import', 'doctor'];
+    const needCluster = ['reconcile', 'unmanaged', 'import', 'doctor', 'covers', 'previewCovers'];
     expect([...reached].sort()).toEqual(
       operationList
         .map((op) => op.name)

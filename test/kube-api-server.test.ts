@@ -100,6 +100,33 @@ describe('the test Kubernetes API server, over HTTP', () => {
     spec: { background: true },
   };
 
+  it('pages a list with limit and continue, as kubectl --chunk-size reads it', async () => {
+    const { api, dir } = await setup();
+    for (let i = 1; i <= 5; i++)
+      api.seed('v1', 'Pod', {
+        metadata: { name: `web-${i}`, namespace: 'payments' },
+        spec: { containers: [] },
+      });
+    const chunked = await kubectl(dir, ['get', 'pods', '-A', '--chunk-size', '2', '-o', 'name']);
+    expect(chunked.stderr).toBe('');
+    expect(chunked.stdout.trim().split('\n')).toEqual([1, 2, 3, 4, 5].map((i) => `pod/web-${i}`));
+    const first = await kubectl(dir, ['get', '--raw', '/api/v1/pods?limit=2']);
+    const page = JSON.parse(first.stdout) as {
+      items: unknown[];
+      metadata: { continue?: string; remainingItemCount?: number };
+    };
+    expect(page.items).toHaveLength(2);
+    expect(page.metadata.remainingItemCount).toBe(3);
+    const last = await kubectl(dir, [
+      'get',
+      '--raw',
+      `/api/v1/pods?limit=10&continue=${page.metadata.continue ?? ''}`,
+    ]);
+    expect(
+      (JSON.parse(last.stdout) as { items: unknown[]; metadata: { continue?: string } }).items,
+    ).toHaveLength(3);
+  });
+
   it('refuses a stale resourceVersion with 409 and merges a JSON merge patch', async () => {
     const { api } = await setup();
     const created = await call(api, 'POST', base, object);

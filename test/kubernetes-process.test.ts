@@ -118,15 +118,16 @@ describe('the process against a cluster', () => {
     rogue('payments', 'sneaky');
     const unmanaged = await w.as('dave').unmanaged();
     expect(unmanaged.map((u) => [u.namespace, u.name, u.inExceptionNamespace])).toEqual([
-      [NS, 'quick-fix', true],
+      // In the API server's order: by namespace, then name.
       ['payments', 'sneaky', false],
+      [NS, 'quick-fix', true],
     ]);
     await w.as('carol').reconcile();
     await w.as('carol').reconcile();
     const rogues = (await w.as('dave').audit()).filter((e) => e.action === 'rogue_detected');
-    expect(rogues.map((e) => e.data['name'])).toEqual(['quick-fix', 'sneaky']);
+    expect(rogues.map((e) => e.data['name'])).toEqual(['sneaky', 'quick-fix']);
     const told = (await w.deps.store.listNotifications()).filter((n) => n.event === 'rogue');
-    expect(told.map((n) => n.payload.details['name'])).toEqual(['quick-fix', 'sneaky']);
+    expect(told.map((n) => n.payload.details['name'])).toEqual(['sneaky', 'quick-fix']);
     // Rogues are reported, never deleted: that is a person's decision (import, or kubectl delete).
     expect(w.api.list('policyexceptions')).toHaveLength(2);
   });

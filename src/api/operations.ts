@@ -28,6 +28,7 @@ import {
 } from './request-schemas.js';
 import {
   ActionResultSchema,
+  CoverageReportSchema,
   AuditHeadSchema,
   AuditPageSchema,
   BatchReportSchema,
@@ -171,6 +172,29 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
     respond: (yaml) => ({ type: 'application/yaml; charset=utf-8', text: yaml }),
     encode: (ref, apiVersion) => ({ id: ref, query: { apiVersion } }),
     decode: (body) => String(body),
+  }),
+  covers: operation({
+    name: 'covers',
+    method: 'GET',
+    path: `${EXCEPTION}/covers`,
+    summary: "What an exception lets through in the cluster now, matched as Kyverno's engine matches",
+    success: { status: 200, description: 'the resources it covers, or may', schema: CoverageReportSchema },
+    invoke: (waiver, { id }) => waiver.covers(id),
+    encode: (ref) => ({ id: ref }),
+  }),
+  previewCovers: operation({
+    name: 'previewCovers',
+    method: 'POST',
+    path: '/api/v1/covers',
+    summary: 'What a request would let through, before it is filed (requester)',
+    body: RequestInputSchema,
+    success: {
+      status: 200,
+      description: 'the resources it would cover, or may',
+      schema: CoverageReportSchema,
+    },
+    invoke: (waiver, { body }) => waiver.previewCovers(body),
+    encode: (input) => ({ body: input }),
   }),
   approve: lifecycle('approve', 'Approve (approver; never your own request)'),
   reject: lifecycle('reject', 'Reject with a comment (approver)'),

@@ -291,6 +291,30 @@ export const LintReportSchema = z.strictObject({
   ),
 });
 
+export const CoverageReportSchema = z.strictObject({
+  exception: z.string().describe('EX-42, or preview for a request not filed yet'),
+  items: z.array(
+    z.strictObject({
+      resource: z.strictObject({
+        apiVersion: z.string(),
+        kind: z.string(),
+        namespace: z.string(),
+        name: z.string(),
+      }),
+      policy: z.string(),
+      rule: z.string(),
+      covered: z.union([z.boolean(), z.literal('unknown')]),
+      exceptions: z.array(z.string()).describe('namespace/name of the PolicyExceptions that cover it'),
+      why: z.string(),
+    }),
+  ),
+  checked: z.number().int().describe('resource and rule pairs checked'),
+  notCovered: z.number().int(),
+  kinds: z.array(z.string()).describe('apiVersion/Kind read from the cluster'),
+  namespaces: z.array(z.string()).describe('namespaces read; empty: all'),
+  notes: z.array(z.string()),
+});
+
 export const UnmanagedExceptionSchema = z.strictObject({
   namespace: z.string(),
   name: z.string(),

@@ -79,6 +79,7 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .option('--risk-assessment <text>', 'risk assessment link or text (required for vendor-image)')
     .option('--expires <when>', 'required: a duration (14d) or an RFC3339 instant')
     .option('--api-version <version>', 'kyverno.io/v2 (default) or kyverno.io/v2beta1')
+    .option('--preview', 'file nothing: show what the request would let through in the cluster')
     .addOption(outputOption('table|json|yaml|name'))
     .action(async (flags: RequestFlags) => (await import('./commands/request.js')).run(ctx(), flags));
 
@@ -240,7 +241,13 @@ function program(ctx: () => CliContext, streams: Streams): Command {
 
   cli
     .command('covers')
-    .description("which resources exceptions let through which rules (offline: files in, Kyverno's matching)")
+    .description(
+      "what exceptions let through, matched as Kyverno's engine matches: ID reads the cluster; -f and --resources read files",
+    )
+    .argument(
+      '[id]',
+      'EX-42, 42 or the name: its blast radius in the cluster now (a pending one before approval)',
+    )
     .option('-f, --file <path>', 'PolicyException YAML: a file or a folder (repeatable)', collect)
     .option(
       '--resources <path>',
@@ -253,7 +260,9 @@ function program(ctx: () => CliContext, streams: Streams): Command {
       collect,
     )
     .addOption(outputOption('table|json|yaml'))
-    .action(async (flags: CoversFlags) => (await import('./commands/covers.js')).run(ctx(), flags));
+    .action(async (id: string | undefined, flags: CoversFlags) =>
+      (await import('./commands/covers.js')).run(ctx(), id, flags),
+    );
 
   cli
     .command('serve')

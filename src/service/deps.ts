@@ -3,6 +3,7 @@ import type { ProcessSettings } from '../domain/settings.js';
 import type {
   ClusterCatalog,
   ClusterDoctor,
+  ClusterInventory,
   Clock,
   ExceptionStore,
   ManifestLinter,
@@ -21,6 +22,8 @@ export interface ServiceDeps {
   instance: string;
   /** With a cluster configured: requests are checked against what it has. */
   catalog?: ClusterCatalog | undefined;
+  /** With a cluster configured: what it runs, for `covers`. */
+  inventory?: ClusterInventory | undefined;
   /** With a cluster configured: `waiver doctor`'s checks. */
   doctor?: ClusterDoctor | undefined;
   /** Where untrusted manifests are linted; in-process when absent. */

@@ -212,6 +212,27 @@ export interface DoctorFinding {
   fix?: string;
 }
 
+/** The cluster's objects of some kinds: what `covers` matches an exception against. */
+export interface InventoryObjects {
+  objects: Record<string, unknown>[];
+  /** The kinds listed, as apiVersion/Kind. */
+  kinds: string[];
+  /** Kind selectors that name no kind the inventory lists. */
+  skipped: string[];
+  /** More objects than the inventory reads at once: the answer covers the first ones only. */
+  truncated: boolean;
+}
+
+/** What the cluster runs, read for `covers` (the blast radius). */
+export interface ClusterInventory {
+  /** Objects of the kinds the selectors name (the workload kinds when none), in these namespaces (all when none). */
+  objects(kindSelectors: readonly string[], namespaces: readonly string[]): Promise<InventoryObjects>;
+  /** Every namespace's labels, for `namespaceSelector`. */
+  namespaceLabels(): Promise<Map<string, Record<string, string>>>;
+  /** A policy by the name an exception gives it (`name`, or `namespace/name` for a Policy); undefined if absent. */
+  policy(name: string): Promise<Record<string, unknown> | undefined>;
+}
+
 /** Checks the cluster Waiver writes to: Kyverno, its CRD, the namespace, the policies in use, RBAC. */
 export interface ClusterDoctor {
   diagnose(policies: readonly string[]): Promise<DoctorFinding[]>;

@@ -7,6 +7,7 @@ import type { AuditHead } from './audit-checkpoint.js';
 import type { AuditFilter, AuditPage, VerifyResult } from './audit-trail.js';
 import type { BatchAction, BatchReport } from './batch-actions.js';
 import type { ServiceDeps } from './deps.js';
+import type { CoverageReport } from './exception-coverage.js';
 import type { RenewInput, RequestInput, TokenInput } from './inputs.js';
 import type { LintReport, LintSource } from './lint-manifests.js';
 import type { ExceptionDetail, ExceptionPage, ListFilter, PageRequest } from './list-exceptions.js';
@@ -63,6 +64,10 @@ export interface Waiver {
   /** Dead notifications tried again. */
   retryNotifications(ids: readonly number[]): Promise<RetryReport>;
   render(ref: string, apiVersion?: ApiVersion): Promise<string>;
+  /** What an exception lets through in the cluster now (any state: a pending one before approval). */
+  covers(ref: string): Promise<CoverageReport>;
+  /** What a request would let through, before it is filed. */
+  previewCovers(input: RequestInput): Promise<CoverageReport>;
   sweep(atMs?: number): Promise<SweepReport>;
   lint(sources: readonly LintSource[]): Promise<LintReport>;
   reconcile(): Promise<ReconcileReport>;
@@ -130,6 +135,9 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
     metrics: async (atMs) => (await import('./report-metrics.js')).reportMetrics(deps, actor, atMs),
     render: async (ref, apiVersion) =>
       (await import('./render-exception.js')).renderException(deps, actor, ref, apiVersion),
+    covers: async (ref) => (await import('./exception-coverage.js')).exceptionCoverage(deps, actor, ref),
+    previewCovers: async (input) =>
+      (await import('./exception-coverage.js')).previewCoverage(deps, actor, input),
     sweep: async (atMs) => (await import('./sweep.js')).sweep(deps, actor, atMs),
     lint: async (sources) => {
       authorize(actor, 'read');

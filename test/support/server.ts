@@ -106,12 +106,19 @@ export async function startTestServer(options: {
   corsOrigins?: string[];
   /** Channels and routes; with them, the server delivers its outbox on its own. */
   notifications?: Pick<Config, 'notifications' | 'notificationRouting'>;
+  /** A cluster to read and write, as `--kubeconfig` gives it. */
+  kubeconfig?: string;
 }): Promise<TestServer> {
   const clock = options.clock ?? new ManualClock(Date.parse('2026-12-01T09:00:00Z'));
   const targetDir = join(options.dir, 'gitops');
   mkdirSync(targetDir, { recursive: true });
   const base = await loadConfig(
-    { database: options.database, targetDir, as: 'test' },
+    {
+      database: options.database,
+      targetDir,
+      as: 'test',
+      ...(options.kubeconfig ? { kubeconfig: options.kubeconfig, context: 'test' } : {}),
+    },
     { WAIVER_ADMIN_TOKEN: ADMIN_TOKEN },
   );
   const config = {

@@ -1,15 +1,10 @@
 import { parseAllDocuments } from 'yaml';
-import {
-  coverage,
-  coverageInputs,
-  policyRules,
-  rulesNamedBy,
-  type CoverageItem,
-} from '../../domain/coverage.js';
+import { coverage, coverageInputs, policyRules, rulesNamedBy } from '../../domain/coverage.js';
 import { messageOf, WaiverError } from '../../domain/errors.js';
 import { YAML_LIMITS } from '../../domain/manifest-schema.js';
 import type { CliContext } from '../context.js';
-import { document, outputFormat, table } from '../output.js';
+import { coverageTable, printCoverageReport } from '../coverage-output.js';
+import { document, outputFormat } from '../output.js';
 import { readSources } from '../yaml-sources.js';
 
 export interface CoversFlags {
@@ -25,8 +20,17 @@ type Doc = Record<string, unknown>;
  * `waiver covers -f EXCEPTION.yaml --resources DIR [--policies DIR]`: which resources the exceptions let
  * through which rules, offline. Namespace objects among the resources give `namespaceSelector` its labels.
  */
-export function run(ctx: CliContext, flags: CoversFlags): void {
+export async function run(ctx: CliContext, id: string | undefined, flags: CoversFlags): Promise<void> {
   const format = outputFormat(flags.output, ['table', 'json', 'yaml']);
+  if (id !== undefined) {
+    if (flags.file?.length || flags.resources?.length || flags.policies?.length)
+      throw new WaiverError(
+        'usage',
+        'give an exception id (the cluster) or -f and --resources (files), not both',
+        'file',
+      );
+    return printCoverageReport(ctx, await (await ctx.waiver()).covers(id), format);
+  }
   if (!flags.file?.length)
     throw new WaiverError('usage', 'name the exceptions: -f EXCEPTION.yaml (a file or folder)', 'file');
   if (!flags.resources?.length)
@@ -39,24 +43,7 @@ export function run(ctx: CliContext, flags: CoversFlags): void {
   const rules = policies.length ? policies.flatMap(policyRules) : rulesNamedBy(exceptions);
   const items = coverage(exceptions, resources, rules, { namespaceLabels, nowMs: ctx.clock.now() });
   if (format !== 'table') return ctx.out(document({ items }, format));
-  ctx.out(itemsText(items));
-}
-
-function itemsText(items: readonly CoverageItem[]): string {
-  if (items.length === 0) return 'No resource is matched by the rules given.\n';
-  const covered = items.filter((i) => i.covered === true).length;
-  const unknown = items.filter((i) => i.covered === 'unknown').length;
-  return `${table(
-    ['RESOURCE', 'POLICY', 'RULE', 'COVERED', 'BY', 'WHY'],
-    items.map((i) => [
-      `${i.resource.kind} ${i.resource.namespace ? `${i.resource.namespace}/` : ''}${i.resource.name}`,
-      i.policy,
-      i.rule,
-      i.covered === 'unknown' ? 'unknown' : i.covered ? 'yes' : 'no',
-      i.exceptions.join(', ') || '-',
-      i.why,
-    ]),
-  )}${covered} covered, ${unknown} unknown, ${items.length - covered - unknown} not covered\n`;
+  ctx.out(items.length ? coverageTable(items, items.length) : 'No resource is matched by the rules given.\n');
 }
 
 function docsOf(ctx: CliContext, paths: readonly string[]): Doc[] {

@@ -4,6 +4,7 @@ import { parseSingleManifest, YAML_LIMITS } from '../../domain/manifest-schema.j
 import { fieldsFromTemplate, type TemplateFields } from '../../domain/request-template.js';
 import type { RequestInput } from '../../service/inputs.js';
 import type { CliContext } from '../context.js';
+import { printCoverageReport } from '../coverage-output.js';
 import { printOne } from '../exception-output.js';
 import { outputFormat } from '../output.js';
 
@@ -21,6 +22,7 @@ export interface RequestFlags {
   riskAssessment?: string;
   expires?: string;
   apiVersion?: string;
+  preview?: boolean;
   output?: string;
 }
 
@@ -33,6 +35,11 @@ export async function run(ctx: CliContext, flags: RequestFlags): Promise<void> {
       )
     : {};
   const input = mergeInput(template, flags);
+  if (flags.preview) {
+    if (format === 'name') throw new WaiverError('usage', '--preview prints a table, json or yaml', 'output');
+    const report = await (await ctx.waiver()).previewCovers(input as RequestInput);
+    return printCoverageReport(ctx, report, format);
+  }
   const created = await (await ctx.waiver()).request(input as RequestInput);
   printOne(ctx, created.exception, format, 'requested');
 }

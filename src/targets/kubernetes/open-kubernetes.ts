@@ -3,12 +3,14 @@ import type {
   ChangeFeed,
   ClusterCatalog,
   ClusterDoctor,
+  ClusterInventory,
   Clock,
   LeaderLease,
   ObservableTarget,
   Scheduler,
 } from '../../service/ports.js';
 import { KubernetesCatalog } from './cluster-catalog.js';
+import { KubernetesInventory } from './cluster-inventory.js';
 import { diagnose } from './doctor.js';
 import { loadKubeConfig } from './kube-config.js';
 import { KubernetesLease } from './kubernetes-lease.js';
@@ -19,6 +21,7 @@ import { PolicyExceptionWatch } from './policy-exception-watch.js';
 export interface KubernetesCluster {
   target: ObservableTarget;
   catalog: ClusterCatalog;
+  inventory: ClusterInventory;
   doctor: ClusterDoctor;
   /** The controller's leadership lease in the exception namespace. */
   lease(identity: string, durationSeconds: number, clock: Clock): LeaderLease;
@@ -36,6 +39,7 @@ export function openKubernetesCluster(
   return {
     target: openKubernetesTarget(connection, settings, kc),
     catalog: new KubernetesCatalog(kc),
+    inventory: new KubernetesInventory(kc),
     doctor: { diagnose: (policies) => diagnose(kc, settings, policies) },
     lease: (identity, durationSeconds, clock) =>
       new KubernetesLease(

@@ -7,6 +7,7 @@ import { defaultRouting } from '../../../src/domain/notification-routes.js';
 import { createWaiver, type Waiver } from '../../../src/service/waiver.js';
 import { openSqliteStore } from '../../../src/store/open-sqlite.js';
 import { KubernetesCatalog } from '../../../src/targets/kubernetes/cluster-catalog.js';
+import { KubernetesInventory } from '../../../src/targets/kubernetes/cluster-inventory.js';
 import { diagnose } from '../../../src/targets/kubernetes/doctor.js';
 import { loadKubeConfig } from '../../../src/targets/kubernetes/kube-config.js';
 import { KubernetesTarget } from '../../../src/targets/kubernetes/kubernetes-target.js';
@@ -78,6 +79,7 @@ export async function kubeWorld(dir: string, options: { catalog?: boolean } = {}
     instance: 'test',
     ...(options.catalog ? { catalog: new KubernetesCatalog(kc) } : {}),
     doctor: { diagnose: (policies) => diagnose(kc, defaultSettings, policies) },
+    inventory: new KubernetesInventory(kc),
   };
   return {
     api,

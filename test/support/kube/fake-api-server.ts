@@ -247,7 +247,7 @@ export class FakeKubeApiServer {
     const ns = type.namespaced ? namespace : undefined;
     switch (verb) {
       case 'list':
-        return this.json(res, 200, this.listObjects(type, ns, url.searchParams.get('labelSelector')));
+        return this.json(res, 200, this.listObjects(type, ns, url.searchParams));
       case 'watch':
         return this.watch(type, ns, url, res);
       case 'get': {
@@ -509,18 +509,28 @@ export class FakeKubeApiServer {
     return w.key === e.key && (w.namespace === undefined || e.object['metadata']?.namespace === w.namespace);
   }
 
-  private listObjects(type: ResourceType, ns: string | undefined, selector: string | null): Obj {
-    const items = [...this.objects.entries()]
+  /** A list, paged as the real server pages it: `limit`, then an opaque `continue` token. */
+  private listObjects(type: ResourceType, ns: string | undefined, params: URLSearchParams): Obj {
+    const all = [...this.objects.entries()]
       .filter(([k]) => k.startsWith(`${storageKey(type)}/`))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, o]) => o)
       .filter((o) => !type.namespaced || ns === undefined || o['metadata'].namespace === ns)
-      .filter((o) => matchesSelector(o['metadata'].labels ?? {}, selector))
+      .filter((o) => matchesSelector(o['metadata'].labels ?? {}, params.get('labelSelector')))
       .map((o) => this.asVersion(o, type));
+    const start = Number(Buffer.from(params.get('continue') ?? '', 'base64url').toString() || '0');
+    const limit = Number(params.get('limit') ?? '0');
+    const end = limit > 0 ? start + limit : all.length;
+    const metadata: Record<string, unknown> = { resourceVersion: String(this.rv) };
+    if (end < all.length) {
+      metadata['continue'] = Buffer.from(String(end)).toString('base64url');
+      metadata['remainingItemCount'] = all.length - end;
+    }
     return {
       kind: `${type.kind}List`,
       apiVersion: type.group ? `${type.group}/${type.version}` : type.version,
-      metadata: { resourceVersion: String(this.rv) },
-      items,
+      metadata,
+      items: all.slice(start, end),
     };
   }
 

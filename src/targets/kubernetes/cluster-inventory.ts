@@ -1,0 +1,109 @@
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  KubernetesObjectApi,
+  type KubeConfig,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import { kindMatches } from '../../domain/exception-match.js';
+import type { ClusterInventory, InventoryObjects } from '../../service/ports.js';
+import { isNotFound } from './kube-errors.js';
+
+/**
+ * The kinds `covers` reads: Pods and their controllers (what image and pod-security policies match) and
+ * the common namespaced objects. Secrets are never read: their data is not Waiver's to hold.
+ */
+const READABLE = [
+  { apiVersion: 'v1', kind: 'Pod' },
+  { apiVersion: 'apps/v1', kind: 'Deployment' },
+  { apiVersion: 'apps/v1', kind: 'StatefulSet' },
+  { apiVersion: 'apps/v1', kind: 'DaemonSet' },
+  { apiVersion: 'apps/v1', kind: 'ReplicaSet' },
+  { apiVersion: 'batch/v1', kind: 'Job' },
+  { apiVersion: 'batch/v1', kind: 'CronJob' },
+  { apiVersion: 'v1', kind: 'ReplicationController' },
+  { apiVersion: 'v1', kind: 'ConfigMap' },
+  { apiVersion: 'v1', kind: 'Service' },
+] as const;
+
+const WORKLOADS = READABLE.slice(0, 8);
+
+/** Objects read at most, over every kind: past it the answer says it is truncated. */
+const MAX_OBJECTS = 20_000;
+const PAGE = 500;
+
+export class KubernetesInventory implements ClusterInventory {
+  constructor(private readonly kc: KubeConfig) {}
+
+  async objects(kindSelectors: readonly string[], namespaces: readonly string[]): Promise<InventoryObjects> {
+    const wanted = kindSelectors.length
+      ? READABLE.filter((t) => kindSelectors.some((k) => kindMatches(k, t)))
+      : WORKLOADS;
+    const skipped = kindSelectors.filter((k) => !READABLE.some((t) => kindMatches(k, t)));
+    const objects: Record<string, unknown>[] = [];
+    let truncated = false;
+    for (const type of wanted)
+      for (const namespace of namespaces.length ? namespaces : [undefined]) {
+        const room = MAX_OBJECTS - objects.length;
+        const page = await this.list(type.apiVersion, type.kind, namespace, room);
+        objects.push(...page.items);
+        truncated ||= page.truncated;
+      }
+    return { objects, kinds: wanted.map((t) => `${t.apiVersion}/${t.kind}`), skipped, truncated };
+  }
+
+  async namespaceLabels(): Promise<Map<string, Record<string, string>>> {
+    const list = await this.kc.makeApiClient(CoreV1Api).listNamespace();
+    return new Map(list.items.map((n) => [n.metadata?.name ?? '', n.metadata?.labels ?? {}]));
+  }
+
+  async policy(name: string): Promise<Record<string, unknown> | undefined> {
+    const api = this.kc.makeApiClient(CustomObjectsApi);
+    const [namespace, policyName] = name.includes('/') ? name.split('/', 2) : [undefined, name];
+    const where = { group: 'kyverno.io', version: 'v1', name: policyName ?? '' };
+    try {
+      const policy = (await (namespace === undefined
+        ? api.getClusterCustomObject({ ...where, plural: 'clusterpolicies' })
+        : api.getNamespacedCustomObject({ ...where, namespace, plural: 'policies' }))) as Record<
+        string,
+        unknown
+      >;
+      return { kind: namespace === undefined ? 'ClusterPolicy' : 'Policy', ...policy };
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  /** One kind, page by page, as kubectl lists: at most `room` objects. */
+  private async list(apiVersion: string, kind: string, namespace: string | undefined, room: number) {
+    const api = KubernetesObjectApi.makeApiClient(this.kc);
+    const items: Record<string, unknown>[] = [];
+    let token: string | undefined;
+    do {
+      if (items.length >= room) return { items, truncated: true };
+      let page;
+      try {
+        page = await api.list<KubernetesObject>(
+          apiVersion,
+          kind,
+          namespace,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          Math.min(PAGE, room - items.length),
+          token,
+        );
+      } catch (e) {
+        if (isNotFound(e)) return { items, truncated: false };
+        throw e;
+      }
+      // A list's items carry no apiVersion and kind; matching needs them.
+      items.push(...page.items.map((o) => ({ ...o, apiVersion, kind })));
+      token = page.metadata?._continue || undefined;
+    } while (token);
+    return { items, truncated: false };
+  }
+}
