@@ -1,16 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeViolations, chromiumPath, launchChromium, screenshot } from '../support/browser.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { seedCluster } from '../support/kube/cluster.js';
+import { FakeKubeApiServer } from '../support/kube/fake-api-server.js';
 import { ManualClock } from '../support/temp.js';
 
 /** One folder for the whole file (a per-test folder would vanish under the server between tests). */
 let dir: string;
 let browser: Browser;
 let server: TestServer;
+let cluster: FakeKubeApiServer;
 const tokens: Record<string, string> = {};
 
 /** A page signed in with a token, failing the test on any CSP violation or script error. */
@@ -46,7 +49,25 @@ describe.skipIf(!chromiumPath)('Waiver in the browser', () => {
   beforeAll(async () => {
     browser = await launchChromium();
     dir = mkdtempSync(join(tmpdir(), 'waiver-web-'));
-    server = await startTestServer({ database: join(dir, 'w.db'), dir, clock: new ManualClock(Date.now()) });
+    // A cluster with Kyverno, a Pod-only signature policy and two pods: the reviewer sees what is exempted.
+    cluster = await new FakeKubeApiServer().start();
+    seedCluster(cluster);
+    cluster.seed('kyverno.io/v1', 'ClusterPolicy', {
+      metadata: { name: 'require-image-signature' },
+      spec: {
+        rules: [{ name: 'check-image-signature', match: { any: [{ resources: { kinds: ['Pod'] } }] } }],
+      },
+    });
+    for (const name of ['payments-api-1', 'payments-web-1'])
+      cluster.seed('v1', 'Pod', { metadata: { name, namespace: 'payments' }, spec: { containers: [] } });
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, cluster.kubeconfig());
+    server = await startTestServer({
+      database: join(dir, 'w.db'),
+      dir,
+      clock: new ManualClock(Date.now()),
+      kubeconfig,
+    });
     for (const [name, role] of [
       ['alice', 'requester'],
       ['bob', 'approver'],
@@ -59,6 +80,7 @@ describe.skipIf(!chromiumPath)('Waiver in the browser', () => {
     // The browser first: its kept-alive connections would hold the server open.
     await browser.close();
     await server.close();
+    await cluster.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -104,6 +126,11 @@ describe.skipIf(!chromiumPath)('Waiver in the browser', () => {
     // bob approves from his review queue.
     const bob = await signedIn(tokens['bob'] ?? '');
     await go(bob, '#/review');
+    // Before deciding, bob sees what approving exempts, read from the cluster and matched as Kyverno does.
+    const radius = bob.getByRole('region', { name: 'What it lets through now' });
+    await radius.getByText('1 covered, 0 unknown, 1 not covered').waitFor();
+    expect(await radius.getByRole('cell', { name: 'Pod payments/payments-api-1' }).count()).toBe(1);
+    expect(await radius.getByText('payments-web-1').count()).toBe(0);
     await bob.getByLabel('Comment (required to reject)').fill('risk accepted');
     await bob.getByRole('button', { name: 'Approve EX-1' }).click();
     await bob.getByText('No request waits for a decision.').waitFor();

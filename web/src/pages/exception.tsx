@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { ApiError } from '../api/client';
 import { useSession } from '../auth/session';
+import { BlastRadius } from '../components/blast-radius';
 import { allowedActions, needsComment, type Verb } from '../components/allowed-actions';
 import { StateBadge, type ExceptionView } from '../components/exception-table';
 import { ErrorNote, Loading } from '../components/status';
@@ -40,6 +41,7 @@ export function ExceptionPage({ id }: { id: string }) {
           manifest.reload();
         }}
       />
+      {['pending', 'approved', 'active'].includes(x.state) && <BlastRadius id={x.id} level={2} />}
       <section aria-labelledby="timeline">
         <h2 id="timeline">Audit timeline</h2>
         <ol className="timeline">

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useSession } from '../auth/session';
 import { allowedActions } from '../components/allowed-actions';
+import { BlastRadius } from '../components/blast-radius';
 import type { ExceptionView } from '../components/exception-table';
 import { ReviewItems } from '../components/review-items';
 import { Empty, ErrorNote, Loading } from '../components/status';
@@ -123,6 +124,7 @@ function PendingRequest({ x, onDone }: { x: ExceptionView; onDone: () => void })
           </dd>
         </div>
       </dl>
+      <BlastRadius id={x.id} level={4} />
       {verbs.includes('approve') || verbs.includes('reject') ? (
         <form
           className="action-form"
