@@ -47,6 +47,8 @@ describe('waiver doctor', () => {
     expect(findings.map((f) => f.check)).toEqual([
       'cluster',
       'crd',
+      'exception-kinds',
+      'exception-kinds',
       'kyverno',
       'kyverno',
       'namespace',
@@ -70,7 +72,7 @@ describe('waiver doctor', () => {
     expect(fails).toEqual([
       'Kyverno runs with --enablePolicyException=(unset: off by default): every exception is ignored',
       'Kyverno reads exceptions from kyverno, Waiver writes them to policy-exceptions',
-      'Waiver may not: delete policyexceptions.kyverno.io in policy-exceptions',
+      'Waiver may not: delete policyexceptions.kyverno.io in policy-exceptions; delete policyexceptions.policies.kyverno.io in policy-exceptions',
     ]);
     expect(findings.find((f) => f.message.startsWith('Kyverno reads'))?.fix).toContain(
       'features.policyExceptions.namespace: policy-exceptions',

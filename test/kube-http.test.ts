@@ -162,9 +162,11 @@ describe('the target behind a proxy', () => {
       expect(calls).toEqual([
         `PATCH ${objects}`,
         'GET /apis/kyverno.io/v2/policyexceptions',
+        'GET /apis/policies.kyverno.io/v1/policyexceptions',
         `DELETE ${objects}`,
         `DELETE ${objects}`,
         'GET /apis/kyverno.io/v2/policyexceptions',
+        'GET /apis/policies.kyverno.io/v1/policyexceptions',
       ]);
     } finally {
       proxy.closeAllConnections();

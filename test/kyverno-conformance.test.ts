@@ -1,8 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { coverageInputs, resourceUnderTest, type Doc } from '../src/domain/coverage.js';
-import { exceptionCovers, type Coverage, type MatchContext } from '../src/domain/exception-match.js';
+import {
+  coverage,
+  coverageInputs,
+  resourceUnderTest,
+  rulesNamedBy,
+  type Doc,
+} from '../src/domain/coverage.js';
+import {
+  exceptionCovers,
+  type Coverage,
+  type ExceptionSpec,
+  type MatchContext,
+} from '../src/domain/exception-match.js';
 
 /**
  * Kyverno's own test cases (test/fixtures/kyverno/INDEX.md gives each expected outcome) whose outcome
@@ -203,7 +214,7 @@ describe("Kyverno's fixtures: what covers says is what Kyverno did", () => {
     const answers = Object.fromEntries(
       docsOf(c.resources, namespace).map((doc) => {
         const resource = resourceUnderTest(doc);
-        const verdict = exceptionCovers(exception!.spec, c.policy, c.rule, resource, {
+        const verdict = exceptionCovers(exception!.spec as ExceptionSpec, c.policy, c.rule, resource, {
           nowMs: NOW,
           ...c.context,
         });
@@ -211,5 +222,20 @@ describe("Kyverno's fixtures: what covers says is what Kyverno did", () => {
       }),
     );
     expect(answers).toEqual(c.expected);
+  });
+});
+
+describe("Kyverno's CEL PolicyException case: policyRefs and matchConditions, evaluated with CEL", () => {
+  it('#26 covers skipped-pod only, through the ImageValidatingPolicy it refers to', () => {
+    const folder = 'cli-ivpol-cel-exception-contrast';
+    const { exceptions } = coverageInputs(docsOf([`${folder}/exception.yaml`], 'default'));
+    const resources = docsOf([`${folder}/resources.yaml`], 'default').map(resourceUnderTest);
+    const items = coverage(exceptions, resources, rulesNamedBy(exceptions), { nowMs: NOW });
+    expect(Object.fromEntries(items.map((i) => [i.resource.name, i.covered]))).toEqual({
+      'test-pod-good': false,
+      'test-pod-bad': false,
+      'skipped-pod': true,
+    });
+    expect(items.every((i) => i.policy === 'ImageValidatingPolicy/ivpol-sample')).toBe(true);
   });
 });

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PolicyExceptionManifest } from '../src/domain/manifest.js';
+import type { ExceptionManifest } from '../src/domain/manifest.js';
 import { renderPolicyException } from '../src/domain/render.js';
 import { defaultSettings } from '../src/domain/settings.js';
 import { isObservable, type Target } from '../src/service/ports.js';
@@ -23,7 +23,7 @@ afterEach(async () => {
 interface OpenTarget {
   target: Target;
   /** What Kyverno would read at namespace/name: the manifest's spec, labels and annotations. */
-  read: (namespace: string, name: string) => PolicyExceptionManifest | undefined;
+  read: (namespace: string, name: string) => ExceptionManifest | undefined;
 }
 
 /** Every target Waiver writes to, and the fast tier's recording target, under one contract. */
@@ -38,7 +38,7 @@ const targets: { name: string; observable: boolean; open: () => Promise<OpenTarg
         target: new DirectoryTarget(root, { createRoot: false }),
         read: (ns, name) =>
           existsSync(file(ns, name))
-            ? (parse(readFileSync(file(ns, name), 'utf8')) as PolicyExceptionManifest)
+            ? (parse(readFileSync(file(ns, name), 'utf8')) as ExceptionManifest)
             : undefined,
       });
     },
@@ -55,7 +55,7 @@ const targets: { name: string; observable: boolean; open: () => Promise<OpenTarg
       const retry = { attempts: 2, backoffMs: 5, maxBackoffMs: 10, timeoutMs: 500 };
       return {
         target: new KubernetesTarget(loadKubeConfig({ kubeconfig: path }), 'v2', retry),
-        read: (ns, name) => api.get('policyexceptions', ns, name) as PolicyExceptionManifest | undefined,
+        read: (ns, name) => api.get('policyexceptions', ns, name) as ExceptionManifest | undefined,
       };
     },
   },
@@ -72,7 +72,7 @@ const targets: { name: string; observable: boolean; open: () => Promise<OpenTarg
 const manifest = renderPolicyException(activeRecord(), defaultSettings);
 const { name } = manifest.metadata;
 const NS = 'policy-exceptions';
-const seen = (m: PolicyExceptionManifest | undefined) =>
+const seen = (m: ExceptionManifest | undefined) =>
   m && { labels: m.metadata.labels, annotations: m.metadata.annotations, spec: m.spec };
 
 describe.each(targets)('$name target contract', ({ open, observable }) => {

@@ -12,7 +12,7 @@ export function coverageTable(items: readonly CoverageItem[], checked: number): 
     items.map((i) => [
       `${i.resource.kind} ${i.resource.namespace ? `${i.resource.namespace}/` : ''}${i.resource.name}`,
       i.policy,
-      i.rule,
+      i.rule || '-',
       i.covered === 'unknown' ? 'unknown' : i.covered ? 'yes' : 'no',
       i.exceptions.join(', ') || '-',
       i.why,

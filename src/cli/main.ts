@@ -64,7 +64,7 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     )
     .option(
       '--policy <policy>',
-      'a ClusterPolicy, or a Policy as namespace/name (default require-image-signature)',
+      'a ClusterPolicy, a Policy as namespace/name, or a CEL policy as Kind/name, e.g. ImageValidatingPolicy/check-images (default require-image-signature)',
     )
     .option('--rule <rule>', 'rule name; repeatable (default check-image-signature)', collect)
     .option('--kind <kind>', 'resource kind; repeatable (default Pod)', collect)
@@ -78,7 +78,10 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .option('--reason <reason>', 'required: business justification (at least 30 characters)')
     .option('--risk-assessment <text>', 'risk assessment link or text (required for vendor-image)')
     .option('--expires <when>', 'required: a duration (14d) or an RFC3339 instant')
-    .option('--api-version <version>', 'kyverno.io/v2 (default) or kyverno.io/v2beta1')
+    .option(
+      '--api-version <version>',
+      'kyverno.io/v2 (default), kyverno.io/v2beta1, or policies.kyverno.io/v1 for a CEL policy (--policy Kind/name)',
+    )
     .option('--preview', 'file nothing: show what the request would let through in the cluster')
     .addOption(outputOption('table|json|yaml|name'))
     .action(async (flags: RequestFlags) => (await import('./commands/request.js')).run(ctx(), flags));
@@ -225,7 +228,10 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .command('render')
     .description('print the PolicyException manifest of an exception')
     .argument('<id>', 'EX-42, 42 or the name')
-    .option('--api-version <version>', 'kyverno.io/v2 (default) or kyverno.io/v2beta1')
+    .option(
+      '--api-version <version>',
+      "a version of the exception's own API group: kyverno.io/v2 or v2beta1; policies.kyverno.io/v1 or v1beta1",
+    )
     .action(async (ref: string, flags: RenderFlags) =>
       (await import('./commands/render.js')).run(ctx(), ref, flags),
     );

@@ -6,13 +6,15 @@ import {
   type MatchContext,
   type ResourceUnderTest,
 } from './exception-match.js';
+import { celExceptionCovers, isCelSpec, type CelExceptionSpec } from './cel-match.js';
 import { wildcardMatch } from './wildcard.js';
 
 /** A PolicyException by where it lives, as Kyverno names it in reports (`namespace/name`). */
 export interface NamedException {
   namespace: string;
   name: string;
-  spec: ExceptionSpec;
+  /** A kyverno.io spec (match, conditions) or a CEL one (policyRefs, matchConditions). */
+  spec: ExceptionSpec | CelExceptionSpec;
 }
 
 /** A rule of a policy and the kinds it matches (an autogen rule's are the controllers'). */
@@ -98,10 +100,17 @@ export function policyRules(policy: {
 /** Without policies: the rules the exceptions name, each checked against every resource. */
 export function rulesNamedBy(exceptions: readonly NamedException[]): PolicyRule[] {
   const seen = new Map<string, PolicyRule>();
-  for (const { spec } of exceptions)
+  for (const { spec } of exceptions) {
+    // A CEL policy has no rules: the exception names the whole policy, as Kind/name.
+    if (isCelSpec(spec)) {
+      for (const { kind = '', name = '' } of spec.policyRefs ?? [])
+        seen.set(`${kind}/${name}\n`, { policy: `${kind}/${name}`, rule: '', kinds: [] });
+      continue;
+    }
     for (const { policyName, ruleNames } of spec.exceptions ?? [])
       for (const rule of ruleNames)
         seen.set(`${policyName}\n${rule}`, { policy: policyName, rule, kinds: [] });
+  }
   return [...seen.values()];
 }
 
@@ -120,11 +129,14 @@ const literal = (pattern: string): boolean => !/[*?]/.test(pattern);
 function indexFor(exceptions: readonly NamedException[], policy: string, rule: string): RuleIndex {
   const index: RuleIndex = { byNamespace: new Map(), anywhere: [] };
   for (const e of exceptions) {
-    if (
-      !e.spec.exceptions?.some(
-        (x) => x.policyName === policy && x.ruleNames.some((r) => wildcardMatch(r, rule)),
-      )
-    )
+    if (isCelSpec(e.spec)) {
+      if (e.spec.policyRefs?.some((r) => `${r.kind ?? ''}/${r.name ?? ''}` === policy))
+        index.anywhere.push(e);
+      continue;
+    }
+    const names = (x: { policyName: string }) =>
+      x.policyName === policy || (!literal(x.policyName) && wildcardMatch(x.policyName, policy));
+    if (!e.spec.exceptions?.some((x) => names(x) && x.ruleNames.some((r) => wildcardMatch(r, rule))))
       continue;
     const filters = e.spec.match?.any ?? [];
     const namespaces = filters.map((f) => f.resources?.namespaces ?? []);
@@ -173,7 +185,9 @@ export function coverage(
       const candidates = [...(index.byNamespace.get(namespace) ?? []), ...index.anywhere];
       const verdicts = candidates.map((e) => ({
         e,
-        v: exceptionCovers(e.spec, policy, rule, resource, matchContext),
+        v: isCelSpec(e.spec)
+          ? celExceptionCovers(e.spec, policy, resource, context.nowMs)
+          : exceptionCovers(e.spec, policy, rule, resource, matchContext),
       }));
       const covering = verdicts.filter(({ v }) => v.covered === true);
       const maybe = verdicts.filter(({ v }) => v.covered === 'unknown');
@@ -209,7 +223,7 @@ const stringMap = (v: unknown): Record<string, string> =>
     ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)]))
     : {};
 const isPolicyException = (d: Doc): boolean =>
-  d['kind'] === 'PolicyException' && String(d['apiVersion']).startsWith('kyverno.io/');
+  d['kind'] === 'PolicyException' && /^(policies\.)?kyverno\.io\//.test(String(d['apiVersion']));
 
 /** A Kubernetes object as the engine matches it: identity, labels, annotations, and the whole object. */
 export function resourceUnderTest(d: Doc): ResourceUnderTest {

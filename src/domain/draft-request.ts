@@ -1,5 +1,11 @@
 import { expandForControllers } from './autogen.js';
-import type { ApiVersion, Category, ExceptionScope, Justification } from './exception.js';
+import {
+  isCelApiVersion,
+  type ApiVersion,
+  type Category,
+  type ExceptionScope,
+  type Justification,
+} from './exception.js';
 import { defaultExceptionName } from './naming.js';
 import type { ProcessSettings } from './settings.js';
 import { parseExpiry, toRfc3339, wholeSeconds } from './time.js';
@@ -34,7 +40,11 @@ export function draftRequest(
   const scope = expandForControllers({
     name: fields.name || defaultExceptionName([...fields.namespaces], [...fields.names], fields.ticket),
     policy: fields.policy || settings.defaultPolicy,
-    rules: fields.rules?.length ? [...fields.rules] : settings.defaultRules,
+    rules: fields.rules?.length
+      ? [...fields.rules]
+      : isCelApiVersion(fields.apiVersion ?? settings.apiVersion)
+        ? []
+        : settings.defaultRules,
     kinds: fields.kinds?.length ? [...fields.kinds] : ['Pod'],
     namespaces: [...fields.namespaces],
     names: [...fields.names],

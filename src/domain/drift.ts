@@ -1,6 +1,6 @@
 import { canonicalJson } from './audit.js';
 import { parseIdRef } from './exception.js';
-import type { PolicyExceptionManifest } from './manifest.js';
+import type { ExceptionManifest } from './manifest.js';
 import { ID_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './manifest.js';
 
 /** What drift detection compares of an object found in the cluster. */
@@ -20,7 +20,7 @@ export interface DriftEntry {
  * How a found PolicyException differs from the approved one: the whole spec, and every label and
  * annotation Waiver set. Labels or annotations others added are not drift (other tools add them).
  */
-export function driftOf(approved: PolicyExceptionManifest, found: FoundObject): DriftEntry[] {
+export function driftOf(approved: ExceptionManifest, found: FoundObject): DriftEntry[] {
   const entries: DriftEntry[] = [];
   if (canonicalJson(approved.spec) !== canonicalJson(found.spec))
     entries.push({ field: 'spec', approved: approved.spec, found: found.spec ?? null });

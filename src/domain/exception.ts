@@ -29,8 +29,16 @@ export type EndReason = (typeof endReasons)[number];
 export const syncStatuses = ['none', 'pending', 'synced', 'error'] as const;
 export type SyncStatus = (typeof syncStatuses)[number];
 
-export const apiVersions = ['kyverno.io/v2', 'kyverno.io/v2beta1'] as const;
+export const apiVersions = [
+  'kyverno.io/v2',
+  'kyverno.io/v2beta1',
+  'policies.kyverno.io/v1',
+  'policies.kyverno.io/v1beta1',
+] as const;
 export type ApiVersion = (typeof apiVersions)[number];
+
+/** The CEL PolicyException (`policies.kyverno.io`), for ValidatingPolicy and the other CEL policy kinds. */
+export const isCelApiVersion = (apiVersion: string): boolean => apiVersion.startsWith('policies.kyverno.io/');
 
 export const podControllerKinds = [
   'Deployment',

@@ -1,5 +1,13 @@
 import type { Issue } from './errors.js';
-import { allowedKinds, type ExceptionRecord, type ExceptionScope, type Justification } from './exception.js';
+import { parseCelPolicyRef } from './cel-exception.js';
+import {
+  allowedKinds,
+  isCelApiVersion,
+  type ApiVersion,
+  type ExceptionRecord,
+  type ExceptionScope,
+  type Justification,
+} from './exception.js';
 import { maxDaysFor, type ProcessSettings } from './settings.js';
 import { DAY_MS } from './time.js';
 import { hasWildcard, literalPrefix } from './wildcard.js';
@@ -12,6 +20,8 @@ export interface RequestContext {
   settings: ProcessSettings;
   /** The exception being renewed, for a renewal. */
   renewing?: ExceptionRecord;
+  /** The API it is written in: a CEL PolicyException names its policy as Kind/name and no rules. */
+  apiVersion?: ApiVersion | undefined;
 }
 
 /** A guardrail: returns the issue when the request breaks it. The list below is the documentation. */
@@ -45,8 +55,27 @@ export const nameIsDnsLabel: Rule = ({ scope }) =>
 
 const isSubdomain = (s: string): boolean => s.length <= 253 && DNS1123_SUBDOMAIN.test(s);
 
-/** A ClusterPolicy by its name, or a namespaced Policy as Kyverno keys its exceptions: `namespace/name`. */
-export const policyIsKubernetesName: Rule = ({ scope }) => {
+/**
+ * A ClusterPolicy by its name, or a namespaced Policy as Kyverno keys its exceptions: `namespace/name`; for
+ * a CEL PolicyException, the CEL policy as `Kind/name`.
+ */
+export const policyIsKubernetesName: Rule = ({ scope, apiVersion }) => {
+  if (apiVersion && isCelApiVersion(apiVersion)) {
+    const ref = parseCelPolicyRef(scope.policy);
+    return ref && isSubdomain(ref.name)
+      ? undefined
+      : issue(
+          'policy-format',
+          'policy',
+          `"${scope.policy}" is not a CEL policy as Kind/name (ValidatingPolicy, ImageValidatingPolicy, MutatingPolicy, GeneratingPolicy or DeletingPolicy)`,
+        );
+  }
+  if (parseCelPolicyRef(scope.policy))
+    return issue(
+      'policy-format',
+      'policy',
+      `"${scope.policy}" is a CEL policy: its exceptions are policies.kyverno.io/v1 PolicyExceptions (--api-version policies.kyverno.io/v1)`,
+    );
   const [first = '', second, ...rest] = scope.policy.split('/');
   const valid =
     rest.length === 0 && (second === undefined ? isSubdomain(first) : isLabel(first) && isSubdomain(second));
@@ -59,18 +88,26 @@ export const policyIsKubernetesName: Rule = ({ scope }) => {
       );
 };
 
-export const rulesAreNamed: Rule = ({ scope }) =>
-  scope.rules.length === 0
-    ? issue('rules-required', 'rules', 'name at least one rule of the policy')
-    : firstIssue(scope.rules, (r) =>
-        isLabel(r)
-          ? undefined
-          : issue(
-              'rule-format',
-              'rules',
-              `"${r}" must be an exact rule name (no wildcards; at most 63 characters)`,
-            ),
-      );
+export const rulesAreNamed: Rule = ({ scope, apiVersion }) =>
+  apiVersion && isCelApiVersion(apiVersion)
+    ? scope.rules.length
+      ? issue(
+          'rules-cel',
+          'rules',
+          'a CEL policy has no rules to name: a CEL PolicyException names the whole policy',
+        )
+      : undefined
+    : scope.rules.length === 0
+      ? issue('rules-required', 'rules', 'name at least one rule of the policy')
+      : firstIssue(scope.rules, (r) =>
+          isLabel(r)
+            ? undefined
+            : issue(
+                'rule-format',
+                'rules',
+                `"${r}" must be an exact rule name (no wildcards; at most 63 characters)`,
+              ),
+        );
 
 export const kindsAreAllowed: Rule = ({ scope }) =>
   scope.kinds.length === 0

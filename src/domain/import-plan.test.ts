@@ -17,6 +17,7 @@ const spec = (policies = ['require-image-signature']) => ({
   match: { any: [{ resources: { kinds: ['Pod'], namespaces: ['payments'], names: ['hotfix-*'] } }] },
 });
 const found = (overrides: Partial<ObservedException> = {}): ObservedException => ({
+  apiVersion: 'kyverno.io/v2',
   namespace: 'policy-exceptions',
   name: 'hotfix',
   uid: 'u-1',

@@ -1,4 +1,10 @@
-import { categories, type ApiVersion, type Category, type NewExceptionRecord } from './exception.js';
+import {
+  categories,
+  isCelApiVersion,
+  type ApiVersion,
+  type Category,
+  type NewExceptionRecord,
+} from './exception.js';
 import { ANNOTATIONS, type PolicyExceptionManifest } from './manifest.js';
 import { PolicyExceptionSchema } from './manifest-schema.js';
 import { newRequest } from './new-request.js';
@@ -36,6 +42,14 @@ export function planImport(object: ObservedException, ctx: ImportContext): Impor
     return {
       refused: `Kyverno reads exceptions only from ${ctx.exceptionNamespace}; move it there or delete it`,
     };
+  if (isCelApiVersion(object.apiVersion)) {
+    const refs =
+      (object.spec as { policyRefs?: { kind?: string; name?: string }[] } | undefined)?.policyRefs ?? [];
+    const policy = refs.map((r) => `${r.kind ?? ''}/${r.name ?? ''}`).join(', ') || 'its policy';
+    return {
+      refused: `a CEL PolicyException's scope is CEL, which Waiver does not read back into namespaces and names: request it anew (--api-version policies.kyverno.io/v1 --policy ${policy}), then delete this one`,
+    };
+  }
   const parsed = PolicyExceptionSchema.safeParse({
     apiVersion: ctx.apiVersion,
     kind: 'PolicyException',

@@ -1,40 +1,18 @@
 import { autogenRuleNames, isPodController } from './autogen.js';
 import { conditionsHold, filterReach, parseKindSelector } from './exception-match.js';
 import { PSS_CONTAINER_LEVEL, PSS_CONTROLS, PSS_POD_LEVEL } from './pod-security.js';
-import {
-  requiredAnnotations,
-  TTL_LABEL,
-  type PolicyExceptionManifest,
-  type ResourceFilter,
-} from './manifest.js';
+import { TTL_LABEL, type PolicyExceptionManifest, type ResourceFilter } from './manifest.js';
+import { celLintRules } from './lint-cel.js';
+import { annotations, exceptionNamespace } from './lint-common.js';
+import { error, warning, type ExceptionLintRule, type Finding, type RawFinding } from './lint-finding.js';
 import { parseManifests, readExpiry } from './manifest-schema.js';
 import type { ProcessSettings } from './settings.js';
 import { parseRfc3339 } from './rfc3339.js';
 import { DAY_MS } from './time.js';
 import { hasWildcard, literalPrefix, wildcardMatch } from './wildcard.js';
 
-export type Severity = 'error' | 'warning';
-
-export interface Finding {
-  file: string;
-  object: string;
-  rule: string;
-  severity: Severity;
-  message: string;
-}
-
-interface LintContext {
-  manifest: PolicyExceptionManifest;
-  nowMs: number;
-  settings: ProcessSettings;
-}
-
-type RawFinding = Omit<Finding, 'file' | 'object'>;
-/** A lint rule: the findings one PolicyException earns; the list below is the documentation. */
-type LintRule = (ctx: LintContext) => RawFinding[];
-
-const error = (rule: string, message: string): RawFinding => ({ rule, severity: 'error', message });
-const warning = (rule: string, message: string): RawFinding => ({ rule, severity: 'warning', message });
+/** A kyverno.io lint rule: the findings one PolicyException earns; the list below is the documentation. */
+type LintRule = ExceptionLintRule<PolicyExceptionManifest>;
 
 const filtersOf = (m: PolicyExceptionManifest) => [...(m.spec.match.any ?? []), ...(m.spec.match.all ?? [])];
 const resourcesOf = (m: PolicyExceptionManifest): ResourceFilter[] =>
@@ -57,32 +35,6 @@ const apiVersion: LintRule = ({ manifest }) => {
       `${manifest.apiVersion} is not a kyverno.io PolicyException version (use kyverno.io/v2)`,
     ),
   ];
-};
-
-const exceptionNamespace: LintRule = ({ manifest, settings }) => {
-  const ns = manifest.metadata.namespace;
-  const read = settings.kyvernoExceptionNamespace ?? settings.exceptionNamespace;
-  if (ns === settings.kyvernoNamespace)
-    return [
-      error(
-        'namespace-kyverno',
-        `"${ns}" is Kyverno's own namespace: its webhooks skip it, so guard policies never see the exception`,
-      ),
-    ];
-  if (read === '*')
-    return [
-      warning(
-        'namespace-any',
-        'Kyverno reads exceptions from every namespace (exceptionNamespace "*"): whoever may create a PolicyException in any namespace can bypass a policy. Not recommended: give Kyverno one namespace and guard it',
-      ),
-    ];
-  if (ns === undefined)
-    return [
-      warning('namespace-unset', `no metadata.namespace: Kyverno reads exceptions only from "${read}"`),
-    ];
-  return ns === read
-    ? []
-    : [error('namespace-ignored', `Kyverno reads exceptions only from "${read}"; in "${ns}" it is ignored`)];
 };
 
 const matchShape: LintRule = ({ manifest }) => {
@@ -311,12 +263,9 @@ const podSecurity: LintRule = ({ manifest }) =>
     return findings;
   });
 
-const annotations: LintRule = ({ manifest }) =>
-  requiredAnnotations
-    .filter((a) => !manifest.metadata.annotations?.[a]?.trim())
-    .map((a) => error('annotation-missing', `annotation "${a}" is missing or empty`));
+export type { Finding, Severity } from './lint-finding.js';
 
-/** Every lint rule, in the order findings are reported. */
+/** Every kyverno.io lint rule, in the order findings are reported. */
 export const lintRules: readonly LintRule[] = [
   apiVersion,
   exceptionNamespace,
@@ -350,7 +299,10 @@ export function lintText(text: string, file: string, nowMs: number, settings: Pr
     }
     const { metadata } = doc.manifest;
     const object = `${metadata.namespace ? `${metadata.namespace}/` : ''}${metadata.name}`;
-    const ctx = { manifest: doc.manifest, nowMs, settings };
-    return lintRules.flatMap((rule) => rule(ctx)).map((f) => ({ file, object, ...f }));
+    const findings =
+      doc.kind === 'cel-exception'
+        ? celLintRules.flatMap((rule) => rule({ manifest: doc.manifest, nowMs, settings }))
+        : lintRules.flatMap((rule) => rule({ manifest: doc.manifest, nowMs, settings }));
+    return findings.map((f) => ({ file, object, ...f }));
   });
 }

@@ -1,7 +1,7 @@
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { firstLine, WaiverError } from './errors.js';
-import type { Condition, PolicyExceptionManifest } from './manifest.js';
+import type { CelPolicyExceptionManifest, Condition, PolicyExceptionManifest } from './manifest.js';
 
 const stringList = z.array(z.string());
 /** `labels:` with nothing under it is null in YAML; treat it as absent. */
@@ -85,9 +85,30 @@ export const PolicyExceptionSchema = z.object({
     .passthrough(),
 });
 
+/** A policies.kyverno.io PolicyException (the CEL one) read from YAML, validated once here. */
+export const CelPolicyExceptionSchema = z.object({
+  apiVersion: z.string(),
+  kind: z.literal('PolicyException'),
+  metadata: z.object({
+    name: z.string().min(1),
+    namespace: z.string().optional(),
+    labels: stringMap,
+    annotations: stringMap,
+  }),
+  spec: z
+    .object({
+      policyRefs: z.array(z.object({ name: z.string(), kind: z.string() })).default([]),
+      matchConditions: z.array(z.object({ name: z.string(), expression: z.string() })).optional(),
+      expiresAt: z.string().optional(),
+      properties: z.record(z.string(), z.string()).optional(),
+    })
+    .passthrough(),
+});
+
 /** One YAML document of a file: a PolicyException, another kind (skipped), or an error. */
 export type ParsedDocument =
   | { kind: 'exception'; index: number; manifest: PolicyExceptionManifest }
+  | { kind: 'cel-exception'; index: number; manifest: CelPolicyExceptionManifest }
   | { kind: 'other'; index: number; objectKind: string }
   | { kind: 'invalid'; index: number; field: string; message: string };
 
@@ -176,6 +197,22 @@ export function parseManifests(text: string): ParsedDocument[] {
     if (value === null || value === undefined) return [];
     const objectKind = typeof value === 'object' && 'kind' in value ? String(value.kind) : '';
     if (objectKind !== 'PolicyException') return [{ kind: 'other', index, objectKind }];
+    const apiVersion = typeof value === 'object' && 'apiVersion' in value ? String(value.apiVersion) : '';
+    if (apiVersion.startsWith('policies.kyverno.io/')) {
+      const cel = CelPolicyExceptionSchema.safeParse(value);
+      if (!cel.success) {
+        const first = cel.error.issues[0];
+        return [
+          {
+            kind: 'invalid',
+            index,
+            field: first?.path.join('.') ?? '',
+            message: first?.message ?? 'invalid',
+          },
+        ];
+      }
+      return [{ kind: 'cel-exception', index, manifest: cel.data as CelPolicyExceptionManifest }];
+    }
     const parsed = PolicyExceptionSchema.safeParse(value);
     if (!parsed.success) {
       const first = parsed.error.issues[0];

@@ -57,6 +57,25 @@ export interface PolicyExceptionManifest {
   };
 }
 
+/** A policies.kyverno.io PolicyException (the CEL one): policy references, CEL match conditions, expiresAt. */
+export interface CelPolicyExceptionManifest {
+  apiVersion: string;
+  kind: 'PolicyException';
+  metadata: PolicyExceptionManifest['metadata'];
+  spec: {
+    policyRefs: { name: string; kind: string }[];
+    matchConditions?: { name: string; expression: string }[];
+    expiresAt?: string;
+    properties?: Record<string, string>;
+    [key: string]: unknown;
+  };
+}
+
+export type ExceptionManifest = PolicyExceptionManifest | CelPolicyExceptionManifest;
+
+export const isCelManifest = (m: ExceptionManifest): m is CelPolicyExceptionManifest =>
+  m.apiVersion.startsWith('policies.kyverno.io/');
+
 /** The working expiry condition: Kyverno's documented `time_before` form, compared with Equals. */
 export const expiryConditionKey = (expiresAt: string): string =>
   `{{ time_before('{{ time_now_utc() }}', '${expiresAt}') }}`;

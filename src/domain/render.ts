@@ -1,17 +1,10 @@
 import { stringify } from 'yaml';
-import { formatId, type ApiVersion, type ExceptionRecord } from './exception.js';
-import {
-  ANNOTATIONS,
-  expiryConditionKey,
-  ID_LABEL,
-  MANAGED_BY_LABEL,
-  MANAGED_BY_VALUE,
-  TTL_LABEL,
-  ttlLabelValue,
-  type PolicyExceptionManifest,
-} from './manifest.js';
+import { WaiverError } from './errors.js';
+import { formatId, isCelApiVersion, type ApiVersion, type ExceptionRecord } from './exception.js';
+import { expiryConditionKey, type ExceptionManifest, type PolicyExceptionManifest } from './manifest.js';
+import { exceptionMetadata } from './exception-metadata.js';
+import { renderCelPolicyException } from './render-cel.js';
 import type { ProcessSettings } from './settings.js';
-import { DAY_MS, toRfc3339 } from './time.js';
 
 export interface RenderOptions {
   apiVersion?: ApiVersion;
@@ -27,29 +20,10 @@ export function renderPolicyException(
   settings: ProcessSettings,
   options: RenderOptions = {},
 ): PolicyExceptionManifest {
-  const annotations: Record<string, string> = {
-    [ANNOTATIONS.requestor]: record.requestor,
-    [ANNOTATIONS.ticket]: record.ticket,
-    [ANNOTATIONS.reason]: record.reason,
-    [ANNOTATIONS.riskAcceptance]: record.approver ?? '',
-    [ANNOTATIONS.expiryReminder]: reminderDate(record, settings.reminderDays),
-    [ANNOTATIONS.category]: record.category,
-    [ANNOTATIONS.expiresAt]: record.expiresAt,
-  };
-  if (record.riskAssessment) annotations[ANNOTATIONS.riskAssessment] = record.riskAssessment;
   return {
     apiVersion: options.apiVersion ?? record.apiVersion,
     kind: 'PolicyException',
-    metadata: {
-      name: record.name,
-      namespace: settings.exceptionNamespace,
-      labels: {
-        [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
-        [ID_LABEL]: formatId(record.id),
-        [TTL_LABEL]: ttlLabelValue(record.expiresAt),
-      },
-      annotations,
-    },
+    metadata: exceptionMetadata(record, settings),
     spec: {
       exceptions: [{ policyName: record.policy, ruleNames: [...record.rules] }],
       match: {
@@ -71,18 +45,29 @@ export function renderPolicyException(
 }
 
 /**
- * The day the reminder is due: `reminderDays` before the expiry, but never before the exception took
- * effect (a 5-day exception is in its reminder window from the start, and is reminded then).
+ * The manifest the target receives, in the record's API: a kyverno.io PolicyException, or the CEL one
+ * (policies.kyverno.io) for ValidatingPolicy and the other CEL kinds. An exception stays in its family.
  */
-function reminderDate(record: ExceptionRecord, reminderDays: number): string {
-  const due = Date.parse(record.expiresAt) - reminderDays * DAY_MS;
-  const start = Date.parse(record.appliedAt ?? record.requestedAt);
-  return toRfc3339(Math.max(due, start)).slice(0, 10);
+export function renderManifest(
+  record: ExceptionRecord,
+  settings: ProcessSettings,
+  options: RenderOptions = {},
+): ExceptionManifest {
+  const apiVersion = options.apiVersion ?? record.apiVersion;
+  if (isCelApiVersion(apiVersion) !== isCelApiVersion(record.apiVersion))
+    throw new WaiverError(
+      'usage',
+      `${formatId(record.id)} is a ${record.apiVersion} exception: render it in that API group`,
+      'apiVersion',
+    );
+  return isCelApiVersion(apiVersion)
+    ? renderCelPolicyException(record, settings, apiVersion)
+    : renderPolicyException(record, settings, { apiVersion });
 }
 
 /**
  * YAML with every string quoted where YAML would read it otherwise; the `yaml` library escapes, so user
  * text cannot break out of its scalar.
  */
-export const manifestToYaml = (manifest: PolicyExceptionManifest): string =>
+export const manifestToYaml = (manifest: ExceptionManifest): string =>
   stringify(manifest, { lineWidth: 0, aliasDuplicateObjects: false });

@@ -8,13 +8,12 @@ import {
 } from '../domain/coverage.js';
 import { draftRequest } from '../domain/draft-request.js';
 import { WaiverError } from '../domain/errors.js';
-import type { ExceptionSpec } from '../domain/exception-match.js';
 import { formatId, type ExceptionRecord } from '../domain/exception.js';
 import { checkRequest } from '../domain/guardrails.js';
-import type { PolicyExceptionManifest } from '../domain/manifest.js';
+import { isCelManifest } from '../domain/manifest.js';
 import { newRequest } from '../domain/new-request.js';
 import { parseInput } from '../domain/parse-input.js';
-import { renderPolicyException } from '../domain/render.js';
+import { renderManifest } from '../domain/render.js';
 import { wholeSeconds } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
@@ -47,7 +46,7 @@ export async function exceptionCoverage(
   authorize(actor, 'read');
   inventoryOf(deps);
   const record = await resolveException(deps.store, ref);
-  return coverageOf(deps, renderPolicyException(record, deps.settings), formatId(record.id));
+  return coverageOf(deps, record, formatId(record.id));
 }
 
 /** `request --preview`: the blast radius of a request before it is filed, checked by the same guardrails. */
@@ -61,7 +60,7 @@ export async function previewCoverage(
   const input = parseInput(RequestInputSchema, raw);
   const nowMs = wholeSeconds(deps.clock.now());
   const { scope, justification, apiVersion } = draftRequest(input, deps.settings, nowMs);
-  const issues = checkRequest({ scope, justification, nowMs, settings: deps.settings });
+  const issues = checkRequest({ scope, justification, nowMs, settings: deps.settings, apiVersion });
   if (issues.length > 0) throw WaiverError.fromIssues('guardrail', issues);
   const { record } = newRequest({
     scope,
@@ -71,7 +70,7 @@ export async function previewCoverage(
     apiVersion,
   });
   const draft: ExceptionRecord = { ...record, id: 0, version: 0 };
-  return coverageOf(deps, renderPolicyException(draft, deps.settings), 'preview');
+  return coverageOf(deps, draft, 'preview');
 }
 
 function inventoryOf(deps: ServiceDeps): ClusterInventory {
@@ -83,40 +82,34 @@ function inventoryOf(deps: ServiceDeps): ClusterInventory {
   );
 }
 
-/** Reads what the manifest could reach (its kinds, in its namespaces) and matches it as Kyverno would. */
+/** Reads what the record could reach (its kinds, in its namespaces) and matches it as Kyverno would. */
 async function coverageOf(
   deps: ServiceDeps,
-  manifest: PolicyExceptionManifest,
+  record: ExceptionRecord,
   exception: string,
 ): Promise<CoverageReport> {
   const inventory = inventoryOf(deps);
-  const spec = manifest.spec as ExceptionSpec;
-  const filters = [...(spec.match?.any ?? []), ...(spec.match?.all ?? [])];
-  const kinds = [...new Set(filters.flatMap((f) => f.resources?.kinds ?? []))];
-  const listed = filters.map((f) => f.resources?.namespaces ?? []);
-  // Only literal namespaces narrow the read; a pattern or a filter without namespaces reads them all.
-  const namespaces = listed.every((n) => n.length > 0 && n.every((ns) => !/[*?]/.test(ns)))
-    ? [...new Set(listed.flat())]
-    : [];
-  const [found, namespaceLabels, policies] = await Promise.all([
-    inventory.objects(kinds, namespaces),
-    inventory.namespaceLabels(),
-    Promise.all(spec.exceptions.map((e) => inventory.policy(e.policyName))),
-  ]);
+  const manifest = renderManifest(record, deps.settings);
   const named: NamedException = {
     namespace: manifest.metadata.namespace ?? '',
     name: manifest.metadata.name,
-    spec,
+    spec: manifest.spec,
   };
+  const namespaces = record.namespaces.some((n) => /[*?]/.test(n)) ? [] : [...record.namespaces];
+  const [found, namespaceLabels, policy] = await Promise.all([
+    inventory.objects(record.kinds, namespaces),
+    inventory.namespaceLabels(),
+    inventory.policy(record.policy),
+  ]);
   const notes: string[] = [];
-  const rules = spec.exceptions.flatMap((e, i) => {
-    const policy = policies[i];
-    if (policy) return policyRules(policy).filter((r) => r.policy === e.policyName);
+  if (!policy)
     notes.push(
-      `policy ${e.policyName} is not in the cluster: its rules are taken as the exception names them`,
+      `policy ${record.policy} is not in the cluster: its rules are taken as the exception names them`,
     );
-    return rulesNamedBy([{ ...named, spec: { ...spec, exceptions: [e] } }]);
-  });
+  const rules =
+    policy && !isCelManifest(manifest)
+      ? policyRules(policy).filter((r) => r.policy === record.policy)
+      : rulesNamedBy([named]);
   if (found.skipped.length) notes.push(`kinds not read from the cluster: ${found.skipped.join(', ')}`);
   if (found.truncated)
     notes.push('the cluster has more objects than covers reads at once: the answer covers the first ones');

@@ -9,7 +9,7 @@ import type {
   StoredState,
   SyncStatus,
 } from '../domain/exception.js';
-import type { PolicyExceptionManifest } from '../domain/manifest.js';
+import type { ExceptionManifest } from '../domain/manifest.js';
 import type { OutboxEntry } from '../domain/notification-routes.js';
 import type { ObservedException } from '../domain/observed.js';
 import type { Role } from './actor.js';
@@ -179,8 +179,9 @@ export interface ExceptionStore extends StoreReader, LeaseStore, OutboxStore {
 /** Where Kyverno reads exceptions from: a GitOps folder or a cluster. Both operations are idempotent. */
 export interface Target {
   readonly description: string;
-  write(manifest: PolicyExceptionManifest): Promise<void>;
-  remove(namespace: string, name: string): Promise<void>;
+  write(manifest: ExceptionManifest): Promise<void>;
+  /** Removes one PolicyException; `apiVersion` says which API group (kyverno.io when absent). */
+  remove(namespace: string, name: string, apiVersion?: string): Promise<void>;
 }
 
 export type { ObservedException } from '../domain/observed.js';

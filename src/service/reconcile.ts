@@ -1,7 +1,7 @@
 import { driftOf, isManaged, managedId, type DriftEntry } from '../domain/drift.js';
 import { messageOf, WaiverError } from '../domain/errors.js';
 import { displayState, formatId, type ExceptionRecord } from '../domain/exception.js';
-import { renderPolicyException } from '../domain/render.js';
+import { renderManifest } from '../domain/render.js';
 import { toRfc3339, wholeSeconds } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
@@ -92,7 +92,7 @@ async function converge(
   const { deps, actor, at, report } = run;
   const id = formatId(record.id);
   if (found) {
-    const drift: DriftEntry[] = driftOf(renderPolicyException(record, deps.settings), found);
+    const drift: DriftEntry[] = driftOf(renderManifest(record, deps.settings), found);
     if (drift.length === 0) return;
     await audit(run, record.id, 'modified', { diff: drift });
   } else if (record.syncStatus === 'synced') {
@@ -119,7 +119,7 @@ async function removeUnwanted(run: Run, object: ObservedException): Promise<void
     return;
   }
   try {
-    await deps.target.remove(object.namespace, object.name);
+    await deps.target.remove(object.namespace, object.name, object.apiVersion);
   } catch (e) {
     report.failed.push({ id: `${object.namespace}/${object.name}`, error: messageOf(e) });
     return;

@@ -1,5 +1,5 @@
 import type { ApiVersion } from '../domain/exception.js';
-import { manifestToYaml, renderPolicyException } from '../domain/render.js';
+import { manifestToYaml, renderManifest } from '../domain/render.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import { resolveException } from './resolve.js';
@@ -13,5 +13,5 @@ export async function renderException(
 ): Promise<string> {
   authorize(actor, 'read');
   const record = await resolveException(deps.store, ref);
-  return manifestToYaml(renderPolicyException(record, deps.settings, apiVersion ? { apiVersion } : {}));
+  return manifestToYaml(renderManifest(record, deps.settings, apiVersion ? { apiVersion } : {}));
 }

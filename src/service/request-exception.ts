@@ -50,6 +50,7 @@ export async function createRequest(
     justification,
     nowMs,
     settings: deps.settings,
+    apiVersion: options.apiVersion,
     ...(renewing ? { renewing } : {}),
   });
   if (issues.length > 0) throw WaiverError.fromIssues('guardrail', issues);

@@ -155,7 +155,7 @@ async function expire(run: SweepRun, records: readonly ExceptionRecord[]): Promi
   const { deps, actor, at, report } = run;
   const removals = await mapBounded(records, TARGET_CONCURRENCY, async (record) => {
     try {
-      await deps.target.remove(deps.settings.exceptionNamespace, record.name);
+      await deps.target.remove(deps.settings.exceptionNamespace, record.name, record.apiVersion);
       return { record };
     } catch (e) {
       return { record, error: messageOf(e) };

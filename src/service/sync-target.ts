@@ -1,6 +1,6 @@
 import { messageOf, WaiverError } from '../domain/errors.js';
 import { formatId, type ExceptionRecord, type SyncStatus } from '../domain/exception.js';
-import { renderPolicyException } from '../domain/render.js';
+import { renderManifest } from '../domain/render.js';
 import { toRfc3339, wholeSeconds } from '../domain/time.js';
 import type { Actor } from './actor.js';
 import { mapBounded, TARGET_CONCURRENCY } from './bounded.js';
@@ -52,8 +52,9 @@ async function targetError(
   operation: SyncOperation,
 ): Promise<string | undefined> {
   try {
-    if (operation === 'write') await deps.target.write(renderPolicyException(record, deps.settings));
-    if (operation === 'delete') await deps.target.remove(deps.settings.exceptionNamespace, record.name);
+    if (operation === 'write') await deps.target.write(renderManifest(record, deps.settings));
+    if (operation === 'delete')
+      await deps.target.remove(deps.settings.exceptionNamespace, record.name, record.apiVersion);
     return undefined;
   } catch (e) {
     return messageOf(e);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { manifestToYaml } from '../domain/render.js';
-import type { PolicyExceptionManifest } from '../domain/manifest.js';
+import type { ExceptionManifest } from '../domain/manifest.js';
 import type { Target } from '../service/ports.js';
 
 export interface DirectoryTargetOptions {
@@ -31,7 +31,7 @@ export class DirectoryTarget implements Target {
     this.description = `directory ${root}`;
   }
 
-  async write(manifest: PolicyExceptionManifest): Promise<void> {
+  async write(manifest: ExceptionManifest): Promise<void> {
     const namespace = manifest.metadata.namespace ?? 'default';
     await this.ensureRoot();
     const folder = join(this.root, safeSegment(namespace));

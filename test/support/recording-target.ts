@@ -1,4 +1,4 @@
-import type { PolicyExceptionManifest } from '../../src/domain/manifest.js';
+import type { ExceptionManifest } from '../../src/domain/manifest.js';
 import type { ObservableTarget, ObservedException } from '../../src/service/ports.js';
 
 const key = (namespace: string, name: string): string => `${namespace}/${name}`;
@@ -9,13 +9,13 @@ const key = (namespace: string, name: string): string => `${namespace}/${name}`;
  */
 export class RecordingTarget implements ObservableTarget {
   readonly description = 'recording target';
-  readonly objects = new Map<string, PolicyExceptionManifest>();
+  readonly objects = new Map<string, ExceptionManifest>();
   /** `write ns/name` and `remove ns/name`, in order, failed calls included. */
   readonly calls: string[] = [];
   /** While set, every call fails with it. */
   failure: Error | undefined;
 
-  write(manifest: PolicyExceptionManifest): Promise<void> {
+  write(manifest: ExceptionManifest): Promise<void> {
     const at = key(manifest.metadata.namespace ?? 'default', manifest.metadata.name);
     this.calls.push(`write ${at}`);
     if (this.failure) return Promise.reject(this.failure);
@@ -34,6 +34,7 @@ export class RecordingTarget implements ObservableTarget {
     if (this.failure) return Promise.reject(this.failure);
     return Promise.resolve(
       [...this.objects.entries()].map(([uid, m]) => ({
+        apiVersion: m.apiVersion,
         namespace: m.metadata.namespace ?? 'default',
         name: m.metadata.name,
         uid,

@@ -1,4 +1,5 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { parseCelPolicyRef } from '../../domain/cel-exception.js';
 import type { Issue } from '../../domain/errors.js';
 import { wildcardMatch } from '../../domain/wildcard.js';
 import type { ClusterCatalog, ScopeToCheck } from '../../service/ports.js';
@@ -16,7 +17,7 @@ export class KubernetesCatalog implements ClusterCatalog {
       issues.push({
         code: 'policy-not-found',
         field: 'policy',
-        message: `no ${scope.policy.includes('/') ? 'Policy' : 'ClusterPolicy'} ${scope.policy} in the cluster`,
+        message: `no ${parseCelPolicyRef(scope.policy) ? '' : scope.policy.includes('/') ? 'Policy ' : 'ClusterPolicy '}${scope.policy} in the cluster`,
       });
     else
       for (const rule of scope.rules)

@@ -7,6 +7,8 @@ import {
 } from '@kubernetes/client-node';
 import { kindMatches } from '../../domain/exception-match.js';
 import type { ClusterInventory, InventoryObjects } from '../../service/ports.js';
+import { parseCelPolicyRef } from '../../domain/cel-exception.js';
+import { readCelPolicy } from './cluster-policies.js';
 import { isNotFound } from './kube-errors.js';
 
 /**
@@ -58,6 +60,8 @@ export class KubernetesInventory implements ClusterInventory {
   }
 
   async policy(name: string): Promise<Record<string, unknown> | undefined> {
+    const cel = parseCelPolicyRef(name);
+    if (cel) return readCelPolicy(this.kc, cel);
     const api = this.kc.makeApiClient(CustomObjectsApi);
     const [namespace, policyName] = name.includes('/') ? name.split('/', 2) : [undefined, name];
     const where = { group: 'kyverno.io', version: 'v1', name: policyName ?? '' };
@@ -100,8 +104,11 @@ export class KubernetesInventory implements ClusterInventory {
         if (isNotFound(e)) return { items, truncated: false };
         throw e;
       }
-      // A list's items carry no apiVersion and kind; matching needs them.
-      items.push(...page.items.map((o) => ({ ...o, apiVersion, kind })));
+      // Plain JSON as the API server sent it (the client makes classes and Dates), with the apiVersion and
+      // kind a list's items lack: CEL and JMESPath read the object as Kyverno does.
+      items.push(
+        ...page.items.map((o) => ({ ...(JSON.parse(JSON.stringify(o)) as object), apiVersion, kind })),
+      );
       token = page.metadata?._continue || undefined;
     } while (token);
     return { items, truncated: false };

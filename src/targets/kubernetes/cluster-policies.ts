@@ -1,5 +1,26 @@
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { parseCelPolicyRef, type CelPolicyRef } from '../../domain/cel-exception.js';
 import { isNotFound } from './kube-errors.js';
+
+/** A CEL policy (policies.kyverno.io/v1), or undefined when the cluster has none by that kind and name. */
+export async function readCelPolicy(
+  kc: KubeConfig,
+  ref: CelPolicyRef,
+): Promise<Record<string, unknown> | undefined> {
+  const plural = `${ref.kind.toLowerCase().replace(/y$/, 'ie')}s`;
+  try {
+    const policy = (await kc.makeApiClient(CustomObjectsApi).getClusterCustomObject({
+      group: 'policies.kyverno.io',
+      version: 'v1',
+      plural,
+      name: ref.name,
+    })) as Record<string, unknown>;
+    return { ...policy, kind: ref.kind };
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
 
 export interface ClusterPolicyInfo {
   name: string;
@@ -19,6 +40,8 @@ export async function readClusterPolicy(
   name: string,
 ): Promise<ClusterPolicyInfo | undefined> {
   const api = kc.makeApiClient(CustomObjectsApi);
+  const cel = parseCelPolicyRef(name);
+  if (cel) return (await readCelPolicy(kc, cel)) ? { name, rules: [], autogen: false } : undefined;
   const [namespace, policyName] = name.includes('/') ? name.split('/', 2) : [undefined, name];
   const where = { group: 'kyverno.io', version: 'v1', name: policyName ?? '' };
   let policy: { metadata?: { annotations?: Record<string, string> }; spec?: { rules?: { name?: string }[] } };

@@ -1,3 +1,4 @@
+import { parseCelPolicyRef } from '../../domain/cel-exception.js';
 import {
   ApiextensionsV1Api,
   AppsV1Api,
@@ -22,6 +23,17 @@ export const requiredPermissions = (s: ProcessSettings) =>
     ...['create', 'patch', 'delete'].map(
       (verb) => [verb, 'policyexceptions', 'kyverno.io', s.exceptionNamespace] as const,
     ),
+    // The CEL PolicyException, for ValidatingPolicy and the other CEL kinds, the same way.
+    ...['get', 'list', 'watch'].map(
+      (verb) => [verb, 'policyexceptions', 'policies.kyverno.io', undefined] as const,
+    ),
+    ...['create', 'patch', 'delete'].map(
+      (verb) => [verb, 'policyexceptions', 'policies.kyverno.io', s.exceptionNamespace] as const,
+    ),
+    // What `covers` reads: namespaces' labels and the workloads.
+    ['list', 'namespaces', '', undefined],
+    ['list', 'pods', '', undefined],
+    ['list', 'deployments', 'apps', undefined],
     ['get', 'clusterpolicies', 'kyverno.io', undefined],
     ['get', 'policies', 'kyverno.io', undefined],
     ['get', 'namespaces', '', undefined],
@@ -69,6 +81,7 @@ export async function diagnose(
     return findings;
   }
   await attempt('crd', () => checkCrd(kc, settings));
+  await attempt('exception-kinds', () => checkExceptionKinds(kc, policies));
   await attempt('kyverno', () => checkKyverno(kc, settings));
   await attempt('namespace', () => checkNamespace(kc, settings));
   await attempt('policies', () => checkPolicies(kc, policies));
@@ -168,6 +181,71 @@ async function checkNamespace(kc: KubeConfig, settings: ProcessSettings): Promis
   }
 }
 
+/** Served versions of a CRD (and which are deprecated), or undefined when it is not installed. */
+async function crdVersions(kc: KubeConfig, name: string) {
+  try {
+    const crd = await kc.makeApiClient(ApiextensionsV1Api).readCustomResourceDefinition({ name });
+    const served = crd.spec.versions.filter((v) => v.served);
+    return {
+      served: served.map((v) => v.name),
+      deprecated: served.filter((v) => v.deprecated).map((v) => v.name),
+    };
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Which PolicyException kind each requested policy needs, and whether this Kyverno serves it: a
+ * ClusterPolicy or Policy takes kyverno.io, a CEL policy (Kind/name) takes policies.kyverno.io. Kyverno
+ * 1.19 deprecates kyverno.io PolicyExceptions: each write then draws a warning.
+ */
+async function checkExceptionKinds(kc: KubeConfig, policies: readonly string[]): Promise<Finding[]> {
+  const cel = await crdVersions(kc, 'policyexceptions.policies.kyverno.io');
+  const classic = await crdVersions(kc, 'policyexceptions.kyverno.io');
+  const findings: Finding[] = [
+    cel
+      ? {
+          check: 'exception-kinds',
+          status: 'ok',
+          message: `CEL PolicyExceptions (policies.kyverno.io) served: ${cel.served.join(', ')}`,
+        }
+      : {
+          check: 'exception-kinds',
+          status: 'ok',
+          message:
+            'no CEL PolicyException CRD: exceptions for ValidatingPolicy and the other CEL kinds need Kyverno >= 1.15',
+        },
+  ];
+  if (classic?.deprecated.length)
+    findings.push({
+      check: 'exception-kinds',
+      status: 'warn',
+      message: `Kyverno marks kyverno.io PolicyException ${classic.deprecated.join(', ')} deprecated: every write draws a warning`,
+      fix: 'ClusterPolicies still need them; for CEL policies request policies.kyverno.io/v1 exceptions (--api-version policies.kyverno.io/v1)',
+    });
+  for (const policy of policies) {
+    const needsCel = parseCelPolicyRef(policy) !== undefined;
+    const kind = needsCel ? 'policies.kyverno.io/v1' : 'kyverno.io';
+    const served = needsCel ? cel?.served.includes('v1') : classic !== undefined;
+    findings.push(
+      served
+        ? { check: 'exception-kinds', status: 'ok', message: `${policy} takes a ${kind} PolicyException` }
+        : {
+            check: 'exception-kinds',
+            status: 'fail',
+            message: `${policy} takes a ${kind} PolicyException, which this Kyverno does not serve`,
+            fix: needsCel ? 'upgrade Kyverno to >= 1.15' : 'install Kyverno >= 1.12',
+          },
+    );
+  }
+  return findings;
+}
+
+const policyLabel = (name: string): string =>
+  parseCelPolicyRef(name) ? name : `${name.includes('/') ? 'Policy' : 'ClusterPolicy'} ${name}`;
+
 async function checkPolicies(kc: KubeConfig, policies: readonly string[]): Promise<Finding[]> {
   const findings: Finding[] = [];
   for (const name of policies) {
@@ -177,12 +255,14 @@ async function checkPolicies(kc: KubeConfig, policies: readonly string[]): Promi
         ? {
             check: 'policies',
             status: 'ok',
-            message: `${name.includes('/') ? 'Policy' : 'ClusterPolicy'} ${name}: rules ${policy.rules.join(', ')} (autogen ${policy.autogen ? 'on' : 'off'})`,
+            message: parseCelPolicyRef(name)
+              ? `${name} exists`
+              : `${policyLabel(name)}: rules ${policy.rules.join(', ')} (autogen ${policy.autogen ? 'on' : 'off'})`,
           }
         : {
             check: 'policies',
             status: 'fail',
-            message: `no ${name.includes('/') ? 'Policy' : 'ClusterPolicy'} ${name}, which exceptions are requested for`,
+            message: `no ${policyLabel(name)}, which exceptions are requested for`,
             fix: 'check the policy name (it is compared exactly)',
           },
     );

@@ -7,8 +7,8 @@ import {
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
-import type { PolicyExceptionManifest } from '../../domain/manifest.js';
-import { FIELD_MANAGER, GROUP, PLURAL } from './kubernetes-target.js';
+import type { ExceptionManifest } from '../../domain/manifest.js';
+import { FIELD_MANAGER, PLURAL, type ExceptionResource } from './kubernetes-target.js';
 
 /**
  * The target's calls through client-node's generated client: for a cluster behind a proxy, which its
@@ -17,11 +17,15 @@ import { FIELD_MANAGER, GROUP, PLURAL } from './kubernetes-target.js';
 export function generatedClient(kc: KubeConfig) {
   const api = kc.makeApiClient(CustomObjectsApi);
   return {
-    write: (manifest: PolicyExceptionManifest, version: string, signal: AbortSignal): Promise<unknown> => {
+    write: (
+      manifest: ExceptionManifest,
+      { group, version }: ExceptionResource,
+      signal: AbortSignal,
+    ): Promise<unknown> => {
       const { namespace = '', name } = manifest.metadata;
       return api.patchNamespacedCustomObject(
         {
-          group: GROUP,
+          group,
           version,
           namespace,
           plural: PLURAL,
@@ -33,16 +37,18 @@ export function generatedClient(kc: KubeConfig) {
         setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply, abortable(signal)),
       ) as Promise<unknown>;
     },
-    remove: (namespace: string, name: string, version: string, signal: AbortSignal): Promise<unknown> =>
+    remove: (
+      namespace: string,
+      name: string,
+      { group, version }: ExceptionResource,
+      signal: AbortSignal,
+    ): Promise<unknown> =>
       api.deleteNamespacedCustomObject(
-        { group: GROUP, version, namespace, plural: PLURAL, name },
+        { group, version, namespace, plural: PLURAL, name },
         abortable(signal),
       ) as Promise<unknown>,
-    list: (version: string, signal: AbortSignal): Promise<unknown> =>
-      api.listClusterCustomObject(
-        { group: GROUP, version, plural: PLURAL },
-        abortable(signal),
-      ) as Promise<unknown>,
+    list: ({ group, version }: ExceptionResource, signal: AbortSignal): Promise<unknown> =>
+      api.listClusterCustomObject({ group, version, plural: PLURAL }, abortable(signal)) as Promise<unknown>,
   };
 }
 

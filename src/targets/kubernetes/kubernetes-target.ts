@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { WaiverError } from '../../domain/errors.js';
-import type { PolicyExceptionManifest } from '../../domain/manifest.js';
+import type { ExceptionManifest } from '../../domain/manifest.js';
 import type { ObservableTarget, ObservedException } from '../../service/ports.js';
 import type { GeneratedClient } from './generated-client.js';
 import { kubeHttp, type SendKubeCall } from './kube-http.js';
@@ -9,6 +9,15 @@ import { describeKubeError, isNotFound, isResourceUnknown, isTransient } from '.
 export const FIELD_MANAGER = 'waiver';
 export const GROUP = 'kyverno.io';
 export const PLURAL = 'policyexceptions';
+
+/** The API group and version a PolicyException is written to and read from. */
+export interface ExceptionResource {
+  group: string;
+  version: string;
+}
+
+/** The CEL PolicyException's API (Kyverno 1.15+), for ValidatingPolicy and the other CEL kinds. */
+export const CEL_RESOURCE: ExceptionResource = { group: 'policies.kyverno.io', version: 'v1' };
 /** Server-side apply's media type. */
 const APPLY_PATCH = 'application/apply-patch+yaml';
 
@@ -48,37 +57,62 @@ export class KubernetesTarget implements ObservableTarget {
     this.description = `cluster ${kc.getCurrentCluster()?.server ?? '(unknown)'}`;
   }
 
-  async write(manifest: PolicyExceptionManifest): Promise<void> {
-    const version = manifest.apiVersion.split('/')[1] ?? this.version;
+  async write(manifest: ExceptionManifest): Promise<void> {
+    const where = this.resourceOf(manifest.apiVersion);
     const { namespace = '', name } = manifest.metadata;
     const send = this.http;
-    const path = `${objectPath(version, namespace, name)}?fieldManager=${FIELD_MANAGER}&force=true`;
+    const path = `${objectPath(where, namespace, name)}?fieldManager=${FIELD_MANAGER}&force=true`;
     await this.call(`apply ${namespace}/${name}`, async (signal): Promise<unknown> => {
       if (send) return send({ method: 'PATCH', path, body: manifest, contentType: APPLY_PATCH, signal });
-      return (await this.client()).write(manifest, version, signal);
+      return (await this.client()).write(manifest, where, signal);
     });
   }
 
-  async remove(namespace: string, name: string): Promise<void> {
+  async remove(namespace: string, name: string, apiVersion?: string): Promise<void> {
+    const where = this.resourceOf(apiVersion);
     const send = this.http;
     await this.call(`delete ${namespace}/${name}`, async (signal) => {
       try {
-        if (send) await send({ method: 'DELETE', path: objectPath(this.version, namespace, name), signal });
-        else await (await this.client()).remove(namespace, name, this.version, signal);
+        if (send) await send({ method: 'DELETE', path: objectPath(where, namespace, name), signal });
+        else await (await this.client()).remove(namespace, name, where, signal);
       } catch (e) {
         if (!isNotFound(e)) throw e; // already gone is what we wanted
       }
     });
   }
 
+  /**
+   * Every PolicyException where Kyverno reads them: the kyverno.io ones, and the CEL ones
+   * (policies.kyverno.io) where that API is served; a Kyverno without it simply has none.
+   */
   async list(): Promise<ObservedException[]> {
+    const kyverno = await this.listGroup({ group: GROUP, version: this.version });
+    const cel = await this.listGroup(CEL_RESOURCE).catch((e: unknown) => {
+      if (e instanceof WaiverError && e.message.includes('the server could not find')) return [];
+      throw e;
+    });
+    return [...kyverno, ...cel];
+  }
+
+  private async listGroup(where: ExceptionResource): Promise<ObservedException[]> {
     const send = this.http;
-    const path = `/apis/${GROUP}/${this.version}/${PLURAL}`;
-    const list = (await this.call('list PolicyExceptions', async (signal): Promise<unknown> => {
-      if (send) return JSON.parse(await send({ method: 'GET', path, signal })) as unknown;
-      return (await this.client()).list(this.version, signal);
-    })) as { items?: unknown[] };
-    return (list.items ?? []).map(observed);
+    const path = `/apis/${where.group}/${where.version}/${PLURAL}`;
+    const list = (await this.call(
+      where.group === GROUP ? 'list PolicyExceptions' : 'list CEL PolicyExceptions',
+      async (signal): Promise<unknown> => {
+        if (send) return JSON.parse(await send({ method: 'GET', path, signal })) as unknown;
+        return (await this.client()).list(where, signal);
+      },
+    )) as { items?: unknown[] };
+    const apiVersion = `${where.group}/${where.version}`;
+    return (list.items ?? []).map((item) => observed(item, apiVersion));
+  }
+
+  /** The group and version of an apiVersion; without one, kyverno.io at the configured version. */
+  private resourceOf(apiVersion: string | undefined): ExceptionResource {
+    const [group, version] = (apiVersion ?? '').split('/');
+    if (group === CEL_RESOURCE.group) return { group, version: version ?? CEL_RESOURCE.version };
+    return { group: GROUP, version: group === GROUP && version ? version : this.version };
   }
 
   private client(): Promise<GeneratedClient> {
@@ -112,11 +146,11 @@ export class KubernetesTarget implements ObservableTarget {
 }
 
 /** Where one PolicyException lives in the API. */
-const objectPath = (version: string, namespace: string, name: string): string =>
-  `/apis/${GROUP}/${version}/namespaces/${encodeURIComponent(namespace)}/${PLURAL}/${encodeURIComponent(name)}`;
+const objectPath = (where: ExceptionResource, namespace: string, name: string): string =>
+  `/apis/${where.group}/${where.version}/namespaces/${encodeURIComponent(namespace)}/${PLURAL}/${encodeURIComponent(name)}`;
 
 /** The parts of a PolicyException that drift detection compares. */
-export function observed(item: unknown): ObservedException {
+export function observed(item: unknown, apiVersion: string): ObservedException {
   const o = item as {
     metadata?: {
       namespace?: string;
@@ -129,6 +163,7 @@ export function observed(item: unknown): ObservedException {
   };
   const meta = o.metadata ?? {};
   return {
+    apiVersion,
     namespace: meta.namespace ?? '',
     name: meta.name ?? '',
     uid: meta.uid ?? '',

@@ -90,7 +90,7 @@ export class FakeKubeApiServer {
     ].join('\n');
   }
 
-  // ---- direct access for tests (what an operator with kubectl would do, without HTTP) ----
+  // ---- direct access for tests (a plural, or plural.group as kubectl takes it: policyexceptions.policies.kyverno.io) (what an operator with kubectl would do, without HTTP) ----
 
   seed(apiVersion: string, kind: string, obj: Obj): Obj {
     const type = resourceTypes.find(
@@ -101,13 +101,13 @@ export class FakeKubeApiServer {
   }
 
   get(plural: string, namespace: string | undefined, name: string): Obj | undefined {
-    const type = resourceTypes.find((t) => t.plural === plural);
+    const type = typeNamed(plural);
     return type && this.objects.get(this.key(type, namespace, name));
   }
 
   /** Deletes as `kubectl delete` would, watchers told. */
   erase(plural: string, namespace: string | undefined, name: string): void {
-    const type = resourceTypes.find((t) => t.plural === plural);
+    const type = typeNamed(plural);
     const key = type && this.key(type, namespace, name);
     const current = key && this.objects.get(key);
     if (!type || !key || !current) throw new Error(`no ${plural} ${namespace ?? ''}/${name}`);
@@ -122,7 +122,7 @@ export class FakeKubeApiServer {
   }
 
   list(plural: string): Obj[] {
-    const type = resourceTypes.find((t) => t.plural === plural);
+    const type = typeNamed(plural);
     return type
       ? [...this.objects.entries()].filter(([k]) => k.startsWith(`${storageKey(type)}/`)).map(([, o]) => o)
       : [];
@@ -668,3 +668,7 @@ function parseApplyBody(body: string): Obj {
     return parseYaml(body) as Obj;
   }
 }
+
+/** A resource type by plural (the first served) or by plural.group. */
+const typeNamed = (plural: string): ResourceType | undefined =>
+  resourceTypes.find((t) => t.plural === plural || `${t.plural}.${t.group}` === plural);

@@ -22,6 +22,16 @@ const policyException: ResourceType = {
   shortNames: ['polex'],
 };
 
+const celPolicyException: ResourceType = {
+  group: 'policies.kyverno.io',
+  version: 'v1',
+  plural: 'policyexceptions',
+  singular: 'policyexception',
+  kind: 'PolicyException',
+  namespaced: true,
+  shortNames: ['celpolex'],
+};
+
 export const resourceTypes: ResourceType[] = [
   {
     group: '',
@@ -116,6 +126,27 @@ export const resourceTypes: ResourceType[] = [
   policyException,
   // The same objects served at the deprecated version too, as Kyverno 1.13-1.19 does.
   { ...policyException, version: 'v2beta1' },
+  // The CEL PolicyException (Kyverno 1.15+), newest version first, and the CEL policies it refers to.
+  celPolicyException,
+  { ...celPolicyException, version: 'v1beta1' },
+  {
+    group: 'policies.kyverno.io',
+    version: 'v1',
+    plural: 'validatingpolicies',
+    singular: 'validatingpolicy',
+    kind: 'ValidatingPolicy',
+    namespaced: false,
+    shortNames: ['vpol'],
+  },
+  {
+    group: 'policies.kyverno.io',
+    version: 'v1',
+    plural: 'imagevalidatingpolicies',
+    singular: 'imagevalidatingpolicy',
+    kind: 'ImageValidatingPolicy',
+    namespaced: false,
+    shortNames: ['ivpol'],
+  },
   {
     group: 'kyverno.io',
     version: 'v1',
