@@ -33,6 +33,8 @@ import { systemScheduler } from './service/system-scheduler.js';
 import { createWaiver, type Waiver } from './service/waiver.js';
 import type { KubernetesCluster } from './targets/kubernetes/open-kubernetes.js';
 import { DirectoryTarget } from './targets/directory-target.js';
+import type { ServerMetrics } from './server/prometheus.js';
+import { messageOf } from './domain/errors.js';
 
 /** How the controller paces itself; the interval between full runs comes from the configuration. */
 export const controllerTimings = (config: Config): ControllerTimings => ({
@@ -133,6 +135,7 @@ async function assemble(config: Config, options: DepsOptions): Promise<Assembled
       objects: async (kinds, namespaces) => (await cluster()).inventory.objects(kinds, namespaces),
       namespaceLabels: async () => (await cluster()).inventory.namespaceLabels(),
       policy: async (name) => (await cluster()).inventory.policy(name),
+      reports: async () => (await cluster()).inventory.reports(),
     },
   };
   return { deps, cluster };
@@ -408,12 +411,18 @@ async function startPeriodicWork(
   config: Config,
   assembled: Assembled,
   log: ControllerLog,
-  metrics: { setUnmanaged(count: number): void },
+  metrics: Pick<ServerMetrics, 'setUnmanaged' | 'setEvidence'>,
 ): Promise<Running> {
   const { deps } = assembled;
-  const controller = await openController(config, assembled, log, (run) =>
-    metrics.setUnmanaged(run.reconcile.unmanaged.length),
-  );
+  const waiverOfController = createWaiver(deps, controllerActor);
+  const controller = await openController(config, assembled, log, (run) => {
+    metrics.setUnmanaged(run.reconcile.unmanaged.length);
+    // After each run, what the policy reports prove (the gauges show the last look).
+    waiverOfController.evidenceAll().then(
+      ({ items }) => metrics.setEvidence(items),
+      (e: unknown) => log.error({ err: messageOf(e) }, 'policy reports not read'),
+    );
+  });
   if (controller) {
     controller.start();
     return { close: () => controller.stop() };

@@ -90,6 +90,8 @@ async function everyMethod(as: (user: string) => Waiver): Promise<void> {
     () => alice.doctor(),
     () => alice.covers('EX-1'),
     () => alice.previewCovers(legacyRequest('MIG-5')),
+    () => alice.evidence('EX-1'),
+    () => alice.evidenceAll(),
   ])
     await expect(needsCluster()).rejects.toMatchObject({ code: 'usage' });
   const { token } = await admin.createToken({ owner: 'erin', roles: ['auditor'] });
@@ -156,7 +158,16 @@ describe('the operation table', () => {
       else if (op.success.status !== 204)
         expect(op.success.text, op.name).toContain(answer.type.split(';')[0]);
     }
-    const needCluster = ['reconcile', 'unmanaged', 'import', 'doctor', 'covers', 'previewCovers'];
+    const needCluster = [
+      'reconcile',
+      'unmanaged',
+      'import',
+      'doctor',
+      'covers',
+      'previewCovers',
+      'evidence',
+      'evidenceAll',
+    ];
     expect([...reached].sort()).toEqual(
       operationList
         .map((op) => op.name)

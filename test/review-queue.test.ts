@@ -72,10 +72,10 @@ describe('the review queue', () => {
   });
 
   it('shows each role its queues, and a requester only the decisions about their own exceptions', async () => {
-    expect(queuesFor(['approver'])).toEqual(['approve', 'decide', 'escalated']);
-    expect(queuesFor(['applier'])).toEqual(['apply', 'remove']);
+    expect(queuesFor(['approver'])).toEqual(['approve', 'decide', 'escalated', 'revoke']);
+    expect(queuesFor(['applier'])).toEqual(['apply', 'revoke', 'remove']);
     expect(queuesFor(['requester'])).toEqual(['decide']);
-    expect(queuesFor(['auditor'])).toEqual(['approve', 'apply', 'decide', 'escalated', 'remove']);
+    expect(queuesFor(['auditor'])).toEqual(['approve', 'apply', 'decide', 'escalated', 'revoke', 'remove']);
     const clock = new ManualClock(Date.parse('2026-12-01T09:00:00Z'));
     const deps: ServiceDeps = {
       store: new MemoryStore(),

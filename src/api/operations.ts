@@ -29,6 +29,8 @@ import {
 import {
   ActionResultSchema,
   CoverageReportSchema,
+  EvidenceListSchema,
+  ExceptionEvidenceSchema,
   AuditHeadSchema,
   AuditPageSchema,
   BatchReportSchema,
@@ -181,6 +183,25 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
     success: { status: 200, description: 'the resources it covers, or may', schema: CoverageReportSchema },
     invoke: (waiver, { id }) => waiver.covers(id),
     encode: (ref) => ({ id: ref }),
+  }),
+  evidence: operation({
+    name: 'evidence',
+    method: 'GET',
+    path: `${EXCEPTION}/evidence`,
+    summary:
+      "What Kyverno's policy reports prove about an exception: exempted resources, unused, outliving, failing",
+    success: { status: 200, description: 'the evidence and its flags', schema: ExceptionEvidenceSchema },
+    invoke: (waiver, { id }) => waiver.evidence(id),
+    encode: (ref) => ({ id: ref }),
+  }),
+  evidenceAll: operation({
+    name: 'evidenceAll',
+    method: 'GET',
+    path: '/api/v1/evidence',
+    summary: 'The same for every exception in effect and those ended in the last 30 days, flagged first',
+    success: { status: 200, description: 'one entry per exception', schema: EvidenceListSchema },
+    invoke: (waiver) => waiver.evidenceAll(),
+    encode: () => ({}),
   }),
   previewCovers: operation({
     name: 'previewCovers',

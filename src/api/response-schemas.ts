@@ -18,6 +18,8 @@ import type { AuditPage, VerifyResult } from '../service/audit-trail.js';
 import type { DoctorReport } from '../service/check-cluster.js';
 import type { ImportReport } from '../service/import-exceptions.js';
 import type { LintReport } from '../service/lint-manifests.js';
+import type { CoverageReport } from '../service/exception-coverage.js';
+import type { ExceptionEvidence } from '../domain/report-evidence.js';
 import type { ExceptionDetail, ExceptionPage } from '../service/list-exceptions.js';
 import type { ApiToken } from '../service/ports.js';
 import type { ReconcileReport, UnmanagedException } from '../service/reconcile.js';
@@ -223,6 +225,8 @@ export const ProcessSettingsSchema = z
     protectedNamespaces: z.array(z.string()),
     requireDistinctApplier: z.boolean(),
     maxRenewals: z.number(),
+    unusedDays: z.number(),
+    kyvernoExceptionNamespace: z.string().optional(),
     metrics: z.strictObject({
       windowDays: z.number(),
       targetAverageDays: z.number(),
@@ -315,6 +319,39 @@ export const CoverageReportSchema = z.strictObject({
   notes: z.array(z.string()),
 });
 
+const evidenceEntry = z.strictObject({
+  resource: z.strictObject({
+    apiVersion: z.string(),
+    kind: z.string(),
+    namespace: z.string(),
+    name: z.string(),
+  }),
+  policy: z.string(),
+  rule: z.string(),
+  seenAt: z.string().nullable(),
+});
+
+export const ExceptionEvidenceSchema = z
+  .strictObject({
+    id: z.string(),
+    name: z.string(),
+    state: z.string(),
+    exempted: z.array(evidenceEntry).describe('resources the policy reports show it letting through now'),
+    lastSeen: instant.nullable(),
+    failing: z
+      .array(evidenceEntry)
+      .describe('resources it covers that fail a rule it names, while in effect'),
+    flags: z.array(
+      z.strictObject({
+        flag: z.enum(['unused', 'skipping-after-expiry', 'failing-while-active']),
+        why: z.string(),
+      }),
+    ),
+  })
+  .describe("What Kyverno's policy reports prove about an exception");
+
+export const EvidenceListSchema = z.strictObject({ items: z.array(ExceptionEvidenceSchema) });
+
 export const UnmanagedExceptionSchema = z.strictObject({
   namespace: z.string(),
   name: z.string(),
@@ -406,3 +443,5 @@ exactly<Exactly<z.output<typeof ImportReportSchema>, ImportReport>>();
 exactly<Exactly<z.output<typeof DoctorReportSchema>, DoctorReport>>();
 exactly<Exactly<z.output<typeof ApiTokenSchema>, ApiToken>>();
 exactly<Exactly<z.output<typeof CreatedTokenSchema>, CreatedToken>>();
+exactly<Exactly<z.output<typeof ExceptionEvidenceSchema>, ExceptionEvidence>>();
+exactly<Exactly<z.output<typeof CoverageReportSchema>, CoverageReport>>();

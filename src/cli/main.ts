@@ -154,6 +154,20 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     );
 
   cli
+    .command('evidence')
+    .description(
+      "what Kyverno's policy reports prove: resources each exception lets through, and which are unused, outlive their end, or fail again",
+    )
+    .argument(
+      '[id]',
+      'EX-42, 42 or the name (default: every exception in effect or ended in the last 30 days)',
+    )
+    .addOption(outputOption('table|json|yaml'))
+    .action(async (ref: string | undefined, flags: OutputFlags) =>
+      (await import('./commands/evidence.js')).run(ctx(), ref, flags),
+    );
+
+  cli
     .command('describe')
     .description('show an exception and its audit timeline')
     .argument('<id>', 'EX-42, 42 or the name')

@@ -195,6 +195,7 @@ export const ConfigFileSchema = z.strictObject({
   protectedNamespaces: z.array(z.string()).optional(),
   requireDistinctApplier: z.boolean().optional(),
   maxRenewals: z.number().int().min(0).optional(),
+  unusedDays: positiveDays.optional(),
   metrics: z
     .strictObject({
       windowDays: positiveDays.optional(),

@@ -1,9 +1,10 @@
 import { formatId, type ExceptionRecord } from './exception.js';
+import type { EvidenceFlag, ExceptionEvidence } from './report-evidence.js';
 import type { Role } from './roles.js';
 import { DAY_MS, humanDuration, toRfc3339 } from './time.js';
 
 /** What a person must do about an exception now. */
-export const queues = ['approve', 'apply', 'decide', 'escalated', 'remove'] as const;
+export const queues = ['approve', 'apply', 'decide', 'escalated', 'revoke', 'remove'] as const;
 export type Queue = (typeof queues)[number];
 
 /** Who acts on each queue: approvers approve, appliers apply and remove, requestors decide. */
@@ -12,6 +13,7 @@ export const queueRoles: Record<Queue, readonly Role[]> = {
   apply: ['applier'],
   decide: ['requester', 'approver'],
   escalated: ['approver'],
+  revoke: ['approver', 'applier'],
   remove: ['applier'],
 };
 
@@ -48,21 +50,53 @@ export function reviewQueue(
   return items.sort((a, b) => order(a.queue) - order(b.queue) || b.ageSeconds - a.ageSeconds);
 }
 
+const reviewItem = (
+  r: ExceptionRecord,
+  queue: Queue,
+  since: string,
+  why: string,
+  nowMs: number,
+): ReviewItem => ({
+  queue,
+  id: formatId(r.id),
+  name: r.name,
+  namespaces: [...r.namespaces],
+  policy: r.policy,
+  requestor: r.requestor,
+  since,
+  ageSeconds: Math.max(0, Math.round((nowMs - Date.parse(since)) / 1000)),
+  renewalCount: r.renewalCount,
+  why,
+  reason: r.reason,
+});
+
+/**
+ * What the policy reports add: an unused exception to revoke, one whose results fail again for its
+ * requester to look into, and an ended one the reports still skip through.
+ */
+export function evidenceItems(
+  records: readonly ExceptionRecord[],
+  evidence: readonly ExceptionEvidence[],
+  nowMs: number,
+): ReviewItem[] {
+  const byId = new Map(records.map((r) => [formatId(r.id), r]));
+  const queueOf: Record<EvidenceFlag, Queue> = {
+    unused: 'revoke',
+    'failing-while-active': 'decide',
+    'skipping-after-expiry': 'remove',
+  };
+  return evidence.flatMap((e) => {
+    const r = byId.get(e.id);
+    if (!r) return [];
+    const since = r.appliedAt ?? r.requestedAt;
+    return e.flags.map((f) => reviewItem(r, queueOf[f.flag], since, f.why, nowMs));
+  });
+}
+
 function waitingItems(r: ExceptionRecord, nowMs: number, reminderDays: number): ReviewItem[] {
   const expiresMs = Date.parse(r.expiresAt);
-  const item = (queue: Queue, since: string, why: string): ReviewItem => ({
-    queue,
-    id: formatId(r.id),
-    name: r.name,
-    namespaces: [...r.namespaces],
-    policy: r.policy,
-    requestor: r.requestor,
-    since,
-    ageSeconds: Math.max(0, Math.round((nowMs - Date.parse(since)) / 1000)),
-    renewalCount: r.renewalCount,
-    why,
-    reason: r.reason,
-  });
+  const item = (queue: Queue, since: string, why: string): ReviewItem =>
+    reviewItem(r, queue, since, why, nowMs);
   const id = formatId(r.id);
   const found: ReviewItem[] = [];
   if (r.state === 'pending')

@@ -28,6 +28,8 @@ export interface ProcessSettings {
   protectedNamespaces: string[];
   requireDistinctApplier: boolean;
   maxRenewals: number;
+  /** An exception in effect this long that no policy report shows exempting anything is flagged unused. */
+  unusedDays: number;
   metrics: MetricSettings;
 }
 
@@ -69,6 +71,7 @@ export const defaultSettings: ProcessSettings = {
   protectedNamespaces: ['kube-system'],
   requireDistinctApplier: true,
   maxRenewals: 2,
+  unusedDays: 7,
   metrics: {
     windowDays: 90,
     targetAverageDays: 14,

@@ -2,12 +2,15 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { states, type State } from '../domain/exception.js';
 import { isObservable, type Target } from '../service/ports.js';
 import type { Metrics } from '../domain/metrics.js';
+import type { ExceptionEvidence } from '../domain/report-evidence.js';
 
 /** Everything /metrics exposes, on a registry of its own (several servers may share one process in tests). */
 export interface ServerMetrics {
   registry: Registry;
   /** Unmanaged (rogue) PolicyExceptions the controller found in its last run. */
   setUnmanaged(count: number): void;
+  /** What the policy reports showed at the controller's last look: exempted resources per exception. */
+  setEvidence(items: readonly ExceptionEvidence[]): void;
   /** The text exposition, with the process gauges read from the store just before. */
   render(): Promise<string>;
   httpRequests: Counter<'method' | 'route' | 'status'>;
@@ -48,6 +51,16 @@ export function serverMetrics(
   const unmanaged = gauge(
     'waiver_unmanaged_exceptions',
     'PolicyExceptions in the cluster that Waiver does not manage.',
+  );
+  const exempted = gauge(
+    'waiver_exception_exempted_resources',
+    "Resources Kyverno's policy reports show each exception letting through (result skip naming it).",
+    ['exception'],
+  );
+  const flagged = gauge(
+    'waiver_exception_flagged',
+    'Exceptions the policy reports flag: unused, skipping-after-expiry, failing-while-active.',
+    ['flag'],
   );
   // No data yet (nothing ended in the window) is NaN, not a made-up 0 or 100%.
   const setOrNaN = (g: Gauge, v: number | null) => g.set(v ?? Number.NaN);
@@ -104,6 +117,12 @@ export function serverMetrics(
   return {
     registry,
     setUnmanaged: (count) => unmanaged.set(count),
+    setEvidence: (items) => {
+      exempted.reset();
+      for (const e of items) exempted.set({ exception: e.id }, e.exempted.length);
+      for (const flag of ['unused', 'skipping-after-expiry', 'failing-while-active'] as const)
+        flagged.set({ flag }, items.filter((e) => e.flags.some((f) => f.flag === flag)).length);
+    },
     render: async () => {
       await refresh();
       return registry.metrics();

@@ -230,6 +230,11 @@ export interface ClusterInventory {
   objects(kindSelectors: readonly string[], namespaces: readonly string[]): Promise<InventoryObjects>;
   /** Every namespace's labels, for `namespaceSelector`. */
   namespaceLabels(): Promise<Map<string, Record<string, string>>>;
+  /**
+   * Every policy report, namespaced and cluster-wide (wgpolicyk8s.io/v1alpha2, and openreports.io where
+   * served), as the API returns them.
+   */
+  reports(): Promise<unknown[]>;
   /** A policy by the name an exception gives it (`name`, or `namespace/name` for a Policy); undefined if absent. */
   policy(name: string): Promise<Record<string, unknown> | undefined>;
 }

@@ -1,4 +1,6 @@
-import { itemsFor, reviewQueue, type ReviewItem } from '../domain/review-queue.js';
+import type { ExceptionEvidence } from '../domain/report-evidence.js';
+import { evidenceItems, itemsFor, queues, reviewQueue, type ReviewItem } from '../domain/review-queue.js';
+import { allEvidence } from './exception-evidence.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -17,6 +19,24 @@ export async function listReviewQueue(
     ...(await deps.store.listExceptions({ states: ['pending', 'approved', 'active'] })),
     ...(await deps.store.listExceptions({ states: ['removed'], syncStatuses: ['pending', 'error'] })),
   ];
-  const items = reviewQueue(records, deps.clock.now(), deps.settings.reminderDays);
+  const nowMs = deps.clock.now();
+  const evidence = await reportEvidence(deps, actor);
+  const ended = evidence.length ? await deps.store.listExceptions({ states: ['removed'] }) : [];
+  const items = [
+    ...reviewQueue(records, nowMs, deps.settings.reminderDays),
+    ...evidenceItems([...records, ...ended], evidence, nowMs),
+  ];
+  const order = (item: ReviewItem) => queues.indexOf(item.queue);
+  items.sort((a, b) => order(a) - order(b) || b.ageSeconds - a.ageSeconds);
   return { items: options.all ? items : itemsFor(items, actor) };
+}
+
+/** With a cluster, what its policy reports flag; a cluster that does not answer leaves the queue as it is. */
+async function reportEvidence(deps: ServiceDeps, actor: Actor): Promise<ExceptionEvidence[]> {
+  if (!deps.inventory) return [];
+  try {
+    return (await allEvidence(deps, actor)).items.filter((e) => e.flags.length > 0);
+  } catch {
+    return [];
+  }
 }

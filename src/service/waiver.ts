@@ -8,6 +8,7 @@ import type { AuditFilter, AuditPage, VerifyResult } from './audit-trail.js';
 import type { BatchAction, BatchReport } from './batch-actions.js';
 import type { ServiceDeps } from './deps.js';
 import type { CoverageReport } from './exception-coverage.js';
+import type { ExceptionEvidence } from '../domain/report-evidence.js';
 import type { RenewInput, RequestInput, TokenInput } from './inputs.js';
 import type { LintReport, LintSource } from './lint-manifests.js';
 import type { ExceptionDetail, ExceptionPage, ListFilter, PageRequest } from './list-exceptions.js';
@@ -68,6 +69,10 @@ export interface Waiver {
   covers(ref: string): Promise<CoverageReport>;
   /** What a request would let through, before it is filed. */
   previewCovers(input: RequestInput): Promise<CoverageReport>;
+  /** What the cluster's policy reports prove about an exception: exempted resources, and its flags. */
+  evidence(ref: string): Promise<ExceptionEvidence>;
+  /** The same for every exception in effect and those ended lately; flagged ones first. */
+  evidenceAll(): Promise<{ items: ExceptionEvidence[] }>;
   sweep(atMs?: number): Promise<SweepReport>;
   lint(sources: readonly LintSource[]): Promise<LintReport>;
   reconcile(): Promise<ReconcileReport>;
@@ -135,6 +140,8 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
     metrics: async (atMs) => (await import('./report-metrics.js')).reportMetrics(deps, actor, atMs),
     render: async (ref, apiVersion) =>
       (await import('./render-exception.js')).renderException(deps, actor, ref, apiVersion),
+    evidence: async (ref) => (await import('./exception-evidence.js')).exceptionEvidenceOf(deps, actor, ref),
+    evidenceAll: async () => (await import('./exception-evidence.js')).allEvidence(deps, actor),
     covers: async (ref) => (await import('./exception-coverage.js')).exceptionCoverage(deps, actor, ref),
     previewCovers: async (input) =>
       (await import('./exception-coverage.js')).previewCoverage(deps, actor, input),

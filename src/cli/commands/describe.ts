@@ -1,14 +1,32 @@
 import type { AuditEvent } from '../../domain/audit.js';
 import type { ExceptionView } from '../../domain/view.js';
+import { messageOf, WaiverError } from '../../domain/errors.js';
+import type { ExceptionEvidence } from '../../domain/report-evidence.js';
+import type { Waiver } from '../../service/waiver.js';
 import type { CliContext } from '../context.js';
+import { evidenceText } from '../evidence-output.js';
 import { document, joined, outputFormat, relative, type OutputFlags } from '../output.js';
 
 /** `waiver describe <id>`: every field and the audit timeline, like `kubectl describe`. */
 export async function run(ctx: CliContext, ref: string, flags: OutputFlags): Promise<void> {
   const format = outputFormat(flags.output, ['table', 'json', 'yaml']);
-  const detail = await (await ctx.waiver()).describe(ref);
-  if (format !== 'table') return ctx.out(document(detail, format));
-  ctx.out(describeText(detail.exception, detail.history, ctx.clock.now()));
+  const waiver = await ctx.waiver();
+  const detail = await waiver.describe(ref);
+  const evidence = await evidenceOrWhyNot(waiver, ref);
+  if (format !== 'table')
+    return ctx.out(document(typeof evidence === 'string' ? detail : { ...detail, evidence }, format));
+  const proof = typeof evidence === 'string' ? `Evidence:         ${evidence}\n` : evidenceText(evidence);
+  ctx.out(`${describeText(detail.exception, detail.history, ctx.clock.now())}${proof}`);
+}
+
+/** The policy reports' evidence where a cluster is configured; otherwise why there is none. */
+async function evidenceOrWhyNot(waiver: Waiver, ref: string): Promise<ExceptionEvidence | string> {
+  try {
+    return await waiver.evidence(ref);
+  } catch (e) {
+    if (e instanceof WaiverError && e.field === 'context') return '<no cluster configured>';
+    return `cannot read the policy reports: ${messageOf(e)}`;
+  }
 }
 
 function describeText(v: ExceptionView, history: readonly AuditEvent[], nowMs: number): string {

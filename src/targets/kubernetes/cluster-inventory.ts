@@ -79,6 +79,22 @@ export class KubernetesInventory implements ClusterInventory {
     }
   }
 
+  /** Both report APIs: Kyverno writes wgpolicyk8s.io, or openreports.io when configured to; an absent one is skipped. */
+  async reports(): Promise<unknown[]> {
+    const kinds = [
+      ['wgpolicyk8s.io/v1alpha2', 'PolicyReport'],
+      ['wgpolicyk8s.io/v1alpha2', 'ClusterPolicyReport'],
+      ['openreports.io/v1alpha1', 'Report'],
+      ['openreports.io/v1alpha1', 'ClusterReport'],
+    ] as const;
+    const reports: unknown[] = [];
+    for (const [apiVersion, kind] of kinds) {
+      const page = await this.list(apiVersion, kind, undefined, MAX_OBJECTS - reports.length);
+      reports.push(...page.items);
+    }
+    return reports;
+  }
+
   /** One kind, page by page, as kubectl lists: at most `room` objects. */
   private async list(apiVersion: string, kind: string, namespace: string | undefined, room: number) {
     const api = KubernetesObjectApi.makeApiClient(this.kc);

@@ -9,6 +9,7 @@ const queueNames: Record<Item['queue'], string> = {
   apply: 'To apply',
   decide: 'To decide before expiry',
   escalated: 'Escalated',
+  revoke: 'To revoke',
   remove: 'To remove',
 };
 

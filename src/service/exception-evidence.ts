@@ -1,0 +1,69 @@
+import { WaiverError } from '../domain/errors.js';
+import type { ExceptionRecord } from '../domain/exception.js';
+import { renderManifest } from '../domain/render.js';
+import {
+  exceptionEvidence,
+  reportResults,
+  type ExceptionEvidence,
+  type ReportResult,
+} from '../domain/report-evidence.js';
+import { DAY_MS } from '../domain/time.js';
+import { authorize, type Actor } from './actor.js';
+import type { ServiceDeps } from './deps.js';
+import type { ClusterInventory } from './ports.js';
+import { resolveException } from './resolve.js';
+
+/** How long after its end an exception is still checked for reports that outlive it. */
+const ENDED_WINDOW_DAYS = 30;
+
+function inventoryOf(deps: ServiceDeps): ClusterInventory {
+  if (deps.inventory) return deps.inventory;
+  throw new WaiverError(
+    'usage',
+    "evidence reads the cluster's policy reports, and no cluster is configured: give --kubeconfig or --context (or kubernetes: in the config)",
+    'context',
+  );
+}
+
+async function results(inventory: ClusterInventory): Promise<ReportResult[]> {
+  return (await inventory.reports()).flatMap(reportResults);
+}
+
+const evidenceFor = (deps: ServiceDeps, record: ExceptionRecord, found: readonly ReportResult[]) =>
+  exceptionEvidence(
+    record,
+    renderManifest(record, deps.settings).spec,
+    found,
+    deps.clock.now(),
+    deps.settings.unusedDays,
+  );
+
+/** `evidence EX-42`: what the policy reports prove about one exception. */
+export async function exceptionEvidenceOf(
+  deps: ServiceDeps,
+  actor: Actor,
+  ref: string,
+): Promise<ExceptionEvidence> {
+  authorize(actor, 'read');
+  const inventory = inventoryOf(deps);
+  const record = await resolveException(deps.store, ref);
+  return evidenceFor(deps, record, await results(inventory));
+}
+
+/**
+ * `evidence`: every exception in effect, and those ended in the last 30 days (reports may outlive them),
+ * each with what the reports prove; flagged ones first.
+ */
+export async function allEvidence(deps: ServiceDeps, actor: Actor): Promise<{ items: ExceptionEvidence[] }> {
+  authorize(actor, 'read');
+  const inventory = inventoryOf(deps);
+  const since = deps.clock.now() - ENDED_WINDOW_DAYS * DAY_MS;
+  const [live, ended, found] = await Promise.all([
+    deps.store.listExceptions({ states: ['active'] }),
+    deps.store.listExceptions({ states: ['removed'] }),
+    results(inventory),
+  ]);
+  const recent = ended.filter((r) => Date.parse(r.removedAt ?? r.expiresAt) >= since);
+  const items = [...live, ...recent].map((r) => evidenceFor(deps, r, found));
+  return { items: items.sort((a, b) => b.flags.length - a.flags.length) };
+}
