@@ -79,13 +79,28 @@ const unknown = (why: string): Verdict => ({ covered: 'unknown', why });
 /** A version segment of a kind selector: `v1`, `v2beta1`, or `*`. */
 const VERSION = /^(v\d+((alpha|beta)\d+)?|\*)$/;
 
-/** `group/version/Kind/subresource` in any of its shortened forms, as Kyverno parses it. */
-export function parseKindSelector(input: string): {
+interface KindSelector {
   group: string;
   version: string;
   kind: string;
   sub: string;
-} {
+}
+
+/** Parsed selectors: a handful of distinct strings, parsed once per resource and rule otherwise. */
+const parsedKinds = new Map<string, KindSelector>();
+
+/** `group/version/Kind/subresource` in any of its shortened forms, as Kyverno parses it. */
+export function parseKindSelector(input: string): KindSelector {
+  let parsed = parsedKinds.get(input);
+  if (parsed === undefined) {
+    if (parsedKinds.size >= 10_000) parsedKinds.clear();
+    parsed = parseKindSelectorOnce(input);
+    parsedKinds.set(input, parsed);
+  }
+  return parsed;
+}
+
+function parseKindSelectorOnce(input: string): KindSelector {
   const slashed = input.split('/');
   const last = slashed.pop() ?? '';
   const parts = [...slashed, ...last.split('.')];

@@ -167,6 +167,23 @@ function calledFunctions(expression: string): string[] {
 /** One JMESPath expression against the request, or UNKNOWN, or an Error (Kyverno skips the exception). */
 function resolve(expression: string, scope: VariableScope): unknown {
   const text = expression.trim();
+  // An expression that reads no request depends on the instant alone (the expiry condition): memoised,
+  // since covers judges it once per resource and exception.
+  const constant = !/(^|[^.\w])request\b/.test(text);
+  const key = constant ? `${scope.nowMs ?? ''}\n${text}` : undefined;
+  if (key !== undefined && constants.has(key)) return constants.get(key);
+  const value = evaluate(text, scope);
+  if (key !== undefined) {
+    if (constants.size >= MAX_CONSTANTS) constants.clear();
+    constants.set(key, value);
+  }
+  return value;
+}
+
+const constants = new Map<string, unknown>();
+const MAX_CONSTANTS = 10_000;
+
+function evaluate(text: string, scope: VariableScope): unknown {
   if (UNGIVEN.test(text)) return UNKNOWN;
   if (calledFunctions(text).some((f) => !known.has(f))) return UNKNOWN;
   if (/\btime_now(_utc)?\s*\(/.test(text) && scope.nowMs === undefined) return UNKNOWN;
