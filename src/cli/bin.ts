@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { main } from './main.js';
+import { readStdinSync } from './read-stdin.js';
 
 const streams = {
   out: (text: string) => void process.stdout.write(text),
   err: (text: string) => void process.stderr.write(text),
-  readStdin: () => readFileSync(0, 'utf8'),
+  readStdin: readStdinSync,
   stdinIsTerminal: process.stdin.isTTY === true,
   stdoutIsTerminal: process.stdout.isTTY === true,
 };

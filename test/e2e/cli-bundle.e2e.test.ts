@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, cli, cliProcess, json, requestArgs, runProcess } from '../support/cli.js';
@@ -76,5 +76,27 @@ describe('the waiver bundle in a pipeline', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(stderr).toBe('');
     expect(code).toBe(0);
+  });
+
+  it('reads stdin from a pipe a Node writer made non-blocking (waiver render … | waiver lint -)', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'x.yaml');
+    writeFileSync(file, 'apiVersion: kyverno.io/v2\nkind: PolicyException\nmetadata: {name: x}\nspec: {exceptions: [], match: {}}\n');
+    // The writer is late on purpose: the reader meets an empty non-blocking pipe (EAGAIN) first.
+    const writer = `setTimeout(() => process.stdout.write(require('fs').readFileSync(${JSON.stringify(file)})), 300)`;
+    const piped = await runProcess(
+      'sh',
+      [
+        '-c',
+        `"${process.execPath}" -e "${writer.replace(/"/g, '\\"')}" | "${process.execPath}" "${BIN}" lint -`,
+      ],
+      {
+        cwd: dir,
+        env: { PATH: process.env['PATH'] ?? '', HOME: dir },
+      },
+    );
+    expect(piped.stderr).not.toContain('EAGAIN');
+    expect(piped.stdout).toContain('<stdin>');
+    expect(piped.stdout).toContain('match-empty');
   });
 });

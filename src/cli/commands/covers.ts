@@ -32,7 +32,11 @@ export async function run(ctx: CliContext, id: string | undefined, flags: Covers
     return printCoverageReport(ctx, await (await ctx.waiver()).covers(id), format);
   }
   if (!flags.file?.length)
-    throw new WaiverError('usage', 'name the exceptions: -f EXCEPTION.yaml (a file or folder)', 'file');
+    throw new WaiverError(
+      'usage',
+      'name an exception (covers EX-42: the cluster) or the files (covers -f EXCEPTION.yaml --resources DIR)',
+      'file',
+    );
   if (!flags.resources?.length)
     throw new WaiverError('usage', 'name the resources: --resources FILE|DIR (Kubernetes YAML)', 'resources');
   const { exceptions } = coverageInputs(docsOf(ctx, flags.file));
