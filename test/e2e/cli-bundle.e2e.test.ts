@@ -81,7 +81,10 @@ describe('the waiver bundle in a pipeline', () => {
   it('reads stdin from a pipe a Node writer made non-blocking (waiver render … | waiver lint -)', async () => {
     const dir = tempDir();
     const file = join(dir, 'x.yaml');
-    writeFileSync(file, 'apiVersion: kyverno.io/v2\nkind: PolicyException\nmetadata: {name: x}\nspec: {exceptions: [], match: {}}\n');
+    writeFileSync(
+      file,
+      'apiVersion: kyverno.io/v2\nkind: PolicyException\nmetadata: {name: x}\nspec: {exceptions: [], match: {}}\n',
+    );
     // The writer is late on purpose: the reader meets an empty non-blocking pipe (EAGAIN) first.
     const writer = `setTimeout(() => process.stdout.write(require('fs').readFileSync(${JSON.stringify(file)})), 300)`;
     const piped = await runProcess(
