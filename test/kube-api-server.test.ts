@@ -45,6 +45,11 @@ describe('the test Kubernetes API server, as the real kubectl sees it', () => {
       'policies.kyverno.io',
       'policyexceptions.kyverno.io',
     ]);
+    // The CEL kind and the policy reports, as Kyverno 1.15+ and its reports controller serve them.
+    const cel = await kubectl(dir, ['api-resources', '--api-group', 'policies.kyverno.io', '-o', 'name']);
+    expect(cel.stdout).toContain('policyexceptions.policies.kyverno.io');
+    const reports = await kubectl(dir, ['get', 'policyreports,clusterpolicyreports', '-A', '-o', 'name']);
+    expect(reports.stderr).toBe('');
   });
 
   it('applies a rendered manifest, lists it across namespaces, and deletes it', async () => {

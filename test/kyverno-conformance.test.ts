@@ -225,6 +225,25 @@ describe("Kyverno's fixtures: what covers says is what Kyverno did", () => {
   });
 });
 
+describe("Kyverno's podSecurity cases: a whole-rule exception covers, a podSecurity one is never guessed", () => {
+  it('#17 two exceptions for one rule: the one without podSecurity lets the pod through', () => {
+    const folder = 'chainsaw-multiple-exceptions-podsecurity';
+    const { exceptions } = coverageInputs(docsOf([`${folder}/exceptions.yaml`], 'chainsaw-ns'));
+    const resources = docsOf([`${folder}/pod.yaml`], 'chainsaw-ns').map(resourceUnderTest);
+    const rules = [{ policy: 'psp-baseline', rule: 'baseline', kinds: ['Pod'] }];
+    const [item] = coverage(exceptions, resources, rules, { nowMs: NOW });
+    expect(item).toMatchObject({ covered: true, exceptions: ['exception-baseline'] });
+  });
+
+  it('#23 a podSecurity exception alone: unknown, since the rule still judges every other control', () => {
+    const folder = 'chainsaw-reports-background-exception-with-podsecurity';
+    const { exceptions } = coverageInputs(docsOf([`${folder}/exception.yaml`], 'default'));
+    const resources = docsOf([`${folder}/pod.yaml`], 'default').map(resourceUnderTest);
+    const rules = [{ policy: 'psa-1', rule: 'restricted', kinds: ['Pod'] }];
+    expect(coverage(exceptions, resources, rules, { nowMs: NOW }).map((i) => i.covered)).toEqual(['unknown']);
+  });
+});
+
 describe("Kyverno's CEL PolicyException case: policyRefs and matchConditions, evaluated with CEL", () => {
   it('#26 covers skipped-pod only, through the ImageValidatingPolicy it refers to', () => {
     const folder = 'cli-ivpol-cel-exception-contrast';
