@@ -85,4 +85,34 @@ describe('the CLI against a cluster', () => {
       /^error: list PolicyExceptions: cannot reach the cluster at cluster http:\/\/127\.0\.0\.1:\d+: .*\n$/,
     );
   });
+
+  it('prints the guard for kubectl apply, and doctor then finds it installed', async () => {
+    const { api, waiver, kubectl } = await setup();
+    const before = await waiver(['doctor', '-o', 'json']);
+    expect(JSON.parse(before.stdout).findings).toContainEqual(
+      expect.objectContaining({ check: 'guard', status: 'warn' }),
+    );
+    const guard = await waiver(['guard', '--service-account', 'tools:waiver']);
+    expect(guard.code).toBe(0);
+    const applied = await kubectl(['apply', '--validate=false', '-f', '-'], guard.stdout);
+    expect(applied.stderr).toBe('');
+    expect(applied.stdout).toContain(
+      'validatingadmissionpolicy.admissionregistration.k8s.io/waiver-guard-policy-exceptions created',
+    );
+    expect(applied.stdout).toContain(
+      'validatingadmissionpolicybinding.admissionregistration.k8s.io/waiver-guard-policy-exceptions created',
+    );
+    const policy = api.get('validatingadmissionpolicies', undefined, 'waiver-guard-policy-exceptions');
+    expect(JSON.stringify(policy?.['spec'])).toContain('system:serviceaccount:tools:waiver');
+    const after = await waiver(['doctor', '-o', 'json']);
+    expect(JSON.parse(after.stdout).findings).toContainEqual(
+      expect.objectContaining({ check: 'guard', status: 'ok' }),
+    );
+
+    const bad = await waiver(['guard', '--service-account', 'not a service account']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      '--service-account: "not a service account" is not namespace:name of a ServiceAccount',
+    );
+  });
 });

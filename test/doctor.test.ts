@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
+import { defaultGuardOptions, renderGuard } from '../src/domain/guard.js';
 import { defaultSettings } from '../src/domain/settings.js';
 import type { DoctorFinding as Finding } from '../src/service/ports.js';
 import { requiredPermissions } from '../src/targets/kubernetes/doctor.js';
@@ -42,6 +43,8 @@ describe('waiver doctor', () => {
         (d) => d.metadata.labels?.['rbac.kyverno.io/aggregate-to-cleanup-controller'],
       );
       w.api.seed('rbac.authorization.k8s.io/v1', 'ClusterRole', cleanup!);
+      for (const object of renderGuard(defaultGuardOptions(defaultSettings)))
+        w.api.seed(String(object['apiVersion']), String(object['kind']), object);
     });
     expect(findings.filter((f) => f.status !== 'ok')).toEqual([]);
     expect(findings.map((f) => f.check)).toEqual([
@@ -55,6 +58,7 @@ describe('waiver doctor', () => {
       'policies',
       'rbac',
       'cleanup',
+      'guard',
     ]);
   });
 
@@ -78,6 +82,8 @@ describe('waiver doctor', () => {
       'features.policyExceptions.namespace: policy-exceptions',
     );
     expect(status(findings, 'cleanup')).toEqual(['warn']);
+    // Without the guard, anyone who may write PolicyExceptions can skip the review: said, with the fix.
+    expect(status(findings, 'guard')).toEqual(['warn']);
   });
 
   it('reports a missing CRD, namespace and policy, and an unreachable cluster in one line', async () => {

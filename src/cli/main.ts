@@ -7,6 +7,7 @@ import type { ImportFlags } from './commands/import.js';
 import type { AuditFlags } from './commands/audit.js';
 import type { GetFlags } from './commands/get.js';
 import type { RenderFlags } from './commands/render.js';
+import type { GuardFlags } from './commands/guard.js';
 import type { RenewFlags } from './commands/renew.js';
 import type { RequestFlags } from './commands/request.js';
 import type { CoversFlags } from './commands/covers.js';
@@ -249,6 +250,18 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .action(async (ref: string, flags: RenderFlags) =>
       (await import('./commands/render.js')).run(ctx(), ref, flags),
     );
+
+  cli
+    .command('guard')
+    .description(
+      'print the ValidatingAdmissionPolicy that refuses PolicyException writes by anyone but Waiver (kubectl apply -f -)',
+    )
+    .option('--service-account <ns:name>', "Waiver's ServiceAccount (default waiver:waiver)")
+    .option(
+      '--cleanup-service-account <ns:name>',
+      "Kyverno's cleanup controller, which may delete (default kyverno:kyverno-cleanup-controller)",
+    )
+    .action(async (flags: GuardFlags) => (await import('./commands/guard.js')).run(ctx(), flags));
 
   cli
     .command('lint')

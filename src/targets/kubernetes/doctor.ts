@@ -4,12 +4,14 @@ import {
   AppsV1Api,
   AuthorizationV1Api,
   CoreV1Api,
+  CustomObjectsApi,
   RbacAuthorizationV1Api,
   VersionApi,
   type KubeConfig,
 } from '@kubernetes/client-node';
 import type { ProcessSettings } from '../../domain/settings.js';
 import type { DoctorFinding } from '../../service/ports.js';
+import { GUARD_NAME } from '../../domain/guard.js';
 import { readClusterPolicy } from './cluster-policies.js';
 import { describeKubeError, isNotFound } from './kube-errors.js';
 
@@ -87,6 +89,7 @@ export async function diagnose(
   await attempt('policies', () => checkPolicies(kc, policies));
   await attempt('rbac', () => checkRbac(kc, settings));
   await attempt('cleanup', () => checkCleanup(kc));
+  await attempt('guard', () => checkGuard(kc));
   return findings;
 }
 
@@ -290,6 +293,25 @@ async function checkRbac(kc: KubeConfig, settings: ProcessSettings): Promise<Fin
           fix: 'kubectl apply -f deploy/rbac.yaml',
         },
       ];
+}
+
+/** Whether the guard (waiver guard) refuses PolicyException writes that did not come through Waiver. */
+async function checkGuard(kc: KubeConfig): Promise<Finding> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const where = { group: 'admissionregistration.k8s.io', version: 'v1', name: GUARD_NAME };
+  try {
+    await api.getClusterCustomObject({ ...where, plural: 'validatingadmissionpolicies' });
+    await api.getClusterCustomObject({ ...where, plural: 'validatingadmissionpolicybindings' });
+    return { check: 'guard', status: 'ok', message: `the guard ${GUARD_NAME} and its binding are installed` };
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    return {
+      check: 'guard',
+      status: 'warn',
+      message: 'no guard: whoever may write PolicyExceptions can create one that never went through review',
+      fix: 'waiver guard | kubectl apply -f - (or the chart with guard.enabled)',
+    };
+  }
 }
 
 async function checkCleanup(kc: KubeConfig): Promise<Finding> {

@@ -183,6 +183,22 @@ export const resourceTypes: ResourceType[] = [
     namespaced: false,
   },
   {
+    group: 'admissionregistration.k8s.io',
+    version: 'v1',
+    plural: 'validatingadmissionpolicies',
+    singular: 'validatingadmissionpolicy',
+    kind: 'ValidatingAdmissionPolicy',
+    namespaced: false,
+  },
+  {
+    group: 'admissionregistration.k8s.io',
+    version: 'v1',
+    plural: 'validatingadmissionpolicybindings',
+    singular: 'validatingadmissionpolicybinding',
+    kind: 'ValidatingAdmissionPolicyBinding',
+    namespaced: false,
+  },
+  {
     group: 'authorization.k8s.io',
     version: 'v1',
     plural: 'selfsubjectaccessreviews',
