@@ -206,4 +206,23 @@ describe.skipIf(!hasHelm)('the Helm chart', () => {
       }),
     );
   });
+
+  it('documents every value in its README', () => {
+    const values = parse(readFileSync(`${chart}values.yaml`, 'utf8')) as Record<string, unknown>;
+    const readme = readFileSync(`${chart}README.md`, 'utf8');
+    const leaves = (o: Record<string, unknown>, prefix = ''): string[] =>
+      Object.entries(o).flatMap(([k, v]) =>
+        v &&
+        typeof v === 'object' &&
+        !Array.isArray(v) &&
+        Object.keys(v).length &&
+        !['labels', 'requests', 'limits'].includes(k)
+          ? leaves(v as Record<string, unknown>, `${prefix}${k}.`)
+          : [`${prefix}${k}`],
+      );
+    const missing = leaves(values).filter(
+      (key) => !readme.includes(`\`${key}\``) && !readme.includes(`\`${key.replace(/\.[^.]+$/, '')}\``),
+    );
+    expect(missing).toEqual([]);
+  });
 });
