@@ -35,6 +35,9 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
+  // The URL parser client-node brings calls the deprecated punycode built-in, which Node 22+ warns about
+  // on every run: the userland package of the same name is bundled instead.
+  alias: { punycode: 'punycode/' },
   minify: true,
   plugins: [{ name: 'without-side-effects', setup: withoutSideEffects }],
   banner: {
@@ -65,6 +68,9 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
+  // The URL parser client-node brings calls the deprecated punycode built-in, which Node 22+ warns about
+  // on every run: the userland package of the same name is bundled instead.
+  alias: { punycode: 'punycode/' },
   minify: true,
   // The native driver stays a package; everything else is bundled.
   external: ['better-sqlite3'],
