@@ -142,11 +142,12 @@ async function assemble(config: Config, options: DepsOptions): Promise<Assembled
 }
 
 /**
- * Local mode: the service in-process, acting as the configured user with every role. As a kubectl
- * plugin, a missing cluster is said first, not discovered by the first command that needs it.
+ * Local mode: the service in-process, acting as the configured user with every role. A cluster named by
+ * flags or the file is checked first (a missing or unreadable kubeconfig, an unknown context): refused
+ * before any state changes, not discovered by the write after an exception was made active.
  */
 export async function openLocalWaiver(config: Config, log: (line: string) => void): Promise<Waiver> {
-  if (config.kubernetes?.required)
+  if (config.kubernetes)
     (await import('./targets/kubernetes/kube-config.js')).loadKubeConfig(config.kubernetes);
   const deps = await openServiceDeps(config, { command: true });
   // After a command that changed something, what it caused is delivered before the process ends; what

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, requestArgs, runProcess } from './support/cli.js';
+import { cli, requestArgs, runProcess, snapshot } from './support/cli.js';
 import { useTestCluster } from './support/kube/cluster.js';
 
 const testCluster = useTestCluster();
@@ -114,5 +114,21 @@ describe('the CLI against a cluster', () => {
     expect(bad.stderr).toContain(
       '--service-account: "not a service account" is not namespace:name of a ServiceAccount',
     );
+  });
+
+  it('refuses a missing kubeconfig before any state changes', async () => {
+    const { dir, waiver } = await setup();
+    expect((await waiver(requestArgs('MIG-7'))).code).toBe(0);
+    expect((await waiver(['approve', 'EX-1'], 'bob')).code).toBe(0);
+    const before = snapshot(dir);
+    const missing = await cli(dir, ['apply', 'EX-1', '--kubeconfig', join(dir, 'no-such-kubeconfig')], {
+      as: 'carol',
+    });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^error: cannot read the kubeconfig: /);
+    // Still approved, nothing written anywhere: not active with a failed write.
+    expect(snapshot(dir)).toBe(before);
+    const listed = JSON.parse((await cli(dir, ['get', 'EX-1', '-o', 'json'])).stdout) as { items: unknown[] };
+    expect(listed.items[0]).toMatchObject({ state: 'approved' });
   });
 });
