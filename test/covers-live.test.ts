@@ -122,7 +122,7 @@ describe('covers against the cluster', () => {
     const { dir, waiver } = await setup();
     const offline = await cli(dir, ['covers', 'EX-1']);
     expect(offline.code).toBe(2);
-    expect(offline.stderr).toContain('covers reads a cluster, and none is configured');
+    expect(offline.stderr).toContain('covers reads a cluster, and no cluster is configured');
     const both = await waiver(['covers', 'EX-1', '-f', 'x.yaml']);
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('not both');

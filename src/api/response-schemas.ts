@@ -295,16 +295,19 @@ export const LintReportSchema = z.strictObject({
   ),
 });
 
+/** A Kubernetes object by identity, as covers and the policy reports name it. */
+const resourceIdentity = z.strictObject({
+  apiVersion: z.string(),
+  kind: z.string(),
+  namespace: z.string(),
+  name: z.string(),
+});
+
 export const CoverageReportSchema = z.strictObject({
   exception: z.string().describe('EX-42, or preview for a request not filed yet'),
   items: z.array(
     z.strictObject({
-      resource: z.strictObject({
-        apiVersion: z.string(),
-        kind: z.string(),
-        namespace: z.string(),
-        name: z.string(),
-      }),
+      resource: resourceIdentity,
       policy: z.string(),
       rule: z.string(),
       covered: z.union([z.boolean(), z.literal('unknown')]),
@@ -320,12 +323,7 @@ export const CoverageReportSchema = z.strictObject({
 });
 
 const evidenceEntry = z.strictObject({
-  resource: z.strictObject({
-    apiVersion: z.string(),
-    kind: z.string(),
-    namespace: z.string(),
-    name: z.string(),
-  }),
+  resource: resourceIdentity,
   policy: z.string(),
   rule: z.string(),
   seenAt: z.string().nullable(),

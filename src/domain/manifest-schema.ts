@@ -60,16 +60,19 @@ const conditionSchema = z.object({
   message: z.string().optional(),
 });
 
+/** The metadata both kinds of PolicyException are read with. */
+const metadataSchema = z.object({
+  name: z.string().min(1),
+  namespace: z.string().optional(),
+  labels: stringMap,
+  annotations: stringMap,
+});
+
 /** A kyverno.io PolicyException read from YAML, validated once here. */
 export const PolicyExceptionSchema = z.object({
   apiVersion: z.string(),
   kind: z.literal('PolicyException'),
-  metadata: z.object({
-    name: z.string().min(1),
-    namespace: z.string().optional(),
-    labels: stringMap,
-    annotations: stringMap,
-  }),
+  metadata: metadataSchema,
   spec: z
     .object({
       background: z.boolean().optional(),
@@ -89,12 +92,7 @@ export const PolicyExceptionSchema = z.object({
 export const CelPolicyExceptionSchema = z.object({
   apiVersion: z.string(),
   kind: z.literal('PolicyException'),
-  metadata: z.object({
-    name: z.string().min(1),
-    namespace: z.string().optional(),
-    labels: stringMap,
-    annotations: stringMap,
-  }),
+  metadata: metadataSchema,
   spec: z
     .object({
       policyRefs: z.array(z.object({ name: z.string(), kind: z.string() })).default([]),

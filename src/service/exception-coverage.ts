@@ -18,7 +18,7 @@ import { wholeSeconds } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import { RequestInputSchema, type RequestInput } from './inputs.js';
-import type { ClusterInventory } from './ports.js';
+import { requireInventory } from './require-inventory.js';
 import { resolveException } from './resolve.js';
 
 /** What an exception lets through in the cluster now: the resources it covers, or may. */
@@ -73,14 +73,8 @@ export async function previewCoverage(
   return coverageOf(deps, draft, 'preview');
 }
 
-function inventoryOf(deps: ServiceDeps): ClusterInventory {
-  if (deps.inventory) return deps.inventory;
-  throw new WaiverError(
-    'usage',
-    'covers reads a cluster, and none is configured: give --kubeconfig or --context (or kubernetes: in the config); offline, use covers -f EXCEPTION.yaml --resources DIR',
-    'context',
-  );
-}
+const inventoryOf = (deps: ServiceDeps) =>
+  requireInventory(deps, 'covers reads a cluster', '; offline, use covers -f EXCEPTION.yaml --resources DIR');
 
 /** Reads what the record could reach (its kinds, in its namespaces) and matches it as Kyverno would. */
 async function coverageOf(

@@ -1,4 +1,3 @@
-import { WaiverError } from '../domain/errors.js';
 import type { ExceptionRecord } from '../domain/exception.js';
 import { renderManifest } from '../domain/render.js';
 import {
@@ -11,19 +10,14 @@ import { DAY_MS } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import type { ClusterInventory } from './ports.js';
+import { requireInventory } from './require-inventory.js';
 import { resolveException } from './resolve.js';
 
 /** How long after its end an exception is still checked for reports that outlive it. */
 const ENDED_WINDOW_DAYS = 30;
 
-function inventoryOf(deps: ServiceDeps): ClusterInventory {
-  if (deps.inventory) return deps.inventory;
-  throw new WaiverError(
-    'usage',
-    "evidence reads the cluster's policy reports, and no cluster is configured: give --kubeconfig or --context (or kubernetes: in the config)",
-    'context',
-  );
-}
+const inventoryOf = (deps: ServiceDeps) =>
+  requireInventory(deps, "evidence reads the cluster's policy reports");
 
 async function results(inventory: ClusterInventory): Promise<ReportResult[]> {
   return (await inventory.reports()).flatMap(reportResults);
