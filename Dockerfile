@@ -21,6 +21,7 @@ LABEL org.opencontainers.image.title="waiver" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.licenses="Apache-2.0"
 COPY --from=build --chown=65532:65532 /app /app
+COPY --chmod=0755 deploy/image/waiver /usr/local/bin/waiver
 # The working folder holds the SQLite database and a generated admin token: a volume in the chart.
 WORKDIR /var/lib/waiver
 USER 65532:65532

@@ -22,6 +22,13 @@ describe('the container image tree', () => {
       expect(existsSync(join(app, 'node_modules', dev)), dev).toBe(false);
     expect(existsSync(join(app, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'))).toBe(true);
     expect(existsSync(join(app, 'src'))).toBe(false);
+    // The image's `waiver` command (deploy/image/waiver) starts the bundle where the Dockerfile puts the tree.
+    const shim = readFileSync(join(root, 'deploy/image/waiver'), 'utf8');
+    const target = /import\('\/app\/([^']+)'\)/.exec(shim)?.[1];
+    expect(target && existsSync(join(app, target))).toBe(true);
+    expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toContain(
+      'COPY --from=build --chown=65532:65532 /app /app',
+    );
 
     const data = join(dir, 'data');
     mkdirSync(data);
