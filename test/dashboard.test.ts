@@ -46,6 +46,7 @@ describe('the Grafana dashboard', () => {
       'Average duration vs 14 days',
       'Expired exceptions removed',
       'Renewal rate',
+      'Removal latency',
       'sync failures',
       'Notifications',
       'HTTP latency',

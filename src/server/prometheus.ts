@@ -62,6 +62,15 @@ export function serverMetrics(
     'Exceptions the policy reports flag: unused, skipping-after-expiry, failing-while-active.',
     ['flag'],
   );
+  const latencyMedian = gauge(
+    'waiver_removal_latency_median_seconds',
+    'How long past their expiry the exceptions removed in the window stayed on the target (median).',
+  );
+  const latencyMax = gauge('waiver_removal_latency_max_seconds', 'The same, the longest.');
+  const outstanding = gauge(
+    'waiver_expired_not_removed',
+    'Exceptions past their expiry that the target still holds now.',
+  );
   // No data yet (nothing ended in the window) is NaN, not a made-up 0 or 100%.
   const setOrNaN = (g: Gauge, v: number | null) => g.set(v ?? Number.NaN);
 
@@ -82,6 +91,9 @@ export function serverMetrics(
     setOrNaN(renewal, m.renewalRate);
     trend.set(m.trend.slope);
     redFlag.set(m.redFlag ? 1 : 0);
+    setOrNaN(latencyMedian, m.removalLatency.medianSeconds);
+    setOrNaN(latencyMax, m.removalLatency.maxSeconds);
+    outstanding.set(m.removalLatency.outstanding);
   };
 
   const pending = gauge('waiver_notifications_pending', 'Notifications waiting in the outbox, by channel.', [
