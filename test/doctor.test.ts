@@ -116,14 +116,27 @@ describe('waiver doctor', () => {
     worlds.push(w);
     w.api.seed('kyverno.io/v1', 'Policy', {
       metadata: { name: 'team-images', namespace: 'payments' },
-      spec: { rules: [{ name: 'check-signature' }] },
+      // A Pod rule: Kyverno makes its autogen rules for the controllers.
+      spec: { rules: [{ name: 'check-signature', match: { any: [{ resources: { kinds: ['Pod'] } }] } }] },
     });
-    const findings = await w.deps.doctor!.diagnose(['payments/team-images', 'payments/nothing']);
+    // A rule that matches by names gets no autogen rules (Kyverno's pkg/autogen): none are claimed.
+    w.api.seed('kyverno.io/v1', 'Policy', {
+      metadata: { name: 'named-pods', namespace: 'payments' },
+      spec: {
+        rules: [{ name: 'pin', match: { any: [{ resources: { kinds: ['Pod'], names: ['api-*'] } }] } }],
+      },
+    });
+    const findings = await w.deps.doctor!.diagnose([
+      'payments/team-images',
+      'payments/named-pods',
+      'payments/nothing',
+    ]);
     expect(findings.filter((f) => f.check === 'policies').map((f) => [f.status, f.message])).toEqual([
       [
         'ok',
         'Policy payments/team-images: rules check-signature, autogen-check-signature, autogen-cronjob-check-signature (autogen on)',
       ],
+      ['ok', 'Policy payments/named-pods: rules pin (autogen off)'],
       ['fail', 'no Policy payments/nothing, which exceptions are requested for'],
     ]);
   });

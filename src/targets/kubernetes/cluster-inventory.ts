@@ -1,14 +1,12 @@
 import {
   CoreV1Api,
-  CustomObjectsApi,
   KubernetesObjectApi,
   type KubeConfig,
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { kindMatches } from '../../domain/exception-match.js';
 import type { ClusterInventory, InventoryObjects } from '../../service/ports.js';
-import { parseCelPolicyRef } from '../../domain/cel-exception.js';
-import { readCelPolicy } from './cluster-policies.js';
+import { readPolicy } from './cluster-policies.js';
 import { isNotFound } from './kube-errors.js';
 
 /**
@@ -59,24 +57,8 @@ export class KubernetesInventory implements ClusterInventory {
     return new Map(list.items.map((n) => [n.metadata?.name ?? '', n.metadata?.labels ?? {}]));
   }
 
-  async policy(name: string): Promise<Record<string, unknown> | undefined> {
-    const cel = parseCelPolicyRef(name);
-    if (cel) return readCelPolicy(this.kc, cel);
-    const api = this.kc.makeApiClient(CustomObjectsApi);
-    const [namespace, policyName] = name.includes('/') ? name.split('/', 2) : [undefined, name];
-    const where = { group: 'kyverno.io', version: 'v1', name: policyName ?? '' };
-    try {
-      const policy = (await (namespace === undefined
-        ? api.getClusterCustomObject({ ...where, plural: 'clusterpolicies' })
-        : api.getNamespacedCustomObject({ ...where, namespace, plural: 'policies' }))) as Record<
-        string,
-        unknown
-      >;
-      return { kind: namespace === undefined ? 'ClusterPolicy' : 'Policy', ...policy };
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    }
+  policy(name: string): Promise<Record<string, unknown> | undefined> {
+    return readPolicy(this.kc, name);
   }
 
   /** Both report APIs: Kyverno writes wgpolicyk8s.io, or openreports.io when configured to; an absent one is skipped. */

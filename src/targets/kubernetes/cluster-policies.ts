@@ -1,21 +1,27 @@
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { parseCelPolicyRef, type CelPolicyRef } from '../../domain/cel-exception.js';
+import { parseCelPolicyRef } from '../../domain/cel-exception.js';
+import { policyRules } from '../../domain/coverage.js';
 import { isNotFound } from './kube-errors.js';
 
-/** A CEL policy (policies.kyverno.io/v1), or undefined when the cluster has none by that kind and name. */
-export async function readCelPolicy(
-  kc: KubeConfig,
-  ref: CelPolicyRef,
-): Promise<Record<string, unknown> | undefined> {
-  const plural = `${ref.kind.toLowerCase().replace(/y$/, 'ie')}s`;
+/**
+ * A policy as an exception names it, the whole object with its kind, or undefined when the cluster has
+ * none: `name` (ClusterPolicy), `namespace/name` (Policy), or `Kind/name` (a CEL policy).
+ */
+export async function readPolicy(kc: KubeConfig, name: string): Promise<Record<string, unknown> | undefined> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const cel = parseCelPolicyRef(name);
+  const [namespace, policyName] = name.includes('/') ? name.split('/', 2) : [undefined, name];
   try {
-    const policy = (await kc.makeApiClient(CustomObjectsApi).getClusterCustomObject({
-      group: 'policies.kyverno.io',
-      version: 'v1',
-      plural,
-      name: ref.name,
-    })) as Record<string, unknown>;
-    return { ...policy, kind: ref.kind };
+    if (cel) {
+      const plural = `${cel.kind.toLowerCase().replace(/y$/, 'ie')}s`;
+      const where = { group: 'policies.kyverno.io', version: 'v1', plural, name: cel.name };
+      return { ...((await api.getClusterCustomObject(where)) as object), kind: cel.kind };
+    }
+    const where = { group: 'kyverno.io', version: 'v1', name: policyName ?? '' };
+    const policy = (await (namespace === undefined
+      ? api.getClusterCustomObject({ ...where, plural: 'clusterpolicies' })
+      : api.getNamespacedCustomObject({ ...where, namespace, plural: 'policies' }))) as object;
+    return { ...policy, kind: namespace === undefined ? 'ClusterPolicy' : 'Policy' };
   } catch (e) {
     if (isNotFound(e)) return undefined;
     throw e;
@@ -24,39 +30,19 @@ export async function readCelPolicy(
 
 export interface ClusterPolicyInfo {
   name: string;
-  /** Rule names as Kyverno evaluates them: the written ones, plus autogen-… when autogen is on. */
+  /** Rule names as Kyverno evaluates them: the written ones, plus the autogen rules it makes for them. */
   rules: string[];
   autogen: boolean;
 }
 
-const AUTOGEN_ANNOTATION = 'pod-policies.kyverno.io/autogen-controllers';
-
-/**
- * A policy's rules, or undefined when there is no such policy. `policyName` is what a PolicyException
- * names: `name` for a ClusterPolicy, `namespace/name` for a namespaced Policy.
- */
+/** A policy's rules (autogen ones exactly when Kyverno makes them), or undefined when there is no such policy. */
 export async function readClusterPolicy(
   kc: KubeConfig,
   name: string,
 ): Promise<ClusterPolicyInfo | undefined> {
-  const api = kc.makeApiClient(CustomObjectsApi);
-  const cel = parseCelPolicyRef(name);
-  if (cel) return (await readCelPolicy(kc, cel)) ? { name, rules: [], autogen: false } : undefined;
-  const [namespace, policyName] = name.includes('/') ? name.split('/', 2) : [undefined, name];
-  const where = { group: 'kyverno.io', version: 'v1', name: policyName ?? '' };
-  let policy: { metadata?: { annotations?: Record<string, string> }; spec?: { rules?: { name?: string }[] } };
-  try {
-    policy = (await (namespace === undefined
-      ? api.getClusterCustomObject({ ...where, plural: 'clusterpolicies' })
-      : api.getNamespacedCustomObject({ ...where, namespace, plural: 'policies' }))) as typeof policy;
-  } catch (e) {
-    if (isNotFound(e)) return undefined;
-    throw e;
-  }
-  const written = (policy.spec?.rules ?? []).map((r) => r.name ?? '').filter(Boolean);
-  const autogen = policy.metadata?.annotations?.[AUTOGEN_ANNOTATION] !== 'none';
-  const generated = autogen
-    ? written.flatMap((r) => [`autogen-${r}`, `autogen-cronjob-${r}`].map((n) => n.slice(0, 63)))
-    : [];
-  return { name, rules: [...written, ...generated], autogen };
+  const policy = await readPolicy(kc, name);
+  if (!policy) return undefined;
+  if (parseCelPolicyRef(name)) return { name, rules: [], autogen: false };
+  const rules = policyRules(policy).map((r) => r.rule);
+  return { name, rules, autogen: rules.some((r) => r.startsWith('autogen-')) };
 }

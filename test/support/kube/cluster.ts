@@ -22,7 +22,7 @@ export function seedCluster(api: FakeKubeApiServer): void {
     api.seed('v1', 'Namespace', { metadata: { name } });
   api.seed('kyverno.io/v1', 'ClusterPolicy', {
     metadata: { name: 'require-image-signature' },
-    spec: { rules: [{ name: 'check-image-signature' }] },
+    spec: { rules: [{ name: 'check-image-signature', match: { any: [{ resources: { kinds: ['Pod'] } }] } }] },
   });
   api.seed('apps/v1', 'Deployment', {
     metadata: { name: 'kyverno-admission-controller', namespace: 'kyverno' },
