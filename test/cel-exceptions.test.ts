@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderManifest } from '../src/domain/render.js';
+import { diagnose } from '../src/targets/kubernetes/doctor.js';
+import { loadKubeConfig } from '../src/targets/kubernetes/kube-config.js';
 import { kubeWorld, NAME, NS, request, type KubeWorld } from './support/kube/cluster.js';
 import { useTempDir } from './support/temp.js';
 
@@ -120,5 +122,15 @@ describe('the CEL PolicyException through the whole process', () => {
         'require-image-signature takes a kyverno.io PolicyException',
       ]),
     );
+    // With the CEL kind as the configured API, the CRD check reads the CEL CRD, not the kyverno.io one.
+    const cel = await diagnose(
+      loadKubeConfig({ kubeconfig: w.kubeconfig }),
+      { ...w.deps.settings, apiVersion: 'policies.kyverno.io/v1' },
+      [],
+    );
+    expect(cel.find((f) => f.check === 'crd')).toMatchObject({
+      status: 'ok',
+      message: 'PolicyException CRD serves v1, v1beta1',
+    });
   });
 });

@@ -17,7 +17,6 @@ import { parseRfc3339 } from './rfc3339.js';
  * not give (the operation, the old object, the user, images), and Kyverno functions not written here.
  */
 export const UNKNOWN = Symbol('unknown');
-export type Substituted = unknown;
 
 export interface VariableScope {
   /** `request.object`: the resource under test. Without it, a reference to it is unknown. */

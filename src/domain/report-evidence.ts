@@ -1,3 +1,4 @@
+import { parseCelPolicyRef } from './cel-exception.js';
 import { celExceptionCovers, isCelSpec, type CelExceptionSpec } from './cel-match.js';
 import { exceptionCovers, type ExceptionSpec } from './exception-match.js';
 import { formatId, type ExceptionRecord } from './exception.js';
@@ -93,8 +94,7 @@ export interface ExceptionEvidence {
 }
 
 /** The policy as a report names it: a CEL policy by its name alone. */
-const reportPolicy = (policy: string): string =>
-  /^[A-Z]/.test(policy) ? (policy.split('/')[1] ?? policy) : policy;
+const reportPolicy = (policy: string): string => parseCelPolicyRef(policy)?.name ?? policy;
 
 const entry = (r: ReportResult): EvidenceEntry => ({
   resource: r.resource,

@@ -45,7 +45,11 @@ export function reviewQueue(
   nowMs: number,
   reminderDays: number,
 ): ReviewItem[] {
-  const items = records.flatMap((r) => waitingItems(r, nowMs, reminderDays));
+  return sortQueue(records.flatMap((r) => waitingItems(r, nowMs, reminderDays)));
+}
+
+/** Queue by queue, in the queues' order, the longest waiting first. */
+export function sortQueue(items: ReviewItem[]): ReviewItem[] {
   const order = (q: Queue) => queues.indexOf(q);
   return items.sort((a, b) => order(a.queue) - order(b.queue) || b.ageSeconds - a.ageSeconds);
 }

@@ -1,5 +1,5 @@
 import type { ExceptionEvidence } from '../domain/report-evidence.js';
-import { evidenceItems, itemsFor, queues, reviewQueue, type ReviewItem } from '../domain/review-queue.js';
+import { evidenceItems, itemsFor, reviewQueue, sortQueue, type ReviewItem } from '../domain/review-queue.js';
 import { allEvidence } from './exception-evidence.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
@@ -22,12 +22,10 @@ export async function listReviewQueue(
   const nowMs = deps.clock.now();
   const evidence = await reportEvidence(deps, actor);
   const ended = evidence.length ? await deps.store.listExceptions({ states: ['removed'] }) : [];
-  const items = [
+  const items = sortQueue([
     ...reviewQueue(records, nowMs, deps.settings.reminderDays),
     ...evidenceItems([...records, ...ended], evidence, nowMs),
-  ];
-  const order = (item: ReviewItem) => queues.indexOf(item.queue);
-  items.sort((a, b) => order(a) - order(b) || b.ageSeconds - a.ageSeconds);
+  ]);
   return { items: options.all ? items : itemsFor(items, actor) };
 }
 

@@ -93,30 +93,27 @@ export async function diagnose(
   return findings;
 }
 
+/** The CRD of the configured apiVersion's group serves its version. */
 async function checkCrd(kc: KubeConfig, settings: ProcessSettings): Promise<Finding> {
-  const want = settings.apiVersion.split('/')[1] ?? 'v2';
-  try {
-    const crd = await kc
-      .makeApiClient(ApiextensionsV1Api)
-      .readCustomResourceDefinition({ name: 'policyexceptions.kyverno.io' });
-    const served = crd.spec.versions.filter((v) => v.served).map((v) => v.name);
-    return served.includes(want)
-      ? { check: 'crd', status: 'ok', message: `PolicyException CRD serves ${served.join(', ')}` }
-      : {
-          check: 'crd',
-          status: 'fail',
-          message: `PolicyException CRD serves ${served.join(', ')}, not ${want}`,
-          fix: `upgrade Kyverno (kyverno.io/v2 needs >= 1.12) or set apiVersion: kyverno.io/${served[0] ?? 'v2beta1'}`,
-        };
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
+  const [group = 'kyverno.io', want = 'v2'] = settings.apiVersion.split('/');
+  const crd = `policyexceptions.${group}`;
+  const versions = await crdVersions(kc, crd);
+  if (!versions)
     return {
       check: 'crd',
       status: 'fail',
-      message: 'no PolicyException CRD (policyexceptions.kyverno.io)',
-      fix: 'install Kyverno >= 1.12',
+      message: `no PolicyException CRD (${crd})`,
+      fix: group === 'kyverno.io' ? 'install Kyverno >= 1.12' : 'install Kyverno >= 1.15',
     };
-  }
+  const served = versions.served.join(', ');
+  return versions.served.includes(want)
+    ? { check: 'crd', status: 'ok', message: `PolicyException CRD serves ${served}` }
+    : {
+        check: 'crd',
+        status: 'fail',
+        message: `PolicyException CRD serves ${served}, not ${want}`,
+        fix: `upgrade Kyverno (kyverno.io/v2 needs >= 1.12) or set apiVersion: ${group}/${versions.served[0] ?? 'v2beta1'}`,
+      };
 }
 
 async function checkKyverno(kc: KubeConfig, settings: ProcessSettings): Promise<Finding[]> {
