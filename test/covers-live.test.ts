@@ -91,6 +91,9 @@ describe('covers against the cluster', () => {
     expect(rows(preview)).toContain('Pod payments/payments-api-1 check-image-signature true');
     expect(json(await waiver(['get', '-o', 'json']))).toEqual({ items: [] });
 
+    const named = await waiver([...requestArgs('MIG-9'), '--preview', '-o', 'name']);
+    expect(named.code).toBe(2);
+    expect(named.stderr).toContain('--preview prints a table, json or yaml');
     const tooLong = await waiver([...requestArgs('MIG-9', { expires: '45d' }), '--preview']);
     expect(tooLong.code).not.toBe(0);
     expect(tooLong.stderr).toContain('expires');

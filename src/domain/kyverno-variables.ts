@@ -33,21 +33,6 @@ const VARIABLE = /(^|[^\\])(\{\{(?:\{[^{}]*\}|[^{}])*\}\})/;
 const UNGIVEN =
   /(^|[^.\w])(request\.(operation|oldObject|userInfo|roles|clusterRoles|dryRun|kind|name)|serviceAccountName|serviceAccountNamespace|images|element|elementIndex|target)\b/;
 
-/** Kyverno functions evaluated here; a call to any other non-JMESPath function is unknown. */
-const KYVERNO_FUNCTIONS = [
-  'time_now_utc',
-  'time_now',
-  'time_before',
-  'time_after',
-  'lookup',
-  'to_upper',
-  'to_lower',
-  'equal_fold',
-  'truncate',
-  'split',
-  'regex_match',
-] as const;
-
 /** JMESPath's own functions (the specification's list), which need no help. */
 const JMESPATH_FUNCTIONS = new Set([
   'abs',
@@ -78,7 +63,14 @@ const JMESPATH_FUNCTIONS = new Set([
   'values',
 ]);
 
-const known = new Set<string>([...KYVERNO_FUNCTIONS, ...JMESPATH_FUNCTIONS]);
+/** The functions evaluated here: JMESPath's own and the Kyverno ones below; any other call is unknown. */
+const known = new Set<string>(JMESPATH_FUNCTIONS);
+
+/** Registers one of Kyverno's functions with the JMESPath library, and knows it. */
+const kyverno: typeof registerFunction = (name, fn, signature) => {
+  known.add(name);
+  registerFunction(name, fn, signature, { override: true });
+};
 
 /** `time_now_utc()` is read while one search runs; searches are synchronous, so this cannot leak. */
 let evaluationNowMs = 0;
@@ -101,23 +93,21 @@ const argText = (v: unknown): string => (typeof v === 'string' ? v : JSON.string
 const stringArg = { types: [TYPE_STRING] };
 const anyArg = { types: [TYPE_ANY] };
 
-registerFunction('time_now_utc', () => formatRfc3339(evaluationNowMs), [], { override: true });
-registerFunction('time_now', () => formatRfc3339(evaluationNowMs), [], { override: true });
-registerFunction(
+kyverno('time_now_utc', () => formatRfc3339(evaluationNowMs), []);
+kyverno('time_now', () => formatRfc3339(evaluationNowMs), []);
+kyverno(
   'time_before',
   ([a, b]) =>
     instant(a as JSONValue, 'time_before: first argument') < instant(b as JSONValue, 'second argument'),
   [stringArg, stringArg],
-  { override: true },
 );
-registerFunction(
+kyverno(
   'time_after',
   ([a, b]) =>
     instant(a as JSONValue, 'time_after: first argument') > instant(b as JSONValue, 'second argument'),
   [stringArg, stringArg],
-  { override: true },
 );
-registerFunction(
+kyverno(
   'lookup',
   ([collection, key]) => {
     if (Array.isArray(collection) && typeof key === 'number') return collection[key] ?? null;
@@ -126,26 +116,19 @@ registerFunction(
     throw new KyvernoFunctionError('lookup: an object with a string key, or an array with an index');
   },
   [anyArg, anyArg],
-  { override: true },
 );
-registerFunction('to_upper', ([s]) => argText(s).toUpperCase(), [stringArg], { override: true });
-registerFunction('to_lower', ([s]) => argText(s).toLowerCase(), [stringArg], { override: true });
-registerFunction(
-  'equal_fold',
-  ([a, b]) => argText(a).toLowerCase() === argText(b).toLowerCase(),
-  [stringArg, stringArg],
-  { override: true },
-);
-registerFunction(
-  'truncate',
-  ([s, n]) => argText(s).slice(0, Math.max(0, Number(n))),
-  [stringArg, { types: [TYPE_NUMBER] }],
-  { override: true },
-);
-registerFunction('split', ([s, sep]) => argText(s).split(argText(sep)), [stringArg, stringArg], {
-  override: true,
-});
-registerFunction(
+kyverno('to_upper', ([s]) => argText(s).toUpperCase(), [stringArg]);
+kyverno('to_lower', ([s]) => argText(s).toLowerCase(), [stringArg]);
+kyverno('equal_fold', ([a, b]) => argText(a).toLowerCase() === argText(b).toLowerCase(), [
+  stringArg,
+  stringArg,
+]);
+kyverno('truncate', ([s, n]) => argText(s).slice(0, Math.max(0, Number(n))), [
+  stringArg,
+  { types: [TYPE_NUMBER] },
+]);
+kyverno('split', ([s, sep]) => argText(s).split(argText(sep)), [stringArg, stringArg]);
+kyverno(
   'regex_match',
   ([pattern, s]) => {
     // RE2 and JavaScript agree on the plain patterns exceptions use; lookarounds RE2 refuses are errors.
@@ -154,7 +137,6 @@ registerFunction(
     return new RegExp(argText(pattern)).test(argText(s));
   },
   [stringArg, anyArg],
-  { override: true },
 );
 
 /** A name called as a function in an expression, outside quoted text. */
