@@ -27,7 +27,16 @@ import { controllerActor, localActor, type Actor } from './service/actor.js';
 import type { ServiceDeps } from './service/deps.js';
 import type { MetricsTracker } from './service/metrics-tracker.js';
 import type { Dispatcher, DispatchLoop } from './notify/dispatcher.js';
-import type { ExceptionStore, ObservableTarget, Target } from './service/ports.js';
+import type {
+  ClusterServices,
+  ExceptionStore,
+  NamedTarget,
+  ObservableTarget,
+  Target,
+  TargetSet,
+} from './service/ports.js';
+import { targetSet } from './service/targets.js';
+import type { ClusterTargetConfig, GitTargetConfig } from './config/targets.js';
 import { systemClock } from './service/system-clock.js';
 import { systemScheduler } from './service/system-scheduler.js';
 import { createWaiver, type Waiver } from './service/waiver.js';
@@ -63,82 +72,123 @@ export async function openStore(
 
 type LazyCluster = () => Promise<KubernetesCluster>;
 
-/** One process's service deps and the cluster they use: its controller shares the connection. */
+/** One process's service deps and the clusters they use: its controllers share each connection. */
 interface Assembled {
   deps: ServiceDeps;
-  cluster: LazyCluster | undefined;
+  clusters: Map<string, LazyCluster>;
 }
 
-/** The configured cluster, loaded once on first use; undefined when exceptions go to a folder. */
-function lazyCluster(config: Config): LazyCluster | undefined {
-  const { kubernetes } = config;
-  if (!kubernetes) return undefined;
+/** A cluster target's connection, loaded once on first use. */
+function lazyCluster(cluster: ClusterTargetConfig, config: Config): LazyCluster {
   let loaded: Promise<KubernetesCluster> | undefined;
   return () =>
     (loaded ??= import('./targets/kubernetes/open-kubernetes.js').then((m) =>
-      m.openKubernetesCluster(kubernetes, config.settings),
+      m.openKubernetesCluster(cluster, config.settings),
     ));
 }
 
 /**
- * The cluster's target, loaded on the first write, remove or list, and on its own: a command that only
+ * A cluster's target, loaded on the first write, remove or list, and on its own: a command that only
  * writes never loads the generated clients that the catalog, doctor, lease and watch need.
  */
-function lazyClusterTarget(config: Config): ObservableTarget {
-  const { kubernetes } = config;
-  const context = kubernetes?.context;
+function lazyClusterTarget(cluster: ClusterTargetConfig, config: Config): ObservableTarget {
   let loaded: Promise<ObservableTarget> | undefined;
   const target = () =>
     (loaded ??= import('./targets/kubernetes/open-target.js').then((m) =>
-      m.openKubernetesTarget(kubernetes ?? {}, config.settings),
+      m.openKubernetesTarget(cluster, config.settings),
     ));
   return {
-    description: `cluster (${context ? `context ${context}` : 'current context'})`,
+    description: cluster.context ? `cluster context ${cluster.context}` : 'cluster (current context)',
     write: async (manifest) => (await target()).write(manifest),
-    remove: async (namespace, name) => (await target()).remove(namespace, name),
+    remove: async (namespace, name, apiVersion) => (await target()).remove(namespace, name, apiVersion),
     list: async () => (await target()).list(),
   };
 }
 
-export interface DepsOptions {
-  clock?: ServiceDeps['clock'];
-  /** A command, not a server or controller: nothing is cached for a next request. */
-  command?: boolean;
-  /** Wraps the target, e.g. to count what it does. */
-  decorate?: { target?: (t: Target) => Target };
+/** A Git repository's target, its module loaded on first use. */
+function lazyGitTarget(name: string, git: GitTargetConfig): ObservableTarget {
+  let loaded: Promise<ObservableTarget & Required<Pick<Target, 'proposalState'>>> | undefined;
+  const target = () =>
+    (loaded ??= import('./targets/git/git-target.js').then((m) => m.openGitTarget(name, git)));
+  return {
+    description: `git ${git.repository} (${git.branch}:${git.path}${git.pullRequests ? ', pull requests' : ''})`,
+    write: async (manifest) => (await target()).write(manifest),
+    remove: async (namespace, object, apiVersion) => (await target()).remove(namespace, object, apiVersion),
+    list: async () => (await target()).list(),
+    proposalState: async (url) => (await target()).proposalState(url),
+  };
 }
 
-/** What every use case runs against: the store, the target (and with a cluster its catalog and doctor). */
-export async function openServiceDeps(config: Config, options: DepsOptions): Promise<ServiceDeps> {
-  return (await assemble(config, options)).deps;
-}
-
-async function assemble(config: Config, options: DepsOptions): Promise<Assembled> {
-  const cluster = lazyCluster(config);
-  const target: Target = cluster
-    ? lazyClusterTarget(config)
-    : new DirectoryTarget(config.target.dir, { createRoot: config.target.createRoot });
-  const deps: ServiceDeps = {
-    store: await openStore(config.database, {
-      createFolder: config.createDatabaseFolder,
-      synchronous: config.sqliteSynchronous,
-      longLived: options.command !== true,
-    }),
-    target: options.decorate?.target?.(target) ?? target,
-    notifications: config.notificationRouting,
-    clock: options.clock ?? systemClock,
-    settings: config.settings,
-    instance: `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`,
-    catalog: cluster && { checkScope: async (scope) => (await cluster()).catalog.checkScope(scope) },
-    doctor: cluster && { diagnose: async (policies) => (await cluster()).doctor.diagnose(policies) },
-    inventory: cluster && {
+/** What a cluster target reads besides its exceptions, each loaded with the cluster on first use. */
+function clusterServices(cluster: LazyCluster): ClusterServices {
+  return {
+    catalog: { checkScope: async (scope) => (await cluster()).catalog.checkScope(scope) },
+    doctor: { diagnose: async (policies) => (await cluster()).doctor.diagnose(policies) },
+    inventory: {
       objects: async (kinds, namespaces) => (await cluster()).inventory.objects(kinds, namespaces),
       namespaceLabels: async () => (await cluster()).inventory.namespaceLabels(),
       policy: async (name) => (await cluster()).inventory.policy(name),
       reports: async () => (await cluster()).inventory.reports(),
     },
   };
-  return { deps, cluster };
+}
+
+/** Every configured target by name, and the connections of those that are clusters. */
+function openTargets(
+  config: Config,
+  options: DepsOptions,
+): { targets: TargetSet; clusters: Map<string, LazyCluster> } {
+  const clusters = new Map<string, LazyCluster>();
+  const members: NamedTarget[] = Object.entries(config.targets).map(([name, t]) => {
+    let target: Target;
+    let cluster: ClusterServices | undefined;
+    if (t.kind === 'cluster') {
+      const lazy = lazyCluster(t, config);
+      clusters.set(name, lazy);
+      target = lazyClusterTarget(t, config);
+      cluster = clusterServices(lazy);
+    } else if (t.kind === 'git') target = lazyGitTarget(name, t);
+    else target = new DirectoryTarget(t.dir, { createRoot: t.createRoot });
+    return { name, kind: t.kind, target: options.decorate?.target?.(name, target) ?? target, cluster };
+  });
+  return { targets: targetSet(members, config.defaultTarget), clusters };
+}
+
+export interface DepsOptions {
+  clock?: ServiceDeps['clock'];
+  /** A command, not a server or controller: nothing is cached for a next request. */
+  command?: boolean;
+  /** Wraps each target, e.g. to count what it does. */
+  decorate?: { target?: (name: string, t: Target) => Target };
+}
+
+/** What every use case runs against: the store and the targets (clusters with their catalog and doctor). */
+export async function openServiceDeps(config: Config, options: DepsOptions): Promise<ServiceDeps> {
+  return (await assemble(config, options)).deps;
+}
+
+async function assemble(config: Config, options: DepsOptions): Promise<Assembled> {
+  const { targets, clusters } = openTargets(config, options);
+  const deps: ServiceDeps = {
+    store: await openStore(config.database, {
+      createFolder: config.createDatabaseFolder,
+      synchronous: config.sqliteSynchronous,
+      longLived: options.command !== true,
+    }),
+    targets,
+    notifications: config.notificationRouting,
+    clock: options.clock ?? systemClock,
+    settings: config.settings,
+    instance: `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`,
+  };
+  try {
+    // Rows from before named targets are adopted by this configuration's default target, once.
+    await (await import('./service/adopt-untargeted.js')).adoptUntargeted(deps);
+  } catch (e) {
+    await deps.store.close();
+    throw e;
+  }
+  return { deps, clusters };
 }
 
 /**
@@ -147,8 +197,11 @@ async function assemble(config: Config, options: DepsOptions): Promise<Assembled
  * before any state changes, not discovered by the write after an exception was made active.
  */
 export async function openLocalWaiver(config: Config, log: (line: string) => void): Promise<Waiver> {
-  if (config.kubernetes)
-    (await import('./targets/kubernetes/kube-config.js')).loadKubeConfig(config.kubernetes);
+  const clusters = Object.values(config.targets).filter((t) => t.kind === 'cluster');
+  if (clusters.length) {
+    const { loadKubeConfig } = await import('./targets/kubernetes/kube-config.js');
+    for (const cluster of clusters) loadKubeConfig(cluster);
+  }
   const deps = await openServiceDeps(config, { command: true });
   // After a command that changed something, what it caused is delivered before the process ends; what
   // fails waits in the outbox for the next command, sweep or server.
@@ -222,28 +275,63 @@ async function startDelivery(
   });
 }
 
-/** The controller for a configured cluster, on the given deps; undefined when exceptions go to a folder. */
-async function openController(
+/**
+ * The periodic work of every target, each on its own (one that hangs stalls only itself): a controller per
+ * cluster (its Lease, its watch, its backoff) and per Git repository (a lease in the store, no watch),
+ * and one periodic sweep for the folders.
+ */
+async function startTargetLoops(
   config: Config,
-  { deps, cluster }: Assembled,
+  { deps, clusters }: Assembled,
   log: ControllerLog,
   onRun: (run: ControllerRun) => void,
-) {
-  if (!cluster) return undefined;
-  const [{ Controller }, k8s] = await Promise.all([import('./controller/controller.js'), cluster()]);
+): Promise<Running> {
+  const [{ Controller }, { storeLeaderLease, noChangeFeed }] = await Promise.all([
+    import('./controller/controller.js'),
+    import('./controller/store-lease.js'),
+  ]);
   const timings = controllerTimings(config);
   const scheduler = systemScheduler;
   const identity = `${hostname()}/${deps.instance}`;
-  return new Controller({
-    deps,
-    lease: k8s.lease(identity, Math.max(1, Math.ceil((timings.renewMs * 3) / 1000)), deps.clock),
-    changes: k8s.changes(scheduler),
-    scheduler,
-    timings,
-    identity,
-    log,
-    onRun,
-  });
+  const leaseSeconds = Math.max(1, Math.ceil((timings.renewMs * 3) / 1000));
+  const loops: { stop(): Promise<void> }[] = [];
+  const folders: string[] = [];
+  for (const name of deps.targets.names) {
+    const kind = deps.targets.get(name)?.kind;
+    const cluster = clusters.get(name);
+    if (kind === 'directory') {
+      folders.push(name);
+      continue;
+    }
+    const k8s = cluster && (await cluster());
+    const controller = new Controller({
+      deps,
+      target: name,
+      lease: k8s
+        ? k8s.lease(identity, leaseSeconds, deps.clock)
+        : storeLeaderLease(deps.store, `controller:${name}`, identity, leaseSeconds * 1000, deps.clock),
+      changes: k8s ? k8s.changes(scheduler) : noChangeFeed,
+      scheduler,
+      timings,
+      identity,
+      log,
+      onRun,
+    });
+    controller.start();
+    loops.push(controller);
+  }
+  if (folders.length) {
+    const { startPeriodicSweep } = await import('./controller/periodic-sweep.js');
+    const waiver = createWaiver(deps, controllerActor);
+    loops.push(
+      startPeriodicSweep(() => waiver.sweep(undefined, { targets: folders }), {
+        intervalMs: timings.intervalMs,
+        scheduler,
+        log,
+      }),
+    );
+  }
+  return { close: async () => void (await Promise.all(loops.map((l) => l.stop()))) };
 }
 
 export interface Running {
@@ -260,16 +348,16 @@ export async function startController(config: Config, out: (line: string) => voi
   const { deps } = assembled;
   try {
     const delivery = await startDelivery(config, deps, (line) => log.info({}, line));
-    const controller = await openController(config, assembled, log, (run) => {
+    const loops = await startTargetLoops(config, assembled, log, (run) => {
       const r = run.reconcile;
       const acted = [...r.created, ...r.restored, ...r.deleted, ...run.sweep.expired, ...run.sweep.reminded];
-      if (acted.length || r.failed.length) log.info({ sweep: run.sweep, reconcile: r }, 'controller run');
+      if (acted.length || r.failed.length)
+        log.info({ target: run.target, sweep: run.sweep, reconcile: r }, 'controller run');
     });
-    controller?.start();
-    log.info({ instance: deps.instance }, 'controller started');
+    log.info({ instance: deps.instance, targets: deps.targets.names }, 'controller started');
     return {
       close: async () => {
-        await controller?.stop();
+        await loops.close();
         await delivery.stop();
         await deps.store.close();
       },
@@ -322,7 +410,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   );
   const assembled = await assemble(config, {
     ...(options.clock ? { clock: options.clock } : {}),
-    decorate: { target: (t) => metrics.countingTarget(t) },
+    decorate: { target: (name, t) => metrics.countingTarget(name, t) },
   });
   const { deps } = assembled;
   try {
@@ -407,35 +495,23 @@ function handOver(token: string, file: string, options: ServerOptions): void {
   options.print(`admin token written to ${file} (readable by its owner only)`);
 }
 
-/** With a cluster, the controller (sweep, reconcile, watch, leader election); with a folder, the sweep. */
+/** Each target's loop (see `startTargetLoops`), its runs reported to Prometheus. */
 async function startPeriodicWork(
   config: Config,
   assembled: Assembled,
   log: ControllerLog,
   metrics: Pick<ServerMetrics, 'setUnmanaged' | 'setEvidence'>,
 ): Promise<Running> {
-  const { deps } = assembled;
-  const waiverOfController = createWaiver(deps, controllerActor);
-  const controller = await openController(config, assembled, log, (run) => {
-    metrics.setUnmanaged(run.reconcile.unmanaged.length);
-    // After each run, what the policy reports prove (the gauges show the last look).
+  const waiverOfController = createWaiver(assembled.deps, controllerActor);
+  return startTargetLoops(config, assembled, log, (run) => {
+    metrics.setUnmanaged(run.target, run.reconcile.unmanaged.length);
+    if (!assembled.clusters.has(run.target)) return;
+    // After each cluster's run, what the policy reports prove (the gauges show the last look).
     waiverOfController.evidenceAll().then(
       ({ items }) => metrics.setEvidence(items),
       (e: unknown) => log.error({ err: messageOf(e) }, 'policy reports not read'),
     );
   });
-  if (controller) {
-    controller.start();
-    return { close: () => controller.stop() };
-  }
-  const { startPeriodicSweep } = await import('./controller/periodic-sweep.js');
-  const waiver = createWaiver(deps, controllerActor);
-  const sweep = startPeriodicSweep(() => waiver.sweep(), {
-    intervalMs: controllerTimings(config).intervalMs,
-    scheduler: systemScheduler,
-    log,
-  });
-  return { close: () => sweep.stop() };
 }
 
 /** Resolves on the first SIGTERM or SIGINT: a long-running command's shutdown starts here. */

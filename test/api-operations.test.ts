@@ -11,6 +11,7 @@ import { legacyRequest } from './support/requests.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { ManualClock, useTempDir } from './support/temp.js';
 import { defaultRouting } from '../src/domain/notification-routes.js';
+import { oneTarget } from './support/targets.js';
 
 const tempDir = useTempDir();
 const running: TestServer[] = [];
@@ -25,7 +26,7 @@ const serviceMethods = (): string[] =>
     createWaiver(
       {
         store: new MemoryStore(),
-        target: new RecordingTarget(),
+        targets: oneTarget(new RecordingTarget()),
         notifications: defaultRouting,
         clock: new ManualClock(0),
         settings: defaultSettings,

@@ -11,6 +11,7 @@ import { RecordingTarget } from './support/recording-target.js';
 import { legacyRequest } from './support/requests.js';
 import { ManualClock } from './support/temp.js';
 import { defaultRouting } from '../src/domain/notification-routes.js';
+import { oneTarget } from './support/targets.js';
 
 /** A recording target that can refuse one name and counts how many calls were in flight at once. */
 class ParallelTarget extends RecordingTarget {
@@ -34,7 +35,7 @@ function setup() {
   const store = new MemoryStore();
   const deps: ServiceDeps = {
     store,
-    target,
+    targets: oneTarget(target),
     notifications: defaultRouting,
     clock: new ManualClock(Date.parse('2026-12-01T09:00:00Z')),
     instance: 'test',

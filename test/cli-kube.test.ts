@@ -70,7 +70,7 @@ describe('the CLI against a cluster', () => {
     const refused = await waiver(['apply', 'EX-1'], 'carol');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(
-      /^error: EX-1 is active, but writing it to cluster \(context test\) failed: apply policy-exceptions\/payments-api-mig-7: the cluster refused \(403 Forbidden: .*\); the next sweep retries\n$/,
+      /^error: EX-1 is active, but writing it to target test \(cluster context test\) failed: apply policy-exceptions\/payments-api-mig-7: the cluster refused \(403 Forbidden: .*\); the next sweep retries\n$/,
     );
     const kept = JSON.parse((await waiver(['get', 'EX-1', '-o', 'json'])).stdout).items[0];
     expect(kept).toMatchObject({

@@ -25,7 +25,10 @@ describe('configuration', () => {
       exceptionNamespace: 'policy-exceptions',
     });
     expect(config.database).toBe(join(process.cwd(), '.waiver', 'waiver.db'));
-    expect(config.target).toEqual({ dir: join(process.cwd(), 'policy-exceptions'), createRoot: true });
+    expect(config.targets).toEqual({
+      folder: { kind: 'directory', dir: join(process.cwd(), 'policy-exceptions'), createRoot: true },
+    });
+    expect(config.defaultTarget).toBe('folder');
     expect(Object.isFrozen(config) && Object.isFrozen(config.settings)).toBe(true);
   });
 
@@ -35,7 +38,11 @@ describe('configuration', () => {
     );
     const fromFile = await loadConfig({ config: path, as: 'alice' }, {});
     expect(fromFile.database).toBe(join(dir, 'data', 'w.db'));
-    expect(fromFile.target).toEqual({ dir: join(dir, 'gitops'), createRoot: false });
+    expect(fromFile.targets['folder']).toEqual({
+      kind: 'directory',
+      dir: join(dir, 'gitops'),
+      createRoot: false,
+    });
     expect(fromFile.settings.maxDays).toBe(14);
     expect(fromFile.settings.metrics).toEqual({ ...defaultSettings.metrics, windowDays: 30 });
 
@@ -96,32 +103,37 @@ describe('configuration', () => {
       sweepIntervalSeconds: 30,
       failedAuthPerMinute: 20,
     });
-    expect(config.kubernetes).toEqual({ kubeconfig: join(dir, 'kube', 'config'), context: 'prod' });
+    // The one-target shorthand's cluster is named by its context.
+    expect(config.targets).toEqual({
+      prod: { kind: 'cluster', kubeconfig: join(dir, 'kube', 'config'), context: 'prod' },
+    });
+    expect(config.defaultTarget).toBe('prod');
     expect(config.oidc?.jwksFile).toBe(join(dir, 'keys.json'));
     const env = { WAIVER_DATABASE_URL: 'postgres://env/db', WAIVER_PORT: '7070' };
     expect(await loadConfig({ config: path, as: 'a' }, env)).toMatchObject({
       database: 'postgres://env/db',
       server: { port: 7070 },
     });
-    expect((await loadConfig({ config: path, as: 'a', context: 'test' }, env)).kubernetes?.context).toBe(
-      'test',
+    expect((await loadConfig({ config: path, as: 'a', context: 'test' }, env)).targets['test']).toMatchObject(
+      {
+        context: 'test',
+      },
     );
   });
 
   it('never points at a cluster because of KUBECONFIG alone, and checks remote mode and the port', async () => {
-    expect((await loadConfig({ as: 'alice' }, { KUBECONFIG: '/somewhere' })).kubernetes).toBeUndefined();
-    // As a kubectl plugin the cluster is required: a missing one is said before any command runs.
-    expect((await loadConfig({ as: 'alice', kubectlPlugin: true }, {})).kubernetes).toEqual({
-      kubeconfig: undefined,
-      context: undefined,
-      required: true,
+    expect((await loadConfig({ as: 'alice' }, { KUBECONFIG: '/somewhere' })).targets).toEqual({
+      folder: expect.objectContaining({ kind: 'directory' }),
     });
-    expect(
-      (await loadConfig({ as: 'alice', kubectlPlugin: true, targetDir: '/g' }, {})).kubernetes,
-    ).toBeUndefined();
-    expect((await loadConfig({ as: 'alice', context: 'kind' }, {})).kubernetes).toEqual({
-      kubeconfig: undefined,
-      context: 'kind',
+    // As a kubectl plugin the cluster is required: a missing one is said before any command runs.
+    expect((await loadConfig({ as: 'alice', kubectlPlugin: true, context: 'kind' }, {})).targets).toEqual({
+      kind: { kind: 'cluster', kubeconfig: undefined, context: 'kind', required: true },
+    });
+    await expect(
+      loadConfig({ as: 'alice', kubectlPlugin: true, kubeconfig: '/nowhere/kubeconfig' }, {}),
+    ).rejects.toMatchObject({ code: 'usage', field: 'kubeconfig' });
+    expect((await loadConfig({ as: 'alice', kubectlPlugin: true, targetDir: '/g' }, {})).targets).toEqual({
+      folder: { kind: 'directory', dir: '/g', createRoot: false },
     });
     await expect(loadConfig({ server: 'ftp://x' }, {})).rejects.toMatchObject({
       code: 'usage',

@@ -4,7 +4,7 @@ import { systemScheduler } from '../src/service/system-scheduler.js';
 import { loadKubeConfig } from '../src/targets/kubernetes/kube-config.js';
 import { KubernetesLease } from '../src/targets/kubernetes/kubernetes-lease.js';
 import { PolicyExceptionWatch } from '../src/targets/kubernetes/policy-exception-watch.js';
-import { kubeWorld, NAME, NS, request, type KubeWorld } from './support/kube/cluster.js';
+import { KUBE_TARGET, kubeWorld, NAME, NS, request, type KubeWorld } from './support/kube/cluster.js';
 import { ManualScheduler } from './support/manual-scheduler.js';
 import { useTempDir } from './support/temp.js';
 
@@ -28,6 +28,7 @@ function controller(w: KubeWorld, identity: string, scheduler = new ManualSchedu
   const kc = loadKubeConfig({ kubeconfig: w.kubeconfig });
   const c = new Controller({
     deps: { ...w.deps, instance: identity },
+    target: KUBE_TARGET,
     lease: new KubernetesLease(
       kc,
       { namespace: NS, name: 'waiver-controller', identity, durationSeconds: 1 },
@@ -67,7 +68,7 @@ describe('the running controller', () => {
       expect(w.api.get('policyexceptions', NS, NAME)?.['spec']).toEqual(original['spec']),
     );
 
-    await w.deps.target.remove(NS, NAME);
+    await w.target.remove(NS, NAME);
     await eventually(() =>
       expect(w.api.get('policyexceptions', NS, NAME)?.['spec']).toEqual(original['spec']),
     );
@@ -98,11 +99,11 @@ describe('the running controller', () => {
     await eventually(() => expect(c.isLeader).toBe(true));
     // An event gives the watch a resourceVersion to resume from.
     w.api.seed('v1', 'Namespace', { metadata: { name: 'unrelated' } });
-    await w.deps.target.remove(NS, NAME);
+    await w.target.remove(NS, NAME);
     await eventually(() => expect(w.api.get('policyexceptions', NS, NAME)).toBeDefined());
     // Disconnected, something changes, and the history is compacted past the watch's resourceVersion.
     w.api.dropWatches();
-    await w.deps.target.remove(NS, NAME);
+    await w.target.remove(NS, NAME);
     w.api.compact();
     // The restarted watch resumes from its last resourceVersion, gets 410 Gone, and starts afresh.
     const watches = () => w.api.requests.filter((r) => r.path.includes('watch=true')).map((r) => r.path);

@@ -5,7 +5,7 @@ import { defaultGuardOptions, renderGuard } from '../src/domain/guard.js';
 import { defaultSettings } from '../src/domain/settings.js';
 import type { DoctorFinding as Finding } from '../src/service/ports.js';
 import { requiredPermissions } from '../src/targets/kubernetes/doctor.js';
-import { kubeWorld, type KubeWorld } from './support/kube/cluster.js';
+import { KUBE_TARGET, kubeWorld, type KubeWorld } from './support/kube/cluster.js';
 import { useTempDir } from './support/temp.js';
 
 const tempDir = useTempDir();
@@ -102,7 +102,7 @@ describe('waiver doctor', () => {
     );
     const w = worlds[0]!;
     await w.api.stop();
-    const down = await w.deps.doctor!.diagnose([]);
+    const down = await w.deps.targets.get(KUBE_TARGET)!.cluster!.doctor.diagnose([]);
     expect(down).toHaveLength(1);
     expect(down[0]).toMatchObject({
       check: 'cluster',
@@ -126,11 +126,9 @@ describe('waiver doctor', () => {
         rules: [{ name: 'pin', match: { any: [{ resources: { kinds: ['Pod'], names: ['api-*'] } }] } }],
       },
     });
-    const findings = await w.deps.doctor!.diagnose([
-      'payments/team-images',
-      'payments/named-pods',
-      'payments/nothing',
-    ]);
+    const findings = await w.deps.targets
+      .get(KUBE_TARGET)!
+      .cluster!.doctor.diagnose(['payments/team-images', 'payments/named-pods', 'payments/nothing']);
     expect(findings.filter((f) => f.check === 'policies').map((f) => [f.status, f.message])).toEqual([
       [
         'ok',

@@ -155,7 +155,10 @@ describe('proof of effect from policy reports', () => {
     expect(listed.stdout).toMatch(/EX-1 +payments-api-mig-7 +active +1 +2026-12-01T08:00:00Z +-/);
 
     const offline = await run(['describe', 'EX-1']);
-    expect(offline.stdout).toContain('Evidence:         <no cluster configured>');
+    // Its cluster is not configured in this run: said, not read from elsewhere.
+    expect(offline.stdout).toContain(
+      "Evidence:         <no cluster: evidence reads the cluster's policy reports, and no cluster is configured",
+    );
     const refused = await run(['evidence', 'EX-1']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderPolicyException } from '../src/domain/render.js';
-import { kubeWorld, NAME, NS, request, type KubeWorld } from './support/kube/cluster.js';
+import { KUBE_TARGET, kubeWorld, NAME, NS, request, type KubeWorld } from './support/kube/cluster.js';
 import { useTempDir } from './support/temp.js';
 
 const tempDir = useTempDir();
@@ -72,7 +72,7 @@ describe('the process against a cluster', () => {
     ]);
 
     // Someone deletes it.
-    await w.deps.target.remove(NS, NAME);
+    await w.target.remove(NS, NAME);
     expect((await w.as('carol').reconcile()).created).toEqual(['EX-1']);
     expect(w.api.get('policyexceptions', NS, NAME)?.['spec']).toEqual(original['spec']);
 
@@ -151,6 +151,7 @@ describe('the process against a cluster', () => {
     const dry = await w.as('carol').import({ dryRun: true });
     expect(dry.imported).toEqual([
       {
+        target: KUBE_TARGET,
         namespace: NS,
         name: 'vendor-agent',
         lacks: ['expiry', 'category', 'justification', 'requestor'],

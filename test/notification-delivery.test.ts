@@ -21,6 +21,7 @@ import { RecordingTarget } from './support/recording-target.js';
 import { startTestServer } from './support/server.js';
 import { legacyRequest } from './support/requests.js';
 import { ManualClock, useTempDir } from './support/temp.js';
+import { oneTarget } from './support/targets.js';
 
 const tempDir = useTempDir();
 const promtool = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => existsSync(p));
@@ -46,7 +47,7 @@ async function world(
   const store = await openStore(database);
   const deps: ServiceDeps = {
     store,
-    target: new RecordingTarget(),
+    targets: oneTarget(new RecordingTarget()),
     notifications: routing([channel.name]),
     clock,
     settings: defaultSettings,
@@ -280,7 +281,7 @@ describe('the weekly digest', () => {
     const store = new MemoryStore();
     const deps: ServiceDeps = {
       store,
-      target: new RecordingTarget(),
+      targets: oneTarget(new RecordingTarget()),
       notifications: {
         routes: [{ channels: ['log'], events: ['digest'] }],
         groups: { approvers: [], security: ['sec@example.com'], policyOwners: {} },

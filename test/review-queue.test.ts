@@ -12,6 +12,7 @@ import { RecordingTarget } from './support/recording-target.js';
 import { legacyRequest } from './support/requests.js';
 import { ManualClock, useTempDir } from './support/temp.js';
 import { defaultRouting } from '../src/domain/notification-routes.js';
+import { oneTarget } from './support/targets.js';
 
 const NOW = Date.parse('2026-12-15T00:00:00Z');
 
@@ -79,7 +80,7 @@ describe('the review queue', () => {
     const clock = new ManualClock(Date.parse('2026-12-01T09:00:00Z'));
     const deps: ServiceDeps = {
       store: new MemoryStore(),
-      target: new RecordingTarget(),
+      targets: oneTarget(new RecordingTarget()),
       notifications: defaultRouting,
       clock,
       instance: 'test',

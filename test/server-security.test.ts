@@ -237,8 +237,8 @@ describe('HTTP API security', () => {
     await admin('POST', '/api/v1/exceptions', request);
     const metrics = await admin('GET', '/metrics');
     expect(metrics.headers.get('content-type')).toContain('text/plain');
-    expect(metrics.text).toMatch(/^waiver_exceptions\{state="pending"\} 1$/m);
-    expect(metrics.text).toMatch(/^waiver_active_exceptions 0$/m);
+    expect(metrics.text).toMatch(/^waiver_exceptions\{target="folder",state="pending"\} 1$/m);
+    expect(metrics.text).toMatch(/^waiver_active_exceptions\{target="folder"\} 0$/m);
     expect(metrics.text).toMatch(/^waiver_red_flag 0$/m);
     expect(metrics.text).toMatch(
       /^waiver_http_requests_total\{method="POST",route="\/api\/v1\/exceptions",status="201"\} 1$/m,

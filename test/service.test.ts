@@ -12,6 +12,7 @@ import { MemoryStore } from './support/memory-store.js';
 import { RecordingTarget } from './support/recording-target.js';
 import { ManualClock } from './support/temp.js';
 import { legacyRequest } from './support/requests.js';
+import { oneTarget } from './support/targets.js';
 
 /** The service on the fast tier's fakes: both pass the contract suites the real store and targets pass. */
 function setup() {
@@ -19,7 +20,7 @@ function setup() {
   const clock = new ManualClock(Date.parse('2026-12-01T09:00:00Z'));
   const deps: ServiceDeps = {
     store: new MemoryStore(),
-    target,
+    targets: oneTarget(target),
     notifications: defaultRouting,
     clock,
     instance: 'test',
@@ -176,14 +177,13 @@ describe('the exception process, in-process', () => {
   });
 
   it('skips, without failing, an expiry that a concurrent revoke made moot', async () => {
-    const { as, clock, deps } = setup();
+    const { as, clock, deps, target } = setup();
     await as('alice').request(request);
     await as('bob').approve('EX-1');
     await as('carol').apply('EX-1');
-    const target = deps.target;
     let revoked = false;
     // A person revokes while the sweep is removing the expired exception from the target.
-    deps.target = {
+    deps.targets = oneTarget({
       description: target.description,
       write: (m) => target.write(m),
       remove: async (ns, name) => {
@@ -193,7 +193,7 @@ describe('the exception process, in-process', () => {
         }
         return target.remove(ns, name);
       },
-    };
+    });
     clock.advance(21 * DAY_MS);
     const report = await as('carol').sweep();
     expect(report.expired).toEqual([]);
@@ -259,7 +259,7 @@ describe('the exception process, in-process', () => {
       return {
         inventory: (await as('dave').list({ states: ['active'] })).length,
         metrics: full.activeExceptions,
-        byState: (await countExceptions(deps, localActor('dave'))).active,
+        byState: (await countExceptions(deps, localActor('dave')))['folder']?.active,
       };
     };
     expect(await counted()).toEqual({ inventory: 2, metrics: 2, byState: 2 });

@@ -190,9 +190,24 @@ describe.each(storeBackends)('$name store', ({ enabled, databases }) => {
       await tx.insertException({ ...newRecord, expiresAt: '2026-12-31T00:00:00Z' });
       await tx.insertException({ ...newRecord, state: 'pending' });
     });
-    expect(await store.countByState('2026-12-15T00:00:00Z')).toEqual({ active: 1, expired: 1, pending: 1 });
-    expect(await store.countByState('2026-11-01T00:00:00Z')).toEqual({ active: 2, pending: 1 });
-    expect(await store.countByState('2026-12-01T00:00:00Z')).toEqual({ active: 1, expired: 1, pending: 1 });
+    await store.transaction(async (tx) => {
+      await tx.insertException({ ...newRecord, target: 'prod-eu' });
+    });
+    const counts = async (nowIso: string) =>
+      Object.fromEntries(
+        (await store.countByState(nowIso)).map(({ target, state, count }) => [`${target}/${state}`, count]),
+      );
+    expect(await counts('2026-12-15T00:00:00Z')).toEqual({
+      'folder/active': 1,
+      'folder/expired': 1,
+      'folder/pending': 1,
+      'prod-eu/active': 1,
+    });
+    expect(await counts('2026-11-01T00:00:00Z')).toEqual({
+      'folder/active': 2,
+      'folder/pending': 1,
+      'prod-eu/active': 1,
+    });
     await store.close();
   });
   it('narrows the inventory by policy, category and text, and orders it newest or soonest expiry first', async () => {

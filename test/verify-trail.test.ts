@@ -9,13 +9,14 @@ import { RecordingTarget } from './support/recording-target.js';
 import { legacyRequest } from './support/requests.js';
 import { ManualClock } from './support/temp.js';
 import { defaultRouting } from '../src/domain/notification-routes.js';
+import { oneTarget } from './support/targets.js';
 
 function setup() {
   const server = memoryServer();
   const store = new MemoryStore(server);
   const deps: ServiceDeps = {
     store,
-    target: new RecordingTarget(),
+    targets: oneTarget(new RecordingTarget()),
     notifications: defaultRouting,
     clock: new ManualClock(Date.parse('2026-12-01T09:00:00Z')),
     instance: 'test',

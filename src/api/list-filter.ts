@@ -8,6 +8,7 @@ export interface ListFilterText {
   namespace?: string | undefined;
   policy?: string | undefined;
   category?: string | undefined;
+  target?: string | undefined;
   /** Text in the name, ticket, requestor or reason. */
   search?: string | undefined;
   /** id (the default), newest or expiry. */
@@ -30,6 +31,7 @@ export function parseListFilter(
     namespace: text.namespace,
     policy: text.policy || undefined,
     category: text.category ? parseCategory(text.category) : undefined,
+    target: text.target || undefined,
     search: text.search?.trim() || undefined,
     sort: text.sort ? parseSort(text.sort) : undefined,
     states: text.state === undefined ? undefined : parseStates(text.state, names.state),
@@ -46,6 +48,7 @@ export function listFilterText(filter: ListFilter): ListFilterText {
     namespace: filter.namespace,
     policy: filter.policy,
     category: filter.category,
+    target: filter.target,
     search: filter.search,
     sort: filter.sort,
     state: filter.states?.join(','),

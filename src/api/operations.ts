@@ -13,8 +13,8 @@ import {
   AuditQuerySchema,
   BatchBodySchema,
   CommentSchema,
-  EmptyBodySchema,
   ImportBodySchema,
+  TargetScopeSchema,
   LintBodySchema,
   ListQuerySchema,
   ManifestQuerySchema,
@@ -388,18 +388,20 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
     method: 'POST',
     path: '/api/v1/sweep',
     summary: "Run the periodic work once, as of the server's clock (applier)",
-    body: EmptyBodySchema,
+    body: TargetScopeSchema,
     success: { status: 200, description: 'what the sweep did', schema: SweepReportSchema },
     // The server's own clock: a client never chooses the instant the work is done as of.
-    invoke: (waiver) => waiver.sweep(),
-    encode: (atMs) => {
+    invoke: (waiver, { body }) =>
+      waiver.sweep(undefined, body.target === undefined ? {} : { targets: [body.target] }),
+    encode: (atMs, scope) => {
       if (atMs !== undefined)
         throw new WaiverError(
           'usage',
           'the server keeps its own clock: --now works in local mode only',
           'now',
         );
-      return {};
+      const target = scope?.targets?.[0];
+      return { body: target === undefined ? {} : { target } };
     },
   }),
   reconcile: operation({
@@ -407,20 +409,21 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
     method: 'POST',
     path: '/api/v1/reconcile',
     summary: 'Converge the cluster to the store once: drift, deletions, rogues (applier)',
-    body: EmptyBodySchema,
+    body: TargetScopeSchema,
     success: { status: 200, description: 'what changed', schema: ReconcileReportSchema },
-    invoke: (waiver) => waiver.reconcile(),
-    encode: () => ({}),
+    invoke: (waiver, { body }) => waiver.reconcile(body.target),
+    encode: (target) => ({ body: target === undefined ? {} : { target } }),
   }),
   unmanaged: operation({
     name: 'unmanaged',
     method: 'GET',
     path: '/api/v1/unmanaged',
     summary: 'PolicyExceptions in the cluster that did not come through Waiver',
+    query: TargetScopeSchema,
     success: { status: 200, description: 'the unmanaged exceptions', schema: UnmanagedListSchema },
-    invoke: (waiver) => waiver.unmanaged(),
+    invoke: (waiver, { query }) => waiver.unmanaged(query.target),
     respond: (items) => ({ type: 'application/json; charset=utf-8', text: JSON.stringify({ items }) }),
-    encode: () => ({}),
+    encode: (target) => ({ query: { target } }),
     decode: (body) => itemsOf<UnmanagedException>(body),
   }),
   import: operation({
@@ -430,7 +433,8 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
     summary: 'Adopt unmanaged PolicyExceptions (applier)',
     body: ImportBodySchema,
     success: { status: 200, description: 'what was (or would be) imported', schema: ImportReportSchema },
-    invoke: (waiver, { body }) => waiver.import({ dryRun: body.dryRun }),
+    invoke: (waiver, { body }) =>
+      waiver.import({ dryRun: body.dryRun, ...(body.target === undefined ? {} : { target: body.target }) }),
     encode: (options) => ({ body: options }),
   }),
   doctor: operation({
@@ -438,9 +442,10 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
     method: 'GET',
     path: '/api/v1/doctor',
     summary: "Check the server's cluster: Kyverno, CRD, namespace, policies, RBAC",
+    query: TargetScopeSchema,
     success: { status: 200, description: 'every check and its finding', schema: DoctorReportSchema },
-    invoke: (waiver) => waiver.doctor(),
-    encode: () => ({}),
+    invoke: (waiver, { query }) => waiver.doctor(query.target),
+    encode: (target) => ({ query: { target } }),
   }),
   listTokens: operation({
     name: 'listTokens',

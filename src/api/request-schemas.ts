@@ -34,6 +34,7 @@ export const ListQuerySchema = z.strictObject({
   namespace: z.string().max(253).optional().describe('only exceptions for this target namespace'),
   policy: z.string().max(253).optional().describe('only exceptions to this policy'),
   category: z.string().max(40).optional().describe('only exceptions of this category'),
+  target: z.string().max(253).optional().describe('only exceptions on this named target'),
   search: z.string().max(200).optional().describe('text in the name, ticket, requestor or reason (any case)'),
   sort: z.string().max(20).optional().describe('id (the default), newest, or expiry (soonest first)'),
   state: stateList.optional(),
@@ -103,9 +104,15 @@ export const LintBodySchema = z.strictObject({
 /** The body of an action that takes no input: nothing, or `{}`; anything else is a mistake worth naming. */
 export const EmptyBodySchema = z.strictObject({});
 
+const targetName = z.string().min(1).max(253).describe('only this named target (default: every one)');
+
 export const ImportBodySchema = z.strictObject({
   dryRun: z.boolean().default(false).describe('show what would be imported, change nothing'),
+  target: targetName.optional(),
 });
+
+/** A body or query that may narrow the work to one named target. */
+export const TargetScopeSchema = z.strictObject({ target: targetName.optional() });
 
 export const ErrorSchema = z.object({
   code: z.string().describe('stable error code'),

@@ -66,6 +66,15 @@ export const ExceptionViewSchema = z
     renewalOf: idText.nullable(),
     renewalCount: z.number().int(),
     apiVersion: z.enum(apiVersions),
+    target: z.string().describe('the named target it lives on, fixed at request time'),
+    syncRevision: z
+      .string()
+      .nullable()
+      .describe("the last confirmed write or delete: a commit SHA, or the cluster object's resourceVersion"),
+    syncUrl: z
+      .string()
+      .nullable()
+      .describe('the pull or merge request carrying the last change (pull-request mode)'),
     escalated: z.boolean(),
   })
   .describe('An exception as shown: its scope, justification, lifecycle and sync status');
@@ -277,6 +286,7 @@ export const SweepReportSchema = z.strictObject({
   deleted: z.array(z.string()),
   failed: z.array(failure),
   skipped: z.array(z.strictObject({ id: z.string(), reason: z.string() })),
+  merged: z.array(z.string()).describe('changes whose pull request was found merged'),
   leaseHeldElsewhere: z.literal(true).exactOptional().describe('another replica holds the sweep lease'),
 });
 
@@ -351,6 +361,7 @@ export const ExceptionEvidenceSchema = z
 export const EvidenceListSchema = z.strictObject({ items: z.array(ExceptionEvidenceSchema) });
 
 export const UnmanagedExceptionSchema = z.strictObject({
+  target: z.string(),
   namespace: z.string(),
   name: z.string(),
   uid: z.string(),
@@ -370,6 +381,7 @@ export const ReconcileReportSchema = z.strictObject({
 });
 
 const importItem = z.strictObject({
+  target: z.string(),
   namespace: z.string(),
   name: z.string(),
   id: z.string().exactOptional(),
@@ -387,6 +399,7 @@ export const ImportReportSchema = z.strictObject({
 export const DoctorReportSchema = z.strictObject({
   findings: z.array(
     z.strictObject({
+      target: z.string().exactOptional().describe('the cluster target checked'),
       check: z.string(),
       status: z.enum(['ok', 'warn', 'fail']),
       message: z.string(),

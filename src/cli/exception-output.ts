@@ -2,7 +2,7 @@ import type { ExceptionView } from '../domain/view.js';
 import type { CliContext } from './context.js';
 import { document, joined, relative, table, type OutputFormat } from './output.js';
 
-const columns = ['ID', 'NAME', 'STATE', 'NAMESPACES', 'CATEGORY', 'EXPIRES', 'SYNC'];
+const columns = ['ID', 'NAME', 'STATE', 'NAMESPACES', 'CATEGORY', 'EXPIRES', 'SYNC', 'TARGET'];
 const wideColumns = [
   ...columns,
   'POLICY',
@@ -26,6 +26,7 @@ function row(v: ExceptionView, nowMs: number, wide: boolean): string[] {
     v.category,
     expires,
     v.syncStatus,
+    v.target,
   ];
   if (!wide) return base;
   return [

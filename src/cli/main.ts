@@ -83,6 +83,10 @@ function program(ctx: () => CliContext, streams: Streams): Command {
       '--api-version <version>',
       'kyverno.io/v2 (default), kyverno.io/v2beta1, or policies.kyverno.io/v1 for a CEL policy (--policy Kind/name)',
     )
+    .option(
+      '--target <name>',
+      "the named target it will live on (default: the configuration's defaultTarget); fixed for its life",
+    )
     .option('--preview', 'file nothing: show what the request would let through in the cluster')
     .addOption(outputOption('table|json|yaml|name'))
     .action(async (flags: RequestFlags) => (await import('./commands/request.js')).run(ctx(), flags));
@@ -144,6 +148,7 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .option('--expiring-within <duration>', 'only active exceptions expiring within this duration, e.g. 7d')
     .option('--policy <policy>', 'only exceptions to this policy')
     .option('--category <category>', 'only exceptions of this category')
+    .option('--target <name>', 'only exceptions on this named target (with --unmanaged: only that target)')
     .option('--search <text>', 'only exceptions whose name, ticket, requestor or reason holds this text')
     .option('--sort <order>', 'id (the default), newest, or expiry (soonest first)')
     .option('--unmanaged', 'PolicyExceptions in the cluster that did not come through Waiver (rogue)')
@@ -181,8 +186,11 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .command('sweep')
     .description("do the controller's periodic work once: reminders, expiry, retries")
     .option('--now <instant>', 'act as of this RFC3339 instant (default: now)')
+    .option('--target <name>', 'only the exceptions on this named target (default: every target)')
     .addOption(outputOption('table|json|yaml'))
-    .action(async (flags: InstantFlags) => (await import('./commands/sweep.js')).run(ctx(), flags));
+    .action(async (flags: InstantFlags & { target?: string }) =>
+      (await import('./commands/sweep.js')).run(ctx(), flags),
+    );
 
   const audit = cli
     .command('audit')
@@ -317,14 +325,18 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .command('import')
     .description('adopt unmanaged PolicyExceptions of the cluster into the process')
     .option('--dry-run', 'show what would be imported; change nothing')
+    .option('--target <name>', 'only this cluster or repository (default: every one that can be read)')
     .addOption(outputOption('table|json|yaml'))
     .action(async (flags: ImportFlags) => (await import('./commands/import.js')).run(ctx(), flags));
 
   cli
     .command('doctor')
-    .description('check a cluster before use: Kyverno, CRD, namespace, policies, RBAC')
+    .description('check each cluster target before use: Kyverno, CRD, namespace, policies, RBAC')
+    .option('--target <name>', 'only this cluster target (default: every one)')
     .addOption(outputOption('table|json|yaml'))
-    .action(async (flags: OutputFlags) => (await import('./commands/doctor.js')).run(ctx(), flags));
+    .action(async (flags: OutputFlags & { target?: string }) =>
+      (await import('./commands/doctor.js')).run(ctx(), flags),
+    );
 
   const token = cli.command('token').description('API tokens for the server (admin)');
   token

@@ -6,6 +6,7 @@ import type { NotificationSettings } from '../domain/notification-channels.js';
 import type { NotificationRouting } from '../domain/notification-routes.js';
 import { notificationsConfig } from './notifications.js';
 import type { ConfigFile, OidcConfig } from './schema.js';
+import { targetsConfig, type TargetConfig } from './targets.js';
 
 /** What the command line says; it overrides the environment, which overrides the file. */
 export interface ConfigFlags {
@@ -54,18 +55,10 @@ export interface Config {
   createDatabaseFolder: boolean;
   /** SQLite's durability (decision 0011). */
   sqliteSynchronous: 'normal' | 'full';
-  target: { dir: string; createRoot: boolean };
-  /** Set when exceptions go to a cluster instead of the folder. */
-  kubernetes:
-    | {
-        kubeconfig: string | undefined;
-        context: string | undefined;
-        /** As a kubectl plugin, kubectl's cluster is the point: one missing is said before anything runs. */
-        required?: true;
-        timeoutSeconds?: number;
-        attempts?: number;
-      }
-    | undefined;
+  /** Where exceptions live, by name (decision 0015); each record names one at request time. */
+  targets: Readonly<Record<string, TargetConfig>>;
+  /** The target a request gets when it names none. */
+  defaultTarget: string;
   user: string;
   server: ServerConfig;
   oidc: OidcConfig | undefined;
@@ -82,7 +75,7 @@ export const isPort = (text: string): boolean => /^\d{1,5}$/.test(text) && Numbe
 export const isPostgresUrl = (database: string): boolean => /^postgres(ql)?:\/\//.test(database);
 
 export const DEFAULT_DATABASE = './.waiver/waiver.db';
-export const DEFAULT_TARGET_DIR = './policy-exceptions';
+export { DEFAULT_TARGET_DIR } from './targets.js';
 export const DEFAULT_ADMIN_TOKEN_FILE = './.waiver/admin-token';
 
 /**
@@ -95,7 +88,7 @@ export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = pr
   // Paths in the file are relative to the file, as in a kubeconfig; flags and env to the working folder.
   const fromFile = (path: string | undefined): string | undefined =>
     path === undefined || configPath === undefined ? undefined : resolve(dirname(configPath), path);
-  const targetDir = flags.targetDir ?? env['WAIVER_TARGET_DIR'] ?? fromFile(file.targetDir);
+  const targetDir = flags.targetDir ?? env['WAIVER_TARGET_DIR'];
   const database =
     flags.database ??
     flags.db ??
@@ -103,6 +96,16 @@ export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = pr
     env['WAIVER_DB'] ??
     (file.database && isPostgresUrl(file.database) ? file.database : fromFile(file.database));
   const notifications = notificationsConfig(file, { env, fromFile });
+  const targets = await targetsConfig(
+    file,
+    {
+      targetDir,
+      kubeconfig: flags.kubeconfig,
+      context: flags.context,
+      kubectlPlugin: flags.kubectlPlugin === true,
+    },
+    { env, fromFile },
+  );
   return Object.freeze({
     settings: Object.freeze(mergeSettings(file)),
     notifications: notifications.settings,
@@ -110,19 +113,14 @@ export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = pr
     database: database && isPostgresUrl(database) ? database : resolve(database ?? DEFAULT_DATABASE),
     createDatabaseFolder: database === undefined,
     sqliteSynchronous: file.sqliteSynchronous ?? 'normal',
-    // Only the embedded default folder is created on demand; a configured folder must exist.
-    target: { dir: resolve(targetDir ?? DEFAULT_TARGET_DIR), createRoot: targetDir === undefined },
+    targets: Object.freeze(targets.targets),
+    defaultTarget: targets.defaultTarget,
     user: identity(flags.as ?? env['WAIVER_USER']),
     server: serverConfig(file, env),
     oidc: file.oidc && {
       ...file.oidc,
       ...(file.oidc.jwksFile ? { jwksFile: fromFile(file.oidc.jwksFile) } : {}),
     },
-    kubernetes: kubernetesConfig(
-      file,
-      { ...flags, kubectlPlugin: flags.kubectlPlugin && targetDir === undefined },
-      fromFile,
-    ),
     remote: remoteConfig(flags.server ?? env['WAIVER_SERVER'], flags.token ?? env['WAIVER_TOKEN'], flags.as),
   });
 }
@@ -163,27 +161,6 @@ function serverConfig(file: ConfigFile, env: NodeJS.ProcessEnv): ServerConfig {
   };
 }
 
-/**
- * The cluster is the target when the file says `kubernetes:`, a flag names a kubeconfig or context, or
- * Waiver runs as a kubectl plugin; a KUBECONFIG in the environment alone never moves exceptions from the
- * folder into a cluster.
- */
-function kubernetesConfig(
-  file: ConfigFile,
-  flags: ConfigFlags,
-  fromFile: (path: string | undefined) => string | undefined,
-): Config['kubernetes'] {
-  const named = flags.kubeconfig !== undefined || flags.context !== undefined || flags.kubectlPlugin === true;
-  if (!file.kubernetes && !named) return undefined;
-  return {
-    kubeconfig: flags.kubeconfig ?? fromFile(file.kubernetes?.kubeconfig),
-    context: flags.context ?? file.kubernetes?.context,
-    ...(flags.kubectlPlugin === true ? { required: true as const } : {}),
-    ...(file.kubernetes?.timeoutSeconds ? { timeoutSeconds: file.kubernetes.timeoutSeconds } : {}),
-    ...(file.kubernetes?.attempts ? { attempts: file.kubernetes.attempts } : {}),
-  };
-}
-
 function remoteConfig(
   url: string | undefined,
   token: string | undefined,
@@ -210,6 +187,8 @@ function mergeSettings(file: ConfigFile): ProcessSettings {
     server: _server,
     oidc: _oidc,
     kubernetes: _kubernetes,
+    targets: _targets,
+    defaultTarget: _defaultTarget,
     notifications: _notifications,
     metrics,
     maxDaysByCategory,

@@ -106,7 +106,7 @@ function channelSettings(name: string, c: ChannelFile, sources: SecretSources): 
   }
 }
 
-function readSecret(key: string, secret: Secret, sources: SecretSources): string {
+export function readSecret(key: string, secret: Secret, sources: SecretSources): string {
   if (secret.env !== undefined) {
     const value = sources.env[secret.env]?.trim();
     if (!value) fail(key, `reads the environment variable ${secret.env}, which is not set`);

@@ -140,20 +140,74 @@ const NotificationsSchema = z.strictObject({
   intervalSeconds: z.number().int().min(1).max(3600).optional(),
 });
 
+const KubernetesSchema = z.strictObject({
+  kubeconfig: z.string().min(1).optional(),
+  context: z.string().min(1).optional(),
+  /** Each call to the API server may take this long before it is aborted (and retried). */
+  timeoutSeconds: z.number().int().min(1).max(300).optional(),
+  /** How often a call that failed transiently (5xx, 409, 429, timeouts) is tried in all. */
+  attempts: z.number().int().min(1).max(10).optional(),
+});
+
+/** A GitOps repository: apply, renewal and removal become commits (or pull requests) under `path`. */
+const GitSchema = z
+  .strictObject({
+    /** What `git clone` takes: https://…, ssh://…, git@host:path, or a local path. */
+    repository: z.string().min(1),
+    branch: z
+      .string()
+      .regex(/^[\w./-]{1,200}$/, 'must be a branch name')
+      .optional(),
+    /** The folder in the repository that holds the PolicyExceptions (Argo CD or Flux syncs it). */
+    path: z
+      .string()
+      .regex(/^(?!\/)(?!.*\.\.)[\w./-]{1,300}$/, 'must be a relative folder inside the repository')
+      .optional(),
+    /** An SSH private key for ssh:// and git@ repositories. */
+    sshKeyFile: z.string().min(1).optional(),
+    /** An HTTPS token (sent as a bearer header, never logged). */
+    token: SecretSchema.optional(),
+    /** Where Waiver keeps its clone; default .waiver/git/NAME. */
+    workdir: z.string().min(1).optional(),
+    author: z.strictObject({ name: z.string().min(1), email: z.string().min(3) }).optional(),
+    /** Pull-request mode: each change is a branch and a pull (merge) request, applied when merged. */
+    pullRequests: z
+      .strictObject({
+        forge: z.enum(['github', 'gitlab']),
+        /** The forge's REST API: https://api.github.com, https://gitlab.example.com/api/v4. */
+        api: z.url({ protocol: /^https?$/ }),
+        /** owner/repo on GitHub; the project's path or id on GitLab. */
+        project: z.string().min(1),
+        token: SecretSchema,
+        timeoutSeconds,
+      })
+      .optional(),
+    timeoutSeconds,
+  })
+  .refine((g) => !(g.sshKeyFile && g.token), {
+    message: 'give sshKeyFile or token, not both',
+    path: ['token'],
+  });
+
+/** One named target: exactly one of cluster, directory and git. */
+const TargetSchema = z.union(
+  [
+    z.strictObject({ cluster: KubernetesSchema }),
+    z.strictObject({ directory: z.strictObject({ path: z.string().min(1) }) }),
+    z.strictObject({ git: GitSchema }),
+  ],
+  { error: 'must be one of {cluster: {...}}, {directory: {path}} or {git: {...}}' },
+);
+
 /** `waiver.yaml`: every key optional; what is absent takes the process document's default. */
 export const ConfigFileSchema = z.strictObject({
   server: ServerSchema.optional(),
   /** Write exceptions to a cluster: a kubeconfig (else KUBECONFIG, ~/.kube/config or in-cluster) and context. */
-  kubernetes: z
-    .strictObject({
-      kubeconfig: z.string().min(1).optional(),
-      context: z.string().min(1).optional(),
-      /** Each call to the API server may take this long before it is aborted (and retried). */
-      timeoutSeconds: z.number().int().min(1).max(300).optional(),
-      /** How often a call that failed transiently (5xx, 409, 429, timeouts) is tried in all. */
-      attempts: z.number().int().min(1).max(10).optional(),
-    })
-    .optional(),
+  kubernetes: KubernetesSchema.optional(),
+  /** Named targets (decision 0015); each exception records one at request time and stays on it. */
+  targets: z.record(label, TargetSchema).optional(),
+  /** The target a request gets when it names none; default: the first of `targets`. */
+  defaultTarget: label.optional(),
   oidc: OidcSchema.optional(),
   notifications: NotificationsSchema.optional(),
   database: z.string().min(1).optional(),
@@ -209,4 +263,6 @@ export const ConfigFileSchema = z.strictObject({
 });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 export type OidcConfig = z.infer<typeof OidcSchema>;
+export type GitFile = z.infer<typeof GitSchema>;
+export type TargetFile = z.infer<typeof TargetSchema>;
 export type NotificationsFile = z.infer<typeof NotificationsSchema>;

@@ -2,7 +2,7 @@ import { messageOf } from '../domain/errors.js';
 import { controllerActor } from '../service/actor.js';
 import type { ServiceDeps } from '../service/deps.js';
 import type { Cancel, ChangeFeed, LeaderLease, Scheduler } from '../service/ports.js';
-import { reconcile, type ReconcileReport } from '../service/reconcile.js';
+import { reconcileTarget, type ReconcileReport } from '../service/reconcile.js';
 import { sweep, type SweepReport } from '../service/sweep.js';
 
 /** How often the controller acts; the composition root sets them, tests shorten them. */
@@ -23,6 +23,8 @@ export interface ControllerLog {
 
 export interface ControllerOptions {
   deps: ServiceDeps;
+  /** The target this loop keeps: its records are swept, its objects reconciled. */
+  target: string;
   /** Leadership among replicas: only the holder runs. */
   lease: LeaderLease;
   /** Changes in the cluster: each one triggers a run at once. */
@@ -36,6 +38,7 @@ export interface ControllerOptions {
 }
 
 export interface ControllerRun {
+  target: string;
   sweep: SweepReport;
   reconcile: ReconcileReport;
 }
@@ -101,17 +104,17 @@ export class Controller {
 
   /** One run: sweep, then reconcile. Schedules the next by success or backoff. */
   async runOnce(): Promise<void> {
-    const { deps, timings } = this.o;
+    const { deps, timings, target } = this.o;
     try {
-      const swept = await sweep(deps, controllerActor);
-      const reconciled = await reconcile(deps, controllerActor);
+      const swept = await sweep(deps, controllerActor, undefined, { targets: [target] });
+      const reconciled = await reconcileTarget(deps, controllerActor, target);
       this.failures = 0;
-      this.o.onRun?.({ sweep: swept, reconcile: reconciled });
+      this.o.onRun?.({ target, sweep: swept, reconcile: reconciled });
       this.schedule(timings.intervalMs);
     } catch (e) {
       this.failures++;
       const delay = Math.min(timings.backoffMs * 2 ** (this.failures - 1), timings.maxBackoffMs);
-      this.o.log.error({ error: messageOf(e), retryInMs: delay }, 'controller run failed');
+      this.o.log.error({ target, error: messageOf(e), retryInMs: delay }, 'controller run failed');
       this.schedule(delay);
     }
   }

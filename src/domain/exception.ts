@@ -25,8 +25,11 @@ export type State = (typeof states)[number];
 export const endReasons = ['expired', 'revoked', 'superseded'] as const;
 export type EndReason = (typeof endReasons)[number];
 
-/** `none`: nothing to write yet; `pending`: a target write or delete is due; `error`: the last one failed. */
-export const syncStatuses = ['none', 'pending', 'synced', 'error'] as const;
+/**
+ * `none`: nothing to write yet; `pending`: a target write or delete is due; `pending-merge`: the change
+ * waits in a pull request (a GitOps target); `error`: the last one failed.
+ */
+export const syncStatuses = ['none', 'pending', 'pending-merge', 'synced', 'error'] as const;
 export type SyncStatus = (typeof syncStatuses)[number];
 
 export const apiVersions = [
@@ -89,6 +92,12 @@ export interface ExceptionRecord extends ExceptionScope, Justification {
   renewalOf: number | null;
   renewalCount: number;
   apiVersion: ApiVersion;
+  /** The named target this exception lives on, fixed at request time (decision 0015). */
+  target: string;
+  /** The last confirmed write or delete there: a commit SHA or a cluster's resourceVersion. */
+  syncRevision: string | null;
+  /** The pull or merge request that carries the last change, on a GitOps target in pull-request mode. */
+  syncUrl: string | null;
   /** Optimistic concurrency: every update increments it. */
   version: number;
 }

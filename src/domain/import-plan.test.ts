@@ -8,6 +8,7 @@ const ctx: ImportContext = {
   exceptionNamespace: 'policy-exceptions',
   maxDays: 30,
   apiVersion: 'kyverno.io/v2',
+  target: 'folder',
   importer: 'carol',
   nowMs,
   nameTaken: false,

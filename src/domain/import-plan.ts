@@ -18,6 +18,8 @@ export interface ImportContext {
   apiVersion: ApiVersion;
   /** Who adopts it: the approver and applier of record. */
   importer: string;
+  /** The target it was found on, and stays on. */
+  target: string;
   nowMs: number;
   /** A live exception already holds the object's name. */
   nameTaken: boolean;
@@ -116,6 +118,7 @@ function adoption(
     requestor: need(object.annotations[ANNOTATIONS.requestor], 'requestor', 'unknown'),
     now,
     apiVersion: ctx.apiVersion,
+    target: ctx.target,
   });
   // Adopting a bypass is accepting its risk: the importer approved and applied it, now.
   const adopted: NewExceptionRecord = {

@@ -33,6 +33,8 @@ export const auditActions = [
   'token_created',
   'token_revoked',
   'rogue_detected',
+  'change_proposed',
+  'target_assigned',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -27,6 +27,7 @@ describe('a new request', () => {
       requestor: 'alice',
       now,
       apiVersion: 'kyverno.io/v2',
+      target: 'folder',
     });
     expect(record).toMatchObject({
       ...scope,
@@ -47,7 +48,10 @@ describe('a new request', () => {
     ] as const)
       expect(record[undecided], undecided).toBeNull();
     expect(record).toMatchObject({ syncStatus: 'none', renewalOf: null, renewalCount: 0 });
-    expect(event).toEqual({ action: 'requested', data: { ...scope, ...justification, renewalOf: null } });
+    expect(event).toEqual({
+      action: 'requested',
+      data: { ...scope, ...justification, renewalOf: null, target: 'folder' },
+    });
   });
 
   it('as a renewal, points at what it renews and counts the chain', () => {
@@ -58,12 +62,14 @@ describe('a new request', () => {
       requestor: 'alice',
       now,
       apiVersion: 'kyverno.io/v2beta1',
+      target: 'folder',
       renewing: previous,
     });
     expect(record).toMatchObject({
       renewalOf: 4,
       renewalCount: 2,
       apiVersion: 'kyverno.io/v2beta1',
+      target: 'folder',
       state: 'pending',
     });
     expect(event.action).toBe('renewal_requested');

@@ -14,6 +14,8 @@ export interface NewRequestInput {
   /** RFC3339 UTC. */
   now: string;
   apiVersion: ApiVersion;
+  /** The named target it will live on; a renewal stays on its exception's target. */
+  target: string;
   /** Set when this request renews an exception. */
   renewing?: ExceptionRecord;
 }
@@ -33,6 +35,7 @@ export function newRequest({
   requestor,
   now,
   apiVersion,
+  target,
   renewing,
 }: NewRequestInput): NewRequest {
   const record: NewExceptionRecord = {
@@ -54,12 +57,15 @@ export function newRequest({
     renewalOf: renewing?.id ?? null,
     renewalCount: renewing ? renewing.renewalCount + 1 : 0,
     apiVersion,
+    target: renewing?.target ?? target,
+    syncRevision: null,
+    syncUrl: null,
   };
   return {
     record,
     event: {
       action: renewing ? 'renewal_requested' : 'requested',
-      data: { ...scope, ...justification, renewalOf: record.renewalOf },
+      data: { ...scope, ...justification, renewalOf: record.renewalOf, target: record.target },
     },
   };
 }

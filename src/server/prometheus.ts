@@ -7,15 +7,16 @@ import type { ExceptionEvidence } from '../domain/report-evidence.js';
 /** Everything /metrics exposes, on a registry of its own (several servers may share one process in tests). */
 export interface ServerMetrics {
   registry: Registry;
-  /** Unmanaged (rogue) PolicyExceptions the controller found in its last run. */
-  setUnmanaged(count: number): void;
+  /** Unmanaged (rogue) PolicyExceptions a target's controller found in its last run. */
+  setUnmanaged(target: string, count: number): void;
   /** What the policy reports showed at the controller's last look: exempted resources per exception. */
   setEvidence(items: readonly ExceptionEvidence[]): void;
   /** The text exposition, with the process gauges read from the store just before. */
   render(): Promise<string>;
   httpRequests: Counter<'method' | 'route' | 'status'>;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
-  countingTarget(target: Target): Target;
+  /** The target, with its failed writes and removals counted under its name. */
+  countingTarget(name: string, target: Target): Target;
   /** A delivery's outcome on a channel: sent, failed (to be retried) or dead. */
   observeDelivery(channel: string, outcome: 'sent' | 'failed' | 'dead'): void;
 }
@@ -26,7 +27,7 @@ export interface ServerMetrics {
  */
 export function serverMetrics(
   processMetrics: () => Promise<Metrics>,
-  counts: () => Promise<Record<State, number>>,
+  counts: () => Promise<Record<string, Record<State, number>>>,
   pendingNotifications: () => Promise<Record<string, number>>,
 ): ServerMetrics {
   const registry = new Registry();
@@ -38,8 +39,13 @@ export function serverMetrics(
   const gauge = (name: string, help: string, labelNames: string[] = []) =>
     new Gauge({ name, help, labelNames, registers: [registry] });
 
-  const byState = gauge('waiver_exceptions', 'Exceptions in the store by state.', ['state']);
-  const active = gauge('waiver_active_exceptions', 'Exceptions in effect now (should fall).');
+  const byState = gauge('waiver_exceptions', 'Exceptions in the store by target and state.', [
+    'target',
+    'state',
+  ]);
+  const active = gauge('waiver_active_exceptions', 'Exceptions in effect now, by target (should fall).', [
+    'target',
+  ]);
   const average = gauge(
     'waiver_average_duration_seconds',
     'Average effective duration of the exceptions ended in the window (target < 14 days).',
@@ -50,7 +56,8 @@ export function serverMetrics(
   const redFlag = gauge('waiver_red_flag', '1 when the number of exceptions is increasing.');
   const unmanaged = gauge(
     'waiver_unmanaged_exceptions',
-    'PolicyExceptions in the cluster that Waiver does not manage.',
+    'PolicyExceptions on a target (a cluster, a repository) that Waiver does not manage.',
+    ['target'],
   );
   const exempted = gauge(
     'waiver_exception_exempted_resources',
@@ -84,8 +91,12 @@ export function serverMetrics(
     ]);
     pending.reset();
     for (const [channel, n] of Object.entries(pendingNow)) pending.set({ channel }, n);
-    for (const state of states) byState.set({ state }, byStateNow[state]);
-    active.set(m.activeExceptions);
+    byState.reset();
+    active.reset();
+    for (const [target, counted] of Object.entries(byStateNow)) {
+      for (const state of states) byState.set({ target, state }, counted[state]);
+      active.set({ target }, counted.active);
+    }
     setOrNaN(average, m.averageDurationDays === null ? null : m.averageDurationDays * 86_400);
     setOrNaN(removed, m.expiredRemovedRate);
     setOrNaN(renewal, m.renewalRate);
@@ -113,22 +124,22 @@ export function serverMetrics(
   });
   const syncFailures = new Counter({
     name: 'waiver_sync_failures_total',
-    help: 'Target writes and removals that failed (retried by the next sweep).',
-    labelNames: ['operation'],
+    help: 'Target writes and removals that failed, by target (retried by the next sweep).',
+    labelNames: ['target', 'operation'],
     registers: [registry],
   });
-  const counted = async (operation: string, work: Promise<void>): Promise<void> => {
+  const counted = async <T>(target: string, operation: string, work: Promise<T>): Promise<T> => {
     try {
-      await work;
+      return await work;
     } catch (e) {
-      syncFailures.inc({ operation });
+      syncFailures.inc({ target, operation });
       throw e;
     }
   };
 
   return {
     registry,
-    setUnmanaged: (count) => unmanaged.set(count),
+    setUnmanaged: (target, count) => unmanaged.set({ target }, count),
     setEvidence: (items) => {
       exempted.reset();
       for (const e of items) exempted.set({ exception: e.id }, e.exempted.length);
@@ -152,11 +163,13 @@ export function serverMetrics(
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
-    countingTarget: (target) => {
+    countingTarget: (name, target) => {
       const counting: Target = {
         description: target.description,
-        write: (manifest) => counted('write', target.write(manifest)),
-        remove: (namespace, name) => counted('remove', target.remove(namespace, name)),
+        write: (manifest) => counted(name, 'write', target.write(manifest)),
+        remove: (namespace, object, apiVersion) =>
+          counted(name, 'remove', target.remove(namespace, object, apiVersion)),
+        ...(target.proposalState ? { proposalState: target.proposalState.bind(target) } : {}),
       };
       // A cluster stays readable through the wrapper: the controller lists it.
       return isObservable(target) ? { ...counting, list: () => target.list() } : counting;

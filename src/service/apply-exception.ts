@@ -5,6 +5,7 @@ import type { ServiceDeps } from './deps.js';
 import type { StoreWriter } from './ports.js';
 import { resolveException } from './resolve.js';
 import { syncOrReport } from './sync-target.js';
+import { targetOf } from './targets.js';
 
 export interface ApplyResult {
   exception: ExceptionRecord;
@@ -37,9 +38,11 @@ export async function markApplied(
   record: ExceptionRecord,
   comment: string | undefined,
 ): Promise<ApplyResult> {
+  // A target this process lacks is refused before the state changes: never made active to fail later.
+  targetOf(deps, record);
   const applied = await applyTransition(deps, tx, actor, record, 'apply', {
     comment,
-    data: { expiresAt: record.expiresAt },
+    data: { expiresAt: record.expiresAt, target: record.target },
   });
   const previous = record.renewalOf === null ? undefined : await tx.getException(record.renewalOf);
   if (previous?.state !== 'active') return { exception: applied };

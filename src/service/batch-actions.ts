@@ -7,7 +7,7 @@ import { applyTransition } from './change-state.js';
 import type { ServiceDeps } from './deps.js';
 import type { StoreWriter } from './ports.js';
 import { resolveException } from './resolve.js';
-import { syncAll } from './sync-target.js';
+import { syncAll, targetLabel } from './sync-target.js';
 
 /** The actions people take on many exceptions at once. */
 export const batchActions = ['approve', 'reject', 'apply'] as const;
@@ -111,7 +111,7 @@ function report(
       s.ref,
       new WaiverError(
         'target',
-        `${formatId(exception.id)} is ${exception.state}, but writing it to ${deps.target.description} failed: ${exception.syncError ?? ''}; the next sweep retries`,
+        `${formatId(exception.id)} is ${exception.state}, but writing it to ${targetLabel(deps, exception)} failed: ${exception.syncError ?? ''}; the next sweep retries`,
         'target',
       ),
     );

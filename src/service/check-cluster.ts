@@ -1,7 +1,8 @@
-import { WaiverError } from '../domain/errors.js';
+import { messageOf } from '../domain/errors.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import type { DoctorFinding } from './ports.js';
+import { clusterOf, clusterTargets, targetNamed } from './targets.js';
 
 export interface DoctorReport {
   findings: DoctorFinding[];
@@ -10,19 +11,32 @@ export interface DoctorReport {
 }
 
 /**
- * `waiver doctor`: checks the configured cluster before use, including every policy that a live
- * exception names (and the default one).
+ * `waiver doctor`: checks each cluster target (or the one named) before use, including every policy that
+ * a live exception there names (and the default one). A cluster that cannot be reached is one failed
+ * finding; the others are still checked.
  */
-export async function checkCluster(deps: ServiceDeps, actor: Actor): Promise<DoctorReport> {
+export async function checkCluster(
+  deps: ServiceDeps,
+  actor: Actor,
+  options: { target?: string | undefined } = {},
+): Promise<DoctorReport> {
   authorize(actor, 'read');
-  if (!deps.doctor)
-    throw new WaiverError(
-      'usage',
-      'doctor checks a cluster, and none is configured: give --kubeconfig or --context (or kubernetes: in the config)',
-      'context',
-    );
-  const live = await deps.store.listExceptions({ states: ['pending', 'approved', 'active'] });
-  const policies = [...new Set([deps.settings.defaultPolicy, ...live.map((e) => e.policy)])];
-  const findings = await deps.doctor.diagnose(policies);
+  const clusters = options.target === undefined ? clusterTargets(deps) : [targetNamed(deps, options.target)];
+  if (clusters.length === 0 || options.target !== undefined)
+    clusterOf(deps, 'doctor checks a cluster', options.target);
+  const findings: DoctorFinding[] = [];
+  for (const { name, cluster } of clusters) {
+    if (!cluster) continue;
+    const live = await deps.store.listExceptions({
+      states: ['pending', 'approved', 'active'],
+      targets: [name],
+    });
+    const policies = [...new Set([deps.settings.defaultPolicy, ...live.map((e) => e.policy)])];
+    try {
+      findings.push(...(await cluster.doctor.diagnose(policies)).map((f) => ({ target: name, ...f })));
+    } catch (e) {
+      findings.push({ target: name, check: 'reachable', status: 'fail', message: messageOf(e) });
+    }
+  }
   return { findings, failed: findings.filter((f) => f.status === 'fail').length };
 }

@@ -18,7 +18,7 @@ import { wholeSeconds } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import { RequestInputSchema, type RequestInput } from './inputs.js';
-import { requireInventory } from './require-inventory.js';
+import { clusterOf, clusterTargets } from './targets.js';
 import { resolveException } from './resolve.js';
 
 /** What an exception lets through in the cluster now: the resources it covers, or may. */
@@ -44,7 +44,8 @@ export async function exceptionCoverage(
   ref: string,
 ): Promise<CoverageReport> {
   authorize(actor, 'read');
-  inventoryOf(deps);
+  // Without any cluster, that is the answer, whichever exception was asked about.
+  if (clusterTargets(deps).length === 0) inventoryOf(deps, deps.targets.defaultName);
   const record = await resolveException(deps.store, ref);
   return coverageOf(deps, record, formatId(record.id));
 }
@@ -56,8 +57,9 @@ export async function previewCoverage(
   raw: RequestInput,
 ): Promise<CoverageReport> {
   authorize(actor, 'request');
-  inventoryOf(deps);
   const input = parseInput(RequestInputSchema, raw);
+  const target = input.target ?? deps.targets.defaultName;
+  inventoryOf(deps, target);
   const nowMs = wholeSeconds(deps.clock.now());
   const { scope, justification, apiVersion } = draftRequest(input, deps.settings, nowMs);
   const issues = checkRequest({ scope, justification, nowMs, settings: deps.settings, apiVersion });
@@ -68,13 +70,15 @@ export async function previewCoverage(
     requestor: actor.name,
     now: new Date(nowMs).toISOString(),
     apiVersion,
+    target,
   });
   const draft: ExceptionRecord = { ...record, id: 0, version: 0 };
   return coverageOf(deps, draft, 'preview');
 }
 
-const inventoryOf = (deps: ServiceDeps) =>
-  requireInventory(deps, 'covers reads a cluster', '; offline, use covers -f EXCEPTION.yaml --resources DIR');
+const inventoryOf = (deps: ServiceDeps, target: string) =>
+  clusterOf(deps, 'covers reads a cluster', target, '; offline, use covers -f EXCEPTION.yaml --resources DIR')
+    .inventory;
 
 /** Reads what the record could reach (its kinds, in its namespaces) and matches it as Kyverno would. */
 async function coverageOf(
@@ -82,7 +86,7 @@ async function coverageOf(
   record: ExceptionRecord,
   exception: string,
 ): Promise<CoverageReport> {
-  const inventory = inventoryOf(deps);
+  const inventory = inventoryOf(deps, record.target);
   const manifest = renderManifest(record, deps.settings);
   const named: NamedException = {
     namespace: manifest.metadata.namespace ?? '',

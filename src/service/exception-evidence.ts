@@ -10,14 +10,14 @@ import { DAY_MS } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import type { ClusterInventory } from './ports.js';
-import { requireInventory } from './require-inventory.js';
+import { clusterOf, clusterTargets } from './targets.js';
 import { resolveException } from './resolve.js';
 
 /** How long after its end an exception is still checked for reports that outlive it. */
 const ENDED_WINDOW_DAYS = 30;
 
-const inventoryOf = (deps: ServiceDeps) =>
-  requireInventory(deps, "evidence reads the cluster's policy reports");
+const inventoryOf = (deps: ServiceDeps, target?: string) =>
+  clusterOf(deps, "evidence reads the cluster's policy reports", target).inventory;
 
 async function results(inventory: ClusterInventory): Promise<ReportResult[]> {
   return (await inventory.reports()).flatMap(reportResults);
@@ -39,9 +39,9 @@ export async function exceptionEvidenceOf(
   ref: string,
 ): Promise<ExceptionEvidence> {
   authorize(actor, 'read');
-  const inventory = inventoryOf(deps);
+  if (clusterTargets(deps).length === 0) inventoryOf(deps);
   const record = await resolveException(deps.store, ref);
-  return evidenceFor(deps, record, await results(inventory));
+  return evidenceFor(deps, record, await results(inventoryOf(deps, record.target)));
 }
 
 /**
@@ -50,14 +50,26 @@ export async function exceptionEvidenceOf(
  */
 export async function allEvidence(deps: ServiceDeps, actor: Actor): Promise<{ items: ExceptionEvidence[] }> {
   authorize(actor, 'read');
-  const inventory = inventoryOf(deps);
+  const clusters = clusterTargets(deps);
+  if (clusters.length === 0) inventoryOf(deps);
+  const items: ExceptionEvidence[] = [];
+  // Each cluster's reports speak of that cluster's exceptions only.
+  for (const { name, cluster } of clusters)
+    if (cluster) items.push(...(await evidenceOn(deps, name, cluster.inventory)));
+  return { items: items.sort((a, b) => b.flags.length - a.flags.length) };
+}
+
+async function evidenceOn(
+  deps: ServiceDeps,
+  target: string,
+  inventory: ClusterInventory,
+): Promise<ExceptionEvidence[]> {
   const since = deps.clock.now() - ENDED_WINDOW_DAYS * DAY_MS;
   const [live, ended, found] = await Promise.all([
-    deps.store.listExceptions({ states: ['active'] }),
-    deps.store.listExceptions({ states: ['removed'] }),
+    deps.store.listExceptions({ states: ['active'], targets: [target] }),
+    deps.store.listExceptions({ states: ['removed'], targets: [target] }),
     results(inventory),
   ]);
   const recent = ended.filter((r) => Date.parse(r.removedAt ?? r.expiresAt) >= since);
-  const items = [...live, ...recent].map((r) => evidenceFor(deps, r, found));
-  return { items: items.sort((a, b) => b.flags.length - a.flags.length) };
+  return [...live, ...recent].map((r) => evidenceFor(deps, r, found));
 }

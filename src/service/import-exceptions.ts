@@ -5,10 +5,11 @@ import { toRfc3339, wholeSeconds } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import type { ObservedException } from './ports.js';
-import { observableTarget } from './reconcile.js';
+import { observedTargets } from './reconcile.js';
 import { syncToTarget } from './sync-target.js';
 
 export interface ImportItem {
+  target: string;
   namespace: string;
   name: string;
   /** The new record's id (EX-n); absent on a dry run or when refused. */
@@ -35,41 +36,64 @@ export interface ImportReport {
 export async function importExceptions(
   deps: ServiceDeps,
   actor: Actor,
-  options: { dryRun: boolean },
+  options: { dryRun: boolean; target?: string | undefined },
 ): Promise<ImportReport> {
   authorize(actor, 'apply');
   const nowMs = wholeSeconds(deps.clock.now());
   const report: ImportReport = { dryRun: options.dryRun, imported: [], refused: [] };
-  const { exceptionNamespace, maxDays, apiVersion } = deps.settings;
-  for (const object of (await observableTarget(deps).list()).filter((o) => !isManaged(o.labels))) {
-    const nameTaken = (await deps.store.findByName(object.name)).some(isLive);
-    const plan = planImport(object, {
-      exceptionNamespace,
-      maxDays,
-      apiVersion,
-      importer: actor.name,
-      nowMs,
-      nameTaken,
-    });
-    if ('refused' in plan) {
-      report.refused.push({
-        namespace: object.namespace,
-        name: object.name,
-        lacks: [],
-        refused: plan.refused,
-      });
-      continue;
-    }
-    const item: ImportItem = {
-      namespace: object.namespace,
-      name: object.name,
-      lacks: plan.lacks,
-      expiresAt: plan.record.expiresAt,
-    };
-    if (!options.dryRun) item.id = `EX-${await adopt(deps, actor, object, plan, nowMs)}`;
-    report.imported.push(item);
+  for (const { name, target } of observedTargets(deps, options.target)) {
+    const unmanaged = (await target.list()).filter((o) => !isManaged(o.labels));
+    for (const object of unmanaged)
+      await importOne(deps, actor, { target: name, object, nowMs, report, dryRun: options.dryRun });
   }
   return report;
+}
+
+/** One found object to import, from the target it was found on (where it stays). */
+interface Found {
+  target: string;
+  object: ObservedException;
+  nowMs: number;
+  report: ImportReport;
+  dryRun: boolean;
+}
+
+/** Plans one found object's adoption and, unless a dry run, adopts it. */
+async function importOne(
+  deps: ServiceDeps,
+  actor: Actor,
+  { target: name, object, nowMs, report, dryRun }: Found,
+): Promise<void> {
+  const { exceptionNamespace, maxDays, apiVersion } = deps.settings;
+  const nameTaken = (await deps.store.findByName(object.name)).some(isLive);
+  const plan = planImport(object, {
+    exceptionNamespace,
+    maxDays,
+    apiVersion,
+    importer: actor.name,
+    target: name,
+    nowMs,
+    nameTaken,
+  });
+  if ('refused' in plan) {
+    report.refused.push({
+      target: name,
+      namespace: object.namespace,
+      name: object.name,
+      lacks: [],
+      refused: plan.refused,
+    });
+    return;
+  }
+  const item: ImportItem = {
+    target: name,
+    namespace: object.namespace,
+    name: object.name,
+    lacks: plan.lacks,
+    expiresAt: plan.record.expiresAt,
+  };
+  if (!dryRun) item.id = `EX-${await adopt(deps, actor, object, plan, nowMs)}`;
+  report.imported.push(item);
 }
 
 async function adopt(
@@ -92,6 +116,7 @@ async function adopt(
         lacks: plan.lacks,
         originalExpiry: plan.originalExpiry,
         expiresAt: record.expiresAt,
+        target: record.target,
       },
     });
     return record;

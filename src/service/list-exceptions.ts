@@ -20,6 +20,8 @@ export interface ListFilter {
   namespace?: string | undefined;
   policy?: string | undefined;
   category?: Category | undefined;
+  /** Only exceptions on this named target. */
+  target?: string | undefined;
   /** Text in the name, ticket, requestor or reason (any case). */
   search?: string | undefined;
   /** Pages in id order (the default), newest first, or soonest expiry first. */
@@ -41,6 +43,7 @@ const storeQuery = (filter: ListFilter): ExceptionQuery => ({
   ...(filter.namespace ? { namespace: filter.namespace } : {}),
   ...(filter.policy ? { policy: filter.policy } : {}),
   ...(filter.category ? { category: filter.category } : {}),
+  ...(filter.target ? { targets: [filter.target] } : {}),
   ...(filter.search ? { search: filter.search } : {}),
   ...(filter.sort && filter.sort !== 'id' ? { order: filter.sort } : {}),
 });
@@ -164,9 +167,16 @@ export async function describeException(
   };
 }
 
-/** How many exceptions are in each shown state now; every state is present, most as 0. */
-export async function countExceptions(deps: ServiceDeps, actor: Actor): Promise<Record<State, number>> {
+/** How many exceptions are in each shown state now, per target; every state is present, most as 0. */
+export async function countExceptions(
+  deps: ServiceDeps,
+  actor: Actor,
+): Promise<Record<string, Record<State, number>>> {
   authorize(actor, 'read');
-  const counts = await deps.store.countByState(toRfc3339(wholeSeconds(deps.clock.now())));
-  return Object.fromEntries(states.map((s) => [s, counts[s] ?? 0])) as Record<State, number>;
+  const groups = await deps.store.countByState(toRfc3339(wholeSeconds(deps.clock.now())));
+  const byTarget: Record<string, Record<State, number>> = {};
+  for (const name of [...deps.targets.names, ...groups.map((g) => g.target)])
+    byTarget[name] ??= Object.fromEntries(states.map((s) => [s, 0])) as Record<State, number>;
+  for (const { target, state, count } of groups) (byTarget[target] as Record<State, number>)[state] += count;
+  return byTarget;
 }

@@ -20,6 +20,13 @@ export interface Clock {
   now(): number;
 }
 
+/** One group of `countByState`: the exceptions on one target in one shown state. */
+export interface StateCount {
+  target: string;
+  state: State;
+  count: number;
+}
+
 export interface ExceptionQuery {
   states?: readonly StoredState[];
   syncStatuses?: readonly SyncStatus[];
@@ -32,6 +39,10 @@ export interface ExceptionQuery {
   expiresBy?: string;
   policy?: string;
   category?: Category;
+  /** Only exceptions on these named targets. */
+  targets?: readonly string[];
+  /** Only rows from before named targets, which no target has adopted yet. */
+  untargeted?: true;
   /** Only exceptions whose name, ticket, requestor or reason holds this text (any case). */
   search?: string;
   /** Paging: only ids above this one, at most `limit` rows, in id order. */
@@ -79,8 +90,8 @@ export interface StoreReader {
   /** Every exception with this name, newest first. */
   findByName(name: string): Promise<ExceptionRecord[]>;
   listExceptions(query?: ExceptionQuery): Promise<ExceptionRecord[]>;
-  /** How many exceptions are in each shown state as of `nowIso` (an active one past it is `expired`). */
-  countByState(nowIso: string): Promise<Partial<Record<State, number>>>;
+  /** How many exceptions are in each shown state as of `nowIso` (an active one past it is `expired`), per target. */
+  countByState(nowIso: string): Promise<StateCount[]>;
   listAudit(query?: AuditQuery): Promise<AuditEvent[]>;
   findTokenByLookup(lookup: string): Promise<StoredToken | undefined>;
   listTokens(): Promise<ApiToken[]>;
@@ -176,12 +187,54 @@ export interface ExceptionStore extends StoreReader, LeaseStore, OutboxStore {
   close(): Promise<void>;
 }
 
-/** Where Kyverno reads exceptions from: a GitOps folder or a cluster. Both operations are idempotent. */
+/** What a target says it did: shown by `describe` as the last write. */
+export interface TargetReceipt {
+  /** A commit SHA, or the object's resourceVersion in a cluster. */
+  revision?: string;
+  /** A pull or merge request carries the change: it takes effect when that request is merged. */
+  proposal?: string;
+}
+
+/** Where a proposed change (a pull or merge request) stands at the forge. */
+export type ProposalState = 'open' | 'merged' | 'closed';
+
+/**
+ * Where Kyverno reads exceptions from: a folder, a Git repository or a cluster. Both operations are
+ * idempotent.
+ */
 export interface Target {
   readonly description: string;
-  write(manifest: ExceptionManifest): Promise<void>;
+  write(manifest: ExceptionManifest): Promise<TargetReceipt | void>;
   /** Removes one PolicyException; `apiVersion` says which API group (kyverno.io when absent). */
-  remove(namespace: string, name: string, apiVersion?: string): Promise<void>;
+  remove(namespace: string, name: string, apiVersion?: string): Promise<TargetReceipt | void>;
+  /** Pull-request mode: whether a change it proposed was merged, is still open, or was closed unmerged. */
+  proposalState?(url: string): Promise<ProposalState>;
+}
+
+/** What Waiver reads of a cluster target besides its exceptions. */
+export interface ClusterServices {
+  catalog: ClusterCatalog;
+  inventory: ClusterInventory;
+  doctor: ClusterDoctor;
+}
+
+export const targetKinds = ['cluster', 'directory', 'git'] as const;
+export type TargetKind = (typeof targetKinds)[number];
+
+/** One configured target, by the name records carry (decision 0015). */
+export interface NamedTarget {
+  name: string;
+  kind: TargetKind;
+  target: Target;
+  /** A cluster target's catalog, inventory and doctor. */
+  cluster?: ClusterServices | undefined;
+}
+
+/** The targets this process is configured with; every record names one of them, or one it lacks. */
+export interface TargetSet {
+  readonly defaultName: string;
+  readonly names: readonly string[];
+  get(name: string): NamedTarget | undefined;
 }
 
 export type { ObservedException } from '../domain/observed.js';
@@ -207,6 +260,8 @@ export interface ClusterCatalog {
 
 /** One check of `waiver doctor`: what it found, and how to fix it when it is not ok. */
 export interface DoctorFinding {
+  /** The cluster target it is about (set by `waiver doctor` across targets). */
+  target?: string;
   check: string;
   status: 'ok' | 'warn' | 'fail';
   message: string;

@@ -6,11 +6,14 @@ import { toRfc3339, wholeSeconds } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import { isObservable, type ObservableTarget, type ObservedException } from './ports.js';
+import { observableTargets, targetNamed } from './targets.js';
 import { recordEvent } from './record-event.js';
 import { syncToTarget } from './sync-target.js';
 
 /** A PolicyException nobody asked Waiver for: the bypass the process exists to prevent. */
 export interface UnmanagedException {
+  /** The target it was found on. */
+  target: string;
   namespace: string;
   name: string;
   uid: string;
@@ -35,17 +38,36 @@ interface Run {
   deps: ServiceDeps;
   actor: Actor;
   at: number;
+  /** The target being reconciled, by name. */
+  name: string;
+  target: ObservableTarget;
   report: ReconcileReport;
 }
 
-export function observableTarget(deps: ServiceDeps): ObservableTarget {
-  if (!isObservable(deps.target))
+/**
+ * The targets a reconcile, `get --unmanaged` or import reads: the one named, or every target that can be
+ * read back. A folder cannot: drift and rogue detection need a cluster or a Git repository.
+ */
+export function observedTargets(
+  deps: ServiceDeps,
+  name?: string,
+): { name: string; target: ObservableTarget }[] {
+  if (name !== undefined) {
+    const named = targetNamed(deps, name);
+    if (isObservable(named.target)) return [{ name, target: named.target }];
     throw new WaiverError(
       'usage',
-      `${deps.target.description} cannot be read back; drift and rogue detection need a cluster (--kubeconfig, --context)`,
+      `target "${name}" (${named.target.description}) cannot be read back; drift and rogue detection need a cluster or a Git repository`,
       'target',
     );
-  return deps.target;
+  }
+  const all = observableTargets(deps);
+  if (all.length) return all;
+  throw new WaiverError(
+    'usage',
+    `no configured target can be read back (${deps.targets.names.join(', ')}); drift and rogue detection need a cluster (--kubeconfig, --context) or a Git repository`,
+    'target',
+  );
 }
 
 /**
@@ -57,10 +79,10 @@ export async function reconcile(
   deps: ServiceDeps,
   actor: Actor,
   nowMs = deps.clock.now(),
+  options: { target?: string | undefined } = {},
 ): Promise<ReconcileReport> {
   authorize(actor, 'sweep');
   const at = wholeSeconds(nowMs);
-  const found = await observableTarget(deps).list();
   const report: ReconcileReport = {
     at: toRfc3339(at),
     created: [],
@@ -69,8 +91,44 @@ export async function reconcile(
     unmanaged: [],
     failed: [],
   };
-  const run: Run = { deps, actor, at, report };
-  const live = (await deps.store.listExceptions({ states: ['active'] })).filter(
+  for (const { name, target } of observedTargets(deps, options.target)) {
+    try {
+      await reconcileOn({ deps, actor, at, name, target, report });
+    } catch (e) {
+      // One target that cannot be read is reported; the others are still reconciled.
+      report.failed.push({ id: `target ${name}`, error: messageOf(e) });
+    }
+  }
+  return report;
+}
+
+/** One target's reconcile, for its controller: a target that cannot be read throws (the loop backs off). */
+export async function reconcileTarget(
+  deps: ServiceDeps,
+  actor: Actor,
+  name: string,
+  nowMs = deps.clock.now(),
+): Promise<ReconcileReport> {
+  authorize(actor, 'sweep');
+  const at = wholeSeconds(nowMs);
+  const target = observedTargets(deps, name)[0]?.target;
+  if (!target) throw new WaiverError('usage', `target "${name}" cannot be read back`, 'target');
+  const report: ReconcileReport = {
+    at: toRfc3339(at),
+    created: [],
+    restored: [],
+    deleted: [],
+    unmanaged: [],
+    failed: [],
+  };
+  await reconcileOn({ deps, actor, at, name, target, report });
+  return report;
+}
+
+async function reconcileOn(run: Run): Promise<void> {
+  const { deps, at, name, target } = run;
+  const found = await target.list();
+  const live = (await deps.store.listExceptions({ states: ['active'], targets: [name] })).filter(
     (r) => displayState(r, at) === 'active',
   );
   const namespace = deps.settings.exceptionNamespace;
@@ -81,7 +139,6 @@ export async function reconcile(
     if (!isManaged(object.labels)) await noteUnmanaged(run, object);
     else if (!wanted.has(`${object.namespace}/${object.name}`)) await removeUnwanted(run, object);
   }
-  return report;
 }
 
 async function converge(
@@ -107,7 +164,9 @@ async function converge(
 async function removeUnwanted(run: Run, object: ObservedException): Promise<void> {
   const { deps, actor, at, report } = run;
   const id = managedId(object.labels);
-  const record = id === undefined ? undefined : await deps.store.getException(id);
+  const found = id === undefined ? undefined : await deps.store.getException(id);
+  // Another target's record by that id is not this object's: here it is an object nobody wants.
+  const record = found?.target === run.name ? found : undefined;
   if (record?.state === 'active') return;
   // An ended exception whose delete has not gone through yet: this is that delete, retried.
   const ours = object.namespace === deps.settings.exceptionNamespace && record?.name === object.name;
@@ -119,7 +178,7 @@ async function removeUnwanted(run: Run, object: ObservedException): Promise<void
     return;
   }
   try {
-    await deps.target.remove(object.namespace, object.name, object.apiVersion);
+    await run.target.remove(object.namespace, object.name, object.apiVersion);
   } catch (e) {
     report.failed.push({ id: `${object.namespace}/${object.name}`, error: messageOf(e) });
     return;
@@ -128,9 +187,10 @@ async function removeUnwanted(run: Run, object: ObservedException): Promise<void
   report.deleted.push(record ? formatId(record.id) : `${object.namespace}/${object.name}`);
 }
 
-function unmanagedOf(deps: ServiceDeps, object: ObservedException): UnmanagedException {
+function unmanagedOf(deps: ServiceDeps, target: string, object: ObservedException): UnmanagedException {
   const spec = object.spec as { exceptions?: { policyName?: string }[] } | undefined;
   return {
+    target,
     namespace: object.namespace,
     name: object.name,
     uid: object.uid,
@@ -140,19 +200,27 @@ function unmanagedOf(deps: ServiceDeps, object: ObservedException): UnmanagedExc
 }
 
 /** `get --unmanaged`: the PolicyExceptions in the cluster that did not come through the process. */
-export async function listUnmanaged(deps: ServiceDeps, actor: Actor): Promise<UnmanagedException[]> {
+export async function listUnmanaged(
+  deps: ServiceDeps,
+  actor: Actor,
+  options: { target?: string | undefined } = {},
+): Promise<UnmanagedException[]> {
   authorize(actor, 'read');
-  const found = await observableTarget(deps).list();
-  return found.filter((o) => !isManaged(o.labels)).map((o) => unmanagedOf(deps, o));
+  const unmanaged: UnmanagedException[] = [];
+  for (const { name, target } of observedTargets(deps, options.target)) {
+    const found = await target.list();
+    unmanaged.push(...found.filter((o) => !isManaged(o.labels)).map((o) => unmanagedOf(deps, name, o)));
+  }
+  return unmanaged;
 }
 
 /** Listed every time; audited once per object (by uid). */
 async function noteUnmanaged(run: Run, object: ObservedException): Promise<void> {
   const { deps, actor, at, report } = run;
-  const unmanaged = unmanagedOf(deps, object);
+  const unmanaged = unmanagedOf(deps, run.name, object);
   report.unmanaged.push(unmanaged);
   const known = await deps.store.listAudit({ action: 'rogue_detected' });
-  if (known.some((e) => e.data['uid'] === object.uid)) return;
+  if (known.some((e) => e.data['uid'] === object.uid && (e.data['target'] ?? run.name) === run.name)) return;
   await deps.store.transaction((tx) =>
     recordEvent(deps, tx, {
       at: toRfc3339(at),
@@ -170,7 +238,7 @@ function audit(
   change: 'modified' | 'deleted' | 'resurrected',
   data: Record<string, unknown>,
 ) {
-  const { deps, actor, at } = run;
+  const { deps, actor, at, name } = run;
   return deps.store.transaction(async (tx) => {
     const record = await tx.getException(exceptionId);
     return recordEvent(
@@ -181,7 +249,7 @@ function audit(
         actor: actor.name,
         action: 'drift_detected',
         exceptionId,
-        data: { change, target: deps.target.description, ...data },
+        data: { change, target: name, ...data },
       },
       record && { record },
     );

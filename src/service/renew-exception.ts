@@ -50,6 +50,7 @@ export async function renewException(
   };
   return createRequest(deps, actor, nowMs, scope, justification, {
     apiVersion: previous.apiVersion,
+    target: previous.target,
     renewing: previous,
   });
 }

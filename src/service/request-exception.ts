@@ -15,6 +15,7 @@ import type { ServiceDeps } from './deps.js';
 import { RequestInputSchema, type RequestInput } from './inputs.js';
 import type { StoreWriter } from './ports.js';
 import { recordEvent } from './record-event.js';
+import { targetNamed } from './targets.js';
 import { parseInput } from '../domain/parse-input.js';
 
 /** Request → the first step: a pending exception with its justification, checked by every guardrail. */
@@ -27,11 +28,14 @@ export async function requestException(
   const input = parseInput(RequestInputSchema, raw);
   const nowMs = wholeSeconds(deps.clock.now());
   const { scope, justification, apiVersion } = draftRequest(input, deps.settings, nowMs);
-  return createRequest(deps, actor, nowMs, scope, justification, { apiVersion });
+  const target = targetNamed(deps, input.target ?? deps.targets.defaultName).name;
+  return createRequest(deps, actor, nowMs, scope, justification, { apiVersion, target });
 }
 
 interface RequestOptions {
   apiVersion: ExceptionRecord['apiVersion'];
+  /** A renewal stays on its exception's target. */
+  target: string;
   renewing?: ExceptionRecord;
 }
 
@@ -54,13 +58,14 @@ export async function createRequest(
     ...(renewing ? { renewing } : {}),
   });
   if (issues.length > 0) throw WaiverError.fromIssues('guardrail', issues);
-  await checkAgainstCluster(deps, scope);
+  await checkAgainstCluster(deps, options.target, scope);
   const { record, event } = newRequest({
     scope,
     justification,
     requestor: actor.name,
     now: toRfc3339(nowMs),
     apiVersion: options.apiVersion,
+    target: options.target,
     ...(renewing ? { renewing } : {}),
   });
   return deps.store.transaction(async (tx) => {
@@ -92,16 +97,17 @@ async function ensureNameIsFree(
   throw new WaiverError('conflict', message, renewing ? 'renewalOf' : 'name');
 }
 
-/** With a cluster configured, a request for a policy, rule or namespace it does not have is refused. */
-async function checkAgainstCluster(deps: ServiceDeps, scope: ExceptionScope): Promise<void> {
-  if (!deps.catalog) return;
+/** On a cluster target, a request for a policy, rule or namespace that cluster does not have is refused. */
+async function checkAgainstCluster(deps: ServiceDeps, target: string, scope: ExceptionScope): Promise<void> {
+  const catalog = deps.targets.get(target)?.cluster?.catalog;
+  if (!catalog) return;
   let issues;
   try {
-    issues = await deps.catalog.checkScope(scope);
+    issues = await catalog.checkScope(scope);
   } catch (e) {
     throw new WaiverError(
       'target',
-      `cannot check the request against the cluster: ${messageOf(e)}`,
+      `cannot check the request against target ${target}: ${messageOf(e)}`,
       'target',
     );
   }

@@ -3,6 +3,7 @@ import { evidenceItems, itemsFor, reviewQueue, sortQueue, type ReviewItem } from
 import { allEvidence } from './exception-evidence.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
+import { clusterTargets } from './targets.js';
 
 export interface ReviewQueue {
   items: ReviewItem[];
@@ -31,7 +32,7 @@ export async function listReviewQueue(
 
 /** With a cluster, what its policy reports flag; a cluster that does not answer leaves the queue as it is. */
 async function reportEvidence(deps: ServiceDeps, actor: Actor): Promise<ExceptionEvidence[]> {
-  if (!deps.inventory) return [];
+  if (clusterTargets(deps).length === 0) return [];
   try {
     return (await allEvidence(deps, actor)).items.filter((e) => e.flags.length > 0);
   } catch {

@@ -9,7 +9,8 @@ import type { ServiceDeps } from './deps.js';
 import type { StoreWriter } from './ports.js';
 import { enqueueWeeklyDigest } from './weekly-digest.js';
 import { mapBounded, TARGET_CONCURRENCY } from './bounded.js';
-import { recordSyncIn, recordSyncs, syncAll } from './sync-target.js';
+import { performOnTarget, recordSyncIn, recordSyncs, syncAll } from './sync-target.js';
+import { targetOf } from './targets.js';
 
 export interface SweepReport {
   at: string;
@@ -20,6 +21,8 @@ export interface SweepReport {
   failed: { id: string; error: string }[];
   /** Actions another writer made moot between planning and acting (a revoke, a concurrent sweep). */
   skipped: { id: string; reason: string }[];
+  /** Pull requests found merged (the change is applied now) or closed unmerged (an error now). */
+  merged: string[];
   /** Set when another replica holds the sweep lease: this run did nothing. */
   leaseHeldElsewhere?: true;
 }
@@ -27,31 +30,49 @@ export interface SweepReport {
 /** Long enough for any sweep; a replica that dies mid-run frees the lease when it lapses. */
 const SWEEP_LEASE = { name: 'sweep', ttlMs: 5 * 60_000 };
 
-/** One sweep: who runs it, as of which instant, and what it has done so far. */
+/** One sweep: who runs it, as of which instant, on which targets, and what it has done so far. */
 interface SweepRun {
   deps: ServiceDeps;
   actor: Actor;
   at: number;
+  scope: SweepScope;
   report: SweepReport;
+}
+
+/**
+ * Which records a sweep acts on: those of some targets (one cluster's controller sweeps its own, so a
+ * cluster that hangs stalls only its own), or all of them.
+ */
+export interface SweepScope {
+  targets?: readonly string[] | undefined;
 }
 
 /**
  * The controller's periodic work, once, as of `nowMs`: remind 7 days before expiry, remove what expired,
  * retry failed target writes and deletes. Planned from the records (pure), so a second run does nothing.
  */
-export async function sweep(deps: ServiceDeps, actor: Actor, nowMs = deps.clock.now()): Promise<SweepReport> {
+export async function sweep(
+  deps: ServiceDeps,
+  actor: Actor,
+  nowMs = deps.clock.now(),
+  scope: SweepScope = {},
+): Promise<SweepReport> {
   authorize(actor, 'sweep');
   const at = wholeSeconds(nowMs);
   const { store, clock } = deps;
   // Replicas share one database: only the lease holder acts, so nothing is reminded or removed twice.
   // Each run holds it in its own name, so one run's release never frees it under another of this process.
+  // A scoped sweep leases its targets only: one cluster's controller never waits for another's.
+  const lease = scope.targets
+    ? `${SWEEP_LEASE.name}:${[...scope.targets].sort().join(',')}`
+    : SWEEP_LEASE.name;
   const holder = `${deps.instance}/${randomUUID()}`;
-  if (!(await store.tryAcquireLease(SWEEP_LEASE.name, holder, clock.now(), SWEEP_LEASE.ttlMs)))
+  if (!(await store.tryAcquireLease(lease, holder, clock.now(), SWEEP_LEASE.ttlMs)))
     return { ...emptyReport(at), leaseHeldElsewhere: true };
   try {
-    return await sweepAsLeader(deps, actor, at);
+    return await sweepAsLeader({ deps, actor, at, scope, report: emptyReport(at) });
   } finally {
-    await store.releaseLease(SWEEP_LEASE.name, holder);
+    await store.releaseLease(lease, holder);
   }
 }
 
@@ -63,15 +84,16 @@ const emptyReport = (at: number): SweepReport => ({
   deleted: [],
   failed: [],
   skipped: [],
+  merged: [],
 });
 
 /** Actions one transaction commits: a sweep of thousands takes the write lock in short turns. */
 const SWEEP_BATCH = 500;
 
-async function sweepAsLeader(deps: ServiceDeps, actor: Actor, at: number): Promise<SweepReport> {
-  const candidates = await sweepCandidates(deps, at);
+async function sweepAsLeader(run: SweepRun): Promise<SweepReport> {
+  const { deps, actor, at } = run;
+  const candidates = await sweepCandidates(deps, at, run.scope);
   const byId = new Map(candidates.map((r) => [r.id, r]));
-  const run: SweepRun = { deps, actor, at, report: emptyReport(at) };
   const plan = planSweep(candidates, at, deps.settings);
   // Each kind of action in the plan's order, done in chunks: reminders, expiries, then retries.
   const planned = (kind: SweepAction['kind']): ExceptionRecord[] =>
@@ -90,8 +112,51 @@ async function sweepAsLeader(deps: ServiceDeps, actor: Actor, at: number): Promi
       'release',
       at,
     );
+  await checkProposals(run);
   await enqueueWeeklyDigest(deps, at);
   return run.report;
+}
+
+/**
+ * Changes waiting in pull requests: a merged one is applied (synced), one closed unmerged is an error that
+ * names it, one still open waits. A forge that cannot be asked is an error too, retried next time.
+ */
+async function checkProposals(run: SweepRun): Promise<void> {
+  const { deps, actor, at, report } = run;
+  const waiting = await deps.store.listExceptions({
+    syncStatuses: ['pending-merge'],
+    ...(run.scope.targets ? { targets: run.scope.targets } : {}),
+  });
+  const outcomes = await mapBounded(waiting, TARGET_CONCURRENCY, async (record) => {
+    const url = record.syncUrl ?? '';
+    try {
+      const { target } = targetOf(deps, record);
+      const state = target.proposalState ? await target.proposalState(url) : 'merged';
+      if (state === 'open') return undefined;
+      if (state === 'closed')
+        return {
+          id: record.id,
+          error: `pull request ${url} was closed without merging; request the change again`,
+        };
+      return {
+        id: record.id,
+        receipt: { ...(record.syncRevision ? { revision: record.syncRevision } : {}) },
+      };
+    } catch (e) {
+      return { id: record.id, error: `pull request ${url}: ${messageOf(e)}` };
+    }
+  });
+  const decided = outcomes.filter((o) => o !== undefined);
+  const byId = new Map(waiting.map((r) => [r.id, r]));
+  // Each outcome is recorded as the operation its record was waiting on.
+  for (const outcome of decided) {
+    const record = byId.get(outcome.id);
+    const operation = record?.state === 'active' ? 'write' : 'delete';
+    const [saved] = await recordSyncs(deps, actor, [outcome], operation, at);
+    if (saved?.syncStatus === 'error')
+      report.failed.push({ id: formatId(saved.id), error: saved.syncError ?? '' });
+    else if (saved) report.merged.push(formatId(saved.id));
+  }
 }
 
 /**
@@ -100,15 +165,18 @@ async function sweepAsLeader(deps: ServiceDeps, actor: Actor, at: number): Promi
  * is unconfirmed, and the current holders of those names (so an ended one's object is released, not
  * deleted from under its successor).
  */
-async function sweepCandidates(deps: ServiceDeps, at: number): Promise<ExceptionRecord[]> {
+async function sweepCandidates(deps: ServiceDeps, at: number, scope: SweepScope): Promise<ExceptionRecord[]> {
   const { store, settings } = deps;
+  const targets = scope.targets ? { targets: scope.targets } : {};
   const due = await store.listExceptions({
     states: ['active'],
     expiresBy: toRfc3339(at + settings.reminderDays * DAY_MS),
+    ...targets,
   });
   const unsynced = await store.listExceptions({
     states: ['active', 'removed'],
     syncStatuses: ['pending', 'error'],
+    ...targets,
   });
   const ended = [...new Set(unsynced.filter((r) => r.state === 'removed').map((r) => r.name))];
   const namesakes: ExceptionRecord[] = [];
@@ -153,17 +221,13 @@ async function remind(run: SweepRun, records: readonly ExceptionRecord[]): Promi
  */
 async function expire(run: SweepRun, records: readonly ExceptionRecord[]): Promise<void> {
   const { deps, actor, at, report } = run;
-  const removals = await mapBounded(records, TARGET_CONCURRENCY, async (record) => {
-    try {
-      await deps.target.remove(deps.settings.exceptionNamespace, record.name, record.apiVersion);
-      return { record };
-    } catch (e) {
-      return { record, error: messageOf(e) };
-    }
-  });
+  const removals = await mapBounded(records, TARGET_CONCURRENCY, async (record) => ({
+    record,
+    ...(await performOnTarget(deps, record, 'delete')),
+  }));
   const ended = await deps.store.transaction(async (tx) => {
     const done: ExceptionRecord[] = [];
-    for (const { record, error } of removals) {
+    for (const { record, error, receipt } of removals) {
       if (error !== undefined) {
         const failed = await recordSyncIn(deps, tx, actor, { id: record.id, error }, 'delete', toRfc3339(at));
         report.failed.push({ id: formatId(record.id), error: failed.syncError ?? '' });
@@ -172,7 +236,11 @@ async function expire(run: SweepRun, records: readonly ExceptionRecord[]): Promi
       const latencySeconds = Math.max(0, Math.round((at - Date.parse(record.expiresAt)) / 1000));
       const data = { expiresAt: record.expiresAt, latencySeconds };
       const changed = await transitionOrSkip(run, tx, record, 'expire', { nowMs: at, data });
-      if (changed) done.push(changed);
+      if (!changed) continue;
+      // A removal commit or pull request is shown on the record (and a pull request waits to be merged).
+      if (receipt?.revision !== undefined || receipt?.proposal !== undefined)
+        await recordSyncIn(deps, tx, actor, { id: record.id, receipt }, 'delete', toRfc3339(at));
+      done.push(changed);
     }
     return done;
   });

@@ -5,7 +5,8 @@ import { toRfc3339, wholeSeconds } from '../domain/time.js';
 import type { Actor } from './actor.js';
 import { mapBounded, TARGET_CONCURRENCY } from './bounded.js';
 import type { ServiceDeps } from './deps.js';
-import type { StoreWriter } from './ports.js';
+import type { StoreWriter, TargetReceipt } from './ports.js';
+import { targetOf } from './targets.js';
 import { recordEvent } from './record-event.js';
 
 /** `release`: nothing to delete, because a live successor holds the same name. */
@@ -38,27 +39,36 @@ export async function syncAll(
   operation: SyncOperation,
   nowMs?: number,
 ): Promise<ExceptionRecord[]> {
-  const outcomes = await mapBounded(records, TARGET_CONCURRENCY, async (record) => ({
-    id: record.id,
-    error: await targetError(deps, record, operation),
-  }));
+  const outcomes = await mapBounded(records, TARGET_CONCURRENCY, (record) =>
+    performOnTarget(deps, record, operation),
+  );
   return recordSyncs(deps, actor, outcomes, operation, nowMs);
 }
 
-/** Performs one target operation; the failure's message, or undefined when it succeeded. */
-async function targetError(
+/** Performs one operation on the record's own target; what it did, or why it failed. */
+export async function performOnTarget(
   deps: ServiceDeps,
   record: ExceptionRecord,
   operation: SyncOperation,
-): Promise<string | undefined> {
+): Promise<SyncOutcome> {
   try {
-    if (operation === 'write') await deps.target.write(renderManifest(record, deps.settings));
-    if (operation === 'delete')
-      await deps.target.remove(deps.settings.exceptionNamespace, record.name, record.apiVersion);
-    return undefined;
+    const { target } = targetOf(deps, record);
+    const receipt =
+      operation === 'write'
+        ? await target.write(renderManifest(record, deps.settings))
+        : operation === 'delete'
+          ? await target.remove(deps.settings.exceptionNamespace, record.name, record.apiVersion)
+          : undefined;
+    return { id: record.id, receipt: receipt ?? undefined };
   } catch (e) {
-    return messageOf(e);
+    return { id: record.id, error: messageOf(e) };
   }
+}
+
+/** How a record's target is named to people: its name and what it is. */
+export function targetLabel(deps: ServiceDeps, record: ExceptionRecord): string {
+  const named = deps.targets.get(record.target);
+  return named ? `target ${named.name} (${named.target.description})` : `target ${record.target}`;
 }
 
 /**
@@ -76,15 +86,16 @@ export async function syncOrReport(
   const what = operation === 'write' ? `writing it to` : `removing it from`;
   throw new WaiverError(
     'target',
-    `${formatId(synced.id)} is ${synced.state}, but ${what} ${deps.target.description} failed: ${synced.syncError ?? ''}; the next sweep retries`,
+    `${formatId(synced.id)} is ${synced.state}, but ${what} ${targetLabel(deps, synced)} failed: ${synced.syncError ?? ''}; the next sweep retries`,
     'target',
   );
 }
 
-/** What a target operation did to one record: nothing to report, or why it failed. */
+/** What a target operation did to one record: what the target said, or why it failed. */
 export interface SyncOutcome {
   id: number;
   error?: string | undefined;
+  receipt?: TargetReceipt | undefined;
 }
 
 /** Saves the outcomes of target operations, one transaction for all of them. */
@@ -111,23 +122,39 @@ export async function recordSyncIn(
   deps: ServiceDeps,
   tx: StoreWriter,
   actor: Actor,
-  { id, error }: SyncOutcome,
+  { id, error, receipt }: SyncOutcome,
   operation: SyncOperation,
   at: string,
 ): Promise<ExceptionRecord> {
   const current = await tx.getException(id);
   if (!current) throw new WaiverError('not_found', `${formatId(id)} vanished during sync`, 'id');
-  const syncStatus: SyncStatus = error === undefined ? 'synced' : 'error';
-  const saved = await tx.updateException({ ...current, syncStatus, syncError: error ?? null });
+  const syncStatus: SyncStatus =
+    error !== undefined ? 'error' : receipt?.proposal !== undefined ? 'pending-merge' : 'synced';
+  const saved = await tx.updateException({
+    ...current,
+    syncStatus,
+    syncError: error ?? null,
+    // A failure keeps the last write's revision and request on show; a success replaces them.
+    syncRevision: error === undefined ? (receipt?.revision ?? null) : current.syncRevision,
+    syncUrl: error === undefined ? (receipt?.proposal ?? null) : current.syncUrl,
+  });
+  const action =
+    syncStatus === 'error' ? 'sync_failed' : syncStatus === 'pending-merge' ? 'change_proposed' : 'synced';
   await recordEvent(
     deps,
     tx,
     {
       at,
       actor: actor.name,
-      action: error === undefined ? 'synced' : 'sync_failed',
+      action,
       exceptionId: id,
-      data: { operation, target: deps.target.description, ...(error === undefined ? {} : { error }) },
+      data: {
+        operation,
+        target: current.target,
+        ...(receipt?.revision === undefined ? {} : { revision: receipt.revision }),
+        ...(receipt?.proposal === undefined ? {} : { proposal: receipt.proposal }),
+        ...(error === undefined ? {} : { error }),
+      },
     },
     { record: saved, before: current },
   );

@@ -20,7 +20,7 @@ import type { NotificationFilter, NotificationView, RetryReport } from './notifi
 import type { ReviewQueue } from './review-queue.js';
 import type { ProcessSettings } from '../domain/settings.js';
 import type { Role } from '../domain/roles.js';
-import type { SweepReport } from './sweep.js';
+import type { SweepReport, SweepScope } from './sweep.js';
 import type { CreatedToken } from './tokens.js';
 
 /** What every lifecycle action answers: the exception after it (and, on apply, the one a renewal replaced). */
@@ -73,12 +73,14 @@ export interface Waiver {
   evidence(ref: string): Promise<ExceptionEvidence>;
   /** The same for every exception in effect and those ended lately; flagged ones first. */
   evidenceAll(): Promise<{ items: ExceptionEvidence[] }>;
-  sweep(atMs?: number): Promise<SweepReport>;
+  /** The periodic work once; with `targets`, only the exceptions on those targets. */
+  sweep(atMs?: number, scope?: SweepScope): Promise<SweepReport>;
   lint(sources: readonly LintSource[]): Promise<LintReport>;
-  reconcile(): Promise<ReconcileReport>;
-  unmanaged(): Promise<UnmanagedException[]>;
-  import(options: { dryRun: boolean }): Promise<ImportReport>;
-  doctor(): Promise<DoctorReport>;
+  /** Every target that can be read back, or the one named. */
+  reconcile(target?: string): Promise<ReconcileReport>;
+  unmanaged(target?: string): Promise<UnmanagedException[]>;
+  import(options: { dryRun: boolean; target?: string | undefined }): Promise<ImportReport>;
+  doctor(target?: string): Promise<DoctorReport>;
   createToken(input: TokenInput): Promise<CreatedToken>;
   listTokens(): Promise<ApiToken[]>;
   revokeToken(id: string): Promise<void>;
@@ -145,17 +147,18 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
     covers: async (ref) => (await import('./exception-coverage.js')).exceptionCoverage(deps, actor, ref),
     previewCovers: async (input) =>
       (await import('./exception-coverage.js')).previewCoverage(deps, actor, input),
-    sweep: async (atMs) => (await import('./sweep.js')).sweep(deps, actor, atMs),
+    sweep: async (atMs, scope) => (await import('./sweep.js')).sweep(deps, actor, atMs, scope),
     lint: async (sources) => {
       authorize(actor, 'read');
       if (deps.linter) return deps.linter.lint(sources, deps.clock.now());
       return (await import('./lint-manifests.js')).lintManifests(deps, sources);
     },
-    reconcile: async () => (await import('./reconcile.js')).reconcile(deps, actor),
-    unmanaged: async () => (await import('./reconcile.js')).listUnmanaged(deps, actor),
+    reconcile: async (target) =>
+      (await import('./reconcile.js')).reconcile(deps, actor, undefined, { target }),
+    unmanaged: async (target) => (await import('./reconcile.js')).listUnmanaged(deps, actor, { target }),
     import: async (options) =>
       (await import('./import-exceptions.js')).importExceptions(deps, actor, options),
-    doctor: async () => (await import('./check-cluster.js')).checkCluster(deps, actor),
+    doctor: async (target) => (await import('./check-cluster.js')).checkCluster(deps, actor, { target }),
     createToken: async (input) => (await tokens()).createToken(deps, actor, input),
     listTokens: async () => (await tokens()).listTokens(deps, actor),
     revokeToken: async (id) => (await tokens()).revokeToken(deps, actor, id),

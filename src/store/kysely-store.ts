@@ -11,6 +11,7 @@ import type {
   ExceptionQuery,
   ExceptionStore,
   NotificationQuery,
+  StateCount,
   StoredNotification,
   StoredToken,
   StoreWriter,
@@ -49,6 +50,8 @@ function filteredExceptions(db: Kysely<Database>, query: ExceptionQuery) {
   if (query.expiresBy !== undefined) q = q.where('expires_at', '<=', query.expiresBy);
   if (query.policy !== undefined) q = q.where('policy', '=', query.policy);
   if (query.category !== undefined) q = q.where('category', '=', query.category);
+  if (query.targets) q = q.where('target', 'in', query.targets.length ? [...query.targets] : ['']);
+  if (query.untargeted) q = q.where('target', 'is', null);
   if (query.search) {
     // A LIKE pattern with the user's % and _ taken literally; lower() on both sides, as PostgreSQL's LIKE
     // is case-sensitive.
@@ -86,23 +89,23 @@ class KyselyAccess implements StoreWriter {
     return (await filteredExceptions(this.db, query).selectAll().execute()).map(toRecord);
   }
 
-  async countByState(nowIso: string): Promise<Partial<Record<State, number>>> {
+  async countByState(nowIso: string): Promise<StateCount[]> {
     // Instants are stored in one RFC3339 form (UTC, whole seconds), so text order is time order.
     const rows = await this.db
       .selectFrom('exceptions')
       .select((eb) => [
+        'target',
         'state',
         eb.and([eb('state', '=', 'active'), eb('expires_at', '<=', nowIso)]).as('past'),
         eb.fn.countAll<number | string>().as('n'),
       ])
-      .groupBy(['state', 'past'])
+      .groupBy(['target', 'state', 'past'])
       .execute();
-    const counts: Partial<Record<State, number>> = {};
-    for (const row of rows) {
-      const state = (row.past ? 'expired' : row.state) as State;
-      counts[state] = (counts[state] ?? 0) + Number(row.n);
-    }
-    return counts;
+    return rows.map((row) => ({
+      target: row.target ?? '',
+      state: (row.past ? 'expired' : row.state) as State,
+      count: Number(row.n),
+    }));
   }
 
   async listAudit(query: AuditQuery = {}): Promise<AuditEvent[]> {

@@ -164,6 +164,20 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0006-targets': {
+      async up(db: Kysely<unknown>) {
+        // Older rows keep a null target until a process adopts them for its default target, with an
+        // audit event each, so the trail still vouches for every row (decision 0015).
+        await db.schema.alterTable('exceptions').addColumn('target', 'text').execute();
+        await db.schema.alterTable('exceptions').addColumn('sync_revision', 'text').execute();
+        await db.schema.alterTable('exceptions').addColumn('sync_url', 'text').execute();
+        await db.schema
+          .createIndex('exceptions_target')
+          .on('exceptions')
+          .columns(['target', 'state'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -36,6 +36,9 @@ export function toRecord(row: Selectable<ExceptionsTable>): ExceptionRecord {
     renewalOf: row.renewal_of,
     renewalCount: row.renewal_count,
     apiVersion: row.api_version as ExceptionRecord['apiVersion'],
+    target: row.target ?? '',
+    syncRevision: row.sync_revision,
+    syncUrl: row.sync_url,
     version: row.version,
   };
 }
@@ -69,6 +72,9 @@ export function toRow(r: NewExceptionRecord): Omit<ExceptionsTable, 'id' | 'vers
     renewal_of: r.renewalOf,
     renewal_count: r.renewalCount,
     api_version: r.apiVersion,
+    target: r.target,
+    sync_revision: r.syncRevision,
+    sync_url: r.syncUrl,
   };
 }
 

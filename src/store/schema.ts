@@ -30,6 +30,10 @@ export interface ExceptionsTable {
   renewal_of: number | null;
   renewal_count: number;
   api_version: string;
+  /** Null only between migration 0006 and the adoption of older rows by the default target. */
+  target: string | null;
+  sync_revision: string | null;
+  sync_url: string | null;
   version: number;
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { manifestToYaml } from '../domain/render.js';
 import type { ExceptionManifest } from '../domain/manifest.js';
 import type { Target } from '../service/ports.js';
+import { safeSegment } from './safe-segment.js';
 
 export interface DirectoryTargetOptions {
   /** Create the root folder when it is missing (the embedded default); otherwise a missing folder is an error. */
@@ -95,11 +96,4 @@ async function removeStaleTemps(folder: string, nowMs: number): Promise<void> {
     const info = await stat(path).catch(() => undefined);
     if (info && nowMs - info.mtimeMs > STALE_TEMP_MS) await rm(path, { force: true });
   }
-}
-
-/** Names are validated DNS labels already; this keeps a path from ever leaving the root. */
-function safeSegment(segment: string): string {
-  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(segment))
-    throw new Error(`"${segment}" is not a safe file name`);
-  return segment;
 }

@@ -156,7 +156,7 @@ describe('kubectl waiver, against a cluster', () => {
     });
     await eventually(async () =>
       expect((await call(url, token, 'GET', '/metrics')).text, server.output()).toMatch(
-        /^waiver_unmanaged_exceptions 1$/m,
+        /^waiver_unmanaged_exceptions\{target="test"\} 1$/m,
       ),
     );
     const listed = await call(url, token, 'GET', '/api/v1/unmanaged');

@@ -15,6 +15,7 @@ import type {
   ExceptionQuery,
   ExceptionStore,
   NotificationQuery,
+  StateCount,
   StoredNotification,
   StoredToken,
   StoreWriter,
@@ -81,6 +82,9 @@ class MemoryAccess implements StoreWriter {
     if (query.expiresBy !== undefined) rows = rows.filter((r) => r.expiresAt <= (query.expiresBy ?? ''));
     if (query.policy !== undefined) rows = rows.filter((r) => r.policy === query.policy);
     if (query.category !== undefined) rows = rows.filter((r) => r.category === query.category);
+    const { targets } = query;
+    if (targets) rows = rows.filter((r) => targets.includes(r.target));
+    if (query.untargeted) rows = rows.filter((r) => r.target === '');
     const search = query.search?.toLowerCase();
     if (search)
       rows = rows.filter((r) =>
@@ -95,13 +99,15 @@ class MemoryAccess implements StoreWriter {
     return Promise.resolve(rows.map((r) => deepFreeze(copy(r))));
   }
 
-  countByState(nowIso: string): Promise<Partial<Record<State, number>>> {
-    const counts: Partial<Record<State, number>> = {};
+  countByState(nowIso: string): Promise<StateCount[]> {
+    const counts = new Map<string, StateCount>();
     for (const r of this.db().exceptions.values()) {
       const state: State = r.state === 'active' && r.expiresAt <= nowIso ? 'expired' : r.state;
-      counts[state] = (counts[state] ?? 0) + 1;
+      const group = counts.get(`${r.target}/${state}`) ?? { target: r.target, state, count: 0 };
+      group.count += 1;
+      counts.set(`${r.target}/${state}`, group);
     }
-    return Promise.resolve(counts);
+    return Promise.resolve([...counts.values()]);
   }
 
   listAudit(query: AuditQuery = {}): Promise<AuditEvent[]> {

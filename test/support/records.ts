@@ -22,6 +22,7 @@ export function activeRecord(overrides: Partial<ExceptionRecord> = {}): Exceptio
     requestor: 'alice',
     now: '2026-11-20T00:00:00Z',
     apiVersion: 'kyverno.io/v2',
+    target: 'folder',
   });
   return {
     ...record,

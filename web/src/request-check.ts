@@ -32,7 +32,15 @@ export function checkRequestFields(
   }
   const { scope, justification, apiVersion } = drafted;
   const issues = checkRequest({ scope, justification, nowMs, settings });
-  const { record } = newRequest({ scope, justification, requestor, now: toRfc3339(nowMs), apiVersion });
+  // The manifest does not depend on the target: the server's default stands in for it.
+  const { record } = newRequest({
+    scope,
+    justification,
+    requestor,
+    now: toRfc3339(nowMs),
+    apiVersion,
+    target: '',
+  });
   const preview = manifestToYaml(renderPolicyException({ ...record, id: 0, version: 1 }, settings));
   return { issues, preview };
 }

@@ -6,10 +6,10 @@ export async function run(ctx: CliContext): Promise<void> {
   const config = await ctx.config();
   if (config.remote)
     throw new WaiverError('usage', 'the controller runs against the store; drop --server', 'server');
-  if (!config.kubernetes)
+  if (!Object.values(config.targets).some((t) => t.kind !== 'directory'))
     throw new WaiverError(
       'usage',
-      'the controller needs a cluster: give --kubeconfig or --context (or kubernetes: in the config)',
+      'the controller keeps clusters and Git repositories, and only folders are configured: give --kubeconfig or --context, or targets: in the config',
       'context',
     );
   const { startController, untilSignal } = await import('../../wire.js');

@@ -24,9 +24,24 @@ async function evidenceOrWhyNot(waiver: Waiver, ref: string): Promise<ExceptionE
   try {
     return await waiver.evidence(ref);
   } catch (e) {
-    if (e instanceof WaiverError && e.field === 'context') return '<no cluster configured>';
+    // Its target is a folder, or a cluster this configuration lacks: there are no reports to read.
+    if (e instanceof WaiverError && e.code === 'usage' && e.field === 'target')
+      return `<no cluster: ${e.message}>`;
     return `cannot read the policy reports: ${messageOf(e)}`;
   }
+}
+
+/** The last confirmed write or delete: a commit SHA or a resourceVersion, and a pull request waiting or merged. */
+function lastWrite(v: ExceptionView): string | null {
+  const revision =
+    v.syncRevision &&
+    (/^[0-9a-f]{40}$/.test(v.syncRevision)
+      ? `commit ${v.syncRevision}`
+      : `resourceVersion ${v.syncRevision}`);
+  const proposal =
+    v.syncUrl &&
+    `${v.syncStatus === 'pending-merge' ? 'pull request (waiting to be merged)' : 'pull request'} ${v.syncUrl}`;
+  return [revision, proposal].filter(Boolean).join(', ') || null;
 }
 
 function describeText(v: ExceptionView, history: readonly AuditEvent[], nowMs: number): string {
@@ -37,7 +52,9 @@ function describeText(v: ExceptionView, history: readonly AuditEvent[], nowMs: n
     field('ID', v.id),
     field('Name', v.name),
     field('State', `${v.state}${v.endReason ? ` (${v.endReason})` : ''}${v.escalated ? ', escalated' : ''}`),
+    field('Target', v.target),
     field('Sync', `${v.syncStatus}${v.syncError ? `: ${v.syncError}` : ''}`),
+    field('Last write', lastWrite(v)),
     field('Policy', v.policy),
     field('Rules', joined(v.rules)),
     field('Kinds', joined(v.kinds)),

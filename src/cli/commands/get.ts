@@ -9,6 +9,7 @@ export interface GetFlags {
   allNamespaces?: boolean;
   policy?: string;
   category?: string;
+  target?: string;
   search?: string;
   sort?: string;
   state?: string;

@@ -22,6 +22,7 @@ export interface RequestFlags {
   riskAssessment?: string;
   expires?: string;
   apiVersion?: string;
+  target?: string;
   preview?: boolean;
   output?: string;
 }
@@ -77,6 +78,7 @@ function mergeInput(template: TemplateFields, flags: RequestFlags): Record<strin
     riskAssessment: flags.riskAssessment ?? template.riskAssessment,
     expires: flags.expires ?? template.expires,
     apiVersion: flags.apiVersion,
+    target: flags.target,
   };
   return Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined));
 }

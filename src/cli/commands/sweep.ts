@@ -5,10 +5,10 @@ import type { CliContext } from '../context.js';
 import { document, outputFormat, type InstantFlags } from '../output.js';
 
 /** `waiver sweep [--now T]`: the controller's periodic work, once, as of an instant. */
-export async function run(ctx: CliContext, flags: InstantFlags): Promise<void> {
+export async function run(ctx: CliContext, flags: InstantFlags & { target?: string }): Promise<void> {
   const format = outputFormat(flags.output, ['table', 'json', 'yaml']);
   const atMs = flags.now === undefined ? undefined : parseInstant(flags.now, 'now');
-  const report = await (await ctx.waiver()).sweep(atMs);
+  const report = await (await ctx.waiver()).sweep(atMs, flags.target ? { targets: [flags.target] } : {});
   if (report.leaseHeldElsewhere && format === 'table')
     return ctx.out('another replica holds the sweep lease and is sweeping now; nothing done here\n');
   if (format !== 'table') ctx.out(document(report, format));
@@ -35,6 +35,7 @@ function sweepText(report: SweepReport): string {
       'failed',
       report.failed.map((f) => `${f.id} (${f.error})`),
     ) +
+    line('merged', report.merged) +
     line(
       'skipped',
       report.skipped.map((s) => `${s.id} (${s.reason})`),

@@ -1,7 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { WaiverError } from '../../domain/errors.js';
 import type { ExceptionManifest } from '../../domain/manifest.js';
-import type { ObservableTarget, ObservedException } from '../../service/ports.js';
+import type { ObservableTarget, ObservedException, TargetReceipt } from '../../service/ports.js';
 import type { GeneratedClient } from './generated-client.js';
 import { kubeHttp, type SendKubeCall } from './kube-http.js';
 import { describeKubeError, isNotFound, isResourceUnknown, isTransient } from './kube-errors.js';
@@ -57,15 +57,18 @@ export class KubernetesTarget implements ObservableTarget {
     this.description = `cluster ${kc.getCurrentCluster()?.server ?? '(unknown)'}`;
   }
 
-  async write(manifest: ExceptionManifest): Promise<void> {
+  /** Server-side apply; the receipt is the object's resourceVersion after it. */
+  async write(manifest: ExceptionManifest): Promise<TargetReceipt> {
     const where = this.resourceOf(manifest.apiVersion);
     const { namespace = '', name } = manifest.metadata;
     const send = this.http;
     const path = `${objectPath(where, namespace, name)}?fieldManager=${FIELD_MANAGER}&force=true`;
-    await this.call(`apply ${namespace}/${name}`, async (signal): Promise<unknown> => {
+    const applied = await this.call(`apply ${namespace}/${name}`, async (signal): Promise<unknown> => {
       if (send) return send({ method: 'PATCH', path, body: manifest, contentType: APPLY_PATCH, signal });
       return (await this.client()).write(manifest, where, signal);
     });
+    const revision = resourceVersionOf(applied);
+    return revision === undefined ? {} : { revision };
   }
 
   async remove(namespace: string, name: string, apiVersion?: string): Promise<void> {
@@ -179,4 +182,18 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The resourceVersion of an API answer (the raw body, or the client's parsed object). */
+function resourceVersionOf(answer: unknown): string | undefined {
+  let object = answer;
+  if (typeof answer === 'string') {
+    try {
+      object = JSON.parse(answer) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+  const version = (object as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion;
+  return typeof version === 'string' ? version : undefined;
 }

@@ -15,6 +15,7 @@ import { afterEach } from 'vitest';
 import { ManualClock, useTempDir } from '../temp.js';
 import { FakeKubeApiServer } from './fake-api-server.js';
 import { legacyRequest } from '../requests.js';
+import { oneTarget } from '../targets.js';
 
 /** A cluster as Waiver expects it: the exception namespace, workload namespaces, Kyverno and its policy. */
 export function seedCluster(api: FakeKubeApiServer): void {
@@ -53,6 +54,8 @@ export function seedCluster(api: FakeKubeApiServer): void {
 export interface KubeWorld {
   api: FakeKubeApiServer;
   deps: ServiceDeps;
+  /** The cluster's target, as the deps hold it (a test deletes behind Waiver's back with it). */
+  target: KubernetesTarget;
   clock: ManualClock;
   kubeconfig: string;
   as(name: string): Waiver;
@@ -70,20 +73,26 @@ export async function kubeWorld(dir: string, options: { catalog?: boolean } = {}
   writeFileSync(kubeconfig, api.kubeconfig());
   const kc = loadKubeConfig({ kubeconfig });
   const clock = new ManualClock(Date.parse('2026-12-01T09:00:00Z'));
+  const target = new KubernetesTarget(kc, 'v2', fast);
   const deps: ServiceDeps = {
     store: await openSqliteStore(join(dir, 'w.db')),
-    target: new KubernetesTarget(kc, 'v2', fast),
+    targets: oneTarget(target, {
+      name: KUBE_TARGET,
+      cluster: {
+        catalog: options.catalog ? new KubernetesCatalog(kc) : { checkScope: () => Promise.resolve([]) },
+        doctor: { diagnose: (policies) => diagnose(kc, defaultSettings, policies) },
+        inventory: new KubernetesInventory(kc),
+      },
+    }),
     notifications: defaultRouting,
     clock,
     settings: defaultSettings,
     instance: 'test',
-    ...(options.catalog ? { catalog: new KubernetesCatalog(kc) } : {}),
-    doctor: { diagnose: (policies) => diagnose(kc, defaultSettings, policies) },
-    inventory: new KubernetesInventory(kc),
   };
   return {
     api,
     deps,
+    target,
     clock,
     kubeconfig,
     as: (name) => createWaiver(deps, localActor(name)),
@@ -93,6 +102,9 @@ export async function kubeWorld(dir: string, options: { catalog?: boolean } = {}
     },
   };
 }
+
+/** The cluster target's name in these tests. */
+export const KUBE_TARGET = 'test-cluster';
 
 export const request = legacyRequest('MIG-7');
 export const NAME = 'payments-api-mig-7';

@@ -1,0 +1,263 @@
+import { writeFileSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { GitRepository } from '../src/domain/git-repository.js';
+import { defaultRouting } from '../src/domain/notification-routes.js';
+import { defaultSettings } from '../src/domain/settings.js';
+import { DAY_MS } from '../src/domain/time.js';
+import { localActor } from '../src/service/actor.js';
+import type { ServiceDeps } from '../src/service/deps.js';
+import { targetSet } from '../src/service/targets.js';
+import { createWaiver, type Waiver } from '../src/service/waiver.js';
+import { openSqliteStore } from '../src/store/open-sqlite.js';
+import { GitTarget } from '../src/targets/git/git-target.js';
+import { FakeForge } from './support/git/fake-forge.js';
+import { bareRepository, gitIn } from './support/git/repositories.js';
+import { legacyRequest } from './support/requests.js';
+import { ManualClock, useTempDir } from './support/temp.js';
+
+const tempDir = useTempDir();
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+const FILE = 'clusters/prod/policy-exceptions/policy-exceptions/payments-api-mig-7.yaml';
+const TOKEN = 'forge-secret-token';
+
+function repositoryConfig(dir: string, url: string, workdir: string, forge?: FakeForge): GitRepository {
+  return {
+    repository: url,
+    branch: 'main',
+    path: 'clusters/prod/policy-exceptions',
+    workdir: join(dir, workdir),
+    sshKeyFile: undefined,
+    token: undefined,
+    author: { name: 'Waiver', email: 'waiver@example.com' },
+    timeoutMs: 20_000,
+    pullRequests: forge && {
+      forge: 'github',
+      api: forge.url,
+      project: 'platform/gitops',
+      token: TOKEN,
+      timeoutMs: 500,
+    },
+  };
+}
+
+/** The service with one Git target (`gitops`) on a fresh bare repository. */
+async function world(options: { forge?: boolean; workdir?: string } = {}) {
+  const dir = tempDir();
+  const remote = bareRepository(dir);
+  const forge = options.forge ? await new FakeForge(TOKEN).start() : undefined;
+  if (forge) cleanups.push(() => forge.stop());
+  const clock = new ManualClock(Date.parse('2026-12-01T09:00:00Z'));
+  const store = await openSqliteStore(join(dir, 'w.db'));
+  cleanups.push(() => store.close());
+  const replica = (workdir: string): ServiceDeps => ({
+    store,
+    targets: targetSet([
+      {
+        name: 'gitops',
+        kind: 'git',
+        target: new GitTarget('gitops', repositoryConfig(dir, remote.url, workdir, forge)),
+      },
+    ]),
+    notifications: defaultRouting,
+    clock,
+    settings: defaultSettings,
+    instance: workdir,
+  });
+  const deps = replica(options.workdir ?? 'clone');
+  const as = (name: string, d = deps): Waiver => createWaiver(d, localActor(name));
+  const approved = async (ticket = 'MIG-7') => {
+    const { exception } = await as('alice').request(legacyRequest(ticket));
+    await as('bob').approve(exception.id);
+    return exception.id;
+  };
+  const mainHas = (path: string) =>
+    remote.git(['ls-tree', '-r', '--name-only', 'main']).split('\n').includes(path);
+  return { dir, remote, forge, clock, deps, replica, as, approved, mainHas };
+}
+
+describe('a GitOps repository as the target', () => {
+  it('makes apply and removal at expiry commits with trailers; describe shows the commit', async () => {
+    const { remote, clock, as, approved, mainHas } = await world();
+    const id = await approved();
+    const applied = (await as('carol').apply(id)).exception;
+    expect(applied).toMatchObject({ target: 'gitops', syncStatus: 'synced' });
+    expect(mainHas(FILE)).toBe(true);
+    const head = remote.git(['rev-parse', 'main']).trim();
+    expect(applied.syncRevision).toBe(head);
+    const message = remote.git(['log', '-1', '--format=%B', 'main']);
+    expect(message).toContain('waiver: apply EX-1 (policy-exceptions/payments-api-mig-7)');
+    expect(message).toContain('Ticket: MIG-7');
+    expect(message).toContain('Approved by: bob');
+    const trailers = remote.git(['log', '-1', '--format=%(trailers:key=Waiver-Exception,valueonly)', 'main']);
+    expect(trailers.trim()).toBe('EX-1');
+    expect(remote.git(['show', `main:${FILE}`])).toContain('waiver.io/exception-id: EX-1');
+
+    clock.advance(21 * DAY_MS);
+    const swept = await as('carol').sweep();
+    expect(swept.expired).toEqual(['EX-1']);
+    expect(mainHas(FILE)).toBe(false);
+    expect(remote.git(['log', '-1', '--format=%s', 'main']).trim()).toBe(
+      'waiver: remove EX-1 (policy-exceptions/payments-api-mig-7)',
+    );
+    const removed = (await as('dave').describe('EX-1')).exception;
+    expect(removed).toMatchObject({ state: 'removed', syncStatus: 'synced' });
+    expect(removed.syncRevision).toBe(remote.git(['rev-parse', 'main']).trim());
+    // Nothing was ever forced: every commit follows the one before.
+    expect(remote.git(['rev-list', '--count', 'main']).trim()).toBe('3');
+  });
+
+  it('two replicas pushing at once: each refused push is rebased and retried, none is forced or lost', async () => {
+    const { as, replica, deps, remote, mainHas } = await world({ workdir: 'replica-a' });
+    const other = replica('replica-b');
+    const ids: string[] = [];
+    for (let i = 1; i <= 12; i++) {
+      const { exception } = await as('alice').request(legacyRequest(`MIG-${i}`));
+      await as('bob').approve(exception.id);
+      ids.push(exception.id);
+    }
+    // Half applied through each replica, all at the same time, each replica with its own clone.
+    const results = await Promise.all(ids.map((id, i) => as('carol', i % 2 ? other : deps).apply(id)));
+    expect(results.map((r) => r.exception.syncStatus)).toEqual(ids.map(() => 'synced'));
+    for (let i = 1; i <= 12; i++)
+      expect(mainHas(`clusters/prod/policy-exceptions/policy-exceptions/payments-api-mig-${i}.yaml`)).toBe(
+        true,
+      );
+    expect(remote.git(['rev-list', '--count', 'main']).trim()).toBe('13');
+  });
+
+  it('finds hand edits, deletions and rogue files in the repository, audits them, and restores by commit', async () => {
+    const { remote, as, approved, mainHas } = await world();
+    await as('carol').apply(await approved());
+    const person = remote.checkout();
+    const path = join(person, FILE);
+    writeFileSync(path, readFileSync(path, 'utf8').replace('payments-api-*', 'payments-*'));
+    mkdirSync(join(person, 'clusters/prod/policy-exceptions/policy-exceptions'), { recursive: true });
+    writeFileSync(
+      join(person, 'clusters/prod/policy-exceptions/policy-exceptions/quick-fix.yaml'),
+      'apiVersion: kyverno.io/v2\nkind: PolicyException\nmetadata: {name: quick-fix, namespace: policy-exceptions}\nspec: {exceptions: [{policyName: require-image-signature, ruleNames: [check-image-signature]}], match: {any: [{resources: {kinds: [Pod]}}]}}\n',
+    );
+    gitIn(person, ['add', '.']);
+    gitIn(person, ['commit', '--quiet', '-m', 'widen it']);
+    gitIn(person, ['push', '--quiet', 'origin', 'HEAD:main']);
+
+    const report = await as('carol').reconcile();
+    expect(report.restored).toEqual(['EX-1']);
+    expect(report.unmanaged).toEqual([
+      expect.objectContaining({ target: 'gitops', name: 'quick-fix', policies: ['require-image-signature'] }),
+    ]);
+    expect(remote.git(['show', `main:${FILE}`])).toContain('payments-api-*');
+    expect(remote.git(['log', '-1', '--format=%s', 'main'])).toContain('waiver: update EX-1');
+    const drift = await as('dave').audit('EX-1', { action: 'drift_detected' });
+    expect(drift[0]?.data).toMatchObject({ change: 'modified', target: 'gitops' });
+
+    gitIn(person, ['pull', '--quiet', 'origin', 'main']);
+    rmSync(path);
+    gitIn(person, ['commit', '--quiet', '-am', 'drop it']);
+    gitIn(person, ['push', '--quiet', 'origin', 'HEAD:main']);
+    expect((await as('carol').reconcile()).created).toEqual(['EX-1']);
+    expect(mainHas(FILE)).toBe(true);
+  });
+
+  it('a push the repository refuses (a protected branch) is one line naming the target, kept as a sync error', async () => {
+    const { remote, as, approved, mainHas } = await world();
+    const hook = join(remote.url, 'hooks', 'pre-receive');
+    writeFileSync(
+      hook,
+      '#!/bin/sh\necho "GH006: Protected branch update failed for refs/heads/main" >&2\nexit 1\n',
+    );
+    chmodSync(hook, 0o755);
+    const id = await approved();
+    const refused = await as('carol')
+      .apply(id)
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'target' });
+    expect((refused as Error).message).toMatch(
+      /^EX-1 is active, but writing it to target gitops \(git .*\) failed: target gitops: git push failed: .*Protected branch update failed.*; the next sweep retries$/,
+    );
+    expect(mainHas(FILE)).toBe(false);
+    expect((await as('dave').get('EX-1')).syncStatus).toBe('error');
+    rmSync(hook);
+    expect((await as('carol').sweep()).written).toEqual(['EX-1']);
+    expect(mainHas(FILE)).toBe(true);
+  });
+});
+
+describe('pull-request mode', () => {
+  it('opens one pull request per change, waits for its merge, and counts the exception applied only then', async () => {
+    const { remote, forge, as, approved, mainHas } = await world({ forge: true });
+    const id = await approved();
+    const applied = (await as('carol').apply(id)).exception;
+    expect(applied).toMatchObject({
+      syncStatus: 'pending-merge',
+      syncUrl: 'https://git.example.com/platform/gitops/pull/1',
+    });
+    const pr = forge?.pulls[0];
+    expect(pr).toMatchObject({
+      base: 'main',
+      title: 'waiver: apply EX-1 (policy-exceptions/payments-api-mig-7)',
+    });
+    expect(pr?.body).toContain('Waiver-Exception: EX-1');
+    expect(forge?.calls.every((c) => c.authorized)).toBe(true);
+    expect(mainHas(FILE)).toBe(false);
+    // Open: nothing changes, and no second request is opened for the same change.
+    expect((await as('carol').sweep()).merged).toEqual([]);
+    await as('carol').reconcile();
+    expect(forge?.pulls).toHaveLength(1);
+    // A person merges it.
+    remote.git(['update-ref', 'refs/heads/main', `refs/heads/${pr?.head ?? ''}`]);
+    forge?.merge(1);
+    expect((await as('carol').sweep()).merged).toEqual(['EX-1']);
+    expect((await as('dave').get('EX-1')).syncStatus).toBe('synced');
+    expect(mainHas(FILE)).toBe(true);
+  });
+
+  it('reports a request closed unmerged, and forge errors (403, 429, a forge that hangs), each in one line', async () => {
+    const { forge, as, approved } = await world({ forge: true });
+    await as('carol').apply(await approved());
+    forge?.close(1);
+    const swept = await as('carol').sweep();
+    expect(swept.failed).toEqual([
+      {
+        id: 'EX-1',
+        error:
+          'pull request https://git.example.com/platform/gitops/pull/1 was closed without merging; request the change again',
+      },
+    ]);
+    // The next sweep retries, and the same change's request is closed: reported again, never reopened.
+    const again = await as('carol').sweep();
+    expect(again.failed[0]?.error).toContain('was closed without merging');
+    expect(forge?.pulls).toHaveLength(1);
+
+    const second = await approved('MIG-8');
+    forge?.failures.push({ status: 403, message: 'Resource not accessible by integration' });
+    const forbidden = await as('carol')
+      .apply(second)
+      .catch((e: unknown) => (e as Error).message);
+    expect(forbidden).toContain(
+      'target gitops: github API answered 403: Resource not accessible by integration',
+    );
+    forge?.failures.push({ status: 429, message: 'API rate limit exceeded', retryAfter: '30' });
+    const limited = await as('carol').sweep();
+    expect(limited.failed.map((f) => f.error)).toContain(
+      'target gitops: github API answered 429: API rate limit exceeded (retry after 30 s)',
+    );
+    if (forge) forge.hang = true;
+    const hung = await as('carol').sweep();
+    expect(hung.failed.find((f) => f.id === 'EX-2')?.error).toMatch(
+      /target gitops: github API did not answer within \d+ s$/,
+    );
+    if (forge) forge.hang = false;
+    expect((await as('carol').sweep()).written).toEqual(['EX-2']);
+    expect((await as('dave').get('EX-2')).syncStatus).toBe('pending-merge');
+    // The token reached the forge and nowhere else: not in any record, event or error.
+    const trail = JSON.stringify(await as('dave').audit());
+    expect(trail).not.toContain(TOKEN);
+    expect(existsSync(join(forge?.url ?? '', 'x'))).toBe(false);
+  });
+});
