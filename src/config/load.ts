@@ -88,7 +88,8 @@ export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = pr
   // Paths in the file are relative to the file, as in a kubeconfig; flags and env to the working folder.
   const fromFile = (path: string | undefined): string | undefined =>
     path === undefined || configPath === undefined ? undefined : resolve(dirname(configPath), path);
-  const targetDir = flags.targetDir ?? env['WAIVER_TARGET_DIR'];
+  // With named targets, WAIVER_TARGET_DIR (an environment's default) has no say; the flag is refused.
+  const targetDir = flags.targetDir ?? (file.targets ? undefined : env['WAIVER_TARGET_DIR']);
   const database =
     flags.database ??
     flags.db ??

@@ -1,0 +1,136 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, requestArgs } from './support/cli.js';
+import { bareRepository } from './support/git/repositories.js';
+import { NS, useTestCluster } from './support/kube/cluster.js';
+
+const testCluster = useTestCluster();
+
+/**
+ * One Waiver, one configuration: two clusters (two test API servers) and a GitOps repository, by name.
+ * Commands take no target flags: each exception's own target is where it goes.
+ */
+async function setup() {
+  const eu = await testCluster();
+  const us = await testCluster();
+  const dir = eu.dir;
+  const remote = bareRepository(dir);
+  const config = join(dir, 'waiver.yaml');
+  writeFileSync(
+    config,
+    [
+      'targets:',
+      `  prod-eu: {cluster: {kubeconfig: ${eu.kubeconfig}, context: test, attempts: 1, timeoutSeconds: 1}}`,
+      `  prod-us: {cluster: {kubeconfig: ${us.kubeconfig}, context: test, attempts: 1, timeoutSeconds: 1}}`,
+      `  gitops: {git: {repository: ${remote.url}, path: clusters/prod, workdir: ${join(dir, 'clone')}}}`,
+      'defaultTarget: prod-eu',
+      '',
+    ].join('\n'),
+  );
+  const waiver = (args: string[], as = 'alice') => cli(dir, [...args, '--config', config], { as });
+  return { eu: eu.api, us: us.api, remote, dir, config, waiver };
+}
+
+/** Request, approve and apply one exception on a target; its id. */
+async function applied(
+  waiver: (args: string[], as?: string) => Promise<{ code: number; stdout: string; stderr: string }>,
+  ticket: string,
+  target?: string,
+) {
+  const requested = await waiver([
+    ...requestArgs(ticket),
+    ...(target ? ['--target', target] : []),
+    '-o',
+    'name',
+  ]);
+  expect(requested.stderr).toBe('');
+  const id = requested.stdout.trim();
+  expect((await waiver(['approve', id], 'bob')).code).toBe(0);
+  const apply = await waiver(['apply', id], 'carol');
+  expect(apply.stderr).toBe('');
+  return id;
+}
+
+describe('many targets from one Waiver', () => {
+  it('keeps each exception on its own target, whatever later commands say, from request to removal', async () => {
+    const { eu, us, remote, waiver, dir, config } = await setup();
+    const onEu = await applied(waiver, 'MIG-1');
+    const onUs = await applied(waiver, 'MIG-2', 'prod-us');
+    const onGit = await applied(waiver, 'MIG-3', 'gitops');
+    expect(eu.get('policyexceptions', NS, 'payments-api-mig-1')).toBeDefined();
+    expect(eu.get('policyexceptions', NS, 'payments-api-mig-2')).toBeUndefined();
+    expect(us.get('policyexceptions', NS, 'payments-api-mig-2')).toBeDefined();
+    expect(remote.git(['ls-tree', '-r', '--name-only', 'main'])).toContain(
+      'clusters/prod/policy-exceptions/payments-api-mig-3.yaml',
+    );
+    const listed = await waiver(['get', '--target', 'prod-us', '-o', 'json']);
+    expect((JSON.parse(listed.stdout) as { items: { id: string; target: string }[] }).items).toEqual([
+      expect.objectContaining({ id: onUs, target: 'prod-us' }),
+    ]);
+    const described = await waiver(['describe', onGit]);
+    expect(described.stdout).toMatch(/^Target: +gitops$/m);
+    expect(described.stdout).toMatch(/^Last write: +commit [0-9a-f]{40}$/m);
+    expect((await waiver(['describe', onEu])).stdout).toMatch(/^Last write: +resourceVersion \d+$/m);
+
+    // A later command with a one-target shorthand is refused, not sent elsewhere.
+    const shorthand = await cli(dir, ['sweep', '--config', config, '--target-dir', join(dir, 'elsewhere')]);
+    expect(shorthand.code).toBe(2);
+    expect(shorthand.stderr).toContain('--target-dir is the shorthand for a one-target setup');
+    // A plain folder configuration does not have these targets: reported, never written to its folder.
+    const plain = await cli(dir, ['sweep'], { as: 'carol', env: { WAIVER_TARGET_DIR: join(dir, 'folder') } });
+    expect(plain.stdout).toContain('failed');
+    expect((await cli(dir, ['get', onEu, '-o', 'json'])).stdout).toContain('"syncStatus": "synced"');
+
+    // prod-us stops answering: its exceptions wait with an error naming it; the others are not held up.
+    us.faults.push({ match: () => true, answer: 'hang', times: 1000 });
+    const swept = await waiver(['sweep', '--now', '2026-12-31T00:00:00Z', '-o', 'json'], 'carol');
+    const report = JSON.parse(swept.stdout) as { expired: string[]; failed: { id: string; error: string }[] };
+    expect(report.expired.sort()).toEqual([onEu, onGit].sort());
+    expect(report.failed).toEqual([
+      { id: onUs, error: expect.stringContaining('delete policy-exceptions/payments-api-mig-2') as string },
+    ]);
+    expect(eu.get('policyexceptions', NS, 'payments-api-mig-1')).toBeUndefined();
+    expect(remote.git(['ls-tree', '-r', '--name-only', 'main'])).not.toContain('payments-api-mig-3.yaml');
+    us.faults.splice(0);
+    const retried = await waiver(['sweep', '--now', '2026-12-31T00:00:00Z', '-o', 'json'], 'carol');
+    expect((JSON.parse(retried.stdout) as { expired: string[] }).expired).toEqual([onUs]);
+    expect(us.get('policyexceptions', NS, 'payments-api-mig-2')).toBeUndefined();
+    const verify = await waiver(['audit', '--verify']);
+    expect(verify.code).toBe(0);
+  });
+
+  it('refuses an unknown target at request time, naming the configured ones', async () => {
+    const { waiver } = await setup();
+    const refused = await waiver([...requestArgs('MIG-9'), '--target', 'prod-ap']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      'target "prod-ap" is not configured here (configured: prod-eu, prod-us, gitops)',
+    );
+    expect((await waiver(['get', '-o', 'name'])).stdout).toBe('');
+  });
+});
+
+describe('a database from before named targets', () => {
+  it('gives its rows the default target once, each with an audit event, and the trail still verifies', async () => {
+    const { dir } = await testCluster();
+    const run = (args: string[], as = 'alice') => cli(dir, args, { as });
+    expect((await run(requestArgs('MIG-4'))).code).toBe(0);
+    // The row as migration 0006 leaves an older one: no target yet.
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(join(dir, 'w.db'));
+    db.prepare('update exceptions set target = null').run();
+    db.close();
+    const listed = JSON.parse((await run(['get', '-o', 'json'])).stdout) as { items: { target: string }[] };
+    expect(listed.items.map((i) => i.target)).toEqual(['folder']);
+    const assigned = await run(['audit', 'EX-1', '--action', 'target_assigned', '-o', 'json']);
+    expect(assigned.stdout).toContain('"actor": "waiver-upgrade"');
+    expect((await run(['audit', '--verify'])).code).toBe(0);
+    // Once: a second process finds nothing left to adopt.
+    await run(['get']);
+    const events = JSON.parse((await run(['audit', 'EX-1', '-o', 'json'])).stdout) as
+      { items?: unknown[] } | unknown[];
+    const all = Array.isArray(events) ? events : (events.items ?? []);
+    expect(all.filter((e) => (e as { action: string }).action === 'target_assigned')).toHaveLength(1);
+  });
+});
