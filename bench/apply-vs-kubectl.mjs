@@ -7,13 +7,13 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { manifestToYaml, renderPolicyException } from '../dist/src/domain/render.js';
 import { defaultSettings } from '../dist/src/domain/settings.js';
 import { localActor } from '../dist/src/service/actor.js';
 import { createWaiver } from '../dist/src/service/waiver.js';
 import { openSqliteStore } from '../dist/src/store/open-sqlite.js';
 import { defaultRouting } from '../dist/src/domain/notification-routes.js';
+import { loadTestApiServer } from './support/test-api-server.mjs';
 
 const COUNT = Number(process.env.COUNT ?? 200);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -21,17 +21,7 @@ const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 const dir = mkdtempSync(join(tmpdir(), 'waiver-bench-apply-'));
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 
-// The test API server is TypeScript: bundled once for this run.
-await build({
-  entryPoints: [here('../test/support/kube/fake-api-server.ts')],
-  outfile: here('../dist/bench/fake-api-server.mjs'),
-  bundle: true,
-  packages: 'external',
-  format: 'esm',
-  platform: 'node',
-  logLevel: 'warning',
-});
-const { FakeKubeApiServer } = await import(here('../dist/bench/fake-api-server.mjs'));
+const FakeKubeApiServer = await loadTestApiServer();
 
 async function freshCluster(name, writeLatencyMs) {
   const api = await new FakeKubeApiServer().start();

@@ -5,8 +5,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { defaultRouting } from '../dist/src/domain/notification-routes.js';
 import { defaultSettings } from '../dist/src/domain/settings.js';
 import { localActor } from '../dist/src/service/actor.js';
@@ -16,23 +14,14 @@ import { openSqliteStore } from '../dist/src/store/open-sqlite.js';
 import { GitTarget } from '../dist/src/targets/git/git-target.js';
 import { KubernetesTarget } from '../dist/src/targets/kubernetes/kubernetes-target.js';
 import { loadKubeConfig } from '../dist/src/targets/kubernetes/kube-config.js';
+import { loadTestApiServer } from './support/test-api-server.mjs';
 
 const COUNT = Number(process.env.COUNT ?? 200);
 const dir = mkdtempSync(join(tmpdir(), 'waiver-bench-targets-'));
-const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const git = (cwd, args) =>
   execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
 
-await build({
-  entryPoints: [here('../test/support/kube/fake-api-server.ts')],
-  outfile: here('../dist/bench/fake-api-server.mjs'),
-  bundle: true,
-  packages: 'external',
-  format: 'esm',
-  platform: 'node',
-  logLevel: 'warning',
-});
-const { FakeKubeApiServer } = await import(here('../dist/bench/fake-api-server.mjs'));
+const FakeKubeApiServer = await loadTestApiServer();
 
 /** COUNT approved exceptions in a fresh store, then each applied in turn; the latency of each apply. */
 async function applies(name, member) {

@@ -83,14 +83,7 @@ export async function reconcile(
 ): Promise<ReconcileReport> {
   authorize(actor, 'sweep');
   const at = wholeSeconds(nowMs);
-  const report: ReconcileReport = {
-    at: toRfc3339(at),
-    created: [],
-    restored: [],
-    deleted: [],
-    unmanaged: [],
-    failed: [],
-  };
+  const report = emptyReport(at);
   for (const { name, target } of observedTargets(deps, options.target)) {
     try {
       await reconcileOn({ deps, actor, at, name, target, report });
@@ -101,6 +94,15 @@ export async function reconcile(
   }
   return report;
 }
+
+const emptyReport = (at: number): ReconcileReport => ({
+  at: toRfc3339(at),
+  created: [],
+  restored: [],
+  deleted: [],
+  unmanaged: [],
+  failed: [],
+});
 
 /** One target's reconcile, for its controller: a target that cannot be read throws (the loop backs off). */
 export async function reconcileTarget(
@@ -113,14 +115,7 @@ export async function reconcileTarget(
   const at = wholeSeconds(nowMs);
   const target = observedTargets(deps, name)[0]?.target;
   if (!target) throw new WaiverError('usage', `target "${name}" cannot be read back`, 'target');
-  const report: ReconcileReport = {
-    at: toRfc3339(at),
-    created: [],
-    restored: [],
-    deleted: [],
-    unmanaged: [],
-    failed: [],
-  };
+  const report = emptyReport(at);
   await reconcileOn({ deps, actor, at, name, target, report });
   return report;
 }
