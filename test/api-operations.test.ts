@@ -80,6 +80,9 @@ async function everyMethod(as: (user: string) => Waiver): Promise<void> {
   await carol.sweep();
   await alice.notifications({ state: 'pending', limit: 5 });
   await alice.settings();
+  expect((await alice.targets()).items).toEqual([
+    expect.objectContaining({ name: 'folder', kind: 'directory', default: true }),
+  ]);
   await alice.me();
   await expect(carol.retryNotifications([1])).resolves.toMatchObject({ retried: [] });
   await alice.lint([{ file: 'x.yaml', text: 'kind: PolicyException\n' }]);

@@ -37,7 +37,7 @@ function repositoryConfig(dir: string, url: string, workdir: string, forge?: Fak
     author: { name: 'Waiver', email: 'waiver@example.com' },
     timeoutMs: 20_000,
     pullRequests: forge && {
-      forge: 'github',
+      forge: forge.kind,
       api: forge.url,
       project: 'platform/gitops',
       token: TOKEN,
@@ -47,10 +47,10 @@ function repositoryConfig(dir: string, url: string, workdir: string, forge?: Fak
 }
 
 /** The service with one Git target (`gitops`) on a fresh bare repository. */
-async function world(options: { forge?: boolean; workdir?: string } = {}) {
+async function world(options: { forge?: 'github' | 'gitlab'; workdir?: string } = {}) {
   const dir = tempDir();
   const remote = bareRepository(dir);
-  const forge = options.forge ? await new FakeForge(TOKEN).start() : undefined;
+  const forge = options.forge ? await new FakeForge(TOKEN, options.forge).start() : undefined;
   if (forge) cleanups.push(() => forge.stop());
   const clock = new ManualClock(Date.parse('2026-12-01T09:00:00Z'));
   const store = await openSqliteStore(join(dir, 'w.db'));
@@ -190,7 +190,7 @@ describe('a GitOps repository as the target', () => {
 
 describe('pull-request mode', () => {
   it('opens one pull request per change, waits for its merge, and counts the exception applied only then', async () => {
-    const { remote, forge, as, approved, mainHas } = await world({ forge: true });
+    const { remote, forge, as, approved, mainHas } = await world({ forge: 'github' });
     const id = await approved();
     const applied = (await as('carol').apply(id)).exception;
     expect(applied).toMatchObject({
@@ -218,7 +218,7 @@ describe('pull-request mode', () => {
   });
 
   it('reports a request closed unmerged, and forge errors (403, 429, a forge that hangs), each in one line', async () => {
-    const { forge, as, approved } = await world({ forge: true });
+    const { forge, as, approved } = await world({ forge: 'github' });
     await as('carol').apply(await approved());
     forge?.close(1);
     const swept = await as('carol').sweep();
@@ -259,5 +259,26 @@ describe('pull-request mode', () => {
     const trail = JSON.stringify(await as('dave').audit());
     expect(trail).not.toContain(TOKEN);
     expect(existsSync(join(forge?.url ?? '', 'x'))).toBe(false);
+  });
+
+  it('speaks GitLab too: a merge request per change, merged or refused, with the token in its header', async () => {
+    const { remote, forge, as, approved, mainHas } = await world({ forge: 'gitlab' });
+    const applied = (await as('carol').apply(await approved())).exception;
+    expect(applied).toMatchObject({
+      syncStatus: 'pending-merge',
+      syncUrl: 'https://gitlab.example.com/platform/gitops/-/merge_requests/1',
+    });
+    expect(forge?.calls.every((c) => c.authorized && c.path.startsWith('/projects/platform%2Fgitops/'))).toBe(
+      true,
+    );
+    remote.git(['update-ref', 'refs/heads/main', `refs/heads/${forge?.pulls[0]?.head ?? ''}`]);
+    forge?.merge(1);
+    expect((await as('carol').sweep()).merged).toEqual(['EX-1']);
+    expect(mainHas(FILE)).toBe(true);
+    forge?.failures.push({ status: 403, message: '403 Forbidden' });
+    const refused = await as('carol')
+      .apply(await approved('MIG-8'))
+      .catch((e: unknown) => (e as Error).message);
+    expect(refused).toContain('target gitops: gitlab API answered 403: 403 Forbidden');
   });
 });

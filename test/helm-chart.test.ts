@@ -149,6 +149,21 @@ describe.skipIf(!hasHelm)('the Helm chart', () => {
     expect(parse(byKind(pg, 'ConfigMap')[0]!['data']['waiver.yaml'])['database']).toBeUndefined();
   });
 
+  it('writes named targets as given, without the in-cluster shorthand beside them', () => {
+    const named = template(
+      'config.targets.local.cluster.timeoutSeconds=5',
+      'config.targets.prod-us.cluster.kubeconfig=/etc/waiver/prod-us/kubeconfig',
+      'config.defaultTarget=local',
+    );
+    const written = parse(byKind(named, 'ConfigMap')[0]!['data']['waiver.yaml']) as Record<string, unknown>;
+    expect(written['kubernetes']).toBeUndefined();
+    expect(written['targets']).toEqual({
+      local: { cluster: { timeoutSeconds: 5 } },
+      'prod-us': { cluster: { kubeconfig: '/etc/waiver/prod-us/kubeconfig' } },
+    });
+    expect(written['defaultTarget']).toBe('local');
+  });
+
   it('refuses values that cannot work, with the field named', () => {
     expect(refused('replicas=3')).toContain("at '/replicas': maximum: got 3, want 1");
     expect(refused('replicas=two')).toContain("at '/replicas': got string, want integer");

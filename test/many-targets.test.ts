@@ -1,8 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../src/config/load.js';
+import { startController } from '../src/wire.js';
 import { cli, requestArgs } from './support/cli.js';
-import { bareRepository } from './support/git/repositories.js';
+import { bareRepository, gitIn } from './support/git/repositories.js';
 import { NS, useTestCluster } from './support/kube/cluster.js';
 
 const testCluster = useTestCluster();
@@ -98,6 +100,53 @@ describe('many targets from one Waiver', () => {
     expect(us.get('policyexceptions', NS, 'payments-api-mig-2')).toBeUndefined();
     const verify = await waiver(['audit', '--verify']);
     expect(verify.code).toBe(0);
+  });
+
+  it('runs one controller loop per cluster and repository: one cluster that hangs holds up no other', async () => {
+    const { eu, us, remote, waiver, config, dir } = await setup();
+    await applied(waiver, 'MIG-1');
+    await applied(waiver, 'MIG-2', 'prod-us');
+    const onGit = await applied(waiver, 'MIG-3', 'gitops');
+    // Behind Waiver's back: the object deleted in prod-eu, the file deleted in the repository.
+    eu.erase('policyexceptions', NS, 'payments-api-mig-1');
+    const person = remote.checkout();
+    gitIn(person, ['rm', '--quiet', 'clusters/prod/policy-exceptions/payments-api-mig-3.yaml']);
+    gitIn(person, ['commit', '--quiet', '-m', 'remove by hand']);
+    gitIn(person, ['push', '--quiet', 'origin', 'HEAD:main']);
+    us.faults.push({ match: () => true, answer: 'hang', times: 100_000 });
+
+    let log = '';
+    const controller = await startController(
+      await loadConfig({ config, as: 'ops' }, { WAIVER_DB: join(dir, 'w.db') }),
+      (line) => {
+        log += line;
+      },
+    );
+    try {
+      await vi.waitFor(
+        () => {
+          expect(eu.get('policyexceptions', NS, 'payments-api-mig-1')).toBeDefined();
+          expect(remote.git(['ls-tree', '-r', '--name-only', 'main'])).toContain('payments-api-mig-3.yaml');
+        },
+        { timeout: 15_000, interval: 50 },
+      );
+      await vi.waitFor(
+        () =>
+          // The JSON line puts msg before the fields: one line naming the target and the cause.
+          expect(log).toMatch(
+            /"msg":"cannot renew the controller lease","target":"prod-us","error":"no answer within 5 s"/,
+          ),
+        {
+          timeout: 15_000,
+          interval: 50,
+        },
+      );
+      expect(log).toContain('"targets":["prod-eu","prod-us","gitops"]');
+    } finally {
+      await controller.close();
+    }
+    const drift = await waiver(['audit', onGit, '--action', 'drift_detected', '-o', 'json']);
+    expect(drift.stdout).toContain('"change": "deleted"');
   });
 
   it('refuses an unknown target at request time, naming the configured ones', async () => {

@@ -43,6 +43,7 @@ import {
   LintReportSchema,
   MetricsSchema,
   ProcessSettingsSchema,
+  TargetListSchema,
   ActorSchema,
   NotificationListSchema,
   RetryReportSchema,
@@ -337,6 +338,15 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
     summary: "The process's rules as this server runs them (the web form checks a request with them)",
     success: { status: 200, description: 'the settings', schema: ProcessSettingsSchema },
     invoke: (waiver) => waiver.settings(),
+    encode: () => ({}),
+  }),
+  targets: operation({
+    name: 'targets',
+    method: 'GET',
+    path: '/api/v1/targets',
+    summary: 'The configured targets: where a request may ask its exception to live',
+    success: { status: 200, description: 'the targets', schema: TargetListSchema },
+    invoke: (waiver) => waiver.targets(),
     encode: () => ({}),
   }),
   review: operation({

@@ -26,6 +26,8 @@ import type { ReconcileReport, UnmanagedException } from '../service/reconcile.j
 import type { SweepReport } from '../service/sweep.js';
 import type { CreatedToken } from '../service/tokens.js';
 import type { ActionResult } from '../service/waiver.js';
+import { targetKinds } from '../service/ports.js';
+import type { TargetView } from '../service/list-targets.js';
 
 /**
  * What the API answers with on success. OpenAPI describes these; the types below make the compiler
@@ -420,6 +422,19 @@ export const ApiTokenSchema = z.strictObject({
   revokedAt: nullableInstant,
 });
 
+export const TargetListSchema = z
+  .strictObject({
+    items: z.array(
+      z.strictObject({
+        name: z.string(),
+        kind: z.enum(targetKinds),
+        description: z.string().describe('what and where it is (never its credentials)'),
+        default: z.boolean().describe('the target a request gets when it names none'),
+      }),
+    ),
+  })
+  .describe('The configured targets');
+
 export const TokenListSchema = z.strictObject({ items: z.array(ApiTokenSchema) });
 
 export const CreatedTokenSchema = z.strictObject({
@@ -441,6 +456,7 @@ exactly<Exactly<z.output<typeof ExceptionDetailSchema>, ExceptionDetail>>();
 exactly<Exactly<Omit<z.output<typeof VerifyResultSchema>, 'intact'>, VerifyResult>>();
 exactly<Exactly<z.output<typeof MetricsSchema>, Metrics>>();
 exactly<Exactly<z.output<typeof ProcessSettingsSchema>, ProcessSettings>>();
+exactly<Exactly<z.output<typeof TargetListSchema>, { items: TargetView[] }>>();
 exactly<Exactly<z.output<typeof ActorSchema>, { name: string; roles: Role[] }>>();
 exactly<Exactly<z.output<typeof ReviewQueueSchema>, ReviewQueue>>();
 exactly<Exactly<z.output<typeof NotificationListSchema>, { items: NotificationView[] }>>();

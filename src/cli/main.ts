@@ -330,6 +330,12 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .action(async (flags: ImportFlags) => (await import('./commands/import.js')).run(ctx(), flags));
 
   cli
+    .command('targets')
+    .description('the configured targets: clusters, folders and Git repositories an exception may live on')
+    .addOption(outputOption('table|json|yaml|name'))
+    .action(async (flags: OutputFlags) => (await import('./commands/targets.js')).run(ctx(), flags));
+
+  cli
     .command('doctor')
     .description('check each cluster target before use: Kyverno, CRD, namespace, policies, RBAC')
     .option('--target <name>', 'only this cluster target (default: every one)')

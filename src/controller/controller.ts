@@ -69,7 +69,11 @@ export class Controller {
     this.stopped = false;
     this.o.changes.start({
       changed: () => this.kick(),
-      failed: (e) => this.o.log.error({ error: messageOf(e) }, 'PolicyException watch failed; resuming'),
+      failed: (e) =>
+        this.o.log.error(
+          { target: this.o.target, error: messageOf(e) },
+          'PolicyException watch failed; resuming',
+        ),
     });
     this.renew();
   }
@@ -136,11 +140,14 @@ export class Controller {
       this.leader = await this.o.lease.tryAcquireOrRenew();
     } catch (e) {
       this.leader = false;
-      this.o.log.error({ error: messageOf(e) }, 'cannot renew the controller lease');
+      this.o.log.error({ target: this.o.target, error: messageOf(e) }, 'cannot renew the controller lease');
     }
     if (this.stopped) return; // stop() ran meanwhile: no new timer, or the process would never exit
     if (this.leader !== was)
-      this.o.log.info({ identity: this.o.identity }, this.leader ? 'leading' : 'standing by');
+      this.o.log.info(
+        { target: this.o.target, identity: this.o.identity },
+        this.leader ? 'leading' : 'standing by',
+      );
     if (this.leader && !was) this.kick();
     this.cancelRenewal = this.o.scheduler.after(this.o.timings.renewMs, () => this.renew());
   }

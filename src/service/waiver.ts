@@ -21,6 +21,7 @@ import type { ReviewQueue } from './review-queue.js';
 import type { ProcessSettings } from '../domain/settings.js';
 import type { Role } from '../domain/roles.js';
 import type { SweepReport, SweepScope } from './sweep.js';
+import type { TargetView } from './list-targets.js';
 import type { CreatedToken } from './tokens.js';
 
 /** What every lifecycle action answers: the exception after it (and, on apply, the one a renewal replaced). */
@@ -60,6 +61,8 @@ export interface Waiver {
   me(): Promise<{ name: string; roles: Role[] }>;
   /** The process's rules as this server runs them. */
   settings(): Promise<ProcessSettings>;
+  /** The configured targets: where a request may ask to live. */
+  targets(): Promise<{ items: TargetView[] }>;
   /** The outbox: what was sent, what waits and why, what is dead. */
   notifications(filter?: NotificationFilter): Promise<{ items: NotificationView[] }>;
   /** Dead notifications tried again. */
@@ -135,6 +138,7 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
       authorize(actor, 'read');
       return Promise.resolve(deps.settings);
     },
+    targets: async () => (await import('./list-targets.js')).listTargets(deps, actor),
     notifications: async (filter) =>
       (await import('./notification-outbox.js')).listNotifications(deps, actor, filter),
     retryNotifications: async (ids) =>

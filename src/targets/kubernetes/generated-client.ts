@@ -59,7 +59,7 @@ export type GeneratedClient = ReturnType<typeof generatedClient>;
  * middleware as promises on some paths and as its own observables on others: the value returned is a
  * promise that also answers `toPromise()`, which both accept.
  */
-function abortable(signal: AbortSignal): ConfigurationOptions {
+export function abortable(signal: AbortSignal): ConfigurationOptions {
   const settled = <T>(value: T) =>
     Object.assign(Promise.resolve(value), { toPromise: () => Promise.resolve(value) });
   const middleware = {

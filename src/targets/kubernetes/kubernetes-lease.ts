@@ -1,5 +1,12 @@
-import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  type ConfigurationOptions,
+  type KubeConfig,
+  type V1Lease,
+} from '@kubernetes/client-node';
 import type { Clock, LeaderLease } from '../../service/ports.js';
+import { withinDeadline } from './deadline.js';
+import { abortable } from './generated-client.js';
 import { isNotFound } from './kube-errors.js';
 
 export interface LeaseOptions {
@@ -9,6 +16,9 @@ export interface LeaseOptions {
   /** A leader that has not renewed for this long is presumed gone. */
   durationSeconds: number;
 }
+
+/** One Lease call may take this long: a cluster that never answers costs a renewal, not the controller. */
+const CALL_TIMEOUT_MS = 5_000;
 
 /**
  * Leader election with a coordination.k8s.io Lease, as client-go does it: take the lease when it is free
@@ -31,7 +41,7 @@ export class KubernetesLease implements LeaderLease {
     const now = new Date(this.clock.now());
     let current: V1Lease;
     try {
-      current = await this.api.readNamespacedLease({ name, namespace });
+      current = await this.within((o) => this.api.readNamespacedLease({ name, namespace }, o));
     } catch (e) {
       if (!isNotFound(e)) throw e;
       return this.create(now);
@@ -42,20 +52,25 @@ export class KubernetesLease implements LeaderLease {
     if (spec.holderIdentity !== identity && !lapsed) return false;
     const taking = spec.holderIdentity !== identity;
     try {
-      await this.api.replaceNamespacedLease({
-        name,
-        namespace,
-        body: {
-          ...current,
-          spec: {
-            ...spec,
-            holderIdentity: identity,
-            leaseDurationSeconds: durationSeconds,
-            renewTime: now,
-            ...(taking ? { acquireTime: now, leaseTransitions: (spec.leaseTransitions ?? 0) + 1 } : {}),
+      await this.within((o) =>
+        this.api.replaceNamespacedLease(
+          {
+            name,
+            namespace,
+            body: {
+              ...current,
+              spec: {
+                ...spec,
+                holderIdentity: identity,
+                leaseDurationSeconds: durationSeconds,
+                renewTime: now,
+                ...(taking ? { acquireTime: now, leaseTransitions: (spec.leaseTransitions ?? 0) + 1 } : {}),
+              },
+            },
           },
-        },
-      });
+          o,
+        ),
+      );
       return true;
     } catch (e) {
       if ((e as { code?: number }).code === 409) return false; // another controller was faster
@@ -66,10 +81,12 @@ export class KubernetesLease implements LeaderLease {
   async release(): Promise<void> {
     const { namespace, name, identity } = this.options;
     try {
-      const current = await this.api.readNamespacedLease({ name, namespace });
+      const current = await this.within((o) => this.api.readNamespacedLease({ name, namespace }, o));
       if (current.spec?.holderIdentity !== identity) return;
       const { holderIdentity: _holder, renewTime: _renewed, ...rest } = current.spec;
-      await this.api.replaceNamespacedLease({ name, namespace, body: { ...current, spec: rest } });
+      await this.within((o) =>
+        this.api.replaceNamespacedLease({ name, namespace, body: { ...current, spec: rest } }, o),
+      );
     } catch {
       // best effort: the lease lapses anyway
     }
@@ -78,23 +95,33 @@ export class KubernetesLease implements LeaderLease {
   private async create(now: Date): Promise<boolean> {
     const { namespace, name, identity, durationSeconds } = this.options;
     try {
-      await this.api.createNamespacedLease({
-        namespace,
-        body: {
-          metadata: { name, namespace },
-          spec: {
-            holderIdentity: identity,
-            leaseDurationSeconds: durationSeconds,
-            acquireTime: now,
-            renewTime: now,
-            leaseTransitions: 0,
+      await this.within((o) =>
+        this.api.createNamespacedLease(
+          {
+            namespace,
+            body: {
+              metadata: { name, namespace },
+              spec: {
+                holderIdentity: identity,
+                leaseDurationSeconds: durationSeconds,
+                acquireTime: now,
+                renewTime: now,
+                leaseTransitions: 0,
+              },
+            },
           },
-        },
-      });
+          o,
+        ),
+      );
       return true;
     } catch (e) {
       if ((e as { code?: number }).code === 409) return false;
       throw e;
     }
+  }
+
+  /** One Lease call, aborted when it takes longer than CALL_TIMEOUT_MS. */
+  private within<T>(call: (options: ConfigurationOptions) => Promise<T>): Promise<T> {
+    return withinDeadline(CALL_TIMEOUT_MS, (signal) => call(abortable(signal)));
   }
 }

@@ -3,6 +3,7 @@ import { WaiverError } from '../../domain/errors.js';
 import type { ExceptionManifest } from '../../domain/manifest.js';
 import type { ObservableTarget, ObservedException, TargetReceipt } from '../../service/ports.js';
 import type { GeneratedClient } from './generated-client.js';
+import { withinDeadline } from './deadline.js';
 import { kubeHttp, type SendKubeCall } from './kube-http.js';
 import { describeKubeError, isNotFound, isResourceUnknown, isTransient } from './kube-errors.js';
 
@@ -125,12 +126,9 @@ export class KubernetesTarget implements ObservableTarget {
   private async call<T>(what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     let wait = this.retry.backoffMs;
     for (let attempt = 1; ; attempt++) {
-      // A call that runs out of time is aborted, not abandoned: its socket would keep the process alive.
-      const abort = new AbortController();
       try {
-        return await withTimeout(work(abort.signal), this.retry.timeoutMs);
+        return await withinDeadline(this.retry.timeoutMs, work);
       } catch (e) {
-        abort.abort();
         if (attempt >= this.retry.attempts || !isTransient(e)) {
           const hint = isResourceUnknown(e)
             ? '; is Kyverno (its PolicyException CRD) installed? see waiver doctor'
@@ -174,14 +172,6 @@ export function observed(item: unknown, apiVersion: string): ObservedException {
     annotations: meta.annotations ?? {},
     spec: o.spec,
   };
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** The resourceVersion of an API answer (the raw body, or the client's parsed object). */

@@ -13,8 +13,8 @@ export interface FakePullRequest {
 }
 
 /**
- * GitHub's pull-request REST API on loopback, as far as Waiver uses it: open (POST /repos/o/r/pulls),
- * find by head branch, read one. A test merges or closes requests, or makes the API answer with an error.
+ * GitHub's pull-request REST API, or GitLab's merge-request one, on loopback, as far as Waiver uses them:
+ * open, find by branch, read one. A test merges or closes requests, or makes the API answer with an error.
  */
 export class FakeForge {
   readonly pulls: FakePullRequest[] = [];
@@ -26,7 +26,10 @@ export class FakeForge {
   hang = false;
   private server: Server | undefined;
 
-  constructor(private readonly token: string) {}
+  constructor(
+    private readonly token: string,
+    readonly kind: 'github' | 'gitlab' = 'github',
+  ) {}
 
   get url(): string {
     return `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}`;
@@ -60,6 +63,19 @@ export class FakeForge {
     if (pr) pr.state = 'closed';
   }
 
+  private authorized = (req: IncomingMessage): boolean =>
+    this.kind === 'github'
+      ? req.headers.authorization === `Bearer ${this.token}`
+      : req.headers['private-token'] === this.token;
+
+  /** A merge request as GitLab shows it. */
+  private gitlabView = (pr: FakePullRequest) => ({
+    iid: pr.number,
+    web_url: `https://gitlab.example.com/platform/gitops/-/merge_requests/${pr.number}`,
+    state: pr.merged ? 'merged' : pr.state === 'open' ? 'opened' : 'closed',
+    source_branch: pr.head,
+  });
+
   private html = (pr: FakePullRequest) => ({
     number: pr.number,
     html_url: `https://git.example.com/platform/gitops/pull/${pr.number}`,
@@ -77,11 +93,10 @@ export class FakeForge {
     this.calls.push({
       method: req.method ?? '',
       path: url.pathname,
-      authorized: req.headers.authorization === `Bearer ${this.token}`,
+      authorized: this.authorized(req),
     });
     if (this.hang) return { status: 0, body: null };
-    if (req.headers.authorization !== `Bearer ${this.token}`)
-      return { status: 401, body: { message: 'Bad credentials' } };
+    if (!this.authorized(req)) return { status: 401, body: { message: 'Bad credentials' } };
     const failure = this.failures.shift();
     if (failure)
       return {
@@ -89,6 +104,7 @@ export class FakeForge {
         body: { message: failure.message },
         ...(failure.retryAfter ? { headers: { 'retry-after': failure.retryAfter } } : {}),
       };
+    if (this.kind === 'gitlab') return this.gitlab(req, url, chunks);
     const list = /^\/repos\/platform\/gitops\/pulls$/.exec(url.pathname);
     const one = /^\/repos\/platform\/gitops\/pulls\/(\d+)$/.exec(url.pathname);
     if (list && req.method === 'POST') {
@@ -115,5 +131,42 @@ export class FakeForge {
     const pr = one && this.pulls.find((p) => p.number === Number(one[1]));
     if (pr) return { status: 200, body: this.html(pr) };
     return { status: 404, body: { message: 'Not Found' } };
+  }
+
+  private gitlab(req: IncomingMessage, url: URL, chunks: Buffer[]): { status: number; body: unknown } {
+    const base = '/projects/platform%2Fgitops/merge_requests';
+    if (url.pathname === base && req.method === 'POST') {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        source_branch: string;
+        target_branch: string;
+        title: string;
+        description: string;
+      };
+      const pr: FakePullRequest = {
+        number: this.pulls.length + 1,
+        head: body.source_branch,
+        base: body.target_branch,
+        title: body.title,
+        body: body.description,
+        state: 'open',
+        merged: false,
+      };
+      this.pulls.push(pr);
+      return { status: 201, body: this.gitlabView(pr) };
+    }
+    if (url.pathname === base && req.method === 'GET') {
+      const branch = url.searchParams.get('source_branch');
+      return {
+        status: 200,
+        body: this.pulls
+          .filter((p) => p.head === branch)
+          .reverse()
+          .map(this.gitlabView),
+      };
+    }
+    const one = url.pathname.startsWith(`${base}/`) ? /(\d+)$/.exec(url.pathname) : null;
+    const pr = one && this.pulls.find((p) => p.number === Number(one[1]));
+    if (pr) return { status: 200, body: this.gitlabView(pr) };
+    return { status: 404, body: { message: '404 Not found' } };
   }
 }

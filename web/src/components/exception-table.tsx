@@ -21,6 +21,7 @@ export function ExceptionTable({ items, caption }: { items: readonly ExceptionVi
             <th scope="col">Category</th>
             <th scope="col">Expires</th>
             <th scope="col">Sync</th>
+            <th scope="col">Target</th>
           </tr>
         </thead>
         <tbody>
@@ -44,6 +45,7 @@ export function ExceptionTable({ items, caption }: { items: readonly ExceptionVi
                 />
               </td>
               <td>{e.syncStatus}</td>
+              <td>{e.target}</td>
             </tr>
           ))}
         </tbody>

@@ -67,6 +67,25 @@ export function ExceptionPage({ id }: { id: string }) {
   );
 }
 
+/** The commit or resourceVersion last written, and a pull request carrying the change (a link). */
+function lastWrite(x: ExceptionView): React.ReactNode {
+  const revision =
+    x.syncRevision &&
+    (/^[0-9a-f]{40}$/.test(x.syncRevision)
+      ? `commit ${x.syncRevision.slice(0, 12)}`
+      : `resourceVersion ${x.syncRevision}`);
+  // Only a web address becomes a link: the forge's answer is not trusted with a javascript: URL.
+  if (!x.syncUrl || !/^https?:\/\//.test(x.syncUrl)) return revision ?? x.syncUrl ?? '—';
+  return (
+    <>
+      {revision && `${revision}, `}
+      <a href={x.syncUrl} rel="noreferrer noopener" target="_blank">
+        {x.syncStatus === 'pending-merge' ? 'pull request (waiting to be merged)' : 'pull request'}
+      </a>
+    </>
+  );
+}
+
 function Facts({ x }: { x: ExceptionView }) {
   const rows: [string, React.ReactNode][] = [
     ['State', <StateBadge key="s" state={x.state} />],
@@ -82,7 +101,9 @@ function Facts({ x }: { x: ExceptionView }) {
     ['Requested by', x.requestor],
     ['Approved by (risk accepted)', x.approver ?? '—'],
     ['Applied by', x.applier ?? '—'],
+    ['Target', x.target],
     ['Sync', `${x.syncStatus}${x.syncError ? `: ${x.syncError}` : ''}`],
+    ['Last write', lastWrite(x)],
     ['Renewals', `${x.renewalCount}${x.renewalOf ? ` (renews ${x.renewalOf})` : ''}`],
   ];
   return (

@@ -3,6 +3,7 @@ import { categories, type Category } from '../../../src/domain/exception';
 import { ApiError } from '../api/client';
 import { useSession } from '../auth/session';
 import { ErrorNote } from '../components/status';
+import { useAsync } from '../components/use-async';
 import { href } from '../route';
 import { checkRequestFields, listOf } from '../request-check';
 
@@ -25,6 +26,8 @@ interface Form {
   expires: string;
   policy: string;
   rules: string;
+  /** A target's name; empty for the server's default target. */
+  target: string;
 }
 
 /** The request form: checked as you type by the server's own guardrails, with the manifest it would become. */
@@ -40,7 +43,9 @@ export function RequestPage() {
     expires: '14d',
     policy: settings.defaultPolicy,
     rules: settings.defaultRules.join(', '),
+    target: '',
   });
+  const targets = useAsync(() => api.get('/api/v1/targets'), [api]).data?.items ?? [];
   const [touched, setTouched] = useState<Set<keyof Form>>(new Set());
   const [submitted, setSubmitted] = useState(false);
   const [serverError, setServerError] = useState<unknown>();
@@ -78,7 +83,11 @@ export function RequestPage() {
     setBusy(true);
     try {
       const { exception } = await api.post('/api/v1/exceptions', {
-        body: { ...fields, riskAssessment: fields.riskAssessment ?? undefined },
+        body: {
+          ...fields,
+          riskAssessment: fields.riskAssessment ?? undefined,
+          ...(form.target ? { target: form.target } : {}),
+        },
       });
       window.location.hash = href(`/exceptions/${exception.id}`);
     } catch (e) {
@@ -174,6 +183,19 @@ export function RequestPage() {
           <input {...props('expires')} required />,
           `A duration (14d) or an instant; at most ${maxDays} days for this category.`,
         )}
+        {targets.length > 1 &&
+          field(
+            'target',
+            'Target',
+            <select {...props('target')}>
+              {targets.map((t) => (
+                <option key={t.name} value={t.default ? '' : t.name}>
+                  {`${t.name} (${t.kind}${t.default ? ', default' : ''})`}
+                </option>
+              ))}
+            </select>,
+            'Where it will live: a cluster or a GitOps repository. It stays there for its whole life.',
+          )}
         <details>
           <summary>Policy and rules</summary>
           {field('policy', 'Policy', <input {...props('policy')} />)}
@@ -219,4 +241,5 @@ const formFields = new Set([
   'expires',
   'policy',
   'rules',
+  'target',
 ]);

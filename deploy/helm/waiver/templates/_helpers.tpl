@@ -36,7 +36,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{/* waiver.yaml: the cluster as target, the namespaces, the server, the database, then .Values.config. */}}
 {{- define "waiver.config" -}}
-{{- $base := dict "kubernetes" (dict) "exceptionNamespace" .Values.exceptionNamespace "kyvernoNamespace" .Values.kyvernoNamespace "server" (dict "host" "0.0.0.0" "port" 8080) -}}
+{{- $base := dict "exceptionNamespace" .Values.exceptionNamespace "kyvernoNamespace" .Values.kyvernoNamespace "server" (dict "host" "0.0.0.0" "port" 8080) -}}
+{{- /* Without named targets, the pod's own cluster (its service account) is the one target, "in-cluster". */ -}}
+{{- if not .Values.config.targets -}}
+{{- $_ := set $base "kubernetes" (dict) -}}
+{{- end -}}
 {{- if eq .Values.database.type "sqlite" -}}
 {{- $_ := set $base "database" "/var/lib/waiver/waiver.db" -}}
 {{- end -}}
