@@ -37,6 +37,7 @@ import type {
 } from './service/ports.js';
 import { targetSet } from './service/targets.js';
 import type { ClusterTargetConfig, GitTargetConfig } from './config/targets.js';
+import { repositoryDescription } from './domain/git-repository.js';
 import { systemClock } from './service/system-clock.js';
 import { systemScheduler } from './service/system-scheduler.js';
 import { createWaiver, type Waiver } from './service/waiver.js';
@@ -111,7 +112,7 @@ function lazyGitTarget(name: string, git: GitTargetConfig): ObservableTarget {
   const target = () =>
     (loaded ??= import('./targets/git/git-target.js').then((m) => m.openGitTarget(name, git)));
   return {
-    description: `git ${git.repository} (${git.branch}:${git.path}${git.pullRequests ? ', pull requests' : ''})`,
+    description: repositoryDescription(git),
     write: async (manifest) => (await target()).write(manifest),
     remove: async (namespace, object, apiVersion) => (await target()).remove(namespace, object, apiVersion),
     list: async () => (await target()).list(),

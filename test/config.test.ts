@@ -243,4 +243,57 @@ describe('configuration', () => {
       /^notifications\.channels\.s\.url cannot read .*missing-file/,
     );
   });
+
+  it('reads named targets: paths relative to the file, secrets from the environment, the first as default', async () => {
+    const { dir, path } = configFile(
+      [
+        'targets:',
+        '  prod-eu: {cluster: {kubeconfig: kube/eu, context: prod-eu, attempts: 2}}',
+        '  gitops:',
+        '    git:',
+        '      repository: repos/gitops.git',
+        '      path: clusters/prod/',
+        '      token: {env: GITOPS_TOKEN}',
+        '      pullRequests: {forge: gitlab, api: "https://gitlab.example.com/api/v4/", project: platform/gitops, token: {env: GITLAB_TOKEN}}',
+        '  remote: {git: {repository: "git@github.com:platform/gitops.git"}}',
+        '  archive: {directory: {path: archive}}',
+        '',
+      ].join('\n'),
+    );
+    const env = { GITOPS_TOKEN: 'push-secret', GITLAB_TOKEN: 'api-secret', WAIVER_TARGET_DIR: '/ignored' };
+    const config = await loadConfig({ config: path, as: 'alice' }, env);
+    expect(config.defaultTarget).toBe('prod-eu');
+    expect(Object.keys(config.targets)).toEqual(['prod-eu', 'gitops', 'remote', 'archive']);
+    expect(config.targets['prod-eu']).toEqual({
+      kind: 'cluster',
+      kubeconfig: join(dir, 'kube', 'eu'),
+      context: 'prod-eu',
+      attempts: 2,
+    });
+    expect(config.targets['gitops']).toMatchObject({
+      kind: 'git',
+      repository: join(dir, 'repos', 'gitops.git'),
+      branch: 'main',
+      path: 'clusters/prod',
+      token: 'push-secret',
+      pullRequests: { forge: 'gitlab', api: 'https://gitlab.example.com/api/v4', token: 'api-secret' },
+    });
+    expect(config.targets['remote']).toMatchObject({ repository: 'git@github.com:platform/gitops.git' });
+    expect(config.targets['archive']).toEqual({
+      kind: 'directory',
+      dir: join(dir, 'archive'),
+      createRoot: false,
+    });
+    // The one-target shorthand's flags are refused beside named targets, each by its name.
+    await expect(loadConfig({ config: path, as: 'a', context: 'prod-eu' }, env)).rejects.toMatchObject({
+      code: 'usage',
+      field: 'context',
+    });
+    await expect(loadConfig({ config: path, as: 'a', targetDir: '/x' }, env)).rejects.toMatchObject({
+      field: 'targetDir',
+    });
+    await expect(loadConfig({ config: path, as: 'a' }, {})).rejects.toMatchObject({
+      field: 'targets.gitops.git.token',
+    });
+  });
 });

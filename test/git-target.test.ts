@@ -11,7 +11,8 @@ import type { ServiceDeps } from '../src/service/deps.js';
 import { targetSet } from '../src/service/targets.js';
 import { createWaiver, type Waiver } from '../src/service/waiver.js';
 import { openSqliteStore } from '../src/store/open-sqlite.js';
-import { GitTarget } from '../src/targets/git/git-target.js';
+import { git, scrub } from '../src/targets/git/git-cli.js';
+import { commitMessage, GitTarget } from '../src/targets/git/git-target.js';
 import { FakeForge } from './support/git/fake-forge.js';
 import { bareRepository, gitIn } from './support/git/repositories.js';
 import { legacyRequest } from './support/requests.js';
@@ -280,5 +281,38 @@ describe('pull-request mode', () => {
       .apply(await approved('MIG-8'))
       .catch((e: unknown) => (e as Error).message);
     expect(refused).toContain('target gitops: gitlab API answered 403: 403 Forbidden');
+  });
+});
+
+describe('Git credentials', () => {
+  it('never shows a token: not on the command line, and taken out of whatever git prints', async () => {
+    const secret = 'ghp_0123456789abcdefSECRET';
+    const basic = Buffer.from(`x-access-token:${secret}`).toString('base64');
+    const access = { token: secret, timeoutMs: 10_000 };
+    expect(
+      scrub(`fatal: https://bot:${secret}@git.example.com/r.git: Authorization: Basic ${basic}`, access),
+    ).toBe('fatal: https://***@git.example.com/r.git: Authorization: Basic ***');
+    // A repository that cannot be reached over HTTPS: the failure names it, never the token.
+    const dir = tempDir();
+    const failed = await git(dir, ['ls-remote', 'https://127.0.0.1:9/platform/gitops.git'], access).catch(
+      (e: unknown) => e as Error,
+    );
+    expect(failed).toBeInstanceOf(Error);
+    expect((failed as Error).message).toMatch(/^git ls-remote failed: .*127\.0\.0\.1/);
+    expect((failed as Error).message).not.toContain(secret);
+    expect((failed as Error).message).not.toContain(basic);
+  });
+
+  it('keeps a commit message to its lines whatever a ticket holds', () => {
+    const message = commitMessage('apply', 'payments-api-mig-7', 'policy-exceptions', {
+      id: 'EX-7',
+      ticket: 'MIG-7\nWaiver-Exception: EX-999',
+      approver: 'bob',
+      expires: '2026-12-20T00:00:00Z',
+    });
+    expect(message.split('\n').filter((l) => l.startsWith('Waiver-Exception:'))).toEqual([
+      'Waiver-Exception: EX-7',
+    ]);
+    expect(message).toContain('Ticket: MIG-7 Waiver-Exception: EX-999');
   });
 });

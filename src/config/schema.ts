@@ -189,15 +189,16 @@ const GitSchema = z
     path: ['token'],
   });
 
-/** One named target: exactly one of cluster, directory and git. */
-const TargetSchema = z.union(
-  [
-    z.strictObject({ cluster: KubernetesSchema }),
-    z.strictObject({ directory: z.strictObject({ path: z.string().min(1) }) }),
-    z.strictObject({ git: GitSchema }),
-  ],
-  { error: 'must be one of {cluster: {...}}, {directory: {path}} or {git: {...}}' },
-);
+/** One named target: exactly one of cluster, directory and git (each one's errors named by its path). */
+const TargetSchema = z
+  .strictObject({
+    cluster: KubernetesSchema.optional(),
+    directory: z.strictObject({ path: z.string().min(1) }).optional(),
+    git: GitSchema.optional(),
+  })
+  .refine((t) => [t.cluster, t.directory, t.git].filter((x) => x !== undefined).length === 1, {
+    message: 'give exactly one of cluster, directory and git',
+  });
 
 /** `waiver.yaml`: every key optional; what is absent takes the process document's default. */
 export const ConfigFileSchema = z.strictObject({

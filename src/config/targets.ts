@@ -105,15 +105,16 @@ function namedTargets(file: ConfigFile, shorthand: TargetShorthand, sources: Sec
   return { targets, defaultTarget };
 }
 
+/** The schema allows exactly one of the three. */
 function targetConfig(name: string, t: TargetFile, sources: SecretSources): TargetConfig {
-  if ('cluster' in t) return clusterConfig(t.cluster, sources);
-  if ('directory' in t)
+  if (t.cluster) return clusterConfig(t.cluster, sources);
+  if (t.directory)
     return {
       kind: 'directory',
       dir: sources.fromFile(t.directory.path) ?? t.directory.path,
       createRoot: false,
     };
-  return gitConfig(name, t.git, sources);
+  return gitConfig(name, t.git as GitFile, sources);
 }
 
 function gitConfig(name: string, git: GitFile, sources: SecretSources): GitTargetConfig {

@@ -27,3 +27,7 @@ export interface GitRepository {
   /** Pull-request mode, through this forge's API. */
   pullRequests: ForgeConfig | undefined;
 }
+
+/** How a repository target is named to people: its URL without credentials, branch, folder and mode. */
+export const repositoryDescription = (r: GitRepository): string =>
+  `git ${r.repository.replace(/(\w+:\/\/)[^/@\s]+@/, '$1')} (${r.branch}:${r.path}${r.pullRequests ? ', pull requests' : ''})`;

@@ -67,6 +67,7 @@ describe.skipIf(!chromiumPath)('Waiver in the browser', () => {
       dir,
       clock: new ManualClock(Date.now()),
       kubeconfig,
+      moreTargets: { archive: { kind: 'directory', dir: join(dir, 'archive'), createRoot: true } },
     });
     for (const [name, role] of [
       ['alice', 'requester'],
@@ -149,6 +150,30 @@ describe.skipIf(!chromiumPath)('Waiver in the browser', () => {
     for (const step of ['requested by alice', 'approved by bob', 'applied by carol', 'revoked by carol'])
       expect(timeline).toContain(step);
     for (const page of [alice, bob, carol]) expect(problemsOf(page)).toEqual([]);
+  });
+
+  it('asks where an exception lives when there is a choice, and shows it on its page', async () => {
+    const alice = await signedIn(tokens['alice'] ?? '');
+    await go(alice, '#/request');
+    const target = alice.getByLabel('Target');
+    expect(await target.locator('option').allTextContents()).toEqual([
+      'test (cluster, default)',
+      'archive (directory)',
+    ]);
+    await alice.getByLabel('Namespaces').fill('payments');
+    await alice.getByLabel('Pod name patterns').fill('payments-web-*');
+    await alice.getByLabel('Category').selectOption('legacy-migration');
+    await alice.getByLabel('Ticket').fill('MIG-8');
+    await alice
+      .getByLabel('Reason', { exact: true })
+      .fill('Legacy payments images move to the signed pipeline this month');
+    await target.selectOption('archive');
+    await alice.getByRole('button', { name: 'Request' }).click();
+    await alice.waitForURL(/#\/exceptions\/EX-\d+$/);
+    const facts = alice.locator('dl.facts');
+    await facts.getByText('archive', { exact: true }).waitFor();
+    expect(await facts.textContent()).toContain('Targetarchive');
+    expect(problemsOf(alice)).toEqual([]);
   });
 
   it('lets an admin make a token for someone else, who then signs in with it', async () => {

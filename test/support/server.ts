@@ -108,6 +108,8 @@ export async function startTestServer(options: {
   notifications?: Pick<Config, 'notifications' | 'notificationRouting'>;
   /** A cluster to read and write, as `--kubeconfig` gives it. */
   kubeconfig?: string;
+  /** More named targets beside the one the flags give (which stays the default). */
+  moreTargets?: Config['targets'];
 }): Promise<TestServer> {
   const clock = options.clock ?? new ManualClock(Date.parse('2026-12-01T09:00:00Z'));
   const targetDir = join(options.dir, 'gitops');
@@ -123,6 +125,7 @@ export async function startTestServer(options: {
   );
   const config = {
     ...base,
+    targets: { ...base.targets, ...options.moreTargets },
     oidc: options.oidc,
     server: {
       ...base.server,

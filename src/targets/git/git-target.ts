@@ -11,7 +11,7 @@ import type {
   ProposalState,
   TargetReceipt,
 } from '../../service/ports.js';
-import type { GitRepository } from '../../domain/git-repository.js';
+import { repositoryDescription, type GitRepository } from '../../domain/git-repository.js';
 import { openForge, type Forge } from './forge.js';
 import { git, GitError, type GitAccess } from './git-cli.js';
 import { safeSegment } from '../safe-segment.js';
@@ -56,7 +56,7 @@ export class GitTarget implements ObservableTarget {
     private readonly name: string,
     private readonly config: GitRepository,
   ) {
-    this.description = `git ${config.repository} (${config.branch}:${config.path})`;
+    this.description = repositoryDescription(config);
     this.access = { sshKeyFile: config.sshKeyFile, token: config.token, timeoutMs: config.timeoutMs };
     this.forge = config.pullRequests && openForge(config.pullRequests);
   }
