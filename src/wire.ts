@@ -293,7 +293,8 @@ async function startTargetLoops(
   ]);
   const timings = controllerTimings(config);
   const scheduler = systemScheduler;
-  const identity = `${hostname()}/${deps.instance}`;
+  // The instance names the host already: hostname/pid/random.
+  const identity = deps.instance;
   const leaseSeconds = Math.max(1, Math.ceil((timings.renewMs * 3) / 1000));
   const loops: { stop(): Promise<void> }[] = [];
   const folders: string[] = [];

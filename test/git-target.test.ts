@@ -132,6 +132,23 @@ describe('a GitOps repository as the target', () => {
     expect(remote.git(['rev-list', '--count', 'main']).trim()).toBe('13');
   });
 
+  it('two processes sharing one clone (a server and a command in one folder) take turns on it', async () => {
+    const { as, replica, deps, mainHas } = await world({ workdir: 'shared' });
+    const other = replica('shared');
+    const ids: string[] = [];
+    for (let i = 1; i <= 6; i++) {
+      const { exception } = await as('alice').request(legacyRequest(`MIG-${i}`));
+      await as('bob').approve(exception.id);
+      ids.push(exception.id);
+    }
+    const results = await Promise.all(ids.map((id, i) => as('carol', i % 2 ? other : deps).apply(id)));
+    expect(results.map((r) => r.exception.syncStatus)).toEqual(ids.map(() => 'synced'));
+    for (let i = 1; i <= 6; i++)
+      expect(mainHas(`clusters/prod/policy-exceptions/policy-exceptions/payments-api-mig-${i}.yaml`)).toBe(
+        true,
+      );
+  });
+
   it('finds hand edits, deletions and rogue files in the repository, audits them, and restores by commit', async () => {
     const { remote, as, approved, mainHas } = await world();
     await as('carol').apply(await approved());

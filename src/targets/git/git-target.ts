@@ -14,6 +14,7 @@ import type {
 import { repositoryDescription, type GitRepository } from '../../domain/git-repository.js';
 import { openForge, type Forge } from './forge.js';
 import { git, GitError, type GitAccess } from './git-cli.js';
+import { withWorkdirLock } from './workdir-lock.js';
 import { safeSegment } from '../safe-segment.js';
 
 /** Pushes refused because others pushed first: fetched, rebased and tried again this many times. */
@@ -82,11 +83,19 @@ export class GitTarget implements ObservableTarget {
     return this.labelled(() => (this.forge as Forge).state(url));
   }
 
-  /** One operation at a time on the clone; a failure is said with the target's name. */
+  /**
+   * One operation at a time on the clone, in this process and across processes that share it; a failure
+   * is said with the target's name.
+   */
   private serial<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(() => this.labelled(work));
+    const next = this.queue.then(() => this.labelled(() => this.locked(work)));
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  private async locked<T>(work: () => Promise<T>): Promise<T> {
+    await mkdir(dirname(this.config.workdir), { recursive: true });
+    return withWorkdirLock(this.config.workdir, work);
   }
 
   private async labelled<T>(work: () => Promise<T>): Promise<T> {
