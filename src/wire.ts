@@ -46,6 +46,16 @@ import { DirectoryTarget } from './targets/directory-target.js';
 import type { ServerMetrics } from './server/prometheus.js';
 import { messageOf } from './domain/errors.js';
 
+/**
+ * A kubeconfig's current context, for the one-target shorthand's name: read when the configuration is,
+ * so a missing or unreadable kubeconfig is refused before any command runs.
+ */
+export async function currentContext(connection: { kubeconfig: string | undefined }): Promise<string> {
+  const { loadKubeConfig } = await import('./targets/kubernetes/kube-config.js');
+  const current = loadKubeConfig(connection).getCurrentContext();
+  return current === 'inClusterContext' ? 'in-cluster' : current;
+}
+
 /** How the controller paces itself; the interval between full runs comes from the configuration. */
 export const controllerTimings = (config: Config): ControllerTimings => ({
   intervalMs: config.server.sweepIntervalSeconds * 1000,

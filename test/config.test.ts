@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { defaultSettings } from '../src/domain/settings.js';
 import { useTempDir } from './support/temp.js';
+import { currentContext } from '../src/wire.js';
 
 const tempDir = useTempDir();
 
@@ -129,9 +130,16 @@ describe('configuration', () => {
     expect((await loadConfig({ as: 'alice', kubectlPlugin: true, context: 'kind' }, {})).targets).toEqual({
       kind: { kind: 'cluster', kubeconfig: undefined, context: 'kind', required: true },
     });
+    // Named by no context, the cluster is named by the kubeconfig's current one: a missing file is refused.
     await expect(
-      loadConfig({ as: 'alice', kubectlPlugin: true, kubeconfig: '/nowhere/kubeconfig' }, {}),
+      loadConfig({ as: 'alice', kubectlPlugin: true, kubeconfig: '/nowhere/kubeconfig' }, {}, currentContext),
     ).rejects.toMatchObject({ code: 'usage', field: 'kubeconfig' });
+    const { path: kubeconfig } = configFile(
+      'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:6443"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: kind-dev, context: {cluster: c, user: u}}]\ncurrent-context: kind-dev\n',
+    );
+    expect(Object.keys((await loadConfig({ as: 'a', kubeconfig }, {}, currentContext)).targets)).toEqual([
+      'kind-dev',
+    ]);
     expect((await loadConfig({ as: 'alice', kubectlPlugin: true, targetDir: '/g' }, {})).targets).toEqual({
       folder: { kind: 'directory', dir: '/g', createRoot: false },
     });

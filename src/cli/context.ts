@@ -28,7 +28,8 @@ export function createContext(
 ): CliContext & { close(): Promise<void> } {
   let config: Promise<Config> | undefined;
   let opened: Promise<Waiver> | undefined;
-  const getConfig = (): Promise<Config> => (config ??= loadConfig(flags, env));
+  const getConfig = (): Promise<Config> =>
+    (config ??= loadConfig(flags, env, async (c) => (await import('../wire.js')).currentContext(c)));
   return {
     ...streams,
     clock: systemClock,

@@ -6,7 +6,7 @@ import type { NotificationSettings } from '../domain/notification-channels.js';
 import type { NotificationRouting } from '../domain/notification-routes.js';
 import { notificationsConfig } from './notifications.js';
 import type { ConfigFile, OidcConfig } from './schema.js';
-import { targetsConfig, type TargetConfig } from './targets.js';
+import { targetsConfig, type CurrentContext, type TargetConfig } from './targets.js';
 
 /** What the command line says; it overrides the environment, which overrides the file. */
 export interface ConfigFlags {
@@ -82,7 +82,12 @@ export const DEFAULT_ADMIN_TOKEN_FILE = './.waiver/admin-token';
  * Reads configuration once: file, then environment, then flags. The result is frozen. The file's parser
  * and schema load only when there is a file.
  */
-export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+export async function loadConfig(
+  flags: ConfigFlags,
+  env: NodeJS.ProcessEnv = process.env,
+  /** How a cluster named by no context gets its name: the kubeconfig's current context (see wire). */
+  currentContext?: CurrentContext,
+): Promise<Config> {
   const configPath = flags.config ?? env['WAIVER_CONFIG'];
   const file = configPath ? (await import('./read-file.js')).readConfigFile(configPath) : {};
   // Paths in the file are relative to the file, as in a kubeconfig; flags and env to the working folder.
@@ -106,6 +111,7 @@ export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = pr
       kubectlPlugin: flags.kubectlPlugin === true,
     },
     { env, fromFile },
+    currentContext,
   );
   return Object.freeze({
     settings: Object.freeze(mergeSettings(file)),

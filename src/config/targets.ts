@@ -53,11 +53,15 @@ export async function targetsConfig(
   file: ConfigFile,
   shorthand: TargetShorthand,
   sources: SecretSources,
+  currentContext: CurrentContext = noCurrentContext,
 ): Promise<TargetsConfig> {
   if (file.targets && Object.keys(file.targets).length > 0) return namedTargets(file, shorthand, sources);
   const cluster = clusterShorthand(file, shorthand, sources);
   if (cluster)
-    return { targets: { [await clusterName(cluster)]: cluster }, defaultTarget: await clusterName(cluster) };
+    return {
+      targets: { [await clusterName(cluster, currentContext)]: cluster },
+      defaultTarget: await clusterName(cluster, currentContext),
+    };
   const dir = shorthand.targetDir ?? sources.fromFile(file.targetDir);
   return {
     targets: {
@@ -183,9 +187,22 @@ function clusterConfig(
  * kubeconfig's current one (read now, so a missing or unreadable kubeconfig is refused before anything
  * runs). Another context later is another target, never the same one by accident.
  */
-async function clusterName(cluster: ClusterTargetConfig): Promise<string> {
-  if (cluster.context) return cluster.context;
-  const { loadKubeConfig } = await import('../targets/kubernetes/kube-config.js');
-  const current = loadKubeConfig(cluster).getCurrentContext();
-  return current === 'inClusterContext' ? 'in-cluster' : current;
+async function clusterName(cluster: ClusterTargetConfig, currentContext: CurrentContext): Promise<string> {
+  return cluster.context ?? (await currentContext(cluster));
 }
+
+/**
+ * Reads a kubeconfig's current context (`in-cluster` with a service account); a missing or unreadable
+ * kubeconfig is a usage error. The composition root gives it: configuration reads no adapter.
+ */
+export type CurrentContext = (connection: { kubeconfig: string | undefined }) => Promise<string>;
+
+/** Without a way to read a kubeconfig, a cluster named by no context is refused. */
+export const noCurrentContext: CurrentContext = () =>
+  Promise.reject(
+    new WaiverError(
+      'usage',
+      'name the cluster with --context (or kubernetes.context in the config)',
+      'context',
+    ),
+  );
