@@ -12,7 +12,8 @@ import { targetSet } from '../src/service/targets.js';
 import { createWaiver, type Waiver } from '../src/service/waiver.js';
 import { openSqliteStore } from '../src/store/open-sqlite.js';
 import { git, scrub } from '../src/targets/git/git-cli.js';
-import { commitMessage, GitTarget } from '../src/targets/git/git-target.js';
+import { changeMessage, commitMessage } from '../src/targets/git/commit-message.js';
+import { GitTarget } from '../src/targets/git/git-target.js';
 import { FakeForge } from './support/git/fake-forge.js';
 import { bareRepository, gitIn } from './support/git/repositories.js';
 import { legacyRequest } from './support/requests.js';
@@ -113,7 +114,7 @@ describe('a GitOps repository as the target', () => {
     expect(remote.git(['rev-list', '--count', 'main']).trim()).toBe('3');
   });
 
-  it('two replicas pushing at once: each refused push is rebased and retried, none is forced or lost', async () => {
+  it('two replicas pushing at once: changes go together, a refused push is rebased and retried, none is forced or lost', async () => {
     const { as, replica, deps, remote, mainHas } = await world({ workdir: 'replica-a' });
     const other = replica('replica-b');
     const ids: string[] = [];
@@ -129,7 +130,39 @@ describe('a GitOps repository as the target', () => {
       expect(mainHas(`clusters/prod/policy-exceptions/policy-exceptions/payments-api-mig-${i}.yaml`)).toBe(
         true,
       );
-    expect(remote.git(['rev-list', '--count', 'main']).trim()).toBe('13');
+    // Changes that wait while a push is under way go together in the next commit: fewer commits than
+    // changes, each change named in exactly one of them.
+    const commits = Number(remote.git(['rev-list', '--count', 'main']).trim()) - 1;
+    expect(commits).toBeGreaterThanOrEqual(2);
+    expect(commits).toBeLessThan(12);
+    const named = remote
+      .git(['log', '--format=%(trailers:key=Waiver-Exception,valueonly)', 'main'])
+      .split('\n')
+      .filter(Boolean);
+    expect(named.sort()).toEqual([...ids].sort());
+  });
+
+  it('a push refused because someone pushed first is rebased onto theirs and pushed again, never forced', async () => {
+    const { dir, remote, as, approved, mainHas } = await world();
+    await as('carol').apply(await approved('MIG-1')); // Waiver's clone now exists
+    // Someone pushes between Waiver's fetch and its push, once: git's pre-push hook in Waiver's clone.
+    const person = remote.checkout();
+    const hook = join(dir, 'clone', '.git', 'hooks', 'pre-push');
+    writeFileSync(
+      hook,
+      `#!/bin/sh\n[ -e ${dir}/raced ] && exit 0\ntouch ${dir}/raced\ncd ${person} && echo x > theirs.txt && git add . && git -c user.name=p -c user.email=p@x commit -qm theirs && git push -q origin HEAD:main\n`,
+    );
+    chmodSync(hook, 0o755);
+    const second = (await as('carol').apply(await approved('MIG-2'))).exception;
+    expect(second.syncStatus).toBe('synced');
+    expect(existsSync(join(dir, 'raced'))).toBe(true);
+    // Theirs and ours, one after the other: nothing of theirs was lost.
+    expect(remote.git(['log', '--format=%s', 'main']).split('\n').slice(0, 2)).toEqual([
+      'waiver: apply EX-2 (policy-exceptions/payments-api-mig-2)',
+      'theirs',
+    ]);
+    expect(mainHas('theirs.txt')).toBe(true);
+    expect(second.syncRevision).toBe(remote.git(['rev-parse', 'main']).trim());
   });
 
   it('two processes sharing one clone (a server and a command in one folder) take turns on it', async () => {
@@ -321,12 +354,14 @@ describe('Git credentials', () => {
   });
 
   it('keeps a commit message to its lines whatever a ticket holds', () => {
-    const message = commitMessage('apply', 'payments-api-mig-7', 'policy-exceptions', {
-      id: 'EX-7',
-      ticket: 'MIG-7\nWaiver-Exception: EX-999',
-      approver: 'bob',
-      expires: '2026-12-20T00:00:00Z',
-    });
+    const message = commitMessage([
+      changeMessage('apply', 'payments-api-mig-7', 'policy-exceptions', {
+        id: 'EX-7',
+        ticket: 'MIG-7\nWaiver-Exception: EX-999',
+        approver: 'bob',
+        expires: '2026-12-20T00:00:00Z',
+      }),
+    ]);
     expect(message.split('\n').filter((l) => l.startsWith('Waiver-Exception:'))).toEqual([
       'Waiver-Exception: EX-7',
     ]);

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
-import { parse } from 'yaml';
-import { ANNOTATIONS, ID_LABEL, type ExceptionManifest } from '../../domain/manifest.js';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { repositoryDescription, type GitRepository } from '../../domain/git-repository.js';
+import type { ExceptionManifest } from '../../domain/manifest.js';
 import { manifestToYaml } from '../../domain/render.js';
 import type {
   ObservableTarget,
@@ -11,11 +10,19 @@ import type {
   ProposalState,
   TargetReceipt,
 } from '../../service/ports.js';
-import { repositoryDescription, type GitRepository } from '../../domain/git-repository.js';
+import { safeSegment } from '../safe-segment.js';
+import {
+  changeMessage,
+  commitMessage,
+  factsOf,
+  parseMetadata,
+  slugOf,
+  type ChangeMessage,
+} from './commit-message.js';
 import { openForge, type Forge } from './forge.js';
 import { git, GitError, type GitAccess } from './git-cli.js';
+import { readFolder } from './read-folder.js';
 import { withWorkdirLock } from './workdir-lock.js';
-import { safeSegment } from '../safe-segment.js';
 
 /** Pushes refused because others pushed first: fetched, rebased and tried again this many times. */
 const PUSH_ATTEMPTS = 8;
@@ -28,11 +35,18 @@ const pauseBefore = (attempt: number): Promise<void> =>
 type Change =
   { kind: 'write'; manifest: ExceptionManifest } | { kind: 'remove'; namespace: string; name: string };
 
-/** What a change did to Waiver's clone: the file, and the commit message saying why. */
+/** What a change did to Waiver's clone: the file, and what the commit says of it. */
 interface Staged {
-  message: string;
+  message: ChangeMessage;
   /** Names the change in a pull request's branch: the same change gets the same branch. */
   slug: string;
+}
+
+/** A change waiting for push mode's next commit, and whom to tell how it went. */
+interface Waiting {
+  change: Change;
+  done: (receipt: TargetReceipt) => void;
+  failed: (error: Error) => void;
 }
 
 export function openGitTarget(name: string, config: GitRepository): GitTarget {
@@ -40,10 +54,11 @@ export function openGitTarget(name: string, config: GitRepository): GitTarget {
 }
 
 /**
- * A GitOps repository (decision 0015): Waiver keeps a clone of one branch and makes each write or removal
- * one commit under the folder, with trailers a machine reads (`Waiver-Exception: EX-42`). In push mode it
- * pushes the commit; a push refused because others pushed first is fetched, rebased onto the new head and
- * pushed again (never forced). In pull-request mode each change is a branch and a pull (merge) request,
+ * A GitOps repository (decision 0015): Waiver keeps a clone of one branch and makes writes and removals
+ * commits under the folder, with trailers a machine reads (`Waiver-Exception: EX-42`). In push mode the
+ * changes that wait while a push is under way go together in the next commit (a batch of applies is a few
+ * commits, not hundreds); a push refused because others pushed first is fetched, rebased onto the new head
+ * and pushed again (never forced). In pull-request mode each change is a branch and a pull (merge) request,
  * applied when merged. Operations on one target run one at a time; every failure is one line naming the
  * target and the cause, and never a secret.
  */
@@ -52,6 +67,8 @@ export class GitTarget implements ObservableTarget {
   private readonly access: GitAccess;
   private readonly forge: Forge | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  private waiting: Waiting[] = [];
+  private commitScheduled = false;
 
   constructor(
     private readonly name: string,
@@ -63,11 +80,11 @@ export class GitTarget implements ObservableTarget {
   }
 
   write(manifest: ExceptionManifest): Promise<TargetReceipt> {
-    return this.serial(() => this.change({ kind: 'write', manifest }));
+    return this.submit({ kind: 'write', manifest });
   }
 
   remove(namespace: string, name: string): Promise<TargetReceipt> {
-    return this.serial(() => this.change({ kind: 'remove', namespace, name }));
+    return this.submit({ kind: 'remove', namespace, name });
   }
 
   /** The folder as the branch holds it now: what drift and rogue detection compare with. */
@@ -102,33 +119,79 @@ export class GitTarget implements ObservableTarget {
     try {
       return await work();
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      throw new Error(`target ${this.name}: ${message}`, { cause: e });
+      throw this.label(e);
     }
   }
 
-  private change(change: Change): Promise<TargetReceipt> {
-    return this.forge ? this.propose(change, this.forge) : this.push(change);
+  private label(e: unknown): Error {
+    const message = e instanceof Error ? e.message : String(e);
+    return new Error(`target ${this.name}: ${message}`, { cause: e });
   }
 
-  /** Push mode: commit on the branch and push; refused because others pushed first, rebase and retry. */
-  private async push(change: Change): Promise<TargetReceipt> {
-    for (let attempt = 1; attempt <= PUSH_ATTEMPTS; attempt++) {
-      if (attempt > 1) await pauseBefore(attempt);
-      await this.fetchAndReset();
-      const staged = await this.stage(change);
-      if (!staged) return { revision: await this.head() };
-      await this.commit(staged.message);
+  /**
+   * A pull request for each change; in push mode, the change joins those waiting for the next commit,
+   * which is made as soon as the clone is free.
+   */
+  private submit(change: Change): Promise<TargetReceipt> {
+    const { forge } = this;
+    if (forge) return this.serial(() => this.propose(change, forge));
+    return new Promise((done, failed) => {
+      this.waiting.push({ change, done, failed });
+      if (this.commitScheduled) return;
+      this.commitScheduled = true;
+      this.serial(() => {
+        this.commitScheduled = false;
+        return this.push(this.waiting.splice(0));
+      }).catch(() => undefined); // each waiting change has been told
+    });
+  }
+
+  /**
+   * Push mode: the waiting changes in one commit on the branch, pushed; refused because others pushed
+   * first, fetched, rebased and tried again. A change that cannot be staged fails alone.
+   */
+  private async push(batch: Waiting[]): Promise<void> {
+    try {
+      for (let attempt = 1; attempt <= PUSH_ATTEMPTS; attempt++) {
+        if (attempt > 1) await pauseBefore(attempt);
+        await this.fetchAndReset();
+        const staged = await this.stageAll(batch);
+        if (staged.length === 0) return this.tell(batch, { revision: await this.head() });
+        await this.commit(commitMessage(staged.map((s) => s.message)));
+        try {
+          await this.git(['push', 'origin', `HEAD:refs/heads/${this.config.branch}`]);
+          return this.tell(batch, { revision: await this.head() });
+        } catch (e) {
+          if (!isBehind(e)) throw e;
+        }
+      }
+      throw new Error(
+        `push to ${this.config.branch} refused ${PUSH_ATTEMPTS} times because others pushed first`,
+      );
+    } catch (e) {
+      const error = this.label(e);
+      for (const w of batch) w.failed(error);
+      throw error;
+    }
+  }
+
+  /** Stages each change; one that fails (an unsafe name) is told so and leaves the batch. */
+  private async stageAll(batch: Waiting[]): Promise<Staged[]> {
+    const staged: Staged[] = [];
+    for (const w of [...batch]) {
       try {
-        await this.git(['push', 'origin', `HEAD:refs/heads/${this.config.branch}`]);
-        return { revision: await this.head() };
+        const s = await this.stage(w.change);
+        if (s) staged.push(s);
       } catch (e) {
-        if (!isBehind(e)) throw e;
+        w.failed(this.label(e));
+        batch.splice(batch.indexOf(w), 1);
       }
     }
-    throw new Error(
-      `push to ${this.config.branch} refused ${PUSH_ATTEMPTS} times because others pushed first`,
-    );
+    return staged;
+  }
+
+  private tell(batch: readonly Waiting[], receipt: TargetReceipt): void {
+    for (const w of batch) w.done(receipt);
   }
 
   /**
@@ -144,19 +207,19 @@ export class GitTarget implements ObservableTarget {
     if (existing?.state === 'open') return { proposal: existing.url };
     if (existing?.state === 'closed')
       throw new Error(`pull request ${existing.url} was closed without merging; request the change again`);
-    await this.commit(staged.message);
+    await this.commit(commitMessage([staged.message]));
     try {
       await this.git(['push', 'origin', `HEAD:refs/heads/${branch}`]);
     } catch (e) {
       // A branch left by an earlier try holds the same change: its request is what is missing.
       if (!isBehind(e)) throw e;
     }
-    const [title = staged.message, ...rest] = staged.message.split('\n');
+    const { subject, body, trailers } = staged.message;
     const opened = await forge.open({
       branch,
       base: this.config.branch,
-      title,
-      body: rest.join('\n').trim(),
+      title: subject,
+      body: [...body, '', ...trailers].join('\n').trim(),
     });
     return { proposal: opened.url };
   }
@@ -203,7 +266,7 @@ export class GitTarget implements ObservableTarget {
       const facts = factsOf(change.manifest.metadata);
       const verb = before === undefined ? 'apply' : 'update';
       return {
-        message: commitMessage(verb, name, namespace, facts),
+        message: changeMessage(verb, name, namespace, facts),
         slug: slugOf(facts.id ?? name, verb, text),
       };
     }
@@ -211,7 +274,7 @@ export class GitTarget implements ObservableTarget {
     await this.git(['rm', '--quiet', '--', file]);
     const facts = factsOf(parseMetadata(before));
     return {
-      message: commitMessage('remove', name, namespace, facts),
+      message: changeMessage('remove', name, namespace, facts),
       slug: slugOf(facts.id ?? name, 'remove', before),
     };
   }
@@ -247,117 +310,3 @@ const isBehind = (e: unknown): boolean =>
   /\[rejected\]|non-fast-forward|fetch first|\(stale info\)|cannot lock ref|failed to update ref/.test(
     e.stderr,
   );
-
-interface Facts {
-  id: string | undefined;
-  ticket: string | undefined;
-  approver: string | undefined;
-  expires: string | undefined;
-}
-
-type Metadata = {
-  labels?: Record<string, string> | undefined;
-  annotations?: Record<string, string> | undefined;
-};
-
-function factsOf(metadata: Metadata): Facts {
-  const id = metadata.labels?.[ID_LABEL];
-  const a = metadata.annotations ?? {};
-  return {
-    id: id ? (/^EX-/i.test(id) ? id : `EX-${id}`) : undefined,
-    ticket: a[ANNOTATIONS.ticket],
-    approver: a[ANNOTATIONS.riskAcceptance],
-    expires: a[ANNOTATIONS.expiresAt],
-  };
-}
-
-function parseMetadata(text: string): Metadata {
-  try {
-    const doc = parse(text, { maxAliasCount: 10 }) as { metadata?: Metadata } | null;
-    return doc?.metadata ?? {};
-  } catch {
-    return {};
-  }
-}
-
-/** One line of text from a manifest's fields: a commit message's lines are never split by them. */
-const line = (text: string): string => text.replace(/[\r\n]+/g, ' ').slice(0, 200);
-
-/** The subject says what and which; the body says why (ticket, approver, expiry); trailers say it to machines. */
-export function commitMessage(verb: string, name: string, namespace: string, facts: Facts): string {
-  const id = facts.id ?? name;
-  const body = [
-    facts.ticket && `Ticket: ${line(facts.ticket)}`,
-    facts.approver && `Approved by: ${line(facts.approver)}`,
-    facts.expires && `Expires: ${line(facts.expires)}`,
-  ].filter(Boolean);
-  const trailers = [
-    facts.id && `Waiver-Exception: ${facts.id}`,
-    `Waiver-Operation: ${verb}`,
-    facts.ticket && `Waiver-Ticket: ${line(facts.ticket)}`,
-    facts.approver && `Waiver-Approver: ${line(facts.approver)}`,
-    facts.expires && `Waiver-Expires: ${line(facts.expires)}`,
-  ].filter(Boolean);
-  return [
-    `waiver: ${verb} ${id} (${namespace}/${name})`,
-    '',
-    ...body,
-    ...(body.length ? [''] : []),
-    ...trailers,
-  ].join('\n');
-}
-
-const slugOf = (id: string, verb: string, content: string): string =>
-  `${id.toLowerCase()}-${verb}-${createHash('sha256').update(content).digest('hex').slice(0, 10)}`;
-
-/** Every PolicyException under the folder, as found (a file that does not parse is skipped). */
-async function readFolder(root: string, folder: string): Promise<ObservedException[]> {
-  const found: ObservedException[] = [];
-  for (const path of await yamlFiles(root)) {
-    let doc: unknown;
-    try {
-      doc = parse(await readFile(path, 'utf8'), { maxAliasCount: 100 });
-    } catch {
-      continue;
-    }
-    const object = doc as {
-      apiVersion?: unknown;
-      kind?: unknown;
-      metadata?: { name?: unknown; namespace?: unknown; labels?: unknown; annotations?: unknown };
-      spec?: unknown;
-    } | null;
-    if (!object || object.kind !== 'PolicyException') continue;
-    const file = relative(root, path);
-    const folderName = file.includes('/') ? file.split('/')[0] : undefined;
-    found.push({
-      apiVersion: typeof object.apiVersion === 'string' ? object.apiVersion : '',
-      namespace:
-        typeof object.metadata?.namespace === 'string'
-          ? object.metadata.namespace
-          : (folderName ?? 'default'),
-      name: typeof object.metadata?.name === 'string' ? object.metadata.name : file.replace(/\.ya?ml$/, ''),
-      // The path identifies a file in a repository, as a uid does an object in a cluster.
-      uid: `${folder}/${file}`,
-      labels: stringMap(object.metadata?.labels),
-      annotations: stringMap(object.metadata?.annotations),
-      spec: object.spec,
-    });
-  }
-  return found;
-}
-
-async function yamlFiles(folder: string): Promise<string[]> {
-  const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
-  const files: string[] = [];
-  for (const entry of entries) {
-    const path = join(folder, entry.name);
-    if (entry.isDirectory()) files.push(...(await yamlFiles(path)));
-    else if (/\.ya?ml$/.test(entry.name)) files.push(path);
-  }
-  return files.sort();
-}
-
-const stringMap = (value: unknown): Record<string, string> =>
-  value && typeof value === 'object'
-    ? Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string'))
-    : {};
