@@ -87,6 +87,8 @@ type LazyCluster = () => Promise<KubernetesCluster>;
 interface Assembled {
   deps: ServiceDeps;
   clusters: Map<string, LazyCluster>;
+  /** Rows from before named targets that this process gave its default target (said once, where it runs). */
+  adopted: number;
 }
 
 /** A cluster target's connection, loaded once on first use. */
@@ -194,13 +196,17 @@ async function assemble(config: Config, options: DepsOptions): Promise<Assembled
   };
   try {
     // Rows from before named targets are adopted by this configuration's default target, once.
-    await (await import('./service/adopt-untargeted.js')).adoptUntargeted(deps);
+    const adopted = await (await import('./service/adopt-untargeted.js')).adoptUntargeted(deps);
+    return { deps, clusters, adopted };
   } catch (e) {
     await deps.store.close();
     throw e;
   }
-  return { deps, clusters };
 }
+
+/** What adoption did, in the words of the process's log. */
+const adoptedLine = ({ adopted, deps }: Assembled): string =>
+  `${adopted} exception(s) from before named targets now live on target "${deps.targets.defaultName}" (audited as target_assigned)`;
 
 /**
  * Local mode: the service in-process, acting as the configured user with every role. A cluster named by
@@ -213,7 +219,9 @@ export async function openLocalWaiver(config: Config, log: (line: string) => voi
     const { loadKubeConfig } = await import('./targets/kubernetes/kube-config.js');
     for (const cluster of clusters) loadKubeConfig(cluster);
   }
-  const deps = await openServiceDeps(config, { command: true });
+  const assembled = await assemble(config, { command: true });
+  const { deps } = assembled;
+  if (assembled.adopted) log(adoptedLine(assembled));
   // After a command that changed something, what it caused is delivered before the process ends; what
   // fails waits in the outbox for the next command, sweep or server.
   let changed = false;
@@ -358,6 +366,7 @@ export async function startController(config: Config, out: (line: string) => voi
   const log = { info: json('info'), error: json('error') };
   const assembled = await assemble(config, {});
   const { deps } = assembled;
+  if (assembled.adopted) log.info({ adopted: assembled.adopted }, adoptedLine(assembled));
   try {
     const delivery = await startDelivery(config, deps, (line) => log.info({}, line));
     const loops = await startTargetLoops(config, assembled, log, (run) => {
@@ -435,6 +444,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     };
     const app = buildApp({ deps, server: config.server, metrics, oidc, webSignIn, logger, version: VERSION });
     log = (line) => app.log.info(line);
+    if (assembled.adopted) app.log.warn(adoptedLine(assembled));
     // Set before the server listens, and after its log exists, so a missing worker is said there.
     deps.linter = await isolatedLinting(config, (line) => app.log.warn(line));
     const generated = await bootstrapAdminToken(deps, config.server.adminToken);

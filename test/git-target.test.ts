@@ -262,9 +262,15 @@ describe('pull-request mode', () => {
     expect(forge?.pulls).toHaveLength(1);
     // A person merges it.
     remote.git(['update-ref', 'refs/heads/main', `refs/heads/${pr?.head ?? ''}`]);
-    forge?.merge(1);
+    const mergeCommit = remote.git(['rev-parse', 'main']).trim();
+    forge?.merge(1, mergeCommit);
     expect((await as('carol').sweep()).merged).toEqual(['EX-1']);
-    expect((await as('dave').get('EX-1')).syncStatus).toBe('synced');
+    // Applied now: the merge commit is the last write, and the request stays on show.
+    expect(await as('dave').get('EX-1')).toMatchObject({
+      syncStatus: 'synced',
+      syncRevision: mergeCommit,
+      syncUrl: 'https://git.example.com/platform/gitops/pull/1',
+    });
     expect(mainHas(FILE)).toBe(true);
   });
 

@@ -170,13 +170,18 @@ describe('a database from before named targets', () => {
     const db = new Database(join(dir, 'w.db'));
     db.prepare('update exceptions set target = null').run();
     db.close();
-    const listed = JSON.parse((await run(['get', '-o', 'json'])).stdout) as { items: { target: string }[] };
+    const first = await run(['get', '-o', 'json']);
+    // Said where the first process after the upgrade runs: which target the older rows now live on.
+    expect(first.stderr).toBe(
+      '1 exception(s) from before named targets now live on target "folder" (audited as target_assigned)\n',
+    );
+    const listed = JSON.parse(first.stdout) as { items: { target: string }[] };
     expect(listed.items.map((i) => i.target)).toEqual(['folder']);
     const assigned = await run(['audit', 'EX-1', '--action', 'target_assigned', '-o', 'json']);
     expect(assigned.stdout).toContain('"actor": "waiver-upgrade"');
     expect((await run(['audit', '--verify'])).code).toBe(0);
     // Once: a second process finds nothing left to adopt.
-    await run(['get']);
+    expect((await run(['get'])).stderr).toBe('');
     const events = JSON.parse((await run(['audit', 'EX-1', '-o', 'json'])).stdout) as
       { items?: unknown[] } | unknown[];
     const all = Array.isArray(events) ? events : (events.items ?? []);

@@ -198,6 +198,12 @@ export interface TargetReceipt {
 /** Where a proposed change (a pull or merge request) stands at the forge. */
 export type ProposalState = 'open' | 'merged' | 'closed';
 
+/** A proposed change's state, and once merged the commit that merged it (when the forge says). */
+export interface ProposalStatus {
+  state: ProposalState;
+  mergeCommit?: string | undefined;
+}
+
 /**
  * Where Kyverno reads exceptions from: a folder, a Git repository or a cluster. Both operations are
  * idempotent.
@@ -208,7 +214,7 @@ export interface Target {
   /** Removes one PolicyException; `apiVersion` says which API group (kyverno.io when absent). */
   remove(namespace: string, name: string, apiVersion?: string): Promise<TargetReceipt | void>;
   /** Pull-request mode: whether a change it proposed was merged, is still open, or was closed unmerged. */
-  proposalState?(url: string): Promise<ProposalState>;
+  proposalState?(url: string): Promise<ProposalStatus>;
 }
 
 /** What Waiver reads of a cluster target besides its exceptions. */

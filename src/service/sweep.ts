@@ -131,17 +131,17 @@ async function checkProposals(run: SweepRun): Promise<void> {
     const url = record.syncUrl ?? '';
     try {
       const { target } = targetOf(deps, record);
-      const state = target.proposalState ? await target.proposalState(url) : 'merged';
+      const { state, mergeCommit } = target.proposalState
+        ? await target.proposalState(url)
+        : { state: 'merged' as const, mergeCommit: undefined };
       if (state === 'open') return undefined;
       if (state === 'closed')
         return {
           id: record.id,
           error: `pull request ${url} was closed without merging; request the change again`,
         };
-      return {
-        id: record.id,
-        receipt: { ...(record.syncRevision ? { revision: record.syncRevision } : {}) },
-      };
+      // Merged: the merge commit is the last write now; the request stays on show.
+      return { id: record.id, merged: { url, revision: mergeCommit ?? record.syncRevision ?? undefined } };
     } catch (e) {
       return { id: record.id, error: `pull request ${url}: ${messageOf(e)}` };
     }

@@ -96,6 +96,8 @@ export interface SyncOutcome {
   id: number;
   error?: string | undefined;
   receipt?: TargetReceipt | undefined;
+  /** A pull request found merged: the change it carried is applied. */
+  merged?: { url: string; revision: string | undefined } | undefined;
 }
 
 /** Saves the outcomes of target operations, one transaction for all of them. */
@@ -122,7 +124,7 @@ export async function recordSyncIn(
   deps: ServiceDeps,
   tx: StoreWriter,
   actor: Actor,
-  { id, error, receipt }: SyncOutcome,
+  { id, error, receipt, merged }: SyncOutcome,
   operation: SyncOperation,
   at: string,
 ): Promise<ExceptionRecord> {
@@ -135,8 +137,9 @@ export async function recordSyncIn(
     syncStatus,
     syncError: error ?? null,
     // A failure keeps the last write's revision and request on show; a success replaces them.
-    syncRevision: error === undefined ? (receipt?.revision ?? null) : current.syncRevision,
-    syncUrl: error === undefined ? (receipt?.proposal ?? null) : current.syncUrl,
+    syncRevision:
+      error === undefined ? (merged?.revision ?? receipt?.revision ?? null) : current.syncRevision,
+    syncUrl: error === undefined ? (merged?.url ?? receipt?.proposal ?? null) : current.syncUrl,
   });
   const action =
     syncStatus === 'error' ? 'sync_failed' : syncStatus === 'pending-merge' ? 'change_proposed' : 'synced';
@@ -153,6 +156,7 @@ export async function recordSyncIn(
         target: current.target,
         ...(receipt?.revision === undefined ? {} : { revision: receipt.revision }),
         ...(receipt?.proposal === undefined ? {} : { proposal: receipt.proposal }),
+        ...(merged ? { merged: merged.url, ...(merged.revision ? { revision: merged.revision } : {}) } : {}),
         ...(error === undefined ? {} : { error }),
       },
     },

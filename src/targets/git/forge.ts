@@ -1,9 +1,8 @@
 import type { ForgeConfig } from '../../domain/git-repository.js';
-import type { ProposalState } from '../../service/ports.js';
+import type { ProposalStatus } from '../../service/ports.js';
 
-export interface Proposal {
+export interface Proposal extends ProposalStatus {
   url: string;
-  state: ProposalState;
 }
 
 export interface NewProposal {
@@ -18,7 +17,7 @@ export interface Forge {
   open(proposal: NewProposal): Promise<Proposal>;
   /** The newest request from this branch, if any. */
   findByBranch(branch: string): Promise<Proposal | undefined>;
-  state(url: string): Promise<ProposalState>;
+  state(url: string): Promise<ProposalStatus>;
 }
 
 /** A forge that answered with an error: its status, and a message fit for one line. */
@@ -110,6 +109,7 @@ function github(config: ForgeConfig): Forge {
   const proposal = (pr: Json): Proposal => ({
     url: str(pr['html_url']),
     state: pr['merged_at'] ? 'merged' : pr['state'] === 'open' ? 'open' : 'closed',
+    mergeCommit: str(pr['merge_commit_sha']) || undefined,
   });
   return {
     open: async ({ branch, base, title, body }) =>
@@ -119,8 +119,7 @@ function github(config: ForgeConfig): Forge {
       const found = (await call(config, 'GET', `${repo}/pulls?head=${head}&state=all&per_page=1`)) as Json[];
       return Array.isArray(found) && found[0] ? proposal(found[0]) : undefined;
     },
-    state: async (url) =>
-      proposal((await call(config, 'GET', `${repo}/pulls/${numberOf(url)}`)) as Json).state,
+    state: async (url) => proposal((await call(config, 'GET', `${repo}/pulls/${numberOf(url)}`)) as Json),
   };
 }
 
@@ -129,6 +128,7 @@ function gitlab(config: ForgeConfig): Forge {
   const proposal = (mr: Json): Proposal => ({
     url: str(mr['web_url']),
     state: mr['state'] === 'merged' ? 'merged' : mr['state'] === 'opened' ? 'open' : 'closed',
+    mergeCommit: str(mr['merge_commit_sha']) || str(mr['squash_commit_sha']) || undefined,
   });
   return {
     open: async ({ branch, base, title, body }) =>
@@ -150,6 +150,6 @@ function gitlab(config: ForgeConfig): Forge {
       return Array.isArray(found) && found[0] ? proposal(found[0]) : undefined;
     },
     state: async (url) =>
-      proposal((await call(config, 'GET', `${project}/merge_requests/${numberOf(url)}`)) as Json).state,
+      proposal((await call(config, 'GET', `${project}/merge_requests/${numberOf(url)}`)) as Json),
   };
 }

@@ -7,7 +7,7 @@ import { manifestToYaml } from '../../domain/render.js';
 import type {
   ObservableTarget,
   ObservedException,
-  ProposalState,
+  ProposalStatus,
   TargetReceipt,
 } from '../../service/ports.js';
 import { safeSegment } from '../safe-segment.js';
@@ -95,8 +95,8 @@ export class GitTarget implements ObservableTarget {
     });
   }
 
-  async proposalState(url: string): Promise<ProposalState> {
-    if (!this.forge) return 'merged';
+  async proposalState(url: string): Promise<ProposalStatus> {
+    if (!this.forge) return { state: 'merged' };
     return this.labelled(() => (this.forge as Forge).state(url));
   }
 

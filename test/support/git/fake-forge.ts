@@ -10,6 +10,7 @@ export interface FakePullRequest {
   body: string;
   state: 'open' | 'closed';
   merged: boolean;
+  mergeCommit?: string;
 }
 
 /**
@@ -52,10 +53,10 @@ export class FakeForge {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
 
-  /** The pull request a person merged (and whose branch the forge merged into its base). */
-  merge(number: number): void {
+  /** The pull request a person merged (and whose branch the forge merged into its base, as `commit`). */
+  merge(number: number, commit?: string): void {
     const pr = this.pulls.find((p) => p.number === number);
-    if (pr) Object.assign(pr, { state: 'closed', merged: true });
+    if (pr) Object.assign(pr, { state: 'closed', merged: true, ...(commit ? { mergeCommit: commit } : {}) });
   }
 
   close(number: number): void {
@@ -74,6 +75,7 @@ export class FakeForge {
     web_url: `https://gitlab.example.com/platform/gitops/-/merge_requests/${pr.number}`,
     state: pr.merged ? 'merged' : pr.state === 'open' ? 'opened' : 'closed',
     source_branch: pr.head,
+    merge_commit_sha: pr.mergeCommit ?? null,
   });
 
   private html = (pr: FakePullRequest) => ({
@@ -81,6 +83,7 @@ export class FakeForge {
     html_url: `https://git.example.com/platform/gitops/pull/${pr.number}`,
     state: pr.state,
     merged_at: pr.merged ? '2026-12-01T10:00:00Z' : null,
+    merge_commit_sha: pr.mergeCommit ?? null,
     head: { ref: pr.head },
   });
 
