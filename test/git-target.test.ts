@@ -80,7 +80,21 @@ async function world(options: { forge?: 'github' | 'gitlab'; workdir?: string } 
   };
   const mainHas = (path: string) =>
     remote.git(['ls-tree', '-r', '--name-only', 'main']).split('\n').includes(path);
-  return { dir, remote, forge, clock, deps, replica, as, approved, mainHas };
+  /** `count` approved exceptions applied all at once, in turn through each of `replicas`; checked on main. */
+  const appliedAtOnce = async (count: number, replicas: ServiceDeps[]): Promise<string[]> => {
+    const ids: string[] = [];
+    for (let i = 1; i <= count; i++) ids.push(await approved(`MIG-${i}`));
+    const results = await Promise.all(
+      ids.map((id, i) => as('carol', replicas[i % replicas.length]).apply(id)),
+    );
+    expect(results.map((r) => r.exception.syncStatus)).toEqual(ids.map(() => 'synced'));
+    for (let i = 1; i <= count; i++)
+      expect(mainHas(`clusters/prod/policy-exceptions/policy-exceptions/payments-api-mig-${i}.yaml`)).toBe(
+        true,
+      );
+    return ids;
+  };
+  return { dir, remote, forge, clock, deps, replica, as, approved, mainHas, appliedAtOnce };
 }
 
 describe('a GitOps repository as the target', () => {
@@ -115,21 +129,10 @@ describe('a GitOps repository as the target', () => {
   });
 
   it('two replicas pushing at once: changes go together, a refused push is rebased and retried, none is forced or lost', async () => {
-    const { as, replica, deps, remote, mainHas } = await world({ workdir: 'replica-a' });
+    const { replica, deps, remote, appliedAtOnce } = await world({ workdir: 'replica-a' });
     const other = replica('replica-b');
-    const ids: string[] = [];
-    for (let i = 1; i <= 12; i++) {
-      const { exception } = await as('alice').request(legacyRequest(`MIG-${i}`));
-      await as('bob').approve(exception.id);
-      ids.push(exception.id);
-    }
     // Half applied through each replica, all at the same time, each replica with its own clone.
-    const results = await Promise.all(ids.map((id, i) => as('carol', i % 2 ? other : deps).apply(id)));
-    expect(results.map((r) => r.exception.syncStatus)).toEqual(ids.map(() => 'synced'));
-    for (let i = 1; i <= 12; i++)
-      expect(mainHas(`clusters/prod/policy-exceptions/policy-exceptions/payments-api-mig-${i}.yaml`)).toBe(
-        true,
-      );
+    const ids = await appliedAtOnce(12, [deps, other]);
     // Changes that wait while a push is under way go together in the next commit: fewer commits than
     // changes, each change named in exactly one of them.
     const commits = Number(remote.git(['rev-list', '--count', 'main']).trim()) - 1;
@@ -166,20 +169,9 @@ describe('a GitOps repository as the target', () => {
   });
 
   it('two processes sharing one clone (a server and a command in one folder) take turns on it', async () => {
-    const { as, replica, deps, mainHas } = await world({ workdir: 'shared' });
+    const { replica, deps, appliedAtOnce } = await world({ workdir: 'shared' });
     const other = replica('shared');
-    const ids: string[] = [];
-    for (let i = 1; i <= 6; i++) {
-      const { exception } = await as('alice').request(legacyRequest(`MIG-${i}`));
-      await as('bob').approve(exception.id);
-      ids.push(exception.id);
-    }
-    const results = await Promise.all(ids.map((id, i) => as('carol', i % 2 ? other : deps).apply(id)));
-    expect(results.map((r) => r.exception.syncStatus)).toEqual(ids.map(() => 'synced'));
-    for (let i = 1; i <= 6; i++)
-      expect(mainHas(`clusters/prod/policy-exceptions/policy-exceptions/payments-api-mig-${i}.yaml`)).toBe(
-        true,
-      );
+    await appliedAtOnce(6, [deps, other]);
   });
 
   it('finds hand edits, deletions and rogue files in the repository, audits them, and restores by commit', async () => {

@@ -63,6 +63,8 @@ export function git(cwd: string, args: readonly string[], access: GitAccess): Pr
       (error, stdout, stderr) => {
         if (!error) return resolve(stdout);
         const said = scrub(String(stderr).trim(), access);
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+          return reject(new GitError('git is not installed here: the Git target runs the git command', ''));
         const killed = (error as { killed?: boolean }).killed === true;
         const what = `git ${args[0] ?? ''}`;
         const message = killed
