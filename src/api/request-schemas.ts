@@ -102,8 +102,6 @@ export const LintBodySchema = z.strictObject({
 });
 
 /** The body of an action that takes no input: nothing, or `{}`; anything else is a mistake worth naming. */
-export const EmptyBodySchema = z.strictObject({});
-
 const targetName = z.string().min(1).max(253).describe('only this named target (default: every one)');
 
 export const ImportBodySchema = z.strictObject({

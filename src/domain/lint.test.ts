@@ -123,6 +123,8 @@ describe('lint', () => {
     ['expiry-past', good.replaceAll('2026-12-10T00:00:00Z', '2026-11-20T00:00:00Z')],
     ['invalid-manifest', 'kind: PolicyException\nmetadata: {name: x}\n'],
     ['invalid-manifest', 'kind: PolicyException\n  bad: [indent\n'],
+    // The CRD's operator enum: Kyverno's API server refuses any other.
+    ['invalid-manifest', edit('operator: Equals', 'operator: Matches')],
   ])('reports %s', (rule, text) => {
     expect(rulesOf(lint(text))).toContain(rule);
   });

@@ -2,6 +2,7 @@ import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { firstLine, WaiverError } from './errors.js';
 import type { CelPolicyExceptionManifest, Condition, PolicyExceptionManifest } from './manifest.js';
+import { CONDITION_OPERATORS } from './kyverno-operators.js';
 
 const stringList = z.array(z.string());
 /** `labels:` with nothing under it is null in YAML; treat it as absent. */
@@ -55,7 +56,8 @@ const podSecuritySchema = z
 
 const conditionSchema = z.object({
   key: z.unknown(),
-  operator: z.string(),
+  // The CRD's enum: Kyverno's API server refuses any other operator.
+  operator: z.enum(CONDITION_OPERATORS),
   value: z.unknown().optional(),
   message: z.string().optional(),
 });

@@ -44,6 +44,17 @@ interface Run {
   report: ReconcileReport;
 }
 
+/** The named target, when it can be read back; a folder cannot. */
+function observedTarget(deps: ServiceDeps, name: string): ObservableTarget {
+  const named = targetNamed(deps, name);
+  if (isObservable(named.target)) return named.target;
+  throw new WaiverError(
+    'usage',
+    `target "${name}" (${named.target.description}) cannot be read back; drift and rogue detection need a cluster or a Git repository`,
+    'target',
+  );
+}
+
 /**
  * The targets a reconcile, `get --unmanaged` or import reads: the one named, or every target that can be
  * read back. A folder cannot: drift and rogue detection need a cluster or a Git repository.
@@ -52,15 +63,7 @@ export function observedTargets(
   deps: ServiceDeps,
   name?: string,
 ): { name: string; target: ObservableTarget }[] {
-  if (name !== undefined) {
-    const named = targetNamed(deps, name);
-    if (isObservable(named.target)) return [{ name, target: named.target }];
-    throw new WaiverError(
-      'usage',
-      `target "${name}" (${named.target.description}) cannot be read back; drift and rogue detection need a cluster or a Git repository`,
-      'target',
-    );
-  }
+  if (name !== undefined) return [{ name, target: observedTarget(deps, name) }];
   const all = observableTargets(deps);
   if (all.length) return all;
   throw new WaiverError(
@@ -113,10 +116,8 @@ export async function reconcileTarget(
 ): Promise<ReconcileReport> {
   authorize(actor, 'sweep');
   const at = wholeSeconds(nowMs);
-  const target = observedTargets(deps, name)[0]?.target;
-  if (!target) throw new WaiverError('usage', `target "${name}" cannot be read back`, 'target');
   const report = emptyReport(at);
-  await reconcileOn({ deps, actor, at, name, target, report });
+  await reconcileOn({ deps, actor, at, name, target: observedTarget(deps, name), report });
   return report;
 }
 

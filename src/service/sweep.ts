@@ -147,15 +147,15 @@ async function checkProposals(run: SweepRun): Promise<void> {
     }
   });
   const decided = outcomes.filter((o) => o !== undefined);
-  const byId = new Map(waiting.map((r) => [r.id, r]));
-  // Each outcome is recorded as the operation its record was waiting on.
-  for (const outcome of decided) {
-    const record = byId.get(outcome.id);
-    const operation = record?.state === 'active' ? 'write' : 'delete';
-    const [saved] = await recordSyncs(deps, actor, [outcome], operation, at);
-    if (saved?.syncStatus === 'error')
-      report.failed.push({ id: formatId(saved.id), error: saved.syncError ?? '' });
-    else if (saved) report.merged.push(formatId(saved.id));
+  const active = new Set(waiting.filter((r) => r.state === 'active').map((r) => r.id));
+  // Each outcome is recorded as the operation its record was waiting on: a write while it is active.
+  for (const operation of ['write', 'delete'] as const) {
+    const chosen = decided.filter((o) => active.has(o.id) === (operation === 'write'));
+    for (const saved of await recordSyncs(deps, actor, chosen, operation, at)) {
+      if (saved.syncStatus === 'error')
+        report.failed.push({ id: formatId(saved.id), error: saved.syncError ?? '' });
+      else report.merged.push(formatId(saved.id));
+    }
   }
 }
 

@@ -6,6 +6,7 @@ import type { Waiver } from '../../service/waiver.js';
 import type { CliContext } from '../context.js';
 import { evidenceText } from '../evidence-output.js';
 import { document, joined, outputFormat, relative, type OutputFlags } from '../output.js';
+import { lastWriteOf } from '../../domain/last-write.js';
 
 /** `waiver describe <id>`: every field and the audit timeline, like `kubectl describe`. */
 export async function run(ctx: CliContext, ref: string, flags: OutputFlags): Promise<void> {
@@ -33,15 +34,8 @@ async function evidenceOrWhyNot(waiver: Waiver, ref: string): Promise<ExceptionE
 
 /** The last confirmed write or delete: a commit SHA or a resourceVersion, and a pull request waiting or merged. */
 function lastWrite(v: ExceptionView): string | null {
-  const revision =
-    v.syncRevision &&
-    (/^[0-9a-f]{40}$/.test(v.syncRevision)
-      ? `commit ${v.syncRevision}`
-      : `resourceVersion ${v.syncRevision}`);
-  const proposal =
-    v.syncUrl &&
-    `${v.syncStatus === 'pending-merge' ? 'pull request (waiting to be merged)' : 'pull request'} ${v.syncUrl}`;
-  return [revision, proposal].filter(Boolean).join(', ') || null;
+  const { revision, proposal } = lastWriteOf(v);
+  return [revision, proposal && `${proposal.label} ${proposal.url}`].filter(Boolean).join(', ') || null;
 }
 
 function describeText(v: ExceptionView, history: readonly AuditEvent[], nowMs: number): string {

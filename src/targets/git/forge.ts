@@ -20,23 +20,13 @@ export interface Forge {
   state(url: string): Promise<ProposalStatus>;
 }
 
-/** A forge that answered with an error: its status, and a message fit for one line. */
-export class ForgeError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-  }
-}
-
 type Json = Record<string, unknown>;
 
 export function openForge(config: ForgeConfig): Forge {
   return config.forge === 'github' ? github(config) : gitlab(config);
 }
 
-/** One call; a non-2xx answer (a 403, a 429 with its Retry-After, a 5xx) or a timeout is a ForgeError. */
+/** One call; a non-2xx answer (a 403, a 429 with its Retry-After, a 5xx) or a timeout is an error of one line. */
 async function call(config: ForgeConfig, method: string, path: string, body?: Json): Promise<unknown> {
   const headers: Record<string, string> =
     config.forge === 'github'
@@ -58,29 +48,24 @@ async function call(config: ForgeConfig, method: string, path: string, body?: Js
     });
   } catch (e) {
     const timedOut = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
-    throw new ForgeError(
+    throw new Error(
       timedOut
         ? `${config.forge} API did not answer within ${Math.round(config.timeoutMs / 1000)} s`
         : `${config.forge} API unreachable: ${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)}`,
-      0,
     );
   }
   const text = await response.text();
   if (!response.ok) {
     const retry = response.headers.get('retry-after');
     const said = messageIn(text);
-    throw new ForgeError(
+    throw new Error(
       `${config.forge} API answered ${response.status}${said ? `: ${said}` : ''}${retry ? ` (retry after ${retry} s)` : ''}`,
-      response.status,
     );
   }
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new ForgeError(
-      `${config.forge} API answered ${response.status} with a body that is not JSON`,
-      response.status,
-    );
+    throw new Error(`${config.forge} API answered ${response.status} with a body that is not JSON`);
   }
 }
 
@@ -97,7 +82,7 @@ function messageIn(text: string): string {
 
 const numberOf = (url: string): string => {
   const n = /(\d+)\/?$/.exec(url)?.[1];
-  if (!n) throw new ForgeError(`"${url}" names no pull request`, 0);
+  if (!n) throw new Error(`"${url}" names no pull request`);
   return n;
 };
 

@@ -8,6 +8,7 @@ import { ErrorNote, Loading } from '../components/status';
 import { Time } from '../components/time';
 import { useAsync } from '../components/use-async';
 import { href } from '../route';
+import { lastWriteOf } from '../../../src/domain/last-write';
 
 const labels: Record<Verb, string> = {
   approve: 'Approve',
@@ -69,18 +70,14 @@ export function ExceptionPage({ id }: { id: string }) {
 
 /** The commit or resourceVersion last written, and a pull request carrying the change (a link). */
 function lastWrite(x: ExceptionView): React.ReactNode {
-  const revision =
-    x.syncRevision &&
-    (/^[0-9a-f]{40}$/.test(x.syncRevision)
-      ? `commit ${x.syncRevision.slice(0, 12)}`
-      : `resourceVersion ${x.syncRevision}`);
+  const { revision, proposal } = lastWriteOf(x);
   // Only a web address becomes a link: the forge's answer is not trusted with a javascript: URL.
-  if (!x.syncUrl || !/^https?:\/\//.test(x.syncUrl)) return revision ?? x.syncUrl ?? '—';
+  if (!proposal || !/^https?:\/\//.test(proposal.url)) return revision ?? proposal?.url ?? '—';
   return (
     <>
       {revision && `${revision}, `}
-      <a href={x.syncUrl} rel="noreferrer noopener" target="_blank">
-        {x.syncStatus === 'pending-merge' ? 'pull request (waiting to be merged)' : 'pull request'}
+      <a href={proposal.url} rel="noreferrer noopener" target="_blank">
+        {proposal.label}
       </a>
     </>
   );
