@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { writeFileSync, rmSync, readFileSync, existsSync } from 'node:fs';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { GitRepository } from '../src/domain/git-repository.js';
 import { defaultRouting } from '../src/domain/notification-routes.js';
 import { defaultSettings } from '../src/domain/settings.js';
@@ -14,6 +15,7 @@ import { openSqliteStore } from '../src/store/open-sqlite.js';
 import { git, scrub } from '../src/targets/git/git-cli.js';
 import { changeMessage, commitMessage } from '../src/targets/git/commit-message.js';
 import { GitTarget } from '../src/targets/git/git-target.js';
+import { withWorkdirLock } from '../src/targets/git/workdir-lock.js';
 import { FakeForge } from './support/git/fake-forge.js';
 import { bareRepository, gitIn } from './support/git/repositories.js';
 import { legacyRequest } from './support/requests.js';
@@ -332,7 +334,7 @@ describe('pull-request mode', () => {
   });
 });
 
-describe('Git credentials', () => {
+describe('Git credentials and the shared clone', () => {
   it('never shows a token: not on the command line, and taken out of whatever git prints', async () => {
     const secret = 'ghp_0123456789abcdefSECRET';
     const basic = Buffer.from(`x-access-token:${secret}`).toString('base64');
@@ -364,5 +366,30 @@ describe('Git credentials', () => {
       'Waiver-Exception: EX-7',
     ]);
     expect(message).toContain('Ticket: MIG-7 Waiver-Exception: EX-999');
+  });
+
+  it('takes over a clone lock left by a process that died, and waits for one held by a live process', async () => {
+    const dir = tempDir();
+    const workdir = join(dir, 'clone');
+    // A process that has ended: its pid is free.
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(`${workdir}.lock`, String(dead));
+    expect(await withWorkdirLock(workdir, () => Promise.resolve('ran'))).toBe('ran');
+    expect(existsSync(`${workdir}.lock`)).toBe(false);
+    // Held by this (live) process: the second waits until the first lets go.
+    const order: string[] = [];
+    let release = (): void => undefined;
+    const first = withWorkdirLock(workdir, async () => {
+      order.push('first');
+      await new Promise<void>((resolve) => (release = resolve));
+      order.push('first done');
+    });
+    await vi.waitFor(() => expect(order).toEqual(['first']));
+    const second = withWorkdirLock(workdir, () => Promise.resolve(void order.push('second')));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual(['first']);
+    release();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first', 'first done', 'second']);
   });
 });

@@ -149,6 +149,37 @@ describe('many targets from one Waiver', () => {
     expect(drift.stdout).toContain('"change": "deleted"');
   });
 
+  it('lists the targets, and finds and imports rogue exceptions per cluster, onto the cluster they are in', async () => {
+    const { eu, us, waiver } = await setup();
+    const listed = await waiver(['targets']);
+    expect(listed.stdout.split('\n')[0]).toMatch(/^NAME +KIND +DEFAULT +DESCRIPTION$/);
+    expect(listed.stdout).toMatch(/^prod-eu +cluster +yes +cluster context test$/m);
+    expect(listed.stdout).toMatch(/^gitops +git +git .*remote\.git \(main:clusters\/prod\)$/m);
+    expect((await waiver(['targets', '-o', 'xml'])).code).toBe(2);
+    const rogue = (name: string) => ({
+      metadata: { name, namespace: NS },
+      spec: {
+        exceptions: [{ policyName: 'require-image-signature', ruleNames: ['check-image-signature'] }],
+        match: { any: [{ resources: { kinds: ['Pod'], namespaces: ['payments'], names: [`${name}-*`] } }] },
+      },
+    });
+    eu.seed('kyverno.io/v2', 'PolicyException', rogue('eu-hotfix'));
+    us.seed('kyverno.io/v2', 'PolicyException', rogue('us-hotfix'));
+    const unmanaged = await waiver(['get', '--unmanaged', '--target', 'prod-us']);
+    expect(unmanaged.stdout).toMatch(/^prod-us +policy-exceptions +us-hotfix /m);
+    expect(unmanaged.stdout).not.toContain('eu-hotfix');
+    const imported = await waiver(['import', '--target', 'prod-us', '-o', 'json'], 'carol');
+    expect(JSON.parse(imported.stdout)).toMatchObject({
+      imported: [{ target: 'prod-us', name: 'us-hotfix', id: 'EX-1' }],
+      refused: [],
+    });
+    expect((await waiver(['get', 'EX-1', '-o', 'json'])).stdout).toContain('"target": "prod-us"');
+    // A target this configuration lacks is refused, naming those it has.
+    const folderless = await waiver(['import', '--target', 'nowhere']);
+    expect(folderless.code).toBe(2);
+    expect(folderless.stderr).toContain('target "nowhere" is not configured here');
+  });
+
   it('refuses an unknown target at request time, naming the configured ones', async () => {
     const { waiver } = await setup();
     const refused = await waiver([...requestArgs('MIG-9'), '--target', 'prod-ap']);
