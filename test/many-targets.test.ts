@@ -175,9 +175,11 @@ describe('many targets from one Waiver', () => {
     });
     expect((await waiver(['get', 'EX-1', '-o', 'json'])).stdout).toContain('"target": "prod-us"');
     // A target this configuration lacks is refused, naming those it has.
-    const folderless = await waiver(['import', '--target', 'nowhere']);
-    expect(folderless.code).toBe(2);
-    expect(folderless.stderr).toContain('target "nowhere" is not configured here');
+    for (const command of ['import', 'sweep', 'doctor']) {
+      const unknown = await waiver([command, '--target', 'nowhere'], 'carol');
+      expect(unknown.code, command).toBe(2);
+      expect(unknown.stderr, command).toContain('target "nowhere" is not configured here');
+    }
   });
 
   it('refuses an unknown target at request time, naming the configured ones', async () => {

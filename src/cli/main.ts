@@ -69,7 +69,7 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     )
     .option('--rule <rule>', 'rule name; repeatable (default check-image-signature)', collect)
     .option('--kind <kind>', 'resource kind; repeatable (default Pod)', collect)
-    .option('-n, --namespace <namespace>', 'required: target namespace; repeatable', collect)
+    .option('-n, --namespace <namespace>', 'required: a namespace whose pods it exempts; repeatable', collect)
     .option('--name <pattern>', 'required: pod-name pattern, e.g. payments-api-*; repeatable', collect)
     .option(
       '--category <category>',
@@ -142,7 +142,7 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .command('get')
     .description('list exceptions')
     .argument('[ids...]', 'only these exceptions')
-    .option('-n, --namespace <namespace>', 'only exceptions for this target namespace')
+    .option('-n, --namespace <namespace>', 'only exceptions for this namespace (of the pods they exempt)')
     .option('-A, --all-namespaces', 'every namespace (the default)')
     .option('--state <states>', 'comma-separated: pending,approved,rejected,withdrawn,active,expired,removed')
     .option('--expiring-within <duration>', 'only active exceptions expiring within this duration, e.g. 7d')
@@ -184,7 +184,9 @@ function program(ctx: () => CliContext, streams: Streams): Command {
 
   cli
     .command('sweep')
-    .description("do the controller's periodic work once: reminders, expiry, retries")
+    .description(
+      "do the controller's periodic work once: reminders, expiry, retries, pull requests found merged",
+    )
     .option('--now <instant>', 'act as of this RFC3339 instant (default: now)')
     .option('--target <name>', 'only the exceptions on this named target (default: every target)')
     .addOption(outputOption('table|json|yaml'))
@@ -323,7 +325,7 @@ function program(ctx: () => CliContext, streams: Streams): Command {
 
   cli
     .command('import')
-    .description('adopt unmanaged PolicyExceptions of the cluster into the process')
+    .description('adopt unmanaged PolicyExceptions of the clusters and repositories into the process')
     .option('--dry-run', 'show what would be imported; change nothing')
     .option('--target <name>', 'only this cluster or repository (default: every one that can be read)')
     .addOption(outputOption('table|json|yaml'))

@@ -10,7 +10,7 @@ import type { StoreWriter } from './ports.js';
 import { enqueueWeeklyDigest } from './weekly-digest.js';
 import { mapBounded, TARGET_CONCURRENCY } from './bounded.js';
 import { performOnTarget, recordSyncIn, recordSyncs, syncAll } from './sync-target.js';
-import { targetOf } from './targets.js';
+import { targetNamed, targetOf } from './targets.js';
 
 export interface SweepReport {
   at: string;
@@ -58,6 +58,8 @@ export async function sweep(
   scope: SweepScope = {},
 ): Promise<SweepReport> {
   authorize(actor, 'sweep');
+  // A target named by mistake would sweep nothing and say nothing.
+  for (const name of scope.targets ?? []) targetNamed(deps, name);
   const at = wholeSeconds(nowMs);
   const { store, clock } = deps;
   // Replicas share one database: only the lease holder acts, so nothing is reminded or removed twice.
