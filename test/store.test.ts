@@ -75,6 +75,23 @@ describe.each(storeBackends)('$name store', ({ enabled, databases }) => {
     await reopened.close();
   });
 
+  it('reads the trail for the metrics a page at a time, with data only for the actions asked for', async () => {
+    const store = await open();
+    for (const action of ['requested', 'approved', 'applied', 'synced'] as const)
+      await store.transaction((tx) => tx.appendAudit({ ...event(7), action, data: { operation: action } }));
+    const first = await store.listAuditFacts(0, 3, ['requested', 'synced']);
+    expect(first.map((f) => [f.seq, f.action, f.exceptionId, f.data])).toEqual([
+      [1, 'requested', 7, { operation: 'requested' }],
+      [2, 'approved', 7, {}],
+      [3, 'applied', 7, {}],
+    ]);
+    expect(first[0]).not.toHaveProperty('hash');
+    const rest = await store.listAuditFacts(3, 3, ['requested', 'synced']);
+    expect(rest.map((f) => [f.seq, f.data])).toEqual([[4, { operation: 'synced' }]]);
+    expect(await store.listAuditFacts(4, 3, [])).toEqual([]);
+    await store.close();
+  });
+
   it('pages in id order after a cursor', async () => {
     const store = await open();
     for (let i = 0; i < 5; i++) await store.transaction((tx) => tx.insertException(newRecord));

@@ -12,6 +12,9 @@ export interface AuditEvent {
   hash: string;
 }
 
+/** What the metrics read of an event: no actor and no hashes, and `data` only for the actions asked for. */
+export type AuditFact = Pick<AuditEvent, 'seq' | 'at' | 'action' | 'exceptionId' | 'data'>;
+
 export type NewAuditEvent = Pick<AuditEvent, 'at' | 'actor' | 'action' | 'exceptionId' | 'data'>;
 
 /** The first link of the chain points at this. */

@@ -1,4 +1,4 @@
-import type { AuditEvent, NewAuditEvent } from '../domain/audit.js';
+import type { AuditEvent, AuditFact, NewAuditEvent } from '../domain/audit.js';
 import type { Issue } from '../domain/errors.js';
 import type { AuditAction } from '../domain/lifecycle.js';
 import type {
@@ -93,6 +93,11 @@ export interface StoreReader {
   /** How many exceptions are in each shown state as of `nowIso` (an active one past it is `expired`), per target. */
   countByState(nowIso: string): Promise<StateCount[]>;
   listAudit(query?: AuditQuery): Promise<AuditEvent[]>;
+  /**
+   * The trail after `afterSeq` in chain order, `limit` at a time, as the metrics read it: without actors
+   * and hashes, and with `data` only for the actions in `dataOf` (`{}` for the rest).
+   */
+  listAuditFacts(afterSeq: number, limit: number, dataOf: readonly AuditAction[]): Promise<AuditFact[]>;
   findTokenByLookup(lookup: string): Promise<StoredToken | undefined>;
   listTokens(): Promise<ApiToken[]>;
 }

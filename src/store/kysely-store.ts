@@ -1,7 +1,14 @@
 import { sql, type Kysely } from 'kysely';
-import { nextLink, recordDigest, type AuditEvent, type NewAuditEvent } from '../domain/audit.js';
+import {
+  nextLink,
+  recordDigest,
+  type AuditEvent,
+  type AuditFact,
+  type NewAuditEvent,
+} from '../domain/audit.js';
 import { WaiverError } from '../domain/errors.js';
 import { formatId, type ExceptionRecord, type NewExceptionRecord, type State } from '../domain/exception.js';
+import type { AuditAction } from '../domain/lifecycle.js';
 import type { OutboxEntry } from '../domain/notification-routes.js';
 import type {
   ApiToken,
@@ -90,22 +97,31 @@ class KyselyAccess implements StoreWriter {
   }
 
   async countByState(nowIso: string): Promise<StateCount[]> {
-    // Instants are stored in one RFC3339 form (UTC, whole seconds), so text order is time order.
-    const rows = await this.db
+    const groups = await this.db
       .selectFrom('exceptions')
-      .select((eb) => [
-        'target',
-        'state',
-        eb.and([eb('state', '=', 'active'), eb('expires_at', '<=', nowIso)]).as('past'),
-        eb.fn.countAll<number | string>().as('n'),
-      ])
-      .groupBy(['target', 'state', 'past'])
+      .select((eb) => ['target', 'state', eb.fn.countAll<number | string>().as('n')])
+      .groupBy(['target', 'state'])
       .execute();
-    return rows.map((row) => ({
-      target: row.target ?? '',
-      state: (row.past ? 'expired' : row.state) as State,
-      count: Number(row.n),
-    }));
+    const counts: StateCount[] = [];
+    for (const { target, state, n } of groups) {
+      const count = Number(n);
+      if (state !== 'active') {
+        counts.push({ target: target ?? '', state: state as State, count });
+        continue;
+      }
+      // Active records past their expiry show as expired. Instants are stored in one RFC3339 form (UTC,
+      // whole seconds), so text order is time order, and they are a range of the count index.
+      const past = await this.db
+        .selectFrom('exceptions')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where((eb) => (target === null ? eb('target', 'is', null) : eb('target', '=', target)))
+        .where('state', '=', 'active')
+        .where('expires_at', '<=', nowIso)
+        .executeTakeFirstOrThrow();
+      counts.push({ target: target ?? '', state: 'active', count: count - Number(past.n) });
+      counts.push({ target: target ?? '', state: 'expired', count: Number(past.n) });
+    }
+    return counts.filter((c) => c.count > 0);
   }
 
   async listAudit(query: AuditQuery = {}): Promise<AuditEvent[]> {
@@ -122,6 +138,33 @@ class KyselyAccess implements StoreWriter {
     if (query.until !== undefined) q = q.where('at', '<', query.until);
     if (query.limit !== undefined) q = q.limit(query.limit);
     return (await q.execute()).map(toEvent);
+  }
+
+  async listAuditFacts(
+    afterSeq: number,
+    limit: number,
+    dataOf: readonly AuditAction[],
+  ): Promise<AuditFact[]> {
+    // The metrics' first read folds the whole trail: hashes, actors and the data no timeline reads stay
+    // in the database, which halves what is read and parsed.
+    const data =
+      dataOf.length === 0
+        ? sql<string | null>`null`
+        : sql<string | null>`case when action in (${sql.join(dataOf)}) then data end`;
+    const rows = await this.db
+      .selectFrom('audit_events')
+      .select(['seq', 'at', 'action', 'exception_id', data.as('data')])
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({
+      seq: row.seq,
+      at: row.at,
+      action: row.action as AuditAction,
+      exceptionId: row.exception_id,
+      data: row.data === null ? {} : (JSON.parse(row.data) as Record<string, unknown>),
+    }));
   }
 
   async findTokenByLookup(lookup: string): Promise<StoredToken | undefined> {

@@ -1,4 +1,11 @@
-import { nextLink, recordDigest, type AuditEvent, type NewAuditEvent } from '../../src/domain/audit.js';
+import {
+  nextLink,
+  recordDigest,
+  type AuditEvent,
+  type AuditFact,
+  type NewAuditEvent,
+} from '../../src/domain/audit.js';
+import type { AuditAction } from '../../src/domain/lifecycle.js';
 import { WaiverError } from '../../src/domain/errors.js';
 import {
   formatId,
@@ -108,6 +115,21 @@ class MemoryAccess implements StoreWriter {
       counts.set(`${r.target}/${state}`, group);
     }
     return Promise.resolve([...counts.values()]);
+  }
+
+  listAuditFacts(afterSeq: number, limit: number, dataOf: readonly AuditAction[]): Promise<AuditFact[]> {
+    const events = this.db()
+      .audit.filter((e) => e.seq > afterSeq)
+      .slice(0, limit);
+    return Promise.resolve(
+      events.map(({ seq, at, action, exceptionId, data }) => ({
+        seq,
+        at,
+        action,
+        exceptionId,
+        data: dataOf.includes(action) ? structuredClone(data) : {},
+      })),
+    );
   }
 
   listAudit(query: AuditQuery = {}): Promise<AuditEvent[]> {
