@@ -15,6 +15,7 @@ import {
   CommentSchema,
   ImportBodySchema,
   TargetScopeSchema,
+  PoliciesQuerySchema,
   LintBodySchema,
   ListQuerySchema,
   ManifestQuerySchema,
@@ -44,6 +45,7 @@ import {
   MetricsSchema,
   ProcessSettingsSchema,
   TargetListSchema,
+  PolicyCatalogSchema,
   ActorSchema,
   NotificationListSchema,
   RetryReportSchema,
@@ -348,6 +350,17 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
     success: { status: 200, description: 'the targets', schema: TargetListSchema },
     invoke: (waiver) => waiver.targets(),
     encode: () => ({}),
+  }),
+  policies: operation({
+    name: 'policies',
+    method: 'GET',
+    path: '/api/v1/policies',
+    summary:
+      "The policies and rules a request for a target may name: a cluster's own, else the configuration's",
+    query: PoliciesQuerySchema,
+    success: { status: 200, description: 'the policies with their rules', schema: PolicyCatalogSchema },
+    invoke: (waiver, { query }) => waiver.policies(query.target),
+    encode: (target) => ({ query: { target } }),
   }),
   review: operation({
     name: 'review',

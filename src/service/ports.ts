@@ -12,6 +12,7 @@ import type {
 import type { ExceptionManifest } from '../domain/manifest.js';
 import type { OutboxEntry } from '../domain/notification-routes.js';
 import type { ObservedException } from '../domain/observed.js';
+import type { KnownPolicy } from '../domain/policy-catalog.js';
 import type { Role } from './actor.js';
 import type { LintReport, LintSource } from './lint-manifests.js';
 
@@ -267,6 +268,8 @@ export interface ScopeToCheck {
 /** What the cluster has: a request for a policy, rule or namespace it lacks is refused. */
 export interface ClusterCatalog {
   checkScope(scope: ScopeToCheck): Promise<Issue[]>;
+  /** Every Kyverno policy the cluster holds (ClusterPolicies, Policies, CEL policies), with its rules. */
+  policies(): Promise<KnownPolicy[]>;
 }
 
 /** One check of `waiver doctor`: what it found, and how to fix it when it is not ok. */

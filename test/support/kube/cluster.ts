@@ -79,7 +79,9 @@ export async function kubeWorld(dir: string, options: { catalog?: boolean } = {}
     targets: oneTarget(target, {
       name: KUBE_TARGET,
       cluster: {
-        catalog: options.catalog ? new KubernetesCatalog(kc) : { checkScope: () => Promise.resolve([]) },
+        catalog: options.catalog
+          ? new KubernetesCatalog(kc)
+          : { checkScope: () => Promise.resolve([]), policies: () => Promise.resolve([]) },
         doctor: { diagnose: (policies) => diagnose(kc, defaultSettings, policies) },
         inventory: new KubernetesInventory(kc),
       },
