@@ -8,6 +8,7 @@ import { seedCluster } from '../support/kube/cluster.js';
 import { FakeKubeApiServer } from '../support/kube/fake-api-server.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { ManualClock } from '../support/temp.js';
+import { PATIENCE_MS } from '../support/eventually.js';
 
 /** One folder for the whole file (a per-test folder would vanish under the server between tests). */
 let dir: string;
@@ -21,8 +22,8 @@ const EXCEPTIONS = 'policy-exceptions';
 /** A page signed in with a token, failing the test on any script error. */
 async function signedIn(token: string, width = 1280): Promise<Page> {
   const page = await browser.newPage({ viewport: { width, height: 900 } });
-  // Well within the test's own timeout, so a missing element is named, not a timeout.
-  page.setDefaultTimeout(8000);
+  // Minutes, not a budget, and within the test's own timeout: a missing element is named, not a timeout.
+  page.setDefaultTimeout(PATIENCE_MS);
   const problems: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(m.text());
@@ -83,7 +84,7 @@ async function record(
 }
 
 // A browser on a busy machine: generous, so only a real failure fails.
-describe.skipIf(!chromiumPath)('the request form asks what the CLI asks', { timeout: 120_000 }, () => {
+describe.skipIf(!chromiumPath)('the request form asks what the CLI asks', () => {
   beforeAll(async () => {
     browser = await launchChromium();
     dir = mkdtempSync(join(tmpdir(), 'waiver-web-request-'));
