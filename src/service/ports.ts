@@ -95,6 +95,8 @@ export interface StoreReader {
   listAudit(query?: AuditQuery): Promise<AuditEvent[]>;
   findTokenByLookup(lookup: string): Promise<StoredToken | undefined>;
   listTokens(): Promise<ApiToken[]>;
+  /** Every token row as stored (hash included): what audit verification checks against the trail. */
+  listStoredTokens(): Promise<StoredToken[]>;
 }
 
 export interface StoreWriter extends StoreReader {

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { nextLink, recordDigest, type AuditEvent, type NewAuditEvent } from '../domain/audit.js';
+import { nextLink, recordDigest, tokenOf, type AuditEvent, type NewAuditEvent } from '../domain/audit.js';
 import { WaiverError } from '../domain/errors.js';
 import { formatId, type ExceptionRecord, type NewExceptionRecord, type State } from '../domain/exception.js';
 import type { OutboxEntry } from '../domain/notification-routes.js';
@@ -138,6 +138,11 @@ class KyselyAccess implements StoreWriter {
     return rows.map(toToken);
   }
 
+  async listStoredTokens(): Promise<StoredToken[]> {
+    const rows = await this.db.selectFrom('api_tokens').selectAll().orderBy('id').execute();
+    return rows.map(toStoredToken);
+  }
+
   async insertToken(token: StoredToken): Promise<void> {
     await this.db.insertInto('api_tokens').values(toTokenRow(token)).execute();
   }
@@ -228,11 +233,24 @@ class KyselyAccess implements StoreWriter {
       .executeTakeFirst();
   }
 
-  /** An event about an exception records the digest of its row as it stands in this transaction. */
+  /**
+   * An event about an exception, or about an API token, records the digest of its row as it stands in
+   * this transaction.
+   */
   private async bindRecord(event: NewAuditEvent): Promise<NewAuditEvent> {
-    if (event.exceptionId === null) return event;
-    const record = await this.getException(event.exceptionId);
+    const token = tokenOf(event);
+    const record =
+      event.exceptionId !== null
+        ? await this.getException(event.exceptionId)
+        : token === undefined
+          ? undefined
+          : await this.storedToken(token);
     return record ? { ...event, data: { ...event.data, record: recordDigest(record, sha256) } } : event;
+  }
+
+  private async storedToken(id: string): Promise<StoredToken | undefined> {
+    const row = await this.db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toStoredToken(row);
   }
 }
 
