@@ -2,6 +2,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { nextLink } from '../src/domain/audit.js';
+import { sha256 } from '../src/service/sha256.js';
 import { backends } from './support/databases.js';
 import { cli } from './support/cli.js';
 import { legacyRequest } from './support/requests.js';
@@ -186,5 +188,44 @@ describe.each(backends)('rows tampered with on $name', ({ enabled, databases }) 
       code: 'audit_broken',
       issues: [{ code: kind, field: `token ${named}` }],
     });
+  });
+
+  it('binds token rows from before this version at the upgrade, so a later edit of one is named', async () => {
+    const { database, dir } = await history();
+    const env = { env: { WAIVER_DATABASE_URL: database } };
+    const id = await tokenId(database, dir, 'alice');
+    // The database as the previous version left it: token events without a digest, migration 0007 not run.
+    await db.exec(database, "delete from kysely_migration where name = '0007-bind-tokens'");
+    await db.exec(database, 'delete from audit_events');
+    await db.exec(database, 'delete from exceptions');
+    await db.exec(database, `delete from api_tokens where id <> '${id}'`);
+    const legacy = {
+      at: '2026-11-01T09:00:00Z',
+      actor: 'admin',
+      action: 'token_created' as const,
+      exceptionId: null,
+      data: { token: id, owner: 'alice', roles: ['requester'], expiresAt: null },
+    };
+    const link = nextLink(undefined, legacy, sha256);
+    await db.exec(
+      database,
+      `insert into audit_events (seq, at, actor, action, exception_id, data, prev_hash, hash)
+       values (1, '${legacy.at}', 'admin', 'token_created', null, '${JSON.stringify(legacy.data)}',
+         '${link.prevHash}', '${link.hash}')`,
+    );
+    // The upgrade: the next process to open the database binds the token with one event.
+    const audit = JSON.parse((await cli(dir, ['audit', '-o', 'json'], env)).stdout) as {
+      items: { action: string; actor: string; data: { token?: string; record?: string } }[];
+    };
+    expect(audit.items.map((e) => e.action)).toEqual(['token_created', 'token_bound']);
+    expect(audit.items[1]).toMatchObject({ actor: 'waiver-upgrade', data: { token: id } });
+    expect((await verifyByCli(database, dir)).code).toBe(0);
+
+    await db.exec(database, `update api_tokens set roles = '["admin"]' where id = '${id}'`);
+    const checked = await verifyByCli(database, dir);
+    expect(checked.code).toBe(1);
+    expect(checked.stderr).toMatch(
+      new RegExp(`^error: token ${id}: .*edited outside Waiver.*\\[record_edited\\]\\n$`),
+    );
   });
 });

@@ -108,7 +108,7 @@ export function verifyChain(events: Iterable<AuditEvent>, sha256: HashFn): Chain
 }
 
 /** The actions whose event records an API token's row: `data.token` names it, `data.record` its digest. */
-const tokenActions: ReadonlySet<AuditAction> = new Set(['token_created', 'token_revoked']);
+const tokenActions: ReadonlySet<AuditAction> = new Set(['token_created', 'token_revoked', 'token_bound']);
 
 /** The API token an event is about, if it is one. */
 export function tokenOf(event: Pick<AuditEvent, 'action' | 'data'>): string | undefined {

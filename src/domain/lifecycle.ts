@@ -33,6 +33,7 @@ export const auditActions = [
   'imported',
   'token_created',
   'token_revoked',
+  'token_bound',
   'rogue_detected',
   'change_proposed',
   'target_assigned',
