@@ -109,6 +109,24 @@ describe.each(backends)('rows tampered with on $name', ({ enabled, databases }) 
     });
   });
 
+  it('names rows tampered with while the server runs, past what it keeps in memory', async () => {
+    const { database, dir } = await history();
+    const server = await startTestServer({ database, dir });
+    running.push(server);
+    const admin = server.as(server.adminToken);
+    // The server has listed and verified the rows: it keeps them, by id and version, for its next page.
+    expect((await admin('GET', '/api/v1/exceptions')).body.items).toHaveLength(2);
+    expect((await admin('GET', '/api/v1/audit/verify')).status).toBe(200);
+    await db.exec(database, 'delete from exceptions where id = 1');
+    await db.exec(database, "update exceptions set expires_at = '2099-01-01T00:00:00Z' where id = 2");
+    const reply = await admin('GET', '/api/v1/audit/verify');
+    expect(reply.status).toBe(409);
+    expect(reply.body.issues.map((i: { field: string; code: string }) => `${i.field} ${i.code}`)).toEqual([
+      'EX-2 record_edited',
+      'EX-1 record_deleted',
+    ]);
+  });
+
   it('names every row deleted or inserted, not only the first', async () => {
     const { database, dir } = await history();
     await db.exec(database, 'delete from exceptions where id = 1');

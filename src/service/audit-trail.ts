@@ -162,7 +162,7 @@ export async function checkTrail(store: StoreReader): Promise<TrailCheck> {
   const mismatches: RecordMismatch[] = [];
   const seen = new Set<number>();
   for (let afterId = 0; ;) {
-    const rows = await store.listExceptions({ afterId, limit: VERIFY_PAGE });
+    const rows = await store.listExceptions({ afterId, limit: VERIFY_PAGE, direct: true });
     for (const row of rows) {
       seen.add(row.id);
       const problem = await recheck(

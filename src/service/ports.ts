@@ -52,6 +52,11 @@ export interface ExceptionQuery {
   order?: 'newest' | 'expiry';
   /** With `order`: rows to skip (its pages are counted, not keyed). */
   offset?: number;
+  /**
+   * Read the rows from the database, past anything a long-lived store keeps: a row changed behind its
+   * back keeps its version, so only a direct read shows it (audit verification).
+   */
+  direct?: true;
 }
 
 /** An API token as listed: never its secret, which is shown once and stored only as a hash. */

@@ -346,7 +346,7 @@ export class KyselyStore extends KyselyAccess implements ExceptionStore {
    */
   override async listExceptions(query: ExceptionQuery = {}): Promise<ExceptionRecord[]> {
     // A command reads each row once: one query, nothing kept.
-    if (!this.cacheRecords) return super.listExceptions(query);
+    if (!this.cacheRecords || query.direct) return super.listExceptions(query);
     const keys = await this.selectedKeys(query);
     const misses = keys.filter((k) => !this.cache.get(k.id, k.version)).map((k) => k.id);
     const fetched = new Map<number, ExceptionRecord>();
