@@ -295,7 +295,8 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
     name: 'verifyAudit',
     method: 'GET',
     path: '/api/v1/audit/verify',
-    summary: 'Verify the audit hash chain (409 audit_broken names the first broken link)',
+    summary:
+      'Verify the audit hash chain and every exception and token row (409 audit_broken names the first broken link, or every row amiss in issues)',
     success: { status: 200, description: 'the chain is intact', schema: VerifyResultSchema },
     invoke: (waiver) => waiver.verifyAudit(),
     respond: (result) => ({

@@ -236,6 +236,7 @@ export const ProcessSettingsSchema = z
     ),
     protectedNamespaces: z.array(z.string()),
     requireDistinctApplier: z.boolean(),
+    identitiesIgnoreCase: z.boolean(),
     maxRenewals: z.number(),
     unusedDays: z.number(),
     kyvernoExceptionNamespace: z.string().optional(),

@@ -53,6 +53,11 @@ export interface ExceptionQuery {
   order?: 'newest' | 'expiry';
   /** With `order`: rows to skip (its pages are counted, not keyed). */
   offset?: number;
+  /**
+   * Read the rows from the database, past anything a long-lived store keeps: a row changed behind its
+   * back keeps its version, so only a direct read shows it (audit verification).
+   */
+  direct?: true;
 }
 
 /** An API token as listed: never its secret, which is shown once and stored only as a hash. */
@@ -101,6 +106,8 @@ export interface StoreReader {
   listAuditFacts(afterSeq: number, limit: number, dataOf: readonly AuditAction[]): Promise<AuditFact[]>;
   findTokenByLookup(lookup: string): Promise<StoredToken | undefined>;
   listTokens(): Promise<ApiToken[]>;
+  /** Every token row as stored (hash included): what audit verification checks against the trail. */
+  listStoredTokens(): Promise<StoredToken[]>;
 }
 
 export interface StoreWriter extends StoreReader {

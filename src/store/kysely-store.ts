@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import {
   nextLink,
   recordDigest,
+  tokenOf,
   type AuditEvent,
   type AuditFact,
   type NewAuditEvent,
@@ -181,6 +182,11 @@ class KyselyAccess implements StoreWriter {
     return rows.map(toToken);
   }
 
+  async listStoredTokens(): Promise<StoredToken[]> {
+    const rows = await this.db.selectFrom('api_tokens').selectAll().orderBy('id').execute();
+    return rows.map(toStoredToken);
+  }
+
   async insertToken(token: StoredToken): Promise<void> {
     await this.db.insertInto('api_tokens').values(toTokenRow(token)).execute();
   }
@@ -271,11 +277,24 @@ class KyselyAccess implements StoreWriter {
       .executeTakeFirst();
   }
 
-  /** An event about an exception records the digest of its row as it stands in this transaction. */
+  /**
+   * An event about an exception, or about an API token, records the digest of its row as it stands in
+   * this transaction.
+   */
   private async bindRecord(event: NewAuditEvent): Promise<NewAuditEvent> {
-    if (event.exceptionId === null) return event;
-    const record = await this.getException(event.exceptionId);
+    const token = tokenOf(event);
+    const record =
+      event.exceptionId !== null
+        ? await this.getException(event.exceptionId)
+        : token === undefined
+          ? undefined
+          : await this.storedToken(token);
     return record ? { ...event, data: { ...event.data, record: recordDigest(record, sha256) } } : event;
+  }
+
+  private async storedToken(id: string): Promise<StoredToken | undefined> {
+    const row = await this.db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toStoredToken(row);
   }
 }
 
@@ -371,7 +390,7 @@ export class KyselyStore extends KyselyAccess implements ExceptionStore {
    */
   override async listExceptions(query: ExceptionQuery = {}): Promise<ExceptionRecord[]> {
     // A command reads each row once: one query, nothing kept.
-    if (!this.cacheRecords) return super.listExceptions(query);
+    if (!this.cacheRecords || query.direct) return super.listExceptions(query);
     const keys = await this.selectedKeys(query);
     const misses = keys.filter((k) => !this.cache.get(k.id, k.version)).map((k) => k.id);
     const fetched = new Map<number, ExceptionRecord>();

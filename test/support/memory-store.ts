@@ -1,6 +1,7 @@
 import {
   nextLink,
   recordDigest,
+  tokenOf,
   type AuditEvent,
   type AuditFact,
   type NewAuditEvent,
@@ -158,6 +159,10 @@ class MemoryAccess implements StoreWriter {
     return Promise.resolve(listed);
   }
 
+  listStoredTokens(): Promise<StoredToken[]> {
+    return Promise.resolve([...this.db().tokens].sort((a, b) => a.id.localeCompare(b.id)).map(copy));
+  }
+
   insertToken(token: StoredToken): Promise<void> {
     const { tokens } = this.db();
     // The real stores' primary key and unique index.
@@ -217,9 +222,15 @@ class MemoryAccess implements StoreWriter {
   }
 
   appendAudit(given: NewAuditEvent): Promise<AuditEvent> {
-    const { audit, exceptions } = this.db();
-    // As the real stores do: an event about an exception records its row's digest.
-    const record = given.exceptionId === null ? undefined : exceptions.get(given.exceptionId);
+    const { audit, exceptions, tokens } = this.db();
+    // As the real stores do: an event about an exception or a token records its row's digest.
+    const token = tokenOf(given);
+    const record =
+      given.exceptionId !== null
+        ? exceptions.get(given.exceptionId)
+        : token === undefined
+          ? undefined
+          : tokens.find((t) => t.id === token);
     const event = record
       ? { ...given, data: { ...given.data, record: recordDigest(record, sha256) } }
       : given;
