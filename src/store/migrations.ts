@@ -195,9 +195,10 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
       async up(db: Kysely<unknown>) {
         // Counting by target and state (each /metrics scrape) reads this index alone, and the active
         // ones past their expiry are a range of it, so no row is read and nothing is sorted.
-        await db.schema.dropIndex('exceptions_target').execute();
+        await db.schema.dropIndex('exceptions_target').ifExists().execute();
         await db.schema
           .createIndex('exceptions_target_state_expiry')
+          .ifNotExists()
           .on('exceptions')
           .columns(['target', 'state', 'expires_at'])
           .execute();
