@@ -4,7 +4,7 @@ import { Pager, usePages } from '../components/pager';
 import { Empty, ErrorNote, Loading } from '../components/status';
 import { Time } from '../components/time';
 import { useAsync } from '../components/use-async';
-import { href } from '../route';
+import { formText, href } from '../route';
 
 const PAGE = 100;
 
@@ -65,10 +65,7 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
           window.location.hash = href(
             '/audit',
             Object.fromEntries(
-              ['action', 'actor', 'exception', 'since', 'until'].map((k) => [
-                k,
-                String(data.get(k) ?? '').trim(),
-              ]),
+              ['action', 'actor', 'exception', 'since', 'until'].map((k) => [k, formText(data, k)]),
             ),
           );
         }}
