@@ -114,11 +114,18 @@ function operation(path, method, op) {
     box.append(rows.length ? table(['Field', 'Type', 'Required', 'Description'], rows) : el('p', typeOf(body.schema)));
   }
   box.append(el('h4', 'Answers'));
-  const answers = Object.entries(op.responses || {}).map(([status, r]) => {
+  const all = Object.entries(op.responses || {});
+  const answers = all.filter(([status]) => status < '400').map(([status, r]) => {
     const types = Object.keys(r.content || {}).join(', ');
     return [status, r.description + (types ? ' — ' + types : '')];
   });
   box.append(table(['Status', 'Meaning'], answers));
+  const errors = all.filter(([status]) => status >= '400').map(([status]) => status);
+  if (errors.length) {
+    const p = el('p', 'Errors: ' + errors.join(', ') + ' — ', 'muted');
+    const a = el('a', 'what each means'); a.href = '#errors'; p.append(a);
+    box.append(p);
+  }
   const toc = el('li'); const a = el('a', method.toUpperCase() + ' ' + path + (op.summary ? ' — ' + op.summary : '')); a.href = '#' + id; toc.append(a);
   document.getElementById('toc').append(toc);
   return box;
@@ -130,6 +137,13 @@ async function load() {
   doc = await res.json();
   status.textContent = doc.info.title + ' ' + doc.info.version + ': ' + doc.info.description;
   const ops = document.getElementById('ops');
+  const first = Object.values(doc.paths).flatMap((m) => Object.values(m)).find((op) => op.responses && op.responses['400']);
+  if (first) {
+    const box = el('section', '', 'op'); box.id = 'errors';
+    box.append(el('h2', 'Errors'), el('p', 'Every error is JSON: {code, message, field?}, the field naming what was wrong.'));
+    box.append(table(['Status', 'Meaning'], Object.entries(first.responses).filter(([s]) => s >= '400').map(([s, r]) => [s, r.description])));
+    ops.append(box);
+  }
   for (const [path, methods] of Object.entries(doc.paths))
     for (const [method, op] of Object.entries(methods)) ops.append(operation(path, method, op));
 }
