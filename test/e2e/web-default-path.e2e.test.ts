@@ -222,21 +222,23 @@ describe.skipIf(!chromiumPath)('the web UI on the default setup (a folder, no cl
       legacyRequest('MIG-4'),
     );
     expect(filed.status).toBe(201);
-    const pages = [
-      '#/',
-      '#/request',
-      '#/exceptions',
-      '#/exceptions/EX-1',
-      '#/exceptions/EX-2',
-      '#/review',
-      '#/audit',
-      '#/tokens',
+    const pages: [string, string][] = [
+      ['#/', 'Dashboard'],
+      ['#/request', 'Request an exception'],
+      ['#/exceptions', 'Exceptions'],
+      ['#/exceptions/EX-1', 'EX-1'],
+      ['#/exceptions/EX-2', 'EX-2'],
+      ['#/review', 'Review'],
+      ['#/audit', 'Audit log'],
+      ['#/tokens', 'API tokens'],
     ];
     for (const width of [1280, 390]) {
       const admin = await signedIn(server.adminToken, width);
-      for (const hash of pages) {
+      for (const [hash, heading] of pages) {
         await go(admin.page, hash);
-        await admin.page.locator('main h1').waitFor();
+        // Shot when the page has loaded what it shows, not while it says "Loading…".
+        await admin.page.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
+        await expect.poll(() => admin.page.locator('.loading').count()).toBe(0);
         const overflow = await admin.page.evaluate(
           () =>
             (globalThis as unknown as InPage).document.documentElement.scrollWidth -

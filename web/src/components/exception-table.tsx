@@ -41,9 +41,9 @@ export function ExceptionTable({ items, caption }: { items: readonly ExceptionVi
 
 export function StateBadge({ state, endReason }: { state: string; endReason?: string | null }) {
   return (
-    <span className={`badge state-${state}`}>
-      {state}
-      {state === 'removed' && endReason ? ` (${endReason})` : ''}
-    </span>
+    <>
+      <span className={`badge state-${state}`}>{state}</span>
+      {state === 'removed' && endReason && <span className="muted"> ({endReason})</span>}
+    </>
   );
 }
