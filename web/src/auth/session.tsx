@@ -134,9 +134,9 @@ function SignIn({
         />
         <p id="token-help" className="help">
           The first admin token is shown once where <code>waiver serve</code> started, when that is a
-          terminal; otherwise it is in the file <code>./.waiver/admin-token</code> beside the server (or where{' '}
-          <code>server.adminTokenFile</code> says). An admin makes more with <code>waiver token create</code>{' '}
-          or on the Tokens page.
+          terminal; otherwise it is in the file <code>./.waiver/admin-token</code> in the folder the server
+          runs in (or where <code>server.adminTokenFile</code> says). An admin makes more with{' '}
+          <code>waiver token create</code> or on the Tokens page.
         </p>
         <button type="submit">Sign in</button>
       </form>
