@@ -73,6 +73,7 @@ export function TokensPage() {
   const now = Date.now();
   return (
     <>
+      <h2>Make a token</h2>
       <form
         className="token-form"
         aria-label="Create a token"
@@ -102,6 +103,7 @@ export function TokensPage() {
       </form>
       {error !== undefined && <ErrorNote error={error} />}
       {created && <Secret owner={created.owner} secret={created.secret} />}
+      <h2>Tokens</h2>
       {tokens.loading && !tokens.data && <Loading what="tokens" />}
       {tokens.error !== undefined && <ErrorNote error={tokens.error} />}
       {tokens.data &&
@@ -133,7 +135,7 @@ export function TokensPage() {
                       </button>
                     </span>
                   ) : (
-                    <button type="button" className="danger" onClick={() => setConfirming(t.id)}>
+                    <button type="button" className="secondary danger" onClick={() => setConfirming(t.id)}>
                       Revoke…
                     </button>
                   ),
