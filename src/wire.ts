@@ -501,6 +501,10 @@ export async function startServer(config: Config, options: ServerOptions): Promi
             (line) => log(line),
             (channel, outcome) => metrics.observeDelivery(channel, outcome),
           );
+    app.log.info(
+      { periodicWork: periodic !== undefined, notifications: delivery !== undefined },
+      `periodic work (controllers, sweep) ${periodic ? 'runs' : 'is off'} here; notifications ${delivery ? `are delivered every ${config.notifications.intervalMs / 1000} s` : 'are not delivered by this process (--no-notify)'}`,
+    );
     return {
       url: address,
       app,
