@@ -33,7 +33,7 @@ describe('redactor', () => {
   });
 
   it.each([
-    ['Authorization: Bearer abc.def.ghi123', 'Authorization: ***'],
+    ['Authorization: Bearer abc.def.ghi123', 'Authorization: Bearer ***'],
     ['got header bearer 0123456789abcdefXYZ', 'got header bearer ***'],
     ['private-token: glsecretvalue', 'private-token: ***'],
     ['clone https://x-access-token:s3cret@github.com/o/r failed', 'clone https://***@github.com/o/r failed'],

@@ -79,8 +79,8 @@ const patterns: readonly [RegExp, string | ((match: string, ...groups: string[])
   [/\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s"'<>]+@/gi, `$1${MASK}@`],
   // Authorization and kin, with or without a scheme
   [
-    /\b((?:proxy-)?authorization|private-token|x-api-key|api-key|x-auth-token|x-access-token|cookie|set-cookie)("?\s*[:=]\s*"?)(?:(?:bearer|basic|token|digest|negotiate)\s+)?[^\s",;]+/gi,
-    `$1$2${MASK}`,
+    /\b((?:proxy-)?authorization|private-token|x-api-key|api-key|x-auth-token|x-access-token|cookie|set-cookie)("?\s*[:=]\s*"?)((?:(?:bearer|basic|token|digest|negotiate)\s+)?)[^\s",;]+/gi,
+    `$1$2$3${MASK}`,
   ],
   [
     /\b(bearer|basic|token|digest)\s+([A-Za-z0-9._~+/=-]{8,})/gi,
