@@ -141,10 +141,14 @@ describe('delivery when the process is killed (kill -9) mid-delivery', () => {
       { holder: 'next', backoff, claimMs: CLAIM_SECONDS * 1000 },
     );
     stops.push(() => next.close());
-    expect((await next.drain()).sent).toBe(PENDING - ANSWERED - inFlight.length);
-    expect(await store.countPendingNotifications()).toEqual({ hook: inFlight.length });
+    // (A claimed message still on its way when the process died is claimed too, and was never received.)
+    const rest = (await next.drain()).sent;
+    const claimed = Object.values(await store.countPendingNotifications()).reduce((a, b) => a + b, 0);
+    expect(claimed).toBeGreaterThanOrEqual(inFlight.length);
+    expect(claimed).toBeLessThanOrEqual(16);
     clock.advance(CLAIM_SECONDS * 1000);
-    expect((await next.drain()).sent).toBe(inFlight.length);
+    expect((await next.drain()).sent).toBe(claimed);
+    expect(rest + claimed).toBe(PENDING - ANSWERED);
 
     // Every notification arrived; the only ones that arrived twice are those that were in flight.
     expect(hook.received.size).toBe(PENDING);
