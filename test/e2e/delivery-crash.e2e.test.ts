@@ -193,6 +193,16 @@ describe('serve and its switches', () => {
     return () => out;
   }
 
+  it('says in its help which loops each switch stops', async () => {
+    const { cliProcess } = await import('../support/cli.js');
+    const help = (await cliProcess(tempDir(), ['serve', '--help'])).stdout.replace(/\s+/g, ' ');
+    expect(help).toContain(
+      "--no-sweep do not run the periodic work here: each cluster's and repository's controller and the folders' sweep (reminders, expiry, removal, retried writes); notifications are still delivered",
+    );
+    expect(help).toContain('--no-controller the same loops as --no-sweep; notifications are still delivered');
+    expect(help).toContain('--no-notify do not deliver notifications from this process');
+  });
+
   it('delivers with --no-controller and --no-sweep, and only --no-notify stops delivery', async () => {
     const hook = await countingReceiver();
     hook.open();
