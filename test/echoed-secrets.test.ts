@@ -6,6 +6,7 @@ import type { ChannelSettings } from '../src/domain/notification-channels.js';
 import { openStore } from '../src/wire.js';
 import { cli } from './support/cli.js';
 import { FakeForge } from './support/git/fake-forge.js';
+import { useTestCluster } from './support/kube/cluster.js';
 import { bareRepository } from './support/git/repositories.js';
 import { httpReceiver, smtpReceiver, type HttpReceiver, type Received } from './support/receivers.js';
 import { legacyRequest } from './support/requests.js';
@@ -293,5 +294,40 @@ describe("what a forge echoes of Waiver's token", () => {
     const verified = await admin('GET', '/api/v1/audit/verify');
     expect(verified.status, verified.text).toBe(200);
     expectNoSecret('the server log', server.logs.join('\n'));
+  });
+});
+
+describe("what a cluster's API server echoes of Waiver's credentials", () => {
+  const testCluster = useTestCluster();
+
+  it('is masked in the sync error, the events, the API and the log', async () => {
+    const { api, dir, kubeconfig } = await testCluster();
+    // A proxy before the API server that refuses the write and repeats the request's headers.
+    api.faults.push({
+      match: (r) => r.method === 'PATCH',
+      answer: 401,
+      times: 100,
+      message: (req) => `Unauthorized: ${JSON.stringify(req.headers)}`,
+    });
+    const server = await startTestServer({ database: join(dir, 'w.db'), dir, kubeconfig });
+    stops.push(() => server.close());
+    const admin = server.as(server.adminToken);
+    const alice = server.as(await server.token('alice', ['requester']));
+    const bob = server.as(await server.token('bob', ['approver']));
+    const carol = server.as(await server.token('carol', ['applier']));
+    const created = await alice('POST', '/api/v1/exceptions', legacyRequest());
+    const id = (created.body as { exception: { id: string } }).exception.id;
+    expect((await bob('POST', `/api/v1/exceptions/${id}/approve`, {})).status).toBe(200);
+    const applied = await carol('POST', `/api/v1/exceptions/${id}/apply`, {});
+    expect(applied.text).toContain('"authorization\\":\\"Bearer ***');
+    const token = 'test-token';
+    expect(applied.text).not.toContain(token);
+    for (const path of [
+      `/api/v1/exceptions/${id}/history`,
+      '/api/v1/audit?format=jsonl',
+      '/api/v1/exceptions',
+    ])
+      expect((await admin('GET', path)).text, path).not.toContain(token);
+    expect(server.logs.join('\n')).not.toContain(token);
   });
 });
