@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config/load.js';
 import type { ChannelSettings } from '../src/domain/notification-channels.js';
+import { createDispatcher } from '../src/notify/dispatcher.js';
+import { openChannels } from '../src/notify/open-channels.js';
 import { openStore } from '../src/wire.js';
 import { cli } from './support/cli.js';
 import { FakeForge } from './support/git/fake-forge.js';
@@ -11,7 +13,7 @@ import { bareRepository } from './support/git/repositories.js';
 import { httpReceiver, smtpReceiver, type HttpReceiver, type Received } from './support/receivers.js';
 import { legacyRequest } from './support/requests.js';
 import { startTestServer, type TestServer } from './support/server.js';
-import { useTempDir } from './support/temp.js';
+import { ManualClock, useTempDir } from './support/temp.js';
 
 /**
  * Receivers that fail and echo what they got (many proxies and gateways do): nothing they say of a secret
@@ -329,5 +331,50 @@ describe("what a cluster's API server echoes of Waiver's credentials", () => {
     ])
       expect((await admin('GET', path)).text, path).not.toContain(token);
     expect(server.logs.join('\n')).not.toContain(token);
+  });
+});
+
+describe('a notification enqueued before masking existed', () => {
+  it('reaches its channel with the echoed secret masked', async () => {
+    const hook = await httpReceiver({ status: 204 });
+    stops.push(() => hook.stop());
+    const store = await openStore(join(tempDir(), 'w.db'));
+    stops.push(() => store.close());
+    const leaked = `github API answered 401: Bad credentials ghp_0123456789abcdefghijABCDEFGHIJ012345`;
+    await store.transaction((tx) =>
+      tx.enqueueNotifications([
+        {
+          key: 'sync_failed:EX-1:write',
+          channel: 'hook',
+          event: 'sync_failed',
+          exceptionId: 1,
+          recipients: ['sec@example.com'],
+          payload: { at: '2026-12-01T09:00:00Z', actor: 'waiver-controller', details: { error: leaked } },
+          createdAt: '2026-12-01T09:00:00Z',
+          dueAt: '2026-12-01T09:00:00Z',
+        },
+      ]),
+    );
+    const clock = new ManualClock(Date.parse('2026-12-01T09:00:00Z'));
+    const backoff = { baseMs: 1000, capMs: 1000, maxAttempts: 2 };
+    const channel: ChannelSettings = {
+      name: 'hook',
+      type: 'webhook',
+      url: hook.url,
+      secret: `whsec_${Buffer.from('a signing key of thirty-two bytes').toString('base64')}`,
+      timeoutMs: 5000,
+    };
+    const dispatcher = createDispatcher(
+      store,
+      openChannels(
+        { channels: [channel], people: {}, publicUrl: undefined, backoff, intervalMs: 1000 },
+        { log: () => undefined, clock },
+      ),
+      clock,
+      { holder: 'one', backoff },
+    );
+    expect((await dispatcher.drain()).sent).toBe(1);
+    expect(hook.accepted[0]?.raw).toContain('github API answered 401: Bad credentials ***');
+    expect(hook.accepted[0]?.raw).not.toContain('ghp_');
   });
 });

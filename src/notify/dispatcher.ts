@@ -1,5 +1,5 @@
 import { messageOf } from '../domain/errors.js';
-import { excerpt, redactor, type Redact } from '../domain/redact.js';
+import { excerpt, redactor, redactSyncError, type Redact } from '../domain/redact.js';
 import { nextAttemptMs, type BackoffPolicy } from '../domain/retry-backoff.js';
 import { toRfc3339 } from '../domain/time.js';
 import { mapBounded } from '../service/bounded.js';
@@ -67,7 +67,7 @@ export function createDispatcher(
     const at = () => toRfc3339(clock.now());
     try {
       if (!channel) throw new DeliveryError(`channel "${n.channel}" is not configured`);
-      await channel.deliver(n);
+      await channel.deliver(maskedPayload(n, redact));
       options.observe?.(n.channel, 'sent');
       return { id: n.id, at: at(), channel: n.channel, result: { status: 'sent' } };
     } catch (e) {
@@ -133,6 +133,24 @@ export function createDispatcher(
     },
     async close() {
       for (const channel of channels) await channel.close?.();
+    },
+  };
+}
+
+/**
+ * What a notification says of a target's failure, masked: rows enqueued before masking existed may hold
+ * what a forge or cluster echoed, and a message must not carry it on to a channel.
+ */
+function maskedPayload(n: StoredNotification, redact: Redact): StoredNotification {
+  const { exception, details } = n.payload;
+  const error = details['error'];
+  if (typeof error !== 'string' && !exception?.syncError) return n;
+  return {
+    ...n,
+    payload: {
+      ...n.payload,
+      ...(exception ? { exception: redactSyncError(exception, redact) } : {}),
+      details: typeof error === 'string' ? { ...details, error: redact(error) } : details,
     },
   };
 }
