@@ -486,12 +486,6 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     const generated = await bootstrapAdminToken(deps, config.server.adminToken);
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     if (generated) handOver(generated, config.server.adminTokenFile, options);
-    // Last, so that a supervisor (or a test) reading this line knows everything before it is out.
-    options.print(
-      `waiver serving on ${address} (web UI ${address}/, API ${address}/api/v1, docs ${address}/api/docs)`,
-    );
-    const periodic =
-      options.periodic === false ? undefined : await startPeriodicWork(config, assembled, app.log, metrics);
     const delivery =
       options.deliver === false
         ? undefined
@@ -501,6 +495,13 @@ export async function startServer(config: Config, options: ServerOptions): Promi
             (line) => log(line),
             (channel, outcome) => metrics.observeDelivery(channel, outcome),
           );
+    // After delivery started, so that a supervisor (or a test) reading this line knows everything before
+    // it is out; the periodic work follows (a controller may wait for its cluster).
+    options.print(
+      `waiver serving on ${address} (web UI ${address}/, API ${address}/api/v1, docs ${address}/api/docs)`,
+    );
+    const periodic =
+      options.periodic === false ? undefined : await startPeriodicWork(config, assembled, app.log, metrics);
     app.log.info(
       { periodicWork: periodic !== undefined, notifications: delivery !== undefined },
       `periodic work (controllers, sweep) ${periodic ? 'runs' : 'is off'} here; notifications ${delivery ? `are delivered every ${config.notifications.intervalMs / 1000} s` : 'are not delivered by this process (--no-notify)'}`,
