@@ -24,7 +24,7 @@ const config = await loadConfig(
   { database, targetDir: join(dir, 'gitops'), as: 'bench' },
   { WAIVER_ADMIN_TOKEN: token, WAIVER_PORT: '0', WAIVER_LOG_LEVEL: 'warn' },
 );
-const server = await startServer(config, { periodic: false, print: () => undefined });
+const server = await startServer(config, { periodic: false, deliver: false, print: () => undefined });
 const ms = [];
 const rss = () => Math.round(process.memoryUsage().rss / 1e6);
 const heap = () => Math.round(process.memoryUsage().heapUsed / 1e6);

@@ -45,6 +45,8 @@ import type { KubernetesCluster } from './targets/kubernetes/open-kubernetes.js'
 import { DirectoryTarget } from './targets/directory-target.js';
 import type { ServerMetrics } from './server/prometheus.js';
 import { messageOf } from './domain/errors.js';
+import { redactError, type Redact } from './domain/redact.js';
+import { configuredRedactor } from './configured-secrets.js';
 
 /**
  * A kubeconfig's current context, for the one-target shorthand's name: read when the configuration is,
@@ -83,6 +85,27 @@ export async function openStore(
 
 type LazyCluster = () => Promise<KubernetesCluster>;
 
+/**
+ * A controller's log with what clusters said (a lease's or a watch's failure) masked: the error texts its
+ * lines carry come from outside, like a target's.
+ */
+function maskedLog(log: ControllerLog, redact: Redact): ControllerLog {
+  const clean = (obj: object): object => JSON.parse(redact(JSON.stringify(obj))) as object;
+  return {
+    info: (obj, msg) => log.info(clean(obj), redact(msg)),
+    error: (obj, msg) => log.error(clean(obj), redact(msg)),
+  };
+}
+
+/** What a cluster, a repository or a forge said when it failed, masked before any use case sees it. */
+async function masked<T>(redact: Redact, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    throw redactError(e, redact);
+  }
+}
+
 /** One process's service deps and the clusters they use: its controllers share each connection. */
 interface Assembled {
   deps: ServiceDeps;
@@ -104,7 +127,7 @@ function lazyCluster(cluster: ClusterTargetConfig, config: Config): LazyCluster 
  * A cluster's target, loaded on the first write, remove or list, and on its own: a command that only
  * writes never loads the generated clients that the catalog, doctor, lease and watch need.
  */
-function lazyClusterTarget(cluster: ClusterTargetConfig, config: Config): ObservableTarget {
+function lazyClusterTarget(cluster: ClusterTargetConfig, config: Config, redact: Redact): ObservableTarget {
   let loaded: Promise<ObservableTarget> | undefined;
   const target = () =>
     (loaded ??= import('./targets/kubernetes/open-target.js').then((m) =>
@@ -112,39 +135,43 @@ function lazyClusterTarget(cluster: ClusterTargetConfig, config: Config): Observ
     ));
   return {
     description: cluster.context ? `cluster context ${cluster.context}` : 'cluster (current context)',
-    write: async (manifest) => (await target()).write(manifest),
-    remove: async (namespace, name, apiVersion) => (await target()).remove(namespace, name, apiVersion),
-    list: async () => (await target()).list(),
+    write: (manifest) => masked(redact, async () => (await target()).write(manifest)),
+    remove: (namespace, name, apiVersion) =>
+      masked(redact, async () => (await target()).remove(namespace, name, apiVersion)),
+    list: () => masked(redact, async () => (await target()).list()),
   };
 }
 
 /** A Git repository's target, its module loaded on first use. */
-function lazyGitTarget(name: string, git: GitTargetConfig): ObservableTarget {
+function lazyGitTarget(name: string, git: GitTargetConfig, redact: Redact): ObservableTarget {
   let loaded: Promise<ObservableTarget & Required<Pick<Target, 'proposalState'>>> | undefined;
   const target = () =>
     (loaded ??= import('./targets/git/git-target.js').then((m) => m.openGitTarget(name, git)));
   return {
     description: repositoryDescription(git),
-    write: async (manifest) => (await target()).write(manifest),
-    remove: async (namespace, object, apiVersion) => (await target()).remove(namespace, object, apiVersion),
-    list: async () => (await target()).list(),
-    proposalState: async (url) => (await target()).proposalState(url),
+    write: (manifest) => masked(redact, async () => (await target()).write(manifest)),
+    remove: (namespace, object, apiVersion) =>
+      masked(redact, async () => (await target()).remove(namespace, object, apiVersion)),
+    list: () => masked(redact, async () => (await target()).list()),
+    proposalState: (url) => masked(redact, async () => (await target()).proposalState(url)),
   };
 }
 
 /** What a cluster target reads besides its exceptions, each loaded with the cluster on first use. */
-function clusterServices(cluster: LazyCluster): ClusterServices {
+function clusterServices(cluster: LazyCluster, redact: Redact): ClusterServices {
+  const m = <T>(work: (k: KubernetesCluster) => Promise<T>) =>
+    masked(redact, async () => work(await cluster()));
   return {
     catalog: {
-      checkScope: async (scope) => (await cluster()).catalog.checkScope(scope),
-      policies: async () => (await cluster()).catalog.policies(),
+      checkScope: (scope) => m((k) => k.catalog.checkScope(scope)),
+      policies: () => m((k) => k.catalog.policies()),
     },
-    doctor: { diagnose: async (policies) => (await cluster()).doctor.diagnose(policies) },
+    doctor: { diagnose: (policies) => m((k) => k.doctor.diagnose(policies)) },
     inventory: {
-      objects: async (kinds, namespaces) => (await cluster()).inventory.objects(kinds, namespaces),
-      namespaceLabels: async () => (await cluster()).inventory.namespaceLabels(),
-      policy: async (name) => (await cluster()).inventory.policy(name),
-      reports: async () => (await cluster()).inventory.reports(),
+      objects: (kinds, namespaces) => m((k) => k.inventory.objects(kinds, namespaces)),
+      namespaceLabels: () => m((k) => k.inventory.namespaceLabels()),
+      policy: (name) => m((k) => k.inventory.policy(name)),
+      reports: () => m((k) => k.inventory.reports()),
     },
   };
 }
@@ -153,6 +180,7 @@ function clusterServices(cluster: LazyCluster): ClusterServices {
 function openTargets(
   config: Config,
   options: DepsOptions,
+  redact: Redact,
 ): { targets: TargetSet; clusters: Map<string, LazyCluster> } {
   const clusters = new Map<string, LazyCluster>();
   const members: NamedTarget[] = Object.entries(config.targets).map(([name, t]) => {
@@ -161,9 +189,9 @@ function openTargets(
     if (t.kind === 'cluster') {
       const lazy = lazyCluster(t, config);
       clusters.set(name, lazy);
-      target = lazyClusterTarget(t, config);
-      cluster = clusterServices(lazy);
-    } else if (t.kind === 'git') target = lazyGitTarget(name, t);
+      target = lazyClusterTarget(t, config, redact);
+      cluster = clusterServices(lazy, redact);
+    } else if (t.kind === 'git') target = lazyGitTarget(name, t, redact);
     else target = new DirectoryTarget(t.dir, { createRoot: t.createRoot });
     return { name, kind: t.kind, target: options.decorate?.target?.(name, target) ?? target, cluster };
   });
@@ -184,7 +212,8 @@ export async function openServiceDeps(config: Config, options: DepsOptions): Pro
 }
 
 async function assemble(config: Config, options: DepsOptions): Promise<Assembled> {
-  const { targets, clusters } = openTargets(config, options);
+  const redact = configuredRedactor(config);
+  const { targets, clusters } = openTargets(config, options, redact);
   const deps: ServiceDeps = {
     store: await openStore(config.database, {
       createFolder: config.createDatabaseFolder,
@@ -196,6 +225,7 @@ async function assemble(config: Config, options: DepsOptions): Promise<Assembled
     clock: options.clock ?? systemClock,
     settings: config.settings,
     instance: `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`,
+    redact,
   };
   try {
     // Rows from before named targets are adopted by this configuration's default target, once.
@@ -262,6 +292,8 @@ async function openDispatcher(
   return createDispatcher(deps.store, channels, deps.clock, {
     holder: deps.instance,
     backoff: config.notifications.backoff,
+    ...(config.notifications.claimMs ? { claimMs: config.notifications.claimMs } : {}),
+    ...(deps.redact ? { redact: deps.redact } : {}),
     log,
     ...(observe ? { observe } : {}),
   });
@@ -271,7 +303,8 @@ async function openDispatcher(
 async function deliverPending(config: Config, deps: ServiceDeps, log: (line: string) => void): Promise<void> {
   const dispatcher = await openDispatcher(config, deps, log);
   try {
-    await dispatcher.drain(20);
+    // At most about 2,000 (batches of 16, what is in flight at once).
+    await dispatcher.drain(125);
   } catch (e) {
     log(`notifications wait in the outbox: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
@@ -314,6 +347,7 @@ async function startTargetLoops(
   ]);
   const timings = controllerTimings(config);
   const scheduler = systemScheduler;
+  if (deps.redact) log = maskedLog(log, deps.redact);
   // The instance names the host already: hostname/pid/random.
   const identity = deps.instance;
   const leaseSeconds = Math.max(1, Math.ceil((timings.renewMs * 3) / 1000));
@@ -397,8 +431,10 @@ export interface ServerOptions {
   print: (line: string) => void;
   /** `print` reaches a person: a generated admin token may be shown there; otherwise it goes to a file. */
   terminal?: boolean;
-  /** Run the periodic work (reminders, expiry, retries, the controller); default true. */
+  /** Run the periodic work (each target's controller or sweep: reminders, expiry, retries); default true. */
   periodic?: boolean;
+  /** Deliver the outbox, whatever `periodic` says; default true (`serve --no-notify` turns it off). */
+  deliver?: boolean;
   /** Tests: a clock they move, a logger they read. */
   clock?: ServiceDeps['clock'];
   logger?: FastifyServerOptions['logger'];
@@ -453,14 +489,8 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     const generated = await bootstrapAdminToken(deps, config.server.adminToken);
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     if (generated) handOver(generated, config.server.adminTokenFile, options);
-    // Last, so that a supervisor (or a test) reading this line knows everything before it is out.
-    options.print(
-      `waiver serving on ${address} (web UI ${address}/, API ${address}/api/v1, docs ${address}/api/docs)`,
-    );
-    const periodic =
-      options.periodic === false ? undefined : await startPeriodicWork(config, assembled, app.log, metrics);
     const delivery =
-      options.periodic === false
+      options.deliver === false
         ? undefined
         : await startDelivery(
             config,
@@ -468,6 +498,17 @@ export async function startServer(config: Config, options: ServerOptions): Promi
             (line) => log(line),
             (channel, outcome) => metrics.observeDelivery(channel, outcome),
           );
+    // After delivery started, so that a supervisor (or a test) reading this line knows everything before
+    // it is out; the periodic work follows (a controller may wait for its cluster).
+    options.print(
+      `waiver serving on ${address} (web UI ${address}/, API ${address}/api/v1, docs ${address}/api/docs)`,
+    );
+    const periodic =
+      options.periodic === false ? undefined : await startPeriodicWork(config, assembled, app.log, metrics);
+    app.log.info(
+      { periodicWork: periodic !== undefined, notifications: delivery !== undefined },
+      `periodic work (controllers, sweep) ${periodic ? 'runs' : 'is off'} here; notifications ${delivery ? `are delivered every ${config.notifications.intervalMs / 1000} s` : 'are not delivered by this process (--no-notify)'}`,
+    );
     return {
       url: address,
       app,

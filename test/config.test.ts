@@ -241,6 +241,14 @@ describe('configuration', () => {
         },
       ),
     ).toMatch(/^notifications\.channels\.h\.secret must hold a Standard Webhooks secret/);
+    expect(
+      await refusal(
+        'notifications: { claimSeconds: 10, channels: { s: { type: slack, url: { env: U }, timeoutSeconds: 20 } } }',
+        { U: 'https://hooks.slack.com/services/T/B/x' },
+      ),
+    ).toBe(
+      "notifications.claimSeconds must be longer than every channel's timeout (the longest is 20 s): a claim must outlive the delivery it covers",
+    );
     expect(await refusal('notifications: { routes: [{ channels: [slack] }] }')).toBe(
       'notifications.routes.0.channels.0 names "slack", which is not among notifications.channels (log)',
     );

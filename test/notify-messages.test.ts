@@ -156,5 +156,17 @@ describe('messages: one template per event, each channel escaping user text', ()
     ]);
     expect(m.facts.at(-1)).toEqual({ label: 'and', value: '25 more' });
     expect(slackPayload(m, {}).blocks.length).toBeLessThanOrEqual(50);
+    // The notification's key survives the cut: it is how a reader tells a repeat.
+    const keyed = slackPayload(m, {}, 'digest:2026-W50').blocks;
+    expect(keyed.length).toBeLessThanOrEqual(50);
+    expect(JSON.stringify(keyed.at(-1))).toContain('Waiver notification digest:2026-W50');
+  });
+
+  it('names the notification on Slack and Teams, so a repeat after a crash can be told', () => {
+    const n = notification('requested');
+    const slack = JSON.stringify(slackPayload(composeMessage(n, context), {}, n.key));
+    const teams = JSON.stringify(teamsPayload(composeMessage(n, context), n.key));
+    expect(slack).toContain('Waiver notification requested:EX-1');
+    expect(teams).toContain('Waiver notification requested:EX-1');
   });
 });

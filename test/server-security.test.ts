@@ -183,6 +183,7 @@ describe('HTTP API security', () => {
       const printed: string[] = [];
       const server = await startServer(config, {
         periodic: false,
+        deliver: false,
         terminal: true,
         print: (l) => void printed.push(l),
         logger: false,

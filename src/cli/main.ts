@@ -312,8 +312,15 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .description('run the HTTP API (and the periodic work) on the configured store')
     .option('--host <host>', 'address to listen on (env WAIVER_HOST; default 127.0.0.1)')
     .option('--port <port>', 'port to listen on (env WAIVER_PORT; default 8080; 0 picks one)')
-    .option('--no-sweep', 'do not run the periodic work (reminders, expiry, retries) in this process')
-    .option('--no-controller', 'with a cluster: do not run the controller in this process')
+    .option(
+      '--no-sweep',
+      "do not run the periodic work here: each cluster's and repository's controller and the folders' sweep (reminders, expiry, removal, retried writes); notifications are still delivered",
+    )
+    .option('--no-controller', 'the same loops as --no-sweep; notifications are still delivered')
+    .option(
+      '--no-notify',
+      'do not deliver notifications from this process (another process on the same store must)',
+    )
     .action(async (flags: ServeFlags) => (await import('./commands/serve.js')).run(ctx(), flags));
 
   cli

@@ -60,6 +60,7 @@ export function notificationsConfig(
         maxAttempts: n.maxAttempts ?? 8,
       },
       intervalMs: (n.intervalSeconds ?? 10) * 1000,
+      claimMs: claimMs(n, channels),
     },
   };
 }
@@ -122,6 +123,26 @@ function readFrom(key: string, path: string): string {
     // The error names the file, never what it holds.
     return fail(key, `cannot read ${path}: ${messageOf(e)}`);
   }
+}
+
+/**
+ * A claim lapses in seconds, so a crashed dispatcher's messages wait that long, no more. It must outlive
+ * the delivery it covers: a claim lapsing mid-delivery lets another replica send the message again, and
+ * Slack, Teams and mail readers cannot drop a repeat. Default: twice the longest timeout, at least 30 s.
+ */
+function claimMs(n: NotificationsFile, channels: readonly ChannelSettings[]): number {
+  const longest = Math.max(
+    0,
+    // SMTP's timeout bounds each of connecting, the greeting and each read: three in one delivery.
+    ...channels.map((c) => ('timeoutMs' in c ? c.timeoutMs : c.type === 'email' ? 3 * c.smtp.timeoutMs : 0)),
+  );
+  if (n.claimSeconds === undefined) return Math.max(30_000, 2 * longest);
+  if (n.claimSeconds * 1000 <= longest)
+    fail(
+      'notifications.claimSeconds',
+      `must be longer than every channel's timeout (the longest is ${longest / 1000} s): a claim must outlive the delivery it covers`,
+    );
+  return n.claimSeconds * 1000;
 }
 
 function fail(key: string, message: string): never {

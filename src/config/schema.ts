@@ -138,6 +138,8 @@ const NotificationsSchema = z.strictObject({
   maxBackoffSeconds: z.number().int().min(1).max(86_400).optional(),
   /** How often a server or controller looks for notifications to deliver. */
   intervalSeconds: z.number().int().min(1).max(3600).optional(),
+  /** How long a dispatcher's claim on a notification keeps others off (a crashed one's lapses then). */
+  claimSeconds: z.number().int().min(2).max(3600).optional(),
 });
 
 const KubernetesSchema = z.strictObject({

@@ -38,4 +38,6 @@ export interface NotificationSettings {
   /** How failed deliveries are tried again, and how often a server looks at the outbox. */
   backoff: { baseMs: number; capMs: number; maxAttempts: number };
   intervalMs: number;
+  /** How long a claim on a notification lasts: longer than any channel's timeout. */
+  claimMs?: number;
 }

@@ -7,6 +7,8 @@ export type ChannelKind = (typeof channelKinds)[number];
 export interface Channel {
   readonly name: string;
   readonly kind: ChannelKind;
+  /** What its receiver might echo of its secrets: masked in every error the dispatcher logs or stores. */
+  readonly secrets?: readonly string[];
   /** Delivers one notification, or throws a `DeliveryError` saying whether and when to try again. */
   deliver(notification: StoredNotification): Promise<void>;
   close?(): Promise<void>;

@@ -1,4 +1,5 @@
 import { messageOf } from '../domain/errors.js';
+import { excerpt, redactor, redactSyncError, type Redact } from '../domain/redact.js';
 import { nextAttemptMs, type BackoffPolicy } from '../domain/retry-backoff.js';
 import { toRfc3339 } from '../domain/time.js';
 import { mapBounded } from '../service/bounded.js';
@@ -16,13 +17,18 @@ export interface DispatcherOptions {
   /** This dispatcher among replicas: the holder of its claims. */
   holder: string;
   backoff: BackoffPolicy;
-  /** Notifications claimed at a time. */
+  /**
+   * Notifications claimed at a time; by default as many as are in flight at once, so that every claimed
+   * row is being delivered and a claim need only outlive one delivery.
+   */
   batchSize?: number;
-  /** How long a claim keeps others off: longer than a batch takes to deliver. */
+  /** How long a claim keeps others off: longer than one delivery takes (every channel's timeout). */
   claimMs?: number;
   /** Deliveries in flight at once. */
   concurrency?: number;
-  /** Failures are said here (never a secret: channels name hosts, not URLs or passwords). */
+  /** Masks the configured secrets in what receivers said; the channels' own secrets are masked anyway. */
+  redact?: Redact;
+  /** Failures are said here, masked. */
   log?: (line: string) => void;
   /** Told of each try's outcome (the Prometheus counters). */
   observe?: (channel: string, outcome: 'sent' | 'failed' | 'dead') => void;
@@ -50,19 +56,23 @@ export function createDispatcher(
   options: DispatcherOptions,
 ): Dispatcher {
   const byName = new Map(channels.map((c) => [c.name, c]));
-  const batchSize = options.batchSize ?? 100;
-  const claimMs = options.claimMs ?? 5 * 60_000;
+  const concurrency = options.concurrency ?? 16;
+  const batchSize = options.batchSize ?? concurrency;
+  const claimMs = options.claimMs ?? DEFAULT_CLAIM_MS;
+  const own = redactor(channels.flatMap((c) => c.secrets ?? []));
+  const redact: Redact = options.redact ? (text) => own(options.redact?.(text) ?? text) : own;
 
   async function attempt(n: StoredNotification): Promise<DeliveryOutcome> {
     const channel = byName.get(n.channel);
     const at = () => toRfc3339(clock.now());
     try {
       if (!channel) throw new DeliveryError(`channel "${n.channel}" is not configured`);
-      await channel.deliver(n);
+      await channel.deliver(maskedPayload(n, redact));
       options.observe?.(n.channel, 'sent');
       return { id: n.id, at: at(), channel: n.channel, result: { status: 'sent' } };
     } catch (e) {
-      const error = messageOf(e);
+      // What the receiver said is masked before it is logged or stored: failing receivers echo secrets.
+      const error = excerpt(messageOf(e), redact);
       const nowMs = clock.now();
       const permanent = e instanceof DeliveryError && e.permanent;
       const retryMs = permanent
@@ -93,8 +103,15 @@ export function createDispatcher(
       toRfc3339(nowMs + claimMs),
       batchSize,
     );
-    const outcomes = await mapBounded(claimed, options.concurrency ?? 16, attempt);
-    await store.recordDeliveries(options.holder, outcomes);
+    // Each outcome is recorded as it lands: those that land while a record is being written go in the
+    // next one. A crash then re-sends at most what was in flight, never a whole batch.
+    const recorder = groupRecorder((group) => store.recordDeliveries(options.holder, group));
+    const outcomes = await mapBounded(claimed, concurrency, async (n) => {
+      const outcome = await attempt(n);
+      recorder.add(outcome);
+      return outcome;
+    });
+    await recorder.done();
     const report = { sent: 0, failed: 0, dead: 0 };
     for (const { result } of outcomes)
       report[result.status === 'sent' ? 'sent' : result.retryAt === undefined ? 'dead' : 'failed']++;
@@ -116,6 +133,68 @@ export function createDispatcher(
     },
     async close() {
       for (const channel of channels) await channel.close?.();
+    },
+  };
+}
+
+/**
+ * What a notification says of a target's failure, masked: rows enqueued before masking existed may hold
+ * what a forge or cluster echoed, and a message must not carry it on to a channel.
+ */
+function maskedPayload(n: StoredNotification, redact: Redact): StoredNotification {
+  const { exception, details } = n.payload;
+  const error = details['error'];
+  if (typeof error !== 'string' && !exception?.syncError) return n;
+  return {
+    ...n,
+    payload: {
+      ...n.payload,
+      ...(exception ? { exception: redactSyncError(exception, redact) } : {}),
+      details: typeof error === 'string' ? { ...details, error: redact(error) } : details,
+    },
+  };
+}
+
+/** A claim lapses after this long by default: longer than the channels' default timeout (10 s). */
+export const DEFAULT_CLAIM_MS = 30_000;
+
+/**
+ * Writes what is added as soon as it can: one write at a time, each taking everything added while the
+ * previous one ran. `done` waits for the last write and fails with the first write's failure.
+ */
+function groupRecorder(write: (group: DeliveryOutcome[]) => Promise<void>): {
+  add(outcome: DeliveryOutcome): void;
+  done(): Promise<void>;
+} {
+  let queue: DeliveryOutcome[] = [];
+  let writing: Promise<void> = Promise.resolve();
+  let busy = false;
+  let failure: Error | undefined;
+  const flush = (): void => {
+    if (busy || queue.length === 0) return;
+    busy = true;
+    const group = queue;
+    queue = [];
+    writing = write(group)
+      .catch((e: unknown) => {
+        failure ??= e instanceof Error ? e : new Error(messageOf(e));
+      })
+      .finally(() => {
+        busy = false;
+        flush();
+      });
+  };
+  return {
+    add(outcome) {
+      queue.push(outcome);
+      flush();
+    },
+    async done() {
+      while (busy || queue.length) {
+        flush();
+        await writing;
+      }
+      if (failure) throw failure;
     },
   };
 }

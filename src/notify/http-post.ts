@@ -8,6 +8,9 @@ export interface PostOptions {
   nowMs: number;
 }
 
+/** What is kept of a failing receiver's reply before it is masked. */
+const MAX_REPLY = 8192;
+
 /**
  * POSTs a JSON body. Anything but a 2xx is a `DeliveryError` naming the host only: a Slack or Teams
  * webhook's path is its secret, so it never reaches a message or a log.
@@ -35,7 +38,8 @@ export async function postJson(url: string, body: string, options: PostOptions):
     await response.body?.cancel();
     return;
   }
-  const text = (await response.text().catch(() => '')).slice(0, 200).replace(/\s+/g, ' ').trim();
+  // Not cut here: the dispatcher masks secrets first, then keeps an excerpt (a cut secret goes unrecognised).
+  const text = (await response.text().catch(() => '')).slice(0, MAX_REPLY).replace(/\s+/g, ' ').trim();
   throw new DeliveryError(
     `HTTP ${response.status} from ${host}${text ? `: ${text}` : ''}`,
     retryAfterMs(response.headers.get('retry-after'), options.nowMs),

@@ -1,6 +1,7 @@
 import type { NotificationSettings } from '../domain/notification-channels.js';
 import type { Clock } from '../service/ports.js';
 import type { Channel } from './channel.js';
+import { channelSecrets } from './channel-secrets.js';
 import { emailChannel } from './email-channel.js';
 import { logChannel } from './log-channel.js';
 import { slackChannel } from './slack-channel.js';
@@ -14,7 +15,9 @@ export function openChannels(
 ): Channel[] {
   const context = { publicUrl: settings.publicUrl };
   const { clock } = options;
-  return settings.channels.map((c) => {
+  return settings.channels.map((c) => ({ ...open(c), secrets: channelSecrets(c) }));
+
+  function open(c: NotificationSettings['channels'][number]): Channel {
     switch (c.type) {
       case 'log':
         return logChannel(c.name, options.log, context);
@@ -27,5 +30,5 @@ export function openChannels(
       case 'email':
         return emailChannel({ ...c, people: settings.people, context });
     }
-  });
+  }
 }

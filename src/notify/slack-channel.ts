@@ -30,7 +30,7 @@ export function slackChannel(options: SlackOptions): Channel {
     deliver: (n: StoredNotification) =>
       postJson(
         options.url,
-        JSON.stringify(slackPayload(composeMessage(n, options.context), options.people)),
+        JSON.stringify(slackPayload(composeMessage(n, options.context), options.people, n.key)),
         {
           timeoutMs: options.timeoutMs,
           nowMs: options.clock.now(),
@@ -50,7 +50,12 @@ const mrkdwn = (text: string) => ({ type: 'mrkdwn', text: truncate(text, MAX_TEX
  * The Block Kit message: header, summary with mentions, facts, commands, a button to the exception.
  * User text goes only into plain_text objects (never parsed as mrkdwn) and is escaped as Slack asks.
  */
-export function slackPayload(message: Message, people: People): { text: string; blocks: object[] } {
+export function slackPayload(
+  message: Message,
+  people: People,
+  /** The notification's idempotency key, shown small: a reader tells a repeat by it (decision 0012). */
+  key?: string,
+): { text: string; blocks: object[] } {
   const mentions = message.recipients.map((id) => {
     const member = slackIdOf(people, id);
     return member ? `<@${escapeSlack(member)}>` : escapeSlack(id);
@@ -77,5 +82,9 @@ export function slackPayload(message: Message, people: People): { text: string; 
       type: 'actions',
       elements: [{ type: 'button', text: plain('Open in Waiver', 75), url: message.link }],
     });
-  return { text: truncate(escapeSlack(message.title), MAX_TEXT), blocks: blocks.slice(0, MAX_BLOCKS) };
+  const footer = key ? [{ type: 'context', elements: [plain(`Waiver notification ${key}`)] }] : [];
+  return {
+    text: truncate(escapeSlack(message.title), MAX_TEXT),
+    blocks: [...blocks.slice(0, MAX_BLOCKS - footer.length), ...footer],
+  };
 }

@@ -19,7 +19,7 @@ export function teamsChannel(options: TeamsOptions): Channel {
     name: options.name,
     kind: 'teams',
     deliver: (n: StoredNotification) =>
-      postJson(options.url, JSON.stringify(teamsPayload(composeMessage(n, options.context))), {
+      postJson(options.url, JSON.stringify(teamsPayload(composeMessage(n, options.context), n.key)), {
         timeoutMs: options.timeoutMs,
         nowMs: options.clock.now(),
       }),
@@ -27,7 +27,11 @@ export function teamsChannel(options: TeamsOptions): Channel {
 }
 
 /** The Workflows message: one attachment holding the Adaptive Card, every text escaped for its Markdown. */
-export function teamsPayload(message: Message): object {
+export function teamsPayload(
+  message: Message,
+  /** The notification's idempotency key, shown small: a reader tells a repeat by it (decision 0012). */
+  key?: string,
+): object {
   const text = (value: string, extra: object = {}) => ({
     type: 'TextBlock',
     text: escapeCardMarkdown(value),
@@ -48,6 +52,7 @@ export function teamsPayload(message: Message): object {
   if (message.recipients.length) body.push(text(`For: ${message.recipients.join(', ')}`, { isSubtle: true }));
   for (const a of message.actions)
     body.push(text(`${a.label}: ${a.command}`, { fontType: 'Monospace', spacing: 'Small' }));
+  if (key) body.push(text(`Waiver notification ${key}`, { isSubtle: true, size: 'Small' }));
   const card = {
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     type: 'AdaptiveCard',

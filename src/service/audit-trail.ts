@@ -10,6 +10,7 @@ import {
   type RecordMismatch,
 } from '../domain/audit.js';
 import { formatId } from '../domain/exception.js';
+import { redactCredentials, redactEvent } from '../domain/redact.js';
 import { sha256 } from './sha256.js';
 import type { AuditAction } from '../domain/lifecycle.js';
 import { WaiverError } from '../domain/errors.js';
@@ -41,7 +42,10 @@ export async function listAudit(
   filter: AuditFilter = {},
 ): Promise<AuditEvent[]> {
   authorize(actor, 'read');
-  return deps.store.listAudit(await auditQuery(deps, exceptionRef, filter));
+  const redact = deps.redact ?? redactCredentials;
+  return (await deps.store.listAudit(await auditQuery(deps, exceptionRef, filter))).map((e) =>
+    redactEvent(e, redact),
+  );
 }
 
 /** One page of the trail, `limit` events after the event numbered `after`: flat memory at any length. */
@@ -60,7 +64,9 @@ export async function listAuditPage(
     limit: page.limit + 1,
   });
   const more = items.length > page.limit;
-  const shown = more ? items.slice(0, page.limit) : items;
+  // What older events hold from a target's reply is masked as it is served; the chain is never rewritten.
+  const redact = deps.redact ?? redactCredentials;
+  const shown = (more ? items.slice(0, page.limit) : items).map((e) => redactEvent(e, redact));
   const last = shown.at(-1);
   return more && last ? { items: shown, continue: String(last.seq) } : { items: shown };
 }

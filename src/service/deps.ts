@@ -1,4 +1,5 @@
 import type { NotificationRouting } from '../domain/notification-routes.js';
+import type { Redact } from '../domain/redact.js';
 import type { ProcessSettings } from '../domain/settings.js';
 import type { Clock, ExceptionStore, ManifestLinter, TargetSet } from './ports.js';
 
@@ -15,4 +16,9 @@ export interface ServiceDeps {
   instance: string;
   /** Where untrusted manifests are linted; in-process when absent. */
   linter?: ManifestLinter | undefined;
+  /**
+   * Masks the configured secrets and anything that looks like a credential in what targets and channels
+   * said (sync errors, older events); patterns only when absent.
+   */
+  redact?: Redact | undefined;
 }

@@ -10,6 +10,7 @@ import {
 } from '../domain/exception.js';
 import { toRfc3339, wholeSeconds } from '../domain/time.js';
 import { exceptionView, type ExceptionView } from '../domain/view.js';
+import { redactCredentials, redactEvent, redactSyncError } from '../domain/redact.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import { sharedView } from './shared-views.js';
@@ -56,7 +57,9 @@ export async function listExceptions(
   authorize(actor, 'read');
   const nowMs = deps.clock.now();
   const records = await deps.store.listExceptions(storeQuery(filter));
-  return records.filter((r) => matches(r, filter, nowMs)).map((r) => sharedView(r, nowMs));
+  return records
+    .filter((r) => matches(r, filter, nowMs))
+    .map((r) => sharedView(r, nowMs, deps.redact ?? redactCredentials));
 }
 
 export interface PageRequest {
@@ -94,7 +97,7 @@ export async function listExceptionPage(
     for (const record of batch) {
       after = record.id;
       if (!matches(record, filter, nowMs)) continue;
-      items.push(sharedView(record, nowMs));
+      items.push(sharedView(record, nowMs, deps.redact ?? redactCredentials));
       if (items.length === page.limit) return { items, continue: String(record.id) };
     }
     if (batch.length < page.limit) return { items };
@@ -124,7 +127,7 @@ async function listSortedPage(
     for (const record of batch) {
       read++;
       if (!matches(record, filter, nowMs)) continue;
-      items.push(sharedView(record, nowMs));
+      items.push(sharedView(record, nowMs, deps.redact ?? redactCredentials));
       if (items.length === page.limit) return { items, continue: String(read) };
     }
     if (batch.length < page.limit) return { items };
@@ -145,7 +148,10 @@ function matches(record: ExceptionRecord, filter: ListFilter, nowMs: number): bo
 /** One exception, by id or name. */
 export async function getException(deps: ServiceDeps, actor: Actor, ref: string): Promise<ExceptionView> {
   authorize(actor, 'read');
-  return exceptionView(await resolveException(deps.store, ref), deps.clock.now());
+  return redactSyncError(
+    exceptionView(await resolveException(deps.store, ref), deps.clock.now()),
+    deps.redact ?? redactCredentials,
+  );
 }
 
 export interface ExceptionDetail {
@@ -161,9 +167,10 @@ export async function describeException(
 ): Promise<ExceptionDetail> {
   authorize(actor, 'read');
   const record = await resolveException(deps.store, ref);
+  const redact = deps.redact ?? redactCredentials;
   return {
-    exception: exceptionView(record, deps.clock.now()),
-    history: await deps.store.listAudit({ exceptionId: record.id }),
+    exception: redactSyncError(exceptionView(record, deps.clock.now()), redact),
+    history: (await deps.store.listAudit({ exceptionId: record.id })).map((e) => redactEvent(e, redact)),
   };
 }
 

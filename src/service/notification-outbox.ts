@@ -1,6 +1,7 @@
 import { WaiverError } from '../domain/errors.js';
 import { formatId } from '../domain/exception.js';
 import type { NotificationEvent } from '../domain/notification.js';
+import { deliveryErrorSummary, redactCredentials } from '../domain/redact.js';
 import { toRfc3339 } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
@@ -47,8 +48,12 @@ export async function listNotifications(
     limit: filter.limit ?? 100,
     newestFirst: true,
   });
+  // What a receiver said is shown (masked) to admins; everyone else sees its status and host.
+  const redact = deps.redact ?? redactCredentials;
+  const shown = (error: string | null): string | null =>
+    error === null ? null : actor.roles.includes('admin') ? redact(error) : deliveryErrorSummary(error);
   const items: NotificationView[] = [];
-  for (const n of newest) items.push(await viewOf(deps, n));
+  for (const n of newest) items.push(await viewOf(deps, n, shown));
   return { items };
 }
 
@@ -70,7 +75,11 @@ export async function retryNotifications(
   return { retried, refused };
 }
 
-async function viewOf(deps: ServiceDeps, n: StoredNotification): Promise<NotificationView> {
+async function viewOf(
+  deps: ServiceDeps,
+  n: StoredNotification,
+  shown: (error: string | null) => string | null,
+): Promise<NotificationView> {
   const tries = await deps.store.listDeliveryAttempts(n.id);
   return {
     id: n.id,
@@ -82,9 +91,9 @@ async function viewOf(deps: ServiceDeps, n: StoredNotification): Promise<Notific
     state: n.state,
     attempts: n.attempts,
     nextAttemptAt: n.nextAttemptAt,
-    lastError: n.lastError,
+    lastError: shown(n.lastError),
     createdAt: n.createdAt,
     sentAt: n.sentAt,
-    tries: tries.map(({ notificationId: _id, ...t }) => t),
+    tries: tries.map(({ notificationId: _id, error, ...t }) => ({ ...t, error: shown(error) })),
   };
 }

@@ -1,5 +1,6 @@
 import type { ExceptionEvidence } from '../domain/report-evidence.js';
 import { evidenceItems, itemsFor, reviewQueue, sortQueue, type ReviewItem } from '../domain/review-queue.js';
+import { redactCredentials, redactSyncError } from '../domain/redact.js';
 import { allEvidence } from './exception-evidence.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
@@ -16,10 +17,11 @@ export async function listReviewQueue(
   options: { all?: boolean | undefined } = {},
 ): Promise<ReviewQueue> {
   authorize(actor, 'read');
+  const redact = deps.redact ?? redactCredentials;
   const records = [
     ...(await deps.store.listExceptions({ states: ['pending', 'approved', 'active'] })),
     ...(await deps.store.listExceptions({ states: ['removed'], syncStatuses: ['pending', 'error'] })),
-  ];
+  ].map((r) => redactSyncError(r, redact));
   const nowMs = deps.clock.now();
   const evidence = await reportEvidence(deps, actor);
   const ended = evidence.length ? await deps.store.listExceptions({ states: ['removed'] }) : [];

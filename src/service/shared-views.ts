@@ -1,4 +1,5 @@
 import { displayState, type ExceptionRecord } from '../domain/exception.js';
+import { redactSyncError, type Redact } from '../domain/redact.js';
 import { exceptionView, type ExceptionView } from '../domain/view.js';
 
 /**
@@ -8,10 +9,11 @@ import { exceptionView, type ExceptionView } from '../domain/view.js';
  */
 const views = new WeakMap<ExceptionRecord, ExceptionView>();
 
-export function sharedView(record: ExceptionRecord, nowMs: number): ExceptionView {
+export function sharedView(record: ExceptionRecord, nowMs: number, redact: Redact): ExceptionView {
   const known = views.get(record);
   if (known && known.state === displayState(record, nowMs)) return known;
-  const view = Object.freeze(exceptionView(record, nowMs));
+  // A sync error is what a target said: masked once here, not on every page.
+  const view = Object.freeze(redactSyncError(exceptionView(record, nowMs), redact));
   if (Object.isFrozen(record)) views.set(record, view);
   return view;
 }

@@ -4,6 +4,8 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
 export interface Received {
+  /** The request's path and query, as sent. */
+  url: string;
   headers: IncomingHttpHeaders;
   raw: string;
   body: unknown;
@@ -38,7 +40,7 @@ export async function httpReceiver(accept: Answer = { status: 200, body: 'ok' })
     let raw = '';
     req.setEncoding('utf8').on('data', (chunk: string) => (raw += chunk));
     req.on('end', () => {
-      const received: Received = { headers: req.headers, raw, body: parseJson(raw) };
+      const received: Received = { url: req.url ?? '', headers: req.headers, raw, body: parseJson(raw) };
       all.push(received);
       const answer = decide(received);
       const reply = () => {
@@ -84,6 +86,8 @@ export interface SmtpReceiver {
 export async function smtpReceiver(
   tls?: { key: string; cert: string },
   login?: { user: string; pass: string },
+  /** Refuse every login, saying in the 535 reply what was sent (as some gateways do); AUTH over plain text. */
+  echoLogin = false,
 ): Promise<SmtpReceiver> {
   const messages: SmtpReceiver['messages'] = [];
   let refusal: number | undefined;
@@ -91,7 +95,10 @@ export async function smtpReceiver(
     authOptional: true,
     ...(tls ? { key: tls.key, cert: tls.cert } : { disabledCommands: ['STARTTLS'] }),
     logger: false,
+    ...(echoLogin ? { allowInsecureAuth: true } : {}),
     onAuth(auth, _session, callback) {
+      if (echoLogin)
+        return callback(new Error(`Authentication failed for ${auth.username} with ${auth.password ?? ''}`));
       if (login && auth.username === login.user && auth.password === login.pass)
         return callback(null, { user: auth.username });
       callback(new Error('invalid login'));

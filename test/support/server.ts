@@ -145,6 +145,7 @@ export async function startTestServer(options: {
   const logs: string[] = [];
   const running = await startServer(config, {
     periodic: options.notifications !== undefined,
+    deliver: options.notifications !== undefined,
     clock,
     logger: logOptions('info', { write: (line: string) => void logs.push(line) }),
     print: () => undefined,

@@ -7,6 +7,7 @@ export interface ServeFlags {
   port?: string;
   sweep: boolean;
   controller: boolean;
+  notify: boolean;
 }
 
 /** `waiver serve`: runs until SIGTERM or SIGINT, then finishes in-flight requests and closes the database. */
@@ -25,6 +26,7 @@ export async function run(ctx: CliContext, flags: ServeFlags): Promise<void> {
     { ...config, server },
     {
       periodic: flags.sweep && flags.controller,
+      deliver: flags.notify,
       print: (line) => ctx.out(`${line}\n`),
       terminal: ctx.stdoutIsTerminal,
     },

@@ -1,4 +1,5 @@
 import type { ForgeConfig } from '../../domain/git-repository.js';
+import { excerpt, redactor, secretFragments } from '../../domain/redact.js';
 import type { ProposalStatus } from '../../service/ports.js';
 
 export interface Proposal extends ProposalStatus {
@@ -51,13 +52,14 @@ async function call(config: ForgeConfig, method: string, path: string, body?: Js
     throw new Error(
       timedOut
         ? `${config.forge} API did not answer within ${Math.round(config.timeoutMs / 1000)} s`
-        : `${config.forge} API unreachable: ${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)}`,
+        : `${config.forge} API unreachable: ${redactor(secretFragments(config.token))(e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e))}`,
     );
   }
   const text = await response.text();
   if (!response.ok) {
     const retry = response.headers.get('retry-after');
-    const said = messageIn(text);
+    // A forge (or a proxy before it) may echo the request's token: masked before the message is made.
+    const said = excerpt(messageIn(text), redactor(secretFragments(config.token)), 200);
     throw new Error(
       `${config.forge} API answered ${response.status}${said ? `: ${said}` : ''}${retry ? ` (retry after ${retry} s)` : ''}`,
     );
@@ -69,14 +71,14 @@ async function call(config: ForgeConfig, method: string, path: string, body?: Js
   }
 }
 
-/** The forge's own words, short: GitHub's and GitLab's error bodies carry a `message`. */
+/** The forge's own words (cut short after masking): GitHub's and GitLab's error bodies carry a `message`. */
 function messageIn(text: string): string {
   try {
     const body = JSON.parse(text) as { message?: unknown; error?: unknown };
     const message = body.message ?? body.error;
-    return (typeof message === 'string' ? message : JSON.stringify(message ?? '')).slice(0, 200);
+    return (typeof message === 'string' ? message : JSON.stringify(message ?? '')).slice(0, 8192);
   } catch {
-    return text.slice(0, 200).replace(/\s+/g, ' ');
+    return text.slice(0, 8192);
   }
 }
 

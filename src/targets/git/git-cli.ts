@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { redactor, secretFragments } from '../../domain/redact.js';
 
 /** How Waiver reaches a repository: its credentials go into git's environment, never its arguments. */
 export interface GitAccess {
@@ -45,12 +46,12 @@ function gitEnv(access: GitAccess): NodeJS.ProcessEnv {
 
 /** Takes secrets out of what git printed: the token (and its encoded form) and credentials in URLs. */
 export function scrub(text: string, access: GitAccess): string {
-  let out = text.replace(/(\w+:\/\/)[^/@\s]+@/g, '$1***@');
-  if (access.token) {
-    out = out.split(access.token).join('***');
-    out = out.split(Buffer.from(`x-access-token:${access.token}`).toString('base64')).join('***');
-  }
-  return out;
+  const secrets = access.token
+    ? [access.token, Buffer.from(`x-access-token:${access.token}`).toString('base64')].flatMap((s) =>
+        secretFragments(s),
+      )
+    : [];
+  return redactor(secrets)(text);
 }
 
 /** Runs git in `cwd`; resolves with its stdout, or rejects with a GitError that names the command. */

@@ -27,6 +27,8 @@ export interface Fault {
   answer: number | 'hang';
   /** How many matching requests it affects. */
   times: number;
+  /** The Status message; by default "injected fault" (a function may echo the request, as some proxies do). */
+  message?: (r: IncomingMessage) => string;
 }
 
 export interface RequestRecord {
@@ -171,7 +173,7 @@ export class FakeKubeApiServer {
         res,
         fault.answer,
         fault.answer === 409 ? 'Conflict' : 'InternalError',
-        'injected fault',
+        fault.message?.(req) ?? 'injected fault',
       );
     }
     const body = await readBody(req);
