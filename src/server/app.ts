@@ -14,6 +14,7 @@ import { createWaiver } from '../service/waiver.js';
 import { authenticate } from './auth/authenticate.js';
 import { FailedAuthLimiter } from './auth/failed-auth-limiter.js';
 import type { OidcVerifier } from './auth/oidc.js';
+import { AnswerSlots } from './answer-slots.js';
 import { docsHtml, docsJs } from './docs-page.js';
 import { toErrorResponse } from './http-errors.js';
 import { openApiDocument } from './openapi.js';
@@ -38,6 +39,12 @@ const publicPaths = new Set(['/healthz', '/readyz', '/api/docs', '/api/docs/docs
 
 export const BODY_LIMIT = 1024 * 1024;
 const RETRY_AFTER_SECONDS = 5;
+/**
+ * Large answers prepared at once, and how many more may wait their turn: each holds up to a page's
+ * ceiling (1 MiB of JSON, src/api/paging.ts) and the rows it was made from, so a hundred clients asking
+ * together cost what four do, well inside the chart's 512 Mi.
+ */
+export const LARGE_ANSWERS = { atOnce: 4, waiting: 256 };
 
 /** Query parameters whose values are credentials when someone puts one in a URL. */
 const SECRET_PARAMS =
@@ -217,7 +224,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     return reply.type(metrics.registry.contentType).send(await metrics.render());
   });
 
-  registerOperations(app, waiverOf);
+  registerOperations(app, waiverOf, new AnswerSlots(LARGE_ANSWERS.atOnce, LARGE_ANSWERS.waiting));
   registerWebUi(app, options.webSignIn, options.version);
   return app;
 }

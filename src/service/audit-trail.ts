@@ -8,6 +8,8 @@ import {
   type RecordMismatch,
 } from '../domain/audit.js';
 import { formatId, type ExceptionRecord } from '../domain/exception.js';
+import { Buffer } from 'node:buffer';
+import { byteBudget, type PageRequest } from './page-budget.js';
 import { sha256 } from './sha256.js';
 import type { AuditAction } from '../domain/lifecycle.js';
 import { WaiverError } from '../domain/errors.js';
@@ -48,7 +50,7 @@ export async function listAuditPage(
   actor: Actor,
   exceptionRef: string | undefined,
   filter: AuditFilter,
-  page: { limit: number; after?: number | undefined },
+  page: PageRequest,
 ): Promise<AuditPage> {
   authorize(actor, 'read');
   const query = await auditQuery(deps, exceptionRef, filter);
@@ -57,10 +59,11 @@ export async function listAuditPage(
     ...(page.after === undefined ? {} : { afterSeq: page.after }),
     limit: page.limit + 1,
   });
-  const more = items.length > page.limit;
-  const shown = more ? items.slice(0, page.limit) : items;
+  const budget = byteBudget(page.maxBytes, (event: AuditEvent) => Buffer.byteLength(JSON.stringify(event)));
+  const fitting = items.findIndex((event, i) => i === page.limit || !budget.fits(event));
+  const shown = fitting < 0 ? items : items.slice(0, fitting);
   const last = shown.at(-1);
-  return more && last ? { items: shown, continue: String(last.seq) } : { items: shown };
+  return fitting >= 0 && last ? { items: shown, continue: String(last.seq) } : { items: shown };
 }
 
 async function auditQuery(
