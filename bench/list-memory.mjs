@@ -7,7 +7,7 @@
 // RSS (VmHWM), the pages' sizes and the /healthz latencies; asserts nothing.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
@@ -82,6 +82,11 @@ function start(args, env) {
   });
 }
 
+/** CPU seconds a process has used (user and system), as the kernel counts them. */
+const cpuSecondsOf = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
 const peakRssOf = (pid) =>
   Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) * 1024;
 const mb = (bytes) => `${(bytes / 1048576).toFixed(0)} MB`;
@@ -157,6 +162,7 @@ const prober = spawn(process.execPath, ['-e', PROBE, server.url]);
 let probeOutput = '';
 prober.stdout.on('data', (d) => (probeOutput += d));
 const probed = new Promise((resolve) => prober.on('exit', resolve));
+const cpuBefore = cpuSecondsOf(server.child.pid);
 const started = performance.now();
 const rows = await Promise.all(Array.from({ length: CONCURRENCY }, readAll));
 const elapsed = performance.now() - started;
@@ -164,6 +170,7 @@ prober.kill('SIGTERM');
 await probed;
 const { latencies: health, failures: healthFailures } = JSON.parse(probeOutput);
 const peak = peakRssOf(server.child.pid);
+const cpu = cpuSecondsOf(server.child.pid) - cpuBefore;
 server.child.kill('SIGTERM');
 rmSync(dir, { recursive: true, force: true });
 
@@ -181,6 +188,12 @@ if (healthFailures.length > 0) console.log(`/healthz failures: ${healthFailures.
 console.log(
   `/healthz while loaded: ${health.length} probes, median ${at(health, 0.5).toFixed(1)} ms, ` +
     `p99 ${at(health, 0.99).toFixed(1)} ms, max ${Math.max(...health).toFixed(1)} ms (budget < 1000 ms)`,
+);
+// On a shared machine the server may wait for a core: its CPU time beside the wall time tells how much.
+const load = loadavg().map((l) => l.toFixed(1));
+console.log(
+  `server CPU time under the load: ${cpu.toFixed(1)} s in ${(elapsed / 1000).toFixed(1)} s of wall time; ` +
+    `load average ${load.join(', ')} on ${availableParallelism()} cores`,
 );
 console.log(
   `server peak RSS (VmHWM): ${mb(idle)} before the load, ${mb(peak)} at its highest (chart limit 512 Mi)`,
