@@ -21,7 +21,7 @@ export interface HttpCall {
 /** A body that is not JSON (YAML, CSV, JSON Lines), or JSON already serialised; a long one streams. */
 export interface TextBody {
   type: string;
-  text: string | AsyncIterable<string>;
+  text: string | Iterable<string> | AsyncIterable<string>;
 }
 
 export interface Success {
