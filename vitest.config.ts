@@ -7,8 +7,11 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // A ceiling for a test that hangs, not a budget: nothing here is timed (budgets are bench/ scripts), so a
+    // loaded machine is slower, never red.
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
+    setupFiles: ['test/support/own-folder.ts'],
     // Two cores: one worker each. Half the test files wait on I/O (sockets, child processes) anyway.
     maxWorkers: 2,
     projects: [

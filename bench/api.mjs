@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { seed } from './seed.mjs';
+import { seed } from './support/seed.mjs';
+import { benchSize, scaled } from './support/size.mjs';
 
-const COUNT = Number(process.env.COUNT ?? 10_000);
-const DURATION = Number(process.env.DURATION ?? 10);
+const COUNT = benchSize(10_000, 200);
+const DURATION = scaled(10, 1);
 const CONNECTIONS = 50;
 const PATH = '/api/v1/exceptions?state=active&limit=100';
 const ADMIN = 'bench-admin-token-0123456789abcdefghijklmnop';
@@ -90,7 +91,7 @@ for (const level of ['warn', 'info']) {
 }
 
 const bare = await start([
-  fileURLToPath(new URL('./bare-fastify.mjs', import.meta.url)),
+  fileURLToPath(new URL('./support/bare-fastify.mjs', import.meta.url)),
   join(dir, 'page.json'),
 ]);
 await load(bare.url, {}); // warm-up

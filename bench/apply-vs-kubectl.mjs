@@ -11,12 +11,14 @@ import { manifestToYaml, renderPolicyException } from '../dist/src/domain/render
 import { defaultSettings } from '../dist/src/domain/settings.js';
 import { localActor } from '../dist/src/service/actor.js';
 import { createWaiver } from '../dist/src/service/waiver.js';
+import { targetSet } from '../dist/src/service/targets.js';
 import { openSqliteStore } from '../dist/src/store/open-sqlite.js';
 import { defaultRouting } from '../dist/src/domain/notification-routes.js';
 import { loadTestApiServer } from './support/test-api-server.mjs';
+import { benchSize, scaled } from './support/size.mjs';
 
-const COUNT = Number(process.env.COUNT ?? 200);
-const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const COUNT = benchSize(200, 10);
+const ROUNDS = scaled(5, 1);
 const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 const dir = mkdtempSync(join(tmpdir(), 'waiver-bench-apply-'));
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
@@ -41,7 +43,14 @@ async function freshCluster(name, writeLatencyMs) {
 const seeded = join(dir, 'approved.db');
 const deps = {
   store: await openSqliteStore(seeded),
-  target: { description: 'none', write: async () => {}, remove: async () => {} },
+  // Recorded for the cluster the CLI finds in the test server's kubeconfig (its context is named "test").
+  targets: targetSet([
+    {
+      name: 'test',
+      kind: 'cluster',
+      target: { description: 'none', write: async () => {}, remove: async () => {} },
+    },
+  ]),
   notifications: defaultRouting,
   clock: { now: () => Date.now() },
   settings: defaultSettings,

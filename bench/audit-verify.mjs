@@ -6,9 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { seed } from './seed.mjs';
+import { seed } from './support/seed.mjs';
+import { benchSize, scaled } from './support/size.mjs';
 
-const COUNT = Number(process.env.COUNT ?? 50_000);
+const COUNT = benchSize(50_000, 200);
 const dir = mkdtempSync(join(tmpdir(), 'waiver-bench-verify-'));
 const db = join(dir, 'w.db');
 const started = performance.now();

@@ -4,14 +4,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { seed } from './seed.mjs';
+import { seed } from './support/seed.mjs';
+import { benchSize, scaled } from './support/size.mjs';
 
-const runs = Number(process.env.RUNS ?? 20);
+const COUNT = benchSize(1000, 100);
+const runs = scaled(20, 2);
 const dir = mkdtempSync(join(tmpdir(), 'waiver-bench-'));
 const db = join(dir, 'w.db');
 const started = Date.now();
-await seed(db, join(dir, 'gitops'), 1000);
-console.log(`seeded 1000 exceptions through request, approve and apply in ${Date.now() - started} ms`);
+await seed(db, join(dir, 'gitops'), COUNT);
+console.log(`seeded ${COUNT} exceptions through request, approve and apply in ${Date.now() - started} ms`);
 const bin = fileURLToPath(new URL('../dist/cli/bin.js', import.meta.url));
 const env = { ...process.env, WAIVER_DB: db, WAIVER_TARGET_DIR: dir, WAIVER_USER: 'bench' };
 

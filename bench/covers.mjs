@@ -5,10 +5,13 @@ import { coverage, policyRules } from '../dist/src/domain/coverage.js';
 import { newRequest } from '../dist/src/domain/new-request.js';
 import { renderPolicyException } from '../dist/src/domain/render.js';
 import { defaultSettings } from '../dist/src/domain/settings.js';
+import { benchSize, scaled } from './support/size.mjs';
 
+const EXCEPTIONS = benchSize(1000, 50);
+const ROUNDS = scaled(5, 1);
 const NAMESPACES = 200;
 const now = Date.parse('2026-12-01T00:00:00Z');
-const exceptions = Array.from({ length: 1000 }, (_, i) => {
+const exceptions = Array.from({ length: EXCEPTIONS }, (_, i) => {
   const { record } = newRequest({
     scope: {
       name: `svc-${i}-mig-${i}`,
@@ -51,17 +54,17 @@ const resources = (count) =>
     };
   });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-for (const count of [10_000, 100_000]) {
+for (const count of [10 * EXCEPTIONS, 100 * EXCEPTIONS]) {
   const list = resources(count);
   const times = [];
   let items;
-  for (let run = 0; run < 5; run++) {
+  for (let run = 0; run < ROUNDS; run++) {
     const t0 = performance.now();
     items = coverage(exceptions, list, rules, { nowMs: now });
     times.push(performance.now() - t0);
   }
   const covered = items.filter((i) => i.covered === true).length;
   console.log(
-    `1,000 exceptions × ${count.toLocaleString('en')} resources: ${median(times).toFixed(0)} ms (median of 5), ${items.length.toLocaleString('en')} resource-rule pairs, ${covered.toLocaleString('en')} covered`,
+    `${EXCEPTIONS.toLocaleString('en')} exceptions × ${count.toLocaleString('en')} resources: ${median(times).toFixed(0)} ms (median of ${ROUNDS}), ${items.length.toLocaleString('en')} resource-rule pairs, ${covered.toLocaleString('en')} covered`,
   );
 }

@@ -1,10 +1,11 @@
 // Issue 23: the largest pages, many at once, stay under the chart's default memory limit (512 Mi) and
-// leave /healthz answering. Seeds COUNT exceptions (default 200) at the largest size the guardrails allow,
-// then widens their rows in SQL to what a database from before the size rule may hold (100 namespaces of
-// 63 characters, 100 name patterns of 250, 2,000 characters of reason and risk: about 36 KB a record);
-// WIDEN=0 keeps them as requested. CONCURRENCY clients (default 100) each read the whole inventory in
-// pages of limit=500 at the same moment while /healthz is asked every 50 ms. Prints the server's peak
-// RSS (VmHWM), the pages' sizes and the /healthz latencies; asserts nothing.
+// leave /healthz answering. Seeds as many exceptions as its first argument says (200; 20 with --tiny) at
+// the largest size the guardrails allow, then widens their rows in SQL to what a database from before the
+// size rule may hold (100 namespaces of 63 characters, 100 name patterns of 250, 2,000 characters of
+// reason and risk: about 36 KB a record); WIDEN=0 keeps them as requested. CONCURRENCY clients (100; 10
+// with --tiny) each read the whole inventory in pages of limit=500 at the same moment while /healthz is
+// asked every 50 ms from a process of its own. Prints the server's peak RSS (VmHWM), the pages' sizes and
+// the /healthz latencies; asserts nothing.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -15,9 +16,10 @@ import { loadConfig } from '../dist/src/config/load.js';
 import { localActor } from '../dist/src/service/actor.js';
 import { createWaiver } from '../dist/src/service/waiver.js';
 import { openServiceDeps } from '../dist/src/wire.js';
+import { benchSize, scaled } from './support/size.mjs';
 
-const COUNT = Number(process.argv[2] ?? process.env.COUNT ?? 200);
-const CONCURRENCY = Number(process.env.CONCURRENCY ?? 100);
+const COUNT = benchSize(200, 20);
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? scaled(100, 10));
 const WIDEN = process.env.WIDEN !== '0';
 const ADMIN = 'bench-admin-token-0123456789abcdefghijklmnop';
 const PATH = '/api/v1/exceptions?limit=500';

@@ -8,10 +8,11 @@ import { loadConfig } from '../dist/src/config/load.js';
 import { localActor } from '../dist/src/service/actor.js';
 import { createWaiver } from '../dist/src/service/waiver.js';
 import { openServiceDeps, startServer } from '../dist/src/wire.js';
-import { seed } from './seed.mjs';
+import { seed } from './support/seed.mjs';
+import { benchSize, scaled } from './support/size.mjs';
 
-const COUNT = Number(process.env.COUNT ?? 10_000);
-const SCRAPES = 100;
+const COUNT = benchSize(10_000, 200);
+const SCRAPES = scaled(100, 4);
 const dir = mkdtempSync(join(tmpdir(), 'waiver-bench-metrics-'));
 const database = join(dir, 'w.db');
 const token = 'bench-admin-token-0123456789abcdefghijklmnop';

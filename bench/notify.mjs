@@ -13,10 +13,11 @@ import { controllerActor } from '../dist/src/service/actor.js';
 import { sweep } from '../dist/src/service/sweep.js';
 import { openSqliteStore } from '../dist/src/store/open-sqlite.js';
 import { DirectoryTarget } from '../dist/src/targets/directory-target.js';
-import { seed } from './seed.mjs';
+import { seed } from './support/seed.mjs';
 import { databaseCopy } from './support/database-copy.mjs';
+import { benchSize, scaled } from './support/size.mjs';
 
-const DUE = Number(process.env.DUE ?? 10_000);
+const DUE = benchSize(10_000, 100);
 const SECRET = `whsec_${Buffer.from('a signing key of thirty-two bytes').toString('base64')}`;
 const dir = mkdtempSync(join(tmpdir(), 'waiver-bench-notify-'));
 const seeded = join(dir, 'seeded.db');

@@ -4,9 +4,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { seed } from './seed.mjs';
+import { seed } from './support/seed.mjs';
+import { benchSize, scaled } from './support/size.mjs';
 
-const COUNT = Number(process.env.COUNT ?? 2000);
+const COUNT = benchSize(2000, 100);
 const rates = {};
 for (const batched of [false, true]) {
   const dir = mkdtempSync(join(tmpdir(), 'waiver-bench-seed-'));

@@ -1,10 +1,11 @@
 // Planning a sweep over 10,000 active exceptions (DESIGN.md §7: under one second of CPU).
 import { planSweep } from '../dist/src/domain/sweep-plan.js';
 import { defaultSettings } from '../dist/src/domain/settings.js';
+import { benchSize, scaled } from './support/size.mjs';
 
 const now = Date.parse('2026-12-01T00:00:00Z');
 const day = 86_400_000;
-const records = Array.from({ length: 10_000 }, (_, i) => ({
+const records = Array.from({ length: benchSize(10_000, 500) }, (_, i) => ({
   id: i + 1,
   name: `app-${i}`,
   state: 'active',
@@ -13,7 +14,7 @@ const records = Array.from({ length: 10_000 }, (_, i) => ({
   remindedAt: null,
 }));
 
-const runs = 20;
+const runs = scaled(20, 3);
 const cpu = [];
 let actions = 0;
 for (let r = 0; r < runs; r++) {

@@ -11,11 +11,12 @@ import { applyTransition } from '../dist/src/service/change-state.js';
 import { sweep } from '../dist/src/service/sweep.js';
 import { openSqliteStore } from '../dist/src/store/open-sqlite.js';
 import { DirectoryTarget } from '../dist/src/targets/directory-target.js';
-import { seed } from './seed.mjs';
+import { seed } from './support/seed.mjs';
 import { databaseCopy } from './support/database-copy.mjs';
 import { defaultRouting } from '../dist/src/domain/notification-routes.js';
+import { benchSize, scaled } from './support/size.mjs';
 
-const DUE = Number(process.env.DUE ?? 10_000);
+const DUE = benchSize(10_000, 100);
 const dir = mkdtempSync(join(tmpdir(), 'waiver-bench-sweep-'));
 const seeded = join(dir, 'seeded.db');
 const started = performance.now();

@@ -15,8 +15,9 @@ import { GitTarget } from '../dist/src/targets/git/git-target.js';
 import { KubernetesTarget } from '../dist/src/targets/kubernetes/kubernetes-target.js';
 import { loadKubeConfig } from '../dist/src/targets/kubernetes/kube-config.js';
 import { loadTestApiServer } from './support/test-api-server.mjs';
+import { benchSize, scaled } from './support/size.mjs';
 
-const COUNT = Number(process.env.COUNT ?? 200);
+const COUNT = benchSize(200, 10);
 const dir = mkdtempSync(join(tmpdir(), 'waiver-bench-targets-'));
 const git = (cwd, args) =>
   execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });

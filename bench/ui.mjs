@@ -6,10 +6,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { seed } from './seed.mjs';
+import { seed } from './support/seed.mjs';
+import { benchSize, scaled } from './support/size.mjs';
 
-const COUNT = Number(process.env.COUNT ?? 10_000);
-const ROUNDS = 7;
+const COUNT = benchSize(10_000, 200);
+const ROUNDS = scaled(7, 1);
 const TOKEN = 'bench-admin-token-0123456789abcdefghijklmnop';
 const dir = mkdtempSync(join(tmpdir(), 'waiver-bench-ui-'));
 const db = join(dir, 'waiver.db');

@@ -1,9 +1,15 @@
 // Bundles the CLI from its TypeScript sources into dist/cli: a cold process then reads a few files instead of
 // several hundred modules, and each command's code stays in its own chunk, loaded only when it runs.
+// It builds into a staging folder and swaps the result in (swap-in.mjs): dist/cli is never missing.
 import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { stagingFor, swapIn } from './swap-in.mjs';
 
-rmSync('dist/cli', { recursive: true, force: true });
+process.chdir(fileURLToPath(new URL('..', import.meta.url)));
+const out = stagingFor('dist/cli');
+// A failed build leaves dist/cli as it was, and no staging folder behind.
+process.on('exit', () => rmSync(out, { recursive: true, force: true }));
 
 /** Resolves client-node's modules as free of side effects (they have none Waiver relies on). */
 const withoutSideEffects = (build) =>
@@ -30,7 +36,7 @@ await build({
     resolveDir: '.',
     loader: 'js',
   },
-  outfile: 'dist/cli/kubernetes-config.js',
+  outfile: `${out}/kubernetes-config.js`,
   bundle: true,
   format: 'esm',
   platform: 'node',
@@ -62,7 +68,7 @@ const leanKubernetesConfig = {
 await build({
   // The lint worker is an entry of its own: the server starts it as a file (worker_threads).
   entryPoints: { bin: 'src/cli/bin.ts', 'lint-worker': 'src/server/lint-worker.ts' },
-  outdir: 'dist/cli',
+  outdir: out,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -81,3 +87,5 @@ await build({
   },
   logLevel: 'warning',
 });
+
+swapIn(out, 'dist/cli');

@@ -143,7 +143,10 @@ function lazyGitTarget(name: string, git: GitTargetConfig): ObservableTarget {
 /** What a cluster target reads besides its exceptions, each loaded with the cluster on first use. */
 function clusterServices(cluster: LazyCluster): ClusterServices {
   return {
-    catalog: { checkScope: async (scope) => (await cluster()).catalog.checkScope(scope) },
+    catalog: {
+      checkScope: async (scope) => (await cluster()).catalog.checkScope(scope),
+      policies: async () => (await cluster()).catalog.policies(),
+    },
     doctor: { diagnose: async (policies) => (await cluster()).doctor.diagnose(policies) },
     inventory: {
       objects: async (kinds, namespaces) => (await cluster()).inventory.objects(kinds, namespaces),

@@ -83,6 +83,7 @@ async function everyMethod(as: (user: string) => Waiver): Promise<void> {
   expect((await alice.targets()).items).toEqual([
     expect.objectContaining({ name: 'folder', kind: 'directory', default: true }),
   ]);
+  expect(await alice.policies('folder')).toMatchObject({ source: 'configuration', target: 'folder' });
   await alice.me();
   await expect(carol.retryNotifications([1])).resolves.toMatchObject({ retried: [] });
   await alice.lint([{ file: 'x.yaml', text: 'kind: PolicyException\n' }]);

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, requestArgs, runProcess, snapshot } from './support/cli.js';
 import { useTestCluster } from './support/kube/cluster.js';
+import { hasKubectl as kubectlRuns } from './support/prerequisites.js';
+
+const hasKubectl = kubectlRuns();
 
 const testCluster = useTestCluster();
 
@@ -24,7 +27,7 @@ async function setup() {
   return { api, dir, kubeconfig, waiver, kubectl };
 }
 
-describe('the CLI against a cluster', () => {
+describe.skipIf(!hasKubectl)('the CLI against a cluster', () => {
   it('finds a PolicyException created with kubectl behind its back, imports it, and doctor is content', async () => {
     const { dir, kubeconfig, waiver, kubectl } = await setup();
     const rogue = [

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cli, json, requestArgs, type CliResult } from './support/cli.js';
 import { startTestServer, type TestServer } from './support/server.js';
@@ -107,6 +108,28 @@ describe('the CLI in remote mode', () => {
     const refused = await cli(cwd, ['sweep', '--now', '2027-01-01T00:00:00Z'], { env });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toBe('error: the server keeps its own clock: --now works in local mode only\n');
+  });
+
+  it('prints one line for each row the server finds out of step with its trail, as local mode does', async () => {
+    const dir = tempDir();
+    const database = join(dir, 'server.db');
+    const server = await startTestServer({ database, dir });
+    running.push(server);
+    const env = { WAIVER_SERVER: server.url, WAIVER_TOKEN: await server.token('dave', ['auditor']) };
+    const cwd = tempDir();
+    const local = { env: { WAIVER_DB: database } };
+    expect((await cli(cwd, requestArgs('MIG-1'), local)).code).toBe(0);
+    expect((await cli(cwd, requestArgs('MIG-2'), local)).code).toBe(0);
+    const db = new BetterSqlite3(database);
+    db.prepare('delete from exceptions where id = 1').run();
+    db.prepare("update api_tokens set roles = '[\"admin\"]' where owner = 'dave'").run();
+    db.close();
+    const remote = await cli(cwd, ['audit', '--verify'], { env });
+    expect(remote.code).toBe(1);
+    expect(remote.stderr).toBe((await cli(cwd, ['audit', '--verify'], local)).stderr);
+    expect(remote.stderr).toMatch(
+      /^error: token tok-\w+: does not match .* \[record_edited\]\nerror: EX-1: does not match .* \[record_deleted\]\n$/,
+    );
   });
 
   it('answers connection and credential problems with one line and an exit code', async () => {

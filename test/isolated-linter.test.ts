@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultSettings } from '../src/domain/settings.js';
-import { isolatedLinter } from '../src/server/isolated-linter.js';
+import { defaultIsolation, isolatedLinter } from '../src/server/isolated-linter.js';
 import { lintManifests } from '../src/service/lint-manifests.js';
 import { call, startTestServer, type TestServer } from './support/server.js';
 
@@ -25,6 +25,8 @@ spec:
 ---
 `;
 const big = Array.from({ length: 999 }, (_, i) => manifest(i)).join('');
+/** Minutes to lint: only the test of the deadline meets a short one. */
+const patient = { ...defaultIsolation, timeoutMs: 120_000 };
 
 describe('linting untrusted manifests in a worker', () => {
   it('answers what the in-process lint answers', async () => {
@@ -33,7 +35,7 @@ describe('linting untrusted manifests in a worker', () => {
       { file: 'a.yaml', text: manifest(1) },
       { file: 'b.yaml', text: 'kind: PolicyException\n  : [x' },
     ];
-    const linter = isolatedLinter(WORKER, defaultSettings);
+    const linter = isolatedLinter(WORKER, defaultSettings, patient);
     expect(await linter.lint(sources, NOW)).toEqual(
       lintManifests({ clock: { now: () => NOW }, settings: defaultSettings }, sources),
     );
@@ -45,14 +47,18 @@ describe('linting untrusted manifests in a worker', () => {
       code: 'lint_failed',
       message: expect.stringMatching(/took longer than/),
     });
-    const small = isolatedLinter(WORKER, defaultSettings, { timeoutMs: 30_000, memoryMb: 4, concurrency: 1 });
+    const small = isolatedLinter(WORKER, defaultSettings, {
+      timeoutMs: 120_000,
+      memoryMb: 4,
+      concurrency: 1,
+    });
     await expect(small.lint([{ file: 'big.yaml', text: big }], NOW)).rejects.toMatchObject({
       code: 'lint_failed',
     });
   });
 
   it('leaves the event loop free while it works', async () => {
-    const linter = isolatedLinter(WORKER, defaultSettings);
+    const linter = isolatedLinter(WORKER, defaultSettings, patient);
     let finished = false;
     const linting = linter.lint([{ file: 'big.yaml', text: big }], NOW).then(() => (finished = true));
     // In-process, the lint would be over before this line could run; in a worker it has barely begun.

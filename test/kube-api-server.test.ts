@@ -8,6 +8,9 @@ import { FakeKubeApiServer } from './support/kube/fake-api-server.js';
 import { runProcess, type CliResult } from './support/cli.js';
 import { activeRecord } from './support/records.js';
 import { useTempDir } from './support/temp.js';
+import { hasKubectl as kubectlRuns } from './support/prerequisites.js';
+
+const hasKubectl = kubectlRuns();
 
 const tempDir = useTempDir();
 const servers: FakeKubeApiServer[] = [];
@@ -34,7 +37,7 @@ async function setup() {
   return { api, dir };
 }
 
-describe('the test Kubernetes API server, as the real kubectl sees it', () => {
+describe.skipIf(!hasKubectl)('the test Kubernetes API server, as the real kubectl sees it', () => {
   it('answers version and discovery', async () => {
     const { dir } = await setup();
     const version = await kubectl(dir, ['version', '-o', 'json']);

@@ -103,7 +103,7 @@ describe('the target over TLS, as to a real API server', () => {
     servers.push(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const fast = { attempts: 1, backoffMs: 1, maxBackoffMs: 1, timeoutMs: 2000 };
+    const fast = { attempts: 1, backoffMs: 1, maxBackoffMs: 1, timeoutMs: 120_000 };
     const target = new KubernetesTarget(
       loadKubeConfig({ kubeconfig: kubeconfig(dir, url, other.cert) }),
       'v2',

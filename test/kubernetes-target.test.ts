@@ -15,7 +15,21 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.stop();
 });
 
-const fast = { attempts: 4, backoffMs: 5, maxBackoffMs: 20, timeoutMs: 300 };
+/** A server that answers is given minutes; the deadline is short only for the tries it never answers. */
+const PATIENT_MS = 120_000;
+const deadline = { ms: PATIENT_MS };
+afterEach(() => {
+  deadline.ms = PATIENT_MS;
+});
+// Read at each call (the target keeps this object), so a test can shorten it for a server that hangs.
+const fast = {
+  attempts: 4,
+  backoffMs: 5,
+  maxBackoffMs: 20,
+  get timeoutMs() {
+    return deadline.ms;
+  },
+};
 
 async function setup() {
   const api = await new FakeKubeApiServer().start();
@@ -59,7 +73,19 @@ describe('Kubernetes target', () => {
     ['a timeout', 'hang' as const],
   ])('retries through %s for a while, creating exactly one object', async (_label, answer) => {
     const { api, target, manifest, name } = await setup();
-    api.faults.push({ match: (r) => r.method === 'PATCH', answer, times: 2 });
+    if (answer === 'hang') deadline.ms = 2_000;
+    let faulted = 0;
+    api.faults.push({
+      match: (r) => {
+        if (r.method !== 'PATCH') return false;
+        // The second try the server will not answer has its deadline already: the third, which it
+        // answers, has minutes again.
+        if (++faulted === 2) deadline.ms = PATIENT_MS;
+        return true;
+      },
+      answer,
+      times: 2,
+    });
     await target.write(manifest);
     expect(api.list('policyexceptions')).toHaveLength(1);
     expect(api.get('policyexceptions', 'policy-exceptions', name)?.['spec']).toEqual(manifest.spec);

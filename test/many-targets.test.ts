@@ -1,11 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { startController } from '../src/wire.js';
 import { cli, requestArgs } from './support/cli.js';
 import { bareRepository, gitIn } from './support/git/repositories.js';
 import { NS, useTestCluster } from './support/kube/cluster.js';
+import { eventually } from './support/eventually.js';
+import { hasGit as gitRuns } from './support/prerequisites.js';
+
+const hasGit = gitRuns();
 
 const testCluster = useTestCluster();
 
@@ -23,8 +27,10 @@ async function setup() {
     config,
     [
       'targets:',
-      `  prod-eu: {cluster: {kubeconfig: ${eu.kubeconfig}, context: test, attempts: 1, timeoutSeconds: 1}}`,
-      `  prod-us: {cluster: {kubeconfig: ${us.kubeconfig}, context: test, attempts: 1, timeoutSeconds: 1}}`,
+      // prod-eu always answers: minutes to do so. prod-us hangs later: a short deadline, tried a few times
+      // while it still answers, so that a slow answer from a loaded machine is not taken for the hang.
+      `  prod-eu: {cluster: {kubeconfig: ${eu.kubeconfig}, context: test, attempts: 1, timeoutSeconds: 120}}`,
+      `  prod-us: {cluster: {kubeconfig: ${us.kubeconfig}, context: test, attempts: 3, timeoutSeconds: 1}}`,
       `  gitops: {git: {repository: ${remote.url}, path: clusters/prod, workdir: ${join(dir, 'clone')}}}`,
       'defaultTarget: prod-eu',
       '',
@@ -54,7 +60,7 @@ async function applied(
   return id;
 }
 
-describe('many targets from one Waiver', () => {
+describe.skipIf(!hasGit)('many targets from one Waiver', () => {
   it('keeps each exception on its own target, whatever later commands say, from request to removal', async () => {
     const { eu, us, remote, waiver, dir, config } = await setup();
     const onEu = await applied(waiver, 'MIG-1');
@@ -123,23 +129,17 @@ describe('many targets from one Waiver', () => {
       },
     );
     try {
-      await vi.waitFor(
-        () => {
-          expect(eu.get('policyexceptions', NS, 'payments-api-mig-1')).toBeDefined();
-          expect(remote.git(['ls-tree', '-r', '--name-only', 'main'])).toContain('payments-api-mig-3.yaml');
-        },
-        { timeout: 15_000, interval: 50 },
-      );
-      await vi.waitFor(
+      await eventually(() => {
+        expect(eu.get('policyexceptions', NS, 'payments-api-mig-1')).toBeDefined();
+        expect(remote.git(['ls-tree', '-r', '--name-only', 'main'])).toContain('payments-api-mig-3.yaml');
+      }, 50);
+      await eventually(
         () =>
           // The JSON line puts msg before the fields: one line naming the target and the cause.
           expect(log).toMatch(
             /"msg":"cannot renew the controller lease","target":"prod-us","error":"no answer within 5 s"/,
           ),
-        {
-          timeout: 15_000,
-          interval: 50,
-        },
+        50,
       );
       expect(log).toContain('"targets":["prod-eu","prod-us","gitops"]');
     } finally {
@@ -193,7 +193,7 @@ describe('many targets from one Waiver', () => {
   });
 });
 
-describe('a database from before named targets', () => {
+describe.skipIf(!hasGit)('a database from before named targets', () => {
   it('gives its rows the default target once, each with an audit event, and the trail still verifies', async () => {
     const { dir } = await testCluster();
     const run = (args: string[], as = 'alice') => cli(dir, args, { as });

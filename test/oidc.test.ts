@@ -112,6 +112,71 @@ describe('OIDC bearer tokens', () => {
     expect(applied.body.exception).toMatchObject({ state: 'active', applier: 'carol@example.com' });
   });
 
+  it('refuses an approval by the requestor spelt in another case', async () => {
+    const server = await start();
+    const requested = server.as(await jwt({ email: 'A.User@Example.com', groups: ['developers'] }));
+    const approving = server.as(await jwt({ email: 'a.user@example.com', groups: ['security'] }));
+    expect((await requested('POST', '/api/v1/exceptions', request)).status).toBe(201);
+    const refused = await approving('POST', '/api/v1/exceptions/EX-1/approve', {});
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({
+      code: 'forbidden',
+      message: 'a.user@example.com requested EX-1 and cannot approve it: a second person must review',
+    });
+    const batch = await approving('POST', '/api/v1/exceptions:batch', { action: 'approve', ids: ['EX-1'] });
+    expect(batch.body.items).toEqual([
+      expect.objectContaining({
+        ref: 'EX-1',
+        ok: false,
+        error: expect.objectContaining({ code: 'forbidden' }),
+      }),
+    ]);
+    expect((await approving('GET', '/api/v1/exceptions/EX-1')).body.state).toBe('pending');
+  });
+
+  it("refuses the original requestor's approval of a renewal someone else filed", async () => {
+    const server = await start();
+    // Alice requests and, being in security too, reviews others' requests.
+    const alice = server.as(await jwt({ email: 'alice@example.com', groups: ['developers', 'security'] }));
+    const bob = server.as(await jwt({ email: 'bob@example.com', groups: ['security'] }));
+    const carol = server.as(await jwt({ email: 'carol@example.com', groups: ['sre'] }));
+    const dave = server.as(await jwt({ email: 'dave@example.com', groups: ['developers'] }));
+    expect((await alice('POST', '/api/v1/exceptions', request)).status).toBe(201);
+    expect((await bob('POST', '/api/v1/exceptions/EX-1/approve', {})).status).toBe(200);
+    expect((await carol('POST', '/api/v1/exceptions/EX-1/apply', {})).status).toBe(200);
+    const renewal = {
+      reason: 'the vendor ships its signed image next sprint, tracked in MIG-10',
+      expires: '10d',
+    };
+    expect((await dave('POST', '/api/v1/exceptions/EX-1/renew', renewal)).body.exception).toMatchObject({
+      id: 'EX-2',
+      requestor: 'dave@example.com',
+    });
+    const aliceAgain = server.as(await jwt({ email: 'Alice@Example.com', groups: ['security'] }));
+    for (const approver of [alice, aliceAgain]) {
+      const refused = await approver('POST', '/api/v1/exceptions/EX-2/approve', {});
+      expect(refused.status).toBe(403);
+      expect(refused.body.message).toMatch(
+        /^alice@example\.com requested an exception that EX-2 renews \(as alice@example\.com\) and cannot approve the renewal/i,
+      );
+    }
+    // A renewal of the renewal: still the chain alice started.
+    expect((await bob('POST', '/api/v1/exceptions/EX-2/approve', {})).status).toBe(200);
+    expect((await carol('POST', '/api/v1/exceptions/EX-2/apply', {})).status).toBe(200);
+    expect(
+      (
+        await dave('POST', '/api/v1/exceptions/EX-2/renew', {
+          ...renewal,
+          reason: `${renewal.reason}, again`,
+        })
+      ).status,
+    ).toBe(201);
+    expect((await alice('POST', '/api/v1/exceptions/EX-3/approve', {})).status).toBe(403);
+    expect((await bob('POST', '/api/v1/exceptions/EX-3/approve', {})).body.exception).toMatchObject({
+      approver: 'bob@example.com',
+    });
+  });
+
   it('still accepts API tokens beside JWTs', async () => {
     const server = await start();
     expect((await server.as(server.adminToken)('GET', '/api/v1/exceptions')).status).toBe(200);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,10 +9,11 @@ import { startServer } from '../src/wire.js';
 import { call, startTestServer, type TestServer } from './support/server.js';
 import { useTempDir } from './support/temp.js';
 import { legacyRequest } from './support/requests.js';
+import { promtool as findPromtool } from './support/prerequisites.js';
 
 const tempDir = useTempDir();
 /** Prometheus's checker, from Debian's prometheus package (.ci/run installs it). */
-const promtool = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => existsSync(p));
+const promtool = findPromtool();
 const running: TestServer[] = [];
 afterEach(async () => {
   for (const server of running.splice(0)) await server.close();
@@ -143,12 +144,15 @@ describe('HTTP API security', () => {
     const server = await startTestServer({ database: join(dir, 'w.db'), dir, timeouts });
     running.push(server);
     const { port } = new URL(server.url);
-    /** Opens a raw connection, lets `act` use it, and resolves with how long the server kept it. */
+    /**
+     * Opens a raw connection, lets `act` use it, and resolves once the server has closed it: the client
+     * never does. How soon after its deadline is not asserted (a loaded machine is late, not wrong); a
+     * server that kept it open for good would leave this test to its timeout.
+     */
     const heldFor = (act: (socket: Socket) => void) =>
-      new Promise<number>((resolve) => {
-        const started = Date.now();
+      new Promise<'closed by the server'>((resolve) => {
         const socket = connect(Number(port), '127.0.0.1', () => act(socket));
-        socket.on('error', () => undefined).on('close', () => resolve(Date.now() - started));
+        socket.on('error', () => undefined).on('close', () => resolve('closed by the server'));
         socket.resume();
       });
     const silent = heldFor(() => undefined);
@@ -158,8 +162,8 @@ describe('HTTP API security', () => {
       socket.on('close', () => clearInterval(timer));
     });
     const idle = heldFor((socket) => socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'));
-    // Each is cut within its deadline and the check interval, not left open for good.
-    for (const held of await Promise.all([silent, trickling, idle])) expect(held).toBeLessThan(4_000);
+    // Each is cut, not left open for good.
+    expect(await Promise.all([silent, trickling, idle])).toEqual(Array(3).fill('closed by the server'));
     expect((await call(server.url, undefined, 'GET', '/healthz')).status).toBe(200);
   });
 
@@ -185,6 +189,28 @@ describe('HTTP API security', () => {
     expect(first[1]).toMatch(/^waiver serving on http:/);
     expect(existsSync(config.server.adminTokenFile)).toBe(false);
     expect((await start()).join('\n')).not.toContain('admin token');
+  });
+
+  it("shows the token on a terminal with an earlier start's .waiver/ in the working folder, and leaves it be", async () => {
+    // What the Quick start and `npm start` leave in a checkout, here in this test's own working folder.
+    mkdirSync('.waiver', { recursive: true });
+    writeFileSync('.waiver/admin-token', 'wvr_from-an-earlier-start\n', { mode: 0o600 });
+    const dir = tempDir();
+    const config = await loadConfig(
+      { database: join(dir, 'w.db'), targetDir: dir, as: 'ops' },
+      { WAIVER_PORT: '0' },
+    );
+    expect(config.server.adminTokenFile).toBe(join(process.cwd(), '.waiver', 'admin-token'));
+    const printed: string[] = [];
+    const server = await startServer(config, {
+      periodic: false,
+      terminal: true,
+      print: (l) => void printed.push(l),
+      logger: false,
+    });
+    await server.close();
+    expect(printed[0]).toMatch(/^admin token \(shown once, store it now\): wvr_[\w-]+$/);
+    expect(readFileSync('.waiver/admin-token', 'utf8')).toBe('wvr_from-an-earlier-start\n');
   });
 
   it('accepts a token until it expires or is revoked', async () => {

@@ -1,5 +1,5 @@
 import { checkTrail } from '../src/service/audit-trail.js';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultSettings } from '../src/domain/settings.js';
 import { DAY_MS, HOUR_MS } from '../src/domain/time.js';
 import { localActor } from '../src/service/actor.js';
@@ -13,6 +13,7 @@ import { RecordingTarget } from './support/recording-target.js';
 import { ManualClock } from './support/temp.js';
 import { legacyRequest } from './support/requests.js';
 import { oneTarget } from './support/targets.js';
+import { eventually } from './support/eventually.js';
 
 /** The service on the fast tier's fakes: both pass the contract suites the real store and targets pass. */
 function setup() {
@@ -231,7 +232,7 @@ describe('the exception process, in-process', () => {
     const remove = target.remove.bind(target);
     target.remove = (ns, name) => new Promise<void>((r) => (resume = r)).then(() => remove(ns, name));
     const first = as('carol').sweep();
-    await vi.waitFor(() => expect(resume).toBeDefined());
+    await eventually(() => expect(resume).toBeDefined());
     // A second sweep of the same process, and one of another replica, both find it held.
     expect(await as('dave').sweep()).toMatchObject({ leaseHeldElsewhere: true });
     const replica = createWaiver({ ...deps, instance: 'replica-2' }, localActor('erin'));

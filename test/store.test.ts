@@ -1,4 +1,6 @@
 import { checkTrail } from '../src/service/audit-trail.js';
+import { recordDigest } from '../src/domain/audit.js';
+import { sha256 } from '../src/service/sha256.js';
 import { describe, expect, it } from 'vitest';
 import { storeBackends } from './support/databases.js';
 import { activeRecord } from './support/records.js';
@@ -75,6 +77,23 @@ describe.each(storeBackends)('$name store', ({ enabled, databases }) => {
     await reopened.close();
   });
 
+  it('reads the trail for the metrics a page at a time, with data only for the actions asked for', async () => {
+    const store = await open();
+    for (const action of ['requested', 'approved', 'applied', 'synced'] as const)
+      await store.transaction((tx) => tx.appendAudit({ ...event(7), action, data: { operation: action } }));
+    const first = await store.listAuditFacts(0, 3, ['requested', 'synced']);
+    expect(first.map((f) => [f.seq, f.action, f.exceptionId, f.data])).toEqual([
+      [1, 'requested', 7, { operation: 'requested' }],
+      [2, 'approved', 7, {}],
+      [3, 'applied', 7, {}],
+    ]);
+    expect(first[0]).not.toHaveProperty('hash');
+    const rest = await store.listAuditFacts(3, 3, ['requested', 'synced']);
+    expect(rest.map((f) => [f.seq, f.data])).toEqual([[4, { operation: 'synced' }]]);
+    expect(await store.listAuditFacts(4, 3, [])).toEqual([]);
+    await store.close();
+  });
+
   it('pages in id order after a cursor', async () => {
     const store = await open();
     for (let i = 0; i < 5; i++) await store.transaction((tx) => tx.insertException(newRecord));
@@ -119,6 +138,44 @@ describe.each(storeBackends)('$name store', ({ enabled, databases }) => {
     expect(await store.transaction((tx) => tx.revokeToken('tok-1', '2026-12-01T00:00:00Z'))).toBe(false);
     expect((await store.listTokens())[0]?.revokedAt).toBe('2026-11-30T00:00:00Z');
     await expect(store.transaction((tx) => tx.insertToken({ ...token, id: 'tok-2' }))).rejects.toThrow();
+    await store.close();
+  });
+
+  it("binds a token's events to its row: the digest of the row as it stands in the same transaction", async () => {
+    const store = await open();
+    const token = {
+      id: 'tok-1',
+      owner: 'alice',
+      roles: ['requester' as const],
+      description: '',
+      createdAt: '2026-11-29T00:00:00Z',
+      createdBy: 'admin',
+      expiresAt: null,
+      revokedAt: null,
+      lookup: 'abcdef0123456789',
+      hash: 'ab'.repeat(32),
+    };
+    const tokenEvent = (action: 'token_created' | 'token_revoked') => ({
+      at: '2026-11-29T00:00:00Z',
+      actor: 'admin',
+      action,
+      exceptionId: null,
+      data: { token: 'tok-1' },
+    });
+    const created = await store.transaction(async (tx) => {
+      await tx.insertToken(token);
+      return tx.appendAudit(tokenEvent('token_created'));
+    });
+    expect(created.data['record']).toBe(recordDigest(token, sha256));
+    const revoked = await store.transaction(async (tx) => {
+      await tx.revokeToken('tok-1', '2026-11-30T00:00:00Z');
+      return tx.appendAudit(tokenEvent('token_revoked'));
+    });
+    expect(revoked.data['record']).toBe(
+      recordDigest({ ...token, revokedAt: '2026-11-30T00:00:00Z' }, sha256),
+    );
+    expect(await store.listStoredTokens()).toEqual([{ ...token, revokedAt: '2026-11-30T00:00:00Z' }]);
+    expect(await checkTrail(store)).toEqual({ events: 2 });
     await store.close();
   });
 

@@ -132,7 +132,7 @@ describe('tampering with the database', () => {
     const checked = await verify(tampered(edit));
     expect(checked.code).toBe(1);
     expect(checked.stderr).toMatch(
-      /^error: (EX-\d+ does not match its audit trail|audit chain broken|the trail ends at|event #\d+ is not the one)/,
+      /^error: (EX-\d+: does not match its audit trail|audit chain broken|the trail ends at|event #\d+ is not the one)/,
     );
     expect(checked.stderr.split('\n')).toHaveLength(2);
   });

@@ -52,7 +52,7 @@ const targets: { name: string; observable: boolean; open: () => Promise<OpenTarg
       api.seed('v1', 'Namespace', { metadata: { name: 'policy-exceptions' } });
       const path = join(tempDir(), 'kubeconfig');
       writeFileSync(path, api.kubeconfig());
-      const retry = { attempts: 2, backoffMs: 5, maxBackoffMs: 10, timeoutMs: 500 };
+      const retry = { attempts: 2, backoffMs: 5, maxBackoffMs: 10, timeoutMs: 120_000 };
       return {
         target: new KubernetesTarget(loadKubeConfig({ kubeconfig: path }), 'v2', retry),
         read: (ns, name) => api.get('policyexceptions', ns, name) as ExceptionManifest | undefined,

@@ -58,4 +58,40 @@ describe('verifying the audit trail in pages', () => {
     await expect(as('carol').verifyAudit()).resolves.toEqual({ events: 3 });
     expect(approvedMeanwhile).toBe(true);
   });
+
+  it('takes a token made, or an exception requested, while the rows were read for what it is', async () => {
+    const { store, as } = setup();
+    await as('alice').request(legacyRequest('MIG-1'));
+    const listExceptions = store.listExceptions.bind(store);
+    let changedMeanwhile = false;
+    // The rows are read after the trail: a token is made and a request filed in between.
+    store.listExceptions = async (query) => {
+      if (!changedMeanwhile) {
+        changedMeanwhile = true;
+        await as('admin').createToken({ owner: 'dave', roles: ['approver'] });
+        await as('bob').request(legacyRequest('MIG-2'));
+      }
+      return listExceptions(query);
+    };
+    await expect(as('carol').verifyAudit()).resolves.toEqual({ events: 3 });
+    expect(changedMeanwhile).toBe(true);
+  });
+
+  it('names an exception whose row is gone and a token whose row was edited, both at once', async () => {
+    const { server, store, as } = setup();
+    await as('alice').request(legacyRequest('MIG-1'));
+    await as('alice').request(legacyRequest('MIG-2'));
+    await as('admin').createToken({ owner: 'dave', roles: ['requester'] });
+    server.db.exceptions.delete(1);
+    server.db.tokens[0]!.roles = ['admin'];
+    const { mismatches } = await checkTrail(store);
+    expect(mismatches?.map((m) => `${m.record} ${m.kind}`)).toEqual([
+      `token ${server.db.tokens[0]!.id} record_edited`,
+      'EX-1 record_deleted',
+    ]);
+    await expect(as('carol').verifyAudit()).rejects.toMatchObject({
+      code: 'audit_broken',
+      message: expect.stringMatching(/^2 rows do not match their audit trail: token tok-\w+ does not match/),
+    });
+  });
 });

@@ -15,6 +15,7 @@ import {
   CommentSchema,
   ImportBodySchema,
   TargetScopeSchema,
+  PoliciesQuerySchema,
   LintBodySchema,
   ListQuerySchema,
   ManifestQuerySchema,
@@ -44,6 +45,7 @@ import {
   MetricsSchema,
   ProcessSettingsSchema,
   TargetListSchema,
+  PolicyCatalogSchema,
   ActorSchema,
   NotificationListSchema,
   RetryReportSchema,
@@ -298,7 +300,8 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
     name: 'verifyAudit',
     method: 'GET',
     path: '/api/v1/audit/verify',
-    summary: 'Verify the audit hash chain (409 audit_broken names the first broken link)',
+    summary:
+      'Verify the audit hash chain and every exception and token row (409 audit_broken names the first broken link, or every row amiss in issues)',
     success: { status: 200, description: 'the chain is intact', schema: VerifyResultSchema },
     invoke: (waiver) => waiver.verifyAudit(),
     respond: (result) => ({
@@ -353,6 +356,17 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
     success: { status: 200, description: 'the targets', schema: TargetListSchema },
     invoke: (waiver) => waiver.targets(),
     encode: () => ({}),
+  }),
+  policies: operation({
+    name: 'policies',
+    method: 'GET',
+    path: '/api/v1/policies',
+    summary:
+      "The policies and rules a request for a target may name: a cluster's own, else the configuration's",
+    query: PoliciesQuerySchema,
+    success: { status: 200, description: 'the policies with their rules', schema: PolicyCatalogSchema },
+    invoke: (waiver, { query }) => waiver.policies(query.target),
+    encode: (target) => ({ query: { target } }),
   }),
   review: operation({
     name: 'review',

@@ -109,6 +109,16 @@ export const ImportBodySchema = z.strictObject({
   target: targetName.optional(),
 });
 
+/** Which target's policies: the one a request would live on. */
+export const PoliciesQuerySchema = z.strictObject({
+  target: z
+    .string()
+    .min(1)
+    .max(253)
+    .describe('the target a request would live on (default: the default target)')
+    .optional(),
+});
+
 /** A body or query that may narrow the work to one named target. */
 export const TargetScopeSchema = z.strictObject({ target: targetName.optional() });
 

@@ -28,6 +28,7 @@ import type { CreatedToken } from '../service/tokens.js';
 import type { ActionResult } from '../service/waiver.js';
 import { targetKinds } from '../service/ports.js';
 import type { TargetView } from '../service/list-targets.js';
+import type { PolicyCatalog } from '../service/list-policies.js';
 
 /**
  * What the API answers with on success. OpenAPI describes these; the types below make the compiler
@@ -235,6 +236,7 @@ export const ProcessSettingsSchema = z
     ),
     protectedNamespaces: z.array(z.string()),
     requireDistinctApplier: z.boolean(),
+    identitiesIgnoreCase: z.boolean(),
     maxRenewals: z.number(),
     unusedDays: z.number(),
     kyvernoExceptionNamespace: z.string().optional(),
@@ -435,6 +437,28 @@ export const TargetListSchema = z
   })
   .describe('The configured targets');
 
+export const PolicyCatalogSchema = z
+  .strictObject({
+    target: z.string().describe('the target asked about (the default target when none was named)'),
+    kind: z.enum(targetKinds),
+    source: z
+      .enum(['cluster', 'configuration'])
+      .describe("cluster: the target's own policies; configuration: what the configuration names"),
+    items: z.array(
+      z.strictObject({
+        name: z.string().describe('as a request names it: name, namespace/name (Policy) or Kind/name (CEL)'),
+        kind: z.string().describe('ClusterPolicy, Policy, or a CEL policy kind'),
+        cel: z.boolean().describe('excepted whole by a policies.kyverno.io PolicyException; no rules'),
+        rules: z
+          .array(z.strictObject({ name: z.string(), kinds: z.array(z.string()) }))
+          .nullable()
+          .describe('the rules as written (a request adds the autogen ones); null when not known'),
+      }),
+    ),
+    notes: z.array(z.string()).describe('what limits the answer'),
+  })
+  .describe('The policies and rules a request for the target may name');
+
 export const TokenListSchema = z.strictObject({ items: z.array(ApiTokenSchema) });
 
 export const CreatedTokenSchema = z.strictObject({
@@ -457,6 +481,7 @@ exactly<Exactly<Omit<z.output<typeof VerifyResultSchema>, 'intact'>, VerifyResul
 exactly<Exactly<z.output<typeof MetricsSchema>, Metrics>>();
 exactly<Exactly<z.output<typeof ProcessSettingsSchema>, ProcessSettings>>();
 exactly<Exactly<z.output<typeof TargetListSchema>, { items: TargetView[] }>>();
+exactly<Exactly<z.output<typeof PolicyCatalogSchema>, PolicyCatalog>>();
 exactly<Exactly<z.output<typeof ActorSchema>, { name: string; roles: Role[] }>>();
 exactly<Exactly<z.output<typeof ReviewQueueSchema>, ReviewQueue>>();
 exactly<Exactly<z.output<typeof NotificationListSchema>, { items: NotificationView[] }>>();

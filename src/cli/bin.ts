@@ -1,22 +1,31 @@
 #!/usr/bin/env node
 import { basename } from 'node:path';
-import { main } from './main.js';
-import { readStdinSync } from './read-stdin.js';
+import { VERSION } from '../version.js';
 
-const streams = {
-  out: (text: string) => void process.stdout.write(text),
-  err: (text: string) => void process.stderr.write(text),
-  readStdin: readStdinSync,
-  stdinIsTerminal: process.stdin.isTTY === true,
-  stdoutIsTerminal: process.stdout.isTTY === true,
-};
+const args = process.argv.slice(2);
 
-// A reader that went away (`waiver get -A | head`) ends the command quietly, as it ends kubectl.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code !== 'EPIPE') throw e;
-  process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
-});
+/** Runs the command line; the commands load only here. */
+async function run(): Promise<void> {
+  const [{ main }, { readStdinSync }] = await Promise.all([import('./main.js'), import('./read-stdin.js')]);
+  const streams = {
+    out: (text: string) => void process.stdout.write(text),
+    err: (text: string) => void process.stderr.write(text),
+    readStdin: readStdinSync,
+    stdinIsTerminal: process.stdin.isTTY === true,
+    stdoutIsTerminal: process.stdout.isTTY === true,
+  };
 
-// Run by kubectl as a plugin, Waiver works on kubectl's cluster, as every kubectl command does.
-const kubectlPlugin = basename(process.argv[1] ?? '') === 'kubectl-waiver';
-process.exitCode = await main(process.argv.slice(2), streams, process.env, { kubectlPlugin });
+  // A reader that went away (`waiver get -A | head`) ends the command quietly, as it ends kubectl.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
+
+  // Run by kubectl as a plugin, Waiver works on kubectl's cluster, as every kubectl command does.
+  const kubectlPlugin = basename(process.argv[1] ?? '') === 'kubectl-waiver';
+  process.exitCode = await main(args, streams, process.env, { kubectlPlugin });
+}
+
+// `--version` alone answers before the commands load: scripts and probes ask it often.
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) process.stdout.write(`${VERSION}\n`);
+else await run();

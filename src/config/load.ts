@@ -44,8 +44,7 @@ export interface ServerConfig {
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
 
-/** The version Waiver reports (`--version`, OpenAPI, the server's log). */
-export const VERSION = '0.1.0';
+export { VERSION } from '../version.js';
 
 export interface Config {
   settings: ProcessSettings;

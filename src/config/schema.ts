@@ -259,6 +259,7 @@ export const ConfigFileSchema = z.strictObject({
     .optional(),
   protectedNamespaces: z.array(z.string()).optional(),
   requireDistinctApplier: z.boolean().optional(),
+  identitiesIgnoreCase: z.boolean().optional(),
   maxRenewals: z.number().int().min(0).optional(),
   unusedDays: positiveDays.optional(),
   metrics: z

@@ -12,6 +12,9 @@ export interface AuditEvent {
   hash: string;
 }
 
+/** What the metrics read of an event: no actor and no hashes, and `data` only for the actions asked for. */
+export type AuditFact = Pick<AuditEvent, 'seq' | 'at' | 'action' | 'exceptionId' | 'data'>;
+
 export type NewAuditEvent = Pick<AuditEvent, 'at' | 'actor' | 'action' | 'exceptionId' | 'data'>;
 
 /** The first link of the chain points at this. */
@@ -107,44 +110,88 @@ export function verifyChain(events: Iterable<AuditEvent>, sha256: HashFn): Chain
   return undefined;
 }
 
-/** An exception row that its audit trail does not account for. */
+/** The actions whose event records an API token's row: `data.token` names it, `data.record` its digest. */
+const tokenActions: ReadonlySet<AuditAction> = new Set(['token_created', 'token_revoked', 'token_bound']);
+
+/** The API token an event is about, if it is one. */
+export function tokenOf(event: Pick<AuditEvent, 'action' | 'data'>): string | undefined {
+  const token = event.data['token'];
+  return tokenActions.has(event.action) && typeof token === 'string' ? token : undefined;
+}
+
+/** What the latest event about a row recorded: its number, the row's digest if any, and how many there were. */
+export interface LatestEvent {
+  seq: number;
+  record: string | undefined;
+  events: number;
+}
+
+/** The latest event about each exception row (by id) and each API token row (by id). */
+export interface LatestEvents {
+  exceptions: Map<number, LatestEvent>;
+  tokens: Map<string, LatestEvent>;
+}
+
+export const noLatestEvents = (): LatestEvents => ({ exceptions: new Map(), tokens: new Map() });
+
+/** Notes an event as the latest about its row (events arrive in chain order). */
+export function noteLatest(latest: LatestEvents, event: AuditEvent): void {
+  const recorded = event.data['record'];
+  const note = <K>(map: Map<K, LatestEvent>, key: K) =>
+    map.set(key, {
+      seq: event.seq,
+      record: typeof recorded === 'string' ? recorded : undefined,
+      events: (map.get(key)?.events ?? 0) + 1,
+    });
+  if (event.exceptionId !== null) note(latest.exceptions, event.exceptionId);
+  else {
+    const token = tokenOf(event);
+    if (token !== undefined) note(latest.tokens, token);
+  }
+}
+
+/** How a row and its trail disagree: a row no event accounts for, one edited since, one deleted. */
+export type MismatchKind = 'record_inserted' | 'record_edited' | 'record_deleted';
+
+/** A row (an exception, `EX-7`, or an API token, `token tok-…`) that its audit trail does not account for. */
 export interface RecordMismatch {
-  exceptionId: number;
+  record: string;
+  kind: MismatchKind;
   reason: string;
 }
 
-/** What the latest event about each exception recorded: its number and the row's digest, if any. */
-export type LatestEvents = Map<number, { seq: number; record: string | undefined }>;
-
-/** Notes an event as the latest about its exception (events arrive in chain order). */
-export function noteLatest(latest: LatestEvents, event: AuditEvent): void {
-  if (event.exceptionId === null) return;
-  const recorded = event.data['record'];
-  latest.set(event.exceptionId, {
-    seq: event.seq,
-    record: typeof recorded === 'string' ? recorded : undefined,
-  });
-}
-
 /**
- * Checks exception rows against the latest event about each: a row with no event was inserted outside
- * Waiver; a row whose digest differs from the one its latest event recorded was edited outside it.
- * (Events written before rows were bound carry no digest and vouch for nothing.)
+ * Checks one row against the latest event about it: a row with no event was inserted outside Waiver; a
+ * row whose digest differs from the one its latest event recorded was edited outside it. (Events written
+ * before rows were bound carry no digest and vouch for nothing but the row's existence.)
  */
-export function verifyRecords(
-  records: Iterable<{ id: number }>,
-  latest: LatestEvents,
+export function checkRow(
+  label: string,
+  row: object,
+  latest: LatestEvent | undefined,
   sha256: HashFn,
 ): RecordMismatch | undefined {
-  for (const record of records) {
-    const event = latest.get(record.id);
-    if (!event)
-      return { exceptionId: record.id, reason: 'no audit event accounts for it (inserted outside Waiver)' };
-    if (event.record !== undefined && event.record !== recordDigest(record, sha256))
-      return {
-        exceptionId: record.id,
-        reason: `it no longer matches the row its last event #${event.seq} recorded (edited outside Waiver)`,
-      };
-  }
+  if (!latest)
+    return {
+      record: label,
+      kind: 'record_inserted',
+      reason: 'no audit event accounts for it (inserted outside Waiver)',
+    };
+  if (latest.record !== undefined && latest.record !== recordDigest(row, sha256))
+    return {
+      record: label,
+      kind: 'record_edited',
+      reason: `it no longer matches the row its last event #${latest.seq} recorded (edited outside Waiver)`,
+    };
   return undefined;
 }
+
+/** A row the trail speaks of that the database no longer holds: Waiver never deletes one. */
+export const missingRow = (label: string, latest: LatestEvent): RecordMismatch => ({
+  record: label,
+  kind: 'record_deleted',
+  reason: `${latest.events} audit event(s) speak of it, the last #${latest.seq}, but its row is gone (deleted outside Waiver)`,
+});
+
+/** How an API token is named in what verification reports. */
+export const tokenLabel = (id: string): string => `token ${id}`;

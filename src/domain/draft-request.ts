@@ -37,7 +37,30 @@ export function draftRequest(
   settings: ProcessSettings,
   nowMs: number,
 ): { scope: ExceptionScope; justification: Justification; apiVersion: ApiVersion } {
-  const scope = expandForControllers({
+  const justification: Justification = {
+    category: fields.category,
+    ticket: fields.ticket.trim(),
+    reason: fields.reason.trim(),
+    riskAssessment: fields.riskAssessment?.trim() || null,
+    expiresAt: toRfc3339(wholeSeconds(parseExpiry(fields.expires, wholeSeconds(nowMs)))),
+  };
+  return {
+    scope: draftScope(fields, settings),
+    justification,
+    apiVersion: fields.apiVersion ?? settings.apiVersion,
+  };
+}
+
+/**
+ * The scope alone, which needs no valid expiry: the policy and rules (the defaults when none are
+ * given; none for a CEL policy), and for Pod controllers the autogen rules, Jobs, Pods and pod names
+ * Kyverno checks too.
+ */
+export function draftScope(
+  fields: Omit<RequestFields, 'category' | 'reason' | 'expires'>,
+  settings: ProcessSettings,
+): ExceptionScope {
+  return expandForControllers({
     name: fields.name || defaultExceptionName([...fields.namespaces], [...fields.names], fields.ticket),
     policy: fields.policy || settings.defaultPolicy,
     rules: fields.rules?.length
@@ -49,12 +72,4 @@ export function draftRequest(
     namespaces: [...fields.namespaces],
     names: [...fields.names],
   });
-  const justification: Justification = {
-    category: fields.category,
-    ticket: fields.ticket.trim(),
-    reason: fields.reason.trim(),
-    riskAssessment: fields.riskAssessment?.trim() || null,
-    expiresAt: toRfc3339(wholeSeconds(parseExpiry(fields.expires, wholeSeconds(nowMs)))),
-  };
-  return { scope, justification, apiVersion: fields.apiVersion ?? settings.apiVersion };
 }

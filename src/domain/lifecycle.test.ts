@@ -78,6 +78,52 @@ describe('lifecycle', () => {
     ).toBe('active');
   });
 
+  it('takes e-mail addresses that differ only in case for one person', () => {
+    const mixed = { ...pending, requestor: 'A.User@Example.com' };
+    const refused = (f: () => unknown) =>
+      expect(f).toThrow(expect.objectContaining({ code: 'forbidden', field: 'actor' }) as Error);
+    for (const ignoreCase of [true, false]) {
+      const options = { identitiesIgnoreCase: ignoreCase };
+      refused(() => transition(mixed, 'approve', { ...input('a.user@example.com'), ...options }));
+      refused(() => transition(mixed, 'reject', { ...input('A.USER@EXAMPLE.COM', 'no'), ...options }));
+      expect(transition(mixed, 'withdraw', { ...input('a.user@example.com'), ...options }).record.state).toBe(
+        'withdrawn',
+      );
+    }
+    const approved = transition(pending, 'approve', input('Bob@Example.com')).record;
+    refused(() => transition(approved, 'apply', input('bob@example.com')));
+    expect(() => transition(mixed, 'approve', input('a.user@example.org'))).not.toThrow();
+  });
+
+  it('takes other names that differ only in case for one person unless configured otherwise', () => {
+    const alice = { ...pending, requestor: 'Alice' };
+    expect(() => transition(alice, 'approve', input('alice'))).toThrow(
+      expect.objectContaining({ code: 'forbidden' }) as Error,
+    );
+    expect(
+      transition(alice, 'approve', { ...input('alice'), identitiesIgnoreCase: false }).record.state,
+    ).toBe('approved');
+  });
+
+  it('never lets an earlier requestor of a renewal chain review a later link of it', () => {
+    const renewal = { ...pending, requestor: 'dave', renewalOf: 1 };
+    const chain = { earlierRequestors: ['erin', 'A.User@Example.com'] };
+    for (const action of ['approve', 'reject'] as const)
+      expect(() => transition(renewal, action, { ...input('a.user@example.com', 'no'), ...chain })).toThrow(
+        expect.objectContaining({
+          code: 'forbidden',
+          field: 'actor',
+          message:
+            'a.user@example.com requested an exception that EX-1 renews (as A.User@Example.com) and cannot ' +
+            `${action} the renewal: a second person must review`,
+        }) as Error,
+      );
+    expect(() => transition(renewal, 'approve', { ...input('Erin'), ...chain })).toThrow(
+      expect.objectContaining({ code: 'forbidden' }) as Error,
+    );
+    expect(transition(renewal, 'approve', { ...input('bob'), ...chain }).record.state).toBe('approved');
+  });
+
   it('lets only the requestor withdraw, and needs a comment to reject or escalate', () => {
     expect(() => transition(pending, 'withdraw', input('bob'))).toThrow(
       expect.objectContaining({ code: 'forbidden' }) as Error,

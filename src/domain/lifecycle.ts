@@ -1,5 +1,6 @@
 import { WaiverError } from './errors.js';
 import { formatId, type ExceptionRecord, type StoredState } from './exception.js';
+import { sameIdentity } from './identity.js';
 
 export const actions = [
   'approve',
@@ -32,6 +33,7 @@ export const auditActions = [
   'imported',
   'token_created',
   'token_revoked',
+  'token_bound',
   'rogue_detected',
   'change_proposed',
   'target_assigned',
@@ -73,6 +75,10 @@ export interface TransitionInput {
   comment?: string;
   /** Separation of duties: the approver may not also apply (configurable). */
   requireDistinctApplier: boolean;
+  /** Compare identities that are not e-mail addresses in any case too (addresses always are); default on. */
+  identitiesIgnoreCase?: boolean;
+  /** Who requested the earlier links of a renewal's chain: none of them reviews this one. */
+  earlierRequestors?: readonly string[];
 }
 
 export interface TransitionResult {
@@ -102,9 +108,19 @@ export function transition(
   return { record: changed, event: { action: auditActionOf[action], data } };
 }
 
+/** What separation of duties weighs besides the record: how identities compare, and the renewal chain. */
+export interface DutyOptions {
+  /** Compare identities that are not e-mail addresses in any case too; default on. */
+  ignoreCase?: boolean | undefined;
+  /** Who requested the earlier links of the record's renewal chain. */
+  earlierRequestors?: readonly string[] | undefined;
+}
+
 /**
- * Separation of duties by identity: nobody reviews their own request, only its requestor withdraws it, and
- * (unless relaxed) the approver does not also apply. Why `actor` may not, or undefined when they may.
+ * Separation of duties by identity: nobody reviews their own request, nor a renewal of an exception they
+ * requested earlier in its chain (the renewal keeps their scope); only its requestor withdraws it; and
+ * (unless relaxed) the approver does not also apply. Identities that differ only in case are one person
+ * when they are e-mail addresses, and by default otherwise. Why `actor` may not, or undefined when they may.
  */
 export function dutyRefusal(
   record: Pick<ExceptionRecord, 'requestor' | 'approver'>,
@@ -112,12 +128,17 @@ export function dutyRefusal(
   action: Action,
   actor: string,
   requireDistinctApplier: boolean,
+  { ignoreCase = true, earlierRequestors = [] }: DutyOptions = {},
 ): string | undefined {
-  if ((action === 'approve' || action === 'reject') && actor === record.requestor)
+  const same = (other: string | null) => other !== null && sameIdentity(actor, other, ignoreCase);
+  if ((action === 'approve' || action === 'reject') && same(record.requestor))
     return `${actor} requested ${id} and cannot ${action} it: a second person must review`;
-  if (action === 'withdraw' && actor !== record.requestor)
+  const earlier = earlierRequestors.find(same);
+  if ((action === 'approve' || action === 'reject') && earlier !== undefined)
+    return `${actor} requested an exception that ${id} renews (as ${earlier}) and cannot ${action} the renewal: a second person must review`;
+  if (action === 'withdraw' && !same(record.requestor))
     return `only the requestor (${record.requestor}) can withdraw ${id}`;
-  if (action === 'apply' && requireDistinctApplier && actor === record.approver)
+  if (action === 'apply' && requireDistinctApplier && same(record.approver))
     return `${actor} approved ${id} and cannot also apply it: a staff engineer other than the approver applies`;
   return undefined;
 }
@@ -125,9 +146,12 @@ export function dutyRefusal(
 function checkDuties(
   record: ExceptionRecord,
   action: Action,
-  { actor, comment, now, requireDistinctApplier }: TransitionInput,
+  { actor, comment, now, requireDistinctApplier, identitiesIgnoreCase, earlierRequestors }: TransitionInput,
 ): void {
-  const refusal = dutyRefusal(record, formatId(record.id), action, actor, requireDistinctApplier);
+  const refusal = dutyRefusal(record, formatId(record.id), action, actor, requireDistinctApplier, {
+    ignoreCase: identitiesIgnoreCase,
+    earlierRequestors,
+  });
   if (refusal) throw new WaiverError('forbidden', refusal, 'actor');
   if ((action === 'reject' || action === 'escalate') && !comment?.trim()) {
     throw new WaiverError('usage', `${action} needs --comment saying why`, 'comment');

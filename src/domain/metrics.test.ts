@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from './audit.js';
 import type { AuditAction } from './lifecycle.js';
 import {
-  activeAt,
   averageDurationDays,
   computeMetrics,
+  currentMetrics,
+  foldEvent,
   expiredRemoval,
   median,
   metricsOverPages,
@@ -12,6 +13,7 @@ import {
   renewals,
   slope,
   weeklyTrend,
+  type Timelines,
 } from './metrics.js';
 import { defaultSettings } from './settings.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, toRfc3339 } from './time.js';
@@ -117,18 +119,19 @@ describe('metrics', () => {
 });
 
 describe('each metric on its own', () => {
-  const p = population(events, N, defaultSettings.metrics.windowDays);
+  const p = population(events, N, defaultSettings.metrics);
 
-  it('counts what is in effect at an instant', () => {
-    expect(activeAt(p, N)).toBe(1); // EX-4
-    expect(activeAt(p, N - 12 * DAY_MS)).toBe(2); // EX-1, EX-3
-    expect(activeAt(p, N - 30 * DAY_MS)).toBe(0);
+  it('counts what is in effect at the end of each week', () => {
+    const weeks = population(events, N, { windowDays: 90, trendWeeks: 5 });
+    // N-28d and N-21d: nothing applied yet; N-14d: EX-1, EX-3; N-7d: EX-3, EX-4; now: EX-4.
+    expect(weeks.weekly).toEqual([0, 0, 2, 2, 1]);
+    expect(weeks.activeNow).toBe(1);
   });
 
   it('averages the effective duration of what ended in the window', () => {
     // EX-1 10d, EX-2 3d, EX-3 14d.
     expect(averageDurationDays(p)).toBe(9);
-    expect(averageDurationDays(population(events, N - 25 * DAY_MS, 90))).toBeNull();
+    expect(averageDurationDays(population(events, N - 25 * DAY_MS, defaultSettings.metrics))).toBeNull();
   });
 
   it('counts the ended exceptions a renewal replaced', () => {
@@ -143,7 +146,7 @@ describe('each metric on its own', () => {
   });
 
   it('draws the weekly trend and its slope', () => {
-    const trend = weeklyTrend(p, 3);
+    const trend = weeklyTrend(population(events, N, { windowDays: 90, trendWeeks: 3 }));
     expect(trend.weeks).toEqual([toRfc3339(N - 14 * DAY_MS), toRfc3339(N - 7 * DAY_MS), toRfc3339(N)]);
     expect(trend.weekly).toEqual([2, 2, 1]);
     expect(trend.slope).toBe(-0.5);
@@ -173,5 +176,48 @@ describe('the red flag', () => {
     expect(m.trend.weekly.slice(-2)).toEqual([1, 2]);
     expect(m.redFlag).toBe(true);
     expect(m.targets.trend.meets).toBe(false);
+  });
+});
+
+describe('kept between scrapes', () => {
+  const actions: AuditAction[] = [
+    'requested',
+    'applied',
+    'expired',
+    'revoked',
+    'removed',
+    'synced',
+    'imported',
+  ];
+  /** A random trail over 60 days: requests, applies, ends and removals in any order an id allows. */
+  const randomTrail = (seed: number): AuditEvent[] => {
+    let state = seed;
+    const next = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const trail: AuditEvent[] = [];
+    let at = N - 60 * DAY_MS;
+    for (let i = 0; i < 400; i++) {
+      at += Math.floor(next() * 6 * 3_600_000);
+      const id = 1 + Math.floor(next() * 40);
+      const action = actions[Math.floor(next() * actions.length)] ?? 'requested';
+      const expiresAt = toRfc3339(at + Math.floor(next() * 30 * DAY_MS));
+      const renewalOf = next() < 0.2 ? 1 + Math.floor(next() * 40) : null;
+      const data =
+        action === 'synced' ? { operation: next() < 0.5 ? 'delete' : 'write' } : { expiresAt, renewalOf };
+      trail.push(event(id, action, at, data));
+    }
+    return trail;
+  };
+
+  it('gives the figures a full read of the trail gives, for timelines folded as events arrived', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const trail = randomTrail(seed);
+      const folded: Timelines = new Map();
+      for (const e of trail) foldEvent(folded, e, Date.parse(e.at));
+      // The present falls inside the trail too: later events count as of the present.
+      for (const presentMs of [N, N - 20 * DAY_MS])
+        expect(currentMetrics(folded, presentMs, defaultSettings.metrics)).toEqual(
+          computeMetrics(trail, presentMs, defaultSettings.metrics, presentMs),
+        );
+    }
   });
 });

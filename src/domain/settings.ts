@@ -27,6 +27,11 @@ export interface ProcessSettings {
   invalidReasons: InvalidReason[];
   protectedNamespaces: string[];
   requireDistinctApplier: boolean;
+  /**
+   * Separation of duties compares identities in any case (`Alice` is `alice`). E-mail addresses are
+   * always compared so; off, other names must match exactly.
+   */
+  identitiesIgnoreCase: boolean;
   maxRenewals: number;
   /** An exception in effect this long that no policy report shows exempting anything is flagged unused. */
   unusedDays: number;
@@ -70,6 +75,7 @@ export const defaultSettings: ProcessSettings = {
   ],
   protectedNamespaces: ['kube-system'],
   requireDistinctApplier: true,
+  identitiesIgnoreCase: true,
   maxRenewals: 2,
   unusedDays: 7,
   metrics: {

@@ -1,13 +1,15 @@
 import {
   chainWalk,
+  checkRow,
+  missingRow,
+  noLatestEvents,
   noteLatest,
-  verifyRecords,
+  tokenLabel,
   type AuditEvent,
   type ChainBreak,
-  type LatestEvents,
   type RecordMismatch,
 } from '../domain/audit.js';
-import { formatId, type ExceptionRecord } from '../domain/exception.js';
+import { formatId } from '../domain/exception.js';
 import { Buffer } from 'node:buffer';
 import { byteBudget, type PageRequest } from './page-budget.js';
 import { sha256 } from './sha256.js';
@@ -95,40 +97,54 @@ const VERIFY_PAGE = 250;
 /** A row changed while it was being checked is checked again against the trail's new end, this often. */
 const RECHECKS = 3;
 
-/** What a walk over the trail and the rows found: how many events, and the first thing wrong. */
+/** What a walk over the trail and the rows found: how many events, the first broken link, every row amiss. */
 export interface TrailCheck {
   events: number;
   broken?: ChainBreak;
-  mismatch?: RecordMismatch;
+  /** Present only when some row does not match: each exception and token row the trail does not account for. */
+  mismatches?: RecordMismatch[];
 }
 
-/** Recomputes the hash chain and checks every row against it; the first problem is an error. */
+/**
+ * Recomputes the hash chain and checks every exception and token row against it. A broken link is the
+ * error; otherwise every row amiss is named, one issue each.
+ */
 export async function verifyAudit(deps: ServiceDeps, actor: Actor): Promise<VerifyResult> {
   authorize(actor, 'read');
-  const { events, broken, mismatch } = await checkTrail(deps.store);
+  const { events, broken, mismatches } = await checkTrail(deps.store);
   if (broken)
     throw new WaiverError(
       'audit_broken',
       `audit chain broken at event #${broken.seq}: ${broken.reason}`,
       'audit',
     );
-  if (mismatch)
+  if (mismatches) {
+    const line = (m: RecordMismatch) => `${m.record} does not match its audit trail: ${m.reason}`;
     throw new WaiverError(
       'audit_broken',
-      `${formatId(mismatch.exceptionId)} does not match its audit trail: ${mismatch.reason}`,
+      mismatches.length === 1
+        ? line(mismatches[0]!)
+        : `${mismatches.length} rows do not match their audit trail: ${mismatches.map(line).join('; ')}`,
       'audit',
+      mismatches.map((m) => ({
+        code: m.kind,
+        field: m.record,
+        message: `does not match its audit trail: ${m.reason}`,
+      })),
     );
+  }
   return { events };
 }
 
 /**
- * One pass over the trail in pages (the chain, and the row digest each exception's latest event
- * recorded), then over the rows in pages. Writers go on meanwhile: a row that does not match is
- * checked again after the walk caught up with the events written since.
+ * One pass over the trail in pages (the chain, and the row digest each exception's and token's latest
+ * event recorded), then over the exception rows in pages and the token rows; then whatever the trail
+ * speaks of that no row answered. Writers go on meanwhile: a row that does not match is checked again
+ * after the walk caught up with the events written since, and a row missing is looked up once more.
  */
 export async function checkTrail(store: StoreReader): Promise<TrailCheck> {
   const walk = chainWalk(sha256);
-  const latest: LatestEvents = new Map();
+  const latest = noLatestEvents();
   let events = 0;
   let lastSeq = 0;
   const catchUp = async (): Promise<ChainBreak | undefined> => {
@@ -146,33 +162,71 @@ export async function checkTrail(store: StoreReader): Promise<TrailCheck> {
   };
   const broken = await catchUp();
   if (broken) return { events, broken };
+  const mismatches: RecordMismatch[] = [];
+  const seen = new Set<number>();
   for (let afterId = 0; ;) {
-    const rows = await store.listExceptions({ afterId, limit: VERIFY_PAGE });
+    const rows = await store.listExceptions({ afterId, limit: VERIFY_PAGE, direct: true });
     for (const row of rows) {
-      const problem = await recheck(store, row, latest, catchUp);
-      if (problem) return { events, ...problem };
+      seen.add(row.id);
+      const problem = await recheck(
+        () => checkRow(formatId(row.id), row, latest.exceptions.get(row.id), sha256),
+        catchUp,
+        async () => {
+          const now = await store.getException(row.id);
+          return now && (() => checkRow(formatId(now.id), now, latest.exceptions.get(now.id), sha256));
+        },
+      );
+      if (problem && 'broken' in problem) return { events, broken: problem.broken };
+      if (problem) mismatches.push(problem);
     }
     const last = rows.at(-1);
-    if (!last || rows.length < VERIFY_PAGE) return { events };
+    if (!last || rows.length < VERIFY_PAGE) break;
     afterId = last.id;
   }
+  const tokens = await store.listStoredTokens();
+  const seenTokens = new Set<string>();
+  for (const token of tokens) {
+    seenTokens.add(token.id);
+    const problem = await recheck(
+      () => checkRow(tokenLabel(token.id), token, latest.tokens.get(token.id), sha256),
+      catchUp,
+      async () => {
+        const now = (await store.listStoredTokens()).find((t) => t.id === token.id);
+        return now && (() => checkRow(tokenLabel(now.id), now, latest.tokens.get(now.id), sha256));
+      },
+    );
+    if (problem && 'broken' in problem) return { events, broken: problem.broken };
+    if (problem) mismatches.push(problem);
+  }
+  // The trail speaks of rows the walk did not meet: gone, unless written while the rows were read.
+  for (const [id, event] of latest.exceptions)
+    if (!seen.has(id) && !(await store.getException(id))) mismatches.push(missingRow(formatId(id), event));
+  const unseenTokens = [...latest.tokens].filter(([id]) => !seenTokens.has(id));
+  if (unseenTokens.length) {
+    const present = new Set((await store.listStoredTokens()).map((t) => t.id));
+    for (const [id, event] of unseenTokens)
+      if (!present.has(id)) mismatches.push(missingRow(tokenLabel(id), event));
+  }
+  return mismatches.length ? { events, mismatches } : { events };
 }
 
-/** A row against the trail; one that does not match is read again after the walk caught up. */
+/**
+ * A row against the trail; one that does not match is read again (`reread`: the check of the row as it
+ * stands now, or undefined when it is gone) after the walk caught up.
+ */
 async function recheck(
-  store: StoreReader,
-  row: ExceptionRecord,
-  latest: LatestEvents,
+  check: () => RecordMismatch | undefined,
   catchUp: () => Promise<ChainBreak | undefined>,
-): Promise<Pick<TrailCheck, 'broken' | 'mismatch'> | undefined> {
-  let current: ExceptionRecord | undefined = row;
+  reread: () => Promise<(() => RecordMismatch | undefined) | undefined>,
+): Promise<{ broken: ChainBreak } | RecordMismatch | undefined> {
+  let current: (() => RecordMismatch | undefined) | undefined = check;
   for (let attempt = 0; current; attempt++) {
-    const mismatch = verifyRecords([current], latest, sha256);
+    const mismatch = current();
     if (!mismatch) return undefined;
-    if (attempt === RECHECKS) return { mismatch };
+    if (attempt === RECHECKS) return mismatch;
     const broken = await catchUp();
     if (broken) return { broken };
-    current = await store.getException(row.id);
+    current = await reread();
   }
   return undefined;
 }

@@ -3,7 +3,7 @@ import { transition, type Action } from '../domain/lifecycle.js';
 import { toRfc3339, wholeSeconds } from '../domain/time.js';
 import type { Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
-import type { StoreWriter } from './ports.js';
+import type { StoreReader, StoreWriter } from './ports.js';
 import { recordEvent } from './record-event.js';
 import { resolveException } from './resolve.js';
 
@@ -27,10 +27,15 @@ export async function applyTransition(
   options: ChangeOptions = {},
 ): Promise<ExceptionRecord> {
   const now = toRfc3339(wholeSeconds(options.nowMs ?? deps.clock.now()));
+  const reviews = action === 'approve' || action === 'reject';
   const { record: next, event } = transition(record, action, {
     actor: actor.name,
     now,
     requireDistinctApplier: deps.settings.requireDistinctApplier,
+    identitiesIgnoreCase: deps.settings.identitiesIgnoreCase,
+    ...(reviews && record.renewalOf !== null
+      ? { earlierRequestors: await earlierRequestors(tx, record) }
+      : {}),
     ...(options.comment ? { comment: options.comment } : {}),
   });
   const saved = await tx.updateException({ ...next, ...options.set });
@@ -47,6 +52,20 @@ export async function applyTransition(
     { record: saved, before: record },
   );
   return saved;
+}
+
+/** Who requested each earlier link of a renewal's chain, newest first. */
+async function earlierRequestors(tx: StoreReader, record: ExceptionRecord): Promise<string[]> {
+  const found: string[] = [];
+  const seen = new Set([record.id]);
+  for (let id = record.renewalOf; id !== null && !seen.has(id);) {
+    seen.add(id);
+    const link = await tx.getException(id);
+    if (!link) break;
+    found.push(link.requestor);
+    id = link.renewalOf;
+  }
+  return found;
 }
 
 /** A use case that is only a lifecycle action: resolve, transition, save — one transaction. */

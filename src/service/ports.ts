@@ -1,4 +1,4 @@
-import type { AuditEvent, NewAuditEvent } from '../domain/audit.js';
+import type { AuditEvent, AuditFact, NewAuditEvent } from '../domain/audit.js';
 import type { Issue } from '../domain/errors.js';
 import type { AuditAction } from '../domain/lifecycle.js';
 import type {
@@ -12,6 +12,7 @@ import type {
 import type { ExceptionManifest } from '../domain/manifest.js';
 import type { OutboxEntry } from '../domain/notification-routes.js';
 import type { ObservedException } from '../domain/observed.js';
+import type { KnownPolicy } from '../domain/policy-catalog.js';
 import type { Role } from './actor.js';
 import type { LintReport, LintSource } from './lint-manifests.js';
 
@@ -52,6 +53,11 @@ export interface ExceptionQuery {
   order?: 'newest' | 'expiry';
   /** With `order`: rows to skip (its pages are counted, not keyed). */
   offset?: number;
+  /**
+   * Read the rows from the database, past anything a long-lived store keeps: a row changed behind its
+   * back keeps its version, so only a direct read shows it (audit verification).
+   */
+  direct?: true;
 }
 
 /** An API token as listed: never its secret, which is shown once and stored only as a hash. */
@@ -93,8 +99,15 @@ export interface StoreReader {
   /** How many exceptions are in each shown state as of `nowIso` (an active one past it is `expired`), per target. */
   countByState(nowIso: string): Promise<StateCount[]>;
   listAudit(query?: AuditQuery): Promise<AuditEvent[]>;
+  /**
+   * The trail after `afterSeq` in chain order, `limit` at a time, as the metrics read it: without actors
+   * and hashes, and with `data` only for the actions in `dataOf` (`{}` for the rest).
+   */
+  listAuditFacts(afterSeq: number, limit: number, dataOf: readonly AuditAction[]): Promise<AuditFact[]>;
   findTokenByLookup(lookup: string): Promise<StoredToken | undefined>;
   listTokens(): Promise<ApiToken[]>;
+  /** Every token row as stored (hash included): what audit verification checks against the trail. */
+  listStoredTokens(): Promise<StoredToken[]>;
 }
 
 export interface StoreWriter extends StoreReader {
@@ -264,6 +277,8 @@ export interface ScopeToCheck {
 /** What the cluster has: a request for a policy, rule or namespace it lacks is refused. */
 export interface ClusterCatalog {
   checkScope(scope: ScopeToCheck): Promise<Issue[]>;
+  /** Every Kyverno policy the cluster holds (ClusterPolicies, Policies, CEL policies), with its rules. */
+  policies(): Promise<KnownPolicy[]>;
 }
 
 /** One check of `waiver doctor`: what it found, and how to fix it when it is not ok. */

@@ -22,6 +22,7 @@ import type { ProcessSettings } from '../domain/settings.js';
 import type { Role } from '../domain/roles.js';
 import type { SweepReport, SweepScope } from './sweep.js';
 import type { TargetView } from './list-targets.js';
+import type { PolicyCatalog } from './list-policies.js';
 import type { CreatedToken } from './tokens.js';
 
 /** What every lifecycle action answers: the exception after it (and, on apply, the one a renewal replaced). */
@@ -63,6 +64,8 @@ export interface Waiver {
   settings(): Promise<ProcessSettings>;
   /** The configured targets: where a request may ask to live. */
   targets(): Promise<{ items: TargetView[] }>;
+  /** The policies and rules a request for the target (the default one when absent) may name. */
+  policies(target?: string): Promise<PolicyCatalog>;
   /** The outbox: what was sent, what waits and why, what is dead. */
   notifications(filter?: NotificationFilter): Promise<{ items: NotificationView[] }>;
   /** Dead notifications tried again. */
@@ -139,6 +142,7 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
       return Promise.resolve(deps.settings);
     },
     targets: async () => (await import('./list-targets.js')).listTargets(deps, actor),
+    policies: async (target) => (await import('./list-policies.js')).listPolicies(deps, actor, target),
     notifications: async (filter) =>
       (await import('./notification-outbox.js')).listNotifications(deps, actor, filter),
     retryNotifications: async (ids) =>

@@ -1,7 +1,15 @@
 import { sql, type Kysely } from 'kysely';
-import { nextLink, recordDigest, type AuditEvent, type NewAuditEvent } from '../domain/audit.js';
+import {
+  nextLink,
+  recordDigest,
+  tokenOf,
+  type AuditEvent,
+  type AuditFact,
+  type NewAuditEvent,
+} from '../domain/audit.js';
 import { WaiverError } from '../domain/errors.js';
 import { formatId, type ExceptionRecord, type NewExceptionRecord, type State } from '../domain/exception.js';
+import type { AuditAction } from '../domain/lifecycle.js';
 import type { OutboxEntry } from '../domain/notification-routes.js';
 import type {
   ApiToken,
@@ -91,22 +99,31 @@ class KyselyAccess implements StoreWriter {
   }
 
   async countByState(nowIso: string): Promise<StateCount[]> {
-    // Instants are stored in one RFC3339 form (UTC, whole seconds), so text order is time order.
-    const rows = await this.db
+    const groups = await this.db
       .selectFrom('exceptions')
-      .select((eb) => [
-        'target',
-        'state',
-        eb.and([eb('state', '=', 'active'), eb('expires_at', '<=', nowIso)]).as('past'),
-        eb.fn.countAll<number | string>().as('n'),
-      ])
-      .groupBy(['target', 'state', 'past'])
+      .select((eb) => ['target', 'state', eb.fn.countAll<number | string>().as('n')])
+      .groupBy(['target', 'state'])
       .execute();
-    return rows.map((row) => ({
-      target: row.target ?? '',
-      state: (row.past ? 'expired' : row.state) as State,
-      count: Number(row.n),
-    }));
+    const counts: StateCount[] = [];
+    for (const { target, state, n } of groups) {
+      const count = Number(n);
+      if (state !== 'active') {
+        counts.push({ target: target ?? '', state: state as State, count });
+        continue;
+      }
+      // Active records past their expiry show as expired. Instants are stored in one RFC3339 form (UTC,
+      // whole seconds), so text order is time order, and they are a range of the count index.
+      const past = await this.db
+        .selectFrom('exceptions')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where((eb) => (target === null ? eb('target', 'is', null) : eb('target', '=', target)))
+        .where('state', '=', 'active')
+        .where('expires_at', '<=', nowIso)
+        .executeTakeFirstOrThrow();
+      counts.push({ target: target ?? '', state: 'active', count: count - Number(past.n) });
+      counts.push({ target: target ?? '', state: 'expired', count: Number(past.n) });
+    }
+    return counts.filter((c) => c.count > 0);
   }
 
   async listAudit(query: AuditQuery = {}): Promise<AuditEvent[]> {
@@ -125,6 +142,33 @@ class KyselyAccess implements StoreWriter {
     return (await q.execute()).map(toEvent);
   }
 
+  async listAuditFacts(
+    afterSeq: number,
+    limit: number,
+    dataOf: readonly AuditAction[],
+  ): Promise<AuditFact[]> {
+    // The metrics' first read folds the whole trail: hashes, actors and the data no timeline reads stay
+    // in the database, which halves what is read and parsed.
+    const data =
+      dataOf.length === 0
+        ? sql<string | null>`null`
+        : sql<string | null>`case when action in (${sql.join(dataOf)}) then data end`;
+    const rows = await this.db
+      .selectFrom('audit_events')
+      .select(['seq', 'at', 'action', 'exception_id', data.as('data')])
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({
+      seq: row.seq,
+      at: row.at,
+      action: row.action as AuditAction,
+      exceptionId: row.exception_id,
+      data: row.data === null ? {} : (JSON.parse(row.data) as Record<string, unknown>),
+    }));
+  }
+
   async findTokenByLookup(lookup: string): Promise<StoredToken | undefined> {
     const row = await this.db
       .selectFrom('api_tokens')
@@ -137,6 +181,11 @@ class KyselyAccess implements StoreWriter {
   async listTokens(): Promise<ApiToken[]> {
     const rows = await this.db.selectFrom('api_tokens').selectAll().orderBy('created_at').execute();
     return rows.map(toToken);
+  }
+
+  async listStoredTokens(): Promise<StoredToken[]> {
+    const rows = await this.db.selectFrom('api_tokens').selectAll().orderBy('id').execute();
+    return rows.map(toStoredToken);
   }
 
   async insertToken(token: StoredToken): Promise<void> {
@@ -229,11 +278,24 @@ class KyselyAccess implements StoreWriter {
       .executeTakeFirst();
   }
 
-  /** An event about an exception records the digest of its row as it stands in this transaction. */
+  /**
+   * An event about an exception, or about an API token, records the digest of its row as it stands in
+   * this transaction.
+   */
   private async bindRecord(event: NewAuditEvent): Promise<NewAuditEvent> {
-    if (event.exceptionId === null) return event;
-    const record = await this.getException(event.exceptionId);
+    const token = tokenOf(event);
+    const record =
+      event.exceptionId !== null
+        ? await this.getException(event.exceptionId)
+        : token === undefined
+          ? undefined
+          : await this.storedToken(token);
     return record ? { ...event, data: { ...event.data, record: recordDigest(record, sha256) } } : event;
+  }
+
+  private async storedToken(id: string): Promise<StoredToken | undefined> {
+    const row = await this.db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toStoredToken(row);
   }
 }
 
@@ -334,7 +396,7 @@ export class KyselyStore extends KyselyAccess implements ExceptionStore {
    */
   override async listExceptions(query: ExceptionQuery = {}): Promise<ExceptionRecord[]> {
     // A command reads each row once: one query, nothing kept.
-    if (!this.cacheRecords) return super.listExceptions(query);
+    if (!this.cacheRecords || query.direct) return super.listExceptions(query);
     const keys = await this.selectedKeys(query);
     const misses = keys.filter((k) => !this.cache.get(k.id, k.version)).map((k) => k.id);
     const fetched = new Map<number, ExceptionRecord>();

@@ -6,6 +6,12 @@ import {
   type MigrationProvider,
 } from 'kysely';
 
+import { nextLink, recordDigest, type NewAuditEvent } from '../domain/audit.js';
+import { toRfc3339, wholeSeconds } from '../domain/time.js';
+import { sha256 } from '../service/sha256.js';
+import { toStoredToken } from './rows.js';
+import type { Database } from './schema.js';
+
 export type Dialect = 'sqlite' | 'postgres';
 
 /** Numbered migrations; each runs once, in order, on either dialect. */
@@ -178,7 +184,72 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0007-bind-tokens': {
+      async up(db: Kysely<unknown>) {
+        const typed = db as unknown as Kysely<Database>;
+        if (typed.isTransaction) await bindTokens(typed);
+        else await typed.transaction().execute(bindTokens);
+      },
+    },
+    '0008-count-index': {
+      async up(db: Kysely<unknown>) {
+        // Counting by target and state (each /metrics scrape) reads this index alone, and the active
+        // ones past their expiry are a range of it, so no row is read and nothing is sorted.
+        await db.schema.dropIndex('exceptions_target').ifExists().execute();
+        await db.schema
+          .createIndex('exceptions_target_state_expiry')
+          .ifNotExists()
+          .on('exceptions')
+          .columns(['target', 'state', 'expires_at'])
+          .execute();
+      },
+    },
   };
+}
+
+/**
+ * Token rows from before their events recorded a digest (decision 0010) are bound once, at the
+ * upgrade: one `token_bound` event each, appended to the chain, records the row as it stands, so that
+ * `audit --verify` names any later edit of it. Existing events are never rewritten.
+ */
+async function bindTokens(db: Kysely<Database>): Promise<void> {
+  const tokens = await db.selectFrom('api_tokens').selectAll().orderBy('id').execute();
+  if (tokens.length === 0) return;
+  let last = await db
+    .selectFrom('audit_events')
+    .select(['seq', 'hash'])
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const at = toRfc3339(wholeSeconds(Date.now()));
+  for (const row of tokens) {
+    const event: NewAuditEvent = {
+      at,
+      actor: 'waiver-upgrade',
+      action: 'token_bound',
+      exceptionId: null,
+      data: {
+        token: row.id,
+        record: recordDigest(toStoredToken(row), sha256),
+        reason: 'the token predates token rows bound to the audit trail: its row as it stands now',
+      },
+    };
+    const link = nextLink(last, event, sha256);
+    await db
+      .insertInto('audit_events')
+      .values({
+        seq: link.seq,
+        at: event.at,
+        actor: event.actor,
+        action: event.action,
+        exception_id: null,
+        data: JSON.stringify(event.data),
+        prev_hash: link.prevHash,
+        hash: link.hash,
+      })
+      .execute();
+    last = link;
+  }
 }
 
 export const migrationProvider = (dialect: Dialect): MigrationProvider => ({

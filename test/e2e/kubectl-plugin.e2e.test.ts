@@ -2,11 +2,15 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { call } from '../support/server.js';
 import { BIN, cli, requestArgs, runProcess, type CliResult } from '../support/cli.js';
 import { useTestCluster } from '../support/kube/cluster.js';
 import { useTempDir } from '../support/temp.js';
+import { eventually } from '../support/eventually.js';
+import { hasKubectl as kubectlRuns } from '../support/prerequisites.js';
+
+const hasKubectl = kubectlRuns();
 
 const testCluster = useTestCluster();
 const blackholeDir = useTempDir();
@@ -57,10 +61,7 @@ async function setup() {
   return { api, dir, run, waiver, kubectl, daemon };
 }
 
-const eventually = (check: () => void | Promise<void>) =>
-  vi.waitFor(check, { timeout: 15_000, interval: 50 });
-
-describe('kubectl waiver, against a cluster', () => {
+describe.skipIf(!hasKubectl)('kubectl waiver, against a cluster', () => {
   it('takes an exception through the process; kubectl sees what Waiver wrote and sees it go', async () => {
     const { waiver, kubectl } = await setup();
     expect((await waiver(requestArgs('MIG-7'), 'alice')).code).toBe(0);

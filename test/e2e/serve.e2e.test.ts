@@ -2,11 +2,12 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BIN, cli } from '../support/cli.js';
 import { legacyRequest } from '../support/requests.js';
 import { call } from '../support/server.js';
 import { useTempDir } from '../support/temp.js';
+import { eventually } from '../support/eventually.js';
 
 const tempDir = useTempDir();
 
@@ -99,10 +100,7 @@ describe('waiver serve', () => {
     );
     const sources = Array.from({ length: 400 }, (_, i) => ({ file: `f${i}.yaml`, text: manifest }));
     const pending = call(served.url, admin, 'POST', '/api/v1/lint', { sources });
-    await vi.waitFor(() => expect(served.stdout()).toContain('"url":"/api/v1/lint"'), {
-      timeout: 15_000,
-      interval: 5,
-    });
+    await eventually(() => expect(served.stdout()).toContain('"url":"/api/v1/lint"'), 5);
     served.child.kill('SIGTERM');
     const reply = await pending;
     expect(reply.status).toBe(200);
@@ -152,21 +150,19 @@ describe('npm start', () => {
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    await vi.waitFor(() => expect(out).toMatch(/waiver serving on (http:\/\/[\d.:]+)/), { timeout: 15_000 });
+    await eventually(() => expect(out).toMatch(/waiver serving on (http:\/\/[\d.:]+)/));
     const url = /waiver serving on (http:\/\/[\d.:]+)/.exec(out)?.[1] ?? '';
     expect((await call(url, undefined, 'GET', '/healthz')).status).toBe(200);
     child.kill('SIGTERM');
     await exited;
     // The server itself is gone, not only npm: nothing answers on its port.
-    await vi.waitFor(
-      async () =>
-        expect(
-          await fetch(`${url}/healthz`).then(
-            () => 'answered',
-            () => 'refused',
-          ),
-        ).toBe('refused'),
-      { timeout: 10_000 },
+    await eventually(async () =>
+      expect(
+        await fetch(`${url}/healthz`).then(
+          () => 'answered',
+          () => 'refused',
+        ),
+      ).toBe('refused'),
     );
   });
 });

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPath, launchChromium } from '../support/browser.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { ManualClock } from '../support/temp.js';
+import { PATIENCE_MS } from '../support/eventually.js';
 
 /**
  * Sign-in through a real OpenID provider on loopback (the `oidc-provider` package): the page runs the
@@ -90,7 +91,7 @@ describe.skipIf(!chromiumPath)('signing in to the web UI with OpenID Connect', (
     const browser = await launchChromium();
     try {
       const page = await browser.newPage();
-      page.setDefaultTimeout(8000);
+      page.setDefaultTimeout(PATIENCE_MS);
       await page.goto(server.url);
       await page.getByRole('button', { name: `Sign in with ${new URL(issuer).host}` }).click();
       // The provider's own pages: its development login (any password), then consent.

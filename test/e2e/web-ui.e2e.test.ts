@@ -8,6 +8,7 @@ import { startTestServer, type TestServer } from '../support/server.js';
 import { seedCluster } from '../support/kube/cluster.js';
 import { FakeKubeApiServer } from '../support/kube/fake-api-server.js';
 import { ManualClock } from '../support/temp.js';
+import { PATIENCE_MS } from '../support/eventually.js';
 
 /** One folder for the whole file (a per-test folder would vanish under the server between tests). */
 let dir: string;
@@ -20,7 +21,7 @@ const tokens: Record<string, string> = {};
 async function signedIn(token: string, width = 1280): Promise<Page> {
   const page = await browser.newPage({ viewport: { width, height: 900 } });
   // Well within the test's own timeout, so a missing element is named, not a timeout.
-  page.setDefaultTimeout(8000);
+  page.setDefaultTimeout(PATIENCE_MS);
   const problems: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(m.text());

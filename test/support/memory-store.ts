@@ -1,4 +1,12 @@
-import { nextLink, recordDigest, type AuditEvent, type NewAuditEvent } from '../../src/domain/audit.js';
+import {
+  nextLink,
+  recordDigest,
+  tokenOf,
+  type AuditEvent,
+  type AuditFact,
+  type NewAuditEvent,
+} from '../../src/domain/audit.js';
+import type { AuditAction } from '../../src/domain/lifecycle.js';
 import { WaiverError } from '../../src/domain/errors.js';
 import {
   formatId,
@@ -110,6 +118,21 @@ class MemoryAccess implements StoreWriter {
     return Promise.resolve([...counts.values()]);
   }
 
+  listAuditFacts(afterSeq: number, limit: number, dataOf: readonly AuditAction[]): Promise<AuditFact[]> {
+    const events = this.db()
+      .audit.filter((e) => e.seq > afterSeq)
+      .slice(0, limit);
+    return Promise.resolve(
+      events.map(({ seq, at, action, exceptionId, data }) => ({
+        seq,
+        at,
+        action,
+        exceptionId,
+        data: dataOf.includes(action) ? structuredClone(data) : {},
+      })),
+    );
+  }
+
   listAudit(query: AuditQuery = {}): Promise<AuditEvent[]> {
     const events = this.db().audit.filter(
       (e) =>
@@ -134,6 +157,10 @@ class MemoryAccess implements StoreWriter {
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
       .map(({ lookup: _lookup, hash: _hash, ...token }) => copy(token));
     return Promise.resolve(listed);
+  }
+
+  listStoredTokens(): Promise<StoredToken[]> {
+    return Promise.resolve([...this.db().tokens].sort((a, b) => a.id.localeCompare(b.id)).map(copy));
   }
 
   insertToken(token: StoredToken): Promise<void> {
@@ -195,9 +222,15 @@ class MemoryAccess implements StoreWriter {
   }
 
   appendAudit(given: NewAuditEvent): Promise<AuditEvent> {
-    const { audit, exceptions } = this.db();
-    // As the real stores do: an event about an exception records its row's digest.
-    const record = given.exceptionId === null ? undefined : exceptions.get(given.exceptionId);
+    const { audit, exceptions, tokens } = this.db();
+    // As the real stores do: an event about an exception or a token records its row's digest.
+    const token = tokenOf(given);
+    const record =
+      given.exceptionId !== null
+        ? exceptions.get(given.exceptionId)
+        : token === undefined
+          ? undefined
+          : tokens.find((t) => t.id === token);
     const event = record
       ? { ...given, data: { ...given.data, record: recordDigest(record, sha256) } }
       : given;

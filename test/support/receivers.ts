@@ -9,11 +9,12 @@ export interface Received {
   body: unknown;
 }
 
-/** How a receiver answers one request: a status (2xx accepts), headers, and an optional delay. */
+/** How a receiver answers one request: a status (2xx accepts) and headers, or never (`hang`). */
 export interface Answer {
   status: number;
   headers?: Record<string, string>;
-  delayMs?: number;
+  /** Holds the request open and never answers it: the sender's deadline decides, not a race with it. */
+  hang?: boolean;
   body?: string;
 }
 
@@ -45,8 +46,7 @@ export async function httpReceiver(accept: Answer = { status: 200, body: 'ok' })
         if (answer.status < 300) accepted.push(received);
         res.writeHead(answer.status, answer.headers).end(answer.body ?? '');
       };
-      if (answer.delayMs) setTimeout(reply, answer.delayMs);
-      else reply();
+      if (!answer.hang) reply();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

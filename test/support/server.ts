@@ -135,7 +135,12 @@ export async function startTestServer(options: {
       port: 0,
       failedAuthPerMinute: options.failedAuthPerMinute ?? 1000,
       ...(options.timeouts ? { timeouts: options.timeouts } : {}),
-      ...(options.lintMemoryMb ? { lint: { ...base.server.lint, memoryMb: options.lintMemoryMb } } : {}),
+      // Minutes to lint: a loaded machine lints slowly, and no test of the server waits for that deadline.
+      lint: {
+        ...base.server.lint,
+        timeoutSeconds: 120,
+        ...(options.lintMemoryMb ? { memoryMb: options.lintMemoryMb } : {}),
+      },
       corsOrigins: options.corsOrigins ?? [],
     },
     ...options.notifications,

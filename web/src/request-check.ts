@@ -1,8 +1,9 @@
-import { draftRequest, type RequestFields } from '../../src/domain/draft-request';
+import { draftRequest, draftScope, type RequestFields } from '../../src/domain/draft-request';
 import { isWaiverError, type Issue } from '../../src/domain/errors';
+import type { ApiVersion, ExceptionScope } from '../../src/domain/exception';
 import { checkRequest } from '../../src/domain/guardrails';
 import { newRequest } from '../../src/domain/new-request';
-import { manifestToYaml, renderPolicyException } from '../../src/domain/render';
+import { manifestToYaml, renderManifest } from '../../src/domain/render';
 import type { ProcessSettings } from '../../src/domain/settings';
 import { toRfc3339 } from '../../src/domain/time';
 
@@ -11,6 +12,9 @@ export interface RequestCheck {
   issues: Issue[];
   /** The PolicyException it would become once approved and applied. */
   preview: string | undefined;
+  /** What it would except, as the server drafts it: autogen rules, Jobs and Pods added for controllers. */
+  scope: ExceptionScope;
+  apiVersion: ApiVersion;
 }
 
 /** Checks a request as the server will, and renders what Kyverno would read. */
@@ -28,10 +32,12 @@ export function checkRequestFields(
     return {
       issues: [{ code: e.code, field: e.field ?? 'expires', message: e.message }],
       preview: undefined,
+      scope: draftScope(fields, settings),
+      apiVersion: fields.apiVersion ?? settings.apiVersion,
     };
   }
   const { scope, justification, apiVersion } = drafted;
-  const issues = checkRequest({ scope, justification, nowMs, settings });
+  const issues = checkRequest({ scope, justification, nowMs, settings, apiVersion });
   // The manifest does not depend on the target: the server's default stands in for it.
   const { record } = newRequest({
     scope,
@@ -41,8 +47,8 @@ export function checkRequestFields(
     apiVersion,
     target: '',
   });
-  const preview = manifestToYaml(renderPolicyException({ ...record, id: 0, version: 1 }, settings));
-  return { issues, preview };
+  const preview = manifestToYaml(renderManifest({ ...record, id: 0, version: 1 }, settings));
+  return { issues, preview, scope, apiVersion };
 }
 
 /** A comma- or space-separated list as the form takes it. */

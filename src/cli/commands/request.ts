@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { messageOf, WaiverError } from '../../domain/errors.js';
 import { parseSingleManifest, YAML_LIMITS } from '../../domain/manifest-schema.js';
 import { fieldsFromTemplate, type TemplateFields } from '../../domain/request-template.js';
+import type { ExceptionView } from '../../domain/view.js';
 import type { RequestInput } from '../../service/inputs.js';
 import type { CliContext } from '../context.js';
 import { printCoverageReport } from '../coverage-output.js';
@@ -42,7 +43,14 @@ export async function run(ctx: CliContext, flags: RequestFlags): Promise<void> {
     return printCoverageReport(ctx, report, format);
   }
   const created = await (await ctx.waiver()).request(input as RequestInput);
-  printOne(ctx, created.exception, format, 'requested');
+  if (format !== 'table') return printOne(ctx, created.exception, format, 'requested');
+  ctx.out(`${requestedLine(created.exception)}\n`);
+}
+
+/** The confirmation names what was excepted, defaults included: a policy nobody typed is never silent. */
+export function requestedLine(x: ExceptionView): string {
+  const rules = x.rules.length ? `rules ${x.rules.join(', ')}` : 'the whole policy';
+  return `${x.id} (${x.name}) requested: ${x.state} (policy ${x.policy}, ${rules}; kinds ${x.kinds.join(', ')}; target ${x.target})`;
 }
 
 function readSource(ctx: CliContext, file: string): string {

@@ -1,9 +1,10 @@
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { parseCelPolicyRef } from '../../domain/cel-exception.js';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CEL_POLICY_KINDS, parseCelPolicyRef } from '../../domain/cel-exception.js';
 import type { Issue } from '../../domain/errors.js';
+import { byPolicyName, knownPolicy, type KnownPolicy } from '../../domain/policy-catalog.js';
 import { wildcardMatch } from '../../domain/wildcard.js';
 import type { ClusterCatalog, ScopeToCheck } from '../../service/ports.js';
-import { readClusterPolicy } from './cluster-policies.js';
+import { celPlural, readClusterPolicy } from './cluster-policies.js';
 import { isNotFound } from './kube-errors.js';
 
 /** Checks a request against the cluster: the policy and its rules exist, and so do the namespaces. */
@@ -41,5 +42,30 @@ export class KubernetesCatalog implements ClusterCatalog {
       }
     }
     return issues;
+  }
+
+  async policies(): Promise<KnownPolicy[]> {
+    const api = this.kc.makeApiClient(CustomObjectsApi);
+    const kinds: { kind: string; group: string; plural: string; namespaced?: boolean }[] = [
+      { kind: 'ClusterPolicy', group: 'kyverno.io', plural: 'clusterpolicies' },
+      { kind: 'Policy', group: 'kyverno.io', plural: 'policies', namespaced: true },
+      ...CEL_POLICY_KINDS.map((kind) => ({ kind, group: 'policies.kyverno.io', plural: celPlural(kind) })),
+    ];
+    const lists = await Promise.all(
+      kinds.map(async ({ kind, group, plural, namespaced }) => {
+        const where = { group, version: 'v1', plural };
+        try {
+          const list = (await (namespaced
+            ? api.listCustomObjectForAllNamespaces(where)
+            : api.listClusterCustomObject(where))) as { items?: Record<string, unknown>[] };
+          return (list.items ?? []).map((item) => knownPolicy({ ...item, kind }));
+        } catch (e) {
+          // A kind this Kyverno does not serve (CEL policies before 1.15) simply has no policies.
+          if (isNotFound(e)) return [];
+          throw e;
+        }
+      }),
+    );
+    return lists.flat().sort(byPolicyName);
   }
 }

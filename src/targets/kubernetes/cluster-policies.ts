@@ -3,6 +3,9 @@ import { parseCelPolicyRef } from '../../domain/cel-exception.js';
 import { policyRules } from '../../domain/coverage.js';
 import { isNotFound } from './kube-errors.js';
 
+/** `ValidatingPolicy` → `validatingpolicies`, as the CRDs name their plurals. */
+export const celPlural = (kind: string): string => `${kind.toLowerCase().replace(/y$/, 'ie')}s`;
+
 /**
  * A policy as an exception names it, the whole object with its kind, or undefined when the cluster has
  * none: `name` (ClusterPolicy), `namespace/name` (Policy), or `Kind/name` (a CEL policy).
@@ -13,8 +16,12 @@ export async function readPolicy(kc: KubeConfig, name: string): Promise<Record<s
   const [namespace, policyName] = name.includes('/') ? name.split('/', 2) : [undefined, name];
   try {
     if (cel) {
-      const plural = `${cel.kind.toLowerCase().replace(/y$/, 'ie')}s`;
-      const where = { group: 'policies.kyverno.io', version: 'v1', plural, name: cel.name };
+      const where = {
+        group: 'policies.kyverno.io',
+        version: 'v1',
+        plural: celPlural(cel.kind),
+        name: cel.name,
+      };
       return { ...((await api.getClusterCustomObject(where)) as object), kind: cel.kind };
     }
     const where = { group: 'kyverno.io', version: 'v1', name: policyName ?? '' };

@@ -25,6 +25,7 @@ export function allowedActions(
   x: Pick<ExceptionView, 'id' | 'state' | 'requestor' | 'approver' | 'escalated'>,
   me: Me,
   requireDistinctApplier: boolean,
+  identitiesIgnoreCase = true,
 ): Verb[] {
   // An expired exception is stored as active until the sweep removes it.
   const stored = x.state === 'expired' ? 'active' : x.state;
@@ -32,7 +33,11 @@ export function allowedActions(
     verb === 'renew' ? stored === 'active' : transitions[stored][verb] !== undefined;
   return verbs
     .filter(({ verb, permission }) => mayDo(me.roles, permission) && legal(verb))
-    .filter(({ verb }) => verb === 'renew' || !dutyRefusal(x, x.id, verb, me.name, requireDistinctApplier))
+    .filter(
+      ({ verb }) =>
+        verb === 'renew' ||
+        !dutyRefusal(x, x.id, verb, me.name, requireDistinctApplier, { ignoreCase: identitiesIgnoreCase }),
+    )
     .filter(({ verb }) => !(verb === 'escalate' && x.escalated))
     .map(({ verb }) => verb);
 }

@@ -52,7 +52,7 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
       <p className={verify.data ? 'ok-note' : ''} role="status">
         {verify.loading && 'Verifying the hash chain…'}
         {verify.data &&
-          `The hash chain is intact: ${verify.data.events} events verified, every exception row matches its trail.`}
+          `The hash chain is intact: ${verify.data.events} events verified, every exception and token row matches its trail.`}
       </p>
       {verify.error !== undefined && <ErrorNote error={verify.error} />}
       <form

@@ -125,7 +125,7 @@ function Facts({ x }: { x: ExceptionView }) {
 
 function Actions({ x, onDone }: { x: ExceptionView; onDone: () => void }) {
   const { api, me, settings } = useSession();
-  const verbs = allowedActions(x, me, settings.requireDistinctApplier);
+  const verbs = allowedActions(x, me, settings.requireDistinctApplier, settings.identitiesIgnoreCase);
   const [open, setOpen] = useState<Verb | undefined>();
   const [comment, setComment] = useState('');
   const [reason, setReason] = useState('');

@@ -1,8 +1,20 @@
 import { useMemo, useState } from 'react';
-import { categories, type Category } from '../../../src/domain/exception';
+import { parseCelPolicyRef } from '../../../src/domain/cel-exception';
+import type { Issue } from '../../../src/domain/errors';
+import {
+  allowedKinds,
+  apiVersions,
+  categories,
+  isCelApiVersion,
+  type ApiVersion,
+  type Category,
+} from '../../../src/domain/exception';
+import type { KnownRule } from '../../../src/domain/policy-catalog';
+import type { ProcessSettings } from '../../../src/domain/settings';
 import { ApiError } from '../api/client';
 import { useSession } from '../auth/session';
-import { ErrorNote } from '../components/status';
+import { CoverageSummary, type CoverageReport } from '../components/coverage-summary';
+import { ErrorNote, Loading } from '../components/status';
 import { useAsync } from '../components/use-async';
 import { href } from '../route';
 import { checkRequestFields, listOf } from '../request-check';
@@ -16,6 +28,9 @@ const categoryHelp: Record<Category, string> = {
   'image-development': 'Development or testing of new images before they enter the signed pipeline.',
 };
 
+/** The policy select's choice for a name typed by hand (`*` is in no Kubernetes name). */
+const ANOTHER = '*another*';
+
 interface Form {
   namespaces: string;
   names: string;
@@ -24,13 +39,32 @@ interface Form {
   reason: string;
   riskAssessment: string;
   expires: string;
-  policy: string;
-  rules: string;
   /** A target's name; empty for the server's default target. */
   target: string;
+  /** A listed policy's name, ANOTHER, or empty for the default choice. */
+  policy: string;
+  /** The policy's name when typed by hand; empty for the configured default policy. */
+  customPolicy: string;
+  /** The rules chosen of a listed policy; null until chosen (the policy's default rules). */
+  rules: string[] | null;
+  /** Rules typed by hand, comma-separated, when the target does not know the policy's rules. */
+  customRules: string;
+  kinds: string[];
+  /** Empty: the usual version for the policy's kind. */
+  apiVersion: string;
 }
 
-/** The request form: checked as you type by the server's own guardrails, with the manifest it would become. */
+/** The policy a request names, as the form has it now. */
+interface PolicyChoice {
+  name: string;
+  /** One of the target's listed policies (else typed, or the default while the list loads). */
+  listed: boolean;
+  cel: boolean;
+  /** The rules to choose from; null when they are typed. */
+  rules: KnownRule[] | null;
+}
+
+/** The request form: the target's own policies, checked as you type by the server's guardrails. */
 export function RequestPage() {
   const { api, me, settings } = useSession();
   const [form, setForm] = useState<Form>({
@@ -41,15 +75,34 @@ export function RequestPage() {
     reason: '',
     riskAssessment: '',
     expires: '14d',
-    policy: settings.defaultPolicy,
-    rules: settings.defaultRules.join(', '),
     target: '',
+    policy: '',
+    customPolicy: '',
+    rules: null,
+    customRules: '',
+    kinds: ['Pod'],
+    apiVersion: '',
   });
   const targets = useAsync(() => api.get('/api/v1/targets'), [api]).data?.items ?? [];
-  const [touched, setTouched] = useState<Set<keyof Form>>(new Set());
+  const catalog = useAsync(
+    () => api.get('/api/v1/policies', { query: form.target ? { target: form.target } : {} }),
+    [api, form.target],
+  );
+  const chosenTarget = targets.find((t) => (form.target ? t.name === form.target : t.default));
+  const [touched, setTouched] = useState<Set<string>>(new Set());
   const [submitted, setSubmitted] = useState(false);
   const [serverError, setServerError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
+  const [coverage, setCoverage] = useState<{ key: string; report?: CoverageReport; error?: unknown }>();
+
+  const listed = catalog.data?.items ?? [];
+  // A cluster refuses a policy it lacks: its list is the whole choice. Elsewhere any name may be typed.
+  const offersAnother = catalog.data?.source !== 'cluster';
+  const choice = policyChoice(form, listed, offersAnother, settings);
+  const apiVersion = versionFor(choice.cel, form.apiVersion, settings);
+  const chosenRules = choice.rules
+    ? (form.rules ?? defaultRules(choice.name, choice.rules, settings))
+    : listOf(form.customRules);
   const fields = {
     namespaces: listOf(form.namespaces),
     names: listOf(form.names),
@@ -58,37 +111,45 @@ export function RequestPage() {
     reason: form.reason,
     riskAssessment: form.riskAssessment || null,
     expires: form.expires,
-    policy: form.policy.trim() || undefined,
-    rules: listOf(form.rules),
+    policy: choice.name || undefined,
+    rules: choice.cel ? [] : chosenRules,
+    kinds: form.kinds,
+    apiVersion,
   };
   const check = useMemo(
     () => checkRequestFields(fields, settings, me.name, Date.now()),
     [JSON.stringify(fields), settings, me.name],
   );
+  const issues = [...formIssues(choice, fields.rules, form.kinds, settings), ...check.issues];
+  const body = {
+    ...fields,
+    riskAssessment: fields.riskAssessment ?? undefined,
+    ...(form.target ? { target: form.target } : {}),
+  };
+  const bodyKey = JSON.stringify(body);
   const serverIssues = serverError instanceof ApiError ? serverError.issues : [];
   const issuesFor = (field: string) => {
-    const local = check.issues.filter((i) => fieldOf(i.field) === field);
-    const remote = serverIssues.filter((i) => fieldOf(i.field) === field);
-    const shown = touched.has(field as keyof Form) || submitted ? local : [];
+    // Typed rules answer for the rules.
+    const named = field === 'customRules' ? 'rules' : field;
+    const local = issues.filter((i) => fieldOf(i.field) === named);
+    const remote = serverIssues.filter((i) => fieldOf(i.field) === named);
+    const shown = touched.has(field) || submitted ? local : [];
     return [...shown, ...remote];
   };
-  const set = (key: keyof Form) => (e: { target: { value: string } }) => {
-    setForm({ ...form, [key]: e.target.value });
+  const change = (patch: Partial<Form>, ...fieldsTouched: string[]) => {
+    setForm({ ...form, ...patch });
     setServerError(undefined);
+    if (fieldsTouched.length) setTouched(new Set([...touched, ...fieldsTouched]));
   };
-  const blur = (key: keyof Form) => () => setTouched(new Set(touched).add(key));
+  const set = (key: keyof Form) => (e: { target: { value: string } }) =>
+    change({ [key]: e.target.value } as Partial<Form>);
+  const blur = (key: string) => () => setTouched(new Set(touched).add(key));
   const submit = async () => {
     setSubmitted(true);
-    if (check.issues.length > 0) return;
+    if (issues.length > 0) return;
     setBusy(true);
     try {
-      const { exception } = await api.post('/api/v1/exceptions', {
-        body: {
-          ...fields,
-          riskAssessment: fields.riskAssessment ?? undefined,
-          ...(form.target ? { target: form.target } : {}),
-        },
-      });
+      const { exception } = await api.post('/api/v1/exceptions', { body });
       window.location.hash = href(`/exceptions/${exception.id}`);
     } catch (e) {
       setServerError(e);
@@ -96,37 +157,53 @@ export function RequestPage() {
       setBusy(false);
     }
   };
-  const field = (key: keyof Form, label: string, input: React.ReactNode, help?: string) => {
-    const issues = issuesFor(key);
+  const previewCoverage = async () => {
+    setSubmitted(true);
+    if (issues.length > 0) return;
+    setCoverage({ key: bodyKey });
+    try {
+      setCoverage({ key: bodyKey, report: await api.post('/api/v1/covers', { body }) });
+    } catch (e) {
+      setCoverage({ key: bodyKey, error: e });
+    }
+  };
+  const feedback = (key: string) => {
+    const shown = issuesFor(key);
     return (
-      <div className={`field${issues.length ? ' invalid' : ''}`}>
-        <label htmlFor={`f-${key}`}>{label}</label>
-        {input}
-        {help && (
-          <p className="help" id={`h-${key}`}>
-            {help}
+      <div id={`e-${key}`} aria-live="polite">
+        {shown.map((i) => (
+          <p key={i.code + i.message} className="error">
+            {i.message}
           </p>
-        )}
-        <div id={`e-${key}`} aria-live="polite">
-          {issues.map((i) => (
-            <p key={i.code + i.message} className="error">
-              {i.message}
-            </p>
-          ))}
-        </div>
+        ))}
       </div>
     );
   };
+  const field = (key: keyof Form, label: string, input: React.ReactNode, help?: React.ReactNode) => (
+    <div className={`field${issuesFor(key).length ? ' invalid' : ''}`}>
+      <label htmlFor={`f-${key}`}>{label}</label>
+      {input}
+      {help && (
+        <p className="help" id={`h-${key}`}>
+          {help}
+        </p>
+      )}
+      {feedback(key)}
+    </div>
+  );
   const props = (key: keyof Form) => ({
     id: `f-${key}`,
     name: key,
-    value: form[key],
+    value: form[key] as string,
     onChange: set(key),
     onBlur: blur(key),
     'aria-invalid': issuesFor(key).length > 0 ? true : undefined,
     'aria-describedby': `h-${key} e-${key}`,
   });
   const maxDays = settings.maxDaysByCategory[form.category] ?? settings.maxDays;
+  const targetName = chosenTarget?.name ?? form.target;
+  const onCluster = chosenTarget?.kind === 'cluster';
+  const currentCoverage = coverage?.key === bodyKey ? coverage : undefined;
   return (
     <div className="request">
       <form
@@ -138,6 +215,139 @@ export function RequestPage() {
         }}
       >
         {field(
+          'target',
+          'Target',
+          <select
+            {...props('target')}
+            value={targetName}
+            onChange={(e) => change({ target: e.target.value, rules: null })}
+          >
+            {targets.map((t) => (
+              <option key={t.name} value={t.name}>
+                {`${t.name} (${t.kind}${t.default ? ', default' : ''})`}
+              </option>
+            ))}
+          </select>,
+          'Where it will live: a cluster, a folder or a GitOps repository. It stays there for its whole life.',
+        )}
+        {field(
+          'policy',
+          'Policy',
+          catalog.loading && !catalog.data ? (
+            <Loading what="the policies" />
+          ) : (
+            <select
+              {...props('policy')}
+              value={choice.listed ? choice.name : ANOTHER}
+              onChange={(e) => change({ policy: e.target.value, rules: null, apiVersion: '' }, 'policy')}
+            >
+              {listed.map((p) => (
+                <option key={`${p.kind}/${p.name}`} value={p.name}>
+                  {p.cel ? `${p.name} (CEL)` : p.kind === 'Policy' ? `${p.name} (Policy)` : p.name}
+                </option>
+              ))}
+              {offersAnother && <option value={ANOTHER}>Another policy…</option>}
+            </select>
+          ),
+          <>
+            {catalog.data?.source === 'cluster'
+              ? `The policies of cluster target ${catalog.data.target}: a request for another is refused.`
+              : 'The policies this configuration names; type another if it is not listed.'}
+            {catalog.data?.notes.map((n) => ` Note: ${n}.`)}
+          </>,
+        )}
+        {catalog.error !== undefined && <ErrorNote error={catalog.error} />}
+        {!choice.listed &&
+          (catalog.data !== undefined || catalog.error !== undefined) &&
+          field(
+            'customPolicy',
+            'Policy name',
+            <input {...props('customPolicy')} placeholder={settings.defaultPolicy} />,
+            `A ClusterPolicy's name, a Policy as namespace/name, or a CEL policy as Kind/name; empty: ${settings.defaultPolicy}.`,
+          )}
+        {choice.cel ? (
+          <p className="help">A CEL policy has no rules: its exception names the whole policy.</p>
+        ) : choice.rules ? (
+          <fieldset aria-describedby="e-rules">
+            <legend>Rules</legend>
+            {choice.rules.map((r) => (
+              <label key={r.name} className="check">
+                <input
+                  type="checkbox"
+                  checked={chosenRules.includes(r.name)}
+                  onChange={(e) =>
+                    change(
+                      {
+                        rules: e.target.checked
+                          ? [...chosenRules, r.name]
+                          : chosenRules.filter((x) => x !== r.name),
+                      },
+                      'rules',
+                    )
+                  }
+                />
+                {r.name}
+                {r.kinds.length > 0 && <span className="muted"> ({r.kinds.join(', ')})</span>}
+              </label>
+            ))}
+            {feedback('rules')}
+          </fieldset>
+        ) : (
+          field(
+            'customRules',
+            'Rules',
+            <input
+              {...props('customRules')}
+              placeholder={choice.name === settings.defaultPolicy ? settings.defaultRules.join(', ') : ''}
+            />,
+            'Comma-separated rule names, as the policy writes them (the autogen ones are added for you).',
+          )
+        )}
+        <fieldset aria-describedby="h-kinds e-kinds">
+          <legend>Kinds</legend>
+          {allowedKinds.map((k) => (
+            <label key={k} className="check">
+              <input
+                type="checkbox"
+                checked={form.kinds.includes(k)}
+                onChange={(e) =>
+                  change(
+                    { kinds: e.target.checked ? [...form.kinds, k] : form.kinds.filter((x) => x !== k) },
+                    'kinds',
+                  )
+                }
+              />
+              {k}
+            </label>
+          ))}
+          <p className="help" id="h-kinds">
+            Pods, or a Pod controller: Kyverno checks a controller with its autogen rules and its pods with
+            the rule itself, so the exception names both.
+          </p>
+          {feedback('kinds')}
+        </fieldset>
+        <p className="help scope" id="scope-summary" aria-live="polite">
+          {scopeSummary(check.scope)}
+        </p>
+        {field(
+          'apiVersion',
+          'API version',
+          <select
+            {...props('apiVersion')}
+            value={apiVersion}
+            onChange={(e) => change({ apiVersion: e.target.value }, 'apiVersion')}
+          >
+            {apiVersions
+              .filter((v) => isCelApiVersion(v) === choice.cel)
+              .map((v) => (
+                <option key={v}>{v}</option>
+              ))}
+          </select>,
+          choice.cel
+            ? 'A CEL policy takes a policies.kyverno.io PolicyException.'
+            : 'A ClusterPolicy or Policy takes a kyverno.io PolicyException.',
+        )}
+        {field(
           'namespaces',
           'Namespaces',
           <input {...props('namespaces')} required />,
@@ -147,7 +357,7 @@ export function RequestPage() {
           'names',
           'Pod name patterns',
           <input {...props('names')} required />,
-          'Which pods, e.g. payments-api-*.',
+          'Which pods or controllers, e.g. payments-api-*.',
         )}
         {field(
           'category',
@@ -183,26 +393,8 @@ export function RequestPage() {
           <input {...props('expires')} required />,
           `A duration (14d) or an instant; at most ${maxDays} days for this category.`,
         )}
-        {targets.length > 1 &&
-          field(
-            'target',
-            'Target',
-            <select {...props('target')}>
-              {targets.map((t) => (
-                <option key={t.name} value={t.default ? '' : t.name}>
-                  {`${t.name} (${t.kind}${t.default ? ', default' : ''})`}
-                </option>
-              ))}
-            </select>,
-            'Where it will live: a cluster or a GitOps repository. It stays there for its whole life.',
-          )}
-        <details>
-          <summary>Policy and rules</summary>
-          {field('policy', 'Policy', <input {...props('policy')} />)}
-          {field('rules', 'Rules', <input {...props('rules')} />, 'Comma-separated rule names.')}
-        </details>
         {submitted &&
-          [...check.issues, ...serverIssues]
+          [...issues, ...serverIssues]
             .filter((i) => !formFields.has(fieldOf(i.field)))
             .map((i) => <ErrorNote key={i.code} message={`${i.field}: ${i.message}`} />)}
         {serverError !== undefined && serverIssues.length === 0 && <ErrorNote error={serverError} />}
@@ -210,19 +402,108 @@ export function RequestPage() {
           Request
         </button>
       </form>
-      <section aria-labelledby="preview" className="preview">
-        <h2 id="preview">What Kyverno would read</h2>
-        <p className="help">Once approved and applied; its id is given when it is requested.</p>
-        {check.preview ? (
-          <pre className="yaml" tabIndex={0} aria-label="The PolicyException as YAML">
-            {check.preview}
-          </pre>
-        ) : (
-          <p className="empty">Give a valid expiry to see the manifest.</p>
-        )}
-      </section>
+      <div>
+        <section aria-labelledby="preview" className="preview">
+          <h2 id="preview">What Kyverno would read</h2>
+          <p className="help">
+            On {targetName ? `target ${targetName}` : 'the default target'} once approved and applied; its id
+            is given when it is requested.
+          </p>
+          {check.preview ? (
+            <pre className="yaml" tabIndex={0} aria-label="The PolicyException as YAML">
+              {check.preview}
+            </pre>
+          ) : (
+            <p className="empty">Give a valid expiry to see the manifest.</p>
+          )}
+        </section>
+        <section aria-labelledby="would-cover" className="blast-radius">
+          <h2 id="would-cover">What it would let through</h2>
+          {onCluster ? (
+            <>
+              <button type="button" className="secondary" onClick={() => void previewCoverage()}>
+                Preview what it lets through
+              </button>
+              {currentCoverage && !currentCoverage.report && currentCoverage.error === undefined && (
+                <Loading what="the resources it would cover" />
+              )}
+              {currentCoverage?.error !== undefined && <ErrorNote error={currentCoverage.error} />}
+              {currentCoverage?.report && <CoverageSummary report={currentCoverage.report} />}
+            </>
+          ) : (
+            <p className="muted">Blast radius needs a cluster target; see Targets in the README.</p>
+          )}
+        </section>
+      </div>
     </div>
   );
+}
+
+/** The policy chosen: a listed one, a typed one, or the default (listed first when the target has it). */
+function policyChoice(
+  form: Form,
+  listed: readonly { name: string; cel: boolean; rules: KnownRule[] | null }[],
+  offersAnother: boolean,
+  settings: ProcessSettings,
+): PolicyChoice {
+  const picked =
+    form.policy === ANOTHER && offersAnother
+      ? undefined
+      : (listed.find((p) => p.name === form.policy) ??
+        listed.find((p) => p.name === settings.defaultPolicy) ??
+        listed[0]);
+  if (picked)
+    return {
+      name: picked.name,
+      listed: true,
+      cel: picked.cel,
+      rules: picked.rules?.length ? picked.rules : null,
+    };
+  const name = form.customPolicy.trim() || settings.defaultPolicy;
+  return { name, listed: false, cel: parseCelPolicyRef(name) !== undefined, rules: null };
+}
+
+/** The configured default rules for the default policy; a policy's only rule; else none until chosen. */
+function defaultRules(policy: string, rules: readonly KnownRule[], settings: ProcessSettings): string[] {
+  if (policy === settings.defaultPolicy)
+    return settings.defaultRules.filter((r) => rules.some((k) => k.name === r));
+  return rules.length === 1 && rules[0] ? [rules[0].name] : [];
+}
+
+/** The version asked for when it fits the policy's kind, else the configured one or the newest that does. */
+function versionFor(cel: boolean, asked: string, settings: ProcessSettings): ApiVersion {
+  const fits = (v: string): v is ApiVersion =>
+    (apiVersions as readonly string[]).includes(v) && isCelApiVersion(v) === cel;
+  if (fits(asked)) return asked;
+  if (fits(settings.apiVersion)) return settings.apiVersion;
+  return cel ? 'policies.kyverno.io/v1' : 'kyverno.io/v2';
+}
+
+/** What the form itself demands before the guardrails: rules for a policy with rules, and a kind. */
+function formIssues(
+  choice: PolicyChoice,
+  rules: readonly string[],
+  kinds: readonly string[],
+  settings: ProcessSettings,
+): Issue[] {
+  const issues: Issue[] = [];
+  // With no rules the server would take the configured defaults, which belong to the default policy only.
+  if (!choice.cel && rules.length === 0 && (choice.rules !== null || choice.name !== settings.defaultPolicy))
+    issues.push({
+      code: 'rules-missing',
+      field: 'rules',
+      message: `choose the rules of ${choice.name} to except`,
+    });
+  if (kinds.length === 0)
+    issues.push({ code: 'kinds-missing', field: 'kinds', message: 'choose at least one kind' });
+  return issues;
+}
+
+/** The scope as Kyverno will read it, autogen rules and added kinds included. */
+function scopeSummary(scope: { policy: string; rules: string[]; kinds: string[]; names: string[] }): string {
+  const rules = scope.rules.length ? `rules ${scope.rules.join(', ')}` : 'the whole policy';
+  const names = scope.names.length ? `; names ${scope.names.join(', ')}` : '';
+  return `It will except ${scope.policy}: ${rules}; kinds ${scope.kinds.join(', ')}${names}.`;
 }
 
 /** A guardrail's field as the form names it (`expiresAt` → `expires`). */
@@ -240,6 +521,10 @@ const formFields = new Set([
   'riskAssessment',
   'expires',
   'policy',
+  'customPolicy',
   'rules',
+  'customRules',
+  'kinds',
+  'apiVersion',
   'target',
 ]);

@@ -56,7 +56,7 @@ function PendingRequest({ x, onDone }: { x: ExceptionView; onDone: () => void })
   const [comment, setComment] = useState('');
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  const verbs = allowedActions(x, me, settings.requireDistinctApplier);
+  const verbs = allowedActions(x, me, settings.requireDistinctApplier, settings.identitiesIgnoreCase);
   const decide = async (verb: 'approve' | 'reject') => {
     setBusy(true);
     setError(undefined);

@@ -2,19 +2,22 @@
 // approved by bob, applied by carol, so records, audit trail and target files are what Waiver leaves.
 // `batched` (the default) approves and applies in batches of 500, as `waiver approve|apply ID…` do;
 // otherwise each exception is approved and applied on its own.
-import { defaultSettings } from '../dist/src/domain/settings.js';
-import { localActor } from '../dist/src/service/actor.js';
-import { createWaiver } from '../dist/src/service/waiver.js';
-import { openSqliteStore } from '../dist/src/store/open-sqlite.js';
-import { DirectoryTarget } from '../dist/src/targets/directory-target.js';
-import { defaultRouting } from '../dist/src/domain/notification-routes.js';
+import { defaultSettings } from '../../dist/src/domain/settings.js';
+import { localActor } from '../../dist/src/service/actor.js';
+import { createWaiver } from '../../dist/src/service/waiver.js';
+import { targetSet } from '../../dist/src/service/targets.js';
+import { openSqliteStore } from '../../dist/src/store/open-sqlite.js';
+import { DirectoryTarget } from '../../dist/src/targets/directory-target.js';
+import { defaultRouting } from '../../dist/src/domain/notification-routes.js';
 
 const BATCH = 500;
 
 export async function seed(dbPath, targetDir, count, { batched = true, expiresDays } = {}) {
   const deps = {
     store: await openSqliteStore(dbPath),
-    target: new DirectoryTarget(targetDir, { createRoot: true }),
+    targets: targetSet([
+      { name: 'folder', kind: 'directory', target: new DirectoryTarget(targetDir, { createRoot: true }) },
+    ]),
     notifications: defaultRouting,
     clock: { now: () => Date.now() },
     settings: defaultSettings,

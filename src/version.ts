@@ -1,0 +1,2 @@
+/** The version Waiver reports (`--version`, OpenAPI, the server's log); the package's version. */
+export const VERSION = '0.1.0';
