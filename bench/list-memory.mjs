@@ -190,8 +190,10 @@ console.log(
 );
 if (healthFailures.length > 0) console.log(`/healthz failures: ${healthFailures.join(', ')}`);
 console.log(
-  `/healthz while loaded: ${health.length} probes, median ${at(health, 0.5).toFixed(1)} ms, ` +
-    `p99 ${at(health, 0.99).toFixed(1)} ms, max ${Math.max(...health).toFixed(1)} ms (budget < 1000 ms)`,
+  health.length === 0
+    ? '/healthz while loaded: the load ended before a probe was answered'
+    : `/healthz while loaded: ${health.length} probes, median ${at(health, 0.5).toFixed(1)} ms, ` +
+        `p99 ${at(health, 0.99).toFixed(1)} ms, max ${Math.max(...health).toFixed(1)} ms (budget < 1000 ms)`,
 );
 // On a shared machine the server may wait for a core: its CPU time beside the wall time tells how much.
 const load = loadavg().map((l) => l.toFixed(1));
