@@ -153,6 +153,7 @@ const PROBE = `
   const latencies = [], failures = [];
   let stop = false;
   process.on('SIGTERM', () => { stop = true; });
+  process.stderr.write('ready\\n');
   (async () => {
     while (!stop) {
       const started = performance.now();
@@ -166,6 +167,7 @@ const prober = spawn(process.execPath, ['-e', PROBE, server.url]);
 let probeOutput = '';
 prober.stdout.on('data', (d) => (probeOutput += d));
 const probed = new Promise((resolve) => prober.on('exit', resolve));
+await new Promise((resolve) => prober.stderr.once('data', resolve));
 const cpuBefore = cpuSecondsOf(server.child.pid);
 const started = performance.now();
 const rows = await Promise.all(Array.from({ length: CONCURRENCY }, readAll));
