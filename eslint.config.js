@@ -2,7 +2,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/**', 'scripts/**', 'eslint.config.js', 'web/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'bench/**',
+      'scripts/**',
+      'eslint.config.js',
+      'web/vite.config.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -63,6 +72,13 @@ export default tseslint.config(
           message: 'src/domain takes time as a parameter.',
         },
       ],
+    },
+  },
+  {
+    // The web UI: the same type-aware rules, checked against its own (browser) compiler settings.
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    languageOptions: {
+      parserOptions: { project: './web/tsconfig.json', tsconfigRootDir: import.meta.dirname },
     },
   },
   {

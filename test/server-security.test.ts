@@ -42,9 +42,16 @@ async function state(server: TestServer): Promise<string> {
 }
 
 describe('HTTP API security', () => {
-  it('answers nothing but health and the docs shell without authentication', async () => {
+  it('answers nothing but health, the icon and the API description without authentication', async () => {
     const server = await start();
-    for (const path of ['/healthz', '/readyz', '/api/docs', '/api/docs/docs.js'])
+    for (const path of [
+      '/healthz',
+      '/readyz',
+      '/favicon.ico',
+      '/api/docs',
+      '/api/docs/docs.js',
+      '/api/openapi.json',
+    ])
       expect((await call(server.url, undefined, 'GET', path)).status, path).toBe(200);
     const guarded = [
       ['GET', '/api/v1/exceptions'],
@@ -53,7 +60,6 @@ describe('HTTP API security', () => {
       ['POST', '/api/v1/exceptions/EX-1/approve'],
       ['GET', '/api/v1/audit'],
       ['GET', '/api/v1/metrics/summary'],
-      ['GET', '/api/openapi.json'],
       ['GET', '/metrics'],
       ['GET', '/api/v1/tokens'],
       ['GET', '/no/such/route'],
@@ -110,7 +116,7 @@ describe('HTTP API security', () => {
     const server = await start({ failedAuthPerMinute: 3 });
     for (let i = 0; i < 3; i++)
       expect((await call(server.url, `wvr_guess-${i}`, 'GET', '/api/v1/exceptions')).status).toBe(401);
-    const limited = await call(server.url, server.adminToken, 'GET', '/api/v1/exceptions');
+    const limited = await call(server.url, 'wvr_guess-3', 'GET', '/api/v1/exceptions');
     expect(limited.status).toBe(429);
     expect(limited.body).toMatchObject({ code: 'rate_limited' });
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);

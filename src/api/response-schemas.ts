@@ -432,6 +432,12 @@ export const TargetListSchema = z
         kind: z.enum(targetKinds),
         description: z.string().describe('what and where it is (never its credentials)'),
         default: z.boolean().describe('the target a request gets when it names none'),
+        cluster: z
+          .boolean()
+          .describe('its cluster can be read: blast radius (covers) and evidence work here'),
+        observable: z
+          .boolean()
+          .describe('it can be read back: drift and unmanaged exceptions are found here'),
       }),
     ),
   })

@@ -34,8 +34,19 @@ export interface AppOptions {
   version: string;
 }
 
-/** Answer without authentication: liveness, readiness and the docs page's shell (which holds no data). */
-const publicPaths = new Set(['/healthz', '/readyz', '/api/docs', '/api/docs/docs.js']);
+/**
+ * Answer without authentication: liveness, readiness, the icon, and the API's description (its docs page
+ * and the OpenAPI document say what the API is, never what it holds).
+ */
+const publicPaths = new Set([
+  '/healthz',
+  '/readyz',
+  '/favicon.ico',
+  '/favicon.svg',
+  '/api/docs',
+  '/api/docs/docs.js',
+  '/api/openapi.json',
+]);
 
 export const BODY_LIMIT = 1024 * 1024;
 const RETRY_AFTER_SECONDS = 5;
@@ -156,19 +167,23 @@ export function buildApp(options: AppOptions): FastifyInstance {
     if (applyCors(options.server.corsOrigins, req, reply)) return reply;
     const path = req.url.split('?')[0] ?? '';
     if (publicPaths.has(path) || isWebUiPath(path)) return;
-    const waitMs = limiter.retryAfterMs(req.ip);
-    if (waitMs > 0) {
-      reply.header('retry-after', String(Math.ceil(waitMs / 1000)));
-      throw Object.assign(new Error('too many failed authentications; try again later'), { statusCode: 429 });
-    }
     try {
       req.actor = await authenticate(req.headers.authorization, deps, options.oidc);
     } catch (e) {
-      // Only a refused credential counts towards the limit; a database hiccup is not a guess.
-      if (isWaiverError(e) && e.code === 'unauthenticated') {
-        limiter.recordFailure(req.ip);
-        reply.header('www-authenticate', 'Bearer realm="waiver"');
+      if (!isWaiverError(e) || e.code !== 'unauthenticated') throw e;
+      reply.header('www-authenticate', 'Bearer realm="waiver"');
+      // Only a credential that was presented and refused is a guess: a browser asking for a page or
+      // an icon without one is not, and a valid credential passes above even while its address is limited
+      // (one busy tab behind a shared proxy must not lock everyone out). A database hiccup is not a guess.
+      if (req.headers.authorization === undefined) throw e;
+      const waitMs = limiter.retryAfterMs(req.ip);
+      if (waitMs > 0) {
+        reply.header('retry-after', String(Math.ceil(waitMs / 1000)));
+        throw Object.assign(new Error('too many failed authentications; try again later'), {
+          statusCode: 429,
+        });
       }
+      limiter.recordFailure(req.ip);
       throw e;
     }
   });

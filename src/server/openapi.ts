@@ -113,7 +113,7 @@ export function openApiDocument(version: string): JsonSchema {
       version,
       description:
         'Kyverno policy exceptions as an explicit, time-bound, audited, decreasing set. Every endpoint but ' +
-        '/healthz and /readyz needs "Authorization: Bearer <token>" (an API token or an OIDC JWT).',
+        '/healthz, /readyz and this document needs "Authorization: Bearer <token>" (an API token or an OIDC JWT).',
     },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],

@@ -12,7 +12,7 @@ const apiHeaders = {
 
 /** The docs page loads its own script and styles from this server and nothing else. */
 const docsCsp =
-  "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self'; connect-src 'self'; frame-ancestors 'none'";
 
 export function setSecurityHeaders(request: FastifyRequest, reply: FastifyReply): void {
   reply.headers(apiHeaders);

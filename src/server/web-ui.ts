@@ -39,6 +39,14 @@ export function webCsp(oidcIssuer: string | undefined): string {
   ].join('; ');
 }
 
+/** The icon a browser asks for on every page: a shield with a clock hand (time-bound exceptions). */
+export const faviconSvg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">
+<path d="M16 2 4 6v9c0 7.5 5.1 13.4 12 15 6.9-1.6 12-7.5 12-15V6z" fill="#0a58ca"/>
+<circle cx="16" cy="16" r="7" fill="none" stroke="#fff" stroke-width="2.5"/>
+<path d="M16 12v4.5l3 2" fill="none" stroke="#fff" stroke-width="2.5" stroke-linecap="round"/>
+</svg>
+`;
+
 /** What the page needs before anyone signs in: how to sign in with OpenID Connect, if at all. */
 export interface WebSignIn {
   issuer: string;
@@ -61,6 +69,12 @@ export function registerWebUi(app: FastifyInstance, signIn: WebSignIn | undefine
   const csp = webCsp(signIn?.issuer);
   const uiConfig = { version, oidc: signIn ?? null };
   app.get('/api/v1/ui-config', () => Promise.resolve(uiConfig));
+  // Browsers ask for /favicon.ico whatever the page links; an SVG answers both (every current browser
+  // reads the content type, not the name).
+  const icon = async (_req: unknown, reply: FastifyReply) =>
+    reply.header('cache-control', 'public, max-age=86400').type('image/svg+xml').send(faviconSvg);
+  app.get('/favicon.ico', icon);
+  app.get('/favicon.svg', icon);
   if (!root) {
     app.get('/', async (_req, reply) =>
       reply.type('text/plain; charset=utf-8').send('The web UI is not built: run npm run build.\n'),

@@ -1,6 +1,6 @@
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
-import type { TargetKind } from './ports.js';
+import { isObservable, type TargetKind } from './ports.js';
 
 /** A configured target as people see it: never its credentials. */
 export interface TargetView {
@@ -9,6 +9,10 @@ export interface TargetView {
   description: string;
   /** The target a request gets when it names none. */
   default: boolean;
+  /** Its cluster can be read: the blast radius (covers) and policy-report evidence work here. */
+  cluster: boolean;
+  /** It can be read back: drift and unmanaged exceptions are found here. */
+  observable: boolean;
 }
 
 /** `waiver targets`, `GET /api/v1/targets`: where exceptions can live, in configuration order. */
@@ -24,6 +28,8 @@ export function listTargets(deps: ServiceDeps, actor: Actor): { items: TargetVie
               kind: t.kind,
               description: t.target.description,
               default: name === deps.targets.defaultName,
+              cluster: t.cluster !== undefined,
+              observable: isObservable(t.target),
             },
           ]
         : [];

@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import { useSession } from './auth/session';
+import { useSession, type Role } from './auth/session';
 import { AuditPage } from './pages/audit';
 import { DashboardPage } from './pages/dashboard';
 import { ExceptionPage } from './pages/exception';
@@ -20,6 +20,15 @@ const titles: Record<Route['page'], string> = {
   'not-found': 'Not found',
 };
 
+/**
+ * Pages only some roles can use (an admin can use them all): they are neither offered nor rendered to
+ * the others, who would only fill in a form the server refuses.
+ */
+const requiredRoles: Partial<Record<Route['page'], Role[]>> = {
+  request: ['requester'],
+  tokens: [],
+};
+
 export function App() {
   const route = useRoute();
   const { me, can, signOut } = useSession();
@@ -28,13 +37,17 @@ export function App() {
     document.title = `${titles[route.page]} · Waiver`;
     heading.current?.focus();
   }, [route]);
-  const nav: { page: Route['page']; path: string; label: string; show: boolean }[] = [
-    { page: 'dashboard', path: '/', label: 'Dashboard', show: true },
-    { page: 'exceptions', path: '/exceptions', label: 'Exceptions', show: true },
-    { page: 'request', path: '/request', label: 'Request', show: can('requester') },
-    { page: 'review', path: '/review', label: 'Review', show: true },
-    { page: 'audit', path: '/audit', label: 'Audit log', show: true },
-    { page: 'tokens', path: '/tokens', label: 'Tokens', show: can() },
+  const usable = (page: Route['page']) => {
+    const needs = requiredRoles[page];
+    return needs === undefined || can(...needs);
+  };
+  const nav: { page: Route['page']; path: string; label: string }[] = [
+    { page: 'dashboard', path: '/', label: 'Dashboard' },
+    { page: 'exceptions', path: '/exceptions', label: 'Exceptions' },
+    { page: 'request', path: '/request', label: 'Request' },
+    { page: 'review', path: '/review', label: 'Review' },
+    { page: 'audit', path: '/audit', label: 'Audit log' },
+    { page: 'tokens', path: '/tokens', label: 'Tokens' },
   ];
   return (
     <>
@@ -48,7 +61,7 @@ export function App() {
         <nav aria-label="Pages">
           <ul>
             {nav
-              .filter((n) => n.show)
+              .filter((n) => usable(n.page))
               .map((n) => (
                 <li key={n.page}>
                   <a href={href(n.path)} aria-current={route.page === n.page ? 'page' : undefined}>
@@ -71,7 +84,14 @@ export function App() {
         <h1 ref={heading} tabIndex={-1}>
           {route.page === 'exception' ? route.id : titles[route.page]}
         </h1>
-        <Page route={route} />
+        {usable(route.page) ? (
+          <Page route={route} />
+        ) : (
+          <p>
+            This page is for {(requiredRoles[route.page] ?? []).concat('admin').join(' or ')}; you are signed
+            in as {me.name} ({me.roles.join(', ')}). <a href={href('/')}>Back to the dashboard</a>
+          </p>
+        )}
       </main>
     </>
   );

@@ -42,3 +42,9 @@ export function useRoute(): Route {
   }, []);
   return route;
 }
+
+/** A text field of a submitted form, trimmed ('' when absent; a file input is not text). */
+export const formText = (data: FormData, name: string): string => {
+  const value = data.get(name);
+  return typeof value === 'string' ? value.trim() : '';
+};

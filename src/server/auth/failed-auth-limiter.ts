@@ -1,8 +1,9 @@
 import type { Clock } from '../../service/ports.js';
 
 /**
- * Counts failed authentications per client address over a sliding minute; past the limit the address
- * is refused (429) until its oldest failure leaves the window. Guessing tokens becomes slow.
+ * Counts failed authentications per client address over a sliding minute; past the limit the address's
+ * refused credentials answer 429 until its oldest failure leaves the window. The server records only
+ * credentials presented and refused, and lets a valid one through whatever the count (src/server/app.ts).
  */
 export class FailedAuthLimiter {
   private readonly failures = new Map<string, number[]>();

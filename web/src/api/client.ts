@@ -79,9 +79,9 @@ export function apiClient(token: string, onUnauthenticated: () => void): Api {
     return (await response.json()) as never;
   }
   return {
-    get: (path, options) => call('GET', path, options as CallOptions<never, never>),
-    post: (path, options) => call('POST', path, options as CallOptions<never, never>),
-    del: (path, options) => call('DELETE', path, options as CallOptions<never, never>),
+    get: (path, options) => call('GET', path, options),
+    post: (path, options) => call('POST', path, options),
+    del: (path, options) => call('DELETE', path, options),
     text: (path) => call('GET', path, { text: true }),
   };
 }
@@ -89,7 +89,8 @@ export function apiClient(token: string, onUnauthenticated: () => void): Api {
 function urlOf(template: string, params: Record<string, string> | undefined, query: unknown): string {
   const path = template.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(params?.[name] ?? ''));
   const search = new URLSearchParams();
-  for (const [key, value] of Object.entries((query ?? {}) as Record<string, unknown>))
+  // Query parameters are strings, numbers or booleans (the OpenAPI types say so).
+  for (const [key, value] of Object.entries((query ?? {}) as Record<string, string | number | boolean>))
     if (value !== undefined && value !== '') search.set(key, String(value));
   const text = search.toString();
   return text ? `${path}?${text}` : path;

@@ -6,11 +6,14 @@ import { completeOidcSignIn, startOidcSignIn, type OidcSettings } from './oidc';
 
 export type Me = Success<'/api/v1/me', 'get'>;
 export type Role = Me['roles'][number];
+export type TargetInfo = Success<'/api/v1/targets', 'get'>['items'][number];
 
 export interface Session {
   api: Api;
   me: Me;
   settings: ProcessSettings;
+  /** The configured targets and what each supports: pages call only what one of them can answer. */
+  targets: readonly TargetInfo[];
   /** The signed-in user holds one of these roles (an admin holds them all). */
   can: (...roles: Role[]) => boolean;
   signOut: () => void;
@@ -68,11 +71,15 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     const api = apiClient(token, signOut);
     void (async () => {
       try {
-        const [me, settings] = await Promise.all([api.get('/api/v1/me'), api.get('/api/v1/settings')]);
+        const [me, settings, { items: targets }] = await Promise.all([
+          api.get('/api/v1/me'),
+          api.get('/api/v1/settings'),
+          api.get('/api/v1/targets'),
+        ]);
         sessionStorage.setItem(TOKEN, token);
         const can = (...roles: Role[]) =>
           me.roles.includes('admin') || roles.some((r) => me.roles.includes(r));
-        setSession({ api, me, settings, can, signOut });
+        setSession({ api, me, settings, targets, can, signOut });
         setError(undefined);
       } catch (e) {
         sessionStorage.removeItem(TOKEN);
@@ -126,7 +133,9 @@ function SignIn({
           aria-describedby="token-help"
         />
         <p id="token-help" className="help">
-          <code>waiver serve</code> prints the first admin token; an admin makes more with{' '}
+          The first admin token is shown once where <code>waiver serve</code> started, when that is a
+          terminal; otherwise it is in the file <code>./.waiver/admin-token</code> in the folder the server
+          runs in (or where <code>server.adminTokenFile</code> says). An admin makes more with{' '}
           <code>waiver token create</code> or on the Tokens page.
         </p>
         <button type="submit">Sign in</button>

@@ -1,15 +1,29 @@
-import { useSession } from '../auth/session';
+import { useSession, type TargetInfo } from '../auth/session';
+import { DataTable } from './data-table';
 import { ErrorNote, Loading } from './status';
 import { useAsync } from './use-async';
 
+/** Whether the named target has a cluster to read (the blast radius needs one). */
+export const readsCluster = (targets: readonly TargetInfo[], name: string): boolean =>
+  targets.some((t) => t.name === name && t.cluster);
+
+/** Said once where a page would show a blast radius and the exception's target has no cluster. */
+export function NoClusterNote() {
+  return (
+    <p className="note">
+      Blast radius needs a cluster target; see <em>Targets</em> in the README.
+    </p>
+  );
+}
+
 /**
  * What an exception lets through in the cluster now, matched as Kyverno's engine matches: the reviewer
- * sees exactly what approving exempts. Without a cluster, the server's refusal says so.
+ * sees exactly what approving exempts. A target without a cluster is never asked.
  */
-export function BlastRadius({ id, level }: { id: string; level: 2 | 4 }) {
-  const { api } = useSession();
-  const report = useAsync(() => api.get('/api/v1/exceptions/{id}/covers', { path: { id } }), [api, id]);
+export function BlastRadius({ id, target, level }: { id: string; target: string; level: 2 | 4 }) {
+  const { targets } = useSession();
   const headingId = `blast-${id}`;
+  const readable = readsCluster(targets, target);
   return (
     <section className="blast-radius" aria-labelledby={headingId}>
       {level === 2 ? (
@@ -17,49 +31,45 @@ export function BlastRadius({ id, level }: { id: string; level: 2 | 4 }) {
       ) : (
         <h4 id={headingId}>What it lets through now</h4>
       )}
-      {report.loading && !report.data && <Loading what="the resources it covers" />}
-      {report.error !== undefined && <ErrorNote error={report.error} />}
-      {report.data && (
-        <>
-          <p>
-            {report.data.items.filter((i) => i.covered === true).length} covered,{' '}
-            {report.data.items.filter((i) => i.covered === 'unknown').length} unknown,{' '}
-            {report.data.notCovered} not covered — read {report.data.kinds.join(', ') || 'no kind'} in{' '}
-            {report.data.namespaces.length ? report.data.namespaces.join(', ') : 'every namespace'}.
-          </p>
-          {report.data.items.length > 0 && (
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Resource</th>
-                    <th scope="col">Rule</th>
-                    <th scope="col">Covered</th>
-                    <th scope="col">Why</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {report.data.items.map((i) => (
-                    <tr key={`${i.resource.kind}/${i.resource.namespace}/${i.resource.name}/${i.rule}`}>
-                      <td>
-                        {i.resource.kind} {i.resource.namespace}/{i.resource.name}
-                      </td>
-                      <td>{i.rule}</td>
-                      <td>{i.covered === true ? 'yes' : 'unknown'}</td>
-                      <td>{i.why}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-          {report.data.notes.map((n) => (
-            <p key={n} className="muted">
-              Note: {n}
-            </p>
-          ))}
-        </>
-      )}
+      {readable ? <Coverage id={id} /> : <NoClusterNote />}
     </section>
+  );
+}
+
+function Coverage({ id }: { id: string }) {
+  const { api } = useSession();
+  const report = useAsync(() => api.get('/api/v1/exceptions/{id}/covers', { path: { id } }), [api, id]);
+  if (report.loading && !report.data) return <Loading what="the resources it covers" />;
+  if (report.error !== undefined) return <ErrorNote error={report.error} />;
+  if (!report.data) return null;
+  const { items, notCovered, kinds, namespaces, notes } = report.data;
+  return (
+    <>
+      <p>
+        {items.filter((i) => i.covered === true).length} covered,{' '}
+        {items.filter((i) => i.covered === 'unknown').length} unknown, {notCovered} not covered — read{' '}
+        {kinds.join(', ') || 'no kind'} in {namespaces.length ? namespaces.join(', ') : 'every namespace'}.
+      </p>
+      {items.length > 0 && (
+        <DataTable
+          rows={items}
+          rowKey={(i) => `${i.resource.kind}/${i.resource.namespace}/${i.resource.name}/${i.rule}`}
+          columns={[
+            {
+              header: 'Resource',
+              cell: (i) => `${i.resource.kind} ${i.resource.namespace}/${i.resource.name}`,
+            },
+            { header: 'Rule', cell: (i) => i.rule },
+            { header: 'Covered', cell: (i) => (i.covered === true ? 'yes' : 'unknown') },
+            { header: 'Why', cell: (i) => i.why },
+          ]}
+        />
+      )}
+      {notes.map((n) => (
+        <p key={n} className="muted">
+          Note: {n}
+        </p>
+      ))}
+    </>
   );
 }

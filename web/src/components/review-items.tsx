@@ -1,5 +1,6 @@
 import type { Success } from '../api/client';
 import { href } from '../route';
+import { DataTable } from './data-table';
 import { Empty } from './status';
 
 type Item = Success<'/api/v1/review', 'get'>['items'][number];
@@ -24,33 +25,24 @@ const age = (seconds: number) =>
 export function ReviewItems({ items }: { items: readonly Item[] }) {
   if (items.length === 0) return <Empty>Nothing waits for you.</Empty>;
   return (
-    <div className="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Queue</th>
-            <th scope="col">Exception</th>
-            <th scope="col">Namespaces</th>
-            <th scope="col">Waiting</th>
-            <th scope="col">Renewals</th>
-            <th scope="col">Why</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((i) => (
-            <tr key={`${i.queue}-${i.id}`}>
-              <td>{queueNames[i.queue]}</td>
-              <td>
-                <a href={href(`/exceptions/${i.id}`)}>{i.id}</a> {i.name}
-              </td>
-              <td>{i.namespaces.join(', ')}</td>
-              <td>{age(i.ageSeconds)}</td>
-              <td>{i.renewalCount}</td>
-              <td>{i.why}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      rows={items}
+      rowKey={(i) => `${i.queue}-${i.id}`}
+      columns={[
+        { header: 'Queue', cell: (i) => queueNames[i.queue] },
+        {
+          header: 'Exception',
+          cell: (i) => (
+            <>
+              <a href={href(`/exceptions/${i.id}`)}>{i.id}</a> {i.name}
+            </>
+          ),
+        },
+        { header: 'Namespaces', cell: (i) => i.namespaces.join(', ') },
+        { header: 'Waiting', cell: (i) => age(i.ageSeconds) },
+        { header: 'Renewals', cell: (i) => i.renewalCount },
+        { header: 'Why', cell: (i) => i.why },
+      ]}
+    />
   );
 }

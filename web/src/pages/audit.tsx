@@ -1,10 +1,11 @@
 import { useState } from 'react';
 import { useSession } from '../auth/session';
+import { DataTable } from '../components/data-table';
 import { Pager, usePages } from '../components/pager';
 import { Empty, ErrorNote, Loading } from '../components/status';
 import { Time } from '../components/time';
 import { useAsync } from '../components/use-async';
-import { href } from '../route';
+import { formText, href } from '../route';
 
 const PAGE = 100;
 
@@ -65,10 +66,7 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
           window.location.hash = href(
             '/audit',
             Object.fromEntries(
-              ['action', 'actor', 'exception', 'since', 'until'].map((k) => [
-                k,
-                String(data.get(k) ?? '').trim(),
-              ]),
+              ['action', 'actor', 'exception', 'since', 'until'].map((k) => [k, formText(data, k)]),
             ),
           );
         }}
@@ -115,40 +113,26 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
         (page.data.items.length === 0 ? (
           <Empty>No event matches these filters.</Empty>
         ) : (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">#</th>
-                  <th scope="col">When</th>
-                  <th scope="col">Actor</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Exception</th>
-                  <th scope="col">Details</th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.data.items.map((e) => (
-                  <tr key={e.seq}>
-                    <td>{e.seq}</td>
-                    <td>
-                      <Time iso={e.at} />
-                    </td>
-                    <td>{e.actor}</td>
-                    <td>{e.action}</td>
-                    <td>
-                      {e.exceptionId === null ? (
-                        '—'
-                      ) : (
-                        <a href={href(`/exceptions/EX-${e.exceptionId}`)}>EX-{e.exceptionId}</a>
-                      )}
-                    </td>
-                    <td className="details">{details(e.data)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            rows={page.data.items}
+            rowKey={(e) => e.seq}
+            columns={[
+              { header: '#', cell: (e) => e.seq },
+              { header: 'When', cell: (e) => <Time iso={e.at} /> },
+              { header: 'Actor', cell: (e) => e.actor },
+              { header: 'Action', cell: (e) => e.action },
+              {
+                header: 'Exception',
+                cell: (e) =>
+                  e.exceptionId === null ? (
+                    '—'
+                  ) : (
+                    <a href={href(`/exceptions/EX-${e.exceptionId}`)}>EX-{e.exceptionId}</a>
+                  ),
+              },
+              { header: 'Details', cell: (e) => details(e.data), className: 'details' },
+            ]}
+          />
         ))}
       <Pager label="Pages of the audit log" pages={pages} next={page.data?.continue} />
     </>

@@ -5,7 +5,6 @@ import { ReviewItems } from '../components/review-items';
 import { Empty, ErrorNote, Loading } from '../components/status';
 import { TrendChart } from '../components/trend-chart';
 import { useAsync } from '../components/use-async';
-import { ApiError } from '../api/client';
 import { href } from '../route';
 
 type Metrics = Success<'/api/v1/metrics/summary', 'get'>;
@@ -14,14 +13,15 @@ const percent = (v: number | null) => (v === null ? 'no data yet' : `${Math.roun
 const days = (v: number | null) => (v === null ? 'no data yet' : `${v.toFixed(1)} days`);
 
 export function DashboardPage() {
-  const { api } = useSession();
+  const { api, targets } = useSession();
   const metrics = useAsync(() => api.get('/api/v1/metrics/summary'), [api]);
   const expiring = useAsync(
     () => api.get('/api/v1/exceptions', { query: { state: 'active', expiringWithin: '7d', limit: 20 } }),
     [api],
   );
   const review = useAsync(() => api.get('/api/v1/review'), [api]);
-  const unmanaged = useAsync(() => api.get('/api/v1/unmanaged'), [api]);
+  // Only a target that can be read back (a cluster, a Git repository) has unmanaged exceptions to find.
+  const observable = targets.some((t) => t.observable);
   return (
     <div className="dashboard">
       {metrics.loading && <Loading what="the metrics" />}
@@ -44,29 +44,33 @@ export function DashboardPage() {
         {review.error !== undefined && <ErrorNote error={review.error} />}
         {review.data && <ReviewItems items={review.data.items} />}
       </section>
-      <section aria-labelledby="unmanaged">
-        <h2 id="unmanaged">Unmanaged exceptions in the cluster</h2>
-        {unmanaged.loading && <Loading what="the cluster's exceptions" />}
-        {unmanaged.error instanceof ApiError && unmanaged.error.code === 'usage' ? (
-          <Empty>No cluster is configured: exceptions go to a folder.</Empty>
-        ) : (
-          unmanaged.error !== undefined && <ErrorNote error={unmanaged.error} />
-        )}
-        {unmanaged.data &&
-          (unmanaged.data.items.length ? (
-            <ul>
-              {unmanaged.data.items.map((u) => (
-                <li key={u.uid}>
-                  {u.namespace}/{u.name} ({u.policies.join(', ')})
-                  {!u.inExceptionNamespace && ' — outside the exception namespace, ignored by Kyverno'}
-                </li>
-              ))}
-            </ul>
-          ) : (
-            <Empty>None: every PolicyException came through Waiver.</Empty>
-          ))}
-      </section>
+      {observable && <Unmanaged />}
     </div>
+  );
+}
+
+function Unmanaged() {
+  const { api } = useSession();
+  const unmanaged = useAsync(() => api.get('/api/v1/unmanaged'), [api]);
+  return (
+    <section aria-labelledby="unmanaged">
+      <h2 id="unmanaged">Unmanaged exceptions</h2>
+      {unmanaged.loading && <Loading what="the targets' exceptions" />}
+      {unmanaged.error !== undefined && <ErrorNote error={unmanaged.error} />}
+      {unmanaged.data &&
+        (unmanaged.data.items.length ? (
+          <ul>
+            {unmanaged.data.items.map((u) => (
+              <li key={u.uid}>
+                {u.namespace}/{u.name} ({u.policies.join(', ')})
+                {!u.inExceptionNamespace && ' — outside the exception namespace, ignored by Kyverno'}
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <Empty>None: every PolicyException came through Waiver.</Empty>
+        ))}
+    </section>
   );
 }
 

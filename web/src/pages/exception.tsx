@@ -4,6 +4,7 @@ import { useSession } from '../auth/session';
 import { BlastRadius } from '../components/blast-radius';
 import { allowedActions, needsComment, type Verb } from '../components/allowed-actions';
 import { StateBadge, type ExceptionView } from '../components/exception-table';
+import { afterAction, endingOf, isDestructive, type Ending } from '../components/lifecycle-words';
 import { ErrorNote, Loading } from '../components/status';
 import { Time } from '../components/time';
 import { useAsync } from '../components/use-async';
@@ -34,7 +35,7 @@ export function ExceptionPage({ id }: { id: string }) {
   const { exception: x, history } = detail.data;
   return (
     <div className="detail">
-      <Facts x={x} />
+      <Facts x={x} ending={endingOf(x, history)} />
       <Actions
         x={x}
         onDone={() => {
@@ -42,7 +43,9 @@ export function ExceptionPage({ id }: { id: string }) {
           manifest.reload();
         }}
       />
-      {['pending', 'approved', 'active'].includes(x.state) && <BlastRadius id={x.id} level={2} />}
+      {['pending', 'approved', 'active'].includes(x.state) && (
+        <BlastRadius id={x.id} target={x.target} level={2} />
+      )}
       <section aria-labelledby="timeline">
         <h2 id="timeline">Audit timeline</h2>
         <ol className="timeline">
@@ -83,9 +86,29 @@ function lastWrite(x: ExceptionView): React.ReactNode {
   );
 }
 
-function Facts({ x }: { x: ExceptionView }) {
+/** How it ended, by whom and when, and the reason given (a rejection's or revocation's comment). */
+function ended(e: Ending): React.ReactNode {
+  return (
+    <>
+      {e.how} by {e.by}, <Time iso={e.at || null} />
+      {e.comment && <>: “{e.comment}”</>}
+    </>
+  );
+}
+
+function Facts({ x, ending }: { x: ExceptionView; ending: Ending | undefined }) {
+  const expiry: [string, React.ReactNode][] = ending
+    ? [
+        ['Ended', ended(ending)],
+        [
+          x.state === 'removed' && x.endReason !== 'expired' ? 'Was to expire' : 'Expiry',
+          <Time key="e" iso={x.expiresAt} />,
+        ],
+      ]
+    : [['Expires', <Time key="e" iso={x.expiresAt} relative />]];
   const rows: [string, React.ReactNode][] = [
-    ['State', <StateBadge key="s" state={x.state} />],
+    ['State', <StateBadge key="s" state={x.state} endReason={x.endReason} />],
+    ...expiry,
     ['Name', x.name],
     ['Policy / rules', `${x.policy} / ${x.rules.join(', ')}`],
     ['Namespaces', x.namespaces.join(', ')],
@@ -94,7 +117,6 @@ function Facts({ x }: { x: ExceptionView }) {
     ['Ticket', x.ticket],
     ['Reason', x.reason],
     ['Risk assessment', x.riskAssessment ?? '—'],
-    ['Expires', <Time key="e" iso={x.expiresAt} relative />],
     ['Requested by', x.requestor],
     ['Approved by (risk accepted)', x.approver ?? '—'],
     ['Applied by', x.applier ?? '—'],
@@ -132,22 +154,26 @@ function Actions({ x, onDone }: { x: ExceptionView; onDone: () => void }) {
   const [expires, setExpires] = useState('14d');
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  if (verbs.length === 0) return null;
+  const [done, setDone] = useState<string | undefined>();
+  if (verbs.length === 0 && !done) return null;
   const run = async (verb: Verb) => {
     setBusy(true);
     setError(undefined);
+    setDone(undefined);
     try {
       if (verb === 'renew') {
         const { exception } = await api.post('/api/v1/exceptions/{id}/renew', {
           path: { id: x.id },
           body: { reason, expires },
         });
+        setDone(afterAction(verb, x, settings.requireDistinctApplier, exception.id));
         window.location.hash = href(`/exceptions/${exception.id}`);
       } else {
         await api.post(`/api/v1/exceptions/{id}/${verb}` as '/api/v1/exceptions/{id}/approve', {
           path: { id: x.id },
           body: comment.trim() ? { comment: comment.trim() } : {},
         });
+        setDone(afterAction(verb, x, settings.requireDistinctApplier));
       }
       setOpen(undefined);
       setComment('');
@@ -165,12 +191,17 @@ function Actions({ x, onDone }: { x: ExceptionView; onDone: () => void }) {
   return (
     <section aria-labelledby="actions">
       <h2 id="actions">Actions</h2>
+      {done && (
+        <p className="done" role="status">
+          {done}
+        </p>
+      )}
       <div className="actions">
         {verbs.map((verb) => (
           <button
             key={verb}
             type="button"
-            className={verb === 'reject' || verb === 'revoke' ? 'danger' : ''}
+            className={isDestructive(verb) ? 'danger' : ''}
             aria-expanded={open === verb}
             onClick={() => (open === verb ? setOpen(undefined) : setOpen(verb))}
           >
@@ -219,9 +250,14 @@ function Actions({ x, onDone }: { x: ExceptionView; onDone: () => void }) {
               />
             </>
           )}
-          <button type="submit" disabled={busy}>
-            {labels[open]} {x.id}
-          </button>
+          <div className="actions">
+            <button type="submit" className={isDestructive(open) ? 'danger' : ''} disabled={busy}>
+              {labels[open]} {x.id}
+            </button>
+            <button type="button" className="secondary" onClick={() => setOpen(undefined)}>
+              Cancel
+            </button>
+          </div>
         </form>
       )}
       {error !== undefined && !fieldError('reason') && !fieldError('expires') && <ErrorNote error={error} />}

@@ -4,7 +4,7 @@ import { Pager, usePages } from '../components/pager';
 import { ExceptionTable } from '../components/exception-table';
 import { Empty, ErrorNote, Loading } from '../components/status';
 import { useAsync } from '../components/use-async';
-import { href } from '../route';
+import { formText, href } from '../route';
 
 const STATES = ['pending', 'approved', 'active', 'expired', 'rejected', 'withdrawn', 'removed'];
 const PAGE = 50;
@@ -42,13 +42,13 @@ export function ExceptionsPage({ query }: { query: URLSearchParams }) {
     const data = new FormData(form);
     pages.reset();
     window.location.hash = href('/exceptions', {
-      state: String(data.get('state') ?? ''),
-      namespace: String(data.get('namespace') ?? '').trim(),
-      expiringWithin: String(data.get('expiringWithin') ?? '').trim(),
-      policy: String(data.get('policy') ?? '').trim(),
-      category: String(data.get('category') ?? ''),
-      search: String(data.get('search') ?? '').trim(),
-      sort: String(data.get('sort') ?? ''),
+      state: formText(data, 'state'),
+      namespace: formText(data, 'namespace'),
+      expiringWithin: formText(data, 'expiringWithin'),
+      policy: formText(data, 'policy'),
+      category: formText(data, 'category'),
+      search: formText(data, 'search'),
+      sort: formText(data, 'sort'),
     });
   };
   return (

@@ -141,8 +141,7 @@ export function RequestPage() {
     setServerError(undefined);
     if (fieldsTouched.length) setTouched(new Set([...touched, ...fieldsTouched]));
   };
-  const set = (key: keyof Form) => (e: { target: { value: string } }) =>
-    change({ [key]: e.target.value } as Partial<Form>);
+  const set = (key: keyof Form) => (e: { target: { value: string } }) => change({ [key]: e.target.value });
   const blur = (key: string) => () => setTouched(new Set(touched).add(key));
   const submit = async () => {
     setSubmitted(true);
@@ -202,7 +201,7 @@ export function RequestPage() {
   });
   const maxDays = settings.maxDaysByCategory[form.category] ?? settings.maxDays;
   const targetName = chosenTarget?.name ?? form.target;
-  const onCluster = chosenTarget?.kind === 'cluster';
+  const onCluster = chosenTarget?.cluster === true;
   const currentCoverage = coverage?.key === bodyKey ? coverage : undefined;
   return (
     <div className="request">

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { useSession } from '../auth/session';
 import { allowedActions } from '../components/allowed-actions';
-import { BlastRadius } from '../components/blast-radius';
+import { BlastRadius, NoClusterNote, readsCluster } from '../components/blast-radius';
+import { afterAction } from '../components/lifecycle-words';
 import type { ExceptionView } from '../components/exception-table';
 import { ReviewItems } from '../components/review-items';
 import { Empty, ErrorNote, Loading } from '../components/status';
@@ -11,7 +12,8 @@ import { href } from '../route';
 
 /** Security's review: each pending request with everything a decision needs, and the decision. */
 export function ReviewPage() {
-  const { api, can } = useSession();
+  const { api, can, targets } = useSession();
+  const [done, setDone] = useState<string | undefined>();
   const pending = useAsync(
     () => api.get('/api/v1/exceptions', { query: { state: 'pending', limit: 100 } }),
     [api],
@@ -30,20 +32,29 @@ export function ReviewPage() {
           <h2 id="pending">Pending requests</h2>
           {pending.loading && !pending.data && <Loading what="pending requests" />}
           {pending.error !== undefined && <ErrorNote error={pending.error} />}
+          {done && (
+            <p className="done" role="status">
+              {done}
+            </p>
+          )}
           {pending.data &&
             (pending.data.items.length === 0 ? (
               <Empty>No request waits for a decision.</Empty>
             ) : (
-              pending.data.items.map((x) => (
-                <PendingRequest
-                  key={x.id}
-                  x={x}
-                  onDone={() => {
-                    pending.reload();
-                    queue.reload();
-                  }}
-                />
-              ))
+              <>
+                {pending.data.items.some((x) => !readsCluster(targets, x.target)) && <NoClusterNote />}
+                {pending.data.items.map((x) => (
+                  <PendingRequest
+                    key={x.id}
+                    x={x}
+                    onDone={(message) => {
+                      setDone(message);
+                      pending.reload();
+                      queue.reload();
+                    }}
+                  />
+                ))}
+              </>
             ))}
         </section>
       )}
@@ -51,8 +62,8 @@ export function ReviewPage() {
   );
 }
 
-function PendingRequest({ x, onDone }: { x: ExceptionView; onDone: () => void }) {
-  const { api, me, settings } = useSession();
+function PendingRequest({ x, onDone }: { x: ExceptionView; onDone: (message: string) => void }) {
+  const { api, me, settings, targets } = useSession();
   const [comment, setComment] = useState('');
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
@@ -65,7 +76,7 @@ function PendingRequest({ x, onDone }: { x: ExceptionView; onDone: () => void })
         path: { id: x.id },
         body: comment.trim() ? { comment: comment.trim() } : {},
       });
-      onDone();
+      onDone(afterAction(verb, x, settings.requireDistinctApplier));
     } catch (e) {
       setError(e);
     } finally {
@@ -124,7 +135,7 @@ function PendingRequest({ x, onDone }: { x: ExceptionView; onDone: () => void })
           </dd>
         </div>
       </dl>
-      <BlastRadius id={x.id} level={4} />
+      {readsCluster(targets, x.target) && <BlastRadius id={x.id} target={x.target} level={4} />}
       {verbs.includes('approve') || verbs.includes('reject') ? (
         <form
           className="action-form"

@@ -1,10 +1,42 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
+import type { Success } from '../api/client';
 import { useSession, type Role } from '../auth/session';
+import { DataTable } from '../components/data-table';
 import { Empty, ErrorNote, Loading } from '../components/status';
 import { Time } from '../components/time';
 import { useAsync } from '../components/use-async';
 
 const ROLES: Role[] = ['requester', 'approver', 'applier', 'auditor', 'admin'];
+
+type Token = Success<'/api/v1/tokens', 'get'>['items'][number];
+
+/** A token's state now: revoked, expired or active (and until when). */
+function TokenState({ t, now }: { t: Token; now: number }) {
+  if (t.revokedAt)
+    return (
+      <>
+        <span className="badge state-removed">revoked</span> <Time iso={t.revokedAt} />
+      </>
+    );
+  if (t.expiresAt && Date.parse(t.expiresAt) <= now)
+    return (
+      <>
+        <span className="badge state-expired">expired</span> <Time iso={t.expiresAt} />
+      </>
+    );
+  return (
+    <>
+      <span className="badge state-active">active</span>{' '}
+      {t.expiresAt ? (
+        <>
+          until <Time iso={t.expiresAt} relative now={now} />
+        </>
+      ) : (
+        <span className="muted">no expiry</span>
+      )}
+    </>
+  );
+}
 
 /** Tokens for other people (admin): each secret is shown once, then only its hash is kept. */
 export function TokensPage() {
@@ -28,16 +60,20 @@ export function TokensPage() {
       setError(e);
     }
   };
+  const [confirming, setConfirming] = useState<string | undefined>();
   const revoke = async (id: string) => {
     try {
       await api.del('/api/v1/tokens/{id}', { path: { id } });
+      setConfirming(undefined);
       tokens.reload();
     } catch (e) {
       setError(e);
     }
   };
+  const now = Date.now();
   return (
     <>
+      <h2>Make a token</h2>
       <form
         className="token-form"
         aria-label="Create a token"
@@ -66,58 +102,79 @@ export function TokensPage() {
         <button type="submit">Create token</button>
       </form>
       {error !== undefined && <ErrorNote error={error} />}
-      {created && (
-        <div className="secret" role="status">
-          <p>
-            The token for <strong>{created.owner}</strong>, shown once: hand it over now.
-          </p>
-          <code aria-label="The new token">{created.secret}</code>
-        </div>
-      )}
+      {created && <Secret owner={created.owner} secret={created.secret} />}
+      <h2>Tokens</h2>
       {tokens.loading && !tokens.data && <Loading what="tokens" />}
+      {tokens.error !== undefined && <ErrorNote error={tokens.error} />}
       {tokens.data &&
         (tokens.data.items.length === 0 ? (
           <Empty>No tokens yet.</Empty>
         ) : (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">ID</th>
-                  <th scope="col">Owner</th>
-                  <th scope="col">Roles</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">State</th>
-                </tr>
-              </thead>
-              <tbody>
-                {tokens.data.items.map((t) => (
-                  <tr key={t.id}>
-                    <td>{t.id}</td>
-                    <td>{t.owner}</td>
-                    <td>{t.roles.join(', ')}</td>
-                    <td>
-                      <Time iso={t.createdAt} />
-                    </td>
-                    <td>
-                      <Time iso={t.expiresAt} />
-                    </td>
-                    <td>
-                      {t.revokedAt ? (
-                        'revoked'
-                      ) : (
-                        <button type="button" className="danger" onClick={() => void revoke(t.id)}>
-                          Revoke {t.id}
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            rows={tokens.data.items}
+            rowKey={(t) => t.id}
+            columns={[
+              { header: 'ID', cell: (t) => t.id },
+              { header: 'Owner', cell: (t) => t.owner },
+              { header: 'Roles', cell: (t) => t.roles.join(', ') },
+              { header: 'State', cell: (t) => <TokenState t={t} now={now} /> },
+              { header: 'Created', cell: (t) => <Time iso={t.createdAt} /> },
+              {
+                header: 'Actions',
+                cell: (t) =>
+                  t.revokedAt ? (
+                    <span className="muted">—</span>
+                  ) : confirming === t.id ? (
+                    <span className="confirm" role="group" aria-label={`Confirm revoking ${t.id}`}>
+                      <span>{t.owner} loses access at once.</span>
+                      <button type="button" className="danger" onClick={() => void revoke(t.id)}>
+                        Revoke {t.id}
+                      </button>
+                      <button type="button" className="secondary" onClick={() => setConfirming(undefined)}>
+                        Cancel
+                      </button>
+                    </span>
+                  ) : (
+                    <button type="button" className="secondary danger" onClick={() => setConfirming(t.id)}>
+                      Revoke…
+                    </button>
+                  ),
+              },
+            ]}
+          />
         ))}
     </>
+  );
+}
+
+/** The new secret, shown once, with a button that copies it (or selects it where copying is refused). */
+function Secret({ owner, secret }: { owner: string; secret: string }) {
+  const [copied, setCopied] = useState<string | undefined>();
+  const code = useRef<HTMLElement>(null);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(secret);
+      setCopied('Copied to the clipboard.');
+    } catch {
+      const node = code.current;
+      if (node) window.getSelection()?.selectAllChildren(node);
+      setCopied('Selected: press Ctrl+C (⌘C) to copy.');
+    }
+  };
+  return (
+    <div className="secret" role="status">
+      <p>
+        The token for <strong>{owner}</strong>, shown once: copy it and hand it over now.
+      </p>
+      <code ref={code} aria-label="The new token">
+        {secret}
+      </code>
+      <p className="actions">
+        <button type="button" onClick={() => void copy()}>
+          Copy token
+        </button>
+        {copied && <span className="muted">{copied}</span>}
+      </p>
+    </div>
   );
 }
