@@ -72,13 +72,21 @@ export const controllerTimings = (config: Config): ControllerTimings => ({
  */
 export async function openStore(
   database: string,
-  options: { createFolder: boolean; synchronous?: 'normal' | 'full'; longLived?: boolean } = {
+  options: {
+    createFolder: boolean;
+    synchronous?: 'normal' | 'full';
+    longLived?: boolean;
+    statementTimeoutSeconds?: number;
+  } = {
     createFolder: false,
   },
 ): Promise<ExceptionStore> {
   if (isPostgresUrl(database))
     return (await import('./store/open-postgres.js')).openPostgresStore(database, {
       longLived: options.longLived !== false,
+      ...(options.statementTimeoutSeconds === undefined
+        ? {}
+        : { statementTimeoutMs: options.statementTimeoutSeconds * 1000 }),
     });
   return (await import('./store/open-sqlite.js')).openSqliteStore(database, options);
 }
@@ -219,6 +227,7 @@ async function assemble(config: Config, options: DepsOptions): Promise<Assembled
       createFolder: config.createDatabaseFolder,
       synchronous: config.sqliteSynchronous,
       longLived: options.command !== true,
+      statementTimeoutSeconds: config.statementTimeoutSeconds,
     }),
     targets,
     notifications: config.notificationRouting,

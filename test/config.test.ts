@@ -157,6 +157,21 @@ describe('configuration', () => {
         token: 't',
       },
     );
+    expect((await loadConfig({ as: 'a' }, {})).statementTimeoutSeconds).toBe(20);
+    const timed = await loadConfig(
+      {
+        config: configFile('database: {url: "postgres://w@db/w", statementTimeoutSeconds: 5}\n').path,
+        as: 'a',
+      },
+      {},
+    );
+    expect(timed).toMatchObject({ database: 'postgres://w@db/w', statementTimeoutSeconds: 5 });
+    await expect(
+      loadConfig({ config: configFile('database: {statementTimeoutSeconds: 0}\n').path, as: 'a' }, {}),
+    ).rejects.toMatchObject({
+      code: 'usage',
+      message: expect.stringContaining('database.statementTimeoutSeconds'),
+    });
     expect((await loadConfig({ as: 'a' }, {})).sqliteSynchronous).toBe('normal');
     expect(
       (await loadConfig({ config: configFile('sqliteSynchronous: full\n').path, as: 'a' }, {}))

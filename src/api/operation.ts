@@ -21,7 +21,7 @@ export interface HttpCall {
 /** A body that is not JSON (YAML, CSV, JSON Lines), or JSON already serialised; a long one streams. */
 export interface TextBody {
   type: string;
-  text: string | AsyncIterable<string>;
+  text: string | Iterable<string> | AsyncIterable<string>;
 }
 
 export interface Success {
@@ -47,6 +47,8 @@ export interface Operation<N extends OperationName, Q = unknown, B = unknown> {
   query?: z.ZodObject;
   body?: z.ZodType;
   success: Success;
+  /** Its answer may be megabytes (a page, a stream, an export): the server runs few of these at once. */
+  large?: true;
   invoke(waiver: Waiver, input: { id: string; query: Q; body: B }): Promise<Result<N>>;
   /** A body other than the result as JSON; undefined keeps the JSON. */
   respond?(result: Result<N>, input: { query: Q; waiver: Waiver }): TextBody | undefined;

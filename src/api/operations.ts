@@ -8,7 +8,7 @@ import type { UnmanagedException } from '../service/reconcile.js';
 import { listFilterText, parseListFilter } from './list-filter.js';
 import { operation, type Operation, type OperationName, type Result } from './operation.js';
 import { pageJson } from './page-json.js';
-import { pages } from './paging.js';
+import { MAX_PAGE_BYTES, pages } from './paging.js';
 import {
   AuditQuerySchema,
   BatchBodySchema,
@@ -126,10 +126,12 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
     summary: 'List exceptions (one page, in id order)',
     query: ListQuerySchema,
     success: { status: 200, description: 'one page', schema: ExceptionPageSchema },
+    large: true,
     invoke: (waiver, { query }) =>
       waiver.listPage(parseListFilter(query), {
         limit: query.limit,
         after: query.continue === undefined ? undefined : Number(query.continue),
+        maxBytes: MAX_PAGE_BYTES,
       }),
     // Listed views are frozen and shared: each is serialised once, not on every request.
     respond: (page) => ({ type: 'application/json; charset=utf-8', text: pageJson(page) }),
@@ -203,6 +205,7 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
     path: '/api/v1/evidence',
     summary: 'The same for every exception in effect and those ended in the last 30 days, flagged first',
     success: { status: 200, description: 'one entry per exception', schema: EvidenceListSchema },
+    large: true,
     invoke: (waiver) => waiver.evidenceAll(),
     encode: () => ({}),
   }),
@@ -264,10 +267,12 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
       schema: AuditPageSchema,
       text: ['application/jsonl', 'text/csv'],
     },
+    large: true,
     invoke: (waiver, { query }) =>
       waiver.auditPage(query.exception, auditFilter(query), {
         limit: query.limit,
         after: query.continue === undefined ? undefined : Number(query.continue),
+        ...(query.format === 'json' ? { maxBytes: MAX_PAGE_BYTES } : {}),
       }),
     respond: (first, { query, waiver }) => {
       if (query.format === 'json') return undefined;
@@ -370,6 +375,7 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
     summary: 'What waits for the caller now: to approve, apply, decide, follow up or remove',
     query: ReviewQuerySchema,
     success: { status: 200, description: 'the queues of the roles of the caller', schema: ReviewQueueSchema },
+    large: true,
     invoke: (waiver, { query }) => waiver.review({ all: query.all === 'true' }),
     encode: (options) => ({ query: { all: options?.all ? 'true' : undefined } }),
   }),
@@ -380,6 +386,7 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
     summary: 'The outbox, newest first: sent, pending (with the last error and the next try) and dead',
     query: NotificationsQuerySchema,
     success: { status: 200, description: 'the notifications and each try', schema: NotificationListSchema },
+    large: true,
     invoke: (waiver, { query }) => waiver.notifications(query),
     encode: (filter) => ({ query: { state: filter?.state, limit: filter?.limit } }),
   }),

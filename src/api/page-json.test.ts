@@ -13,4 +13,14 @@ describe('pageJson', () => {
       expect(pageJson(page)).toBe(JSON.stringify(page)); // the second time from the memo
     }
   });
+
+  it('sends a large page in pieces that make the same JSON', () => {
+    const now = Date.parse('2026-12-01T00:00:00Z');
+    const large = (id: number) =>
+      Object.freeze(exceptionView({ ...activeRecord(), id, reason: `${id} `.padEnd(20_000, 'r') }, now));
+    const page = { items: [large(1), large(2), large(3), large(4)], continue: '4' };
+    const body = pageJson(page);
+    expect(typeof body).not.toBe('string');
+    expect([...(body as Iterable<string>)].join('')).toBe(JSON.stringify(page));
+  });
 });

@@ -1,3 +1,10 @@
+/**
+ * The most bytes of JSON one page of the inventory or the trail holds: 500 exceptions of ordinary size
+ * fit, 500 of the largest the guardrails allow would be about 8 MB, and many such answers at once would
+ * pass a pod's memory limit. A page that reaches it ends early with a `continue`.
+ */
+export const MAX_PAGE_BYTES = 1024 * 1024;
+
 /** One page of a listing: `continue` is where the next one starts, absent on the last. */
 export interface Page<T> {
   items: T[];

@@ -13,5 +13,6 @@ export const exitCodes: Record<ErrorCode, number> = {
   audit_broken: 1,
   lint_failed: 1,
   unavailable: 1,
+  storage_full: 1,
   internal: 1,
 };

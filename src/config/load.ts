@@ -54,6 +54,8 @@ export interface Config {
   createDatabaseFolder: boolean;
   /** SQLite's durability (decision 0011). */
   sqliteSynchronous: 'normal' | 'full';
+  /** PostgreSQL: how long a statement may run, or a request wait for a connection, before it ends (503). */
+  statementTimeoutSeconds: number;
   /** Where exceptions live, by name (decision 0015); each record names one at request time. */
   targets: Readonly<Record<string, TargetConfig>>;
   /** The target a request gets when it names none. */
@@ -74,6 +76,8 @@ export const isPort = (text: string): boolean => /^\d{1,5}$/.test(text) && Numbe
 export const isPostgresUrl = (database: string): boolean => /^postgres(ql)?:\/\//.test(database);
 
 export const DEFAULT_DATABASE = './.waiver/waiver.db';
+/** Well inside the server's request timeout (60 s), so a frozen database is answered 503, not dropped. */
+export const DEFAULT_STATEMENT_TIMEOUT_SECONDS = 20;
 export { DEFAULT_TARGET_DIR } from './targets.js';
 export const DEFAULT_ADMIN_TOKEN_FILE = './.waiver/admin-token';
 
@@ -94,12 +98,13 @@ export async function loadConfig(
     path === undefined || configPath === undefined ? undefined : resolve(dirname(configPath), path);
   // With named targets, WAIVER_TARGET_DIR (an environment's default) has no say; the flag is refused.
   const targetDir = flags.targetDir ?? (file.targets ? undefined : env['WAIVER_TARGET_DIR']);
+  const fileDatabase = typeof file.database === 'string' ? file.database : file.database?.url;
   const database =
     flags.database ??
     flags.db ??
     env['WAIVER_DATABASE_URL'] ??
     env['WAIVER_DB'] ??
-    (file.database && isPostgresUrl(file.database) ? file.database : fromFile(file.database));
+    (fileDatabase && isPostgresUrl(fileDatabase) ? fileDatabase : fromFile(fileDatabase));
   const notifications = notificationsConfig(file, { env, fromFile });
   const targets = await targetsConfig(
     file,
@@ -119,6 +124,9 @@ export async function loadConfig(
     database: database && isPostgresUrl(database) ? database : resolve(database ?? DEFAULT_DATABASE),
     createDatabaseFolder: database === undefined,
     sqliteSynchronous: file.sqliteSynchronous ?? 'normal',
+    statementTimeoutSeconds:
+      (typeof file.database === 'object' ? file.database.statementTimeoutSeconds : undefined) ??
+      DEFAULT_STATEMENT_TIMEOUT_SECONDS,
     targets: Object.freeze(targets.targets),
     defaultTarget: targets.defaultTarget,
     user: identity(flags.as ?? env['WAIVER_USER']),

@@ -213,7 +213,17 @@ export const ConfigFileSchema = z.strictObject({
   defaultTarget: label.optional(),
   oidc: OidcSchema.optional(),
   notifications: NotificationsSchema.optional(),
-  database: z.string().min(1).optional(),
+  /** A SQLite file or a postgres:// URL; or, to set more, `{url, statementTimeoutSeconds}`. */
+  database: z
+    .union([
+      z.string().min(1),
+      z.strictObject({
+        url: z.string().min(1).optional(),
+        /** PostgreSQL: a statement, or waiting for a connection, ends after this long (503). */
+        statementTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
+      }),
+    ])
+    .optional(),
   /** SQLite's durability (decision 0011): `normal` survives a process crash, `full` a power cut too. */
   sqliteSynchronous: z.enum(['normal', 'full']).optional(),
   targetDir: z.string().min(1).optional(),

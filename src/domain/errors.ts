@@ -13,7 +13,8 @@ export const errorCodes = [
   'target', // writing to or removing from the target failed
   'audit_broken', // the audit hash chain does not verify
   'lint_failed', // checked manifests have errors
-  'unavailable', // the database does not answer (for now): try again
+  'unavailable', // the database does not answer or cannot write (for now): try again
+  'storage_full', // the database's disk is full: nothing was written; try again when space is freed
   'internal',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
@@ -31,8 +32,10 @@ export class WaiverError extends Error {
     message: string,
     readonly field?: string,
     readonly issues: readonly Issue[] = [],
+    /** What the driver or the system said, for the log (never for the caller). */
+    options?: { cause: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 
   /** One error for a list of guardrail issues; the message names every field and rule. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { activeRecord } from '../../test/support/records.js';
-import { checkRequest, type RequestContext } from './guardrails.js';
+import { checkRequest, exceptionTextSize, MAX_EXCEPTION_TEXT, type RequestContext } from './guardrails.js';
 import { defaultSettings } from './settings.js';
 import { DAY_MS } from './time.js';
 
@@ -95,6 +95,15 @@ describe('guardrails', () => {
       { justification: { reason: 'Legacy images {{ request.object }} move to the signed pipeline soon' } },
     ],
     ['text-length', { justification: { reason: 'x'.repeat(2001) } }],
+    [
+      'exception-size',
+      {
+        scope: {
+          namespaces: Array.from({ length: 100 }, (_, i) => `team-${i}-`.padEnd(62, 'n') + 'x'),
+          names: Array.from({ length: 100 }, (_, i) => `app-${i}-`.padEnd(249, 'p') + '*'),
+        },
+      },
+    ],
     ['expiry-past', { justification: { expiresAt: new Date(nowMs - 1000).toISOString() } }],
     ['expiry-max', { justification: { expiresAt: new Date(nowMs + 31 * DAY_MS).toISOString() } }],
     [
@@ -122,6 +131,26 @@ describe('guardrails', () => {
       expiresAt: new Date(nowMs + 7 * DAY_MS).toISOString(),
     };
     expect(codes(context({ justification: emergency }))).toEqual([]);
+  });
+
+  it('allow an exception of exactly the largest size, and refuse one character more', () => {
+    const reason = 'Legacy batch images move to the signed pipeline. '.padEnd(2000, 'x');
+    const namespaces = Array.from({ length: 100 }, (_, i) => `ns-${i}-`.padEnd(63, 'n'));
+    const sized = (total: number) => {
+      const bare = context({ scope: { namespaces, names: [] }, justification: { reason } });
+      let left = total - exceptionTextSize({ ...bare.scope, ...bare.justification });
+      const names: string[] = [];
+      while (left > 0) {
+        const length = Math.min(250, left);
+        names.push(`app-${names.length}-`.padEnd(length - 1, 'p').concat('*'));
+        left -= length;
+      }
+      return context({ scope: { namespaces, names }, justification: { reason } });
+    };
+    const largest = sized(MAX_EXCEPTION_TEXT);
+    expect(exceptionTextSize({ ...largest.scope, ...largest.justification })).toBe(MAX_EXCEPTION_TEXT);
+    expect(codes(largest)).toEqual([]);
+    expect(codes(sized(MAX_EXCEPTION_TEXT + 1))).toEqual(['exception-size']);
   });
 
   it('name the field and quote the phrase of an invalid reason', () => {

@@ -31,6 +31,29 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const NAME_PATTERN = /^[a-z0-9.*?-]+$/;
 const MAX_TEXT = 2000;
+/**
+ * One exception's text in all: every list at its longest would make one record of about 36,000
+ * characters, and a page of 500 of them a response of megabytes. A reviewer cannot weigh that much either.
+ */
+export const MAX_EXCEPTION_TEXT = 16_384;
+
+/** The characters of an exception's text fields together: what its row, view and manifest grow with. */
+export function exceptionTextSize(
+  e: ExceptionScope & Pick<Justification, 'ticket' | 'reason' | 'riskAssessment'>,
+): number {
+  const listed = [e.rules, e.kinds, e.namespaces, e.names].reduce(
+    (sum, list) => list.reduce((n, item) => n + item.length, sum),
+    0,
+  );
+  return (
+    listed +
+    e.name.length +
+    e.policy.length +
+    e.ticket.length +
+    e.reason.length +
+    (e.riskAssessment?.length ?? 0)
+  );
+}
 
 const issue = (code: string, field: string, message: string): Issue => ({ code, field, message });
 
@@ -228,6 +251,17 @@ export const textIsPlain: Rule = ({ justification }) => {
   return undefined;
 };
 
+export const sizeIsBounded: Rule = ({ scope, justification }) => {
+  const size = exceptionTextSize({ ...scope, ...justification });
+  return size <= MAX_EXCEPTION_TEXT
+    ? undefined
+    : issue(
+        'exception-size',
+        'names',
+        `the exception holds ${size} characters of names, patterns and text; at most ${MAX_EXCEPTION_TEXT} are allowed: split it into several exceptions`,
+      );
+};
+
 export const expiryIsFuture: Rule = ({ justification, nowMs }) =>
   Date.parse(justification.expiresAt) > nowMs
     ? undefined
@@ -278,6 +312,7 @@ export const requestRules: readonly Rule[] = [
   reasonIsValid,
   vendorImageHasRiskAssessment,
   textIsPlain,
+  sizeIsBounded,
   expiryIsFuture,
   expiryIsBounded,
   renewalHasNewJustification,

@@ -14,6 +14,7 @@ import { createWaiver } from '../service/waiver.js';
 import { authenticate } from './auth/authenticate.js';
 import { FailedAuthLimiter } from './auth/failed-auth-limiter.js';
 import type { OidcVerifier } from './auth/oidc.js';
+import { AnswerSlots } from './answer-slots.js';
 import { docsHtml, docsJs } from './docs-page.js';
 import { toErrorResponse } from './http-errors.js';
 import { openApiDocument } from './openapi.js';
@@ -49,6 +50,14 @@ const publicPaths = new Set([
 
 export const BODY_LIMIT = 1024 * 1024;
 const RETRY_AFTER_SECONDS = 5;
+/** A full disk is freed by someone, not by a moment's wait. */
+const STORAGE_RETRY_AFTER_SECONDS = 30;
+/**
+ * Large answers prepared at once, and how many more may wait their turn: each holds up to a page's
+ * ceiling (1 MiB of JSON, src/api/paging.ts) and the rows it was made from, so a hundred clients asking
+ * together cost what four do, well inside the chart's 512 Mi.
+ */
+export const LARGE_ANSWERS = { atOnce: 4, waiting: 256 };
 
 /** Query parameters whose values are credentials when someone puts one in a URL. */
 const SECRET_PARAMS =
@@ -203,9 +212,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   app.setErrorHandler(async (error, req, reply) => {
     const { status, body } = toErrorResponse(error);
-    // The database is away for now: clients (and proxies) may try again shortly.
-    if (status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
-    else if (status >= 500) req.log.error({ err: error }, 'request failed');
+    // The database is away or cannot write for now: clients (and proxies) may try again later. What the
+    // driver said goes to the log, so an operator sees SQLITE_FULL, not only the status.
+    if (status === 503 || status === 507) {
+      reply.header('retry-after', String(status === 507 ? STORAGE_RETRY_AFTER_SECONDS : RETRY_AFTER_SECONDS));
+      if (error instanceof Error && error.cause !== undefined)
+        req.log.error({ err: error.cause }, body.message);
+    } else if (status >= 500) req.log.error({ err: error }, 'request failed');
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler(async (req, reply) =>
@@ -213,12 +226,16 @@ export function buildApp(options: AppOptions): FastifyInstance {
   );
 
   app.get('/healthz', () => Promise.resolve({ status: 'ok' }));
+  // Ready while the database answers and could take a write: a full disk or a read-only file takes the
+  // replica out of service until a write succeeds again.
   app.get('/readyz', async (_req, reply) => {
     try {
       await deps.store.getException(0);
+      await deps.store.checkWritable();
       return { status: 'ready' };
-    } catch {
-      return reply.code(503).send({ status: 'not ready', reason: 'the database does not answer' });
+    } catch (e) {
+      const reason = isWaiverError(e) && e.field === 'database' ? e.message : 'the database does not answer';
+      return reply.code(503).send({ status: 'not ready', reason });
     }
   });
   app.get('/api/docs', async (_req, reply) => reply.type('text/html; charset=utf-8').send(docsHtml));
@@ -232,7 +249,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     return reply.type(metrics.registry.contentType).send(await metrics.render());
   });
 
-  registerOperations(app, waiverOf);
+  registerOperations(app, waiverOf, new AnswerSlots(LARGE_ANSWERS.atOnce, LARGE_ANSWERS.waiting));
   registerWebUi(app, options.webSignIn, options.version);
   return app;
 }

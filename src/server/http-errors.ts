@@ -13,6 +13,7 @@ export const httpStatus: Record<ErrorCode, number> = {
   lint_failed: 422,
   target: 502,
   unavailable: 503,
+  storage_full: 507,
   internal: 500,
 };
 

@@ -11,6 +11,8 @@ import {
 } from '../domain/audit.js';
 import { formatId } from '../domain/exception.js';
 import { redactCredentials, redactEvent } from '../domain/redact.js';
+import { Buffer } from 'node:buffer';
+import { byteBudget, type PageRequest } from './page-budget.js';
 import { sha256 } from './sha256.js';
 import type { AuditAction } from '../domain/lifecycle.js';
 import { WaiverError } from '../domain/errors.js';
@@ -54,7 +56,7 @@ export async function listAuditPage(
   actor: Actor,
   exceptionRef: string | undefined,
   filter: AuditFilter,
-  page: { limit: number; after?: number | undefined },
+  page: PageRequest,
 ): Promise<AuditPage> {
   authorize(actor, 'read');
   const query = await auditQuery(deps, exceptionRef, filter);
@@ -63,12 +65,14 @@ export async function listAuditPage(
     ...(page.after === undefined ? {} : { afterSeq: page.after }),
     limit: page.limit + 1,
   });
-  const more = items.length > page.limit;
   // What older events hold from a target's reply is masked as it is served; the chain is never rewritten.
   const redact = deps.redact ?? redactCredentials;
-  const shown = (more ? items.slice(0, page.limit) : items).map((e) => redactEvent(e, redact));
+  const redacted = items.map((e) => redactEvent(e, redact));
+  const budget = byteBudget(page.maxBytes, (event: AuditEvent) => Buffer.byteLength(JSON.stringify(event)));
+  const fitting = redacted.findIndex((event, i) => i === page.limit || !budget.fits(event));
+  const shown = fitting < 0 ? redacted : redacted.slice(0, fitting);
   const last = shown.at(-1);
-  return more && last ? { items: shown, continue: String(last.seq) } : { items: shown };
+  return fitting >= 0 && last ? { items: shown, continue: String(last.seq) } : { items: shown };
 }
 
 async function auditQuery(

@@ -13,9 +13,12 @@ import { exceptionView, type ExceptionView } from '../domain/view.js';
 import { redactCredentials, redactEvent, redactSyncError } from '../domain/redact.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
-import { sharedView } from './shared-views.js';
+import { byteBudget, type PageRequest } from './page-budget.js';
+import { sharedView, viewBytes } from './shared-views.js';
 import type { ExceptionQuery } from './ports.js';
 import { resolveException } from './resolve.js';
+
+export type { PageRequest } from './page-budget.js';
 
 export interface ListFilter {
   namespace?: string | undefined;
@@ -62,12 +65,6 @@ export async function listExceptions(
     .map((r) => sharedView(r, nowMs, deps.redact ?? redactCredentials));
 }
 
-export interface PageRequest {
-  limit: number;
-  /** The `continue` of the previous page. */
-  after?: number | undefined;
-}
-
 export interface ExceptionPage {
   items: ExceptionView[];
   /** Present when more may follow: pass it as `after` for the next page. */
@@ -85,6 +82,7 @@ export async function listExceptionPage(
   if (filter.sort && filter.sort !== 'id') return listSortedPage(deps, filter, filter.sort, page);
   const nowMs = deps.clock.now();
   const items: ExceptionView[] = [];
+  const budget = byteBudget(page.maxBytes, viewBytes);
   let after = page.after ?? 0;
   // The store narrows by stored state; shown states and exact namespaces are checked here, so a batch may
   // yield fewer matches than rows and another batch is read.
@@ -95,9 +93,14 @@ export async function listExceptionPage(
       limit: page.limit,
     });
     for (const record of batch) {
+      if (!matches(record, filter, nowMs)) {
+        after = record.id;
+        continue;
+      }
+      const view = sharedView(record, nowMs, deps.redact ?? redactCredentials);
+      if (!budget.fits(view)) return { items, continue: String(after) };
       after = record.id;
-      if (!matches(record, filter, nowMs)) continue;
-      items.push(sharedView(record, nowMs, deps.redact ?? redactCredentials));
+      items.push(view);
       if (items.length === page.limit) return { items, continue: String(record.id) };
     }
     if (batch.length < page.limit) return { items };
@@ -116,6 +119,7 @@ async function listSortedPage(
 ): Promise<ExceptionPage> {
   const nowMs = deps.clock.now();
   const items: ExceptionView[] = [];
+  const budget = byteBudget(page.maxBytes, viewBytes);
   let read = page.after ?? 0;
   for (;;) {
     const batch = await deps.store.listExceptions({
@@ -125,9 +129,14 @@ async function listSortedPage(
       limit: page.limit,
     });
     for (const record of batch) {
+      if (!matches(record, filter, nowMs)) {
+        read++;
+        continue;
+      }
+      const view = sharedView(record, nowMs, deps.redact ?? redactCredentials);
+      if (!budget.fits(view)) return { items, continue: String(read) };
       read++;
-      if (!matches(record, filter, nowMs)) continue;
-      items.push(sharedView(record, nowMs, deps.redact ?? redactCredentials));
+      items.push(view);
       if (items.length === page.limit) return { items, continue: String(read) };
     }
     if (batch.length < page.limit) return { items };

@@ -197,6 +197,8 @@ export interface LeaseStore {
 /** Where desired state lives. One mutating use case is one `transaction`. */
 export interface ExceptionStore extends StoreReader, LeaseStore, OutboxStore {
   transaction<T>(work: (tx: StoreWriter) => Promise<T>): Promise<T>;
+  /** Throws (storage_full, unavailable) while a write could not succeed: a full disk, a read-only file. */
+  checkWritable(): Promise<void>;
   close(): Promise<void>;
 }
 

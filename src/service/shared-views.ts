@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { displayState, type ExceptionRecord } from '../domain/exception.js';
 import { redactSyncError, type Redact } from '../domain/redact.js';
 import { exceptionView, type ExceptionView } from '../domain/view.js';
@@ -17,3 +18,22 @@ export function sharedView(record: ExceptionRecord, nowMs: number, redact: Redac
   if (Object.isFrozen(record)) views.set(record, view);
   return view;
 }
+
+/** Shared views as JSON, made once per view: a page of the inventory joins texts already made. */
+const texts = new WeakMap<ExceptionView, { json: string; bytes: number }>();
+
+function textOf(view: ExceptionView): { json: string; bytes: number } {
+  let text = texts.get(view);
+  if (text === undefined) {
+    const json = JSON.stringify(view);
+    text = { json, bytes: Buffer.byteLength(json) };
+    if (Object.isFrozen(view)) texts.set(view, text);
+  }
+  return text;
+}
+
+/** A view as JSON, equal to JSON.stringify(view). */
+export const viewJson = (view: ExceptionView): string => textOf(view).json;
+
+/** The bytes of a view's JSON (UTF-8), which a page's byte ceiling counts. */
+export const viewBytes = (view: ExceptionView): number => textOf(view).bytes;

@@ -25,6 +25,7 @@ import type {
   StoreWriter,
 } from '../service/ports.js';
 import { sha256 } from '../service/sha256.js';
+import { writeFault } from './outages.js';
 import { QueryCache, type SelectedKeys } from './query-cache.js';
 import { RecordCache } from './record-cache.js';
 import {
@@ -368,9 +369,14 @@ class TransactionAccess extends KyselyAccess {
  * The store over Kysely. `begin` opens a transaction that takes the write lock at once (SQLite's
  * BEGIN IMMEDIATE), so concurrent writers queue instead of failing halfway through a use case.
  */
+/** What a readiness check writes (and deletes) while writes are failing: more than most real writes. */
+const PROBE_BYTES = 256 * 1024;
+
 export class KyselyStore extends KyselyAccess implements ExceptionStore {
   private readonly cache = new RecordCache();
   private readonly queries = new QueryCache();
+  /** A write failed for want of disk space or permission, and none has succeeded since (unknown at first). */
+  private writesFailing = true;
 
   constructor(
     db: Kysely<Database>,
@@ -438,17 +444,44 @@ export class KyselyStore extends KyselyAccess implements ExceptionStore {
   }
 
   /** Work on one connection between BEGIN (taking the write lock) and COMMIT, or ROLLBACK if it throws. */
-  private inTransaction<T>(work: (conn: Kysely<Database>) => Promise<T>): Promise<T> {
-    return this.db.connection().execute(async (conn) => {
-      for (const statement of this.beginStatements) await sql.raw(statement).execute(conn);
-      try {
-        const result = await work(conn);
-        await sql`commit`.execute(conn);
-        return result;
-      } catch (e) {
-        await sql`rollback`.execute(conn);
-        throw e;
-      }
+  private async inTransaction<T>(work: (conn: Kysely<Database>) => Promise<T>): Promise<T> {
+    try {
+      const result = await this.db.connection().execute(async (conn) => {
+        for (const statement of this.beginStatements) await sql.raw(statement).execute(conn);
+        try {
+          const result = await work(conn);
+          await sql`commit`.execute(conn);
+          return result;
+        } catch (e) {
+          // SQLite ends the transaction itself on some errors (a full disk among them), and a connection
+          // that timed out cannot roll back: the rollback's own failure would hide the error that matters.
+          await sql`rollback`.execute(conn).catch(() => undefined);
+          throw e;
+        }
+      });
+      this.writesFailing = false;
+      return result;
+    } catch (e) {
+      if (writeFault(e)) this.writesFailing = true;
+      throw e;
+    }
+  }
+
+  /**
+   * Whether writes could succeed now. Only after a write failed for want of space or permission (and
+   * once at first, for a file opened read-only) is a write tried: a row of PROBE_BYTES written and deleted
+   * in one transaction. An empty update would pass where real writes fail: SQLite reuses the room its
+   * write-ahead log already has.
+   */
+  async checkWritable(): Promise<void> {
+    if (!this.writesFailing) return;
+    await this.inTransaction(async (conn) => {
+      const name = 'waiver-write-probe';
+      await conn
+        .insertInto('leases')
+        .values({ name, holder: 'x'.repeat(PROBE_BYTES), expires_at: '' })
+        .execute();
+      await conn.deleteFrom('leases').where('name', '=', name).execute();
     });
   }
 

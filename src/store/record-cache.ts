@@ -1,4 +1,5 @@
 import type { ExceptionRecord } from '../domain/exception.js';
+import { exceptionTextSize } from '../domain/guardrails.js';
 
 /**
  * Committed records by id and version. A version changes with every update, so an entry is either
@@ -7,8 +8,16 @@ import type { ExceptionRecord } from '../domain/exception.js';
  */
 export class RecordCache {
   private readonly entries = new Map<number, ExceptionRecord>();
+  private characters = 0;
 
-  constructor(private readonly capacity = 50_000) {}
+  /**
+   * Bounded by count and by text: a record's shared view and its JSON live as long as the record does,
+   * so 10,000 of the largest exceptions (16 KiB of text each) would hold about three times their text.
+   */
+  constructor(
+    private readonly capacity = 50_000,
+    private readonly maxCharacters = 32 * 1024 * 1024,
+  ) {}
 
   get(id: number, version: number): ExceptionRecord | undefined {
     const hit = this.entries.get(id);
@@ -16,8 +25,17 @@ export class RecordCache {
   }
 
   put(record: ExceptionRecord): ExceptionRecord {
+    const size = exceptionTextSize(record);
+    const replaced = this.entries.get(record.id);
+    if (replaced) {
+      this.entries.delete(record.id);
+      this.characters -= exceptionTextSize(replaced);
+    }
     // Bounded memory: past capacity the cache starts over rather than tracking recency.
-    if (this.entries.size >= this.capacity) this.entries.clear();
+    if (this.entries.size >= this.capacity || this.characters + size > this.maxCharacters) {
+      this.entries.clear();
+      this.characters = 0;
+    }
     const frozen = Object.freeze({
       ...record,
       rules: Object.freeze([...record.rules]),
@@ -26,6 +44,7 @@ export class RecordCache {
       names: Object.freeze([...record.names]),
     }) as ExceptionRecord;
     this.entries.set(record.id, frozen);
+    this.characters += size;
     return frozen;
   }
 }

@@ -246,6 +246,10 @@ class MemoryAccess implements StoreWriter {
  * two processes share a database.
  */
 export class MemoryStore extends MemoryAccess implements ExceptionStore {
+  checkWritable(): Promise<void> {
+    return Promise.resolve();
+  }
+
   constructor(private readonly server: MemoryServer = memoryServer()) {
     super(() => server.db);
   }

@@ -110,6 +110,8 @@ export async function startTestServer(options: {
   kubeconfig?: string;
   /** More named targets beside the one the flags give (which stays the default). */
   moreTargets?: Config['targets'];
+  /** PostgreSQL's statement and connection timeout (`database.statementTimeoutSeconds`). */
+  statementTimeoutSeconds?: number;
 }): Promise<TestServer> {
   const clock = options.clock ?? new ManualClock(Date.parse('2026-12-01T09:00:00Z'));
   const targetDir = join(options.dir, 'gitops');
@@ -126,6 +128,7 @@ export async function startTestServer(options: {
   const config = {
     ...base,
     targets: { ...base.targets, ...options.moreTargets },
+    statementTimeoutSeconds: options.statementTimeoutSeconds ?? base.statementTimeoutSeconds,
     oidc: options.oidc,
     server: {
       ...base.server,
