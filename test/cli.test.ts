@@ -337,6 +337,13 @@ spec:
   it('answers bad input with one line and the right exit code', async () => {
     const cases: [string[], number, RegExp][] = [
       [['get', '--bogus'], 2, /unknown option '--bogus'/],
+      // A misspelt flag is named, with the one meant, before any required flag is missed.
+      [
+        ['token', 'create', '--owner', 'prometheus', '--roles', 'auditor'],
+        2,
+        /^error: unknown option '--roles'\n\(Did you mean --role\?\)\n$/,
+      ],
+      [['token', 'create', '--owner', 'prometheus'], 2, /^error: --role is required\n$/],
       [['get', 'EX-404'], 1, /no exception "EX-404"/],
       [['get', '-o', 'xml'], 2, /output format "xml"/],
       [['get', '--state', 'sleeping'], 2, /unknown state "sleeping"/],

@@ -350,8 +350,10 @@ function program(ctx: () => CliContext, streams: Streams): Command {
   token
     .command('create')
     .description('create a token; its secret is printed once')
-    .requiredOption('--owner <identity>', 'whose token it is (the identity it acts as)')
-    .requiredOption('--role <role>', 'requester|approver|applier|auditor|admin; repeatable', collect)
+    // Required, and checked by the service: commander checks required options before unknown ones, so a
+    // misspelt `--roles` would be reported as a missing --role instead of suggesting it.
+    .option('--owner <identity>', 'required: whose token it is (the identity it acts as)')
+    .option('--role <role>', 'required: requester|approver|applier|auditor|admin; repeatable', collect)
     .option('--description <text>', 'what it is for')
     .option('--expires <when>', 'a duration (90d) or an RFC3339 instant (default: never)')
     .addOption(outputOption('table|json|yaml'))
