@@ -344,6 +344,16 @@ spec:
         /^error: unknown option '--roles'\n\(Did you mean --role\?\)\n$/,
       ],
       [['token', 'create', '--owner', 'prometheus'], 2, /^error: --role is required\n$/],
+      [
+        ['token', 'create', '--owner', 'prometheus', '--role', 'auditor', '--role', 'foo'],
+        2,
+        /^error: --role: 'foo' is not one of requester, approver, applier, auditor, admin\n$/,
+      ],
+      [
+        [...requestArgs.slice(0, 6), 'hotfix', ...requestArgs.slice(7)],
+        2,
+        /^error: --category: 'hotfix' is not one of emergency-hotfix, vendor-image, legacy-migration, image-development\n$/,
+      ],
       [['get', 'EX-404'], 1, /no exception "EX-404"/],
       [['get', '-o', 'xml'], 2, /output format "xml"/],
       [['get', '--state', 'sleeping'], 2, /unknown state "sleeping"/],
