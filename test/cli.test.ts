@@ -103,16 +103,20 @@ describe('waiver CLI, in-process through main()', () => {
     expect(json(await cli(cwd, ['get', '--expiring-within', '7d', '-o', 'json'])).items).toHaveLength(1);
 
     const after = new Date(Date.parse(expiresAt) + 60_000).toISOString();
-    expect(json(await cli(cwd, ['sweep', '--now', after, '-o', 'json'], { as: 'carol' }))).toMatchObject({
-      expired: ['EX-1'],
-    });
+    // The summary says what it removed, and from where: the manifest of the expired exception.
+    const swept = await cli(cwd, ['sweep', '--now', after], { as: 'carol' });
+    expect(swept.stdout).toBe(
+      `sweep as of ${after.replace(/\.\d+Z$/, 'Z')}\nexpired   EX-1 (payments-api-inc-4521 removed from folder)\n`,
+    );
     expect(existsSync(manifestPath('payments-api-inc-4521'))).toBe(false);
     expect(await item('EX-1')).toMatchObject({ state: 'removed', endReason: 'expired' });
     const before = snapshot(cwd);
     expect(json(await cli(cwd, ['sweep', '--now', after, '-o', 'json'], { as: 'carol' }))).toMatchObject({
       expired: [],
       reminded: [],
+      removed: [],
     });
+    expect((await cli(cwd, ['sweep', '--now', after], { as: 'carol' })).stdout).toMatch(/\nnothing to do\n$/);
     expect(snapshot(cwd)).toBe(before);
 
     const verify = await cli(cwd, ['audit', '--verify']);
