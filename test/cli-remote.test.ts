@@ -63,8 +63,6 @@ async function story(
   out['table'] = (await run('alice', ['get', '-A'])).stdout
     .replace(/in \d+d\d*h?/g, 'in <left>')
     .replace(/ {2,}/g, '  ');
-  // Neither has a cluster: the same refusal, from the server or from the service in-process.
-  out['doctor'] = await run('bob', ['doctor']);
   return out;
 }
 
@@ -91,6 +89,20 @@ describe('the CLI in remote mode', () => {
     expect((remote['auditByActor'] as { items: { actor: string }[] }).items.map((e) => e.actor)).toEqual([
       'carol',
     ]);
+    // Neither has a cluster, and each says so to who can change it: the server's operator, or the user.
+    const remoteDoctor = await cli(remoteCwd, ['doctor'], {
+      env: { WAIVER_SERVER: server.url, WAIVER_TOKEN: tokens['bob'] ?? '' },
+    });
+    expect(remoteDoctor).toMatchObject({
+      code: 2,
+      stderr:
+        "error: doctor checks a cluster, and this server has no cluster configured: its operator adds one under targets: in the server's configuration (or starts it with --kubeconfig or --context)\n",
+    });
+    expect(await cli(localCwd, ['doctor'], { as: 'bob' })).toMatchObject({
+      code: 2,
+      stderr:
+        'error: doctor checks a cluster, and no cluster is configured: give --kubeconfig or --context, or a cluster under targets: in the config\n',
+    });
     // Remote mode touched no local database.
     expect((await cli(remoteCwd, ['get', '-A', '-o', 'json'])).stdout).toContain('"items": []');
   });

@@ -15,4 +15,9 @@ export interface ServiceDeps {
   instance: string;
   /** Where untrusted manifests are linted; in-process when absent. */
   linter?: ManifestLinter | undefined;
+  /**
+   * Who can change this process's configuration, for advice that names the right thing: a command's
+   * user (flags and waiver.yaml, the default) or a server's operator (its callers can change nothing).
+   */
+  configuredBy?: 'command' | 'server' | undefined;
 }
