@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import BetterSqlite3 from 'better-sqlite3';
 import { parse } from 'yaml';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { cli, json, requestArgs as requestArgsFor, snapshot } from './support/cli.js';
+import { BIN, cli, json, requestArgs as requestArgsFor, snapshot } from './support/cli.js';
 import { useTempDir } from './support/temp.js';
 
 const tempDir = useTempDir();
@@ -498,6 +498,41 @@ spec:
     expect(complete('waiver', 'request', '--ex')).toBe('--exception-name --expires');
     expect(complete('waiver', 'token', 'c')).toBe('create');
     expect(complete('waiver', 'token', 'create', '--r')).toBe('--role');
+    // Values come from waiver itself: states, categories, roles, and the store's ids and policies.
+    const bin = join(cwd, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'waiver'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, {
+      mode: 0o755,
+    });
+    const completeValues = (...words: string[]) =>
+      execFileSync(
+        'bash',
+        [
+          '-c',
+          `source ${script}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _waiver; echo "\${COMPREPLY[@]}"`,
+        ],
+        {
+          encoding: 'utf8',
+          env: {
+            PATH: `${bin}:${process.env['PATH'] ?? ''}`,
+            HOME: cwd,
+            WAIVER_DB: join(cwd, 'w.db'),
+            WAIVER_TARGET_DIR: join(cwd, 'gitops'),
+          },
+        },
+      ).trim();
+    expect(completeValues('waiver', 'get', '--state', 'a')).toBe('approved active');
+    expect(completeValues('waiver', 'request', '--category', 'e')).toBe('emergency-hotfix');
+    expect(completeValues('waiver', 'token', 'create', '--role', 'a')).toBe('approver applier auditor admin');
+    // No database yet: nothing to offer, and none is made by completing.
+    expect(completeValues('waiver', 'approve', '')).toBe('');
+    expect(existsSync(join(cwd, 'w.db'))).toBe(false);
+    await cli(cwd, requestArgs, { as: 'alice' });
+    expect(completeValues('waiver', 'approve', '')).toBe('EX-1');
+    expect(completeValues('waiver', 'describe', 'EX')).toBe('EX-1');
+    expect(completeValues('waiver', 'get', '--policy', '')).toBe('require-image-signature');
+    // Tokens and notifications are not exceptions: no exception ids for them.
+    expect(completeValues('waiver', 'token', 'revoke', '')).not.toContain('EX-1');
     for (const shell of ['zsh', 'fish']) {
       const other = await cli(cwd, ['completion', shell]);
       expect(other.code).toBe(0);

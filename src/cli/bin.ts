@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { basename } from 'node:path';
-import { main } from './main.js';
+import { COMPLETE, main } from './main.js';
 import { readStdinSync } from './read-stdin.js';
 
 const streams = {
@@ -18,5 +18,11 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 });
 
 // Run by kubectl as a plugin, Waiver works on kubectl's cluster, as every kubectl command does.
-const kubectlPlugin = basename(process.argv[1] ?? '') === 'kubectl-waiver';
-process.exitCode = await main(process.argv.slice(2), streams, process.env, { kubectlPlugin });
+// kubectl (1.26 and later) completes a plugin's command line by running kubectl_complete-<plugin>.
+const invokedAs = basename(process.argv[1] ?? '');
+const completing = invokedAs === 'kubectl_complete-waiver';
+const kubectlPlugin = invokedAs === 'kubectl-waiver' || completing;
+const args = process.argv.slice(2);
+process.exitCode = await main(completing ? [COMPLETE, ...args] : args, streams, process.env, {
+  kubectlPlugin,
+});

@@ -378,6 +378,9 @@ function program(ctx: () => CliContext, streams: Streams): Command {
   return cli;
 }
 
+/** The hidden command shells and kubectl call to complete a command line (commands/complete.ts). */
+export const COMPLETE = '__complete';
+
 /** Runs the CLI and returns its exit code; errors are printed as one line, never a stack trace. */
 export async function main(
   argv: readonly string[],
@@ -387,8 +390,14 @@ export async function main(
 ): Promise<number> {
   let context: ReturnType<typeof createContext> | undefined;
   const flags = () => ({ ...cli.opts(), kubectlPlugin: invocation.kubectlPlugin === true });
-  const cli = program(() => (context ??= createContext(flags(), streams, env)), streams);
+  const ctx = () => (context ??= createContext(flags(), streams, env));
+  const cli = program(ctx, streams);
   try {
+    // Completion reads the words after it as a command line, not as its own options.
+    if (argv[0] === COMPLETE) {
+      await (await import('./commands/complete.js')).run(ctx(), cli, argv.slice(1));
+      return 0;
+    }
     await cli.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (e) {
