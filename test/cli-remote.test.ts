@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,6 +106,26 @@ describe('the CLI in remote mode', () => {
     // Remote mode touched no local database.
     expect((await cli(remoteCwd, ['get', '-A', '-o', 'json'])).stdout).toContain('"items": []');
   });
+
+  it("tells a remote doctor that an unreachable cluster is the server operator's to fix", async () => {
+    const dir = tempDir();
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      `apiVersion: v1\nkind: Config\nclusters: [{name: test, cluster: {server: "http://127.0.0.1:${await freePort()}"}}]\n` +
+        'contexts: [{name: test, context: {cluster: test, user: u}}]\nusers: [{name: u, user: {}}]\ncurrent-context: test\n',
+    );
+    const server = await startTestServer({ database: join(dir, 'server.db'), dir, kubeconfig });
+    running.push(server);
+    const env = { WAIVER_SERVER: server.url, WAIVER_TOKEN: await server.token('dave', ['auditor']) };
+    const doctor = await cli(tempDir(), ['doctor', '-o', 'json'], { env });
+    expect(doctor.code).toBe(1);
+    const findings = (JSON.parse(doctor.stdout) as { findings: { check: string; fix?: string }[] }).findings;
+    expect(findings.find((f) => f.check === 'cluster')?.fix).toBe(
+      "the server's operator checks its kubeconfig or service account (targets: in the server's configuration)",
+    );
+    expect(doctor.stdout).not.toContain('--kubeconfig');
+  }, 120_000);
 
   it('runs a sweep on the server clock, and refuses a client clock', async () => {
     const dir = tempDir();
