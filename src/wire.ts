@@ -495,6 +495,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     if (assembled.adopted) app.log.warn(adoptedLine(assembled));
     // Set before the server listens, and after its log exists, so a missing worker is said there.
     deps.linter = await isolatedLinting(config, (line) => app.log.warn(line));
+    deps.configuredBy = 'server';
     const generated = await bootstrapAdminToken(deps, config.server.adminToken);
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     if (generated) handOver(generated, config.server.adminTokenFile, options);

@@ -1,13 +1,15 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, requestArgs, runProcess, snapshot } from './support/cli.js';
+import { cli, cliProcess, requestArgs, runProcess, snapshot } from './support/cli.js';
 import { useTestCluster } from './support/kube/cluster.js';
+import { useTempDir } from './support/temp.js';
 import { hasKubectl as kubectlRuns } from './support/prerequisites.js';
 
 const hasKubectl = kubectlRuns();
 
 const testCluster = useTestCluster();
+const tempDir = useTempDir();
 
 /** The CLI in-process against the test API server, through a kubeconfig as a user gives it. */
 async function setup() {
@@ -133,5 +135,16 @@ describe.skipIf(!hasKubectl)('the CLI against a cluster', () => {
     expect(snapshot(dir)).toBe(before);
     const listed = JSON.parse((await cli(dir, ['get', 'EX-1', '-o', 'json'])).stdout) as { items: unknown[] };
     expect(listed.items[0]).toMatchObject({ state: 'approved' });
+  });
+
+  it('says there is no kubeconfig at all, and where it looked, when a context is asked for', async () => {
+    const dir = tempDir();
+    // Its own process: no KUBECONFIG, and a home without ~/.kube/config.
+    const refused = await cliProcess(dir, ['--context', 'nope', 'doctor']);
+    expect(refused).toMatchObject({
+      code: 2,
+      stderr: `error: --context "nope" names a context of a kubeconfig, and none was found (KUBECONFIG is not set, there is no ${join(dir, '.kube', 'config')}, and this is not a pod with a service account): give --kubeconfig PATH too\n`,
+    });
+    expect(existsSync(join(dir, 'w.db'))).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,8 +64,6 @@ async function story(
   out['table'] = (await run('alice', ['get', '-A'])).stdout
     .replace(/in \d+d\d*h?/g, 'in <left>')
     .replace(/ {2,}/g, '  ');
-  // Neither has a cluster: the same refusal, from the server or from the service in-process.
-  out['doctor'] = await run('bob', ['doctor']);
   return out;
 }
 
@@ -92,9 +90,43 @@ describe('the CLI in remote mode', () => {
     expect((remote['auditByActor'] as { items: { actor: string }[] }).items.map((e) => e.actor)).toEqual([
       'carol',
     ]);
+    // Neither has a cluster, and each says so to who can change it: the server's operator, or the user.
+    const remoteDoctor = await cli(remoteCwd, ['doctor'], {
+      env: { WAIVER_SERVER: server.url, WAIVER_TOKEN: tokens['bob'] ?? '' },
+    });
+    expect(remoteDoctor).toMatchObject({
+      code: 2,
+      stderr:
+        "error: doctor checks a cluster, and this server has no cluster configured: its operator adds one under targets: in the server's configuration (or starts it with --kubeconfig or --context)\n",
+    });
+    expect(await cli(localCwd, ['doctor'], { as: 'bob' })).toMatchObject({
+      code: 2,
+      stderr:
+        'error: doctor checks a cluster, and no cluster is configured: give --kubeconfig or --context, or a cluster under targets: in the config\n',
+    });
     // Remote mode touched no local database.
     expect((await cli(remoteCwd, ['get', '-A', '-o', 'json'])).stdout).toContain('"items": []');
   });
+
+  it("tells a remote doctor that an unreachable cluster is the server operator's to fix", async () => {
+    const dir = tempDir();
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      `apiVersion: v1\nkind: Config\nclusters: [{name: test, cluster: {server: "http://127.0.0.1:${await freePort()}"}}]\n` +
+        'contexts: [{name: test, context: {cluster: test, user: u}}]\nusers: [{name: u, user: {}}]\ncurrent-context: test\n',
+    );
+    const server = await startTestServer({ database: join(dir, 'server.db'), dir, kubeconfig });
+    running.push(server);
+    const env = { WAIVER_SERVER: server.url, WAIVER_TOKEN: await server.token('dave', ['auditor']) };
+    const doctor = await cli(tempDir(), ['doctor', '-o', 'json'], { env });
+    expect(doctor.code).toBe(1);
+    const findings = (JSON.parse(doctor.stdout) as { findings: { check: string; fix?: string }[] }).findings;
+    expect(findings.find((f) => f.check === 'cluster')?.fix).toBe(
+      "the server's operator checks its kubeconfig or service account (targets: in the server's configuration)",
+    );
+    expect(doctor.stdout).not.toContain('--kubeconfig');
+  }, 120_000);
 
   it('runs a sweep on the server clock, and refuses a client clock', async () => {
     const dir = tempDir();

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import BetterSqlite3 from 'better-sqlite3';
 import { parse } from 'yaml';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { cli, json, requestArgs as requestArgsFor, snapshot } from './support/cli.js';
+import { BIN, cli, json, requestArgs as requestArgsFor, snapshot } from './support/cli.js';
 import { useTempDir } from './support/temp.js';
 
 const tempDir = useTempDir();
@@ -103,16 +103,20 @@ describe('waiver CLI, in-process through main()', () => {
     expect(json(await cli(cwd, ['get', '--expiring-within', '7d', '-o', 'json'])).items).toHaveLength(1);
 
     const after = new Date(Date.parse(expiresAt) + 60_000).toISOString();
-    expect(json(await cli(cwd, ['sweep', '--now', after, '-o', 'json'], { as: 'carol' }))).toMatchObject({
-      expired: ['EX-1'],
-    });
+    // The summary says what it removed, and from where: the manifest of the expired exception.
+    const swept = await cli(cwd, ['sweep', '--now', after], { as: 'carol' });
+    expect(swept.stdout).toBe(
+      `sweep as of ${after.replace(/\.\d+Z$/, 'Z')}\nexpired   EX-1 (payments-api-inc-4521 removed from folder)\n`,
+    );
     expect(existsSync(manifestPath('payments-api-inc-4521'))).toBe(false);
     expect(await item('EX-1')).toMatchObject({ state: 'removed', endReason: 'expired' });
     const before = snapshot(cwd);
     expect(json(await cli(cwd, ['sweep', '--now', after, '-o', 'json'], { as: 'carol' }))).toMatchObject({
       expired: [],
       reminded: [],
+      removed: [],
     });
+    expect((await cli(cwd, ['sweep', '--now', after], { as: 'carol' })).stdout).toMatch(/\nnothing to do\n$/);
     expect(snapshot(cwd)).toBe(before);
 
     const verify = await cli(cwd, ['audit', '--verify']);
@@ -351,6 +355,23 @@ spec:
   it('answers bad input with one line and the right exit code', async () => {
     const cases: [string[], number, RegExp][] = [
       [['get', '--bogus'], 2, /unknown option '--bogus'/],
+      // A misspelt flag is named, with the one meant, before any required flag is missed.
+      [
+        ['token', 'create', '--owner', 'prometheus', '--roles', 'auditor'],
+        2,
+        /^error: unknown option '--roles'\n\(Did you mean --role\?\)\n$/,
+      ],
+      [['token', 'create', '--owner', 'prometheus'], 2, /^error: --role is required\n$/],
+      [
+        ['token', 'create', '--owner', 'prometheus', '--role', 'auditor', '--role', 'foo'],
+        2,
+        /^error: --role: 'foo' is not one of requester, approver, applier, auditor, admin\n$/,
+      ],
+      [
+        [...requestArgs.slice(0, 6), 'hotfix', ...requestArgs.slice(7)],
+        2,
+        /^error: --category: 'hotfix' is not one of emergency-hotfix, vendor-image, legacy-migration, image-development\n$/,
+      ],
       [['get', 'EX-404'], 1, /no exception "EX-404"/],
       [['get', '-o', 'xml'], 2, /output format "xml"/],
       [['get', '--state', 'sleeping'], 2, /unknown state "sleeping"/],
@@ -491,6 +512,41 @@ spec:
     expect(complete('waiver', 'request', '--ex')).toBe('--exception-name --expires');
     expect(complete('waiver', 'token', 'c')).toBe('create');
     expect(complete('waiver', 'token', 'create', '--r')).toBe('--role');
+    // Values come from waiver itself: states, categories, roles, and the store's ids and policies.
+    const bin = join(cwd, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'waiver'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, {
+      mode: 0o755,
+    });
+    const completeValues = (...words: string[]) =>
+      execFileSync(
+        'bash',
+        [
+          '-c',
+          `source ${script}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _waiver; echo "\${COMPREPLY[@]}"`,
+        ],
+        {
+          encoding: 'utf8',
+          env: {
+            PATH: `${bin}:${process.env['PATH'] ?? ''}`,
+            HOME: cwd,
+            WAIVER_DB: join(cwd, 'w.db'),
+            WAIVER_TARGET_DIR: join(cwd, 'gitops'),
+          },
+        },
+      ).trim();
+    expect(completeValues('waiver', 'get', '--state', 'a')).toBe('approved active');
+    expect(completeValues('waiver', 'request', '--category', 'e')).toBe('emergency-hotfix');
+    expect(completeValues('waiver', 'token', 'create', '--role', 'a')).toBe('approver applier auditor admin');
+    // No database yet: nothing to offer, and none is made by completing.
+    expect(completeValues('waiver', 'approve', '')).toBe('');
+    expect(existsSync(join(cwd, 'w.db'))).toBe(false);
+    await cli(cwd, requestArgs, { as: 'alice' });
+    expect(completeValues('waiver', 'approve', '')).toBe('EX-1');
+    expect(completeValues('waiver', 'describe', 'EX')).toBe('EX-1');
+    expect(completeValues('waiver', 'get', '--policy', '')).toBe('require-image-signature');
+    // Tokens and notifications are not exceptions: no exception ids for them.
+    expect(completeValues('waiver', 'token', 'revoke', '')).not.toContain('EX-1');
     for (const shell of ['zsh', 'fish']) {
       const other = await cli(cwd, ['completion', shell]);
       expect(other.code).toBe(0);

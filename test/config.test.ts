@@ -70,6 +70,28 @@ describe('configuration', () => {
       expect(message).toContain(field);
   });
 
+  it('says each problem of the file in words: the field, the rule, the field meant', async () => {
+    const { path } = configFile(
+      'maxDay: 3\nreminderDays: soon\nserver: { prot: 8080 }\nnotifications: { channels: { ops: { type: pager } } }\n',
+    );
+    const refused = await loadConfig({ config: path, as: 'alice' }, {}).then(
+      () => undefined,
+      (e: unknown) => e as { issues: { field: string }[]; message: string },
+    );
+    expect(refused?.issues.map((i) => i.field).sort()).toEqual([
+      'maxDay',
+      'notifications.channels.ops.type',
+      'reminderDays',
+      'server.prot',
+    ]);
+    expect(refused?.message.split('; ').sort()).toEqual([
+      `maxDay: unknown field in ${path} (did you mean maxDays?)`,
+      `notifications.channels.ops.type: 'pager' is not one of log, slack, teams, webhook, email (in ${path})`,
+      `reminderDays: must be a number, not text 'soon' (in ${path})`,
+      `server.prot: unknown field in ${path} (did you mean port?)`,
+    ]);
+  });
+
   it('refuses unreadable YAML and odd identities', async () => {
     const { path } = configFile('maxDays: [unclosed\n');
     await expect(loadConfig({ config: path, as: 'alice' }, {})).rejects.toThrow(/cannot read config/);

@@ -28,13 +28,15 @@ function template(...sets: string[]): Obj[] {
     .filter((d): d is Obj => d !== null);
 }
 
-function refused(...sets: string[]): string {
-  const result = spawnSync(helm, ['template', 'waiver', chart, ...sets.flatMap((s) => ['--set', s])], {
-    encoding: 'utf8',
-  });
+function refusedWith(flags: string[], sets: string[]): string {
+  const args = ['template', 'waiver', chart, ...flags, ...sets.flatMap((s) => ['--set', s])];
+  const result = spawnSync(helm, args, { encoding: 'utf8' });
   expect(result.status).not.toBe(0);
   return result.stderr;
 }
+const refused = (...sets: string[]): string => refusedWith([], sets);
+/** What the templates' own checks say, the schema set aside (as Helm without schema checks would). */
+const refusedByTemplate = (...sets: string[]): string => refusedWith(['--skip-schema-validation'], sets);
 
 /** The schema module of an object: core and apps from kubernetes-models, CRDs from its companions. */
 async function validate(o: Obj): Promise<void> {
@@ -50,6 +52,13 @@ async function validate(o: Obj): Promise<void> {
   if (!Model) throw new Error(`no schema for ${o.apiVersion} ${o.kind}`);
   new Model(o).validate();
 }
+
+/** The controller in its own Deployment, which needs PostgreSQL (SQLite is one process). */
+const separateController = [
+  'database.type=postgres',
+  'database.postgres.existingSecret=waiver-db',
+  'controller.separate=true',
+];
 
 const byKind = (objects: Obj[], kind: string) => objects.filter((o) => o.kind === kind);
 const deployment = (objects: Obj[], name = 'waiver') =>
@@ -76,7 +85,12 @@ describe.skipIf(!hasHelm)('the Helm chart', () => {
       'metrics.prometheusRule.enabled=true',
       'dashboard.enabled=true',
     ],
-    'a separate controller': ['controller.separate=true'],
+    'a separate controller on PostgreSQL': [
+      'database.type=postgres',
+      'database.postgres.existingSecret=waiver-db',
+      'controller.separate=true',
+      'controller.replicas=2',
+    ],
     'guard and NetworkPolicy': ['guard.enabled=true', 'networkPolicy.enabled=true'],
   };
 
@@ -97,7 +111,7 @@ describe.skipIf(!hasHelm)('the Helm chart', () => {
   });
 
   it('runs restricted: non-root, read-only root file system, no capabilities, RuntimeDefault seccomp', () => {
-    for (const d of byKind(template('controller.separate=true'), 'Deployment')) {
+    for (const d of byKind(template(...separateController), 'Deployment')) {
       const pod = d['spec'].template.spec;
       expect(pod.securityContext).toMatchObject({
         runAsNonRoot: true,
@@ -123,7 +137,7 @@ describe.skipIf(!hasHelm)('the Helm chart', () => {
     expect(api.args).toEqual(['serve']);
     expect(api.readinessProbe.httpGet.path).toBe('/readyz');
     expect(api.livenessProbe.httpGet.path).toBe('/healthz');
-    const split = template('controller.separate=true');
+    const split = template(...separateController);
     expect(deployment(split).spec.template.spec.containers[0].args).toEqual(['serve', '--no-controller']);
     expect(deployment(split, 'waiver-controller').spec.template.spec.containers[0].args).toEqual([
       'controller',
@@ -165,12 +179,66 @@ describe.skipIf(!hasHelm)('the Helm chart', () => {
   });
 
   it('refuses values that cannot work, with the field named', () => {
-    expect(refused('replicas=3')).toContain("at '/replicas': maximum: got 3, want 1");
     expect(refused('replicas=two')).toContain("at '/replicas': got string, want integer");
     expect(refused('database.type=postgres')).toContain("'/database/postgres/existingSecret': minLength");
     expect(refused('database.type=mysql')).toContain('/database/type');
     expect(refused('unknownKey=1')).toContain('unknownKey');
     expect(refused('metrics.serviceMonitor.enabled=true')).toContain('tokenSecret.name');
+  });
+
+  // SQLite is one database file for one process (docs/decisions/0017-chart-sqlite-one-process.md).
+  const schemaRefusal = (field: string, want: string): string =>
+    "Error: values don't meet the specifications of the schema(s) in the following chart(s):\n" +
+    'waiver:\n' +
+    "- at '': 'allOf' failed\n" +
+    "  - at '': 'anyOf' failed\n" +
+    `    - at '/${field}': value must be ${want}\n` +
+    "    - at '/database/type': value must be 'postgres'\n\n";
+  const templateRefusal = (sentence: string): string =>
+    `Error: execution error at (waiver/templates/configmap.yaml:1:4): ${sentence}\n`;
+
+  it.each([
+    [
+      'replicas=2',
+      'replicas',
+      '1',
+      'replicas: 2 needs database.type postgres: SQLite allows one replica (one database file, one process)',
+    ],
+    [
+      'controller.separate=true',
+      'controller/separate',
+      'false',
+      'controller.separate needs database.type postgres: SQLite allows one process (one database file), and a separate controller would open a database of its own; keep controller.separate=false, where the API runs the controller',
+    ],
+    [
+      'controller.replicas=2',
+      'controller/replicas',
+      '1',
+      'controller.replicas: 2 needs database.type postgres: SQLite allows one replica (one database file, one process)',
+    ],
+  ])(
+    'refuses %s with SQLite: the schema names the field and the way out, the template says why',
+    (set, field, want, sentence) => {
+      expect(refused(set)).toBe(schemaRefusal(field, want));
+      expect(refusedByTemplate(set).split('\n')[0] + '\n').toBe(templateRefusal(sentence));
+      // helm lint, which people run before installing, refuses it too.
+      const lint = spawnSync(helm, ['lint', chart, '--strict', '--set', set], { encoding: 'utf8' });
+      expect(lint.status).not.toBe(0);
+      expect(lint.stdout).toContain(`- at '/${field}': value must be ${want}`);
+      // PostgreSQL takes each of them.
+      const pg = ['database.type=postgres', 'database.postgres.existingSecret=waiver-db', set];
+      expect(template(...pg).length).toBeGreaterThan(0);
+    },
+  );
+
+  it("runs the separate controller on the API's database only with PostgreSQL", () => {
+    const split = template(...separateController, 'controller.replicas=2');
+    const controller = deployment(split, 'waiver-controller');
+    expect(controller.spec.replicas).toBe(2);
+    expect(controller.spec.template.spec.containers[0].env).toContainEqual({
+      name: 'WAIVER_DATABASE_URL',
+      valueFrom: { secretKeyRef: { name: 'waiver-db', key: 'url' } },
+    });
   });
 
   it('grants least privilege from the one RBAC source: no wildcards, writes only in the exception namespace', () => {

@@ -299,6 +299,7 @@ describe('HTTP API bad input', () => {
     status: number;
     code: string;
     field?: string;
+    message?: string;
   }[] = [
     {
       name: 'broken JSON',
@@ -489,7 +490,8 @@ describe('HTTP API bad input', () => {
       body: { now: '2030-01-01T00:00:00Z' },
       status: 400,
       code: 'usage',
-      field: 'input',
+      field: 'now',
+      message: 'now: unknown field (known: target)',
     },
     {
       name: 'unknown field on reconcile',
@@ -498,7 +500,7 @@ describe('HTTP API bad input', () => {
       body: { force: true },
       status: 400,
       code: 'usage',
-      field: 'input',
+      field: 'force',
     },
     {
       name: 'unknown exception',
@@ -635,6 +637,26 @@ describe('HTTP API bad input', () => {
       code: 'usage',
       field: 'owner',
     },
+    {
+      name: 'a misspelt field and a role that is none',
+      method: 'POST',
+      path: '/api/v1/tokens',
+      body: { owner: 'prometheus', role: ['auditor'] },
+      status: 400,
+      code: 'usage',
+      field: 'roles',
+      message: 'roles is required; role: unknown field (did you mean roles?)',
+    },
+    {
+      name: 'a role that is none',
+      method: 'POST',
+      path: '/api/v1/tokens',
+      body: { owner: 'prometheus', roles: ['auditor', 'root'] },
+      status: 400,
+      code: 'usage',
+      field: 'roles.1',
+      message: "roles.1: 'root' is not one of requester, approver, applier, auditor, admin",
+    },
   ];
 
   // One server for every case: each asserts that it changed nothing, so they cannot disturb each other.
@@ -662,6 +684,9 @@ describe('HTTP API bad input', () => {
     expect(reply.body.message.length).toBeGreaterThan(0);
     expect(reply.body.message).not.toMatch(/\n\s+at /); // no stack trace
     if (c.field) expect(reply.body.field).toBe(c.field);
+    if (c.message) expect(reply.body.message).toBe(c.message);
+    // Validation is said in words: never zod's own ("Invalid input", "Unrecognized key").
+    expect(reply.body.message).not.toMatch(/Invalid (input|option)|Unrecognized|Too (small|big)|\[invalid_/);
     expect(await state(server)).toBe(before);
     expect((await admin('GET', '/readyz')).status).toBe(200);
   });

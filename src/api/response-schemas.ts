@@ -288,6 +288,16 @@ export const SweepReportSchema = z.strictObject({
   expired: z.array(z.string()),
   written: z.array(z.string()),
   deleted: z.array(z.string()),
+  removed: z
+    .array(
+      z.strictObject({
+        id: idText,
+        name: z.string(),
+        target: z.string(),
+        proposal: z.string().exactOptional().describe('the pull request that removes it once merged'),
+      }),
+    )
+    .describe('each PolicyException taken off its target, with its name and target'),
   failed: z.array(failure),
   skipped: z.array(z.strictObject({ id: z.string(), reason: z.string() })),
   merged: z.array(z.string()).describe('changes whose pull request was found merged'),

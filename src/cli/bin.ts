@@ -3,10 +3,18 @@ import { basename } from 'node:path';
 import { VERSION } from '../version.js';
 
 const args = process.argv.slice(2);
+// Run by kubectl as a plugin, Waiver works on kubectl's cluster, as every kubectl command does.
+// kubectl (1.26 and later) completes a plugin's command line by running kubectl_complete-<plugin>.
+const invokedAs = basename(process.argv[1] ?? '');
+const completing = invokedAs === 'kubectl_complete-waiver';
+const kubectlPlugin = invokedAs === 'kubectl-waiver' || completing;
 
 /** Runs the command line; the commands load only here. */
 async function run(): Promise<void> {
-  const [{ main }, { readStdinSync }] = await Promise.all([import('./main.js'), import('./read-stdin.js')]);
+  const [{ COMPLETE, main }, { readStdinSync }] = await Promise.all([
+    import('./main.js'),
+    import('./read-stdin.js'),
+  ]);
   const streams = {
     out: (text: string) => void process.stdout.write(text),
     err: (text: string) => void process.stderr.write(text),
@@ -21,11 +29,12 @@ async function run(): Promise<void> {
     process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
   });
 
-  // Run by kubectl as a plugin, Waiver works on kubectl's cluster, as every kubectl command does.
-  const kubectlPlugin = basename(process.argv[1] ?? '') === 'kubectl-waiver';
-  process.exitCode = await main(args, streams, process.env, { kubectlPlugin });
+  process.exitCode = await main(completing ? [COMPLETE, ...args] : args, streams, process.env, {
+    kubectlPlugin,
+  });
 }
 
 // `--version` alone answers before the commands load: scripts and probes ask it often.
-if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) process.stdout.write(`${VERSION}\n`);
+const versionOnly = !completing && args.length === 1 && (args[0] === '--version' || args[0] === '-V');
+if (versionOnly) process.stdout.write(`${VERSION}\n`);
 else await run();

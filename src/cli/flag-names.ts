@@ -1,4 +1,5 @@
 import type { Issue } from '../domain/errors.js';
+import { issueText } from '../domain/issue-wording.js';
 
 /** The flag a user types for each input field that the service and the API name. */
 const flags: Record<string, string> = {
@@ -21,17 +22,15 @@ const flags: Record<string, string> = {
   description: '--description',
 };
 
-/** zod's words for an absent value. */
-const MISSING = /^Invalid input: expected \w+, received undefined$/;
-
 /**
- * One issue as one line in the words of the command line: `--reason is required`, `--expires: an
- * emergency-hotfix exception lasts at most 7 days [expiry-max]`. Fields no flag sets keep their names.
+ * One issue as one line in the words of the command line: `--reason is required`, `--role: 'foo' is not
+ * one of …`, `--expires: an emergency-hotfix exception lasts at most 7 days [expiry-max]`. A repeatable
+ * flag is named without the index of the value (`--role`, not `--role.0`); fields no flag sets keep
+ * their names.
  */
 export function issueLine(issue: Issue): string {
   const [head = '', ...rest] = issue.field.split('.');
   const flag = flags[head];
-  const where = flag ? [flag, ...rest].join('.') : issue.field;
-  if (MISSING.test(issue.message)) return `${where} is required`;
-  return `${where}: ${issue.message.replace(/^Invalid input: /, '')} [${issue.code}]`;
+  const where = flag ? [flag, ...rest.filter((part) => !/^\d+$/.test(part))].join('.') : issue.field;
+  return issueText(issue, where);
 }

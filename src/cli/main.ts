@@ -357,8 +357,10 @@ function program(ctx: () => CliContext, streams: Streams): Command {
   token
     .command('create')
     .description('create a token; its secret is printed once')
-    .requiredOption('--owner <identity>', 'whose token it is (the identity it acts as)')
-    .requiredOption('--role <role>', 'requester|approver|applier|auditor|admin; repeatable', collect)
+    // Required, and checked by the service: commander checks required options before unknown ones, so a
+    // misspelt `--roles` would be reported as a missing --role instead of suggesting it.
+    .option('--owner <identity>', 'required: whose token it is (the identity it acts as)')
+    .option('--role <role>', 'required: requester|approver|applier|auditor|admin; repeatable', collect)
     .option('--description <text>', 'what it is for')
     .option('--expires <when>', 'a duration (90d) or an RFC3339 instant (default: never)')
     .addOption(outputOption('table|json|yaml'))
@@ -383,6 +385,9 @@ function program(ctx: () => CliContext, streams: Streams): Command {
   return cli;
 }
 
+/** The hidden command shells and kubectl call to complete a command line (commands/complete.ts). */
+export const COMPLETE = '__complete';
+
 /** Runs the CLI and returns its exit code; errors are printed as one line, never a stack trace. */
 export async function main(
   argv: readonly string[],
@@ -392,8 +397,14 @@ export async function main(
 ): Promise<number> {
   let context: ReturnType<typeof createContext> | undefined;
   const flags = () => ({ ...cli.opts(), kubectlPlugin: invocation.kubectlPlugin === true });
-  const cli = program(() => (context ??= createContext(flags(), streams, env)), streams);
+  const ctx = () => (context ??= createContext(flags(), streams, env));
+  const cli = program(ctx, streams);
   try {
+    // Completion reads the words after it as a command line, not as its own options.
+    if (argv[0] === COMPLETE) {
+      await (await import('./commands/complete.js')).run(ctx(), cli, argv.slice(1));
+      return 0;
+    }
     await cli.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (e) {

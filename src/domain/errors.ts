@@ -1,3 +1,5 @@
+import { issueText } from './issue-wording.js';
+
 /**
  * The one error type of Waiver. `code` is stable (scripts and the HTTP API rely on it), `message` is
  * for humans, `field` names the offending input where there is one.
@@ -41,7 +43,7 @@ export class WaiverError extends Error {
   /** One error for a list of guardrail issues; the message names every field and rule. */
   static fromIssues(code: ErrorCode, issues: readonly Issue[]): WaiverError {
     const first = issues[0];
-    const message = issues.map((i) => `${i.field}: ${i.message} [${i.code}]`).join('; ');
+    const message = issues.map((i) => issueText(i)).join('; ');
     return new WaiverError(code, message, first?.field, issues);
   }
 }

@@ -7,6 +7,7 @@ import {
 } from './exception.js';
 import { ANNOTATIONS, type PolicyExceptionManifest } from './manifest.js';
 import { PolicyExceptionSchema } from './manifest-schema.js';
+import { check, issueText } from './issue-wording.js';
 import { newRequest } from './new-request.js';
 import type { ObservedException } from './observed.js';
 import { fieldsFromTemplate } from './request-template.js';
@@ -52,7 +53,7 @@ export function planImport(object: ObservedException, ctx: ImportContext): Impor
       refused: `a CEL PolicyException's scope is CEL, which Waiver does not read back into namespaces and names: request it anew (--api-version policies.kyverno.io/v1 --policy ${policy}), then delete this one`,
     };
   }
-  const parsed = PolicyExceptionSchema.safeParse({
+  const parsed = check(PolicyExceptionSchema, {
     apiVersion: ctx.apiVersion,
     kind: 'PolicyException',
     metadata: {
@@ -63,8 +64,10 @@ export function planImport(object: ObservedException, ctx: ImportContext): Impor
     },
     spec: object.spec,
   });
-  if (!parsed.success)
-    return { refused: `not a PolicyException Waiver can read: ${parsed.error.issues[0]?.message ?? ''}` };
+  if (!parsed.ok) {
+    const first = parsed.issues[0];
+    return { refused: `not a PolicyException Waiver can read: ${first ? issueText(first) : 'invalid'}` };
+  }
   const manifest = parsed.data as PolicyExceptionManifest;
   if (manifest.spec.exceptions.length !== 1)
     return {

@@ -1,6 +1,7 @@
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
-import { firstLine, WaiverError } from './errors.js';
+import { firstLine, WaiverError, type Issue } from './errors.js';
+import { check } from './issue-wording.js';
 import type { CelPolicyExceptionManifest, Condition, PolicyExceptionManifest } from './manifest.js';
 import { CONDITION_OPERATORS } from './kyverno-operators.js';
 
@@ -199,30 +200,21 @@ export function parseManifests(text: string): ParsedDocument[] {
     if (objectKind !== 'PolicyException') return [{ kind: 'other', index, objectKind }];
     const apiVersion = typeof value === 'object' && 'apiVersion' in value ? String(value.apiVersion) : '';
     if (apiVersion.startsWith('policies.kyverno.io/')) {
-      const cel = CelPolicyExceptionSchema.safeParse(value);
-      if (!cel.success) {
-        const first = cel.error.issues[0];
-        return [
-          {
-            kind: 'invalid',
-            index,
-            field: first?.path.join('.') ?? '',
-            message: first?.message ?? 'invalid',
-          },
-        ];
-      }
+      const cel = check(CelPolicyExceptionSchema, value);
+      if (!cel.ok) return [invalid(index, cel.issues)];
       return [{ kind: 'cel-exception', index, manifest: cel.data as CelPolicyExceptionManifest }];
     }
-    const parsed = PolicyExceptionSchema.safeParse(value);
-    if (!parsed.success) {
-      const first = parsed.error.issues[0];
-      return [
-        { kind: 'invalid', index, field: first?.path.join('.') ?? '', message: first?.message ?? 'invalid' },
-      ];
-    }
+    const parsed = check(PolicyExceptionSchema, value);
+    if (!parsed.ok) return [invalid(index, parsed.issues)];
     return [{ kind: 'exception', index, manifest: parsed.data as PolicyExceptionManifest }];
   });
 }
+
+/** The first problem of an invalid document, as lint reports it. */
+const invalid = (index: number, issues: readonly Issue[]): ParsedDocument => {
+  const first = issues[0];
+  return { kind: 'invalid', index, field: first?.field ?? '', message: first?.message ?? 'invalid' };
+};
 
 /** The single PolicyException of a request file; anything else is a usage error naming the problem. */
 export function parseSingleManifest(text: string, source: string): PolicyExceptionManifest {

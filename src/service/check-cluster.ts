@@ -38,5 +38,18 @@ export async function checkCluster(
       findings.push({ target: name, check: 'reachable', status: 'fail', message: messageOf(e) });
     }
   }
-  return { findings, failed: findings.filter((f) => f.status === 'fail').length };
+  const said = deps.configuredBy === 'server' ? findings.map(forServerCallers) : findings;
+  return { findings: said, failed: said.filter((f) => f.status === 'fail').length };
 }
+
+/**
+ * A server's caller cannot give it --kubeconfig: an unreachable cluster is its operator's to fix, in the
+ * server's configuration.
+ */
+const forServerCallers = (finding: DoctorFinding): DoctorFinding =>
+  finding.check === 'cluster' && finding.fix?.includes('--kubeconfig')
+    ? {
+        ...finding,
+        fix: "the server's operator checks its kubeconfig or service account (targets: in the server's configuration)",
+      }
+    : finding;

@@ -21,4 +21,9 @@ export interface ServiceDeps {
    * said (sync errors, older events); patterns only when absent.
    */
   redact?: Redact | undefined;
+  /**
+   * Who can change this process's configuration, for advice that names the right thing: a command's
+   * user (flags and waiver.yaml, the default) or a server's operator (its callers can change nothing).
+   */
+  configuredBy?: 'command' | 'server' | undefined;
 }

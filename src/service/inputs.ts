@@ -13,12 +13,7 @@ export const RequestInputSchema = z.strictObject({
   kinds: list.optional(),
   namespaces: list,
   names: list,
-  category: z.enum(categories, {
-    error: (issue) =>
-      issue.input === undefined
-        ? 'Invalid input: expected string, received undefined'
-        : `must be one of ${categories.join(', ')}`,
-  }),
+  category: z.enum(categories),
   ticket: text,
   reason: text,
   riskAssessment: text.nullish(),

@@ -18,6 +18,11 @@ export interface SweepReport {
   expired: string[];
   written: string[];
   deleted: string[];
+  /**
+   * Each PolicyException taken off its target, expired now or its removal retried: its name and target,
+   * and the pull request that removes it once merged, where a repository takes changes that way.
+   */
+  removed: RemovedException[];
   failed: { id: string; error: string }[];
   /** Actions another writer made moot between planning and acting (a revoke, a concurrent sweep). */
   skipped: { id: string; reason: string }[];
@@ -26,6 +31,20 @@ export interface SweepReport {
   /** Set when another replica holds the sweep lease: this run did nothing. */
   leaseHeldElsewhere?: true;
 }
+
+export interface RemovedException {
+  id: string;
+  name: string;
+  target: string;
+  proposal?: string;
+}
+
+const removedEntry = (record: ExceptionRecord, proposal?: string | null): RemovedException => ({
+  id: formatId(record.id),
+  name: record.name,
+  target: record.target,
+  ...(proposal ? { proposal } : {}),
+});
 
 /** Long enough for any sweep; a replica that dies mid-run frees the lease when it lapses. */
 const SWEEP_LEASE = { name: 'sweep', ttlMs: 5 * 60_000 };
@@ -84,6 +103,7 @@ const emptyReport = (at: number): SweepReport => ({
   expired: [],
   written: [],
   deleted: [],
+  removed: [],
   failed: [],
   skipped: [],
   merged: [],
@@ -104,8 +124,15 @@ async function sweepAsLeader(run: SweepRun): Promise<SweepReport> {
   for (const chunk of chunks(planned('expire'))) await expire(run, chunk);
   for (const chunk of chunks(planned('write')))
     noteSyncs(run, await syncAll(deps, actor, chunk, 'write', at), run.report.written);
-  for (const chunk of chunks(planned('delete')))
-    noteSyncs(run, await syncAll(deps, actor, chunk, 'delete', at), run.report.deleted);
+  for (const chunk of chunks(planned('delete'))) {
+    const removed = await syncAll(deps, actor, chunk, 'delete', at);
+    noteSyncs(run, removed, run.report.deleted);
+    for (const record of removed)
+      if (record.syncStatus !== 'error')
+        run.report.removed.push(
+          removedEntry(record, record.syncStatus === 'pending-merge' ? record.syncUrl : undefined),
+        );
+  }
   for (const chunk of chunks(planned('release')))
     await recordSyncs(
       deps,
@@ -228,7 +255,7 @@ async function expire(run: SweepRun, records: readonly ExceptionRecord[]): Promi
     ...(await performOnTarget(deps, record, 'delete')),
   }));
   const ended = await deps.store.transaction(async (tx) => {
-    const done: ExceptionRecord[] = [];
+    const done: { record: ExceptionRecord; proposal: string | undefined }[] = [];
     for (const { record, error, receipt } of removals) {
       if (error !== undefined) {
         const failed = await recordSyncIn(deps, tx, actor, { id: record.id, error }, 'delete', toRfc3339(at));
@@ -242,11 +269,12 @@ async function expire(run: SweepRun, records: readonly ExceptionRecord[]): Promi
       // A removal commit or pull request is shown on the record (and a pull request waits to be merged).
       if (receipt?.revision !== undefined || receipt?.proposal !== undefined)
         await recordSyncIn(deps, tx, actor, { id: record.id, receipt }, 'delete', toRfc3339(at));
-      done.push(changed);
+      done.push({ record: changed, proposal: receipt?.proposal });
     }
     return done;
   });
-  report.expired.push(...ended.map((r) => formatId(r.id)));
+  report.expired.push(...ended.map(({ record }) => formatId(record.id)));
+  report.removed.push(...ended.map(({ record, proposal }) => removedEntry(record, proposal)));
 }
 
 /** The lifecycle action, or, when another writer made it moot meanwhile (a revoke), a skip: not fatal. */

@@ -45,7 +45,9 @@ export function clusterOf(deps: ServiceDeps, what: string, name?: string, offlin
   const clusters = clusterTargets(deps).map((t) => t.name);
   const why =
     clusters.length === 0
-      ? 'no cluster is configured: give --kubeconfig or --context, or a cluster under targets: in the config'
+      ? deps.configuredBy === 'server'
+        ? "this server has no cluster configured: its operator adds one under targets: in the server's configuration (or starts it with --kubeconfig or --context)"
+        : 'no cluster is configured: give --kubeconfig or --context, or a cluster under targets: in the config'
       : !named
         ? `target "${wanted}" is not configured here (configured: ${configured(deps)})`
         : `target "${wanted}" is not a cluster: name one with --target (${clusters.join(', ')})`;

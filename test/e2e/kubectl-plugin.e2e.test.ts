@@ -24,6 +24,8 @@ async function setup() {
   const bin = join(dir, 'bin');
   mkdirSync(bin);
   symlinkSync(BIN, join(bin, 'kubectl-waiver'));
+  // kubectl (1.26 and later) completes `kubectl waiver …` through this one, as the package installs it.
+  symlinkSync(BIN, join(bin, 'kubectl_complete-waiver'));
   const run = (cmd: string, args: string[], user = 'alice', input = ''): Promise<CliResult> =>
     runProcess(cmd, args, {
       cwd: dir,
@@ -85,6 +87,21 @@ describe.skipIf(!hasKubectl)('kubectl waiver, against a cluster', () => {
     expect(JSON.parse((await kubectl(['get', 'policyexceptions', '-A', '-o', 'json'])).stdout).items).toEqual(
       [],
     );
+  });
+
+  it("completes kubectl waiver's commands, flag values and exception ids through kubectl", async () => {
+    const { waiver, run } = await setup();
+    expect((await waiver(requestArgs('MIG-7'), 'alice')).code).toBe(0);
+    const complete = async (...words: string[]) => {
+      const result = await run('kubectl', ['__complete', 'waiver', ...words]);
+      expect(result.code).toBe(0);
+      return result.stdout.split('\n').filter((l) => l !== '');
+    };
+    expect(await complete('appr')).toEqual(['approve', ':4']);
+    expect(await complete('approve', '')).toEqual(['EX-1', ':4']);
+    expect(await complete('get', '--state', 'a')).toEqual(['approved', 'active', ':4']);
+    expect(await complete('request', '--category', 'v')).toEqual(['vendor-image', ':4']);
+    expect(await complete('get', '--policy', '')).toEqual(['require-image-signature', ':4']);
   });
 
   it('says there is no cluster when kubectl has no current context, and touches nothing', async () => {

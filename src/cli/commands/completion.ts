@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command, Option } from 'commander';
 import { WaiverError } from '../../domain/errors.js';
 import type { CliContext } from '../context.js';
 
@@ -9,6 +9,10 @@ interface Completion {
   /** `token create` for a subcommand of a group. */
   path: string[];
   options: string[];
+  /** Its options that take a value: the value is asked of `waiver __complete` (states, policies…). */
+  valued: string[];
+  /** It takes exception ids: they are asked of `waiver __complete`, which reads the store. */
+  takesIds: boolean;
 }
 
 /** Every command (and subcommand) with its long and short options, read from the program itself. */
@@ -16,14 +20,23 @@ function completions(program: Command): Completion[] {
   const walk = (command: Command, path: string[]): Completion[] =>
     command.commands.flatMap((sub) => {
       const here = [...path, sub.name()];
-      const options = sub.options.flatMap((o) => [o.long, o.short].filter((f): f is string => !!f));
-      return [{ path: here, options: [...options, '--help'] }, ...walk(sub, here)];
+      const options = sub.options.flatMap(flags);
+      const valued = sub.options.filter((o) => o.required || o.optional).flatMap(flags);
+      const takesIds = takesExceptions(sub);
+      return [{ path: here, options: [...options, '--help'], valued, takesIds }, ...walk(sub, here)];
     });
-  return walk(program, []);
+  return walk(program, []).filter((c) => !c.path.some((p) => p.startsWith('__')));
 }
 
-const globalOptions = (program: Command): string[] =>
-  program.options.flatMap((o) => [o.long, o.short].filter((f): f is string => !!f));
+/** Its first argument names exceptions (EX-42, 42 or the name), not tokens or notifications. */
+export const takesExceptions = (command: Command): boolean =>
+  /EX-42|exception/.test(command.registeredArguments[0]?.description ?? '');
+
+const flags = (o: Option): string[] => [o.long, o.short].filter((f): f is string => !!f);
+
+const globalOptions = (program: Command): string[] => program.options.flatMap(flags);
+const globalValued = (program: Command): string[] =>
+  program.options.filter((o) => o.required || o.optional).flatMap(flags);
 
 /** `waiver completion bash|zsh|fish`: a completion script for the shell, to `source` or install. */
 export function run(ctx: CliContext, program: Command, shell: string): void {
@@ -31,12 +44,14 @@ export function run(ctx: CliContext, program: Command, shell: string): void {
     throw new WaiverError('usage', `completion is for ${shells.join(', ')}, not "${shell}"`, 'shell');
   const all = completions(program);
   const globals = globalOptions(program);
-  ctx.out(scripts[shell as Shell](all, globals));
+  ctx.out(scripts[shell as Shell](all, globals, globalValued(program)));
 }
 
 const words = (list: readonly string[]): string => list.join(' ');
 
-const bash = (all: Completion[], globals: string[]): string => {
+const bash = (all: Completion[], globals: string[], globalsValued: string[]): string => {
+  const valued = [...new Set([...all.flatMap((c) => c.valued), ...globalsValued])];
+  const idCommands = all.filter((c) => c.takesIds).map((c) => c.path.join(' '));
   const cases = all
     .map((c) => `    "${c.path.join(' ')}") words="${words([...c.options, ...globals])}" ;;`)
     .join('\n');
@@ -65,6 +80,11 @@ ${cases}
     esac
     if [[ -n "$subs" && "$path" != *" "* ]]; then words="$subs"; fi
   fi
+  # A flag's value, or an exception id: asked of waiver itself, which knows the states and the store.
+  local prev="\${COMP_WORDS[COMP_CWORD-1]}"
+  if [[ " ${words(valued)} " == *" $prev "* ]] || { [[ "$cur" != -* ]] && case "$path" in ${idCommands.map((c) => `"${c}"`).join('|')}) true ;; *) false ;; esac; }; then
+    words="$("\${COMP_WORDS[0]}" __complete "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null | sed '/^:/d')"
+  fi
   COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }
 complete -F _waiver waiver kubectl-waiver
@@ -72,28 +92,41 @@ complete -F _waiver waiver kubectl-waiver
 };
 
 // zsh reads bash completions through bashcompinit, the same table for both shells.
-const zsh = (all: Completion[], globals: string[]): string =>
+const zsh = (all: Completion[], globals: string[], globalsValued: string[]): string =>
   `#compdef waiver kubectl-waiver
 # waiver completion for zsh: source <(waiver completion zsh)
 autoload -U +X bashcompinit && bashcompinit
-${bash(all, globals).split('\n').slice(1).join('\n')}`;
+${bash(all, globals, globalsValued).split('\n').slice(1).join('\n')}`;
 
-const fish = (all: Completion[], globals: string[]): string => {
+const fish = (all: Completion[], globals: string[], globalsValued: string[]): string => {
   const top = all.filter((c) => c.path.length === 1);
+  // A flag's value and an exception id come from waiver itself (states, categories, policies, ids).
+  const asked = (valued: readonly string[], o: string) =>
+    valued.includes(o) ? " -x -a '(__waiver_complete)'" : '';
   const lines = [
     '# waiver completion for fish: waiver completion fish > ~/.config/fish/completions/waiver.fish',
+    'function __waiver_complete',
+    '  set -l words (commandline -opc)',
+    "  waiver __complete $words[2..-1] (commandline -ct) 2>/dev/null | string match -v ':*'",
+    'end',
     `complete -c waiver -f -n __fish_use_subcommand -a "${words(top.map((c) => c.path[0] ?? ''))}"`,
-    ...globals.filter((o) => o.startsWith('--')).map((o) => `complete -c waiver -l ${o.slice(2)}`),
+    ...globals
+      .filter((o) => o.startsWith('--'))
+      .map((o) => `complete -c waiver -l ${o.slice(2)}${asked(globalsValued, o)}`),
     ...all.flatMap((c) => {
       const seen = `__fish_seen_subcommand_from ${c.path.at(-1) ?? ''}`;
-      return c.options.map((o) =>
-        o.startsWith('--')
-          ? `complete -c waiver -n "${seen}" -l ${o.slice(2)}`
-          : `complete -c waiver -n "${seen}" -s ${o.slice(1)}`,
-      );
+      return [
+        ...(c.takesIds ? [`complete -c waiver -n "${seen}" -f -a '(__waiver_complete)'`] : []),
+        ...c.options.map((o) =>
+          o.startsWith('--')
+            ? `complete -c waiver -n "${seen}" -l ${o.slice(2)}${asked(c.valued, o)}`
+            : `complete -c waiver -n "${seen}" -s ${o.slice(1)}${asked(c.valued, o)}`,
+        ),
+      ];
     }),
   ];
   return `${lines.join('\n')}\n`;
 };
 
-const scripts: Record<Shell, (all: Completion[], globals: string[]) => string> = { bash, zsh, fish };
+type Script = (all: Completion[], globals: string[], globalsValued: string[]) => string;
+const scripts: Record<Shell, Script> = { bash, zsh, fish };

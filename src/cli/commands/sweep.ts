@@ -22,15 +22,26 @@ export async function run(ctx: CliContext, flags: InstantFlags & { target?: stri
   }
 }
 
-function sweepText(report: SweepReport): string {
-  const line = (label: string, ids: string[]): string =>
-    `${label.padEnd(10)}${ids.length ? ids.join(', ') : '-'}\n`;
-  return (
-    `sweep as of ${report.at}\n` +
+/**
+ * What the sweep did, one line a kind of action and only those that happened: each removal names the
+ * PolicyException and the target it was taken off (or the pull request that takes it off).
+ */
+export function sweepText(report: SweepReport): string {
+  const line = (label: string, items: string[]): string =>
+    items.length ? `${label.padEnd(10)}${items.join(', ')}\n` : '';
+  const removedBy = new Map(report.removed.map((r) => [r.id, r]));
+  const removal = (id: string): string => {
+    const r = removedBy.get(id);
+    if (!r) return id;
+    return r.proposal
+      ? `${id} (${r.name}: removal proposed on ${r.target} in ${r.proposal})`
+      : `${id} (${r.name} removed from ${r.target})`;
+  };
+  const body =
     line('reminded', report.reminded) +
-    line('expired', report.expired) +
+    line('expired', report.expired.map(removal)) +
     line('written', report.written) +
-    line('deleted', report.deleted) +
+    line('removed', report.deleted.map(removal)) +
     line(
       'failed',
       report.failed.map((f) => `${f.id} (${f.error})`),
@@ -39,6 +50,6 @@ function sweepText(report: SweepReport): string {
     line(
       'skipped',
       report.skipped.map((s) => `${s.id} (${s.reason})`),
-    )
-  );
+    );
+  return `sweep as of ${report.at}\n${body || 'nothing to do\n'}`;
 }

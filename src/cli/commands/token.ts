@@ -3,8 +3,8 @@ import type { CliContext } from '../context.js';
 import { document, outputFormat, table, type OutputFlags } from '../output.js';
 
 export interface TokenCreateFlags extends OutputFlags {
-  owner: string;
-  role: string[];
+  owner?: string;
+  role?: string[];
   description?: string;
   expires?: string;
 }

@@ -1,3 +1,5 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { messageOf, WaiverError } from '../../domain/errors.js';
 
@@ -17,6 +19,8 @@ export function loadKubeConfig(connection: KubeConnection): KubeConfig {
   } catch (e) {
     throw new WaiverError('usage', `cannot read the kubeconfig: ${messageOf(e)}`, 'kubeconfig');
   }
+  // With no kubeconfig at all, no context can be found in one: say that, and where it was looked for.
+  if (isClientFallback(kc)) throw noKubeconfig(connection.context);
   if (connection.context) {
     if (!kc.getContextObject(connection.context))
       throw new WaiverError(
@@ -28,13 +32,19 @@ export function loadKubeConfig(connection: KubeConnection): KubeConfig {
   }
   if (!kc.getCurrentCluster())
     throw new WaiverError('usage', 'the kubeconfig names no cluster for its current context', 'kubeconfig');
-  if (isClientFallback(kc))
-    throw new WaiverError(
-      'usage',
-      'no Kubernetes cluster: kubectl has no current context (kubectl config use-context NAME), and there is no kubeconfig to read; give --kubeconfig or --context',
-      'context',
-    );
   return kc;
+}
+
+/** Where a kubeconfig was looked for, as kubectl looks: KUBECONFIG, ~/.kube/config, a pod's service account. */
+function noKubeconfig(context: string | undefined): WaiverError {
+  const looked = `KUBECONFIG is not set, there is no ${join(homedir(), '.kube', 'config')}, and this is not a pod with a service account`;
+  return context === undefined
+    ? new WaiverError('usage', `no kubeconfig found (${looked}): give --kubeconfig PATH`, 'kubeconfig')
+    : new WaiverError(
+        'usage',
+        `--context "${context}" names a context of a kubeconfig, and none was found (${looked}): give --kubeconfig PATH too`,
+        'context',
+      );
 }
 
 /**

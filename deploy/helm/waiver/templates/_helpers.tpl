@@ -24,10 +24,21 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) -}}
 {{- end -}}
 
-{{/* The chart refuses what cannot work, before anything is installed. */}}
+{{/*
+The chart refuses what cannot work, before anything is installed. values.schema.json refuses the same
+first; these sentences say why (docs/decisions/0017-chart-sqlite-one-process.md).
+*/}}
 {{- define "waiver.validate" -}}
-{{- if and (eq .Values.database.type "sqlite") (gt (int .Values.replicas) 1) -}}
-{{- fail "replicas > 1 needs database.type postgres: SQLite lives on one volume, for one replica" -}}
+{{- if eq .Values.database.type "sqlite" -}}
+{{- if gt (int .Values.replicas) 1 -}}
+{{- fail (printf "replicas: %d needs database.type postgres: SQLite allows one replica (one database file, one process)" (int .Values.replicas)) -}}
+{{- end -}}
+{{- if .Values.controller.separate -}}
+{{- fail "controller.separate needs database.type postgres: SQLite allows one process (one database file), and a separate controller would open a database of its own; keep controller.separate=false, where the API runs the controller" -}}
+{{- end -}}
+{{- if gt (int .Values.controller.replicas) 1 -}}
+{{- fail (printf "controller.replicas: %d needs database.type postgres: SQLite allows one replica (one database file, one process)" (int .Values.controller.replicas)) -}}
+{{- end -}}
 {{- end -}}
 {{- if and (eq .Values.database.type "postgres") (not .Values.database.postgres.existingSecret) -}}
 {{- fail "database.type postgres needs database.postgres.existingSecret: a Secret with the postgres:// URL" -}}
