@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, launchChromium, screenshot } from '../support/browser.js';
+import {
+  chromiumPath,
+  go,
+  launchChromium,
+  problemsOf,
+  screenshot,
+  signedIn as signedInPage,
+} from '../support/browser.js';
 import { legacyRequest } from '../support/requests.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { ManualClock } from '../support/temp.js';
@@ -24,29 +31,8 @@ interface Watched {
 }
 
 async function signedIn(token: string, width = 1280): Promise<Watched> {
-  const page = await browser.newPage({ viewport: { width, height: 900 } });
-  page.setDefaultTimeout(8000);
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(m.text());
-  });
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`${r.status()} ${new URL(r.url()).pathname}`);
-  });
-  await page.goto(server.url);
-  await page.getByLabel('API token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
-  return { page, problems };
-}
-
-async function go(page: Page, hash: string): Promise<void> {
-  await page.evaluate(
-    (h) => ((globalThis as unknown as { location: { hash: string } }).location.hash = h),
-    hash,
-  );
-  await page.waitForLoadState('networkidle');
+  const page = await signedInPage(browser, server.url, token, { width, refusals: true });
+  return { page, problems: problemsOf(page) };
 }
 
 /** The page's own globals: functions passed to evaluate run in the browser, not in Node. */

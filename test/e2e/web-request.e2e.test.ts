@@ -3,12 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { axeViolations, chromiumPath, launchChromium, screenshot } from '../support/browser.js';
+import {
+  axeViolations,
+  chromiumPath,
+  go,
+  launchChromium,
+  problemsOf,
+  screenshot,
+  signedIn as signedInPage,
+} from '../support/browser.js';
 import { seedCluster } from '../support/kube/cluster.js';
 import { FakeKubeApiServer } from '../support/kube/fake-api-server.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { ManualClock } from '../support/temp.js';
-import { PATIENCE_MS } from '../support/eventually.js';
 
 /** One folder for the whole file (a per-test folder would vanish under the server between tests). */
 let dir: string;
@@ -19,34 +26,9 @@ const tokens: Record<string, string> = {};
 const REASON = 'Legacy payments images move to the signed pipeline this month';
 const EXCEPTIONS = 'policy-exceptions';
 
-/** A page signed in with a token, failing the test on any script error. */
-async function signedIn(token: string, width = 1280): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width, height: 900 } });
-  // Minutes, not a budget, and within the test's own timeout: a missing element is named, not a timeout.
-  page.setDefaultTimeout(PATIENCE_MS);
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
-  (page as Page & { problems: string[] }).problems = problems;
-  await page.goto(server.url);
-  await page.getByLabel('API token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
-  return page;
-}
-
-const problemsOf = (page: Page): string[] => (page as Page & { problems: string[] }).problems;
-
-async function go(page: Page, hash: string): Promise<void> {
-  // Runs in the page: its globals, not Node's.
-  await page.evaluate(
-    (h) => ((globalThis as unknown as { location: { hash: string } }).location.hash = h),
-    hash,
-  );
-  await page.waitForLoadState('networkidle');
-}
+/** A page signed in with a token, failing the test on any CSP violation or script error. */
+const signedIn = (token: string, width = 1280): Promise<Page> =>
+  signedInPage(browser, server.url, token, { width });
 
 /** The justification every request here gives. */
 async function justify(page: Page, names: string, ticket: string): Promise<void> {

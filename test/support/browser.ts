@@ -69,3 +69,55 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
+
+export interface SignedInOptions {
+  width?: number;
+  /** Also count every API answer of 400 or more as a problem ("STATUS path"). */
+  refusals?: boolean;
+}
+
+const problemsByPage = new WeakMap<Page, string[]>();
+
+/**
+ * A page of the web UI at `url`, signed in with a token. What goes wrong in it is kept for
+ * `problemsOf`: script errors and CSP violations (the browser's own 4xx console lines aside), and with
+ * `refusals` every API answer of 400 or more.
+ */
+export async function signedIn(
+  browser: Browser,
+  url: string,
+  token: string,
+  { width = 1280, refusals = false }: SignedInOptions = {},
+): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  // Minutes, not a budget, and within the test's own timeout: a missing element is named, not a timeout.
+  page.setDefaultTimeout(PATIENCE_MS);
+  const problems: string[] = [];
+  problemsByPage.set(page, problems);
+  page.on('pageerror', (e) => problems.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(m.text());
+  });
+  if (refusals)
+    page.on('response', (r) => {
+      if (r.status() >= 400) problems.push(`${r.status()} ${new URL(r.url()).pathname}`);
+    });
+  await page.goto(url);
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  return page;
+}
+
+/** What went wrong in a page `signedIn` opened. */
+export const problemsOf = (page: Page): string[] => problemsByPage.get(page) ?? [];
+
+/** Moves the single-page app to a route and waits until its calls are answered. */
+export async function go(page: Page, hash: string): Promise<void> {
+  // Runs in the page: its globals, not Node's.
+  await page.evaluate(
+    (h) => ((globalThis as unknown as { location: { hash: string } }).location.hash = h),
+    hash,
+  );
+  await page.waitForLoadState('networkidle');
+}
