@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import BetterSqlite3 from 'better-sqlite3';
 import { parse } from 'yaml';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { BIN, cli, json, requestArgs as requestArgsFor, snapshot } from './support/cli.js';
+import { BIN, cli, json, requestArgs as requestArgsFor, runProcess, snapshot } from './support/cli.js';
 import { useTempDir } from './support/temp.js';
 
 const tempDir = useTempDir();
@@ -497,8 +497,17 @@ spec:
   });
 
   it('completes commands, subcommands and flags in bash, and writes zsh and fish scripts', async () => {
+    // The script runs the program that printed it, by its path: here through a link in a folder whose
+    // name needs quoting, and with no waiver on PATH, as with the README's alias.
     const script = join(cwd, 'waiver.bash');
-    writeFileSync(script, (await cli(cwd, ['completion', 'bash'])).stdout);
+    const linked = join(cwd, `it's "a" $HOME dir`);
+    mkdirSync(linked);
+    symlinkSync(BIN, join(linked, 'waiver'));
+    writeFileSync(
+      script,
+      (await runProcess(process.execPath, [join(linked, 'waiver'), 'completion', 'bash'], { cwd, env: {} }))
+        .stdout,
+    );
     const complete = (...words: string[]) =>
       execFileSync(
         'bash',
@@ -512,23 +521,22 @@ spec:
     expect(complete('waiver', 'request', '--ex')).toBe('--exception-name --expires');
     expect(complete('waiver', 'token', 'c')).toBe('create');
     expect(complete('waiver', 'token', 'create', '--r')).toBe('--role');
+    // A flag's value is no command word, before the command or after it.
+    expect(complete('waiver', '--as', 'alice', 'get', '--st')).toBe('--state');
+    expect(complete('waiver', 'get', '-n', 'payments', '--st')).toBe('--state');
+    expect(complete('waiver', '--as', 'alice', 're')).toBe('request reject revoke renew review render');
     // Values come from waiver itself: states, categories, roles, and the store's ids and policies.
-    const bin = join(cwd, 'bin');
-    mkdirSync(bin);
-    writeFileSync(join(bin, 'waiver'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, {
-      mode: 0o755,
-    });
     const completeValues = (...words: string[]) =>
       execFileSync(
         'bash',
         [
           '-c',
-          `source ${script}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _waiver; echo "\${COMPREPLY[@]}"`,
+          `shopt -s expand_aliases; alias waiver="node '${BIN}'"; source ${script}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _waiver; echo "\${COMPREPLY[@]}"`,
         ],
         {
           encoding: 'utf8',
           env: {
-            PATH: `${bin}:${process.env['PATH'] ?? ''}`,
+            PATH: '/usr/bin:/bin',
             HOME: cwd,
             WAIVER_DB: join(cwd, 'w.db'),
             WAIVER_TARGET_DIR: join(cwd, 'gitops'),
@@ -537,6 +545,12 @@ spec:
       ).trim();
     expect(completeValues('waiver', 'get', '--state', 'a')).toBe('approved active');
     expect(completeValues('waiver', 'request', '--category', 'e')).toBe('emergency-hotfix');
+    expect(completeValues('waiver', 'request', '--kind', '')).toBe(
+      'Pod Deployment DaemonSet StatefulSet ReplicaSet ReplicationController Job CronJob',
+    );
+    expect(completeValues('waiver', '--as', 'alice', 'get', '-n', 'payments', '--state', 'p')).toBe(
+      'pending',
+    );
     expect(completeValues('waiver', 'token', 'create', '--role', 'a')).toBe('approver applier auditor admin');
     // No database yet: nothing to offer, and none is made by completing.
     expect(completeValues('waiver', 'approve', '')).toBe('');
@@ -547,6 +561,27 @@ spec:
     expect(completeValues('waiver', 'get', '--policy', '')).toBe('require-image-signature');
     // Tokens and notifications are not exceptions: no exception ids for them.
     expect(completeValues('waiver', 'token', 'revoke', '')).not.toContain('EX-1');
+    // Each verb offers the exceptions it can act on: EX-1 pending, then approved, active and removed.
+    const offered = (verbs: string[]) =>
+      verbs.filter((verb) => completeValues('waiver', verb, '') === 'EX-1').join(' ');
+    const verbs = [
+      'approve',
+      'reject',
+      'withdraw',
+      'apply',
+      'revoke',
+      'renew',
+      'escalate',
+      'describe',
+      'get',
+    ];
+    expect(offered(verbs)).toBe('approve reject withdraw describe get');
+    await cli(cwd, ['approve', 'EX-1'], { as: 'bob' });
+    expect(offered(verbs)).toBe('reject withdraw apply describe get');
+    await cli(cwd, ['apply', 'EX-1'], { as: 'carol' });
+    expect(offered(verbs)).toBe('revoke renew escalate describe get');
+    await cli(cwd, ['revoke', 'EX-1', '--comment', 'fixed'], { as: 'bob' });
+    expect(offered(verbs)).toBe('describe get');
     for (const shell of ['zsh', 'fish']) {
       const other = await cli(cwd, ['completion', shell]);
       expect(other.code).toBe(0);

@@ -99,6 +99,11 @@ describe.skipIf(!hasKubectl)('kubectl waiver, against a cluster', () => {
     };
     expect(await complete('appr')).toEqual(['approve', ':4']);
     expect(await complete('approve', '')).toEqual(['EX-1', ':4']);
+    // A pending exception is nothing to apply or revoke yet.
+    expect(await complete('apply', '')).toEqual([':4']);
+    expect(await complete('revoke', '')).toEqual([':4']);
+    expect(await complete('request', '--kind', 'C')).toEqual(['CronJob', ':4']);
+    expect(await complete('get', '-n', 'payments', '--st')).toEqual(['--state', ':4']);
     expect(await complete('get', '--state', 'a')).toEqual(['approved', 'active', ':4']);
     expect(await complete('request', '--category', 'v')).toEqual(['vendor-image', ':4']);
     expect(await complete('get', '--policy', '')).toEqual(['require-image-signature', ':4']);

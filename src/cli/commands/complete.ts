@@ -1,6 +1,14 @@
 import { existsSync } from 'node:fs';
 import type { Command, Option } from 'commander';
-import { apiVersions, categories, states } from '../../domain/exception.js';
+import {
+  allowedKinds,
+  apiVersions,
+  categories,
+  states,
+  storedStates,
+  type State,
+} from '../../domain/exception.js';
+import { actions, transitions, type Action } from '../../domain/lifecycle.js';
 import { roles } from '../../domain/roles.js';
 import type { CliContext } from '../context.js';
 import { takesExceptions } from './completion.js';
@@ -55,6 +63,8 @@ async function valuesOf(ctx: CliContext, flag: string, option: Option): Promise<
       return [...roles];
     case '--api-version':
       return [...apiVersions];
+    case '--kind':
+      return [...allowedKinds];
     case '--output':
       return /output format: ([\w|]+)/.exec(option.description)?.[1]?.split('|') ?? [];
     case '--sort':
@@ -69,8 +79,28 @@ async function valuesOf(ctx: CliContext, flag: string, option: Option): Promise<
 }
 
 /** The newest exceptions, as most completions want the ones just requested or approved. */
-const recent = async (ctx: CliContext) =>
-  (await (await ctx.waiver()).listPage({ sort: 'newest' }, { limit: 200 })).items;
+const recent = async (ctx: CliContext, shown?: readonly State[]) =>
+  (await (await ctx.waiver()).listPage({ sort: 'newest', states: shown }, { limit: 200 })).items;
+
+/**
+ * The shown states a verb acts on, from the lifecycle (an active exception past its expiry is still
+ * active there, so `expired` goes with `active`); none for a verb that reads any (describe, get).
+ */
+function statesFor(verb: string): readonly State[] | undefined {
+  // Renewal is no transition of its own: in force, or ended by expiry (renew-exception.ts).
+  if (verb === 'renew') return ['active', 'expired', 'removed'];
+  if (!(actions as readonly string[]).includes(verb)) return undefined;
+  return storedStates
+    .filter((s) => transitions[s][verb as Action] !== undefined)
+    .flatMap((s): State[] => (s === 'active' ? ['active', 'expired'] : [s]));
+}
+
+async function idsFor(ctx: CliContext, verb: string): Promise<string[]> {
+  const items = await recent(ctx, statesFor(verb));
+  return items
+    .filter((e) => verb !== 'renew' || e.state !== 'removed' || e.endReason === 'expired')
+    .map((e) => e.id);
+}
 
 async function policies(ctx: CliContext): Promise<string[]> {
   const waiver = await ctx.waiver();
@@ -101,6 +131,6 @@ async function candidatesFor(
   // An exception named by id where the command takes one (approve EX-…, describe EX-…).
   const argument = command.registeredArguments[0];
   if (argument && takesExceptions(command) && (operands.length === 0 || argument.variadic))
-    return (await noStore(ctx)) ? [] : (await recent(ctx)).map((e) => e.id);
+    return (await noStore(ctx)) ? [] : idsFor(ctx, command.name());
   return [];
 }

@@ -49,6 +49,15 @@ export function run(ctx: CliContext, program: Command, shell: string): void {
 
 const words = (list: readonly string[]): string => list.join(' ');
 
+/**
+ * The program that prints the script, as the script will run it: node and this bin file by their paths,
+ * so completion works through an alias (which `$COMP_WORDS[0]` never expands), a PATH install and a
+ * kubectl plugin alike. The bin file keeps the name it was run by, as that name makes it a kubectl plugin.
+ */
+const self = (): string[] => (process.argv[1] ? [process.execPath, process.argv[1]] : ['waiver']);
+const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+const fishQuote = (s: string): string => `'${s.replace(/[\\']/g, '\\$&')}'`;
+
 const bash = (all: Completion[], globals: string[], globalsValued: string[]): string => {
   const valued = [...new Set([...all.flatMap((c) => c.valued), ...globalsValued])];
   const idCommands = all.filter((c) => c.takesIds).map((c) => c.path.join(' '));
@@ -66,8 +75,14 @@ const bash = (all: Completion[], globals: string[], globalsValued: string[]): st
   return `# waiver completion for bash: source <(waiver completion bash)
 _waiver() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" path="" subs="" words="" i
+  # A flag's value is no command word: skip it (bash splits \`--as=alice\` into --as, =, alice).
   for ((i = 1; i < COMP_CWORD; i++)); do
-    case "\${COMP_WORDS[i]}" in -*) ;; *) path="\${path:+$path }\${COMP_WORDS[i]}" ;; esac
+    case "\${COMP_WORDS[i]}" in
+      -*) if [[ " ${words(valued)} " == *" \${COMP_WORDS[i]} "* ]]; then
+            if [[ "\${COMP_WORDS[i+1]}" == "=" ]]; then ((i += 2)); else ((i += 1)); fi
+          fi ;;
+      *) path="\${path:+$path }\${COMP_WORDS[i]}" ;;
+    esac
   done
   if [[ -z "$path" ]]; then
     words="${words([...top, ...globals])}"
@@ -83,7 +98,7 @@ ${cases}
   # A flag's value, or an exception id: asked of waiver itself, which knows the states and the store.
   local prev="\${COMP_WORDS[COMP_CWORD-1]}"
   if [[ " ${words(valued)} " == *" $prev "* ]] || { [[ "$cur" != -* ]] && case "$path" in ${idCommands.map((c) => `"${c}"`).join('|')}) true ;; *) false ;; esac; }; then
-    words="$("\${COMP_WORDS[0]}" __complete "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null | sed '/^:/d')"
+    words="$(${self().map(shQuote).join(' ')} __complete "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null | sed '/^:/d')"
   fi
   COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }
@@ -107,7 +122,7 @@ const fish = (all: Completion[], globals: string[], globalsValued: string[]): st
     '# waiver completion for fish: waiver completion fish > ~/.config/fish/completions/waiver.fish',
     'function __waiver_complete',
     '  set -l words (commandline -opc)',
-    "  waiver __complete $words[2..-1] (commandline -ct) 2>/dev/null | string match -v ':*'",
+    `  ${self().map(fishQuote).join(' ')} __complete $words[2..-1] (commandline -ct) 2>/dev/null | string match -v ':*'`,
     'end',
     `complete -c waiver -f -n __fish_use_subcommand -a "${words(top.map((c) => c.path[0] ?? ''))}"`,
     ...globals
