@@ -66,9 +66,13 @@ describe('the review queue', () => {
     ]);
     const decide = items.find((i) => i.id === 'EX-4');
     expect(decide).toMatchObject({ renewalCount: 1, reason: expect.stringMatching(/^Vendor image/) });
-    expect(decide?.why).toBe(
-      'expires in 3d: let it expire, renew it with a new justification (waiver renew EX-4), or escalate (waiver escalate EX-4)',
-    );
+    // The words for every reader; the CLI commands apart, for the CLI alone to print.
+    expect(decide?.why).toBe('expires in 3d: let it expire, renew it with a new justification, or escalate');
+    expect(decide?.commands).toEqual(['waiver renew EX-4', 'waiver escalate EX-4']);
+    expect(items.find((i) => i.id === 'EX-1')).toMatchObject({
+      why: expect.not.stringContaining('waiver '),
+      commands: ['waiver approve EX-1'],
+    });
     expect(items.find((i) => i.id === 'EX-8')?.why).toMatch(/not confirmed: forbidden$/);
   });
 
@@ -121,7 +125,7 @@ describe('the review queue', () => {
       /^QUEUE\s+ID\s+NAME\s+NAMESPACES\s+WAITING\s+RENEWALS\s+WHY$/,
     );
     expect(queue.stdout).toMatch(
-      /approve\s+EX-1\s+payments-api-mig-1\s+payments\s+\S+\s+0\s+requested by alice/,
+      /approve\s+EX-1\s+payments-api-mig-1\s+payments\s+\S+\s+0\s+requested by alice: approve or reject \(waiver approve EX-1\)/,
     );
     const json = JSON.parse((await cli(cwd, ['review', '-o', 'json'], { as: 'bob' })).stdout) as {
       items: { queue: string; id: string }[];

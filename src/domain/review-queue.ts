@@ -28,8 +28,10 @@ export interface ReviewItem {
   since: string;
   ageSeconds: number;
   renewalCount: number;
-  /** Why it is in the queue, and what the person may do. */
+  /** Why it is in the queue, and what the person may do, in words. */
   why: string;
+  /** The CLI commands for what may be done (the CLI shows them; the web UI offers its own buttons). */
+  commands: string[];
   /** The request's own justification. */
   reason: string;
 }
@@ -60,6 +62,7 @@ const reviewItem = (
   since: string,
   why: string,
   nowMs: number,
+  commands: string[] = [],
 ): ReviewItem => ({
   queue,
   id: formatId(r.id),
@@ -71,6 +74,7 @@ const reviewItem = (
   ageSeconds: Math.max(0, Math.round((nowMs - Date.parse(since)) / 1000)),
   renewalCount: r.renewalCount,
   why,
+  commands,
   reason: r.reason,
 });
 
@@ -99,16 +103,20 @@ export function evidenceItems(
 
 function waitingItems(r: ExceptionRecord, nowMs: number, reminderDays: number): ReviewItem[] {
   const expiresMs = Date.parse(r.expiresAt);
-  const item = (queue: Queue, since: string, why: string): ReviewItem =>
-    reviewItem(r, queue, since, why, nowMs);
+  const item = (queue: Queue, since: string, why: string, commands: string[] = []): ReviewItem =>
+    reviewItem(r, queue, since, why, nowMs, commands);
   const id = formatId(r.id);
   const found: ReviewItem[] = [];
   if (r.state === 'pending')
     found.push(
-      item('approve', r.requestedAt, `requested by ${r.requestor}: approve or reject (waiver approve ${id})`),
+      item('approve', r.requestedAt, `requested by ${r.requestor}: approve or reject`, [
+        `waiver approve ${id}`,
+      ]),
     );
   if (r.state === 'approved' && r.approvedAt)
-    found.push(item('apply', r.approvedAt, `approved by ${r.approver ?? ''}: apply it (waiver apply ${id})`));
+    found.push(
+      item('apply', r.approvedAt, `approved by ${r.approver ?? ''}: apply it`, [`waiver apply ${id}`]),
+    );
   if (r.state === 'active' && expiresMs <= nowMs)
     found.push(item('remove', r.expiresAt, 'expired and not yet removed from the target: run the sweep'));
   else if (r.state === 'active' && expiresMs - nowMs <= reminderDays * DAY_MS)
@@ -116,7 +124,8 @@ function waitingItems(r: ExceptionRecord, nowMs: number, reminderDays: number): 
       item(
         'decide',
         toRfc3339(expiresMs - reminderDays * DAY_MS),
-        `expires in ${humanDuration(expiresMs - nowMs)}: let it expire, renew it with a new justification (waiver renew ${id}), or escalate (waiver escalate ${id})`,
+        `expires in ${humanDuration(expiresMs - nowMs)}: let it expire, renew it with a new justification, or escalate`,
+        [`waiver renew ${id}`, `waiver escalate ${id}`],
       ),
     );
   if (r.state === 'active' && r.escalatedAt)

@@ -199,6 +199,95 @@ describe.skipIf(!chromiumPath)('the web UI on the default setup (a folder, no cl
     await bob.page.close();
   });
 
+  it('shows the review queue in words, no CLI commands, and a Deployment request as a Deployment', async () => {
+    const filed = await server.as(tokens['alice'] ?? '')('POST', '/api/v1/exceptions', {
+      ...legacyRequest('MIG-5'),
+      kinds: ['Deployment'],
+    });
+    expect(filed.status).toBe(201);
+    const id = (filed.body as { exception: { id: string } }).exception.id;
+    const bob = await signedIn(tokens['bob'] ?? '');
+    await go(bob.page, '#/review');
+    await bob.page.getByRole('button', { name: `Approve ${id}` }).waitFor();
+    await bob.page.getByText('requested by alice: approve or reject', { exact: true }).first().waitFor();
+    expect((await bob.page.locator('main').textContent()) ?? '').not.toMatch(/waiver (approve|apply) /);
+    expect((await bob.page.locator('main').textContent()) ?? '').toMatch(
+      /— Deployment\b[^—]*payments-api-\* in payments/,
+    );
+    expect((await bob.page.locator('main').textContent()) ?? '').not.toContain('pods payments-api');
+    await go(bob.page, `#/exceptions/${id}`);
+    const kinds = bob.page.locator('dl.facts div', { has: bob.page.getByText('Kinds', { exact: true }) });
+    expect((await kinds.textContent()) ?? '').toMatch(/Deployment/);
+    expect(bob.problems).toEqual([]);
+    await bob.page.close();
+  });
+
+  it('shows a refusal on the field it names, or as one plain line; and a state it does not know as asked', async () => {
+    const admin = await signedIn(server.adminToken);
+    await go(admin.page, '#/exceptions?state=activ');
+    const alert = admin.page.getByRole('alert');
+    await alert.getByText(/unknown state "activ"/).waitFor();
+    expect((await alert.textContent()) ?? '').not.toMatch(/\(state\)$/);
+    expect(await admin.page.getByLabel('State').inputValue()).toBe('activ');
+    await admin.page.getByRole('link', { name: 'Clear the filters' }).click();
+    await admin.page.getByRole('cell', { name: 'removed (revoked)' }).waitFor();
+    expect(await admin.page.getByRole('alert').count()).toBe(0);
+
+    // No role and an expiry that is no duration: both named on their fields, nothing sent.
+    await go(admin.page, '#/tokens');
+    await admin.page.getByLabel('Owner (the identity it acts as)').fill('frank');
+    await admin.page.getByRole('checkbox', { name: 'requester' }).uncheck();
+    await admin.page.getByLabel('Expires after').fill('9x');
+    await admin.page.getByRole('button', { name: 'Create token' }).click();
+    expect(await admin.page.locator('#e-roles').textContent()).toBe('choose at least one role');
+    expect(await admin.page.locator('#e-expires').textContent()).toMatch(/^"9x" is not a duration/);
+    expect(await admin.page.getByLabel('Expires after').getAttribute('aria-invalid')).toBe('true');
+    expect(await admin.page.getByRole('row').filter({ hasText: 'frank' }).count()).toBe(0);
+    expect(admin.problems).toEqual(['400 /api/v1/exceptions']);
+    await admin.page.close();
+  });
+
+  it('marks a typed policy name on its own field, and says no rules are chosen when none are', async () => {
+    const alice = await signedIn(tokens['alice'] ?? '');
+    await go(alice.page, '#/request');
+    await alice.page.getByLabel('Policy', { exact: true }).selectOption({ label: 'Another policy…' });
+    const name = alice.page.getByLabel('Policy name');
+    await name.fill('Bad Policy');
+    await name.press('Tab');
+    await alice.page.locator('#e-customPolicy p.error').first().waitFor();
+    expect(await name.getAttribute('aria-invalid')).toBe('true');
+    expect(await alice.page.getByLabel('Policy', { exact: true }).getAttribute('aria-invalid')).toBeNull();
+    expect(await alice.page.locator('#e-policy p.error').count()).toBe(0);
+    const summary = (await alice.page.locator('#scope-summary').textContent()) ?? '';
+    expect(summary).toContain('It will except Bad Policy: no rules chosen yet');
+    expect(summary).not.toContain('check-image-signature');
+    await alice.page.close();
+  });
+
+  it('on an empty database, claims no target met and points to Request', async () => {
+    const emptyDir = mkdtempSync(join(tmpdir(), 'waiver-web-empty-'));
+    const empty = await startTestServer({ database: join(emptyDir, 'w.db'), dir: emptyDir });
+    try {
+      const page = await signedInPage(browser, empty.url, empty.adminToken);
+      await go(page, '#/');
+      const cards = page.getByRole('list', { name: 'Process metrics' });
+      await cards.getByText('Average duration').waitFor();
+      const text = (await cards.textContent()) ?? '';
+      expect(text).toContain('no data yet');
+      expect(text).not.toMatch(/on target|off target/);
+      await screenshot(page, 'empty-dashboard-1280');
+      await go(page, '#/exceptions');
+      await page.getByText('No exceptions yet.').waitFor();
+      expect(await page.getByRole('link', { name: 'Request one' }).getAttribute('href')).toBe('#/request');
+      await page.setViewportSize({ width: 390, height: 900 });
+      await screenshot(page, 'empty-exceptions-390');
+      await page.close();
+    } finally {
+      await empty.close();
+      rmSync(emptyDir, { recursive: true, force: true });
+    }
+  });
+
   it('fits every page into 390 pixels, tables as cards, and shoots every page at 1280 and 390', async () => {
     // A request waiting for review, so the review page shows a card as a reviewer sees one.
     const filed = await server.as(tokens['alice'] ?? '')(

@@ -23,7 +23,7 @@ export async function run(ctx: CliContext, flags: ReviewFlags): Promise<void> {
         joined(i.namespaces),
         humanDuration(i.ageSeconds * 1000),
         String(i.renewalCount),
-        i.why,
+        i.commands.length ? `${i.why} (${i.commands.join('; ')})` : i.why,
       ]),
     ),
   );

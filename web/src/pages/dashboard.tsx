@@ -82,12 +82,14 @@ function MetricsCards({ m }: { m: Metrics }) {
       value: String(m.activeExceptions),
       note: `trend ${m.trend.slope >= 0 ? '+' : ''}${m.trend.slope.toFixed(2)} a week`,
       meets: t.trend.meets,
+      measured: m.activeExceptions > 0 || m.trend.weekly.some((n) => n > 0),
     },
     {
       label: 'Average duration',
       value: days(m.averageDurationDays),
       note: `target < ${t.averageDurationDays.target} days`,
       meets: t.averageDurationDays.meets,
+      measured: m.averageDurationDays !== null,
     },
     {
       label: 'Expired exceptions removed',
@@ -98,12 +100,14 @@ function MetricsCards({ m }: { m: Metrics }) {
           : `; median removal ${Math.round(m.removalLatency.medianSeconds / 60)} min`
       }`,
       meets: t.expiredRemovedRate.meets,
+      measured: m.expiredRemovedRate !== null,
     },
     {
       label: 'Renewal rate',
       value: percent(m.renewalRate),
       note: `target < ${percent(t.renewalRate.target)}`,
       meets: t.renewalRate.meets,
+      measured: m.renewalRate !== null,
     },
   ];
   return (
@@ -116,11 +120,12 @@ function MetricsCards({ m }: { m: Metrics }) {
       {m.removalLatency.warning && <p className="warning">{m.removalLatency.warning}</p>}
       <ul className="cards" aria-label="Process metrics">
         {cards.map((c) => (
-          <li key={c.label} className={`card ${c.meets ? 'ok' : 'off'}`}>
+          // Nothing measured yet is neither on nor off target.
+          <li key={c.label} className={`card${c.measured ? (c.meets ? ' ok' : ' off') : ''}`}>
             <span className="card-label">{c.label}</span>
             <span className="card-value">{c.value}</span>
             <span className="card-note">
-              {c.note} — {c.meets ? 'on target' : 'off target'}
+              {c.measured ? `${c.note} — ${c.meets ? 'on target' : 'off target'}` : c.note}
             </span>
           </li>
         ))}

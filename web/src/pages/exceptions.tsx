@@ -19,6 +19,7 @@ export function ExceptionsPage({ query }: { query: URLSearchParams }) {
   const category = query.get('category') ?? '';
   const search = query.get('search') ?? '';
   const sort = query.get('sort') ?? '';
+  const filtered = [state, namespace, expiringWithin, policy, category, search].some(Boolean);
   const pages = usePages();
   const cursor = pages.cursor;
   const page = useAsync(
@@ -78,6 +79,8 @@ export function ExceptionsPage({ query }: { query: URLSearchParams }) {
             {STATES.map((s) => (
               <option key={s}>{s}</option>
             ))}
+            {/* A state from the URL that is none of these: shown as asked, so the refusal below reads true. */}
+            {state && !STATES.includes(state) && <option value={state}>{state} (unknown)</option>}
           </select>
         </label>
         <label>
@@ -116,11 +119,24 @@ export function ExceptionsPage({ query }: { query: URLSearchParams }) {
         </label>
         <button type="submit">Filter</button>
       </form>
-      {page.error !== undefined && <ErrorNote error={page.error} />}
+      {page.error !== undefined && (
+        <>
+          <ErrorNote error={page.error} />
+          <p>
+            <a href={href('/exceptions')}>Clear the filters</a>
+          </p>
+        </>
+      )}
       {page.loading && !page.data && <Loading what="exceptions" />}
       {page.data &&
         (page.data.items.length === 0 ? (
-          <Empty>No exception matches these filters.</Empty>
+          filtered ? (
+            <Empty>No exception matches these filters.</Empty>
+          ) : (
+            <Empty>
+              No exceptions yet. <a href={href('/request')}>Request one</a>.
+            </Empty>
+          )
         ) : (
           <ExceptionTable
             items={page.data.items}

@@ -127,10 +127,17 @@ export function RequestPage() {
     ...(form.target ? { target: form.target } : {}),
   };
   const bodyKey = JSON.stringify(body);
-  const serverIssues = serverError instanceof ApiError ? serverError.issues : [];
+  // A refusal with one field and no list of issues stands as an issue of its own, shown on that field.
+  const serverIssues =
+    serverError instanceof ApiError
+      ? serverError.issues.length || !serverError.field || !formFields.has(fieldOf(serverError.field))
+        ? serverError.issues
+        : [{ code: serverError.code, field: serverError.field, message: serverError.message }]
+      : [];
   const issuesFor = (field: string) => {
-    // Typed rules answer for the rules.
-    const named = field === 'customRules' ? 'rules' : field;
+    // Typed rules answer for the rules; a typed policy name for the policy, under the field that holds it.
+    if (field === 'policy' && !choice.listed) return [];
+    const named = field === 'customRules' ? 'rules' : field === 'customPolicy' ? 'policy' : field;
     const local = issues.filter((i) => fieldOf(i.field) === named);
     const remote = serverIssues.filter((i) => fieldOf(i.field) === named);
     const shown = touched.has(field) || submitted ? local : [];
@@ -326,7 +333,7 @@ export function RequestPage() {
           {feedback('kinds')}
         </fieldset>
         <p className="help scope" id="scope-summary" aria-live="polite">
-          {scopeSummary(check.scope)}
+          {scopeSummary(check.scope, fields.rules, choice, settings)}
         </p>
         {field(
           'apiVersion',
@@ -498,9 +505,24 @@ function formIssues(
   return issues;
 }
 
-/** The scope as Kyverno will read it, autogen rules and added kinds included. */
-function scopeSummary(scope: { policy: string; rules: string[]; kinds: string[]; names: string[] }): string {
-  const rules = scope.rules.length ? `rules ${scope.rules.join(', ')}` : 'the whole policy';
+/**
+ * The scope as Kyverno will read it, autogen rules and added kinds included. With no rules given the
+ * server takes the configured default rules, which the summary says; for another policy the form sends
+ * nothing until rules are chosen, so it claims none.
+ */
+function scopeSummary(
+  scope: { policy: string; rules: string[]; kinds: string[]; names: string[] },
+  given: readonly string[],
+  choice: PolicyChoice,
+  settings: ProcessSettings,
+): string {
+  const rules = choice.cel
+    ? 'the whole policy'
+    : given.length
+      ? `rules ${scope.rules.join(', ')}`
+      : choice.name === settings.defaultPolicy && choice.rules === null
+        ? `rules ${scope.rules.join(', ')} (the default rules)`
+        : 'no rules chosen yet';
   const names = scope.names.length ? `; names ${scope.names.join(', ')}` : '';
   return `It will except ${scope.policy}: ${rules}; kinds ${scope.kinds.join(', ')}${names}.`;
 }

@@ -99,7 +99,8 @@ function PendingRequest({ x, onDone }: { x: ExceptionView; onDone: (message: str
         <div>
           <dt>Scope</dt>
           <dd>
-            {x.policy} / {x.rules.join(', ')} — pods {x.names.join(', ')} in {x.namespaces.join(', ')}
+            {x.policy} / {x.rules.join(', ')} — {x.kinds.join(', ')} {x.names.join(', ')} in{' '}
+            {x.namespaces.join(', ')}
           </dd>
         </div>
         <div>

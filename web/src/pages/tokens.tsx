@@ -1,10 +1,11 @@
 import { useRef, useState } from 'react';
-import type { Success } from '../api/client';
+import { ApiError, type Success } from '../api/client';
 import { useSession, type Role } from '../auth/session';
 import { DataTable } from '../components/data-table';
-import { Empty, ErrorNote, Loading } from '../components/status';
+import { Empty, ErrorNote, Loading, refusalOn } from '../components/status';
 import { Time } from '../components/time';
 import { useAsync } from '../components/use-async';
+import { checkTokenFields } from '../token-check';
 
 const ROLES: Role[] = ['requester', 'approver', 'applier', 'auditor', 'admin'];
 
@@ -47,14 +48,23 @@ export function TokensPage() {
   const [expires, setExpires] = useState('90d');
   const [created, setCreated] = useState<{ owner: string; secret: string } | undefined>();
   const [error, setError] = useState<unknown>();
+  const [submitted, setSubmitted] = useState(false);
+  const issues = checkTokenFields({ owner, roles, expires }, Date.now());
+  /** What is wrong with a field: the form's own check once submitted, else the server's refusal. */
+  const problemOf = (field: string) =>
+    (submitted ? issues.find((i) => i.field === field)?.message : undefined) ?? refusalOn(error, field);
+  const formFields = ['owner', 'roles', 'expires'];
   const create = async () => {
     setError(undefined);
+    setSubmitted(true);
+    if (issues.length > 0) return;
     try {
       const result = await api.post('/api/v1/tokens', {
         body: { owner: owner.trim(), roles, expires: expires.trim() || undefined },
       });
       setCreated({ owner: result.token.owner, secret: result.secret });
       setOwner('');
+      setSubmitted(false);
       tokens.reload();
     } catch (e) {
       setError(e);
@@ -83,8 +93,15 @@ export function TokensPage() {
         }}
       >
         <label htmlFor="t-owner">Owner (the identity it acts as)</label>
-        <input id="t-owner" value={owner} onChange={(e) => setOwner(e.target.value)} required />
-        <fieldset>
+        <input
+          id="t-owner"
+          value={owner}
+          onChange={(e) => setOwner(e.target.value)}
+          aria-invalid={problemOf('owner') ? true : undefined}
+          aria-describedby="e-owner"
+        />
+        <FieldProblem id="e-owner" text={problemOf('owner')} />
+        <fieldset aria-describedby="e-roles" aria-invalid={problemOf('roles') ? true : undefined}>
           <legend>Roles</legend>
           {ROLES.map((r) => (
             <label key={r} className="check">
@@ -96,12 +113,23 @@ export function TokensPage() {
               {r}
             </label>
           ))}
+          <FieldProblem id="e-roles" text={problemOf('roles')} />
         </fieldset>
         <label htmlFor="t-expires">Expires after</label>
-        <input id="t-expires" value={expires} onChange={(e) => setExpires(e.target.value)} />
+        <input
+          id="t-expires"
+          value={expires}
+          onChange={(e) => setExpires(e.target.value)}
+          aria-invalid={problemOf('expires') ? true : undefined}
+          aria-describedby="e-expires"
+        />
+        <FieldProblem id="e-expires" text={problemOf('expires')} />
         <button type="submit">Create token</button>
       </form>
-      {error !== undefined && <ErrorNote error={error} />}
+      {error !== undefined &&
+        !(error instanceof ApiError && error.field && formFields.includes(error.field)) && (
+          <ErrorNote error={error} />
+        )}
       {created && <Secret owner={created.owner} secret={created.secret} />}
       <h2>Tokens</h2>
       {tokens.loading && !tokens.data && <Loading what="tokens" />}
@@ -177,4 +205,13 @@ function Secret({ owner, secret }: { owner: string; secret: string }) {
       </p>
     </div>
   );
+}
+
+/** A field's problem, under it. */
+function FieldProblem({ id, text }: { id: string; text: string | undefined }) {
+  return text ? (
+    <p id={id} className="error" role="alert">
+      {text}
+    </p>
+  ) : null;
 }
