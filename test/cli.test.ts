@@ -375,13 +375,54 @@ spec:
       [['get', 'EX-404'], 1, /no exception "EX-404"/],
       [['get', '-o', 'xml'], 2, /output format "xml"/],
       [['get', '--state', 'sleeping'], 2, /unknown state "sleeping"/],
-      [[...requestArgs.slice(0, -1), 'soon'], 2, /"soon" is not a duration \(14d\) or an RFC3339 instant/],
+      [
+        [...requestArgs.slice(0, -1), 'soon'],
+        2,
+        /^error: --expires: "soon" is not a duration \(14d\) or an RFC3339 instant/,
+      ],
+      [
+        [...requestArgs.slice(0, -1), '-5d'],
+        2,
+        /^error: --expires: "-5d" is not a duration \(14d\) or an RFC3339 instant/,
+      ],
+      [
+        ['token', 'create', '--owner', 'prometheus', '--role', 'auditor', '--expires', '9x'],
+        2,
+        /^error: --expires: "9x" is not a duration \(14d\) or an RFC3339 instant \(2026-12-31T00:00:00Z\)\n$/,
+      ],
+      [
+        ['get', '--expiring-within', '7x'],
+        2,
+        /^error: --expiring-within: "7x" is not a duration \(use e\.g\. 14d, 12h, 1d12h\)\n$/,
+      ],
+      [
+        ['get', '--state', 'activ'],
+        2,
+        /^error: --state: unknown state "activ"; use pending, approved, rejected, withdrawn, active, expired, removed\n$/,
+      ],
+      [['get', '--sort', 'oldest'], 2, /^error: --sort: unknown order "oldest"; use id, newest, expiry\n$/],
+      [
+        ['metrics', '--now', 'bad'],
+        2,
+        /^error: --now: "bad" is not an RFC3339 instant \(e\.g\. 2026-12-31T00:00:00Z\)\n$/,
+      ],
+      // A namespace Kubernetes would refuse is a typing mistake, not an empty inventory.
+      [
+        ['get', '-n', 'Bad_NS'],
+        2,
+        /^error: --namespace: "Bad_NS" is not a namespace name \(a DNS-1123 label: lower-case letters, digits and "-", at most 63 characters\)\n$/,
+      ],
+      [['get', '-n', 'payments', '-A'], 2, /^error: -n and -A exclude each other\n$/],
       [
         ['request', '-n', 'payments'],
         2,
         /^error: --name is required\nerror: --category is required\nerror: --ticket is required\nerror: --reason is required\nerror: --expires is required\n$/,
       ],
-      [['request', '-f', 'missing.yaml', '--category', 'vendor-image'], 2, /cannot read missing.yaml/],
+      [
+        ['request', '-f', 'missing.yaml', '--category', 'vendor-image'],
+        2,
+        /^error: -f: cannot read missing\.yaml: no such file\n$/,
+      ],
       // A YAML error is one line, with no colon left dangling where a code frame was cut off.
       [
         ['request', '-f', '-', '--category', 'vendor-image'],
@@ -416,7 +457,11 @@ spec:
         2,
         /^error: --as acts in local mode only/,
       ],
-      [['sweep', '--now', 'tomorrow'], 2, /not an RFC3339 instant/],
+      [
+        ['sweep', '--now', 'tomorrow'],
+        2,
+        /^error: --now: "tomorrow" is not an RFC3339 instant \(e\.g\. 2026-12-31T00:00:00Z\)\n$/,
+      ],
       [['render', 'EX-1', '--api-version', 'kyverno.io/v2alpha1'], 2, /v2alpha1/],
     ];
     await cli(cwd, requestArgs);

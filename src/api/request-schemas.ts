@@ -21,14 +21,17 @@ const continueToken = z
   .describe('the continue value of the previous page');
 
 /** A page size within `max`. */
-const pageSize = (max: number, fallback: number, note = '') =>
-  z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(max)
+const pageSize = (max: number, fallback: number, note = '') => {
+  // One rule for every way a size can be wrong: "abc", 1.5, 0 and 100000 alike.
+  const rule = { error: `must be a whole number from 1 to ${max}` };
+  return z.coerce
+    .number(rule)
+    .int(rule)
+    .min(1, rule)
+    .max(max, rule)
     .default(fallback)
     .describe(`page size (1-${max}, default ${fallback})${note}`);
+};
 
 export const ListQuerySchema = z.strictObject({
   namespace: z.string().max(253).optional().describe('only exceptions for this target namespace'),

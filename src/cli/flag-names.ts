@@ -20,7 +20,28 @@ const flags: Record<string, string> = {
   owner: '--owner',
   roles: '--role',
   description: '--description',
+  // Fields only the CLI's own flags set.
+  namespace: '--namespace',
+  now: '--now',
+  since: '--since',
+  until: '--until',
+  state: '--state',
+  sort: '--sort',
+  'expiring-within': '--expiring-within',
+  expiringWithin: '--expiring-within',
+  file: '-f',
 };
+
+/**
+ * An error's message as one line naming its flag: `--expires: "soon" is not a duration …`. A message that
+ * names its flag already (`--checkpoint goes with --verify`, `reject needs --comment saying why`), or a field no flag sets, is left as it is.
+ */
+export function errorLine(message: string, field: string | undefined): string {
+  const flag = field === undefined ? undefined : flags[field];
+  if (!flag || message.startsWith('-') || new RegExp(`(^|\\s)${flag}(?![\\w-])`).test(message))
+    return message;
+  return `${flag}: ${message}`;
+}
 
 /**
  * One issue as one line in the words of the command line: `--reason is required`, `--role: 'foo' is not

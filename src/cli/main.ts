@@ -17,7 +17,7 @@ import type { ServeFlags } from './commands/serve.js';
 import type { TokenCreateFlags } from './commands/token.js';
 import type { TransitionFlags } from './commands/transition.js';
 import { exitCodes } from './exit-codes.js';
-import { issueLine } from './flag-names.js';
+import { errorLine, issueLine } from './flag-names.js';
 import type { InstantFlags, OutputFlags } from './output.js';
 
 /** A repeatable flag; without a default, so help shows the one default its description names. */
@@ -421,7 +421,7 @@ function report(e: unknown, streams: Streams): number {
   }
   if (isWaiverError(e)) {
     // One line an issue, each naming the flag to fix.
-    const lines = e.issues.length ? e.issues.map(issueLine) : [e.message];
+    const lines = e.issues.length ? e.issues.map(issueLine) : [errorLine(e.message, e.field)];
     for (const line of lines) streams.err(`error: ${line}\n`);
     return exitCodes[e.code];
   }

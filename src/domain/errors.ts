@@ -55,4 +55,18 @@ export class WaiverError extends Error {
 export const firstLine = (text: string): string => (text.split('\n')[0] ?? '').replace(/:\s*$/, '');
 export const messageOf = (e: unknown): string => firstLine(e instanceof Error ? e.message : String(e));
 
+const fileProblems: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a folder, not a file',
+  ENOTDIR: 'a part of the path is not a folder',
+};
+
+/** Why a file could not be read, in words (`no such file`), not the system's (`ENOENT: …, stat '…'`). */
+export function fileProblemOf(e: unknown): string {
+  const code = (e as { code?: unknown } | null)?.code;
+  return (typeof code === 'string' && fileProblems[code]) || messageOf(e);
+}
+
 export const isWaiverError = (e: unknown): e is WaiverError => e instanceof WaiverError;

@@ -65,7 +65,7 @@ const firstIssue = <T>(values: readonly T[], check: (value: T) => Issue | undefi
   return undefined;
 };
 
-const isLabel = (s: string): boolean => s.length <= 63 && DNS1123_LABEL.test(s);
+export const isLabel = (s: string): boolean => s.length <= 63 && DNS1123_LABEL.test(s);
 
 export const nameIsDnsLabel: Rule = ({ scope }) =>
   isLabel(scope.name)

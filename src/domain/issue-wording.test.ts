@@ -26,6 +26,7 @@ const Settings = z.strictObject({
     .optional(),
   server: z.strictObject({ port: z.number().int().optional(), host: z.string().optional() }).optional(),
   ticket: z.string(),
+  pageSize: z.coerce.number().optional(),
 });
 
 /** Each problem as the reader sees it: field, then the rule. */
@@ -49,8 +50,11 @@ describe('validation in words', () => {
 
   it('says which values a field takes, and what it got', () => {
     expect(lines({ roles: ['auditor', 'foo'] })).toEqual([
-      "roles.1: 'foo' is not one of requester, approver, applier, auditor, admin",
+      // The list is named, not the index: the message shows the value.
+      "roles: 'foo' is not one of requester, approver, applier, auditor, admin",
     ]);
+    // Text that a query's number could not be read from: never "NaN", which nobody typed.
+    expect(lines({ pageSize: 'abc' })).toEqual(['pageSize: must be a number']);
     expect(lines({ channel: { type: 'teams' } })).toEqual(["channel.type: 'teams' is not one of log, slack"]);
     expect(lines({ maxDays: 'ten' })).toEqual(["maxDays: must be a number, not text 'ten'"]);
     expect(lines({ roles: 'auditor' })).toEqual(["roles: must be a list, not text 'auditor'"]);

@@ -152,6 +152,8 @@ function wording(issue: z.core.$ZodRawIssue): string | undefined {
   switch (issue.code) {
     case 'invalid_type':
       if (issue.input === undefined) return REQUIRED;
+      // Text a coercing schema could not read as a number arrives as NaN, which the reader never typed.
+      if (Number.isNaN(issue.input)) return `must be ${expectedNames[issue.expected] ?? issue.expected}`;
       return `must be ${expectedNames[issue.expected] ?? issue.expected}, not ${received(issue.input)}`;
     case 'too_small':
     case 'too_big':
@@ -198,7 +200,7 @@ const innerMessage = (issue: z.core.$ZodIssue): string | undefined =>
 export type Checked<T> = { ok: true; data: T } | { ok: false; issues: Issue[] };
 
 /**
- * Validates `value`; every problem is one issue naming its field (`roles.0`, `notifications.slack`), or, for
+ * Validates `value`; every problem is one issue naming its field (`roles`, `notifications.slack`), or, for
  * an unknown field, the field itself. `source` (a file) is said in each message.
  */
 export function check<S extends z.ZodType>(schema: S, value: unknown, source?: string): Checked<z.output<S>> {
@@ -224,7 +226,10 @@ export function check<S extends z.ZodType>(schema: S, value: unknown, source?: s
         message: unknownField(key, fields, source),
       }));
     const message = innerMessage(i) ?? i.message;
-    const field = at(i.path) || (source ?? 'input');
+    // A value of a list that is not one of the allowed ones is named by the list: the message shows it.
+    const path =
+      i.code === 'invalid_value' && typeof i.path.at(-1) === 'number' ? i.path.slice(0, -1) : i.path;
+    const field = at(path) || (source ?? 'input');
     return [
       { code: i.code, field, message: source && field !== source ? `${message} (in ${source})` : message },
     ];
@@ -233,7 +238,7 @@ export function check<S extends z.ZodType>(schema: S, value: unknown, source?: s
 }
 
 /**
- * One issue as one line: `reason is required`, `roles.0: 'foo' is not one of …`, and a rule of the process
+ * One issue as one line: `reason is required`, `roles: 'foo' is not one of …`, and a rule of the process
  * with its name: `expires: an emergency-hotfix exception lasts at most 7 days [expiry-max]`. `field` is
  * how the reader's side names it (a flag, say).
  */

@@ -155,6 +155,20 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
   // The API speaks JSON only: a text body is refused with 415, not read as a string and refused with 400.
   app.removeContentTypeParser('text/plain');
+  // Fastify's own parser (with its guard against prototype poisoning), but broken JSON is said as the
+  // field and the place it breaks: `body: not valid JSON (Unexpected token … at position 9)`.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = String(body);
+    void parseJson(req, text, (error, value) => {
+      if (!error || (error as { code?: unknown }).code !== 'FST_ERR_CTP_INVALID_JSON_BODY') {
+        done(error, value);
+        return;
+      }
+      done(new WaiverError('usage', `body: not valid JSON (${jsonProblem(text)})`, 'body'), undefined);
+    });
+  });
   const limiter = new FailedAuthLimiter(options.server.failedAuthPerMinute, deps.clock);
   const waiverOf = (req: FastifyRequest) => {
     if (!req.actor) throw new WaiverError('unauthenticated', 'authentication required', 'authorization');
@@ -252,4 +266,18 @@ export function buildApp(options: AppOptions): FastifyInstance {
   registerOperations(app, waiverOf, new AnswerSlots(LARGE_ANSWERS.atOnce, LARGE_ANSWERS.waiting));
   registerWebUi(app, options.webSignIn, options.version);
   return app;
+}
+
+/**
+ * Where JSON text breaks, in the words of JSON.parse ("Expected property name or '}' in JSON at position
+ * 1"); without the excerpt of the body some of its messages quote, which the caller has and the log must not.
+ */
+function jsonProblem(text: string): string {
+  try {
+    JSON.parse(text);
+    return 'a __proto__ or constructor.prototype key is not allowed';
+  } catch (e) {
+    const message = e instanceof Error ? e.message : 'cannot be read';
+    return message.replace(/^(Unexpected token '.+?'), .* is not valid JSON$/s, '$1');
+  }
 }

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { messageOf, WaiverError } from '../../domain/errors.js';
+import { fileProblemOf, WaiverError } from '../../domain/errors.js';
 import { parseSingleManifest, YAML_LIMITS } from '../../domain/manifest-schema.js';
 import { fieldsFromTemplate, type TemplateFields } from '../../domain/request-template.js';
 import type { ExceptionView } from '../../domain/view.js';
@@ -64,7 +64,7 @@ function readSource(ctx: CliContext, file: string): string {
     return file === '-' ? ctx.readStdin() : readFileSync(file, 'utf8');
   } catch (e) {
     if (e instanceof WaiverError) throw e;
-    throw new WaiverError('usage', `cannot read ${file}: ${messageOf(e)}`, 'file');
+    throw new WaiverError('usage', `cannot read ${file}: ${fileProblemOf(e)}`, 'file');
   }
 }
 
