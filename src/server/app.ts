@@ -278,6 +278,9 @@ function jsonProblem(text: string): string {
     return 'a __proto__ or constructor.prototype key is not allowed';
   } catch (e) {
     const message = e instanceof Error ? e.message : 'cannot be read';
-    return message.replace(/^(Unexpected token '.+?'), .* is not valid JSON$/s, '$1');
+    // Node 22+ adds " (line 1 column 29)" after the position: left out, so every supported Node says the same.
+    return message
+      .replace(/^(Unexpected token '.+?'), .* is not valid JSON$/s, '$1')
+      .replace(/ \(line \d+ column \d+\)$/, '');
   }
 }
