@@ -1,5 +1,5 @@
 import { useSession, type TargetInfo } from '../auth/session';
-import { DataTable } from './data-table';
+import { CoverageSummary } from './coverage-summary';
 import { ErrorNote, Loading } from './status';
 import { useAsync } from './use-async';
 
@@ -42,34 +42,5 @@ function Coverage({ id }: { id: string }) {
   if (report.loading && !report.data) return <Loading what="the resources it covers" />;
   if (report.error !== undefined) return <ErrorNote error={report.error} />;
   if (!report.data) return null;
-  const { items, notCovered, kinds, namespaces, notes } = report.data;
-  return (
-    <>
-      <p>
-        {items.filter((i) => i.covered === true).length} covered,{' '}
-        {items.filter((i) => i.covered === 'unknown').length} unknown, {notCovered} not covered — read{' '}
-        {kinds.join(', ') || 'no kind'} in {namespaces.length ? namespaces.join(', ') : 'every namespace'}.
-      </p>
-      {items.length > 0 && (
-        <DataTable
-          rows={items}
-          rowKey={(i) => `${i.resource.kind}/${i.resource.namespace}/${i.resource.name}/${i.rule}`}
-          columns={[
-            {
-              header: 'Resource',
-              cell: (i) => `${i.resource.kind} ${i.resource.namespace}/${i.resource.name}`,
-            },
-            { header: 'Rule', cell: (i) => i.rule },
-            { header: 'Covered', cell: (i) => (i.covered === true ? 'yes' : 'unknown') },
-            { header: 'Why', cell: (i) => i.why },
-          ]}
-        />
-      )}
-      {notes.map((n) => (
-        <p key={n} className="muted">
-          Note: {n}
-        </p>
-      ))}
-    </>
-  );
+  return <CoverageSummary report={report.data} />;
 }

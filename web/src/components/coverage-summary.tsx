@@ -1,44 +1,38 @@
 import type { Success } from '../api/client';
+import { DataTable } from './data-table';
 
 export type CoverageReport = Success<'/api/v1/covers', 'post'>;
 
-/** A coverage report as counts, the resources covered (or maybe) and what limits the answer. */
+/**
+ * A coverage report (what an exception, or a request not yet filed, lets through): counts, the resources
+ * covered or maybe covered, and what limits the answer.
+ */
 export function CoverageSummary({ report }: { report: CoverageReport }) {
+  const { items, notCovered, kinds, namespaces, notes } = report;
   return (
     <>
       <p>
-        {report.items.filter((i) => i.covered === true).length} covered,{' '}
-        {report.items.filter((i) => i.covered === 'unknown').length} unknown, {report.notCovered} not covered
-        — read {report.kinds.join(', ') || 'no kind'} in{' '}
-        {report.namespaces.length ? report.namespaces.join(', ') : 'every namespace'}.
+        {items.filter((i) => i.covered === true).length} covered,{' '}
+        {items.filter((i) => i.covered === 'unknown').length} unknown, {notCovered} not covered — read{' '}
+        {kinds.join(', ') || 'no kind'} in {namespaces.length ? namespaces.join(', ') : 'every namespace'}.
       </p>
-      {report.items.length > 0 && (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Resource</th>
-                <th scope="col">Rule</th>
-                <th scope="col">Covered</th>
-                <th scope="col">Why</th>
-              </tr>
-            </thead>
-            <tbody>
-              {report.items.map((i) => (
-                <tr key={`${i.resource.kind}/${i.resource.namespace}/${i.resource.name}/${i.rule}`}>
-                  <td>
-                    {i.resource.kind} {i.resource.namespace}/{i.resource.name}
-                  </td>
-                  <td>{i.rule || i.policy}</td>
-                  <td>{i.covered === true ? 'yes' : 'unknown'}</td>
-                  <td>{i.why}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+      {items.length > 0 && (
+        <DataTable
+          rows={items}
+          rowKey={(i) => `${i.resource.kind}/${i.resource.namespace}/${i.resource.name}/${i.rule}`}
+          columns={[
+            {
+              header: 'Resource',
+              cell: (i) => `${i.resource.kind} ${i.resource.namespace}/${i.resource.name}`,
+            },
+            // A CEL policy's exception has no rule: the policy stands for it.
+            { header: 'Rule', cell: (i) => i.rule || i.policy },
+            { header: 'Covered', cell: (i) => (i.covered === true ? 'yes' : 'unknown') },
+            { header: 'Why', cell: (i) => i.why },
+          ]}
+        />
       )}
-      {report.notes.map((n) => (
+      {notes.map((n) => (
         <p key={n} className="muted">
           Note: {n}
         </p>

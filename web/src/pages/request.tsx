@@ -14,6 +14,7 @@ import type { ProcessSettings } from '../../../src/domain/settings';
 import { ApiError } from '../api/client';
 import { useSession } from '../auth/session';
 import { CoverageSummary, type CoverageReport } from '../components/coverage-summary';
+import { NoClusterNote } from '../components/blast-radius';
 import { ErrorNote, Loading } from '../components/status';
 import { useAsync } from '../components/use-async';
 import { href } from '../route';
@@ -437,7 +438,7 @@ export function RequestPage() {
               {currentCoverage?.report && <CoverageSummary report={currentCoverage.report} />}
             </>
           ) : (
-            <p className="muted">Blast radius needs a cluster target; see Targets in the README.</p>
+            <NoClusterNote />
           )}
         </section>
       </div>
