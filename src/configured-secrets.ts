@@ -1,6 +1,6 @@
 import { redactor, secretFragments, type Redact } from './domain/redact.js';
 import { channelSecrets } from './notify/channel-secrets.js';
-import type { Config } from './config/load.js';
+import { isPostgresUrl, type Config } from './config/load.js';
 
 /**
  * Every secret the configuration holds, as the text to mask wherever it might be echoed: channel URLs
@@ -21,7 +21,7 @@ export function configuredSecrets(config: Config): string[] {
     if (t.pullRequests) add(t.pullRequests.token);
     if (/^[\w+.-]+:\/\//.test(t.repository)) out.push(...secretFragments(t.repository, { wholeUrl: false }));
   }
-  if (/^postgres(ql)?:\/\//.test(config.database)) {
+  if (isPostgresUrl(config.database)) {
     const password = /^[^:]+:\/\/[^:/@]+:([^@/]+)@/.exec(config.database)?.[1];
     if (password) add(password, decodeSafe(password));
   }
