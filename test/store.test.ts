@@ -4,6 +4,7 @@ import { sha256 } from '../src/service/sha256.js';
 import { describe, expect, it } from 'vitest';
 import { storeBackends } from './support/databases.js';
 import { activeRecord } from './support/records.js';
+import type { ExceptionRecord } from '../src/domain/exception.js';
 import type { OutboxEntry } from '../src/domain/notification-routes.js';
 
 const { id: _id, version: _version, ...newRecord } = activeRecord();
@@ -75,6 +76,46 @@ describe.each(storeBackends)('$name store', ({ enabled, databases }) => {
     const reopened = await openStore(path);
     expect((await checkTrail(reopened)).broken).toMatchObject({ seq: 2 });
     await reopened.close();
+  });
+
+  it('saves a batch of changed records, leaving out the one changed meanwhile, and chains a batch of events in order', async () => {
+    const store = await open();
+    const inserted = await store.transaction(async (tx) => {
+      const rows = [];
+      for (let i = 0; i < 3; i++) rows.push(await tx.insertException({ ...newRecord, name: `batch-${i}` }));
+      return rows;
+    });
+    // Another writer changes the second one after the batch read it.
+    const [first, second, third] = inserted as [ExceptionRecord, ExceptionRecord, ExceptionRecord];
+    await store.transaction((tx) => tx.updateException({ ...second, ticket: 'SEC-99' }));
+    const at = '2026-12-01T00:00:00Z';
+    const { saved, conflicts, events } = await store.transaction(async (tx) => {
+      const result = await tx.updateExceptions(
+        [first, second, third].map((before) => ({ record: { ...before, remindedAt: at }, before })),
+      );
+      const appended = await tx.appendAudits(
+        result.saved.map((r) => ({ ...event(r.id), action: 'reminded' as const })),
+      );
+      return { ...result, events: appended };
+    });
+    expect(conflicts).toEqual([second.id]);
+    expect(saved.map((r) => [r.id, r.version, r.remindedAt])).toEqual([
+      [first.id, 2, at],
+      [third.id, 2, at],
+    ]);
+    expect(await store.getException(first.id)).toEqual(saved[0]);
+    expect(await store.getException(second.id)).toMatchObject({ ticket: 'SEC-99', remindedAt: null });
+    // Each event links to the one before and records the digest of its row as saved.
+    const trail = await store.listAudit();
+    expect(trail).toEqual(events);
+    expect(events.map((e) => [e.seq, e.exceptionId])).toEqual([
+      [1, first.id],
+      [2, third.id],
+    ]);
+    expect(events[1]?.prevHash).toBe(events[0]?.hash);
+    expect(events[0]?.data['record']).toBe(recordDigest(saved[0] as ExceptionRecord, sha256));
+    expect((await checkTrail(store)).broken).toBeUndefined();
+    await store.close();
   });
 
   it('reads the trail for the metrics a page at a time, with data only for the actions asked for', async () => {

@@ -110,12 +110,28 @@ export interface StoreReader {
   listStoredTokens(): Promise<StoredToken[]>;
 }
 
+/** A record as changed, and as it was read. */
+export interface RecordChange {
+  record: ExceptionRecord;
+  before: ExceptionRecord;
+}
+
 export interface StoreWriter extends StoreReader {
   insertException(record: NewExceptionRecord): Promise<ExceptionRecord>;
   /** Saves a changed record; fails with `conflict` if someone else changed it since it was read. */
   updateException(record: ExceptionRecord): Promise<ExceptionRecord>;
+  /**
+   * Saves many changed records, each compared with the row as it was read (`before`): records that
+   * changed the same columns to the same values are written a chunk a statement (a sweep's reminders).
+   * One someone else changed since it was read is not saved; its id is among `conflicts`.
+   */
+  updateExceptions(
+    changes: readonly RecordChange[],
+  ): Promise<{ saved: ExceptionRecord[]; conflicts: number[] }>;
   /** Appends to the audit hash chain. */
   appendAudit(event: NewAuditEvent): Promise<AuditEvent>;
+  /** Appends events to the chain in their order, a chunk a statement. */
+  appendAudits(events: readonly NewAuditEvent[]): Promise<AuditEvent[]>;
   insertToken(token: StoredToken): Promise<void>;
   /** Marks the token revoked; false when there is no such token or it was revoked already. */
   revokeToken(id: string, at: string): Promise<boolean>;

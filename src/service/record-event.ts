@@ -28,3 +28,22 @@ export async function recordEvent(
   if (entries.length > 0) await tx.enqueueNotifications(entries);
   return appended;
 }
+
+/**
+ * `recordEvent` for many events in one transaction: appended to the chain in their order, a chunk a
+ * statement, and their notifications enqueued together.
+ */
+export async function recordEvents(
+  deps: Pick<ServiceDeps, 'notifications' | 'clock'>,
+  tx: StoreWriter,
+  events: readonly { event: NewAuditEvent; subject?: EventSubject }[],
+): Promise<AuditEvent[]> {
+  const appended = await tx.appendAudits(events.map(({ event }) => event));
+  const dueAt = toRfc3339(deps.clock.now());
+  const entries = appended.flatMap((audit, i) => {
+    const subject = events[i]?.subject;
+    return outboxEntriesFor(deps.notifications, dueAt, audit, subject?.record, subject?.before);
+  });
+  if (entries.length > 0) await tx.enqueueNotifications(entries);
+  return appended;
+}

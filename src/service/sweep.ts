@@ -4,7 +4,7 @@ import { formatId, type ExceptionRecord } from '../domain/exception.js';
 import { planSweep, type SweepAction } from '../domain/sweep-plan.js';
 import { DAY_MS, toRfc3339, wholeSeconds } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
-import { applyTransition, type ChangeOptions } from './change-state.js';
+import { applyTransition, applyTransitions, type ChangeOptions } from './change-state.js';
 import type { ServiceDeps } from './deps.js';
 import type { StoreWriter } from './ports.js';
 import { enqueueWeeklyDigest } from './weekly-digest.js';
@@ -228,17 +228,24 @@ function noteSyncs(run: SweepRun, synced: readonly ExceptionRecord[], done: stri
   }
 }
 
-/** Records the reminders of one chunk, and their notifications, in one transaction. */
+/**
+ * Records the reminders of one chunk, and their notifications, in one transaction: the records planned
+ * are saved a statement at a time, and only those another writer changed meanwhile one by one.
+ */
 async function remind(run: SweepRun, records: readonly ExceptionRecord[]): Promise<void> {
-  const { deps, at, report } = run;
+  const { deps, actor, at, report } = run;
+  const options = (record: ExceptionRecord): ChangeOptions => ({
+    nowMs: at,
+    data: { expiresAt: record.expiresAt },
+  });
   const reminded = await deps.store.transaction(async (tx) => {
-    const done: ExceptionRecord[] = [];
-    for (const record of records) {
-      const data = { expiresAt: record.expiresAt };
-      const changed = await transitionOrSkip(run, tx, record, 'remind', { nowMs: at, data });
-      if (changed) done.push(changed);
-    }
-    return done;
+    const { saved, refused, conflicts } = await applyTransitions(deps, tx, actor, records, 'remind', options);
+    for (const { record, error } of refused)
+      report.skipped.push({ id: formatId(record.id), reason: error.message });
+    const done = new Set(saved.map((r) => r.id));
+    for (const record of conflicts)
+      if (await transitionOrSkip(run, tx, record, 'remind', options(record))) done.add(record.id);
+    return records.filter((r) => done.has(r.id));
   });
   report.reminded.push(...reminded.map((r) => formatId(r.id)));
 }

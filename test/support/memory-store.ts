@@ -23,6 +23,7 @@ import type {
   ExceptionQuery,
   ExceptionStore,
   NotificationQuery,
+  RecordChange,
   StateCount,
   StoredNotification,
   StoredToken,
@@ -219,6 +220,25 @@ class MemoryAccess implements StoreWriter {
     const saved = { ...copy(record), version: record.version + 1 };
     exceptions.set(record.id, saved);
     return Promise.resolve(copy(saved));
+  }
+
+  async updateExceptions(
+    changes: readonly RecordChange[],
+  ): Promise<{ saved: ExceptionRecord[]; conflicts: number[] }> {
+    const saved: ExceptionRecord[] = [];
+    const conflicts: number[] = [];
+    for (const { record } of changes) {
+      if (this.db().exceptions.get(record.id)?.version === record.version)
+        saved.push(await this.updateException(record));
+      else conflicts.push(record.id);
+    }
+    return { saved, conflicts };
+  }
+
+  async appendAudits(events: readonly NewAuditEvent[]): Promise<AuditEvent[]> {
+    const appended: AuditEvent[] = [];
+    for (const event of events) appended.push(await this.appendAudit(event));
+    return appended;
   }
 
   appendAudit(given: NewAuditEvent): Promise<AuditEvent> {
