@@ -204,7 +204,64 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0009-audit-chain-index': {
+      async up(db: Kysely<unknown>) {
+        // Each event's link is its primary key: two writers that read the same last link write the same
+        // seq, and the second fails on it. The unique index on prev_hash said so again, at the price of
+        // an insert at a random place in an index of hashes for every event (decision 0018).
+        if (dialect === 'postgres') await dropPrevHashConstraint(db);
+        else await rebuildAuditWithoutUniqueHash(db);
+      },
+    },
   };
+}
+
+async function dropPrevHashConstraint(db: Kysely<unknown>): Promise<void> {
+  const { rows } = await sql<{ conname: string }>`
+    select c.conname from pg_constraint c
+    join pg_attribute a on a.attrelid = c.conrelid and a.attnum = any(c.conkey)
+    where c.conrelid = 'audit_events'::regclass and c.contype = 'u' and a.attname = 'prev_hash'`.execute(db);
+  for (const { conname } of rows)
+    await sql`alter table audit_events drop constraint if exists ${sql.id(conname)}`.execute(db);
+}
+
+/**
+ * SQLite cannot drop a column's UNIQUE: the table is rebuilt without it, in one immediate transaction
+ * (another process opening the file waits), once: a table already without it is left alone.
+ */
+async function rebuildAuditWithoutUniqueHash(db: Kysely<unknown>): Promise<void> {
+  await sql`begin immediate`.execute(db);
+  try {
+    const { rows } = await sql<{ name: string }>`
+      select name from sqlite_master
+      where type = 'index' and tbl_name = 'audit_events' and name like 'sqlite_autoindex_%'`.execute(db);
+    if (rows.length > 0) {
+      await db.schema
+        .createTable('audit_events_rebuilt')
+        .addColumn('seq', 'integer', (c) => c.primaryKey())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('exception_id', 'integer')
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('prev_hash', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .execute();
+      await sql`insert into audit_events_rebuilt (seq, at, actor, action, exception_id, data, prev_hash, hash)
+        select seq, at, actor, action, exception_id, data, prev_hash, hash from audit_events`.execute(db);
+      await db.schema.dropTable('audit_events').execute();
+      await db.schema.alterTable('audit_events_rebuilt').renameTo('audit_events').execute();
+      await db.schema
+        .createIndex('audit_events_exception')
+        .on('audit_events')
+        .column('exception_id')
+        .execute();
+    }
+    await sql`commit`.execute(db);
+  } catch (e) {
+    await sql`rollback`.execute(db).catch(() => undefined);
+    throw e;
+  }
 }
 
 /**
