@@ -93,8 +93,17 @@ function changedColumns(
   before: ExceptionRecord | undefined,
 ): { columns: Omit<Row, 'id'>; changed: Partial<Record<string, unknown>> } {
   const columns = { ...toRow(record), version: record.version + 1 };
-  const old: Partial<Record<string, unknown>> = before?.version === record.version ? toRow(before) : {};
-  const changed = Object.fromEntries(Object.entries(columns).filter(([k, v]) => old[k] !== v));
+  if (before?.version !== record.version) return { columns, changed: columns };
+  // Fields compared as the records hold them (a list the change kept is the same array), each column
+  // named as the row names its field.
+  const changed: Partial<Record<string, unknown>> = { version: columns.version };
+  const stored: Partial<Record<string, unknown>> = columns;
+  for (const [field, value] of Object.entries(record)) {
+    if (field === 'id' || value === before[field as keyof ExceptionRecord]) continue;
+    const column = field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    if (!(column in stored)) return { columns, changed: columns };
+    changed[column] = stored[column];
+  }
   return { columns, changed };
 }
 
@@ -276,45 +285,48 @@ class KyselyAccess implements StoreWriter {
     changes: readonly RecordChange[],
   ): Promise<{ saved: ExceptionRecord[]; conflicts: number[] }> {
     // Records that set the same columns to the same values, from the same version, share a statement.
-    const groups = new Map<string, { set: Partial<Record<string, unknown>>; version: number; rows: Row[] }>();
+    const groups = new Map<
+      string,
+      { set: Partial<Record<string, unknown>>; version: number; ids: number[] }
+    >();
+    const rows: Row[] = [];
     for (const { record, before } of changes) {
       const { columns, changed } = changedColumns(record, before);
+      rows.push({ ...columns, id: record.id });
       const key = JSON.stringify([record.version, changed]);
-      const group = groups.get(key) ?? { set: changed, version: record.version, rows: [] };
-      group.rows.push({ ...columns, id: record.id });
-      groups.set(key, group);
+      const group = groups.get(key);
+      if (group) group.ids.push(record.id);
+      else groups.set(key, { set: changed, version: record.version, ids: [record.id] });
     }
     const updated = new Set<number>();
-    for (const { set, version, rows } of groups.values())
-      for (let i = 0; i < rows.length; i += CHUNK) {
-        const ids = rows.slice(i, i + CHUNK).map((r) => r.id);
+    for (const { set, version, ids } of groups.values())
+      for (let i = 0; i < ids.length; i += CHUNK) {
         const done = await this.db
           .updateTable('exceptions')
           .set(set)
           .where('version', '=', version)
-          .where('id', 'in', ids)
+          .where('id', 'in', ids.slice(i, i + CHUNK))
           .returning('id')
           .execute();
         for (const { id } of done) updated.add(id);
       }
     const saved: ExceptionRecord[] = [];
     const conflicts: number[] = [];
-    for (const { rows } of groups.values())
-      for (const row of rows) {
-        if (updated.has(row.id)) saved.push(toRecord(row));
-        else conflicts.push(row.id);
-      }
-    const order = new Map(changes.map(({ record }, i) => [record.id, i]));
-    const byOrder = (a: number, b: number) => (order.get(a) ?? 0) - (order.get(b) ?? 0);
-    return { saved: saved.sort((a, b) => byOrder(a.id, b.id)), conflicts: conflicts.sort(byOrder) };
+    for (const row of rows) {
+      if (updated.has(row.id)) saved.push(toRecord(row));
+      else conflicts.push(row.id);
+    }
+    return { saved, conflicts };
   }
 
   async appendAudits(given: readonly NewAuditEvent[]): Promise<AuditEvent[]> {
     let last = await this.lastLink();
+    const events: AuditEvent[] = [];
     const rows: Selectable<AuditEventsTable>[] = [];
     for (const one of given) {
       const event = await this.bindRecord(one);
       const link = nextLink(last, event, sha256);
+      events.push({ ...event, ...link });
       rows.push({
         seq: link.seq,
         at: event.at,
@@ -332,7 +344,7 @@ class KyselyAccess implements StoreWriter {
         .insertInto('audit_events')
         .values(rows.slice(i, i + CHUNK))
         .execute();
-    return rows.map(toEvent);
+    return events;
   }
 
   async appendAudit(given: NewAuditEvent): Promise<AuditEvent> {
