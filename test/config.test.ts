@@ -246,6 +246,8 @@ describe('configuration', () => {
     // Channels and no routes: every event to every configured channel.
     expect(config.notificationRouting.routes).toEqual([{ channels: ['slack', 'hook', 'mail'] }]);
     expect(config.notificationRouting.groups.approvers).toEqual(['bob']);
+    // A webhook's body is the exception as the API shows it: its outbox rows keep all of it.
+    expect(config.notificationRouting.wholeExceptionChannels).toEqual(['hook']);
   });
 
   it('refuses a bad channel at start-up in one line naming the key, never printing a secret', async () => {

@@ -49,6 +49,7 @@ export function notificationsConfig(
         security: n.groups?.security ?? [],
         policyOwners: n.groups?.policyOwners ?? {},
       },
+      wholeExceptionChannels: channels.filter((c) => c.type === 'webhook').map((c) => c.name),
     },
     settings: {
       channels,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { activeRecord } from '../../test/support/records.js';
 import type { AuditEvent } from './audit.js';
-import { digestKey } from './notification.js';
+import { digestKey, messageSnapshot } from './notification.js';
+import { exceptionView } from './view.js';
 import {
   channelsFor,
   defaultRouting,
@@ -61,23 +62,28 @@ describe('who hears what, on which channel', () => {
     expect(to('withdrawn')).toBeUndefined();
   });
 
-  it('keys a reminder by the expiry it is about, and carries the exception as the API shows it', () => {
+  it('keys a reminder by the expiry it is about, and carries what its message shows, the whole exception to a webhook', () => {
     const [entry, other] = outboxEntriesFor(
-      routing,
+      { ...routing, wholeExceptionChannels: ['mail'] },
       '2026-12-01T00:00:00Z',
       audit('reminded'),
       record,
       undefined,
     );
+    const view = exceptionView(record, Date.parse('2026-12-10T00:00:00Z'));
     expect(entry).toMatchObject({
       key: `reminder:EX-1:${record.expiresAt}`,
       channel: 'payments-teams',
       event: 'reminder',
       exceptionId: 1,
       dueAt: '2026-12-01T00:00:00Z',
-      payload: { at: '2026-12-10T00:00:00Z', actor: 'carol', exception: { id: 'EX-1', state: 'active' } },
+      payload: { at: '2026-12-10T00:00:00Z', actor: 'carol' },
     });
-    expect(other?.key).toBe(entry?.key);
+    expect(entry?.payload.exception).toEqual(messageSnapshot(view));
+    expect(entry?.payload.exception).toMatchObject({ id: 'EX-1', name: record.name, reason: record.reason });
+    expect(Object.keys(entry?.payload.exception ?? {})).not.toContain('state');
+    expect(other).toMatchObject({ channel: 'mail', key: entry?.key });
+    expect(other?.payload.exception).toEqual(view);
     expect(entry?.payload.details).toEqual({}); // the row digest is the audit trail's, not a message's
     const renewed = outboxEntriesFor(
       routing,

@@ -3,6 +3,7 @@ import type { ExceptionRecord } from './exception.js';
 import {
   audienceOf,
   idempotencyKey,
+  messageSnapshot,
   notificationEventOf,
   type Audience,
   type NotificationEvent,
@@ -31,6 +32,11 @@ export interface NotificationGroups {
 export interface NotificationRouting {
   routes: readonly NotificationRoute[];
   groups: NotificationGroups;
+  /**
+   * Channels whose receivers get the exception as the API shows it (webhooks). The others get a message,
+   * so their outbox rows keep only what it shows.
+   */
+  wholeExceptionChannels?: readonly string[];
 }
 
 /**
@@ -84,12 +90,15 @@ export function outboxEntriesFor(
   const channels = channelsFor(routing, event, subject);
   if (channels.length === 0) return [];
   const { comment, record: _digest, ...details } = audit.data;
-  const payload: NotificationPayload = {
+  const view = record && exceptionView(record, Date.parse(audit.at));
+  const payloadWith = (exception: NotificationPayload['exception']): NotificationPayload => ({
     at: audit.at,
     actor: audit.actor,
-    ...(record ? { exception: exceptionView(record, Date.parse(audit.at)) } : {}),
+    ...(exception ? { exception } : {}),
     details: { ...details, ...(comment === undefined ? {} : { comment }) },
-  };
+  });
+  const whole = payloadWith(view);
+  const shown = view && payloadWith(messageSnapshot(view));
   const recipients = recipientsFor(routing.groups, event, record, subject.policy);
   const key = idempotencyKey(event, audit, record);
   return channels.map((channel) => ({
@@ -98,7 +107,7 @@ export function outboxEntriesFor(
     event,
     exceptionId: record?.id ?? null,
     recipients,
-    payload,
+    payload: shown && !routing.wholeExceptionChannels?.includes(channel) ? shown : whole,
     createdAt: audit.at,
     dueAt,
   }));

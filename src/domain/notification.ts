@@ -46,13 +46,50 @@ export const audienceOf: Record<NotificationEvent, readonly Audience[]> = {
   digest: ['security'],
 };
 
+/** What a message shows of an exception (`composeMessage`): all an outbox row keeps for a channel but a webhook. */
+export type MessageSnapshot = Pick<
+  ExceptionView,
+  | 'id'
+  | 'name'
+  | 'namespaces'
+  | 'policy'
+  | 'rules'
+  | 'ticket'
+  | 'reason'
+  | 'expiresAt'
+  | 'requestor'
+  | 'approver'
+  | 'applier'
+  | 'renewalOf'
+  | 'renewalCount'
+>;
+
+export const messageSnapshot = (x: ExceptionView): MessageSnapshot => ({
+  id: x.id,
+  name: x.name,
+  namespaces: x.namespaces,
+  policy: x.policy,
+  rules: x.rules,
+  ticket: x.ticket,
+  reason: x.reason,
+  expiresAt: x.expiresAt,
+  requestor: x.requestor,
+  approver: x.approver,
+  applier: x.applier,
+  renewalOf: x.renewalOf,
+  renewalCount: x.renewalCount,
+});
+
 /** What a notification carries: enough to render any channel's message without reading the store again. */
 export interface NotificationPayload {
   /** When the event happened (RFC3339) and who caused it. */
   at: string;
   actor: string;
-  /** The exception as the API shows it at that instant; absent for a rogue object and the digest. */
-  exception?: ExceptionView;
+  /**
+   * The exception at that instant, absent for a rogue object and the digest: as the API shows it for a
+   * webhook (its body carries it), otherwise only what a message shows of it.
+   */
+  exception?: MessageSnapshot & Partial<ExceptionView>;
   /** The event's own facts: a comment, a drift's change, a rogue object, a sync error, the digest. */
   details: Record<string, unknown>;
 }

@@ -1,5 +1,5 @@
 import { messageOf } from '../domain/errors.js';
-import { excerpt, redactor, redactSyncError, type Redact } from '../domain/redact.js';
+import { excerpt, redactor, type Redact } from '../domain/redact.js';
 import { nextAttemptMs, type BackoffPolicy } from '../domain/retry-backoff.js';
 import { toRfc3339 } from '../domain/time.js';
 import { mapBounded } from '../service/bounded.js';
@@ -149,7 +149,9 @@ function maskedPayload(n: StoredNotification, redact: Redact): StoredNotificatio
     ...n,
     payload: {
       ...n.payload,
-      ...(exception ? { exception: redactSyncError(exception, redact) } : {}),
+      ...(exception?.syncError
+        ? { exception: { ...exception, syncError: redact(exception.syncError) } }
+        : {}),
       details: typeof error === 'string' ? { ...details, error: redact(error) } : details,
     },
   };

@@ -1,6 +1,5 @@
-import type { NotificationEvent, NotificationPayload } from '../domain/notification.js';
+import type { MessageSnapshot, NotificationEvent, NotificationPayload } from '../domain/notification.js';
 import { relativeTime } from '../domain/time.js';
-import type { ExceptionView } from '../domain/view.js';
 
 /** A detail as text: what the audit recorded, or the fallback when it is absent or not text. */
 const detail = (p: NotificationPayload, key: string, fallback: string): string => {
@@ -38,12 +37,12 @@ export interface MessageInput {
 
 /** The words of each event: its title, its summary, and the commands it asks for. */
 interface Template {
-  title: (x: ExceptionView) => string;
-  summary: (x: ExceptionView, p: NotificationPayload) => string;
-  actions?: (x: ExceptionView) => Message['actions'];
+  title: (x: MessageSnapshot) => string;
+  summary: (x: MessageSnapshot, p: NotificationPayload) => string;
+  actions?: (x: MessageSnapshot) => Message['actions'];
 }
 
-const expiry = (x: ExceptionView, p: NotificationPayload): string =>
+const expiry = (x: MessageSnapshot, p: NotificationPayload): string =>
   `${x.expiresAt} (${relativeTime(Date.parse(x.expiresAt), Date.parse(p.at))})`;
 
 /** One template per event (the digest, drift and rogue objects have their own below). */
@@ -142,7 +141,7 @@ export function composeMessage(input: MessageInput, context: MessageContext): Me
   };
 }
 
-function exceptionFacts(x: ExceptionView, p: NotificationPayload): Message['facts'] {
+function exceptionFacts(x: MessageSnapshot, p: NotificationPayload): Message['facts'] {
   const facts = [
     { label: 'Exception', value: x.id },
     { label: 'Name', value: x.name },
