@@ -97,8 +97,10 @@ export function outboxEntriesFor(
     ...(exception ? { exception } : {}),
     details: { ...details, ...(comment === undefined ? {} : { comment }) },
   });
-  const whole = payloadWith(view);
   const shown = view && payloadWith(messageSnapshot(view));
+  let whole: NotificationPayload | undefined;
+  const payloadFor = (channel: string): NotificationPayload =>
+    shown && !routing.wholeExceptionChannels?.includes(channel) ? shown : (whole ??= payloadWith(view));
   const recipients = recipientsFor(routing.groups, event, record, subject.policy);
   const key = idempotencyKey(event, audit, record);
   return channels.map((channel) => ({
@@ -107,7 +109,7 @@ export function outboxEntriesFor(
     event,
     exceptionId: record?.id ?? null,
     recipients,
-    payload: shown && !routing.wholeExceptionChannels?.includes(channel) ? shown : whole,
+    payload: payloadFor(channel),
     createdAt: audit.at,
     dueAt,
   }));

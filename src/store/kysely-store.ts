@@ -98,8 +98,9 @@ function changedColumns(
   // named as the row names its field.
   const changed: Partial<Record<string, unknown>> = { version: columns.version };
   const stored: Partial<Record<string, unknown>> = columns;
-  for (const [field, value] of Object.entries(record)) {
-    if (field === 'id' || value === before[field as keyof ExceptionRecord]) continue;
+  for (const field in record) {
+    const key = field as keyof ExceptionRecord;
+    if (key === 'id' || record[key] === before[key]) continue;
     const column = field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
     if (!(column in stored)) return { columns, changed: columns };
     changed[column] = stored[column];
