@@ -17,7 +17,7 @@ import type { AuditHead } from '../service/audit-checkpoint.js';
 import type { AuditPage, VerifyResult } from '../service/audit-trail.js';
 import type { DoctorReport } from '../service/check-cluster.js';
 import type { ImportReport } from '../service/import-exceptions.js';
-import type { LintReport } from '../service/lint-manifests.js';
+import type { LintReport } from '../domain/lint-report.js';
 import type { CoverageReport } from '../service/exception-coverage.js';
 import type { ExceptionEvidence } from '../domain/report-evidence.js';
 import type { ExceptionDetail, ExceptionPage } from '../service/list-exceptions.js';

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { WaiverError } from '../domain/errors.js';
 import type { ProcessSettings } from '../domain/settings.js';
-import type { LintReport } from '../service/lint-manifests.js';
+import type { LintReport } from '../domain/lint-report.js';
 import type { ManifestLinter } from '../service/ports.js';
 import type { LintJob } from './lint-worker.js';
 

@@ -14,7 +14,7 @@ import type { OutboxEntry } from '../domain/notification-routes.js';
 import type { ObservedException } from '../domain/observed.js';
 import type { KnownPolicy } from '../domain/policy-catalog.js';
 import type { Role } from './actor.js';
-import type { LintReport, LintSource } from './lint-manifests.js';
+import type { LintReport, LintSource } from '../domain/lint-report.js';
 
 /** The source of "now". Every use case reads time here, so tests move a clock instead of sleeping. */
 export interface Clock {

@@ -10,7 +10,7 @@ import type { ServiceDeps } from './deps.js';
 import type { CoverageReport } from './exception-coverage.js';
 import type { ExceptionEvidence } from '../domain/report-evidence.js';
 import type { RenewInput, RequestInput, TokenInput } from './inputs.js';
-import type { LintReport, LintSource } from './lint-manifests.js';
+import type { LintReport, LintSource } from '../domain/lint-report.js';
 import type { ExceptionDetail, ExceptionPage, ListFilter, PageRequest } from './list-exceptions.js';
 import type { ApiToken } from './ports.js';
 import type { DoctorReport } from './check-cluster.js';
