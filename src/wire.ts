@@ -27,14 +27,9 @@ import { controllerActor, localActor, type Actor } from './service/actor.js';
 import type { ServiceDeps } from './service/deps.js';
 import type { MetricsTracker } from './service/metrics-tracker.js';
 import type { Dispatcher, DispatchLoop } from './notify/dispatcher.js';
-import type {
-  ClusterServices,
-  ExceptionStore,
-  NamedTarget,
-  ObservableTarget,
-  Target,
-  TargetSet,
-} from './service/ports.js';
+import type { ClusterServices } from './service/ports/cluster.js';
+import type { ExceptionStore } from './service/ports/store.js';
+import type { NamedTarget, ObservableTarget, Target, TargetSet } from './service/ports/target.js';
 import { targetSet } from './service/targets.js';
 import type { ClusterTargetConfig, GitTargetConfig } from './config/targets.js';
 import { repositoryDescription } from './domain/git-repository.js';

@@ -1,5 +1,5 @@
 import { loadConfig, type Config, type ConfigFlags } from '../config/load.js';
-import type { Clock } from '../service/ports.js';
+import type { Clock } from '../service/ports/runtime.js';
 import type { Waiver } from '../service/waiver.js';
 import { systemClock } from '../service/system-clock.js';
 

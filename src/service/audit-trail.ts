@@ -18,7 +18,7 @@ import type { AuditAction } from '../domain/lifecycle.js';
 import { WaiverError } from '../domain/errors.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
-import type { AuditQuery, StoreReader } from './ports.js';
+import type { AuditQuery, StoreReader } from './ports/store.js';
 import { resolveException } from './resolve.js';
 import { toRfc3339 } from '../domain/time.js';
 

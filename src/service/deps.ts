@@ -1,7 +1,9 @@
 import type { NotificationRouting } from '../domain/notification-routes.js';
 import type { Redact } from '../domain/redact.js';
 import type { ProcessSettings } from '../domain/settings.js';
-import type { Clock, ExceptionStore, ManifestLinter, TargetSet } from './ports.js';
+import type { Clock, ManifestLinter } from './ports/runtime.js';
+import type { ExceptionStore } from './ports/store.js';
+import type { TargetSet } from './ports/target.js';
 
 /** What every use case runs against; built once by the composition root. */
 export interface ServiceDeps {

@@ -15,7 +15,7 @@ import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import { byteBudget, type PageRequest } from './page-budget.js';
 import { sharedView, viewBytes } from './shared-views.js';
-import type { ExceptionQuery } from './ports.js';
+import type { ExceptionQuery } from './ports/store.js';
 import { resolveException } from './resolve.js';
 
 export type { PageRequest } from './page-budget.js';

@@ -12,7 +12,7 @@ import type { ExceptionEvidence } from '../domain/report-evidence.js';
 import type { RenewInput, RequestInput, TokenInput } from './inputs.js';
 import type { LintReport, LintSource } from '../domain/lint-report.js';
 import type { ExceptionDetail, ExceptionPage, ListFilter, PageRequest } from './list-exceptions.js';
-import type { ApiToken } from './ports.js';
+import type { ApiToken } from '../domain/api-token.js';
 import type { DoctorReport } from './check-cluster.js';
 import type { ImportReport } from './import-exceptions.js';
 import type { ReconcileReport, UnmanagedException } from './reconcile.js';

@@ -11,19 +11,20 @@ import { WaiverError } from '../domain/errors.js';
 import { formatId, type ExceptionRecord, type NewExceptionRecord, type State } from '../domain/exception.js';
 import type { AuditAction } from '../domain/lifecycle.js';
 import type { OutboxEntry } from '../domain/notification-routes.js';
+import type { ApiToken, StoredToken } from '../domain/api-token.js';
 import type {
-  ApiToken,
-  AuditQuery,
   DeliveryAttempt,
   DeliveryOutcome,
+  StoredNotification,
+} from '../domain/notification-delivery.js';
+import type { NotificationQuery } from '../service/ports/notify.js';
+import type {
+  AuditQuery,
   ExceptionQuery,
   ExceptionStore,
-  NotificationQuery,
   StateCount,
-  StoredNotification,
-  StoredToken,
   StoreWriter,
-} from '../service/ports.js';
+} from '../service/ports/store.js';
 import { sha256 } from '../service/sha256.js';
 import { writeFault } from './outages.js';
 import { QueryCache, type SelectedKeys } from './query-cache.js';

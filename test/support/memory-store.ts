@@ -15,19 +15,20 @@ import {
   type State,
 } from '../../src/domain/exception.js';
 import type { OutboxEntry } from '../../src/domain/notification-routes.js';
+import type { ApiToken, StoredToken } from '../../src/domain/api-token.js';
 import type {
-  ApiToken,
-  AuditQuery,
   DeliveryAttempt,
   DeliveryOutcome,
+  StoredNotification,
+} from '../../src/domain/notification-delivery.js';
+import type { NotificationQuery } from '../../src/service/ports/notify.js';
+import type {
+  AuditQuery,
   ExceptionQuery,
   ExceptionStore,
-  NotificationQuery,
   StateCount,
-  StoredNotification,
-  StoredToken,
   StoreWriter,
-} from '../../src/service/ports.js';
+} from '../../src/service/ports/store.js';
 import { sha256 } from '../../src/service/sha256.js';
 
 /** Everything a store holds: what a database file or a PostgreSQL database is to the real stores. */

@@ -1,7 +1,9 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { WaiverError } from '../../domain/errors.js';
 import type { ExceptionManifest } from '../../domain/manifest.js';
-import type { ObservableTarget, ObservedException, TargetReceipt } from '../../service/ports.js';
+import type { ObservedException } from '../../domain/observed.js';
+import type { TargetReceipt } from '../../domain/target-receipt.js';
+import type { ObservableTarget } from '../../service/ports/target.js';
 import { CEL_RESOURCE, FIELD_MANAGER, GROUP, PLURAL, type ExceptionResource } from './exception-resource.js';
 import type { GeneratedClient } from './generated-client.js';
 import { withinDeadline } from './deadline.js';
