@@ -33,8 +33,8 @@ import type { NamedTarget, ObservableTarget, Target, TargetSet } from './service
 import { targetSet } from './service/targets.js';
 import type { ClusterTargetConfig, GitTargetConfig } from './config/targets.js';
 import { repositoryDescription } from './domain/git-repository.js';
-import { systemClock } from './service/system-clock.js';
-import { systemScheduler } from './service/system-scheduler.js';
+import { systemClock } from './system/system-clock.js';
+import { systemScheduler } from './system/system-scheduler.js';
 import { createWaiver, type Waiver } from './service/waiver.js';
 import type { KubernetesCluster } from './targets/kubernetes/open-kubernetes.js';
 import { DirectoryTarget } from './targets/directory-target.js';

@@ -8,7 +8,7 @@ import {
 
 import { nextLink, recordDigest, type NewAuditEvent } from '../domain/audit.js';
 import { toRfc3339, wholeSeconds } from '../domain/time.js';
-import { sha256 } from '../service/sha256.js';
+import { sha256 } from '../system/sha256.js';
 import { toStoredToken } from './rows.js';
 import type { Database } from './schema.js';
 

@@ -1,5 +1,5 @@
 import type { ApiToken, StoredToken } from '../../domain/api-token.js';
-import type { AuditEvent, AuditFact, NewAuditEvent } from '../../domain/audit.js';
+import type { AuditEvent, AuditFact, HashFn, NewAuditEvent } from '../../domain/audit.js';
 import type {
   Category,
   ExceptionRecord,
@@ -66,6 +66,11 @@ export interface AuditQuery {
 }
 
 export interface StoreReader {
+  /**
+   * The hash this store chains the audit trail and digests rows with (SHA-256): verification checks the
+   * trail with the same.
+   */
+  readonly auditHash: HashFn;
   getException(id: number): Promise<ExceptionRecord | undefined>;
   /** Every exception with this name, newest first. */
   findByName(name: string): Promise<ExceptionRecord[]>;
