@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
-import { startController } from '../src/wire.js';
+import { startController } from '../src/wire/controller.js';
 import { cli, requestArgs } from './support/cli.js';
 import { bareRepository, gitIn } from './support/git/repositories.js';
 import { NS, useTestCluster } from './support/kube/cluster.js';
