@@ -408,4 +408,26 @@ describe.each(storeBackends)('$name store', ({ enabled, databases }) => {
     ]);
     await store.close();
   });
+
+  it('records a data migration once, with the transaction that ran it', async () => {
+    const store = await open();
+    expect(await store.hasDataMigration('adopt-untargeted')).toBe(false);
+    // Rolled back with the work it recorded: it has not run.
+    await expect(
+      store.transaction(async (tx) => {
+        expect(await tx.recordDataMigration('adopt-untargeted', '2026-12-01T09:00:00Z')).toBe(true);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await store.hasDataMigration('adopt-untargeted')).toBe(false);
+    expect(
+      await store.transaction((tx) => tx.recordDataMigration('adopt-untargeted', '2026-12-01T09:00:00Z')),
+    ).toBe(true);
+    expect(await store.hasDataMigration('adopt-untargeted')).toBe(true);
+    expect(await store.hasDataMigration('another')).toBe(false);
+    expect(
+      await store.transaction((tx) => tx.recordDataMigration('adopt-untargeted', '2026-12-02T09:00:00Z')),
+    ).toBe(false);
+    await store.close();
+  });
 });

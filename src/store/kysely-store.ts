@@ -202,6 +202,26 @@ class KyselyAccess implements StoreWriter {
     return result.numUpdatedRows > 0n;
   }
 
+  async hasDataMigration(name: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('data_migrations')
+      .select('name')
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async recordDataMigration(name: string, atIso: string): Promise<boolean> {
+    // A second process waits for the first's transaction, then inserts nothing.
+    const inserted = await this.db
+      .insertInto('data_migrations')
+      .values({ name, ran_at: atIso })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .returning('name')
+      .execute();
+    return inserted.length === 1;
+  }
+
   async enqueueNotifications(entries: readonly OutboxEntry[]): Promise<void> {
     // A few hundred rows a statement keeps within both databases' parameter limits.
     for (let i = 0; i < entries.length; i += 200) {

@@ -86,7 +86,8 @@ export async function assemble(config: Config, options: DepsOptions): Promise<As
     redact,
   };
   try {
-    // Rows from before named targets are adopted by this configuration's default target, once.
+    // Rows from before named targets are adopted by this configuration's default target: a data migration
+    // that runs once per database, at the first start after the upgrade.
     const adopted = await (await import('../service/adopt-untargeted.js')).adoptUntargeted(deps);
     return { deps, clusters, adopted };
   } catch (e) {
