@@ -613,6 +613,18 @@ export class KyselyStore extends KyselyAccess implements ExceptionStore {
     return Object.fromEntries(rows.map((r) => [r.channel, Number(r.n)]));
   }
 
+  async hasDueNotifications(nowIso: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('notifications')
+      .select('id')
+      .where('state', '=', 'pending')
+      .where('next_attempt_at', '<=', nowIso)
+      .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', nowIso)]))
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async hasNotification(key: string): Promise<boolean> {
     const row = await this.db
       .selectFrom('notifications')

@@ -1,9 +1,10 @@
 /**
  * Local mode: `openLocalWaiver` = the store, the targets, and the configured user with every role
- * (separation of duties still holds by name); before it closes, a command that changed something delivers
- * the notifications it caused (the outbox's dispatcher, decision 0012).
+ * (separation of duties still holds by name); before it closes, a command delivers what the outbox holds
+ * due, the notifications it caused among them (the outbox's dispatcher, decision 0012).
  */
 import type { Config } from '../config/load.js';
+import { toRfc3339 } from '../domain/time.js';
 import { localActor } from '../service/actor.js';
 import { createWaiver, type Waiver } from '../service/waiver.js';
 import { adoptedLine, assemble } from './deps.js';
@@ -23,21 +24,15 @@ export async function openLocalWaiver(config: Config, log: (line: string) => voi
   const assembled = await assemble(config, { command: true });
   const { deps } = assembled;
   if (assembled.adopted) log(adoptedLine(assembled));
-  // After a command that changed something, what it caused is delivered before the process ends; what
-  // fails waits in the outbox for the next command, sweep or server.
-  let changed = false;
-  const { store } = deps;
-  const transaction = store.transaction.bind(store);
-  store.transaction = (work) => {
-    changed = true;
-    return transaction(work);
-  };
   const waiver = createWaiver(deps, localActor(config.user));
   return {
     ...waiver,
     close: async () => {
       try {
-        if (changed) await deliverPending(config, deps, log);
+        // What a command caused (and what an earlier one left due) is delivered before the process
+        // ends; what fails waits in the outbox for the next command, sweep or server.
+        if (await deps.store.hasDueNotifications(toRfc3339(deps.clock.now())))
+          await deliverPending(config, deps, log);
       } finally {
         await waiver.close();
       }

@@ -380,6 +380,17 @@ export class MemoryStore extends MemoryAccess implements ExceptionStore {
     return Promise.resolve(counts);
   }
 
+  hasDueNotifications(nowIso: string): Promise<boolean> {
+    return Promise.resolve(
+      this.server.db.outbox.some(
+        (n) =>
+          n.state === 'pending' &&
+          n.nextAttemptAt <= nowIso &&
+          (n.claimedUntil === null || n.claimedUntil <= nowIso),
+      ),
+    );
+  }
+
   hasNotification(key: string): Promise<boolean> {
     return Promise.resolve(this.server.db.outbox.some((n) => n.key === key));
   }
