@@ -95,7 +95,7 @@ export default tseslint.config(
     },
   },
   // Every layer's imports, as DESIGN.md draws them: cli, server and controller reach adapters only
-  // through the composition root (src/wire.ts); adapters depend inward; nothing imports cli or server. The
+  // through the composition root (src/wire/); adapters depend inward; nothing imports cli or server. The
   // system adapters (src/system: the real clock, timers and hash) are for the composition root, the CLI's
   // context and the stores' audit hash; the service and the domain are handed them.
   ...layer(
@@ -146,7 +146,7 @@ export default tseslint.config(
   ...layer(
     'src/cli',
     ['store', 'targets', 'notify', 'server', 'controller'],
-    'The CLI reaches adapters only through the composition root (src/wire.ts).',
+    'The CLI reaches adapters only through the composition root (src/wire/).',
   ),
 );
 
@@ -162,7 +162,7 @@ function layer(folder, forbidden, message) {
           {
             patterns: [
               {
-                group: forbidden.flatMap((f) => (f === 'wire' ? ['**/wire', '**/wire.js'] : [`**/${f}/**`])),
+                group: forbidden.map((f) => `**/${f}/**`),
                 message,
               },
             ],

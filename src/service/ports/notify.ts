@@ -33,5 +33,7 @@ export interface OutboxStore {
   retryNotifications(ids: readonly number[], nowIso: string): Promise<number[]>;
   /** Pending notifications by channel (a gauge). */
   countPendingNotifications(): Promise<Record<string, number>>;
+  /** Whether a notification waits that a dispatcher could claim at `nowIso` (due, and not claimed). */
+  hasDueNotifications(nowIso: string): Promise<boolean>;
   hasNotification(key: string): Promise<boolean>;
 }

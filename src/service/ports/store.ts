@@ -87,6 +87,8 @@ export interface StoreReader {
   listTokens(): Promise<ApiToken[]>;
   /** Every token row as stored (hash included): what audit verification checks against the trail. */
   listStoredTokens(): Promise<StoredToken[]>;
+  /** Whether the named data migration ran on this database (see `recordDataMigration`). */
+  hasDataMigration(name: string): Promise<boolean>;
 }
 
 export interface StoreWriter extends StoreReader {
@@ -100,6 +102,11 @@ export interface StoreWriter extends StoreReader {
   revokeToken(id: string, at: string): Promise<boolean>;
   /** Adds notifications to the outbox; one whose key and channel are there already is left out. */
   enqueueNotifications(entries: readonly OutboxEntry[]): Promise<void>;
+  /**
+   * Records that the named data migration ran, with the work it did in this transaction; false when it
+   * was recorded already (another process ran it first), so it runs once per database.
+   */
+  recordDataMigration(name: string, atIso: string): Promise<boolean>;
 }
 
 /**
