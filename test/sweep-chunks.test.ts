@@ -8,7 +8,7 @@ import { exceptionView } from '../src/domain/view.js';
 import { controllerActor } from '../src/service/actor.js';
 import { checkTrail } from '../src/service/audit-trail.js';
 import type { ServiceDeps } from '../src/service/deps.js';
-import { sha256 } from '../src/service/sha256.js';
+import { sha256 } from '../src/system/sha256.js';
 import { sweep } from '../src/service/sweep.js';
 import { storeBackends } from './support/databases.js';
 import { RecordingTarget } from './support/recording-target.js';

@@ -8,7 +8,7 @@ import {
 
 import { nextLink, recordDigest, type NewAuditEvent } from '../domain/audit.js';
 import { toRfc3339, wholeSeconds } from '../domain/time.js';
-import { sha256 } from '../service/sha256.js';
+import { sha256 } from '../system/sha256.js';
 import { toStoredToken } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -204,7 +204,19 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
-    '0009-audit-chain-index': {
+    '0009-data-migrations': {
+      async up(db: Kysely<unknown>) {
+        // Data migrations that need the configuration (a default target's name) run at a process's
+        // start, not here; each is recorded, so it runs once per database.
+        await db.schema
+          .createTable('data_migrations')
+          .ifNotExists()
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('ran_at', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
+    '0010-audit-chain-index': {
       async up(db: Kysely<unknown>) {
         // Each event's link is its primary key: two writers that read the same last link write the same
         // seq, and the second fails on it. The unique index on prev_hash said so again, at the price of
