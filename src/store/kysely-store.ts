@@ -20,6 +20,7 @@ import type {
   StoreWriter,
 } from '../service/ports/store.js';
 import { sha256 } from '../system/sha256.js';
+import { BatchStatements } from './batch-statements.js';
 import { writeFault } from './outages.js';
 import { QueryCache, type SelectedKeys } from './query-cache.js';
 import { RecordCache } from './record-cache.js';
@@ -106,7 +107,11 @@ function changedColumns(
 class KyselyAccess implements StoreWriter {
   readonly auditHash = sha256;
 
-  constructor(protected readonly db: Kysely<Database>) {}
+  constructor(
+    protected readonly db: Kysely<Database>,
+    /** The batch statements' SQL, compiled once per shape (shared by the store and its transactions). */
+    protected readonly batches = new BatchStatements(),
+  ) {}
 
   async getException(id: number): Promise<ExceptionRecord | undefined> {
     const row = await this.db.selectFrom('exceptions').selectAll().where('id', '=', id).executeTakeFirst();
@@ -255,11 +260,12 @@ class KyselyAccess implements StoreWriter {
     // A few hundred rows a statement keeps within both databases' parameter limits.
     for (let i = 0; i < entries.length; i += 200) {
       const rows = entries.slice(i, i + 200).map(toNotificationRow);
-      await this.db
-        .insertInto('notifications')
-        .values(rows)
-        .onConflict((oc) => oc.columns(['key', 'channel']).doNothing())
-        .execute();
+      await this.batches.run(this.db, `notifications:${rows.length}`, rows.flatMap(Object.values), () =>
+        this.db
+          .insertInto('notifications')
+          .values(rows)
+          .onConflict((oc) => oc.columns(['key', 'channel']).doNothing()),
+      );
     }
   }
 
@@ -318,13 +324,16 @@ class KyselyAccess implements StoreWriter {
     const updated = new Set<number>();
     for (const { set, version, ids } of groups.values())
       for (let i = 0; i < ids.length; i += CHUNK) {
-        const done = await this.db
-          .updateTable('exceptions')
-          .set(set)
-          .where('version', '=', version)
-          .where('id', 'in', ids.slice(i, i + CHUNK))
-          .returning('id')
-          .execute();
+        const chunk = ids.slice(i, i + CHUNK);
+        const shape = `exceptions:${Object.keys(set).join(',')}:${chunk.length}`;
+        const done = await this.batches.run(this.db, shape, [...Object.values(set), version, ...chunk], () =>
+          this.db
+            .updateTable('exceptions')
+            .set(set)
+            .where('version', '=', version)
+            .where('id', 'in', chunk)
+            .returning('id'),
+        );
         for (const { id } of done) updated.add(id);
       }
     const saved: ExceptionRecord[] = [];
@@ -355,11 +364,12 @@ class KyselyAccess implements StoreWriter {
       });
       last = event;
     }
-    for (let i = 0; i < rows.length; i += CHUNK)
-      await this.db
-        .insertInto('audit_events')
-        .values(rows.slice(i, i + CHUNK))
-        .execute();
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      const chunk = rows.slice(i, i + CHUNK);
+      await this.batches.run(this.db, `audit_events:${chunk.length}`, chunk.flatMap(Object.values), () =>
+        this.db.insertInto('audit_events').values(chunk),
+      );
+    }
     return events;
   }
 
@@ -421,8 +431,9 @@ class TransactionAccess extends KyselyAccess {
     db: Kysely<Database>,
     /** Committed rows by version: what a record read before this transaction began was, exactly. */
     private readonly committed: RecordCache,
+    batches: BatchStatements,
   ) {
-    super(db);
+    super(db, batches);
   }
 
   override async getException(id: number): Promise<ExceptionRecord | undefined> {
@@ -551,7 +562,7 @@ export class KyselyStore extends KyselyAccess implements ExceptionStore {
 
   transaction<T>(work: (tx: StoreWriter) => Promise<T>): Promise<T> {
     return this.inTransaction(async (conn) => {
-      const access = new TransactionAccess(conn, this.cache);
+      const access = new TransactionAccess(conn, this.cache, this.batches);
       const result = await work(access);
       await access.flushOutbox();
       // Part of the transaction: a rolled-back one leaves the version as it was.
