@@ -178,9 +178,14 @@ byHand(0);
 const measured = [];
 const served = [];
 const anchor = [];
+// A command that reads the configuration and the store as apply does, and runs no git: a CLI's floor.
+const floor = [];
 await rounds(ROUNDS, async (i) => {
   anchor.push(byHand(i + 1));
   let started = process.hrtime.bigint();
+  waiver(['get', ids[0]]);
+  floor.push(elapsed(started));
+  started = process.hrtime.bigint();
   waiver(['apply', ids[2 + 2 * i]]);
   measured.push(elapsed(started));
   started = process.hrtime.bigint();
@@ -216,6 +221,11 @@ if (onMain !== ids.length) throw new Error(`${onMain} files on main, ${ids.lengt
 
 console.log(
   `one apply ran git ${gitCalls.length} times (${gitCalls.join(', ')}); by hand: add, commit, push`,
+);
+const ms = (figures) => `${summary(figures).median.toFixed(0)} ms`;
+console.log(
+  `a CLI command that opens the configuration and the store and runs no git (\`waiver get ID\`): ${ms(floor)}; ` +
+    `apply beyond it: ${(summary(measured).median - summary(floor).median).toFixed(0)} ms, by hand: ${ms(anchor)}`,
 );
 console.log(
   `${BATCH} applies in one command: ${(batchMs / 1000).toFixed(1)} s, ${batchCommits} commits (each change named by its trailers)`,
