@@ -6,6 +6,7 @@
 // made. `node bench/git-apply.mjs [SIZE] [--tiny]` (SIZE: the batch, default 200).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,7 +68,7 @@ writeFileSync(
     '',
   ].join('\n'),
 );
-const ids = await approved(2 + 2 * ROUNDS + 1 + BATCH);
+const ids = await approved(4 + 2 * ROUNDS + BATCH);
 const env = { ...process.env, WAIVER_CONFIG: config, WAIVER_USER: 'carol' };
 const waiver = (args, extraEnv = {}) => {
   const run = spawnSync(process.execPath, [bin, ...args], { env: { ...env, ...extraEnv }, encoding: 'utf8' });
@@ -159,16 +160,30 @@ function serve() {
   });
 }
 const server = await serve();
-const applyOverHttp = async (id) => {
-  const response = await fetch(`${server.url}/api/v1/exceptions/${id}/apply`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: '{}',
+/** POST …/ID/apply on a connection of its own: a kept-alive one may be closed by the server as it is reused. */
+const applyOverHttp = (id) =>
+  new Promise((resolve, reject) => {
+    const request = httpRequest(
+      `${server.url}/api/v1/exceptions/${id}/apply`,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (d) => (text += d));
+        response.on('end', () => {
+          const synced = response.statusCode === 200 && JSON.parse(text).exception?.syncStatus === 'synced';
+          if (synced) resolve();
+          else reject(new Error(`apply ${id} over HTTP: ${response.statusCode} ${text}`));
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end('{}');
   });
-  const body = await response.json();
-  if (response.status !== 200 || body.exception?.syncStatus !== 'synced')
-    throw new Error(`apply ${id} over HTTP: ${response.status} ${JSON.stringify(body)}`);
-};
 
 // The first apply clones the repository (once per installation), the server's first opens its clone: not
 // rounds.
@@ -207,9 +222,38 @@ chmodSync(join(shims, 'git'), 0o755);
 waiver(['apply', ids[2 + 2 * ROUNDS]], { PATH: `${shims}:${process.env.PATH}` });
 const gitCalls = readFileSync(calls, 'utf8').trim().split('\n');
 
+// What one apply syncs to disk, when strace is here to count it: git's processes apart from Waiver's own.
+let fsyncs = 'not counted (no strace here)';
+const traced = join(dir, 'fsyncs');
+const strace = spawnSync(
+  'strace',
+  [
+    '-f',
+    '-y',
+    '-e',
+    'trace=fsync,fdatasync,execve',
+    '-o',
+    traced,
+    process.execPath,
+    bin,
+    'apply',
+    ids[3 + 2 * ROUNDS],
+  ],
+  { env, encoding: 'utf8' },
+);
+if (strace.status === 0) {
+  const lines = readFileSync(traced, 'utf8').split('\n');
+  const pid = (line) => line.split(' ')[0];
+  const gits = new Set(lines.filter((l) => /execve\("[^"]*\/git[^"/]*"/.test(l)).map(pid));
+  const synced = lines.filter((l) => /\b(fsync|fdatasync)\(/.test(l));
+  const own = synced.filter((l) => !gits.has(pid(l)));
+  const files = own.map((l) => /<([^>]*)>/.exec(l)?.[1]?.replace(dir, '.') ?? '?');
+  fsyncs = `${own.length} by Waiver (${files.join(', ')}), ${synced.length - own.length} by git`;
+} else if (strace.error === undefined) throw new Error(`apply under strace: ${strace.stderr}`);
+
 // A batch: SIZE ids in one command, their writes waiting for the push under way go in its next commit.
 const before = commitsOn(waiverRemote);
-const batchIds = ids.slice(3 + 2 * ROUNDS);
+const batchIds = ids.slice(4 + 2 * ROUNDS);
 const batchStarted = process.hrtime.bigint();
 waiver(['apply', ...batchIds]);
 const batchMs = elapsed(batchStarted);
@@ -223,6 +267,7 @@ console.log(
   `one apply ran git ${gitCalls.length} times (${gitCalls.join(', ')}); by hand: add, commit, push`,
 );
 const ms = (figures) => `${summary(figures).median.toFixed(0)} ms`;
+console.log(`one apply synced to disk: ${fsyncs}`);
 console.log(
   `a CLI command that opens the configuration and the store and runs no git (\`waiver get ID\`): ${ms(floor)}; ` +
     `apply beyond it: ${(summary(measured).median - summary(floor).median).toFixed(0)} ms, by hand: ${ms(anchor)}`,
