@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { defaultRouting } from '../dist/src/domain/notification-routes.js';
 import { defaultSettings } from '../dist/src/domain/settings.js';
 import { localActor } from '../dist/src/service/actor.js';
+import { TARGET_CONCURRENCY } from '../dist/src/service/bounded.js';
 import { targetSet } from '../dist/src/service/targets.js';
 import { createWaiver } from '../dist/src/service/waiver.js';
 import { openSqliteStore } from '../dist/src/store/open-sqlite.js';
@@ -273,7 +274,8 @@ console.log(
     `apply beyond it: ${(summary(measured).median - summary(floor).median).toFixed(0)} ms, by hand: ${ms(anchor)}`,
 );
 console.log(
-  `${BATCH} applies in one command: ${(batchMs / 1000).toFixed(1)} s, ${batchCommits} commits (each change named by its trailers)`,
+  `${BATCH} applies in one command: ${(batchMs / 1000).toFixed(1)} s, ${batchCommits} commits (each change named by its trailers; ` +
+    `the service writes ${TARGET_CONCURRENCY} at a time, so at least ${Math.ceil(BATCH / TARGET_CONCURRENCY)})`,
 );
 goal({
   name: 'Git push-mode `apply ID` (built CLI)',

@@ -47,8 +47,9 @@ interface Staged {
 interface Edits {
   staged: Staged[];
   files: Map<string, { before: string | undefined; after: string | undefined }>;
-  /** Files new to git (added before the commit) and every file whose content changed. */
+  /** The files git does not know yet: added before the commit. */
   added: string[];
+  /** Every file whose content changed: what the commit takes. */
   paths: string[];
 }
 
@@ -368,7 +369,6 @@ export class GitTarget implements ObservableTarget {
       '-c',
       'core.abbrev=no',
       'commit',
-      '--no-verify',
       '-m',
       message,
       '--',
