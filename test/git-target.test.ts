@@ -218,6 +218,31 @@ describe.skipIf(!hasGit)('a GitOps repository as the target', () => {
     expect(mainHas(FILE.replace('mig-7', 'mig-1'))).toBe(true);
   });
 
+  it('a clone an apply left half-done (its commit failed) is checked out and cleaned before the next commit', async () => {
+    const { dir, as, approved, mainHas } = await world();
+    await as('carol').apply(await approved('MIG-1'));
+    const clone = join(dir, 'clone');
+    const hook = join(clone, '.git', 'hooks', 'pre-commit');
+    writeFileSync(hook, '#!/bin/sh\necho "refused by a hook" >&2\nexit 1\n');
+    chmodSync(hook, 0o755);
+    const failed = await as('carol')
+      .apply(await approved('MIG-2'))
+      .catch((e: unknown) => (e as Error).message);
+    expect(failed).toContain('git commit failed: refused by a hook');
+    const leftover = FILE.replace('mig-7', 'mig-2');
+    expect(existsSync(join(clone, leftover))).toBe(true);
+    rmSync(hook);
+
+    const third = (await as('carol').apply(await approved('MIG-3'))).exception;
+    expect(third.syncStatus).toBe('synced');
+    // The third commit carries the third change alone, and the half-done one is gone from the work tree.
+    expect(gitIn(clone, ['show', '--name-only', '--format=', 'HEAD']).trim()).toBe(
+      FILE.replace('mig-7', 'mig-3'),
+    );
+    expect(gitIn(clone, ['status', '--porcelain', '--untracked-files=all'])).toBe('');
+    expect(mainHas(leftover)).toBe(false);
+  });
+
   it('a branch rolled back by hand since the last apply is not rolled forward again by the next push', async () => {
     const { remote, as, approved, mainHas } = await world();
     await as('carol').apply(await approved('MIG-1'));
