@@ -27,14 +27,8 @@ import { controllerActor, localActor, type Actor } from './service/actor.js';
 import type { ServiceDeps } from './service/deps.js';
 import type { MetricsTracker } from './service/metrics-tracker.js';
 import type { Dispatcher, DispatchLoop } from './notify/dispatcher.js';
-import type {
-  ClusterServices,
-  ExceptionStore,
-  NamedTarget,
-  ObservableTarget,
-  Target,
-  TargetSet,
-} from './service/ports.js';
+import type { ClusterServices, ExceptionStore, NamedTarget, Target, TargetSet } from './service/ports.js';
+import { decorateTarget, type AroundCall } from './service/decorate-target.js';
 import { targetSet } from './service/targets.js';
 import type { ClusterTargetConfig, GitTargetConfig } from './config/targets.js';
 import { repositoryDescription } from './domain/git-repository.js';
@@ -43,6 +37,7 @@ import { systemScheduler } from './service/system-scheduler.js';
 import { createWaiver, type Waiver } from './service/waiver.js';
 import type { KubernetesCluster } from './targets/kubernetes/open-kubernetes.js';
 import { DirectoryTarget } from './targets/directory-target.js';
+import { gitCapabilities } from './targets/git/capabilities.js';
 import type { ServerMetrics } from './server/prometheus.js';
 import { messageOf } from './domain/errors.js';
 import { redactError, type Redact } from './domain/redact.js';
@@ -114,6 +109,12 @@ async function masked<T>(redact: Redact, work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Every call to a target masked alike, whatever the operation. */
+const maskedCalls =
+  (redact: Redact): AroundCall =>
+  (_operation, call) =>
+    masked(redact, call);
+
 /** One process's service deps and the clusters they use: its controllers share each connection. */
 interface Assembled {
   deps: ServiceDeps;
@@ -135,34 +136,28 @@ function lazyCluster(cluster: ClusterTargetConfig, config: Config): LazyCluster 
  * A cluster's target, loaded on the first write, remove or list, and on its own: a command that only
  * writes never loads the generated clients that the catalog, doctor, lease and watch need.
  */
-function lazyClusterTarget(cluster: ClusterTargetConfig, config: Config, redact: Redact): ObservableTarget {
-  let loaded: Promise<ObservableTarget> | undefined;
-  const target = () =>
-    (loaded ??= import('./targets/kubernetes/open-target.js').then((m) =>
-      m.openKubernetesTarget(cluster, config.settings),
-    ));
-  return {
-    description: cluster.context ? `cluster context ${cluster.context}` : 'cluster (current context)',
-    write: (manifest) => masked(redact, async () => (await target()).write(manifest)),
-    remove: (namespace, name, apiVersion) =>
-      masked(redact, async () => (await target()).remove(namespace, name, apiVersion)),
-    list: () => masked(redact, async () => (await target()).list()),
-  };
+function lazyClusterTarget(cluster: ClusterTargetConfig, config: Config, redact: Redact): Target {
+  return decorateTarget(
+    {
+      description: cluster.context ? `cluster context ${cluster.context}` : 'cluster (current context)',
+      capabilities: { observable: true, proposals: false },
+      load: async () =>
+        (await import('./targets/kubernetes/open-target.js')).openKubernetesTarget(cluster, config.settings),
+    },
+    maskedCalls(redact),
+  );
 }
 
 /** A Git repository's target, its module loaded on first use. */
-function lazyGitTarget(name: string, git: GitTargetConfig, redact: Redact): ObservableTarget {
-  let loaded: Promise<ObservableTarget & Required<Pick<Target, 'proposalState'>>> | undefined;
-  const target = () =>
-    (loaded ??= import('./targets/git/git-target.js').then((m) => m.openGitTarget(name, git)));
-  return {
-    description: repositoryDescription(git),
-    write: (manifest) => masked(redact, async () => (await target()).write(manifest)),
-    remove: (namespace, object, apiVersion) =>
-      masked(redact, async () => (await target()).remove(namespace, object, apiVersion)),
-    list: () => masked(redact, async () => (await target()).list()),
-    proposalState: (url) => masked(redact, async () => (await target()).proposalState(url)),
-  };
+function lazyGitTarget(name: string, git: GitTargetConfig, redact: Redact): Target {
+  return decorateTarget(
+    {
+      description: repositoryDescription(git),
+      capabilities: gitCapabilities(git),
+      load: async () => (await import('./targets/git/git-target.js')).openGitTarget(name, git),
+    },
+    maskedCalls(redact),
+  );
 }
 
 /** What a cluster target reads besides its exceptions, each loaded with the cluster on first use. */

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ExceptionManifest } from '../src/domain/manifest.js';
 import { renderPolicyException } from '../src/domain/render.js';
 import { defaultSettings } from '../src/domain/settings.js';
-import { isObservable, type Target } from '../src/service/ports.js';
+import type { Target } from '../src/service/ports.js';
 import { DirectoryTarget } from '../src/targets/directory-target.js';
 import { loadKubeConfig } from '../src/targets/kubernetes/kube-config.js';
 import { KubernetesTarget } from '../src/targets/kubernetes/kubernetes-target.js';
@@ -108,8 +108,11 @@ describe.each(targets)('$name target contract', ({ open, observable }) => {
   it('lists what it holds with the labels written, when it can be read back', async () => {
     const { target } = await open();
     // A folder is read by Git and Argo CD, not by Waiver: drift and rogue detection need a cluster.
-    expect(isObservable(target)).toBe(observable);
-    if (!isObservable(target)) return;
+    expect(target.capabilities.observable).toBe(observable);
+    if (!observable) {
+      await expect(target.list()).rejects.toMatchObject({ code: 'usage', field: 'target' });
+      return;
+    }
     expect(await target.list()).toEqual([]);
     await target.write(manifest);
     const listed = await target.list();

@@ -1,7 +1,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { WaiverError } from '../../domain/errors.js';
 import type { ExceptionManifest } from '../../domain/manifest.js';
-import type { ObservableTarget, ObservedException, TargetReceipt } from '../../service/ports.js';
+import { notCapable } from '../../service/decorate-target.js';
+import type { ObservedException, ProposalStatus, Target, TargetReceipt } from '../../service/ports.js';
 import type { GeneratedClient } from './generated-client.js';
 import { withinDeadline } from './deadline.js';
 import { kubeHttp, type SendKubeCall } from './kube-http.js';
@@ -43,8 +44,10 @@ export const defaultRetry: RetryPolicy = {
  * name. Transient failures (5xx, 409, 429, timeouts, resets) are retried with capped exponential backoff;
  * what still fails is one clear line, and the caller records it as the exception's sync error.
  */
-export class KubernetesTarget implements ObservableTarget {
+export class KubernetesTarget implements Target {
   readonly description: string;
+  /** Read back by the controller; a change is applied, never proposed. */
+  readonly capabilities = { observable: true, proposals: false } as const;
   /** Lean calls; undefined behind a proxy, where client-node's generated client (loaded then) calls. */
   private readonly http: SendKubeCall | undefined;
   private generated: Promise<GeneratedClient> | undefined;
@@ -89,6 +92,10 @@ export class KubernetesTarget implements ObservableTarget {
    * Every PolicyException where Kyverno reads them: the kyverno.io ones, and the CEL ones
    * (policies.kyverno.io) where that API is served; a Kyverno without it simply has none.
    */
+  proposalState(): Promise<ProposalStatus> {
+    return notCapable(this.description, 'proposals');
+  }
+
   async list(): Promise<ObservedException[]> {
     const kyverno = await this.listGroup({ group: GROUP, version: this.version });
     const cel = await this.listGroup(CEL_RESOURCE).catch((e: unknown) => {

@@ -6,8 +6,8 @@ import type {
   ClusterInventory,
   Clock,
   LeaderLease,
-  ObservableTarget,
   Scheduler,
+  Target,
 } from '../../service/ports.js';
 import { KubernetesCatalog } from './cluster-catalog.js';
 import { KubernetesInventory } from './cluster-inventory.js';
@@ -19,7 +19,7 @@ import { PolicyExceptionWatch } from './policy-exception-watch.js';
 
 /** Everything Waiver does with one cluster, each behind the service's port for it. */
 export interface KubernetesCluster {
-  target: ObservableTarget;
+  target: Target;
   catalog: ClusterCatalog;
   inventory: ClusterInventory;
   doctor: ClusterDoctor;
