@@ -10,7 +10,7 @@ import { DirectoryTarget } from '../src/targets/directory-target.js';
 import { GitTarget } from '../src/targets/git/git-target.js';
 import { loadKubeConfig } from '../src/targets/kubernetes/kube-config.js';
 import { KubernetesTarget } from '../src/targets/kubernetes/kubernetes-target.js';
-import { bareRepository } from './support/git/repositories.js';
+import { bareRepository, pushSettings, SYNCED_FOLDER } from './support/git/repositories.js';
 import { FakeKubeApiServer } from './support/kube/fake-api-server.js';
 import { hasGit } from './support/prerequisites.js';
 import { activeRecord } from './support/records.js';
@@ -68,22 +68,11 @@ const every: { name: string; observable: boolean; open: () => Promise<OpenTarget
     open: () => {
       const dir = tempDir();
       const remote = bareRepository(dir);
-      const folder = 'clusters/prod/policy-exceptions';
-      const target = new GitTarget('gitops', {
-        repository: remote.url,
-        branch: 'main',
-        path: folder,
-        workdir: join(dir, 'clone'),
-        sshKeyFile: undefined,
-        token: undefined,
-        author: { name: 'Waiver', email: 'waiver@example.com' },
-        timeoutMs: 120_000,
-        pullRequests: undefined,
-      });
+      const target = new GitTarget('gitops', pushSettings(remote.url, join(dir, 'clone')));
       // What Argo CD syncs: the file on the remote branch, not Waiver's clone.
       const read = (ns: string, name: string): ExceptionManifest | undefined => {
-        const files = remote.git(['ls-tree', '-r', '--name-only', 'main', folder]).split('\n');
-        const file = `${folder}/${ns}/${name}.yaml`;
+        const files = remote.git(['ls-tree', '-r', '--name-only', 'main', SYNCED_FOLDER]).split('\n');
+        const file = `${SYNCED_FOLDER}/${ns}/${name}.yaml`;
         return files.includes(file)
           ? (parse(remote.git(['show', `main:${file}`])) as ExceptionManifest)
           : undefined;
