@@ -50,10 +50,8 @@ function loadOnce(lazy: LazyTarget): () => Promise<Target> {
   return () =>
     (loaded ??= lazy.load().then((t) => {
       const declared = lazy.capabilities;
-      if (
-        t.capabilities.observable !== declared.observable ||
-        t.capabilities.proposals !== declared.proposals
-      )
+      const names = Object.keys(declared) as (keyof TargetCapabilities)[];
+      if (names.some((c) => t.capabilities[c] !== declared[c]))
         throw new WaiverError(
           'internal',
           `${lazy.description} declares ${JSON.stringify(declared)} but loaded ${JSON.stringify(t.capabilities)}`,

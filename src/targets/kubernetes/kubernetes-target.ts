@@ -88,14 +88,14 @@ export class KubernetesTarget implements Target {
     });
   }
 
-  /**
-   * Every PolicyException where Kyverno reads them: the kyverno.io ones, and the CEL ones
-   * (policies.kyverno.io) where that API is served; a Kyverno without it simply has none.
-   */
   proposalState(): Promise<ProposalStatus> {
     return notCapable(this.description, 'proposals');
   }
 
+  /**
+   * Every PolicyException where Kyverno reads them: the kyverno.io ones, and the CEL ones
+   * (policies.kyverno.io) where that API is served; a Kyverno without it simply has none.
+   */
   async list(): Promise<ObservedException[]> {
     const kyverno = await this.listGroup({ group: GROUP, version: this.version });
     const cel = await this.listGroup(CEL_RESOURCE).catch((e: unknown) => {
