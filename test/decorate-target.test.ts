@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderPolicyException } from '../src/domain/render.js';
 import { defaultSettings } from '../src/domain/settings.js';
 import { decorateTarget, type TargetOperation } from '../src/service/decorate-target.js';
-import type { Target, TargetCapabilities } from '../src/service/ports.js';
+import type { Target, TargetCapabilities } from '../src/service/ports/target.js';
 import { serverMetrics } from '../src/server/prometheus.js';
 import { activeRecord } from './support/records.js';
 

@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { states, type State } from '../domain/exception.js';
 import { decorateTarget } from '../service/decorate-target.js';
-import type { Target } from '../service/ports.js';
+import type { Target } from '../service/ports/target.js';
 import type { Metrics } from '../domain/metrics.js';
 import type { ExceptionEvidence } from '../domain/report-evidence.js';
 

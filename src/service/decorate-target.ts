@@ -1,5 +1,5 @@
 import { WaiverError } from '../domain/errors.js';
-import type { Target, TargetCapabilities } from './ports.js';
+import type { Target, TargetCapabilities } from './ports/target.js';
 
 /** The calls a target answers: every one a decorator forwards. */
 export type TargetOperation = Exclude<keyof Target, 'description' | 'capabilities'>;

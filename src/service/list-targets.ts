@@ -1,6 +1,6 @@
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
-import type { TargetKind } from './ports.js';
+import type { TargetKind } from '../domain/target-kind.js';
 
 /** A configured target as people see it: never its credentials. */
 export interface TargetView {

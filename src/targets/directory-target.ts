@@ -3,8 +3,10 @@ import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { manifestToYaml } from '../domain/render.js';
 import type { ExceptionManifest } from '../domain/manifest.js';
+import type { ObservedException } from '../domain/observed.js';
+import type { ProposalStatus } from '../domain/proposal.js';
 import { notCapable } from '../service/decorate-target.js';
-import type { ObservedException, ProposalStatus, Target } from '../service/ports.js';
+import type { Target } from '../service/ports/target.js';
 import { safeSegment } from './safe-segment.js';
 
 export interface DirectoryTargetOptions {

@@ -1,6 +1,8 @@
 import type { ExceptionManifest } from '../../src/domain/manifest.js';
+import type { ObservedException } from '../../src/domain/observed.js';
+import type { ProposalStatus } from '../../src/domain/proposal.js';
 import { notCapable } from '../../src/service/decorate-target.js';
-import type { ObservedException, ProposalStatus, Target } from '../../src/service/ports.js';
+import type { Target } from '../../src/service/ports/target.js';
 
 const key = (namespace: string, name: string): string => `${namespace}/${name}`;
 

@@ -1,5 +1,5 @@
 import type { GitRepository } from '../../domain/git-repository.js';
-import type { TargetCapabilities } from '../../service/ports.js';
+import type { TargetCapabilities } from '../../service/ports/target.js';
 
 /**
  * A repository is read back; in pull-request mode its changes are proposed, and applied when merged.
