@@ -161,6 +161,8 @@ function serve() {
   });
 }
 const server = await serve();
+// A round that throws still stops the server.
+process.on('exit', () => server.child.kill());
 /** POST …/ID/apply on a connection of its own: a kept-alive one may be closed by the server as it is reused. */
 const applyOverHttp = (id) =>
   new Promise((resolve, reject) => {
