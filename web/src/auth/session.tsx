@@ -2,6 +2,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState, t
 import type { ProcessSettings } from '../../../src/domain/settings';
 import { apiClient, type Api, type Success } from '../api/client';
 import { ErrorNote } from '../components/status';
+import { carriedConfig, takeStarted, TOKEN_KEY, UI_CONFIG } from '../first-calls';
 import { completeOidcSignIn, startOidcSignIn, type OidcSettings } from './oidc';
 
 export type Me = Success<'/api/v1/me', 'get'>;
@@ -27,9 +28,6 @@ export function useSession(): Session {
   return session;
 }
 
-/** Kept for this browser tab only; never in a URL or a cookie. */
-const TOKEN = 'waiver.token';
-
 interface UiConfig {
   version: string;
   oidc: OidcSettings | null;
@@ -37,13 +35,13 @@ interface UiConfig {
 
 /** Signs the user in (a token, or the OpenID provider), then renders the app with their session. */
 export function SessionProvider({ children }: { children: ReactNode }) {
-  const [token, setToken] = useState<string | null>(() => sessionStorage.getItem(TOKEN));
+  const [token, setToken] = useState<string | null>(() => sessionStorage.getItem(TOKEN_KEY));
   const [session, setSession] = useState<Session | undefined>();
   const [config, setConfig] = useState<UiConfig | undefined>();
   const [error, setError] = useState<string | undefined>();
 
   const signOut = useCallback(() => {
-    sessionStorage.removeItem(TOKEN);
+    sessionStorage.removeItem(TOKEN_KEY);
     setToken(null);
     setSession(undefined);
   }, []);
@@ -51,12 +49,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     void (async () => {
       try {
-        const loaded = (await (await fetch('/api/v1/ui-config')).json()) as UiConfig;
+        const loaded = (carriedConfig() ??
+          (await (await (takeStarted(UI_CONFIG) ?? fetch(UI_CONFIG))).json())) as UiConfig;
         setConfig(loaded);
         if (loaded.oidc) {
           const idToken = await completeOidcSignIn(loaded.oidc);
           if (idToken) {
-            sessionStorage.setItem(TOKEN, idToken);
+            sessionStorage.setItem(TOKEN_KEY, idToken);
             setToken(idToken);
           }
         }
@@ -76,13 +75,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
           api.get('/api/v1/settings'),
           api.get('/api/v1/targets'),
         ]);
-        sessionStorage.setItem(TOKEN, token);
+        sessionStorage.setItem(TOKEN_KEY, token);
         const can = (...roles: Role[]) =>
           me.roles.includes('admin') || roles.some((r) => me.roles.includes(r));
         setSession({ api, me, settings, targets, can, signOut });
         setError(undefined);
       } catch (e) {
-        sessionStorage.removeItem(TOKEN);
+        sessionStorage.removeItem(TOKEN_KEY);
         setToken(null);
         setError(e instanceof Error ? e.message : String(e));
       }

@@ -1,5 +1,6 @@
 import type { Success } from '../api/client';
 import { useSession } from '../auth/session';
+import { expiringSoonQuery } from '../first-calls';
 import { ExceptionTable } from '../components/exception-table';
 import { ReviewItems } from '../components/review-items';
 import { Empty, ErrorNote, Loading } from '../components/status';
@@ -15,10 +16,7 @@ const days = (v: number | null) => (v === null ? 'no data yet' : `${v.toFixed(1)
 export function DashboardPage() {
   const { api, targets } = useSession();
   const metrics = useAsync(() => api.get('/api/v1/metrics/summary'), [api]);
-  const expiring = useAsync(
-    () => api.get('/api/v1/exceptions', { query: { state: 'active', expiringWithin: '7d', limit: 20 } }),
-    [api],
-  );
+  const expiring = useAsync(() => api.get('/api/v1/exceptions', { query: expiringSoonQuery }), [api]);
   const review = useAsync(() => api.get('/api/v1/review'), [api]);
   // Only a target that can be read back (a cluster, a Git repository) has unmanaged exceptions to find.
   const observable = targets.some((t) => t.observable);
