@@ -35,6 +35,7 @@ export const expiringSoonQuery = { state: 'active', expiringWithin: '7d', limit:
 
 /** The GET calls a signed-in first visit to `route` makes: the session's, then the page's own. */
 export function firstCalls(route: Route): string[] {
+  // The session's calls, in auth/session.tsx's order.
   const session = ['/api/v1/me', '/api/v1/settings', '/api/v1/targets'];
   switch (route.page) {
     case 'dashboard':
@@ -51,15 +52,33 @@ export function firstCalls(route: Route): string[] {
   }
 }
 
-const started = new Map<string, Promise<Response>>();
+interface Started {
+  call: Promise<Response>;
+  /** The answer's JSON once it has arrived with 200: a first render can use it without waiting a turn. */
+  json?: unknown;
+}
+
+const started = new Map<string, Started>();
 const keyOf = (url: string, token: string | undefined) => `${token ?? ''} ${url}`;
 
 function start(url: string, token: string | undefined): void {
   const call = fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  const entry: Started = { call };
+  started.set(keyOf(url, token), entry);
   // An answer nobody takes (the visitor went elsewhere) must not report an unhandled failure; the one
   // who takes it sees the failure as a fetch of its own would.
-  call.catch(() => undefined);
-  started.set(keyOf(url, token), call);
+  call
+    .then((response) =>
+      response.status === 200 && /json/.test(response.headers.get('content-type') ?? '')
+        ? response.clone().json()
+        : undefined,
+    )
+    .then(
+      (json: unknown) => {
+        if (json !== undefined) entry.json = json;
+      },
+      () => undefined,
+    );
 }
 
 /** The meta element in which the server carries the sign-in settings (src/server/web-ui.ts). */
@@ -84,7 +103,18 @@ export function startFirstCalls(): void {
 /** The answer to a call started early for this URL and token, once; undefined when there is none. */
 export function takeStarted(url: string, token?: string): Promise<Response> | undefined {
   const key = keyOf(url, token);
-  const call = started.get(key);
+  const entry = started.get(key);
   started.delete(key);
-  return call;
+  return entry?.call;
+}
+
+/**
+ * The JSON of calls started early that have all arrived and succeeded, each taken once; undefined (and
+ * none taken) while any has not. A page renders with them at once instead of asking in an effect.
+ */
+export function takeArrived(urls: readonly string[], token: string): unknown[] | undefined {
+  const entries = urls.map((url) => started.get(keyOf(url, token)));
+  if (!entries.every((e) => e !== undefined && 'json' in e)) return undefined;
+  for (const url of urls) started.delete(keyOf(url, token));
+  return entries.map((e) => e?.json);
 }

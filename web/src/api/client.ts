@@ -1,4 +1,4 @@
-import { takeStarted } from '../first-calls';
+import { takeArrived, takeStarted } from '../first-calls';
 import type { paths } from './openapi';
 import { urlOf } from './url';
 
@@ -58,6 +58,11 @@ export interface Api {
     options?: CallOptions<P, 'delete'>,
   ): Promise<Success<P, 'delete'>>;
   text(path: string): Promise<string>;
+  /** The answer to a GET the page started before React loaded, if it has arrived (once); else undefined. */
+  arrived<P extends PathsWith<'get'>>(
+    path: P,
+    options?: CallOptions<P, 'get'>,
+  ): Success<P, 'get'> | undefined;
 }
 
 export function apiClient(token: string, onUnauthenticated: () => void): Api {
@@ -87,6 +92,10 @@ export function apiClient(token: string, onUnauthenticated: () => void): Api {
     post: (path, options) => call('POST', path, options),
     del: (path, options) => call('DELETE', path, options),
     text: (path) => call('GET', path, { text: true }),
+    arrived: (path, options = {}) => {
+      const url = urlOf(path, options.path as Record<string, string> | undefined, options.query);
+      return takeArrived([url], token)?.[0] as never;
+    },
   };
 }
 

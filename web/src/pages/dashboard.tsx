@@ -15,9 +15,21 @@ const days = (v: number | null) => (v === null ? 'no data yet' : `${v.toFixed(1)
 
 export function DashboardPage() {
   const { api, targets } = useSession();
-  const metrics = useAsync(() => api.get('/api/v1/metrics/summary'), [api]);
-  const expiring = useAsync(() => api.get('/api/v1/exceptions', { query: expiringSoonQuery }), [api]);
-  const review = useAsync(() => api.get('/api/v1/review'), [api]);
+  const metrics = useAsync(
+    () => api.get('/api/v1/metrics/summary'),
+    [api],
+    () => api.arrived('/api/v1/metrics/summary'),
+  );
+  const expiring = useAsync(
+    () => api.get('/api/v1/exceptions', { query: expiringSoonQuery }),
+    [api],
+    () => api.arrived('/api/v1/exceptions', { query: expiringSoonQuery }),
+  );
+  const review = useAsync(
+    () => api.get('/api/v1/review'),
+    [api],
+    () => api.arrived('/api/v1/review'),
+  );
   // Only a target that can be read back (a cluster, a Git repository) has unmanaged exceptions to find.
   const observable = targets.some((t) => t.observable);
   return (

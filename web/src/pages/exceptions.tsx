@@ -25,6 +25,7 @@ export function ExceptionsPage({ query }: { query: URLSearchParams }) {
   const page = useAsync(
     () => api.get('/api/v1/exceptions', { query: exceptionsQuery(query, cursor) }),
     [api, state, namespace, expiringWithin, policy, category, search, sort, cursor],
+    () => api.arrived('/api/v1/exceptions', { query: exceptionsQuery(query, cursor) }),
   );
   const apply = (form: HTMLFormElement) => {
     const data = new FormData(form);
