@@ -4,7 +4,9 @@
 //   same 50 rows from the same server and writes them into a table (no framework, one inline script);
 // - the JavaScript a first visit fetches, as sent on the wire (compressed), ≤ 90 kB; beside it, React and
 //   react-dom alone, bundled and compressed the same way (what any React app sends at least).
-// Rounds alternate which page loads first; each loads in a fresh browser context (cold cache).
+// Rounds alternate which page loads first; each loads in a fresh browser context (cold cache). The goal is
+// timed in the page (a MutationObserver, no polling); the issue's own timing (Playwright sees the rows,
+// its round trips and its polling in the page included) is printed beside it from loads of their own.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,9 +88,11 @@ const browser = await chromium.launch({
 /**
  * Opens `path` signed in (the token in the tab's session storage, as after the sign-in form) and returns
  * the time from navigation to the frame after the table's first rows exist (when they are painted), the
- * first contentful paint, and the scripts fetched with their size on the wire.
+ * first contentful paint, and the scripts fetched with their size on the wire. `playwright`: timed as
+ * the issue timed it instead, when Playwright's waitForSelector (which polls in the page) sees the rows
+ * and the frame after, its round trips included.
  */
-async function visit(path) {
+async function visit(path, { playwright = false } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.addInitScript((token) => sessionStorage.setItem('waiver.token', token), TOKEN);
   // Timed in the page, not through Playwright's round trips (tens of ms each on a busy machine): when the
@@ -112,24 +116,32 @@ async function visit(path) {
     if (request.resourceType() === 'script') scripts.push(request);
   });
   await page.goto(`${url}${path}`);
-  // As the issue timed it too: when Playwright sees the rows, the frame after (its round trips included).
-  await page.waitForSelector('tbody tr');
+  if (playwright) await page.waitForSelector('tbody tr');
   const timing = await page.evaluate(
-    () =>
+    (seenByPlaywright) =>
       new Promise((resolve) =>
         requestAnimationFrame(() =>
           setTimeout(async () => {
             const seen = performance.now();
-            const paint = performance.getEntriesByName('first-contentful-paint')[0];
+            const rows = await window.rowsPainted;
+            // The paint entry is reported a moment after the frame it times.
+            const fcp = await new Promise((found) =>
+              new PerformanceObserver((list, observer) => {
+                const paint = list.getEntriesByName('first-contentful-paint')[0];
+                if (!paint) return;
+                observer.disconnect();
+                found(paint.startTime);
+              }).observe({ type: 'paint', buffered: true }),
+            );
             resolve({
-              seen,
-              rows: await window.rowsPainted,
-              fcp: paint ? paint.startTime : NaN,
+              rows: seenByPlaywright ? seen : rows,
+              fcp,
               count: document.querySelectorAll('tbody tr').length,
             });
           }, 0),
         ),
       ),
+    playwright,
   );
   let jsBytes = 0;
   const encodings = new Set();
@@ -155,14 +167,14 @@ await rounds(ROUNDS, async (i) => {
   for (const which of order) {
     if (which === 'baseline') {
       const b = await visit(BASELINE_PATH);
-      if (b.count !== 50 && b.count !== Math.min(50, COUNT)) throw new Error(`baseline: ${b.count} rows`);
+      if (b.count !== Math.min(50, COUNT)) throw new Error(`baseline: ${b.count} rows`);
       baseline.push(b.rows);
-      baselineSeen.push(b.seen);
+      baselineSeen.push((await visit(BASELINE_PATH, { playwright: true })).rows);
     } else {
       const u = await visit('/#/exceptions');
-      if (u.count < Math.min(50, COUNT)) throw new Error(`exceptions page: ${u.count} rows`);
+      if (u.count !== Math.min(50, COUNT)) throw new Error(`exceptions page: ${u.count} rows`);
       ui.push(u.rows);
-      uiSeen.push(u.seen);
+      uiSeen.push((await visit('/#/exceptions', { playwright: true })).rows);
       fcp.push(u.fcp);
       jsKb.push(u.jsBytes / 1000);
       shown ??= u;
