@@ -31,6 +31,12 @@ describe('pickCoding', () => {
     expect(pickCoding(['gzip', 'br;q=0'])).toBe('gzip');
   });
 
+  it('chooses only among the codings available', () => {
+    expect(pickCoding('gzip, br', ['gzip'])).toBe('gzip');
+    expect(pickCoding('br', ['gzip'])).toBeUndefined();
+    expect(pickCoding('gzip, br', [])).toBeUndefined();
+  });
+
   it('refuses a weight that is not a number', () => {
     expect(pickCoding('br;q=abc, gzip')).toBe('gzip');
   });

@@ -8,9 +8,13 @@ export type Coding = 'br' | 'gzip';
 /**
  * The coding to answer in, from a request's `Accept-Encoding` (RFC 9110 §12.5.3): the one the client
  * weighs highest, brotli before gzip when it weighs them alike; undefined means the bytes as they are.
- * `q=0` refuses a coding, and `*` stands for every coding the header does not name.
+ * `q=0` refuses a coding, and `*` stands for every coding the header does not name. Only `available`
+ * codings are chosen (an asset the build left uncompressed has none).
  */
-export function pickCoding(accept: string | string[] | undefined): Coding | undefined {
+export function pickCoding(
+  accept: string | string[] | undefined,
+  available: readonly Coding[] = ['br', 'gzip'],
+): Coding | undefined {
   const header = Array.isArray(accept) ? accept.join(',') : accept;
   if (!header) return undefined;
   const weights = new Map<string, number>();
@@ -22,8 +26,8 @@ export function pickCoding(accept: string | string[] | undefined): Coding | unde
     weights.set(name, Number.isFinite(weight) ? weight : 0);
   }
   const weightOf = (coding: string) => weights.get(coding) ?? weights.get('*') ?? 0;
-  const br = weightOf('br');
-  const gz = Math.max(weightOf('gzip'), weights.get('x-gzip') ?? 0);
+  const br = available.includes('br') ? weightOf('br') : 0;
+  const gz = available.includes('gzip') ? Math.max(weightOf('gzip'), weights.get('x-gzip') ?? 0) : 0;
   if (br > 0 && br >= gz) return 'br';
   if (gz > 0) return 'gzip';
   return undefined;

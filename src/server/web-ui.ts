@@ -82,6 +82,7 @@ export function withConfig(html: string, config: object): Buffer {
 interface Asset {
   body: Buffer;
   coded: Partial<Record<Coding, Buffer>>;
+  codings: Coding[];
 }
 
 const codingSuffix: Record<Coding, string> = { br: '.br', gzip: '.gz' };
@@ -98,7 +99,8 @@ export function readAssets(dir: string): Map<string, Asset> {
       const name = file + codingSuffix[coding];
       if (files.has(name)) coded[coding] = readFileSync(join(dir, name));
     }
-    assets.set(file, { body: readFileSync(join(dir, file)), coded });
+    const codings = (['br', 'gzip'] as const).filter((c) => coded[c] !== undefined);
+    assets.set(file, { body: readFileSync(join(dir, file)), coded, codings });
   }
   return assets;
 }
@@ -139,7 +141,7 @@ export function registerWebUi(app: FastifyInstance, signIn: WebSignIn | undefine
   app.get<{ Params: { file: string } }>('/assets/:file', async (req, reply) => {
     const asset = assets.get(req.params.file);
     if (!asset) return reply.code(404).send({ code: 'not_found', message: `no asset ${req.params.file}` });
-    const coding = pickCoding(req.headers['accept-encoding']);
+    const coding = pickCoding(req.headers['accept-encoding'], asset.codings);
     const coded = coding && asset.coded[coding];
     addVary(reply, 'Accept-Encoding');
     if (coding && coded) reply.header('content-encoding', coding);
