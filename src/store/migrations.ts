@@ -8,7 +8,7 @@ import {
 
 import { nextLink, recordDigest, type NewAuditEvent } from '../domain/audit.js';
 import { toRfc3339, wholeSeconds } from '../domain/time.js';
-import { sha256 } from '../service/sha256.js';
+import { sha256 } from '../system/sha256.js';
 import { toStoredToken } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -201,6 +201,18 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .ifNotExists()
           .on('exceptions')
           .columns(['target', 'state', 'expires_at'])
+          .execute();
+      },
+    },
+    '0009-data-migrations': {
+      async up(db: Kysely<unknown>) {
+        // Data migrations that need the configuration (a default target's name) run at a process's
+        // start, not here; each is recorded, so it runs once per database.
+        await db.schema
+          .createTable('data_migrations')
+          .ifNotExists()
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('ran_at', 'text', (c) => c.notNull())
           .execute();
       },
     },

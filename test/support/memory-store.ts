@@ -1,6 +1,5 @@
 import {
-  nextLink,
-  recordDigest,
+  sealEvent,
   tokenOf,
   type AuditEvent,
   type AuditFact,
@@ -15,20 +14,21 @@ import {
   type State,
 } from '../../src/domain/exception.js';
 import type { OutboxEntry } from '../../src/domain/notification-routes.js';
+import type { ApiToken, StoredToken } from '../../src/domain/api-token.js';
 import type {
-  ApiToken,
-  AuditQuery,
   DeliveryAttempt,
   DeliveryOutcome,
+  StoredNotification,
+} from '../../src/domain/notification-delivery.js';
+import type { NotificationQuery } from '../../src/service/ports/notify.js';
+import type {
+  AuditQuery,
   ExceptionQuery,
   ExceptionStore,
-  NotificationQuery,
   StateCount,
-  StoredNotification,
-  StoredToken,
   StoreWriter,
-} from '../../src/service/ports.js';
-import { sha256 } from '../../src/service/sha256.js';
+} from '../../src/service/ports/store.js';
+import { sha256 } from '../../src/system/sha256.js';
 
 /** Everything a store holds: what a database file or a PostgreSQL database is to the real stores. */
 export interface MemoryDatabase {
@@ -38,6 +38,7 @@ export interface MemoryDatabase {
   tokens: StoredToken[];
   outbox: (StoredNotification & { claimedBy: string | null; claimedUntil: string | null })[];
   attempts: DeliveryAttempt[];
+  dataMigrations: { name: string; ranAt: string }[];
 }
 
 /** One database and what its users share: the leases (outside transactions) and the write queue. */
@@ -49,7 +50,15 @@ export interface MemoryServer {
 }
 
 export const memoryServer = (): MemoryServer => ({
-  db: { exceptions: new Map(), nextId: 1, audit: [], tokens: [], outbox: [], attempts: [] },
+  db: {
+    exceptions: new Map(),
+    nextId: 1,
+    audit: [],
+    tokens: [],
+    outbox: [],
+    attempts: [],
+    dataMigrations: [],
+  },
   leases: new Map(),
   queue: Promise.resolve(),
 });
@@ -66,6 +75,8 @@ function deepFreeze<T>(value: T): T {
 
 /** Reads and writes over one database value: the committed one, or a transaction's draft. */
 class MemoryAccess implements StoreWriter {
+  readonly auditHash = sha256;
+
   constructor(protected readonly db: () => MemoryDatabase) {}
 
   getException(id: number): Promise<ExceptionRecord | undefined> {
@@ -178,6 +189,17 @@ class MemoryAccess implements StoreWriter {
     return Promise.resolve(token !== undefined);
   }
 
+  hasDataMigration(name: string): Promise<boolean> {
+    return Promise.resolve(this.db().dataMigrations.some((m) => m.name === name));
+  }
+
+  recordDataMigration(name: string, atIso: string): Promise<boolean> {
+    const { dataMigrations } = this.db();
+    if (dataMigrations.some((m) => m.name === name)) return Promise.resolve(false);
+    dataMigrations.push({ name, ranAt: atIso });
+    return Promise.resolve(true);
+  }
+
   enqueueNotifications(entries: readonly OutboxEntry[]): Promise<void> {
     const { outbox } = this.db();
     for (const entry of entries) {
@@ -231,10 +253,7 @@ class MemoryAccess implements StoreWriter {
         : token === undefined
           ? undefined
           : tokens.find((t) => t.id === token);
-    const event = record
-      ? { ...given, data: { ...given.data, record: recordDigest(record, sha256) } }
-      : given;
-    const saved: AuditEvent = { ...copy(event), ...nextLink(audit.at(-1), event, sha256) };
+    const saved: AuditEvent = copy(sealEvent(audit.at(-1), given, record, this.auditHash));
     audit.push(saved);
     return Promise.resolve(copy(saved));
   }
@@ -358,6 +377,17 @@ export class MemoryStore extends MemoryAccess implements ExceptionStore {
     for (const n of this.server.db.outbox)
       if (n.state === 'pending') counts[n.channel] = (counts[n.channel] ?? 0) + 1;
     return Promise.resolve(counts);
+  }
+
+  hasDueNotifications(nowIso: string): Promise<boolean> {
+    return Promise.resolve(
+      this.server.db.outbox.some(
+        (n) =>
+          n.state === 'pending' &&
+          n.nextAttemptAt <= nowIso &&
+          (n.claimedUntil === null || n.claimedUntil <= nowIso),
+      ),
+    );
   }
 
   hasNotification(key: string): Promise<boolean> {
