@@ -19,7 +19,7 @@ import { seed } from './support/seed.mjs';
 import { benchSize, scaled } from './support/size.mjs';
 
 const COUNT = benchSize(10_000, 200);
-const ROUNDS = scaled(7, 2);
+const ROUNDS = scaled(7, 1);
 const TOKEN = 'bench-admin-token-0123456789abcdefghijklmnop';
 const JS_GOAL_KB = 90;
 const PAINT_GOAL = 1.3;
