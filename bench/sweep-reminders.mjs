@@ -4,6 +4,7 @@
 // committed 500 a transaction), and its anchor: the very rows that sweep wrote, written again directly with
 // better-sqlite3 (prepared statements, one row a statement, the same transactions and settings), the floor
 // for these writes on this machine. `node bench/sweep-reminders.mjs [due] [--tiny]`.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,6 @@ import { targetSet } from '../dist/src/service/targets.js';
 import { openSqliteStore } from '../dist/src/store/open-sqlite.js';
 import { DirectoryTarget } from '../dist/src/targets/directory-target.js';
 import { defaultRouting } from '../dist/src/domain/notification-routes.js';
-import { seed } from './support/seed.mjs';
 import { databaseCopy } from './support/database-copy.mjs';
 import { goal, rounds } from './support/goal.mjs';
 import { benchSize } from './support/size.mjs';
@@ -26,10 +26,21 @@ const CHUNK = 500;
 const dir = mkdtempSync(join(tmpdir(), 'waiver-bench-sweep-'));
 const seeded = join(dir, 'seeded.db');
 const started = performance.now();
-// Half expire within 1-6 days (a reminder is due), half in 10-29 days.
-await seed(seeded, join(dir, 'gitops'), 2 * DUE, {
-  expiresDays: (i) => (i % 2 === 0 ? (i % 6) + 1 : (i % 20) + 10),
-});
+// Seeded by another process, so the rounds start from a heap that holds nothing of the seeding. Half
+// expire within 1-6 days (a reminder is due), half in 10-29 days.
+const seeding = spawnSync(
+  process.execPath,
+  [
+    '--input-type=module',
+    '-e',
+    `import { seed } from ${JSON.stringify(new URL('./support/seed.mjs', import.meta.url).href)};
+     await seed(${JSON.stringify(seeded)}, ${JSON.stringify(join(dir, 'gitops'))}, ${2 * DUE}, {
+       expiresDays: (i) => (i % 2 === 0 ? (i % 6) + 1 : (i % 20) + 10),
+     });`,
+  ],
+  { stdio: 'inherit' },
+);
+if (seeding.status !== 0) throw new Error(`seeding failed (exit ${seeding.status ?? seeding.signal})`);
 console.log(`seeded ${2 * DUE} exceptions in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 const before = highWater(seeded);
 
