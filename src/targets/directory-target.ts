@@ -27,7 +27,7 @@ const TEMP_FILE = /\.ya?ml\.[0-9a-f-]{36}\.tmp$/;
 export class DirectoryTarget implements Target {
   readonly description: string;
   /** Git and Argo CD read the folder, not Waiver; what is written takes effect at once. */
-  readonly capabilities = { observable: false, proposals: false } as const;
+  readonly capabilities = { observable: false, proposals: false, batches: false } as const;
   private readonly scannedAt = new Map<string, number>();
 
   constructor(

@@ -53,7 +53,7 @@ function lazyClusterTarget(cluster: ClusterTargetConfig, config: Config, redact:
   return decorateTarget(
     {
       description: cluster.context ? `cluster context ${cluster.context}` : 'cluster (current context)',
-      capabilities: { observable: true, proposals: false },
+      capabilities: { observable: true, proposals: false, batches: false },
       load: async () =>
         (await import('../targets/kubernetes/open-target.js')).openKubernetesTarget(cluster, config.settings),
     },

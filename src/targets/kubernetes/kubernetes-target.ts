@@ -39,7 +39,7 @@ export const defaultRetry: RetryPolicy = {
 export class KubernetesTarget implements Target {
   readonly description: string;
   /** Read back by the controller; a change is applied, never proposed. */
-  readonly capabilities = { observable: true, proposals: false } as const;
+  readonly capabilities = { observable: true, proposals: false, batches: false } as const;
   /** Lean calls; undefined behind a proxy, where client-node's generated client (loaded then) calls. */
   private readonly http: SendKubeCall | undefined;
   private generated: Promise<GeneratedClient> | undefined;
