@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ExceptionManifest } from '../src/domain/manifest.js';
 import { renderPolicyException } from '../src/domain/render.js';
 import { defaultSettings } from '../src/domain/settings.js';
-import { isObservable, type Target } from '../src/service/ports.js';
+import { isObservable, type Target } from '../src/service/ports/target.js';
 import { DirectoryTarget } from '../src/targets/directory-target.js';
 import { loadKubeConfig } from '../src/targets/kubernetes/kube-config.js';
 import { KubernetesTarget } from '../src/targets/kubernetes/kubernetes-target.js';

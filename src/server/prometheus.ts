@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { states, type State } from '../domain/exception.js';
-import { isObservable, type Target } from '../service/ports.js';
+import { isObservable, type Target } from '../service/ports/target.js';
 import type { Metrics } from '../domain/metrics.js';
 import type { ExceptionEvidence } from '../domain/report-evidence.js';
 

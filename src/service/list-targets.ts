@@ -1,6 +1,7 @@
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
-import { isObservable, type TargetKind } from './ports.js';
+import type { TargetKind } from '../domain/target-kind.js';
+import { isObservable } from './ports/target.js';
 
 /** A configured target as people see it: never its credentials. */
 export interface TargetView {

@@ -1,8 +1,9 @@
 import { WaiverError } from '../domain/errors.js';
 import { formatId, type ExceptionRecord } from '../domain/exception.js';
 import type { ServiceDeps } from './deps.js';
-import type { ClusterServices, NamedTarget, ObservableTarget, TargetSet } from './ports.js';
-import { isObservable } from './ports.js';
+import type { ClusterServices } from './ports/cluster.js';
+import type { NamedTarget, ObservableTarget, TargetSet } from './ports/target.js';
+import { isObservable } from './ports/target.js';
 
 /** A target set from its members; the first is the default unless one is named. */
 export function targetSet(members: readonly NamedTarget[], defaultName = members[0]?.name ?? ''): TargetSet {

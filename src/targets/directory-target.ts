@@ -3,7 +3,7 @@ import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { manifestToYaml } from '../domain/render.js';
 import type { ExceptionManifest } from '../domain/manifest.js';
-import type { Target } from '../service/ports.js';
+import type { Target } from '../service/ports/target.js';
 import { safeSegment } from './safe-segment.js';
 
 export interface DirectoryTargetOptions {

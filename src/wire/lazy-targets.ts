@@ -3,16 +3,21 @@
  * what a cluster, a repository or a forge says when it fails is masked before any use case sees it.
  */
 import type { Config } from '../config/load.js';
-import type { ClusterServices, NamedTarget, ObservableTarget, Target, TargetSet } from '../service/ports.js';
+import type { ClusterServices } from '../service/ports/cluster.js';
+import type { NamedTarget, ObservableTarget, Target, TargetSet } from '../service/ports/target.js';
 import { targetSet } from '../service/targets.js';
 import type { ClusterTargetConfig, GitTargetConfig } from '../config/targets.js';
 import { repositoryDescription } from '../domain/git-repository.js';
 import type { KubernetesCluster } from '../targets/kubernetes/open-kubernetes.js';
 import { DirectoryTarget } from '../targets/directory-target.js';
 import { redactError, type Redact } from '../domain/redact.js';
-import type { DepsOptions } from './deps.js';
 
 export type LazyCluster = () => Promise<KubernetesCluster>;
+
+/** How each opened target is wrapped, e.g. to count what it does. */
+export interface TargetDecoration {
+  target?: (name: string, t: Target) => Target;
+}
 
 /** What a cluster, a repository or a forge said when it failed, masked before any use case sees it. */
 async function masked<T>(redact: Redact, work: () => Promise<T>): Promise<T> {
@@ -88,7 +93,7 @@ function clusterServices(cluster: LazyCluster, redact: Redact): ClusterServices 
 /** Every configured target by name, and the connections of those that are clusters. */
 export function openTargets(
   config: Config,
-  options: DepsOptions,
+  options: { decorate?: TargetDecoration | undefined },
   redact: Redact,
 ): { targets: TargetSet; clusters: Map<string, LazyCluster> } {
   const clusters = new Map<string, LazyCluster>();

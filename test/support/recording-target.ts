@@ -1,5 +1,6 @@
 import type { ExceptionManifest } from '../../src/domain/manifest.js';
-import type { ObservableTarget, ObservedException } from '../../src/service/ports.js';
+import type { ObservedException } from '../../src/domain/observed.js';
+import type { ObservableTarget } from '../../src/service/ports/target.js';
 
 const key = (namespace: string, name: string): string => `${namespace}/${name}`;
 

@@ -4,12 +4,10 @@ import { dirname, join } from 'node:path';
 import { repositoryDescription, type GitRepository } from '../../domain/git-repository.js';
 import type { ExceptionManifest } from '../../domain/manifest.js';
 import { manifestToYaml } from '../../domain/render.js';
-import type {
-  ObservableTarget,
-  ObservedException,
-  ProposalStatus,
-  TargetReceipt,
-} from '../../service/ports.js';
+import type { ObservedException } from '../../domain/observed.js';
+import type { ProposalStatus } from '../../domain/proposal.js';
+import type { TargetReceipt } from '../../domain/target-receipt.js';
+import type { ObservableTarget } from '../../service/ports/target.js';
 import { safeSegment } from '../safe-segment.js';
 import {
   changeMessage,

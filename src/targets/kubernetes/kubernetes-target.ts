@@ -1,24 +1,15 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { WaiverError } from '../../domain/errors.js';
 import type { ExceptionManifest } from '../../domain/manifest.js';
-import type { ObservableTarget, ObservedException, TargetReceipt } from '../../service/ports.js';
+import type { ObservedException } from '../../domain/observed.js';
+import type { TargetReceipt } from '../../domain/target-receipt.js';
+import type { ObservableTarget } from '../../service/ports/target.js';
+import { CEL_RESOURCE, FIELD_MANAGER, GROUP, PLURAL, type ExceptionResource } from './exception-resource.js';
 import type { GeneratedClient } from './generated-client.js';
 import { withinDeadline } from './deadline.js';
 import { kubeHttp, type SendKubeCall } from './kube-http.js';
 import { describeKubeError, isNotFound, isResourceUnknown, isTransient } from './kube-errors.js';
 
-export const FIELD_MANAGER = 'waiver';
-export const GROUP = 'kyverno.io';
-export const PLURAL = 'policyexceptions';
-
-/** The API group and version a PolicyException is written to and read from. */
-export interface ExceptionResource {
-  group: string;
-  version: string;
-}
-
-/** The CEL PolicyException's API (Kyverno 1.15+), for ValidatingPolicy and the other CEL kinds. */
-export const CEL_RESOURCE: ExceptionResource = { group: 'policies.kyverno.io', version: 'v1' };
 /** Server-side apply's media type. */
 const APPLY_PATCH = 'application/apply-patch+yaml';
 
