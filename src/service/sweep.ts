@@ -160,7 +160,7 @@ async function checkProposals(run: SweepRun): Promise<void> {
     const url = record.syncUrl ?? '';
     try {
       const { target } = targetOf(deps, record);
-      const { state, mergeCommit } = target.proposalState
+      const { state, mergeCommit } = target.capabilities.proposals
         ? await target.proposalState(url)
         : { state: 'merged' as const, mergeCommit: undefined };
       if (state === 'open') return undefined;

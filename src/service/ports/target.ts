@@ -6,16 +6,31 @@ import type { TargetReceipt } from '../../domain/target-receipt.js';
 import type { ClusterServices } from './cluster.js';
 
 /**
- * Where Kyverno reads exceptions from: a folder, a Git repository or a cluster. Both operations are
- * idempotent.
+ * What a target can do besides writing and removing, as it declares it: callers ask these, never which
+ * methods an object happens to have (a wrapper that dropped one would switch a feature off unseen).
+ */
+export interface TargetCapabilities {
+  /** It can be read back (`list`): drift, deletions and rogue exceptions are found by it. */
+  readonly observable: boolean;
+  /** It proposes changes as pull (merge) requests, whose state `proposalState` asks the forge. */
+  readonly proposals: boolean;
+}
+
+/**
+ * Where Kyverno reads exceptions from: a folder, a Git repository or a cluster. Writes and removals are
+ * idempotent. Every method is required, so a wrapper that forgets one does not compile; one the target's
+ * capabilities do not declare rejects when called.
  */
 export interface Target {
   readonly description: string;
+  readonly capabilities: TargetCapabilities;
   write(manifest: ExceptionManifest): Promise<TargetReceipt | void>;
   /** Removes one PolicyException; `apiVersion` says which API group (kyverno.io when absent). */
   remove(namespace: string, name: string, apiVersion?: string): Promise<TargetReceipt | void>;
-  /** Pull-request mode: whether a change it proposed was merged, is still open, or was closed unmerged. */
-  proposalState?(url: string): Promise<ProposalStatus>;
+  /** What it holds now (capability `observable`). */
+  list(): Promise<ObservedException[]>;
+  /** Whether a change it proposed was merged, is still open, or was closed unmerged (capability `proposals`). */
+  proposalState(url: string): Promise<ProposalStatus>;
 }
 
 /** One configured target, by the name records carry (decision 0015). */
@@ -33,11 +48,3 @@ export interface TargetSet {
   readonly names: readonly string[];
   get(name: string): NamedTarget | undefined;
 }
-
-/** A target that can be read back (the cluster): drift, deletions and rogue exceptions are found by it. */
-export interface ObservableTarget extends Target {
-  list(): Promise<ObservedException[]>;
-}
-
-export const isObservable = (target: Target): target is ObservableTarget =>
-  typeof (target as Partial<ObservableTarget>).list === 'function';

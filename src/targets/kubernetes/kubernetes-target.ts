@@ -2,8 +2,10 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { WaiverError } from '../../domain/errors.js';
 import type { ExceptionManifest } from '../../domain/manifest.js';
 import type { ObservedException } from '../../domain/observed.js';
+import type { ProposalStatus } from '../../domain/proposal.js';
 import type { TargetReceipt } from '../../domain/target-receipt.js';
-import type { ObservableTarget } from '../../service/ports/target.js';
+import { notCapable } from '../../service/decorate-target.js';
+import type { Target } from '../../service/ports/target.js';
 import { CEL_RESOURCE, FIELD_MANAGER, GROUP, PLURAL, type ExceptionResource } from './exception-resource.js';
 import type { GeneratedClient } from './generated-client.js';
 import { withinDeadline } from './deadline.js';
@@ -34,8 +36,10 @@ export const defaultRetry: RetryPolicy = {
  * name. Transient failures (5xx, 409, 429, timeouts, resets) are retried with capped exponential backoff;
  * what still fails is one clear line, and the caller records it as the exception's sync error.
  */
-export class KubernetesTarget implements ObservableTarget {
+export class KubernetesTarget implements Target {
   readonly description: string;
+  /** Read back by the controller; a change is applied, never proposed. */
+  readonly capabilities = { observable: true, proposals: false } as const;
   /** Lean calls; undefined behind a proxy, where client-node's generated client (loaded then) calls. */
   private readonly http: SendKubeCall | undefined;
   private generated: Promise<GeneratedClient> | undefined;
@@ -74,6 +78,10 @@ export class KubernetesTarget implements ObservableTarget {
         if (!isNotFound(e)) throw e; // already gone is what we wanted
       }
     });
+  }
+
+  proposalState(): Promise<ProposalStatus> {
+    return notCapable(this.description, 'proposals');
   }
 
   /**
