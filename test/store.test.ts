@@ -115,6 +115,23 @@ describe.each(storeBackends)('$name store', ({ enabled, databases }) => {
     await store.close();
   });
 
+  it('links after events another process appended, though it remembers its own last link', async () => {
+    const path = await db.fresh();
+    const [a, b] = [await openStore(path), await openStore(path)];
+    const { id } = await a.transaction((tx) => tx.insertException(newRecord));
+    // a remembers #2 as the head; b appends #3 and #4, then a appends twice in one transaction.
+    for (const store of [a, a, b, b]) await store.transaction((tx) => tx.appendAudit(event(id)));
+    await a.transaction(async (tx) => {
+      await tx.appendAudit(event(id));
+      await tx.appendAudit(event(id));
+    });
+    await b.transaction((tx) => tx.appendAudit(event(id)));
+    const events = await a.listAudit();
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect((await checkTrail(a)).broken).toBeUndefined();
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('stores tokens by hash, finds them by lookup and revokes them once', async () => {
     const store = await open();
     const token = {
