@@ -104,6 +104,25 @@ describe('Kubernetes target', () => {
     expect(api.list('policyexceptions')).toHaveLength(0);
   });
 
+  it('waits between tries on its scheduler, doubling up to the cap', async () => {
+    const { api, manifest, path } = await setup();
+    const waits: number[] = [];
+    // Each wait is recorded and ends at once: no time passes on any clock.
+    const scheduler = {
+      after: (ms: number, work: () => void) => {
+        waits.push(ms);
+        setImmediate(work);
+        return () => undefined;
+      },
+    };
+    const retry = { ...fast, attempts: 5 };
+    const target = new KubernetesTarget(loadKubeConfig({ kubeconfig: path }), 'v2', retry, scheduler);
+    api.faults.push({ match: (r) => r.method === 'PATCH', answer: 500, times: 10 });
+    await expect(target.write(manifest)).rejects.toMatchObject({ code: 'target' });
+    expect(waits).toEqual([5, 10, 20, 20]);
+    expect(api.requests.filter((r) => r.method === 'PATCH')).toHaveLength(5);
+  });
+
   it('does not retry what retrying cannot fix: forbidden, a missing namespace', async () => {
     const { api, target, manifest } = await setup();
     api.forbidden.add('patch policyexceptions');

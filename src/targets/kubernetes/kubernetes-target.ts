@@ -1,7 +1,10 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { WaiverError } from '../../domain/errors.js';
 import type { ExceptionManifest } from '../../domain/manifest.js';
-import type { ObservableTarget, ObservedException, TargetReceipt } from '../../service/ports.js';
+import { backoffMs } from '../../domain/retry-backoff.js';
+import type { ObservableTarget, ObservedException, Scheduler, TargetReceipt } from '../../service/ports.js';
+import { pause } from '../../service/scheduled-loop.js';
+import { systemScheduler } from '../../service/system-scheduler.js';
 import type { GeneratedClient } from './generated-client.js';
 import { withinDeadline } from './deadline.js';
 import { kubeHttp, type SendKubeCall } from './kube-http.js';
@@ -53,6 +56,8 @@ export class KubernetesTarget implements ObservableTarget {
     private readonly kc: KubeConfig,
     private readonly version: 'v2' | 'v2beta1' = 'v2',
     private readonly retry: RetryPolicy = defaultRetry,
+    /** The waits between tries. */
+    private readonly scheduler: Scheduler = systemScheduler,
   ) {
     this.http = kubeHttp(kc);
     this.description = `cluster ${kc.getCurrentCluster()?.server ?? '(unknown)'}`;
@@ -124,7 +129,7 @@ export class KubernetesTarget implements ObservableTarget {
   }
 
   private async call<T>(what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    let wait = this.retry.backoffMs;
+    const backoff = { baseMs: this.retry.backoffMs, capMs: this.retry.maxBackoffMs };
     for (let attempt = 1; ; attempt++) {
       try {
         return await withinDeadline(this.retry.timeoutMs, work);
@@ -139,8 +144,7 @@ export class KubernetesTarget implements ObservableTarget {
             'target',
           );
         }
-        await new Promise((resolve) => setTimeout(resolve, wait));
-        wait = Math.min(wait * 2, this.retry.maxBackoffMs);
+        await pause(this.scheduler, backoffMs(attempt, backoff));
       }
     }
   }
