@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../dist/src/config/load.js';
 import { localActor } from '../dist/src/service/actor.js';
 import { createWaiver } from '../dist/src/service/waiver.js';
-import { openServiceDeps, startServer } from '../dist/src/wire.js';
+import { openServiceDeps } from '../dist/src/wire/deps.js';
+import { startServer } from '../dist/src/wire/server.js';
 import { seed } from './support/seed.mjs';
 import { benchSize, scaled } from './support/size.mjs';
 
