@@ -8,7 +8,7 @@ import { localActor } from '../src/service/actor.js';
 import type { ServiceDeps } from '../src/service/deps.js';
 import { createWaiver } from '../src/service/waiver.js';
 import { DirectoryTarget } from '../src/targets/directory-target.js';
-import { systemScheduler } from '../src/service/system-scheduler.js';
+import { systemScheduler } from '../src/system/system-scheduler.js';
 import { loadKubeConfig } from '../src/targets/kubernetes/kube-config.js';
 import { KubernetesLease } from '../src/targets/kubernetes/kubernetes-lease.js';
 import { PolicyExceptionWatch } from '../src/targets/kubernetes/policy-exception-watch.js';

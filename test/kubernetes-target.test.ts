@@ -3,6 +3,7 @@ import { renderPolicyException } from '../src/domain/render.js';
 import { defaultSettings } from '../src/domain/settings.js';
 import { loadKubeConfig } from '../src/targets/kubernetes/kube-config.js';
 import { KubernetesTarget } from '../src/targets/kubernetes/kubernetes-target.js';
+import { systemScheduler } from '../src/system/system-scheduler.js';
 import { FakeKubeApiServer } from './support/kube/fake-api-server.js';
 import { activeRecord } from './support/records.js';
 import { useTempDir } from './support/temp.js';
@@ -37,7 +38,7 @@ async function setup() {
   api.seed('v1', 'Namespace', { metadata: { name: 'policy-exceptions' } });
   const path = join(tempDir(), 'kubeconfig');
   writeFileSync(path, api.kubeconfig());
-  const target = new KubernetesTarget(loadKubeConfig({ kubeconfig: path }), 'v2', fast);
+  const target = new KubernetesTarget(loadKubeConfig({ kubeconfig: path }), systemScheduler, 'v2', fast);
   const manifest = renderPolicyException(activeRecord(), defaultSettings);
   const name = manifest.metadata.name;
   return { api, target, manifest, name, path };
@@ -116,7 +117,7 @@ describe('Kubernetes target', () => {
       },
     };
     const retry = { ...fast, attempts: 5 };
-    const target = new KubernetesTarget(loadKubeConfig({ kubeconfig: path }), 'v2', retry, scheduler);
+    const target = new KubernetesTarget(loadKubeConfig({ kubeconfig: path }), scheduler, 'v2', retry);
     api.faults.push({ match: (r) => r.method === 'PATCH', answer: 500, times: 10 });
     await expect(target.write(manifest)).rejects.toMatchObject({ code: 'target' });
     expect(waits).toEqual([5, 10, 20, 20]);
@@ -147,7 +148,7 @@ describe('Kubernetes target', () => {
     const { api, path } = await setup();
     await api.stop();
     servers.length = 0;
-    const target = new KubernetesTarget(loadKubeConfig({ kubeconfig: path }), 'v2', fast);
+    const target = new KubernetesTarget(loadKubeConfig({ kubeconfig: path }), systemScheduler, 'v2', fast);
     await expect(target.list()).rejects.toThrow(
       /^list PolicyExceptions: cannot reach the cluster at cluster http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/,
     );

@@ -1,7 +1,7 @@
 import { messageOf } from '../domain/errors.js';
 import { controllerActor } from '../service/actor.js';
 import type { ServiceDeps } from '../service/deps.js';
-import { isObservable, type ChangeFeed, type LeaderLease, type Scheduler } from '../service/ports.js';
+import type { ChangeFeed, LeaderLease, Scheduler } from '../service/ports/runtime.js';
 import { reconcileTarget, type ReconcileReport } from '../service/reconcile.js';
 import { scheduledLoop, type ScheduledLoop } from '../service/scheduled-loop.js';
 import { sweep, type SweepReport } from '../service/sweep.js';
@@ -112,7 +112,7 @@ export class Controller {
     const { deps, target } = this.o;
     const swept = await sweep(deps, controllerActor, undefined, { targets: [target] });
     if (signal.aborted) return;
-    const observable = isObservable(targetNamed(deps, target).target);
+    const { observable } = targetNamed(deps, target).target.capabilities;
     const reconciled = observable ? { reconcile: await reconcileTarget(deps, controllerActor, target) } : {};
     this.o.onRun?.({ target, sweep: swept, ...reconciled });
   }

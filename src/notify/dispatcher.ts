@@ -4,7 +4,9 @@ import { nextAttemptMs, type BackoffPolicy } from '../domain/retry-backoff.js';
 import { toRfc3339 } from '../domain/time.js';
 import { mapBounded } from '../service/bounded.js';
 import { scheduledLoop } from '../service/scheduled-loop.js';
-import type { Clock, DeliveryOutcome, OutboxStore, Scheduler, StoredNotification } from '../service/ports.js';
+import type { DeliveryOutcome, StoredNotification } from '../domain/notification-delivery.js';
+import type { OutboxStore } from '../service/ports/notify.js';
+import type { Clock, Scheduler } from '../service/ports/runtime.js';
 import { DeliveryError, type Channel } from './channel.js';
 
 export interface DispatcherOptions {

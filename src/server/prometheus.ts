@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { states, type State } from '../domain/exception.js';
-import { isObservable, type Target } from '../service/ports.js';
+import { decorateTarget } from '../service/decorate-target.js';
+import type { Target } from '../service/ports/target.js';
 import type { Metrics } from '../domain/metrics.js';
 import type { ExceptionEvidence } from '../domain/report-evidence.js';
 
@@ -163,17 +164,11 @@ export function serverMetrics(
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
-    countingTarget: (name, target) => {
-      const counting: Target = {
-        description: target.description,
-        write: (manifest) => counted(name, 'write', target.write(manifest)),
-        remove: (namespace, object, apiVersion) =>
-          counted(name, 'remove', target.remove(namespace, object, apiVersion)),
-        ...(target.proposalState ? { proposalState: target.proposalState.bind(target) } : {}),
-      };
-      // A cluster stays readable through the wrapper: the controller lists it.
-      return isObservable(target) ? { ...counting, list: () => target.list() } : counting;
-    },
+    // Syncs are counted: reading a target back and asking a forge pass through uncounted.
+    countingTarget: (name, target) =>
+      decorateTarget(target, (operation, call) =>
+        operation === 'write' || operation === 'remove' ? counted(name, operation, call()) : call(),
+      ),
     observeDelivery: (channel, outcome) => {
       if (outcome === 'sent') sent.inc({ channel });
       else failed.inc({ channel, outcome: outcome === 'dead' ? 'dead' : 'retry' });

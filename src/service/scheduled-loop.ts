@@ -1,5 +1,5 @@
 import { backoffMs, type BackoffPolicy } from '../domain/retry-backoff.js';
-import type { Cancel, Scheduler } from './ports.js';
+import type { Cancel, Scheduler } from './ports/runtime.js';
 
 export interface ScheduledLoopOptions {
   /** Every wait goes through it: tests step a manual one instead of sleeping. */

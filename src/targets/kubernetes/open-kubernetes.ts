@@ -1,14 +1,7 @@
 import type { ProcessSettings } from '../../domain/settings.js';
-import type {
-  ChangeFeed,
-  ClusterCatalog,
-  ClusterDoctor,
-  ClusterInventory,
-  Clock,
-  LeaderLease,
-  ObservableTarget,
-  Scheduler,
-} from '../../service/ports.js';
+import type { ClusterCatalog, ClusterDoctor, ClusterInventory } from '../../service/ports/cluster.js';
+import type { ChangeFeed, Clock, LeaderLease, Scheduler } from '../../service/ports/runtime.js';
+import type { Target } from '../../service/ports/target.js';
 import { KubernetesCatalog } from './cluster-catalog.js';
 import { KubernetesInventory } from './cluster-inventory.js';
 import { diagnose } from './doctor.js';
@@ -19,7 +12,7 @@ import { PolicyExceptionWatch } from './policy-exception-watch.js';
 
 /** Everything Waiver does with one cluster, each behind the service's port for it. */
 export interface KubernetesCluster {
-  target: ObservableTarget;
+  target: Target;
   catalog: ClusterCatalog;
   inventory: ClusterInventory;
   doctor: ClusterDoctor;
@@ -29,15 +22,19 @@ export interface KubernetesCluster {
   changes(scheduler: Scheduler): ChangeFeed;
 }
 
-/** Opens a cluster from a kubeconfig (and context), rendering and watching the configured API version. */
+/**
+ * Opens a cluster from a kubeconfig (and context), rendering and watching the configured API version; the
+ * target's retries wait on `scheduler`.
+ */
 export function openKubernetesCluster(
   connection: TargetConnection,
   settings: ProcessSettings,
+  scheduler: Scheduler,
 ): KubernetesCluster {
   const kc = loadKubeConfig(connection);
   const version = apiVersionOf(settings);
   return {
-    target: openKubernetesTarget(connection, settings, kc),
+    target: openKubernetesTarget(connection, settings, scheduler, kc),
     catalog: new KubernetesCatalog(kc),
     inventory: new KubernetesInventory(kc),
     doctor: { diagnose: (policies) => diagnose(kc, settings, policies) },
