@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from './audit.js';
-import type { AuditAction } from './lifecycle.js';
+import { auditActions, type AuditAction } from './lifecycle.js';
 import {
+  actionsFolded,
   averageDurationDays,
   computeMetrics,
   currentMetrics,
@@ -285,6 +286,16 @@ describe('running figures', () => {
       // Many reads updated the aggregate instead of computing it over every timeline again.
       expect(updated).toBeGreaterThan(reads / 3);
     }
+  });
+
+  it('skip only events that no figure reads', () => {
+    const folded: Timelines = new Map();
+    for (const e of randomTrailOf(7, lifecycle)) foldEvent(folded, e, Date.parse(e.at));
+    const before = structuredClone(folded);
+    for (const action of auditActions.filter((a) => !actionsFolded.includes(a)))
+      foldEvent(folded, event(3, action, N, { expiresAt: toRfc3339(N), target: 'elsewhere' }), N);
+    expect(folded).toEqual(before);
+    expect(lifecycle.filter((a) => a !== 'reminded').every((a) => actionsFolded.includes(a))).toBe(true);
   });
 
   it('count exceptions by target and shown state, an active one past its expiry as expired', () => {

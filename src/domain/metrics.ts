@@ -61,6 +61,22 @@ export const actionsWithTimelineData: readonly AuditAction[] = [
 const targetOf = (data: Record<string, unknown>, was: string | undefined): string =>
   typeof data['target'] === 'string' ? data['target'] : (was ?? '');
 
+/** The actions `foldEvent` reads: the metrics may skip every other event (reminders, drift, tokens). */
+export const actionsFolded: readonly AuditAction[] = [
+  'requested',
+  'renewal_requested',
+  'approved',
+  'rejected',
+  'withdrawn',
+  'applied',
+  'imported',
+  'expired',
+  'revoked',
+  'removed',
+  'synced',
+  'target_assigned',
+];
+
 /** Folds one event about an exception into the timelines, as having happened at `at` (ms). */
 export function foldEvent(byId: Timelines, e: Omit<AuditFact, 'seq' | 'at'>, at: number): void {
   if (e.exceptionId === null) return;

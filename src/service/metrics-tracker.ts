@@ -1,5 +1,5 @@
 import { states, type State } from '../domain/exception.js';
-import { actionsWithTimelineData, runningMetrics, type Metrics } from '../domain/metrics.js';
+import { actionsFolded, actionsWithTimelineData, runningMetrics, type Metrics } from '../domain/metrics.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -13,14 +13,14 @@ export interface TrackedFigures {
 /** The process metrics as of now, kept up to date by reading only the events written since last time. */
 export interface MetricsTracker {
   /**
-   * Folds the audit events written since the last call, by this process or any other: the newest one's
-   * seq, which stays the same while nothing was written.
+   * Folds the audit events written since the last call, by this process or any other: the newest folded
+   * one's seq, which stays the same while nothing the figures read was written.
    */
   catchUp(): Promise<number>;
   current(): Promise<Metrics>;
   /** The metrics and the counts by state, after folding what was written since the last call. */
   figures(): Promise<TrackedFigures>;
-  /** The newest audit event folded in. */
+  /** The newest audit event folded in (events no figure reads, such as reminders, are skipped). */
   readonly lastSeq: number;
 }
 
@@ -41,7 +41,7 @@ export function metricsTracker(deps: ServiceDeps, actor: Actor): MetricsTracker 
   const catchUp = async (): Promise<number> => {
     authorize(actor, 'read');
     for (;;) {
-      const page = await deps.store.listAuditFacts(lastSeq, PAGE, actionsWithTimelineData);
+      const page = await deps.store.listAuditFacts(lastSeq, PAGE, actionsWithTimelineData, actionsFolded);
       for (const event of page) {
         running.fold(event);
         lastSeq = event.seq;
