@@ -94,7 +94,7 @@ export default tseslint.config(
     },
   },
   // Every layer's imports, as DESIGN.md draws them: cli, server and controller reach adapters only
-  // through the composition root (src/wire.ts); adapters depend inward; nothing imports cli or server.
+  // through the composition root (src/wire/); adapters depend inward; nothing imports cli or server.
   ...layer(
     'src/service',
     ['store', 'targets', 'notify', 'cli', 'server', 'controller', 'config', 'api', 'wire'],
@@ -138,7 +138,7 @@ export default tseslint.config(
   ...layer(
     'src/cli',
     ['store', 'targets', 'notify', 'server', 'controller'],
-    'The CLI reaches adapters only through the composition root (src/wire.ts).',
+    'The CLI reaches adapters only through the composition root (src/wire/).',
   ),
 );
 
@@ -154,7 +154,7 @@ function layer(folder, forbidden, message) {
           {
             patterns: [
               {
-                group: forbidden.flatMap((f) => (f === 'wire' ? ['**/wire', '**/wire.js'] : [`**/${f}/**`])),
+                group: forbidden.map((f) => `**/${f}/**`),
                 message,
               },
             ],

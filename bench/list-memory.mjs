@@ -15,7 +15,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { loadConfig } from '../dist/src/config/load.js';
 import { localActor } from '../dist/src/service/actor.js';
 import { createWaiver } from '../dist/src/service/waiver.js';
-import { openServiceDeps } from '../dist/src/wire.js';
+import { openServiceDeps } from '../dist/src/wire/deps.js';
 import { benchSize, scaled } from './support/size.mjs';
 
 const COUNT = benchSize(200, 20);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { defaultSettings } from '../src/domain/settings.js';
 import { useTempDir } from './support/temp.js';
-import { currentContext } from '../src/wire.js';
+import { currentContext } from '../src/wire/deps.js';
 
 const tempDir = useTempDir();
 

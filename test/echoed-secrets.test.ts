@@ -5,7 +5,7 @@ import type { Config } from '../src/config/load.js';
 import type { ChannelSettings } from '../src/domain/notification-channels.js';
 import { createDispatcher } from '../src/notify/dispatcher.js';
 import { openChannels } from '../src/notify/open-channels.js';
-import { openStore } from '../src/wire.js';
+import { openStore } from '../src/wire/deps.js';
 import { cli } from './support/cli.js';
 import { FakeForge } from './support/git/fake-forge.js';
 import { useTestCluster } from './support/kube/cluster.js';

@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
-import { startController } from '../src/wire.js';
+import { startController } from '../src/wire/controller.js';
 import { cli, requestArgs } from './support/cli.js';
 import { bareRepository, gitIn } from './support/git/repositories.js';
 import { NS, useTestCluster } from './support/kube/cluster.js';
@@ -200,10 +200,13 @@ describe.skipIf(!hasGit)('a database from before named targets', () => {
     const { dir } = await testCluster();
     const run = (args: string[], as = 'alice') => cli(dir, args, { as });
     expect((await run(requestArgs('MIG-4'))).code).toBe(0);
-    // The row as migration 0006 leaves an older one: no target yet.
+    // The row as migration 0006 leaves an older one: no target yet; and the database as a version from
+    // before data migrations were recorded (0009) leaves it.
     const Database = (await import('better-sqlite3')).default;
     const db = new Database(join(dir, 'w.db'));
     db.prepare('update exceptions set target = null').run();
+    db.prepare('drop table data_migrations').run();
+    db.prepare("delete from kysely_migration where name = '0009-data-migrations'").run();
     db.close();
     const first = await run(['get', '-o', 'json']);
     // Said where the first process after the upgrade runs: which target the older rows now live on.
@@ -221,5 +224,15 @@ describe.skipIf(!hasGit)('a database from before named targets', () => {
       { items?: unknown[] } | unknown[];
     const all = Array.isArray(events) ? events : (events.items ?? []);
     expect(all.filter((e) => (e as { action: string }).action === 'target_assigned')).toHaveLength(1);
+    // A named data migration, recorded in the database: a later start does not look for such rows again,
+    // even when one appears (here by hand).
+    const again = new Database(join(dir, 'w.db'));
+    expect(again.prepare('select name from data_migrations').all()).toEqual([{ name: 'adopt-untargeted' }]);
+    again.prepare('update exceptions set target = null').run();
+    again.close();
+    expect((await run(['audit', 'EX-1', '-o', 'json'])).stderr).toBe('');
+    const after = new Database(join(dir, 'w.db'));
+    expect(after.prepare('select target from exceptions').all()).toEqual([{ target: null }]);
+    after.close();
   });
 });

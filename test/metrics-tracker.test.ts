@@ -9,7 +9,7 @@ import { countExceptions } from '../src/service/list-exceptions.js';
 import { metricsTracker, type TrackedFigures } from '../src/service/metrics-tracker.js';
 import type { ExceptionStore } from '../src/service/ports.js';
 import { createWaiver } from '../src/service/waiver.js';
-import { openStore } from '../src/wire.js';
+import { openStore } from '../src/wire/deps.js';
 import { backends } from './support/databases.js';
 import { RecordingTarget } from './support/recording-target.js';
 import { legacyRequest } from './support/requests.js';

@@ -12,7 +12,7 @@ import { localActor, type Actor } from '../src/service/actor.js';
 import type { ServiceDeps } from '../src/service/deps.js';
 import type { ExceptionStore } from '../src/service/ports.js';
 import { createWaiver } from '../src/service/waiver.js';
-import { openStore } from '../src/wire.js';
+import { openStore } from '../src/wire/deps.js';
 import { backends } from './support/databases.js';
 import { httpReceiver, smtpReceiver, type HttpReceiver } from './support/receivers.js';
 import { MemoryStore } from './support/memory-store.js';

@@ -6,6 +6,7 @@ import { certificate } from './support/certificate.js';
 import { cli, json, requestArgs } from './support/cli.js';
 import { httpReceiver, smtpReceiver, type HttpReceiver, type SmtpReceiver } from './support/receivers.js';
 import { useTempDir } from './support/temp.js';
+import { openStore } from '../src/wire/deps.js';
 
 const tempDir = useTempDir();
 const SECRET = `whsec_${Buffer.from('a signing key of thirty-two bytes').toString('base64')}`;
@@ -185,3 +186,36 @@ interface Card {
   body: { type: string; text?: string }[];
   actions?: { type: string; url: string }[];
 }
+
+describe('a local command', () => {
+  it('delivers before it exits what the outbox holds due, even when it changed nothing itself', async () => {
+    const { hook } = world;
+    expect((await run(requestArgs('INC-7'), 'alice')).code).toBe(0);
+    expect(hook.accepted).toHaveLength(1);
+    // What another process left in the outbox: one notification due now, one not due for a year.
+    const store = await openStore(join(world.cwd, 'w.db'));
+    const [requested] = await store.listNotifications({ states: ['sent'] });
+    if (!requested) throw new Error('the request was not delivered');
+    const {
+      id: _id,
+      state: _s,
+      attempts: _a,
+      nextAttemptAt: _n,
+      lastError: _l,
+      sentAt: _t,
+      ...fields
+    } = requested;
+    await store.transaction((tx) =>
+      tx.enqueueNotifications([
+        { ...fields, channel: 'hook', key: 'left:due', dueAt: inDays(-1) },
+        { ...fields, channel: 'hook', key: 'left:later', dueAt: inDays(365) },
+      ]),
+    );
+    await store.close();
+    // A command that only reads.
+    expect((await run(['get'], 'carol')).code).toBe(0);
+    expect(hook.accepted.map((r) => r.headers['webhook-id'])).toEqual([requested.key, 'left:due']);
+    expect((await run(['get'], 'carol')).code).toBe(0);
+    expect(hook.accepted).toHaveLength(2);
+  });
+});

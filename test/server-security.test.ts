@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
-import { startServer } from '../src/wire.js';
+import { startServer } from '../src/wire/server.js';
 import { call, startTestServer, type TestServer } from './support/server.js';
 import { useTempDir } from './support/temp.js';
 import { legacyRequest } from './support/requests.js';

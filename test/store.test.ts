@@ -415,4 +415,47 @@ describe.each(storeBackends)('$name store', ({ enabled, databases }) => {
     ]);
     await store.close();
   });
+
+  it('says whether a notification is due and unclaimed, as a dispatcher would claim it', async () => {
+    const store = await open();
+    expect(await store.hasDueNotifications('2026-12-01T09:00:00Z')).toBe(false);
+    await store.transaction((tx) =>
+      tx.enqueueNotifications([entry('a'), entry('later', 'slack', '2026-12-01T10:00:00Z')]),
+    );
+    expect(await store.hasDueNotifications('2026-12-01T08:59:59Z')).toBe(false);
+    expect(await store.hasDueNotifications('2026-12-01T09:00:00Z')).toBe(true);
+    // Claimed by a dispatcher: not due for anyone else until the claim lapses.
+    const [a] = await store.claimNotifications('one', '2026-12-01T09:00:00Z', '2026-12-01T09:05:00Z', 1);
+    expect(await store.hasDueNotifications('2026-12-01T09:01:00Z')).toBe(false);
+    expect(await store.hasDueNotifications('2026-12-01T09:05:00Z')).toBe(true);
+    await store.recordDeliveries('one', [
+      { id: a?.id ?? 0, at: '2026-12-01T09:01:00Z', channel: 'slack', result: { status: 'sent' } },
+    ]);
+    // Sent: only the later one is left, due at its time.
+    expect(await store.hasDueNotifications('2026-12-01T09:59:59Z')).toBe(false);
+    expect(await store.hasDueNotifications('2026-12-01T10:00:00Z')).toBe(true);
+    await store.close();
+  });
+
+  it('records a data migration once, with the transaction that ran it', async () => {
+    const store = await open();
+    expect(await store.hasDataMigration('adopt-untargeted')).toBe(false);
+    // Rolled back with the work it recorded: it has not run.
+    await expect(
+      store.transaction(async (tx) => {
+        expect(await tx.recordDataMigration('adopt-untargeted', '2026-12-01T09:00:00Z')).toBe(true);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await store.hasDataMigration('adopt-untargeted')).toBe(false);
+    expect(
+      await store.transaction((tx) => tx.recordDataMigration('adopt-untargeted', '2026-12-01T09:00:00Z')),
+    ).toBe(true);
+    expect(await store.hasDataMigration('adopt-untargeted')).toBe(true);
+    expect(await store.hasDataMigration('another')).toBe(false);
+    expect(
+      await store.transaction((tx) => tx.recordDataMigration('adopt-untargeted', '2026-12-02T09:00:00Z')),
+    ).toBe(false);
+    await store.close();
+  });
 });

@@ -29,7 +29,7 @@ export function createContext(
   let config: Promise<Config> | undefined;
   let opened: Promise<Waiver> | undefined;
   const getConfig = (): Promise<Config> =>
-    (config ??= loadConfig(flags, env, async (c) => (await import('../wire.js')).currentContext(c)));
+    (config ??= loadConfig(flags, env, async (c) => (await import('../wire/deps.js')).currentContext(c)));
   return {
     ...streams,
     clock: systemClock,
@@ -45,6 +45,6 @@ export function createContext(
 async function openWaiver(config: Config, streams: Streams): Promise<Waiver> {
   if (config.remote)
     return (await import('./remote-waiver.js')).remoteWaiver(config.remote.url, config.remote.token);
-  const { openLocalWaiver } = await import('../wire.js');
+  const { openLocalWaiver } = await import('../wire/local.js');
   return openLocalWaiver(config, (line) => streams.err(`${line}\n`));
 }

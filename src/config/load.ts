@@ -88,7 +88,7 @@ export const DEFAULT_ADMIN_TOKEN_FILE = './.waiver/admin-token';
 export async function loadConfig(
   flags: ConfigFlags,
   env: NodeJS.ProcessEnv = process.env,
-  /** How a cluster named by no context gets its name: the kubeconfig's current context (see wire). */
+  /** How a cluster named by no context gets its name: the kubeconfig's current context (see src/wire/deps.ts). */
   currentContext?: CurrentContext,
 ): Promise<Config> {
   const configPath = flags.config ?? env['WAIVER_CONFIG'];

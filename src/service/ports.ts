@@ -114,6 +114,8 @@ export interface StoreReader {
   listTokens(): Promise<ApiToken[]>;
   /** Every token row as stored (hash included): what audit verification checks against the trail. */
   listStoredTokens(): Promise<StoredToken[]>;
+  /** Whether the named data migration ran on this database (see `recordDataMigration`). */
+  hasDataMigration(name: string): Promise<boolean>;
 }
 
 export interface StoreWriter extends StoreReader {
@@ -127,6 +129,11 @@ export interface StoreWriter extends StoreReader {
   revokeToken(id: string, at: string): Promise<boolean>;
   /** Adds notifications to the outbox; one whose key and channel are there already is left out. */
   enqueueNotifications(entries: readonly OutboxEntry[]): Promise<void>;
+  /**
+   * Records that the named data migration ran, with the work it did in this transaction; false when it
+   * was recorded already (another process ran it first), so it runs once per database.
+   */
+  recordDataMigration(name: string, atIso: string): Promise<boolean>;
 }
 
 export const notificationStates = ['pending', 'sent', 'dead'] as const;
@@ -188,6 +195,8 @@ export interface OutboxStore {
   retryNotifications(ids: readonly number[], nowIso: string): Promise<number[]>;
   /** Pending notifications by channel (a gauge). */
   countPendingNotifications(): Promise<Record<string, number>>;
+  /** Whether a notification waits that a dispatcher could claim at `nowIso` (due, and not claimed). */
+  hasDueNotifications(nowIso: string): Promise<boolean>;
   hasNotification(key: string): Promise<boolean>;
 }
 

@@ -202,6 +202,26 @@ class KyselyAccess implements StoreWriter {
     return result.numUpdatedRows > 0n;
   }
 
+  async hasDataMigration(name: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('data_migrations')
+      .select('name')
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async recordDataMigration(name: string, atIso: string): Promise<boolean> {
+    // A second process waits for the first's transaction, then inserts nothing.
+    const inserted = await this.db
+      .insertInto('data_migrations')
+      .values({ name, ran_at: atIso })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .returning('name')
+      .execute();
+    return inserted.length === 1;
+  }
+
   async enqueueNotifications(entries: readonly OutboxEntry[]): Promise<void> {
     // A few hundred rows a statement keeps within both databases' parameter limits.
     for (let i = 0; i < entries.length; i += 200) {
@@ -591,6 +611,18 @@ export class KyselyStore extends KyselyAccess implements ExceptionStore {
       .groupBy('channel')
       .execute();
     return Object.fromEntries(rows.map((r) => [r.channel, Number(r.n)]));
+  }
+
+  async hasDueNotifications(nowIso: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('notifications')
+      .select('id')
+      .where('state', '=', 'pending')
+      .where('next_attempt_at', '<=', nowIso)
+      .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', nowIso)]))
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   async hasNotification(key: string): Promise<boolean> {

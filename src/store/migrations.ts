@@ -204,6 +204,17 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0009-data-migrations': {
+      async up(db: Kysely<unknown>) {
+        // Data migrations that need the configuration (a default target's name) run at a process's
+        // start, not here; each is recorded, so it runs once per database.
+        await db.schema
+          .createTable('data_migrations')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('ran_at', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

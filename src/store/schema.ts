@@ -103,6 +103,12 @@ export interface NotificationAttemptsTable {
   error: string | null;
 }
 
+/** The data migrations that ran on this database, each once (the service's, which need the configuration). */
+export interface DataMigrationsTable {
+  name: string;
+  ran_at: string;
+}
+
 export interface Database {
   exceptions: ExceptionsTable;
   audit_events: AuditEventsTable;
@@ -111,4 +117,5 @@ export interface Database {
   store_meta: StoreMetaTable;
   notifications: NotificationsTable;
   notification_attempts: NotificationAttemptsTable;
+  data_migrations: DataMigrationsTable;
 }

@@ -4,7 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach } from 'vitest';
 import type { ExceptionStore } from '../../src/service/ports.js';
-import { openStore } from '../../src/wire.js';
+import { openStore } from '../../src/wire/deps.js';
 import { MemoryStore, memoryServer, type MemoryServer } from './memory-store.js';
 import { useTempDir } from './temp.js';
 

@@ -38,6 +38,7 @@ export interface MemoryDatabase {
   tokens: StoredToken[];
   outbox: (StoredNotification & { claimedBy: string | null; claimedUntil: string | null })[];
   attempts: DeliveryAttempt[];
+  dataMigrations: { name: string; ranAt: string }[];
 }
 
 /** One database and what its users share: the leases (outside transactions) and the write queue. */
@@ -49,7 +50,15 @@ export interface MemoryServer {
 }
 
 export const memoryServer = (): MemoryServer => ({
-  db: { exceptions: new Map(), nextId: 1, audit: [], tokens: [], outbox: [], attempts: [] },
+  db: {
+    exceptions: new Map(),
+    nextId: 1,
+    audit: [],
+    tokens: [],
+    outbox: [],
+    attempts: [],
+    dataMigrations: [],
+  },
   leases: new Map(),
   queue: Promise.resolve(),
 });
@@ -181,6 +190,17 @@ class MemoryAccess implements StoreWriter {
     const token = this.db().tokens.find((t) => t.id === id && t.revokedAt === null);
     if (token) token.revokedAt = at;
     return Promise.resolve(token !== undefined);
+  }
+
+  hasDataMigration(name: string): Promise<boolean> {
+    return Promise.resolve(this.db().dataMigrations.some((m) => m.name === name));
+  }
+
+  recordDataMigration(name: string, atIso: string): Promise<boolean> {
+    const { dataMigrations } = this.db();
+    if (dataMigrations.some((m) => m.name === name)) return Promise.resolve(false);
+    dataMigrations.push({ name, ranAt: atIso });
+    return Promise.resolve(true);
   }
 
   enqueueNotifications(entries: readonly OutboxEntry[]): Promise<void> {
@@ -363,6 +383,17 @@ export class MemoryStore extends MemoryAccess implements ExceptionStore {
     for (const n of this.server.db.outbox)
       if (n.state === 'pending') counts[n.channel] = (counts[n.channel] ?? 0) + 1;
     return Promise.resolve(counts);
+  }
+
+  hasDueNotifications(nowIso: string): Promise<boolean> {
+    return Promise.resolve(
+      this.server.db.outbox.some(
+        (n) =>
+          n.state === 'pending' &&
+          n.nextAttemptAt <= nowIso &&
+          (n.claimedUntil === null || n.claimedUntil <= nowIso),
+      ),
+    );
   }
 
   hasNotification(key: string): Promise<boolean> {

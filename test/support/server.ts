@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadConfig, type Config, type ServerConfig } from '../../src/config/load.js';
 import type { OidcConfig } from '../../src/config/schema.js';
 import { logOptions } from '../../src/server/app.js';
-import { startServer } from '../../src/wire.js';
+import { startServer } from '../../src/wire/server.js';
 import { ManualClock } from './temp.js';
 
 export interface Reply {

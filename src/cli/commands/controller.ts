@@ -12,7 +12,10 @@ export async function run(ctx: CliContext): Promise<void> {
       'the controller keeps clusters and Git repositories, and only folders are configured: give --kubeconfig or --context, or targets: in the config',
       'context',
     );
-  const { startController, untilSignal } = await import('../../wire.js');
+  const [{ startController }, { untilSignal }] = await Promise.all([
+    import('../../wire/controller.js'),
+    import('../../wire/process-log.js'),
+  ]);
   const running = await startController(config, (line) => ctx.out(line));
   await untilSignal();
   await running.close();

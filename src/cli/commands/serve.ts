@@ -21,7 +21,10 @@ export async function run(ctx: CliContext, flags: ServeFlags): Promise<void> {
     ...(flags.host === undefined ? {} : { host: flags.host }),
     ...(flags.port === undefined ? {} : { port: Number(flags.port) }),
   };
-  const { startServer, untilSignal } = await import('../../wire.js');
+  const [{ startServer }, { untilSignal }] = await Promise.all([
+    import('../../wire/server.js'),
+    import('../../wire/process-log.js'),
+  ]);
   const running = await startServer(
     { ...config, server },
     {
