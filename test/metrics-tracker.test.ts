@@ -91,9 +91,13 @@ describe.each(backends)('the scrape figures on $name', ({ enabled, databases }) 
     await as(one, 'carol').apply(renewal.id);
     await same();
     expect((await tracker.figures()).metrics.counts.renewed).toBe(1);
-    clock.advance(40 * DAY_MS);
+    // An event no figure reads is passed over, and only once: the next call starts after it.
+    await as(two, 'bob').escalate(renewal.id, 'the images cannot be signed: a policy change is due');
     await same();
     expect(tracker.lastSeq).toBe((await scraper.store.listAudit()).at(-1)?.seq);
+    expect((await scraper.store.listAudit()).at(-1)?.action).toBe('escalated');
+    clock.advance(40 * DAY_MS);
+    await same();
   });
 });
 

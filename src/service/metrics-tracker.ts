@@ -13,14 +13,14 @@ export interface TrackedFigures {
 /** The process metrics as of now, kept up to date by reading only the events written since last time. */
 export interface MetricsTracker {
   /**
-   * Folds the audit events written since the last call, by this process or any other: the newest folded
-   * one's seq, which stays the same while nothing the figures read was written.
+   * Folds the audit events written since the last call, by this process or any other: the newest one's
+   * seq, which stays the same while nothing was written.
    */
   catchUp(): Promise<number>;
   current(): Promise<Metrics>;
   /** The metrics and the counts by state, after folding what was written since the last call. */
   figures(): Promise<TrackedFigures>;
-  /** The newest audit event folded in (events no figure reads, such as reminders, are skipped). */
+  /** The newest audit event read (events no figure reads, such as reminders, are passed over). */
   readonly lastSeq: number;
 }
 
@@ -40,13 +40,16 @@ export function metricsTracker(deps: ServiceDeps, actor: Actor): MetricsTracker 
   let lastSeq = 0;
   const catchUp = async (): Promise<number> => {
     authorize(actor, 'read');
+    // Every event up to the head read first is scanned below: the events no figure reads (a sweep's
+    // reminders, say) are passed over once, not at every scrape until a folded one follows them.
+    const [head] = await deps.store.listAudit({ newestFirst: true, limit: 1 });
     for (;;) {
       const page = await deps.store.listAuditFacts(lastSeq, PAGE, actionsWithTimelineData, actionsFolded);
       for (const event of page) {
         running.fold(event);
         lastSeq = event.seq;
       }
-      if (page.length < PAGE) return lastSeq;
+      if (page.length < PAGE) return (lastSeq = Math.max(lastSeq, head?.seq ?? 0));
     }
   };
   const figures = async (): Promise<TrackedFigures> => {
