@@ -77,13 +77,13 @@ const alice = createWaiver(writer, localActor('alice'));
 const events = (await alice.auditHead()).seq;
 console.log(`${COUNT} exceptions, ${events} audit events`);
 
-// What a scrape pays when time crosses a boundary of the figures (a week's end, an expiry): the running
-// figures computed again over every timeline, in this process, the clock moved a day each round.
+// What a scrape pays when time alone moved the figures (weeks' ends and expiries crossed): in this process,
+// the clock moved a day each round, the timelines whose share changed in that day re-evaluated.
 let rolledTo = Date.now();
 const rolling = { ...writer, clock: { now: () => rolledTo } };
 const tracker = metricsTracker(rolling, localActor('auditor'));
 await tracker.figures();
-const recomputed = await rounds(ROUNDS, async () => {
+const rolled = await rounds(ROUNDS, async () => {
   rolledTo += DAY_MS;
   await tracker.figures();
 });
@@ -205,11 +205,11 @@ goal({
   met: median(afterWrite) < 20,
 });
 goal({
-  name: `running figures recomputed over every timeline at ${size} (a window roll)`,
+  name: `running figures a day later at ${size} (the window's roll)`,
   unit: 'ms',
-  measured: recomputed,
-  target: '< 20 ms (a scrape that recomputes)',
-  met: median(recomputed) < 20,
+  measured: rolled,
+  target: '< 20 ms (a scrape after a roll)',
+  met: median(rolled) < 20,
 });
 goal({
   name: `/metrics first scrape at ${size} (folds the whole trail)`,

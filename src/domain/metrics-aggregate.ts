@@ -156,25 +156,38 @@ export function contribute(a: Aggregate, id: number, t: Timeline, f: Frame, sign
  * after the present (an event dated ahead, counted as of the present) changes with the present itself.
  */
 export function nextChange(t: Timeline, f: Frame, settings: Pick<MetricSettings, 'windowDays'>): number {
-  const now = f.nowMs;
   const expires = t.expiresMs ?? Infinity;
-  // Instants that equal the boundary flip a comparison there or one millisecond later.
-  const after = (c: number): number => (c > now ? c : c + 1 > now ? c + 1 : Infinity);
-  if (t.appliedMs === undefined) return t.state === 'active' ? after(expires) : Infinity;
-  const clampable = [t.appliedMs, t.endedMs, t.removedFromTargetMs];
-  if (clampable.some((ms) => ms !== undefined && ms > f.clampMs)) return now + 1;
+  if (t.appliedMs === undefined) return t.state === 'active' ? after(expires, f.nowMs) : Infinity;
+  if (
+    t.appliedMs > f.clampMs ||
+    (t.endedMs ?? -Infinity) > f.clampMs ||
+    (t.removedFromTargetMs ?? -Infinity) > f.clampMs
+  )
+    return f.nowMs + 1;
   const windowMs = settings.windowDays * DAY_MS;
-  let next = Infinity;
-  for (const v of [t.appliedMs, t.endedMs, expires]) {
-    if (v === undefined || !Number.isFinite(v)) continue;
-    for (const end of f.weekEnds) next = Math.min(next, after(v + (now - end)));
-  }
   const effectiveEnd = Math.min(expires, t.endedMs ?? Infinity);
-  if (Number.isFinite(effectiveEnd))
-    next = Math.min(next, after(effectiveEnd), after(effectiveEnd + windowMs));
-  if (Number.isFinite(expires)) next = Math.min(next, after(expires), after(expires + windowMs));
+  let next = Math.min(
+    after(effectiveEnd, f.nowMs),
+    after(effectiveEnd + windowMs, f.nowMs),
+    after(expires, f.nowMs),
+    after(expires + windowMs, f.nowMs),
+  );
+  // The weeks' ends lie `nowMs - end` before the present: each instant is crossed that much later.
+  for (const end of f.weekEnds) {
+    const offset = f.nowMs - end;
+    next = Math.min(
+      next,
+      after(t.appliedMs + offset, f.nowMs),
+      after((t.endedMs ?? Infinity) + offset, f.nowMs),
+      after(expires + offset, f.nowMs),
+    );
+  }
   return next;
 }
+
+/** When a comparison with instant `c` may next flip after `now`: at `c`, or a millisecond later. */
+const after = (c: number, now: number): number =>
+  !Number.isFinite(c) ? Infinity : c > now ? c : c + 1 > now ? c + 1 : Infinity;
 
 export function latencyStats(a: Aggregate): { medianMs: number | null; maxMs: number | null } {
   if (a.latencyStats) return a.latencyStats;

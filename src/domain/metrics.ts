@@ -344,28 +344,50 @@ export interface RunningMetrics {
 }
 
 /**
- * The aggregate is computed once over every timeline, and stands until its horizon: the first instant at
- * which some timeline's share may change with time alone (an expiry passing, a week's end or the window's
- * start crossing an instant). Before that, a read takes back the old share of each exception that events
- * changed since the last read and adds its new one; at the horizon, or if the present goes back, it is
- * computed again. A read equals `currentMetrics` over the same timelines at the same instant.
+ * The aggregate is computed once over every timeline; after that a read re-evaluates only the timelines
+ * whose share may have changed since the last one. Each timeline's share stays the same until its next
+ * change (`nextChange`: an expiry passing, a week's end or the window's start crossing one of its instants),
+ * kept in a queue by that instant: a read takes the share back, as of the last read, of each timeline that
+ * events changed or whose instant came, and adds its share as of the present. So time alone costs only
+ * what the window's roll touches. With the clock put back, the aggregate is computed again. A read equals
+ * `currentMetrics` over the same timelines at the same instant.
  */
 export function runningMetrics(settings: MetricSettings): RunningMetrics {
   const timelines: Timelines = new Map();
-  /** Each exception events changed since the aggregate was brought up to date, as it was then. */
+  /** Each exception events changed since the last read, as it was then (null: new). */
   const changed = new Map<number, Timeline | null>();
-  let kept: { aggregate: Aggregate; baseMs: number; horizonMs: number } | undefined;
+  /** When each timeline's share may next change; the queue holds these, and entries superseded since. */
+  const due = new Map<number, number>();
+  const queue = new DueQueue();
+  let kept: { aggregate: Aggregate; baseMs: number } | undefined;
   let rebuilds = 0;
 
+  const schedule = (id: number, t: Timeline, frame: Frame) => {
+    const at = nextChange(t, frame, settings);
+    if (at === Infinity) due.delete(id);
+    else {
+      due.set(id, at);
+      queue.push(at, id);
+    }
+  };
   const rebuild = (frame: Frame) => {
     rebuilds++;
     const aggregate = emptyAggregate(settings.trendWeeks);
-    let horizonMs = Infinity;
+    due.clear();
+    queue.clear();
     for (const [id, t] of timelines) {
       contribute(aggregate, id, t, frame, 1);
-      horizonMs = Math.min(horizonMs, nextChange(t, frame, settings));
+      schedule(id, t, frame);
     }
-    return { aggregate, baseMs: frame.nowMs, horizonMs };
+    return { aggregate, baseMs: frame.nowMs };
+  };
+  /** One timeline's share moved from the last read (`was`, as it was then) to the present. */
+  const update = (a: Aggregate, id: number, was: Timeline | null, last: Frame, frame: Frame) => {
+    if (was) contribute(a, id, was, last, -1);
+    const t = timelines.get(id);
+    if (t === undefined) return;
+    contribute(a, id, t, frame, 1);
+    schedule(id, t, frame);
   };
 
   return {
@@ -382,16 +404,17 @@ export function runningMetrics(settings: MetricSettings): RunningMetrics {
     },
     read(presentMs) {
       const frame = frameAt(presentMs, settings, presentMs);
-      if (!kept || presentMs < kept.baseMs || presentMs >= kept.horizonMs) kept = rebuild(frame);
-      else {
-        // Every other share is the same at the present as at the last read: nothing crossed a boundary.
-        for (const [id, was] of changed) {
-          if (was) contribute(kept.aggregate, id, was, frame, -1);
-          const now = timelines.get(id);
-          if (now === undefined) continue;
-          contribute(kept.aggregate, id, now, frame, 1);
-          kept.horizonMs = Math.min(kept.horizonMs, nextChange(now, frame, settings));
+      if (!kept || presentMs < kept.baseMs) kept = rebuild(frame);
+      else if (presentMs > kept.baseMs || changed.size > 0) {
+        // Every share not touched here is the same now as at the last read: its next change is later.
+        const last = frameAt(kept.baseMs, settings, kept.baseMs);
+        for (const [id, was] of changed) update(kept.aggregate, id, was, last, frame);
+        for (let next = queue.pop(presentMs); next; next = queue.pop(presentMs)) {
+          const [at, id] = next;
+          const t = timelines.get(id);
+          if (due.get(id) === at && t) update(kept.aggregate, id, t, last, frame);
         }
+        if (queue.size > 2 * due.size + 1024) queue.refill(due);
         kept.baseMs = presentMs;
       }
       changed.clear();
@@ -401,6 +424,68 @@ export function runningMetrics(settings: MetricSettings): RunningMetrics {
       return { metrics: metricsOf(tallyOf(kept.aggregate, frame), settings), counts };
     },
   };
+}
+
+/** A binary min-heap of (instant, id): the timelines in the order their shares may change. */
+class DueQueue {
+  private readonly at: number[] = [];
+  private readonly ids: number[] = [];
+
+  get size(): number {
+    return this.at.length;
+  }
+
+  clear(): void {
+    this.at.length = 0;
+    this.ids.length = 0;
+  }
+
+  /** Drops the superseded entries: only each id's current instant stays. */
+  refill(due: ReadonlyMap<number, number>): void {
+    this.clear();
+    for (const [id, at] of due) this.push(at, id);
+  }
+
+  push(at: number, id: number): void {
+    let i = this.at.length;
+    this.at.push(at);
+    this.ids.push(id);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if ((this.at[parent] ?? 0) <= at) break;
+      this.at[i] = this.at[parent] ?? 0;
+      this.ids[i] = this.ids[parent] ?? 0;
+      i = parent;
+    }
+    this.at[i] = at;
+    this.ids[i] = id;
+  }
+
+  /** The earliest entry if it is due by `limit`, taken out of the queue. */
+  pop(limit: number): [at: number, id: number] | undefined {
+    const top = this.at[0];
+    if (top === undefined || top > limit) return undefined;
+    const id = this.ids[0] ?? 0;
+    const lastAt = this.at.pop() ?? 0;
+    const lastId = this.ids.pop() ?? 0;
+    const n = this.at.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        if (left >= n) break;
+        const right = left + 1;
+        const child = right < n && (this.at[right] ?? 0) < (this.at[left] ?? 0) ? right : left;
+        if ((this.at[child] ?? 0) >= lastAt) break;
+        this.at[i] = this.at[child] ?? 0;
+        this.ids[i] = this.ids[child] ?? 0;
+        i = child;
+      }
+      this.at[i] = lastAt;
+      this.ids[i] = lastId;
+    }
+    return [top, id];
+  }
 }
 
 function metricsOf(p: Tally, settings: MetricSettings): Metrics {
