@@ -54,6 +54,7 @@ export default tseslint.config(
                 '**/config/**',
                 '**/server/**',
                 '**/controller/**',
+                '**/system/**',
               ],
               message: 'src/domain imports nothing from other layers.',
             },
@@ -94,20 +95,22 @@ export default tseslint.config(
     },
   },
   // Every layer's imports, as DESIGN.md draws them: cli, server and controller reach adapters only
-  // through the composition root (src/wire/); adapters depend inward; nothing imports cli or server.
+  // through the composition root (src/wire/); adapters depend inward; nothing imports cli or server. The
+  // system adapters (src/system: the real clock, timers and hash) are for the composition root, the CLI's
+  // context and the stores' audit hash; the service and the domain are handed them.
   ...layer(
     'src/service',
-    ['store', 'targets', 'notify', 'cli', 'server', 'controller', 'config', 'api', 'wire'],
+    ['store', 'targets', 'notify', 'cli', 'server', 'controller', 'config', 'api', 'wire', 'system'],
     'The service defines ports; adapters implement them.',
   ),
   ...layer(
     'src/api',
-    ['store', 'targets', 'notify', 'cli', 'server', 'controller', 'config', 'wire'],
+    ['store', 'targets', 'notify', 'cli', 'server', 'controller', 'config', 'wire', 'system'],
     'The API contract knows the service and the domain only.',
   ),
   ...layer(
     'src/config',
-    ['service', 'store', 'targets', 'notify', 'cli', 'server', 'controller', 'api', 'wire'],
+    ['service', 'store', 'targets', 'notify', 'cli', 'server', 'controller', 'api', 'wire', 'system'],
     'Configuration is read from the domain outward, never from other layers.',
   ),
   ...layer(
@@ -117,23 +120,28 @@ export default tseslint.config(
   ),
   ...layer(
     'src/targets',
-    ['store', 'notify', 'cli', 'server', 'controller', 'config', 'api', 'wire'],
+    ['store', 'notify', 'cli', 'server', 'controller', 'config', 'api', 'wire', 'system'],
     'An adapter implements a service port and knows nothing else.',
   ),
   ...layer(
     'src/notify',
-    ['store', 'targets', 'cli', 'server', 'controller', 'config', 'api', 'wire'],
+    ['store', 'targets', 'cli', 'server', 'controller', 'config', 'api', 'wire', 'system'],
     'An adapter implements a service port and knows nothing else.',
   ),
   ...layer(
     'src/controller',
-    ['store', 'targets', 'notify', 'cli', 'server', 'config', 'api', 'wire'],
+    ['store', 'targets', 'notify', 'cli', 'server', 'config', 'api', 'wire', 'system'],
     'The controller gets its adapters from the composition root.',
   ),
   ...layer(
     'src/server',
-    ['store', 'targets', 'notify', 'cli', 'controller', 'wire'],
+    ['store', 'targets', 'notify', 'cli', 'controller', 'wire', 'system'],
     'The server gets its adapters from the composition root.',
+  ),
+  ...layer(
+    'src/system',
+    ['store', 'targets', 'notify', 'cli', 'server', 'controller', 'config', 'api', 'wire'],
+    'The system adapters (clock, timers, hash) implement service ports and know nothing else.',
   ),
   ...layer(
     'src/cli',

@@ -48,7 +48,14 @@ const deps = {
     {
       name: 'test',
       kind: 'cluster',
-      target: { description: 'none', write: async () => {}, remove: async () => {} },
+      target: {
+        description: 'none',
+        capabilities: { observable: false, proposals: false },
+        write: async () => {},
+        remove: async () => {},
+        list: async () => [],
+        proposalState: async () => ({ state: 'merged' }),
+      },
     },
   ]),
   notifications: defaultRouting,

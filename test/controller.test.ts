@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Controller } from '../src/controller/controller.js';
-import { systemScheduler } from '../src/service/system-scheduler.js';
+import { systemScheduler } from '../src/system/system-scheduler.js';
 import { loadKubeConfig } from '../src/targets/kubernetes/kube-config.js';
 import { KubernetesLease } from '../src/targets/kubernetes/kubernetes-lease.js';
 import { PolicyExceptionWatch } from '../src/targets/kubernetes/policy-exception-watch.js';

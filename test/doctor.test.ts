@@ -3,7 +3,7 @@ import { parseAllDocuments } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultGuardOptions, renderGuard } from '../src/domain/guard.js';
 import { defaultSettings } from '../src/domain/settings.js';
-import type { DoctorFinding as Finding } from '../src/service/ports.js';
+import type { DoctorFinding as Finding } from '../src/domain/doctor-finding.js';
 import { requiredPermissions } from '../src/targets/kubernetes/doctor.js';
 import { KUBE_TARGET, kubeWorld, type KubeWorld } from './support/kube/cluster.js';
 import { useTempDir } from './support/temp.js';

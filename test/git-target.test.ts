@@ -17,7 +17,7 @@ import { changeMessage, commitMessage } from '../src/targets/git/commit-message.
 import { GitTarget } from '../src/targets/git/git-target.js';
 import { withWorkdirLock } from '../src/targets/git/workdir-lock.js';
 import { FakeForge } from './support/git/fake-forge.js';
-import { bareRepository, gitIn } from './support/git/repositories.js';
+import { bareRepository, gitIn, pushSettings } from './support/git/repositories.js';
 import { legacyRequest } from './support/requests.js';
 import { ManualClock, useTempDir } from './support/temp.js';
 import { eventually } from './support/eventually.js';
@@ -39,14 +39,7 @@ const forgeDeadline = { ms: 120_000 };
 
 function repositoryConfig(dir: string, url: string, workdir: string, forge?: FakeForge): GitRepository {
   return {
-    repository: url,
-    branch: 'main',
-    path: 'clusters/prod/policy-exceptions',
-    workdir: join(dir, workdir),
-    sshKeyFile: undefined,
-    token: undefined,
-    author: { name: 'Waiver', email: 'waiver@example.com' },
-    timeoutMs: 120_000,
+    ...pushSettings(url, join(dir, workdir)),
     pullRequests: forge && {
       forge: forge.kind,
       api: forge.url,

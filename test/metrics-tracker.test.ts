@@ -7,7 +7,7 @@ import { localActor } from '../src/service/actor.js';
 import type { ServiceDeps } from '../src/service/deps.js';
 import { countExceptions } from '../src/service/list-exceptions.js';
 import { metricsTracker, type TrackedFigures } from '../src/service/metrics-tracker.js';
-import type { ExceptionStore } from '../src/service/ports.js';
+import type { ExceptionStore } from '../src/service/ports/store.js';
 import { createWaiver } from '../src/service/waiver.js';
 import { openStore } from '../src/wire/deps.js';
 import { backends } from './support/databases.js';

@@ -10,7 +10,7 @@ import { createDispatcher, type Dispatcher } from '../src/notify/dispatcher.js';
 import { openChannels } from '../src/notify/open-channels.js';
 import { localActor, type Actor } from '../src/service/actor.js';
 import type { ServiceDeps } from '../src/service/deps.js';
-import type { ExceptionStore } from '../src/service/ports.js';
+import type { ExceptionStore } from '../src/service/ports/store.js';
 import { createWaiver } from '../src/service/waiver.js';
 import { openStore } from '../src/wire/deps.js';
 import { backends } from './support/databases.js';

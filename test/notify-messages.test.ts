@@ -7,7 +7,7 @@ import { composeMessage } from '../src/notify/message.js';
 import { slackPayload } from '../src/notify/slack-channel.js';
 import { teamsPayload } from '../src/notify/teams-channel.js';
 import { webhookBody } from '../src/notify/webhook-channel.js';
-import type { StoredNotification } from '../src/service/ports.js';
+import type { StoredNotification } from '../src/domain/notification-delivery.js';
 import { activeRecord } from './support/records.js';
 
 const HOSTILE = '<script>alert(1)</script> *bold* <!channel> [click](https://evil.example) & _x_\n- item';

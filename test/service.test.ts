@@ -7,6 +7,7 @@ import type { ServiceDeps } from '../src/service/deps.js';
 import { defaultRouting } from '../src/domain/notification-routes.js';
 import { countExceptions } from '../src/service/list-exceptions.js';
 import { metricsTracker } from '../src/service/metrics-tracker.js';
+import { decorateTarget } from '../src/service/decorate-target.js';
 import { createWaiver, type Waiver } from '../src/service/waiver.js';
 import { MemoryStore } from './support/memory-store.js';
 import { RecordingTarget } from './support/recording-target.js';
@@ -184,17 +185,15 @@ describe('the exception process, in-process', () => {
     await as('carol').apply('EX-1');
     let revoked = false;
     // A person revokes while the sweep is removing the expired exception from the target.
-    deps.targets = oneTarget({
-      description: target.description,
-      write: (m) => target.write(m),
-      remove: async (ns, name) => {
-        if (!revoked) {
+    deps.targets = oneTarget(
+      decorateTarget(target, async (operation, call) => {
+        if (operation === 'remove' && !revoked) {
           revoked = true;
           await as('bob').revoke('EX-1', 'image signed');
         }
-        return target.remove(ns, name);
-      },
-    });
+        return call();
+      }),
+    );
     clock.advance(21 * DAY_MS);
     const report = await as('carol').sweep();
     expect(report.expired).toEqual([]);

@@ -1,6 +1,6 @@
 import { checkTrail } from '../src/service/audit-trail.js';
 import { recordDigest } from '../src/domain/audit.js';
-import { sha256 } from '../src/service/sha256.js';
+import { sha256 } from '../src/system/sha256.js';
 import { describe, expect, it } from 'vitest';
 import { storeBackends } from './support/databases.js';
 import { activeRecord } from './support/records.js';

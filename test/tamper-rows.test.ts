@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nextLink } from '../src/domain/audit.js';
-import { sha256 } from '../src/service/sha256.js';
+import { sha256 } from '../src/system/sha256.js';
 import { backends } from './support/databases.js';
 import { cli } from './support/cli.js';
 import { legacyRequest } from './support/requests.js';

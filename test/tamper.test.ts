@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextLink } from '../src/domain/audit.js';
-import { sha256 } from '../src/service/sha256.js';
+import { sha256 } from '../src/system/sha256.js';
 import { cli, json, requestArgs } from './support/cli.js';
 import { useTempDir } from './support/temp.js';
 

@@ -1,7 +1,7 @@
 // What `waiver audit --verify` did before it walked the trail in pages: read the whole trail for the
 // chain, read it again with every row for the row digests. Kept to measure the change side by side.
 import { recordDigest, verifyChain } from '../../dist/src/domain/audit.js';
-import { sha256 } from '../../dist/src/service/sha256.js';
+import { sha256 } from '../../dist/src/system/sha256.js';
 import { openSqliteStore } from '../../dist/src/store/open-sqlite.js';
 
 const store = await openSqliteStore(process.argv[2]);

@@ -3,7 +3,7 @@ import type { AuditEvent } from '../domain/audit.js';
 import type { AuditAction } from '../domain/lifecycle.js';
 import type { AuditFilter, AuditPage } from '../service/audit-trail.js';
 import { WaiverError } from '../domain/errors.js';
-import type { ApiToken } from '../service/ports.js';
+import type { ApiToken } from '../domain/api-token.js';
 import type { UnmanagedException } from '../service/reconcile.js';
 import { listFilterText, parseListFilter } from './list-filter.js';
 import { operation, type Operation, type OperationName, type Result } from './operation.js';

@@ -3,7 +3,7 @@ import { apiVersions, states } from '../domain/exception.js';
 import { auditActions } from '../domain/lifecycle.js';
 import { batchActions, MAX_BATCH } from '../service/batch-actions.js';
 import { RenewInputSchema, RequestInputSchema, TokenInputSchema } from '../service/inputs.js';
-import { notificationStates } from '../service/ports.js';
+import { notificationStates } from '../domain/notification-delivery.js';
 
 /** Everything the API validates, in one place: the routes parse with these, OpenAPI is generated from them. */
 

@@ -1,7 +1,7 @@
 import { loadConfig, type Config, type ConfigFlags } from '../config/load.js';
-import type { Clock } from '../service/ports.js';
+import type { Clock } from '../service/ports/runtime.js';
 import type { Waiver } from '../service/waiver.js';
-import { systemClock } from '../service/system-clock.js';
+import { systemClock } from '../system/system-clock.js';
 
 /** What every command gets: its streams, the configuration and the service, opened on first use. */
 export interface CliContext extends Streams {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { messageOf, WaiverError } from '../domain/errors.js';
 import { YAML_LIMITS } from '../domain/manifest-schema.js';
-import type { LintSource } from '../service/lint-manifests.js';
+import type { LintSource } from '../domain/lint-report.js';
 import type { CliContext } from './context.js';
 
 /** The YAML files a path names: a file, every .yaml/.yml under a folder (sorted), or - for stdin. */

@@ -1,7 +1,7 @@
 import { messageOf } from '../domain/errors.js';
 import { controllerActor } from '../service/actor.js';
 import type { ServiceDeps } from '../service/deps.js';
-import type { Cancel, ChangeFeed, LeaderLease, Scheduler } from '../service/ports.js';
+import type { Cancel, ChangeFeed, LeaderLease, Scheduler } from '../service/ports/runtime.js';
 import { reconcileTarget, type ReconcileReport } from '../service/reconcile.js';
 import { sweep, type SweepReport } from '../service/sweep.js';
 

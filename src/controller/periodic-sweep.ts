@@ -1,5 +1,5 @@
 import { messageOf } from '../domain/errors.js';
-import type { Cancel, Scheduler } from '../service/ports.js';
+import type { Cancel, Scheduler } from '../service/ports/runtime.js';
 import type { SweepReport } from '../service/sweep.js';
 import type { ControllerLog } from './controller.js';
 

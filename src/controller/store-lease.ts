@@ -1,4 +1,5 @@
-import type { ChangeFeed, Clock, LeaderLease, LeaseStore } from '../service/ports.js';
+import type { ChangeFeed, Clock, LeaderLease } from '../service/ports/runtime.js';
+import type { LeaseStore } from '../service/ports/store.js';
 
 /**
  * Leadership through the store's leases, for a target that has no lease of its own (a Git repository):

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, GENESIS_HASH, hashedBody, verifyChain, type AuditEvent } from './audit.js';
+import { canonicalJson, GENESIS_HASH, hashedBody, sealEvent, verifyChain, type AuditEvent } from './audit.js';
 
 const sha256 = (t: string): string => createHash('sha256').update(t).digest('hex');
 
@@ -44,5 +44,37 @@ describe('audit chain', () => {
     const removed = chain(4).filter((e) => e.seq !== 2);
     expect(verifyChain(removed, sha256)).toMatchObject({ seq: 3 });
     expect(verifyChain(chain(4).slice(1), sha256)).toMatchObject({ seq: 2 });
+  });
+});
+
+describe('sealing an event', () => {
+  const event = {
+    at: '2026-11-29T00:00:03Z',
+    actor: 'bob',
+    action: 'approved' as const,
+    exceptionId: 7,
+    data: { comment: 'ok' },
+  };
+  const last = chain(2)[1];
+
+  it('binds the digest of the row it is about, then links it after the last event', () => {
+    const row = { name: 'x', id: 7, version: 2 };
+    const sealed = sealEvent(last, event, row, sha256);
+    const data = { comment: 'ok', record: sha256('{"id":7,"name":"x","version":2}') };
+    expect(sealed).toEqual({
+      ...event,
+      data,
+      seq: 3,
+      prevHash: last?.hash,
+      hash: sha256(`${last?.hash}${hashedBody({ ...event, data, seq: 3 })}`),
+    });
+    expect(verifyChain([...chain(2), sealed], sha256)).toBeUndefined();
+  });
+
+  it('binds nothing without a row, and starts the chain at genesis', () => {
+    const sealed = sealEvent(undefined, event, undefined, sha256);
+    expect(sealed.data).toEqual({ comment: 'ok' });
+    expect(sealed).toMatchObject({ seq: 1, prevHash: GENESIS_HASH });
+    expect(sealed.hash).toBe(sha256(GENESIS_HASH + hashedBody({ ...event, seq: 1 })));
   });
 });

@@ -67,6 +67,22 @@ export function nextLink(
   return { seq, prevHash, hash: sha256(prevHash + hashedBody({ ...event, seq })) };
 }
 
+/**
+ * The event as the trail keeps it: the digest of the row it is about (the exception's, or the API
+ * token's, as the row stands in the writing transaction) bound into `data.record`, then linked after
+ * `last`. Every store appends through this, so the digests do not depend on which store wrote them.
+ */
+export function sealEvent(
+  last: Pick<AuditEvent, 'seq' | 'hash'> | undefined,
+  event: NewAuditEvent,
+  row: object | undefined,
+  hash: HashFn,
+): AuditEvent {
+  const bound =
+    row === undefined ? event : { ...event, data: { ...event.data, record: recordDigest(row, hash) } };
+  return { ...bound, ...nextLink(last, bound, hash) };
+}
+
 export interface ChainBreak {
   seq: number;
   reason: string;

@@ -1,3 +1,4 @@
+import type { Issue } from './issue.js';
 import { issueText } from './issue-wording.js';
 
 /**
@@ -21,11 +22,7 @@ export const errorCodes = [
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 
-export interface Issue {
-  code: string;
-  field: string;
-  message: string;
-}
+export type { Issue } from './issue.js';
 
 export class WaiverError extends Error {
   override readonly name = 'WaiverError';

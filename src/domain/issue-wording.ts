@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Issue } from './errors.js';
+import type { Issue } from './issue.js';
 
 /**
  * Validation in the words of a person: each problem names its field and the rule it breaks ("must be at

@@ -1,4 +1,4 @@
-import type { StoredNotification } from '../service/ports.js';
+import type { StoredNotification } from '../domain/notification-delivery.js';
 
 export const channelKinds = ['log', 'slack', 'teams', 'email', 'webhook'] as const;
 export type ChannelKind = (typeof channelKinds)[number];

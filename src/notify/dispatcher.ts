@@ -3,14 +3,9 @@ import { excerpt, redactor, redactSyncError, type Redact } from '../domain/redac
 import { nextAttemptMs, type BackoffPolicy } from '../domain/retry-backoff.js';
 import { toRfc3339 } from '../domain/time.js';
 import { mapBounded } from '../service/bounded.js';
-import type {
-  Cancel,
-  Clock,
-  DeliveryOutcome,
-  OutboxStore,
-  Scheduler,
-  StoredNotification,
-} from '../service/ports.js';
+import type { DeliveryOutcome, StoredNotification } from '../domain/notification-delivery.js';
+import type { OutboxStore } from '../service/ports/notify.js';
+import type { Cancel, Clock, Scheduler } from '../service/ports/runtime.js';
 import { DeliveryError, type Channel } from './channel.js';
 
 export interface DispatcherOptions {

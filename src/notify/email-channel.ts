@@ -1,7 +1,7 @@
 import type { Transporter } from 'nodemailer';
 import { messageOf } from '../domain/errors.js';
 import type { ChannelSettings } from '../domain/notification-channels.js';
-import type { StoredNotification } from '../service/ports.js';
+import type { StoredNotification } from '../domain/notification-delivery.js';
 import { DeliveryError, type Channel } from './channel.js';
 import { escapeHtml } from './escape.js';
 import { composeMessage, type Message, type MessageContext } from './message.js';

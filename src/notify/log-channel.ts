@@ -1,4 +1,4 @@
-import type { StoredNotification } from '../service/ports.js';
+import type { StoredNotification } from '../domain/notification-delivery.js';
 import type { Channel } from './channel.js';
 import { composeMessage, type MessageContext } from './message.js';
 

@@ -1,5 +1,5 @@
 import type { NotificationSettings } from '../domain/notification-channels.js';
-import type { Clock } from '../service/ports.js';
+import type { Clock } from '../service/ports/runtime.js';
 import type { Channel } from './channel.js';
 import { channelSecrets } from './channel-secrets.js';
 import { emailChannel } from './email-channel.js';

@@ -1,4 +1,5 @@
-import type { Clock, StoredNotification } from '../service/ports.js';
+import type { StoredNotification } from '../domain/notification-delivery.js';
+import type { Clock } from '../service/ports/runtime.js';
 import type { Channel } from './channel.js';
 import { escapeSlack, truncate } from './escape.js';
 import { postJson } from './http-post.js';

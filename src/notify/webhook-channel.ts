@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { NotificationEvent } from '../domain/notification.js';
-import type { Clock, StoredNotification } from '../service/ports.js';
+import type { StoredNotification } from '../domain/notification-delivery.js';
+import type { Clock } from '../service/ports/runtime.js';
 import type { Channel } from './channel.js';
 import { postJson } from './http-post.js';
 

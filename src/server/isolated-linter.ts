@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { WaiverError } from '../domain/errors.js';
 import type { ProcessSettings } from '../domain/settings.js';
-import type { LintReport } from '../service/lint-manifests.js';
-import type { ManifestLinter } from '../service/ports.js';
+import type { LintReport } from '../domain/lint-report.js';
+import type { ManifestLinter } from '../service/ports/runtime.js';
 import type { LintJob } from './lint-worker.js';
 
 export interface IsolationLimits {

@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { ProcessSettings } from '../domain/settings.js';
-import { lintManifests, type LintSource } from '../service/lint-manifests.js';
+import type { LintSource } from '../domain/lint-report.js';
+import { lintManifests } from '../service/lint-manifests.js';
 
 export interface LintJob {
   sources: LintSource[];

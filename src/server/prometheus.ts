@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { states } from '../domain/exception.js';
-import { isObservable, type Target } from '../service/ports.js';
+import { decorateTarget } from '../service/decorate-target.js';
+import type { Target } from '../service/ports/target.js';
 import type { ExceptionEvidence } from '../domain/report-evidence.js';
 import type { TrackedFigures } from '../service/metrics-tracker.js';
 
@@ -33,9 +34,10 @@ export interface ScrapeSources {
 }
 
 /**
- * How long a rendered scrape is served again while nothing changed: no audit event written (a failed target write
- * writes one too), the same notifications pending, no figure of this process set. A scrape every few seconds then costs two
- * small queries; the process's own gauges and the HTTP counters may lag by this much.
+ * How long a rendered scrape is served again while nothing changed: no audit event written (a failed
+ * target write writes one too), the same notifications pending, no figure of this process set. A scrape
+ * every few seconds then costs three small queries; the process's own gauges and the HTTP counters may lag
+ * by this much.
  */
 export const SCRAPE_REUSE_MS = 5_000;
 
@@ -182,17 +184,11 @@ export function serverMetrics(sources: ScrapeSources, reuseMs = SCRAPE_REUSE_MS)
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
-    countingTarget: (name, target) => {
-      const counting: Target = {
-        description: target.description,
-        write: (manifest) => counted(name, 'write', target.write(manifest)),
-        remove: (namespace, object, apiVersion) =>
-          counted(name, 'remove', target.remove(namespace, object, apiVersion)),
-        ...(target.proposalState ? { proposalState: target.proposalState.bind(target) } : {}),
-      };
-      // A cluster stays readable through the wrapper: the controller lists it.
-      return isObservable(target) ? { ...counting, list: () => target.list() } : counting;
-    },
+    // Syncs are counted: reading a target back and asking a forge pass through uncounted.
+    countingTarget: (name, target) =>
+      decorateTarget(target, (operation, call) =>
+        operation === 'write' || operation === 'remove' ? counted(name, operation, call()) : call(),
+      ),
     observeDelivery: (channel, outcome) => {
       changes++;
       if (outcome === 'sent') sent.inc({ channel });

@@ -2,7 +2,7 @@ import { formatId, type ExceptionRecord } from '../domain/exception.js';
 import { authorize, type Actor } from './actor.js';
 import { applyTransition } from './change-state.js';
 import type { ServiceDeps } from './deps.js';
-import type { StoreWriter } from './ports.js';
+import type { StoreWriter } from './ports/store.js';
 import { resolveException } from './resolve.js';
 import { syncOrReport } from './sync-target.js';
 import { targetOf } from './targets.js';

@@ -13,12 +13,11 @@ import { formatId } from '../domain/exception.js';
 import { redactCredentials, redactEvent } from '../domain/redact.js';
 import { Buffer } from 'node:buffer';
 import { byteBudget, type PageRequest } from './page-budget.js';
-import { sha256 } from './sha256.js';
 import type { AuditAction } from '../domain/lifecycle.js';
 import { WaiverError } from '../domain/errors.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
-import type { AuditQuery, StoreReader } from './ports.js';
+import type { AuditQuery, StoreReader } from './ports/store.js';
 import { resolveException } from './resolve.js';
 import { toRfc3339 } from '../domain/time.js';
 
@@ -150,7 +149,8 @@ export async function verifyAudit(deps: ServiceDeps, actor: Actor): Promise<Veri
  * after the walk caught up with the events written since, and a row missing is looked up once more.
  */
 export async function checkTrail(store: StoreReader): Promise<TrailCheck> {
-  const walk = chainWalk(sha256);
+  const hash = store.auditHash;
+  const walk = chainWalk(hash);
   const latest = noLatestEvents();
   let events = 0;
   let lastSeq = 0;
@@ -176,11 +176,11 @@ export async function checkTrail(store: StoreReader): Promise<TrailCheck> {
     for (const row of rows) {
       seen.add(row.id);
       const problem = await recheck(
-        () => checkRow(formatId(row.id), row, latest.exceptions.get(row.id), sha256),
+        () => checkRow(formatId(row.id), row, latest.exceptions.get(row.id), hash),
         catchUp,
         async () => {
           const now = await store.getException(row.id);
-          return now && (() => checkRow(formatId(now.id), now, latest.exceptions.get(now.id), sha256));
+          return now && (() => checkRow(formatId(now.id), now, latest.exceptions.get(now.id), hash));
         },
       );
       if (problem && 'broken' in problem) return { events, broken: problem.broken };
@@ -195,11 +195,11 @@ export async function checkTrail(store: StoreReader): Promise<TrailCheck> {
   for (const token of tokens) {
     seenTokens.add(token.id);
     const problem = await recheck(
-      () => checkRow(tokenLabel(token.id), token, latest.tokens.get(token.id), sha256),
+      () => checkRow(tokenLabel(token.id), token, latest.tokens.get(token.id), hash),
       catchUp,
       async () => {
         const now = (await store.listStoredTokens()).find((t) => t.id === token.id);
-        return now && (() => checkRow(tokenLabel(now.id), now, latest.tokens.get(now.id), sha256));
+        return now && (() => checkRow(tokenLabel(now.id), now, latest.tokens.get(now.id), hash));
       },
     );
     if (problem && 'broken' in problem) return { events, broken: problem.broken };

@@ -5,7 +5,7 @@ import { authorize, type Actor, type Permission } from './actor.js';
 import { markApplied, type ApplyResult } from './apply-exception.js';
 import { applyTransition } from './change-state.js';
 import type { ServiceDeps } from './deps.js';
-import type { StoreWriter } from './ports.js';
+import type { StoreWriter } from './ports/store.js';
 import { resolveException } from './resolve.js';
 import { syncAll, targetLabel } from './sync-target.js';
 

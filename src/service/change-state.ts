@@ -3,7 +3,7 @@ import { transition, type Action } from '../domain/lifecycle.js';
 import { toRfc3339, wholeSeconds } from '../domain/time.js';
 import type { Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
-import type { StoreReader, StoreWriter } from './ports.js';
+import type { StoreReader, StoreWriter } from './ports/store.js';
 import { recordEvent } from './record-event.js';
 import { resolveException } from './resolve.js';
 

@@ -1,7 +1,7 @@
 import { messageOf } from '../domain/errors.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
-import type { DoctorFinding } from './ports.js';
+import type { DoctorFinding } from '../domain/doctor-finding.js';
 import { clusterOf, clusterTargets, targetNamed } from './targets.js';
 
 export interface DoctorReport {

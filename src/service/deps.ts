@@ -1,7 +1,10 @@
 import type { NotificationRouting } from '../domain/notification-routes.js';
 import type { Redact } from '../domain/redact.js';
 import type { ProcessSettings } from '../domain/settings.js';
-import type { Clock, ExceptionStore, ManifestLinter, TargetSet } from './ports.js';
+import type { Clock, ManifestLinter } from './ports/runtime.js';
+import type { ExceptionStore } from './ports/store.js';
+import type { TargetSet } from './ports/target.js';
+import type { SharedViews } from './shared-views.js';
 
 /** What every use case runs against; built once by the composition root. */
 export interface ServiceDeps {
@@ -26,4 +29,6 @@ export interface ServiceDeps {
    * user (flags and waiver.yaml, the default) or a server's operator (its callers can change nothing).
    */
   configuredBy?: 'command' | 'server' | undefined;
+  /** Views of listed records kept between calls, made by the composition root; afresh each call when absent. */
+  views?: SharedViews | undefined;
 }

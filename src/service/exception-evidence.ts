@@ -9,7 +9,7 @@ import {
 import { DAY_MS } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
-import type { ClusterInventory } from './ports.js';
+import type { ClusterInventory } from './ports/cluster.js';
 import { clusterOf, clusterTargets } from './targets.js';
 import { resolveException } from './resolve.js';
 

@@ -4,7 +4,7 @@ import { planImport, type Adoption } from '../domain/import-plan.js';
 import { toRfc3339, wholeSeconds } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
-import type { ObservedException } from './ports.js';
+import type { ObservedException } from '../domain/observed.js';
 import { observedTargets } from './reconcile.js';
 import { syncToTarget } from './sync-target.js';
 

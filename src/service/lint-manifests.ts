@@ -1,17 +1,6 @@
-import { lintText, type Finding } from '../domain/lint.js';
+import { lintText } from '../domain/lint.js';
+import type { LintReport, LintSource } from '../domain/lint-report.js';
 import type { ServiceDeps } from './deps.js';
-
-export interface LintSource {
-  file: string;
-  text: string;
-}
-
-export interface LintReport {
-  files: number;
-  errors: number;
-  warnings: number;
-  findings: Finding[];
-}
 
 /** Checks PolicyException manifests the way a GitOps repository's CI would. */
 export function lintManifests(

@@ -14,8 +14,8 @@ import { redactCredentials, redactEvent, redactSyncError } from '../domain/redac
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import { byteBudget, type PageRequest } from './page-budget.js';
-import { sharedView, viewBytes } from './shared-views.js';
-import type { ExceptionQuery } from './ports.js';
+import { SharedViews, viewBytes } from './shared-views.js';
+import type { ExceptionQuery } from './ports/store.js';
 import { resolveException } from './resolve.js';
 
 export type { PageRequest } from './page-budget.js';
@@ -52,6 +52,9 @@ const storeQuery = (filter: ListFilter): ExceptionQuery => ({
   ...(filter.sort && filter.sort !== 'id' ? { order: filter.sort } : {}),
 });
 
+/** The process's shared views; deps without them (a test's, say) make views afresh each call. */
+const viewsOf = (deps: ServiceDeps): SharedViews => deps.views ?? new SharedViews();
+
 export async function listExceptions(
   deps: ServiceDeps,
   actor: Actor,
@@ -59,10 +62,11 @@ export async function listExceptions(
 ): Promise<ExceptionView[]> {
   authorize(actor, 'read');
   const nowMs = deps.clock.now();
+  const views = viewsOf(deps);
   const records = await deps.store.listExceptions(storeQuery(filter));
   return records
     .filter((r) => matches(r, filter, nowMs))
-    .map((r) => sharedView(r, nowMs, deps.redact ?? redactCredentials));
+    .map((r) => views.view(r, nowMs, deps.redact ?? redactCredentials));
 }
 
 export interface ExceptionPage {
@@ -81,6 +85,7 @@ export async function listExceptionPage(
   authorize(actor, 'read');
   if (filter.sort && filter.sort !== 'id') return listSortedPage(deps, filter, filter.sort, page);
   const nowMs = deps.clock.now();
+  const views = viewsOf(deps);
   const items: ExceptionView[] = [];
   const budget = byteBudget(page.maxBytes, viewBytes);
   let after = page.after ?? 0;
@@ -97,7 +102,7 @@ export async function listExceptionPage(
         after = record.id;
         continue;
       }
-      const view = sharedView(record, nowMs, deps.redact ?? redactCredentials);
+      const view = views.view(record, nowMs, deps.redact ?? redactCredentials);
       if (!budget.fits(view)) return { items, continue: String(after) };
       after = record.id;
       items.push(view);
@@ -118,6 +123,7 @@ async function listSortedPage(
   page: PageRequest,
 ): Promise<ExceptionPage> {
   const nowMs = deps.clock.now();
+  const views = viewsOf(deps);
   const items: ExceptionView[] = [];
   const budget = byteBudget(page.maxBytes, viewBytes);
   let read = page.after ?? 0;
@@ -133,7 +139,7 @@ async function listSortedPage(
         read++;
         continue;
       }
-      const view = sharedView(record, nowMs, deps.redact ?? redactCredentials);
+      const view = views.view(record, nowMs, deps.redact ?? redactCredentials);
       if (!budget.fits(view)) return { items, continue: String(read) };
       read++;
       items.push(view);

@@ -2,7 +2,7 @@ import { messageOf } from '../domain/errors.js';
 import { configuredPolicies, type KnownPolicy } from '../domain/policy-catalog.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
-import type { TargetKind } from './ports.js';
+import type { TargetKind } from '../domain/target-kind.js';
 import { targetNamed } from './targets.js';
 
 /** The policies a request for one target may name, and where that list comes from. */

@@ -1,6 +1,6 @@
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
-import { isObservable, type TargetKind } from './ports.js';
+import type { TargetKind } from '../domain/target-kind.js';
 
 /** A configured target as people see it: never its credentials. */
 export interface TargetView {
@@ -29,7 +29,7 @@ export function listTargets(deps: ServiceDeps, actor: Actor): { items: TargetVie
               description: t.target.description,
               default: name === deps.targets.defaultName,
               cluster: t.cluster !== undefined,
-              observable: isObservable(t.target),
+              observable: t.target.capabilities.observable,
             },
           ]
         : [];

@@ -5,7 +5,11 @@ import { deliveryErrorSummary, redactCredentials } from '../domain/redact.js';
 import { toRfc3339 } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
-import type { DeliveryAttempt, NotificationState, StoredNotification } from './ports.js';
+import type {
+  DeliveryAttempt,
+  NotificationState,
+  StoredNotification,
+} from '../domain/notification-delivery.js';
 
 /** A notification as `waiver notifications` and the API show it: where its delivery stands, and each try. */
 export interface NotificationView {

@@ -5,7 +5,8 @@ import { renderManifest } from '../domain/render.js';
 import { toRfc3339, wholeSeconds } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
-import { isObservable, type ObservableTarget, type ObservedException } from './ports.js';
+import type { ObservedException } from '../domain/observed.js';
+import type { Target } from './ports/target.js';
 import { observableTargets, targetNamed } from './targets.js';
 import { recordEvent } from './record-event.js';
 import { syncToTarget } from './sync-target.js';
@@ -40,14 +41,14 @@ interface Run {
   at: number;
   /** The target being reconciled, by name. */
   name: string;
-  target: ObservableTarget;
+  target: Target;
   report: ReconcileReport;
 }
 
 /** The named target, when it can be read back; a folder cannot. */
-function observedTarget(deps: ServiceDeps, name: string): ObservableTarget {
+function observedTarget(deps: ServiceDeps, name: string): Target {
   const named = targetNamed(deps, name);
-  if (isObservable(named.target)) return named.target;
+  if (named.target.capabilities.observable) return named.target;
   throw new WaiverError(
     'usage',
     `target "${name}" (${named.target.description}) cannot be read back; drift and rogue detection need a cluster or a Git repository`,
@@ -59,10 +60,7 @@ function observedTarget(deps: ServiceDeps, name: string): ObservableTarget {
  * The targets a reconcile, `get --unmanaged` or import reads: the one named, or every target that can be
  * read back. A folder cannot: drift and rogue detection need a cluster or a Git repository.
  */
-export function observedTargets(
-  deps: ServiceDeps,
-  name?: string,
-): { name: string; target: ObservableTarget }[] {
+export function observedTargets(deps: ServiceDeps, name?: string): { name: string; target: Target }[] {
   if (name !== undefined) return [{ name, target: observedTarget(deps, name) }];
   const all = observableTargets(deps);
   if (all.length) return all;

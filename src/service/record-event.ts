@@ -3,7 +3,7 @@ import type { ExceptionRecord } from '../domain/exception.js';
 import { outboxEntriesFor } from '../domain/notification-routes.js';
 import { toRfc3339 } from '../domain/time.js';
 import type { ServiceDeps } from './deps.js';
-import type { StoreWriter } from './ports.js';
+import type { StoreWriter } from './ports/store.js';
 
 /** The exception an event is about: as the event left it, and as it was before. */
 export interface EventSubject {

@@ -13,7 +13,7 @@ import { toRfc3339, wholeSeconds } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import { RequestInputSchema, type RequestInput } from './inputs.js';
-import type { StoreWriter } from './ports.js';
+import type { StoreWriter } from './ports/store.js';
 import { recordEvent } from './record-event.js';
 import { targetNamed } from './targets.js';
 import { parseInput } from '../domain/parse-input.js';

@@ -1,6 +1,6 @@
 import { WaiverError } from '../domain/errors.js';
 import { isLive, parseIdRef, type ExceptionRecord } from '../domain/exception.js';
-import type { StoreReader } from './ports.js';
+import type { StoreReader } from './ports/store.js';
 
 /** Finds an exception by `EX-42`, `42` or name; by name, the live one wins, else the newest. */
 export async function resolveException(store: StoreReader, ref: string): Promise<ExceptionRecord> {

@@ -6,7 +6,7 @@ import { DAY_MS, toRfc3339, wholeSeconds } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
 import { applyTransition, type ChangeOptions } from './change-state.js';
 import type { ServiceDeps } from './deps.js';
-import type { StoreWriter } from './ports.js';
+import type { StoreWriter } from './ports/store.js';
 import { enqueueWeeklyDigest } from './weekly-digest.js';
 import { mapBounded, TARGET_CONCURRENCY } from './bounded.js';
 import { performOnTarget, recordSyncIn, recordSyncs, syncAll } from './sync-target.js';
@@ -160,7 +160,7 @@ async function checkProposals(run: SweepRun): Promise<void> {
     const url = record.syncUrl ?? '';
     try {
       const { target } = targetOf(deps, record);
-      const { state, mergeCommit } = target.proposalState
+      const { state, mergeCommit } = target.capabilities.proposals
         ? await target.proposalState(url)
         : { state: 'merged' as const, mergeCommit: undefined };
       if (state === 'open') return undefined;

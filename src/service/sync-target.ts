@@ -5,7 +5,8 @@ import { toRfc3339, wholeSeconds } from '../domain/time.js';
 import type { Actor } from './actor.js';
 import { mapBounded, TARGET_CONCURRENCY } from './bounded.js';
 import type { ServiceDeps } from './deps.js';
-import type { StoreWriter, TargetReceipt } from './ports.js';
+import type { TargetReceipt } from '../domain/target-receipt.js';
+import type { StoreWriter } from './ports/store.js';
 import { targetOf } from './targets.js';
 import { recordEvent } from './record-event.js';
 

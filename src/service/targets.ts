@@ -1,8 +1,8 @@
 import { WaiverError } from '../domain/errors.js';
 import { formatId, type ExceptionRecord } from '../domain/exception.js';
 import type { ServiceDeps } from './deps.js';
-import type { ClusterServices, NamedTarget, ObservableTarget, TargetSet } from './ports.js';
-import { isObservable } from './ports.js';
+import type { ClusterServices } from './ports/cluster.js';
+import type { NamedTarget, Target, TargetSet } from './ports/target.js';
 
 /** A target set from its members; the first is the default unless one is named. */
 export function targetSet(members: readonly NamedTarget[], defaultName = members[0]?.name ?? ''): TargetSet {
@@ -62,8 +62,8 @@ export const clusterTargets = (deps: ServiceDeps): NamedTarget[] =>
   });
 
 /** Targets that can be read back (clusters and Git repositories): drift, deletions and rogues are found there. */
-export const observableTargets = (deps: ServiceDeps): { name: string; target: ObservableTarget }[] =>
+export const observableTargets = (deps: ServiceDeps): { name: string; target: Target }[] =>
   deps.targets.names.flatMap((name) => {
     const t = deps.targets.get(name);
-    return t && isObservable(t.target) ? [{ name, target: t.target }] : [];
+    return t?.target.capabilities.observable ? [{ name, target: t.target }] : [];
   });

@@ -4,7 +4,7 @@ import { parseExpiry, toRfc3339 } from '../domain/time.js';
 import { authorize, type Actor, type Role } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import { TokenInputSchema, type TokenInput } from './inputs.js';
-import type { ApiToken, StoredToken } from './ports.js';
+import type { ApiToken, StoredToken } from '../domain/api-token.js';
 import { parseInput } from '../domain/parse-input.js';
 
 export interface CreatedToken {

@@ -1,30 +1,24 @@
 import { sql, type Kysely } from 'kysely';
-import {
-  nextLink,
-  recordDigest,
-  tokenOf,
-  type AuditEvent,
-  type AuditFact,
-  type NewAuditEvent,
-} from '../domain/audit.js';
+import { sealEvent, tokenOf, type AuditEvent, type AuditFact, type NewAuditEvent } from '../domain/audit.js';
 import { WaiverError } from '../domain/errors.js';
 import { formatId, type ExceptionRecord, type NewExceptionRecord, type State } from '../domain/exception.js';
 import type { AuditAction } from '../domain/lifecycle.js';
 import type { OutboxEntry } from '../domain/notification-routes.js';
+import type { ApiToken, StoredToken } from '../domain/api-token.js';
 import type {
-  ApiToken,
-  AuditQuery,
   DeliveryAttempt,
   DeliveryOutcome,
+  StoredNotification,
+} from '../domain/notification-delivery.js';
+import type { NotificationQuery } from '../service/ports/notify.js';
+import type {
+  AuditQuery,
   ExceptionQuery,
   ExceptionStore,
-  NotificationQuery,
   StateCount,
-  StoredNotification,
-  StoredToken,
   StoreWriter,
-} from '../service/ports.js';
-import { sha256 } from '../service/sha256.js';
+} from '../service/ports/store.js';
+import { sha256 } from '../system/sha256.js';
 import { writeFault } from './outages.js';
 import { QueryCache, type SelectedKeys } from './query-cache.js';
 import { RecordCache } from './record-cache.js';
@@ -77,6 +71,8 @@ function filteredExceptions(db: Kysely<Database>, query: ExceptionQuery) {
 
 /** Reads and writes over one Kysely handle: the database, or one connection inside a transaction. */
 class KyselyAccess implements StoreWriter {
+  readonly auditHash = sha256;
+
   constructor(protected readonly db: Kysely<Database>) {}
 
   async getException(id: number): Promise<ExceptionRecord | undefined> {
@@ -272,20 +268,20 @@ class KyselyAccess implements StoreWriter {
   }
 
   async appendAudit(given: NewAuditEvent): Promise<AuditEvent> {
-    const event = await this.bindRecord(given);
-    const { seq, prevHash, hash } = nextLink(await this.lastLink(), event, sha256);
-    const row = {
-      seq,
+    const row = await this.boundRow(given);
+    const event = sealEvent(await this.lastLink(), given, row, this.auditHash);
+    const stored = {
+      seq: event.seq,
       at: event.at,
       actor: event.actor,
       action: event.action,
       exception_id: event.exceptionId,
       data: JSON.stringify(event.data),
-      prev_hash: prevHash,
-      hash,
+      prev_hash: event.prevHash,
+      hash: event.hash,
     };
-    await this.db.insertInto('audit_events').values(row).execute();
-    return toEvent(row);
+    await this.db.insertInto('audit_events').values(stored).execute();
+    return toEvent(stored);
   }
 
   /** The newest event's number and hash: where the next one links. */
@@ -298,19 +294,14 @@ class KyselyAccess implements StoreWriter {
       .executeTakeFirst();
   }
 
-  /**
-   * An event about an exception, or about an API token, records the digest of its row as it stands in
-   * this transaction.
-   */
-  private async bindRecord(event: NewAuditEvent): Promise<NewAuditEvent> {
+  /** The row an event is about, as it stands in this transaction: its exception's, or its API token's. */
+  private async boundRow(event: NewAuditEvent): Promise<ExceptionRecord | StoredToken | undefined> {
     const token = tokenOf(event);
-    const record =
-      event.exceptionId !== null
-        ? await this.getException(event.exceptionId)
-        : token === undefined
-          ? undefined
-          : await this.storedToken(token);
-    return record ? { ...event, data: { ...event.data, record: recordDigest(record, sha256) } } : event;
+    return event.exceptionId !== null
+      ? this.getException(event.exceptionId)
+      : token === undefined
+        ? undefined
+        : this.storedToken(token);
   }
 
   private async storedToken(id: string): Promise<StoredToken | undefined> {

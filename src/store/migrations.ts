@@ -8,7 +8,7 @@ import {
 
 import { nextLink, recordDigest, type NewAuditEvent } from '../domain/audit.js';
 import { toRfc3339, wholeSeconds } from '../domain/time.js';
-import { sha256 } from '../service/sha256.js';
+import { sha256 } from '../system/sha256.js';
 import { toStoredToken } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -210,6 +210,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         // start, not here; each is recorded, so it runs once per database.
         await db.schema
           .createTable('data_migrations')
+          .ifNotExists()
           .addColumn('name', 'text', (c) => c.primaryKey())
           .addColumn('ran_at', 'text', (c) => c.notNull())
           .execute();

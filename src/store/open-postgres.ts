@@ -4,7 +4,7 @@ import { messageOf, WaiverError } from '../domain/errors.js';
 import { KyselyStore } from './kysely-store.js';
 import { migrationProvider } from './migrations.js';
 import { reportingOutages } from './outages.js';
-import type { ExceptionStore } from '../service/ports.js';
+import type { ExceptionStore } from '../service/ports/store.js';
 import type { Database } from './schema.js';
 
 /**

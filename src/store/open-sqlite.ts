@@ -7,7 +7,7 @@ import { KyselyStore } from './kysely-store.js';
 import { migrationProvider } from './migrations.js';
 import { reportingOutages } from './outages.js';
 import { cachingStatements } from './statement-cache.js';
-import type { ExceptionStore } from '../service/ports.js';
+import type { ExceptionStore } from '../service/ports/store.js';
 import type { Database } from './schema.js';
 
 export interface SqliteOptions {

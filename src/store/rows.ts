@@ -2,7 +2,8 @@ import type { Insertable, Selectable } from 'kysely';
 import type { AuditEvent } from '../domain/audit.js';
 import type { ExceptionRecord, NewExceptionRecord } from '../domain/exception.js';
 import type { OutboxEntry } from '../domain/notification-routes.js';
-import type { ApiToken, StoredNotification, StoredToken } from '../service/ports.js';
+import type { ApiToken, StoredToken } from '../domain/api-token.js';
+import type { StoredNotification } from '../domain/notification-delivery.js';
 import type { ApiTokensTable, AuditEventsTable, ExceptionsTable, NotificationsTable } from './schema.js';
 
 /** Rows are written only by this store, so reading them back trusts their enum columns. */

@@ -3,7 +3,10 @@ import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { manifestToYaml } from '../domain/render.js';
 import type { ExceptionManifest } from '../domain/manifest.js';
-import type { Target } from '../service/ports.js';
+import type { ObservedException } from '../domain/observed.js';
+import type { ProposalStatus } from '../domain/proposal.js';
+import { notCapable } from '../service/decorate-target.js';
+import type { Target } from '../service/ports/target.js';
 import { safeSegment } from './safe-segment.js';
 
 export interface DirectoryTargetOptions {
@@ -23,6 +26,8 @@ const TEMP_FILE = /\.ya?ml\.[0-9a-f-]{36}\.tmp$/;
  */
 export class DirectoryTarget implements Target {
   readonly description: string;
+  /** Git and Argo CD read the folder, not Waiver; what is written takes effect at once. */
+  readonly capabilities = { observable: false, proposals: false } as const;
   private readonly scannedAt = new Map<string, number>();
 
   constructor(
@@ -58,6 +63,14 @@ export class DirectoryTarget implements Target {
   async remove(namespace: string, name: string): Promise<void> {
     await this.ensureRoot();
     await rm(join(this.root, safeSegment(namespace), `${safeSegment(name)}.yaml`), { force: true });
+  }
+
+  list(): Promise<ObservedException[]> {
+    return notCapable(this.description, 'observable');
+  }
+
+  proposalState(): Promise<ProposalStatus> {
+    return notCapable(this.description, 'proposals');
   }
 
   /**

@@ -5,7 +5,7 @@
 import type { Config } from '../config/load.js';
 import type { ServiceDeps } from '../service/deps.js';
 import type { Dispatcher, DispatchLoop } from '../notify/dispatcher.js';
-import { systemScheduler } from '../service/system-scheduler.js';
+import { systemScheduler } from '../system/system-scheduler.js';
 
 /** The outbox's dispatcher for this process's configured channels. */
 async function openDispatcher(

@@ -7,10 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { isPostgresUrl, type Config } from '../config/load.js';
 import type { ServiceDeps } from '../service/deps.js';
-import type { ExceptionStore, Target } from '../service/ports.js';
-import { systemClock } from '../service/system-clock.js';
+import { SharedViews } from '../service/shared-views.js';
+import type { ExceptionStore } from '../service/ports/store.js';
+import { systemClock } from '../system/system-clock.js';
 import { configuredRedactor } from '../configured-secrets.js';
-import { openTargets, type LazyCluster } from './lazy-targets.js';
+import { openTargets, type LazyCluster, type TargetDecoration } from './lazy-targets.js';
 
 /**
  * A kubeconfig's current context, for the one-target shorthand's name: read when the configuration is,
@@ -60,7 +61,7 @@ export interface DepsOptions {
   /** A command, not a server or controller: nothing is cached for a next request. */
   command?: boolean;
   /** Wraps each target, e.g. to count what it does. */
-  decorate?: { target?: (name: string, t: Target) => Target };
+  decorate?: TargetDecoration;
 }
 
 /** What every use case runs against: the store and the targets (clusters with their catalog and doctor). */
@@ -84,6 +85,7 @@ export async function assemble(config: Config, options: DepsOptions): Promise<As
     settings: config.settings,
     instance: `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`,
     redact,
+    views: new SharedViews(),
   };
   try {
     // Rows from before named targets are adopted by this configuration's default target: a data migration

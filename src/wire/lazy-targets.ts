@@ -3,16 +3,23 @@
  * what a cluster, a repository or a forge says when it fails is masked before any use case sees it.
  */
 import type { Config } from '../config/load.js';
-import type { ClusterServices, NamedTarget, ObservableTarget, Target, TargetSet } from '../service/ports.js';
+import type { ClusterServices } from '../service/ports/cluster.js';
+import type { NamedTarget, Target, TargetSet } from '../service/ports/target.js';
+import { decorateTarget, type AroundCall } from '../service/decorate-target.js';
 import { targetSet } from '../service/targets.js';
 import type { ClusterTargetConfig, GitTargetConfig } from '../config/targets.js';
 import { repositoryDescription } from '../domain/git-repository.js';
 import type { KubernetesCluster } from '../targets/kubernetes/open-kubernetes.js';
 import { DirectoryTarget } from '../targets/directory-target.js';
+import { gitCapabilities } from '../targets/git/capabilities.js';
 import { redactError, type Redact } from '../domain/redact.js';
-import type { DepsOptions } from './deps.js';
 
 export type LazyCluster = () => Promise<KubernetesCluster>;
+
+/** How each opened target is wrapped, e.g. to count what it does. */
+export interface TargetDecoration {
+  target?: (name: string, t: Target) => Target;
+}
 
 /** What a cluster, a repository or a forge said when it failed, masked before any use case sees it. */
 async function masked<T>(redact: Redact, work: () => Promise<T>): Promise<T> {
@@ -22,6 +29,12 @@ async function masked<T>(redact: Redact, work: () => Promise<T>): Promise<T> {
     throw redactError(e, redact);
   }
 }
+
+/** Every call to a target masked alike, whatever the operation. */
+const maskedCalls =
+  (redact: Redact): AroundCall =>
+  (_operation, call) =>
+    masked(redact, call);
 
 /** A cluster target's connection, loaded once on first use. */
 function lazyCluster(cluster: ClusterTargetConfig, config: Config): LazyCluster {
@@ -36,34 +49,28 @@ function lazyCluster(cluster: ClusterTargetConfig, config: Config): LazyCluster 
  * A cluster's target, loaded on the first write, remove or list, and on its own: a command that only
  * writes never loads the generated clients that the catalog, doctor, lease and watch need.
  */
-function lazyClusterTarget(cluster: ClusterTargetConfig, config: Config, redact: Redact): ObservableTarget {
-  let loaded: Promise<ObservableTarget> | undefined;
-  const target = () =>
-    (loaded ??= import('../targets/kubernetes/open-target.js').then((m) =>
-      m.openKubernetesTarget(cluster, config.settings),
-    ));
-  return {
-    description: cluster.context ? `cluster context ${cluster.context}` : 'cluster (current context)',
-    write: (manifest) => masked(redact, async () => (await target()).write(manifest)),
-    remove: (namespace, name, apiVersion) =>
-      masked(redact, async () => (await target()).remove(namespace, name, apiVersion)),
-    list: () => masked(redact, async () => (await target()).list()),
-  };
+function lazyClusterTarget(cluster: ClusterTargetConfig, config: Config, redact: Redact): Target {
+  return decorateTarget(
+    {
+      description: cluster.context ? `cluster context ${cluster.context}` : 'cluster (current context)',
+      capabilities: { observable: true, proposals: false },
+      load: async () =>
+        (await import('../targets/kubernetes/open-target.js')).openKubernetesTarget(cluster, config.settings),
+    },
+    maskedCalls(redact),
+  );
 }
 
 /** A Git repository's target, its module loaded on first use. */
-function lazyGitTarget(name: string, git: GitTargetConfig, redact: Redact): ObservableTarget {
-  let loaded: Promise<ObservableTarget & Required<Pick<Target, 'proposalState'>>> | undefined;
-  const target = () =>
-    (loaded ??= import('../targets/git/git-target.js').then((m) => m.openGitTarget(name, git)));
-  return {
-    description: repositoryDescription(git),
-    write: (manifest) => masked(redact, async () => (await target()).write(manifest)),
-    remove: (namespace, object, apiVersion) =>
-      masked(redact, async () => (await target()).remove(namespace, object, apiVersion)),
-    list: () => masked(redact, async () => (await target()).list()),
-    proposalState: (url) => masked(redact, async () => (await target()).proposalState(url)),
-  };
+function lazyGitTarget(name: string, git: GitTargetConfig, redact: Redact): Target {
+  return decorateTarget(
+    {
+      description: repositoryDescription(git),
+      capabilities: gitCapabilities(git),
+      load: async () => (await import('../targets/git/git-target.js')).openGitTarget(name, git),
+    },
+    maskedCalls(redact),
+  );
 }
 
 /** What a cluster target reads besides its exceptions, each loaded with the cluster on first use. */
@@ -88,7 +95,7 @@ function clusterServices(cluster: LazyCluster, redact: Redact): ClusterServices 
 /** Every configured target by name, and the connections of those that are clusters. */
 export function openTargets(
   config: Config,
-  options: DepsOptions,
+  options: { decorate?: TargetDecoration | undefined },
   redact: Redact,
 ): { targets: TargetSet; clusters: Map<string, LazyCluster> } {
   const clusters = new Map<string, LazyCluster>();

@@ -2,7 +2,7 @@
 import type { Config } from '../config/load.js';
 import type { ControllerLog, ControllerRun, ControllerTimings } from '../controller/controller.js';
 import { controllerActor } from '../service/actor.js';
-import { systemScheduler } from '../service/system-scheduler.js';
+import { systemScheduler } from '../system/system-scheduler.js';
 import { createWaiver } from '../service/waiver.js';
 import type { Assembled } from './deps.js';
 import { maskedLog } from './process-log.js';

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ChannelSettings } from '../../src/domain/notification-channels.js';
 import { createDispatcher } from '../../src/notify/dispatcher.js';
 import { openChannels } from '../../src/notify/open-channels.js';
-import type { ExceptionStore } from '../../src/service/ports.js';
+import type { ExceptionStore } from '../../src/service/ports/store.js';
 import { openStore } from '../../src/wire/deps.js';
 import { BIN } from '../support/cli.js';
 import { ManualClock, useTempDir } from '../support/temp.js';

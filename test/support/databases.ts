@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach } from 'vitest';
-import type { ExceptionStore } from '../../src/service/ports.js';
+import type { ExceptionStore } from '../../src/service/ports/store.js';
 import { openStore } from '../../src/wire/deps.js';
 import { MemoryStore, memoryServer, type MemoryServer } from './memory-store.js';
 import { useTempDir } from './temp.js';

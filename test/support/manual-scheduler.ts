@@ -1,4 +1,4 @@
-import type { Cancel, Scheduler } from '../../src/service/ports.js';
+import type { Cancel, Scheduler } from '../../src/service/ports/runtime.js';
 
 interface Timer {
   at: number;

@@ -1,6 +1,5 @@
 import {
-  nextLink,
-  recordDigest,
+  sealEvent,
   tokenOf,
   type AuditEvent,
   type AuditFact,
@@ -15,20 +14,21 @@ import {
   type State,
 } from '../../src/domain/exception.js';
 import type { OutboxEntry } from '../../src/domain/notification-routes.js';
+import type { ApiToken, StoredToken } from '../../src/domain/api-token.js';
 import type {
-  ApiToken,
-  AuditQuery,
   DeliveryAttempt,
   DeliveryOutcome,
+  StoredNotification,
+} from '../../src/domain/notification-delivery.js';
+import type { NotificationQuery } from '../../src/service/ports/notify.js';
+import type {
+  AuditQuery,
   ExceptionQuery,
   ExceptionStore,
-  NotificationQuery,
   StateCount,
-  StoredNotification,
-  StoredToken,
   StoreWriter,
-} from '../../src/service/ports.js';
-import { sha256 } from '../../src/service/sha256.js';
+} from '../../src/service/ports/store.js';
+import { sha256 } from '../../src/system/sha256.js';
 
 /** Everything a store holds: what a database file or a PostgreSQL database is to the real stores. */
 export interface MemoryDatabase {
@@ -75,6 +75,8 @@ function deepFreeze<T>(value: T): T {
 
 /** Reads and writes over one database value: the committed one, or a transaction's draft. */
 class MemoryAccess implements StoreWriter {
+  readonly auditHash = sha256;
+
   constructor(protected readonly db: () => MemoryDatabase) {}
 
   getException(id: number): Promise<ExceptionRecord | undefined> {
@@ -256,10 +258,7 @@ class MemoryAccess implements StoreWriter {
         : token === undefined
           ? undefined
           : tokens.find((t) => t.id === token);
-    const event = record
-      ? { ...given, data: { ...given.data, record: recordDigest(record, sha256) } }
-      : given;
-    const saved: AuditEvent = { ...copy(event), ...nextLink(audit.at(-1), event, sha256) };
+    const saved: AuditEvent = copy(sealEvent(audit.at(-1), given, record, this.auditHash));
     audit.push(saved);
     return Promise.resolve(copy(saved));
   }

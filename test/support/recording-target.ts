@@ -1,5 +1,8 @@
 import type { ExceptionManifest } from '../../src/domain/manifest.js';
-import type { ObservableTarget, ObservedException } from '../../src/service/ports.js';
+import type { ObservedException } from '../../src/domain/observed.js';
+import type { ProposalStatus } from '../../src/domain/proposal.js';
+import { notCapable } from '../../src/service/decorate-target.js';
+import type { Target } from '../../src/service/ports/target.js';
 
 const key = (namespace: string, name: string): string => `${namespace}/${name}`;
 
@@ -7,8 +10,9 @@ const key = (namespace: string, name: string): string => `${namespace}/${name}`;
  * A target in memory for the fast tier: it holds what was written, as a cluster would, records every
  * call, and fails on demand. It passes the same contract suite as the real targets.
  */
-export class RecordingTarget implements ObservableTarget {
+export class RecordingTarget implements Target {
   readonly description = 'recording target';
+  readonly capabilities = { observable: true, proposals: false } as const;
   readonly objects = new Map<string, ExceptionManifest>();
   /** `write ns/name` and `remove ns/name`, in order, failed calls included. */
   readonly calls: string[] = [];
@@ -43,6 +47,10 @@ export class RecordingTarget implements ObservableTarget {
         spec: structuredClone(m.spec),
       })),
     );
+  }
+
+  proposalState(): Promise<ProposalStatus> {
+    return notCapable(this.description, 'proposals');
   }
 
   holds(namespace: string, name: string): boolean {

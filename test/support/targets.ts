@@ -1,4 +1,6 @@
-import type { ClusterServices, NamedTarget, Target, TargetKind, TargetSet } from '../../src/service/ports.js';
+import type { TargetKind } from '../../src/domain/target-kind.js';
+import type { ClusterServices } from '../../src/service/ports/cluster.js';
+import type { NamedTarget, Target, TargetSet } from '../../src/service/ports/target.js';
 import { targetSet } from '../../src/service/targets.js';
 
 /** The name records get in tests that configure one target. */

@@ -1,5 +1,6 @@
 import { WaiverError } from '../../domain/errors.js';
-import { lintManifests, type LintReport } from '../../service/lint-manifests.js';
+import type { LintReport } from '../../domain/lint-report.js';
+import { lintManifests } from '../../service/lint-manifests.js';
 import type { CliContext } from '../context.js';
 import { readSources } from '../yaml-sources.js';
 import { document, outputFormat, table, type OutputFlags } from '../output.js';

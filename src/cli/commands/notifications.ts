@@ -1,5 +1,5 @@
 import { WaiverError } from '../../domain/errors.js';
-import { notificationStates, type NotificationState } from '../../service/ports.js';
+import { notificationStates, type NotificationState } from '../../domain/notification-delivery.js';
 import type { CliContext } from '../context.js';
 import { document, outputFormat, table } from '../output.js';
 

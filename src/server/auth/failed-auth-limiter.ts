@@ -1,4 +1,4 @@
-import type { Clock } from '../../service/ports.js';
+import type { Clock } from '../../service/ports/runtime.js';
 
 /**
  * Counts failed authentications per client address over a sliding minute; past the limit the address's

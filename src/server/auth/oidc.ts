@@ -4,7 +4,7 @@ import type { OidcConfig } from '../../config/schema.js';
 import { messageOf, WaiverError } from '../../domain/errors.js';
 import { roles as knownRoles, type Actor, type Role } from '../../service/actor.js';
 import { IdentitySchema } from '../../service/inputs.js';
-import type { Clock } from '../../service/ports.js';
+import type { Clock } from '../../service/ports/runtime.js';
 
 /** Verifies OpenID Connect bearer JWTs and maps their groups to Waiver roles. */
 export interface OidcVerifier {

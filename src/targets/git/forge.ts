@@ -1,6 +1,6 @@
 import type { ForgeConfig } from '../../domain/git-repository.js';
 import { excerpt, redactor, secretFragments } from '../../domain/redact.js';
-import type { ProposalStatus } from '../../service/ports.js';
+import type { ProposalStatus } from '../../domain/proposal.js';
 
 export interface Proposal extends ProposalStatus {
   url: string;

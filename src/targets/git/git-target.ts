@@ -4,13 +4,12 @@ import { dirname, join } from 'node:path';
 import { repositoryDescription, type GitRepository } from '../../domain/git-repository.js';
 import type { ExceptionManifest } from '../../domain/manifest.js';
 import { manifestToYaml } from '../../domain/render.js';
-import type {
-  ObservableTarget,
-  ObservedException,
-  ProposalStatus,
-  TargetReceipt,
-} from '../../service/ports.js';
+import type { ObservedException } from '../../domain/observed.js';
+import type { ProposalStatus } from '../../domain/proposal.js';
+import type { TargetReceipt } from '../../domain/target-receipt.js';
+import type { Target, TargetCapabilities } from '../../service/ports/target.js';
 import { safeSegment } from '../safe-segment.js';
+import { gitCapabilities } from './capabilities.js';
 import {
   changeMessage,
   commitMessage,
@@ -62,8 +61,9 @@ export function openGitTarget(name: string, config: GitRepository): GitTarget {
  * applied when merged. Operations on one target run one at a time; every failure is one line naming the
  * target and the cause, and never a secret.
  */
-export class GitTarget implements ObservableTarget {
+export class GitTarget implements Target {
   readonly description: string;
+  readonly capabilities: TargetCapabilities;
   private readonly access: GitAccess;
   private readonly forge: Forge | undefined;
   private queue: Promise<unknown> = Promise.resolve();
@@ -75,6 +75,7 @@ export class GitTarget implements ObservableTarget {
     private readonly config: GitRepository,
   ) {
     this.description = repositoryDescription(config);
+    this.capabilities = gitCapabilities(config);
     this.access = { sshKeyFile: config.sshKeyFile, token: config.token, timeoutMs: config.timeoutMs };
     this.forge = config.pullRequests && openForge(config.pullRequests);
   }

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
-import type { ObservedException } from '../../service/ports.js';
+import type { ObservedException } from '../../domain/observed.js';
 
 /** Every PolicyException under the folder, as found (a file that does not parse is skipped). */
 export async function readFolder(root: string, folder: string): Promise<ObservedException[]> {

@@ -3,7 +3,7 @@ import { CEL_POLICY_KINDS, parseCelPolicyRef } from '../../domain/cel-exception.
 import type { Issue } from '../../domain/errors.js';
 import { byPolicyName, knownPolicy, type KnownPolicy } from '../../domain/policy-catalog.js';
 import { wildcardMatch } from '../../domain/wildcard.js';
-import type { ClusterCatalog, ScopeToCheck } from '../../service/ports.js';
+import type { ClusterCatalog, ScopeToCheck } from '../../service/ports/cluster.js';
 import { celPlural, readClusterPolicy } from './cluster-policies.js';
 import { isNotFound } from './kube-errors.js';
 

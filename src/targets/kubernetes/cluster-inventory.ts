@@ -5,7 +5,8 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { kindMatches } from '../../domain/exception-match.js';
-import type { ClusterInventory, InventoryObjects } from '../../service/ports.js';
+import type { InventoryObjects } from '../../domain/inventory-objects.js';
+import type { ClusterInventory } from '../../service/ports/cluster.js';
 import { readPolicy } from './cluster-policies.js';
 import { isNotFound } from './kube-errors.js';
 

@@ -10,7 +10,7 @@ import {
   type KubeConfig,
 } from '@kubernetes/client-node';
 import type { ProcessSettings } from '../../domain/settings.js';
-import type { DoctorFinding } from '../../service/ports.js';
+import type { DoctorFinding } from '../../domain/doctor-finding.js';
 import { GUARD_NAME } from '../../domain/guard.js';
 import { readClusterPolicy } from './cluster-policies.js';
 import { describeKubeError, isNotFound } from './kube-errors.js';

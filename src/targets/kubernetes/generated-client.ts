@@ -8,7 +8,7 @@ import {
   type ResponseContext,
 } from '@kubernetes/client-node';
 import type { ExceptionManifest } from '../../domain/manifest.js';
-import { FIELD_MANAGER, PLURAL, type ExceptionResource } from './kubernetes-target.js';
+import { FIELD_MANAGER, PLURAL, type ExceptionResource } from './exception-resource.js';
 
 /**
  * The target's calls through client-node's generated client: for a cluster behind a proxy, which its

@@ -4,7 +4,7 @@ import {
   type KubeConfig,
   type V1Lease,
 } from '@kubernetes/client-node';
-import type { Clock, LeaderLease } from '../../service/ports.js';
+import type { Clock, LeaderLease } from '../../service/ports/runtime.js';
 import { withinDeadline } from './deadline.js';
 import { abortable } from './generated-client.js';
 import { isNotFound } from './kube-errors.js';

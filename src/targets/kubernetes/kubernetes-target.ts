@@ -1,24 +1,17 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { WaiverError } from '../../domain/errors.js';
 import type { ExceptionManifest } from '../../domain/manifest.js';
-import type { ObservableTarget, ObservedException, TargetReceipt } from '../../service/ports.js';
+import type { ObservedException } from '../../domain/observed.js';
+import type { ProposalStatus } from '../../domain/proposal.js';
+import type { TargetReceipt } from '../../domain/target-receipt.js';
+import { notCapable } from '../../service/decorate-target.js';
+import type { Target } from '../../service/ports/target.js';
+import { CEL_RESOURCE, FIELD_MANAGER, GROUP, PLURAL, type ExceptionResource } from './exception-resource.js';
 import type { GeneratedClient } from './generated-client.js';
 import { withinDeadline } from './deadline.js';
 import { kubeHttp, type SendKubeCall } from './kube-http.js';
 import { describeKubeError, isNotFound, isResourceUnknown, isTransient } from './kube-errors.js';
 
-export const FIELD_MANAGER = 'waiver';
-export const GROUP = 'kyverno.io';
-export const PLURAL = 'policyexceptions';
-
-/** The API group and version a PolicyException is written to and read from. */
-export interface ExceptionResource {
-  group: string;
-  version: string;
-}
-
-/** The CEL PolicyException's API (Kyverno 1.15+), for ValidatingPolicy and the other CEL kinds. */
-export const CEL_RESOURCE: ExceptionResource = { group: 'policies.kyverno.io', version: 'v1' };
 /** Server-side apply's media type. */
 const APPLY_PATCH = 'application/apply-patch+yaml';
 
@@ -43,8 +36,10 @@ export const defaultRetry: RetryPolicy = {
  * name. Transient failures (5xx, 409, 429, timeouts, resets) are retried with capped exponential backoff;
  * what still fails is one clear line, and the caller records it as the exception's sync error.
  */
-export class KubernetesTarget implements ObservableTarget {
+export class KubernetesTarget implements Target {
   readonly description: string;
+  /** Read back by the controller; a change is applied, never proposed. */
+  readonly capabilities = { observable: true, proposals: false } as const;
   /** Lean calls; undefined behind a proxy, where client-node's generated client (loaded then) calls. */
   private readonly http: SendKubeCall | undefined;
   private generated: Promise<GeneratedClient> | undefined;
@@ -83,6 +78,10 @@ export class KubernetesTarget implements ObservableTarget {
         if (!isNotFound(e)) throw e; // already gone is what we wanted
       }
     });
+  }
+
+  proposalState(): Promise<ProposalStatus> {
+    return notCapable(this.description, 'proposals');
   }
 
   /**

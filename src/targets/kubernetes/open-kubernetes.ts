@@ -1,14 +1,7 @@
 import type { ProcessSettings } from '../../domain/settings.js';
-import type {
-  ChangeFeed,
-  ClusterCatalog,
-  ClusterDoctor,
-  ClusterInventory,
-  Clock,
-  LeaderLease,
-  ObservableTarget,
-  Scheduler,
-} from '../../service/ports.js';
+import type { ClusterCatalog, ClusterDoctor, ClusterInventory } from '../../service/ports/cluster.js';
+import type { ChangeFeed, Clock, LeaderLease, Scheduler } from '../../service/ports/runtime.js';
+import type { Target } from '../../service/ports/target.js';
 import { KubernetesCatalog } from './cluster-catalog.js';
 import { KubernetesInventory } from './cluster-inventory.js';
 import { diagnose } from './doctor.js';
@@ -19,7 +12,7 @@ import { PolicyExceptionWatch } from './policy-exception-watch.js';
 
 /** Everything Waiver does with one cluster, each behind the service's port for it. */
 export interface KubernetesCluster {
-  target: ObservableTarget;
+  target: Target;
   catalog: ClusterCatalog;
   inventory: ClusterInventory;
   doctor: ClusterDoctor;

@@ -1,5 +1,5 @@
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
-import type { Cancel, ChangeFeed, ChangeHandlers, Scheduler } from '../../service/ports.js';
+import type { Cancel, ChangeFeed, ChangeHandlers, Scheduler } from '../../service/ports/runtime.js';
 
 /**
  * Watches PolicyExceptions in every namespace and resumes from the last resourceVersion it saw (events

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { GitRepository } from '../../../src/domain/git-repository.js';
 
 const run = (cwd: string, args: string[]): string =>
   execFileSync('git', args, {
@@ -43,6 +44,22 @@ export function bareRepository(dir: string): {
     },
   };
 }
+
+/** The folder Argo CD syncs in the test repositories, where Waiver writes. */
+export const SYNCED_FOLDER = 'clusters/prod/policy-exceptions';
+
+/** Waiver's settings for the repository at `url` in push mode: branch main, cloned into `workdir`. */
+export const pushSettings = (url: string, workdir: string): GitRepository => ({
+  repository: url,
+  branch: 'main',
+  path: SYNCED_FOLDER,
+  workdir,
+  sshKeyFile: undefined,
+  token: undefined,
+  author: { name: 'Waiver', email: 'waiver@example.com' },
+  timeoutMs: 120_000,
+  pullRequests: undefined,
+});
 
 /** git in a person's checkout, with an identity. */
 export const gitIn = (cwd: string, args: string[]): string => run(cwd, args);

@@ -1,4 +1,4 @@
-import type { Scheduler } from './ports.js';
+import type { Scheduler } from '../service/ports/runtime.js';
 
 /** Real timers. */
 export const systemScheduler: Scheduler = {
