@@ -60,7 +60,12 @@ export interface Aggregate {
   expired: number;
   /** Of those, how long past expiry each removed one stayed on the target, by id. */
   latencies: Map<number, number>;
-  latencyStats: { medianMs: number | null; maxMs: number | null } | undefined;
+  /**
+   * The same latencies in order, kept so once sorted (a median without sorting at every read); dropped,
+   * to be sorted again, when one read changes many (a day's roll).
+   */
+  latenciesSorted: number[] | undefined;
+  latencyEdits: number;
   /** Of those, the ones the target still holds: their expiry, by id. */
   outstanding: Map<number, number>;
   outstandingMin: number | undefined;
@@ -77,7 +82,8 @@ export function emptyAggregate(weeks: number): Aggregate {
     renewed: 0,
     expired: 0,
     latencies: new Map(),
-    latencyStats: undefined,
+    latenciesSorted: undefined,
+    latencyEdits: 0,
     outstanding: new Map(),
     outstandingMin: undefined,
   };
@@ -136,9 +142,16 @@ export function contribute(a: Aggregate, id: number, t: Timeline, f: Frame, sign
     a.expired += sign;
     const removed = clampedTo(t.removedFromTargetMs, f.clampMs);
     if (removed !== undefined) {
-      if (sign > 0) a.latencies.set(id, Math.max(0, removed - expires));
-      else a.latencies.delete(id);
-      a.latencyStats = undefined;
+      const latency = Math.max(0, removed - expires);
+      if (++a.latencyEdits > MAX_LATENCY_EDITS) a.latenciesSorted = undefined;
+      const sorted = a.latenciesSorted;
+      if (sign > 0) {
+        a.latencies.set(id, latency);
+        sorted?.splice(lowerBound(sorted, latency), 0, latency);
+      } else {
+        a.latencies.delete(id);
+        sorted?.splice(lowerBound(sorted, latency), 1);
+      }
     } else if (sign > 0) {
       a.outstanding.set(id, expires);
       if (a.outstandingMin !== undefined) a.outstandingMin = Math.min(a.outstandingMin, expires);
@@ -189,20 +202,31 @@ export function nextChange(t: Timeline, f: Frame, settings: Pick<MetricSettings,
 const after = (c: number, now: number): number =>
   !Number.isFinite(c) ? Infinity : c > now ? c : c + 1 > now ? c + 1 : Infinity;
 
+/** Beyond this many edits between two reads, sorting again is cheaper than moving the list each time. */
+const MAX_LATENCY_EDITS = 256;
+
 export function latencyStats(a: Aggregate): { medianMs: number | null; maxMs: number | null } {
-  if (a.latencyStats) return a.latencyStats;
-  const sorted = Float64Array.from(a.latencies.values()).sort();
-  const mid = Math.floor(sorted.length / 2);
-  a.latencyStats = {
-    medianMs:
-      sorted.length === 0
-        ? null
-        : sorted.length % 2 === 1
-          ? (sorted[mid] ?? null)
-          : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2,
-    maxMs: sorted.length === 0 ? null : (sorted[sorted.length - 1] ?? null),
+  a.latencyEdits = 0;
+  const sorted = (a.latenciesSorted ??= [...a.latencies.values()].sort((x, y) => x - y));
+  const n = sorted.length;
+  if (n === 0) return { medianMs: null, maxMs: null };
+  const mid = Math.floor(n / 2);
+  return {
+    medianMs: n % 2 === 1 ? (sorted[mid] ?? null) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2,
+    maxMs: sorted[n - 1] ?? null,
   };
-  return a.latencyStats;
+}
+
+/** The first index of a sorted list whose value is not below `v`. */
+function lowerBound(sorted: readonly number[], v: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] ?? 0) < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export function outstandingMin(a: Aggregate): number | undefined {
