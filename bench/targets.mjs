@@ -124,8 +124,8 @@ const gitBatch = await batchApply('git-batch', {
 });
 const commitsInBatch = Number(git(remote, ['rev-list', '--count', 'main']).trim()) - 1 - commitsOneByOne;
 
-// What one git process costs here: each push-mode apply runs nine (fetch, checkout, reset, clean, add,
-// commit, push, and rev-parse twice).
+// What one git process costs here: each push-mode apply runs three (add, commit, push; bench/git-apply.mjs
+// counts them), and fetches only when its push is refused.
 const spawns = [];
 for (let i = 0; i < 50; i++) {
   const started = performance.now();
@@ -163,7 +163,7 @@ line('git (push mode)', gitLatency);
 line('cluster (server-side)', clusterLatency);
 const perSpawn = pct(spawns, 50);
 console.log(
-  `git: ${commitsOneByOne} commits pushed one by one; one git process costs ${ms(perSpawn)} here, so the nine per apply take ~${ms(9 * perSpawn)} of its ${ms(pct(gitLatency, 50))} (${Math.round((900 * perSpawn) / pct(gitLatency, 50))}%): process start-up dominates, not the repository`,
+  `git: ${commitsOneByOne} commits pushed one by one; one git process costs ${ms(perSpawn)} here, so the three per apply take ~${ms(3 * perSpawn)} of its ${ms(pct(gitLatency, 50))} (${Math.round((300 * perSpawn) / pct(gitLatency, 50))}%)`,
 );
 console.log(
   'cluster: one HTTP round trip to the API server per apply, plus the store transactions on both sides',

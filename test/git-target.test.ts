@@ -134,7 +134,7 @@ describe.skipIf(!hasGit)('a GitOps repository as the target', () => {
   });
 
   it('two replicas pushing at once: changes go together, a refused push is rebased and retried, none is forced or lost', async () => {
-    const { replica, deps, remote, appliedAtOnce } = await world({ workdir: 'replica-a' });
+    const { replica, deps, remote, as, appliedAtOnce } = await world({ workdir: 'replica-a' });
     const other = replica('replica-b');
     // Half applied through each replica, all at the same time, each replica with its own clone.
     const ids = await appliedAtOnce(12, [deps, other]);
@@ -148,6 +148,111 @@ describe.skipIf(!hasGit)('a GitOps repository as the target', () => {
       .split('\n')
       .filter(Boolean);
     expect(named.sort()).toEqual([...ids].sort());
+    // Each receipt is the commit that carries its change, as pushed.
+    for (const id of ids) {
+      const revision = (await as('dave').get(id)).syncRevision ?? '';
+      const carried = remote.git([
+        'log',
+        '-1',
+        '--format=%(trailers:key=Waiver-Exception,valueonly)',
+        revision,
+      ]);
+      expect(carried.split('\n')).toContain(id);
+      expect(remote.git(['merge-base', '--is-ancestor', revision, 'main'])).toBe('');
+    }
+  });
+
+  it('commits on the branch as last seen and pushes at once: no fetch, checkout or clean while the clone is clean', async () => {
+    const { dir, remote, as, approved } = await world();
+    await as('carol').apply(await approved('MIG-1')); // Waiver's clone now exists
+    const clone = join(dir, 'clone');
+    const reflog = () => gitIn(clone, ['reflog', '--format=%gs', 'HEAD']).trim().split('\n');
+    const second = (await as('carol').apply(await approved('MIG-2'))).exception;
+    // git's housekeeping may pack the refs into one file: they are read there too.
+    gitIn(clone, ['pack-refs', '--all', '--prune']);
+    expect(existsSync(join(clone, '.git', 'refs', 'remotes', 'origin', 'main'))).toBe(false);
+    const third = (await as('carol').apply(await approved('MIG-3'))).exception;
+    expect(existsSync(join(clone, '.git', 'FETCH_HEAD'))).toBe(false);
+    expect(reflog().slice(0, 2)).toEqual([
+      'commit: waiver: apply EX-3 (policy-exceptions/payments-api-mig-3)',
+      'commit: waiver: apply EX-2 (policy-exceptions/payments-api-mig-2)',
+    ]);
+    expect(reflog().filter((entry) => /^(checkout|reset)/.test(entry))).toEqual([]);
+    // The receipts are the commits as pushed: each names its exception, one after the other on main.
+    expect(second.syncRevision).toBe(remote.git(['rev-parse', 'main~1']).trim());
+    expect(third.syncRevision).toBe(remote.git(['rev-parse', 'main']).trim());
+    expect(
+      remote.git([
+        'log',
+        '-1',
+        '--format=%(trailers:key=Waiver-Exception,valueonly)',
+        second.syncRevision ?? '',
+      ]),
+    ).toContain('EX-2');
+  });
+
+  it('a push refused because someone pushed since the last apply is fetched, made again on theirs and pushed', async () => {
+    const { dir, remote, as, approved, mainHas } = await world();
+    await as('carol').apply(await approved('MIG-1'));
+    const person = remote.checkout();
+    writeFileSync(join(person, 'theirs.txt'), 'x\n');
+    gitIn(person, ['add', '.']);
+    gitIn(person, ['commit', '--quiet', '-m', 'theirs']);
+    gitIn(person, ['push', '--quiet', 'origin', 'HEAD:main']);
+    const theirs = remote.git(['rev-parse', 'main']).trim();
+
+    const second = (await as('carol').apply(await approved('MIG-2'))).exception;
+    expect(second.syncStatus).toBe('synced');
+    // Committed on the branch as Waiver last saw it, refused, then made again on theirs.
+    const commits = gitIn(join(dir, 'clone'), ['reflog', '--format=%gs', 'HEAD'])
+      .split('\n')
+      .filter((entry) => entry.startsWith('commit: waiver: apply EX-2'));
+    expect(commits).toHaveLength(2);
+    expect(remote.git(['rev-parse', 'main~1']).trim()).toBe(theirs);
+    expect(second.syncRevision).toBe(remote.git(['rev-parse', 'main']).trim());
+    expect(mainHas('theirs.txt')).toBe(true);
+    expect(mainHas(FILE.replace('mig-7', 'mig-1'))).toBe(true);
+  });
+
+  it('a clone an apply left half-done (its commit failed) is checked out and cleaned before the next commit', async () => {
+    const { dir, as, approved, mainHas } = await world();
+    await as('carol').apply(await approved('MIG-1'));
+    const clone = join(dir, 'clone');
+    const hook = join(clone, '.git', 'hooks', 'pre-commit');
+    writeFileSync(hook, '#!/bin/sh\necho "refused by a hook" >&2\nexit 1\n');
+    chmodSync(hook, 0o755);
+    const failed = await as('carol')
+      .apply(await approved('MIG-2'))
+      .catch((e: unknown) => (e as Error).message);
+    expect(failed).toContain('git commit failed: refused by a hook');
+    const leftover = FILE.replace('mig-7', 'mig-2');
+    expect(existsSync(join(clone, leftover))).toBe(true);
+    rmSync(hook);
+
+    const third = (await as('carol').apply(await approved('MIG-3'))).exception;
+    expect(third.syncStatus).toBe('synced');
+    // The third commit carries the third change alone, and the half-done one is gone from the work tree.
+    expect(gitIn(clone, ['show', '--name-only', '--format=', 'HEAD']).trim()).toBe(
+      FILE.replace('mig-7', 'mig-3'),
+    );
+    expect(gitIn(clone, ['status', '--porcelain', '--untracked-files=all'])).toBe('');
+    expect(mainHas(leftover)).toBe(false);
+  });
+
+  it('a branch rolled back by hand since the last apply is not rolled forward again by the next push', async () => {
+    const { remote, as, approved, mainHas } = await world();
+    await as('carol').apply(await approved('MIG-1'));
+    await as('carol').apply(await approved('MIG-2'));
+    // Someone takes EX-2's commit off main (a force push).
+    remote.git(['update-ref', 'refs/heads/main', 'main~1']);
+    const third = (await as('carol').apply(await approved('MIG-3'))).exception;
+    expect(third.syncStatus).toBe('synced');
+    expect(remote.git(['log', '--format=%s', 'main']).split('\n').slice(0, 2)).toEqual([
+      'waiver: apply EX-3 (policy-exceptions/payments-api-mig-3)',
+      'waiver: apply EX-1 (policy-exceptions/payments-api-mig-1)',
+    ]);
+    expect(mainHas(FILE.replace('mig-7', 'mig-2'))).toBe(false);
+    expect(third.syncRevision).toBe(remote.git(['rev-parse', 'main']).trim());
   });
 
   it('a push refused because someone pushed first is rebased onto theirs and pushed again, never forced', async () => {

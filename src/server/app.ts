@@ -15,6 +15,7 @@ import { authenticate } from './auth/authenticate.js';
 import { FailedAuthLimiter } from './auth/failed-auth-limiter.js';
 import type { OidcVerifier } from './auth/oidc.js';
 import { AnswerSlots } from './answer-slots.js';
+import { compressJsonAnswers } from './compression.js';
 import { docsHtml, docsJs } from './docs-page.js';
 import { toErrorResponse } from './http-errors.js';
 import { openApiDocument } from './openapi.js';
@@ -213,6 +214,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     if (closing) reply.header('connection', 'close');
     done(null, payload);
   });
+  compressJsonAnswers(app);
 
   app.addHook('onResponse', async (req, reply) => {
     const labels = {

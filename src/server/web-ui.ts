@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { addVary, pickCoding, type Coding } from './compression.js';
 
 /**
  * The built web UI (`npm run build` makes it): dist/web from the sources (as the tests run), beside the
@@ -58,9 +59,56 @@ export interface WebSignIn {
 export const isWebUiPath = (path: string): boolean =>
   path === '/' || path === '/index.html' || path.startsWith('/assets/') || path === '/api/v1/ui-config';
 
+/** The name of the meta element that carries the page's settings (also at /api/v1/ui-config). */
+export const UI_CONFIG_META = 'waiver-ui-config';
+
+/**
+ * index.html with the sign-in settings in it, before its first script: the page need not ask for them
+ * before it can sign in. They are public (the issuer, the client id), as /api/v1/ui-config says.
+ */
+export function withConfig(html: string, config: object): Buffer {
+  const text = JSON.stringify(config)
+    .replace(/&/g, '&amp;')
+    .replace(/"/g, '&quot;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
+  const meta = `<meta name="${UI_CONFIG_META}" content="${text}" />\n    `;
+  const at = html.search(/<script\b/);
+  const head = at >= 0 ? at : html.indexOf('</head>');
+  return Buffer.from(head >= 0 ? html.slice(0, head) + meta + html.slice(head) : html);
+}
+
+/** An asset as built, with the brotli and gzip copies the build wrote beside it (`x.js.br`, `x.js.gz`). */
+interface Asset {
+  body: Buffer;
+  coded: Partial<Record<Coding, Buffer>>;
+  codings: Coding[];
+}
+
+const codingSuffix: Record<Coding, string> = { br: '.br', gzip: '.gz' };
+
+/** The assets folder, read once: each file with its compressed copies (which are not assets themselves). */
+export function readAssets(dir: string): Map<string, Asset> {
+  const assets = new Map<string, Asset>();
+  if (!existsSync(dir)) return assets;
+  const files = new Set(readdirSync(dir));
+  for (const file of files) {
+    if (file.endsWith('.br') || file.endsWith('.gz')) continue;
+    const coded: Asset['coded'] = {};
+    for (const coding of ['br', 'gzip'] as const) {
+      const name = file + codingSuffix[coding];
+      if (files.has(name)) coded[coding] = readFileSync(join(dir, name));
+    }
+    const codings = (['br', 'gzip'] as const).filter((c) => coded[c] !== undefined);
+    assets.set(file, { body: readFileSync(join(dir, file)), coded, codings });
+  }
+  return assets;
+}
+
 /**
  * Serves the single-page app at `/`: index.html (never cached) and content-hashed assets (cached for a
- * year). Files are read once at start; a request names a file, never a path.
+ * year), each in the coding the client prefers among those the build wrote. Files are read once at start;
+ * a request names a file, never a path.
  */
 export function registerWebUi(app: FastifyInstance, signIn: WebSignIn | undefined, version: string): void {
   const root = candidates
@@ -81,11 +129,8 @@ export function registerWebUi(app: FastifyInstance, signIn: WebSignIn | undefine
     );
     return;
   }
-  const index = readFileSync(join(root, 'index.html'));
-  const assets = new Map<string, Buffer>();
-  const assetDir = join(root, 'assets');
-  if (existsSync(assetDir))
-    for (const file of readdirSync(assetDir)) assets.set(file, readFileSync(join(assetDir, file)));
+  const index = withConfig(readFileSync(join(root, 'index.html'), 'utf8'), uiConfig);
+  const assets = readAssets(join(root, 'assets'));
   const page = (_req: unknown, reply: FastifyReply) =>
     reply
       .header('content-security-policy', csp)
@@ -94,12 +139,16 @@ export function registerWebUi(app: FastifyInstance, signIn: WebSignIn | undefine
   app.get('/', page);
   app.get('/index.html', page);
   app.get<{ Params: { file: string } }>('/assets/:file', async (req, reply) => {
-    const body = assets.get(req.params.file);
-    if (!body) return reply.code(404).send({ code: 'not_found', message: `no asset ${req.params.file}` });
+    const asset = assets.get(req.params.file);
+    if (!asset) return reply.code(404).send({ code: 'not_found', message: `no asset ${req.params.file}` });
+    const coding = pickCoding(req.headers['accept-encoding'], asset.codings);
+    const coded = coding && asset.coded[coding];
+    addVary(reply, 'Accept-Encoding');
+    if (coding && coded) reply.header('content-encoding', coding);
     return reply
       .header('cache-control', 'public, max-age=31536000, immutable')
       .header('content-security-policy', csp)
       .type(types[extname(req.params.file)] ?? 'application/octet-stream')
-      .send(body);
+      .send(coded || asset.body);
   });
 }

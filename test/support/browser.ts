@@ -114,10 +114,30 @@ export const problemsOf = (page: Page): string[] => problemsByPage.get(page) ?? 
 
 /** Moves the single-page app to a route and waits until its calls are answered. */
 export async function go(page: Page, hash: string): Promise<void> {
-  // Runs in the page: its globals, not Node's.
+  // Runs in the page: its globals, not Node's. Resolves once the new route has rendered a frame.
   await page.evaluate(
-    (h) => ((globalThis as unknown as { location: { hash: string } }).location.hash = h),
+    (h) =>
+      new Promise<void>((resolve) => {
+        const w = globalThis as unknown as {
+          location: { hash: string };
+          addEventListener: (type: string, listener: () => void, options: object) => void;
+          requestAnimationFrame: (callback: () => void) => void;
+        };
+        const rendered = () => w.requestAnimationFrame(() => setTimeout(resolve, 0));
+        if (w.location.hash === h) return rendered();
+        w.addEventListener('hashchange', rendered, { once: true });
+        w.location.hash = h;
+      }),
     hash,
+  );
+  // A page whose code loads when it opens (the request form) is busy until it has.
+  await page.waitForFunction(
+    () =>
+      !(
+        globalThis as unknown as { document: { querySelector: (s: string) => unknown } }
+      ).document.querySelector('[aria-busy="true"]'),
+    undefined,
+    { timeout: PATIENCE_MS },
   );
   await page.waitForLoadState('networkidle');
 }

@@ -1,13 +1,20 @@
-import { useEffect, useRef } from 'react';
+import { lazy, Suspense, useEffect, useRef } from 'react';
 import { useSession, type Role } from './auth/session';
+import { Loading } from './components/status';
 import { AuditPage } from './pages/audit';
 import { DashboardPage } from './pages/dashboard';
 import { ExceptionPage } from './pages/exception';
 import { ExceptionsPage } from './pages/exceptions';
-import { RequestPage } from './pages/request';
 import { ReviewPage } from './pages/review';
 import { TokensPage } from './pages/tokens';
-import { href, useRoute, type Route } from './route';
+import { href, type Route } from './route';
+import { useRoute } from './use-route';
+
+/**
+ * The request form carries the server's guardrails and the YAML renderer (most of the app's weight):
+ * it loads when someone opens it, not on every first visit.
+ */
+const RequestPage = lazy(() => import('./pages/request').then((m) => ({ default: m.RequestPage })));
 
 const titles: Record<Route['page'], string> = {
   dashboard: 'Dashboard',
@@ -106,7 +113,17 @@ function Page({ route }: { route: Route }) {
     case 'exception':
       return <ExceptionPage id={route.id} />;
     case 'request':
-      return <RequestPage />;
+      return (
+        <Suspense
+          fallback={
+            <div aria-busy="true">
+              <Loading what="the request form" />
+            </div>
+          }
+        >
+          <RequestPage />
+        </Suspense>
+      );
     case 'review':
       return <ReviewPage />;
     case 'audit':

@@ -1,5 +1,3 @@
-import { useEffect, useState } from 'react';
-
 /** Pages live in the URL's fragment (`#/exceptions/EX-1`): the server serves one page at `/`. */
 export type Route =
   | { page: 'dashboard' }
@@ -32,16 +30,6 @@ export const href = (path: string, query?: Record<string, string | undefined>): 
   const text = search.toString();
   return `#${path}${text ? `?${text}` : ''}`;
 };
-
-export function useRoute(): Route {
-  const [route, setRoute] = useState(() => parseRoute(window.location.hash));
-  useEffect(() => {
-    const onChange = () => setRoute(parseRoute(window.location.hash));
-    window.addEventListener('hashchange', onChange);
-    return () => window.removeEventListener('hashchange', onChange);
-  }, []);
-  return route;
-}
 
 /** A text field of a submitted form, trimmed ('' when absent; a file input is not text). */
 export const formText = (data: FormData, name: string): string => {

@@ -67,7 +67,8 @@ export function git(cwd: string, args: readonly string[], access: GitAccess): Pr
         if ((error as NodeJS.ErrnoException).code === 'ENOENT')
           return reject(new GitError('git is not installed here: the Git target runs the git command', ''));
         const killed = (error as { killed?: boolean }).killed === true;
-        const what = `git ${args[0] ?? ''}`;
+        // Named by its command, past git's own `-c key=value` options.
+        const what = `git ${args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '-c') ?? ''}`;
         const message = killed
           ? `${what} timed out after ${Math.round(access.timeoutMs / 1000)} s`
           : `${what} failed: ${lastLines(said) || scrub(error.message, access)}`;

@@ -18,6 +18,7 @@ import {
   slugOf,
   type ChangeMessage,
 } from './commit-message.js';
+import { CloneState } from './clone-state.js';
 import { openForge, type Forge } from './forge.js';
 import { git, GitError, type GitAccess } from './git-cli.js';
 import { readFolder } from './read-folder.js';
@@ -34,11 +35,31 @@ const pauseBefore = (attempt: number): Promise<void> =>
 type Change =
   { kind: 'write'; manifest: ExceptionManifest } | { kind: 'remove'; namespace: string; name: string };
 
-/** What a change did to Waiver's clone: the file, and what the commit says of it. */
+/** What a change did to Waiver's clone: what the commit says of it. */
 interface Staged {
   message: ChangeMessage;
   /** Names the change in a pull request's branch: the same change gets the same branch. */
   slug: string;
+}
+
+/** The files one commit changes: each file's content before the first change and after the last. */
+interface Edits {
+  staged: Staged[];
+  files: Map<string, { before: string | undefined; after: string | undefined }>;
+  /** The files git does not know yet: added before the commit. */
+  added: string[];
+  /** Every file whose content changed: what the commit takes. */
+  paths: string[];
+}
+
+const newEdits = (): Edits => ({ staged: [], files: new Map(), added: [], paths: [] });
+
+/** Which files the commit takes: a file written and removed again in one batch is no change. */
+function settle(edits: Edits): Edits {
+  const changed = [...edits.files].filter(([, f]) => f.before !== f.after);
+  edits.paths = changed.map(([file]) => file);
+  edits.added = changed.filter(([, f]) => f.before === undefined).map(([file]) => file);
+  return edits;
 }
 
 /** A change waiting for push mode's next commit, and whom to tell how it went. */
@@ -69,6 +90,8 @@ export class GitTarget implements Target {
   private queue: Promise<unknown> = Promise.resolve();
   private waiting: Waiting[] = [];
   private commitScheduled = false;
+  private readonly state: CloneState;
+  private folder: Promise<unknown> | undefined;
 
   constructor(
     private readonly name: string,
@@ -78,6 +101,7 @@ export class GitTarget implements Target {
     this.capabilities = gitCapabilities(config);
     this.access = { sshKeyFile: config.sshKeyFile, token: config.token, timeoutMs: config.timeoutMs };
     this.forge = config.pullRequests && openForge(config.pullRequests);
+    this.state = new CloneState(config.workdir, config.branch, config.repository);
   }
 
   write(manifest: ExceptionManifest): Promise<TargetReceipt> {
@@ -91,7 +115,7 @@ export class GitTarget implements Target {
   /** The folder as the branch holds it now: what drift and rogue detection compare with. */
   list(): Promise<ObservedException[]> {
     return this.serial(async () => {
-      await this.fetchAndReset();
+      await this.sync();
       return readFolder(join(this.config.workdir, this.config.path), this.config.path);
     });
   }
@@ -112,7 +136,11 @@ export class GitTarget implements Target {
   }
 
   private async locked<T>(work: () => Promise<T>): Promise<T> {
-    await mkdir(dirname(this.config.workdir), { recursive: true });
+    // The clone's folder is made once a process (a server's every operation need not ask again).
+    await (this.folder ??= mkdir(dirname(this.config.workdir), { recursive: true }).catch((e: unknown) => {
+      this.folder = undefined;
+      throw e;
+    }));
     return withWorkdirLock(this.config.workdir, work);
   }
 
@@ -148,27 +176,51 @@ export class GitTarget implements Target {
   }
 
   /**
-   * Push mode: the waiting changes in one commit on the branch, pushed; refused because others pushed
-   * first, fetched, rebased and tried again. A change that cannot be staged fails alone.
+   * Push mode: the waiting changes in one commit on the branch, pushed. The commit goes on the remote's
+   * branch as last seen, without asking the remote first: the push itself tells whether others pushed
+   * since, and only then is the branch fetched, the changes made again on its new head and pushed (never
+   * forced). A change that cannot be staged fails alone.
    */
   private async push(batch: Waiting[]): Promise<void> {
     try {
-      for (let attempt = 1; attempt <= PUSH_ATTEMPTS; attempt++) {
-        if (attempt > 1) await pauseBefore(attempt);
-        await this.fetchAndReset();
-        const staged = await this.stageAll(batch);
-        if (staged.length === 0) return this.tell(batch, { revision: await this.head() });
-        await this.commit(commitMessage(staged.map((s) => s.message)));
+      let refused = 0;
+      let fetch = false;
+      for (;;) {
+        const seen = fetch ? undefined : await this.state.cleanHead();
+        const base = seen ?? (await this.sync());
+        const edits = await this.stageAll(batch);
+        if (edits.paths.length === 0) {
+          // Nothing to change on a branch perhaps out of date: the remote's own branch says.
+          if (seen !== undefined) {
+            fetch = true;
+            continue;
+          }
+          return this.tell(batch, { revision: base });
+        }
+        const revision = await this.commit(commitMessage(edits.staged.map((s) => s.message)), edits);
         try {
-          await this.git(['push', 'origin', `HEAD:refs/heads/${this.config.branch}`]);
-          return this.tell(batch, { revision: await this.head() });
+          // The lease makes the push conditional on the remote branch being the commit's parent: one moved
+          // on, or rolled back by hand since it was last seen, refuses it (never forced over either).
+          await this.git([
+            'push',
+            '--quiet',
+            `--force-with-lease=refs/heads/${this.config.branch}:${base}`,
+            'origin',
+            `HEAD:refs/heads/${this.config.branch}`,
+          ]);
+          await this.state.markClean(revision);
+          return this.tell(batch, { revision });
         } catch (e) {
           if (!isBehind(e)) throw e;
         }
+        if (++refused >= PUSH_ATTEMPTS)
+          throw new Error(
+            `push to ${this.config.branch} refused ${PUSH_ATTEMPTS} times because others pushed first`,
+          );
+        // Refused right after a fetch: another writer is pushing now, and the two should fall out of step.
+        if (seen === undefined) await pauseBefore(refused + 1);
+        fetch = true;
       }
-      throw new Error(
-        `push to ${this.config.branch} refused ${PUSH_ATTEMPTS} times because others pushed first`,
-      );
     } catch (e) {
       const error = this.label(e);
       for (const w of batch) w.failed(error);
@@ -177,18 +229,18 @@ export class GitTarget implements Target {
   }
 
   /** Stages each change; one that fails (an unsafe name) is told so and leaves the batch. */
-  private async stageAll(batch: Waiting[]): Promise<Staged[]> {
-    const staged: Staged[] = [];
+  private async stageAll(batch: Waiting[]): Promise<Edits> {
+    const edits = newEdits();
     for (const w of [...batch]) {
       try {
-        const s = await this.stage(w.change);
-        if (s) staged.push(s);
+        const s = await this.stage(w.change, edits);
+        if (s) edits.staged.push(s);
       } catch (e) {
         w.failed(this.label(e));
         batch.splice(batch.indexOf(w), 1);
       }
     }
-    return staged;
+    return settle(edits);
   }
 
   private tell(batch: readonly Waiting[], receipt: TargetReceipt): void {
@@ -200,17 +252,18 @@ export class GitTarget implements Target {
    * same request, so a retry never opens a second one), and a pull request to the configured branch.
    */
   private async propose(change: Change, forge: Forge): Promise<TargetReceipt> {
-    await this.fetchAndReset();
-    const staged = await this.stage(change);
-    if (!staged) return { revision: await this.head() };
+    await this.sync();
+    const edits = newEdits();
+    const staged = await this.stage(change, edits);
+    if (!staged || settle(edits).paths.length === 0) return { revision: await this.head() };
     const branch = `waiver/${staged.slug}`;
     const existing = await forge.findByBranch(branch);
     if (existing?.state === 'open') return { proposal: existing.url };
     if (existing?.state === 'closed')
       throw new Error(`pull request ${existing.url} was closed without merging; request the change again`);
-    await this.commit(commitMessage([staged.message]));
+    await this.commit(commitMessage([staged.message]), edits);
     try {
-      await this.git(['push', 'origin', `HEAD:refs/heads/${branch}`]);
+      await this.git(['push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`]);
     } catch (e) {
       // A branch left by an earlier try holds the same change: its request is what is missing.
       if (!isBehind(e)) throw e;
@@ -225,8 +278,11 @@ export class GitTarget implements Target {
     return { proposal: opened.url };
   }
 
-  /** Clones once; then each operation starts from the remote branch as it is now. */
-  private async fetchAndReset(): Promise<void> {
+  /**
+   * The clone at the remote branch as it is now, and that commit: cloned the first time, then fetched;
+   * checked out and cleaned only when the work tree is not clean at the fetched commit already.
+   */
+  private async sync(): Promise<string> {
     const { workdir, repository, branch } = this.config;
     if (!existsSync(join(workdir, '.git'))) {
       await rm(workdir, { recursive: true, force: true });
@@ -236,34 +292,50 @@ export class GitTarget implements Target {
         ['clone', '--quiet', '--branch', branch, '--single-branch', '--', repository, workdir],
         this.access,
       );
-      return;
+    } else {
+      // A clone last used for another repository or branch (the configuration changed) fetches from this one.
+      if (!(await this.state.seen()).sameRepository)
+        await this.git(['config', 'remote.origin.url', repository]);
+      await this.git([
+        'fetch',
+        '--quiet',
+        '--prune',
+        'origin',
+        `+refs/heads/${branch}:refs/remotes/origin/${branch}`,
+      ]);
+      const seen = await this.state.seen();
+      if (!seen.clean || seen.branch !== seen.remote) {
+        await this.git(['checkout', '--quiet', '--force', '-B', branch, `refs/remotes/origin/${branch}`]);
+        if (!seen.clean) await this.git(['clean', '--quiet', '-ffd']);
+      }
     }
-    await this.git([
-      'fetch',
-      '--quiet',
-      '--prune',
-      'origin',
-      `+refs/heads/${branch}:refs/remotes/origin/${branch}`,
-    ]);
-    await this.git(['checkout', '--quiet', '-B', branch, `refs/remotes/origin/${branch}`]);
-    await this.git(['reset', '--quiet', '--hard', `refs/remotes/origin/${branch}`]);
-    await this.git(['clean', '--quiet', '-ffd']);
+    const head = await this.head();
+    await this.state.markClean(head);
+    return head;
   }
 
-  /** Makes the change in the clone and stages it; undefined when the branch holds it already. */
-  private async stage(change: Change): Promise<Staged | undefined> {
+  /**
+   * Makes the change in the work tree (nothing in git yet: the commit takes every edit at once); undefined
+   * when the branch holds it already.
+   */
+  private async stage(change: Change, edits: Edits): Promise<Staged | undefined> {
     const namespace =
       change.kind === 'write' ? (change.manifest.metadata.namespace ?? 'default') : change.namespace;
     const name = change.kind === 'write' ? change.manifest.metadata.name : change.name;
     const file = join(this.config.path, safeSegment(namespace), `${safeSegment(name)}.yaml`);
     const path = join(this.config.workdir, file);
     const before = await readFile(path, 'utf8').catch(() => undefined);
+    const edit = async (after: string | undefined): Promise<void> => {
+      if (edits.files.size === 0) await this.state.markDirty();
+      const known = edits.files.get(file);
+      edits.files.set(file, { before: known ? known.before : before, after });
+    };
     if (change.kind === 'write') {
       const text = manifestToYaml(change.manifest);
       if (before === text) return undefined;
+      await edit(text);
       await mkdir(dirname(path), { recursive: true });
       await writeFile(path, text, 'utf8');
-      await this.git(['add', '--', file]);
       const facts = factsOf(change.manifest.metadata);
       const verb = before === undefined ? 'apply' : 'update';
       return {
@@ -272,7 +344,8 @@ export class GitTarget implements Target {
       };
     }
     if (before === undefined) return undefined;
-    await this.git(['rm', '--quiet', '--', file]);
+    await edit(undefined);
+    await rm(path, { force: true });
     const facts = factsOf(parseMetadata(before));
     return {
       message: changeMessage('remove', name, namespace, facts),
@@ -280,24 +353,37 @@ export class GitTarget implements Target {
     };
   }
 
-  private async commit(message: string): Promise<void> {
+  /**
+   * Commits exactly the edited files (whatever else the index holds) and answers the commit's id, as the
+   * commit itself prints it: new files are added first, files git knows are committed from the work tree.
+   */
+  private async commit(message: string, edits: Edits): Promise<string> {
     const { name, email } = this.config.author;
-    await this.git([
+    if (edits.added.length > 0) await this.git(['add', '--', ...edits.added]);
+    const said = await this.git([
       '-c',
       `user.name=${name}`,
       '-c',
       `user.email=${email}`,
       '-c',
       'commit.gpgsign=false',
+      '-c',
+      'core.abbrev=no',
       'commit',
-      '--quiet',
       '-m',
       message,
+      '--',
+      ...edits.paths,
     ]);
+    return /^\[.*? ([0-9a-f]{40}|[0-9a-f]{64})\]/.exec(said)?.[1] ?? this.head();
   }
 
+  /** The branch's commit, read from the clone's files (git asked only when they do not say). */
   private async head(): Promise<string> {
-    return (await this.git(['rev-parse', 'HEAD'])).trim();
+    return (
+      (await this.state.ref(`refs/heads/${this.config.branch}`)) ??
+      (await this.git(['rev-parse', 'HEAD'])).trim()
+    );
   }
 
   private git(args: readonly string[]): Promise<string> {

@@ -1,4 +1,6 @@
+import { takeArrived, takeStarted } from '../first-calls';
 import type { paths } from './openapi';
+import { urlOf } from './url';
 
 /** What the server answered instead of success: its own words, and the field it names. */
 export class ApiError extends Error {
@@ -56,6 +58,11 @@ export interface Api {
     options?: CallOptions<P, 'delete'>,
   ): Promise<Success<P, 'delete'>>;
   text(path: string): Promise<string>;
+  /** The answer to a GET the page started before React loaded, if it has arrived (once); else undefined. */
+  arrived<P extends PathsWith<'get'>>(
+    path: P,
+    options?: CallOptions<P, 'get'>,
+  ): Success<P, 'get'> | undefined;
 }
 
 export function apiClient(token: string, onUnauthenticated: () => void): Api {
@@ -67,11 +74,13 @@ export function apiClient(token: string, onUnauthenticated: () => void): Api {
     const url = urlOf(template, options.path as Record<string, string> | undefined, options.query);
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(url, {
-      method,
-      headers,
-      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-    });
+    const early = method === 'GET' ? takeStarted(url, token) : undefined;
+    const response = await (early ??
+      fetch(url, {
+        method,
+        headers,
+        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+      }));
     if (response.status === 401) onUnauthenticated();
     if (!response.ok) throw await errorOf(response);
     if (options.text) return (await response.text()) as never;
@@ -83,17 +92,11 @@ export function apiClient(token: string, onUnauthenticated: () => void): Api {
     post: (path, options) => call('POST', path, options),
     del: (path, options) => call('DELETE', path, options),
     text: (path) => call('GET', path, { text: true }),
+    arrived: (path, options = {}) => {
+      const url = urlOf(path, options.path as Record<string, string> | undefined, options.query);
+      return takeArrived([url], token)?.[0] as never;
+    },
   };
-}
-
-function urlOf(template: string, params: Record<string, string> | undefined, query: unknown): string {
-  const path = template.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(params?.[name] ?? ''));
-  const search = new URLSearchParams();
-  // Query parameters are strings, numbers or booleans (the OpenAPI types say so).
-  for (const [key, value] of Object.entries((query ?? {}) as Record<string, string | number | boolean>))
-    if (value !== undefined && value !== '') search.set(key, String(value));
-  const text = search.toString();
-  return text ? `${path}?${text}` : path;
 }
 
 async function errorOf(response: Response): Promise<ApiError> {

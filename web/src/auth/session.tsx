@@ -1,7 +1,17 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type ReactNode,
+} from 'react';
 import type { ProcessSettings } from '../../../src/domain/settings';
 import { apiClient, type Api, type Success } from '../api/client';
 import { ErrorNote } from '../components/status';
+import { carriedConfig, takeArrived, takeStarted, TOKEN_KEY, UI_CONFIG } from '../first-calls';
 import { completeOidcSignIn, startOidcSignIn, type OidcSettings } from './oidc';
 
 export type Me = Success<'/api/v1/me', 'get'>;
@@ -27,36 +37,60 @@ export function useSession(): Session {
   return session;
 }
 
-/** Kept for this browser tab only; never in a URL or a cookie. */
-const TOKEN = 'waiver.token';
-
 interface UiConfig {
   version: string;
   oidc: OidcSettings | null;
 }
 
+/** What a signed-in page knows first: who, the process's rules, the targets (first-calls.ts starts them). */
+const SESSION_CALLS = ['/api/v1/me', '/api/v1/settings', '/api/v1/targets'] as const;
+
+function sessionOf(
+  api: Api,
+  me: Me,
+  settings: ProcessSettings,
+  targets: readonly TargetInfo[],
+  signOut: () => void,
+): Session {
+  const can = (...roles: Role[]) => me.roles.includes('admin') || roles.some((r) => me.roles.includes(r));
+  return { api, me, settings, targets, can, signOut };
+}
+
+/** The session from answers that have already arrived (all three), or undefined. */
+function arrivedSession(token: string, signOut: () => void): Session | undefined {
+  const arrived = takeArrived(SESSION_CALLS, token);
+  if (!arrived) return undefined;
+  // The server's JSON, as api.get would give it.
+  const [me, settings, targets] = arrived as [Me, ProcessSettings, Success<'/api/v1/targets', 'get'>];
+  return sessionOf(apiClient(token, signOut), me, settings, targets.items, signOut);
+}
+
 /** Signs the user in (a token, or the OpenID provider), then renders the app with their session. */
 export function SessionProvider({ children }: { children: ReactNode }) {
-  const [token, setToken] = useState<string | null>(() => sessionStorage.getItem(TOKEN));
-  const [session, setSession] = useState<Session | undefined>();
-  const [config, setConfig] = useState<UiConfig | undefined>();
-  const [error, setError] = useState<string | undefined>();
-
+  const [token, setToken] = useState<string | null>(() => sessionStorage.getItem(TOKEN_KEY));
   const signOut = useCallback(() => {
-    sessionStorage.removeItem(TOKEN);
+    sessionStorage.removeItem(TOKEN_KEY);
     setToken(null);
     setSession(undefined);
   }, []);
+  // When the session's answers arrived before React did, the first render is the signed-in page.
+  const [session, setSession] = useState<Session | undefined>(() =>
+    token ? arrivedSession(token, signOut) : undefined,
+  );
+  const adopted = useRef(session !== undefined);
+  const [config, setConfig] = useState<UiConfig | undefined>();
+  const [error, setError] = useState<string | undefined>();
 
   useEffect(() => {
     void (async () => {
       try {
-        const loaded = (await (await fetch('/api/v1/ui-config')).json()) as UiConfig;
+        const loaded = (carriedConfig() ??
+          (await (await (takeStarted(UI_CONFIG) ?? fetch(UI_CONFIG))).json())) as UiConfig;
         setConfig(loaded);
         if (loaded.oidc) {
           const idToken = await completeOidcSignIn(loaded.oidc);
           if (idToken) {
-            sessionStorage.setItem(TOKEN, idToken);
+            sessionStorage.setItem(TOKEN_KEY, idToken);
             setToken(idToken);
           }
         }
@@ -68,21 +102,23 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     if (!token) return;
+    if (adopted.current) {
+      adopted.current = false;
+      return;
+    }
     const api = apiClient(token, signOut);
     void (async () => {
       try {
         const [me, settings, { items: targets }] = await Promise.all([
-          api.get('/api/v1/me'),
-          api.get('/api/v1/settings'),
-          api.get('/api/v1/targets'),
+          api.get(SESSION_CALLS[0]),
+          api.get(SESSION_CALLS[1]),
+          api.get(SESSION_CALLS[2]),
         ]);
-        sessionStorage.setItem(TOKEN, token);
-        const can = (...roles: Role[]) =>
-          me.roles.includes('admin') || roles.some((r) => me.roles.includes(r));
-        setSession({ api, me, settings, targets, can, signOut });
+        sessionStorage.setItem(TOKEN_KEY, token);
+        setSession(sessionOf(api, me, settings, targets, signOut));
         setError(undefined);
       } catch (e) {
-        sessionStorage.removeItem(TOKEN);
+        sessionStorage.removeItem(TOKEN_KEY);
         setToken(null);
         setError(e instanceof Error ? e.message : String(e));
       }

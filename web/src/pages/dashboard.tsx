@@ -1,5 +1,6 @@
 import type { Success } from '../api/client';
 import { useSession } from '../auth/session';
+import { expiringSoonQuery } from '../first-calls';
 import { ExceptionTable } from '../components/exception-table';
 import { ReviewItems } from '../components/review-items';
 import { Empty, ErrorNote, Loading } from '../components/status';
@@ -14,12 +15,21 @@ const days = (v: number | null) => (v === null ? 'no data yet' : `${v.toFixed(1)
 
 export function DashboardPage() {
   const { api, targets } = useSession();
-  const metrics = useAsync(() => api.get('/api/v1/metrics/summary'), [api]);
-  const expiring = useAsync(
-    () => api.get('/api/v1/exceptions', { query: { state: 'active', expiringWithin: '7d', limit: 20 } }),
+  const metrics = useAsync(
+    () => api.get('/api/v1/metrics/summary'),
     [api],
+    () => api.arrived('/api/v1/metrics/summary'),
   );
-  const review = useAsync(() => api.get('/api/v1/review'), [api]);
+  const expiring = useAsync(
+    () => api.get('/api/v1/exceptions', { query: expiringSoonQuery }),
+    [api],
+    () => api.arrived('/api/v1/exceptions', { query: expiringSoonQuery }),
+  );
+  const review = useAsync(
+    () => api.get('/api/v1/review'),
+    [api],
+    () => api.arrived('/api/v1/review'),
+  );
   // Only a target that can be read back (a cluster, a Git repository) has unmanaged exceptions to find.
   const observable = targets.some((t) => t.observable);
   return (

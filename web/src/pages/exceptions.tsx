@@ -1,5 +1,6 @@
 import { categories } from '../../../src/domain/exception';
 import { useSession } from '../auth/session';
+import { exceptionsQuery } from '../first-calls';
 import { Pager, usePages } from '../components/pager';
 import { ExceptionTable } from '../components/exception-table';
 import { Empty, ErrorNote, Loading } from '../components/status';
@@ -7,7 +8,6 @@ import { useAsync } from '../components/use-async';
 import { formText, href } from '../route';
 
 const STATES = ['pending', 'approved', 'active', 'expired', 'rejected', 'withdrawn', 'removed'];
-const PAGE = 50;
 
 /** The inventory: filters in the URL (shareable), pages from the server (never the whole store). */
 export function ExceptionsPage({ query }: { query: URLSearchParams }) {
@@ -23,21 +23,9 @@ export function ExceptionsPage({ query }: { query: URLSearchParams }) {
   const pages = usePages();
   const cursor = pages.cursor;
   const page = useAsync(
-    () =>
-      api.get('/api/v1/exceptions', {
-        query: {
-          state: state || undefined,
-          namespace: namespace || undefined,
-          expiringWithin: expiringWithin || undefined,
-          policy: policy || undefined,
-          category: category || undefined,
-          search: search || undefined,
-          sort: sort || undefined,
-          limit: PAGE,
-          continue: cursor,
-        },
-      }),
+    () => api.get('/api/v1/exceptions', { query: exceptionsQuery(query, cursor) }),
     [api, state, namespace, expiringWithin, policy, category, search, sort, cursor],
+    () => api.arrived('/api/v1/exceptions', { query: exceptionsQuery(query, cursor) }),
   );
   const apply = (form: HTMLFormElement) => {
     const data = new FormData(form);
