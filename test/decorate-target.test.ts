@@ -111,11 +111,12 @@ describe('decorateTarget', () => {
   });
 
   it('counts failed writes and removals for Prometheus, and forwards reading back uncounted', async () => {
-    const metrics = serverMetrics(
-      () => Promise.reject(new Error('unused')),
-      () => Promise.resolve({}),
-      () => Promise.resolve({}),
-    );
+    const metrics = serverMetrics({
+      catchUp: () => Promise.reject(new Error('unused')),
+      figures: () => Promise.reject(new Error('unused')),
+      pendingNotifications: () => Promise.resolve({}),
+      now: () => 0,
+    });
     const inner = probe({ observable: true, proposals: true, batches: false });
     const counted = metrics.countingTarget('prod', inner.target);
     expect(counted.capabilities).toEqual({ observable: true, proposals: true, batches: false });

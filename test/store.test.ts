@@ -91,6 +91,13 @@ describe.each(storeBackends)('$name store', ({ enabled, databases }) => {
     const rest = await store.listAuditFacts(3, 3, ['requested', 'synced']);
     expect(rest.map((f) => [f.seq, f.data])).toEqual([[4, { operation: 'synced' }]]);
     expect(await store.listAuditFacts(4, 3, [])).toEqual([]);
+    // Only the actions asked for, paged by the events returned.
+    const only = await store.listAuditFacts(1, 1, [], ['applied', 'synced']);
+    expect(only.map((f) => [f.seq, f.action])).toEqual([[3, 'applied']]);
+    expect(await store.listAuditFacts(3, 5, ['synced'], ['requested', 'synced'])).toMatchObject([
+      { seq: 4, action: 'synced', data: { operation: 'synced' } },
+    ]);
+    expect(await store.listAuditFacts(0, 5, [], [])).toEqual([]);
     await store.close();
   });
 

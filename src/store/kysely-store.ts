@@ -142,6 +142,7 @@ class KyselyAccess implements StoreWriter {
     afterSeq: number,
     limit: number,
     dataOf: readonly AuditAction[],
+    only?: readonly AuditAction[],
   ): Promise<AuditFact[]> {
     // The metrics' first read folds the whole trail: hashes, actors and the data no timeline reads stay
     // in the database, which halves what is read and parsed.
@@ -149,13 +150,12 @@ class KyselyAccess implements StoreWriter {
       dataOf.length === 0
         ? sql<string | null>`null`
         : sql<string | null>`case when action in (${sql.join(dataOf)}) then data end`;
-    const rows = await this.db
+    let query = this.db
       .selectFrom('audit_events')
       .select(['seq', 'at', 'action', 'exception_id', data.as('data')])
-      .where('seq', '>', afterSeq)
-      .orderBy('seq')
-      .limit(limit)
-      .execute();
+      .where('seq', '>', afterSeq);
+    if (only !== undefined) query = query.where('action', 'in', only.length > 0 ? only : ['']);
+    const rows = await query.orderBy('seq').limit(limit).execute();
     return rows.map((row) => ({
       seq: row.seq,
       at: row.at,
