@@ -50,7 +50,7 @@ const deps = {
       kind: 'cluster',
       target: {
         description: 'none',
-        capabilities: { observable: false, proposals: false },
+        capabilities: { observable: false, proposals: false, batches: false },
         write: async () => {},
         remove: async () => {},
         list: async () => [],

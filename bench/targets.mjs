@@ -13,6 +13,7 @@ import { createWaiver } from '../dist/src/service/waiver.js';
 import { openSqliteStore } from '../dist/src/store/open-sqlite.js';
 import { GitTarget } from '../dist/src/targets/git/git-target.js';
 import { KubernetesTarget } from '../dist/src/targets/kubernetes/kubernetes-target.js';
+import { systemScheduler } from '../dist/src/system/system-scheduler.js';
 import { loadKubeConfig } from '../dist/src/targets/kubernetes/kube-config.js';
 import { loadTestApiServer } from './support/test-api-server.mjs';
 import { benchSize, scaled } from './support/size.mjs';
@@ -140,7 +141,7 @@ for (const ns of ['policy-exceptions', 'payments']) api.seed('v1', 'Namespace', 
 mkdirSync(join(dir, 'kube'), { recursive: true });
 writeFileSync(join(dir, 'kube', 'config'), api.kubeconfig());
 const kc = loadKubeConfig({ kubeconfig: join(dir, 'kube', 'config') });
-const clusterTarget = new KubernetesTarget(kc, 'v2', {
+const clusterTarget = new KubernetesTarget(kc, systemScheduler, 'v2', {
   attempts: 3,
   backoffMs: 50,
   maxBackoffMs: 1000,

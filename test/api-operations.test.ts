@@ -58,7 +58,7 @@ async function everyMethod(as: (user: string) => Waiver): Promise<void> {
   await bob.approve('EX-1', 'risk accepted');
   await bob.reject('EX-2', 'not a migration');
   await alice.withdraw('EX-3');
-  await alice.request(legacyRequest('MIG-4'));
+  await alice.requestBatch([legacyRequest('MIG-4')]);
   await bob.batch('approve', ['EX-4', 'EX-3']);
   await carol.batch('apply', ['EX-4']);
   await carol.apply('EX-1');
@@ -106,9 +106,9 @@ async function everyMethod(as: (user: string) => Waiver): Promise<void> {
 }
 
 describe('the operation table', () => {
-  it('declares one operation for every method of the service but list and audit (pages) and close (local)', () => {
+  it('declares one operation for every method of the service but list and audit (pages), requestBatch (batch) and close (local)', () => {
     const declared = operationList.map((op) => op.name as string);
-    expect([...declared, 'list', 'audit', 'close'].sort()).toEqual(serviceMethods());
+    expect([...declared, 'list', 'audit', 'requestBatch', 'close'].sort()).toEqual(serviceMethods());
     const routes = operationList.map((op) => `${op.method} ${op.path}`);
     expect(new Set(routes).size).toBe(routes.length);
   });

@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cli, json, requestArgs, type CliResult } from './support/cli.js';
 import { startTestServer, type TestServer } from './support/server.js';
+import { requestTemplate } from './support/requests.js';
 import { useTempDir } from './support/temp.js';
 
 const tempDir = useTempDir();
@@ -162,6 +163,46 @@ describe('the CLI in remote mode', () => {
     expect(remote.stderr).toMatch(
       /^error: token tok-\w+: does not match .* \[record_edited\]\nerror: EX-1: does not match .* \[record_deleted\]\n$/,
     );
+  });
+
+  it('requests a file of several templates in one batch call, all or none, as local mode does', async () => {
+    const dir = tempDir();
+    const server = await startTestServer({ database: join(dir, 'server.db'), dir });
+    running.push(server);
+    const cwd = tempDir();
+    const env = { WAIVER_SERVER: server.url, WAIVER_TOKEN: await server.token('alice', ['requester']) };
+    const flags = ['--category', 'legacy-migration', '--expires', '14d'];
+    const templates = ['shop', 'billing'].map((ns, i) => requestTemplate(ns, `MIG-${i}`));
+    const noTicket = requestTemplate('search', 'MIG-2').replace(/ {4}jira-ticket: .*\n/, '');
+
+    const refused = await cli(cwd, ['request', '-f', '-', ...flags], {
+      env,
+      input: [...templates, noTicket].join('---\n'),
+    });
+    expect(refused).toMatchObject({ code: 2, stderr: 'error: <stdin> document 3: --ticket is required\n' });
+    const short = requestTemplate('search', 'MIG-2', 'too short');
+    const guarded = await cli(cwd, ['request', '-f', '-', ...flags], {
+      env,
+      input: [...templates, short].join('---\n'),
+    });
+    expect(guarded.code).toBe(3);
+    expect(guarded.stderr).toMatch(/^error: <stdin> document 3: --reason: /);
+    expect(json<{ items: unknown[] }>(await cli(cwd, ['get', '-A', '-o', 'json'], { env })).items).toEqual(
+      [],
+    );
+
+    const requested = await cli(cwd, ['request', '-f', '-', ...flags, '-o', 'name'], {
+      env,
+      input: templates.join('---\n'),
+    });
+    expect(requested).toMatchObject({ code: 0, stdout: 'EX-1\nEX-2\n' });
+    // Both were requested, in the order of their documents.
+    const trail = json<{ items: { action: string; exceptionId: number }[] }>(
+      await cli(cwd, ['audit', '-o', 'json'], {
+        env: { ...env, WAIVER_TOKEN: await server.token('dave', ['auditor']) },
+      }),
+    ).items.filter((e) => e.action === 'requested');
+    expect(trail.map((e) => e.exceptionId)).toEqual([1, 2]);
   });
 
   it('answers connection and credential problems with one line and an exit code', async () => {

@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { parse } from 'yaml';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { BIN, cli, json, requestArgs as requestArgsFor, runProcess, snapshot } from './support/cli.js';
+import { requestTemplate } from './support/requests.js';
 import { useTempDir } from './support/temp.js';
 
 const tempDir = useTempDir();
@@ -350,6 +351,47 @@ spec:
     const clean = await cli(cwd, ['lint', '-'], { input: rendered });
     expect(clean).toMatchObject({ code: 0 });
     expect(clean.stdout).toContain('0 error(s)');
+  });
+
+  it('requests every template of a --- separated file in one batch, or none, naming a bad document', async () => {
+    const file = join(tempDir(), 'requests.yaml');
+    const templates = ['shop', 'billing', 'search'].map((ns, i) => requestTemplate(ns, `MIG-${i}`));
+    const flags = ['--category', 'legacy-migration', '--expires', '14d'];
+
+    writeFileSync(
+      file,
+      [templates[0], requestTemplate('billing', 'MIG-1', 'too short'), templates[2]].join('---\n'),
+    );
+    const short = await cli(cwd, ['request', '-f', file, ...flags]);
+    expect(short.code).toBe(3);
+    expect(short.stderr).toMatch(/^error: \S+requests\.yaml document 2: --reason: .*\n$/);
+    writeFileSync(file, [templates[0], 'kind: ConfigMap\n', templates[2]].join('---\n'));
+    expect((await cli(cwd, ['request', '-f', file, ...flags])).stderr).toMatch(
+      /document 2: expected a PolicyException, found ConfigMap\n$/,
+    );
+    writeFileSync(file, [templates[0], 'kind: PolicyException\nspec: 3\n', templates[2]].join('---\n'));
+    expect((await cli(cwd, ['request', '-f', file, ...flags])).stderr).toMatch(
+      /^error: -f: \S+ document 2: apiVersion: /,
+    );
+    expect(json<{ items: unknown[] }>(await cli(cwd, ['get', '-A', '-o', 'json'])).items).toEqual([]);
+
+    const requested = await cli(cwd, ['request', '-f', '-', ...flags], { input: templates.join('---\n') });
+    expect(requested.code).toBe(0);
+    expect(requested.stdout.split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(/^EX-1 \(app-shop\) requested: pending/),
+      expect.stringMatching(/^EX-2 \(app-billing\) requested: pending/),
+      expect.stringMatching(/^EX-3 \(app-search\) requested: pending/),
+    ]);
+    writeFileSync(file, templates.join('---\n'));
+    // The names are taken now: the second file is refused whole, by its first document.
+    const again = await cli(cwd, ['request', '-f', file, ...flags, '-o', 'json']);
+    expect(again).toMatchObject({ code: 3 });
+    expect(again.stderr).toMatch(/document 1: --exception-name: the name "app-shop" is taken by EX-1/);
+    const listed = json<{ items: { name: string; requestor: string }[] }>(
+      await cli(cwd, ['get', '-A', '-o', 'json']),
+    );
+    expect(listed.items.map((x) => x.name)).toEqual(['app-shop', 'app-billing', 'app-search']);
+    expect((await cli(cwd, ['audit', '--verify'])).code).toBe(0);
   });
 
   it('answers bad input with one line and the right exit code', async () => {

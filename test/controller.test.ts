@@ -1,12 +1,22 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Controller } from '../src/controller/controller.js';
+import { Controller, type ControllerRun } from '../src/controller/controller.js';
+import { noChangeFeed, storeLeaderLease } from '../src/controller/store-lease.js';
+import { defaultRouting } from '../src/domain/notification-routes.js';
+import { defaultSettings } from '../src/domain/settings.js';
+import { DAY_MS } from '../src/domain/time.js';
+import { localActor } from '../src/service/actor.js';
+import type { ServiceDeps } from '../src/service/deps.js';
+import { createWaiver } from '../src/service/waiver.js';
+import { DirectoryTarget } from '../src/targets/directory-target.js';
 import { systemScheduler } from '../src/system/system-scheduler.js';
 import { loadKubeConfig } from '../src/targets/kubernetes/kube-config.js';
 import { KubernetesLease } from '../src/targets/kubernetes/kubernetes-lease.js';
 import { PolicyExceptionWatch } from '../src/targets/kubernetes/policy-exception-watch.js';
 import { KUBE_TARGET, kubeWorld, NAME, NS, request, type KubeWorld } from './support/kube/cluster.js';
 import { ManualScheduler } from './support/manual-scheduler.js';
-import { useTempDir } from './support/temp.js';
+import { MemoryStore } from './support/memory-store.js';
+import { oneTarget, TEST_TARGET } from './support/targets.js';
+import { ManualClock, useTempDir } from './support/temp.js';
 import { eventually } from './support/eventually.js';
 
 const tempDir = useTempDir();
@@ -170,5 +180,73 @@ describe('the running controller', () => {
     );
     // Success: the next run waits the full interval.
     await eventually(() => expect(backoff().at(-1)).toBe(timings.intervalMs));
+  });
+});
+
+describe('a folder target', () => {
+  /** A folder's controller as the composition root starts it: the store's lease, nothing to watch. */
+  function folderController(deps: ServiceDeps, clock: ManualClock, identity: string) {
+    const scheduler = new ManualScheduler();
+    const runs: ControllerRun[] = [];
+    const c = new Controller({
+      deps: { ...deps, instance: identity },
+      target: TEST_TARGET,
+      lease: storeLeaderLease(deps.store, `controller:${TEST_TARGET}`, identity, 3 * timings.renewMs, clock),
+      changes: noChangeFeed,
+      scheduler,
+      timings,
+      identity,
+      log: quiet,
+      onRun: (run) => runs.push(run),
+    });
+    cleanups.push(() => c.stop());
+    return { c, scheduler, runs };
+  }
+
+  it('runs as a controller on the store lease: one replica sweeps on schedule, the other takes over', async () => {
+    const clock = new ManualClock(Date.parse('2026-12-01T09:00:00Z'));
+    const deps: ServiceDeps = {
+      store: new MemoryStore(),
+      targets: oneTarget(new DirectoryTarget(tempDir(), { createRoot: true })),
+      notifications: defaultRouting,
+      clock,
+      instance: 'test',
+      settings: defaultSettings,
+    };
+    const as = (name: string) => createWaiver(deps, localActor(name));
+    await as('alice').request(request);
+    await as('bob').approve('EX-1');
+    await as('carol').apply('EX-1');
+    const a = folderController(deps, clock, 'a');
+    const b = folderController(deps, clock, 'b');
+    a.c.start();
+    await eventually(() => expect(a.runs).toHaveLength(1));
+    b.c.start();
+    await eventually(() => expect(b.scheduler.dueWithin(timings.renewMs)).toBe(1));
+    expect(a.c.isLeader).toBe(true);
+    expect(b.c.isLeader).toBe(false);
+    // A folder cannot be read back: its run is the sweep alone.
+    expect(a.runs[0]).toMatchObject({ target: TEST_TARGET, sweep: { expired: [] } });
+    expect(a.runs[0]?.reconcile).toBeUndefined();
+
+    clock.advance(30 * DAY_MS);
+    await eventually(() => expect(a.scheduler.dueWithin(timings.intervalMs)).toBe(2));
+    a.scheduler.advance(timings.intervalMs);
+    await eventually(() => expect(a.runs).toHaveLength(2));
+    expect(a.runs[1]?.sweep.expired).toEqual(['EX-1']);
+    expect(await as('dave').get('EX-1')).toMatchObject({ state: 'removed', endReason: 'expired' });
+    // The leader renewed as of the new time; the standby, asking after it, still stands by.
+    await eventually(() => expect(a.scheduler.dueWithin(timings.renewMs)).toBe(1));
+    const asked = b.scheduler.requested.length;
+    b.scheduler.advance(timings.renewMs);
+    await eventually(() => expect(b.scheduler.requested.length).toBe(asked + 1));
+    expect(b.c.isLeader).toBe(false);
+    expect(b.runs).toEqual([]);
+
+    await a.c.stop();
+    await eventually(() => expect(b.scheduler.dueWithin(timings.renewMs)).toBe(1));
+    b.scheduler.advance(timings.renewMs);
+    await eventually(() => expect(b.runs).toHaveLength(1));
+    expect(b.c.isLeader).toBe(true);
   });
 });

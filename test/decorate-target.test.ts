@@ -9,7 +9,7 @@ import { activeRecord } from './support/records.js';
 const manifest = renderPolicyException(activeRecord(), defaultSettings);
 
 /** A target that answers every call with what it was called with, and fails every call while told to. */
-function probe(capabilities: TargetCapabilities = { observable: true, proposals: true }) {
+function probe(capabilities: TargetCapabilities = { observable: true, proposals: true, batches: false }) {
   const calls: unknown[][] = [];
   const state = { failing: false };
   const answer = <T>(result: T, ...call: unknown[]): Promise<T> => {
@@ -45,14 +45,14 @@ const operations = Object.keys(everyCall) as TargetOperation[];
 
 describe('decorateTarget', () => {
   it('forwards every operation with its arguments and result, and the description and capabilities', async () => {
-    const inner = probe({ observable: true, proposals: false });
+    const inner = probe({ observable: true, proposals: false, batches: false });
     const around: TargetOperation[] = [];
     const outer = decorateTarget(inner.target, (operation, call) => {
       around.push(operation);
       return call();
     });
     expect(outer.description).toBe('probe');
-    expect(outer.capabilities).toEqual({ observable: true, proposals: false });
+    expect(outer.capabilities).toEqual({ observable: true, proposals: false, batches: false });
     for (const operation of operations) {
       const { call, seen } = everyCall[operation];
       expect(await call(outer)).toEqual(await call(inner.target));
@@ -78,11 +78,11 @@ describe('decorateTarget', () => {
   });
 
   it('loads a lazy target on its first call, once, and declares it before', async () => {
-    const inner = probe({ observable: true, proposals: true });
+    const inner = probe({ observable: true, proposals: true, batches: false });
     let loads = 0;
     const outer = decorateTarget({
       description: 'lazy probe',
-      capabilities: { observable: true, proposals: true },
+      capabilities: { observable: true, proposals: true, batches: false },
       load: () => {
         loads++;
         return Promise.resolve(inner.target);
@@ -90,7 +90,7 @@ describe('decorateTarget', () => {
     });
     expect([outer.description, outer.capabilities, loads]).toEqual([
       'lazy probe',
-      { observable: true, proposals: true },
+      { observable: true, proposals: true, batches: false },
       0,
     ]);
     for (const operation of operations) await everyCall[operation].call(outer);
@@ -101,8 +101,8 @@ describe('decorateTarget', () => {
   it('refuses a lazy target that loads with other capabilities than it declared', async () => {
     const outer = decorateTarget({
       description: 'lazy probe',
-      capabilities: { observable: true, proposals: false },
-      load: () => Promise.resolve(probe({ observable: false, proposals: false }).target),
+      capabilities: { observable: true, proposals: false, batches: false },
+      load: () => Promise.resolve(probe({ observable: false, proposals: false, batches: false }).target),
     });
     await expect(outer.write(manifest)).rejects.toMatchObject({
       code: 'internal',
@@ -111,14 +111,15 @@ describe('decorateTarget', () => {
   });
 
   it('counts failed writes and removals for Prometheus, and forwards reading back uncounted', async () => {
-    const metrics = serverMetrics(
-      () => Promise.reject(new Error('unused')),
-      () => Promise.resolve({}),
-      () => Promise.resolve({}),
-    );
-    const inner = probe({ observable: true, proposals: true });
+    const metrics = serverMetrics({
+      catchUp: () => Promise.reject(new Error('unused')),
+      figures: () => Promise.reject(new Error('unused')),
+      pendingNotifications: () => Promise.resolve({}),
+      now: () => 0,
+    });
+    const inner = probe({ observable: true, proposals: true, batches: false });
     const counted = metrics.countingTarget('prod', inner.target);
-    expect(counted.capabilities).toEqual({ observable: true, proposals: true });
+    expect(counted.capabilities).toEqual({ observable: true, proposals: true, batches: false });
     expect(await counted.list()).toEqual([]);
     inner.state.failing = true;
     for (const operation of operations) await expect(everyCall[operation].call(counted)).rejects.toThrow();

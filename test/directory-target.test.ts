@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderPolicyException } from '../src/domain/render.js';
@@ -22,6 +23,34 @@ describe('directory target', () => {
     await target.remove('policy-exceptions', 'payments-api-inc-1');
     await target.remove('policy-exceptions', 'payments-api-inc-1');
     expect(readdirSync(folder)).toEqual([]);
+  });
+
+  it('shares a folder fsync among the writes that rename meanwhile, each settled only after its own rename', async () => {
+    const root = tempDir();
+    const folder = join(root, 'policy-exceptions');
+    // What each fsync of the folder covered: the manifests in it when it began.
+    const covered: string[][] = [];
+    const target = new DirectoryTarget(root, {
+      createRoot: false,
+      syncFolder: async (path) => {
+        covered.push(readdirSync(path).filter((f) => f.endsWith('.yaml')));
+        const handle = await open(path, 'r');
+        await handle.sync();
+        await handle.close();
+      },
+    });
+    const names = Array.from({ length: 40 }, (_, i) => `app-${i}`);
+    await Promise.all(
+      names.map(async (name) => {
+        await target.write(renderPolicyException(activeRecord({ name }), defaultSettings));
+        expect(
+          covered.some((files) => files.includes(`${name}.yaml`)),
+          name,
+        ).toBe(true);
+      }),
+    );
+    expect(readdirSync(folder)).toHaveLength(names.length);
+    expect(covered.length).toBeLessThan(names.length / 2);
   });
 
   it('removes the temp files a crash left behind, and no write in progress', async () => {

@@ -167,11 +167,12 @@ describe('proof of effect from policy reports', () => {
   });
 
   it('exposes exempted resources per exception and the flagged counts to Prometheus', async () => {
-    const metrics = serverMetrics(
-      () => Promise.reject(new Error('not scraped here')),
-      () => Promise.reject(new Error('not scraped here')),
-      () => Promise.reject(new Error('not scraped here')),
-    );
+    const metrics = serverMetrics({
+      catchUp: () => Promise.reject(new Error('not scraped here')),
+      figures: () => Promise.reject(new Error('not scraped here')),
+      pendingNotifications: () => Promise.reject(new Error('not scraped here')),
+      now: () => 0,
+    });
     const entry = {
       resource: { apiVersion: 'v1', kind: 'Pod', namespace: 'payments', name: 'a' },
       policy: 'p',

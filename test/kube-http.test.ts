@@ -10,6 +10,7 @@ import type { PolicyExceptionManifest } from '../src/domain/manifest.js';
 import { loadKubeConfig } from '../src/targets/kubernetes/kube-config.js';
 import { kubeHttp } from '../src/targets/kubernetes/kube-http.js';
 import { KubernetesTarget } from '../src/targets/kubernetes/kubernetes-target.js';
+import { systemScheduler } from '../src/system/system-scheduler.js';
 import { seedCluster } from './support/kube/cluster.js';
 import { FakeKubeApiServer } from './support/kube/fake-api-server.js';
 import { certificate } from './support/certificate.js';
@@ -75,7 +76,10 @@ describe('the target over TLS, as to a real API server', () => {
     servers.push(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const target = new KubernetesTarget(loadKubeConfig({ kubeconfig: kubeconfig(dir, url, tls.cert) }));
+    const target = new KubernetesTarget(
+      loadKubeConfig({ kubeconfig: kubeconfig(dir, url, tls.cert) }),
+      systemScheduler,
+    );
     for (const name of ['a', 'b', 'c']) await target.write(manifest(name));
     await target.remove('policy-exceptions', 'gone-already');
     expect(seen).toEqual([
@@ -106,6 +110,7 @@ describe('the target over TLS, as to a real API server', () => {
     const fast = { attempts: 1, backoffMs: 1, maxBackoffMs: 1, timeoutMs: 120_000 };
     const target = new KubernetesTarget(
       loadKubeConfig({ kubeconfig: kubeconfig(dir, url, other.cert) }),
+      systemScheduler,
       'v2',
       fast,
     );
@@ -149,7 +154,7 @@ describe('the target behind a proxy', () => {
       );
       const kc = loadKubeConfig({ kubeconfig: path });
       expect(kubeHttp(kc)).toBeUndefined();
-      const target = new KubernetesTarget(kc);
+      const target = new KubernetesTarget(kc, systemScheduler);
       await target.write(manifest('via-proxy'));
       expect((await target.list()).map((o) => o.name)).toEqual(['via-proxy']);
       await target.remove('policy-exceptions', 'via-proxy');

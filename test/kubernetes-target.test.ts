@@ -3,6 +3,7 @@ import { renderPolicyException } from '../src/domain/render.js';
 import { defaultSettings } from '../src/domain/settings.js';
 import { loadKubeConfig } from '../src/targets/kubernetes/kube-config.js';
 import { KubernetesTarget } from '../src/targets/kubernetes/kubernetes-target.js';
+import { systemScheduler } from '../src/system/system-scheduler.js';
 import { FakeKubeApiServer } from './support/kube/fake-api-server.js';
 import { activeRecord } from './support/records.js';
 import { useTempDir } from './support/temp.js';
@@ -37,7 +38,7 @@ async function setup() {
   api.seed('v1', 'Namespace', { metadata: { name: 'policy-exceptions' } });
   const path = join(tempDir(), 'kubeconfig');
   writeFileSync(path, api.kubeconfig());
-  const target = new KubernetesTarget(loadKubeConfig({ kubeconfig: path }), 'v2', fast);
+  const target = new KubernetesTarget(loadKubeConfig({ kubeconfig: path }), systemScheduler, 'v2', fast);
   const manifest = renderPolicyException(activeRecord(), defaultSettings);
   const name = manifest.metadata.name;
   return { api, target, manifest, name, path };
@@ -104,6 +105,25 @@ describe('Kubernetes target', () => {
     expect(api.list('policyexceptions')).toHaveLength(0);
   });
 
+  it('waits between tries on its scheduler, doubling up to the cap', async () => {
+    const { api, manifest, path } = await setup();
+    const waits: number[] = [];
+    // Each wait is recorded and ends at once: no time passes on any clock.
+    const scheduler = {
+      after: (ms: number, work: () => void) => {
+        waits.push(ms);
+        setImmediate(work);
+        return () => undefined;
+      },
+    };
+    const retry = { ...fast, attempts: 5 };
+    const target = new KubernetesTarget(loadKubeConfig({ kubeconfig: path }), scheduler, 'v2', retry);
+    api.faults.push({ match: (r) => r.method === 'PATCH', answer: 500, times: 10 });
+    await expect(target.write(manifest)).rejects.toMatchObject({ code: 'target' });
+    expect(waits).toEqual([5, 10, 20, 20]);
+    expect(api.requests.filter((r) => r.method === 'PATCH')).toHaveLength(5);
+  });
+
   it('does not retry what retrying cannot fix: forbidden, a missing namespace', async () => {
     const { api, target, manifest } = await setup();
     api.forbidden.add('patch policyexceptions');
@@ -128,7 +148,7 @@ describe('Kubernetes target', () => {
     const { api, path } = await setup();
     await api.stop();
     servers.length = 0;
-    const target = new KubernetesTarget(loadKubeConfig({ kubeconfig: path }), 'v2', fast);
+    const target = new KubernetesTarget(loadKubeConfig({ kubeconfig: path }), systemScheduler, 'v2', fast);
     await expect(target.list()).rejects.toThrow(
       /^list PolicyExceptions: cannot reach the cluster at cluster http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/,
     );

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ChannelSettings } from '../src/domain/notification-channels.js';
 import type { NotificationRouting } from '../src/domain/notification-routes.js';
 import { defaultSettings } from '../src/domain/settings.js';
-import { createDispatcher, type Dispatcher } from '../src/notify/dispatcher.js';
+import { createDispatcher, startDispatchLoop, type Dispatcher } from '../src/notify/dispatcher.js';
 import { openChannels } from '../src/notify/open-channels.js';
 import { localActor, type Actor } from '../src/service/actor.js';
 import type { ServiceDeps } from '../src/service/deps.js';
@@ -14,6 +14,7 @@ import type { ExceptionStore } from '../src/service/ports/store.js';
 import { createWaiver } from '../src/service/waiver.js';
 import { openStore } from '../src/wire/deps.js';
 import { backends } from './support/databases.js';
+import { ManualScheduler } from './support/manual-scheduler.js';
 import { httpReceiver, smtpReceiver, type HttpReceiver } from './support/receivers.js';
 import { MemoryStore } from './support/memory-store.js';
 import { RecordingTarget } from './support/recording-target.js';
@@ -277,6 +278,31 @@ describe('delivery through the outbox', () => {
     const again = await world(webhook(hook.url), first.database);
     expect(await again.dispatcher('restarted').drain()).toEqual({ sent: 1, failed: 0, dead: 0 });
     expect(hook.accepted.map((r) => (r.body as { type: string }).type)).toEqual(['exception.requested']);
+  });
+});
+
+describe('the delivery loop', () => {
+  it('stopped during a drain, ends it after the round in progress and leaves the rest in the outbox', async () => {
+    const hook = await receiver({ status: 204 });
+    const { clock, store, as } = await world(webhook(hook.url));
+    await as('alice').request(legacyRequest('MIG-1'));
+    await as('alice').request(legacyRequest('MIG-2'));
+    const channels = openChannels(
+      { channels: [webhook(hook.url)], people: {}, publicUrl: undefined, backoff: BACKOFF, intervalMs: 1000 },
+      { log: () => undefined, clock },
+    );
+    // One notification a round: the drain would take two.
+    const dispatcher = createDispatcher(store, channels, clock, {
+      holder: 'one',
+      backoff: BACKOFF,
+      batchSize: 1,
+    });
+    const scheduler = new ManualScheduler();
+    const loop = startDispatchLoop(dispatcher, { intervalMs: 1000, scheduler, log: () => undefined });
+    await loop.stop();
+    expect(hook.accepted).toHaveLength(1);
+    expect((await store.listNotifications()).map((n) => n.state).sort()).toEqual(['pending', 'sent']);
+    expect(scheduler.dueWithin(60_000)).toBe(0);
   });
 });
 

@@ -132,6 +132,13 @@ describe.each(storeBackends)('$name store', ({ enabled, databases }) => {
     const rest = await store.listAuditFacts(3, 3, ['requested', 'synced']);
     expect(rest.map((f) => [f.seq, f.data])).toEqual([[4, { operation: 'synced' }]]);
     expect(await store.listAuditFacts(4, 3, [])).toEqual([]);
+    // Only the actions asked for, paged by the events returned.
+    const only = await store.listAuditFacts(1, 1, [], ['applied', 'synced']);
+    expect(only.map((f) => [f.seq, f.action])).toEqual([[3, 'applied']]);
+    expect(await store.listAuditFacts(3, 5, ['synced'], ['requested', 'synced'])).toMatchObject([
+      { seq: 4, action: 'synced', data: { operation: 'synced' } },
+    ]);
+    expect(await store.listAuditFacts(0, 5, [], [])).toEqual([]);
     await store.close();
   });
 
@@ -154,6 +161,23 @@ describe.each(storeBackends)('$name store', ({ enabled, databases }) => {
     expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect((await checkTrail(store)).broken).toBeUndefined();
     await store.close();
+  });
+
+  it('links after events another process appended, though it remembers its own last link', async () => {
+    const path = await db.fresh();
+    const [a, b] = [await openStore(path), await openStore(path)];
+    const { id } = await a.transaction((tx) => tx.insertException(newRecord));
+    // a remembers #2 as the head; b appends #3 and #4, then a appends twice in one transaction.
+    for (const store of [a, a, b, b]) await store.transaction((tx) => tx.appendAudit(event(id)));
+    await a.transaction(async (tx) => {
+      await tx.appendAudit(event(id));
+      await tx.appendAudit(event(id));
+    });
+    await b.transaction((tx) => tx.appendAudit(event(id)));
+    const events = await a.listAudit();
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect((await checkTrail(a)).broken).toBeUndefined();
+    await Promise.all([a.close(), b.close()]);
   });
 
   it('stores tokens by hash, finds them by lookup and revokes them once', async () => {

@@ -10,6 +10,7 @@ import { DirectoryTarget } from '../src/targets/directory-target.js';
 import { GitTarget } from '../src/targets/git/git-target.js';
 import { loadKubeConfig } from '../src/targets/kubernetes/kube-config.js';
 import { KubernetesTarget } from '../src/targets/kubernetes/kubernetes-target.js';
+import { systemScheduler } from '../src/system/system-scheduler.js';
 import { bareRepository, pushSettings, SYNCED_FOLDER } from './support/git/repositories.js';
 import { FakeKubeApiServer } from './support/kube/fake-api-server.js';
 import { hasGit } from './support/prerequisites.js';
@@ -57,7 +58,7 @@ const every: { name: string; observable: boolean; open: () => Promise<OpenTarget
       writeFileSync(path, api.kubeconfig());
       const retry = { attempts: 2, backoffMs: 5, maxBackoffMs: 10, timeoutMs: 120_000 };
       return {
-        target: new KubernetesTarget(loadKubeConfig({ kubeconfig: path }), 'v2', retry),
+        target: new KubernetesTarget(loadKubeConfig({ kubeconfig: path }), systemScheduler, 'v2', retry),
         read: (ns, name) => api.get('policyexceptions', ns, name) as ExceptionManifest | undefined,
       };
     },

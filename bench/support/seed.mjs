@@ -1,7 +1,7 @@
 // Seeds a database with `count` active exceptions through the real use cases: requested by alice,
 // approved by bob, applied by carol, so records, audit trail and target files are what Waiver leaves.
 // `batched` (the default) approves and applies in batches of 500, as `waiver approve|apply ID…` do;
-// otherwise each exception is approved and applied on its own.
+// otherwise each exception is approved and applied on its own. `clock` dates the events (default: now).
 import { defaultSettings } from '../../dist/src/domain/settings.js';
 import { localActor } from '../../dist/src/service/actor.js';
 import { createWaiver } from '../../dist/src/service/waiver.js';
@@ -12,14 +12,19 @@ import { defaultRouting } from '../../dist/src/domain/notification-routes.js';
 
 const BATCH = 500;
 
-export async function seed(dbPath, targetDir, count, { batched = true, expiresDays } = {}) {
+export async function seed(
+  dbPath,
+  targetDir,
+  count,
+  { batched = true, expiresDays, clock = { now: () => Date.now() } } = {},
+) {
   const deps = {
     store: await openSqliteStore(dbPath),
     targets: targetSet([
       { name: 'folder', kind: 'directory', target: new DirectoryTarget(targetDir, { createRoot: true }) },
     ]),
     notifications: defaultRouting,
-    clock: { now: () => Date.now() },
+    clock,
     settings: defaultSettings,
     instance: 'bench-seed',
   };

@@ -3,9 +3,9 @@ import type { Waiver } from '../service/waiver.js';
 
 /**
  * Every `Waiver` method the API serves; `list` and `audit` are `listPage` and `auditPage` repeated,
- * `close` is the client's own.
+ * `requestBatch` is `batch` with the `request` action, `close` is the client's own.
  */
-export type OperationName = Exclude<keyof Waiver, 'close' | 'list' | 'audit'>;
+export type OperationName = Exclude<keyof Waiver, 'close' | 'list' | 'audit' | 'requestBatch'>;
 
 type Method<N extends OperationName> = Waiver[N];
 export type Result<N extends OperationName> = Awaited<ReturnType<Method<N>>>;

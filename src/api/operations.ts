@@ -234,14 +234,18 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
     method: 'POST',
     path: '/api/v1/exceptions:batch',
     summary:
-      'Approve, reject or apply many exceptions: each checked and audited on its own, committed together',
+      'Approve, reject or apply many exceptions (each checked and audited on its own, committed together), or request many (all created or none)',
     body: BatchBodySchema,
     success: {
       status: 200,
-      description: 'one item per id; a refused id (ok: false) never blocks the rest',
+      description:
+        'one item per id; a refused id (ok: false) never blocks the rest. A refused request refuses the batch (4xx naming requests.<i>.<field>)',
       schema: BatchReportSchema,
     },
-    invoke: (waiver, { body }) => waiver.batch(body.action, body.ids, body.comment),
+    invoke: (waiver, { body }) =>
+      body.action === 'request'
+        ? waiver.requestBatch(body.requests)
+        : waiver.batch(body.action, body.ids, body.comment),
     encode: (action, refs, comment) => ({ body: { action, ids: refs, comment } }),
   }),
   renew: operation({

@@ -54,15 +54,25 @@ export const CommentSchema = z.strictObject({
   comment: z.string().max(2000).optional().describe('why; required for reject and escalate'),
 });
 
-export const BatchBodySchema = z.strictObject({
-  action: z.enum(batchActions).describe('what to do to every exception named'),
-  ids: z
-    .array(z.string().min(1).max(300))
-    .min(1)
-    .max(MAX_BATCH)
-    .describe(`EX-42, 42 or names; at most ${MAX_BATCH}`),
-  comment: z.string().max(2000).optional().describe('one comment for all of them; required for reject'),
-});
+export const BatchBodySchema = z.discriminatedUnion('action', [
+  z.strictObject({
+    action: z.enum(batchActions).describe('what to do to every exception named'),
+    ids: z
+      .array(z.string().min(1).max(300))
+      .min(1)
+      .max(MAX_BATCH)
+      .describe(`EX-42, 42 or names; at most ${MAX_BATCH}`),
+    comment: z.string().max(2000).optional().describe('one comment for all of them; required for reject'),
+  }),
+  z.strictObject({
+    action: z.literal('request').describe('create every exception requested, or none'),
+    requests: z
+      .array(RequestInputSchema)
+      .min(1)
+      .max(MAX_BATCH)
+      .describe(`requests as POST /api/v1/exceptions takes them; at most ${MAX_BATCH}`),
+  }),
+]);
 
 export const ManifestQuerySchema = z.strictObject({ apiVersion: z.enum(apiVersions).optional() });
 

@@ -97,7 +97,7 @@ const BatchErrorSchema = z.strictObject({
 
 export const BatchReportSchema = z
   .strictObject({
-    action: z.enum(batchActions),
+    action: z.enum([...batchActions, 'request']),
     items: z.array(
       z.discriminatedUnion('ok', [
         z.strictObject({

@@ -58,7 +58,10 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .description(
       'request an exception (flags, or -f with the process template filled in; a flag overrides the file, and -f may supply what is marked required)',
     )
-    .option('-f, --file <file>', 'a PolicyException (the process template) to take fields from; - for stdin')
+    .option(
+      '-f, --file <file>',
+      'a PolicyException (the process template) to take fields from; several, separated by ---, are requested together (all or none); - for stdin',
+    )
     .option(
       '--exception-name <name>',
       'name of the PolicyException (default: from namespace, pattern and ticket)',

@@ -1,9 +1,10 @@
 import type { HttpCall, Operation, OperationName } from '../api/operation.js';
 import { pages, type Page } from '../api/paging.js';
-import { operationList } from '../api/operations.js';
+import { operationList, operations } from '../api/operations.js';
 import { errorCodes, messageOf, WaiverError, type ErrorCode } from '../domain/errors.js';
 import type { AuditEvent } from '../domain/audit.js';
 import type { ExceptionView } from '../domain/view.js';
+import type { BatchReport } from '../service/batch-actions.js';
 import type { Waiver } from '../service/waiver.js';
 
 /** Items a remote listing asks for at a time: the largest page of exceptions the API serves. */
@@ -80,6 +81,8 @@ export function remoteWaiver(baseUrl: string, token: string): Waiver {
     // `audit` is `auditPage` until the last page.
     audit: (ref, filter = {}) =>
       allPages<AuditEvent>((after) => waiver.auditPage(ref, filter, { limit: PAGE, after })),
+    requestBatch: async (inputs) =>
+      (await send(operations.batch, { body: { action: 'request', requests: inputs } })) as BatchReport,
     close: () => Promise.resolve(),
   } as Waiver;
   return waiver;

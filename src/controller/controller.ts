@@ -1,9 +1,11 @@
 import { messageOf } from '../domain/errors.js';
 import { controllerActor } from '../service/actor.js';
 import type { ServiceDeps } from '../service/deps.js';
-import type { Cancel, ChangeFeed, LeaderLease, Scheduler } from '../service/ports/runtime.js';
+import type { ChangeFeed, LeaderLease, Scheduler } from '../service/ports/runtime.js';
 import { reconcileTarget, type ReconcileReport } from '../service/reconcile.js';
+import { scheduledLoop, type ScheduledLoop } from '../service/scheduled-loop.js';
 import { sweep, type SweepReport } from '../service/sweep.js';
+import { targetNamed } from '../service/targets.js';
 
 /** How often the controller acts; the composition root sets them, tests shorten them. */
 export interface ControllerTimings {
@@ -40,33 +42,44 @@ export interface ControllerOptions {
 export interface ControllerRun {
   target: string;
   sweep: SweepReport;
-  reconcile: ReconcileReport;
+  /** Undefined for a folder, which cannot be read back: its run is the sweep alone. */
+  reconcile?: ReconcileReport;
 }
 
 /**
- * The reconcile loop: while it holds the lease, it runs the sweep (reminders, expiry) and converges the
- * cluster to the store on a schedule and at once when the change feed sees a change. A failed run is
- * retried with capped exponential backoff; nothing is lost, because each run starts from the store and
- * the cluster.
+ * The loop that keeps one target, of any kind: while it holds the lease, it runs the sweep (reminders,
+ * expiry) and converges the target to the store (a cluster or a repository; a folder cannot be read
+ * back) on a schedule and at once when the change feed sees a change. A failed run is retried with capped
+ * exponential backoff; nothing is lost, because each run starts from the store and the target.
  */
 export class Controller {
   private leader = false;
-  private running: Promise<void> | undefined;
-  private renewing: Promise<void> | undefined;
-  private again = false;
-  private failures = 0;
-  private cancelNextRun: Cancel | undefined;
-  private cancelRenewal: Cancel | undefined;
-  private stopped = true;
+  private readonly runs: ScheduledLoop;
+  private readonly renewal: ScheduledLoop;
 
-  constructor(private readonly o: ControllerOptions) {}
+  constructor(private readonly o: ControllerOptions) {
+    const { scheduler, timings, target, log } = o;
+    this.runs = scheduledLoop({
+      scheduler,
+      intervalMs: timings.intervalMs,
+      backoff: { baseMs: timings.backoffMs, capMs: timings.maxBackoffMs },
+      run: (signal) => this.runOnce(signal),
+      failed: (e, retryInMs) =>
+        log.error({ target, error: messageOf(e), retryInMs }, 'controller run failed'),
+    });
+    this.renewal = scheduledLoop({
+      scheduler,
+      intervalMs: timings.renewMs,
+      run: () => this.renew(),
+      failed: (e) => log.error({ target, error: messageOf(e) }, 'cannot renew the controller lease'),
+    });
+  }
 
   get isLeader(): boolean {
     return this.leader;
   }
 
   start(): void {
-    this.stopped = false;
     this.o.changes.start({
       changed: () => this.kick(),
       failed: (e) =>
@@ -75,80 +88,45 @@ export class Controller {
           'PolicyException watch failed; resuming',
         ),
     });
-    this.renew();
+    this.renewal.start();
+    this.runs.start();
   }
 
+  /** The run in progress is aborted and waited for, the lease renewed meanwhile, then released. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.cancelNextRun?.();
-    this.cancelRenewal?.();
     this.o.changes.stop();
-    await this.renewing;
-    await this.running;
+    await this.runs.stop();
+    await this.renewal.stop();
     if (this.leader) await this.o.lease.release();
     this.leader = false;
   }
 
   /** Run soon: a change, or leadership just won. Runs never overlap; a kick during one runs once more. */
   kick(): void {
-    if (this.stopped || !this.leader) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.cancelNextRun?.();
-    this.running = this.runOnce().finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      }
-    });
+    if (this.leader) this.runs.runNow();
   }
 
-  /** One run: sweep, then reconcile. Schedules the next by success or backoff. */
-  async runOnce(): Promise<void> {
-    const { deps, timings, target } = this.o;
-    try {
-      const swept = await sweep(deps, controllerActor, undefined, { targets: [target] });
-      const reconciled = await reconcileTarget(deps, controllerActor, target);
-      this.failures = 0;
-      this.o.onRun?.({ target, sweep: swept, reconcile: reconciled });
-      this.schedule(timings.intervalMs);
-    } catch (e) {
-      this.failures++;
-      const delay = Math.min(timings.backoffMs * 2 ** (this.failures - 1), timings.maxBackoffMs);
-      this.o.log.error({ target, error: messageOf(e), retryInMs: delay }, 'controller run failed');
-      this.schedule(delay);
-    }
+  /** One run, while leading: sweep, then reconcile where the target can be read back. */
+  private async runOnce(signal: AbortSignal): Promise<void> {
+    if (!this.leader || signal.aborted) return;
+    const { deps, target } = this.o;
+    const swept = await sweep(deps, controllerActor, undefined, { targets: [target] });
+    if (signal.aborted) return;
+    const { observable } = targetNamed(deps, target).target.capabilities;
+    const reconciled = observable ? { reconcile: await reconcileTarget(deps, controllerActor, target) } : {};
+    this.o.onRun?.({ target, sweep: swept, ...reconciled });
   }
 
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.cancelNextRun?.();
-    this.cancelNextRun = this.o.scheduler.after(ms, () => this.kick());
-  }
-
-  private renew(): void {
-    this.renewing = this.renewOnce();
-  }
-
-  private async renewOnce(): Promise<void> {
-    if (this.stopped) return;
+  private async renew(): Promise<void> {
+    const { target, identity, log } = this.o;
     const was = this.leader;
     try {
       this.leader = await this.o.lease.tryAcquireOrRenew();
     } catch (e) {
       this.leader = false;
-      this.o.log.error({ target: this.o.target, error: messageOf(e) }, 'cannot renew the controller lease');
+      log.error({ target, error: messageOf(e) }, 'cannot renew the controller lease');
     }
-    if (this.stopped) return; // stop() ran meanwhile: no new timer, or the process would never exit
-    if (this.leader !== was)
-      this.o.log.info(
-        { target: this.o.target, identity: this.o.identity },
-        this.leader ? 'leading' : 'standing by',
-      );
+    if (this.leader !== was) log.info({ target, identity }, this.leader ? 'leading' : 'standing by');
     if (this.leader && !was) this.kick();
-    this.cancelRenewal = this.o.scheduler.after(this.o.timings.renewMs, () => this.renew());
   }
 }

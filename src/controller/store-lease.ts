@@ -2,8 +2,8 @@ import type { ChangeFeed, Clock, LeaderLease } from '../service/ports/runtime.js
 import type { LeaseStore } from '../service/ports/store.js';
 
 /**
- * Leadership through the store's leases, for a target that has no lease of its own (a Git repository):
- * replicas sharing the database take turns as a cluster's controllers do with a Lease object.
+ * Leadership through the store's leases, for a target that has no lease of its own (a Git repository, a
+ * folder): replicas sharing the database take turns as a cluster's controllers do with a Lease object.
  */
 export function storeLeaderLease(
   store: LeaseStore,

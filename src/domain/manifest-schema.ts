@@ -234,6 +234,39 @@ export function parseSingleManifest(text: string, source: string): PolicyExcepti
   return only.manifest;
 }
 
+/** One request of a request file: its PolicyException and its place in the file (1-based). */
+export interface RequestDocument {
+  document: number;
+  manifest: PolicyExceptionManifest;
+}
+
+/**
+ * The PolicyExceptions of a request file, `---` separated, one request each. A file of one document reads
+ * as `parseSingleManifest` does; with several, a bad one is refused by its place (`r.yaml document 3:
+ * spec.exceptions: …`) and so is anything that is not a PolicyException, so nothing is half requested.
+ */
+export function parseRequestManifests(text: string, source: string): RequestDocument[] {
+  const docs = parseManifests(text);
+  if (docs.length <= 1) return [{ document: 1, manifest: parseSingleManifest(text, source) }];
+  return docs.map((d) => {
+    const where = `${source} document ${d.index + 1}`;
+    switch (d.kind) {
+      case 'exception':
+        return { document: d.index + 1, manifest: d.manifest };
+      case 'invalid':
+        throw new WaiverError('usage', `${where}: ${d.field}: ${d.message}`, 'file');
+      case 'cel-exception':
+        throw new WaiverError('usage', `${where}: a request is a kyverno.io PolicyException`, 'file');
+      case 'other':
+        throw new WaiverError(
+          'usage',
+          `${where}: expected a PolicyException, found ${d.objectKind || 'no kind'}`,
+          'file',
+        );
+    }
+  });
+}
+
 export type ExpiryForm = 'time_before' | 'comparison' | 'none';
 
 export interface ExpiryReading {

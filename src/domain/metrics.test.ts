@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from './audit.js';
-import type { AuditAction } from './lifecycle.js';
+import { auditActions, type AuditAction } from './lifecycle.js';
 import {
+  actionsFolded,
   averageDurationDays,
   computeMetrics,
   currentMetrics,
@@ -10,6 +11,7 @@ import {
   median,
   metricsOverPages,
   population,
+  runningMetrics,
   renewals,
   slope,
   weeklyTrend,
@@ -179,34 +181,39 @@ describe('the red flag', () => {
   });
 });
 
+const trailActions: AuditAction[] = [
+  'requested',
+  'applied',
+  'expired',
+  'revoked',
+  'removed',
+  'synced',
+  'imported',
+];
+
+/** A random trail over 60 days: requests, applies, ends and removals in any order an id allows. */
+function randomTrailOf(seed: number, among = trailActions): AuditEvent[] {
+  let state = seed;
+  const next = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  const trail: AuditEvent[] = [];
+  let at = N - 60 * DAY_MS;
+  for (let i = 0; i < 400; i++) {
+    at += Math.floor(next() * 6 * 3_600_000);
+    const id = 1 + Math.floor(next() * 40);
+    const action = among[Math.floor(next() * among.length)] ?? 'requested';
+    const expiresAt = toRfc3339(at + Math.floor(next() * 30 * DAY_MS));
+    const renewalOf = next() < 0.2 ? 1 + Math.floor(next() * 40) : null;
+    const data =
+      action === 'synced'
+        ? { operation: next() < 0.5 ? 'delete' : 'write' }
+        : { expiresAt, renewalOf, target: next() < 0.5 ? 'folder' : 'cluster' };
+    trail.push(event(id, action, at, data));
+  }
+  return trail;
+}
+
 describe('kept between scrapes', () => {
-  const actions: AuditAction[] = [
-    'requested',
-    'applied',
-    'expired',
-    'revoked',
-    'removed',
-    'synced',
-    'imported',
-  ];
-  /** A random trail over 60 days: requests, applies, ends and removals in any order an id allows. */
-  const randomTrail = (seed: number): AuditEvent[] => {
-    let state = seed;
-    const next = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
-    const trail: AuditEvent[] = [];
-    let at = N - 60 * DAY_MS;
-    for (let i = 0; i < 400; i++) {
-      at += Math.floor(next() * 6 * 3_600_000);
-      const id = 1 + Math.floor(next() * 40);
-      const action = actions[Math.floor(next() * actions.length)] ?? 'requested';
-      const expiresAt = toRfc3339(at + Math.floor(next() * 30 * DAY_MS));
-      const renewalOf = next() < 0.2 ? 1 + Math.floor(next() * 40) : null;
-      const data =
-        action === 'synced' ? { operation: next() < 0.5 ? 'delete' : 'write' } : { expiresAt, renewalOf };
-      trail.push(event(id, action, at, data));
-    }
-    return trail;
-  };
+  const randomTrail = (seed: number) => randomTrailOf(seed);
 
   it('gives the figures a full read of the trail gives, for timelines folded as events arrived', () => {
     for (const seed of [1, 2, 3, 4, 5]) {
@@ -219,5 +226,99 @@ describe('kept between scrapes', () => {
           computeMetrics(trail, presentMs, defaultSettings.metrics, presentMs),
         );
     }
+  });
+});
+
+describe('running figures', () => {
+  const lifecycle: AuditAction[] = [
+    'requested',
+    'renewal_requested',
+    'approved',
+    'rejected',
+    'withdrawn',
+    'applied',
+    'reminded',
+    'expired',
+    'revoked',
+    'removed',
+    'synced',
+    'imported',
+    'target_assigned',
+  ];
+  const settings = defaultSettings.metrics;
+  /** The figures computed from nothing: every timeline folded again and tallied once. */
+  const fromScratch = (trail: readonly AuditEvent[], presentMs: number) => {
+    const fresh = runningMetrics(settings);
+    for (const e of trail) fresh.fold(e);
+    return fresh.read(presentMs);
+  };
+
+  it('equal a from-scratch computation as events arrive and the clock moves, across window rolls', () => {
+    for (const seed of [1, 2, 3, 4]) {
+      const trail = randomTrailOf(seed, lifecycle);
+      const running = runningMetrics(settings);
+      const folded: AuditEvent[] = [];
+      let present = N - 60 * DAY_MS;
+      for (let i = 0; i < trail.length; i += 2) {
+        for (const e of trail.slice(i, i + 2)) {
+          running.fold(e);
+          folded.push(e);
+        }
+        // The clock follows the trail, at times from a little behind (events dated ahead of it), then
+        // moves on by a second and at times by hours (past many timelines' next change).
+        const behind = i % 10 === 0 ? HOUR_MS : 0;
+        present = Math.max(present, Date.parse(folded.at(-1)?.at ?? '') - behind);
+        for (const step of i % 6 === 0 ? [0, 1000, 5 * HOUR_MS] : [0, 1000]) {
+          present += step;
+          const read = running.read(present);
+          expect(read.metrics).toEqual(computeMetrics(folded, present, settings, present));
+          expect(read.counts).toEqual(fromScratch(folded, present).counts);
+        }
+      }
+      // Long after the last event, and with the clock put back a day: still equal.
+      for (const at of [present + 45 * DAY_MS, present + 44 * DAY_MS])
+        expect(running.read(at).metrics).toEqual(computeMetrics(folded, at, settings, at));
+      // Computed over every timeline only at the first read and when the clock went back; every other
+      // read updated what events and time changed.
+      expect(running.rebuilds).toBe(2);
+    }
+  });
+
+  it('skip only events that no figure reads', () => {
+    const folded: Timelines = new Map();
+    for (const e of randomTrailOf(7, lifecycle)) foldEvent(folded, e, Date.parse(e.at));
+    const before = structuredClone(folded);
+    for (const action of auditActions.filter((a) => !actionsFolded.includes(a)))
+      foldEvent(folded, event(3, action, N, { expiresAt: toRfc3339(N), target: 'elsewhere' }), N);
+    expect(folded).toEqual(before);
+    expect(lifecycle.filter((a) => a !== 'reminded').every((a) => actionsFolded.includes(a))).toBe(true);
+  });
+
+  it('count exceptions by target and shown state, an active one past its expiry as expired', () => {
+    const running = runningMetrics(settings);
+    const trail = [
+      event(1, 'requested', N - 3 * DAY_MS, { expiresAt: toRfc3339(N + DAY_MS), target: 'folder' }),
+      event(1, 'approved', N - 3 * DAY_MS),
+      event(1, 'applied', N - 2 * DAY_MS),
+      event(2, 'requested', N - 3 * DAY_MS, { expiresAt: toRfc3339(N + DAY_MS) }),
+      event(3, 'requested', N - 3 * DAY_MS, { expiresAt: toRfc3339(N + DAY_MS), target: 'cluster' }),
+      event(3, 'rejected', N - 2 * DAY_MS),
+    ];
+    for (const e of trail) running.fold(e);
+    const zero = { pending: 0, approved: 0, rejected: 0, withdrawn: 0, active: 0, expired: 0, removed: 0 };
+    expect(running.read(N).counts).toEqual(
+      new Map([
+        ['folder', { ...zero, active: 1 }],
+        ['', { ...zero, pending: 1 }],
+        ['cluster', { ...zero, rejected: 1 }],
+      ]),
+    );
+    running.fold(event(2, 'target_assigned', N, { target: 'folder' }));
+    expect(running.read(N + DAY_MS).counts).toEqual(
+      new Map([
+        ['folder', { ...zero, pending: 1, expired: 1 }],
+        ['cluster', { ...zero, rejected: 1 }],
+      ]),
+    );
   });
 });

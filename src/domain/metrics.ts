@@ -1,18 +1,21 @@
 import type { AuditEvent, AuditFact } from './audit.js';
+import type { State } from './exception.js';
 import type { AuditAction } from './lifecycle.js';
+import {
+  contribute,
+  emptyAggregate,
+  frameAt,
+  latencyStats,
+  nextChange,
+  outstandingMin,
+  type Aggregate,
+  type Frame,
+  type Timeline,
+} from './metrics-aggregate.js';
 import type { MetricSettings } from './settings.js';
 import { DAY_MS, MINUTE_MS, toRfc3339 } from './time.js';
 
-/** What the audit says about one exception, as of an instant. */
-interface Timeline {
-  expiresMs?: number;
-  renewalOf?: number;
-  appliedMs?: number;
-  /** When it stopped being an active record: expired, revoked or superseded. */
-  endedMs?: number;
-  /** When the target was confirmed not to hold it any more. */
-  removedFromTargetMs?: number;
-}
+export type { Timeline } from './metrics-aggregate.js';
 
 export interface Target {
   value: number | null;
@@ -51,6 +54,27 @@ export const actionsWithTimelineData: readonly AuditAction[] = [
   'renewal_requested',
   'imported',
   'synced',
+  'target_assigned',
+];
+
+/** Requests from before named targets name none: '' until a `target_assigned` event says which. */
+const targetOf = (data: Record<string, unknown>, was: string | undefined): string =>
+  typeof data['target'] === 'string' ? data['target'] : (was ?? '');
+
+/** The actions `foldEvent` reads: the metrics may skip every other event (reminders, drift, tokens). */
+export const actionsFolded: readonly AuditAction[] = [
+  'requested',
+  'renewal_requested',
+  'approved',
+  'rejected',
+  'withdrawn',
+  'applied',
+  'imported',
+  'expired',
+  'revoked',
+  'removed',
+  'synced',
+  'target_assigned',
 ];
 
 /** Folds one event about an exception into the timelines, as having happened at `at` (ms). */
@@ -63,22 +87,37 @@ export function foldEvent(byId: Timelines, e: Omit<AuditFact, 'seq' | 'at'>, at:
     case 'renewal_requested':
       t.expiresMs = instantOf(e.data['expiresAt']) ?? t.expiresMs ?? Infinity;
       if (typeof e.data['renewalOf'] === 'number') t.renewalOf = e.data['renewalOf'];
+      t.state = 'pending';
+      t.target = targetOf(e.data, t.target);
+      break;
+    case 'approved':
+    case 'rejected':
+    case 'withdrawn':
+      t.state = e.action;
       break;
     case 'applied':
       t.appliedMs = at;
+      t.state = 'active';
       break;
     case 'imported':
       // Adopted from the cluster: in force from its import, until the expiry it was given.
       t.appliedMs = at;
       t.expiresMs = instantOf(e.data['expiresAt']) ?? Infinity;
+      t.state = 'active';
+      t.target = targetOf(e.data, t.target);
       break;
     case 'expired':
       t.endedMs ??= at;
       t.removedFromTargetMs ??= at;
+      t.state = 'removed';
       break;
     case 'revoked':
     case 'removed':
       t.endedMs ??= at;
+      t.state = 'removed';
+      break;
+    case 'target_assigned':
+      t.target = targetOf(e.data, t.target);
       break;
     case 'synced':
       if (e.data['operation'] === 'delete') t.removedFromTargetMs ??= at;
@@ -127,34 +166,43 @@ const round = (v: number | null, digits = 4): number | null =>
   v === null ? null : Number(v.toFixed(digits));
 
 /**
- * What every metric is read from, tallied in one pass over the timelines: a scrape at 50,000 exceptions
- * costs one loop of comparisons, not a copy of every timeline and a filter per figure.
+ * What every metric is read from, as sums over the timelines (see `Aggregate`): a scrape at 50,000
+ * exceptions reads these figures, not a copy of every timeline and a filter per figure.
  */
 export interface Tally {
   nowMs: number;
-  windowStart: number;
   /** The end of each of the trend's weeks, the last being now. */
   weekEnds: number[];
   /** Exceptions in effect at each week's end. */
   weekly: number[];
   activeNow: number;
-  /** Exceptions whose effect ended in the window: their ids and effective durations summed. */
-  ended: { ids: number[]; days: number };
-  /** Ids that an applied renewal replaced. */
-  renewedIds: Set<number>;
+  /** Exceptions whose effect ended in the window: how many, and their effective durations summed. */
+  ended: { count: number; ms: number };
+  /** Of those, how many an applied renewal replaced. */
+  renewed: number;
   /** Exceptions whose expiry fell in the window (nothing ended them before it). */
   expired: number;
-  /** Of those, how long past expiry each removed one stayed on the target. */
-  removalLatenciesMs: number[];
+  /** Of those, the ones removed from the target, and how long past expiry they stayed. */
+  removed: { count: number; medianMs: number | null; maxMs: number | null };
   /** Of those, how many the target still holds, and the longest past expiry. */
   outstanding: { count: number; maxMs: number | null };
 }
 
-const isActiveAt = (applied: number, ended: number | undefined, expires: number, ms: number): boolean =>
-  applied <= ms && (ended === undefined || ended > ms) && expires > ms;
-
-const clampedTo = (ms: number | undefined, limit: number): number | undefined =>
-  ms === undefined ? undefined : Math.min(ms, limit);
+function tallyOf(a: Aggregate, f: Frame): Tally {
+  const latency = latencyStats(a);
+  const oldest = outstandingMin(a);
+  return {
+    nowMs: f.nowMs,
+    weekEnds: f.weekEnds,
+    weekly: [...a.weekly],
+    activeNow: a.activeNow,
+    ended: { count: a.ended.size, ms: a.endedMs },
+    renewed: a.renewed,
+    expired: a.expired,
+    removed: { count: a.latencies.size, ...latency },
+    outstanding: { count: a.outstanding.size, maxMs: oldest === undefined ? null : f.nowMs - oldest },
+  };
+}
 
 /**
  * One pass over the timelines as of `nowMs`. Instants later than `clampMs` (the present, for timelines
@@ -167,48 +215,10 @@ export function tally(
   settings: Pick<MetricSettings, 'windowDays' | 'trendWeeks'>,
   clampMs = Infinity,
 ): Tally {
-  const windowStart = nowMs - settings.windowDays * DAY_MS;
-  const weeks = settings.trendWeeks;
-  const weekEnds = Array.from({ length: weeks }, (_, i) => nowMs - (weeks - 1 - i) * 7 * DAY_MS);
-  const result: Tally = {
-    nowMs,
-    windowStart,
-    weekEnds,
-    weekly: weekEnds.map(() => 0),
-    activeNow: 0,
-    ended: { ids: [], days: 0 },
-    renewedIds: new Set(),
-    expired: 0,
-    removalLatenciesMs: [],
-    outstanding: { count: 0, maxMs: null },
-  };
-  for (const [id, t] of timelines) {
-    if (t.appliedMs === undefined) continue;
-    const applied = Math.min(t.appliedMs, clampMs);
-    const ended = clampedTo(t.endedMs, clampMs);
-    const expires = t.expiresMs ?? Infinity;
-    if (t.renewalOf !== undefined) result.renewedIds.add(t.renewalOf);
-    if (isActiveAt(applied, ended, expires, nowMs)) result.activeNow++;
-    for (let w = 0; w < weeks; w++)
-      if (isActiveAt(applied, ended, expires, weekEnds[w] ?? nowMs))
-        result.weekly[w] = (result.weekly[w] ?? 0) + 1;
-    // An exception stops taking effect at its expiry, even if the object lingers.
-    const effectiveEnd = Math.min(expires, ended ?? Infinity);
-    if (effectiveEnd <= nowMs && effectiveEnd >= windowStart) {
-      result.ended.ids.push(id);
-      result.ended.days += (effectiveEnd - applied) / DAY_MS;
-    }
-    if (expires <= nowMs && expires >= windowStart && (ended === undefined || ended >= expires)) {
-      result.expired++;
-      const removed = clampedTo(t.removedFromTargetMs, clampMs);
-      if (removed !== undefined) result.removalLatenciesMs.push(Math.max(0, removed - expires));
-      else {
-        result.outstanding.count++;
-        result.outstanding.maxMs = Math.max(result.outstanding.maxMs ?? 0, nowMs - expires);
-      }
-    }
-  }
-  return result;
+  const frame = frameAt(nowMs, settings, clampMs);
+  const aggregate = emptyAggregate(settings.trendWeeks);
+  for (const [id, t] of timelines) contribute(aggregate, id, t, frame, 1);
+  return tallyOf(aggregate, frame);
 }
 
 /** The timelines of a trail as of `nowMs` (see `foldUpTo` for events after the present). */
@@ -230,24 +240,24 @@ export function population(
 
 /** Mean effective duration, in days, of the exceptions that ended in the window (target < 14). */
 export const averageDurationDays = (p: Tally): number | null =>
-  round(ratio(p.ended.days, p.ended.ids.length), 2);
+  round(ratio(p.ended.ms / DAY_MS, p.ended.count), 2);
 
 /** Of the exceptions that ended in the window, how many a renewal replaced (target < 10%). */
-export function renewals(p: Tally): { renewed: number; rate: number | null } {
-  const renewed = p.ended.ids.filter((id) => p.renewedIds.has(id)).length;
-  return { renewed, rate: round(ratio(renewed, p.ended.ids.length)) };
-}
+export const renewals = (p: Tally): { renewed: number; rate: number | null } => ({
+  renewed: p.renewed,
+  rate: round(ratio(p.renewed, p.ended.count)),
+});
 
 /**
  * Of the exceptions whose expiry fell in the window (and nothing ended them before it), the share
  * already removed from the target (target 100%), and how long removal took.
  */
 export function expiredRemoval(p: Tally, settings: MetricSettings) {
-  const removed = p.removalLatenciesMs.length;
-  const longestRemoved = p.removalLatenciesMs.reduce<number | null>((a, b) => Math.max(a ?? 0, b), null);
+  const removed = p.removed.count;
+  const longestRemoved = p.removed.maxMs;
   const maxLatencyMs =
     longestRemoved === null ? p.outstanding.maxMs : Math.max(longestRemoved, p.outstanding.maxMs ?? 0);
-  const medianLatencyMs = median(p.removalLatenciesMs);
+  const medianLatencyMs = p.removed.medianMs;
   const graceMs = settings.removalGraceMinutes * MINUTE_MS;
   return {
     expired: p.expired,
@@ -316,6 +326,168 @@ export function metricsOverPages(
 export const currentMetrics = (byId: Timelines, presentMs: number, settings: MetricSettings): Metrics =>
   metricsOf(tally(byId, presentMs, settings, presentMs), settings);
 
+/** The metrics and the counts by target and shown state, as of one instant. */
+export interface RunningFigures {
+  metrics: Metrics;
+  /** Exceptions by target and shown state (targets with none have no entry). */
+  counts: ReadonlyMap<string, Readonly<Record<State, number>>>;
+}
+
+/** Figures kept as events arrive, for a process that asks often (a Prometheus scrape). */
+export interface RunningMetrics {
+  /** Folds one event about an exception, at its own date. */
+  fold(e: Omit<AuditFact, 'seq'>): void;
+  /** The figures as of the present; an event dated after the present counts as of the present. */
+  read(presentMs: number): RunningFigures;
+  /** How many reads computed the aggregate over every timeline (the others updated it). */
+  readonly rebuilds: number;
+}
+
+/**
+ * The aggregate is computed once over every timeline; after that a read re-evaluates only the timelines
+ * whose share may have changed since the last one. Each timeline's share stays the same until its next
+ * change (`nextChange`: an expiry passing, a week's end or the window's start crossing one of its instants),
+ * kept in a queue by that instant: a read takes the share back, as of the last read, of each timeline that
+ * events changed or whose instant came, and adds its share as of the present. So time alone costs only
+ * what the window's roll touches. With the clock put back, the aggregate is computed again. A read equals
+ * `currentMetrics` over the same timelines at the same instant.
+ */
+export function runningMetrics(settings: MetricSettings): RunningMetrics {
+  const timelines: Timelines = new Map();
+  /** Each exception events changed since the last read, as it was then (null: new). */
+  const changed = new Map<number, Timeline | null>();
+  /** When each timeline's share may next change; the queue holds these, and entries superseded since. */
+  const due = new Map<number, number>();
+  const queue = new DueQueue();
+  let kept: { aggregate: Aggregate; baseMs: number } | undefined;
+  let rebuilds = 0;
+
+  const schedule = (id: number, t: Timeline, frame: Frame) => {
+    const at = nextChange(t, frame, settings);
+    if (at === Infinity) due.delete(id);
+    else {
+      due.set(id, at);
+      queue.push(at, id);
+    }
+  };
+  const rebuild = (frame: Frame) => {
+    rebuilds++;
+    const aggregate = emptyAggregate(settings.trendWeeks);
+    due.clear();
+    queue.clear();
+    for (const [id, t] of timelines) {
+      contribute(aggregate, id, t, frame, 1);
+      schedule(id, t, frame);
+    }
+    return { aggregate, baseMs: frame.nowMs };
+  };
+  /** One timeline's share moved from the last read (`was`, as it was then) to the present. */
+  const update = (a: Aggregate, id: number, was: Timeline | null, last: Frame, frame: Frame) => {
+    if (was) contribute(a, id, was, last, -1);
+    const t = timelines.get(id);
+    if (t === undefined) return;
+    contribute(a, id, t, frame, 1);
+    schedule(id, t, frame);
+  };
+
+  return {
+    get rebuilds() {
+      return rebuilds;
+    },
+    fold(e) {
+      if (e.exceptionId === null) return;
+      if (kept && !changed.has(e.exceptionId)) {
+        const was = timelines.get(e.exceptionId);
+        changed.set(e.exceptionId, was ? { ...was } : null);
+      }
+      foldEvent(timelines, e, Date.parse(e.at));
+    },
+    read(presentMs) {
+      const frame = frameAt(presentMs, settings, presentMs);
+      if (!kept || presentMs < kept.baseMs) kept = rebuild(frame);
+      else if (presentMs > kept.baseMs || changed.size > 0) {
+        // Every share not touched here is the same now as at the last read: its next change is later.
+        const last = frameAt(kept.baseMs, settings, kept.baseMs);
+        for (const [id, was] of changed) update(kept.aggregate, id, was, last, frame);
+        for (let next = queue.pop(presentMs); next; next = queue.pop(presentMs)) {
+          const [at, id] = next;
+          const t = timelines.get(id);
+          if (due.get(id) === at && t) update(kept.aggregate, id, t, last, frame);
+        }
+        if (queue.size > 2 * due.size + 1024) queue.refill(due);
+        kept.baseMs = presentMs;
+      }
+      changed.clear();
+      const counts = new Map<string, Record<State, number>>();
+      for (const [target, byState] of kept.aggregate.byState)
+        if (Object.values(byState).some((n) => n > 0)) counts.set(target, { ...byState });
+      return { metrics: metricsOf(tallyOf(kept.aggregate, frame), settings), counts };
+    },
+  };
+}
+
+/** A binary min-heap of (instant, id): the timelines in the order their shares may change. */
+class DueQueue {
+  private readonly at: number[] = [];
+  private readonly ids: number[] = [];
+
+  get size(): number {
+    return this.at.length;
+  }
+
+  clear(): void {
+    this.at.length = 0;
+    this.ids.length = 0;
+  }
+
+  /** Drops the superseded entries: only each id's current instant stays. */
+  refill(due: ReadonlyMap<number, number>): void {
+    this.clear();
+    for (const [id, at] of due) this.push(at, id);
+  }
+
+  push(at: number, id: number): void {
+    let i = this.at.length;
+    this.at.push(at);
+    this.ids.push(id);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if ((this.at[parent] ?? 0) <= at) break;
+      this.at[i] = this.at[parent] ?? 0;
+      this.ids[i] = this.ids[parent] ?? 0;
+      i = parent;
+    }
+    this.at[i] = at;
+    this.ids[i] = id;
+  }
+
+  /** The earliest entry if it is due by `limit`, taken out of the queue. */
+  pop(limit: number): [at: number, id: number] | undefined {
+    const top = this.at[0];
+    if (top === undefined || top > limit) return undefined;
+    const id = this.ids[0] ?? 0;
+    const lastAt = this.at.pop() ?? 0;
+    const lastId = this.ids.pop() ?? 0;
+    const n = this.at.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        if (left >= n) break;
+        const right = left + 1;
+        const child = right < n && (this.at[right] ?? 0) < (this.at[left] ?? 0) ? right : left;
+        if ((this.at[child] ?? 0) >= lastAt) break;
+        this.at[i] = this.at[child] ?? 0;
+        this.ids[i] = this.ids[child] ?? 0;
+        i = child;
+      }
+      this.at[i] = lastAt;
+      this.ids[i] = lastId;
+    }
+    return [top, id];
+  }
+}
+
 function metricsOf(p: Tally, settings: MetricSettings): Metrics {
   const averageDuration = averageDurationDays(p);
   const removal = expiredRemoval(p, settings);
@@ -338,7 +510,7 @@ function metricsOf(p: Tally, settings: MetricSettings): Metrics {
       trend: target(hasHistory(trend) ? trend.slope : null, 0, '<='),
     },
     counts: {
-      endedInWindow: p.ended.ids.length,
+      endedInWindow: p.ended.count,
       expiredInWindow: removal.expired,
       removedAfterExpiry: removal.removed,
       renewed: renewal.renewed,

@@ -19,6 +19,10 @@ export function nextAttemptMs(
   retryAfterMs?: number,
 ): number | undefined {
   if (attempt >= policy.maxAttempts) return undefined;
-  const backoff = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
-  return nowMs + Math.max(backoff, Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
+  return nowMs + Math.max(backoffMs(attempt, policy), Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
+}
+
+/** The wait after the `attempt`-th failure in a row (1 for the first): base, 2×base, 4×base … capped. */
+export function backoffMs(attempt: number, policy: Pick<BackoffPolicy, 'baseMs' | 'capMs'>): number {
+  return Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
 }

@@ -3,9 +3,10 @@ import { excerpt, redactor, type Redact } from '../domain/redact.js';
 import { nextAttemptMs, type BackoffPolicy } from '../domain/retry-backoff.js';
 import { toRfc3339 } from '../domain/time.js';
 import { mapBounded } from '../service/bounded.js';
+import { scheduledLoop } from '../service/scheduled-loop.js';
 import type { DeliveryOutcome, StoredNotification } from '../domain/notification-delivery.js';
 import type { OutboxStore } from '../service/ports/notify.js';
-import type { Cancel, Clock, Scheduler } from '../service/ports/runtime.js';
+import type { Clock, Scheduler } from '../service/ports/runtime.js';
 import { DeliveryError, type Channel } from './channel.js';
 
 export interface DispatcherOptions {
@@ -39,8 +40,8 @@ export interface DispatchReport {
 export interface Dispatcher {
   /** One batch; answers what it did (all zero when nothing was due). */
   round(): Promise<DispatchReport>;
-  /** Batches until nothing is due now (or `maxRounds` ran). */
-  drain(maxRounds?: number): Promise<DispatchReport>;
+  /** Batches until nothing is due now (or `maxRounds` ran, or `signal` aborted). */
+  drain(maxRounds?: number, signal?: AbortSignal): Promise<DispatchReport>;
   close(): Promise<void>;
 }
 
@@ -115,9 +116,9 @@ export function createDispatcher(
 
   return {
     round,
-    async drain(maxRounds = Infinity) {
+    async drain(maxRounds = Infinity, signal) {
       const total = { sent: 0, failed: 0, dead: 0 };
-      for (let i = 0; i < maxRounds; i++) {
+      for (let i = 0; i < maxRounds && !signal?.aborted; i++) {
         const r = await round();
         total.sent += r.sent;
         total.failed += r.failed;
@@ -197,7 +198,7 @@ function groupRecorder(write: (group: DeliveryOutcome[]) => Promise<void>): {
 }
 
 export interface DispatchLoop {
-  /** Cancels the next round and waits for the one in progress. */
+  /** Cancels the next round, stops the drain in progress after its round, and closes the channels. */
   stop(): Promise<void>;
 }
 
@@ -206,28 +207,16 @@ export function startDispatchLoop(
   dispatcher: Dispatcher,
   options: { intervalMs: number; scheduler: Scheduler; log: (line: string) => void },
 ): DispatchLoop {
-  let running: Promise<void> | undefined;
-  let cancel: Cancel | undefined;
-  let stopped = false;
-  const tick = (): void => {
-    if (stopped || running) return;
-    running = dispatcher
-      .drain()
-      .then(() => undefined)
-      .catch((e: unknown) =>
-        options.log(`notifications: dispatch failed, tried again shortly: ${messageOf(e)}`),
-      )
-      .finally(() => {
-        running = undefined;
-        if (!stopped) cancel = options.scheduler.after(options.intervalMs, tick);
-      });
-  };
-  tick();
+  const loop = scheduledLoop({
+    scheduler: options.scheduler,
+    intervalMs: options.intervalMs,
+    run: async (signal) => void (await dispatcher.drain(Infinity, signal)),
+    failed: (e) => options.log(`notifications: dispatch failed, tried again shortly: ${messageOf(e)}`),
+  });
+  loop.start();
   return {
     stop: async () => {
-      stopped = true;
-      cancel?.();
-      await running;
+      await loop.stop();
       await dispatcher.close();
     },
   };

@@ -1,9 +1,9 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { states, type State } from '../domain/exception.js';
+import { states } from '../domain/exception.js';
 import { decorateTarget } from '../service/decorate-target.js';
 import type { Target } from '../service/ports/target.js';
-import type { Metrics } from '../domain/metrics.js';
 import type { ExceptionEvidence } from '../domain/report-evidence.js';
+import type { TrackedFigures } from '../service/metrics-tracker.js';
 
 /** Everything /metrics exposes, on a registry of its own (several servers may share one process in tests). */
 export interface ServerMetrics {
@@ -22,15 +22,26 @@ export interface ServerMetrics {
   observeDelivery(channel: string, outcome: 'sent' | 'failed' | 'dead'): void;
 }
 
+/** What a scrape reads from the store (as an auditor), so every replica reports the same figures. */
+export interface ScrapeSources {
+  /** Folds the audit events written since the last scrape: the newest one's seq. */
+  catchUp(): Promise<number>;
+  /** The process metrics and the exceptions by target and state, as of now. */
+  figures(): Promise<TrackedFigures>;
+  pendingNotifications(): Promise<Record<string, number>>;
+  /** The injected clock. */
+  now(): number;
+}
+
 /**
- * `processMetrics` and `counts` read the store (as an auditor) at scrape time, so every replica
- * reports the same figures.
+ * How long a rendered scrape is served again while nothing changed: no audit event written (a failed
+ * target write writes one too), the same notifications pending, no figure of this process set. A scrape
+ * every few seconds then costs three small queries; the process's own gauges and the HTTP counters may lag
+ * by this much.
  */
-export function serverMetrics(
-  processMetrics: () => Promise<Metrics>,
-  counts: () => Promise<Record<string, Record<State, number>>>,
-  pendingNotifications: () => Promise<Record<string, number>>,
-): ServerMetrics {
+export const SCRAPE_REUSE_MS = 5_000;
+
+export function serverMetrics(sources: ScrapeSources, reuseMs = SCRAPE_REUSE_MS): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'waiver_' });
   // Gauges named like counters, which Prometheus's checker refuses; `…_active_handles` and kin, by
@@ -83,13 +94,8 @@ export function serverMetrics(
   const setOrNaN = (g: Gauge, v: number | null) => g.set(v ?? Number.NaN);
 
   /** Reads the store once per scrape, before the registry renders, so all gauges show one moment. */
-  const refresh = async (): Promise<void> => {
-    // Counted in the database: a scrape does not load (or keep) every exception.
-    const [byStateNow, m, pendingNow] = await Promise.all([
-      counts(),
-      processMetrics(),
-      pendingNotifications(),
-    ]);
+  const refresh = async (pendingNow: Record<string, number>): Promise<void> => {
+    const { metrics: m, counts: byStateNow } = await sources.figures();
     pending.reset();
     for (const [channel, n] of Object.entries(pendingNow)) pending.set({ channel }, n);
     byState.reset();
@@ -138,18 +144,32 @@ export function serverMetrics(
     }
   };
 
+  /** Bumped by every figure this process sets itself, so a kept scrape is not served past it. */
+  let changes = 0;
+  let kept: { key: string; at: number; text: string } | undefined;
+
   return {
     registry,
-    setUnmanaged: (target, count) => unmanaged.set({ target }, count),
+    setUnmanaged: (target, count) => {
+      changes++;
+      unmanaged.set({ target }, count);
+    },
     setEvidence: (items) => {
+      changes++;
       exempted.reset();
       for (const e of items) exempted.set({ exception: e.id }, e.exempted.length);
       for (const flag of ['unused', 'skipping-after-expiry', 'failing-while-active'] as const)
         flagged.set({ flag }, items.filter((e) => e.flags.some((f) => f.flag === flag)).length);
     },
     render: async () => {
-      await refresh();
-      return registry.metrics();
+      const at = sources.now();
+      const [seq, pendingNow] = await Promise.all([sources.catchUp(), sources.pendingNotifications()]);
+      const key = `${seq} ${changes} ${JSON.stringify(pendingNow)}`;
+      if (kept && kept.key === key && at >= kept.at && at - kept.at < reuseMs) return kept.text;
+      await refresh(pendingNow);
+      const text = await registry.metrics();
+      kept = { key, at, text };
+      return text;
     },
     httpRequests: new Counter({
       name: 'waiver_http_requests_total',
@@ -170,6 +190,7 @@ export function serverMetrics(
         operation === 'write' || operation === 'remove' ? counted(name, operation, call()) : call(),
       ),
     observeDelivery: (channel, outcome) => {
+      changes++;
       if (outcome === 'sent') sent.inc({ channel });
       else failed.inc({ channel, outcome: outcome === 'dead' ? 'dead' : 'retry' });
     },

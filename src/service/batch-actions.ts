@@ -22,7 +22,8 @@ export type BatchItem =
   | { ref: string; ok: false; error: { code: ErrorCode; message: string; field?: string } };
 
 export interface BatchReport {
-  action: BatchAction;
+  /** `request` creates every exception or none (`requestExceptions`); the others answer id by id. */
+  action: BatchAction | 'request';
   items: BatchItem[];
 }
 

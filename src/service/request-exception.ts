@@ -8,7 +8,7 @@ import {
   type Justification,
 } from '../domain/exception.js';
 import { checkRequest } from '../domain/guardrails.js';
-import { newRequest } from '../domain/new-request.js';
+import { newRequest, type NewRequest } from '../domain/new-request.js';
 import { toRfc3339, wholeSeconds } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
@@ -17,6 +17,8 @@ import type { StoreWriter } from './ports/store.js';
 import { recordEvent } from './record-event.js';
 import { targetNamed } from './targets.js';
 import { parseInput } from '../domain/parse-input.js';
+import { exceptionView } from '../domain/view.js';
+import { MAX_BATCH, type BatchReport } from './batch-actions.js';
 
 /** Request → the first step: a pending exception with its justification, checked by every guardrail. */
 export async function requestException(
@@ -39,6 +41,11 @@ interface RequestOptions {
   renewing?: ExceptionRecord;
 }
 
+/** A request checked and drafted, ready to be saved: everything but the name's uniqueness is known. */
+interface Draft extends NewRequest {
+  renewing: ExceptionRecord | undefined;
+}
+
 /** Shared by request and renew: guardrails, then one transaction that inserts the record and its audit event. */
 export async function createRequest(
   deps: ServiceDeps,
@@ -48,6 +55,77 @@ export async function createRequest(
   justification: Justification,
   options: RequestOptions,
 ): Promise<ExceptionRecord> {
+  const draft = await checkDraft(deps, actor, nowMs, scope, justification, options);
+  return deps.store.transaction((tx) => save(deps, tx, actor, draft));
+}
+
+/**
+ * Several requests, all or none: each is validated and checked by every guardrail first, then all are
+ * saved in one transaction. A refusal names the request by its place (`requests.2.policy`, "request 3
+ * of 5"), and nothing is created.
+ */
+export async function requestExceptions(
+  deps: ServiceDeps,
+  actor: Actor,
+  raws: readonly RequestInput[],
+): Promise<BatchReport> {
+  authorize(actor, 'request');
+  if (raws.length === 0) throw new WaiverError('usage', 'give at least one request', 'requests');
+  if (raws.length > MAX_BATCH)
+    throw new WaiverError(
+      'usage',
+      `at most ${MAX_BATCH} requests in one batch, not ${raws.length}`,
+      'requests',
+    );
+  const nowMs = wholeSeconds(deps.clock.now());
+  const drafts: Draft[] = [];
+  for (const [i, raw] of raws.entries())
+    drafts.push(
+      await inRequest(i, raws.length, async () => {
+        const input = parseInput(RequestInputSchema, raw);
+        const { scope, justification, apiVersion } = draftRequest(input, deps.settings, nowMs);
+        const target = targetNamed(deps, input.target ?? deps.targets.defaultName).name;
+        return checkDraft(deps, actor, nowMs, scope, justification, { apiVersion, target });
+      }),
+    );
+  const saved = await deps.store.transaction(async (tx) => {
+    const records: ExceptionRecord[] = [];
+    for (const [i, draft] of drafts.entries())
+      records.push(await inRequest(i, drafts.length, () => save(deps, tx, actor, draft)));
+    return records;
+  });
+  const now = deps.clock.now();
+  return {
+    action: 'request',
+    items: saved.map((r) => ({ ref: r.name, ok: true, exception: exceptionView(r, now) })),
+  };
+}
+
+/** A refusal of one request of several, renamed to say which: the field is `requests.<i>.<field>`. */
+async function inRequest<T>(index: number, count: number, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (!(e instanceof WaiverError)) throw e;
+    const at = (field: string | undefined): string => `requests.${index}${field ? `.${field}` : ''}`;
+    throw new WaiverError(
+      e.code,
+      `request ${index + 1} of ${count}: ${e.message}`,
+      at(e.field),
+      e.issues.map((issue) => ({ ...issue, field: at(issue.field) })),
+      { cause: e },
+    );
+  }
+}
+
+async function checkDraft(
+  deps: ServiceDeps,
+  actor: Actor,
+  nowMs: number,
+  scope: ExceptionScope,
+  justification: Justification,
+  options: RequestOptions,
+): Promise<Draft> {
   const { renewing } = options;
   const issues = checkRequest({
     scope,
@@ -68,17 +146,25 @@ export async function createRequest(
     target: options.target,
     ...(renewing ? { renewing } : {}),
   });
-  return deps.store.transaction(async (tx) => {
-    await ensureNameIsFree(tx, scope.name, renewing);
-    const saved = await tx.insertException(record);
-    await recordEvent(
-      deps,
-      tx,
-      { at: record.requestedAt, actor: actor.name, ...event, exceptionId: saved.id },
-      { record: saved },
-    );
-    return saved;
-  });
+  return { record, event, renewing };
+}
+
+/** Inside the transaction: the name is still free, the record and its audit event are written. */
+async function save(
+  deps: ServiceDeps,
+  tx: StoreWriter,
+  actor: Actor,
+  { record, event, renewing }: Draft,
+): Promise<ExceptionRecord> {
+  await ensureNameIsFree(tx, record.name, renewing);
+  const saved = await tx.insertException(record);
+  await recordEvent(
+    deps,
+    tx,
+    { at: record.requestedAt, actor: actor.name, ...event, exceptionId: saved.id },
+    { record: saved },
+  );
+  return saved;
 }
 
 /** Names are unique among live exceptions; a renewal shares its predecessor's name so one write replaces it. */

@@ -9,7 +9,7 @@ import type { ServiceDeps } from './deps.js';
 import type { StoreWriter } from './ports/store.js';
 import { enqueueWeeklyDigest } from './weekly-digest.js';
 import { mapBounded, TARGET_CONCURRENCY } from './bounded.js';
-import { performOnTarget, recordSyncIn, recordSyncs, syncAll } from './sync-target.js';
+import { operationsAtOnce, performOnTarget, recordSyncIn, recordSyncs, syncAll } from './sync-target.js';
 import { targetNamed, targetOf } from './targets.js';
 
 export interface SweepReport {
@@ -257,7 +257,7 @@ async function remind(run: SweepRun, records: readonly ExceptionRecord[]): Promi
  */
 async function expire(run: SweepRun, records: readonly ExceptionRecord[]): Promise<void> {
   const { deps, actor, at, report } = run;
-  const removals = await mapBounded(records, TARGET_CONCURRENCY, async (record) => ({
+  const removals = await mapBounded(records, operationsAtOnce(deps, records), async (record) => ({
     record,
     ...(await performOnTarget(deps, record, 'delete')),
   }));

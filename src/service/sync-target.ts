@@ -40,10 +40,19 @@ export async function syncAll(
   operation: SyncOperation,
   nowMs?: number,
 ): Promise<ExceptionRecord[]> {
-  const outcomes = await mapBounded(records, TARGET_CONCURRENCY, (record) =>
+  const outcomes = await mapBounded(records, operationsAtOnce(deps, records), (record) =>
     performOnTarget(deps, record, operation),
   );
   return recordSyncs(deps, actor, outcomes, operation, nowMs);
+}
+
+/**
+ * How many of these records' target operations run at once: all of them when every one goes to a target
+ * that batches (a Git repository makes one commit of what it is given together), else TARGET_CONCURRENCY.
+ */
+export function operationsAtOnce(deps: ServiceDeps, records: readonly ExceptionRecord[]): number {
+  const batching = records.every((r) => targetOf(deps, r).target.capabilities.batches);
+  return batching ? Math.max(1, records.length) : TARGET_CONCURRENCY;
 }
 
 /** Performs one operation on the record's own target; what it did, or why it failed. */

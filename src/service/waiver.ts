@@ -45,6 +45,8 @@ export interface Waiver {
   renew(ref: string, input: RenewInput): Promise<ActionResult>;
   /** One action on many exceptions, one outcome per id: a refused id never blocks the rest. */
   batch(action: BatchAction, refs: readonly string[], comment?: string): Promise<BatchReport>;
+  /** Several requests, all created in one transaction or none; served by the batch call's `request` action. */
+  requestBatch(inputs: readonly RequestInput[]): Promise<BatchReport>;
   escalate(ref: string, comment?: string): Promise<ActionResult>;
   get(ref: string): Promise<ExceptionView>;
   list(filter?: ListFilter): Promise<ExceptionView[]>;
@@ -131,6 +133,8 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
       view((await import('./renew-exception.js')).renewException(deps, actor, ref, input)),
     batch: async (action, refs, comment) =>
       (await import('./batch-actions.js')).runBatch(deps, actor, action, refs, comment),
+    requestBatch: async (inputs) =>
+      (await import('./request-exception.js')).requestExceptions(deps, actor, inputs),
     escalate: async (ref, comment) => view((await review()).escalateException(deps, actor, ref, comment)),
     get: async (ref) => (await lists()).getException(deps, actor, ref),
     list: async (filter) => (await lists()).listExceptions(deps, actor, filter),

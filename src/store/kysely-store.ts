@@ -180,6 +180,7 @@ class KyselyAccess implements StoreWriter {
     afterSeq: number,
     limit: number,
     dataOf: readonly AuditAction[],
+    only?: readonly AuditAction[],
   ): Promise<AuditFact[]> {
     // The metrics' first read folds the whole trail: hashes, actors and the data no timeline reads stay
     // in the database, which halves what is read and parsed.
@@ -187,13 +188,12 @@ class KyselyAccess implements StoreWriter {
       dataOf.length === 0
         ? sql<string | null>`null`
         : sql<string | null>`case when action in (${sql.join(dataOf)}) then data end`;
-    const rows = await this.db
+    let query = this.db
       .selectFrom('audit_events')
       .select(['seq', 'at', 'action', 'exception_id', data.as('data')])
-      .where('seq', '>', afterSeq)
-      .orderBy('seq')
-      .limit(limit)
-      .execute();
+      .where('seq', '>', afterSeq);
+    if (only !== undefined) query = query.where('action', 'in', only.length > 0 ? only : ['']);
+    const rows = await query.orderBy('seq').limit(limit).execute();
     return rows.map((row) => ({
       seq: row.seq,
       at: row.at,
@@ -345,8 +345,12 @@ class KyselyAccess implements StoreWriter {
     return { saved, conflicts };
   }
 
+  /**
+   * Links the events after the newest link as the database has it (one read: a remembered head may be
+   * stale, and a batch is not inserted again row by row), a chunk a statement.
+   */
   async appendAudits(given: readonly NewAuditEvent[]): Promise<AuditEvent[]> {
-    let last = await this.lastLink();
+    let last = await this.readLastLink();
     const events: AuditEvent[] = [];
     const rows: Selectable<AuditEventsTable>[] = [];
     for (const one of given) {
@@ -373,25 +377,48 @@ class KyselyAccess implements StoreWriter {
     return events;
   }
 
+  /**
+   * Links the event after the last link this handle knows, without reading it where it is remembered.
+   * A remembered link can be stale (another process, or another replica, appended since): then the
+   * event's number or previous hash is taken, the insert does nothing, and the event is linked again after
+   * the newest link read from the database. Writers hold the write lock, so the second try holds.
+   */
   async appendAudit(given: NewAuditEvent): Promise<AuditEvent> {
     const row = await this.boundRow(given);
-    const event = sealEvent(await this.lastLink(), given, row, this.auditHash);
-    const stored = {
-      seq: event.seq,
-      at: event.at,
-      actor: event.actor,
-      action: event.action,
-      exception_id: event.exceptionId,
-      data: JSON.stringify(event.data),
-      prev_hash: event.prevHash,
-      hash: event.hash,
-    };
-    await this.db.insertInto('audit_events').values(stored).execute();
-    return toEvent(stored);
+    let last = await this.lastLink();
+    for (;;) {
+      const event = sealEvent(last, given, row, this.auditHash);
+      const stored = {
+        seq: event.seq,
+        at: event.at,
+        actor: event.actor,
+        action: event.action,
+        exception_id: event.exceptionId,
+        data: JSON.stringify(event.data),
+        prev_hash: event.prevHash,
+        hash: event.hash,
+      };
+      const inserted = await this.db
+        .insertInto('audit_events')
+        .values(stored)
+        .onConflict((oc) => oc.doNothing())
+        .returning('seq')
+        .executeTakeFirst();
+      if (inserted) return toEvent(stored);
+      const newest = await this.readLastLink();
+      if (newest?.seq === last?.seq && newest?.hash === last?.hash)
+        throw new Error(`audit event #${event.seq} could not be appended after #${last?.seq ?? 0}`);
+      last = newest;
+    }
   }
 
-  /** The newest event's number and hash: where the next one links. */
-  protected async lastLink(): Promise<Pick<AuditEvent, 'seq' | 'hash'> | undefined> {
+  /** Where the next event links: the newest event's number and hash. */
+  protected lastLink(): Promise<Pick<AuditEvent, 'seq' | 'hash'> | undefined> {
+    return this.readLastLink();
+  }
+
+  /** The newest event's number and hash, as the database has them. */
+  protected async readLastLink(): Promise<Pick<AuditEvent, 'seq' | 'hash'> | undefined> {
     return this.db
       .selectFrom('audit_events')
       .select(['seq', 'hash'])
@@ -416,13 +443,20 @@ class KyselyAccess implements StoreWriter {
   }
 }
 
+/** The chain's newest link as this store last committed it; another writer may have appended since. */
+interface ChainHead {
+  link: Pick<AuditEvent, 'seq' | 'hash'> | undefined;
+}
+
 /**
  * One transaction's access. It holds the write lock, so nobody else appends or changes rows meanwhile:
  * the chain's last link and the rows it wrote are remembered rather than read back, which halves the
- * statements a batch of actions runs.
+ * statements a batch of actions runs. Its first event links after the head the store remembers from its
+ * last commit (`appendAudit` notices when another writer moved it).
  */
 class TransactionAccess extends KyselyAccess {
-  private link: Pick<AuditEvent, 'seq' | 'hash'> | undefined;
+  /** The newest event this transaction appended. */
+  link: Pick<AuditEvent, 'seq' | 'hash'> | undefined;
   /** Rows as this transaction last read or wrote them. */
   private readonly known = new Map<number, ExceptionRecord>();
   private readonly outbox: OutboxEntry[] = [];
@@ -431,6 +465,7 @@ class TransactionAccess extends KyselyAccess {
     db: Kysely<Database>,
     /** Committed rows by version: what a record read before this transaction began was, exactly. */
     private readonly committed: RecordCache,
+    private readonly head: ChainHead,
     batches: BatchStatements,
   ) {
     super(db, batches);
@@ -488,7 +523,7 @@ class TransactionAccess extends KyselyAccess {
   }
 
   protected override async lastLink(): Promise<Pick<AuditEvent, 'seq' | 'hash'> | undefined> {
-    return this.link ?? super.lastLink();
+    return this.link ?? this.head.link ?? super.lastLink();
   }
 
   private remember(record: ExceptionRecord): ExceptionRecord {
@@ -507,6 +542,7 @@ const PROBE_BYTES = 256 * 1024;
 export class KyselyStore extends KyselyAccess implements ExceptionStore {
   private readonly cache = new RecordCache();
   private readonly queries = new QueryCache();
+  private readonly head: ChainHead = { link: undefined };
   /** A write failed for want of disk space or permission, and none has succeeded since (unknown at first). */
   private writesFailing = true;
 
@@ -562,7 +598,7 @@ export class KyselyStore extends KyselyAccess implements ExceptionStore {
 
   transaction<T>(work: (tx: StoreWriter) => Promise<T>): Promise<T> {
     return this.inTransaction(async (conn) => {
-      const access = new TransactionAccess(conn, this.cache, this.batches);
+      const access = new TransactionAccess(conn, this.cache, this.head, this.batches);
       const result = await work(access);
       await access.flushOutbox();
       // Part of the transaction: a rolled-back one leaves the version as it was.
@@ -571,6 +607,10 @@ export class KyselyStore extends KyselyAccess implements ExceptionStore {
         .set((eb) => ({ version: eb('version', '+', 1) }))
         .where('id', '=', 1)
         .execute();
+      return { result, link: access.link };
+    }).then(({ result, link }) => {
+      // Committed: the next transaction links after this one's last event without reading it.
+      if (link && link.seq > (this.head.link?.seq ?? 0)) this.head.link = link;
       return result;
     });
   }

@@ -12,6 +12,14 @@ import { safeSegment } from './safe-segment.js';
 export interface DirectoryTargetOptions {
   /** Create the root folder when it is missing (the embedded default); otherwise a missing folder is an error. */
   createRoot: boolean;
+  /** Makes a folder's entries durable (fsync of the folder); tests count the calls. */
+  syncFolder?: (folder: string) => Promise<void>;
+}
+
+/** A folder's fsyncs: the one running, and the one that will begin after it (shared by every rename meanwhile). */
+interface FolderSyncs {
+  running?: Promise<void> | undefined;
+  next?: Promise<void> | undefined;
 }
 
 /** A temp file this old is left over from a crash, not a write in progress. */
@@ -21,14 +29,17 @@ const TEMP_FILE = /\.ya?ml\.[0-9a-f-]{36}\.tmp$/;
 /**
  * A GitOps folder: `<root>/<namespace>/<name>.yaml`, written atomically (temp file, fsync, rename,
  * fsync of the folder) so a reader never sees half a manifest and a power cut loses no acknowledged
- * write. Writing the same manifest twice or removing a missing file is a no-op. Temp files a crash left
+ * write. The folder's fsync is shared: the writes of a batch that rename while one runs all wait for the
+ * next, which begins after their renames, so a batch syncs its folder once or twice, not once a file.
+ * Writing the same manifest twice or removing a missing file is a no-op. Temp files a crash left
  * behind are removed by the next process's first write to their folder.
  */
 export class DirectoryTarget implements Target {
   readonly description: string;
   /** Git and Argo CD read the folder, not Waiver; what is written takes effect at once. */
-  readonly capabilities = { observable: false, proposals: false } as const;
+  readonly capabilities = { observable: false, proposals: false, batches: false } as const;
   private readonly scannedAt = new Map<string, number>();
+  private readonly folderSyncs = new Map<string, FolderSyncs>();
 
   constructor(
     private readonly root: string,
@@ -53,7 +64,7 @@ export class DirectoryTarget implements Target {
         await handle.close();
       }
       await rename(temp, file);
-      await syncFolder(folder);
+      await this.folderSynced(folder);
     } finally {
       await rm(temp, { force: true });
     }
@@ -82,6 +93,30 @@ export class DirectoryTarget implements Target {
     if (now - (this.scannedAt.get(folder) ?? -Infinity) < STALE_TEMP_MS) return;
     this.scannedAt.set(folder, now);
     await removeStaleTemps(folder, now);
+  }
+
+  /**
+   * Resolves once an fsync of the folder that began after this call has ended: the fsync not yet begun
+   * is shared by every caller until it begins.
+   */
+  private folderSynced(folder: string): Promise<void> {
+    const syncs = this.folderSyncs.get(folder) ?? {};
+    this.folderSyncs.set(folder, syncs);
+    if (syncs.next) return syncs.next;
+    const sync = this.options.syncFolder ?? syncFolder;
+    const next: Promise<void> = (syncs.running ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => {
+        syncs.running = next;
+        syncs.next = undefined;
+        return sync(folder);
+      })
+      .finally(() => {
+        if (syncs.running === next) syncs.running = undefined;
+        if (!syncs.running && !syncs.next) this.folderSyncs.delete(folder);
+      });
+    syncs.next = next;
+    return next;
   }
 
   private async ensureRoot(): Promise<void> {

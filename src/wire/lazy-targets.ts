@@ -11,6 +11,7 @@ import type { ClusterTargetConfig, GitTargetConfig } from '../config/targets.js'
 import { repositoryDescription } from '../domain/git-repository.js';
 import type { KubernetesCluster } from '../targets/kubernetes/open-kubernetes.js';
 import { DirectoryTarget } from '../targets/directory-target.js';
+import { systemScheduler } from '../system/system-scheduler.js';
 import { gitCapabilities } from '../targets/git/capabilities.js';
 import { redactError, type Redact } from '../domain/redact.js';
 
@@ -41,7 +42,7 @@ function lazyCluster(cluster: ClusterTargetConfig, config: Config): LazyCluster 
   let loaded: Promise<KubernetesCluster> | undefined;
   return () =>
     (loaded ??= import('../targets/kubernetes/open-kubernetes.js').then((m) =>
-      m.openKubernetesCluster(cluster, config.settings),
+      m.openKubernetesCluster(cluster, config.settings, systemScheduler),
     ));
 }
 
@@ -53,9 +54,13 @@ function lazyClusterTarget(cluster: ClusterTargetConfig, config: Config, redact:
   return decorateTarget(
     {
       description: cluster.context ? `cluster context ${cluster.context}` : 'cluster (current context)',
-      capabilities: { observable: true, proposals: false },
+      capabilities: { observable: true, proposals: false, batches: false },
       load: async () =>
-        (await import('../targets/kubernetes/open-target.js')).openKubernetesTarget(cluster, config.settings),
+        (await import('../targets/kubernetes/open-target.js')).openKubernetesTarget(
+          cluster,
+          config.settings,
+          systemScheduler,
+        ),
     },
     maskedCalls(redact),
   );

@@ -50,17 +50,16 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     import('../service/tokens.js'),
   ]);
   let log: (line: string) => void = () => undefined;
-  // Scrapes fold only the events written since the last one (decision 0007's cost, not the trail's).
+  // Scrapes fold only the events written since the last one (decision 0019), not the whole trail.
   let tracker: MetricsTracker | undefined;
-  const metrics = serverMetrics(
-    async () =>
-      (tracker ??= (await import('../service/metrics-tracker.js')).metricsTracker(
-        deps,
-        metricsReader,
-      )).current(),
-    async () => (await import('../service/list-exceptions.js')).countExceptions(deps, metricsReader),
-    () => deps.store.countPendingNotifications(),
-  );
+  const tracked = async () =>
+    (tracker ??= (await import('../service/metrics-tracker.js')).metricsTracker(deps, metricsReader));
+  const metrics = serverMetrics({
+    catchUp: async () => (await tracked()).catchUp(),
+    figures: async () => (await tracked()).figures(),
+    pendingNotifications: () => deps.store.countPendingNotifications(),
+    now: () => deps.clock.now(),
+  });
   const assembled = await assemble(config, {
     ...(options.clock ? { clock: options.clock } : {}),
     decorate: { target: (name, t) => metrics.countingTarget(name, t) },

@@ -130,9 +130,14 @@ class MemoryAccess implements StoreWriter {
     return Promise.resolve([...counts.values()]);
   }
 
-  listAuditFacts(afterSeq: number, limit: number, dataOf: readonly AuditAction[]): Promise<AuditFact[]> {
+  listAuditFacts(
+    afterSeq: number,
+    limit: number,
+    dataOf: readonly AuditAction[],
+    only?: readonly AuditAction[],
+  ): Promise<AuditFact[]> {
     const events = this.db()
-      .audit.filter((e) => e.seq > afterSeq)
+      .audit.filter((e) => e.seq > afterSeq && (only === undefined || only.includes(e.action)))
       .slice(0, limit);
     return Promise.resolve(
       events.map(({ seq, at, action, exceptionId, data }) => ({

@@ -12,7 +12,7 @@ const key = (namespace: string, name: string): string => `${namespace}/${name}`;
  */
 export class RecordingTarget implements Target {
   readonly description = 'recording target';
-  readonly capabilities = { observable: true, proposals: false } as const;
+  readonly capabilities = { observable: true, proposals: false, batches: false } as const;
   readonly objects = new Map<string, ExceptionManifest>();
   /** `write ns/name` and `remove ns/name`, in order, failed calls included. */
   readonly calls: string[] = [];

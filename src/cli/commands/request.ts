@@ -1,12 +1,13 @@
 import { readFileSync, statSync } from 'node:fs';
-import { fileProblemOf, WaiverError } from '../../domain/errors.js';
-import { parseSingleManifest, YAML_LIMITS } from '../../domain/manifest-schema.js';
+import { fileProblemOf, isWaiverError, WaiverError } from '../../domain/errors.js';
+import { parseRequestManifests, YAML_LIMITS, type RequestDocument } from '../../domain/manifest-schema.js';
 import { fieldsFromTemplate, type TemplateFields } from '../../domain/request-template.js';
 import type { ExceptionView } from '../../domain/view.js';
 import type { RequestInput } from '../../service/inputs.js';
 import type { CliContext } from '../context.js';
 import { printCoverageReport } from '../coverage-output.js';
-import { printOne } from '../exception-output.js';
+import { printExceptions, printOne } from '../exception-output.js';
+import { errorLine, issueLine } from '../flag-names.js';
 import { outputFormat } from '../output.js';
 
 export interface RequestFlags {
@@ -28,14 +29,20 @@ export interface RequestFlags {
   output?: string;
 }
 
-/** `waiver request`: flags, or `-f FILE` with the process template filled in; flags supply or override. */
+/**
+ * `waiver request`: flags, or `-f FILE` with the process template filled in; flags supply or override.
+ * A file of several `---` separated templates requests each, all in one batch: every one is created or
+ * none, and a refusal names its document.
+ */
 export async function run(ctx: CliContext, flags: RequestFlags): Promise<void> {
   const format = outputFormat(flags.output, ['table', 'json', 'yaml', 'name']);
-  const template = flags.file
-    ? fieldsFromTemplate(
-        parseSingleManifest(readSource(ctx, flags.file), flags.file === '-' ? '<stdin>' : flags.file),
-      )
-    : {};
+  const source = flags.file === '-' ? '<stdin>' : flags.file;
+  const documents = flags.file && source ? parseRequestManifests(readSource(ctx, flags.file), source) : [];
+  if (source && documents.length > 1) {
+    if (flags.preview) throw new WaiverError('usage', '--preview takes one document', 'preview');
+    return requestSeveral(ctx, flags, format, source, documents);
+  }
+  const template = documents[0] ? fieldsFromTemplate(documents[0].manifest) : {};
   const input = mergeInput(template, flags);
   if (flags.preview) {
     if (format === 'name') throw new WaiverError('usage', '--preview prints a table, json or yaml', 'output');
@@ -45,6 +52,45 @@ export async function run(ctx: CliContext, flags: RequestFlags): Promise<void> {
   const created = await (await ctx.waiver()).request(input as RequestInput);
   if (format !== 'table') return printOne(ctx, created.exception, format, 'requested');
   ctx.out(`${requestedLine(created.exception)}\n`);
+}
+
+async function requestSeveral(
+  ctx: CliContext,
+  flags: RequestFlags,
+  format: 'table' | 'json' | 'yaml' | 'name',
+  source: string,
+  documents: readonly RequestDocument[],
+): Promise<void> {
+  const inputs = documents.map((d) => mergeInput(fieldsFromTemplate(d.manifest), flags) as RequestInput);
+  let report;
+  try {
+    report = await (await ctx.waiver()).requestBatch(inputs);
+  } catch (e) {
+    throw namingDocument(e, source, documents);
+  }
+  const created = report.items.flatMap((item) => (item.ok ? [item.exception] : []));
+  if (format === 'table') for (const x of created) ctx.out(`${requestedLine(x)}\n`);
+  else printExceptions(ctx, created, format);
+}
+
+/** The service names a refused request by its place in the batch (`requests.2.policy`); the file's reader wants its document. */
+function namingDocument(e: unknown, source: string, documents: readonly RequestDocument[]): unknown {
+  const at = isWaiverError(e) ? /^requests\.(\d+)(?:\.(.+))?$/.exec(e.field ?? '') : null;
+  const document = documents[Number(at?.[1])]?.document;
+  if (!isWaiverError(e) || !at || document === undefined) return e;
+  const field = at[2];
+  const prefix = `requests.${at[1]}.`;
+  const lines = e.issues.length
+    ? e.issues.map((issue) =>
+        issueLine({
+          ...issue,
+          field: issue.field.startsWith(prefix) ? issue.field.slice(prefix.length) : issue.field,
+        }),
+      )
+    : [errorLine(e.message.replace(/^request \d+ of \d+: /, ''), field)];
+  return new WaiverError(e.code, `${source} document ${document}: ${lines.join('; ')}`, field, [], {
+    cause: e,
+  });
 }
 
 /** The confirmation names what was excepted, defaults included: a policy nobody typed is never silent. */

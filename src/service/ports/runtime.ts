@@ -9,8 +9,8 @@ export interface Clock {
 export type Cancel = () => void;
 
 /**
- * Waiting, for the loops that run on their own (the controller, the periodic sweep). Tests step a manual
- * scheduler instead of sleeping.
+ * Every wait: the scheduled loops (each target's controller, the outbox's delivery) and the Kubernetes
+ * target's retries. Tests step a manual scheduler instead of sleeping.
  */
 export interface Scheduler {
   after(ms: number, work: () => void): Cancel;

@@ -80,9 +80,15 @@ export interface StoreReader {
   listAudit(query?: AuditQuery): Promise<AuditEvent[]>;
   /**
    * The trail after `afterSeq` in chain order, `limit` at a time, as the metrics read it: without actors
-   * and hashes, and with `data` only for the actions in `dataOf` (`{}` for the rest).
+   * and hashes, with `data` only for the actions in `dataOf` (`{}` for the rest), and, given `only`, only
+   * the events of those actions.
    */
-  listAuditFacts(afterSeq: number, limit: number, dataOf: readonly AuditAction[]): Promise<AuditFact[]>;
+  listAuditFacts(
+    afterSeq: number,
+    limit: number,
+    dataOf: readonly AuditAction[],
+    only?: readonly AuditAction[],
+  ): Promise<AuditFact[]>;
   findTokenByLookup(lookup: string): Promise<StoredToken | undefined>;
   listTokens(): Promise<ApiToken[]>;
   /** Every token row as stored (hash included): what audit verification checks against the trail. */

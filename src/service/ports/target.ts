@@ -14,6 +14,11 @@ export interface TargetCapabilities {
   readonly observable: boolean;
   /** It proposes changes as pull (merge) requests, whose state `proposalState` asks the forge. */
   readonly proposals: boolean;
+  /**
+   * Operations given to it together become one change (a Git commit and push), so it takes a whole batch at
+   * once; a target without it (a cluster, a folder) gets a few at a time (TARGET_CONCURRENCY).
+   */
+  readonly batches: boolean;
 }
 
 /**

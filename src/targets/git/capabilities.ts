@@ -8,4 +8,6 @@ import type { TargetCapabilities } from '../../service/ports/target.js';
 export const gitCapabilities = (config: Pick<GitRepository, 'pullRequests'>): TargetCapabilities => ({
   observable: true,
   proposals: config.pullRequests !== undefined,
+  // Concurrent operations are committed together: a batch of 200 is a handful of commits, not 200.
+  batches: true,
 });

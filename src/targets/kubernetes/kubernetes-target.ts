@@ -4,8 +4,11 @@ import type { ExceptionManifest } from '../../domain/manifest.js';
 import type { ObservedException } from '../../domain/observed.js';
 import type { ProposalStatus } from '../../domain/proposal.js';
 import type { TargetReceipt } from '../../domain/target-receipt.js';
+import { backoffMs } from '../../domain/retry-backoff.js';
 import { notCapable } from '../../service/decorate-target.js';
+import type { Scheduler } from '../../service/ports/runtime.js';
 import type { Target } from '../../service/ports/target.js';
+import { pause } from '../../service/scheduled-loop.js';
 import { CEL_RESOURCE, FIELD_MANAGER, GROUP, PLURAL, type ExceptionResource } from './exception-resource.js';
 import type { GeneratedClient } from './generated-client.js';
 import { withinDeadline } from './deadline.js';
@@ -39,13 +42,15 @@ export const defaultRetry: RetryPolicy = {
 export class KubernetesTarget implements Target {
   readonly description: string;
   /** Read back by the controller; a change is applied, never proposed. */
-  readonly capabilities = { observable: true, proposals: false } as const;
+  readonly capabilities = { observable: true, proposals: false, batches: false } as const;
   /** Lean calls; undefined behind a proxy, where client-node's generated client (loaded then) calls. */
   private readonly http: SendKubeCall | undefined;
   private generated: Promise<GeneratedClient> | undefined;
 
   constructor(
     private readonly kc: KubeConfig,
+    /** The waits between tries. */
+    private readonly scheduler: Scheduler,
     private readonly version: 'v2' | 'v2beta1' = 'v2',
     private readonly retry: RetryPolicy = defaultRetry,
   ) {
@@ -123,7 +128,7 @@ export class KubernetesTarget implements Target {
   }
 
   private async call<T>(what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    let wait = this.retry.backoffMs;
+    const backoff = { baseMs: this.retry.backoffMs, capMs: this.retry.maxBackoffMs };
     for (let attempt = 1; ; attempt++) {
       try {
         return await withinDeadline(this.retry.timeoutMs, work);
@@ -138,8 +143,7 @@ export class KubernetesTarget implements Target {
             'target',
           );
         }
-        await new Promise((resolve) => setTimeout(resolve, wait));
-        wait = Math.min(wait * 2, this.retry.maxBackoffMs);
+        await pause(this.scheduler, backoffMs(attempt, backoff));
       }
     }
   }

@@ -22,15 +22,19 @@ export interface KubernetesCluster {
   changes(scheduler: Scheduler): ChangeFeed;
 }
 
-/** Opens a cluster from a kubeconfig (and context), rendering and watching the configured API version. */
+/**
+ * Opens a cluster from a kubeconfig (and context), rendering and watching the configured API version; the
+ * target's retries wait on `scheduler`.
+ */
 export function openKubernetesCluster(
   connection: TargetConnection,
   settings: ProcessSettings,
+  scheduler: Scheduler,
 ): KubernetesCluster {
   const kc = loadKubeConfig(connection);
   const version = apiVersionOf(settings);
   return {
-    target: openKubernetesTarget(connection, settings, kc),
+    target: openKubernetesTarget(connection, settings, scheduler, kc),
     catalog: new KubernetesCatalog(kc),
     inventory: new KubernetesInventory(kc),
     doctor: { diagnose: (policies) => diagnose(kc, settings, policies) },

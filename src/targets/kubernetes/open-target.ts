@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ProcessSettings } from '../../domain/settings.js';
+import type { Scheduler } from '../../service/ports/runtime.js';
 import { loadKubeConfig, type KubeConnection } from './kube-config.js';
 import { defaultRetry, KubernetesTarget } from './kubernetes-target.js';
 
@@ -17,9 +18,10 @@ export const apiVersionOf = (settings: ProcessSettings): 'v2' | 'v2beta1' =>
 export function openKubernetesTarget(
   connection: TargetConnection,
   settings: ProcessSettings,
+  scheduler: Scheduler,
   kc: KubeConfig = loadKubeConfig(connection),
 ): KubernetesTarget {
-  return new KubernetesTarget(kc, apiVersionOf(settings), {
+  return new KubernetesTarget(kc, scheduler, apiVersionOf(settings), {
     ...defaultRetry,
     ...(connection.timeoutSeconds ? { timeoutMs: connection.timeoutSeconds * 1000 } : {}),
     ...(connection.attempts ? { attempts: connection.attempts } : {}),

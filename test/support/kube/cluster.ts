@@ -11,6 +11,7 @@ import { KubernetesInventory } from '../../../src/targets/kubernetes/cluster-inv
 import { diagnose } from '../../../src/targets/kubernetes/doctor.js';
 import { loadKubeConfig } from '../../../src/targets/kubernetes/kube-config.js';
 import { KubernetesTarget } from '../../../src/targets/kubernetes/kubernetes-target.js';
+import { systemScheduler } from '../../../src/system/system-scheduler.js';
 import { afterEach } from 'vitest';
 import { ManualClock, useTempDir } from '../temp.js';
 import { FakeKubeApiServer } from './fake-api-server.js';
@@ -74,7 +75,7 @@ export async function kubeWorld(dir: string, options: { catalog?: boolean } = {}
   writeFileSync(kubeconfig, api.kubeconfig());
   const kc = loadKubeConfig({ kubeconfig });
   const clock = new ManualClock(Date.parse('2026-12-01T09:00:00Z'));
-  const target = new KubernetesTarget(kc, 'v2', fast);
+  const target = new KubernetesTarget(kc, systemScheduler, 'v2', fast);
   const deps: ServiceDeps = {
     store: await openSqliteStore(join(dir, 'w.db')),
     targets: oneTarget(target, {
