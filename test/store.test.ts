@@ -163,7 +163,7 @@ describe.each(storeBackends)('$name store', ({ enabled, databases }) => {
     await store.close();
   });
 
-  it('links after events another process appended, though it remembers its own last link', async () => {
+  it('links after events another process appended, though it remembers its own last link, one event or a batch', async () => {
     const path = await db.fresh();
     const [a, b] = [await openStore(path), await openStore(path)];
     const { id } = await a.transaction((tx) => tx.insertException(newRecord));
@@ -174,8 +174,10 @@ describe.each(storeBackends)('$name store', ({ enabled, databases }) => {
       await tx.appendAudit(event(id));
     });
     await b.transaction((tx) => tx.appendAudit(event(id)));
+    // a remembers #6; b appended #7: a batch from a links after #7 too.
+    await a.transaction((tx) => tx.appendAudits([event(id), event(id)]));
     const events = await a.listAudit();
-    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect((await checkTrail(a)).broken).toBeUndefined();
     await Promise.all([a.close(), b.close()]);
   });
