@@ -55,6 +55,8 @@ export default tseslint.config(
                 '**/server/**',
                 '**/controller/**',
                 '**/system/**',
+                '**/api/**',
+                '**/wire/**',
               ],
               message: 'src/domain imports nothing from other layers.',
             },
