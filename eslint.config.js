@@ -55,6 +55,8 @@ export default tseslint.config(
                 '**/server/**',
                 '**/controller/**',
                 '**/system/**',
+                '**/api/**',
+                '**/wire/**',
               ],
               message: 'src/domain imports nothing from other layers.',
             },
@@ -94,10 +96,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-argument': 'off',
     },
   },
-  // Every layer's imports, as DESIGN.md draws them: cli, server and controller reach adapters only
-  // through the composition root (src/wire/); adapters depend inward; nothing imports cli or server. The
-  // system adapters (src/system: the real clock, timers and hash) are for the composition root, the CLI's
-  // context and the stores' audit hash; the service and the domain are handed them.
+  // Every layer's imports, as the layer table of docs/ARCHITECTURE.md draws them: cli, server and
+  // controller reach adapters only through the composition root (src/wire/); adapters depend inward;
+  // nothing imports cli, and only the composition root imports server. The system adapters (src/system:
+  // the real clock, timers and hash) are for the composition root, the CLI's context and the stores'
+  // audit hash; the service and the domain are handed them.
   ...layer(
     'src/service',
     ['store', 'targets', 'notify', 'cli', 'server', 'controller', 'config', 'api', 'wire', 'system'],

@@ -2,7 +2,6 @@
 // 0.6x the throughput of a bare Fastify route serving the same JSON from memory; the server with
 // 10,000 exceptions stays under 200 MB peak RSS (VmHWM). Both servers run in child processes;
 // autocannon runs here.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { seed } from './support/seed.mjs';
 import { benchSize, scaled } from './support/size.mjs';
+import { startChild } from './support/waiver-server.mjs';
 
 const COUNT = benchSize(10_000, 200);
 const DURATION = scaled(10, 1);
@@ -24,28 +24,8 @@ console.log(
   `seeded ${COUNT} active exceptions through request, approve and apply in ${Date.now() - started} ms`,
 );
 
-/**
- * Starts a child and resolves with the URL it prints. Its output is scanned only until then and
- * drained unread afterwards: with request logs on, the server prints a line a request, and reading
- * them here would take CPU from the server under test.
- */
-function start(args, env = {}) {
-  const child = spawn(process.execPath, args, { cwd: dir, env: { ...process.env, ...env } });
-  child.stderr.resume();
-  let tail = '';
-  return new Promise((resolve, reject) => {
-    const onData = (d) => {
-      tail = (tail + d).slice(-4096);
-      const url = /(?:serving|listening) on (http:\/\/[\d.:]+)/.exec(tail)?.[1];
-      if (!url) return;
-      child.stdout.off('data', onData);
-      child.stdout.resume();
-      resolve({ child, url });
-    };
-    child.stdout.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`exited ${code}: ${tail}`)));
-  });
-}
+/** Starts a child and resolves with the URL it prints (bench/support/waiver-server.mjs). */
+const start = (args, env = {}) => startChild(args, { cwd: dir, env });
 
 async function load(url, headers) {
   const result = await autocannon({

@@ -4,7 +4,7 @@
 // its start-up and its clone paid once). Each pushes to a local bare repository of its own (the network
 // is not measured), in interleaved rounds. Then a batch of SIZE applies in one command, and the commits it
 // made. `node bench/git-apply.mjs [SIZE] [--tiny]` (SIZE: the batch, default 200).
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import { openSqliteStore } from '../dist/src/store/open-sqlite.js';
 import { GitTarget } from '../dist/src/targets/git/git-target.js';
 import { goal, rounds, summary } from './support/goal.mjs';
 import { benchSize, scaled } from './support/size.mjs';
+import { startWaiver } from './support/waiver-server.mjs';
 
 const BATCH = benchSize(200, 20);
 const ROUNDS = scaled(15, 5);
@@ -141,26 +142,7 @@ const byHand = (i) => {
 
 /** `waiver serve` on this configuration, its loops off (they would fetch while applies are timed). */
 const ADMIN = 'bench-admin-token-0123456789abcdefghijklmnop';
-function serve() {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--no-sweep'], {
-    env: { ...env, WAIVER_ADMIN_TOKEN: ADMIN, WAIVER_LOG_LEVEL: 'warn' },
-  });
-  child.stderr.resume();
-  let tail = '';
-  return new Promise((resolve, reject) => {
-    const onData = (d) => {
-      tail = (tail + d).slice(-4096);
-      const url = /(?:serving|listening) on (http:\/\/[\d.:]+)/.exec(tail)?.[1];
-      if (!url) return;
-      child.stdout.off('data', onData);
-      child.stdout.resume();
-      resolve({ child, url });
-    };
-    child.stdout.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${tail}`)));
-  });
-}
-const server = await serve();
+const server = await startWaiver(undefined, ['--no-sweep'], { ...env, WAIVER_ADMIN_TOKEN: ADMIN });
 // A round that throws still stops the server.
 process.on('exit', () => server.child.kill());
 /** POST …/ID/apply on a connection of its own: a kept-alive one may be closed by the server as it is reused. */

@@ -17,6 +17,7 @@ import { localActor } from '../dist/src/service/actor.js';
 import { createWaiver } from '../dist/src/service/waiver.js';
 import { openServiceDeps } from '../dist/src/wire/deps.js';
 import { benchSize, scaled } from './support/size.mjs';
+import { startChild } from './support/waiver-server.mjs';
 
 const COUNT = benchSize(200, 20);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? scaled(100, 10));
@@ -64,25 +65,8 @@ console.log(
       : ', at the largest the rules allow'),
 );
 
-/** Starts a child and resolves with the URL it prints; its output is drained unread afterwards. */
-function start(args, env) {
-  const child = spawn(process.execPath, args, { cwd: dir, env: { ...process.env, ...env } });
-  let tail = '';
-  child.stderr.on('data', (d) => process.stderr.write(d));
-  return new Promise((resolve, reject) => {
-    const onData = (d) => {
-      tail = (tail + d).slice(-4096);
-      const url = /(?:serving|listening) on (http:\/\/[\d.:]+)/.exec(tail)?.[1];
-      if (!url) return;
-      child.stdout.off('data', onData);
-      if (process.env.SHOW_LOG) child.stdout.on('data', (d) => process.stderr.write(d));
-      else child.stdout.resume();
-      resolve({ child, url });
-    };
-    child.stdout.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`exited ${code}: ${tail}`)));
-  });
-}
+/** Starts a child and resolves with the URL it prints; its standard error is shown. */
+const start = (args, env) => startChild(args, { cwd: dir, env, stderr: 'show' });
 
 /** CPU seconds a process has used (user and system), as the kernel counts them. */
 const cpuSecondsOf = (pid) => {

@@ -8,7 +8,6 @@
 // starts a fresh `waiver serve` (SQLite) and scrapes it three ways: the first scrape; scrapes with nothing
 // written since (the kept text is served again); scrapes each after a request written by this process, a
 // second writer on the same database (the server folds the new event).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +22,7 @@ import { DirectoryTarget } from '../dist/src/targets/directory-target.js';
 import { goal, rounds, summary } from './support/goal.mjs';
 import { seed } from './support/seed.mjs';
 import { benchSize, scaled } from './support/size.mjs';
+import { startChild } from './support/waiver-server.mjs';
 
 const COUNT = benchSize(50_000, 200);
 const ROUNDS = scaled(5, 5);
@@ -88,26 +88,8 @@ const rolled = await rounds(ROUNDS, async () => {
   await tracker.figures();
 });
 
-/** Starts a child and resolves with the URL it prints; its standard error is kept (the peak RSS line). */
-function start(args, env = {}) {
-  const child = spawn(process.execPath, args, { cwd: dir, env: { ...process.env, ...env } });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-8192)));
-  let tail = '';
-  const exited = new Promise((resolve) => child.on('exit', () => resolve(stderr)));
-  return new Promise((resolve, reject) => {
-    const onData = (d) => {
-      tail = (tail + d).slice(-4096);
-      const url = /(?:serving|listening) on (http:\/\/[\d.:]+)/.exec(tail)?.[1];
-      if (!url) return;
-      child.stdout.off('data', onData);
-      child.stdout.resume();
-      resolve({ child, url, exited });
-    };
-    child.stdout.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`exited ${code}: ${tail}${stderr}`)));
-  });
-}
+/** Starts a child and resolves with the URL it prints; `exited` gives its standard error (the peak RSS line). */
+const start = (args, env = {}) => startChild(args, { cwd: dir, env, stderr: 'keep' });
 
 const headers = { authorization: `Bearer ${ADMIN}` };
 async function scrape(url) {

@@ -9,6 +9,12 @@ import { join } from 'node:path';
 
 const root = git(['rev-parse', '--show-toplevel']).trim();
 
+const known = ['--install', '--related'];
+const unknown = process.argv.slice(2).filter((a) => !known.includes(a));
+if (unknown.length > 0) {
+  console.error(`precommit: unknown option ${unknown.join(' ')} (known: ${known.join(', ')})`);
+  process.exit(2);
+}
 if (process.argv.includes('--install')) install();
 else process.exit(check());
 

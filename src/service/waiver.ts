@@ -99,10 +99,12 @@ export interface Waiver {
  * Use cases are loaded when first called, so a command pays only for what it runs: `get` never loads
  * the request schemas (zod) or the manifest renderer (yaml).
  *
- * From a method to its use case: find the method's key below (`approve:`); the file in its `import()`
- * is the use case (`./review-exception.js` → `src/service/review-exception.ts`) and the function it calls
- * there is the entry (`approveException`). "Go to definition" stops at the `import()`; open the file it
- * names. The API route and the remote client of each method are its entry in `src/api/operations.ts`.
+ * From a method to its use case: find the method's key below (`approve:`); the file in its `import()`, or
+ * in the helper it calls (`review()`, `lists()`, `audit()`, `tokens()`, just above), is the use case
+ * (`./review-exception.js` → `src/service/review-exception.ts`) and the function it calls there is the entry
+ * (`approveException`). "Go to definition" stops at the `import()`; open the file it names. The API route
+ * and the remote client of each method are its entry in `src/api/operations.ts` (all but `list`, `audit`,
+ * `requestBatch` and `close`, which `OperationName` leaves out).
  */
 export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
   const view = async (pending: Promise<ExceptionRecord>): Promise<ActionResult> => ({
