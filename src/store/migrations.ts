@@ -220,7 +220,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
       async up(db: Kysely<unknown>) {
         // Each event's link is its primary key: two writers that read the same last link write the same
         // seq, and the second fails on it. The unique index on prev_hash said so again, at the price of
-        // an insert at a random place in an index of hashes for every event (decision 0018).
+        // an insert at a random place in an index of hashes for every event (decision 0020).
         if (dialect === 'postgres') await dropPrevHashConstraint(db);
         else await rebuildAuditWithoutUniqueHash(db);
       },
