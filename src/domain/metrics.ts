@@ -57,6 +57,9 @@ export const actionsWithTimelineData: readonly AuditAction[] = [
   'target_assigned',
 ];
 
+/** The fields of that data the timelines read (absent and null read the same). */
+export const timelineDataFields: readonly string[] = ['expiresAt', 'renewalOf', 'target', 'operation'];
+
 /** Requests from before named targets name none: '' until a `target_assigned` event says which. */
 const targetOf = (data: Record<string, unknown>, was: string | undefined): string =>
   typeof data['target'] === 'string' ? data['target'] : (was ?? '');
