@@ -83,8 +83,8 @@ export const actionsFolded: readonly AuditAction[] = [
 /** Folds one event about an exception into the timelines, as having happened at `at` (ms). */
 export function foldEvent(byId: Timelines, e: Omit<AuditFact, 'seq' | 'at'>, at: number): void {
   if (e.exceptionId === null) return;
-  const t = byId.get(e.exceptionId) ?? {};
-  byId.set(e.exceptionId, t);
+  let t = byId.get(e.exceptionId);
+  if (t === undefined) byId.set(e.exceptionId, (t = {}));
   switch (e.action) {
     case 'requested':
     case 'renewal_requested':
