@@ -142,6 +142,22 @@ describe.each(storeBackends)('$name store', ({ enabled, databases }) => {
     await store.close();
   });
 
+  it('picks only the fields asked for out of the data, leaving out those absent or null', async () => {
+    const store = await open();
+    const data = { expiresAt: '2030-01-01T00:00:00Z', renewalOf: 3, target: null, deep: { a: [1, true] } };
+    await store.transaction((tx) => tx.appendAudit({ ...event(7), action: 'requested', data }));
+    await store.transaction((tx) => tx.appendAudit({ ...event(7), action: 'applied', data }));
+    const fields = ['renewalOf', 'target', 'deep', 'missing', 'expiresAt'];
+    expect((await store.listAuditFacts(0, 5, ['requested'], undefined, fields)).map((f) => f.data)).toEqual([
+      { expiresAt: '2030-01-01T00:00:00Z', renewalOf: 3, deep: { a: [1, true] } },
+      {},
+    ]);
+    const one = await store.listAuditFacts(0, 5, ['requested'], ['requested'], ['renewalOf']);
+    expect(one.map((f) => f.data)).toEqual([{ renewalOf: 3 }]);
+    expect((await store.listAuditFacts(0, 1, ['requested'], undefined, [])).map((f) => f.data)).toEqual([{}]);
+    await store.close();
+  });
+
   it('pages in id order after a cursor', async () => {
     const store = await open();
     for (let i = 0; i < 5; i++) await store.transaction((tx) => tx.insertException(newRecord));

@@ -57,6 +57,9 @@ export const actionsWithTimelineData: readonly AuditAction[] = [
   'target_assigned',
 ];
 
+/** The fields of that data the timelines read (absent and null read the same). */
+export const timelineDataFields: readonly string[] = ['expiresAt', 'renewalOf', 'target', 'operation'];
+
 /** Requests from before named targets name none: '' until a `target_assigned` event says which. */
 const targetOf = (data: Record<string, unknown>, was: string | undefined): string =>
   typeof data['target'] === 'string' ? data['target'] : (was ?? '');
@@ -80,8 +83,8 @@ export const actionsFolded: readonly AuditAction[] = [
 /** Folds one event about an exception into the timelines, as having happened at `at` (ms). */
 export function foldEvent(byId: Timelines, e: Omit<AuditFact, 'seq' | 'at'>, at: number): void {
   if (e.exceptionId === null) return;
-  const t = byId.get(e.exceptionId) ?? {};
-  byId.set(e.exceptionId, t);
+  let t = byId.get(e.exceptionId);
+  if (t === undefined) byId.set(e.exceptionId, (t = {}));
   switch (e.action) {
     case 'requested':
     case 'renewal_requested':

@@ -1,5 +1,11 @@
 import { states, type State } from '../domain/exception.js';
-import { actionsFolded, actionsWithTimelineData, runningMetrics, type Metrics } from '../domain/metrics.js';
+import {
+  actionsFolded,
+  actionsWithTimelineData,
+  runningMetrics,
+  timelineDataFields,
+  type Metrics,
+} from '../domain/metrics.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -44,7 +50,13 @@ export function metricsTracker(deps: ServiceDeps, actor: Actor): MetricsTracker 
     // reminders, say) are passed over once, not at every scrape until a folded one follows them.
     const [head] = await deps.store.listAudit({ newestFirst: true, limit: 1 });
     for (;;) {
-      const page = await deps.store.listAuditFacts(lastSeq, PAGE, actionsWithTimelineData, actionsFolded);
+      const page = await deps.store.listAuditFacts(
+        lastSeq,
+        PAGE,
+        actionsWithTimelineData,
+        actionsFolded,
+        timelineDataFields,
+      );
       for (const event of page) {
         running.fold(event);
         lastSeq = event.seq;

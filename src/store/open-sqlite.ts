@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { messageOf, WaiverError } from '../domain/errors.js';
-import { KyselyStore } from './kysely-store.js';
+import { KyselyStore, type RawRows } from './kysely-store.js';
 import { migrationProvider } from './migrations.js';
 import { reportingOutages } from './outages.js';
 import { cachingStatements } from './statement-cache.js';
@@ -52,7 +52,24 @@ export async function openSqliteStore(
     await db.destroy();
     throw new WaiverError('internal', `migrating ${path} failed: ${messageOf(error)}`, 'db');
   }
-  return reportingOutages(new KyselyStore(db, ['begin immediate'], options.longLived !== false));
+  return reportingOutages(
+    new KyselyStore(db, ['begin immediate'], options.longLived !== false, false, rawRows(database)),
+  );
+}
+
+/** Statements of their own (a statement answers arrays or objects, not both), prepared once per text. */
+function rawRows(database: BetterSqlite3.Database): RawRows {
+  const statements = new Map<string, BetterSqlite3.Statement<unknown[], unknown[]>>();
+  return (sql, parameters) => {
+    let statement = statements.get(sql);
+    if (statement === undefined) {
+      // A handful of texts in practice (one per shape of the metrics' read); bounded all the same.
+      if (statements.size >= 32) statements.clear();
+      statement = database.prepare<unknown[], unknown[]>(sql).raw(true);
+      statements.set(sql, statement);
+    }
+    return statement.all(...parameters);
+  };
 }
 
 function createOwnerOnly(path: string, createFolder: boolean): void {

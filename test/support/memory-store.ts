@@ -135,6 +135,7 @@ class MemoryAccess implements StoreWriter {
     limit: number,
     dataOf: readonly AuditAction[],
     only?: readonly AuditAction[],
+    fields?: readonly string[],
   ): Promise<AuditFact[]> {
     const events = this.db()
       .audit.filter((e) => e.seq > afterSeq && (only === undefined || only.includes(e.action)))
@@ -145,7 +146,13 @@ class MemoryAccess implements StoreWriter {
         at,
         action,
         exceptionId,
-        data: dataOf.includes(action) ? structuredClone(data) : {},
+        data: !dataOf.includes(action)
+          ? {}
+          : fields === undefined
+            ? structuredClone(data)
+            : Object.fromEntries(
+                fields.flatMap((f) => (data[f] == null ? [] : [[f, structuredClone(data[f])]])),
+              ),
       })),
     );
   }

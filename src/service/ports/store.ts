@@ -81,13 +81,15 @@ export interface StoreReader {
   /**
    * The trail after `afterSeq` in chain order, `limit` at a time, as the metrics read it: without actors
    * and hashes, with `data` only for the actions in `dataOf` (`{}` for the rest), and, given `only`, only
-   * the events of those actions.
+   * the events of those actions; given `fields`, that `data` holds only those of its fields (one absent or
+   * null is left out).
    */
   listAuditFacts(
     afterSeq: number,
     limit: number,
     dataOf: readonly AuditAction[],
     only?: readonly AuditAction[],
+    fields?: readonly string[],
   ): Promise<AuditFact[]>;
   findTokenByLookup(lookup: string): Promise<StoredToken | undefined>;
   listTokens(): Promise<ApiToken[]>;
