@@ -3,8 +3,8 @@
 # Node.js 24 (LTS) as UID 65532, the application tree assembled by scripts/runtime-tree.sh — the same
 # script CI runs to test the image's contents.
 #
-#   docker build -t registry.example.com/waiver:0.2.0 .
-#   docker run --rm registry.example.com/waiver:0.2.0 --version
+#   docker build -t registry.example.com/waiver:0.3.0 .
+#   docker run --rm registry.example.com/waiver:0.3.0 --version
 
 FROM node:24-bookworm AS build
 WORKDIR /src
@@ -15,7 +15,7 @@ COPY . .
 RUN npm rebuild better-sqlite3 && npm run build && bash scripts/runtime-tree.sh /app
 
 FROM gcr.io/distroless/nodejs24-debian12:nonroot
-ARG VERSION=0.2.0
+ARG VERSION=0.3.0
 LABEL org.opencontainers.image.title="waiver" \
       org.opencontainers.image.description="Kubernetes policy exceptions as an explicit, time-bound, audited, decreasing set" \
       org.opencontainers.image.version="${VERSION}" \
