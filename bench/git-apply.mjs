@@ -21,6 +21,7 @@ import { GitTarget } from '../dist/src/targets/git/git-target.js';
 import { goal, rounds, summary } from './support/goal.mjs';
 import { benchSize, scaled } from './support/size.mjs';
 import { startWaiver } from './support/waiver-server.mjs';
+import { systemScheduler } from '../dist/src/system/system-scheduler.js';
 
 const BATCH = benchSize(200, 20);
 const ROUNDS = scaled(15, 5);
@@ -81,17 +82,21 @@ const waiver = (args, extraEnv = {}) => {
 /** Approved exceptions on the target gitops, requested and approved through the service. */
 async function approved(count) {
   const store = await openSqliteStore(db);
-  const target = new GitTarget('gitops', {
-    repository: waiverRemote,
-    branch: 'main',
-    path: 'policy-exceptions',
-    workdir: join(dir, 'clone'),
-    sshKeyFile: undefined,
-    token: undefined,
-    author: { name: 'Waiver', email: 'waiver@localhost' },
-    timeoutMs: 60_000,
-    pullRequests: undefined,
-  });
+  const target = new GitTarget(
+    'gitops',
+    {
+      repository: waiverRemote,
+      branch: 'main',
+      path: 'policy-exceptions',
+      workdir: join(dir, 'clone'),
+      sshKeyFile: undefined,
+      token: undefined,
+      author: { name: 'Waiver', email: 'waiver@localhost' },
+      timeoutMs: 60_000,
+      pullRequests: undefined,
+    },
+    systemScheduler,
+  );
   const deps = {
     store,
     targets: targetSet([{ name: 'gitops', kind: 'git', target }]),

@@ -105,23 +105,27 @@ const repository = (path, workdir) => ({
   timeoutMs: 60_000,
   pullRequests: undefined,
 });
-const gitTarget = new GitTarget('gitops', {
-  repository: remote,
-  branch: 'main',
-  path: 'policy-exceptions',
-  workdir: join(dir, 'clone'),
-  sshKeyFile: undefined,
-  token: undefined,
-  author: { name: 'Waiver', email: 'waiver@example.com' },
-  timeoutMs: 60_000,
-  pullRequests: undefined,
-});
+const gitTarget = new GitTarget(
+  'gitops',
+  {
+    repository: remote,
+    branch: 'main',
+    path: 'policy-exceptions',
+    workdir: join(dir, 'clone'),
+    sshKeyFile: undefined,
+    token: undefined,
+    author: { name: 'Waiver', email: 'waiver@example.com' },
+    timeoutMs: 60_000,
+    pullRequests: undefined,
+  },
+  systemScheduler,
+);
 const gitLatency = await applies('git', { name: 'gitops', kind: 'git', target: gitTarget });
 const commitsOneByOne = Number(git(remote, ['rev-list', '--count', 'main']).trim()) - 1;
 const gitBatch = await batchApply('git-batch', {
   name: 'gitops',
   kind: 'git',
-  target: new GitTarget('gitops', repository('batch', 'clone-batch')),
+  target: new GitTarget('gitops', repository('batch', 'clone-batch'), systemScheduler),
 });
 const commitsInBatch = Number(git(remote, ['rev-list', '--count', 'main']).trim()) - 1 - commitsOneByOne;
 

@@ -16,6 +16,8 @@ import { git, scrub } from '../src/targets/git/git-cli.js';
 import { changeMessage, commitMessage } from '../src/targets/git/commit-message.js';
 import { GitTarget } from '../src/targets/git/git-target.js';
 import { withWorkdirLock } from '../src/targets/git/workdir-lock.js';
+import { systemScheduler } from '../src/system/system-scheduler.js';
+import { ManualScheduler } from './support/manual-scheduler.js';
 import { FakeForge } from './support/git/fake-forge.js';
 import { bareRepository, gitIn, pushSettings } from './support/git/repositories.js';
 import { legacyRequest } from './support/requests.js';
@@ -68,7 +70,7 @@ async function world(options: { forge?: 'github' | 'gitlab'; workdir?: string } 
       {
         name: 'gitops',
         kind: 'git',
-        target: new GitTarget('gitops', repositoryConfig(dir, remote.url, workdir, forge)),
+        target: new GitTarget('gitops', repositoryConfig(dir, remote.url, workdir, forge), systemScheduler),
       },
     ]),
     notifications: defaultRouting,
@@ -485,22 +487,50 @@ describe.skipIf(!hasGit)('Git credentials and the shared clone', () => {
     // A process that has ended: its pid is free.
     const dead = spawnSync(process.execPath, ['-e', '']).pid;
     writeFileSync(`${workdir}.lock`, String(dead));
-    expect(await withWorkdirLock(workdir, () => Promise.resolve('ran'))).toBe('ran');
+    expect(await withWorkdirLock(workdir, () => Promise.resolve('ran'), systemScheduler)).toBe('ran');
     expect(existsSync(`${workdir}.lock`)).toBe(false);
     // Held by this (live) process: the second waits until the first lets go.
     const order: string[] = [];
     let release = (): void => undefined;
-    const first = withWorkdirLock(workdir, async () => {
-      order.push('first');
-      await new Promise<void>((resolve) => (release = resolve));
-      order.push('first done');
-    });
+    const first = withWorkdirLock(
+      workdir,
+      async () => {
+        order.push('first');
+        await new Promise<void>((resolve) => (release = resolve));
+        order.push('first done');
+      },
+      systemScheduler,
+    );
     await eventually(() => expect(order).toEqual(['first']));
-    const second = withWorkdirLock(workdir, () => Promise.resolve(void order.push('second')));
+    const second = withWorkdirLock(
+      workdir,
+      () => Promise.resolve(void order.push('second')),
+      systemScheduler,
+    );
     await new Promise((resolve) => setImmediate(resolve));
     expect(order).toEqual(['first']);
     release();
     await Promise.all([first, second]);
     expect(order).toEqual(['first', 'first done', 'second']);
+  });
+
+  it('waits for a held clone on the scheduler it is given: no real time passes between two looks', async () => {
+    const workdir = join(tempDir(), 'clone');
+    // Held by this (live) process until the test lets go.
+    writeFileSync(`${workdir}.lock`, String(process.pid));
+    const scheduler = new ManualScheduler();
+    let ran = false;
+    const waiting = withWorkdirLock(workdir, () => Promise.resolve(void (ran = true)), scheduler);
+    for (let look = 0; look < 3; look += 1) {
+      await eventually(() => expect(scheduler.dueWithin(25)).toBe(1));
+      expect(ran).toBe(false);
+      scheduler.advance(25);
+    }
+    await eventually(() => expect(scheduler.dueWithin(25)).toBe(1));
+    rmSync(`${workdir}.lock`);
+    scheduler.advance(25);
+    await waiting;
+    expect(ran).toBe(true);
+    expect(scheduler.requested).toEqual([25, 25, 25, 25]);
   });
 });

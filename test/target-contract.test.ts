@@ -69,7 +69,7 @@ const every: { name: string; observable: boolean; open: () => Promise<OpenTarget
     open: () => {
       const dir = tempDir();
       const remote = bareRepository(dir);
-      const target = new GitTarget('gitops', pushSettings(remote.url, join(dir, 'clone')));
+      const target = new GitTarget('gitops', pushSettings(remote.url, join(dir, 'clone')), systemScheduler);
       // What Argo CD syncs: the file on the remote branch, not Waiver's clone.
       const read = (ns: string, name: string): ExceptionManifest | undefined => {
         const files = remote.git(['ls-tree', '-r', '--name-only', 'main', SYNCED_FOLDER]).split('\n');

@@ -23,13 +23,15 @@ import { openForge, type Forge } from './forge.js';
 import { git, GitError, type GitAccess } from './git-cli.js';
 import { readFolder } from './read-folder.js';
 import { withWorkdirLock } from './workdir-lock.js';
+import type { Scheduler } from '../../service/ports/runtime.js';
+import { pause } from '../../service/scheduled-loop.js';
 
 /** Pushes refused because others pushed first: fetched, rebased and tried again this many times. */
 const PUSH_ATTEMPTS = 8;
 
 /** Between two tries, a random pause growing with each: two replicas in step fall out of step. */
-const pauseBefore = (attempt: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * attempt));
+const pauseBefore = (scheduler: Scheduler, attempt: number): Promise<void> =>
+  pause(scheduler, Math.random() * 50 * attempt);
 
 /** One change to the folder: a manifest written, or one removed. */
 type Change =
@@ -69,8 +71,8 @@ interface Waiting {
   failed: (error: Error) => void;
 }
 
-export function openGitTarget(name: string, config: GitRepository): GitTarget {
-  return new GitTarget(name, config);
+export function openGitTarget(name: string, config: GitRepository, scheduler: Scheduler): GitTarget {
+  return new GitTarget(name, config, scheduler);
 }
 
 /**
@@ -96,6 +98,8 @@ export class GitTarget implements Target {
   constructor(
     private readonly name: string,
     private readonly config: GitRepository,
+    /** Every wait (the pause before a retried push, the turn at the clone's lock) is on it. */
+    private readonly scheduler: Scheduler,
   ) {
     this.description = repositoryDescription(config);
     this.capabilities = gitCapabilities(config);
@@ -141,7 +145,7 @@ export class GitTarget implements Target {
       this.folder = undefined;
       throw e;
     }));
-    return withWorkdirLock(this.config.workdir, work);
+    return withWorkdirLock(this.config.workdir, work, this.scheduler);
   }
 
   private async labelled<T>(work: () => Promise<T>): Promise<T> {
@@ -218,7 +222,7 @@ export class GitTarget implements Target {
             `push to ${this.config.branch} refused ${PUSH_ATTEMPTS} times because others pushed first`,
           );
         // Refused right after a fetch: another writer is pushing now, and the two should fall out of step.
-        if (seen === undefined) await pauseBefore(refused + 1);
+        if (seen === undefined) await pauseBefore(this.scheduler, refused + 1);
         fetch = true;
       }
     } catch (e) {

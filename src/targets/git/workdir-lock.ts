@@ -1,4 +1,6 @@
 import { open, readFile, rm } from 'node:fs/promises';
+import type { Scheduler } from '../../service/ports/runtime.js';
+import { pause } from '../../service/scheduled-loop.js';
 
 /** How long a process waits for another one's operation on the same clone before it gives up. */
 const WAIT_MS = 60_000;
@@ -7,12 +9,16 @@ const POLL_MS = 25;
 /**
  * Holds `<workdir>.lock` while `work` runs: two processes with the same clone (a server's loop and a
  * command in the same folder) take turns instead of colliding on git's index lock. A lock whose process
- * is gone (a crash) is taken over.
+ * is gone (a crash) is taken over. It looks again every POLL_MS on the scheduler, and gives up after
+ * WAIT_MS of looking.
  */
-export async function withWorkdirLock<T>(workdir: string, work: () => Promise<T>): Promise<T> {
+export async function withWorkdirLock<T>(
+  workdir: string,
+  work: () => Promise<T>,
+  scheduler: Scheduler,
+): Promise<T> {
   const path = `${workdir}.lock`;
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
+  for (let waited = 0; ; waited += POLL_MS) {
     try {
       const handle = await open(path, 'wx', 0o600);
       await handle.writeFile(String(process.pid));
@@ -21,11 +27,11 @@ export async function withWorkdirLock<T>(workdir: string, work: () => Promise<T>
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       if (await heldByTheDead(path)) await rm(path, { force: true });
-      else if (Date.now() > deadline)
+      else if (waited > WAIT_MS)
         throw new Error(
           `${path} is held by another process (pid ${await holder(path)}) for over ${WAIT_MS / 1000} s`,
         );
-      else await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      else await pause(scheduler, POLL_MS);
     }
   }
   try {
