@@ -78,3 +78,34 @@ describe('sealing an event', () => {
     expect(sealed.hash).toBe(sha256(GENESIS_HASH + hashedBody({ ...event, seq: 1 })));
   });
 });
+
+/** Canonical JSON as first written: keys sorted afresh at every object, the reference for every digest. */
+function referenceJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(referenceJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const object = value as Record<string, unknown>;
+    const pairs = Object.keys(object)
+      .sort()
+      .filter((key) => object[key] !== undefined)
+      .map((key) => `${JSON.stringify(key)}:${referenceJson(object[key])}`);
+    return `{${pairs.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+describe('canonical JSON', () => {
+  it('is the reference text for objects of repeated and colliding shapes', () => {
+    const values: unknown[] = [
+      { 'a\nb': 1, c: 2 },
+      { a: 1, 'b\nc': 2 },
+      { a: 1, 'b\nc': 2 },
+      { z: 1, y: undefined, x: [undefined, 'é', { b: 2, a: 1 }], '10': 1, '9': 2, B: 0, a: '\u2028' },
+      { x: [{ b: 2, a: 1 }], '10': 1, z: 1, '9': 2, B: 0, a: 'q"' },
+      {},
+      [],
+    ];
+    for (let i = 0; i < 600; i += 1)
+      values.push({ [`k${i % 300}`]: i, [`j${i % 7}`]: { n: i, m: [i, `${i}`] }, same: true });
+    for (const value of [...values, ...values]) expect(canonicalJson(value)).toBe(referenceJson(value));
+  });
+});
