@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { manifestToYaml } from '../domain/render.js';
 import type { ExceptionManifest } from '../domain/manifest.js';
@@ -52,11 +52,12 @@ export class DirectoryTarget implements Target {
     const namespace = manifest.metadata.namespace ?? 'default';
     await this.ensureRoot();
     const folder = join(this.root, safeSegment(namespace));
-    await mkdir(folder, { recursive: true });
     const file = join(folder, `${safeSegment(manifest.metadata.name)}.yaml`);
     const temp = `${file}.${randomUUID()}.tmp`;
+    // Once renamed, the temp file is gone: only a write that failed before has one to remove.
+    let renamed = false;
     try {
-      const handle = await open(temp, 'w', 0o644);
+      const handle = await openInFolder(folder, temp);
       try {
         await handle.writeFile(manifestToYaml(manifest), 'utf8');
         await handle.sync();
@@ -64,9 +65,10 @@ export class DirectoryTarget implements Target {
         await handle.close();
       }
       await rename(temp, file);
+      renamed = true;
       await this.folderSynced(folder);
     } finally {
-      await rm(temp, { force: true });
+      if (!renamed) await rm(temp, { force: true });
     }
     await this.removeStaleTempsOnce(folder);
   }
@@ -124,6 +126,17 @@ export class DirectoryTarget implements Target {
     const info = await stat(this.root).catch(() => undefined);
     if (!info) throw new Error(`target directory ${this.root} does not exist`);
     if (!info.isDirectory()) throw new Error(`target ${this.root} is not a directory`);
+  }
+}
+
+/** A new file in the folder, the folder made first where it is missing (a namespace's first write). */
+async function openInFolder(folder: string, path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'w', 0o644);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await mkdir(folder, { recursive: true });
+    return open(path, 'w', 0o644);
   }
 }
 
