@@ -1,5 +1,5 @@
 import { isWaiverError, WaiverError, type ErrorCode } from '../domain/errors.js';
-import { formatId, type ExceptionRecord } from '../domain/exception.js';
+import { formatId, parseIdRef, type ExceptionRecord } from '../domain/exception.js';
 import { exceptionView, type ExceptionView } from '../domain/view.js';
 import { authorize, type Actor, type Permission } from './actor.js';
 import { markApplied, type ApplyResult } from './apply-exception.js';
@@ -60,6 +60,10 @@ export async function runBatch(
   if (refs.length > MAX_BATCH)
     throw new WaiverError('usage', `at most ${MAX_BATCH} exceptions in one batch, not ${refs.length}`, 'ids');
   const steps = await deps.store.transaction(async (tx) => {
+    // The rows named by id are read in one statement: the transaction keeps what it read, so each
+    // step's own read below costs no statement.
+    const ids = refs.flatMap((ref) => parseIdRef(ref) ?? []);
+    if (ids.length > 1) await tx.listExceptions({ ids });
     const taken: Step[] = [];
     for (const ref of refs) taken.push(await step(deps, tx, actor, action, ref, comment));
     return taken;
