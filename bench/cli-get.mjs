@@ -19,8 +19,9 @@ const env = { ...process.env, WAIVER_DB: db, WAIVER_TARGET_DIR: dir, WAIVER_USER
 
 const time = (args) => {
   const start = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, { env, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
+  // -o json of thousands of exceptions is more than spawnSync's default 1 MiB of output.
+  const r = spawnSync(process.execPath, args, { env, encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.error?.message ?? r.stderr}`);
   return Number(process.hrtime.bigint() - start) / 1e6;
 };
 const stats = (label, samples) => {
