@@ -72,7 +72,8 @@ function lazyGitTarget(name: string, git: GitTargetConfig, redact: Redact): Targ
     {
       description: repositoryDescription(git),
       capabilities: gitCapabilities(git),
-      load: async () => (await import('../targets/git/git-target.js')).openGitTarget(name, git, systemScheduler),
+      load: async () =>
+        (await import('../targets/git/git-target.js')).openGitTarget(name, git, systemScheduler),
     },
     maskedCalls(redact),
   );
