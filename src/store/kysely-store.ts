@@ -70,6 +70,18 @@ function dataOfFields(text: string, fields: readonly string[]): Record<string, u
   return data;
 }
 
+/** A sealed event as its row in audit_events. */
+const auditRow = (event: AuditEvent): Selectable<AuditEventsTable> => ({
+  seq: event.seq,
+  at: event.at,
+  actor: event.actor,
+  action: event.action,
+  exception_id: event.exceptionId,
+  data: JSON.stringify(event.data),
+  prev_hash: event.prevHash,
+  hash: event.hash,
+});
+
 /** The rows a query selects, in id order; the caller picks the columns. */
 function filteredExceptions(db: Kysely<Database>, query: ExceptionQuery) {
   let q =
@@ -412,16 +424,7 @@ class KyselyAccess implements StoreWriter {
     for (const one of given) {
       const event = sealEvent(last, one, await this.boundRow(one), this.auditHash);
       events.push(event);
-      rows.push({
-        seq: event.seq,
-        at: event.at,
-        actor: event.actor,
-        action: event.action,
-        exception_id: event.exceptionId,
-        data: JSON.stringify(event.data),
-        prev_hash: event.prevHash,
-        hash: event.hash,
-      });
+      rows.push(auditRow(event));
       last = event;
     }
     for (let i = 0; i < rows.length; i += CHUNK) {
@@ -444,16 +447,7 @@ class KyselyAccess implements StoreWriter {
     let last = await this.lastLink();
     for (;;) {
       const event = sealEvent(last, given, row, this.auditHash);
-      const stored = {
-        seq: event.seq,
-        at: event.at,
-        actor: event.actor,
-        action: event.action,
-        exception_id: event.exceptionId,
-        data: JSON.stringify(event.data),
-        prev_hash: event.prevHash,
-        hash: event.hash,
-      };
+      const stored = auditRow(event);
       const inserted = await this.db
         .insertInto('audit_events')
         .values(stored)
