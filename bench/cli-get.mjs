@@ -1,9 +1,10 @@
-// `waiver get -A` over 1,000 exceptions in a cold process (DESIGN.md §7: ~150 ms on 2 cores).
+// `waiver get -A` over 1,000 exceptions in a cold process (~150 ms on 2 cores), and `waiver --version` against `node -e 0` (goal ≤ 1.5×).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { goal, summary } from './support/goal.mjs';
 import { seed } from './support/seed.mjs';
 import { benchSize, scaled } from './support/size.mjs';
 
@@ -47,4 +48,21 @@ stats(
   'waiver get -A -o json',
   Array.from({ length: runs }, () => time([bin, 'get', '-A', '-o', 'json'])),
 );
+
+// `waiver --version` against the process floor, in turn so that a drift of the machine's speed hits both.
+const floor = [];
+const version = [];
+for (let i = 0; i < Math.max(5, runs); i += 1) {
+  floor.push(time(['-e', '0']));
+  version.push(time([bin, '--version']));
+}
+goal({
+  name: '`waiver --version`',
+  unit: 'ms',
+  measured: version,
+  anchor: floor,
+  anchorName: 'node -e 0',
+  target: '≤ 1.5× node -e 0',
+  met: summary(version).median <= 1.5 * summary(floor).median,
+});
 rmSync(dir, { recursive: true, force: true });
