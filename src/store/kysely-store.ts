@@ -338,11 +338,12 @@ class KyselyAccess implements StoreWriter {
 
   async insertException(record: NewExceptionRecord): Promise<ExceptionRecord> {
     const values = { ...toRow(record), version: 1 };
+    // The row is what was just written, with its new id: reading every column back would only cost.
     const [row] = await this.batches.run(this.db, 'exceptions:insert', Object.values(values), () =>
-      this.db.insertInto('exceptions').values(values).returningAll(),
+      this.db.insertInto('exceptions').values(values).returning('id'),
     );
     if (!row) throw new Error(`the new exception "${record.name}" was not inserted`);
-    return toRecord(row);
+    return toRecord({ ...values, id: row.id });
   }
 
   async updateException(record: ExceptionRecord): Promise<ExceptionRecord> {
