@@ -7,6 +7,14 @@ import {
   type ResourceUnderTest,
 } from './exception-match.js';
 import { celExceptionCovers, isCelSpec, type CelExceptionSpec } from './cel-match.js';
+import {
+  celPolicyEvaluates,
+  celPolicyFindings,
+  celPolicyMatch,
+  isCelPolicyDoc,
+  type CelPolicyDoc,
+  type CelPolicyMatch,
+} from './cel-policy.js';
 import { wildcardMatch } from './wildcard.js';
 
 /** A PolicyException by where it lives, as Kyverno names it in reports (`namespace/name`). */
@@ -23,6 +31,10 @@ export interface PolicyRule {
   rule: string;
   /** Empty: the rule's kinds are not known (no policy given), so every resource is checked. */
   kinds: string[];
+  /** A namespaced policy (kyverno.io Policy, CEL Namespaced…Policy) applies in its own namespace only. */
+  namespace?: string;
+  /** A CEL policy: what it evaluates comes from its matchConstraints, matchConditions and autogen. */
+  cel?: CelPolicyMatch;
 }
 
 export interface CoverageItem {
@@ -59,11 +71,38 @@ const filtersOf = (match: RuleMatch | undefined): RuleMatch[] =>
  * a rule that matches Pods only, not by names, selectors or annotations, and for the controllers the
  * `pod-policies.kyverno.io/autogen-controllers` annotation allows (`none`: no autogen rules).
  */
-export function policyRules(policy: {
+export function policyRules(policy: KyvernoPolicyDoc | CelPolicyDoc): PolicyRule[] {
+  if (isCelPolicyDoc(policy)) return celPolicyRules(policy as CelPolicyDoc);
+  return kyvernoPolicyRules(policy as KyvernoPolicyDoc);
+}
+
+export interface KyvernoPolicyDoc {
+  apiVersion?: string;
   metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> };
   kind?: string;
   spec?: { rules?: { name?: string; match?: RuleMatch }[] };
-}): PolicyRule[] {
+}
+
+/**
+ * A CEL policy has no rules: one row per resource it evaluates, named `Kind/name` as exceptions name it.
+ * A policy whose match conditions do not compile evaluates nothing (Kyverno does not load it).
+ */
+function celPolicyRules(policy: CelPolicyDoc): PolicyRule[] {
+  if (celPolicyFindings(policy).length) return [];
+  const namespace = policy.kind?.startsWith('Namespaced') ? policy.metadata?.namespace : undefined;
+  return [
+    {
+      policy: `${policy.kind ?? ''}/${policy.metadata?.name ?? ''}`,
+      rule: '',
+      kinds: [],
+      ...(namespace ? { namespace } : {}),
+      cel: celPolicyMatch(policy),
+    },
+  ];
+}
+
+function kyvernoPolicyRules(policy: KyvernoPolicyDoc): PolicyRule[] {
+  const namespace = policy.kind === 'Policy' ? policy.metadata?.namespace : undefined;
   const name =
     policy.kind === 'Policy' && policy.metadata?.namespace
       ? `${policy.metadata.namespace}/${policy.metadata.name ?? ''}`
@@ -78,7 +117,7 @@ export function policyRules(policy: {
   return (policy.spec?.rules ?? []).flatMap((rule) => {
     const filters = filtersOf(rule.match);
     const kinds = [...new Set(filters.flatMap((f) => f.resources?.kinds ?? []))];
-    const own: PolicyRule = { policy: name, rule: rule.name ?? '', kinds };
+    const own: PolicyRule = { policy: name, rule: rule.name ?? '', kinds, ...(namespace ? { namespace } : {}) };
     const podOnly =
       kinds.length > 0 &&
       kinds.every((k) => kindMatches(k, { apiVersion: 'v1', kind: 'Pod' }) && !k.includes('*'));
@@ -90,9 +129,9 @@ export function policyRules(policy: {
     const controllers = CONTROLLERS.filter((c) => allowed.includes(c));
     const generated: PolicyRule[] = [];
     if (controllers.length)
-      generated.push({ policy: name, rule: `autogen-${own.rule}`.slice(0, 63), kinds: controllers });
+      generated.push({ ...own, rule: `autogen-${own.rule}`.slice(0, 63), kinds: controllers });
     if (allowed.includes('CronJob'))
-      generated.push({ policy: name, rule: `autogen-cronjob-${own.rule}`.slice(0, 63), kinds: ['CronJob'] });
+      generated.push({ ...own, rule: `autogen-cronjob-${own.rule}`.slice(0, 63), kinds: ['CronJob'] });
     return [own, ...generated];
   });
 }
@@ -169,14 +208,20 @@ export function coverage(
   const items: CoverageItem[] = [];
   const indexes = rules.map((r) => indexFor(exceptions, r.policy, r.rule));
   for (const resource of resources) {
-    if (resource.kind === 'Namespace' && !rules.some((r) => r.kinds.length)) continue;
     const namespace = resource.kind === 'Namespace' ? resource.name : (resource.namespace ?? '');
+    const namespaceLabels = resource.namespace ? context.namespaceLabels?.get(resource.namespace) : undefined;
     const matchContext: MatchContext = {
       ...(context.user ? { user: context.user } : {}),
       nowMs: context.nowMs,
-      namespaceLabels: resource.namespace ? context.namespaceLabels?.get(resource.namespace) : undefined,
+      namespaceLabels,
     };
-    rules.forEach(({ policy, rule, kinds }, i) => {
+    rules.forEach(({ policy, rule, kinds, namespace: home, cel }, i) => {
+      // Kyverno applies a namespaced policy to objects of its namespace only; a cluster-scoped one has none.
+      if (home !== undefined && resource.namespace !== home) return;
+      const evaluated = cel ? celPolicyEvaluates(cel, resource, namespaceLabels) : undefined;
+      if (evaluated?.covered === false) return;
+      // Without the policy, a Namespace object only lends its labels to the resources in it.
+      if (!cel && resource.kind === 'Namespace' && !kinds.length) return;
       if (kinds.length && !kinds.some((k) => kindMatches(k, resource))) return;
       const index: RuleIndex = indexes[i] ?? {
         byNamespace: new Map<string, NamedException[]>(),
@@ -192,6 +237,19 @@ export function coverage(
       const covering = verdicts.filter(({ v }) => v.covered === true);
       const maybe = verdicts.filter(({ v }) => v.covered === 'unknown');
       const chosen = covering.length ? covering : maybe;
+      let covered: Coverage = covering.length ? true : maybe.length ? 'unknown' : false;
+      let why = chosen.length
+        ? (chosen[0]?.v.why ?? '')
+        : verdicts.length
+          ? [...new Set(verdicts.map(({ v }) => v.why))].join('; ')
+          : cel
+            ? `no exception refers to ${policy}`
+            : `no exception names rule ${rule} of ${policy} for namespace ${namespace || '(none)'}`;
+      if (evaluated?.covered === 'unknown' && covered !== false) {
+        covered = 'unknown';
+        why = `${why}, if the policy evaluates it: ${evaluated.why}`;
+      } else if (evaluated && covered === true && evaluated.why.startsWith('its autogen'))
+        why = `${why} (${evaluated.why})`;
       items.push({
         resource: {
           apiVersion: resource.apiVersion,
@@ -201,13 +259,9 @@ export function coverage(
         },
         policy,
         rule,
-        covered: covering.length ? true : maybe.length ? 'unknown' : false,
+        covered,
         exceptions: chosen.map(({ e }) => (e.namespace ? `${e.namespace}/${e.name}` : e.name)),
-        why: chosen.length
-          ? (chosen[0]?.v.why ?? '')
-          : verdicts.length
-            ? [...new Set(verdicts.map(({ v }) => v.why))].join('; ')
-            : `no exception names rule ${rule} of ${policy} for namespace ${namespace || '(none)'}`,
+        why,
       });
     });
   }
@@ -216,6 +270,36 @@ export function coverage(
 
 export type Doc = Record<string, unknown> & { metadata?: Record<string, unknown> };
 type PolicyDoc = Parameters<typeof policyRules>[0];
+
+/** A policy as exceptions name it: `name`, `namespace/name` (Policy) or `Kind/name` (CEL). */
+const policyName = (policy: PolicyDoc): string =>
+  isCelPolicyDoc(policy)
+    ? `${policy.kind ?? ''}/${policy.metadata?.name ?? ''}`
+    : policy.kind === 'Policy' && policy.metadata?.namespace
+      ? `${policy.metadata.namespace}/${policy.metadata.name ?? ''}`
+      : (policy.metadata?.name ?? '');
+
+/**
+ * What limits the answer when the policies are given: a CEL policy whose match conditions do not compile
+ * (Kyverno loads none of it), and an exception naming a policy that is not among them (no rows for it).
+ */
+export function coverageNotes(policies: readonly PolicyDoc[], exceptions: readonly NamedException[]): string[] {
+  const notes = policies.filter(isCelPolicyDoc).flatMap((p) => celPolicyFindings(p as CelPolicyDoc));
+  const given = new Set(policies.map(policyName));
+  for (const e of exceptions) {
+    const named = isCelSpec(e.spec)
+      ? (e.spec.policyRefs ?? []).map((r) => `${r.kind ?? ''}/${r.name ?? ''}`)
+      : (e.spec.exceptions ?? []).map((x) => x.policyName);
+    for (const name of new Set(named)) {
+      const found = given.has(name) || (/[*?]/.test(name) && [...given].some((g) => wildcardMatch(name, g)));
+      if (!found)
+        notes.push(
+          `exception ${e.namespace ? `${e.namespace}/` : ''}${e.name} names policy ${name}, which is not among the policies given: nothing is checked against it`,
+        );
+    }
+  }
+  return notes;
+}
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 const stringMap = (v: unknown): Record<string, string> =>
@@ -240,7 +324,7 @@ export function resourceUnderTest(d: Doc): ResourceUnderTest {
 }
 
 /**
- * Kubernetes objects as read from YAML, sorted for `coverage`: kyverno.io PolicyExceptions, policies,
+ * Kubernetes objects as read from YAML, sorted for `coverage`: PolicyExceptions (both APIs), policies (kyverno.io and CEL),
  * every other object as a resource, and the labels of the Namespace objects among them.
  */
 export function coverageInputs(docs: readonly Doc[]): {
@@ -254,7 +338,9 @@ export function coverageInputs(docs: readonly Doc[]): {
     name: text(d.metadata?.['name']),
     spec: (d['spec'] ?? { exceptions: [] }) as ExceptionSpec,
   }));
-  const policies = docs.filter((d) => d['kind'] === 'ClusterPolicy' || d['kind'] === 'Policy') as PolicyDoc[];
+  const policies = docs.filter(
+    (d) => d['kind'] === 'ClusterPolicy' || d['kind'] === 'Policy' || isCelPolicyDoc(d),
+  ) as PolicyDoc[];
   const resources = docs.filter((d) => !isPolicyException(d)).map(resourceUnderTest);
   const namespaceLabels = new Map(
     docs
