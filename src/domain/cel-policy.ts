@@ -1,6 +1,11 @@
 import { CEL_POLICY_KINDS } from './cel-exception.js';
 import { compileCel } from './cel-match.js';
-import { selectorMatches, type LabelSelector, type ResourceUnderTest, type Verdict } from './exception-match.js';
+import {
+  selectorMatches,
+  type LabelSelector,
+  type ResourceUnderTest,
+  type Verdict,
+} from './exception-match.js';
 
 /**
  * Which resources a CEL policy (ValidatingPolicy and kin) evaluates, as Kyverno decides it from the policy
@@ -61,6 +66,12 @@ export interface CelVariant {
 export interface CelPolicyMatch {
   /** Kyverno does not run operations on a DeletingPolicy: it lists what matches on a schedule. */
   anyOperation: boolean;
+  /**
+   * ValidatingPolicy, GeneratingPolicy and DeletingPolicy try their exceptions before their own match
+   * conditions (vpol/gpol/dpol compiler/policy.go): an exception skips what the constraints select,
+   * conditions or not. ImageValidatingPolicy and MutatingPolicy check their conditions first.
+   */
+  exceptionsFirst: boolean;
   variants: CelVariant[];
 }
 
@@ -180,7 +191,11 @@ export function celPolicyMatch(policy: CelPolicyDoc): CelPolicyMatch {
       });
     }
   }
-  return { anyOperation: kind === 'DeletingPolicy', variants };
+  return {
+    anyOperation: kind === 'DeletingPolicy',
+    exceptionsFirst: ['ValidatingPolicy', 'GeneratingPolicy', 'DeletingPolicy'].includes(kind),
+    variants,
+  };
 }
 
 /** The match conditions that do not compile, each named with its expression: Kyverno rejects the policy. */
@@ -188,7 +203,8 @@ export function celPolicyFindings(policy: CelPolicyDoc): string[] {
   const name = `${policy.kind ?? ''}/${policy.metadata?.name ?? ''}`;
   const kind = (policy.kind ?? '').replace(/^Namespaced/, '');
   const field = kind === 'DeletingPolicy' ? 'conditions' : 'matchConditions';
-  const conditions = (kind === 'DeletingPolicy' ? policy.spec?.conditions : policy.spec?.matchConditions) ?? [];
+  const conditions =
+    (kind === 'DeletingPolicy' ? policy.spec?.conditions : policy.spec?.matchConditions) ?? [];
   return conditions.flatMap((c) => {
     const compiled = compileCel(c.expression ?? '');
     return compiled instanceof Error
@@ -317,7 +333,9 @@ function ruleMatches(rule: ResourceRule, resource: ResourceUnderTest, anyOperati
   if (!named.some(([r]) => r === '*')) {
     if (at.resource === undefined) {
       if (named.length)
-        return unknown(`kind ${resource.kind} of ${resource.apiVersion} is not a built-in kind: its resource name is not known here`);
+        return unknown(
+          `kind ${resource.kind} of ${resource.apiVersion} is not a built-in kind: its resource name is not known here`,
+        );
       return no(`its resources (${(rule.resources ?? []).join(', ')}) name subresources only`);
     }
     if (!named.some(([r]) => r === at.resource))
@@ -325,7 +343,8 @@ function ruleMatches(rule: ResourceRule, resource: ResourceUnderTest, anyOperati
   }
   const scope = rule.scope ?? '*';
   if (scope === 'Cluster' && !at.cluster) return no('its scope is Cluster and the resource is namespaced');
-  if (scope === 'Namespaced' && at.cluster) return no('its scope is Namespaced and the resource is cluster-scoped');
+  if (scope === 'Namespaced' && at.cluster)
+    return no('its scope is Namespaced and the resource is cluster-scoped');
   if (rule.resourceNames?.length) {
     const name = resource.name;
     const hit = name
@@ -379,8 +398,11 @@ function namespaceSelected(
   return unknown(`the labels of namespace ${namespace} are not known (give its Namespace object)`);
 }
 
-/** Variables a policy's match condition may read that are not given offline. */
-const UNGIVEN = /(^|[^.\w])(request|params|namespaceObject|authorizer|variables)\b/;
+/**
+ * Variables a policy's match condition may read that are not given offline: the request and its user,
+ * and the lists of the partial exceptions (`exceptions.allowedImages`), which are the policy's to judge.
+ */
+const UNGIVEN = /(^|[^.\w])(request|params|namespaceObject|authorizer|variables|exceptions)\b/;
 
 function conditionsHold(conditions: readonly Condition[], resource: ResourceUnderTest): Verdict {
   if (!conditions.length) return yes('no match condition');
@@ -409,8 +431,15 @@ function conditionsHold(conditions: readonly Condition[], resource: ResourceUnde
   return pending ? unknown(pending) : yes('its match conditions hold');
 }
 
-/** Does one variant of the policy evaluate the resource? The matcher's order, then the conditions. */
-function variantEvaluates(
+/** How a variant selects a resource: by its constraints (namespaces, objects, rules), then its conditions. */
+export interface CelSelection {
+  selected: Verdict;
+  conditions: Verdict;
+  /** The autogen kinds of the variant that selects it (none: the policy itself). */
+  kinds?: string[] | undefined;
+}
+
+function variantSelects(
   variant: CelVariant,
   resource: ResourceUnderTest,
   anyOperation: boolean,
@@ -430,29 +459,34 @@ function variantEvaluates(
   const rules = match.resourceRules ?? [];
   const ruled = rules.length ? anyRule(rules, resource, anyOperation) : yes('no resource rules');
   if (ruled.covered !== true) return ruled;
-  if (inNamespace.covered === 'unknown') return inNamespace;
-  return conditionsHold(variant.conditions, resource);
+  return inNamespace.covered === 'unknown' ? inNamespace : yes('its matchConstraints select it');
 }
 
 /**
- * Does the policy evaluate this resource, through itself or an autogen variant? `unknown` says what is
- * missing (the namespace's labels, admission data, the resource name of a CRD).
+ * Which variant of the policy (itself or an autogen one) selects this resource, and whether its own match
+ * conditions hold. `unknown` says what is missing (the namespace's labels, admission data, the resource
+ * name of a CRD).
  */
-export function celPolicyEvaluates(
+export function celPolicySelects(
   policy: CelPolicyMatch,
   resource: ResourceUnderTest,
   namespaceLabels?: Readonly<Record<string, string>>,
-): Verdict {
+): CelSelection {
   const verdicts = policy.variants.map((v) => ({
     v,
-    verdict: variantEvaluates(v, resource, policy.anyOperation, namespaceLabels),
+    selected: variantSelects(v, resource, policy.anyOperation, namespaceLabels),
   }));
-  const hit = verdicts.find(({ verdict }) => verdict.covered === true);
-  if (hit)
-    return yes(
-      hit.v.kinds ? `its autogen for ${hit.v.kinds.join(', ')} evaluates it` : 'the policy evaluates it',
-    );
-  const maybe = verdicts.find(({ verdict }) => verdict.covered === 'unknown');
-  if (maybe) return maybe.verdict;
-  return no(`the policy does not evaluate it: ${verdicts[0]?.verdict.why ?? 'no match constraints'}`);
+  const hit =
+    verdicts.find(({ selected }) => selected.covered === true) ??
+    verdicts.find(({ selected }) => selected.covered === 'unknown');
+  if (!hit)
+    return {
+      selected: no(`the policy does not select it: ${verdicts[0]?.selected.why ?? 'no match constraints'}`),
+      conditions: no('not selected'),
+    };
+  return {
+    selected: hit.selected,
+    conditions: conditionsHold(hit.v.conditions, resource),
+    kinds: hit.v.kinds,
+  };
 }

@@ -8,12 +8,13 @@ import {
 } from './exception-match.js';
 import { celExceptionCovers, isCelSpec, type CelExceptionSpec } from './cel-match.js';
 import {
-  celPolicyEvaluates,
+  celPolicySelects,
   celPolicyFindings,
   celPolicyMatch,
   isCelPolicyDoc,
   type CelPolicyDoc,
   type CelPolicyMatch,
+  type CelSelection,
 } from './cel-policy.js';
 import { wildcardMatch } from './wildcard.js';
 
@@ -117,7 +118,12 @@ function kyvernoPolicyRules(policy: KyvernoPolicyDoc): PolicyRule[] {
   return (policy.spec?.rules ?? []).flatMap((rule) => {
     const filters = filtersOf(rule.match);
     const kinds = [...new Set(filters.flatMap((f) => f.resources?.kinds ?? []))];
-    const own: PolicyRule = { policy: name, rule: rule.name ?? '', kinds, ...(namespace ? { namespace } : {}) };
+    const own: PolicyRule = {
+      policy: name,
+      rule: rule.name ?? '',
+      kinds,
+      ...(namespace ? { namespace } : {}),
+    };
     const podOnly =
       kinds.length > 0 &&
       kinds.every((k) => kindMatches(k, { apiVersion: 'v1', kind: 'Pod' }) && !k.includes('*'));
@@ -194,6 +200,32 @@ function indexFor(exceptions: readonly NamedException[], policy: string, rule: s
 }
 
 /**
+ * What the policy's own selection does to a row: no row for a resource it does not check (unless an
+ * exception Kyverno tries first covers it), `unknown` where the selection is.
+ */
+function celGate(
+  cel: CelPolicyMatch,
+  { selected, conditions, kinds }: CelSelection,
+  covered: Coverage,
+): 'skip' | { covered: Coverage; why: string } {
+  const via = kinds ? ` (the policy's autogen for ${kinds.join(', ')})` : '';
+  if (covered === true && cel.exceptionsFirst) {
+    if (selected.covered === 'unknown')
+      return { covered: 'unknown', why: `${via}, if the policy selects it: ${selected.why}` };
+    return conditions.covered === true
+      ? { covered: true, why: via }
+      : {
+          covered: true,
+          why: `${via}; Kyverno applies the exception before the policy's own match conditions (${conditions.why})`,
+        };
+  }
+  if (conditions.covered === false && !(cel.exceptionsFirst && covered === 'unknown')) return 'skip';
+  const doubt = [selected, conditions].find((v) => v.covered === 'unknown');
+  if (doubt) return { covered: 'unknown', why: `${via}, if the policy evaluates it: ${doubt.why}` };
+  return { covered, why: via };
+}
+
+/**
  * The blast radius: for each resource and each rule that applies to it, whether an exception lets it
  * through, which, and why. Namespace labels come from the Namespace objects among the resources.
  */
@@ -218,8 +250,8 @@ export function coverage(
     rules.forEach(({ policy, rule, kinds, namespace: home, cel }, i) => {
       // Kyverno applies a namespaced policy to objects of its namespace only; a cluster-scoped one has none.
       if (home !== undefined && resource.namespace !== home) return;
-      const evaluated = cel ? celPolicyEvaluates(cel, resource, namespaceLabels) : undefined;
-      if (evaluated?.covered === false) return;
+      const selection = cel ? celPolicySelects(cel, resource, namespaceLabels) : undefined;
+      if (selection?.selected.covered === false) return;
       // Without the policy, a Namespace object only lends its labels to the resources in it.
       if (!cel && resource.kind === 'Namespace' && !kinds.length) return;
       if (kinds.length && !kinds.some((k) => kindMatches(k, resource))) return;
@@ -245,11 +277,12 @@ export function coverage(
           : cel
             ? `no exception refers to ${policy}`
             : `no exception names rule ${rule} of ${policy} for namespace ${namespace || '(none)'}`;
-      if (evaluated?.covered === 'unknown' && covered !== false) {
-        covered = 'unknown';
-        why = `${why}, if the policy evaluates it: ${evaluated.why}`;
-      } else if (evaluated && covered === true && evaluated.why.startsWith('its autogen'))
-        why = `${why} (${evaluated.why})`;
+      if (cel && selection) {
+        const gate = celGate(cel, selection, covered);
+        if (gate === 'skip') return;
+        if (gate.covered === 'unknown' && covered === true) covered = 'unknown';
+        if (gate.why) why = `${why}${gate.why}`;
+      }
       items.push({
         resource: {
           apiVersion: resource.apiVersion,
@@ -283,7 +316,10 @@ const policyName = (policy: PolicyDoc): string =>
  * What limits the answer when the policies are given: a CEL policy whose match conditions do not compile
  * (Kyverno loads none of it), and an exception naming a policy that is not among them (no rows for it).
  */
-export function coverageNotes(policies: readonly PolicyDoc[], exceptions: readonly NamedException[]): string[] {
+export function coverageNotes(
+  policies: readonly PolicyDoc[],
+  exceptions: readonly NamedException[],
+): string[] {
   const notes = policies.filter(isCelPolicyDoc).flatMap((p) => celPolicyFindings(p as CelPolicyDoc));
   const given = new Set(policies.map(policyName));
   for (const e of exceptions) {

@@ -55,7 +55,9 @@ export async function run(ctx: CliContext, id: string | undefined, flags: Covers
   const notes = given ? coverageNotes(given, exceptions) : [];
   const items = coverage(exceptions, resources, rules, { namespaceLabels, nowMs: ctx.clock.now() });
   if (format !== 'table') return ctx.out(document({ items, notes }, format));
-  const table = items.length ? coverageTable(items, items.length) : 'No resource is matched by the rules given.\n';
+  const table = items.length
+    ? coverageTable(items, items.length)
+    : 'No resource is matched by the rules given.\n';
   ctx.out(`${table}${notes.map((n) => `note: ${n}\n`).join('')}`);
 }
 
