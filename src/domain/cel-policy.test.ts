@@ -360,4 +360,16 @@ describe('bad input', () => {
     });
     expect(celPolicyFindings(deleting)[0]).toContain('DeletingPolicy/old: conditions age does not compile');
   });
+
+  it('a resource rule with an empty list is a finding: Kyverno matches nothing with it', () => {
+    const sloppy = policy('ImageValidatingPolicy', 'images', {
+      matchConstraints: { resourceRules: [{ resources: ['pods'], operations: ['CREATE'] }] },
+    });
+    expect(celPolicyFindings(sloppy)).toEqual([
+      'ImageValidatingPolicy/images: matchConstraints.resourceRules[0].apiGroups is empty: the rule matches nothing',
+      'ImageValidatingPolicy/images: matchConstraints.resourceRules[0].apiVersions is empty: the rule matches nothing',
+    ]);
+    const pod = resourceUnderTest(object('v1', 'Pod', 'web', 'payments'));
+    expect(coverage([], [pod], policyRules(sloppy), { nowMs: NOW })).toEqual([]);
+  });
 });

@@ -198,8 +198,24 @@ export function celPolicyMatch(policy: CelPolicyDoc): CelPolicyMatch {
   };
 }
 
-/** The match conditions that do not compile, each named with its expression: Kyverno rejects the policy. */
+/**
+ * What is wrong with a policy's selection: a resource rule with an empty list (it matches nothing), and
+ * each match condition that does not compile, named with its expression (Kyverno then loads none of it).
+ */
 export function celPolicyFindings(policy: CelPolicyDoc): string[] {
+  const name = `${policy.kind ?? ''}/${policy.metadata?.name ?? ''}`;
+  const kind = (policy.kind ?? '').replace(/^Namespaced/, '');
+  // Kyverno's matcher reads an empty list as none: such a rule matches nothing.
+  const empty = (policy.spec?.matchConstraints?.resourceRules ?? []).flatMap((r, i) =>
+    (['apiGroups', 'apiVersions', 'resources', 'operations'] as const)
+      .filter((f) => !r[f]?.length && !(f === 'operations' && kind === 'DeletingPolicy'))
+      .map((f) => `${name}: matchConstraints.resourceRules[${i}].${f} is empty: the rule matches nothing`),
+  );
+  return [...empty, ...celCompileFindings(policy)];
+}
+
+/** The match conditions that do not compile, each named with its expression: Kyverno rejects the policy. */
+export function celCompileFindings(policy: CelPolicyDoc): string[] {
   const name = `${policy.kind ?? ''}/${policy.metadata?.name ?? ''}`;
   const kind = (policy.kind ?? '').replace(/^Namespaced/, '');
   const field = kind === 'DeletingPolicy' ? 'conditions' : 'matchConditions';

@@ -9,6 +9,7 @@ import {
 import { celExceptionCovers, isCelSpec, type CelExceptionSpec } from './cel-match.js';
 import {
   celPolicySelects,
+  celCompileFindings,
   celPolicyFindings,
   celPolicyMatch,
   isCelPolicyDoc,
@@ -89,7 +90,7 @@ export interface KyvernoPolicyDoc {
  * A policy whose match conditions do not compile evaluates nothing (Kyverno does not load it).
  */
 function celPolicyRules(policy: CelPolicyDoc): PolicyRule[] {
-  if (celPolicyFindings(policy).length) return [];
+  if (celCompileFindings(policy).length) return [];
   const namespace = policy.kind?.startsWith('Namespaced') ? policy.metadata?.namespace : undefined;
   return [
     {
