@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { celPolicyFindings, celPolicyMatch, celPolicySelects, type CelPolicyDoc } from './cel-policy.js';
-import { coverage, coverageNotes, policyRules, resourceUnderTest, type Doc } from './coverage.js';
+import {
+  coverage,
+  coverageNotes,
+  policyRules,
+  resourceUnderTest,
+  rulesNamedBy,
+  type Doc,
+} from './coverage.js';
 
 const NOW = Date.parse('2026-11-30T00:00:00Z');
 
@@ -143,6 +150,10 @@ describe('the three wrong answers issue 26 names', () => {
       },
     };
     expect(rowsOf(coverage([exception], resources, policyRules(kyvernoPolicy), { nowMs: NOW }))).toEqual([
+      'ConfigMap/ns1/a ns1/policyA true',
+    ]);
+    // Without the policy, its name says where it lives: the same answer.
+    expect(rowsOf(coverage([exception], resources, rulesNamedBy([exception]), { nowMs: NOW }))).toEqual([
       'ConfigMap/ns1/a ns1/policyA true',
     ]);
     const nvpol = policy(

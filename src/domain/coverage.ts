@@ -153,9 +153,13 @@ export function rulesNamedBy(exceptions: readonly NamedException[]): PolicyRule[
         seen.set(`${kind}/${name}\n`, { policy: `${kind}/${name}`, rule: '', kinds: [] });
       continue;
     }
-    for (const { policyName, ruleNames } of spec.exceptions ?? [])
+    for (const { policyName, ruleNames } of spec.exceptions ?? []) {
+      // `namespace/name` names a namespaced Policy: Kyverno applies it in that namespace only.
+      const [home, rest] = policyName.split('/', 2);
+      const namespace = rest !== undefined && home && !/[*?]/.test(home) ? { namespace: home } : {};
       for (const rule of ruleNames)
-        seen.set(`${policyName}\n${rule}`, { policy: policyName, rule, kinds: [] });
+        seen.set(`${policyName}\n${rule}`, { policy: policyName, rule, kinds: [], ...namespace });
+    }
   }
   return [...seen.values()];
 }
