@@ -85,6 +85,8 @@ export interface CelPolicyDoc {
     /** DeletingPolicy's name for its match conditions. */
     conditions?: Condition[];
     autogen?: { podControllers?: { controllers?: string[] | null } };
+    /** `mode: JSON`: the policy judges JSON payloads, never Kubernetes objects. */
+    evaluation?: { mode?: string };
   };
 }
 
@@ -160,8 +162,9 @@ export function celPolicyMatch(policy: CelPolicyDoc): CelPolicyMatch {
   const spec = policy.spec ?? {};
   const match = spec.matchConstraints ?? {};
   const conditions = (kind === 'DeletingPolicy' ? spec.conditions : spec.matchConditions) ?? [];
-  const variants: CelVariant[] = [{ name: 'policy', match: spec.matchConstraints, conditions }];
-  if (AUTOGEN_KINDS.includes(kind) && canAutogen(spec.matchConstraints)) {
+  const json = spec.evaluation?.mode === 'JSON';
+  const variants: CelVariant[] = json ? [] : [{ name: 'policy', match: spec.matchConstraints, conditions }];
+  if (!json && AUTOGEN_KINDS.includes(kind) && canAutogen(spec.matchConstraints)) {
     const configured = spec.autogen?.podControllers?.controllers;
     const controllers = (configured ?? Object.keys(CONTROLLERS)).filter(
       (c): c is Controller => c in CONTROLLERS,
@@ -211,7 +214,11 @@ export function celPolicyFindings(policy: CelPolicyDoc): string[] {
       .filter((f) => !r[f]?.length && !(f === 'operations' && kind === 'DeletingPolicy'))
       .map((f) => `${name}: matchConstraints.resourceRules[${i}].${f} is empty: the rule matches nothing`),
   );
-  return [...empty, ...celCompileFindings(policy)];
+  const json =
+    policy.spec?.evaluation?.mode === 'JSON'
+      ? [`${name}: evaluation.mode is JSON: it judges JSON payloads, never the Kubernetes objects given`]
+      : [];
+  return [...json, ...empty, ...celCompileFindings(policy)];
 }
 
 /** The match conditions that do not compile, each named with its expression: Kyverno rejects the policy. */
@@ -497,7 +504,9 @@ export function celPolicySelects(
     verdicts.find(({ selected }) => selected.covered === 'unknown');
   if (!hit)
     return {
-      selected: no(`the policy does not select it: ${verdicts[0]?.selected.why ?? 'no match constraints'}`),
+      selected: no(
+        `the policy does not select it: ${verdicts[0]?.selected.why ?? 'it judges JSON payloads only'}`,
+      ),
       conditions: no('not selected'),
     };
   return {
