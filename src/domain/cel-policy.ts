@@ -58,7 +58,7 @@ export interface CelVariant {
   name: string;
   /** Undefined: the policy has no matchConstraints, and Kyverno's engine then matches nothing. */
   match: MatchResources | undefined;
-  conditions: Condition[];
+  conditions: PreparedCondition[];
   /** The kinds autogen generated this variant for. */
   kinds?: string[];
 }
@@ -163,7 +163,9 @@ export function celPolicyMatch(policy: CelPolicyDoc): CelPolicyMatch {
   const match = spec.matchConstraints ?? {};
   const conditions = (kind === 'DeletingPolicy' ? spec.conditions : spec.matchConditions) ?? [];
   const json = spec.evaluation?.mode === 'JSON';
-  const variants: CelVariant[] = json ? [] : [{ name: 'policy', match: spec.matchConstraints, conditions }];
+  const variants: CelVariant[] = json
+    ? []
+    : [{ name: 'policy', match: spec.matchConstraints, conditions: conditions.map(prepare) }];
   if (!json && AUTOGEN_KINDS.includes(kind) && canAutogen(spec.matchConstraints)) {
     const configured = spec.autogen?.podControllers?.controllers;
     const controllers = (configured ?? Object.keys(CONTROLLERS)).filter(
@@ -190,7 +192,7 @@ export function celPolicyMatch(policy: CelPolicyDoc): CelPolicyMatch {
           })),
           ...(match.namespaceSelector ? { namespaceSelector: match.namespaceSelector } : {}),
         },
-        conditions: conditions.map((c) => ({ ...c, expression: rewrite(c.expression ?? '', config) })),
+        conditions: conditions.map((c) => prepare({ ...c, expression: rewrite(c.expression ?? '', config) })),
       });
     }
   }
@@ -427,29 +429,43 @@ function namespaceSelected(
  */
 const UNGIVEN = /(^|[^.\w])(request|params|namespaceObject|authorizer|variables|exceptions)\b/;
 
-function conditionsHold(conditions: readonly Condition[], resource: ResourceUnderTest): Verdict {
+/** A condition compiled once per policy, not once per resource; `ungiven` when it reads admission data. */
+interface PreparedCondition {
+  name: string;
+  expression: string;
+  program: ReturnType<typeof compileCel> | 'ungiven';
+}
+
+function prepare(c: Condition): PreparedCondition {
+  const expression = c.expression ?? '';
+  return {
+    name: c.name ?? '',
+    expression,
+    program: UNGIVEN.test(expression) ? 'ungiven' : compileCel(expression),
+  };
+}
+
+function conditionsHold(conditions: readonly PreparedCondition[], resource: ResourceUnderTest): Verdict {
   if (!conditions.length) return yes('no match condition');
   if (!resource.object) return unknown('its match conditions need the object');
   let pending: string | undefined;
-  for (const c of conditions) {
-    const expression = c.expression ?? '';
-    if (UNGIVEN.test(expression)) {
-      pending ??= `its match condition ${c.name ?? ''} reads admission data (${expression})`;
+  for (const { name, expression, program } of conditions) {
+    if (program === 'ungiven') {
+      pending ??= `its match condition ${name} reads admission data (${expression})`;
       continue;
     }
-    const compiled = compileCel(expression);
-    if (compiled instanceof Error) return no(`its match condition ${c.name ?? ''} does not compile`);
+    if (program instanceof Error) return no(`its match condition ${name} does not compile`);
     let result: unknown;
     try {
-      result = compiled.run({ object: resource.object, oldObject: null });
+      result = program.run({ object: resource.object, oldObject: null });
     } catch (e) {
       // The API server's matcher: an error in a match condition fails the request (failurePolicy Fail),
       // and the answer offline is not the policy's verdict either way.
       return unknown(
-        `its match condition ${c.name ?? ''} fails to evaluate: ${e instanceof Error ? e.message : String(e)}`,
+        `its match condition ${name} fails to evaluate: ${e instanceof Error ? e.message : String(e)}`,
       );
     }
-    if (result !== true) return no(`its match condition ${c.name ?? ''} is false`);
+    if (result !== true) return no(`its match condition ${name} is false`);
   }
   return pending ? unknown(pending) : yes('its match conditions hold');
 }
