@@ -1,5 +1,6 @@
 import {
   exceptionCovers,
+  exceptionMatches,
   kindMatches,
   type Coverage,
   type ExceptionSpec,
@@ -8,6 +9,8 @@ import {
 } from './exception-match.js';
 import { celExceptionCovers, isCelSpec, type CelExceptionSpec } from './cel-match.js';
 import { wildcardMatch } from './wildcard.js';
+import { podSecurityCoverage } from './pss/covers.js';
+import type { PodSecurityRule } from './pss/evaluate.js';
 
 /** A PolicyException by where it lives, as Kyverno names it in reports (`namespace/name`). */
 export interface NamedException {
@@ -23,6 +26,8 @@ export interface PolicyRule {
   rule: string;
   /** Empty: the rule's kinds are not known (no policy given), so every resource is checked. */
   kinds: string[];
+  /** A `validate.podSecurity` rule's level, version and exclude: its exceptions are weighed on the pod. */
+  podSecurity?: PodSecurityRule;
 }
 
 export interface CoverageItem {
@@ -62,7 +67,7 @@ const filtersOf = (match: RuleMatch | undefined): RuleMatch[] =>
 export function policyRules(policy: {
   metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> };
   kind?: string;
-  spec?: { rules?: { name?: string; match?: RuleMatch }[] };
+  spec?: { rules?: { name?: string; match?: RuleMatch; validate?: { podSecurity?: PodSecurityRule } }[] };
 }): PolicyRule[] {
   const name =
     policy.kind === 'Policy' && policy.metadata?.namespace
@@ -78,7 +83,13 @@ export function policyRules(policy: {
   return (policy.spec?.rules ?? []).flatMap((rule) => {
     const filters = filtersOf(rule.match);
     const kinds = [...new Set(filters.flatMap((f) => f.resources?.kinds ?? []))];
-    const own: PolicyRule = { policy: name, rule: rule.name ?? '', kinds };
+    const podSecurity = rule.validate?.podSecurity;
+    const own: PolicyRule = {
+      policy: name,
+      rule: rule.name ?? '',
+      kinds,
+      ...(podSecurity ? { podSecurity } : {}),
+    };
     const podOnly =
       kinds.length > 0 &&
       kinds.every((k) => kindMatches(k, { apiVersion: 'v1', kind: 'Pod' }) && !k.includes('*'));
@@ -89,10 +100,16 @@ export function policyRules(policy: {
     if (!podOnly || narrowed) return [own];
     const controllers = CONTROLLERS.filter((c) => allowed.includes(c));
     const generated: PolicyRule[] = [];
+    const copy = podSecurity ? { podSecurity } : {};
     if (controllers.length)
-      generated.push({ policy: name, rule: `autogen-${own.rule}`.slice(0, 63), kinds: controllers });
+      generated.push({ policy: name, rule: `autogen-${own.rule}`.slice(0, 63), kinds: controllers, ...copy });
     if (allowed.includes('CronJob'))
-      generated.push({ policy: name, rule: `autogen-cronjob-${own.rule}`.slice(0, 63), kinds: ['CronJob'] });
+      generated.push({
+        policy: name,
+        rule: `autogen-cronjob-${own.rule}`.slice(0, 63),
+        kinds: ['CronJob'],
+        ...copy,
+      });
     return [own, ...generated];
   });
 }
@@ -176,13 +193,28 @@ export function coverage(
       nowMs: context.nowMs,
       namespaceLabels: resource.namespace ? context.namespaceLabels?.get(resource.namespace) : undefined,
     };
-    rules.forEach(({ policy, rule, kinds }, i) => {
+    rules.forEach(({ policy, rule, kinds, podSecurity }, i) => {
       if (kinds.length && !kinds.some((k) => kindMatches(k, resource))) return;
       const index: RuleIndex = indexes[i] ?? {
         byNamespace: new Map<string, NamedException[]>(),
         anywhere: [],
       };
       const candidates = [...(index.byNamespace.get(namespace) ?? []), ...index.anywhere];
+      if (podSecurity) {
+        const applying = candidates.flatMap((e) => {
+          if (isCelSpec(e.spec)) return [];
+          const v = exceptionMatches(e.spec, policy, rule, resource, matchContext);
+          if (v.covered === false) return [];
+          const name = e.namespace ? `${e.namespace}/${e.name}` : e.name;
+          return [{ name, podSecurity: e.spec.podSecurity, covered: v.covered, why: v.why }];
+        });
+        const { result, ...judged } = podSecurityCoverage(resource.object, podSecurity, applying);
+        // With no exception applying, a pass is worth saying; a failure is told by why none applies.
+        if (applying.length || result === 'pass') {
+          items.push({ resource: identity(resource), policy, rule, ...judged });
+          return;
+        }
+      }
       const verdicts = candidates.map((e) => ({
         e,
         v: isCelSpec(e.spec)
@@ -193,12 +225,7 @@ export function coverage(
       const maybe = verdicts.filter(({ v }) => v.covered === 'unknown');
       const chosen = covering.length ? covering : maybe;
       items.push({
-        resource: {
-          apiVersion: resource.apiVersion,
-          kind: resource.kind,
-          namespace: resource.namespace ?? '',
-          name: resource.name,
-        },
+        resource: identity(resource),
         policy,
         rule,
         covered: covering.length ? true : maybe.length ? 'unknown' : false,
@@ -213,6 +240,13 @@ export function coverage(
   }
   return items;
 }
+
+const identity = (resource: ResourceUnderTest): CoverageItem['resource'] => ({
+  apiVersion: resource.apiVersion,
+  kind: resource.kind,
+  namespace: resource.namespace ?? '',
+  name: resource.name,
+});
 
 export type Doc = Record<string, unknown> & { metadata?: Record<string, unknown> };
 type PolicyDoc = Parameters<typeof policyRules>[0];
