@@ -1,4 +1,15 @@
-import { notKnown, type PolicyDocument, type RuleUnderTest, type RuleVerdict } from './rule-verdict.js';
+import { evaluateValidateRule } from './kyverno-rule.js';
+import {
+  notKnown,
+  wouldFail,
+  wouldPass,
+  type PolicyDocument,
+  type RuleUnderTest,
+  type RuleVerdict,
+} from './rule-verdict.js';
+
+/** A verdict, and for bad input (a pattern or expression Kyverno refuses) a finding naming the policy. */
+export type VerdictWithFinding = RuleVerdict & { finding?: string };
 
 /** What an evaluation may also read: the instant (time functions) and the namespace's labels. */
 export interface EvaluationContext {
@@ -23,32 +34,86 @@ export interface KyvernoRule extends Json {
 }
 
 /**
- * Which object a rule is checked against. Kyverno's autogen rewrites a Pod rule's patterns and variables
- * for controllers (`spec` → `spec.template.spec`, `metadata` → `spec.template.metadata`); checking the
- * original rule against the Pod template is the same check.
+ * Which rule a report names and what it reads. For an autogen rule, `rule` and `object` are the Pod rule
+ * and the Pod template (what a Pod Security check reads); `generated` and `resource` are the rule as
+ * Kyverno's autogen rewrites it (patterns wrapped in `spec.template`, `request.object.spec` →
+ * `request.object.spec.template.spec`) and the whole controller, which is what pattern and deny rules
+ * are checked with, so the answer is Kyverno's by construction.
  */
 export interface RuleTarget {
   rule: KyvernoRule;
-  /** The object the rule reads as `request.object` (the Pod template for an autogen rule). */
+  /** The object the Pod rule reads as `request.object` (the Pod template for an autogen rule). */
   object: Json;
   /** Set when the rule is the autogen copy: the path of the template inside the controller. */
   templatePath?: string;
+  /** The rule as Kyverno runs it on `resource` (the rule itself when it is not an autogen copy). */
+  generated: KyvernoRule;
+  /** The whole resource. */
+  resource: Json;
 }
 
 const CEL_VALIDATING = new Set(['ValidatingPolicy', 'NamespacedValidatingPolicy']);
 const KYVERNO_KINDS = new Set(['ClusterPolicy', 'Policy']);
 
-const policyLabel = (policy: PolicyDocument): string => {
+export const policyLabel = (policy: PolicyDocument): string => {
   const meta = asObject(policy.metadata);
   const name = typeof meta['name'] === 'string' ? meta['name'] : '';
   const namespace = typeof meta['namespace'] === 'string' ? meta['namespace'] : '';
   return `${typeof policy.kind === 'string' ? policy.kind : 'policy'} ${namespace ? `${namespace}/` : ''}${name}`;
 };
 
-const podTemplate = (template: unknown): Json => {
-  const t = asObject(template);
-  return { apiVersion: 'v1', kind: 'Pod', metadata: asObject(t['metadata']), spec: asObject(t['spec']) };
+const podTemplate = (template: Json): Json => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: asObject(template['metadata']),
+  spec: asObject(template['spec']),
+});
+
+const REPLACEMENTS: Record<'Pod' | 'Cronjob', [string, string][]> = {
+  Pod: [
+    ['request.object.spec', 'request.object.spec.template.spec'],
+    ['request.oldObject.spec', 'request.oldObject.spec.template.spec'],
+    ['request.object.metadata', 'request.object.spec.template.metadata'],
+    ['request.oldObject.metadata', 'request.oldObject.spec.template.metadata'],
+  ],
+  Cronjob: [
+    ['request.object.spec', 'request.object.spec.jobTemplate.spec.template.spec'],
+    ['request.oldObject.spec', 'request.oldObject.spec.jobTemplate.spec.template.spec'],
+    ['request.object.metadata', 'request.object.spec.jobTemplate.spec.template.metadata'],
+    ['request.oldObject.metadata', 'request.oldObject.spec.jobTemplate.spec.template.metadata'],
+  ],
 };
+
+/**
+ * pkg/autogen/v1 generateRule + convertRule for the validate rules: a pattern (or each anyPattern) is
+ * wrapped under `spec.template` (`spec.jobTemplate.spec.template`), deny is kept, and the rule's JSON has
+ * its `request.object.spec` / `.metadata` paths rewritten as text, as Kyverno does.
+ */
+export function autogenRule(rule: KyvernoRule, kind: 'Pod' | 'Cronjob'): KyvernoRule {
+  const wrap = (p: unknown): Json =>
+    kind === 'Pod' ? { spec: { template: p } } : { spec: { jobTemplate: { spec: { template: p } } } };
+  const copy: KyvernoRule = {
+    ...rule,
+    name: `${kind === 'Pod' ? 'autogen' : 'autogen-cronjob'}-${rule.name ?? ''}`.slice(0, 63),
+  };
+  const validate = rule.validate;
+  if (validate) {
+    const kept = { message: validate['message'], failureAction: validate['failureAction'] };
+    if (validate['pattern'] !== undefined) copy.validate = { ...kept, pattern: wrap(validate['pattern']) };
+    else if (validate['deny'] !== undefined) copy.validate = { ...kept, deny: validate['deny'] };
+    else if (validate['podSecurity'] !== undefined)
+      copy.validate = { ...kept, podSecurity: validate['podSecurity'] };
+    else if (Array.isArray(validate['anyPattern']))
+      copy.validate = { ...kept, anyPattern: (validate['anyPattern'] as unknown[]).map(wrap) };
+  }
+  let text = JSON.stringify(copy);
+  const cel = isObject(validate) && validate['cel'] !== undefined;
+  for (const [from, to] of REPLACEMENTS[kind])
+    text = text
+      .split(cel ? from.replace(/^request\./, '') : from)
+      .join(cel ? to.replace(/^request\./, '') : to);
+  return JSON.parse(text) as KyvernoRule;
+}
 
 /**
  * The rule a report names and the object it reads. `autogen-X` is rule X on `spec.template`,
@@ -61,7 +126,7 @@ export function ruleTarget(policy: PolicyDocument, ruleName: string, object: Jso
   const autogen = asObject(asObject(policy['status'])['autogen'])['rules'];
   const generated = (Array.isArray(autogen) ? autogen : []).filter(isObject) as KyvernoRule[];
   const own = [...rules, ...generated].find((r) => r.name === ruleName);
-  if (own) return { rule: own, object };
+  if (own) return { rule: own, object, generated: own, resource: object };
   const cron = /^autogen-cronjob-(.+)$/.exec(ruleName);
   const plain = /^autogen-(.+)$/.exec(ruleName);
   const base = cron?.[1] ?? plain?.[1];
@@ -74,11 +139,23 @@ export function ruleTarget(policy: PolicyDocument, ruleName: string, object: Jso
     const template = asObject(job['spec'])['template'];
     if (!isObject(template))
       return `${ruleName} reads spec.jobTemplate.spec.template, which the object lacks`;
-    return { rule: source, object: podTemplate(template), templatePath: 'spec.jobTemplate.spec.template' };
+    return {
+      rule: source,
+      object: podTemplate(template),
+      templatePath: 'spec.jobTemplate.spec.template',
+      generated: autogenRule(source, 'Cronjob'),
+      resource: object,
+    };
   }
   const template = asObject(object['spec'])['template'];
   if (!isObject(template)) return `${ruleName} reads spec.template, which the object lacks`;
-  return { rule: source, object: podTemplate(template), templatePath: 'spec.template' };
+  return {
+    rule: source,
+    object: podTemplate(template),
+    templatePath: 'spec.template',
+    generated: autogenRule(source, 'Pod'),
+    resource: object,
+  };
 }
 
 /**
@@ -86,7 +163,10 @@ export function ruleTarget(policy: PolicyDocument, ruleName: string, object: Jso
  * total: bad input (an unknown anchor, CEL that does not compile) is an `unknown` verdict whose `why`
  * names the policy and the expression, never a throw.
  */
-export function ruleWithoutException(test: RuleUnderTest, context: EvaluationContext = {}): RuleVerdict {
+export function ruleWithoutException(
+  test: RuleUnderTest,
+  context: EvaluationContext = {},
+): VerdictWithFinding {
   try {
     return dispatch(test, context);
   } catch (e) {
@@ -96,7 +176,7 @@ export function ruleWithoutException(test: RuleUnderTest, context: EvaluationCon
   }
 }
 
-function dispatch(test: RuleUnderTest, context: EvaluationContext): RuleVerdict {
+function dispatch(test: RuleUnderTest, context: EvaluationContext): VerdictWithFinding {
   const kind = typeof test.policy.kind === 'string' ? test.policy.kind : '';
   const object = test.resource.object;
   if (!object) return notKnown('the resource was not read whole: its fields are needed to evaluate');
@@ -111,10 +191,10 @@ function dispatch(test: RuleUnderTest, context: EvaluationContext): RuleVerdict 
 export function kyvernoRuleWithoutException(
   policy: PolicyDocument,
   target: RuleTarget,
-  _namespace: string | undefined,
-  _context: EvaluationContext,
-): RuleVerdict {
-  const { rule } = target;
+  namespace: string | undefined,
+  context: EvaluationContext,
+): VerdictWithFinding {
+  const rule = target.generated;
   const name = rule.name ?? '';
   if (rule.verifyImages !== undefined)
     return notKnown(`rule ${name} verifies image signatures: that needs the registry`);
@@ -123,13 +203,41 @@ export function kyvernoRuleWithoutException(
   if (validate['podSecurity'] !== undefined)
     return notKnown(`rule ${name} checks Pod Security: not evaluated yet`);
   if (validate['cel'] !== undefined)
-    return notKnown(`rule ${name} uses validate.cel, which needs admission parameters: not evaluated`);
-  if (validate['foreach'] !== undefined) return notKnown(`rule ${name} uses foreach: not evaluated`);
+    return notKnown(`rule ${name} uses validate.cel (admission parameters and bindings): not evaluated`);
   if (validate['manifests'] !== undefined)
     return notKnown(`rule ${name} verifies signed manifests: that needs the signatures`);
-  if (validate['pattern'] === undefined && validate['anyPattern'] === undefined && !validate['deny'])
-    return notKnown(`rule ${name} of ${policyLabel(policy)} has no pattern, anyPattern or deny`);
-  return notKnown(`rule ${name}: pattern evaluation is not written yet`);
+  if (
+    validate['foreach'] !== undefined &&
+    validate['deny'] === undefined &&
+    validate['pattern'] === undefined &&
+    validate['anyPattern'] === undefined
+  )
+    return notKnown(`rule ${name} uses foreach: not evaluated`);
+  const outcome = evaluateValidateRule(rule, target.resource, {
+    object: target.resource,
+    namespace,
+    nowMs: context.nowMs,
+  });
+  const label = policyLabel(policy);
+  switch (outcome.status) {
+    case 'pass':
+      return wouldPass(`rule ${name} passes: ${outcome.message}`);
+    case 'skip':
+      return wouldPass(`rule ${name} does not apply (Kyverno skips it): ${outcome.message}`);
+    case 'fail':
+      return wouldFail(`rule ${name} fails: ${outcome.message}`);
+    case 'error':
+      return notKnown(
+        `rule ${name} ends in an error, not a fail (${outcome.message}): it blocks only under failurePolicy Fail`,
+      );
+    case 'unknown':
+      return outcome.finding === undefined
+        ? notKnown(outcome.message)
+        : {
+            ...notKnown(`${label}: ${outcome.message}`),
+            finding: `${label} rule ${name}: ${outcome.finding}`,
+          };
+  }
 }
 
 /** ValidatingPolicy / NamespacedValidatingPolicy: the `validations` in CEL. */
