@@ -55,7 +55,7 @@ function stringPatterns(value: unknown, pattern: string): boolean {
   );
 }
 
-type Operator = '' | '>=' | '<=' | '!' | '>' | '<' | '-' | '!-';
+export type Operator = '' | '>=' | '<=' | '!' | '>' | '<' | '-' | '!-';
 
 const IN_RANGE = /^([-|+]?\d+(?:\.\d+)?[A-Za-z]*)-([-|+]?\d+(?:\.\d+)?[A-Za-z]*)$/;
 const NOT_IN_RANGE = /^([-|+]?\d+(?:\.\d+)?[A-Za-z]*)!-([-|+]?\d+(?:\.\d+)?[A-Za-z]*)$/;
@@ -69,7 +69,7 @@ export function operatorOf(pattern: string): Operator {
   return '';
 }
 
-function stringPattern(value: unknown, pattern: string): boolean {
+export function stringPattern(value: unknown, pattern: string): boolean {
   const op = operatorOf(pattern);
   if (op === '-') {
     const m = IN_RANGE.exec(pattern);
@@ -216,4 +216,13 @@ export function compareQuantities(a: Quantity, b: Quantity): number {
   const x = scale(a);
   const y = scale(b);
   return x === y ? 0 : x > y ? 1 : -1;
+}
+
+/** pkg/engine/pattern validateString: an operand already split from its operator. */
+export function validateString(value: unknown, operand: string, op: Operator): boolean {
+  return (
+    compareBy(parseGoDuration, value, operand, op) ??
+    compareQuantity(value, operand, op) ??
+    compareString(value, operand, op)
+  );
 }
