@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkPod, podSecurityResult, type PodSecurityRule } from '../src/domain/pss/index.js';
+import { controlReports } from '../src/domain/pss/controls.js';
 import { KUBERNETES_CHECKS } from '../src/domain/pss/registry.js';
 
 /**
@@ -83,5 +84,27 @@ describe(`Kyverno pkg/pss/evaluate_test.go Test_EvaluatePod (${kyverno.source.co
       .filter((c) => (podSecurityResult(c.pod, c.rule, []).status === 'pass') !== c.allowed)
       .map((c) => `${c.name} (Kyverno: ${c.allowed ? 'allowed' : 'denied'})`);
     expect(wrong).toEqual([]);
+  });
+});
+
+describe("lint's catalogue of restricted fields", () => {
+  it('holds every field a check reports on the fixture pods, so lint never calls a real field unknown', () => {
+    const unlisted = new Set<string>();
+    const seen = new Set<string>();
+    const pods = [...upstream.pods, ...kyverno.cases.map((c) => c.pod)];
+    for (const p of pods)
+      for (const level of ['baseline', 'restricted'])
+        for (const version of ['v1.0', 'v1.18', 'v1.22', 'latest']) {
+          const result = checkPod(p, level, version, 'kyverno');
+          if (result.status !== 'fail') continue;
+          for (const f of result.failures)
+            for (const x of f.fields) {
+              seen.add(x.restrictedField);
+              if (!controlReports(f.control, x.restrictedField))
+                unlisted.add(`${f.control}: ${x.restrictedField}`);
+            }
+        }
+    expect([...unlisted]).toEqual([]);
+    expect(seen.size).toBeGreaterThan(60);
   });
 });

@@ -32,3 +32,73 @@ export function controlOf(check: string): string {
   if (check === 'procMount_restricted') return '/proc Mount Type';
   return check;
 }
+
+const IN_CONTAINERS = ['initContainers', 'containers', 'ephemeralContainers'].map((l) => `spec.${l}[*]`);
+const containers = (...suffixes: string[]): string[] =>
+  IN_CONTAINERS.flatMap((c) => suffixes.map((s) => `${c}.${s}`));
+const VOLUME_TYPES = [
+  'hostPath',
+  'gcePersistentDisk',
+  'awsElasticBlockStore',
+  'gitRepo',
+  'nfs',
+  'iscsi',
+  'glusterfs',
+  'rbd',
+  'flexVolume',
+  'cinder',
+  'cephfs',
+  'flocker',
+  'fc',
+  'azureFile',
+  'vsphereVolume',
+  'quobyte',
+  'azureDisk',
+  'photonPersistentDisk',
+  'portworxVolume',
+  'scaleIO',
+  'storageos',
+  'unknown',
+];
+
+/**
+ * Every field (Kyverno's notation) a control's checks report, so every `restrictedField` that can ever
+ * match: an entry naming another field exempts nothing. Annotation fields end in the annotation's key,
+ * digits as `*`, so they are given as prefixes ending in `/`.
+ */
+export const CONTROL_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  Capabilities: containers('securityContext.capabilities.add', 'securityContext.capabilities.drop'),
+  Seccomp: [
+    'spec.securityContext.seccompProfile.type',
+    ...containers('securityContext.seccompProfile.type'),
+    'metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]',
+    'metadata.annotations[container.seccomp.security.alpha.kubernetes.io/',
+  ],
+  'Privileged Containers': containers('securityContext.privileged'),
+  'Host Ports': containers('ports[*].hostPort'),
+  '/proc Mount Type': containers('securityContext.procMount'),
+  HostProcess: [
+    'spec.securityContext.windowsOptions.hostProcess',
+    ...containers('securityContext.windowsOptions.hostProcess'),
+  ],
+  SELinux: ['type', 'user', 'role'].flatMap((k) => [
+    `spec.securityContext.seLinuxOptions.${k}`,
+    ...containers(`securityContext.seLinuxOptions.${k}`),
+  ]),
+  'Host Namespaces': ['spec.hostNetwork', 'spec.hostPID', 'spec.hostIPC'],
+  'HostPath Volumes': ['spec.volumes[*].hostPath'],
+  Sysctls: ['spec.securityContext.sysctls[*].name'],
+  AppArmor: [
+    'spec.securityContext.appArmorProfile.type',
+    ...containers('securityContext.appArmorProfile.type'),
+    'metadata.annotations[container.apparmor.security.beta.kubernetes.io/',
+  ],
+  'Privilege Escalation': containers('securityContext.allowPrivilegeEscalation'),
+  'Running as Non-root': ['spec.securityContext.runAsNonRoot', ...containers('securityContext.runAsNonRoot')],
+  'Running as Non-root user': ['spec.securityContext.runAsUser', ...containers('securityContext.runAsUser')],
+  'Volume Types': VOLUME_TYPES.map((t) => `spec.volumes[*].${t}`),
+};
+
+/** Whether a control's checks can ever report this field (an annotation field by its prefix). */
+export const controlReports = (control: string, field: string): boolean =>
+  (CONTROL_FIELDS[control] ?? []).some((f) => (f.endsWith('/') ? field.startsWith(f) : f === field));
