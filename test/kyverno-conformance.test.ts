@@ -363,3 +363,79 @@ describe("Kyverno's CEL PolicyException case: policyRefs and matchConditions, ev
     expect(items.every((i) => i.policy === 'ImageValidatingPolicy/ivpol-sample')).toBe(true);
   });
 });
+
+/** Each apply of a pod in a chainsaw test, and whether the test expects the API server to refuse it. */
+function chainsawApplies(folder: string): { file: string; denied: boolean }[] {
+  const test = parseAllDocuments(
+    readFileSync(new URL(`${folder}/chainsaw-test.yaml`, fixtures), 'utf8'),
+  )[0]?.toJS() as {
+    spec: {
+      steps: { try?: { apply?: { file: string; expect?: { check?: Record<string, unknown> }[] } }[] }[];
+    };
+  };
+  return test.spec.steps
+    .flatMap((s) => s.try ?? [])
+    .flatMap((t) => (t.apply && /^pod.*\.yaml$/.test(t.apply.file) ? [t.apply] : []))
+    .map((a) => ({
+      file: a.file,
+      denied: (a.expect ?? []).some((e) => e.check?.['($error != null)'] === true),
+    }));
+}
+
+const chainsawPodSecurity = [
+  'chainsaw-pss-exclude-capabilities',
+  'chainsaw-pss-exclude-host-ports',
+  'chainsaw-pss-exclude-host-process-and-host-namespaces',
+  'chainsaw-pss-exclude-hostpath-volume',
+  'chainsaw-pss-exclude-privilege-escalation',
+  'chainsaw-pss-exclude-privileged-containers',
+  'chainsaw-pss-exclude-restricted-capabilities',
+  'chainsaw-pss-exclude-restricted-seccomp',
+  'chainsaw-pss-exclude-running-as-nonroot-user',
+  'chainsaw-pss-exclude-running-as-nonroot',
+  'chainsaw-pss-exclude-seccomp',
+  'chainsaw-pss-exclude-selinux',
+  'chainsaw-pss-exclude-sysctls',
+  'chainsaw-pss-exclude-volume-types',
+  'chainsaw-pss-multiple-exceptions-with-pod-security',
+];
+
+describe("Kyverno's chainsaw podSecurity exception tests: admitted ↔ pass or covered, denied ↔ still failing", () => {
+  it.each(chainsawPodSecurity)('%s', (folder) => {
+    const applies = chainsawApplies(folder);
+    expect(applies.length).toBeGreaterThan(0);
+    const exceptionFile =
+      applies.length && folder.includes('multiple') ? 'exceptions.yaml' : 'exception.yaml';
+    const { exceptions } = coverageInputs(docsOf([`${folder}/${exceptionFile}`], 'chainsaw-ns'));
+    const rules = coverageInputs(docsOf([`${folder}/policy.yaml`], 'chainsaw-ns')).policies.flatMap(
+      policyRules,
+    );
+    const outcome = applies.map(({ file }) => {
+      const pods = docsOf([`${folder}/${file}`], 'chainsaw-ns').map(resourceUnderTest);
+      const [item] = coverage(exceptions, pods, rules, { nowMs: NOW });
+      const admitted = item?.covered === true || Boolean(item?.why.startsWith('it passes'));
+      return { file, denied: !admitted };
+    });
+    expect(outcome).toEqual(applies);
+  });
+
+  it('reports/background multiple-exceptions-with-pod-security: skip with both, fail once init1 is deleted', () => {
+    const folder = 'chainsaw-pss-reports-multiple-exceptions-with-pod-security';
+    const { exceptions } = coverageInputs(docsOf([`${folder}/exceptions.yaml`], 'chainsaw-ns'));
+    const rules = coverageInputs(docsOf([`${folder}/policy.yaml`], 'chainsaw-ns')).policies.flatMap(
+      policyRules,
+    );
+    const pods = docsOf([`${folder}/pod.yaml`], 'chainsaw-ns').map(resourceUnderTest);
+    const [both] = coverage(exceptions, pods, rules, { nowMs: NOW });
+    expect(both).toMatchObject({
+      covered: true,
+      exceptions: ['init1-exception-baseline', 'init2-exception-baseline'],
+    });
+    const without = exceptions.filter((e) => e.name !== 'init1-exception-baseline');
+    const [left] = coverage(without, pods, rules, { nowMs: NOW });
+    expect(left?.covered).toBe(false);
+    expect(left?.why).toContain(
+      'Capabilities (spec.initContainers[*].securityContext.capabilities.add = NET_ADMIN, NET_RAW',
+    );
+  });
+});
