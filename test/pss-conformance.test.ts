@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkPod, podSecurityResult, type PodSecurityRule } from '../src/domain/pss/index.js';
+import {
+  CONTROL_CHECKS,
+  checkPod,
+  podSecurityResult,
+  type PodSecurityExemption,
+  type PodSecurityRule,
+} from '../src/domain/pss/index.js';
 import { controlReports } from '../src/domain/pss/controls.js';
 import { KUBERNETES_CHECKS } from '../src/domain/pss/registry.js';
 
@@ -106,5 +112,88 @@ describe("lint's catalogue of restricted fields", () => {
         }
     expect([...unlisted]).toEqual([]);
     expect(seen.size).toBeGreaterThan(60);
+  });
+});
+
+/** A small seeded generator (mulberry32): the same cases on every run. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('properties of the Pod Security evaluation', () => {
+  const pods = [...upstream.pods, ...kyverno.cases.map((c) => c.pod)];
+  const next = random(26);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
+  const versions = ['v1.0', 'v1.19', 'v1.25', 'v1.29', 'v1.34', 'latest'];
+
+  it("adding exceptions never turns Kyverno's skip into fail, and a pass needs none", () => {
+    let skips = 0;
+    for (let trial = 0; trial < 1500; trial++) {
+      const pod = pick(pods);
+      const rule = { level: pick(['baseline', 'restricted']), version: pick(versions) };
+      const alone = podSecurityResult(pod, rule, []);
+      expect(alone.status === 'pass').toBe(
+        checkPod(pod, rule.level, rule.version, 'kyverno').status === 'pass',
+      );
+      if (alone.status !== 'fail') continue;
+      const entry = (): PodSecurityExemption => {
+        const failure = pick(alone.failures);
+        const field = failure.fields.length ? pick(failure.fields) : undefined;
+        const controlName = next() < 0.8 ? failure.control : pick(Object.keys(CONTROL_CHECKS));
+        const images = pick([[], ['*'], field?.container ? [field.container.image] : [], ['nothing-*']]);
+        const restricted = field && next() < 0.6;
+        return {
+          controlName,
+          images,
+          ...(restricted
+            ? { restrictedField: field.restrictedField, values: pick([field.values, ['*'], ['other']]) }
+            : {}),
+        };
+      };
+      const some = Array.from({ length: Math.floor(next() * 3) }, entry);
+      const more = [...some, entry()];
+      const before = podSecurityResult(pod, rule, some);
+      const after = podSecurityResult(pod, rule, more);
+      expect(['skip', 'fail']).toContain(before.status);
+      if (before.status === 'skip') expect(after.status).toBe('skip');
+      if (after.status === 'skip') skips++;
+    }
+    expect(skips).toBeGreaterThan(100);
+  });
+
+  it('never throws on what is not a pod: any shape gets a status', () => {
+    const words = [
+      'spec',
+      'containers',
+      'securityContext',
+      'volumes',
+      'capabilities',
+      'add',
+      'name',
+      'image',
+    ];
+    const value = (depth: number): unknown => {
+      const r = next();
+      if (depth > 3 || r < 0.2) return pick([null, true, 0, 1, 'x', '', [], {}]);
+      if (r < 0.5) return Array.from({ length: 2 }, () => value(depth + 1));
+      return Object.fromEntries(words.filter(() => next() < 0.4).map((k) => [k, value(depth + 1)]));
+    };
+    for (let trial = 0; trial < 2000; trial++) {
+      const resource = {
+        kind: pick(['Pod', 'Deployment', 'CronJob', 'Job']),
+        spec: value(0),
+        metadata: value(1),
+      };
+      const rule = { level: 'restricted', version: 'latest', exclude: value(1) };
+      expect(['pass', 'fail', 'error']).toContain(checkPod(resource, 'restricted', 'latest').status);
+      const exempted = podSecurityResult(resource, rule, [{ controlName: 'Capabilities', images: ['*'] }]);
+      expect(['pass', 'skip', 'fail', 'error']).toContain(exempted.status);
+    }
   });
 });
