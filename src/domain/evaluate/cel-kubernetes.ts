@@ -187,7 +187,6 @@ function buildEnvironment(): Environment {
       return [...head, parts.slice(num(n) - 1).join(sep)];
     })
     .registerFunction('string.reverse(): string', (s: string) => [...s].reverse().join(''))
-    .registerFunction('strings.quote(string): string', (s: string) => JSON.stringify(s))
     // Regex (Kubernetes library).
     .registerFunction('string.find(string): string', (s: string, r: string) => re2(r).exec(s)?.[0] ?? '')
     .registerFunction('string.findAll(string): list<string>', (s: string, r: string) =>
