@@ -1,5 +1,7 @@
 import { describeFailures } from '../pss/covers.js';
 import { podSecurityResult, type PodSecurityRule } from '../pss/evaluate.js';
+import { parseLevelVersion } from '../pss/registry.js';
+import { evaluateValidatingPolicy } from './cel-policy.js';
 import { evaluateValidateRule } from './kyverno-rule.js';
 import {
   notKnown,
@@ -17,6 +19,8 @@ export type VerdictWithFinding = RuleVerdict & { finding?: string };
 export interface EvaluationContext {
   nowMs?: number | undefined;
   namespaceLabels?: Readonly<Record<string, string>> | undefined;
+  /** The resource's Namespace object, for CEL's `namespaceObject`. */
+  namespaceObject?: Readonly<Record<string, unknown>> | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -149,8 +153,7 @@ export function ruleTarget(policy: PolicyDocument, ruleName: string, object: Jso
       resource: object,
     };
   }
-  const template = asObject(object['spec'])['template'];
-  if (!isObject(template)) return `${ruleName} reads spec.template, which the object lacks`;
+  const template = asObject(asObject(object['spec'])['template']);
   return {
     rule: source,
     object: podTemplate(template),
@@ -254,6 +257,11 @@ function podSecurityWithoutException(
   target: RuleTarget,
 ): VerdictWithFinding {
   const rule = asObject(validate['podSecurity']) as PodSecurityRule;
+  const parsed = parseLevelVersion(rule.level, rule.version);
+  if (parsed instanceof Error) {
+    const finding = `${policyLabel(policy)} rule ${name}: podSecurity ${parsed.message}`;
+    return { ...notKnown(finding), finding };
+  }
   const result = podSecurityResult(target.resource, rule, []);
   const level = `${String(rule.level)}:${typeof rule.version === 'string' && rule.version ? rule.version : 'latest'}`;
   switch (result.status) {
@@ -264,14 +272,32 @@ function podSecurityWithoutException(
     case 'skip':
       return wouldPass(`rule ${name} passes Pod Security ${level}`);
     case 'error':
-      return {
-        ...notKnown(`${policyLabel(policy)} rule ${name}: ${result.error}`),
-        finding: `${policyLabel(policy)} rule ${name}: ${result.error}`,
-      };
+      return notKnown(`rule ${name} cannot be judged: ${result.error}`);
   }
 }
 
 /** ValidatingPolicy / NamespacedValidatingPolicy: the `validations` in CEL. */
-export function celPolicyWithoutException(test: RuleUnderTest, _context: EvaluationContext): RuleVerdict {
-  return notKnown(`${policyLabel(test.policy)}: CEL evaluation is not written yet`);
+export function celPolicyWithoutException(
+  test: RuleUnderTest,
+  context: EvaluationContext,
+): VerdictWithFinding {
+  const label = policyLabel(test.policy);
+  const object = test.resource.object ?? {};
+  const outcome = evaluateValidatingPolicy(label, test.policy.spec, { ...object }, context.namespaceObject);
+  switch (outcome.status) {
+    case 'pass':
+      return wouldPass(`${label}: ${outcome.message}`);
+    case 'skip':
+      return wouldPass(`${label}: ${outcome.message}`);
+    case 'fail':
+      return wouldFail(`${label}: ${outcome.message}`);
+    case 'error':
+      return notKnown(
+        `${label} ends in an error, not a fail (${outcome.message}): it blocks only under failurePolicy Fail`,
+      );
+    case 'unknown':
+      return outcome.finding === undefined
+        ? notKnown(outcome.message)
+        : { ...notKnown(outcome.message), finding: outcome.finding };
+  }
 }

@@ -330,6 +330,14 @@ describe('ruleWithoutException: Pod Security rules', () => {
     expect(verdict('autogen-restricted', deployment).verdict).toBe('would-fail');
   });
 
+  it('a controller without a pod template is unknown, saying why, and no finding about the policy', () => {
+    const result = verdict('autogen-restricted', { apiVersion: 'apps/v1', kind: 'Deployment', spec: {} });
+    expect(result).toEqual({
+      verdict: 'unknown',
+      why: 'rule autogen-restricted cannot be judged: the Deployment has no spec.template.spec',
+    });
+  });
+
   it('a bad level is a finding naming the policy and the rule', () => {
     const broken = {
       ...policy,
