@@ -62,6 +62,50 @@ describe('checkPod', () => {
     ]);
   });
 
+  it("gives each field's bad values as Kyverno's fork does, which is what an exemption's values must match", () => {
+    const result = checkPod(
+      pod(
+        {
+          securityContext: { runAsUser: 0, seccompProfile: { type: 'Unconfined' } },
+          containers: [
+            { name: 'none', image: 'a' },
+            {
+              name: 'unset',
+              image: 'b',
+              securityContext: {
+                capabilities: { drop: ['NET_RAW', 'CHOWN', 'NET_RAW'] },
+                runAsNonRoot: false,
+              },
+            },
+          ],
+        },
+        { annotations: { 'container.apparmor.security.beta.kubernetes.io/unset': 'unconfined' } },
+      ),
+      'restricted',
+      'latest',
+      'kyverno',
+    );
+    const fields = Object.fromEntries(
+      failures(result).flatMap((f) => f.fields.map((x) => [`${f.check} ${x.path}`, x.values])),
+    );
+    expect(fields).toEqual({
+      // Required (no securityContext): no value; securityContext without the field: "nil".
+      'allowPrivilegeEscalation spec.containers[0].securityContext.allowPrivilegeEscalation': [],
+      'allowPrivilegeEscalation spec.containers[1].securityContext.allowPrivilegeEscalation': ['nil'],
+      'appArmorProfile metadata.annotations[container.apparmor.security.beta.kubernetes.io/unset]': [
+        'unconfined',
+      ],
+      'capabilities_restricted spec.containers[0].securityContext.capabilities.drop': [],
+      'capabilities_restricted spec.containers[1].securityContext.capabilities.drop': ['CHOWN', 'NET_RAW'],
+      'runAsNonRoot spec.containers[0].securityContext.runAsNonRoot': [],
+      'runAsNonRoot spec.containers[1].securityContext.runAsNonRoot': ['false'],
+      'runAsUser spec.securityContext.runAsUser': ['0'],
+      'seccompProfile_baseline spec.securityContext.seccompProfile.type': ['Unconfined'],
+      // With an explicit bad setter the restricted seccomp check reports it alone, not the unset containers.
+      'seccompProfile_restricted spec.securityContext.seccompProfile.type': ['Unconfined'],
+    });
+  });
+
   it('passes a restricted pod, and follows the versions: a check applies from its version on', () => {
     const good = pod({ containers: [restrictedContainer('app', 'nginx')] });
     expect(checkPod(good, 'restricted', 'latest').status).toBe('pass');
