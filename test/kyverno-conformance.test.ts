@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,6 +9,8 @@ import {
   rulesNamedBy,
   type Doc,
 } from '../src/domain/coverage.js';
+import { ruleWithoutException } from '../src/domain/evaluate/would-fail.js';
+import type { PolicyDocument } from '../src/domain/evaluate/rule-verdict.js';
 import {
   exceptionCovers,
   type Coverage,
@@ -375,7 +377,7 @@ function chainsawApplies(folder: string): { file: string; denied: boolean }[] {
   };
   return test.spec.steps
     .flatMap((s) => s.try ?? [])
-    .flatMap((t) => (t.apply && /^pod.*\.yaml$/.test(t.apply.file) ? [t.apply] : []))
+    .flatMap((t) => (t.apply && /pod[^/]*\.yaml$/.test(t.apply.file) ? [t.apply] : []))
     .map((a) => ({
       file: a.file,
       denied: (a.expect ?? []).some((e) => e.check?.['($error != null)'] === true),
@@ -437,5 +439,26 @@ describe("Kyverno's chainsaw podSecurity exception tests: admitted ↔ pass or c
     expect(left?.why).toContain(
       'Capabilities (spec.initContainers[*].securityContext.capabilities.add = NET_ADMIN, NET_RAW',
     );
+  });
+});
+
+const chainsawRuleExclusions = readdirSync(fixtures)
+  .filter((d) => /^chainsaw-psa-(test-exclusion-|seccomp-latest)/.test(d))
+  .sort();
+
+describe("Kyverno's chainsaw Pod Security rules with their own exclude: would-fail ↔ denied, with no exception", () => {
+  it('holds every psa test-exclusion case', () => expect(chainsawRuleExclusions.length).toBe(16));
+
+  it.each(chainsawRuleExclusions)('%s', (folder) => {
+    const [policy] = coverageInputs(docsOf([`${folder}/policy.yaml`], 'chainsaw-ns')).policies;
+    const rule = policyRules(policy!)[0]!.rule;
+    const applies = chainsawApplies(folder);
+    const outcome = applies.map(({ file }) => {
+      const [pod] = docsOf([`${folder}/${file}`], 'chainsaw-ns').map(resourceUnderTest);
+      const verdict = ruleWithoutException({ policy: policy as PolicyDocument, rule, resource: pod! });
+      return { file, denied: verdict.verdict === 'would-fail' };
+    });
+    expect(outcome).toEqual(applies);
+    expect(applies.some((a) => a.denied) && applies.some((a) => !a.denied)).toBe(true);
   });
 });
