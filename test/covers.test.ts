@@ -57,6 +57,30 @@ describe('waiver covers', () => {
     ]);
   });
 
+  it('weighs podSecurity exceptions on the pod with the policy given (#3): skip, pass, fail', async () => {
+    const cwd = tempDir();
+    const folder = fixture('cli-test-exceptions-3-podsecurity-restrictedfield');
+    const result = json<{ items: { resource: { name: string }; covered: unknown; why: string }[] }>(
+      await cli(cwd, [
+        'covers',
+        '-f',
+        join(folder, 'exception.yaml'),
+        '--resources',
+        join(folder, 'resources.yaml'),
+        '--policies',
+        join(folder, 'policy.yaml'),
+        '-o',
+        'json',
+      ]),
+    );
+    expect(result.items.map((i) => [i.resource.name, i.covered])).toEqual([
+      ['good-pod', false],
+      ['excluded-pod', true],
+      ['bad-pod', false],
+    ]);
+    expect(result.items[0]?.why).toBe('it passes Pod Security baseline:latest without any exception');
+  });
+
   it('refuses what it cannot read, naming the flag, and changes nothing', async () => {
     const cwd = tempDir();
     expect(await cli(cwd, ['covers', '--resources', cwd])).toMatchObject({

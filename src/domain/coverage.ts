@@ -1,5 +1,6 @@
 import {
   exceptionCovers,
+  exceptionMatches,
   kindMatches,
   type Coverage,
   type ExceptionSpec,
@@ -18,6 +19,8 @@ import {
   type CelSelection,
 } from './cel-policy.js';
 import { wildcardMatch } from './wildcard.js';
+import { podSecurityCoverage } from './pss/covers.js';
+import type { PodSecurityRule } from './pss/evaluate.js';
 
 /** A PolicyException by where it lives, as Kyverno names it in reports (`namespace/name`). */
 export interface NamedException {
@@ -33,6 +36,8 @@ export interface PolicyRule {
   rule: string;
   /** Empty: the rule's kinds are not known (no policy given), so every resource is checked. */
   kinds: string[];
+  /** A `validate.podSecurity` rule's level, version and exclude: its exceptions are weighed on the pod. */
+  podSecurity?: PodSecurityRule;
   /** A namespaced policy (kyverno.io Policy, CEL Namespaced…Policy) applies in its own namespace only. */
   namespace?: string;
   /** A CEL policy: what it evaluates comes from its matchConstraints, matchConditions and autogen. */
@@ -82,7 +87,7 @@ export interface KyvernoPolicyDoc {
   apiVersion?: string;
   metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> };
   kind?: string;
-  spec?: { rules?: { name?: string; match?: RuleMatch }[] };
+  spec?: { rules?: { name?: string; match?: RuleMatch; validate?: { podSecurity?: PodSecurityRule } }[] };
 }
 
 /**
@@ -119,10 +124,12 @@ function kyvernoPolicyRules(policy: KyvernoPolicyDoc): PolicyRule[] {
   return (policy.spec?.rules ?? []).flatMap((rule) => {
     const filters = filtersOf(rule.match);
     const kinds = [...new Set(filters.flatMap((f) => f.resources?.kinds ?? []))];
+    const podSecurity = rule.validate?.podSecurity;
     const own: PolicyRule = {
       policy: name,
       rule: rule.name ?? '',
       kinds,
+      ...(podSecurity ? { podSecurity } : {}),
       ...(namespace ? { namespace } : {}),
     };
     const podOnly =
@@ -252,7 +259,7 @@ export function coverage(
       nowMs: context.nowMs,
       namespaceLabels,
     };
-    rules.forEach(({ policy, rule, kinds, namespace: home, cel }, i) => {
+    rules.forEach(({ policy, rule, kinds, namespace: home, cel, podSecurity }, i) => {
       // Kyverno applies a namespaced policy to objects of its namespace only; a cluster-scoped one has none.
       if (home !== undefined && resource.namespace !== home) return;
       const selection = cel ? celPolicySelects(cel, resource, namespaceLabels) : undefined;
@@ -265,6 +272,21 @@ export function coverage(
         anywhere: [],
       };
       const candidates = [...(index.byNamespace.get(namespace) ?? []), ...index.anywhere];
+      if (podSecurity) {
+        const applying = candidates.flatMap((e) => {
+          if (isCelSpec(e.spec)) return [];
+          const v = exceptionMatches(e.spec, policy, rule, resource, matchContext);
+          if (v.covered === false) return [];
+          const name = e.namespace ? `${e.namespace}/${e.name}` : e.name;
+          return [{ name, podSecurity: e.spec.podSecurity, covered: v.covered, why: v.why }];
+        });
+        const { result, ...judged } = podSecurityCoverage(resource.object, podSecurity, applying);
+        // With no exception applying, a pass is worth saying; a failure is told by why none applies.
+        if (applying.length || result === 'pass') {
+          items.push({ resource: identity(resource), policy, rule, ...judged });
+          return;
+        }
+      }
       const verdicts = candidates.map((e) => ({
         e,
         v: isCelSpec(e.spec)
@@ -289,12 +311,7 @@ export function coverage(
         if (gate.why) why = `${why}${gate.why}`;
       }
       items.push({
-        resource: {
-          apiVersion: resource.apiVersion,
-          kind: resource.kind,
-          namespace: resource.namespace ?? '',
-          name: resource.name,
-        },
+        resource: identity(resource),
         policy,
         rule,
         covered,
@@ -305,6 +322,13 @@ export function coverage(
   }
   return items;
 }
+
+const identity = (resource: ResourceUnderTest): CoverageItem['resource'] => ({
+  apiVersion: resource.apiVersion,
+  kind: resource.kind,
+  namespace: resource.namespace ?? '',
+  name: resource.name,
+});
 
 export type Doc = Record<string, unknown> & { metadata?: Record<string, unknown> };
 type PolicyDoc = Parameters<typeof policyRules>[0];
