@@ -123,4 +123,37 @@ describe('writing a manifest as YAML', () => {
       expect(manifestYaml(cel)).toBe(library(cel));
     }
   });
+
+  it("writes random strings of YAML's special characters as the library does, and reads them back", () => {
+    // A seeded generator: the same strings on every run, so a failure names a reproducible input.
+    let state = 0x2545f491;
+    const next = (n: number): number => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return (state >>> 0) % n;
+    };
+    const alphabet = [...'ab0 :#-?&*!|>\'"%@`,[]{}~.\t\n\\'].concat([
+      '\u00e9',
+      '\u2028',
+      '\u0085',
+      '---',
+      '...',
+      'true',
+      '0x1',
+      '1e3',
+      '.inf',
+      '<<',
+    ]);
+    for (let i = 0; i < 5000; i++) {
+      const text = Array.from({ length: 1 + next(8) }, () => alphabet[next(alphabet.length)]).join('');
+      const manifest = {
+        metadata: { name: text, labels: { team: text } },
+        spec: { names: [text, 'x'], items: [{ key: text }] },
+      };
+      const written = manifestYaml(manifest);
+      expect(written, JSON.stringify(text)).toBe(library(manifest));
+      expect(parse(written), JSON.stringify(text)).toEqual(manifest);
+    }
+  });
 });
