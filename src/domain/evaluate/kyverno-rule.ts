@@ -120,9 +120,36 @@ export function ruleProblems(rule: ValidateRule): string[] {
   return problems;
 }
 
+/** What is read from a rule alone, once per rule object rather than once per resource. */
+interface Prepared {
+  problems: string[];
+  references: boolean;
+  variables: boolean;
+  wildcardMetadata: boolean;
+}
+
+const prepared = new WeakMap<object, Prepared>();
+
+function prepare(rule: ValidateRule): Prepared {
+  let p = prepared.get(rule);
+  if (!p) {
+    const v = rule.validate ?? {};
+    const text = JSON.stringify([v['pattern'] ?? null, v['anyPattern'] ?? null]);
+    p = {
+      problems: ruleProblems(rule),
+      references: REFERENCE.test(text) || text.includes('{{@}}'),
+      variables: text.includes('{{'),
+      wildcardMetadata: /"metadata"|\(metadata\)/.test(text) && /[*?][^"]*":/.test(text),
+    };
+    prepared.set(rule, p);
+  }
+  return p;
+}
+
 export function evaluateValidateRule(rule: ValidateRule, resource: Json, scope: VariableScope): RuleOutcome {
   const name = rule.name ?? '';
-  const problems = ruleProblems(rule);
+  const ready = prepare(rule);
+  const problems = ready.problems;
   if (problems.length) return unknown(`rule ${name}: ${problems.join('; ')}`, problems.join('; '));
   const context = Array.isArray(rule.context) ? rule.context.filter(isObject) : [];
   const external = context.find((c) => EXTERNAL.some((k) => c[k] !== undefined));
@@ -164,21 +191,20 @@ export function evaluateValidateRule(rule: ValidateRule, resource: Json, scope: 
         : [];
   if (v['pattern'] === undefined && v['anyPattern'] === undefined)
     return unknown(`rule ${name} has no pattern, anyPattern or deny`);
-  if (
-    patterns.some(
-      (p) => REFERENCE.test(JSON.stringify(p.pattern)) || JSON.stringify(p.pattern).includes('{{@}}'),
-    )
-  )
+  if (ready.references)
     return unknown(`rule ${name}: its pattern uses $() references or {{@}}, not evaluated here`);
-  const substituted: { label: string; pattern: unknown }[] = [];
-  for (const p of patterns) {
-    const s = substitutePattern(p.pattern, scope);
-    if (s === UNKNOWN) return unknown(`rule ${name}: ${p.label} reads what is known only at admission`);
-    if (s instanceof Error) return { status: 'error', message: `variable substitution failed: ${s.message}` };
-    substituted.push({ label: p.label, pattern: s });
-  }
-  if (v['pattern'] !== undefined) return single(name, substituted[0]?.pattern, resource);
-  return anyPattern(name, substituted, resource);
+  const substituted: { label: string; pattern: unknown }[] = ready.variables ? [] : patterns;
+  if (ready.variables)
+    for (const p of patterns) {
+      const s = substitutePattern(p.pattern, scope);
+      if (s === UNKNOWN) return unknown(`rule ${name}: ${p.label} reads what is known only at admission`);
+      if (s instanceof Error)
+        return { status: 'error', message: `variable substitution failed: ${s.message}` };
+      substituted.push({ label: p.label, pattern: s });
+    }
+  if (v['pattern'] !== undefined)
+    return single(name, substituted[0]?.pattern, resource, ready.wildcardMetadata);
+  return anyPattern(name, substituted, resource, ready.wildcardMetadata);
 }
 
 function ambiguity(pattern: unknown, resource: Json): string | undefined {
@@ -201,8 +227,8 @@ function fromPattern(name: string, outcome: PatternOutcome): RuleOutcome {
   }
 }
 
-function single(name: string, pattern: unknown, resource: Json): RuleOutcome {
-  const ambiguous = ambiguity(pattern, resource);
+function single(name: string, pattern: unknown, resource: Json, wildcards: boolean): RuleOutcome {
+  const ambiguous = wildcards ? ambiguity(pattern, resource) : undefined;
   if (ambiguous) return unknown(`rule ${name}: ${ambiguous}`);
   return fromPattern(name, matchPattern(resource, pattern));
 }
@@ -211,11 +237,13 @@ function anyPattern(
   name: string,
   patterns: { label: string; pattern: unknown }[],
   resource: Json,
+  wildcards: boolean,
 ): RuleOutcome {
   const failed: string[] = [];
   const skipped: string[] = [];
   for (const [i, { pattern }] of patterns.entries()) {
-    if (ambiguity(pattern, resource)) return unknown(`rule ${name}: ${ambiguity(pattern, resource) ?? ''}`);
+    const ambiguous = wildcards ? ambiguity(pattern, resource) : undefined;
+    if (ambiguous) return unknown(`rule ${name}: ${ambiguous}`);
     const outcome = matchPattern(resource, pattern);
     if (outcome.status === 'pass')
       return { status: 'pass', message: `validation rule '${name}' anyPattern[${i}] passed.` };
