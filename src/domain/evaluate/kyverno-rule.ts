@@ -112,12 +112,68 @@ const unknown = (message: string, finding?: string): RuleOutcome =>
 
 /** The rule's own checks that Kyverno would refuse the policy for, as findings. */
 export function ruleProblems(rule: ValidateRule): string[] {
-  const v = rule.validate ?? {};
+  const v = rule.validate ?? (rule as Json);
   const problems = patternProblems(v['pattern'], 'pattern');
   if (Array.isArray(v['anyPattern']))
     v['anyPattern'].forEach((p, i) => problems.push(...patternProblems(p, `anyPattern[${i}]`)));
   else if (v['anyPattern'] !== undefined) problems.push('anyPattern: must be a list');
   return problems;
+}
+
+/**
+ * validate.foreach as validateForEach runs it: each list (a JMESPath on the request) element by element,
+ * the element as the resource of its pattern and as `element` in its variables; a list that is not there
+ * is skipped, an element whose preconditions do not hold (or fail to evaluate) is skipped, the first
+ * element that fails decides. Nested foreach and per-element context are not evaluated here.
+ */
+function foreachOutcome(name: string, list: unknown[], scope: VariableScope): RuleOutcome {
+  let applied = 0;
+  let listError: Error | undefined;
+  for (const raw of list) {
+    if (!isObject(raw)) return unknown(`rule ${name}: a foreach entry is not an object`);
+    if (raw['foreach'] !== undefined) return unknown(`rule ${name} nests foreach: not evaluated`);
+    if (Array.isArray(raw['context']) && raw['context'].length)
+      return unknown(`rule ${name} declares context in foreach: not evaluated`);
+    if (raw['elementScope'] === false) return unknown(`rule ${name} sets elementScope: false: not evaluated`);
+    const expression = typeof raw['list'] === 'string' ? raw['list'].trim() : '';
+    const elements = substitute(`{{ ${expression.replace(/^\{\{|\}\}$/g, '')} }}`, scope);
+    if (elements === UNKNOWN)
+      return unknown(`rule ${name}: its foreach list reads what is known only at admission`);
+    if (elements instanceof Error) {
+      // A list that is not in the resource is optional: Kyverno skips it ("Unknown key").
+      if (/resolves to nothing/.test(elements.message)) continue;
+      listError = elements;
+      continue;
+    }
+    if (!Array.isArray(elements)) {
+      listError = new Error(`foreach list ${expression} is not a list`);
+      continue;
+    }
+    const ready = prepare(raw);
+    if (ready.problems.length)
+      return unknown(`rule ${name}: ${ready.problems.join('; ')}`, ready.problems.join('; '));
+    if (ready.references) return unknown(`rule ${name}: its foreach pattern uses $() references or {{@}}`);
+    for (const [index, element] of elements.entries()) {
+      if (element === null || element === undefined) continue;
+      const here: VariableScope = { ...scope, element, elementIndex: index };
+      const pre = conditionsResult(raw['preconditions'], here);
+      if (pre === 'unknown')
+        return unknown(`rule ${name}: a foreach precondition reads what is known only at admission`);
+      if (pre instanceof Error || !pre) continue;
+      const target = isObject(element) ? element : (scope.object ?? {});
+      const outcome = checks(name, raw, ready, target, here);
+      if (outcome.status === 'skip') continue;
+      if (outcome.status === 'unknown') return outcome;
+      if (outcome.status !== 'pass')
+        return { status: outcome.status, message: `validation failure: ${outcome.message}` };
+      applied++;
+    }
+  }
+  if (applied === 0)
+    return listError
+      ? { status: 'error', message: `failed to evaluate list: ${listError.message}` }
+      : { status: 'skip', message: 'no foreach element to check' };
+  return { status: 'pass', message: 'rule passed' };
 }
 
 /** What is read from a rule alone, once per rule object rather than once per resource. */
@@ -133,7 +189,8 @@ const prepared = new WeakMap<object, Prepared>();
 function prepare(rule: ValidateRule): Prepared {
   let p = prepared.get(rule);
   if (!p) {
-    const v = rule.validate ?? {};
+    // A foreach entry carries its pattern, anyPattern and deny itself.
+    const v = rule.validate ?? (rule as Json);
     const text = JSON.stringify([v['pattern'] ?? null, v['anyPattern'] ?? null]);
     p = {
       problems: ruleProblems(rule),
@@ -172,6 +229,18 @@ export function evaluateValidateRule(rule: ValidateRule, resource: Json, scope: 
   if (!pre) return { status: 'skip', message: 'preconditions not met' };
 
   const v = rule.validate ?? {};
+  if (
+    v['deny'] === undefined &&
+    v['pattern'] === undefined &&
+    v['anyPattern'] === undefined &&
+    Array.isArray(v['foreach'])
+  )
+    return foreachOutcome(name, v['foreach'], scope);
+  return checks(name, v, ready, resource, scope);
+}
+
+/** deny, pattern or anyPattern of a rule (or of one foreach element, the element as the resource). */
+function checks(name: string, v: Json, ready: Prepared, resource: Json, scope: VariableScope): RuleOutcome {
   if (v['deny'] !== undefined) {
     const deny = isObject(v['deny']) ? v['deny']['conditions'] : undefined;
     const denied = conditionsResult(deny, scope);

@@ -223,13 +223,6 @@ export function kyvernoRuleWithoutException(
     return notKnown(`rule ${name} uses validate.cel (admission parameters and bindings): not evaluated`);
   if (validate['manifests'] !== undefined)
     return notKnown(`rule ${name} verifies signed manifests: that needs the signatures`);
-  if (
-    validate['foreach'] !== undefined &&
-    validate['deny'] === undefined &&
-    validate['pattern'] === undefined &&
-    validate['anyPattern'] === undefined
-  )
-    return notKnown(`rule ${name} uses foreach: not evaluated`);
   const outcome = evaluateValidateRule(rule, target.resource, {
     object: target.resource,
     namespace,
