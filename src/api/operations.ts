@@ -1,3 +1,4 @@
+import type { RevokeClosure } from '../domain/controls.js';
 import { auditCells, auditHeader, auditJsonLine, csvLine } from '../domain/audit-export.js';
 import type { AuditEvent } from '../domain/audit.js';
 import type { AuditAction } from '../domain/lifecycle.js';
@@ -13,6 +14,7 @@ import {
   AuditQuerySchema,
   BatchBodySchema,
   CommentSchema,
+  RevokeBodySchema,
   ImportBodySchema,
   TargetScopeSchema,
   PoliciesQuerySchema,
@@ -98,7 +100,7 @@ const acted = {
 } as const;
 
 /** The lifecycle actions that take an optional comment (required by reject and escalate). */
-const lifecycle = <N extends 'approve' | 'reject' | 'withdraw' | 'apply' | 'revoke' | 'escalate'>(
+const lifecycle = <N extends 'approve' | 'reject' | 'withdraw' | 'apply' | 'escalate'>(
   name: N,
   summary: string,
 ) =>
@@ -227,7 +229,19 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
   reject: lifecycle('reject', 'Reject with a comment (approver)'),
   withdraw: lifecycle('withdraw', 'Withdraw (the requestor)'),
   apply: lifecycle('apply', 'Apply to the target (applier); a renewal supersedes its predecessor'),
-  revoke: lifecycle('revoke', 'Revoke an active exception'),
+  revoke: operation({
+    name: 'revoke',
+    method: 'POST',
+    path: `${EXCEPTION}/revoke`,
+    summary: 'Revoke an active exception; `closure` says why it ends (default revoked)',
+    body: RevokeBodySchema,
+    success: acted,
+    invoke: (waiver, { id, body }) => waiver.revoke(id, body.comment, body.closure),
+    encode: (ref: string, comment?: string, closure?: RevokeClosure) => ({
+      id: ref,
+      body: { comment, closure },
+    }),
+  }),
   escalate: lifecycle('escalate', 'Escalate to a policy change (a comment says why)'),
   batch: operation({
     name: 'batch',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { revokeClosures } from '../domain/controls.js';
 import { apiVersions, states } from '../domain/exception.js';
 import { auditActions } from '../domain/lifecycle.js';
 import { batchActions, MAX_BATCH } from '../service/batch-actions.js';
@@ -52,6 +53,13 @@ export const ListQuerySchema = z.strictObject({
 
 export const CommentSchema = z.strictObject({
   comment: z.string().max(2000).optional().describe('why; required for reject and escalate'),
+});
+
+export const RevokeBodySchema = CommentSchema.extend({
+  closure: z
+    .enum(revokeClosures)
+    .optional()
+    .describe('why it ends early: revoked (default), no-longer-needed, or escalated (into a policy change)'),
 });
 
 export const BatchBodySchema = z.discriminatedUnion('action', [

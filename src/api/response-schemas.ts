@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AuditEvent } from '../domain/audit.js';
 import { apiVersions, categories, endReasons, states, syncStatuses } from '../domain/exception.js';
+import { closureReasons, controlCatalogs, RISK_SCALE } from '../domain/controls.js';
 import { errorCodes } from '../domain/errors.js';
 import { queues } from '../domain/review-queue.js';
 import type { ReviewQueue } from '../service/review-queue.js';
@@ -36,6 +37,8 @@ import type { PolicyCatalog } from '../service/list-policies.js';
  */
 
 const instant = z.string().describe('RFC3339 instant');
+const riskScore = z.strictObject({ likelihood: z.number().int(), impact: z.number().int() });
+const RiskRatingViewSchema = z.strictObject({ before: riskScore, after: riskScore.nullable() });
 const nullableInstant = instant.nullable();
 const idText = z.string().describe('EX-42');
 
@@ -54,7 +57,15 @@ export const ExceptionViewSchema = z
     reason: z.string(),
     riskAssessment: z.string().nullable(),
     expiresAt: instant,
+    riskRating: RiskRatingViewSchema.nullable().describe(
+      `likelihood and impact, ${RISK_SCALE.min} (rare, negligible) to ${RISK_SCALE.max} (almost certain, severe), before and after the compensating controls`,
+    ),
+    compensatingControls: z.string().nullable(),
+    controls: z
+      .array(z.strictObject({ catalog: z.enum(controlCatalogs), id: z.string() }))
+      .describe('the controls its policy implements, as mapped when it was requested'),
     endReason: z.enum(endReasons).nullable(),
+    closureReason: z.enum(closureReasons).nullable().describe('why it ended, once it has'),
     syncStatus: z.enum(syncStatuses),
     syncError: z.string().nullable(),
     requestor: z.string(),
@@ -240,6 +251,10 @@ export const ProcessSettingsSchema = z
     identitiesIgnoreCase: z.boolean(),
     maxRenewals: z.number(),
     unusedDays: z.number(),
+    controls: z.record(
+      z.string(),
+      z.array(z.strictObject({ catalog: z.enum(controlCatalogs), id: z.string() })),
+    ),
     kyvernoExceptionNamespace: z.string().optional(),
     metrics: z.strictObject({
       windowDays: z.number(),

@@ -81,6 +81,12 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .option('--ticket <ticket>', 'required: ticket reference, e.g. INC-123')
     .option('--reason <reason>', 'required: business justification (at least 30 characters)')
     .option('--risk-assessment <text>', 'risk assessment link or text (required for vendor-image)')
+    .option(
+      '--risk-before <L:I>',
+      'risk rating before compensating controls: likelihood:impact, each 1 (rare, negligible) to 5 (almost certain, severe)',
+    )
+    .option('--risk-after <L:I>', 'risk rating after compensating controls (needs --risk-before)')
+    .option('--compensating-controls <text>', 'what limits the risk while the exception is in force')
     .option('--expires <when>', 'required: a duration (14d) or an RFC3339 instant')
     .option(
       '--api-version <version>',
@@ -106,10 +112,16 @@ function program(ctx: () => CliContext, streams: Streams): Command {
       );
   }
   for (const verb of ['withdraw', 'revoke', 'escalate'] as const) {
-    cli
+    const command = cli
       .command(verb)
       .description(`${verb} an exception`)
-      .argument('<id>', 'EX-42, 42 or the name')
+      .argument('<id>', 'EX-42, 42 or the name');
+    if (verb === 'revoke')
+      command.option(
+        '--closure <reason>',
+        'why it ends: revoked (default), no-longer-needed, or escalated (into a policy change)',
+      );
+    command
       .option('--comment <text>', verb === 'escalate' ? 'required: why' : 'why, for the audit trail')
       .addOption(outputOption('table|json|yaml|name'))
       .action(async (ref: string, flags: TransitionFlags) =>

@@ -1,3 +1,4 @@
+import type { RevokeClosure } from '../domain/controls.js';
 import type { AuditEvent } from '../domain/audit.js';
 import type { ApiVersion, ExceptionRecord } from '../domain/exception.js';
 import type { Metrics } from '../domain/metrics.js';
@@ -41,7 +42,8 @@ export interface Waiver {
   reject(ref: string, comment?: string): Promise<ActionResult>;
   withdraw(ref: string, comment?: string): Promise<ActionResult>;
   apply(ref: string, comment?: string): Promise<ActionResult>;
-  revoke(ref: string, comment?: string): Promise<ActionResult>;
+  /** `closure`: why it ends early (default `revoked`, or `escalated` for an escalated exception). */
+  revoke(ref: string, comment?: string, closure?: RevokeClosure): Promise<ActionResult>;
   renew(ref: string, input: RenewInput): Promise<ActionResult>;
   /** One action on many exceptions, one outcome per id: a refused id never blocks the rest. */
   batch(action: BatchAction, refs: readonly string[], comment?: string): Promise<BatchReport>;
@@ -129,8 +131,8 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
         ...(superseded ? { superseded: exceptionView(superseded, now) } : {}),
       };
     },
-    revoke: async (ref, comment) =>
-      view((await import('./revoke-exception.js')).revokeException(deps, actor, ref, comment)),
+    revoke: async (ref, comment, closure) =>
+      view((await import('./revoke-exception.js')).revokeException(deps, actor, ref, comment, closure)),
     renew: async (ref, input) =>
       view((await import('./renew-exception.js')).renewException(deps, actor, ref, input)),
     batch: async (action, refs, comment) =>
