@@ -15,6 +15,7 @@ import {
   BatchBodySchema,
   CommentSchema,
   RevokeBodySchema,
+  OscalQuerySchema,
   ImportBodySchema,
   TargetScopeSchema,
   PoliciesQuerySchema,
@@ -92,6 +93,9 @@ async function* csvStream(first: AuditPage, next: NextPage): AsyncGenerator<stri
 }
 const instant = (ms: number | undefined): string | undefined =>
   ms === undefined ? undefined : new Date(ms).toISOString();
+async function* oneChunk(text: string): AsyncGenerator<string> {
+  yield await Promise.resolve(text);
+}
 const itemsOf = <T>(body: unknown): T[] => (body as { items: T[] }).items;
 const acted = {
   status: 200,
@@ -313,6 +317,21 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
         continue: page.after,
       },
     }),
+  }),
+  exportOscal: operation({
+    name: 'exportOscal',
+    method: 'GET',
+    path: '/api/v1/export/oscal',
+    summary:
+      'An OSCAL 1.1 document of the exceptions in the period: a POA&M (one risk per exception) or assessment results (one finding each); streamed',
+    query: OscalQuerySchema,
+    success: { status: 200, description: 'the OSCAL document (JSON)', text: ['application/json'] },
+    large: true,
+    invoke: (waiver, { query }) => waiver.exportOscal(query),
+    respond: (chunks) => ({ type: 'application/json; charset=utf-8', text: chunks }),
+    encode: (input) => ({ query: { model: input.model, from: input.from, to: input.to } }),
+    // The client reads the answer whole; a local export streams.
+    decode: (body) => oneChunk(typeof body === 'string' ? body : JSON.stringify(body)),
   }),
   verifyAudit: operation({
     name: 'verifyAudit',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { revokeClosures } from '../domain/controls.js';
+import { oscalModels } from '../domain/oscal.js';
 import { apiVersions, states } from '../domain/exception.js';
 import { auditActions } from '../domain/lifecycle.js';
 import { batchActions, MAX_BATCH } from '../service/batch-actions.js';
@@ -93,6 +94,18 @@ export const AuditQuerySchema = z.strictObject({
   format: z.enum(['json', 'jsonl', 'csv']).default('json'),
   limit: pageSize(1000, 500, ' for json; jsonl and csv stream every page'),
   continue: continueToken,
+});
+
+export const OscalQuerySchema = z.strictObject({
+  model: z.enum(oscalModels).describe('poam (plan of action and milestones) or assessment-results'),
+  from: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('only exceptions in force or requested at or after this instant'),
+  to: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('only exceptions requested, and events, before this instant; statuses as they stood then'),
 });
 
 export const MetricsQuerySchema = z.strictObject({

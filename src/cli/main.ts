@@ -5,6 +5,7 @@ import { createContext, type CliContext, type Streams } from './context.js';
 import type { ApplyFlags } from './commands/apply.js';
 import type { ImportFlags } from './commands/import.js';
 import type { AuditFlags } from './commands/audit.js';
+import type { OscalFlags } from './commands/export.js';
 import type { GetFlags } from './commands/get.js';
 import type { RenderFlags } from './commands/render.js';
 import type { GuardFlags } from './commands/guard.js';
@@ -234,6 +235,16 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .action(async (flags: { privateKey?: string }) =>
       (await import('./commands/audit.js')).checkpoint(ctx(), flags),
     );
+
+  cli
+    .command('export')
+    .description('documents for auditors')
+    .command('oscal')
+    .description('an OSCAL 1.1 document of the exceptions: a POA&M or assessment results (JSON, on stdout)')
+    .option('--model <model>', 'required: poam or assessment-results')
+    .option('--from <instant>', 'only exceptions in force or requested at or after this RFC3339 instant')
+    .option('--to <instant>', 'only what happened before this RFC3339 instant; statuses as they stood then')
+    .action(async (flags: OscalFlags) => (await import('./commands/export.js')).oscal(ctx(), flags));
 
   cli
     .command('review')

@@ -1,3 +1,4 @@
+import type { OscalExportInput } from './export-oscal.js';
 import type { RevokeClosure } from '../domain/controls.js';
 import type { AuditEvent } from '../domain/audit.js';
 import type { ApiVersion, ExceptionRecord } from '../domain/exception.js';
@@ -57,6 +58,8 @@ export interface Waiver {
   audit(ref?: string, filter?: AuditFilter): Promise<AuditEvent[]>;
   auditPage(ref: string | undefined, filter: AuditFilter, page: PageRequest): Promise<AuditPage>;
   verifyAudit(): Promise<VerifyResult>;
+  /** An OSCAL document (POA&M or assessment results) of the period, as JSON text in chunks. */
+  exportOscal(input: OscalExportInput): Promise<AsyncIterable<string>>;
   /** The newest event's number and hash, for a signed checkpoint kept outside the database. */
   auditHead(): Promise<AuditHead>;
   metrics(atMs?: number): Promise<Metrics>;
@@ -147,6 +150,7 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
     audit: async (ref, filter) => (await audit()).listAudit(deps, actor, ref, filter),
     auditPage: async (ref, filter, page) => (await audit()).listAuditPage(deps, actor, ref, filter, page),
     verifyAudit: async () => (await audit()).verifyAudit(deps, actor),
+    exportOscal: async (input) => (await import('./export-oscal.js')).exportOscal(deps, actor, input),
     auditHead: async () => (await import('./audit-checkpoint.js')).auditHead(deps, actor),
     review: async (options) => (await import('./review-queue.js')).listReviewQueue(deps, actor, options),
     me: () => Promise.resolve({ name: actor.name, roles: [...actor.roles] }),
