@@ -64,7 +64,8 @@ function checkInput({ model, from, to }: OscalExportInput): OscalPeriod {
 /** Every exception in the period, a page at a time, in id order. */
 async function* pages(store: StoreReader, period: OscalPeriod): AsyncGenerator<ExceptionRecord[]> {
   for (let afterId = 0; ;) {
-    const page = await store.listExceptions({ afterId, limit: PAGE });
+    // Direct: a long-lived store would otherwise keep every record it read.
+    const page = await store.listExceptions({ afterId, limit: PAGE, direct: true });
     const kept = page.filter((r) => inPeriod(r, period));
     if (kept.length) yield kept;
     if (page.length < PAGE) return;
@@ -122,7 +123,15 @@ export function exportOscal(
 }
 
 async function* oscalText(deps: ServiceDeps, model: OscalModel, period: OscalPeriod): AsyncGenerator<string> {
-  const ctx: OscalContext = { uuid: uuidV5, period };
+  // The few parties' UUIDs recur in every risk-log entry: derived once each.
+  const parties = new Map<string, string>();
+  const uuid = (name: string): string => {
+    if (!name.startsWith('party:')) return uuidV5(name);
+    let known = parties.get(name);
+    if (known === undefined) parties.set(name, (known = uuidV5(name)));
+    return known;
+  };
+  const ctx: OscalContext = { uuid, period };
   const summary = {
     lastSeq: undefined as number | undefined,
     lastAt: undefined as string | undefined,
