@@ -76,6 +76,7 @@ async function everyMethod(as: (user: string) => Waiver): Promise<void> {
   let oscal = '';
   for await (const chunk of await alice.exportOscal({ model: 'poam' })) oscal += chunk;
   expect(JSON.parse(oscal)).toHaveProperty('plan-of-action-and-milestones');
+  expect((await alice.report({})).verification.intact).toBe(true);
   await alice.auditHead();
   await alice.metrics();
   await alice.review();

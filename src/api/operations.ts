@@ -1,3 +1,4 @@
+import { reportHtml, reportMarkdown } from '../domain/audit-report.js';
 import type { RevokeClosure } from '../domain/controls.js';
 import { auditCells, auditHeader, auditJsonLine, csvLine } from '../domain/audit-export.js';
 import type { AuditEvent } from '../domain/audit.js';
@@ -16,6 +17,7 @@ import {
   CommentSchema,
   RevokeBodySchema,
   OscalQuerySchema,
+  ReportQuerySchema,
   ImportBodySchema,
   TargetScopeSchema,
   PoliciesQuerySchema,
@@ -46,6 +48,7 @@ import {
   ImportReportSchema,
   LintReportSchema,
   MetricsSchema,
+  AuditReportSchema,
   ProcessSettingsSchema,
   TargetListSchema,
   PolicyCatalogSchema,
@@ -317,6 +320,28 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
         continue: page.after,
       },
     }),
+  }),
+  report: operation({
+    name: 'report',
+    method: 'GET',
+    path: '/api/v1/report',
+    summary:
+      'The audit report of a period: opened and closed by category and policy, closures, renewals, separation of duties, the metrics, the trail verified',
+    query: ReportQuerySchema,
+    success: {
+      status: 200,
+      description: 'the report',
+      schema: AuditReportSchema,
+      text: ['text/html', 'text/markdown'],
+    },
+    invoke: (waiver, { query }) => waiver.report({ from: query.from, to: query.to }),
+    respond: (report, { query }) => {
+      if (query.format === 'json') return undefined;
+      return query.format === 'html'
+        ? { type: 'text/html; charset=utf-8', text: reportHtml(report) }
+        : { type: 'text/markdown; charset=utf-8', text: reportMarkdown(report) };
+    },
+    encode: (input) => ({ query: { from: input.from, to: input.to } }),
   }),
   exportOscal: operation({
     name: 'exportOscal',

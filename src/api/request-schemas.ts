@@ -108,6 +108,15 @@ export const OscalQuerySchema = z.strictObject({
     .describe('only exceptions requested, and events, before this instant; statuses as they stood then'),
 });
 
+export const ReportQuerySchema = z.strictObject({
+  from: z.iso.datetime({ offset: true }).optional().describe('the period starts at this instant'),
+  to: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('the period ends at this instant (default now); the metrics are as of it'),
+  format: z.enum(['json', 'html', 'md']).default('json').describe('json, a printable HTML page, or Markdown'),
+});
+
 export const MetricsQuerySchema = z.strictObject({
   at: z.iso.datetime({ offset: true }).optional().describe('compute as of this instant (default now)'),
 });

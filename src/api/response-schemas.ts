@@ -14,6 +14,7 @@ import type { Metrics } from '../domain/metrics.js';
 import type { ProcessSettings } from '../domain/settings.js';
 import { roles, type Role } from '../domain/roles.js';
 import type { ExceptionView } from '../domain/view.js';
+import type { AuditReport } from '../domain/audit-report.js';
 import type { AuditHead } from '../service/audit-checkpoint.js';
 import type { AuditPage, VerifyResult } from '../service/audit-trail.js';
 import type { DoctorReport } from '../service/check-cluster.js';
@@ -502,7 +503,31 @@ export const CreatedTokenSchema = z.strictObject({
 type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const exactly = <T extends true>(): T | undefined => undefined;
 
+const TallySchema = z.strictObject({ opened: z.number().int(), closed: z.number().int() });
+
+export const AuditReportSchema = z
+  .strictObject({
+    period: z.strictObject({ from: instant.optional(), to: instant }),
+    byCategory: z.record(z.string(), TallySchema),
+    byPolicy: z.record(z.string(), TallySchema),
+    closures: z.record(z.enum(closureReasons), z.number().int()),
+    renewals: z.strictObject({ requested: z.number().int(), applied: z.number().int() }),
+    duties: z.strictObject({
+      applied: z.number().int(),
+      requesterNotApprover: z.number().int(),
+      approverNotApplier: z.number().int(),
+      allThreeDistinct: z.number().int(),
+      rejected: z.number().int(),
+      withdrawn: z.number().int(),
+    }),
+    metrics: MetricsSchema,
+    verification: z.strictObject({ intact: z.boolean(), events: z.number().int(), message: z.string() }),
+    checkpoint: z.strictObject({ status: z.enum(['verified', 'failed', 'not-given']), message: z.string() }),
+  })
+  .describe('The audit report of a period');
+
 exactly<Exactly<z.output<typeof ExceptionViewSchema>, ExceptionView>>();
+exactly<Exactly<z.output<typeof AuditReportSchema>, AuditReport>>();
 exactly<Exactly<z.output<typeof ActionResultSchema>, ActionResult>>();
 exactly<Exactly<z.output<typeof BatchReportSchema>, BatchReport>>();
 exactly<Exactly<z.output<typeof ExceptionPageSchema>, ExceptionPage>>();

@@ -6,6 +6,7 @@ import type { ApplyFlags } from './commands/apply.js';
 import type { ImportFlags } from './commands/import.js';
 import type { AuditFlags } from './commands/audit.js';
 import type { OscalFlags } from './commands/export.js';
+import type { ReportFlags } from './commands/report.js';
 import type { GetFlags } from './commands/get.js';
 import type { RenderFlags } from './commands/render.js';
 import type { GuardFlags } from './commands/guard.js';
@@ -235,6 +236,16 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .action(async (flags: { privateKey?: string }) =>
       (await import('./commands/audit.js')).checkpoint(ctx(), flags),
     );
+
+  cli
+    .command('report')
+    .description('the audit report of a period: opened and closed, duties, metrics, the trail verified')
+    .option('--from <instant>', 'the period starts at this RFC3339 instant (default: the beginning)')
+    .option('--to <instant>', 'the period ends at this RFC3339 instant (default now); metrics as of it')
+    .option('--checkpoint <file>', 'a signed checkpoint the trail must still hold')
+    .option('--public-key <file>', 'with --checkpoint: the Ed25519 public key (PEM) it must be signed by')
+    .addOption(outputOption('md|html|json'))
+    .action(async (flags: ReportFlags) => (await import('./commands/report.js')).run(ctx(), flags));
 
   cli
     .command('export')

@@ -1,3 +1,5 @@
+import type { AuditReport } from '../domain/audit-report.js';
+import type { ReportInput } from './audit-report.js';
 import type { OscalExportInput } from './export-oscal.js';
 import type { RevokeClosure } from '../domain/controls.js';
 import type { AuditEvent } from '../domain/audit.js';
@@ -60,6 +62,8 @@ export interface Waiver {
   verifyAudit(): Promise<VerifyResult>;
   /** An OSCAL document (POA&M or assessment results) of the period, as JSON text in chunks. */
   exportOscal(input: OscalExportInput): Promise<AsyncIterable<string>>;
+  /** The audit report of a period (its checkpoint `not-given`: a checkpoint is checked where it is kept). */
+  report(input: ReportInput): Promise<AuditReport>;
   /** The newest event's number and hash, for a signed checkpoint kept outside the database. */
   auditHead(): Promise<AuditHead>;
   metrics(atMs?: number): Promise<Metrics>;
@@ -150,6 +154,7 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
     audit: async (ref, filter) => (await audit()).listAudit(deps, actor, ref, filter),
     auditPage: async (ref, filter, page) => (await audit()).listAuditPage(deps, actor, ref, filter, page),
     verifyAudit: async () => (await audit()).verifyAudit(deps, actor),
+    report: async (input) => (await import('./audit-report.js')).auditReport(deps, actor, input),
     exportOscal: async (input) => (await import('./export-oscal.js')).exportOscal(deps, actor, input),
     auditHead: async () => (await import('./audit-checkpoint.js')).auditHead(deps, actor),
     review: async (options) => (await import('./review-queue.js')).listReviewQueue(deps, actor, options),
