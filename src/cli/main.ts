@@ -7,6 +7,7 @@ import type { ImportFlags } from './commands/import.js';
 import type { AuditFlags } from './commands/audit.js';
 import type { OscalFlags } from './commands/export.js';
 import type { ReportFlags } from './commands/report.js';
+import type { BundleFlags } from './commands/bundle.js';
 import type { GetFlags } from './commands/get.js';
 import type { RenderFlags } from './commands/render.js';
 import type { GuardFlags } from './commands/guard.js';
@@ -229,6 +230,30 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .action(async (ref: string | undefined, flags: AuditFlags) =>
       (await import('./commands/audit.js')).run(ctx(), ref, flags),
     );
+  audit
+    .command('bundle')
+    .description(
+      'a signed evidence bundle (.tar.gz): OSCAL, the trail, the report, a checkpoint; or --verify one',
+    )
+    .option('--private-key <file>', 'the Ed25519 private key (PEM) that signs the manifest')
+    .option('-o, --output <file>', 'where to write the bundle (FILE.tar.gz)')
+    .option('--verify <file>', 'check a bundle: every digest and the signature; names anything changed')
+    .option('--public-key <file>', 'with --verify: the Ed25519 public key (PEM) it must be signed by')
+    .argument('[file]', 'with --verify: the bundle to check')
+    // `audit`'s own -o, --verify and --public-key take their values before `bundle` sees them: read
+    // them from there too (its --verify is a switch, so the bundle is the argument).
+    .action(async (file: string | undefined, flags: BundleFlags, command: Command) => {
+      const all = command.optsWithGlobals<Record<string, unknown>>();
+      const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+      await (
+        await import('./commands/bundle.js')
+      ).run(ctx(), {
+        privateKey: flags.privateKey,
+        output: flags.output ?? text(all['output']),
+        publicKey: flags.publicKey ?? text(all['publicKey']),
+        verify: flags.verify ?? (all['verify'] === true ? (file ?? '') : undefined),
+      });
+    });
   audit
     .command('checkpoint')
     .description('sign the chain head with a key the database never holds; keep the output elsewhere')
