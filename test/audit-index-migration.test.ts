@@ -21,7 +21,7 @@ const previousLayout = `
   drop table audit_events;
   alter table audit_events_old rename to audit_events;
   create index audit_events_exception on audit_events (exception_id);
-  delete from kysely_migration where name = '0010-audit-chain-index';`;
+  delete from kysely_migration where name in ('0010-audit-chain-index', '0011-controls-and-risk');`;
 
 describe.each(backends)('the audit table upgraded on $name', ({ enabled, databases }) => {
   if (!enabled) return it.skip('needs WAIVER_TEST_DATABASE_URL');
@@ -54,7 +54,10 @@ describe.each(backends)('the audit table upgraded on $name', ({ enabled, databas
     ).rejects.toThrow();
 
     // Run again (as after a crash before the migration was recorded): nothing changes.
-    await db.exec(database, "delete from kysely_migration where name = '0010-audit-chain-index'");
+    await db.exec(
+      database,
+      "delete from kysely_migration where name in ('0010-audit-chain-index', '0011-controls-and-risk')",
+    );
     const again = await openStore(database);
     const trail = await again.listAudit();
     expect(trail.slice(0, 3)).toEqual(written);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AuditEvent } from '../domain/audit.js';
 import { apiVersions, categories, endReasons, states, syncStatuses } from '../domain/exception.js';
+import { closureReasons, controlCatalogs, RISK_SCALE } from '../domain/controls.js';
 import { errorCodes } from '../domain/errors.js';
 import { queues } from '../domain/review-queue.js';
 import type { ReviewQueue } from '../service/review-queue.js';
@@ -13,6 +14,7 @@ import type { Metrics } from '../domain/metrics.js';
 import type { ProcessSettings } from '../domain/settings.js';
 import { roles, type Role } from '../domain/roles.js';
 import type { ExceptionView } from '../domain/view.js';
+import type { AuditReport } from '../domain/audit-report.js';
 import type { AuditHead } from '../service/audit-checkpoint.js';
 import type { AuditPage, VerifyResult } from '../service/audit-trail.js';
 import type { DoctorReport } from '../service/check-cluster.js';
@@ -36,6 +38,8 @@ import type { PolicyCatalog } from '../service/list-policies.js';
  */
 
 const instant = z.string().describe('RFC3339 instant');
+const riskScore = z.strictObject({ likelihood: z.number().int(), impact: z.number().int() });
+const RiskRatingViewSchema = z.strictObject({ before: riskScore, after: riskScore.nullable() });
 const nullableInstant = instant.nullable();
 const idText = z.string().describe('EX-42');
 
@@ -54,7 +58,15 @@ export const ExceptionViewSchema = z
     reason: z.string(),
     riskAssessment: z.string().nullable(),
     expiresAt: instant,
+    riskRating: RiskRatingViewSchema.nullable().describe(
+      `likelihood and impact, ${RISK_SCALE.min} (rare, negligible) to ${RISK_SCALE.max} (almost certain, severe), before and after the compensating controls`,
+    ),
+    compensatingControls: z.string().nullable(),
+    controls: z
+      .array(z.strictObject({ catalog: z.enum(controlCatalogs), id: z.string() }))
+      .describe('the controls its policy implements, as mapped when it was requested'),
     endReason: z.enum(endReasons).nullable(),
+    closureReason: z.enum(closureReasons).nullable().describe('why it ended, once it has'),
     syncStatus: z.enum(syncStatuses),
     syncError: z.string().nullable(),
     requestor: z.string(),
@@ -240,6 +252,10 @@ export const ProcessSettingsSchema = z
     identitiesIgnoreCase: z.boolean(),
     maxRenewals: z.number(),
     unusedDays: z.number(),
+    controls: z.record(
+      z.string(),
+      z.array(z.strictObject({ catalog: z.enum(controlCatalogs), id: z.string() })),
+    ),
     kyvernoExceptionNamespace: z.string().optional(),
     metrics: z.strictObject({
       windowDays: z.number(),
@@ -501,7 +517,31 @@ export const CreatedTokenSchema = z.strictObject({
 type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const exactly = <T extends true>(): T | undefined => undefined;
 
+const TallySchema = z.strictObject({ opened: z.number().int(), closed: z.number().int() });
+
+export const AuditReportSchema = z
+  .strictObject({
+    period: z.strictObject({ from: instant.optional(), to: instant }),
+    byCategory: z.record(z.string(), TallySchema),
+    byPolicy: z.record(z.string(), TallySchema),
+    closures: z.record(z.enum(closureReasons), z.number().int()),
+    renewals: z.strictObject({ requested: z.number().int(), applied: z.number().int() }),
+    duties: z.strictObject({
+      applied: z.number().int(),
+      requesterNotApprover: z.number().int(),
+      approverNotApplier: z.number().int(),
+      allThreeDistinct: z.number().int(),
+      rejected: z.number().int(),
+      withdrawn: z.number().int(),
+    }),
+    metrics: MetricsSchema,
+    verification: z.strictObject({ intact: z.boolean(), events: z.number().int(), message: z.string() }),
+    checkpoint: z.strictObject({ status: z.enum(['verified', 'failed', 'not-given']), message: z.string() }),
+  })
+  .describe('The audit report of a period');
+
 exactly<Exactly<z.output<typeof ExceptionViewSchema>, ExceptionView>>();
+exactly<Exactly<z.output<typeof AuditReportSchema>, AuditReport>>();
 exactly<Exactly<z.output<typeof ActionResultSchema>, ActionResult>>();
 exactly<Exactly<z.output<typeof BatchReportSchema>, BatchReport>>();
 exactly<Exactly<z.output<typeof ExceptionPageSchema>, ExceptionPage>>();

@@ -1,3 +1,4 @@
+import type { ControlMapping } from './controls.js';
 import type { ApiVersion, Category } from './exception.js';
 
 /** A phrase that states one of the process document's invalid reasons. */
@@ -36,6 +37,8 @@ export interface ProcessSettings {
   /** An exception in effect this long that no policy report shows exempting anything is flagged unused. */
   unusedDays: number;
   metrics: MetricSettings;
+  /** Policy name → the controls it implements (shown on requests and in every export). */
+  controls: ControlMapping;
 }
 
 export interface MetricSettings {
@@ -78,6 +81,7 @@ export const defaultSettings: ProcessSettings = {
   identitiesIgnoreCase: true,
   maxRenewals: 2,
   unusedDays: 7,
+  controls: {},
   metrics: {
     windowDays: 90,
     targetAverageDays: 14,

@@ -1,3 +1,4 @@
+import { controlsFor } from '../domain/controls.js';
 import { draftRequest } from '../domain/draft-request.js';
 import { messageOf, WaiverError } from '../domain/errors.js';
 import {
@@ -145,6 +146,7 @@ async function checkDraft(
     apiVersion: options.apiVersion,
     target: options.target,
     ...(renewing ? { renewing } : {}),
+    controls: controlsFor(deps.settings.controls, scope.policy),
   });
   return { record, event, renewing };
 }

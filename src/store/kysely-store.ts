@@ -211,6 +211,8 @@ class KyselyAccess implements StoreWriter {
       .selectAll()
       .orderBy('seq', query.newestFirst ? 'desc' : 'asc');
     if (query.exceptionId !== undefined) q = q.where('exception_id', '=', query.exceptionId);
+    if (query.exceptionIds !== undefined)
+      q = q.where('exception_id', 'in', query.exceptionIds.length ? [...query.exceptionIds] : [-1]);
     if (query.action !== undefined) q = q.where('action', '=', query.action);
     if (query.afterSeq !== undefined) q = q.where('seq', '>', query.afterSeq);
     if (query.actor !== undefined) q = q.where('actor', '=', query.actor);

@@ -225,7 +225,27 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         else await rebuildAuditWithoutUniqueHash(db);
       },
     },
+    '0011-controls-and-risk': {
+      async up(db: Kysely<unknown>) {
+        // No backfill: a row's closure reason is derived from its end reason when shown, and rows keep
+        // the digest their last event recorded (empty new fields are left out of it).
+        const existing = await exceptionColumns(db, dialect);
+        for (const column of ['risk_rating', 'compensating_controls', 'controls', 'closure_reason'])
+          if (!existing.has(column))
+            await db.schema.alterTable('exceptions').addColumn(column, 'text').execute();
+      },
+    },
   };
+}
+
+/** The columns the exceptions table has: a migration run again after a crash adds only what is missing. */
+async function exceptionColumns(db: Kysely<unknown>, dialect: Dialect): Promise<Set<string>> {
+  const { rows } =
+    dialect === 'postgres'
+      ? await sql<{ name: string }>`select column_name as name from information_schema.columns
+          where table_name = 'exceptions' and table_schema = current_schema()`.execute(db)
+      : await sql<{ name: string }>`select name from pragma_table_info('exceptions')`.execute(db);
+  return new Set(rows.map((r) => r.name));
 }
 
 async function dropPrevHashConstraint(db: Kysely<unknown>): Promise<void> {

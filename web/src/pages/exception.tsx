@@ -9,6 +9,7 @@ import { ErrorNote, Loading } from '../components/status';
 import { Time } from '../components/time';
 import { useAsync } from '../components/use-async';
 import { href } from '../route';
+import { formatRisk } from '../../../src/domain/controls';
 import { lastWriteOf } from '../../../src/domain/last-write';
 
 const labels: Record<Verb, string> = {
@@ -118,6 +119,11 @@ function Facts({ x, ending }: { x: ExceptionView; ending: Ending | undefined }) 
     ['Ticket', x.ticket],
     ['Reason', x.reason],
     ['Risk assessment', x.riskAssessment ?? '—'],
+    ['Risk before compensating controls', x.riskRating ? formatRisk(x.riskRating.before) : '—'],
+    ['Risk after compensating controls', x.riskRating?.after ? formatRisk(x.riskRating.after) : '—'],
+    ['Compensating controls', x.compensatingControls ?? '—'],
+    ['Controls', x.controls.length ? x.controls.map((c) => `${c.catalog} ${c.id}`).join(', ') : '—'],
+    ...(x.closureReason ? [['Closure', x.closureReason] as [string, React.ReactNode]] : []),
     ['Requested by', x.requestor],
     ['Approved by (risk accepted)', x.approver ?? '—'],
     ['Applied by', x.applier ?? '—'],
