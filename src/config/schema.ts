@@ -264,6 +264,7 @@ export const ConfigFileSchema = z.strictObject({
   identitiesIgnoreCase: z.boolean().optional(),
   maxRenewals: z.number().int().min(0).optional(),
   unusedDays: positiveDays.optional(),
+  autoRevokeNoLongerNeeded: z.boolean().optional(),
   metrics: z
     .strictObject({
       windowDays: positiveDays.optional(),

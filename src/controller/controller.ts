@@ -4,6 +4,7 @@ import type { ServiceDeps } from '../service/deps.js';
 import type { ChangeFeed, LeaderLease, Scheduler } from '../service/ports/runtime.js';
 import { reconcileTarget, type ReconcileReport } from '../service/reconcile.js';
 import { scheduledLoop, type ScheduledLoop } from '../service/scheduled-loop.js';
+import { checkStillNeeded, type StillNeededReport } from '../service/still-needed.js';
 import { sweep, type SweepReport } from '../service/sweep.js';
 import { targetNamed } from '../service/targets.js';
 
@@ -44,6 +45,8 @@ export interface ControllerRun {
   sweep: SweepReport;
   /** Undefined for a folder, which cannot be read back: its run is the sweep alone. */
   reconcile?: ReconcileReport;
+  /** A cluster's: the exceptions no longer needed, told about (and revoked, where configured). */
+  stillNeeded?: StillNeededReport;
 }
 
 /**
@@ -106,7 +109,10 @@ export class Controller {
     if (this.leader) this.runs.runNow();
   }
 
-  /** One run, while leading: sweep, then reconcile where the target can be read back. */
+  /**
+   * One run, while leading: sweep, then reconcile where the target can be read back, then, on a cluster,
+   * find the exceptions no longer needed.
+   */
   private async runOnce(signal: AbortSignal): Promise<void> {
     if (!this.leader || signal.aborted) return;
     const { deps, target } = this.o;
@@ -114,7 +120,12 @@ export class Controller {
     if (signal.aborted) return;
     const { observable } = targetNamed(deps, target).target.capabilities;
     const reconciled = observable ? { reconcile: await reconcileTarget(deps, controllerActor, target) } : {};
-    this.o.onRun?.({ target, sweep: swept, ...reconciled });
+    if (signal.aborted) return;
+    // Only a cluster's live objects say whether an exception is still needed (decision 0021).
+    const checked = targetNamed(deps, target).cluster
+      ? { stillNeeded: await checkStillNeeded(deps, controllerActor, target) }
+      : {};
+    this.o.onRun?.({ target, sweep: swept, ...reconciled, ...checked });
   }
 
   private async renew(): Promise<void> {
