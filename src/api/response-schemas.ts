@@ -303,6 +303,12 @@ export const SweepReportSchema = z.strictObject({
   failed: z.array(failure),
   skipped: z.array(z.strictObject({ id: z.string(), reason: z.string() })),
   merged: z.array(z.string()).describe('changes whose pull request was found merged'),
+  noLongerNeeded: z
+    .array(z.string())
+    .describe('exceptions in effect whose every covered resource would now pass without them'),
+  revokedNoLongerNeeded: z
+    .array(z.string())
+    .describe('those revoked for it, where autoRevokeNoLongerNeeded is on'),
   leaseHeldElsewhere: z.literal(true).exactOptional().describe('another replica holds the sweep lease'),
 });
 

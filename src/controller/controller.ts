@@ -4,7 +4,6 @@ import type { ServiceDeps } from '../service/deps.js';
 import type { ChangeFeed, LeaderLease, Scheduler } from '../service/ports/runtime.js';
 import { reconcileTarget, type ReconcileReport } from '../service/reconcile.js';
 import { scheduledLoop, type ScheduledLoop } from '../service/scheduled-loop.js';
-import { checkStillNeeded, type StillNeededReport } from '../service/still-needed.js';
 import { sweep, type SweepReport } from '../service/sweep.js';
 import { targetNamed } from '../service/targets.js';
 
@@ -45,8 +44,6 @@ export interface ControllerRun {
   sweep: SweepReport;
   /** Undefined for a folder, which cannot be read back: its run is the sweep alone. */
   reconcile?: ReconcileReport;
-  /** A cluster's: the exceptions no longer needed, told about (and revoked, where configured). */
-  stillNeeded?: StillNeededReport;
 }
 
 /**
@@ -109,10 +106,7 @@ export class Controller {
     if (this.leader) this.runs.runNow();
   }
 
-  /**
-   * One run, while leading: sweep, then reconcile where the target can be read back, then, on a cluster,
-   * find the exceptions no longer needed.
-   */
+  /** One run, while leading: sweep, then reconcile where the target can be read back. */
   private async runOnce(signal: AbortSignal): Promise<void> {
     if (!this.leader || signal.aborted) return;
     const { deps, target } = this.o;
@@ -120,12 +114,7 @@ export class Controller {
     if (signal.aborted) return;
     const { observable } = targetNamed(deps, target).target.capabilities;
     const reconciled = observable ? { reconcile: await reconcileTarget(deps, controllerActor, target) } : {};
-    if (signal.aborted) return;
-    // Only a cluster's live objects say whether an exception is still needed (decision 0021).
-    const checked = targetNamed(deps, target).cluster
-      ? { stillNeeded: await checkStillNeeded(deps, controllerActor, target) }
-      : {};
-    this.o.onRun?.({ target, sweep: swept, ...reconciled, ...checked });
+    this.o.onRun?.({ target, sweep: swept, ...reconciled });
   }
 
   private async renew(): Promise<void> {

@@ -12,8 +12,6 @@ export interface ServerMetrics {
   setUnmanaged(target: string, count: number): void;
   /** What the policy reports showed at the controller's last look: exempted resources per exception. */
   setEvidence(items: readonly ExceptionEvidence[]): void;
-  /** Exceptions in effect that a cluster's controller found no longer needed in its last run. */
-  setNoLongerNeeded(target: string, count: number): void;
   /** The text exposition, with the process gauges read from the store just before. */
   render(): Promise<string>;
   httpRequests: Counter<'method' | 'route' | 'status'>;
@@ -167,10 +165,7 @@ export function serverMetrics(sources: ScrapeSources, reuseMs = SCRAPE_REUSE_MS)
       for (const e of items) exempted.set({ exception: e.id }, e.exempted.length);
       for (const flag of evidenceFlags)
         flagged.set({ flag }, items.filter((e) => e.flags.some((f) => f.flag === flag)).length);
-    },
-    setNoLongerNeeded: (target, count) => {
-      changes++;
-      noLongerNeeded.set({ target }, count);
+      noLongerNeeded.set(items.filter((e) => e.flags.some((f) => f.flag === 'no-longer-needed')).length);
     },
     render: async () => {
       const at = sources.now();

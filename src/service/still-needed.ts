@@ -5,7 +5,7 @@ import { formatId, type ExceptionRecord } from '../domain/exception.js';
 import { renderManifest } from '../domain/render.js';
 import { stillNeeded, type StillNeeded } from '../domain/still-needed.js';
 import { toRfc3339 } from '../domain/time.js';
-import { authorize, type Actor } from './actor.js';
+import { authorize, controllerActor, type Actor } from './actor.js';
 import { changeState } from './change-state.js';
 import type { ServiceDeps } from './deps.js';
 import type { ClusterInventory } from './ports/cluster.js';
@@ -33,8 +33,8 @@ export async function stillNeededOn(
   deps: ServiceDeps,
   inventory: ClusterInventory,
   records: readonly ExceptionRecord[],
+  nowMs = deps.clock.now(),
 ): Promise<StillNeededOn> {
-  const nowMs = deps.clock.now();
   const live = records.filter((r) => inEffect(r, nowMs));
   if (live.length === 0) return { verdicts: new Map(), notes: [] };
   const kinds = [...new Set(live.flatMap((r) => r.kinds))];
@@ -81,70 +81,58 @@ export async function stillNeededOn(
   return { verdicts, notes };
 }
 
-/** What the controller's pass did on one cluster. */
+/** What a sweep's pass did on one cluster. */
 export interface StillNeededReport {
-  target: string;
-  /** Exceptions in effect that were checked. */
-  checked: number;
-  /** Those no longer needed (still active unless revoked below). */
+  /** Exceptions in effect found no longer needed (revoked below where configured). */
   flagged: string[];
-  /** Those whose requestor was told now (each is told once in its life). */
-  notified: string[];
   /** Those revoked now because `autoRevokeNoLongerNeeded` is on. */
   revoked: string[];
   failed: { id: string; error: string }[];
+  /** What kept the pass from answering (a cluster that could not be read, a truncated read). */
   notes: string[];
 }
 
 /**
- * The controller's pass on one cluster: flags the exceptions no longer needed, records each one's first
- * flag once (the audit event `no_longer_needed`, whose notification tells its requestor through the
- * routes; a later pass, a restart or another replica finds the event and tells nobody again), and, only
- * where `autoRevokeNoLongerNeeded` is on, revokes them by the ordinary revoke (the target removal
- * included), audited with the reason.
+ * The sweep's pass on one cluster, as of `at`: flags the exceptions no longer needed and records each
+ * one's first flag once (the audit event `no_longer_needed`, whose notification tells its requestor
+ * through the routes; a later sweep, a restart or another replica finds the event and tells nobody
+ * again). Only where `autoRevokeNoLongerNeeded` is on are they revoked, by waiver-controller through the
+ * ordinary revoke (the target removal included), audited with the reason.
  */
 export async function checkStillNeeded(
   deps: ServiceDeps,
   actor: Actor,
   target: string,
+  at: number,
 ): Promise<StillNeededReport> {
   authorize(actor, 'sweep');
+  const report: StillNeededReport = { flagged: [], revoked: [], failed: [], notes: [] };
   const cluster = targetNamed(deps, target).cluster;
-  const report: StillNeededReport = {
-    target,
-    checked: 0,
-    flagged: [],
-    notified: [],
-    revoked: [],
-    failed: [],
-    notes: [],
-  };
   if (!cluster) return report;
   const records = await deps.store.listExceptions({ states: ['active'], targets: [target] });
-  const { verdicts, notes } = await stillNeededOn(deps, cluster.inventory, records);
-  report.checked = verdicts.size;
+  const { verdicts, notes } = await stillNeededOn(deps, cluster.inventory, records, at);
   report.notes.push(...notes);
   const flagged = records.filter((r) => verdicts.get(r.id)?.noLongerNeeded === true);
-  report.flagged.push(...flagged.map((r) => formatId(r.id)));
   for (const record of flagged) {
+    report.flagged.push(formatId(record.id));
     const verdict = verdicts.get(record.id);
-    if (verdict && (await flagOnce(deps, actor, target, record, verdict)))
-      report.notified.push(formatId(record.id));
+    if (verdict) await flagOnce(deps, actor, target, record, verdict, at);
   }
   if (!deps.settings.autoRevokeNoLongerNeeded) return report;
-  authorize(actor, 'revoke');
   for (const record of flagged) {
     const id = formatId(record.id);
     try {
-      const revoked = await changeState(deps, actor, id, 'revoke', {
+      // The setting decides, not whoever ran the sweep: the system's own identity is audited.
+      const revoked = await changeState(deps, controllerActor, id, 'revoke', {
+        nowMs: at,
         comment: `no longer needed: ${verdicts.get(record.id)?.why ?? ''}`,
-        data: { reason: 'no-longer-needed' },
+        data: { reason: 'no-longer-needed', sweptBy: actor.name },
       });
       report.revoked.push(id);
-      await syncOrReport(deps, actor, revoked, 'delete');
+      await syncOrReport(deps, controllerActor, revoked, 'delete');
     } catch (e) {
       // Revoked or renewed by someone meanwhile: nothing to do. A target that refused the removal is
-      // retried by the sweep, as for any revoke.
+      // retried by the next sweep, as for any revoke.
       if (isWaiverError(e) && (e.code === 'illegal_transition' || e.code === 'conflict')) continue;
       report.failed.push({ id, error: messageOf(e) });
     }
@@ -152,22 +140,23 @@ export async function checkStillNeeded(
   return report;
 }
 
-/** Records the flag's event unless one was recorded before: true when it was recorded now. */
+/** Records the flag's event unless one was recorded before (in the same transaction). */
 async function flagOnce(
   deps: ServiceDeps,
   actor: Actor,
   target: string,
   record: ExceptionRecord,
   verdict: StillNeeded,
-): Promise<boolean> {
-  return deps.store.transaction(async (tx) => {
+  at: number,
+): Promise<void> {
+  await deps.store.transaction(async (tx) => {
     const before = await tx.listAudit({ exceptionId: record.id, action: 'no_longer_needed', limit: 1 });
-    if (before.length > 0) return false;
+    if (before.length > 0) return;
     await recordEvent(
       deps,
       tx,
       {
-        at: toRfc3339(deps.clock.now()),
+        at: toRfc3339(at),
         actor: actor.name,
         action: 'no_longer_needed',
         exceptionId: record.id,
@@ -182,6 +171,5 @@ async function flagOnce(
       },
       { record },
     );
-    return true;
   });
 }

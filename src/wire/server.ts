@@ -124,13 +124,11 @@ async function startPeriodicWork(
   config: Config,
   assembled: Assembled,
   log: ControllerLog,
-  metrics: Pick<ServerMetrics, 'setUnmanaged' | 'setEvidence' | 'setNoLongerNeeded'>,
+  metrics: Pick<ServerMetrics, 'setUnmanaged' | 'setEvidence'>,
 ): Promise<Running> {
   const waiverOfController = createWaiver(assembled.deps, controllerActor);
   return startTargetLoops(config, assembled, log, (run) => {
     metrics.setUnmanaged(run.target, run.reconcile.unmanaged.length);
-    if (run.stillNeeded)
-      metrics.setNoLongerNeeded(run.target, run.stillNeeded.flagged.length - run.stillNeeded.revoked.length);
     if (!assembled.clusters.has(run.target)) return;
     // After each cluster's run, what the policy reports prove (the gauges show the last look).
     waiverOfController.evidenceAll().then(

@@ -15,7 +15,7 @@ export const controllerTimings = (config: Config): ControllerTimings => ({
 });
 
 /** A run that reconciled: a cluster's or a repository's (a folder's is reported as its sweep). */
-export type ReconciledRun = ControllerRun & Required<Pick<ControllerRun, 'reconcile'>>;
+export type ReconciledRun = Required<ControllerRun>;
 
 /**
  * The periodic work of every target, each on its own (one that hangs stalls only itself): one controller
