@@ -1,6 +1,7 @@
 import { coverage, policyRules, rulesNamedBy, type NamedException, type PolicyRule } from './coverage.js';
 import { isCelSpec } from './cel-match.js';
 import type { ResourceUnderTest } from './exception-match.js';
+import type { EvaluationContext } from './evaluate/would-fail.js';
 import type {
   PolicyDocument,
   RuleUnderTest,
@@ -47,8 +48,8 @@ export interface StillNeededInput {
    * nothing is flagged, since a resource not read may still fail.
    */
   incomplete?: string | undefined;
-  /** The policy rule without any exception: the evaluators' dispatcher. */
-  evaluate: (test: RuleUnderTest) => RuleVerdict;
+  /** The policy rule without any exception: the evaluators' dispatcher (`ruleWithoutException`). */
+  evaluate: (test: RuleUnderTest, context: EvaluationContext) => RuleVerdict;
 }
 
 const identity = (r: { apiVersion: string; kind: string; namespace?: string | undefined; name: string }) =>
@@ -91,7 +92,14 @@ export function stillNeeded(input: StillNeededInput): Map<number, StillNeeded> {
       verdict =
         policy === undefined || resource === undefined
           ? { verdict: 'unknown', why: `policy ${item.policy} is not in the cluster` }
-          : evaluateSafely(evaluate, { policy, rule: item.rule, resource });
+          : evaluateSafely(
+              evaluate,
+              { policy, rule: item.rule, resource },
+              {
+                nowMs: input.nowMs,
+                namespaceLabels: input.namespaceLabels?.get(resource.namespace ?? resource.name),
+              },
+            );
       verdicts.set(key, verdict);
     }
     const entry: ResourceVerdict = { ...item, ...verdict, resource: item.resource };
@@ -114,9 +122,13 @@ export function stillNeeded(input: StillNeededInput): Map<number, StillNeeded> {
 }
 
 /** An evaluator that throws on odd input is a finding, never a crash of the whole pass. */
-function evaluateSafely(evaluate: StillNeededInput['evaluate'], test: RuleUnderTest): RuleVerdict {
+function evaluateSafely(
+  evaluate: StillNeededInput['evaluate'],
+  test: RuleUnderTest,
+  context: EvaluationContext,
+): RuleVerdict {
   try {
-    return evaluate(test);
+    return evaluate(test, context);
   } catch (e) {
     return {
       verdict: 'unknown',

@@ -1,6 +1,7 @@
 import { resourceUnderTest } from '../domain/coverage.js';
 import { isWaiverError, messageOf } from '../domain/errors.js';
 import type { PolicyDocument } from '../domain/evaluate/rule-verdict.js';
+import { ruleWithoutException } from '../domain/evaluate/would-fail.js';
 import { formatId, type ExceptionRecord } from '../domain/exception.js';
 import { renderManifest } from '../domain/render.js';
 import { stillNeeded, type StillNeeded } from '../domain/still-needed.js';
@@ -10,7 +11,6 @@ import { changeState } from './change-state.js';
 import type { ServiceDeps } from './deps.js';
 import type { ClusterInventory } from './ports/cluster.js';
 import { recordEvent } from './record-event.js';
-import { ruleWithoutException } from './rule-without-exception.js';
 import { syncOrReport } from './sync-target.js';
 import { targetNamed } from './targets.js';
 
