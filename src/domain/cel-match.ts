@@ -17,8 +17,26 @@ const UNGIVEN = /(^|[^.\w])(request|params|namespaceObject|authorizer|variables)
 
 const verdict = (covered: Coverage, why: string): Verdict => ({ covered, why });
 
+type CompiledCel = { run: (vars: Record<string, unknown>) => unknown } | Error;
+
+/**
+ * Compiled expressions: a sweep matches the same few conditions against thousands of objects, and
+ * parsing cost more than running. Bounded, so odd inputs cannot grow it without end.
+ */
+const compiled = new Map<string, CompiledCel>();
+
 /** A CEL expression compiled, or the compiler's message (Kyverno then fails to compile the policy). */
-export function compileCel(expression: string): { run: (vars: Record<string, unknown>) => unknown } | Error {
+export function compileCel(expression: string): CompiledCel {
+  let found = compiled.get(expression);
+  if (found === undefined) {
+    if (compiled.size >= 10_000) compiled.clear();
+    found = compileOnce(expression);
+    compiled.set(expression, found);
+  }
+  return found;
+}
+
+function compileOnce(expression: string): CompiledCel {
   try {
     const program = parse(expression);
     return { run: (vars) => program(vars) as unknown };
