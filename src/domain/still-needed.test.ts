@@ -13,6 +13,8 @@ const policy = {
 const exception = (key: number, names: string[]): ExceptionToCheck => ({
   key,
   policy: 'p',
+  namespaces: ['payments'],
+  names,
   exception: {
     namespace: 'policy-exceptions',
     name: `ex-${key}`,

@@ -1,6 +1,14 @@
-import { coverage, policyRules, rulesNamedBy, type NamedException, type PolicyRule } from './coverage.js';
+import {
+  coverage,
+  policyRules,
+  rulesNamedBy,
+  type CoverageItem,
+  type NamedException,
+  type PolicyRule,
+} from './coverage.js';
 import { isCelSpec } from './cel-match.js';
 import type { ResourceUnderTest } from './exception-match.js';
+import { wildcardMatch } from './wildcard.js';
 import type { EvaluationContext } from './evaluate/would-fail.js';
 import type {
   PolicyDocument,
@@ -33,6 +41,13 @@ export interface ExceptionToCheck {
   key: number;
   /** The policy as the record names it: `name`, `namespace/name` (a Policy), or `Kind/name` (CEL). */
   policy: string;
+  /**
+   * The namespaces its match names, when all are literal (Waiver's records: its own namespaces); empty
+   * when any is a wildcard or none is named. Only resources there are matched against it.
+   */
+  namespaces: readonly string[];
+  /** The name patterns its match names (Waiver's records: its own); empty when it names none. */
+  names: readonly string[];
   exception: NamedException;
 }
 
@@ -59,31 +74,17 @@ const policyDocumentName = (doc: PolicyDocument): boolean =>
   doc.kind === 'ClusterPolicy' || doc.kind === 'Policy';
 
 /**
- * "Is it still needed?" for many exceptions of one cluster at once: one coverage pass over the resources
- * (the exceptions are indexed by policy, rule and namespace, so a resource meets a handful), then each
+ * "Is it still needed?" for many exceptions of one cluster at once: each exception matched as Kyverno
+ * would against the few resources its namespaces and names allow, then each
  * covered resource and rule evaluated once without any exception, however many exceptions cover it. An
  * exception is no longer needed when it covers at least one resource and every one would pass; a
  * `would-fail`, an `unknown` or an incomplete read keeps it.
  */
 export function stillNeeded(input: StillNeededInput): Map<number, StillNeeded> {
   const { exceptions, resources, policies, evaluate } = input;
-  const byName = new Map<string, ExceptionToCheck[]>();
-  for (const e of exceptions) {
-    const name = e.exception.namespace ? `${e.exception.namespace}/${e.exception.name}` : e.exception.name;
-    byName.set(name, [...(byName.get(name) ?? []), e]);
-  }
-  const rules = rulesOf(exceptions, policies);
-  const items = coverage(
-    exceptions.map((e) => e.exception),
-    resources,
-    rules,
-    { nowMs: input.nowMs, ...(input.namespaceLabels ? { namespaceLabels: input.namespaceLabels } : {}) },
-  );
   const resourceOf = new Map(resources.map((r) => [identity(r), r]));
-  const found = new Map<number, ResourceVerdict[]>(exceptions.map((e) => [e.key, []]));
   const verdicts = new Map<string, RuleVerdict>();
-  for (const item of items) {
-    if (item.covered !== true) continue;
+  const verdictOf = (item: CoverageItem): RuleVerdict => {
     const key = `${item.policy}\n${item.rule}\n${identity(item.resource)}`;
     let verdict = verdicts.get(key);
     if (verdict === undefined) {
@@ -102,23 +103,49 @@ export function stillNeeded(input: StillNeededInput): Map<number, StillNeeded> {
             );
       verdicts.set(key, verdict);
     }
-    const entry: ResourceVerdict = { ...item, ...verdict, resource: item.resource };
-    for (const name of item.exceptions)
-      for (const e of byName.get(name) ?? [])
-        found.get(e.key)?.push({
-          resource: entry.resource,
-          policy: entry.policy,
-          rule: entry.rule,
-          verdict: entry.verdict,
-          why: entry.why,
-        });
-  }
+    return verdict;
+  };
+  const candidatesOf = candidates(input);
+  const context = {
+    nowMs: input.nowMs,
+    ...(input.namespaceLabels ? { namespaceLabels: input.namespaceLabels } : {}),
+  };
   return new Map(
     exceptions.map((e) => {
-      const covered = found.get(e.key) ?? [];
+      const near = candidatesOf(e);
+      const items = near.length ? coverage([e.exception], near, rulesOf([e], policies), context) : [];
+      const covered = items
+        .filter((item) => item.covered === true)
+        .map((item): ResourceVerdict => {
+          const { verdict, why } = verdictOf(item);
+          return { resource: item.resource, policy: item.policy, rule: item.rule, verdict, why };
+        });
       return [e.key, judged(covered, e.policy, input.incomplete)];
     }),
   );
+}
+
+const namespaceOf = (r: ResourceUnderTest): string => (r.kind === 'Namespace' ? r.name : (r.namespace ?? ''));
+
+/**
+ * The resources an exception may cover, found cheaply before Kyverno's matching runs: those of the
+ * namespaces it names (all when it names none or a wildcard) whose name fits one of its name patterns
+ * (any, without). A CEL exception's conditions would otherwise run against every object of the cluster.
+ */
+function candidates(input: StillNeededInput): (e: ExceptionToCheck) => readonly ResourceUnderTest[] {
+  const byNamespace = new Map<string, ResourceUnderTest[]>();
+  for (const r of input.resources) {
+    const ns = namespaceOf(r);
+    const list = byNamespace.get(ns);
+    if (list) list.push(r);
+    else byNamespace.set(ns, [r]);
+  }
+  return (e) => {
+    const near = e.namespaces.length
+      ? [...new Set(e.namespaces)].flatMap((ns) => byNamespace.get(ns) ?? [])
+      : input.resources;
+    return e.names.length ? near.filter((r) => e.names.some((n) => wildcardMatch(n, r.name))) : near;
+  };
 }
 
 /** An evaluator that throws on odd input is a finding, never a crash of the whole pass. */

@@ -64,6 +64,8 @@ export async function stillNeededOn(
       return {
         key: r.id,
         policy: r.policy,
+        namespaces: r.namespaces.some((n) => /[*?]/.test(n)) ? [] : r.namespaces,
+        names: r.names,
         exception: {
           namespace: manifest.metadata.namespace ?? '',
           name: manifest.metadata.name,
