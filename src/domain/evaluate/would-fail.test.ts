@@ -76,7 +76,7 @@ describe('ruleWithoutException on kyverno.io patterns', () => {
     const policy = clusterPolicy([noLatest]);
     const bad = cronJob({ spec: { containers: [{ name: 'a', image: 'a:latest' }] } });
     expect(verdict(policy, 'autogen-cronjob-no-latest', bad).verdict).toBe('would-fail');
-    expect(verdict(policy, 'autogen-no-latest', bad).verdict).toBe('unknown');
+    expect(verdict(policy, 'autogen-no-latest', bad).verdict).toBe('would-fail');
   });
 
   it('rewrites variables of an autogen rule as Kyverno does', () => {

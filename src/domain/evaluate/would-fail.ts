@@ -1,3 +1,4 @@
+import { evaluateValidatingPolicy } from './cel-policy.js';
 import { evaluateValidateRule } from './kyverno-rule.js';
 import {
   notKnown,
@@ -15,6 +16,8 @@ export type VerdictWithFinding = RuleVerdict & { finding?: string };
 export interface EvaluationContext {
   nowMs?: number | undefined;
   namespaceLabels?: Readonly<Record<string, string>> | undefined;
+  /** The resource's Namespace object, for CEL's `namespaceObject`. */
+  namespaceObject?: Readonly<Record<string, unknown>> | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -147,8 +150,7 @@ export function ruleTarget(policy: PolicyDocument, ruleName: string, object: Jso
       resource: object,
     };
   }
-  const template = asObject(object['spec'])['template'];
-  if (!isObject(template)) return `${ruleName} reads spec.template, which the object lacks`;
+  const template = asObject(asObject(object['spec'])['template']);
   return {
     rule: source,
     object: podTemplate(template),
@@ -241,6 +243,27 @@ export function kyvernoRuleWithoutException(
 }
 
 /** ValidatingPolicy / NamespacedValidatingPolicy: the `validations` in CEL. */
-export function celPolicyWithoutException(test: RuleUnderTest, _context: EvaluationContext): RuleVerdict {
-  return notKnown(`${policyLabel(test.policy)}: CEL evaluation is not written yet`);
+export function celPolicyWithoutException(
+  test: RuleUnderTest,
+  context: EvaluationContext,
+): VerdictWithFinding {
+  const label = policyLabel(test.policy);
+  const object = test.resource.object ?? {};
+  const outcome = evaluateValidatingPolicy(label, test.policy.spec, { ...object }, context.namespaceObject);
+  switch (outcome.status) {
+    case 'pass':
+      return wouldPass(`${label}: ${outcome.message}`);
+    case 'skip':
+      return wouldPass(`${label}: ${outcome.message}`);
+    case 'fail':
+      return wouldFail(`${label}: ${outcome.message}`);
+    case 'error':
+      return notKnown(
+        `${label} ends in an error, not a fail (${outcome.message}): it blocks only under failurePolicy Fail`,
+      );
+    case 'unknown':
+      return outcome.finding === undefined
+        ? notKnown(outcome.message)
+        : { ...notKnown(outcome.message), finding: outcome.finding };
+  }
 }
