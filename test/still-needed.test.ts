@@ -167,6 +167,19 @@ describe('an exception no longer needed', () => {
       const item = (all.body as { items: ExceptionEvidence[] }).items.find((e) => e.id === 'EX-1');
       expect(item?.flags.map((f) => f.flag)).toEqual(['no-longer-needed']);
       expect(item?.withoutException[0]?.verdict).toBe('would-pass');
+      // The revoke item waits for appliers and approvers, not for the requester who reviews nothing.
+      const revokeItems = async (token: string) =>
+        ((await server.as(token)('GET', '/api/v1/review')).body as { items: ReviewItem[] }).items.filter(
+          (i) => i.queue === 'revoke' && i.id === 'EX-1',
+        ).length;
+      const [requester, approver, applier] = await Promise.all([
+        server.token('alice', ['requester']),
+        server.token('bob', ['approver']),
+        server.token('carol', ['applier']),
+      ]);
+      expect(await revokeItems(approver)).toBe(1);
+      expect(await revokeItems(applier)).toBe(1);
+      expect(await revokeItems(requester)).toBe(0);
       const openapi = await admin('GET', '/api/openapi.json');
       expect(JSON.stringify(openapi.body)).toContain('no-longer-needed');
       await eventually(async () => {
