@@ -228,6 +228,16 @@ describe('an exception no longer needed', () => {
     expect(again.revokedNoLongerNeeded).toEqual([]);
   });
 
+  it('refuses a configuration whose autoRevokeNoLongerNeeded is not a boolean, naming the key', async () => {
+    const dir = tempDir();
+    const config = join(dir, 'waiver.yaml');
+    writeFileSync(config, 'autoRevokeNoLongerNeeded: "yes"\n');
+    const refused = await cli(dir, ['get', '--config', config]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('autoRevokeNoLongerNeeded');
+    expect(refused.stdout).toBe('');
+  });
+
   it('keeps an exception while any pod it covers still fails', async () => {
     const { api, waiver } = await setup();
     // A second pod it covers, which fails too.
