@@ -1,5 +1,5 @@
 import { parseAllDocuments } from 'yaml';
-import { coverage, coverageInputs, policyRules, rulesNamedBy } from '../../domain/coverage.js';
+import { coverage, coverageInputs, coverageNotes, policyRules, rulesNamedBy } from '../../domain/coverage.js';
 import { messageOf, WaiverError } from '../../domain/errors.js';
 import { exemptionSummary, withVerdicts } from '../../domain/evaluate/coverage-verdicts.js';
 import { YAML_LIMITS } from '../../domain/manifest-schema.js';
@@ -54,8 +54,16 @@ export async function run(ctx: CliContext, id: string | undefined, flags: Covers
   const resourceDocs = docsOf(ctx, flags.resources);
   const { resources, namespaceLabels } = coverageInputs(resourceDocs);
   const policyDocs = flags.policies?.length ? docsOf(ctx, flags.policies) : [];
-  const { policies } = coverageInputs(policyDocs);
-  const rules = policies.length ? policies.flatMap(policyRules) : rulesNamedBy(exceptions);
+  // Given policies decide what is checked: their rules, or what a CEL policy's matchConstraints select.
+  const given = flags.policies?.length ? coverageInputs(policyDocs).policies : undefined;
+  if (given?.length === 0)
+    throw new WaiverError(
+      'usage',
+      `no policy (ClusterPolicy, Policy or a policies.kyverno.io policy) in ${flags.policies?.join(', ') ?? ''}`,
+      'policies',
+    );
+  const rules = given ? given.flatMap(policyRules) : rulesNamedBy(exceptions);
+  const notes = given ? coverageNotes(given, exceptions) : [];
   const covered = coverage(exceptions, resources, rules, { namespaceLabels, nowMs: ctx.clock.now() });
   const { items, findings } = withVerdicts(covered, {
     policies: policyDocs.filter((d) => EVALUATED_KINDS.includes(String(d['kind']))),
@@ -67,12 +75,13 @@ export async function run(ctx: CliContext, id: string | undefined, flags: Covers
   if (format !== 'table')
     return ctx.out(
       document(
-        { items, ...(exemption ? { exemption } : {}), ...(findings.length ? { findings } : {}) },
+        { items, notes, ...(exemption ? { exemption } : {}), ...(findings.length ? { findings } : {}) },
         format,
       ),
     );
   ctx.out(items.length ? coverageTable(items, items.length) : 'No resource is matched by the rules given.\n');
   for (const f of findings) ctx.out(`finding: ${f}\n`);
+  for (const n of notes) ctx.out(`note: ${n}\n`);
 }
 
 function docsOf(ctx: CliContext, paths: readonly string[]): Doc[] {

@@ -1,3 +1,6 @@
+import { describeFailures } from '../pss/covers.js';
+import { podSecurityResult, type PodSecurityRule } from '../pss/evaluate.js';
+import { parseLevelVersion } from '../pss/registry.js';
 import { evaluateValidatingPolicy } from './cel-policy.js';
 import { evaluateValidateRule } from './kyverno-rule.js';
 import {
@@ -218,7 +221,7 @@ export function kyvernoRuleWithoutException(
   if (!rule.validate) return notKnown(`rule ${name} does not validate (mutate or generate): nothing to fail`);
   const validate = rule.validate;
   if (validate['podSecurity'] !== undefined)
-    return notKnown(`rule ${name} checks Pod Security: not evaluated yet`);
+    return podSecurityWithoutException(policy, name, validate, target);
   if (validate['cel'] !== undefined)
     return notKnown(`rule ${name} uses validate.cel (admission parameters and bindings): not evaluated`);
   if (validate['manifests'] !== undefined)
@@ -247,6 +250,37 @@ export function kyvernoRuleWithoutException(
             ...notKnown(`${label}: ${outcome.message}`),
             finding: `${label} rule ${name}: ${outcome.finding}`,
           };
+  }
+}
+
+/**
+ * A `validate.podSecurity` rule with no exception: the pod (of a controller or CronJob, read as Kyverno's
+ * getSpec reads it from the whole resource) checked at the rule's level and version minus its own
+ * `exclude`.
+ */
+function podSecurityWithoutException(
+  policy: PolicyDocument,
+  name: string,
+  validate: Json,
+  target: RuleTarget,
+): VerdictWithFinding {
+  const rule = asObject(validate['podSecurity']) as PodSecurityRule;
+  const parsed = parseLevelVersion(rule.level, rule.version);
+  if (parsed instanceof Error) {
+    const finding = `${policyLabel(policy)} rule ${name}: podSecurity ${parsed.message}`;
+    return { ...notKnown(finding), finding };
+  }
+  const result = podSecurityResult(target.resource, rule, []);
+  const level = `${String(rule.level)}:${typeof rule.version === 'string' && rule.version ? rule.version : 'latest'}`;
+  switch (result.status) {
+    case 'pass':
+      return wouldPass(`rule ${name} passes Pod Security ${level}`);
+    case 'fail':
+      return wouldFail(`rule ${name} fails Pod Security ${level}: ${describeFailures(result.failures)}`);
+    case 'skip':
+      return wouldPass(`rule ${name} passes Pod Security ${level}`);
+    case 'error':
+      return notKnown(`rule ${name} cannot be judged: ${result.error}`);
   }
 }
 
