@@ -193,7 +193,8 @@ function rulesOf(
   const add = (r: PolicyRule) => rules.set(`${r.policy}\n${r.rule}`, r);
   for (const e of exceptions) {
     const doc = policies.get(e.policy);
-    if (doc && policyDocumentName(doc) && !isCelSpec(e.exception.spec))
+    // The policy decides what it evaluates (its rules' kinds, a CEL policy's matchConstraints), as Kyverno.
+    if (doc && (policyDocumentName(doc) ? !isCelSpec(e.exception.spec) : isCelSpec(e.exception.spec)))
       policyRules(doc as Parameters<typeof policyRules>[0])
         .filter((r) => r.policy === e.policy)
         .forEach(add);
