@@ -47,30 +47,41 @@ function seedFailingPod(api: FakeKubeApiServer): void {
 }
 
 /** The pod fixed as its team would fix it: replaced through the API server, now running as non-root. */
-async function fixPod(kubeconfig: string): Promise<void> {
+async function fixPod(kubeconfig: string, spec: Record<string, unknown> = NON_ROOT): Promise<void> {
   const api = KubernetesObjectApi.makeApiClient(loadKubeConfig({ kubeconfig, context: 'test' }));
   const current = await api.read({
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: 'payments-api-1', namespace: 'payments' },
   });
-  await api.replace({
-    ...current,
-    spec: {
-      securityContext: { runAsNonRoot: true },
-      containers: [{ name: 'app', image: 'registry.example/payments-api:1.4' }],
-    },
-  });
+  await api.replace({ ...current, spec });
 }
 
-async function setup(settings = '') {
+const NON_ROOT = {
+  securityContext: { runAsNonRoot: true },
+  containers: [{ name: 'app', image: 'registry.example/payments-api:1.4' }],
+};
+
+async function setup(settings = '', policy = [POLICY, RULE]) {
   const { api, dir, kubeconfig } = await testCluster();
   seedFailingPod(api);
+  api.seed('kyverno.io/v1', 'ClusterPolicy', {
+    metadata: { name: 'pod-security-baseline' },
+    spec: {
+      rules: [
+        {
+          name: 'baseline',
+          match: { any: [{ resources: { kinds: ['Pod'] } }] },
+          validate: { podSecurity: { level: 'baseline', version: 'latest' } },
+        },
+      ],
+    },
+  });
   const config = join(dir, 'waiver.yaml');
   writeFileSync(config, `kubernetes: {attempts: 1}\n${settings}`);
   const waiver = (args: string[], as = 'alice') =>
     cli(dir, [...args, '--config', config, '--kubeconfig', kubeconfig, '--context', 'test'], { as });
-  const request = [...requestArgs('MIG-7'), '--policy', POLICY, '--rule', RULE];
+  const request = [...requestArgs('MIG-7'), '--policy', policy[0] ?? POLICY, '--rule', policy[1] ?? RULE];
   expect((await waiver(request)).code).toBe(0);
   expect((await waiver(['approve', 'EX-1'], 'bob')).code).toBe(0);
   expect((await waiver(['apply', 'EX-1'], 'carol')).code).toBe(0);
@@ -226,6 +237,24 @@ describe('an exception no longer needed', () => {
     const again = await sweepOf(waiver);
     expect(again.noLongerNeeded).toEqual([]);
     expect(again.revokedNoLongerNeeded).toEqual([]);
+  });
+
+  it('is flagged under a Pod Security rule once the pod no longer shares the host network', async () => {
+    const { api, kubeconfig, waiver } = await setup('', ['pod-security-baseline', 'baseline']);
+    const running = api.get('pods', 'payments', 'payments-api-1');
+    await fixPod(kubeconfig, { ...(running?.['spec'] as object), hostNetwork: true });
+    expect((await sweepOf(waiver)).noLongerNeeded).toEqual([]);
+    const needed = json<ExceptionEvidence>(await waiver(['evidence', 'EX-1', '-o', 'json']));
+    expect(needed.withoutException.map((x) => x.verdict)).toEqual(['would-fail']);
+
+    await fixPod(kubeconfig, { containers: [{ name: 'app', image: 'registry.example/payments-api:1.4' }] });
+    expect((await sweepOf(waiver)).noLongerNeeded).toEqual(['EX-1']);
+    const evidence = json<ExceptionEvidence>(await waiver(['evidence', 'EX-1', '-o', 'json']));
+    expect(evidence.flags.map((f) => f.flag)).toEqual(['no-longer-needed']);
+    expect(evidence.withoutException).toEqual([
+      expect.objectContaining({ policy: 'pod-security-baseline', rule: 'baseline', verdict: 'would-pass' }),
+    ]);
+    expect(await noLongerNeededRows(waiver)).toHaveLength(1);
   });
 
   it('refuses a configuration whose autoRevokeNoLongerNeeded is not a boolean, naming the key', async () => {
