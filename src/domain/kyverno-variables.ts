@@ -27,6 +27,8 @@ export interface VariableScope {
   /** A foreach's current `element` and `elementIndex`; without them a reference to either is unknown. */
   element?: unknown;
   elementIndex?: number | undefined;
+  /** A rule's context variables already loaded, by name. */
+  variables?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** Kyverno's variable pattern: a `{{…}}` holding no other `{{`, not preceded by a backslash. */
@@ -154,7 +156,8 @@ function resolve(expression: string, scope: VariableScope): unknown {
   const text = expression.trim();
   // An expression that reads no request depends on the instant alone (the expiry condition): memoised,
   // since covers judges it once per resource and exception.
-  const constant = !/(^|[^.\w])request\b/.test(text) && !ELEMENT.test(text);
+  const constant =
+    !/(^|[^.\w])request\b/.test(text) && !ELEMENT.test(text) && !Object.keys(scope.variables ?? {}).length;
   const key = constant ? `${scope.nowMs ?? ''}\n${text}` : undefined;
   if (key !== undefined && constants.has(key)) return constants.get(key);
   const value = evaluate(text, scope);
@@ -175,6 +178,7 @@ function evaluate(text: string, scope: VariableScope): unknown {
   if (/\btime_now(_utc)?\s*\(/.test(text) && scope.nowMs === undefined) return UNKNOWN;
   if (/(^|[^.\w])request\.object\b/.test(text) && scope.object === undefined) return UNKNOWN;
   const data = {
+    ...scope.variables,
     request: { object: scope.object ?? null, namespace: scope.namespace ?? '' },
     ...(scope.element === undefined ? {} : { element: scope.element, elementIndex: scope.elementIndex ?? 0 }),
   };

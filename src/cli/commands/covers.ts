@@ -79,9 +79,12 @@ export async function run(ctx: CliContext, id: string | undefined, flags: Covers
         format,
       ),
     );
-  ctx.out(items.length ? coverageTable(items, items.length) : 'No resource is matched by the rules given.\n');
-  for (const f of findings) ctx.out(`finding: ${f}\n`);
-  for (const n of notes) ctx.out(`note: ${n}\n`);
+  const table = items.length
+    ? coverageTable(items, items.length)
+    : 'No resource is matched by the rules given.\n';
+  ctx.out(
+    `${table}${notes.map((n) => `note: ${n}\n`).join('')}${findings.map((f) => `finding: ${f}\n`).join('')}`,
+  );
 }
 
 function docsOf(ctx: CliContext, paths: readonly string[]): Doc[] {

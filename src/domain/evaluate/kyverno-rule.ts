@@ -203,7 +203,60 @@ function prepare(rule: ValidateRule): Prepared {
   return p;
 }
 
-export function evaluateValidateRule(rule: ValidateRule, resource: Json, scope: VariableScope): RuleOutcome {
+/**
+ * A rule's `variable` context entries (pkg/engine/context/loaders/variable.go): `value` substituted, or
+ * `jmesPath` queried on the context, `default` when the query fails; nil is an error. A `value` with a
+ * `jmesPath` applied to it is not evaluated here.
+ */
+function loadVariables(
+  name: string,
+  entries: Json[],
+  scope: VariableScope,
+): { scope: VariableScope } | RuleOutcome {
+  let current = scope;
+  for (const entry of entries) {
+    const variable = entry['variable'];
+    const entryName = typeof entry['name'] === 'string' ? entry['name'] : '';
+    if (!isObject(variable) || !entryName)
+      return unknown(
+        `rule ${name} declares context ${entryName || '(unnamed)'} of a kind not evaluated here`,
+      );
+    const path = typeof variable['jmesPath'] === 'string' ? variable['jmesPath'] : '';
+    if (variable['value'] !== undefined && path)
+      return unknown(`rule ${name}: context ${entryName} applies a JMESPath to a value, not evaluated here`);
+    let fallback: unknown = null;
+    if (variable['default'] !== undefined) {
+      fallback = substitute(variable['default'], current);
+      if (fallback === UNKNOWN)
+        return unknown(`rule ${name}: context ${entryName} reads what is known only at admission`);
+      if (fallback instanceof Error)
+        return { status: 'error', message: `failed to load context: ${fallback.message}` };
+    }
+    let output: unknown = fallback;
+    if (variable['value'] !== undefined) output = substitute(variable['value'], current);
+    else if (path) {
+      const queried = substitute(`{{ ${path} }}`, current);
+      if (queried instanceof Error) {
+        if (fallback === null)
+          return { status: 'error', message: `failed to load context: ${queried.message}` };
+      } else output = queried;
+    }
+    if (output === UNKNOWN)
+      return unknown(`rule ${name}: context ${entryName} reads what is known only at admission`);
+    if (output instanceof Error)
+      return { status: 'error', message: `failed to load context: ${output.message}` };
+    if (output === null || output === undefined)
+      return {
+        status: 'error',
+        message: `failed to add context entry for variable ${entryName} since it evaluated to nil`,
+      };
+    current = { ...current, variables: { ...current.variables, [entryName]: output } };
+  }
+  return { scope: current };
+}
+
+export function evaluateValidateRule(rule: ValidateRule, resource: Json, given: VariableScope): RuleOutcome {
+  let scope = given;
   const name = rule.name ?? '';
   const ready = prepare(rule);
   const problems = ready.problems;
@@ -216,10 +269,9 @@ export function evaluateValidateRule(rule: ValidateRule, resource: Json, scope: 
       `rule ${name} loads context ${String(external['name'])} by ${what}: that needs the cluster or a registry`,
     );
   }
-  if (context.length)
-    return unknown(
-      `rule ${name} declares context variables (${context.map((c) => String(c['name'])).join(', ')}): not evaluated`,
-    );
+  const loaded = loadVariables(name, context, scope);
+  if (!('scope' in loaded)) return loaded;
+  scope = loaded.scope;
 
   const pre = conditionsResult(rule.preconditions, scope);
   if (pre instanceof Error)

@@ -290,6 +290,35 @@ describe('ruleWithoutException on kyverno.io patterns', () => {
     expect(verdict(policy, 'registry', pod([])).verdict).toBe('would-pass');
   });
 
+  it('context variables are loaded in order, with their defaults, and read by the checks', () => {
+    const policy = clusterPolicy([
+      {
+        name: 'team-label',
+        context: [
+          { name: 'team', variable: { jmesPath: 'request.object.metadata.labels.team', default: 'none' } },
+          { name: 'allowed', variable: { value: ['payments', 'web'] } },
+        ],
+        validate: {
+          deny: {
+            conditions: { all: [{ key: '{{ team }}', operator: 'AnyNotIn', value: '{{ allowed }}' }] },
+          },
+        },
+      },
+    ]);
+    expect(verdict(policy, 'team-label', pod([], {}, { team: 'web' })).verdict).toBe('would-pass');
+    expect(verdict(policy, 'team-label', pod([], {}, { team: 'ops' })).verdict).toBe('would-fail');
+    expect(verdict(policy, 'team-label', pod([])).verdict).toBe('would-fail');
+    const noDefault = clusterPolicy([
+      {
+        name: 'r',
+        context: [{ name: 'team', variable: { jmesPath: 'request.object.metadata.labels.team' } }],
+        validate: { deny: { conditions: { all: [{ key: '{{ team }}', operator: 'Equals', value: 'x' }] } } },
+      },
+    ]);
+    // Kyverno fails to load the context: an error, not a fail.
+    expect(verdict(noDefault, 'r', pod([])).verdict).toBe('unknown');
+  });
+
   it('a rule the policy does not have is unknown', () => {
     expect(verdict(clusterPolicy([noLatest]), 'other', pod([])).why).toMatch(/has no rule other/);
     expect(verdict(clusterPolicy([noLatest]), 'autogen-other', deployment({})).why).toMatch(/no rule other/);
