@@ -158,7 +158,7 @@ async function sweepAsLeader(run: SweepRun): Promise<SweepReport> {
 
 /**
  * Each cluster in scope, once a sweep, inside the sweep's lease (so replicas never flag one twice): the
- * exceptions no longer needed, by their live objects (decision 0021).
+ * exceptions no longer needed, by their live objects (decision 0023).
  */
 async function checkClusters(run: SweepRun): Promise<void> {
   const { deps, actor, at, report } = run;
