@@ -21,7 +21,7 @@ import type { DoctorReport } from '../service/check-cluster.js';
 import type { ImportReport } from '../service/import-exceptions.js';
 import type { LintReport } from '../domain/lint-report.js';
 import type { CoverageReport } from '../service/exception-coverage.js';
-import type { ExceptionEvidence } from '../domain/report-evidence.js';
+import { evidenceFlags, type ExceptionEvidence } from '../domain/report-evidence.js';
 import type { ExceptionDetail, ExceptionPage } from '../service/list-exceptions.js';
 import type { ApiToken } from '../domain/api-token.js';
 import type { ReconcileReport, UnmanagedException } from '../service/reconcile.js';
@@ -256,6 +256,7 @@ export const ProcessSettingsSchema = z
       z.string(),
       z.array(z.strictObject({ catalog: z.enum(controlCatalogs), id: z.string() })),
     ),
+    autoRevokeNoLongerNeeded: z.boolean(),
     kyvernoExceptionNamespace: z.string().optional(),
     metrics: z.strictObject({
       windowDays: z.number(),
@@ -318,6 +319,12 @@ export const SweepReportSchema = z.strictObject({
   failed: z.array(failure),
   skipped: z.array(z.strictObject({ id: z.string(), reason: z.string() })),
   merged: z.array(z.string()).describe('changes whose pull request was found merged'),
+  noLongerNeeded: z
+    .array(z.string())
+    .describe('exceptions in effect whose every covered resource would now pass without them'),
+  revokedNoLongerNeeded: z
+    .array(z.string())
+    .describe('those revoked for it, where autoRevokeNoLongerNeeded is on'),
   leaseHeldElsewhere: z.literal(true).exactOptional().describe('another replica holds the sweep lease'),
 });
 
@@ -394,9 +401,22 @@ export const ExceptionEvidenceSchema = z
     failing: z
       .array(evidenceEntry)
       .describe('resources it covers that fail a rule it names, while in effect'),
+    withoutException: z
+      .array(
+        z.strictObject({
+          resource: resourceIdentity,
+          policy: z.string(),
+          rule: z.string(),
+          verdict: z.enum(['would-fail', 'would-pass', 'unknown']),
+          why: z.string(),
+        }),
+      )
+      .describe(
+        'each resource it covers in the cluster now, and whether its policy would fail it without the exception',
+      ),
     flags: z.array(
       z.strictObject({
-        flag: z.enum(['unused', 'skipping-after-expiry', 'failing-while-active']),
+        flag: z.enum(evidenceFlags),
         why: z.string(),
       }),
     ),

@@ -272,6 +272,7 @@ export const ConfigFileSchema = z.strictObject({
       z.array(z.strictObject({ catalog: z.enum(controlCatalogs), id: z.string().min(1).max(100) })).max(100),
     )
     .optional(),
+  autoRevokeNoLongerNeeded: z.boolean().optional(),
   metrics: z
     .strictObject({
       windowDays: positiveDays.optional(),

@@ -38,6 +38,7 @@ export const auditActions = [
   'rogue_detected',
   'change_proposed',
   'target_assigned',
+  'no_longer_needed',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -36,6 +36,12 @@ export interface ProcessSettings {
   maxRenewals: number;
   /** An exception in effect this long that no policy report shows exempting anything is flagged unused. */
   unusedDays: number;
+  /**
+   * An exception whose every covered resource would now pass its policy without it is flagged
+   * no-longer-needed; on, the controller also revokes it (audited as revoked for that reason by
+   * waiver-controller). Off by default: a person decides.
+   */
+  autoRevokeNoLongerNeeded: boolean;
   metrics: MetricSettings;
   /** Policy name → the controls it implements (shown on requests and in every export). */
   controls: ControlMapping;
@@ -82,6 +88,8 @@ export const defaultSettings: ProcessSettings = {
   maxRenewals: 2,
   unusedDays: 7,
   controls: {},
+  // Flag an exception that is no longer needed (a queue item and one notification), never end it alone.
+  autoRevokeNoLongerNeeded: false,
   metrics: {
     windowDays: 90,
     targetAverageDays: 14,

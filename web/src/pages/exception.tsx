@@ -6,6 +6,7 @@ import { allowedActions, needsComment, type Verb } from '../components/allowed-a
 import { StateBadge, type ExceptionView } from '../components/exception-table';
 import { afterAction, endingOf, isDestructive, type Ending } from '../components/lifecycle-words';
 import { ErrorNote, Loading } from '../components/status';
+import { StillNeeded } from '../components/still-needed';
 import { Time } from '../components/time';
 import { useAsync } from '../components/use-async';
 import { href } from '../route';
@@ -47,6 +48,7 @@ export function ExceptionPage({ id }: { id: string }) {
       {['pending', 'approved', 'active'].includes(x.state) && (
         <BlastRadius id={x.id} target={x.target} level={2} />
       )}
+      {x.state === 'active' && <StillNeeded id={x.id} target={x.target} />}
       <section aria-labelledby="timeline">
         <h2 id="timeline">Audit timeline</h2>
         <ol className="timeline">
