@@ -222,7 +222,12 @@ describe('an exception no longer needed', () => {
     const shown = json<{ items: { state: string; endReason: string; syncStatus: string }[] }>(
       await waiver(['get', 'EX-1', '-o', 'json']),
     );
-    expect(shown.items[0]).toMatchObject({ state: 'removed', endReason: 'revoked', syncStatus: 'synced' });
+    expect(shown.items[0]).toMatchObject({
+      state: 'removed',
+      endReason: 'revoked',
+      closureReason: 'no-longer-needed',
+      syncStatus: 'synced',
+    });
     expect(api.get('policyexceptions', NS, NAME)).toBeUndefined();
     const revoked = json<{ items: { action: string; actor: string; data: Record<string, unknown> }[] }>(
       await waiver(['audit', 'EX-1', '--action', 'revoked', '-o', 'json']),

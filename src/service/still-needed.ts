@@ -129,6 +129,7 @@ export async function checkStillNeeded(
         nowMs: at,
         comment: `no longer needed: ${verdicts.get(record.id)?.why ?? ''}`,
         data: { reason: 'no-longer-needed', sweptBy: actor.name },
+        closure: 'no-longer-needed',
       });
       report.revoked.push(id);
       await syncOrReport(deps, controllerActor, revoked, 'delete');
