@@ -1,0 +1,8 @@
+import { startFirstCalls } from './first-calls';
+
+/**
+ * The page's first script, built into index.html as an inline script (scripts/build-web.mjs; the server
+ * names its hash in the page's CSP): the first page's API calls go out while the HTML is parsed, before
+ * the entry script has been fetched. The app takes their answers (first-calls.ts).
+ */
+startFirstCalls();
