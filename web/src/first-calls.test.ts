@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exceptionsQuery, firstCalls } from './first-calls';
+import { exceptionsQuery, firstCalls, firstPaintCalls } from './first-calls';
 import { urlOf } from './api/url';
 import { href, parseRoute } from './route';
 
@@ -31,5 +31,12 @@ describe('firstCalls', () => {
   it('starts only the session for a page whose calls depend on what the session says', () => {
     expect(firstCalls(parseRoute('#/request'))).toEqual(session);
     expect(firstCalls(parseRoute('#/exceptions/EX-1'))).toEqual(session);
+  });
+
+  it('sends first, alone, what the inventory is first drawn from: its page and who is signed in', () => {
+    const route = parseRoute(href('/exceptions', { state: 'active' }));
+    expect(firstPaintCalls(route)).toEqual(['/api/v1/exceptions?state=active&limit=50', '/api/v1/me']);
+    expect(firstPaintCalls(route).every((url) => firstCalls(route).includes(url))).toBe(true);
+    expect(firstPaintCalls(parseRoute(''))).toEqual([]);
   });
 });

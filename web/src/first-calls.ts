@@ -55,6 +55,13 @@ export function firstCalls(route: Route): string[] {
   }
 }
 
+/** The calls the first paint of `route` draws from (first-paint.ts: the inventory and who is signed in). */
+export function firstPaintCalls(route: Route): string[] {
+  return route.page === 'exceptions'
+    ? [urlOf('/api/v1/exceptions', undefined, exceptionsQuery(route.query, undefined)), '/api/v1/me']
+    : [];
+}
+
 interface Started {
   call: Promise<Response>;
   /** Settles when the answer's JSON has been read (undefined when it is not a 200 with JSON) or failed. */
@@ -70,6 +77,8 @@ interface Started {
 interface FirstCalls {
   started: Map<string, Started>;
   begun: boolean;
+  /** Settles when every first call, those started later included, has been read or has failed. */
+  settled?: Promise<unknown>;
 }
 const page = globalThis as { waiverFirstCalls?: FirstCalls };
 const shared: FirstCalls = (page.waiverFirstCalls ??= { started: new Map(), begun: false });
@@ -114,7 +123,18 @@ export function startFirstCalls(): void {
   shared.begun = true;
   if (carriedConfig() === undefined) start(UI_CONFIG, undefined);
   const token = sessionStorage.getItem(TOKEN_KEY);
-  if (token) for (const url of firstCalls(parseRoute(window.location.hash))) start(url, token);
+  if (token) {
+    const route = parseRoute(window.location.hash);
+    // What the first paint draws from goes alone, so that the server answers it first; the others follow.
+    const urgent = firstPaintCalls(route);
+    for (const url of urgent) start(url, token);
+    const read = (urls: readonly string[]) => Promise.all(urls.map((url) => whenRead(url, token)));
+    shared.settled = read(urgent).then(() => {
+      const rest = firstCalls(route).filter((url) => !urgent.includes(url));
+      for (const url of rest) start(url, token);
+      return read(rest);
+    });
+  }
   // Another page asks for its own data, fresh.
   window.addEventListener('hashchange', () => started.clear(), { once: true });
 }
@@ -143,7 +163,8 @@ export function whenRead(url: string, token: string): Promise<unknown> {
   return started.get(keyOf(url, token))?.read ?? Promise.resolve(undefined);
 }
 
-/** Settles when every call started early has been read or has failed. */
+/** Settles when every call started early (and those it starts once the first ones have answered) has been
+ * read or has failed. */
 export function allRead(): Promise<unknown> {
-  return Promise.all([...started.values()].map((e) => e.read));
+  return Promise.all([...started.values()].map((e) => e.read).concat(shared.settled ?? []));
 }

@@ -1,6 +1,5 @@
-import { urlOf } from './api/url';
 import { inViewersZone } from './components/local-time';
-import { allRead, exceptionsQuery, startFirstCalls, TOKEN_KEY, whenRead } from './first-calls';
+import { allRead, firstPaintCalls, startFirstCalls, TOKEN_KEY, whenRead } from './first-calls';
 import { firstPaintHtml, type FirstPaintInput } from './first-paint';
 import { parseRoute } from './route';
 import './styles.css';
@@ -29,8 +28,9 @@ let reactStarted = false;
  */
 async function paintFirst(root: HTMLElement): Promise<void> {
   if (route.page !== 'exceptions' || !token) return;
-  const list = urlOf('/api/v1/exceptions', undefined, exceptionsQuery(route.query, undefined));
-  const answers = Promise.all([whenRead(list, token), whenRead('/api/v1/me', token)]);
+  const [list, who] = firstPaintCalls(route);
+  if (list === undefined || who === undefined) return;
+  const answers = Promise.all([whenRead(list, token), whenRead(who, token)]);
   // The browser's first date format loads its locale data (tens of milliseconds): done while the answers
   // are on the wire rather than after.
   inViewersZone(0);
