@@ -2,14 +2,15 @@ import { categories } from '../../src/domain/exception';
 import { relativeTime } from '../../src/domain/time';
 import { inViewersZone } from './components/local-time';
 import { href, type Route } from './route';
-import { nav, stateFilters, titles, usable } from './shell';
+import { endedStates, nav, stateFilters, titles, usable } from './shell';
 
 /**
- * The inventory's first page drawn without React: the entry script (main.tsx) writes it into the page as
- * soon as the page's first calls have answered, while React and the app are still loading or compiling.
+ * The inventory's first page drawn without React: index.html's inline script (early.ts, through
+ * first-paint-start.ts) writes it into the page as soon as the page's first calls have answered, while
+ * React and the app are still loading or compiling.
  * React then renders the same page over it (app.tsx and pages/exceptions.tsx; first-paint.test.ts holds
  * the two to the same markup), so the rows appear once the data is here, not once the framework has run.
- * Nothing here may import React or a page: it travels in the entry script.
+ * Nothing here may import React or a page: it travels in the inline script.
  */
 
 export interface FirstPaintInput {
@@ -41,9 +42,6 @@ const esc = (text: string): string =>
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&#x27;');
-
-/** States in which the exception has ended (components/exception-table.tsx says the same). */
-const ended = ['rejected', 'withdrawn', 'removed'];
 
 /** The page's markup, or undefined when the first page is empty (React draws the empty state). */
 export function firstPaintHtml({ me, route, page, now }: FirstPaintInput): string | undefined {
@@ -94,7 +92,7 @@ function table(items: FirstPaintInput['page']['items'], now: number): string {
   const headers = ['ID', 'Name', 'State', 'Namespaces', 'Policy', 'Category', 'Expires', 'Sync', 'Target'];
   const cell = (header: string, content: string) => `<td data-label="${header}">${content}</td>`;
   const expires = (e: FirstPaintInput['page']['items'][number]) => {
-    if (ended.includes(e.state)) return '<span class="muted">ended</span>';
+    if (endedStates.includes(e.state)) return '<span class="muted">ended</span>';
     if (!e.expiresAt) return '<span class="muted">—</span>';
     const ms = Date.parse(e.expiresAt);
     return (

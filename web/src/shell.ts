@@ -46,3 +46,6 @@ export const nav: readonly { page: Route['page']; path: string; label: string }[
 
 /** The inventory's state filter: the states a record shows. */
 export const stateFilters = ['pending', 'approved', 'active', 'expired', 'rejected', 'withdrawn', 'removed'];
+
+/** States in which the exception has ended: its expiry is history, not a countdown. */
+export const endedStates: readonly string[] = ['rejected', 'withdrawn', 'removed'];
