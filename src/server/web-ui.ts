@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { addVary, pickCoding, type Coding } from './compression.js';
 
 /**
@@ -145,12 +146,21 @@ export function registerWebUi(app: FastifyInstance, signIn: WebSignIn | undefine
   const html = readFileSync(join(root, 'index.html'), 'utf8');
   const csp = webCsp(signIn?.issuer, inlineScripts(html));
   const index = withConfig(html, uiConfig);
+  // The page carries its first script (several kB): compressed once here, as the build does the assets.
+  const codedIndex: Record<Coding, Buffer> = {
+    br: brotliCompressSync(index, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }),
+    gzip: gzipSync(index, { level: constants.Z_BEST_COMPRESSION }),
+  };
   const assets = readAssets(join(root, 'assets'));
-  const page = (_req: unknown, reply: FastifyReply) =>
-    reply
+  const page = (req: FastifyRequest, reply: FastifyReply) => {
+    const coding = pickCoding(req.headers['accept-encoding']);
+    addVary(reply, 'Accept-Encoding');
+    if (coding) reply.header('content-encoding', coding);
+    return reply
       .header('content-security-policy', csp)
       .type(types['.html'] ?? '')
-      .send(index);
+      .send(coding ? codedIndex[coding] : index);
+  };
   app.get('/', page);
   app.get('/index.html', page);
   app.get<{ Params: { file: string } }>('/assets/:file', async (req, reply) => {
