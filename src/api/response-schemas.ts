@@ -338,6 +338,10 @@ export const CoverageReportSchema = z.strictObject({
       covered: z.union([z.boolean(), z.literal('unknown')]),
       exceptions: z.array(z.string()).describe('namespace/name of the PolicyExceptions that cover it'),
       why: z.string(),
+      withoutException: z
+        .strictObject({ verdict: z.enum(['would-fail', 'would-pass', 'unknown']), why: z.string() })
+        .exactOptional()
+        .describe('what the rule says of the resource with no exception in play (when the policy is known)'),
     }),
   ),
   checked: z.number().int().describe('resource and rule pairs checked'),
@@ -345,6 +349,16 @@ export const CoverageReportSchema = z.strictObject({
   kinds: z.array(z.string()).describe('apiVersion/Kind read from the cluster'),
   namespaces: z.array(z.string()).describe('namespaces read; empty: all'),
   notes: z.array(z.string()),
+  exemption: z
+    .strictObject({
+      resources: z.number().int(),
+      alreadyPass: z.number().int(),
+      stillFail: z.number().int(),
+      unknown: z.number().int(),
+      noun: z.string(),
+    })
+    .exactOptional()
+    .describe('the resources exempted and how many of them already pass without the exception'),
 });
 
 const evidenceEntry = z.strictObject({

@@ -1,5 +1,6 @@
 import {
   coverage,
+  coverageNotes,
   policyRules,
   resourceUnderTest,
   rulesNamedBy,
@@ -7,10 +8,14 @@ import {
   type NamedException,
 } from '../domain/coverage.js';
 import { draftRequest } from '../domain/draft-request.js';
+import {
+  exemptionSummary,
+  withVerdicts,
+  type ExemptionSummary,
+} from '../domain/evaluate/coverage-verdicts.js';
 import { WaiverError } from '../domain/errors.js';
 import { formatId, type ExceptionRecord } from '../domain/exception.js';
 import { checkRequest } from '../domain/guardrails.js';
-import { isCelManifest } from '../domain/manifest.js';
 import { newRequest } from '../domain/new-request.js';
 import { parseInput } from '../domain/parse-input.js';
 import { renderManifest } from '../domain/render.js';
@@ -35,6 +40,8 @@ export interface CoverageReport {
   namespaces: string[];
   /** What limits the answer: kinds not read, a truncated list, a policy not found. */
   notes: string[];
+  /** Of the resources exempted, how many already pass without the exception (when the policy is known). */
+  exemption?: ExemptionSummary;
 }
 
 /** `covers EX-42`: the blast radius of a recorded exception (any state: a pending one before approval). */
@@ -104,18 +111,26 @@ async function coverageOf(
     notes.push(
       `policy ${record.policy} is not in the cluster: its rules are taken as the exception names them`,
     );
-  const rules =
-    policy && !isCelManifest(manifest)
-      ? policyRules(policy).filter((r) => r.policy === record.policy)
-      : rulesNamedBy([named]);
+  // The policy decides what is checked: its rules, or what a CEL policy's matchConstraints select.
+  const rules = policy
+    ? policyRules(policy).filter((r) => r.policy === record.policy)
+    : rulesNamedBy([named]);
+  if (policy) notes.push(...coverageNotes([policy], [named]));
   if (found.skipped.length) notes.push(`kinds not read from the cluster: ${found.skipped.join(', ')}`);
   if (found.truncated)
     notes.push('the cluster has more objects than covers reads at once: the answer covers the first ones');
-  const all = coverage([named], found.objects.map(resourceUnderTest), rules, {
+  const resources = found.objects.map(resourceUnderTest);
+  const all = coverage([named], resources, rules, {
     namespaceLabels,
     nowMs: deps.clock.now(),
   });
-  const items = all.filter((i) => i.covered !== false);
+  const judged = withVerdicts(
+    all.filter((i) => i.covered !== false),
+    { policies: policy ? [policy] : [], resources, nowMs: deps.clock.now() },
+  );
+  const items = judged.items;
+  notes.push(...judged.findings.map((f) => `finding: ${f}`));
+  const exemption = exemptionSummary(items);
   return {
     exception,
     items,
@@ -124,5 +139,6 @@ async function coverageOf(
     kinds: found.kinds,
     namespaces,
     notes,
+    ...(exemption ? { exemption } : {}),
   };
 }
