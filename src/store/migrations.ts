@@ -344,3 +344,23 @@ async function bindTokens(db: Kysely<Database>): Promise<void> {
 export const migrationProvider = (dialect: Dialect): MigrationProvider => ({
   getMigrations: () => Promise.resolve(migrations(dialect)),
 });
+
+/**
+ * The order migrations run in: their names, code unit by code unit. Kysely's default compares with
+ * `localeCompare`, whose first call loads the ICU collator (tens of milliseconds of a command's start);
+ * the names are ASCII and numbered, so both orders agree.
+ */
+export const migrationOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Whether the migrations recorded in a database (`kysely_migration`'s names, none when it has no such
+ * table) are exactly this build's: then there is nothing to migrate, and a process can skip the
+ * migrator's lock, schema reads and write transaction. Anything else (a new database, a migration to run,
+ * one this build does not know) goes through the migrator, which runs or refuses as before.
+ */
+export function isCurrent(recorded: readonly string[] | undefined, dialect: Dialect): boolean {
+  const known = Object.keys(migrations(dialect));
+  if (recorded === undefined || recorded.length !== known.length) return false;
+  const names = new Set(recorded);
+  return known.every((name) => names.has(name));
+}
