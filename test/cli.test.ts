@@ -604,14 +604,14 @@ spec:
         ],
         { encoding: 'utf8' },
       ).trim();
-    expect(complete('waiver', 're')).toBe('request reject revoke renew review render');
+    expect(complete('waiver', 're')).toBe('request reject revoke renew report review render');
     expect(complete('waiver', 'request', '--ex')).toBe('--exception-name --expires');
     expect(complete('waiver', 'token', 'c')).toBe('create');
     expect(complete('waiver', 'token', 'create', '--r')).toBe('--role');
     // A flag's value is no command word, before the command or after it.
     expect(complete('waiver', '--as', 'alice', 'get', '--st')).toBe('--state');
     expect(complete('waiver', 'get', '-n', 'payments', '--st')).toBe('--state');
-    expect(complete('waiver', '--as', 'alice', 're')).toBe('request reject revoke renew review render');
+    expect(complete('waiver', '--as', 'alice', 're')).toBe('request reject revoke renew report review render');
     // Values come from waiver itself: states, categories, roles, and the store's ids and policies.
     const completeValues = (...words: string[]) =>
       execFileSync(

@@ -80,7 +80,13 @@ describe.skipIf(!chromiumPath)('the request form asks what the CLI asks', () => 
     });
     cluster.seed('policies.kyverno.io/v1', 'ImageValidatingPolicy', {
       metadata: { name: 'check-images' },
-      spec: { matchConstraints: { resourceRules: [{ resources: ['pods'], operations: ['CREATE'] }] } },
+      spec: {
+        matchConstraints: {
+          resourceRules: [
+            { apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE'] },
+          ],
+        },
+      },
     });
     cluster.seed('apps/v1', 'Deployment', {
       metadata: { name: 'payments-api', namespace: 'payments' },
