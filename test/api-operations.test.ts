@@ -97,6 +97,7 @@ async function everyMethod(as: (user: string) => Waiver): Promise<void> {
     () => alice.previewCovers(legacyRequest('MIG-5')),
     () => alice.evidence('EX-1'),
     () => alice.evidenceAll(),
+    () => alice.violations({ namespace: 'payments' }),
   ])
     await expect(needsCluster()).rejects.toMatchObject({ code: 'usage' });
   const { token } = await admin.createToken({ owner: 'erin', roles: ['auditor'] });
@@ -172,6 +173,7 @@ describe('the operation table', () => {
       'previewCovers',
       'evidence',
       'evidenceAll',
+      'violations',
     ];
     expect([...reached].sort()).toEqual(
       operationList

@@ -26,6 +26,7 @@ import {
   ReviewQuerySchema,
   RequestInputSchema,
   TokenInputSchema,
+  ViolationsQuerySchema,
 } from './request-schemas.js';
 import {
   ActionResultSchema,
@@ -55,6 +56,7 @@ import {
   TokenListSchema,
   UnmanagedListSchema,
   VerifyResultSchema,
+  ViolationListSchema,
 } from './response-schemas.js';
 
 const EXCEPTION = '/api/v1/exceptions/{id}';
@@ -208,6 +210,18 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
     large: true,
     invoke: (waiver) => waiver.evidenceAll(),
     encode: () => ({}),
+  }),
+  violations: operation({
+    name: 'violations',
+    method: 'GET',
+    path: '/api/v1/violations',
+    summary:
+      "The fail and error results of the clusters' policy reports (both API groups), by resource and policy, each with its owner and whether an exception in effect covers it",
+    query: ViolationsQuerySchema,
+    success: { status: 200, description: 'one entry per resource and policy', schema: ViolationListSchema },
+    large: true,
+    invoke: (waiver, { query }) => waiver.violations(query),
+    encode: (filter) => ({ query: { ...filter } }),
   }),
   previewCovers: operation({
     name: 'previewCovers',

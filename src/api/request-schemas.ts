@@ -133,6 +133,18 @@ export const PoliciesQuerySchema = z.strictObject({
 });
 
 /** A body or query that may narrow the work to one named target. */
+/** Which violations: one namespace, one policy, one cluster target (each: all when absent). */
+export const ViolationsQuerySchema = z.strictObject({
+  namespace: z.string().min(1).max(253).describe('only resources in this namespace').optional(),
+  policy: z
+    .string()
+    .min(1)
+    .max(300)
+    .describe('only this policy (as the report names it, or Kind/name for a CEL policy)')
+    .optional(),
+  target: targetName.optional(),
+});
+
 export const TargetScopeSchema = z.strictObject({ target: targetName.optional() });
 
 export const ErrorSchema = z.object({

@@ -29,6 +29,7 @@ import type { ActionResult } from '../service/waiver.js';
 import { targetKinds } from '../domain/target-kind.js';
 import type { TargetView } from '../service/list-targets.js';
 import type { PolicyCatalog } from '../service/list-policies.js';
+import type { ViolationList } from '../service/list-violations.js';
 
 /**
  * What the API answers with on success. OpenAPI describes these; the types below make the compiler
@@ -373,6 +374,45 @@ export const ExceptionEvidenceSchema = z
   })
   .describe("What Kyverno's policy reports prove about an exception");
 
+const coverageVerdict = z.union([z.boolean(), z.literal('unknown')]);
+
+export const ViolationListSchema = z
+  .strictObject({
+    items: z.array(
+      z.strictObject({
+        target: z.string().describe('the cluster target whose reports hold it'),
+        resource: resourceIdentity,
+        owner: z
+          .strictObject({
+            kind: z.string(),
+            name: z.string(),
+            chain: z
+              .array(z.strictObject({ kind: z.string(), name: z.string() }))
+              .describe('controller ownerReferences from the resource up'),
+            podTemplateHash: z.string().nullable(),
+          })
+          .nullable()
+          .describe('the top-most controller (null: a bare resource, or not in the cluster)'),
+        policy: z.string().describe('as a request names it (Kind/name for a CEL policy)'),
+        rules: z.array(
+          z.strictObject({
+            rule: z.string(),
+            result: z.enum(['fail', 'error']),
+            message: z.string(),
+            seenAt: nullableInstant,
+            covered: coverageVerdict.describe('an exception in effect already lets it through'),
+            exceptions: z.array(z.string()).describe('namespace/name of those that do (or may)'),
+          }),
+        ),
+        lastSeen: nullableInstant,
+        covered: coverageVerdict.describe('every failing rule is covered'),
+        sources: z.array(z.string()).describe('the report apiVersions the results came from'),
+      }),
+    ),
+    notes: z.array(z.string()),
+  })
+  .describe("The failing results of the clusters' policy reports, by resource and policy");
+
 export const EvidenceListSchema = z.strictObject({ items: z.array(ExceptionEvidenceSchema) });
 
 export const UnmanagedExceptionSchema = z.strictObject({
@@ -514,3 +554,4 @@ exactly<Exactly<z.output<typeof ApiTokenSchema>, ApiToken>>();
 exactly<Exactly<z.output<typeof CreatedTokenSchema>, CreatedToken>>();
 exactly<Exactly<z.output<typeof ExceptionEvidenceSchema>, ExceptionEvidence>>();
 exactly<Exactly<z.output<typeof CoverageReportSchema>, CoverageReport>>();
+exactly<Exactly<z.output<typeof ViolationListSchema>, ViolationList>>();

@@ -24,6 +24,7 @@ import type { SweepReport, SweepScope } from './sweep.js';
 import type { TargetView } from './list-targets.js';
 import type { PolicyCatalog } from './list-policies.js';
 import type { CreatedToken } from './tokens.js';
+import type { ViolationFilter, ViolationList } from './list-violations.js';
 
 /** What every lifecycle action answers: the exception after it (and, on apply, the one a renewal replaced). */
 export interface ActionResult {
@@ -81,6 +82,8 @@ export interface Waiver {
   evidence(ref: string): Promise<ExceptionEvidence>;
   /** The same for every exception in effect and those ended lately; flagged ones first. */
   evidenceAll(): Promise<{ items: ExceptionEvidence[] }>;
+  /** The failing results of the clusters' policy reports, by resource and policy, with owners and coverage. */
+  violations(filter?: ViolationFilter): Promise<ViolationList>;
   /** The periodic work once; with `targets`, only the exceptions on those targets. */
   sweep(atMs?: number, scope?: SweepScope): Promise<SweepReport>;
   lint(sources: readonly LintSource[]): Promise<LintReport>;
@@ -163,6 +166,7 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
       (await import('./render-exception.js')).renderException(deps, actor, ref, apiVersion),
     evidence: async (ref) => (await import('./exception-evidence.js')).exceptionEvidenceOf(deps, actor, ref),
     evidenceAll: async () => (await import('./exception-evidence.js')).allEvidence(deps, actor),
+    violations: async (filter) => (await import('./list-violations.js')).listViolations(deps, actor, filter),
     covers: async (ref) => (await import('./exception-coverage.js')).exceptionCoverage(deps, actor, ref),
     previewCovers: async (input) =>
       (await import('./exception-coverage.js')).previewCoverage(deps, actor, input),
