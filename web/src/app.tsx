@@ -7,6 +7,7 @@ import { ExceptionPage } from './pages/exception';
 import { ExceptionsPage } from './pages/exceptions';
 import { ReviewPage } from './pages/review';
 import { TokensPage } from './pages/tokens';
+import { ViolationsPage } from './pages/violations';
 import { href, type Route } from './route';
 import { useRoute } from './use-route';
 
@@ -21,6 +22,7 @@ const titles: Record<Route['page'], string> = {
   exceptions: 'Exceptions',
   exception: 'Exception',
   request: 'Request an exception',
+  violations: 'Violations',
   review: 'Review',
   audit: 'Audit log',
   tokens: 'API tokens',
@@ -51,6 +53,7 @@ export function App() {
   const nav: { page: Route['page']; path: string; label: string }[] = [
     { page: 'dashboard', path: '/', label: 'Dashboard' },
     { page: 'exceptions', path: '/exceptions', label: 'Exceptions' },
+    { page: 'violations', path: '/violations', label: 'Violations' },
     { page: 'request', path: '/request', label: 'Request' },
     { page: 'review', path: '/review', label: 'Review' },
     { page: 'audit', path: '/audit', label: 'Audit log' },
@@ -124,6 +127,8 @@ function Page({ route }: { route: Route }) {
           <RequestPage />
         </Suspense>
       );
+    case 'violations':
+      return <ViolationsPage query={route.query} />;
     case 'review':
       return <ReviewPage />;
     case 'audit':
