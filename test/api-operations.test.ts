@@ -98,6 +98,7 @@ async function everyMethod(as: (user: string) => Waiver): Promise<void> {
     () => alice.evidence('EX-1'),
     () => alice.evidenceAll(),
     () => alice.violations({ namespace: 'payments' }),
+    () => alice.draftFromViolation({ resource: 'Pod/payments/api-1', policy: 'p', rules: ['a', 'b'] }),
   ])
     await expect(needsCluster()).rejects.toMatchObject({ code: 'usage' });
   const { token } = await admin.createToken({ owner: 'erin', roles: ['auditor'] });
@@ -174,6 +175,7 @@ describe('the operation table', () => {
       'evidence',
       'evidenceAll',
       'violations',
+      'draftFromViolation',
     ];
     expect([...reached].sort()).toEqual(
       operationList

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ViolationList } from '../src/service/list-violations.js';
 import { cli, json } from './support/cli.js';
+import { LEGACY_REASON } from './support/requests.js';
 import { startTestServer } from './support/server.js';
 import { WaiverError } from '../src/domain/errors.js';
 import { failingResults, parseViolationRef } from '../src/domain/violations.js';
@@ -13,6 +14,7 @@ import {
   DEPLOYMENT_POD,
   IVP_POD,
   PSS_POD,
+  SIBLING_POD,
   seedViolations,
 } from './support/kube/violation-fixtures.js';
 import { useTempDir } from './support/temp.js';
@@ -40,6 +42,7 @@ describe('violations: the failing results of the policy reports', () => {
       [BARE_POD, 'require-image-signature', ['check-image-signature'], ['openreports.io/v1alpha1']],
       [PSS_POD, 'pod-security', ['baseline'], ['wgpolicyk8s.io/v1alpha2']],
       [CRON_POD, 'require-image-signature', ['check-image-signature'], ['openreports.io/v1alpha1']],
+      [SIBLING_POD, 'require-image-signature', ['check-image-signature'], ['wgpolicyk8s.io/v1alpha2']],
       [DEPLOYMENT_POD, 'require-image-signature', ['check-image-signature'], ['wgpolicyk8s.io/v1alpha2']],
       // A CEL policy is named as a request names it.
       [IVP_POD, 'ImageValidatingPolicy/check-images', [''], ['openreports.io/v1alpha1']],
@@ -53,6 +56,7 @@ describe('violations: the failing results of the policy reports', () => {
         { kind: 'Deployment', name: 'payments-api' },
       ],
       podTemplateHash: '7d9c8b6f5',
+      complete: true,
     });
     expect(byName.get(CRON_POD)?.owner).toEqual({
       kind: 'CronJob',
@@ -62,6 +66,7 @@ describe('violations: the failing results of the policy reports', () => {
         { kind: 'CronJob', name: 'nightly-report' },
       ],
       podTemplateHash: null,
+      complete: true,
     });
     expect(byName.get(BARE_POD)?.owner).toBeNull();
     expect(byName.get(DEPLOYMENT_POD)).toMatchObject({
@@ -90,6 +95,7 @@ describe('violations: the failing results of the policy reports', () => {
     expect(items.map((v) => [v.resource.name, v.covered, v.rules[0]?.exceptions])).toEqual([
       [BARE_POD, false, []],
       [CRON_POD, false, []],
+      [SIBLING_POD, true, ['policy-exceptions/payments-api-mig-7']],
       [DEPLOYMENT_POD, true, ['policy-exceptions/payments-api-mig-7']],
     ]);
     expect((await w.as('dave').violations({ policy: 'check-images' })).items).toHaveLength(1);
@@ -147,6 +153,46 @@ describe('violations: the failing results of the policy reports', () => {
       await waiver(['violations', '-n', 'payments', '--policy', 'pod-security', '-o', 'json']),
     );
     expect(listed.items.map((v) => v.resource.name)).toEqual([PSS_POD]);
+    const justified = [
+      '--category',
+      'legacy-migration',
+      '--ticket',
+      'MIG-3',
+      '--reason',
+      LEGACY_REASON,
+      '--expires',
+      '14d',
+    ];
+    const drafted = await waiver([
+      'request',
+      '--from-violation',
+      `Pod/payments/${BARE_POD}`,
+      '--policy',
+      'require-image-signature',
+      ...justified,
+      '-o',
+      'json',
+    ]);
+    expect(drafted.stderr).toContain(`drafted from Pod payments/${BARE_POD} (pod): a bare pod`);
+    expect(json<{ names: string[]; kinds: string[] }>(drafted)).toMatchObject({
+      names: [BARE_POD],
+      kinds: ['Pod'],
+    });
+    const noPolicy = await waiver(['request', '--from-violation', `Pod/payments/${BARE_POD}`, ...justified]);
+    expect([noPolicy.code, noPolicy.stderr]).toEqual([
+      2,
+      expect.stringContaining('--from-violation needs --policy') as unknown,
+    ]);
+    const gone = await waiver([
+      'request',
+      '--from-violation',
+      'Pod/payments/nobody',
+      '--policy',
+      'require-image-signature',
+      ...justified,
+    ]);
+    expect(gone.code).not.toBe(0);
+    expect(gone.stderr).toContain('the violation no longer exists');
     const bad = await waiver(['violations', '-o', 'wide']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('output format "wide"');
@@ -162,6 +208,7 @@ describe('violations: the failing results of the policy reports', () => {
       expect((answer.body as ViolationList).items.map((v) => v.resource.name)).toEqual([
         BARE_POD,
         CRON_POD,
+        SIBLING_POD,
         DEPLOYMENT_POD,
       ]);
       expect((await server.as('')('GET', '/api/v1/violations')).status).toBe(401);

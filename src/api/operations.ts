@@ -27,6 +27,7 @@ import {
   RequestInputSchema,
   TokenInputSchema,
   ViolationsQuerySchema,
+  DraftQuerySchema,
 } from './request-schemas.js';
 import {
   ActionResultSchema,
@@ -57,6 +58,7 @@ import {
   UnmanagedListSchema,
   VerifyResultSchema,
   ViolationListSchema,
+  ViolationDraftSchema,
 } from './response-schemas.js';
 
 const EXCEPTION = '/api/v1/exceptions/{id}';
@@ -222,6 +224,37 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
     large: true,
     invoke: (waiver, { query }) => waiver.violations(query),
     encode: (filter) => ({ query: { ...filter } }),
+  }),
+  draftFromViolation: operation({
+    name: 'draftFromViolation',
+    method: 'GET',
+    path: '/api/v1/violations/draft',
+    summary:
+      "The narrowest request that lets a failing resource through: its namespace, its name (or its ReplicaSet's pods, or its controller), only the failing rules (requester)",
+    query: DraftQuerySchema,
+    success: {
+      status: 200,
+      description: 'the draft, with the violation it came from',
+      schema: ViolationDraftSchema,
+    },
+    invoke: (waiver, { query }) =>
+      waiver.draftFromViolation({
+        resource: query.resource,
+        policy: query.policy,
+        rules: query.rules
+          ?.split(',')
+          .map((r) => r.trim())
+          .filter(Boolean),
+        target: query.target,
+      }),
+    encode: (ref) => ({
+      query: {
+        resource: ref.resource,
+        policy: ref.policy,
+        rules: ref.rules?.length ? ref.rules.join(',') : undefined,
+        target: ref.target,
+      },
+    }),
   }),
   previewCovers: operation({
     name: 'previewCovers',

@@ -145,6 +145,18 @@ export const ViolationsQuerySchema = z.strictObject({
   target: targetName.optional(),
 });
 
+/** Which violation a draft is made from. */
+export const DraftQuerySchema = z.strictObject({
+  resource: z.string().min(1).max(600).describe('the failing resource as KIND/NAMESPACE/NAME'),
+  policy: z.string().min(1).max(300).describe('the policy it fails'),
+  rules: z
+    .string()
+    .max(2000)
+    .describe('comma-separated: only these of its failing rules (default: all)')
+    .optional(),
+  target: targetName.optional(),
+});
+
 export const TargetScopeSchema = z.strictObject({ target: targetName.optional() });
 
 export const ErrorSchema = z.object({

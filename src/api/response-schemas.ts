@@ -30,6 +30,8 @@ import { targetKinds } from '../domain/target-kind.js';
 import type { TargetView } from '../service/list-targets.js';
 import type { PolicyCatalog } from '../service/list-policies.js';
 import type { ViolationList } from '../service/list-violations.js';
+import type { RequestOrigin, ViolationDraft } from '../domain/violation-draft.js';
+import { RequestOriginSchema, ViolationDraftSchema } from '../domain/request-origin-schema.js';
 
 /**
  * What the API answers with on success. OpenAPI describes these; the types below make the compiler
@@ -137,6 +139,10 @@ export const AuditPageSchema = z.strictObject({
 export const ExceptionDetailSchema = z.strictObject({
   exception: ExceptionViewSchema,
   history: z.array(AuditEventSchema),
+  origin: z
+    .lazy(() => RequestOriginSchema)
+    .nullable()
+    .describe('the violation it was drafted from (null: typed by hand)'),
 });
 
 export const VerifyResultSchema = z.strictObject({
@@ -390,6 +396,7 @@ export const ViolationListSchema = z
               .array(z.strictObject({ kind: z.string(), name: z.string() }))
               .describe('controller ownerReferences from the resource up'),
             podTemplateHash: z.string().nullable(),
+            complete: z.boolean().describe('the top-most owner is in the cluster (false: it is gone)'),
           })
           .nullable()
           .describe('the top-most controller (null: a bare resource, or not in the cluster)'),
@@ -555,3 +562,7 @@ exactly<Exactly<z.output<typeof CreatedTokenSchema>, CreatedToken>>();
 exactly<Exactly<z.output<typeof ExceptionEvidenceSchema>, ExceptionEvidence>>();
 exactly<Exactly<z.output<typeof CoverageReportSchema>, CoverageReport>>();
 exactly<Exactly<z.output<typeof ViolationListSchema>, ViolationList>>();
+exactly<Exactly<z.output<typeof ViolationDraftSchema>, ViolationDraft>>();
+exactly<Exactly<z.output<typeof RequestOriginSchema>, RequestOrigin>>();
+
+export { RequestOriginSchema, ViolationDraftSchema };

@@ -92,6 +92,10 @@ function program(ctx: () => CliContext, streams: Streams): Command {
       "the named target it will live on (default: the configuration's defaultTarget); fixed for its life",
     )
     .option('--preview', 'file nothing: show what the request would let through in the cluster')
+    .option(
+      '--from-violation <resource>',
+      'draft the narrowest scope from a failing report result: KIND/NAMESPACE/NAME with --policy (and --rule to pick rules)',
+    )
     .addOption(outputOption('table|json|yaml|name'))
     .action(async (flags: RequestFlags) => (await import('./commands/request.js')).run(ctx(), flags));
 

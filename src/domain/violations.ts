@@ -55,6 +55,8 @@ export interface ResolvedOwner {
   chain: OwnerLink[];
   /** The `pod-template-hash` label of a Deployment's pod: its ReplicaSet's name is `<deployment>-<hash>`. */
   podTemplateHash: string | null;
+  /** The top-most owner is in the cluster (false: the chain stops at an owner that is gone). */
+  complete: boolean;
 }
 
 const keyOf = (kind: string, namespace: string, name: string) => `${kind}\n${namespace}\n${name}`;
@@ -97,10 +99,11 @@ export function resolveOwner(
     chain.push(next);
     current = index.get(keyOf(next.kind, resource.namespace, next.name));
   }
+  const complete = current !== undefined;
   const top = chain[chain.length - 1];
   if (!top) return null;
   const hash = text(obj(obj(self['metadata'])['labels'])['pod-template-hash']);
-  return { kind: top.kind, name: top.name, chain, podTemplateHash: hash || null };
+  return { kind: top.kind, name: top.name, chain, podTemplateHash: hash || null, complete };
 }
 
 export interface ViolationRule {

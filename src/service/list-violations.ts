@@ -52,7 +52,7 @@ async function celPolicies(cluster: ClusterServices, notes: string[], target: st
   }
 }
 
-const matchesPolicy = (v: Violation, policy: string | undefined) =>
+export const matchesPolicy = (v: Violation, policy: string | undefined) =>
   policy === undefined || v.policy === policy || v.policy.split('/').pop() === policy;
 
 /** The violations of one cluster target, filtered by namespace and policy. */
@@ -63,10 +63,21 @@ export async function violationsOn(
   filter: ViolationFilter,
   notes: string[],
 ): Promise<Violation[]> {
+  return (await readViolations(deps, target, cluster, filter, notes)).violations;
+}
+
+/** The same, with the objects read to resolve owners (a draft looks at the live resource). */
+export async function readViolations(
+  deps: ServiceDeps,
+  target: string,
+  cluster: ClusterServices,
+  filter: ViolationFilter,
+  notes: string[],
+): Promise<{ violations: Violation[]; objects: readonly Record<string, unknown>[] }> {
   const results: DetailedReportResult[] = (await cluster.inventory.reports())
     .flatMap(failingResults)
     .filter((r) => filter.namespace === undefined || r.resource.namespace === filter.namespace);
-  if (results.length === 0) return [];
+  if (results.length === 0) return { violations: [], objects: [] };
   const namespaces = [...new Set(results.map((r) => r.resource.namespace).filter(Boolean))].sort();
   const [found, namespaceLabels, exceptions, cel] = await Promise.all([
     namespaces.length
@@ -78,7 +89,7 @@ export async function violationsOn(
   ]);
   if (found.truncated)
     notes.push(`target ${target} has more objects than are read at once: some owners may be missing`);
-  return buildViolations({
+  const violations = buildViolations({
     target,
     results,
     objects: found.objects,
@@ -87,6 +98,7 @@ export async function violationsOn(
     namespaceLabels,
     nowMs: deps.clock.now(),
   }).filter((v) => matchesPolicy(v, filter.policy));
+  return { violations, objects: found.objects };
 }
 
 /**

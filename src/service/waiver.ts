@@ -25,6 +25,8 @@ import type { TargetView } from './list-targets.js';
 import type { PolicyCatalog } from './list-policies.js';
 import type { CreatedToken } from './tokens.js';
 import type { ViolationFilter, ViolationList } from './list-violations.js';
+import type { ViolationRef } from './draft-violation.js';
+import type { ViolationDraft } from '../domain/violation-draft.js';
 
 /** What every lifecycle action answers: the exception after it (and, on apply, the one a renewal replaced). */
 export interface ActionResult {
@@ -84,6 +86,8 @@ export interface Waiver {
   evidenceAll(): Promise<{ items: ExceptionEvidence[] }>;
   /** The failing results of the clusters' policy reports, by resource and policy, with owners and coverage. */
   violations(filter?: ViolationFilter): Promise<ViolationList>;
+  /** The narrowest request that lets a violation through, for the requester to justify (or narrow). */
+  draftFromViolation(ref: ViolationRef): Promise<ViolationDraft>;
   /** The periodic work once; with `targets`, only the exceptions on those targets. */
   sweep(atMs?: number, scope?: SweepScope): Promise<SweepReport>;
   lint(sources: readonly LintSource[]): Promise<LintReport>;
@@ -167,6 +171,8 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
     evidence: async (ref) => (await import('./exception-evidence.js')).exceptionEvidenceOf(deps, actor, ref),
     evidenceAll: async () => (await import('./exception-evidence.js')).allEvidence(deps, actor),
     violations: async (filter) => (await import('./list-violations.js')).listViolations(deps, actor, filter),
+    draftFromViolation: async (ref) =>
+      (await import('./draft-violation.js')).draftViolation(deps, actor, ref),
     covers: async (ref) => (await import('./exception-coverage.js')).exceptionCoverage(deps, actor, ref),
     previewCovers: async (input) =>
       (await import('./exception-coverage.js')).previewCoverage(deps, actor, input),

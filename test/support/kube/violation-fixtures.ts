@@ -24,6 +24,7 @@ export const IVP_POD = 'vendor-agent';
  * pod and a bare pod failing require-image-signature (in both report API groups), a pod failing the
  * Pod Security baseline on two containers with different images, and one failing an
  * ImageValidatingPolicy. A second Deployment's pods pass: nothing drafted may cover them.
+ * `seedControllerFailure` adds the Deployment failing the autogen rule itself.
  */
 export function seedViolations(api: FakeKubeApiServer): void {
   api.seed('kyverno.io/v1', 'ClusterPolicy', {
@@ -123,6 +124,10 @@ export function seedViolations(api: FakeKubeApiServer): void {
   scoped('wgpolicyk8s.io/v1alpha2', 'PolicyReport', DEPLOYMENT_POD, [
     result('require-image-signature', 'check-image-signature', unsigned),
   ]);
+  // Its sibling runs the same image, so it fails too.
+  scoped('wgpolicyk8s.io/v1alpha2', 'PolicyReport', SIBLING_POD, [
+    result('require-image-signature', 'check-image-signature', unsigned, '2026-12-01T07:30:00Z'),
+  ]);
   scoped('openreports.io/v1alpha1', 'Report', CRON_POD, [
     result('require-image-signature', 'check-image-signature', 'no signatures found', '2026-12-01T07:00:00Z'),
   ]);
@@ -144,5 +149,22 @@ export function seedViolations(api: FakeKubeApiServer): void {
     metadata: { name: `uid-${OTHER_POD}`, namespace: 'payments' },
     scope: { apiVersion: 'v1', kind: 'Pod', name: OTHER_POD, namespace: 'payments' },
     results: [{ ...result('require-image-signature', 'check-image-signature', ''), result: 'pass' }],
+  });
+}
+
+/** The Deployment itself failing the autogen rule, as Kyverno reports a controller. */
+export function seedControllerFailure(api: FakeKubeApiServer): void {
+  api.seed('wgpolicyk8s.io/v1alpha2', 'PolicyReport', {
+    metadata: { name: 'uid-payments-api', namespace: 'payments' },
+    scope: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'payments-api', namespace: 'payments' },
+    results: [
+      {
+        policy: 'require-image-signature',
+        rule: 'autogen-check-image-signature',
+        result: 'fail',
+        message: 'no signatures found',
+        timestamp: at('2026-12-01T08:00:00Z'),
+      },
+    ],
   });
 }
