@@ -124,7 +124,7 @@ function Page({ route }: { route: Route }) {
             </div>
           }
         >
-          <RequestPage />
+          <RequestPage query={route.query} />
         </Suspense>
       );
     case 'violations':
