@@ -245,4 +245,41 @@ describe('request --from-violation: the narrowest draft', () => {
     ).rejects.toMatchObject({ code: 'not_found', field: 'from-violation' });
     expect(await w.deps.store.listExceptions()).toEqual([]);
   });
+
+  it('shows, in the answer and in describe, the active exceptions for the same policy a request overlaps', async () => {
+    const w = await world();
+    await w.as('carol').request({
+      ...filed(await bareDraft(w), `Pod/payments/${BARE_POD}`),
+      fromViolation: undefined,
+      names: ['payments-api-*'],
+      ticket: 'MIG-77',
+    });
+    await w.as('bob').approve('EX-1');
+    await w.as('carol').apply('EX-1');
+    const ref = `Pod/payments/${DEPLOYMENT_POD}`;
+    const draft = await w
+      .as('alice')
+      .draftFromViolation({ resource: ref, policy: 'require-image-signature' });
+    const answer = await w.as('alice').request(filed(draft, ref));
+    const active = 'policy-exceptions/payments-api-mig-77';
+    expect(answer.overlap).toMatchObject({ exceptions: [active], together: [], notes: [] });
+    expect(answer.overlap?.shared.map((e) => [e.resource.name, e.rule, e.exceptions[1]]).sort()).toEqual(
+      [
+        [DEPLOYMENT_POD, 'check-image-signature', active],
+        [SIBLING_POD, 'check-image-signature', active],
+      ].sort(),
+    );
+    expect((await w.as('bob').describe(answer.exception.id)).overlap?.exceptions).toEqual([active]);
+    // A request for another policy overlaps nothing.
+    const pss = await w
+      .as('alice')
+      .draftFromViolation({ resource: `Pod/payments/${PSS_POD}`, policy: 'pod-security' });
+    expect((await w.as('alice').request(filed(pss, `Pod/payments/${PSS_POD}`))).overlap).toBeUndefined();
+  });
 });
+
+async function bareDraft(w: KubeWorld): Promise<ViolationDraft> {
+  return w
+    .as('carol')
+    .draftFromViolation({ resource: `Pod/payments/${BARE_POD}`, policy: 'require-image-signature' });
+}

@@ -31,7 +31,12 @@ import type { TargetView } from '../service/list-targets.js';
 import type { PolicyCatalog } from '../service/list-policies.js';
 import type { ViolationList } from '../service/list-violations.js';
 import type { RequestOrigin, ViolationDraft } from '../domain/violation-draft.js';
-import { RequestOriginSchema, ViolationDraftSchema } from '../domain/request-origin-schema.js';
+import {
+  OverlapReportSchema,
+  RequestOriginSchema,
+  ViolationDraftSchema,
+} from '../domain/request-origin-schema.js';
+import type { OverlapReport } from '../service/exception-coverage.js';
 
 /**
  * What the API answers with on success. OpenAPI describes these; the types below make the compiler
@@ -89,6 +94,10 @@ export const ActionResultSchema = z
   .strictObject({
     exception: ExceptionViewSchema,
     superseded: ExceptionViewSchema.exactOptional().describe('the exception a renewal replaced, on apply'),
+    overlap: z
+      .lazy(() => OverlapReportSchema)
+      .exactOptional()
+      .describe('on request, on a cluster target: the active exceptions for the same policy it overlaps'),
   })
   .describe('The exception after a lifecycle action');
 
@@ -143,6 +152,10 @@ export const ExceptionDetailSchema = z.strictObject({
     .lazy(() => RequestOriginSchema)
     .nullable()
     .describe('the violation it was drafted from (null: typed by hand)'),
+  overlap: z
+    .lazy(() => OverlapReportSchema)
+    .nullable()
+    .describe('the active exceptions for the same policy it overlaps (null: not on a cluster)'),
 });
 
 export const VerifyResultSchema = z.strictObject({
@@ -566,3 +579,4 @@ exactly<Exactly<z.output<typeof ViolationDraftSchema>, ViolationDraft>>();
 exactly<Exactly<z.output<typeof RequestOriginSchema>, RequestOrigin>>();
 
 export { RequestOriginSchema, ViolationDraftSchema };
+exactly<Exactly<z.output<typeof OverlapReportSchema>, OverlapReport>>();

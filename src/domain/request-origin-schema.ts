@@ -81,3 +81,20 @@ export const RequestOriginSchema = z
     narrowed: z.array(scopeChange).describe('what it leaves out of the draft'),
   })
   .describe('The violation a request was drafted from, and how the filed scope differs');
+
+const overlapEntry = z.strictObject({
+  resource: resourceIdentity,
+  rule: z.string(),
+  exceptions: z.array(z.string()).describe('namespace/name of the PolicyExceptions that let it through'),
+});
+
+export const OverlapReportSchema = z
+  .strictObject({
+    exceptions: z.array(z.string()).describe('the active exceptions for the same policy it overlaps'),
+    shared: z.array(overlapEntry).describe('what it and another each let through alone'),
+    together: z
+      .array(overlapEntry)
+      .describe('what they let through together and none alone: the reviewer weighs these most'),
+    notes: z.array(z.string()),
+  })
+  .describe('How an exception meets the active ones for the same policy');

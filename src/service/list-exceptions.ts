@@ -1,3 +1,4 @@
+import type { OverlapReport } from './exception-coverage.js';
 import type { RequestOrigin } from '../domain/violation-draft.js';
 import type { AuditEvent } from '../domain/audit.js';
 import {
@@ -175,6 +176,8 @@ export interface ExceptionDetail {
   history: AuditEvent[];
   /** The violation it was drafted from, and how the filed scope differs (null: typed by hand). */
   origin: RequestOrigin | null;
+  /** The active exceptions for the same policy it overlaps, and what they let through together (null: no cluster). */
+  overlap: OverlapReport | null;
 }
 
 /** The draft a request was made from, read back and checked (a row that does not parse is shown as none). */
@@ -199,6 +202,7 @@ export async function describeException(
     exception: redactSyncError(exceptionView(record, deps.clock.now()), redact),
     history: (await deps.store.listAudit({ exceptionId: record.id })).map((e) => redactEvent(e, redact)),
     origin: await requestOrigin(deps, record.id),
+    overlap: await (await import('./exception-coverage.js')).overlapOf(deps, record),
   };
 }
 

@@ -7,7 +7,7 @@ import type { AuditHead } from './audit-checkpoint.js';
 import type { AuditFilter, AuditPage, VerifyResult } from './audit-trail.js';
 import type { BatchAction, BatchReport } from './batch-actions.js';
 import type { ServiceDeps } from './deps.js';
-import type { CoverageReport } from './exception-coverage.js';
+import type { CoverageReport, OverlapReport } from './exception-coverage.js';
 import type { ExceptionEvidence } from '../domain/report-evidence.js';
 import type { RenewInput, RequestInput, TokenInput } from './inputs.js';
 import type { LintReport, LintSource } from '../domain/lint-report.js';
@@ -32,6 +32,8 @@ import type { ViolationDraft } from '../domain/violation-draft.js';
 export interface ActionResult {
   exception: ExceptionView;
   superseded?: ExceptionView;
+  /** On request, on a cluster target: the active exceptions for the same policy it overlaps. */
+  overlap?: OverlapReport;
 }
 
 /**
@@ -122,8 +124,14 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
   const audit = () => import('./audit-trail.js');
   const tokens = () => import('./tokens.js');
   return {
-    request: async (input) =>
-      view((await import('./request-exception.js')).requestException(deps, actor, input)),
+    request: async (input) => {
+      const record = await (await import('./request-exception.js')).requestException(deps, actor, input);
+      const overlap = await (await import('./exception-coverage.js')).overlapOf(deps, record);
+      return {
+        exception: exceptionView(record, deps.clock.now()),
+        ...(overlap && (overlap.exceptions.length || overlap.notes.length) ? { overlap } : {}),
+      };
+    },
     approve: async (ref, comment) => view((await review()).approveException(deps, actor, ref, comment)),
     reject: async (ref, comment) => view((await review()).rejectException(deps, actor, ref, comment)),
     withdraw: async (ref, comment) => view((await review()).withdrawException(deps, actor, ref, comment)),
