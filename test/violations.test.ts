@@ -178,6 +178,23 @@ describe('violations: the failing results of the policy reports', () => {
       names: [BARE_POD],
       kinds: ['Pod'],
     });
+    const described = await waiver(['describe', 'EX-1']);
+    expect(described.stdout).toContain(
+      `Drafted from:     Pod payments/${BARE_POD} failing require-image-signature, last seen 2026-12-01T06:00:00Z`,
+    );
+    expect(described.stdout).toContain('named by pod: a bare pod');
+    const widened = await waiver([
+      'request',
+      '--from-violation',
+      `Pod/payments/${BARE_POD}`,
+      '--policy',
+      'require-image-signature',
+      '--name',
+      'debug-*',
+      ...justified.map((a) => (a === 'MIG-3' ? 'MIG-4' : a)),
+    ]);
+    expect(widened.code).toBe(0);
+    expect((await waiver(['describe', 'EX-2'])).stdout).toContain('WIDENED names: debug-*');
     const noPolicy = await waiver(['request', '--from-violation', `Pod/payments/${BARE_POD}`, ...justified]);
     expect([noPolicy.code, noPolicy.stderr]).toEqual([
       2,
