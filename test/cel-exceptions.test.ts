@@ -33,7 +33,13 @@ async function world(): Promise<KubeWorld> {
   });
   w.api.seed('policies.kyverno.io/v1', 'ImageValidatingPolicy', {
     metadata: { name: 'check-images' },
-    spec: { matchConstraints: { resourceRules: [{ resources: ['pods'], operations: ['CREATE'] }] } },
+    spec: {
+      matchConstraints: {
+        resourceRules: [
+          { apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE'] },
+        ],
+      },
+    },
   });
   for (const name of ['payments-api-1', 'payments-web-1'])
     w.api.seed('v1', 'Pod', { metadata: { name, namespace: 'payments' }, spec: { containers: [] } });

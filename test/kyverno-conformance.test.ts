@@ -1,13 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import {
   coverage,
   coverageInputs,
+  policyRules,
   resourceUnderTest,
   rulesNamedBy,
   type Doc,
 } from '../src/domain/coverage.js';
+import { ruleWithoutException } from '../src/domain/evaluate/would-fail.js';
+import type { PolicyDocument } from '../src/domain/evaluate/rule-verdict.js';
 import {
   exceptionCovers,
   type Coverage,
@@ -195,15 +198,6 @@ const cases: Case[] = [
       namespaceLabels: { 'kubernetes.io/metadata.name': 'ns-1', 'kyverno.tess.io/mutateresource': 'false' },
     },
   },
-  {
-    id: '#3 podSecurity exempts listed controls only: unknown where it matches, never a guess',
-    exception: 'cli-test-exceptions-3-podsecurity-restrictedfield/exception.yaml',
-    resources: ['cli-test-exceptions-3-podsecurity-restrictedfield/resources.yaml'],
-    policy: 'psa',
-    rule: 'baseline',
-    expected: { 'bad-pod': false, 'good-pod': false, 'excluded-pod': 'unknown' },
-    namespace: 'default',
-  },
 ];
 
 describe("Kyverno's fixtures: what covers says is what Kyverno did", () => {
@@ -225,22 +219,135 @@ describe("Kyverno's fixtures: what covers says is what Kyverno did", () => {
   });
 });
 
-describe("Kyverno's podSecurity cases: a whole-rule exception covers, a podSecurity one is never guessed", () => {
-  it('#17 two exceptions for one rule: the one without podSecurity lets the pod through', () => {
-    const folder = 'chainsaw-multiple-exceptions-podsecurity';
-    const { exceptions } = coverageInputs(docsOf([`${folder}/exceptions.yaml`], 'chainsaw-ns'));
-    const resources = docsOf([`${folder}/pod.yaml`], 'chainsaw-ns').map(resourceUnderTest);
-    const rules = [{ policy: 'psp-baseline', rule: 'baseline', kinds: ['Pod'] }];
-    const [item] = coverage(exceptions, resources, rules, { nowMs: NOW });
-    expect(item).toMatchObject({ covered: true, exceptions: ['exception-baseline'] });
+interface PodSecurityCase {
+  id: string;
+  folder: string;
+  policy: string;
+  exceptions: string[];
+  resources: string[];
+  namespace: string;
+  /** resource name → [covered, the exceptions named] as Kyverno decided (skip ↔ covered) */
+  expected: Record<string, [Coverage, string[]]>;
+}
+
+const podSecurityCases: PodSecurityCase[] = [
+  {
+    id: '#3 HostPath Volumes limited to restrictedField + values: skip in staging-ns, fail elsewhere, pass',
+    folder: 'cli-test-exceptions-3-podsecurity-restrictedfield',
+    policy: 'policy.yaml',
+    exceptions: ['exception.yaml'],
+    resources: ['resources.yaml'],
+    namespace: 'default',
+    expected: {
+      'good-pod': [false, []],
+      'excluded-pod': [true, ['policy-exception-ns/pod-security-exception']],
+      'bad-pod': [false, []],
+    },
+  },
+  {
+    id: '#17 two exceptions for one rule: the one without podSecurity skips the rule outright',
+    folder: 'chainsaw-multiple-exceptions-podsecurity',
+    policy: 'policy.yaml',
+    exceptions: ['exceptions.yaml'],
+    resources: ['pod.yaml'],
+    namespace: 'chainsaw-ns',
+    expected: { 'test-pod': [true, ['exception-baseline']] },
+  },
+  {
+    id: '#18 Running as Non-root for istio init containers: the app container still fails, or nothing does',
+    folder: 'chainsaw-psa-run-as-non-root',
+    policy: 'policy.yaml',
+    exceptions: ['exception.yaml'],
+    resources: ['bad-pod-01.yaml', 'bad-pod-02.yaml', 'good-pod.yaml'],
+    namespace: 'default',
+    expected: {},
+  },
+  {
+    id: '#23 Capabilities for the nginx and redis images: skip',
+    folder: 'chainsaw-reports-background-exception-with-podsecurity',
+    policy: 'policy.yaml',
+    exceptions: ['exception.yaml'],
+    resources: ['pod.yaml'],
+    namespace: 'default',
+    expected: { nginx: [true, ['pod-security-exception']] },
+  },
+];
+
+function podSecurityItems(c: PodSecurityCase, resourceFile: string) {
+  const at = (f: string) => `${c.folder}/${f}`;
+  const { exceptions } = coverageInputs(docsOf(c.exceptions.map(at), c.namespace));
+  const { policies } = coverageInputs(docsOf([at(c.policy)], c.namespace));
+  const resources = docsOf([at(resourceFile)], c.namespace).map(resourceUnderTest);
+  return coverage(exceptions, resources, policies.flatMap(policyRules), { nowMs: NOW }).filter(
+    (i) => i.resource.kind === 'Pod',
+  );
+}
+
+describe("Kyverno's podSecurity cases, through covers with the policy: Kyverno's own outcome", () => {
+  it.each(podSecurityCases.filter((c) => Object.keys(c.expected).length))('$id', (c) => {
+    const items = c.resources.flatMap((file) => podSecurityItems(c, file));
+    expect(Object.fromEntries(items.map((i) => [i.resource.name, [i.covered, i.exceptions]]))).toEqual(
+      c.expected,
+    );
   });
 
-  it('#23 a podSecurity exception alone: unknown, since the rule still judges every other control', () => {
-    const folder = 'chainsaw-reports-background-exception-with-podsecurity';
-    const { exceptions } = coverageInputs(docsOf([`${folder}/exception.yaml`], 'default'));
-    const resources = docsOf([`${folder}/pod.yaml`], 'default').map(resourceUnderTest);
-    const rules = [{ policy: 'psa-1', rule: 'restricted', kinds: ['Pod'] }];
-    expect(coverage(exceptions, resources, rules, { nowMs: NOW }).map((i) => i.covered)).toEqual(['unknown']);
+  it('#18 bad-pod-01 and bad-pod-02 are denied naming spec.containers[0]...runAsNonRoot; good-pod is admitted', () => {
+    const c = podSecurityCases.find((x) => x.id.startsWith('#18')) as PodSecurityCase;
+    const [bad1] = podSecurityItems(c, 'bad-pod-01.yaml');
+    const [bad2] = podSecurityItems(c, 'bad-pod-02.yaml');
+    const [good] = podSecurityItems(c, 'good-pod.yaml');
+    for (const bad of [bad1, bad2]) {
+      expect(bad).toMatchObject({ covered: false, exceptions: [] });
+      expect(bad?.why).toContain('Running as Non-root (spec.containers[*].securityContext.runAsNonRoot');
+      expect(bad?.why).toContain('in container test-pod');
+    }
+    expect(good).toMatchObject({ covered: true, exceptions: ['pod-security-exception'] });
+  });
+
+  it('#3 says why: the pod passes without exception, or what is left failing', () => {
+    const c = podSecurityCases[0] as PodSecurityCase;
+    const why = Object.fromEntries(
+      podSecurityItems(c, 'resources.yaml').map((i) => [i.resource.name, i.why]),
+    );
+    expect(why['good-pod']).toBe('it passes Pod Security baseline:latest without any exception');
+    expect(why['excluded-pod']).toContain('HostPath Volumes (spec.volumes[*].hostPath = /var/lib1)');
+    expect(why['bad-pod']).toMatch(/^no exception names rule baseline of psa for namespace default/);
+  });
+
+  it('validate_pss_test.go Test_PSS_PolicyExceptions_Skip: two podSecurity exceptions together skip', () => {
+    const c = podSecurityCases.find((x) => x.id.startsWith('#17')) as PodSecurityCase;
+    const { exceptions } = coverageInputs(docsOf([`${c.folder}/exceptions.yaml`], c.namespace));
+    const whole = exceptions.find((e) => e.name === 'exception-baseline');
+    const init2 = exceptions.find((e) => e.name === 'init-exception-baseline');
+    // Kyverno's Go test: the same pod, alpine/busybox images, one exception per init container.
+    const init1 = {
+      ...init2!,
+      name: 'init1-exception-baseline',
+      spec: {
+        ...init2!.spec,
+        podSecurity: [
+          {
+            controlName: 'Capabilities',
+            images: ['public.ecr.aws/docker/library/alpine:latest'],
+            restrictedField: 'spec.initContainers[*].securityContext.capabilities.add',
+            values: ['NET_ADMIN', 'NET_RAW'],
+          },
+        ],
+      },
+    };
+    const pod = docsOf([`${c.folder}/pod.yaml`], c.namespace).map(resourceUnderTest);
+    const rules = coverageInputs(docsOf([`${c.folder}/policy.yaml`], c.namespace)).policies.flatMap(
+      policyRules,
+    );
+    const covered = (list: typeof exceptions) =>
+      coverage(list, pod, rules, { nowMs: NOW }).map((i) => [i.covered, i.exceptions]);
+    expect(whole).toBeDefined();
+    expect(covered([init1, init2!])).toEqual([
+      [true, ['init1-exception-baseline', 'init-exception-baseline']],
+    ]);
+    // Either alone leaves the other init container failing Capabilities.
+    expect(covered([init1])).toEqual([[false, []]]);
+    expect(covered([init2!])).toEqual([[false, []]]);
   });
 });
 
@@ -256,5 +363,102 @@ describe("Kyverno's CEL PolicyException case: policyRefs and matchConditions, ev
       'skipped-pod': true,
     });
     expect(items.every((i) => i.policy === 'ImageValidatingPolicy/ivpol-sample')).toBe(true);
+  });
+});
+
+/** Each apply of a pod in a chainsaw test, and whether the test expects the API server to refuse it. */
+function chainsawApplies(folder: string): { file: string; denied: boolean }[] {
+  const test = parseAllDocuments(
+    readFileSync(new URL(`${folder}/chainsaw-test.yaml`, fixtures), 'utf8'),
+  )[0]?.toJS() as {
+    spec: {
+      steps: { try?: { apply?: { file: string; expect?: { check?: Record<string, unknown> }[] } }[] }[];
+    };
+  };
+  return test.spec.steps
+    .flatMap((s) => s.try ?? [])
+    .flatMap((t) => (t.apply && /pod[^/]*\.yaml$/.test(t.apply.file) ? [t.apply] : []))
+    .map((a) => ({
+      file: a.file,
+      denied: (a.expect ?? []).some((e) => e.check?.['($error != null)'] === true),
+    }));
+}
+
+const chainsawPodSecurity = [
+  'chainsaw-pss-exclude-capabilities',
+  'chainsaw-pss-exclude-host-ports',
+  'chainsaw-pss-exclude-host-process-and-host-namespaces',
+  'chainsaw-pss-exclude-hostpath-volume',
+  'chainsaw-pss-exclude-privilege-escalation',
+  'chainsaw-pss-exclude-privileged-containers',
+  'chainsaw-pss-exclude-restricted-capabilities',
+  'chainsaw-pss-exclude-restricted-seccomp',
+  'chainsaw-pss-exclude-running-as-nonroot-user',
+  'chainsaw-pss-exclude-running-as-nonroot',
+  'chainsaw-pss-exclude-seccomp',
+  'chainsaw-pss-exclude-selinux',
+  'chainsaw-pss-exclude-sysctls',
+  'chainsaw-pss-exclude-volume-types',
+  'chainsaw-pss-multiple-exceptions-with-pod-security',
+];
+
+describe("Kyverno's chainsaw podSecurity exception tests: admitted ↔ pass or covered, denied ↔ still failing", () => {
+  it.each(chainsawPodSecurity)('%s', (folder) => {
+    const applies = chainsawApplies(folder);
+    expect(applies.length).toBeGreaterThan(0);
+    const exceptionFile =
+      applies.length && folder.includes('multiple') ? 'exceptions.yaml' : 'exception.yaml';
+    const { exceptions } = coverageInputs(docsOf([`${folder}/${exceptionFile}`], 'chainsaw-ns'));
+    const rules = coverageInputs(docsOf([`${folder}/policy.yaml`], 'chainsaw-ns')).policies.flatMap(
+      policyRules,
+    );
+    const outcome = applies.map(({ file }) => {
+      const pods = docsOf([`${folder}/${file}`], 'chainsaw-ns').map(resourceUnderTest);
+      const [item] = coverage(exceptions, pods, rules, { nowMs: NOW });
+      const admitted = item?.covered === true || Boolean(item?.why.startsWith('it passes'));
+      return { file, denied: !admitted };
+    });
+    expect(outcome).toEqual(applies);
+  });
+
+  it('reports/background multiple-exceptions-with-pod-security: skip with both, fail once init1 is deleted', () => {
+    const folder = 'chainsaw-pss-reports-multiple-exceptions-with-pod-security';
+    const { exceptions } = coverageInputs(docsOf([`${folder}/exceptions.yaml`], 'chainsaw-ns'));
+    const rules = coverageInputs(docsOf([`${folder}/policy.yaml`], 'chainsaw-ns')).policies.flatMap(
+      policyRules,
+    );
+    const pods = docsOf([`${folder}/pod.yaml`], 'chainsaw-ns').map(resourceUnderTest);
+    const [both] = coverage(exceptions, pods, rules, { nowMs: NOW });
+    expect(both).toMatchObject({
+      covered: true,
+      exceptions: ['init1-exception-baseline', 'init2-exception-baseline'],
+    });
+    const without = exceptions.filter((e) => e.name !== 'init1-exception-baseline');
+    const [left] = coverage(without, pods, rules, { nowMs: NOW });
+    expect(left?.covered).toBe(false);
+    expect(left?.why).toContain(
+      'Capabilities (spec.initContainers[*].securityContext.capabilities.add = NET_ADMIN, NET_RAW',
+    );
+  });
+});
+
+const chainsawRuleExclusions = readdirSync(fixtures)
+  .filter((d) => /^chainsaw-psa-(test-exclusion-|seccomp-latest)/.test(d))
+  .sort();
+
+describe("Kyverno's chainsaw Pod Security rules with their own exclude: would-fail ↔ denied, with no exception", () => {
+  it('holds every psa test-exclusion case', () => expect(chainsawRuleExclusions.length).toBe(16));
+
+  it.each(chainsawRuleExclusions)('%s', (folder) => {
+    const [policy] = coverageInputs(docsOf([`${folder}/policy.yaml`], 'chainsaw-ns')).policies;
+    const rule = policyRules(policy!)[0]!.rule;
+    const applies = chainsawApplies(folder);
+    const outcome = applies.map(({ file }) => {
+      const [pod] = docsOf([`${folder}/${file}`], 'chainsaw-ns').map(resourceUnderTest);
+      const verdict = ruleWithoutException({ policy: policy as PolicyDocument, rule, resource: pod! });
+      return { file, denied: verdict.verdict === 'would-fail' };
+    });
+    expect(outcome).toEqual(applies);
+    expect(applies.some((a) => a.denied) && applies.some((a) => !a.denied)).toBe(true);
   });
 });

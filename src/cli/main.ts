@@ -313,12 +313,12 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .option('-f, --file <path>', 'PolicyException YAML: a file or a folder (repeatable)', collect)
     .option(
       '--resources <path>',
-      'Kubernetes YAML to check; Namespace objects give their labels (repeatable)',
+      'Kubernetes YAML to check; Namespace objects give their labels and are resources too (repeatable)',
       collect,
     )
     .option(
       '--policies <path>',
-      'ClusterPolicy/Policy YAML: check their rules, autogen ones included (repeatable)',
+      'policy YAML (ClusterPolicy, Policy, CEL policies): only these get rows, as each selects (repeatable)',
       collect,
     )
     .addOption(outputOption('table|json|yaml'))

@@ -97,6 +97,16 @@ describe('the CEL PolicyException (policies.kyverno.io)', () => {
     expect(rulesOf(lintText(manifestToYaml(bad), 'x.yaml', nowMs, defaultSettings))).toContain(rule);
   });
 
+  it('takes a namespaced CEL policy kind in policyRefs as a CEL policy', () => {
+    const namespaced = {
+      ...manifest,
+      spec: { ...manifest.spec, policyRefs: [{ name: 'labels', kind: 'NamespacedValidatingPolicy' }] },
+    };
+    expect(rulesOf(lintText(manifestToYaml(namespaced), 'x.yaml', nowMs, defaultSettings))).not.toContain(
+      'policy-ref-kind',
+    );
+  });
+
   it('guards the policy reference and rules by the API a request is written in', () => {
     const ctx = (
       policy: string,

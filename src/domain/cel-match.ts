@@ -7,6 +7,28 @@ export interface CelExceptionSpec {
   policyRefs?: { name?: string; kind?: string }[];
   matchConditions?: { name?: string; expression?: string }[];
   expiresAt?: string;
+  /** A partial exemption: the policy reads these as `exceptions.allowedImages` / `allowedValues`. */
+  images?: string[];
+  allowedValues?: string[];
+}
+
+/** Image and deleting policies skip on any matching exception; the others only on one without a scope. */
+const SKIPS_ON_ANY = /^(Namespaced)?(ImageValidating|Deleting)Policy$/;
+
+/**
+ * An exception with `images` or `allowedValues` does not skip a ValidatingPolicy (nor a Mutating or
+ * Generating one): the policy still runs, given those lists, and its validations decide.
+ */
+function partial(spec: CelExceptionSpec, kind: string, held: Verdict): Verdict {
+  if (held.covered === false || SKIPS_ON_ANY.test(kind)) return held;
+  if (!spec.images?.length && !spec.allowedValues?.length) return held;
+  const lists = [spec.images?.length ? 'images' : '', spec.allowedValues?.length ? 'allowedValues' : '']
+    .filter(Boolean)
+    .join(' and ');
+  return verdict(
+    'unknown',
+    `it matches but only lends its ${lists} to the policy (exceptions.allowedImages/allowedValues): the policy still runs, and its validations decide`,
+  );
 }
 
 export const isCelSpec = (spec: unknown): spec is CelExceptionSpec =>
@@ -38,7 +60,7 @@ export function celExceptionCovers(
   resource: ResourceUnderTest,
   nowMs: number | undefined,
 ): Verdict {
-  const [kind, name] = policy.split('/');
+  const [kind = '', name] = policy.split('/');
   if (!spec.policyRefs?.some((r) => r.kind === kind && r.name === name))
     return verdict(false, `its policyRefs do not name ${policy}`);
   if (spec.expiresAt !== undefined) {
@@ -53,7 +75,11 @@ export function celExceptionCovers(
   }
   const conditions = spec.matchConditions ?? [];
   if (!conditions.length)
-    return verdict(true, 'it refers to the policy and has no match condition: everything');
+    return partial(
+      spec,
+      kind,
+      verdict(true, 'it refers to the policy and has no match condition: everything'),
+    );
   if (!resource.object) return verdict('unknown', 'its match conditions need the object');
   let unknown: string | undefined;
   for (const condition of conditions) {
@@ -76,7 +102,11 @@ export function celExceptionCovers(
     }
     if (result !== true) return verdict(false, `match condition ${condition.name ?? ''} is false`);
   }
-  return unknown
-    ? verdict('unknown', unknown)
-    : verdict(true, 'it refers to the policy and its match conditions hold');
+  return partial(
+    spec,
+    kind,
+    unknown
+      ? verdict('unknown', unknown)
+      : verdict(true, 'it refers to the policy and its match conditions hold'),
+  );
 }

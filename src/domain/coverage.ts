@@ -1,5 +1,6 @@
 import {
   exceptionCovers,
+  exceptionMatches,
   kindMatches,
   type Coverage,
   type ExceptionSpec,
@@ -7,7 +8,19 @@ import {
   type ResourceUnderTest,
 } from './exception-match.js';
 import { celExceptionCovers, isCelSpec, type CelExceptionSpec } from './cel-match.js';
+import {
+  celPolicySelects,
+  celCompileFindings,
+  celPolicyFindings,
+  celPolicyMatch,
+  isCelPolicyDoc,
+  type CelPolicyDoc,
+  type CelPolicyMatch,
+  type CelSelection,
+} from './cel-policy.js';
 import { wildcardMatch } from './wildcard.js';
+import { podSecurityCoverage } from './pss/covers.js';
+import type { PodSecurityRule } from './pss/evaluate.js';
 
 /** A PolicyException by where it lives, as Kyverno names it in reports (`namespace/name`). */
 export interface NamedException {
@@ -23,6 +36,12 @@ export interface PolicyRule {
   rule: string;
   /** Empty: the rule's kinds are not known (no policy given), so every resource is checked. */
   kinds: string[];
+  /** A `validate.podSecurity` rule's level, version and exclude: its exceptions are weighed on the pod. */
+  podSecurity?: PodSecurityRule;
+  /** A namespaced policy (kyverno.io Policy, CEL Namespaced…Policy) applies in its own namespace only. */
+  namespace?: string;
+  /** A CEL policy: what it evaluates comes from its matchConstraints, matchConditions and autogen. */
+  cel?: CelPolicyMatch;
 }
 
 export interface CoverageItem {
@@ -59,11 +78,38 @@ const filtersOf = (match: RuleMatch | undefined): RuleMatch[] =>
  * a rule that matches Pods only, not by names, selectors or annotations, and for the controllers the
  * `pod-policies.kyverno.io/autogen-controllers` annotation allows (`none`: no autogen rules).
  */
-export function policyRules(policy: {
+export function policyRules(policy: KyvernoPolicyDoc | CelPolicyDoc): PolicyRule[] {
+  if (isCelPolicyDoc(policy)) return celPolicyRules(policy as CelPolicyDoc);
+  return kyvernoPolicyRules(policy as KyvernoPolicyDoc);
+}
+
+export interface KyvernoPolicyDoc {
+  apiVersion?: string;
   metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> };
   kind?: string;
-  spec?: { rules?: { name?: string; match?: RuleMatch }[] };
-}): PolicyRule[] {
+  spec?: { rules?: { name?: string; match?: RuleMatch; validate?: { podSecurity?: PodSecurityRule } }[] };
+}
+
+/**
+ * A CEL policy has no rules: one row per resource it evaluates, named `Kind/name` as exceptions name it.
+ * A policy whose match conditions do not compile evaluates nothing (Kyverno does not load it).
+ */
+function celPolicyRules(policy: CelPolicyDoc): PolicyRule[] {
+  if (celCompileFindings(policy).length) return [];
+  const namespace = policy.kind?.startsWith('Namespaced') ? policy.metadata?.namespace : undefined;
+  return [
+    {
+      policy: `${policy.kind ?? ''}/${policy.metadata?.name ?? ''}`,
+      rule: '',
+      kinds: [],
+      ...(namespace ? { namespace } : {}),
+      cel: celPolicyMatch(policy),
+    },
+  ];
+}
+
+function kyvernoPolicyRules(policy: KyvernoPolicyDoc): PolicyRule[] {
+  const namespace = policy.kind === 'Policy' ? policy.metadata?.namespace : undefined;
   const name =
     policy.kind === 'Policy' && policy.metadata?.namespace
       ? `${policy.metadata.namespace}/${policy.metadata.name ?? ''}`
@@ -78,7 +124,14 @@ export function policyRules(policy: {
   return (policy.spec?.rules ?? []).flatMap((rule) => {
     const filters = filtersOf(rule.match);
     const kinds = [...new Set(filters.flatMap((f) => f.resources?.kinds ?? []))];
-    const own: PolicyRule = { policy: name, rule: rule.name ?? '', kinds };
+    const podSecurity = rule.validate?.podSecurity;
+    const own: PolicyRule = {
+      policy: name,
+      rule: rule.name ?? '',
+      kinds,
+      ...(podSecurity ? { podSecurity } : {}),
+      ...(namespace ? { namespace } : {}),
+    };
     const podOnly =
       kinds.length > 0 &&
       kinds.every((k) => kindMatches(k, { apiVersion: 'v1', kind: 'Pod' }) && !k.includes('*'));
@@ -90,9 +143,9 @@ export function policyRules(policy: {
     const controllers = CONTROLLERS.filter((c) => allowed.includes(c));
     const generated: PolicyRule[] = [];
     if (controllers.length)
-      generated.push({ policy: name, rule: `autogen-${own.rule}`.slice(0, 63), kinds: controllers });
+      generated.push({ ...own, rule: `autogen-${own.rule}`.slice(0, 63), kinds: controllers });
     if (allowed.includes('CronJob'))
-      generated.push({ policy: name, rule: `autogen-cronjob-${own.rule}`.slice(0, 63), kinds: ['CronJob'] });
+      generated.push({ ...own, rule: `autogen-cronjob-${own.rule}`.slice(0, 63), kinds: ['CronJob'] });
     return [own, ...generated];
   });
 }
@@ -107,9 +160,13 @@ export function rulesNamedBy(exceptions: readonly NamedException[]): PolicyRule[
         seen.set(`${kind}/${name}\n`, { policy: `${kind}/${name}`, rule: '', kinds: [] });
       continue;
     }
-    for (const { policyName, ruleNames } of spec.exceptions ?? [])
+    for (const { policyName, ruleNames } of spec.exceptions ?? []) {
+      // `namespace/name` names a namespaced Policy: Kyverno applies it in that namespace only.
+      const [home, rest] = policyName.split('/', 2);
+      const namespace = rest !== undefined && home && !/[*?]/.test(home) ? { namespace: home } : {};
       for (const rule of ruleNames)
-        seen.set(`${policyName}\n${rule}`, { policy: policyName, rule, kinds: [] });
+        seen.set(`${policyName}\n${rule}`, { policy: policyName, rule, kinds: [], ...namespace });
+    }
   }
   return [...seen.values()];
 }
@@ -155,6 +212,32 @@ function indexFor(exceptions: readonly NamedException[], policy: string, rule: s
 }
 
 /**
+ * What the policy's own selection does to a row: no row for a resource it does not check (unless an
+ * exception Kyverno tries first covers it), `unknown` where the selection is.
+ */
+function celGate(
+  cel: CelPolicyMatch,
+  { selected, conditions, kinds }: CelSelection,
+  covered: Coverage,
+): 'skip' | { covered: Coverage; why: string } {
+  const via = kinds ? ` (the policy's autogen for ${kinds.join(', ')})` : '';
+  if (covered === true && cel.exceptionsFirst) {
+    if (selected.covered === 'unknown')
+      return { covered: 'unknown', why: `${via}, if the policy selects it: ${selected.why}` };
+    return conditions.covered === true
+      ? { covered: true, why: via }
+      : {
+          covered: true,
+          why: `${via}; Kyverno applies the exception before the policy's own match conditions (${conditions.why})`,
+        };
+  }
+  if (conditions.covered === false && !(cel.exceptionsFirst && covered === 'unknown')) return 'skip';
+  const doubt = [selected, conditions].find((v) => v.covered === 'unknown');
+  if (doubt) return { covered: 'unknown', why: `${via}, if the policy evaluates it: ${doubt.why}` };
+  return { covered, why: via };
+}
+
+/**
  * The blast radius: for each resource and each rule that applies to it, whether an exception lets it
  * through, which, and why. Namespace labels come from the Namespace objects among the resources.
  */
@@ -169,20 +252,41 @@ export function coverage(
   const items: CoverageItem[] = [];
   const indexes = rules.map((r) => indexFor(exceptions, r.policy, r.rule));
   for (const resource of resources) {
-    if (resource.kind === 'Namespace' && !rules.some((r) => r.kinds.length)) continue;
     const namespace = resource.kind === 'Namespace' ? resource.name : (resource.namespace ?? '');
+    const namespaceLabels = resource.namespace ? context.namespaceLabels?.get(resource.namespace) : undefined;
     const matchContext: MatchContext = {
       ...(context.user ? { user: context.user } : {}),
       nowMs: context.nowMs,
-      namespaceLabels: resource.namespace ? context.namespaceLabels?.get(resource.namespace) : undefined,
+      namespaceLabels,
     };
-    rules.forEach(({ policy, rule, kinds }, i) => {
+    rules.forEach(({ policy, rule, kinds, namespace: home, cel, podSecurity }, i) => {
+      // Kyverno applies a namespaced policy to objects of its namespace only; a cluster-scoped one has none.
+      if (home !== undefined && resource.namespace !== home) return;
+      const selection = cel ? celPolicySelects(cel, resource, namespaceLabels) : undefined;
+      if (selection?.selected.covered === false) return;
+      // Without the policy, a Namespace object only lends its labels to the resources in it.
+      if (!cel && resource.kind === 'Namespace' && !kinds.length) return;
       if (kinds.length && !kinds.some((k) => kindMatches(k, resource))) return;
       const index: RuleIndex = indexes[i] ?? {
         byNamespace: new Map<string, NamedException[]>(),
         anywhere: [],
       };
       const candidates = [...(index.byNamespace.get(namespace) ?? []), ...index.anywhere];
+      if (podSecurity) {
+        const applying = candidates.flatMap((e) => {
+          if (isCelSpec(e.spec)) return [];
+          const v = exceptionMatches(e.spec, policy, rule, resource, matchContext);
+          if (v.covered === false) return [];
+          const name = e.namespace ? `${e.namespace}/${e.name}` : e.name;
+          return [{ name, podSecurity: e.spec.podSecurity, covered: v.covered, why: v.why }];
+        });
+        const { result, ...judged } = podSecurityCoverage(resource.object, podSecurity, applying);
+        // With no exception applying, a pass is worth saying; a failure is told by why none applies.
+        if (applying.length || result === 'pass') {
+          items.push({ resource: identity(resource), policy, rule, ...judged });
+          return;
+        }
+      }
       const verdicts = candidates.map((e) => ({
         e,
         v: isCelSpec(e.spec)
@@ -192,30 +296,75 @@ export function coverage(
       const covering = verdicts.filter(({ v }) => v.covered === true);
       const maybe = verdicts.filter(({ v }) => v.covered === 'unknown');
       const chosen = covering.length ? covering : maybe;
+      let covered: Coverage = covering.length ? true : maybe.length ? 'unknown' : false;
+      let why = chosen.length
+        ? (chosen[0]?.v.why ?? '')
+        : verdicts.length
+          ? [...new Set(verdicts.map(({ v }) => v.why))].join('; ')
+          : cel
+            ? `no exception refers to ${policy}`
+            : `no exception names rule ${rule} of ${policy} for namespace ${namespace || '(none)'}`;
+      if (cel && selection) {
+        const gate = celGate(cel, selection, covered);
+        if (gate === 'skip') return;
+        if (gate.covered === 'unknown' && covered === true) covered = 'unknown';
+        if (gate.why) why = `${why}${gate.why}`;
+      }
       items.push({
-        resource: {
-          apiVersion: resource.apiVersion,
-          kind: resource.kind,
-          namespace: resource.namespace ?? '',
-          name: resource.name,
-        },
+        resource: identity(resource),
         policy,
         rule,
-        covered: covering.length ? true : maybe.length ? 'unknown' : false,
+        covered,
         exceptions: chosen.map(({ e }) => (e.namespace ? `${e.namespace}/${e.name}` : e.name)),
-        why: chosen.length
-          ? (chosen[0]?.v.why ?? '')
-          : verdicts.length
-            ? [...new Set(verdicts.map(({ v }) => v.why))].join('; ')
-            : `no exception names rule ${rule} of ${policy} for namespace ${namespace || '(none)'}`,
+        why,
       });
     });
   }
   return items;
 }
 
+const identity = (resource: ResourceUnderTest): CoverageItem['resource'] => ({
+  apiVersion: resource.apiVersion,
+  kind: resource.kind,
+  namespace: resource.namespace ?? '',
+  name: resource.name,
+});
+
 export type Doc = Record<string, unknown> & { metadata?: Record<string, unknown> };
 type PolicyDoc = Parameters<typeof policyRules>[0];
+
+/** A policy as exceptions name it: `name`, `namespace/name` (Policy) or `Kind/name` (CEL). */
+const policyName = (policy: PolicyDoc): string =>
+  isCelPolicyDoc(policy)
+    ? `${policy.kind ?? ''}/${policy.metadata?.name ?? ''}`
+    : policy.kind === 'Policy' && policy.metadata?.namespace
+      ? `${policy.metadata.namespace}/${policy.metadata.name ?? ''}`
+      : (policy.metadata?.name ?? '');
+
+/**
+ * What limits the answer when the policies are given: a CEL policy whose match conditions do not compile
+ * (Kyverno loads none of it), and an exception naming a policy that is not among them (no rows for it).
+ */
+export function coverageNotes(
+  policies: readonly PolicyDoc[],
+  exceptions: readonly NamedException[],
+): string[] {
+  const notes = policies.filter(isCelPolicyDoc).flatMap((p) => celPolicyFindings(p as CelPolicyDoc));
+  const given = new Set(policies.map(policyName));
+  for (const e of exceptions) {
+    const named = isCelSpec(e.spec)
+      ? (e.spec.policyRefs ?? []).map((r) => `${r.kind ?? ''}/${r.name ?? ''}`)
+      : (e.spec.exceptions ?? []).map((x) => x.policyName);
+    for (const name of new Set(named)) {
+      const found = given.has(name) || (/[*?]/.test(name) && [...given].some((g) => wildcardMatch(name, g)));
+      if (!found)
+        notes.push(
+          `exception ${e.namespace ? `${e.namespace}/` : ''}${e.name} names policy ${name}, which is not among the policies given: nothing is checked against it`,
+        );
+    }
+  }
+  return notes;
+}
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 const stringMap = (v: unknown): Record<string, string> =>
@@ -240,7 +389,7 @@ export function resourceUnderTest(d: Doc): ResourceUnderTest {
 }
 
 /**
- * Kubernetes objects as read from YAML, sorted for `coverage`: kyverno.io PolicyExceptions, policies,
+ * Kubernetes objects as read from YAML, sorted for `coverage`: PolicyExceptions (both APIs), policies (kyverno.io and CEL),
  * every other object as a resource, and the labels of the Namespace objects among them.
  */
 export function coverageInputs(docs: readonly Doc[]): {
@@ -254,7 +403,9 @@ export function coverageInputs(docs: readonly Doc[]): {
     name: text(d.metadata?.['name']),
     spec: (d['spec'] ?? { exceptions: [] }) as ExceptionSpec,
   }));
-  const policies = docs.filter((d) => d['kind'] === 'ClusterPolicy' || d['kind'] === 'Policy') as PolicyDoc[];
+  const policies = docs.filter(
+    (d) => d['kind'] === 'ClusterPolicy' || d['kind'] === 'Policy' || isCelPolicyDoc(d),
+  ) as PolicyDoc[];
   const resources = docs.filter((d) => !isPolicyException(d)).map(resourceUnderTest);
   const namespaceLabels = new Map(
     docs

@@ -319,6 +319,24 @@ export function exceptionCovers(
   resource: ResourceUnderTest,
   context: MatchContext = {},
 ): Verdict {
+  const held = exceptionMatches(spec, policy, rule, resource, context);
+  if (held.covered !== true || !spec.podSecurity?.length) return held;
+  return unknown(
+    'it matches, but podSecurity exempts only the listed controls: the rule still fails on any other control',
+  );
+}
+
+/**
+ * Whether the exception applies to the resource for this rule (names it, matches, conditions hold),
+ * leaving aside what its `podSecurity` entries exempt: that takes the rule's level and the pod.
+ */
+export function exceptionMatches(
+  spec: ExceptionSpec,
+  policy: string,
+  rule: string,
+  resource: ResourceUnderTest,
+  context: MatchContext = {},
+): Verdict {
   const forRule = spec.exceptions.filter((e) => e.ruleNames.some((r) => wildcardMatch(r, rule)));
   const listed = forRule.some((e) => e.policyName === policy);
   // Kyverno's newest API reads policyName as a pattern; the releases before it index exact names.
@@ -339,10 +357,7 @@ export function exceptionCovers(
     return unknown(
       `its policyName pattern matches ${policy}: only Kyverno releases that read policyName as a pattern apply it`,
     );
-  if (held.covered !== true || !spec.podSecurity?.length) return held;
-  return unknown(
-    'it matches, but podSecurity exempts only the listed controls: the rule still fails on any other control',
-  );
+  return held;
 }
 
 interface Condition {

@@ -1,5 +1,6 @@
 import { CEL_POLICY_KINDS } from './cel-exception.js';
 import { compileCel } from './cel-match.js';
+import { NAMESPACED_CEL_POLICY_KINDS } from './cel-policy.js';
 import { error, warning, type ExceptionLintRule } from './lint-finding.js';
 import { annotations, exceptionNamespace } from './lint-common.js';
 import { TTL_LABEL, type CelPolicyExceptionManifest } from './manifest.js';
@@ -27,7 +28,9 @@ const policyRefs: CelLintRule = ({ manifest }) => {
   if (!refs.length)
     return [error('policy-refs-missing', 'spec.policyRefs is empty: the exception applies to no policy')];
   return refs
-    .filter((r) => !(CEL_POLICY_KINDS as readonly string[]).includes(r.kind))
+    .filter(
+      (r) => !([...CEL_POLICY_KINDS, ...NAMESPACED_CEL_POLICY_KINDS] as readonly string[]).includes(r.kind),
+    )
     .map((r) =>
       error(
         'policy-ref-kind',

@@ -119,6 +119,13 @@ describe('lint', () => {
       'pod-security-invalid',
       edit('  conditions:', '  podSecurity:\n  - controlName: Capabilities\n  conditions:'),
     ],
+    [
+      'pod-security-field',
+      edit(
+        '  conditions:',
+        '  podSecurity:\n  - controlName: Running as Non-root\n    restrictedField: spec.containers[*].securityContext.runAsNonroot\n    values: ["false"]\n  conditions:',
+      ),
+    ],
     ['ttl-label-missing', edit('    cleanup.kyverno.io/ttl: 2026-12-10T000000Z\n', '')],
     ['expiry-past', good.replaceAll('2026-12-10T00:00:00Z', '2026-11-20T00:00:00Z')],
     ['invalid-manifest', 'kind: PolicyException\nmetadata: {name: x}\n'],
@@ -193,6 +200,17 @@ describe('lint', () => {
     expect(messages('exception-3.yaml')).toEqual([
       'spec.podSecurity[0].restrictedField is required with values',
     ]);
+    // AppArmor has container fields: Kyverno admits images for it.
+    expect(
+      rulesOf(
+        lint(
+          edit(
+            '  conditions:',
+            '  podSecurity:\n  - controlName: AppArmor\n    images: [nginx*]\n  conditions:',
+          ),
+        ),
+      ),
+    ).not.toContain('pod-security-invalid');
     // The podSecurity exceptions Kyverno admits draw no such finding.
     for (const file of [
       'cli-test-exceptions-3-podsecurity-restrictedfield/exception.yaml',
@@ -200,6 +218,13 @@ describe('lint', () => {
       'chainsaw-psa-run-as-non-root/exception.yaml',
     ])
       expect(rulesOf(lint(fixture(file))), file).not.toContain('pod-security-invalid');
+    // Nor do the fields they name: each is one their control reports.
+    for (const file of [
+      'cli-test-exceptions-3-podsecurity-restrictedfield/exception.yaml',
+      'chainsaw-multiple-exceptions-podsecurity/exceptions.yaml',
+      'chainsaw-psa-run-as-non-root/exception.yaml',
+    ])
+      expect(rulesOf(lint(fixture(file))), file).not.toContain('pod-security-field');
   });
 
   it('says an exception with match: {} matches nothing (#27, goodpe01 and goodpe04)', () => {

@@ -1,6 +1,7 @@
 import { autogenRuleNames, isPodController } from './autogen.js';
 import { conditionsHold, filterReach, parseKindSelector } from './exception-match.js';
 import { PSS_CONTAINER_LEVEL, PSS_CONTROLS, PSS_POD_LEVEL } from './pod-security.js';
+import { controlReports } from './pss/controls.js';
 import { TTL_LABEL, type PolicyExceptionManifest, type ResourceFilter } from './manifest.js';
 import { celLintRules } from './lint-cel.js';
 import { annotations, exceptionNamespace } from './lint-common.js';
@@ -260,6 +261,17 @@ const podSecurity: LintRule = ({ manifest }) =>
       findings.push(error('pod-security-invalid', `${at}.values is required with restrictedField`));
     if (!control.restrictedField && control.values?.length)
       findings.push(error('pod-security-invalid', `${at}.restrictedField is required with values`));
+    if (
+      control.restrictedField &&
+      PSS_CONTROLS.has(control.controlName) &&
+      !controlReports(control.controlName, control.restrictedField)
+    )
+      findings.push(
+        warning(
+          'pod-security-field',
+          `${at}.restrictedField "${control.restrictedField}" is never reported for "${control.controlName}": the entry exempts nothing`,
+        ),
+      );
     return findings;
   });
 

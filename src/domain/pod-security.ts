@@ -23,12 +23,14 @@ const RESTRICTED = [
 
 export const PSS_CONTROLS: ReadonlySet<string> = new Set([...BASELINE, ...RESTRICTED]);
 
-/** Controls judged per pod: an exception for one must not name images. */
+/**
+ * Controls judged per pod: an exception for one must not name images (Kyverno's PSS_pod_level_control;
+ * AppArmor is not among them: it has container fields too, and Kyverno admits images for it).
+ */
 export const PSS_POD_LEVEL: ReadonlySet<string> = new Set([
   'Host Namespaces',
   'HostPath Volumes',
   'Sysctls',
-  'AppArmor',
   'Volume Types',
 ]);
 

@@ -1,5 +1,5 @@
 import { parseCelPolicyRef } from './cel-exception.js';
-import { policyRules } from './coverage.js';
+import { policyRules, type KyvernoPolicyDoc } from './coverage.js';
 
 /** A rule as a request names it, with the kinds its match names (empty: it names none). */
 export interface KnownRule {
@@ -25,7 +25,7 @@ export interface KnownPolicy {
 const kindOfName = (name: string): string =>
   parseCelPolicyRef(name)?.kind ?? (name.includes('/') ? 'Policy' : 'ClusterPolicy');
 
-type PolicyObject = Parameters<typeof policyRules>[0];
+type PolicyObject = KyvernoPolicyDoc;
 
 /** A policy object read from a cluster, its `kind` set, as a request would name it. */
 export function knownPolicy(object: Record<string, unknown>): KnownPolicy {

@@ -1,5 +1,6 @@
 import {
   coverage,
+  coverageNotes,
   policyRules,
   resourceUnderTest,
   rulesNamedBy,
@@ -12,7 +13,6 @@ import { overlapWith, type Overlap } from '../domain/overlap.js';
 import { WaiverError } from '../domain/errors.js';
 import { formatId, type ExceptionRecord } from '../domain/exception.js';
 import { checkRequest } from '../domain/guardrails.js';
-import { isCelManifest } from '../domain/manifest.js';
 import { newRequest } from '../domain/new-request.js';
 import { parseInput } from '../domain/parse-input.js';
 import { renderManifest } from '../domain/render.js';
@@ -106,10 +106,11 @@ async function coverageOf(
     notes.push(
       `policy ${record.policy} is not in the cluster: its rules are taken as the exception names them`,
     );
-  const rules =
-    policy && !isCelManifest(manifest)
-      ? policyRules(policy).filter((r) => r.policy === record.policy)
-      : rulesNamedBy([named]);
+  // The policy decides what is checked: its rules, or what a CEL policy's matchConstraints select.
+  const rules = policy
+    ? policyRules(policy).filter((r) => r.policy === record.policy)
+    : rulesNamedBy([named]);
+  if (policy) notes.push(...coverageNotes([policy], [named]));
   if (found.skipped.length) notes.push(`kinds not read from the cluster: ${found.skipped.join(', ')}`);
   if (found.truncated)
     notes.push('the cluster has more objects than covers reads at once: the answer covers the first ones');

@@ -1,5 +1,5 @@
 import { parseAllDocuments } from 'yaml';
-import { coverage, coverageInputs, policyRules, rulesNamedBy } from '../../domain/coverage.js';
+import { coverage, coverageInputs, coverageNotes, policyRules, rulesNamedBy } from '../../domain/coverage.js';
 import { messageOf, WaiverError } from '../../domain/errors.js';
 import { YAML_LIMITS } from '../../domain/manifest-schema.js';
 import type { CliContext } from '../context.js';
@@ -43,11 +43,22 @@ export async function run(ctx: CliContext, id: string | undefined, flags: Covers
   if (exceptions.length === 0)
     throw new WaiverError('usage', `no kyverno.io PolicyException in ${flags.file.join(', ')}`, 'file');
   const { resources, namespaceLabels } = coverageInputs(docsOf(ctx, flags.resources));
-  const { policies } = coverageInputs(flags.policies?.length ? docsOf(ctx, flags.policies) : []);
-  const rules = policies.length ? policies.flatMap(policyRules) : rulesNamedBy(exceptions);
+  // Given policies decide what is checked: their rules, or what a CEL policy's matchConstraints select.
+  const given = flags.policies?.length ? coverageInputs(docsOf(ctx, flags.policies)).policies : undefined;
+  if (given?.length === 0)
+    throw new WaiverError(
+      'usage',
+      `no policy (ClusterPolicy, Policy or a policies.kyverno.io policy) in ${flags.policies?.join(', ') ?? ''}`,
+      'policies',
+    );
+  const rules = given ? given.flatMap(policyRules) : rulesNamedBy(exceptions);
+  const notes = given ? coverageNotes(given, exceptions) : [];
   const items = coverage(exceptions, resources, rules, { namespaceLabels, nowMs: ctx.clock.now() });
-  if (format !== 'table') return ctx.out(document({ items }, format));
-  ctx.out(items.length ? coverageTable(items, items.length) : 'No resource is matched by the rules given.\n');
+  if (format !== 'table') return ctx.out(document({ items, notes }, format));
+  const table = items.length
+    ? coverageTable(items, items.length)
+    : 'No resource is matched by the rules given.\n';
+  ctx.out(`${table}${notes.map((n) => `note: ${n}\n`).join('')}`);
 }
 
 function docsOf(ctx: CliContext, paths: readonly string[]): Doc[] {
