@@ -162,10 +162,9 @@ export async function overlapOf(deps: ServiceDeps, record: ExceptionRecord): Pro
       cluster.inventory.namespaceLabels(),
       cluster.inventory.policy(record.policy),
     ]);
-    const rules =
-      policy && !isCelManifest(renderManifest(record, deps.settings))
-        ? policyRules(policy).filter((r) => r.policy === record.policy)
-        : rulesNamedBy([named]);
+    const rules = policy
+      ? policyRules(policy).filter((r) => r.policy === record.policy)
+      : rulesNamedBy([named]);
     const overlap = overlapWith(
       named,
       others.map((r) => namedOf(deps, r)),

@@ -41,7 +41,14 @@ export function seedViolations(api: FakeKubeApiServer): void {
   });
   api.seed('policies.kyverno.io/v1', 'ImageValidatingPolicy', {
     metadata: { name: 'check-images' },
-    spec: { matchImageReferences: [{ glob: 'vendor.example/*' }] },
+    spec: {
+      matchConstraints: {
+        resourceRules: [
+          { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'] },
+        ],
+      },
+      matchImageReferences: [{ glob: 'vendor.example/*' }],
+    },
   });
   for (const [deploy, hash] of [
     ['payments-api', '7d9c8b6f5'],
