@@ -162,6 +162,23 @@ describe('request --from-violation: the narrowest draft', () => {
       kinds: ['Pod'],
       names: [PSS_POD],
     });
+    // Only the two failing controls, each with the failing container's image, field and values; the
+    // third container (logs) fails nothing and is named nowhere.
+    expect(pss.podSecurity).toEqual([
+      {
+        controlName: 'Capabilities',
+        images: ['registry.example/legacy/proxy:1'],
+        restrictedField: 'spec.containers[*].securityContext.capabilities.add',
+        values: ['NET_ADMIN'],
+      },
+      {
+        controlName: 'Privileged Containers',
+        images: ['registry.example/legacy/app:2'],
+        restrictedField: 'spec.containers[*].securityContext.privileged',
+        values: ['true'],
+      },
+    ]);
+    expect(bare.podSecurity).toEqual([]);
     const second = await w.as('alice').request(filed(pss, `Pod/payments/${PSS_POD}`));
     expect(await covered(w, second.exception.id)).toEqual([`Pod/${PSS_POD}`]);
   });

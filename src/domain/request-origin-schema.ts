@@ -34,6 +34,16 @@ const ownerSchema = z
 
 export const ViolationDraftSchema = z
   .strictObject({
+    podSecurity: z
+      .array(
+        z.strictObject({
+          controlName: z.string(),
+          images: z.array(z.string()),
+          restrictedField: z.string(),
+          values: z.array(z.string()),
+        }),
+      )
+      .describe('for a Pod Security rule: the failing controls only, with their images, field and values'),
     from: z
       .strictObject({
         target: z.string(),

@@ -6,6 +6,8 @@ import type { ApiVersion, ExceptionScope } from './exception.js';
 import type { ProcessSettings } from './settings.js';
 import type { ResolvedOwner, Violation } from './violations.js';
 import { wildcardMatch } from './wildcard.js';
+import { PSS_POD_LEVEL } from './pod-security.js';
+import type { PssFailure } from './pss/index.js';
 
 /**
  * How the draft names what it exempts: the pod itself (a bare pod), the pods of one ReplicaSet by the
@@ -37,8 +39,21 @@ export interface DraftEvidence {
   lastSeen: string | null;
 }
 
+/** A `podSecurity` entry of a PolicyException, as narrow as the failure: one control, field, images, values. */
+export interface DraftPodSecurity {
+  controlName: string;
+  images: string[];
+  restrictedField: string;
+  values: string[];
+}
+
 export interface ViolationDraft {
   from: DraftEvidence;
+  /**
+   * For a Pod Security rule: the failing controls only, each with the failing containers' images and the
+   * failing field and values (empty for other rules).
+   */
+  podSecurity: DraftPodSecurity[];
   fields: DraftFields;
   /** The scope the fields become (controllers add their autogen rules, Jobs, Pods and pod names). */
   scope: DraftScope;
@@ -66,6 +81,28 @@ export interface DraftContext {
   controllerFails: boolean;
   /** Images of the failing containers, when the policy judges images (said in a note). */
   images?: readonly string[];
+  /** For a Pod Security rule: what the pod fails, by control and field (the Pod Security evaluator's). */
+  podSecurityFailures?: readonly PssFailure[];
+}
+
+/** Pod-level controls name no images (Kyverno refuses them there); container-level ones name the failing containers'. */
+export function podSecurityEntries(failures: readonly PssFailure[]): DraftPodSecurity[] {
+  const entries = new Map<string, DraftPodSecurity>();
+  for (const f of failures)
+    for (const field of f.fields) {
+      const key = `${f.control}\n${field.restrictedField}`;
+      const entry = entries.get(key) ?? {
+        controlName: f.control,
+        images: [],
+        restrictedField: field.restrictedField,
+        values: [],
+      };
+      if (field.container && !PSS_POD_LEVEL.has(f.control) && !entry.images.includes(field.container.image))
+        entry.images.push(field.container.image);
+      for (const v of field.values) if (!entry.values.includes(v)) entry.values.push(v);
+      entries.set(key, entry);
+    }
+  return [...entries.values()];
 }
 
 /**
@@ -110,11 +147,17 @@ export function draftFromViolation(
   };
   const { name: _name, ...scope } = draftScope({ ...fields, ticket: 'DRAFT-1' }, settings);
   const notes: string[] = [];
+  const podSecurity = podSecurityEntries(context.podSecurityFailures ?? []);
+  if (podSecurity.length)
+    notes.push(
+      `the pod fails ${[...new Set(podSecurity.map((p) => p.controlName))].join(', ')} only; a filed exception does not carry podSecurity entries yet, so it exempts the rule whole: the narrowest entries are listed for the reviewer`,
+    );
   if (context.images?.length)
     notes.push(
       `the failing containers run ${context.images.join(', ')}: the exception names the pods, not the images`,
     );
   return {
+    podSecurity,
     from: {
       target: violation.target,
       resource,

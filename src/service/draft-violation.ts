@@ -6,6 +6,9 @@ import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import { matchesPolicy, readViolations } from './list-violations.js';
 import { clusterOf } from './targets.js';
+import type { ClusterServices } from './ports/cluster.js';
+import { checkPod, type PssFailure } from '../domain/pss/index.js';
+import type { Violation } from '../domain/violations.js';
 
 /** Which violation to draft from: the resource as `KIND/NS/NAME`, the policy, and optionally some of its failing rules. */
 export interface ViolationRef {
@@ -67,10 +70,35 @@ export async function draftViolation(
     owner !== null &&
     violations.some((v) => v.policy === violation.policy && sameResource(owner.kind, owner.name, v));
   const imagePolicy = parseCelPolicyRef(violation.policy)?.kind === 'ImageValidatingPolicy';
+  const podSecurityFailures = await podSecurityOf(cluster, violation, live);
   return draftFromViolation(violation, deps.settings, {
+    ...(podSecurityFailures.length ? { podSecurityFailures } : {}),
     ...(ref.rules?.length ? { rules: ref.rules } : {}),
     live: live !== undefined,
     controllerFails,
     ...(imagePolicy ? { images: imagesOf(live) } : {}),
   });
+}
+
+/**
+ * What the pod fails of the Pod Security rules among the violation's, judged as Kyverno judges them at
+ * the rule's level and version (none for other rules, or a policy the cluster no longer has).
+ */
+async function podSecurityOf(
+  cluster: ClusterServices,
+  violation: Violation,
+  live: Obj | undefined,
+): Promise<PssFailure[]> {
+  if (!live || parseCelPolicyRef(violation.policy)) return [];
+  const policy = await cluster.inventory.policy(violation.policy);
+  const rules = (obj(policy?.['spec'])['rules'] as unknown[] | undefined) ?? [];
+  const failing = new Set(violation.rules.map((r) => r.rule.replace(/^autogen-(cronjob-)?/, '')));
+  const failures: PssFailure[] = [];
+  for (const rule of rules.map(obj)) {
+    const pss = obj(obj(rule['validate'])['podSecurity']);
+    if (!failing.has(String(rule['name'])) || pss['level'] === undefined) continue;
+    const checked = checkPod(live, pss['level'], pss['version'] ?? 'latest', 'kyverno');
+    if (checked.status === 'fail') failures.push(...checked.failures);
+  }
+  return failures;
 }
