@@ -64,7 +64,7 @@ async function everyMethod(as: (user: string) => Waiver): Promise<void> {
   await carol.apply('EX-1');
   await bob.escalate('EX-1', 'needs a policy change');
   await alice.renew('EX-1', { reason: 'The migration slipped into the next sprint again', expires: '10d' });
-  await bob.revoke('EX-1', 'image signed');
+  await bob.revoke('EX-1', 'image signed', 'escalated');
   await alice.get('EX-1');
   await alice.list({ states: ['removed'] });
   await alice.listPage({}, { limit: 1 });
@@ -73,6 +73,10 @@ async function everyMethod(as: (user: string) => Waiver): Promise<void> {
   await alice.audit('EX-1', { action: 'approved' });
   await alice.auditPage(undefined, { actor: 'bob' }, { limit: 2 });
   await alice.verifyAudit();
+  let oscal = '';
+  for await (const chunk of await alice.exportOscal({ model: 'poam' })) oscal += chunk;
+  expect(JSON.parse(oscal)).toHaveProperty('plan-of-action-and-milestones');
+  expect((await alice.report({})).verification.intact).toBe(true);
   await alice.auditHead();
   await alice.metrics();
   await alice.review();

@@ -14,7 +14,7 @@ import { coverage, coverageInputs, coverageNotes, policyRules, type Doc } from '
 const root = new URL('fixtures/kyverno/upstream/', import.meta.url);
 const CLUSTER_SCOPED = ['Namespace', 'ClusterRole', 'ValidatingPolicy', 'ImageValidatingPolicy'];
 const NOT_RESOURCES =
-  /^(chainsaw-test|kyverno-test|check-autogen|context|permissions|generated.*|patched.*|.*-assert|.*-error|.*exception.*|polic(y|ies).*)\.yaml$/;
+  /^(chainsaw-test|kyverno-test|check-autogen|context|permissions|generated.*|patched.*|validating.*|.*-assert|.*-error|.*exception.*|polic(y|ies).*)\.yaml$/;
 
 function docsOf(folder: string, files: readonly string[], namespace: string): Doc[] {
   return files.flatMap((file) =>
@@ -115,6 +115,18 @@ const cases: Case[] = [
     notes: [
       'names policy ValidatingPolicy/not-check-deployment-labels, which is not among the policies given',
     ],
+  },
+  {
+    folder: cs('generate-validating-admission-policy/validatingpolicy/with-cel-exception'),
+    upstream:
+      'through the generated ValidatingAdmissionPolicy: skipped-deployment admitted, bad-deployment denied',
+    expected: { 'Deployment/bad-deployment': false, 'Deployment/skipped-deployment': true },
+  },
+  {
+    folder: cs('generate-validating-admission-policy/validatingpolicy/with-finegrained-exception'),
+    upstream:
+      'images and allowedValues, through the generated policy: bad-pod denied, skipped-pod and good-pod admitted',
+    expected: { 'Pod/bad-pod': 'unknown', 'Pod/good-pod': 'unknown', 'Pod/skipped-pod': 'unknown' },
   },
   {
     folder: cs('validating-policies/exceptions/exclude-images'),

@@ -66,9 +66,14 @@ describe('the web UI on the wire', () => {
   it('sends each asset in the coding the browser prefers, from copies made at build time', async () => {
     const index = await raw('/', { 'accept-encoding': 'gzip, deflate, br' });
     expect(index.status).toBe(200);
+    // The page itself too: it carries its first script.
+    expect(index.headers['content-encoding']).toBe('br');
+    expect(varies(index)).toBe(true);
+    const page = decode(index).toString();
+    expect(page).toBe((await raw('/')).body.toString());
     // The sign-in settings travel in the page: one call fewer before the first page's data.
-    expect(index.body.toString()).toMatch(/<meta name="waiver-ui-config" content="\{&quot;version&quot;/);
-    const assets = [...index.body.toString().matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]);
+    expect(page).toMatch(/<meta name="waiver-ui-config" content="\{&quot;version&quot;/);
+    const assets = [...page.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]);
     expect(assets.some((a) => a?.endsWith('.js'))).toBe(true);
     for (const asset of assets as string[]) {
       const plain = await raw(asset);

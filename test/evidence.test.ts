@@ -187,6 +187,7 @@ describe('proof of effect from policy reports', () => {
         exempted: [entry, entry],
         lastSeen: null,
         failing: [],
+        withoutException: [],
         flags: [],
       },
       {
@@ -196,6 +197,7 @@ describe('proof of effect from policy reports', () => {
         exempted: [],
         lastSeen: null,
         failing: [],
+        withoutException: [],
         flags: [{ flag: 'unused', why: 'x' }],
       },
     ]);

@@ -139,6 +139,6 @@ describe("Kyverno's CLI tests replayed without exceptions", () => {
 
   it('answers most of them', () => {
     if (process.env['KYVERNO_CLI_REPORT']) console.log(JSON.stringify(results, null, 1));
-    expect(agreed.length).toBeGreaterThan(Number(process.env['KYVERNO_CLI_MIN'] ?? 60));
+    expect(agreed.length).toBeGreaterThan(Number(process.env['KYVERNO_CLI_MIN'] ?? 70));
   });
 });

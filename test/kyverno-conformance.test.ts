@@ -421,6 +421,30 @@ describe("Kyverno's chainsaw podSecurity exception tests: admitted ↔ pass or c
     expect(outcome).toEqual(applies);
   });
 
+  it('a pod Kyverno denies, or lets through only by an exception, would fail without it', () => {
+    let checked = 0;
+    for (const folder of chainsawPodSecurity) {
+      const exceptionFile = folder.includes('multiple') ? 'exceptions.yaml' : 'exception.yaml';
+      const { exceptions } = coverageInputs(docsOf([`${folder}/${exceptionFile}`], 'chainsaw-ns'));
+      const [policy] = coverageInputs(docsOf([`${folder}/policy.yaml`], 'chainsaw-ns')).policies;
+      const rules = policyRules(policy!);
+      for (const { file, denied } of chainsawApplies(folder)) {
+        const pods = docsOf([`${folder}/${file}`], 'chainsaw-ns').map(resourceUnderTest);
+        const [item] = coverage(exceptions, pods, rules, { nowMs: NOW });
+        const verdict = ruleWithoutException({
+          policy: policy as PolicyDocument,
+          rule: item!.rule,
+          resource: pods[0]!,
+        });
+        if (denied || item?.covered === true) {
+          expect(verdict.verdict, `${folder}/${file}`).toBe('would-fail');
+          checked++;
+        } else expect(verdict.verdict, `${folder}/${file}`).toBe('would-pass');
+      }
+    }
+    expect(checked).toBeGreaterThan(30);
+  });
+
   it('reports/background multiple-exceptions-with-pod-security: skip with both, fail once init1 is deleted', () => {
     const folder = 'chainsaw-pss-reports-multiple-exceptions-with-pod-security';
     const { exceptions } = coverageInputs(docsOf([`${folder}/exceptions.yaml`], 'chainsaw-ns'));

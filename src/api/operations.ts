@@ -1,3 +1,5 @@
+import { reportHtml, reportMarkdown } from '../domain/audit-report.js';
+import type { RevokeClosure } from '../domain/controls.js';
 import { auditCells, auditHeader, auditJsonLine, csvLine } from '../domain/audit-export.js';
 import type { AuditEvent } from '../domain/audit.js';
 import type { AuditAction } from '../domain/lifecycle.js';
@@ -13,6 +15,9 @@ import {
   AuditQuerySchema,
   BatchBodySchema,
   CommentSchema,
+  RevokeBodySchema,
+  OscalQuerySchema,
+  ReportQuerySchema,
   ImportBodySchema,
   TargetScopeSchema,
   PoliciesQuerySchema,
@@ -45,6 +50,7 @@ import {
   ImportReportSchema,
   LintReportSchema,
   MetricsSchema,
+  AuditReportSchema,
   ProcessSettingsSchema,
   TargetListSchema,
   PolicyCatalogSchema,
@@ -94,6 +100,9 @@ async function* csvStream(first: AuditPage, next: NextPage): AsyncGenerator<stri
 }
 const instant = (ms: number | undefined): string | undefined =>
   ms === undefined ? undefined : new Date(ms).toISOString();
+async function* oneChunk(text: string): AsyncGenerator<string> {
+  yield await Promise.resolve(text);
+}
 const itemsOf = <T>(body: unknown): T[] => (body as { items: T[] }).items;
 const acted = {
   status: 200,
@@ -102,7 +111,7 @@ const acted = {
 } as const;
 
 /** The lifecycle actions that take an optional comment (required by reject and escalate). */
-const lifecycle = <N extends 'approve' | 'reject' | 'withdraw' | 'apply' | 'revoke' | 'escalate'>(
+const lifecycle = <N extends 'approve' | 'reject' | 'withdraw' | 'apply' | 'escalate'>(
   name: N,
   summary: string,
 ) =>
@@ -274,7 +283,19 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
   reject: lifecycle('reject', 'Reject with a comment (approver)'),
   withdraw: lifecycle('withdraw', 'Withdraw (the requestor)'),
   apply: lifecycle('apply', 'Apply to the target (applier); a renewal supersedes its predecessor'),
-  revoke: lifecycle('revoke', 'Revoke an active exception'),
+  revoke: operation({
+    name: 'revoke',
+    method: 'POST',
+    path: `${EXCEPTION}/revoke`,
+    summary: 'Revoke an active exception; `closure` says why it ends (default revoked)',
+    body: RevokeBodySchema,
+    success: acted,
+    invoke: (waiver, { id, body }) => waiver.revoke(id, body.comment, body.closure),
+    encode: (ref: string, comment?: string, closure?: RevokeClosure) => ({
+      id: ref,
+      body: { comment, closure },
+    }),
+  }),
   escalate: lifecycle('escalate', 'Escalate to a policy change (a comment says why)'),
   batch: operation({
     name: 'batch',
@@ -346,6 +367,43 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
         continue: page.after,
       },
     }),
+  }),
+  report: operation({
+    name: 'report',
+    method: 'GET',
+    path: '/api/v1/report',
+    summary:
+      'The audit report of a period: opened and closed by category and policy, closures, renewals, separation of duties, the metrics, the trail verified',
+    query: ReportQuerySchema,
+    success: {
+      status: 200,
+      description: 'the report',
+      schema: AuditReportSchema,
+      text: ['text/html', 'text/markdown'],
+    },
+    invoke: (waiver, { query }) => waiver.report({ from: query.from, to: query.to }),
+    respond: (report, { query }) => {
+      if (query.format === 'json') return undefined;
+      return query.format === 'html'
+        ? { type: 'text/html; charset=utf-8', text: reportHtml(report) }
+        : { type: 'text/markdown; charset=utf-8', text: reportMarkdown(report) };
+    },
+    encode: (input) => ({ query: { from: input.from, to: input.to } }),
+  }),
+  exportOscal: operation({
+    name: 'exportOscal',
+    method: 'GET',
+    path: '/api/v1/export/oscal',
+    summary:
+      'An OSCAL 1.1 document of the exceptions in the period: a POA&M (one risk per exception) or assessment results (one finding each); streamed',
+    query: OscalQuerySchema,
+    success: { status: 200, description: 'the OSCAL document (JSON)', text: ['application/json'] },
+    large: true,
+    invoke: (waiver, { query }) => waiver.exportOscal(query),
+    respond: (chunks) => ({ type: 'application/json; charset=utf-8', text: chunks }),
+    encode: (input) => ({ query: { model: input.model, from: input.from, to: input.to } }),
+    // The client reads the answer whole; a local export streams.
+    decode: (body) => oneChunk(typeof body === 'string' ? body : JSON.stringify(body)),
   }),
   verifyAudit: operation({
     name: 'verifyAudit',

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { revokeClosures } from '../domain/controls.js';
+import { oscalModels } from '../domain/oscal.js';
 import { apiVersions, states } from '../domain/exception.js';
 import { auditActions } from '../domain/lifecycle.js';
 import { batchActions, MAX_BATCH } from '../service/batch-actions.js';
@@ -54,6 +56,13 @@ export const CommentSchema = z.strictObject({
   comment: z.string().max(2000).optional().describe('why; required for reject and escalate'),
 });
 
+export const RevokeBodySchema = CommentSchema.extend({
+  closure: z
+    .enum(revokeClosures)
+    .optional()
+    .describe('why it ends early: revoked (default), no-longer-needed, or escalated (into a policy change)'),
+});
+
 export const BatchBodySchema = z.discriminatedUnion('action', [
   z.strictObject({
     action: z.enum(batchActions).describe('what to do to every exception named'),
@@ -85,6 +94,27 @@ export const AuditQuerySchema = z.strictObject({
   format: z.enum(['json', 'jsonl', 'csv']).default('json'),
   limit: pageSize(1000, 500, ' for json; jsonl and csv stream every page'),
   continue: continueToken,
+});
+
+export const OscalQuerySchema = z.strictObject({
+  model: z.enum(oscalModels).describe('poam (plan of action and milestones) or assessment-results'),
+  from: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('only exceptions in force or requested at or after this instant'),
+  to: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('only exceptions requested, and events, before this instant; statuses as they stood then'),
+});
+
+export const ReportQuerySchema = z.strictObject({
+  from: z.iso.datetime({ offset: true }).optional().describe('the period starts at this instant'),
+  to: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('the period ends at this instant (default now); the metrics are as of it'),
+  format: z.enum(['json', 'html', 'md']).default('json').describe('json, a printable HTML page, or Markdown'),
 });
 
 export const MetricsQuerySchema = z.strictObject({

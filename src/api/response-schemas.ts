@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AuditEvent } from '../domain/audit.js';
 import { apiVersions, categories, endReasons, states, syncStatuses } from '../domain/exception.js';
+import { closureReasons, controlCatalogs, RISK_SCALE } from '../domain/controls.js';
 import { errorCodes } from '../domain/errors.js';
 import { queues } from '../domain/review-queue.js';
 import type { ReviewQueue } from '../service/review-queue.js';
@@ -13,13 +14,14 @@ import type { Metrics } from '../domain/metrics.js';
 import type { ProcessSettings } from '../domain/settings.js';
 import { roles, type Role } from '../domain/roles.js';
 import type { ExceptionView } from '../domain/view.js';
+import type { AuditReport } from '../domain/audit-report.js';
 import type { AuditHead } from '../service/audit-checkpoint.js';
 import type { AuditPage, VerifyResult } from '../service/audit-trail.js';
 import type { DoctorReport } from '../service/check-cluster.js';
 import type { ImportReport } from '../service/import-exceptions.js';
 import type { LintReport } from '../domain/lint-report.js';
 import type { CoverageReport } from '../service/exception-coverage.js';
-import type { ExceptionEvidence } from '../domain/report-evidence.js';
+import { evidenceFlags, type ExceptionEvidence } from '../domain/report-evidence.js';
 import type { ExceptionDetail, ExceptionPage } from '../service/list-exceptions.js';
 import type { ApiToken } from '../domain/api-token.js';
 import type { ReconcileReport, UnmanagedException } from '../service/reconcile.js';
@@ -44,6 +46,8 @@ import type { OverlapReport } from '../service/exception-coverage.js';
  */
 
 const instant = z.string().describe('RFC3339 instant');
+const riskScore = z.strictObject({ likelihood: z.number().int(), impact: z.number().int() });
+const RiskRatingViewSchema = z.strictObject({ before: riskScore, after: riskScore.nullable() });
 const nullableInstant = instant.nullable();
 const idText = z.string().describe('EX-42');
 
@@ -62,7 +66,15 @@ export const ExceptionViewSchema = z
     reason: z.string(),
     riskAssessment: z.string().nullable(),
     expiresAt: instant,
+    riskRating: RiskRatingViewSchema.nullable().describe(
+      `likelihood and impact, ${RISK_SCALE.min} (rare, negligible) to ${RISK_SCALE.max} (almost certain, severe), before and after the compensating controls`,
+    ),
+    compensatingControls: z.string().nullable(),
+    controls: z
+      .array(z.strictObject({ catalog: z.enum(controlCatalogs), id: z.string() }))
+      .describe('the controls its policy implements, as mapped when it was requested'),
     endReason: z.enum(endReasons).nullable(),
+    closureReason: z.enum(closureReasons).nullable().describe('why it ended, once it has'),
     syncStatus: z.enum(syncStatuses),
     syncError: z.string().nullable(),
     requestor: z.string(),
@@ -260,6 +272,11 @@ export const ProcessSettingsSchema = z
     identitiesIgnoreCase: z.boolean(),
     maxRenewals: z.number(),
     unusedDays: z.number(),
+    controls: z.record(
+      z.string(),
+      z.array(z.strictObject({ catalog: z.enum(controlCatalogs), id: z.string() })),
+    ),
+    autoRevokeNoLongerNeeded: z.boolean(),
     kyvernoExceptionNamespace: z.string().optional(),
     metrics: z.strictObject({
       windowDays: z.number(),
@@ -322,6 +339,12 @@ export const SweepReportSchema = z.strictObject({
   failed: z.array(failure),
   skipped: z.array(z.strictObject({ id: z.string(), reason: z.string() })),
   merged: z.array(z.string()).describe('changes whose pull request was found merged'),
+  noLongerNeeded: z
+    .array(z.string())
+    .describe('exceptions in effect whose every covered resource would now pass without them'),
+  revokedNoLongerNeeded: z
+    .array(z.string())
+    .describe('those revoked for it, where autoRevokeNoLongerNeeded is on'),
   leaseHeldElsewhere: z.literal(true).exactOptional().describe('another replica holds the sweep lease'),
 });
 
@@ -358,6 +381,10 @@ export const CoverageReportSchema = z.strictObject({
       covered: z.union([z.boolean(), z.literal('unknown')]),
       exceptions: z.array(z.string()).describe('namespace/name of the PolicyExceptions that cover it'),
       why: z.string(),
+      withoutException: z
+        .strictObject({ verdict: z.enum(['would-fail', 'would-pass', 'unknown']), why: z.string() })
+        .exactOptional()
+        .describe('what the rule says of the resource with no exception in play (when the policy is known)'),
     }),
   ),
   checked: z.number().int().describe('resource and rule pairs checked'),
@@ -365,6 +392,16 @@ export const CoverageReportSchema = z.strictObject({
   kinds: z.array(z.string()).describe('apiVersion/Kind read from the cluster'),
   namespaces: z.array(z.string()).describe('namespaces read; empty: all'),
   notes: z.array(z.string()),
+  exemption: z
+    .strictObject({
+      resources: z.number().int(),
+      alreadyPass: z.number().int(),
+      stillFail: z.number().int(),
+      unknown: z.number().int(),
+      noun: z.string(),
+    })
+    .exactOptional()
+    .describe('the resources exempted and how many of them already pass without the exception'),
 });
 
 const evidenceEntry = z.strictObject({
@@ -384,9 +421,22 @@ export const ExceptionEvidenceSchema = z
     failing: z
       .array(evidenceEntry)
       .describe('resources it covers that fail a rule it names, while in effect'),
+    withoutException: z
+      .array(
+        z.strictObject({
+          resource: resourceIdentity,
+          policy: z.string(),
+          rule: z.string(),
+          verdict: z.enum(['would-fail', 'would-pass', 'unknown']),
+          why: z.string(),
+        }),
+      )
+      .describe(
+        'each resource it covers in the cluster now, and whether its policy would fail it without the exception',
+      ),
     flags: z.array(
       z.strictObject({
-        flag: z.enum(['unused', 'skipping-after-expiry', 'failing-while-active']),
+        flag: z.enum(evidenceFlags),
         why: z.string(),
       }),
     ),
@@ -547,7 +597,31 @@ export const CreatedTokenSchema = z.strictObject({
 type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const exactly = <T extends true>(): T | undefined => undefined;
 
+const TallySchema = z.strictObject({ opened: z.number().int(), closed: z.number().int() });
+
+export const AuditReportSchema = z
+  .strictObject({
+    period: z.strictObject({ from: instant.optional(), to: instant }),
+    byCategory: z.record(z.string(), TallySchema),
+    byPolicy: z.record(z.string(), TallySchema),
+    closures: z.record(z.enum(closureReasons), z.number().int()),
+    renewals: z.strictObject({ requested: z.number().int(), applied: z.number().int() }),
+    duties: z.strictObject({
+      applied: z.number().int(),
+      requesterNotApprover: z.number().int(),
+      approverNotApplier: z.number().int(),
+      allThreeDistinct: z.number().int(),
+      rejected: z.number().int(),
+      withdrawn: z.number().int(),
+    }),
+    metrics: MetricsSchema,
+    verification: z.strictObject({ intact: z.boolean(), events: z.number().int(), message: z.string() }),
+    checkpoint: z.strictObject({ status: z.enum(['verified', 'failed', 'not-given']), message: z.string() }),
+  })
+  .describe('The audit report of a period');
+
 exactly<Exactly<z.output<typeof ExceptionViewSchema>, ExceptionView>>();
+exactly<Exactly<z.output<typeof AuditReportSchema>, AuditReport>>();
 exactly<Exactly<z.output<typeof ActionResultSchema>, ActionResult>>();
 exactly<Exactly<z.output<typeof BatchReportSchema>, BatchReport>>();
 exactly<Exactly<z.output<typeof ExceptionPageSchema>, ExceptionPage>>();

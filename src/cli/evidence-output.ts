@@ -1,7 +1,7 @@
 import type { ExceptionEvidence } from '../domain/report-evidence.js';
 import { table } from './output.js';
 
-const where = (e: ExceptionEvidence['exempted'][number]) =>
+const where = (e: Pick<ExceptionEvidence['exempted'][number], 'resource'>) =>
   `${e.resource.kind} ${e.resource.namespace ? `${e.resource.namespace}/` : ''}${e.resource.name}`;
 
 /** One exception's proof of effect, as `describe` and `evidence ID` print it. */
@@ -14,6 +14,13 @@ export function evidenceText(e: ExceptionEvidence): string {
     lines.push(
       `Failing:          ${e.failing.length} resource(s) it covers\n`,
       ...e.failing.map((x) => `  ${where(x)}  ${x.policy}${x.rule ? `/${x.rule}` : ''}\n`),
+    );
+  if (e.withoutException.length)
+    lines.push(
+      `Without it:       ${e.withoutException.filter((x) => x.verdict === 'would-pass').length} of ${e.withoutException.length} covered resource(s) would pass\n`,
+      ...e.withoutException.map(
+        (x) => `  ${where(x)}  ${x.policy}${x.rule ? `/${x.rule}` : ''}  ${x.verdict}: ${x.why}\n`,
+      ),
     );
   lines.push(
     `Flags:            ${e.flags.length ? '' : '<none>'}\n`,

@@ -5,6 +5,9 @@ import { createContext, type CliContext, type Streams } from './context.js';
 import type { ApplyFlags } from './commands/apply.js';
 import type { ImportFlags } from './commands/import.js';
 import type { AuditFlags } from './commands/audit.js';
+import type { OscalFlags } from './commands/export.js';
+import type { ReportFlags } from './commands/report.js';
+import type { BundleFlags } from './commands/bundle.js';
 import type { GetFlags } from './commands/get.js';
 import type { RenderFlags } from './commands/render.js';
 import type { GuardFlags } from './commands/guard.js';
@@ -82,6 +85,12 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .option('--ticket <ticket>', 'required: ticket reference, e.g. INC-123')
     .option('--reason <reason>', 'required: business justification (at least 30 characters)')
     .option('--risk-assessment <text>', 'risk assessment link or text (required for vendor-image)')
+    .option(
+      '--risk-before <L:I>',
+      'risk rating before compensating controls: likelihood:impact, each 1 (rare, negligible) to 5 (almost certain, severe)',
+    )
+    .option('--risk-after <L:I>', 'risk rating after compensating controls (needs --risk-before)')
+    .option('--compensating-controls <text>', 'what limits the risk while the exception is in force')
     .option('--expires <when>', 'required: a duration (14d) or an RFC3339 instant')
     .option(
       '--api-version <version>',
@@ -111,10 +120,16 @@ function program(ctx: () => CliContext, streams: Streams): Command {
       );
   }
   for (const verb of ['withdraw', 'revoke', 'escalate'] as const) {
-    cli
+    const command = cli
       .command(verb)
       .description(`${verb} an exception`)
-      .argument('<id>', 'EX-42, 42 or the name')
+      .argument('<id>', 'EX-42, 42 or the name');
+    if (verb === 'revoke')
+      command.option(
+        '--closure <reason>',
+        'why it ends: revoked (default), no-longer-needed, or escalated (into a policy change)',
+      );
+    command
       .option('--comment <text>', verb === 'escalate' ? 'required: why' : 'why, for the audit trail')
       .addOption(outputOption('table|json|yaml|name'))
       .action(async (ref: string, flags: TransitionFlags) =>
@@ -232,12 +247,56 @@ function program(ctx: () => CliContext, streams: Streams): Command {
       (await import('./commands/audit.js')).run(ctx(), ref, flags),
     );
   audit
+    .command('bundle')
+    .description(
+      'a signed evidence bundle (.tar.gz): OSCAL, the trail, the report, a checkpoint; or --verify one',
+    )
+    .option('--private-key <file>', 'the Ed25519 private key (PEM) that signs the manifest')
+    .option('-o, --output <file>', 'where to write the bundle (FILE.tar.gz)')
+    .option('--verify <file>', 'check a bundle: every digest and the signature; names anything changed')
+    .option('--public-key <file>', 'with --verify: the Ed25519 public key (PEM) it must be signed by')
+    .argument('[file]', 'with --verify: the bundle to check')
+    // `audit`'s own -o, --verify and --public-key take their values before `bundle` sees them: read
+    // them from there too (its --verify is a switch, so the bundle is the argument).
+    .action(async (file: string | undefined, flags: BundleFlags, command: Command) => {
+      const all = command.optsWithGlobals<Record<string, unknown>>();
+      const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+      await (
+        await import('./commands/bundle.js')
+      ).run(ctx(), {
+        privateKey: flags.privateKey,
+        output: flags.output ?? text(all['output']),
+        publicKey: flags.publicKey ?? text(all['publicKey']),
+        verify: flags.verify ?? (all['verify'] === true ? (file ?? '') : undefined),
+      });
+    });
+  audit
     .command('checkpoint')
     .description('sign the chain head with a key the database never holds; keep the output elsewhere')
     .option('--private-key <file>', 'required: the Ed25519 private key (PEM)')
     .action(async (flags: { privateKey?: string }) =>
       (await import('./commands/audit.js')).checkpoint(ctx(), flags),
     );
+
+  cli
+    .command('report')
+    .description('the audit report of a period: opened and closed, duties, metrics, the trail verified')
+    .option('--from <instant>', 'the period starts at this RFC3339 instant (default: the beginning)')
+    .option('--to <instant>', 'the period ends at this RFC3339 instant (default now); metrics as of it')
+    .option('--checkpoint <file>', 'a signed checkpoint the trail must still hold')
+    .option('--public-key <file>', 'with --checkpoint: the Ed25519 public key (PEM) it must be signed by')
+    .addOption(outputOption('md|html|json'))
+    .action(async (flags: ReportFlags) => (await import('./commands/report.js')).run(ctx(), flags));
+
+  cli
+    .command('export')
+    .description('documents for auditors')
+    .command('oscal')
+    .description('an OSCAL 1.1 document of the exceptions: a POA&M or assessment results (JSON, on stdout)')
+    .option('--model <model>', 'required: poam or assessment-results')
+    .option('--from <instant>', 'only exceptions in force or requested at or after this RFC3339 instant')
+    .option('--to <instant>', 'only what happened before this RFC3339 instant; statuses as they stood then')
+    .action(async (flags: OscalFlags) => (await import('./commands/export.js')).oscal(ctx(), flags));
 
   cli
     .command('review')

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { controlCatalogs } from '../domain/controls.js';
 import { apiVersions, categories } from '../domain/exception.js';
 import { notificationEvents } from '../domain/notification.js';
 import { roles } from '../domain/roles.js';
@@ -264,6 +265,14 @@ export const ConfigFileSchema = z.strictObject({
   identitiesIgnoreCase: z.boolean().optional(),
   maxRenewals: z.number().int().min(0).optional(),
   unusedDays: positiveDays.optional(),
+  /** Policy name → the controls it implements: `{catalog, id}`, the catalog one Waiver knows. */
+  controls: z
+    .record(
+      z.string().min(1).max(253),
+      z.array(z.strictObject({ catalog: z.enum(controlCatalogs), id: z.string().min(1).max(100) })).max(100),
+    )
+    .optional(),
+  autoRevokeNoLongerNeeded: z.boolean().optional(),
   metrics: z
     .strictObject({
       windowDays: positiveDays.optional(),

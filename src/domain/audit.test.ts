@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, GENESIS_HASH, hashedBody, sealEvent, verifyChain, type AuditEvent } from './audit.js';
+import {
+  canonicalJson,
+  GENESIS_HASH,
+  hashedBody,
+  recordDigest,
+  sealEvent,
+  verifyChain,
+  type AuditEvent,
+} from './audit.js';
 
 const sha256 = (t: string): string => createHash('sha256').update(t).digest('hex');
 
@@ -107,5 +115,24 @@ describe('canonical JSON', () => {
     for (let i = 0; i < 600; i += 1)
       values.push({ [`k${i % 300}`]: i, [`j${i % 7}`]: { n: i, m: [i, `${i}`] }, same: true });
     for (const value of [...values, ...values]) expect(canonicalJson(value)).toBe(referenceJson(value));
+  });
+});
+
+describe('row digests across migration 0011', () => {
+  it('leave out the later fields while empty, so a row written before keeps its digest', () => {
+    const hash = (text: string) => createHash('sha256').update(text).digest('hex');
+    const before = { id: 1, name: 'x', endReason: 'revoked', version: 2 };
+    const after = {
+      ...before,
+      riskRating: null,
+      compensatingControls: null,
+      closureReason: null,
+      controls: [],
+    };
+    expect(recordDigest(after, hash)).toBe(recordDigest(before, hash));
+    expect(recordDigest({ ...after, closureReason: 'revoked' }, hash)).not.toBe(recordDigest(before, hash));
+    expect(
+      recordDigest({ ...after, controls: [{ catalog: 'nist-800-53-rev5', id: 'si-7' }] }, hash),
+    ).not.toBe(recordDigest(before, hash));
   });
 });

@@ -75,7 +75,23 @@ export type HashFn = (text: string) => string;
  * The digest of an exception row that the event changing it records (`data.record`): the chain then
  * covers the rows the API serves, and a row edited behind Waiver's back no longer matches it.
  */
-export const recordDigest = (record: object, sha256: HashFn): string => sha256(canonicalJson(record));
+export const recordDigest = (record: object, sha256: HashFn): string =>
+  sha256(canonicalJson(withoutEmptyLaterFields(record)));
+
+/**
+ * Fields an exception row gained after rows were first bound (migration 0011) count in its digest only
+ * once they hold something, so a row written before keeps the digest its last event recorded.
+ */
+const laterFields = ['riskRating', 'compensatingControls', 'closureReason', 'controls'] as const;
+
+function withoutEmptyLaterFields(record: object): object {
+  const row = record as Record<string, unknown>;
+  const empty = (v: unknown) => v === null || (Array.isArray(v) && v.length === 0);
+  if (!laterFields.some((key) => key in row && empty(row[key]))) return record;
+  const copy = { ...row };
+  for (const key of laterFields) if (key in copy && empty(copy[key])) copy[key] = undefined;
+  return copy;
+}
 
 /** The next link of the chain after `last` (undefined: the chain is empty): its number and hashes. */
 export function nextLink(

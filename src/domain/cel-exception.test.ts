@@ -97,6 +97,20 @@ describe('the CEL PolicyException (policies.kyverno.io)', () => {
     expect(rulesOf(lintText(manifestToYaml(bad), 'x.yaml', nowMs, defaultSettings))).toContain(rule);
   });
 
+  it("reports what Kyverno's webhook refuses: a CEL exception without policyRefs (upstream empty-policy-ref)", () => {
+    const upstream = readFileSync(
+      new URL(
+        '../../test/fixtures/kyverno/upstream/conformance/chainsaw/validating-policies/exceptions/empty-policy-ref/exception.yaml',
+        import.meta.url,
+      ),
+      'utf8',
+    );
+    const findings = lintText(upstream, 'exception.yaml', nowMs, defaultSettings);
+    expect(findings.filter((f) => f.severity === 'error').map((f) => f.rule)).toContain(
+      'policy-refs-missing',
+    );
+  });
+
   it('takes a namespaced CEL policy kind in policyRefs as a CEL policy', () => {
     const namespaced = {
       ...manifest,

@@ -39,8 +39,23 @@ const UNGIVEN = /(^|[^.\w])(request|params|namespaceObject|authorizer|variables)
 
 const verdict = (covered: Coverage, why: string): Verdict => ({ covered, why });
 
+type Compiled = { run: (vars: Record<string, unknown>) => unknown } | Error;
+
+/** Compiled expressions: an exception's few conditions, parsed once, not once per resource it is tried on. */
+const compiled = new Map<string, Compiled>();
+
 /** A CEL expression compiled, or the compiler's message (Kyverno then fails to compile the policy). */
-export function compileCel(expression: string): { run: (vars: Record<string, unknown>) => unknown } | Error {
+export function compileCel(expression: string): Compiled {
+  let found = compiled.get(expression);
+  if (found === undefined) {
+    if (compiled.size >= 10_000) compiled.clear();
+    found = compileOnce(expression);
+    compiled.set(expression, found);
+  }
+  return found;
+}
+
+function compileOnce(expression: string): Compiled {
   try {
     const program = parse(expression);
     return { run: (vars) => program(vars) as unknown };

@@ -383,4 +383,16 @@ describe('bad input', () => {
     const pod = resourceUnderTest(object('v1', 'Pod', 'web', 'payments'));
     expect(coverage([], [pod], policyRules(sloppy), { nowMs: NOW })).toEqual([]);
   });
+
+  it('a ValidatingPolicy in JSON mode evaluates no Kubernetes object, and says so', () => {
+    const json = policy('ValidatingPolicy', 'payloads', {
+      matchConstraints: { resourceRules: [pods] },
+      evaluation: { mode: 'JSON' },
+    });
+    const pod = resourceUnderTest(object('v1', 'Pod', 'web', 'payments'));
+    expect(coverage([], [pod], policyRules(json), { nowMs: NOW })).toEqual([]);
+    expect(celPolicyFindings(json)).toEqual([
+      'ValidatingPolicy/payloads: evaluation.mode is JSON: it judges JSON payloads, never the Kubernetes objects given',
+    ]);
+  });
 });

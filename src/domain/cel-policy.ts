@@ -58,7 +58,7 @@ export interface CelVariant {
   name: string;
   /** Undefined: the policy has no matchConstraints, and Kyverno's engine then matches nothing. */
   match: MatchResources | undefined;
-  conditions: Condition[];
+  conditions: PreparedCondition[];
   /** The kinds autogen generated this variant for. */
   kinds?: string[];
 }
@@ -85,6 +85,8 @@ export interface CelPolicyDoc {
     /** DeletingPolicy's name for its match conditions. */
     conditions?: Condition[];
     autogen?: { podControllers?: { controllers?: string[] | null } };
+    /** `mode: JSON`: the policy judges JSON payloads, never Kubernetes objects. */
+    evaluation?: { mode?: string };
   };
 }
 
@@ -160,8 +162,11 @@ export function celPolicyMatch(policy: CelPolicyDoc): CelPolicyMatch {
   const spec = policy.spec ?? {};
   const match = spec.matchConstraints ?? {};
   const conditions = (kind === 'DeletingPolicy' ? spec.conditions : spec.matchConditions) ?? [];
-  const variants: CelVariant[] = [{ name: 'policy', match: spec.matchConstraints, conditions }];
-  if (AUTOGEN_KINDS.includes(kind) && canAutogen(spec.matchConstraints)) {
+  const json = spec.evaluation?.mode === 'JSON';
+  const variants: CelVariant[] = json
+    ? []
+    : [{ name: 'policy', match: spec.matchConstraints, conditions: conditions.map(prepare) }];
+  if (!json && AUTOGEN_KINDS.includes(kind) && canAutogen(spec.matchConstraints)) {
     const configured = spec.autogen?.podControllers?.controllers;
     const controllers = (configured ?? Object.keys(CONTROLLERS)).filter(
       (c): c is Controller => c in CONTROLLERS,
@@ -187,7 +192,7 @@ export function celPolicyMatch(policy: CelPolicyDoc): CelPolicyMatch {
           })),
           ...(match.namespaceSelector ? { namespaceSelector: match.namespaceSelector } : {}),
         },
-        conditions: conditions.map((c) => ({ ...c, expression: rewrite(c.expression ?? '', config) })),
+        conditions: conditions.map((c) => prepare({ ...c, expression: rewrite(c.expression ?? '', config) })),
       });
     }
   }
@@ -211,7 +216,11 @@ export function celPolicyFindings(policy: CelPolicyDoc): string[] {
       .filter((f) => !r[f]?.length && !(f === 'operations' && kind === 'DeletingPolicy'))
       .map((f) => `${name}: matchConstraints.resourceRules[${i}].${f} is empty: the rule matches nothing`),
   );
-  return [...empty, ...celCompileFindings(policy)];
+  const json =
+    policy.spec?.evaluation?.mode === 'JSON'
+      ? [`${name}: evaluation.mode is JSON: it judges JSON payloads, never the Kubernetes objects given`]
+      : [];
+  return [...json, ...empty, ...celCompileFindings(policy)];
 }
 
 /** The match conditions that do not compile, each named with its expression: Kyverno rejects the policy. */
@@ -420,29 +429,43 @@ function namespaceSelected(
  */
 const UNGIVEN = /(^|[^.\w])(request|params|namespaceObject|authorizer|variables|exceptions)\b/;
 
-function conditionsHold(conditions: readonly Condition[], resource: ResourceUnderTest): Verdict {
+/** A condition compiled once per policy, not once per resource; `ungiven` when it reads admission data. */
+interface PreparedCondition {
+  name: string;
+  expression: string;
+  program: ReturnType<typeof compileCel> | 'ungiven';
+}
+
+function prepare(c: Condition): PreparedCondition {
+  const expression = c.expression ?? '';
+  return {
+    name: c.name ?? '',
+    expression,
+    program: UNGIVEN.test(expression) ? 'ungiven' : compileCel(expression),
+  };
+}
+
+function conditionsHold(conditions: readonly PreparedCondition[], resource: ResourceUnderTest): Verdict {
   if (!conditions.length) return yes('no match condition');
   if (!resource.object) return unknown('its match conditions need the object');
   let pending: string | undefined;
-  for (const c of conditions) {
-    const expression = c.expression ?? '';
-    if (UNGIVEN.test(expression)) {
-      pending ??= `its match condition ${c.name ?? ''} reads admission data (${expression})`;
+  for (const { name, expression, program } of conditions) {
+    if (program === 'ungiven') {
+      pending ??= `its match condition ${name} reads admission data (${expression})`;
       continue;
     }
-    const compiled = compileCel(expression);
-    if (compiled instanceof Error) return no(`its match condition ${c.name ?? ''} does not compile`);
+    if (program instanceof Error) return no(`its match condition ${name} does not compile`);
     let result: unknown;
     try {
-      result = compiled.run({ object: resource.object, oldObject: null });
+      result = program.run({ object: resource.object, oldObject: null });
     } catch (e) {
       // The API server's matcher: an error in a match condition fails the request (failurePolicy Fail),
       // and the answer offline is not the policy's verdict either way.
       return unknown(
-        `its match condition ${c.name ?? ''} fails to evaluate: ${e instanceof Error ? e.message : String(e)}`,
+        `its match condition ${name} fails to evaluate: ${e instanceof Error ? e.message : String(e)}`,
       );
     }
-    if (result !== true) return no(`its match condition ${c.name ?? ''} is false`);
+    if (result !== true) return no(`its match condition ${name} is false`);
   }
   return pending ? unknown(pending) : yes('its match conditions hold');
 }
@@ -497,7 +520,9 @@ export function celPolicySelects(
     verdicts.find(({ selected }) => selected.covered === 'unknown');
   if (!hit)
     return {
-      selected: no(`the policy does not select it: ${verdicts[0]?.selected.why ?? 'no match constraints'}`),
+      selected: no(
+        `the policy does not select it: ${verdicts[0]?.selected.why ?? 'it judges JSON payloads only'}`,
+      ),
       conditions: no('not selected'),
     };
   return {

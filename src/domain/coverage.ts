@@ -8,6 +8,7 @@ import {
   type ResourceUnderTest,
 } from './exception-match.js';
 import { celExceptionCovers, isCelSpec, type CelExceptionSpec } from './cel-match.js';
+import type { RuleVerdict } from './evaluate/rule-verdict.js';
 import {
   celPolicySelects,
   celCompileFindings,
@@ -52,6 +53,8 @@ export interface CoverageItem {
   /** The exceptions that cover it (or might: with `unknown`). */
   exceptions: string[];
   why: string;
+  /** Covered (or maybe) and the policy is known: what the rule says with no exception in play. */
+  withoutException?: RuleVerdict;
 }
 
 const CONTROLLERS = ['DaemonSet', 'Deployment', 'Job', 'StatefulSet', 'ReplicaSet', 'ReplicationController'];

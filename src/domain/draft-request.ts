@@ -1,4 +1,5 @@
 import { expandForControllers } from './autogen.js';
+import type { RiskRating } from './controls.js';
 import {
   isCelApiVersion,
   type ApiVersion,
@@ -22,6 +23,8 @@ export interface RequestFields {
   ticket: string;
   reason: string;
   riskAssessment?: string | null | undefined;
+  riskRating?: RiskRating | null | undefined;
+  compensatingControls?: string | null | undefined;
   /** A duration (14d) or an RFC3339 instant. */
   expires: string;
   apiVersion?: ApiVersion | undefined;
@@ -43,6 +46,8 @@ export function draftRequest(
     reason: fields.reason.trim(),
     riskAssessment: fields.riskAssessment?.trim() || null,
     expiresAt: toRfc3339(wholeSeconds(parseExpiry(fields.expires, wholeSeconds(nowMs)))),
+    riskRating: fields.riskRating ?? null,
+    compensatingControls: fields.compensatingControls?.trim() || null,
   };
   return {
     scope: draftScope(fields, settings),

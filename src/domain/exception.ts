@@ -1,5 +1,7 @@
 /** The exception record: one request for a policy exception and everything that happened to it. */
 
+import type { ClosureReason, ControlRef, RiskRating } from './controls.js';
+
 export const categories = [
   'emergency-hotfix',
   'vendor-image',
@@ -72,12 +74,20 @@ export interface Justification {
   riskAssessment: string | null;
   /** RFC3339 UTC instant. */
   expiresAt: string;
+  /** Likelihood and impact (1–5) before and after the compensating controls. */
+  riskRating: RiskRating | null;
+  /** What limits the risk while the exception is in force (free text). */
+  compensatingControls: string | null;
 }
 
 export interface ExceptionRecord extends ExceptionScope, Justification {
   id: number;
   state: StoredState;
   endReason: EndReason | null;
+  /** Why it ended, as an auditor asks it; null while it has not. */
+  closureReason: ClosureReason | null;
+  /** The controls its policy implements, as the configuration mapped them when it was requested. */
+  controls: ControlRef[];
   syncStatus: SyncStatus;
   syncError: string | null;
   requestor: string;

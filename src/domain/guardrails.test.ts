@@ -30,6 +30,8 @@ function context(
       reason: 'Legacy batch images move to the signed pipeline by the end of the migration',
       riskAssessment: null,
       expiresAt: new Date(nowMs + 14 * DAY_MS).toISOString(),
+      riskRating: null,
+      compensatingControls: null,
       ...overrides.justification,
     },
   };

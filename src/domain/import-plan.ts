@@ -116,6 +116,8 @@ function adoption(
         'Imported without a justification: adopted as found in the cluster',
       ),
       riskAssessment: fields.riskAssessment ?? null,
+      riskRating: null,
+      compensatingControls: null,
       expiresAt: toRfc3339(Number.isNaN(stated) ? latest : Math.min(stated, latest)),
     },
     requestor: need(object.annotations[ANNOTATIONS.requestor], 'requestor', 'unknown'),

@@ -24,6 +24,11 @@ export interface VariableScope {
   namespace?: string | undefined;
   /** The instant `time_now_utc()` returns. Without it, a time function is unknown. */
   nowMs?: number | undefined;
+  /** A foreach's current `element` and `elementIndex`; without them a reference to either is unknown. */
+  element?: unknown;
+  elementIndex?: number | undefined;
+  /** A rule's context variables already loaded, by name. */
+  variables?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** Kyverno's variable pattern: a `{{…}}` holding no other `{{`, not preceded by a backslash. */
@@ -31,7 +36,8 @@ const VARIABLE = /(^|[^\\])(\{\{(?:\{[^{}]*\}|[^{}])*\}\})/;
 
 /** Data a condition may read that covers is not given: the answer would be a guess. */
 const UNGIVEN =
-  /(^|[^.\w])(request\.(operation|oldObject|userInfo|roles|clusterRoles|dryRun|kind|name)|serviceAccountName|serviceAccountNamespace|images|element|elementIndex|target)\b/;
+  /(^|[^.\w])(request\.(operation|oldObject|userInfo|roles|clusterRoles|dryRun|kind|name)|serviceAccountName|serviceAccountNamespace|images|target)\b/;
+const ELEMENT = /(^|[^.\w])(element|elementIndex)\b/;
 
 /** JMESPath's own functions (the specification's list), which need no help. */
 const JMESPATH_FUNCTIONS = new Set([
@@ -150,7 +156,8 @@ function resolve(expression: string, scope: VariableScope): unknown {
   const text = expression.trim();
   // An expression that reads no request depends on the instant alone (the expiry condition): memoised,
   // since covers judges it once per resource and exception.
-  const constant = !/(^|[^.\w])request\b/.test(text);
+  const constant =
+    !/(^|[^.\w])request\b/.test(text) && !ELEMENT.test(text) && !Object.keys(scope.variables ?? {}).length;
   const key = constant ? `${scope.nowMs ?? ''}\n${text}` : undefined;
   if (key !== undefined && constants.has(key)) return constants.get(key);
   const value = evaluate(text, scope);
@@ -166,10 +173,15 @@ const MAX_CONSTANTS = 10_000;
 
 function evaluate(text: string, scope: VariableScope): unknown {
   if (UNGIVEN.test(text)) return UNKNOWN;
+  if (ELEMENT.test(text) && scope.element === undefined) return UNKNOWN;
   if (calledFunctions(text).some((f) => !known.has(f))) return UNKNOWN;
   if (/\btime_now(_utc)?\s*\(/.test(text) && scope.nowMs === undefined) return UNKNOWN;
   if (/(^|[^.\w])request\.object\b/.test(text) && scope.object === undefined) return UNKNOWN;
-  const data = { request: { object: scope.object ?? null, namespace: scope.namespace ?? '' } };
+  const data = {
+    ...scope.variables,
+    request: { object: scope.object ?? null, namespace: scope.namespace ?? '' },
+    ...(scope.element === undefined ? {} : { element: scope.element, elementIndex: scope.elementIndex ?? 0 }),
+  };
   try {
     evaluationNowMs = scope.nowMs ?? 0;
     const value = search(data as unknown as JSONValue, text);

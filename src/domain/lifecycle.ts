@@ -1,3 +1,4 @@
+import { closureOf, type RevokeClosure } from './controls.js';
 import { WaiverError } from './errors.js';
 import { formatId, type ExceptionRecord, type StoredState } from './exception.js';
 import { sameIdentity } from './identity.js';
@@ -37,6 +38,7 @@ export const auditActions = [
   'rogue_detected',
   'change_proposed',
   'target_assigned',
+  'no_longer_needed',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 
@@ -79,6 +81,8 @@ export interface TransitionInput {
   identitiesIgnoreCase?: boolean;
   /** Who requested the earlier links of a renewal's chain: none of them reviews this one. */
   earlierRequestors?: readonly string[];
+  /** A revoke: why it ends early (default `revoked`, or `escalated` for an escalated exception). */
+  closure?: RevokeClosure;
 }
 
 export interface TransitionResult {
@@ -101,10 +105,15 @@ export function transition(
     );
   }
   checkDuties(record, action, input);
-  const changed: ExceptionRecord = { ...record, ...changesFor(action, input), state: next };
+  const changed: ExceptionRecord = {
+    ...record,
+    ...changesFor(action, input, record.escalatedAt !== null),
+    state: next,
+  };
   const data: Record<string, unknown> = { from: record.state, to: next };
   if (input.comment) data['comment'] = input.comment;
   if (action === 'supersede') data['endReason'] = 'superseded';
+  if (changed.closureReason !== record.closureReason) data['closureReason'] = changed.closureReason;
   return { record: changed, event: { action: auditActionOf[action], data } };
 }
 
@@ -175,7 +184,11 @@ function checkDuties(
   }
 }
 
-function changesFor(action: Action, { actor, now }: TransitionInput): Partial<ExceptionRecord> {
+function changesFor(
+  action: Action,
+  { actor, now, closure }: TransitionInput,
+  escalated: boolean,
+): Partial<ExceptionRecord> {
   switch (action) {
     case 'approve':
       return { approver: actor, approvedAt: now };
@@ -185,11 +198,29 @@ function changesFor(action: Action, { actor, now }: TransitionInput): Partial<Ex
     case 'apply':
       return { applier: actor, appliedAt: now, syncStatus: 'pending', syncError: null };
     case 'revoke':
-      return { endReason: 'revoked', removedAt: now, syncStatus: 'pending', syncError: null };
+      return {
+        endReason: 'revoked',
+        closureReason: closureOf('revoke', escalated, closure),
+        removedAt: now,
+        syncStatus: 'pending',
+        syncError: null,
+      };
     case 'supersede':
-      return { endReason: 'superseded', removedAt: now, syncStatus: 'pending', syncError: null };
+      return {
+        endReason: 'superseded',
+        closureReason: closureOf('supersede', escalated),
+        removedAt: now,
+        syncStatus: 'pending',
+        syncError: null,
+      };
     case 'expire':
-      return { endReason: 'expired', removedAt: now, syncStatus: 'synced', syncError: null };
+      return {
+        endReason: 'expired',
+        closureReason: closureOf('expire', escalated),
+        removedAt: now,
+        syncStatus: 'synced',
+        syncError: null,
+      };
     case 'escalate':
       return { escalatedAt: now };
     case 'remind':

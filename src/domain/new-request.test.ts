@@ -16,6 +16,8 @@ const justification = {
   reason: 'Legacy payments images move to the signed pipeline this month',
   riskAssessment: null,
   expiresAt: '2026-12-21T09:00:00Z',
+  riskRating: null,
+  compensatingControls: null,
 };
 const now = '2026-12-01T09:00:00Z';
 
@@ -50,7 +52,7 @@ describe('a new request', () => {
     expect(record).toMatchObject({ syncStatus: 'none', renewalOf: null, renewalCount: 0 });
     expect(event).toEqual({
       action: 'requested',
-      data: { ...scope, ...justification, renewalOf: null, target: 'folder' },
+      data: { ...scope, ...justification, controls: [], renewalOf: null, target: 'folder' },
     });
   });
 

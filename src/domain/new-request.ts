@@ -1,3 +1,4 @@
+import type { ControlRef } from './controls.js';
 import type { AuditAction } from './lifecycle.js';
 import type {
   ApiVersion,
@@ -18,6 +19,8 @@ export interface NewRequestInput {
   target: string;
   /** Set when this request renews an exception. */
   renewing?: ExceptionRecord;
+  /** The controls the configuration maps its policy to, recorded with it. */
+  controls?: readonly ControlRef[];
 }
 
 export interface NewRequest {
@@ -37,12 +40,15 @@ export function newRequest({
   apiVersion,
   target,
   renewing,
+  controls = [],
 }: NewRequestInput): NewRequest {
   const record: NewExceptionRecord = {
     ...scope,
     ...justification,
     state: 'pending',
     endReason: null,
+    closureReason: null,
+    controls: controls.map((c) => ({ catalog: c.catalog, id: c.id })),
     syncStatus: 'none',
     syncError: null,
     requestor,
@@ -65,7 +71,13 @@ export function newRequest({
     record,
     event: {
       action: renewing ? 'renewal_requested' : 'requested',
-      data: { ...scope, ...justification, renewalOf: record.renewalOf, target: record.target },
+      data: {
+        ...scope,
+        ...justification,
+        renewalOf: record.renewalOf,
+        target: record.target,
+        controls: record.controls,
+      },
     },
   };
 }

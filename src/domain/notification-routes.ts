@@ -41,11 +41,16 @@ export interface NotificationRouting {
 
 /**
  * Until a channel is configured, the log hears what needs someone's attention: reminders, expiries, and
- * what the cluster shows (drift, rogue objects, writes that keep failing). Each step a person takes
+ * what the cluster shows (drift, rogue objects, writes that keep failing, exceptions no longer needed). Each step a person takes
  * themselves is not repeated back to them on stderr.
  */
 export const defaultRouting: NotificationRouting = {
-  routes: [{ channels: ['log'], events: ['reminder', 'expired', 'drift', 'rogue', 'sync_failed'] }],
+  routes: [
+    {
+      channels: ['log'],
+      events: ['reminder', 'expired', 'drift', 'rogue', 'sync_failed', 'no_longer_needed'],
+    },
+  ],
   groups: { approvers: [], security: [], policyOwners: {} },
 };
 

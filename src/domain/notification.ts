@@ -18,6 +18,7 @@ export const notificationEvents = [
   'drift',
   'rogue',
   'sync_failed',
+  'no_longer_needed',
   'digest',
 ] as const;
 export type NotificationEvent = (typeof notificationEvents)[number];
@@ -43,6 +44,7 @@ export const audienceOf: Record<NotificationEvent, readonly Audience[]> = {
   drift: ['security'],
   rogue: ['security'],
   sync_failed: ['security'],
+  no_longer_needed: ['requestor'],
   digest: ['security'],
 };
 
@@ -111,6 +113,7 @@ export function notificationEventOf(
     case 'removed':
     case 'revoked':
     case 'escalated':
+    case 'no_longer_needed':
       return event.action;
     case 'renewal_requested':
       return 'renewed';

@@ -1,10 +1,10 @@
-import { stringify } from 'yaml';
 import { WaiverError } from './errors.js';
 import { formatId, isCelApiVersion, type ApiVersion, type ExceptionRecord } from './exception.js';
 import { expiryConditionKey, type ExceptionManifest, type PolicyExceptionManifest } from './manifest.js';
 import { exceptionMetadata } from './exception-metadata.js';
 import { renderCelPolicyException } from './render-cel.js';
 import type { ProcessSettings } from './settings.js';
+import { manifestYaml } from './yaml-text.js';
 
 export interface RenderOptions {
   apiVersion?: ApiVersion;
@@ -67,7 +67,6 @@ export function renderManifest(
 
 /**
  * YAML with every string quoted where YAML would read it otherwise; the `yaml` library escapes, so user
- * text cannot break out of its scalar.
+ * text cannot break out of its scalar (`manifestYaml` writes the common case line by line, as it would).
  */
-export const manifestToYaml = (manifest: ExceptionManifest): string =>
-  stringify(manifest, { lineWidth: 0, aliasDuplicateObjects: false });
+export const manifestToYaml = (manifest: ExceptionManifest): string => manifestYaml(manifest);

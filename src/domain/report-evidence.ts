@@ -2,6 +2,7 @@ import { parseCelPolicyRef } from './cel-exception.js';
 import { celExceptionCovers, isCelSpec, type CelExceptionSpec } from './cel-match.js';
 import { exceptionCovers, type ExceptionSpec } from './exception-match.js';
 import { formatId, type ExceptionRecord } from './exception.js';
+import type { ResourceVerdict, StillNeeded } from './still-needed.js';
 import { toRfc3339 } from './time.js';
 
 /**
@@ -87,7 +88,13 @@ export function detailedReportResults(report: unknown): DetailedReportResult[] {
   });
 }
 
-export type EvidenceFlag = 'unused' | 'skipping-after-expiry' | 'failing-while-active';
+export const evidenceFlags = [
+  'unused',
+  'skipping-after-expiry',
+  'failing-while-active',
+  'no-longer-needed',
+] as const;
+export type EvidenceFlag = (typeof evidenceFlags)[number];
 
 export interface EvidenceEntry {
   resource: ReportedResource;
@@ -105,6 +112,11 @@ export interface ExceptionEvidence {
   lastSeen: string | null;
   /** Resources it covers that the reports show failing a rule it names, while it is in effect. */
   failing: EvidenceEntry[];
+  /**
+   * Each resource and rule it covers in the cluster now, and whether the policy would fail it without
+   * the exception (empty when not in effect, or when the cluster could not be read).
+   */
+  withoutException: ResourceVerdict[];
   flags: { flag: EvidenceFlag; why: string }[];
 }
 
@@ -140,7 +152,8 @@ function covers(
 /**
  * What the reports prove about one exception: what it exempts now and when last seen, and three flags —
  * unused (active `unusedDays` and nothing exempted: revoke it), still skipping after expiry (reports
- * outlive it), failing while active (results flip back to fail).
+ * outlive it), failing while active (results flip back to fail); and, given what the cluster's live
+ * objects say without it (`stillNeeded`), no longer needed.
  */
 export function exceptionEvidence(
   record: ExceptionRecord,
@@ -148,6 +161,7 @@ export function exceptionEvidence(
   results: readonly ReportResult[],
   nowMs: number,
   unusedDays: number,
+  stillNeeded?: StillNeeded,
 ): ExceptionEvidence {
   const policy = reportPolicy(record.policy);
   const named = results.filter((r) => r.result === 'skip' && r.exceptions.includes(record.name));
@@ -177,6 +191,8 @@ export function exceptionEvidence(
       flag: 'failing-while-active',
       why: `${failing.length} resource(s) it covers fail ${policy} in the reports while it is in effect: results flip back to fail`,
     });
+  const withoutException = inEffect ? (stillNeeded?.resources ?? []) : [];
+  if (inEffect && stillNeeded?.noLongerNeeded) flags.push({ flag: 'no-longer-needed', why: stillNeeded.why });
   return {
     id: formatId(record.id),
     name: record.name,
@@ -184,6 +200,7 @@ export function exceptionEvidence(
     exempted,
     lastSeen,
     failing,
+    withoutException,
     flags,
   };
 }

@@ -80,7 +80,8 @@ const reviewItem = (
 
 /**
  * What the policy reports add: an unused exception to revoke, one whose results fail again for its
- * requester to look into, and an ended one the reports still skip through.
+ * requester to look into, an ended one the reports still skip through; and what the live objects add:
+ * one no longer needed, to revoke (appliers and approvers).
  */
 export function evidenceItems(
   records: readonly ExceptionRecord[],
@@ -92,12 +93,19 @@ export function evidenceItems(
     unused: 'revoke',
     'failing-while-active': 'decide',
     'skipping-after-expiry': 'remove',
+    'no-longer-needed': 'revoke',
   };
   return evidence.flatMap((e) => {
     const r = byId.get(e.id);
     if (!r) return [];
     const since = r.appliedAt ?? r.requestedAt;
-    return e.flags.map((f) => reviewItem(r, queueOf[f.flag], since, f.why, nowMs));
+    return e.flags.map((f) =>
+      f.flag === 'no-longer-needed'
+        ? reviewItem(r, 'revoke', since, `revoke: no longer needed — ${f.why}`, nowMs, [
+            `waiver revoke ${e.id} --comment "no longer needed"`,
+          ])
+        : reviewItem(r, queueOf[f.flag], since, f.why, nowMs),
+    );
   });
 }
 

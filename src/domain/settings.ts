@@ -1,3 +1,4 @@
+import type { ControlMapping } from './controls.js';
 import type { ApiVersion, Category } from './exception.js';
 
 /** A phrase that states one of the process document's invalid reasons. */
@@ -35,7 +36,15 @@ export interface ProcessSettings {
   maxRenewals: number;
   /** An exception in effect this long that no policy report shows exempting anything is flagged unused. */
   unusedDays: number;
+  /**
+   * An exception whose every covered resource would now pass its policy without it is flagged
+   * no-longer-needed; on, the controller also revokes it (audited as revoked for that reason by
+   * waiver-controller). Off by default: a person decides.
+   */
+  autoRevokeNoLongerNeeded: boolean;
   metrics: MetricSettings;
+  /** Policy name → the controls it implements (shown on requests and in every export). */
+  controls: ControlMapping;
 }
 
 export interface MetricSettings {
@@ -78,6 +87,9 @@ export const defaultSettings: ProcessSettings = {
   identitiesIgnoreCase: true,
   maxRenewals: 2,
   unusedDays: 7,
+  controls: {},
+  // Flag an exception that is no longer needed (a queue item and one notification), never end it alone.
+  autoRevokeNoLongerNeeded: false,
   metrics: {
     windowDays: 90,
     targetAverageDays: 14,

@@ -1,3 +1,4 @@
+import { derivedClosure } from './controls.js';
 import { displayState, formatId, type ExceptionRecord, type State } from './exception.js';
 
 /** The public shape of an exception: what `get -o json` and the API print. */
@@ -16,5 +17,6 @@ export function exceptionView(record: ExceptionRecord, nowMs: number): Exception
     state: displayState(record, nowMs),
     renewalOf: renewalOf === null ? null : formatId(renewalOf),
     escalated: record.escalatedAt !== null,
+    closureReason: record.closureReason ?? derivedClosure(record.endReason, record.escalatedAt !== null),
   };
 }

@@ -114,6 +114,12 @@ const templates: Record<Exclude<NotificationEvent, 'digest' | 'rogue'>, Template
     summary: (x, p) =>
       `Its PolicyException was ${detail(p, 'change', 'changed')} outside Waiver and has been put back as approved.`,
   },
+  no_longer_needed: {
+    title: (x) => `${x.id} is no longer needed: ${x.name}`,
+    summary: (x, p) =>
+      `Every resource it covers in ${detail(p, 'target', 'the cluster')} would now pass ${x.policy} without it. End it early: revoke it.`,
+    actions: (x) => [{ label: 'Revoke', command: `waiver revoke ${x.id} --comment "no longer needed"` }],
+  },
   sync_failed: {
     title: (x) => `${x.id} cannot be written to the target: ${x.name}`,
     summary: (x, p) =>

@@ -2,7 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { states } from '../domain/exception.js';
 import { decorateTarget } from '../service/decorate-target.js';
 import type { Target } from '../service/ports/target.js';
-import type { ExceptionEvidence } from '../domain/report-evidence.js';
+import { evidenceFlags, type ExceptionEvidence } from '../domain/report-evidence.js';
 import type { TrackedFigures } from '../service/metrics-tracker.js';
 
 /** Everything /metrics exposes, on a registry of its own (several servers may share one process in tests). */
@@ -78,8 +78,13 @@ export function serverMetrics(sources: ScrapeSources, reuseMs = SCRAPE_REUSE_MS)
   );
   const flagged = gauge(
     'waiver_exception_flagged',
-    'Exceptions the policy reports flag: unused, skipping-after-expiry, failing-while-active.',
+    'Exceptions the evidence flags: unused, skipping-after-expiry, failing-while-active, no-longer-needed.',
     ['flag'],
+  );
+  const noLongerNeeded = gauge(
+    'waiver_exceptions_no_longer_needed',
+    'Exceptions in effect whose every covered resource would pass its policy without them, by target (revoke them).',
+    ['target'],
   );
   const latencyMedian = gauge(
     'waiver_removal_latency_median_seconds',
@@ -158,8 +163,9 @@ export function serverMetrics(sources: ScrapeSources, reuseMs = SCRAPE_REUSE_MS)
       changes++;
       exempted.reset();
       for (const e of items) exempted.set({ exception: e.id }, e.exempted.length);
-      for (const flag of ['unused', 'skipping-after-expiry', 'failing-while-active'] as const)
+      for (const flag of evidenceFlags)
         flagged.set({ flag }, items.filter((e) => e.flags.some((f) => f.flag === flag)).length);
+      noLongerNeeded.set(items.filter((e) => e.flags.some((f) => f.flag === 'no-longer-needed')).length);
     },
     render: async () => {
       const at = sources.now();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UI_CONFIG_META, withConfig } from './web-ui.js';
+import { createHash } from 'node:crypto';
+import { inlineScripts, UI_CONFIG_META, webCsp, withConfig } from './web-ui.js';
 
 describe('withConfig', () => {
   const html =
@@ -32,5 +33,19 @@ describe('withConfig', () => {
   it('puts it at the end of the head when the page has no script', () => {
     const out = withConfig('<html><head><title>x</title></head><body></body></html>', { a: 1 }).toString();
     expect(out).toMatch(/<meta name="waiver-ui-config" content="\{&quot;a&quot;:1\}" \/>\s*<\/head>/);
+  });
+});
+
+describe('webCsp', () => {
+  it("allows the built page's inline scripts by their hash only, never any inline script", () => {
+    const html =
+      '<head><script>console.log("early")</script><script type="module" src="/assets/x.js"></script></head>';
+    expect(inlineScripts(html)).toEqual(['console.log("early")']);
+    const hash = createHash('sha256').update('console.log("early")').digest('base64');
+    const csp = webCsp(undefined, inlineScripts(html));
+    expect(csp).toContain(`script-src 'self' 'sha256-${hash}';`);
+    expect(csp).not.toContain('unsafe-inline');
+    // A page without one keeps the policy it had.
+    expect(webCsp(undefined, inlineScripts('<script src="/a.js"></script>'))).toContain("script-src 'self';");
   });
 });

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { addVary, pickCoding, type Coding } from './compression.js';
 
 /**
@@ -23,14 +25,16 @@ const types: Record<string, string> = {
 };
 
 /**
- * The page's policy: its own scripts and styles only (no inline script, no CDN, no font or script from
- * elsewhere); it calls this server, and the OpenID provider when one signs people in.
+ * The page's policy: its own scripts and styles only (no CDN, no font or script from elsewhere; no inline
+ * script but those named by their hash: the built page's one that starts the first API calls); it calls
+ * this server, and the OpenID provider when one signs people in.
  */
-export function webCsp(oidcIssuer: string | undefined): string {
+export function webCsp(oidcIssuer: string | undefined, inlineScripts: readonly string[] = []): string {
   const connect = ["'self'", ...(oidcIssuer ? [new URL(oidcIssuer).origin] : [])].join(' ');
+  const scripts = ["'self'", ...inlineScripts.map(scriptHash)].join(' ');
   return [
     "default-src 'none'",
-    "script-src 'self'",
+    `script-src ${scripts}`,
     "style-src 'self'",
     "img-src 'self' data:",
     `connect-src ${connect}`,
@@ -39,6 +43,17 @@ export function webCsp(oidcIssuer: string | undefined): string {
     "frame-ancestors 'none'",
   ].join('; ');
 }
+
+/** A CSP source that allows exactly this inline script's text, and no other (no 'unsafe-inline'). */
+export const scriptHash = (text: string): string =>
+  `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+
+/**
+ * The text of each inline script in the built index.html (the early API calls, web/src/early.ts): the page's
+ * CSP names their hashes, read from the file served so that they cannot drift from it.
+ */
+export const inlineScripts = (html: string): string[] =>
+  [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1] ?? '');
 
 /** The icon a browser asks for on every page: a shield with a clock hand (time-bound exceptions). */
 export const faviconSvg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">
@@ -114,7 +129,6 @@ export function registerWebUi(app: FastifyInstance, signIn: WebSignIn | undefine
   const root = candidates
     .map((url) => fileURLToPath(url))
     .find((dir) => existsSync(join(dir, 'index.html')) && existsSync(join(dir, 'assets')));
-  const csp = webCsp(signIn?.issuer);
   const uiConfig = { version, oidc: signIn ?? null };
   app.get('/api/v1/ui-config', () => Promise.resolve(uiConfig));
   // Browsers ask for /favicon.ico whatever the page links; an SVG answers both (every current browser
@@ -129,13 +143,24 @@ export function registerWebUi(app: FastifyInstance, signIn: WebSignIn | undefine
     );
     return;
   }
-  const index = withConfig(readFileSync(join(root, 'index.html'), 'utf8'), uiConfig);
+  const html = readFileSync(join(root, 'index.html'), 'utf8');
+  const csp = webCsp(signIn?.issuer, inlineScripts(html));
+  const index = withConfig(html, uiConfig);
+  // The page carries its first script (several kB): compressed once here, as the build does the assets.
+  const codedIndex: Record<Coding, Buffer> = {
+    br: brotliCompressSync(index, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }),
+    gzip: gzipSync(index, { level: constants.Z_BEST_COMPRESSION }),
+  };
   const assets = readAssets(join(root, 'assets'));
-  const page = (_req: unknown, reply: FastifyReply) =>
-    reply
+  const page = (req: FastifyRequest, reply: FastifyReply) => {
+    const coding = pickCoding(req.headers['accept-encoding']);
+    addVary(reply, 'Accept-Encoding');
+    if (coding) reply.header('content-encoding', coding);
+    return reply
       .header('content-security-policy', csp)
       .type(types['.html'] ?? '')
-      .send(index);
+      .send(coding ? codedIndex[coding] : index);
+  };
   app.get('/', page);
   app.get('/index.html', page);
   app.get<{ Params: { file: string } }>('/assets/:file', async (req, reply) => {

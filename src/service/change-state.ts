@@ -1,3 +1,4 @@
+import type { RevokeClosure } from '../domain/controls.js';
 import type { NewAuditEvent } from '../domain/audit.js';
 import { isWaiverError, type WaiverError } from '../domain/errors.js';
 import type { ExceptionRecord } from '../domain/exception.js';
@@ -11,6 +12,8 @@ import { resolveException } from './resolve.js';
 
 export interface ChangeOptions {
   comment?: string | undefined;
+  /** A revoke: why it ends early. */
+  closure?: RevokeClosure;
   /** Extra audit data. */
   data?: Record<string, unknown>;
   /** The instant to record; defaults to the clock (the sweep passes its own). */
@@ -54,6 +57,7 @@ async function transitionOf(
       ? { earlierRequestors: await earlierRequestors(tx, record) }
       : {}),
     ...(options.comment ? { comment: options.comment } : {}),
+    ...(options.closure ? { closure: options.closure } : {}),
   });
   return {
     next,

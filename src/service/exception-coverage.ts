@@ -10,6 +10,11 @@ import {
 import { draftRequest } from '../domain/draft-request.js';
 import { messageOf } from '../domain/errors.js';
 import { overlapWith, type Overlap } from '../domain/overlap.js';
+import {
+  exemptionSummary,
+  withVerdicts,
+  type ExemptionSummary,
+} from '../domain/evaluate/coverage-verdicts.js';
 import { WaiverError } from '../domain/errors.js';
 import { formatId, type ExceptionRecord } from '../domain/exception.js';
 import { checkRequest } from '../domain/guardrails.js';
@@ -37,6 +42,8 @@ export interface CoverageReport {
   namespaces: string[];
   /** What limits the answer: kinds not read, a truncated list, a policy not found. */
   notes: string[];
+  /** Of the resources exempted, how many already pass without the exception (when the policy is known). */
+  exemption?: ExemptionSummary;
 }
 
 /** `covers EX-42`: the blast radius of a recorded exception (any state: a pending one before approval). */
@@ -114,11 +121,18 @@ async function coverageOf(
   if (found.skipped.length) notes.push(`kinds not read from the cluster: ${found.skipped.join(', ')}`);
   if (found.truncated)
     notes.push('the cluster has more objects than covers reads at once: the answer covers the first ones');
-  const all = coverage([named], found.objects.map(resourceUnderTest), rules, {
+  const resources = found.objects.map(resourceUnderTest);
+  const all = coverage([named], resources, rules, {
     namespaceLabels,
     nowMs: deps.clock.now(),
   });
-  const items = all.filter((i) => i.covered !== false);
+  const judged = withVerdicts(
+    all.filter((i) => i.covered !== false),
+    { policies: policy ? [policy] : [], resources, nowMs: deps.clock.now() },
+  );
+  const items = judged.items;
+  notes.push(...judged.findings.map((f) => `finding: ${f}`));
+  const exemption = exemptionSummary(items);
   return {
     exception,
     items,
@@ -127,6 +141,7 @@ async function coverageOf(
     kinds: found.kinds,
     namespaces,
     notes,
+    ...(exemption ? { exemption } : {}),
   };
 }
 

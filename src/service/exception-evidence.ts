@@ -12,6 +12,8 @@ import type { ServiceDeps } from './deps.js';
 import type { ClusterInventory } from './ports/cluster.js';
 import { clusterOf, clusterTargets } from './targets.js';
 import { resolveException } from './resolve.js';
+import { stillNeededOn } from './still-needed.js';
+import type { StillNeeded } from '../domain/still-needed.js';
 
 /** How long after its end an exception is still checked for reports that outlive it. */
 const ENDED_WINDOW_DAYS = 30;
@@ -23,13 +25,19 @@ async function results(inventory: ClusterInventory): Promise<ReportResult[]> {
   return (await inventory.reports()).flatMap(reportResults);
 }
 
-const evidenceFor = (deps: ServiceDeps, record: ExceptionRecord, found: readonly ReportResult[]) =>
+const evidenceFor = (
+  deps: ServiceDeps,
+  record: ExceptionRecord,
+  found: readonly ReportResult[],
+  stillNeeded: ReadonlyMap<number, StillNeeded>,
+) =>
   exceptionEvidence(
     record,
     renderManifest(record, deps.settings).spec,
     found,
     deps.clock.now(),
     deps.settings.unusedDays,
+    stillNeeded.get(record.id),
   );
 
 /** `evidence EX-42`: what the policy reports prove about one exception. */
@@ -41,7 +49,12 @@ export async function exceptionEvidenceOf(
   authorize(actor, 'read');
   if (clusterTargets(deps).length === 0) inventoryOf(deps);
   const record = await resolveException(deps.store, ref);
-  return evidenceFor(deps, record, await results(inventoryOf(deps, record.target)));
+  const inventory = inventoryOf(deps, record.target);
+  const [found, { verdicts }] = await Promise.all([
+    results(inventory),
+    stillNeededOn(deps, inventory, [record]),
+  ]);
+  return evidenceFor(deps, record, found, verdicts);
 }
 
 /**
@@ -71,5 +84,7 @@ async function evidenceOn(
     results(inventory),
   ]);
   const recent = ended.filter((r) => Date.parse(r.removedAt ?? r.expiresAt) >= since);
-  return [...live, ...recent].map((r) => evidenceFor(deps, r, found));
+  // One read of the live objects for all of the cluster's exceptions, whatever their number.
+  const { verdicts } = await stillNeededOn(deps, inventory, live);
+  return [...live, ...recent].map((r) => evidenceFor(deps, r, found, verdicts));
 }

@@ -1,9 +1,24 @@
 import { z } from 'zod';
+import { RISK_SCALE } from '../domain/controls.js';
 import { apiVersions, categories } from '../domain/exception.js';
 import { roles } from './actor.js';
 
 const text = z.string().max(10_000);
 const list = z.array(z.string().max(300)).max(100);
+
+const riskPoint = z
+  .number()
+  .int()
+  .min(RISK_SCALE.min)
+  .max(RISK_SCALE.max)
+  .describe(`${RISK_SCALE.min} (rare, negligible) to ${RISK_SCALE.max} (almost certain, severe)`);
+const RiskScoreSchema = z.strictObject({ likelihood: riskPoint, impact: riskPoint });
+
+/** Likelihood and impact on the 1–5 scale, before and (optionally) after the compensating controls. */
+export const RiskRatingSchema = z.strictObject({
+  before: RiskScoreSchema,
+  after: RiskScoreSchema.nullable().default(null),
+});
 
 /** A request for an exception, as the CLI and the API take it. `expires` is a duration (14d) or an instant. */
 export const RequestInputSchema = z.strictObject({
@@ -17,6 +32,8 @@ export const RequestInputSchema = z.strictObject({
   ticket: text,
   reason: text,
   riskAssessment: text.nullish(),
+  riskRating: RiskRatingSchema.nullish(),
+  compensatingControls: text.nullish(),
   expires: z.string().max(100),
   apiVersion: z.enum(apiVersions).optional(),
   /** The named target it will live on; the configuration's default target when absent. */

@@ -46,6 +46,8 @@ export async function renewException(
     ticket: input.ticket?.trim() ?? previous.ticket,
     reason: input.reason.trim(),
     riskAssessment: previous.riskAssessment,
+    riskRating: previous.riskRating,
+    compensatingControls: previous.compensatingControls,
     expiresAt: toRfc3339(wholeSeconds(parseExpiry(input.expires, nowMs))),
   };
   return createRequest(deps, actor, nowMs, scope, justification, {

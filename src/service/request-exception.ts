@@ -1,4 +1,5 @@
 import { compareWithDraft, type RequestOrigin } from '../domain/violation-draft.js';
+import { controlsFor } from '../domain/controls.js';
 import { draftRequest } from '../domain/draft-request.js';
 import { messageOf, WaiverError } from '../domain/errors.js';
 import {
@@ -184,6 +185,7 @@ async function checkDraft(
     apiVersion: options.apiVersion,
     target: options.target,
     ...(renewing ? { renewing } : {}),
+    controls: controlsFor(deps.settings.controls, scope.policy),
   });
   return { record, event, renewing, origin: options.origin };
 }

@@ -1,3 +1,4 @@
+import type { RevokeClosure } from '../domain/controls.js';
 import type { ExceptionRecord } from '../domain/exception.js';
 import { authorize, type Actor } from './actor.js';
 import { changeState } from './change-state.js';
@@ -10,8 +11,9 @@ export async function revokeException(
   actor: Actor,
   ref: string,
   comment?: string,
+  closure?: RevokeClosure,
 ): Promise<ExceptionRecord> {
   authorize(actor, 'revoke');
-  const revoked = await changeState(deps, actor, ref, 'revoke', { comment });
+  const revoked = await changeState(deps, actor, ref, 'revoke', { comment, ...(closure ? { closure } : {}) });
   return syncOrReport(deps, actor, revoked, 'delete');
 }

@@ -10,6 +10,7 @@ import type { StoreWriter } from './ports/store.js';
 import { enqueueWeeklyDigest } from './weekly-digest.js';
 import { mapBounded, TARGET_CONCURRENCY } from './bounded.js';
 import { operationsAtOnce, performOnTarget, recordSyncIn, recordSyncs, syncAll } from './sync-target.js';
+import { checkStillNeeded } from './still-needed.js';
 import { targetNamed, targetOf } from './targets.js';
 
 export interface SweepReport {
@@ -28,6 +29,12 @@ export interface SweepReport {
   skipped: { id: string; reason: string }[];
   /** Pull requests found merged (the change is applied now) or closed unmerged (an error now). */
   merged: string[];
+  /**
+   * Exceptions in effect on a cluster whose every covered resource would now pass its policy without
+   * them (each one's requestor is told once), and those revoked for it (`autoRevokeNoLongerNeeded`).
+   */
+  noLongerNeeded: string[];
+  revokedNoLongerNeeded: string[];
   /** Set when another replica holds the sweep lease: this run did nothing. */
   leaseHeldElsewhere?: true;
 }
@@ -107,6 +114,8 @@ const emptyReport = (at: number): SweepReport => ({
   failed: [],
   skipped: [],
   merged: [],
+  noLongerNeeded: [],
+  revokedNoLongerNeeded: [],
 });
 
 /** Actions one transaction commits: a sweep of thousands takes the write lock in short turns. */
@@ -142,8 +151,25 @@ async function sweepAsLeader(run: SweepRun): Promise<SweepReport> {
       at,
     );
   await checkProposals(run);
+  await checkClusters(run);
   await enqueueWeeklyDigest(deps, at);
   return run.report;
+}
+
+/**
+ * Each cluster in scope, once a sweep, inside the sweep's lease (so replicas never flag one twice): the
+ * exceptions no longer needed, by their live objects (decision 0024).
+ */
+async function checkClusters(run: SweepRun): Promise<void> {
+  const { deps, actor, at, report } = run;
+  for (const name of run.scope.targets ?? deps.targets.names) {
+    if (!deps.targets.get(name)?.cluster) continue;
+    const checked = await checkStillNeeded(deps, actor, name, at);
+    const revoked = new Set(checked.revoked);
+    report.noLongerNeeded.push(...checked.flagged.filter((id) => !revoked.has(id)));
+    report.revokedNoLongerNeeded.push(...checked.revoked);
+    report.failed.push(...checked.failed);
+  }
 }
 
 /**

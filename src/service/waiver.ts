@@ -1,3 +1,7 @@
+import type { AuditReport } from '../domain/audit-report.js';
+import type { ReportInput } from './audit-report.js';
+import type { OscalExportInput } from './export-oscal.js';
+import type { RevokeClosure } from '../domain/controls.js';
 import type { AuditEvent } from '../domain/audit.js';
 import type { ApiVersion, ExceptionRecord } from '../domain/exception.js';
 import type { Metrics } from '../domain/metrics.js';
@@ -46,7 +50,8 @@ export interface Waiver {
   reject(ref: string, comment?: string): Promise<ActionResult>;
   withdraw(ref: string, comment?: string): Promise<ActionResult>;
   apply(ref: string, comment?: string): Promise<ActionResult>;
-  revoke(ref: string, comment?: string): Promise<ActionResult>;
+  /** `closure`: why it ends early (default `revoked`, or `escalated` for an escalated exception). */
+  revoke(ref: string, comment?: string, closure?: RevokeClosure): Promise<ActionResult>;
   renew(ref: string, input: RenewInput): Promise<ActionResult>;
   /** One action on many exceptions, one outcome per id: a refused id never blocks the rest. */
   batch(action: BatchAction, refs: readonly string[], comment?: string): Promise<BatchReport>;
@@ -60,6 +65,10 @@ export interface Waiver {
   audit(ref?: string, filter?: AuditFilter): Promise<AuditEvent[]>;
   auditPage(ref: string | undefined, filter: AuditFilter, page: PageRequest): Promise<AuditPage>;
   verifyAudit(): Promise<VerifyResult>;
+  /** An OSCAL document (POA&M or assessment results) of the period, as JSON text in chunks. */
+  exportOscal(input: OscalExportInput): Promise<AsyncIterable<string>>;
+  /** The audit report of a period (its checkpoint `not-given`: a checkpoint is checked where it is kept). */
+  report(input: ReportInput): Promise<AuditReport>;
   /** The newest event's number and hash, for a signed checkpoint kept outside the database. */
   auditHead(): Promise<AuditHead>;
   metrics(atMs?: number): Promise<Metrics>;
@@ -144,8 +153,8 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
         ...(superseded ? { superseded: exceptionView(superseded, now) } : {}),
       };
     },
-    revoke: async (ref, comment) =>
-      view((await import('./revoke-exception.js')).revokeException(deps, actor, ref, comment)),
+    revoke: async (ref, comment, closure) =>
+      view((await import('./revoke-exception.js')).revokeException(deps, actor, ref, comment, closure)),
     renew: async (ref, input) =>
       view((await import('./renew-exception.js')).renewException(deps, actor, ref, input)),
     batch: async (action, refs, comment) =>
@@ -160,6 +169,8 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
     audit: async (ref, filter) => (await audit()).listAudit(deps, actor, ref, filter),
     auditPage: async (ref, filter, page) => (await audit()).listAuditPage(deps, actor, ref, filter, page),
     verifyAudit: async () => (await audit()).verifyAudit(deps, actor),
+    report: async (input) => (await import('./audit-report.js')).auditReport(deps, actor, input),
+    exportOscal: async (input) => (await import('./export-oscal.js')).exportOscal(deps, actor, input),
     auditHead: async () => (await import('./audit-checkpoint.js')).auditHead(deps, actor),
     review: async (options) => (await import('./review-queue.js')).listReviewQueue(deps, actor, options),
     me: () => Promise.resolve({ name: actor.name, roles: [...actor.roles] }),

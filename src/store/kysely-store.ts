@@ -160,17 +160,16 @@ class KyselyAccess implements StoreWriter {
   ) {}
 
   async getException(id: number): Promise<ExceptionRecord | undefined> {
-    const row = await this.db.selectFrom('exceptions').selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = await this.batches.run(this.db, 'exceptions:by-id', [id], () =>
+      this.db.selectFrom('exceptions').selectAll().where('id', '=', id),
+    );
     return row && toRecord(row);
   }
 
   async findByName(name: string): Promise<ExceptionRecord[]> {
-    const rows = await this.db
-      .selectFrom('exceptions')
-      .selectAll()
-      .where('name', '=', name)
-      .orderBy('id', 'desc')
-      .execute();
+    const rows = await this.batches.run(this.db, 'exceptions:by-name', [name], () =>
+      this.db.selectFrom('exceptions').selectAll().where('name', '=', name).orderBy('id', 'desc'),
+    );
     return rows.map(toRecord);
   }
 
@@ -212,6 +211,8 @@ class KyselyAccess implements StoreWriter {
       .selectAll()
       .orderBy('seq', query.newestFirst ? 'desc' : 'asc');
     if (query.exceptionId !== undefined) q = q.where('exception_id', '=', query.exceptionId);
+    if (query.exceptionIds !== undefined)
+      q = q.where('exception_id', 'in', query.exceptionIds.length ? [...query.exceptionIds] : [-1]);
     if (query.action !== undefined) q = q.where('action', '=', query.action);
     if (query.afterSeq !== undefined) q = q.where('seq', '>', query.afterSeq);
     if (query.actor !== undefined) q = q.where('actor', '=', query.actor);
@@ -351,12 +352,13 @@ class KyselyAccess implements StoreWriter {
   }
 
   async insertException(record: NewExceptionRecord): Promise<ExceptionRecord> {
-    const row = await this.db
-      .insertInto('exceptions')
-      .values({ ...toRow(record), version: 1 })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return toRecord(row);
+    const values = { ...toRow(record), version: 1 };
+    // The row is what was just written, with its new id: reading every column back would only cost.
+    const [row] = await this.batches.run(this.db, 'exceptions:insert', Object.values(values), () =>
+      this.db.insertInto('exceptions').values(values).returning('id'),
+    );
+    if (!row) throw new Error(`the new exception "${record.name}" was not inserted`);
+    return toRecord({ ...values, id: row.id });
   }
 
   async updateException(record: ExceptionRecord): Promise<ExceptionRecord> {
@@ -369,13 +371,20 @@ class KyselyAccess implements StoreWriter {
    */
   protected async saveChanges(record: ExceptionRecord, before?: ExceptionRecord): Promise<ExceptionRecord> {
     const { columns, changed } = changedColumns(record, before);
-    const result = await this.db
-      .updateTable('exceptions')
-      .set(changed)
-      .where('id', '=', record.id)
-      .where('version', '=', record.version)
-      .executeTakeFirst();
-    if (result.numUpdatedRows === 0n)
+    const shape = `exceptions:update:${Object.keys(changed).join(',')}`;
+    const updated = await this.batches.run(
+      this.db,
+      shape,
+      [...Object.values(changed), record.id, record.version],
+      () =>
+        this.db
+          .updateTable('exceptions')
+          .set(changed)
+          .where('id', '=', record.id)
+          .where('version', '=', record.version)
+          .returning('id'),
+    );
+    if (updated.length === 0)
       throw new WaiverError(
         'conflict',
         `${formatId(record.id)} was changed by someone else meanwhile; try again`,
@@ -461,12 +470,13 @@ class KyselyAccess implements StoreWriter {
     for (;;) {
       const event = sealEvent(last, given, row, this.auditHash);
       const stored = auditRow(event);
-      const inserted = await this.db
-        .insertInto('audit_events')
-        .values(stored)
-        .onConflict((oc) => oc.doNothing())
-        .returning('seq')
-        .executeTakeFirst();
+      const [inserted] = await this.batches.run(this.db, 'audit_events:one', Object.values(stored), () =>
+        this.db
+          .insertInto('audit_events')
+          .values(stored)
+          .onConflict((oc) => oc.doNothing())
+          .returning('seq'),
+      );
       if (inserted) return toEvent(stored);
       const newest = await this.readLastLink();
       if (newest?.seq === last?.seq && newest?.hash === last?.hash)
@@ -694,11 +704,12 @@ export class KyselyStore extends KyselyAccess implements ExceptionStore {
       const result = await work(access);
       await access.flushOutbox();
       // Part of the transaction: a rolled-back one leaves the version as it was.
-      await conn
-        .updateTable('store_meta')
-        .set((eb) => ({ version: eb('version', '+', 1) }))
-        .where('id', '=', 1)
-        .execute();
+      await this.batches.run(conn, 'store_meta:bump', [1, 1], () =>
+        conn
+          .updateTable('store_meta')
+          .set((eb) => ({ version: eb('version', '+', 1) }))
+          .where('id', '=', 1),
+      );
       return { result, link: access.link };
     }).then(({ result, link }) => {
       // Committed: the next transaction links after this one's last event without reading it.

@@ -225,7 +225,17 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         else await rebuildAuditWithoutUniqueHash(db);
       },
     },
-    '0011-request-origins': {
+    '0011-controls-and-risk': {
+      async up(db: Kysely<unknown>) {
+        // No backfill: a row's closure reason is derived from its end reason when shown, and rows keep
+        // the digest their last event recorded (empty new fields are left out of it).
+        const existing = await exceptionColumns(db, dialect);
+        for (const column of ['risk_rating', 'compensating_controls', 'controls', 'closure_reason'])
+          if (!existing.has(column))
+            await db.schema.alterTable('exceptions').addColumn(column, 'text').execute();
+      },
+    },
+    '0012-request-origins': {
       async up(db: Kysely<unknown>) {
         // The draft a request was made from (a policy report's violation), kept beside it so the
         // reviewer sees the evidence and any widening; most requests have none, so not a column.
@@ -238,6 +248,16 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
       },
     },
   };
+}
+
+/** The columns the exceptions table has: a migration run again after a crash adds only what is missing. */
+async function exceptionColumns(db: Kysely<unknown>, dialect: Dialect): Promise<Set<string>> {
+  const { rows } =
+    dialect === 'postgres'
+      ? await sql<{ name: string }>`select column_name as name from information_schema.columns
+          where table_name = 'exceptions' and table_schema = current_schema()`.execute(db)
+      : await sql<{ name: string }>`select name from pragma_table_info('exceptions')`.execute(db);
+  return new Set(rows.map((r) => r.name));
 }
 
 async function dropPrevHashConstraint(db: Kysely<unknown>): Promise<void> {
@@ -336,3 +356,23 @@ async function bindTokens(db: Kysely<Database>): Promise<void> {
 export const migrationProvider = (dialect: Dialect): MigrationProvider => ({
   getMigrations: () => Promise.resolve(migrations(dialect)),
 });
+
+/**
+ * The order migrations run in: their names, code unit by code unit. Kysely's default compares with
+ * `localeCompare`, whose first call loads the ICU collator (tens of milliseconds of a command's start);
+ * the names are ASCII and numbered, so both orders agree.
+ */
+export const migrationOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Whether the migrations recorded in a database (`kysely_migration`'s names, none when it has no such
+ * table) are exactly this build's: then there is nothing to migrate, and a process can skip the
+ * migrator's lock, schema reads and write transaction. Anything else (a new database, a migration to run,
+ * one this build does not know) goes through the migrator, which runs or refuses as before.
+ */
+export function isCurrent(recorded: readonly string[] | undefined, dialect: Dialect): boolean {
+  const known = Object.keys(migrations(dialect));
+  if (recorded === undefined || recorded.length !== known.length) return false;
+  const names = new Set(recorded);
+  return known.every((name) => names.has(name));
+}

@@ -2,7 +2,7 @@ import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { messageOf, WaiverError } from '../domain/errors.js';
 import { KyselyStore } from './kysely-store.js';
-import { migrationProvider } from './migrations.js';
+import { migrationOrder, migrationProvider } from './migrations.js';
 import { reportingOutages } from './outages.js';
 import type { ExceptionStore } from '../service/ports/store.js';
 import type { Database } from './schema.js';
@@ -65,7 +65,11 @@ async function migrate(url: string, connectMs: number): Promise<void> {
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
-    const { error } = await new Migrator({ db, provider: migrationProvider('postgres') }).migrateToLatest();
+    const { error } = await new Migrator({
+      db,
+      provider: migrationProvider('postgres'),
+      nameComparator: migrationOrder,
+    }).migrateToLatest();
     if (error) throw error instanceof Error ? error : new Error(messageOf(error));
   } catch (e) {
     throw new WaiverError('usage', `cannot open the database ${redactUrl(url)}: ${messageOf(e)}`, 'database');

@@ -4,7 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { messageOf, WaiverError } from '../domain/errors.js';
 import { KyselyStore, type RawRows } from './kysely-store.js';
-import { migrationProvider } from './migrations.js';
+import { isCurrent, migrationOrder, migrationProvider } from './migrations.js';
 import { reportingOutages } from './outages.js';
 import { cachingStatements } from './statement-cache.js';
 import type { ExceptionStore } from '../service/ports/store.js';
@@ -47,10 +47,18 @@ export async function openSqliteStore(
     throw new WaiverError('usage', `cannot open the database ${path}: ${messageOf(e)}`, 'db');
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(database) }) });
-  const { error } = await new Migrator({ db, provider: migrationProvider('sqlite') }).migrateToLatest();
-  if (error) {
-    await db.destroy();
-    throw new WaiverError('internal', `migrating ${path} failed: ${messageOf(error)}`, 'db');
+  // Most opens find the schema current: one read says so, and a command starts without the migrator.
+  if (!isCurrent(recordedMigrations(database), 'sqlite')) {
+    const migrator = new Migrator({
+      db,
+      provider: migrationProvider('sqlite'),
+      nameComparator: migrationOrder,
+    });
+    const { error } = await migrator.migrateToLatest();
+    if (error) {
+      await db.destroy();
+      throw new WaiverError('internal', `migrating ${path} failed: ${messageOf(error)}`, 'db');
+    }
   }
   return reportingOutages(
     new KyselyStore(db, ['begin immediate'], options.longLived !== false, false, rawRows(database)),
@@ -70,6 +78,15 @@ function rawRows(database: BetterSqlite3.Database): RawRows {
     }
     return statement.all(...parameters);
   };
+}
+
+/** The names in Kysely's table of migrations run, or undefined when there is no such table (a new file). */
+function recordedMigrations(database: BetterSqlite3.Database): string[] | undefined {
+  const table = database
+    .prepare("select 1 from sqlite_master where type = 'table' and name = 'kysely_migration'")
+    .get();
+  if (table === undefined) return undefined;
+  return database.prepare('select name from kysely_migration').pluck().all() as string[];
 }
 
 function createOwnerOnly(path: string, createFolder: boolean): void {

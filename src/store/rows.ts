@@ -1,5 +1,6 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { AuditEvent } from '../domain/audit.js';
+import type { ControlRef, RiskRating } from '../domain/controls.js';
 import type { ExceptionRecord, NewExceptionRecord } from '../domain/exception.js';
 import type { OutboxEntry } from '../domain/notification-routes.js';
 import type { ApiToken, StoredToken } from '../domain/api-token.js';
@@ -21,8 +22,12 @@ export function toRecord(row: Selectable<ExceptionsTable>): ExceptionRecord {
     reason: row.reason,
     riskAssessment: row.risk_assessment,
     expiresAt: row.expires_at,
+    riskRating: row.risk_rating === null ? null : (JSON.parse(row.risk_rating) as RiskRating),
+    compensatingControls: row.compensating_controls,
     state: row.state as ExceptionRecord['state'],
     endReason: row.end_reason as ExceptionRecord['endReason'],
+    closureReason: row.closure_reason as ExceptionRecord['closureReason'],
+    controls: row.controls === null ? [] : (JSON.parse(row.controls) as ControlRef[]),
     syncStatus: row.sync_status as ExceptionRecord['syncStatus'],
     syncError: row.sync_error,
     requestor: row.requestor,
@@ -57,6 +62,10 @@ export function toRow(r: NewExceptionRecord): Omit<ExceptionsTable, 'id' | 'vers
     reason: r.reason,
     risk_assessment: r.riskAssessment,
     expires_at: r.expiresAt,
+    risk_rating: r.riskRating === null ? null : JSON.stringify(r.riskRating),
+    compensating_controls: r.compensatingControls,
+    controls: JSON.stringify(r.controls),
+    closure_reason: r.closureReason,
     state: r.state,
     end_reason: r.endReason,
     sync_status: r.syncStatus,

@@ -14,6 +14,12 @@ export interface ExceptionsTable {
   reason: string;
   risk_assessment: string | null;
   expires_at: string;
+  /** JSON `{before, after}` (migration 0011). */
+  risk_rating: string | null;
+  compensating_controls: string | null;
+  /** JSON list of `{catalog, id}`; null on rows from before migration 0011. */
+  controls: string | null;
+  closure_reason: string | null;
   state: string;
   end_reason: string | null;
   sync_status: string;

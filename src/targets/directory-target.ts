@@ -50,14 +50,13 @@ export class DirectoryTarget implements Target {
 
   async write(manifest: ExceptionManifest): Promise<void> {
     const namespace = manifest.metadata.namespace ?? 'default';
-    await this.ensureRoot();
     const folder = join(this.root, safeSegment(namespace));
     const file = join(folder, `${safeSegment(manifest.metadata.name)}.yaml`);
     const temp = `${file}.${randomUUID()}.tmp`;
     // Once renamed, the temp file is gone: only a write that failed before has one to remove.
     let renamed = false;
     try {
-      const handle = await openInFolder(folder, temp);
+      const handle = await openInFolder(folder, temp, () => this.ensureRoot());
       try {
         await handle.writeFile(manifestToYaml(manifest), 'utf8');
         await handle.sync();
@@ -129,12 +128,22 @@ export class DirectoryTarget implements Target {
   }
 }
 
-/** A new file in the folder, the folder made first where it is missing (a namespace's first write). */
-async function openInFolder(folder: string, path: string): Promise<FileHandle> {
+/**
+ * A new file in the folder, the folder made first where it is missing (a namespace's first write). The
+ * root is checked (and made, where it may be) only when the file cannot be opened: a write that succeeds
+ * had its root there, as a folder.
+ */
+async function openInFolder(
+  folder: string,
+  path: string,
+  ensureRoot: () => Promise<void>,
+): Promise<FileHandle> {
   try {
     return await open(path, 'w', 0o644);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
+    await ensureRoot();
     await mkdir(folder, { recursive: true });
     return open(path, 'w', 0o644);
   }

@@ -163,6 +163,8 @@ class MemoryAccess implements StoreWriter {
     const events = this.db().audit.filter(
       (e) =>
         (query.exceptionId === undefined || e.exceptionId === query.exceptionId) &&
+        (query.exceptionIds === undefined ||
+          (e.exceptionId !== null && query.exceptionIds.includes(e.exceptionId))) &&
         (query.action === undefined || e.action === query.action) &&
         (query.afterSeq === undefined || e.seq > query.afterSeq) &&
         (query.actor === undefined || e.actor === query.actor) &&

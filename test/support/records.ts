@@ -18,6 +18,8 @@ export function activeRecord(overrides: Partial<ExceptionRecord> = {}): Exceptio
       reason: 'Vendor image is unsigned; the vendor ships signatures next quarter',
       riskAssessment: 'https://wiki.example.com/risk/42',
       expiresAt: '2026-12-20T00:00:00Z',
+      riskRating: null,
+      compensatingControls: null,
     },
     requestor: 'alice',
     now: '2026-11-20T00:00:00Z',

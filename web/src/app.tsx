@@ -1,5 +1,5 @@
 import { lazy, Suspense, useEffect, useRef } from 'react';
-import { useSession, type Role } from './auth/session';
+import { useSession } from './auth/session';
 import { Loading } from './components/status';
 import { AuditPage } from './pages/audit';
 import { DashboardPage } from './pages/dashboard';
@@ -9,6 +9,7 @@ import { ReviewPage } from './pages/review';
 import { TokensPage } from './pages/tokens';
 import { ViolationsPage } from './pages/violations';
 import { href, type Route } from './route';
+import { nav, requiredRoles, titles } from './shell';
 import { useRoute } from './use-route';
 
 /**
@@ -16,27 +17,6 @@ import { useRoute } from './use-route';
  * it loads when someone opens it, not on every first visit.
  */
 const RequestPage = lazy(() => import('./pages/request').then((m) => ({ default: m.RequestPage })));
-
-const titles: Record<Route['page'], string> = {
-  dashboard: 'Dashboard',
-  exceptions: 'Exceptions',
-  exception: 'Exception',
-  request: 'Request an exception',
-  violations: 'Violations',
-  review: 'Review',
-  audit: 'Audit log',
-  tokens: 'API tokens',
-  'not-found': 'Not found',
-};
-
-/**
- * Pages only some roles can use (an admin can use them all): they are neither offered nor rendered to
- * the others, who would only fill in a form the server refuses.
- */
-const requiredRoles: Partial<Record<Route['page'], Role[]>> = {
-  request: ['requester'],
-  tokens: [],
-};
 
 export function App() {
   const route = useRoute();
@@ -50,15 +30,6 @@ export function App() {
     const needs = requiredRoles[page];
     return needs === undefined || can(...needs);
   };
-  const nav: { page: Route['page']; path: string; label: string }[] = [
-    { page: 'dashboard', path: '/', label: 'Dashboard' },
-    { page: 'exceptions', path: '/exceptions', label: 'Exceptions' },
-    { page: 'violations', path: '/violations', label: 'Violations' },
-    { page: 'request', path: '/request', label: 'Request' },
-    { page: 'review', path: '/review', label: 'Review' },
-    { page: 'audit', path: '/audit', label: 'Audit log' },
-    { page: 'tokens', path: '/tokens', label: 'Tokens' },
-  ];
   return (
     <>
       <a className="skip" href="#main">

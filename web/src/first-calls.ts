@@ -33,41 +33,63 @@ export function exceptionsQuery(query: URLSearchParams, cursor: string | undefin
 /** The dashboard's list of what expires soon. */
 export const expiringSoonQuery = { state: 'active', expiringWithin: '7d', limit: 20 } as const;
 
-/** The GET calls a signed-in first visit to `route` makes: the session's, then the page's own. */
+/**
+ * The GET calls a signed-in first visit to `route` makes: the page's own, then the session's. The page's
+ * go first: over HTTP/1.1 a browser opens six connections to a server, and the assets take some of them.
+ */
 export function firstCalls(route: Route): string[] {
   // The session's calls, in auth/session.tsx's order.
   const session = ['/api/v1/me', '/api/v1/settings', '/api/v1/targets'];
   switch (route.page) {
     case 'dashboard':
       return [
-        ...session,
         '/api/v1/metrics/summary',
         urlOf('/api/v1/exceptions', undefined, expiringSoonQuery),
         '/api/v1/review',
+        ...session,
       ];
     case 'exceptions':
-      return [...session, urlOf('/api/v1/exceptions', undefined, exceptionsQuery(route.query, undefined))];
+      return [urlOf('/api/v1/exceptions', undefined, exceptionsQuery(route.query, undefined)), ...session];
     default:
       return session;
   }
 }
 
+/** The calls the first paint of `route` draws from (first-paint.ts: the inventory and who is signed in). */
+export function firstPaintCalls(route: Route): string[] {
+  return route.page === 'exceptions'
+    ? [urlOf('/api/v1/exceptions', undefined, exceptionsQuery(route.query, undefined)), '/api/v1/me']
+    : [];
+}
+
 interface Started {
   call: Promise<Response>;
+  /** Settles when the answer's JSON has been read (undefined when it is not a 200 with JSON) or failed. */
+  read: Promise<unknown>;
   /** The answer's JSON once it has arrived with 200: a first render can use it without waiting a turn. */
   json?: unknown;
 }
 
-const started = new Map<string, Started>();
+/**
+ * The calls started early, kept on the window: index.html's inline script (early.ts, built into the
+ * page) starts them as the page is parsed, and the app's copy of this module takes them.
+ */
+interface FirstCalls {
+  started: Map<string, Started>;
+  begun: boolean;
+  /** Settles when every first call, those started later included, has been read or has failed. */
+  settled?: Promise<unknown>;
+}
+const page = globalThis as { waiverFirstCalls?: FirstCalls };
+const shared: FirstCalls = (page.waiverFirstCalls ??= { started: new Map(), begun: false });
+const started = shared.started;
 const keyOf = (url: string, token: string | undefined) => `${token ?? ''} ${url}`;
 
 function start(url: string, token: string | undefined): void {
   const call = fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
-  const entry: Started = { call };
-  started.set(keyOf(url, token), entry);
   // An answer nobody takes (the visitor went elsewhere) must not report an unhandled failure; the one
   // who takes it sees the failure as a fetch of its own would.
-  call
+  const read = call
     .then((response) =>
       response.status === 200 && /json/.test(response.headers.get('content-type') ?? '')
         ? response.clone().json()
@@ -76,9 +98,12 @@ function start(url: string, token: string | undefined): void {
     .then(
       (json: unknown) => {
         if (json !== undefined) entry.json = json;
+        return json;
       },
       () => undefined,
     );
+  const entry: Started = { call, read };
+  started.set(keyOf(url, token), entry);
 }
 
 /** The meta element in which the server carries the sign-in settings (src/server/web-ui.ts). */
@@ -93,9 +118,23 @@ export function carriedConfig(): unknown {
 /** Starts the first page's calls: the sign-in settings unless the page carries them, and with a token in
  * this tab, the page's data. */
 export function startFirstCalls(): void {
+  // Once per page: index.html's inline script has started them when it is built with one.
+  if (shared.begun) return;
+  shared.begun = true;
   if (carriedConfig() === undefined) start(UI_CONFIG, undefined);
   const token = sessionStorage.getItem(TOKEN_KEY);
-  if (token) for (const url of firstCalls(parseRoute(window.location.hash))) start(url, token);
+  if (token) {
+    const route = parseRoute(window.location.hash);
+    // What the first paint draws from goes alone, so that the server answers it first; the others follow.
+    const urgent = firstPaintCalls(route);
+    for (const url of urgent) start(url, token);
+    const read = (urls: readonly string[]) => Promise.all(urls.map((url) => whenRead(url, token)));
+    shared.settled = read(urgent).then(() => {
+      const rest = firstCalls(route).filter((url) => !urgent.includes(url));
+      for (const url of rest) start(url, token);
+      return read(rest);
+    });
+  }
   // Another page asks for its own data, fresh.
   window.addEventListener('hashchange', () => started.clear(), { once: true });
 }
@@ -117,4 +156,15 @@ export function takeArrived(urls: readonly string[], token: string): unknown[] |
   if (!entries.every((e) => e !== undefined && 'json' in e)) return undefined;
   for (const url of urls) started.delete(keyOf(url, token));
   return entries.map((e) => e?.json);
+}
+
+/** The JSON of a call started early, once read (without taking it); undefined when there is none or it failed. */
+export function whenRead(url: string, token: string): Promise<unknown> {
+  return started.get(keyOf(url, token))?.read ?? Promise.resolve(undefined);
+}
+
+/** Settles when every call started early (and those it starts once the first ones have answered) has been
+ * read or has failed. */
+export function allRead(): Promise<unknown> {
+  return Promise.all([...started.values()].map((e) => e.read).concat(shared.settled ?? []));
 }

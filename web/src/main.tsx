@@ -1,12 +1,32 @@
-import { startFirstCalls } from './first-calls';
+import { allRead, firstPaintCalls, startFirstCalls, TOKEN_KEY } from './first-calls';
+import { startFirstPaint } from './first-paint-start';
+import { parseRoute } from './route';
 import './styles.css';
 
-// This script is small, loads async and runs first: the first page's calls go out now, while the browser
-// still fetches React and the app (index.html preloads them), instead of after it has run them.
+// This script is small, loads async and runs first: the first page's calls go out now and its first
+// paint waits for them (unless the page's inline script, early.ts, has started both already), while the
+// browser still fetches React and the app (index.html preloads them).
 startFirstCalls();
-const boot = () => {
+const firstPaint = startFirstPaint();
+
+/**
+ * How long React waits for the first calls' answers before it renders without them: it renders the
+ * signed-in page from them in one go, but a server that answers slowly must not keep the app from starting.
+ */
+const FIRST_CALLS_WAIT_MS = 1500;
+
+const start = async () => {
   const root = document.getElementById('root');
   if (!root) return;
+  if (firstPaintCalls(parseRoute(window.location.hash)).length > 0 && sessionStorage.getItem(TOKEN_KEY)) {
+    // React's first render is the whole signed-in page when every first call has answered: until then it
+    // would only say "Signing in…" over the rows drawn without it.
+    await Promise.race([
+      allRead().then(() => firstPaint.done),
+      new Promise((resolve) => setTimeout(resolve, FIRST_CALLS_WAIT_MS)),
+    ]);
+  }
+  firstPaint.reactStarted = true;
   import('./boot').then(
     (app) => app.boot(root),
     (error: unknown) => {
@@ -14,5 +34,6 @@ const boot = () => {
     },
   );
 };
-if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot, { once: true });
-else boot();
+if (document.readyState === 'loading')
+  document.addEventListener('DOMContentLoaded', () => void start(), { once: true });
+else void start();

@@ -59,7 +59,10 @@ export async function run(ctx: CliContext, ref: string | undefined, flags: Audit
 }
 
 /** The chain still holds what a signed checkpoint saw: nothing removed from its end, nothing rewritten. */
-async function checkAgainst(ctx: CliContext, flags: AuditFlags): Promise<{ seq: number; at: string }> {
+export async function checkAgainst(
+  ctx: CliContext,
+  flags: Pick<AuditFlags, 'checkpoint' | 'publicKey'>,
+): Promise<{ seq: number; at: string }> {
   if (flags.publicKey === undefined)
     throw new WaiverError(
       'usage',

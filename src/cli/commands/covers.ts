@@ -1,6 +1,7 @@
 import { parseAllDocuments } from 'yaml';
 import { coverage, coverageInputs, coverageNotes, policyRules, rulesNamedBy } from '../../domain/coverage.js';
 import { messageOf, WaiverError } from '../../domain/errors.js';
+import { exemptionSummary, withVerdicts } from '../../domain/evaluate/coverage-verdicts.js';
 import { YAML_LIMITS } from '../../domain/manifest-schema.js';
 import type { CliContext } from '../context.js';
 import { coverageTable, printCoverageReport } from '../coverage-output.js';
@@ -15,6 +16,14 @@ export interface CoversFlags {
 }
 
 type Doc = Record<string, unknown>;
+
+const nameOf = (d: Doc): string => {
+  const name = (d['metadata'] as Doc | undefined)?.['name'];
+  return typeof name === 'string' ? name : '';
+};
+
+/** Policy kinds "would it still fail?" evaluates (the others are answered unknown). */
+const EVALUATED_KINDS = ['ClusterPolicy', 'Policy', 'ValidatingPolicy', 'NamespacedValidatingPolicy'];
 
 /**
  * `waiver covers -f EXCEPTION.yaml --resources DIR [--policies DIR]`: which resources the exceptions let
@@ -42,9 +51,11 @@ export async function run(ctx: CliContext, id: string | undefined, flags: Covers
   const { exceptions } = coverageInputs(docsOf(ctx, flags.file));
   if (exceptions.length === 0)
     throw new WaiverError('usage', `no kyverno.io PolicyException in ${flags.file.join(', ')}`, 'file');
-  const { resources, namespaceLabels } = coverageInputs(docsOf(ctx, flags.resources));
+  const resourceDocs = docsOf(ctx, flags.resources);
+  const { resources, namespaceLabels } = coverageInputs(resourceDocs);
+  const policyDocs = flags.policies?.length ? docsOf(ctx, flags.policies) : [];
   // Given policies decide what is checked: their rules, or what a CEL policy's matchConstraints select.
-  const given = flags.policies?.length ? coverageInputs(docsOf(ctx, flags.policies)).policies : undefined;
+  const given = flags.policies?.length ? coverageInputs(policyDocs).policies : undefined;
   if (given?.length === 0)
     throw new WaiverError(
       'usage',
@@ -53,12 +64,27 @@ export async function run(ctx: CliContext, id: string | undefined, flags: Covers
     );
   const rules = given ? given.flatMap(policyRules) : rulesNamedBy(exceptions);
   const notes = given ? coverageNotes(given, exceptions) : [];
-  const items = coverage(exceptions, resources, rules, { namespaceLabels, nowMs: ctx.clock.now() });
-  if (format !== 'table') return ctx.out(document({ items, notes }, format));
+  const covered = coverage(exceptions, resources, rules, { namespaceLabels, nowMs: ctx.clock.now() });
+  const { items, findings } = withVerdicts(covered, {
+    policies: policyDocs.filter((d) => EVALUATED_KINDS.includes(String(d['kind']))),
+    resources,
+    nowMs: ctx.clock.now(),
+    namespaces: new Map(resourceDocs.filter((d) => d['kind'] === 'Namespace').map((d) => [nameOf(d), d])),
+  });
+  const exemption = exemptionSummary(items);
+  if (format !== 'table')
+    return ctx.out(
+      document(
+        { items, notes, ...(exemption ? { exemption } : {}), ...(findings.length ? { findings } : {}) },
+        format,
+      ),
+    );
   const table = items.length
     ? coverageTable(items, items.length)
     : 'No resource is matched by the rules given.\n';
-  ctx.out(`${table}${notes.map((n) => `note: ${n}\n`).join('')}`);
+  ctx.out(
+    `${table}${notes.map((n) => `note: ${n}\n`).join('')}${findings.map((f) => `finding: ${f}\n`).join('')}`,
+  );
 }
 
 function docsOf(ctx: CliContext, paths: readonly string[]): Doc[] {

@@ -1,4 +1,5 @@
 import type { AuditEvent } from '../../domain/audit.js';
+import { formatRisk } from '../../domain/controls.js';
 import type { ExceptionView } from '../../domain/view.js';
 import { messageOf, WaiverError } from '../../domain/errors.js';
 import type { ExceptionEvidence } from '../../domain/report-evidence.js';
@@ -86,11 +87,16 @@ function describeText(v: ExceptionView, history: readonly AuditEvent[], nowMs: n
     field('Ticket', v.ticket),
     field('Reason', v.reason),
     field('Risk assessment', v.riskAssessment),
+    field('Risk before', v.riskRating && formatRisk(v.riskRating.before)),
+    field('Risk after', v.riskRating?.after ? formatRisk(v.riskRating.after) : null),
+    field('Compensating', v.compensatingControls),
+    field('Controls', v.controls.length ? v.controls.map((c) => `${c.catalog} ${c.id}`).join(', ') : null),
     field('Expires', `${v.expiresAt} (${relative(v.expiresAt, nowMs)})`),
     field('Requestor', `${v.requestor} at ${v.requestedAt}`),
     field('Approver', v.approver && `${v.approver} at ${v.approvedAt ?? ''}`),
     field('Applier', v.applier && `${v.applier} at ${v.appliedAt ?? ''}`),
     field('Removed', v.removedAt && `${v.removedAt}${simulated(v.removedAt, nowMs)}`),
+    field('Closure', v.closureReason),
     field('Renewal of', v.renewalOf),
     field('Renewals', v.renewalCount),
     'Events:\n',
@@ -103,7 +109,7 @@ const simulated = (at: string, nowMs: number): string =>
   Date.parse(at) > nowMs ? ` (${relative(at, nowMs)}: simulated ahead of time by sweep --now)` : '';
 
 function summary(e: AuditEvent): string {
-  const parts = ['comment', 'error', 'operation', 'endReason', 'by']
+  const parts = ['comment', 'error', 'operation', 'endReason', 'closureReason', 'by']
     .filter((k) => e.data[k] !== undefined)
     .map((k) => `${k}=${String(e.data[k])}`);
   return parts.length ? `  ${parts.join(' ')}` : '';

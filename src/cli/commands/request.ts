@@ -22,6 +22,9 @@ export interface RequestFlags {
   ticket?: string;
   reason?: string;
   riskAssessment?: string;
+  riskBefore?: string;
+  riskAfter?: string;
+  compensatingControls?: string;
   expires?: string;
   apiVersion?: string;
   target?: string;
@@ -159,6 +162,31 @@ function readSource(ctx: CliContext, file: string): string {
   }
 }
 
+/** `--risk-before 4:3 [--risk-after 2:3]`: likelihood and impact, each checked on the 1–5 scale by the service. */
+function riskRating(flags: RequestFlags): RiskRatingInput | undefined {
+  if (flags.riskBefore === undefined) {
+    if (flags.riskAfter !== undefined)
+      throw new WaiverError('usage', '--risk-after needs --risk-before', 'riskRating.before');
+    return undefined;
+  }
+  const score = (text: string, flag: string, field: string) => {
+    const m = /^\s*(\d{1,2})\s*[:/]\s*(\d{1,2})\s*$/.exec(text);
+    if (!m)
+      throw new WaiverError(
+        'usage',
+        `${flag} must be LIKELIHOOD:IMPACT, each 1 to 5 (e.g. 4:3), not "${text}"`,
+        field,
+      );
+    return { likelihood: Number(m[1]), impact: Number(m[2]) };
+  };
+  return {
+    before: score(flags.riskBefore, '--risk-before', 'riskRating.before'),
+    after: flags.riskAfter === undefined ? null : score(flags.riskAfter, '--risk-after', 'riskRating.after'),
+  };
+}
+
+type RiskRatingInput = NonNullable<RequestInput['riskRating']>;
+
 const nonEmpty = (values: string[] | undefined): string[] | undefined =>
   values?.length ? values : undefined;
 
@@ -175,6 +203,8 @@ function mergeInput(template: TemplateFields, flags: RequestFlags): Record<strin
     ticket: flags.ticket ?? template.ticket,
     reason: flags.reason ?? template.reason,
     riskAssessment: flags.riskAssessment ?? template.riskAssessment,
+    riskRating: riskRating(flags),
+    compensatingControls: flags.compensatingControls,
     expires: flags.expires ?? template.expires,
     apiVersion: flags.apiVersion,
     target: flags.target,

@@ -47,6 +47,8 @@ export function sweepText(report: SweepReport): string {
       report.failed.map((f) => `${f.id} (${f.error})`),
     ) +
     line('merged', report.merged) +
+    line('no longer needed ', report.noLongerNeeded) +
+    line('revoked as no longer needed ', report.revokedNoLongerNeeded) +
     line(
       'skipped',
       report.skipped.map((s) => `${s.id} (${s.reason})`),

@@ -1,3 +1,5 @@
+import { revokeClosures, type RevokeClosure } from '../../domain/controls.js';
+import { WaiverError } from '../../domain/errors.js';
 import type { CliContext } from '../context.js';
 import { printOne } from '../exception-output.js';
 import { outputFormat } from '../output.js';
@@ -5,6 +7,7 @@ import { runBatch } from './batch.js';
 
 export interface TransitionFlags {
   comment?: string;
+  closure?: string;
   output?: string;
 }
 
@@ -33,6 +36,19 @@ export async function run(
   const [only] = refs;
   if ((verb === 'approve' || verb === 'reject') && (refs.length > 1 || only === undefined))
     return runBatch(ctx, waiver, verb, refs, flags);
-  const changed = await waiver[verb](only ?? '', flags.comment);
+  const changed =
+    verb === 'revoke'
+      ? await waiver.revoke(only ?? '', flags.comment, closureFlag(flags.closure))
+      : await waiver[verb](only ?? '', flags.comment);
   printOne(ctx, changed.exception, format, pastTense[verb]);
+}
+
+function closureFlag(given: string | undefined): RevokeClosure | undefined {
+  if (given === undefined) return undefined;
+  if ((revokeClosures as readonly string[]).includes(given)) return given as RevokeClosure;
+  throw new WaiverError(
+    'usage',
+    `--closure must be one of ${revokeClosures.join(', ')}, not "${given}"`,
+    'closure',
+  );
 }

@@ -135,15 +135,38 @@ function variablesObject(variables: Named[], base: Json, errors: Map<string, Err
 
 const message = (e: unknown) => (e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e));
 
-export function evaluateValidatingPolicy(
+interface PreparedPolicy {
+  conditions: Named[];
+  variables: Named[];
+  validations: Named[];
+  needsCluster: boolean;
+  needsAdmission: boolean;
+  readsNamespace: boolean;
+}
+
+/** A policy's expressions, rewritten for autogen and compiled, once per policy spec and rewrite. */
+const preparedPolicies = new WeakMap<object, Map<string, PreparedPolicy | CelOutcome>>();
+
+function preparePolicy(
   policyLabel: string,
-  spec: unknown,
-  object: Json,
-  namespaceObject: Json | undefined,
-): CelOutcome {
-  if (!isObject(spec)) return { status: 'unknown', message: `${policyLabel} has no spec` };
-  const kind = text(object['kind']);
-  const rewrite = autogenFor(spec, kind);
+  spec: Json,
+  rewrite: 'defaults' | 'cronjobs' | undefined,
+): PreparedPolicy | CelOutcome {
+  const forSpec = preparedPolicies.get(spec) ?? new Map<string, PreparedPolicy | CelOutcome>();
+  preparedPolicies.set(spec, forSpec);
+  const key = `${rewrite ?? ''}\n${policyLabel}`;
+  const cached = forSpec.get(key);
+  if (cached) return cached;
+  const result = preparePolicyOnce(policyLabel, spec, rewrite);
+  forSpec.set(key, result);
+  return result;
+}
+
+function preparePolicyOnce(
+  policyLabel: string,
+  spec: Json,
+  rewrite: 'defaults' | 'cronjobs' | undefined,
+): PreparedPolicy | CelOutcome {
   const apply = (e: string) => (rewrite ? celAutogen(e, rewrite) : e);
   const conditions = entries(spec['matchConditions'], 'matchConditions').map((c) => ({
     ...c,
@@ -159,7 +182,6 @@ export function evaluateValidatingPolicy(
     expression: apply(v.expression),
   }));
   if (!validations.length) return { status: 'unknown', message: `${policyLabel} has no validations` };
-
   // Compile everything first: Kyverno refuses a policy with an expression that does not compile.
   for (const e of [...conditions, ...variables, ...validations]) {
     if (!e.expression.trim())
@@ -175,18 +197,38 @@ export function evaluateValidatingPolicy(
     }
   }
   const used = [...conditions, ...variables, ...validations].map((e) => e.expression).join('\n');
-  if (NEEDS_CLUSTER.test(used))
+  return {
+    conditions,
+    variables,
+    validations,
+    needsCluster: NEEDS_CLUSTER.test(used),
+    needsAdmission: NEEDS_ADMISSION.test(used),
+    readsNamespace: /(^|[^.\w])namespaceObject\b/.test(used),
+  };
+}
+
+export function evaluateValidatingPolicy(
+  policyLabel: string,
+  spec: unknown,
+  object: Json,
+  namespaceObject: Json | undefined,
+): CelOutcome {
+  if (!isObject(spec)) return { status: 'unknown', message: `${policyLabel} has no spec` };
+  const ready = preparePolicy(policyLabel, spec, autogenFor(spec, text(object['kind'])));
+  if ('status' in ready) return ready;
+  const { conditions, variables, validations } = ready;
+  if (ready.needsCluster)
     return {
       status: 'unknown',
       message: `${policyLabel} calls a Kyverno library that reads the cluster or the network`,
     };
-  if (NEEDS_ADMISSION.test(used))
+  if (ready.needsAdmission)
     return {
       status: 'unknown',
       message: `${policyLabel} reads the admission request (request, oldObject, params or authorizer)`,
     };
   if (
-    /(^|[^.\w])namespaceObject\b/.test(used) &&
+    ready.readsNamespace &&
     namespaceObject === undefined &&
     text(asObject(object['metadata'])['namespace'])
   )

@@ -112,7 +112,7 @@ const unknown = (message: string, finding?: string): RuleOutcome =>
 
 /** The rule's own checks that Kyverno would refuse the policy for, as findings. */
 export function ruleProblems(rule: ValidateRule): string[] {
-  const v = rule.validate ?? {};
+  const v = rule.validate ?? (rule as Json);
   const problems = patternProblems(v['pattern'], 'pattern');
   if (Array.isArray(v['anyPattern']))
     v['anyPattern'].forEach((p, i) => problems.push(...patternProblems(p, `anyPattern[${i}]`)));
@@ -120,9 +120,146 @@ export function ruleProblems(rule: ValidateRule): string[] {
   return problems;
 }
 
-export function evaluateValidateRule(rule: ValidateRule, resource: Json, scope: VariableScope): RuleOutcome {
+/**
+ * validate.foreach as validateForEach runs it: each list (a JMESPath on the request) element by element,
+ * the element as the resource of its pattern and as `element` in its variables; a list that is not there
+ * is skipped, an element whose preconditions do not hold (or fail to evaluate) is skipped, the first
+ * element that fails decides. Nested foreach and per-element context are not evaluated here.
+ */
+function foreachOutcome(name: string, list: unknown[], scope: VariableScope): RuleOutcome {
+  let applied = 0;
+  let listError: Error | undefined;
+  for (const raw of list) {
+    if (!isObject(raw)) return unknown(`rule ${name}: a foreach entry is not an object`);
+    if (raw['foreach'] !== undefined) return unknown(`rule ${name} nests foreach: not evaluated`);
+    if (Array.isArray(raw['context']) && raw['context'].length)
+      return unknown(`rule ${name} declares context in foreach: not evaluated`);
+    if (raw['elementScope'] === false) return unknown(`rule ${name} sets elementScope: false: not evaluated`);
+    const expression = typeof raw['list'] === 'string' ? raw['list'].trim() : '';
+    const elements = substitute(`{{ ${expression.replace(/^\{\{|\}\}$/g, '')} }}`, scope);
+    if (elements === UNKNOWN)
+      return unknown(`rule ${name}: its foreach list reads what is known only at admission`);
+    if (elements instanceof Error) {
+      // A list that is not in the resource is optional: Kyverno skips it ("Unknown key").
+      if (/resolves to nothing/.test(elements.message)) continue;
+      listError = elements;
+      continue;
+    }
+    if (!Array.isArray(elements)) {
+      listError = new Error(`foreach list ${expression} is not a list`);
+      continue;
+    }
+    const ready = prepare(raw);
+    if (ready.problems.length)
+      return unknown(`rule ${name}: ${ready.problems.join('; ')}`, ready.problems.join('; '));
+    if (ready.references) return unknown(`rule ${name}: its foreach pattern uses $() references or {{@}}`);
+    for (const [index, element] of elements.entries()) {
+      if (element === null || element === undefined) continue;
+      const here: VariableScope = { ...scope, element, elementIndex: index };
+      const pre = conditionsResult(raw['preconditions'], here);
+      if (pre === 'unknown')
+        return unknown(`rule ${name}: a foreach precondition reads what is known only at admission`);
+      if (pre instanceof Error || !pre) continue;
+      const target = isObject(element) ? element : (scope.object ?? {});
+      const outcome = checks(name, raw, ready, target, here);
+      if (outcome.status === 'skip') continue;
+      if (outcome.status === 'unknown') return outcome;
+      if (outcome.status !== 'pass')
+        return { status: outcome.status, message: `validation failure: ${outcome.message}` };
+      applied++;
+    }
+  }
+  if (applied === 0)
+    return listError
+      ? { status: 'error', message: `failed to evaluate list: ${listError.message}` }
+      : { status: 'skip', message: 'no foreach element to check' };
+  return { status: 'pass', message: 'rule passed' };
+}
+
+/** What is read from a rule alone, once per rule object rather than once per resource. */
+interface Prepared {
+  problems: string[];
+  references: boolean;
+  variables: boolean;
+  wildcardMetadata: boolean;
+}
+
+const prepared = new WeakMap<object, Prepared>();
+
+function prepare(rule: ValidateRule): Prepared {
+  let p = prepared.get(rule);
+  if (!p) {
+    // A foreach entry carries its pattern, anyPattern and deny itself.
+    const v = rule.validate ?? (rule as Json);
+    const text = JSON.stringify([v['pattern'] ?? null, v['anyPattern'] ?? null]);
+    p = {
+      problems: ruleProblems(rule),
+      references: REFERENCE.test(text) || text.includes('{{@}}'),
+      variables: text.includes('{{'),
+      wildcardMetadata: /"metadata"|\(metadata\)/.test(text) && /[*?][^"]*":/.test(text),
+    };
+    prepared.set(rule, p);
+  }
+  return p;
+}
+
+/**
+ * A rule's `variable` context entries (pkg/engine/context/loaders/variable.go): `value` substituted, or
+ * `jmesPath` queried on the context, `default` when the query fails; nil is an error. A `value` with a
+ * `jmesPath` applied to it is not evaluated here.
+ */
+function loadVariables(
+  name: string,
+  entries: Json[],
+  scope: VariableScope,
+): { scope: VariableScope } | RuleOutcome {
+  let current = scope;
+  for (const entry of entries) {
+    const variable = entry['variable'];
+    const entryName = typeof entry['name'] === 'string' ? entry['name'] : '';
+    if (!isObject(variable) || !entryName)
+      return unknown(
+        `rule ${name} declares context ${entryName || '(unnamed)'} of a kind not evaluated here`,
+      );
+    const path = typeof variable['jmesPath'] === 'string' ? variable['jmesPath'] : '';
+    if (variable['value'] !== undefined && path)
+      return unknown(`rule ${name}: context ${entryName} applies a JMESPath to a value, not evaluated here`);
+    let fallback: unknown = null;
+    if (variable['default'] !== undefined) {
+      fallback = substitute(variable['default'], current);
+      if (fallback === UNKNOWN)
+        return unknown(`rule ${name}: context ${entryName} reads what is known only at admission`);
+      if (fallback instanceof Error)
+        return { status: 'error', message: `failed to load context: ${fallback.message}` };
+    }
+    let output: unknown = fallback;
+    if (variable['value'] !== undefined) output = substitute(variable['value'], current);
+    else if (path) {
+      const queried = substitute(`{{ ${path} }}`, current);
+      if (queried instanceof Error) {
+        if (fallback === null)
+          return { status: 'error', message: `failed to load context: ${queried.message}` };
+      } else output = queried;
+    }
+    if (output === UNKNOWN)
+      return unknown(`rule ${name}: context ${entryName} reads what is known only at admission`);
+    if (output instanceof Error)
+      return { status: 'error', message: `failed to load context: ${output.message}` };
+    if (output === null || output === undefined)
+      return {
+        status: 'error',
+        message: `failed to add context entry for variable ${entryName} since it evaluated to nil`,
+      };
+    current = { ...current, variables: { ...current.variables, [entryName]: output } };
+  }
+  return { scope: current };
+}
+
+export function evaluateValidateRule(rule: ValidateRule, resource: Json, given: VariableScope): RuleOutcome {
+  let scope = given;
   const name = rule.name ?? '';
-  const problems = ruleProblems(rule);
+  const ready = prepare(rule);
+  const problems = ready.problems;
   if (problems.length) return unknown(`rule ${name}: ${problems.join('; ')}`, problems.join('; '));
   const context = Array.isArray(rule.context) ? rule.context.filter(isObject) : [];
   const external = context.find((c) => EXTERNAL.some((k) => c[k] !== undefined));
@@ -132,10 +269,9 @@ export function evaluateValidateRule(rule: ValidateRule, resource: Json, scope: 
       `rule ${name} loads context ${String(external['name'])} by ${what}: that needs the cluster or a registry`,
     );
   }
-  if (context.length)
-    return unknown(
-      `rule ${name} declares context variables (${context.map((c) => String(c['name'])).join(', ')}): not evaluated`,
-    );
+  const loaded = loadVariables(name, context, scope);
+  if (!('scope' in loaded)) return loaded;
+  scope = loaded.scope;
 
   const pre = conditionsResult(rule.preconditions, scope);
   if (pre instanceof Error)
@@ -145,6 +281,18 @@ export function evaluateValidateRule(rule: ValidateRule, resource: Json, scope: 
   if (!pre) return { status: 'skip', message: 'preconditions not met' };
 
   const v = rule.validate ?? {};
+  if (
+    v['deny'] === undefined &&
+    v['pattern'] === undefined &&
+    v['anyPattern'] === undefined &&
+    Array.isArray(v['foreach'])
+  )
+    return foreachOutcome(name, v['foreach'], scope);
+  return checks(name, v, ready, resource, scope);
+}
+
+/** deny, pattern or anyPattern of a rule (or of one foreach element, the element as the resource). */
+function checks(name: string, v: Json, ready: Prepared, resource: Json, scope: VariableScope): RuleOutcome {
   if (v['deny'] !== undefined) {
     const deny = isObject(v['deny']) ? v['deny']['conditions'] : undefined;
     const denied = conditionsResult(deny, scope);
@@ -164,21 +312,20 @@ export function evaluateValidateRule(rule: ValidateRule, resource: Json, scope: 
         : [];
   if (v['pattern'] === undefined && v['anyPattern'] === undefined)
     return unknown(`rule ${name} has no pattern, anyPattern or deny`);
-  if (
-    patterns.some(
-      (p) => REFERENCE.test(JSON.stringify(p.pattern)) || JSON.stringify(p.pattern).includes('{{@}}'),
-    )
-  )
+  if (ready.references)
     return unknown(`rule ${name}: its pattern uses $() references or {{@}}, not evaluated here`);
-  const substituted: { label: string; pattern: unknown }[] = [];
-  for (const p of patterns) {
-    const s = substitutePattern(p.pattern, scope);
-    if (s === UNKNOWN) return unknown(`rule ${name}: ${p.label} reads what is known only at admission`);
-    if (s instanceof Error) return { status: 'error', message: `variable substitution failed: ${s.message}` };
-    substituted.push({ label: p.label, pattern: s });
-  }
-  if (v['pattern'] !== undefined) return single(name, substituted[0]?.pattern, resource);
-  return anyPattern(name, substituted, resource);
+  const substituted: { label: string; pattern: unknown }[] = ready.variables ? [] : patterns;
+  if (ready.variables)
+    for (const p of patterns) {
+      const s = substitutePattern(p.pattern, scope);
+      if (s === UNKNOWN) return unknown(`rule ${name}: ${p.label} reads what is known only at admission`);
+      if (s instanceof Error)
+        return { status: 'error', message: `variable substitution failed: ${s.message}` };
+      substituted.push({ label: p.label, pattern: s });
+    }
+  if (v['pattern'] !== undefined)
+    return single(name, substituted[0]?.pattern, resource, ready.wildcardMetadata);
+  return anyPattern(name, substituted, resource, ready.wildcardMetadata);
 }
 
 function ambiguity(pattern: unknown, resource: Json): string | undefined {
@@ -201,8 +348,8 @@ function fromPattern(name: string, outcome: PatternOutcome): RuleOutcome {
   }
 }
 
-function single(name: string, pattern: unknown, resource: Json): RuleOutcome {
-  const ambiguous = ambiguity(pattern, resource);
+function single(name: string, pattern: unknown, resource: Json, wildcards: boolean): RuleOutcome {
+  const ambiguous = wildcards ? ambiguity(pattern, resource) : undefined;
   if (ambiguous) return unknown(`rule ${name}: ${ambiguous}`);
   return fromPattern(name, matchPattern(resource, pattern));
 }
@@ -211,11 +358,13 @@ function anyPattern(
   name: string,
   patterns: { label: string; pattern: unknown }[],
   resource: Json,
+  wildcards: boolean,
 ): RuleOutcome {
   const failed: string[] = [];
   const skipped: string[] = [];
   for (const [i, { pattern }] of patterns.entries()) {
-    if (ambiguity(pattern, resource)) return unknown(`rule ${name}: ${ambiguity(pattern, resource) ?? ''}`);
+    const ambiguous = wildcards ? ambiguity(pattern, resource) : undefined;
+    if (ambiguous) return unknown(`rule ${name}: ${ambiguous}`);
     const outcome = matchPattern(resource, pattern);
     if (outcome.status === 'pass')
       return { status: 'pass', message: `validation rule '${name}' anyPattern[${i}] passed.` };

@@ -29,10 +29,18 @@ interface Anchor {
 
 const ANCHOR = /^([+<=X^])?\((.+)\)$/s;
 
+/** Keys repeat across every resource a pattern is checked against: parsed once each. */
+const parsedAnchors = new Map<string, Anchor | null>();
+
 export function parseAnchor(text: string): Anchor | undefined {
-  const m = ANCHOR.exec(text.trim());
-  if (!m) return undefined;
-  return { type: (m[1] ?? '') as AnchorType, key: m[2] ?? '' };
+  let parsed = parsedAnchors.get(text);
+  if (parsed === undefined) {
+    const m = ANCHOR.exec(text.trim());
+    parsed = m ? { type: (m[1] ?? '') as AnchorType, key: m[2] ?? '' } : null;
+    if (parsedAnchors.size > 10_000) parsedAnchors.clear();
+    parsedAnchors.set(text, parsed);
+  }
+  return parsed ?? undefined;
 }
 
 const anchorText = (a: Anchor) => `${a.type}(${a.key})`;
@@ -177,7 +185,19 @@ function validateMap(resource: Json, rawPattern: Json, path: string, ac: AnchorM
   return ok;
 }
 
+const nestedAnchors = new WeakMap<object, boolean>();
+
 function hasNestedAnchors(pattern: unknown): boolean {
+  if (typeof pattern !== 'object' || pattern === null) return false;
+  let known = nestedAnchors.get(pattern);
+  if (known === undefined) {
+    known = findNestedAnchors(pattern);
+    nestedAnchors.set(pattern, known);
+  }
+  return known;
+}
+
+function findNestedAnchors(pattern: unknown): boolean {
   if (isMap(pattern))
     return (
       Object.keys(pattern).some((k) => {
@@ -321,6 +341,8 @@ function arrayOfMaps(resource: unknown[], pattern: Json, path: string, ac: Ancho
  * keys Kyverno picks one at random; `ambiguousMetadataKeys` lets the caller see that case.
  */
 function expandInMetadata(pattern: Json, resource: Json): Json {
+  if (!('metadata' in pattern) && !Object.keys(pattern).some((k) => parseAnchor(k)?.key === 'metadata'))
+    return pattern;
   const metaKey = keyFor('metadata', pattern);
   if (metaKey === undefined) return pattern;
   const metadata = pattern[metaKey];

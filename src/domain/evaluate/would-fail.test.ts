@@ -209,7 +209,10 @@ describe('ruleWithoutException on kyverno.io patterns', () => {
   it.each([
     [{ name: 'r', verifyImages: [{ imageReferences: ['*'] }] }, /registry/],
     [{ name: 'r', validate: { cel: { expressions: [{ expression: 'true' }] } } }, /validate.cel/],
-    [{ name: 'r', validate: { foreach: [{ list: 'request.object.spec.containers' }] } }, /foreach/],
+    [
+      { name: 'r', validate: { foreach: [{ list: 'request.object.spec.containers', foreach: [] }] } },
+      /nests foreach/,
+    ],
     [{ name: 'r', validate: { manifests: { attestors: [] } } }, /signatures/],
     [{ name: 'r', mutate: { patchStrategicMerge: {} } }, /does not validate/],
     [
@@ -240,6 +243,80 @@ describe('ruleWithoutException on kyverno.io patterns', () => {
     const v = verdict(clusterPolicy([rule]), 'r', pod([{ name: 'a', image: 'a' }]));
     expect(v.verdict).toBe('unknown');
     expect(v.why).toMatch(why);
+  });
+
+  it('foreach checks each element, the element as the pattern target and as {{ element }}', () => {
+    const policy = clusterPolicy([
+      {
+        name: 'images',
+        validate: {
+          foreach: [
+            {
+              list: 'request.object.spec.containers',
+              preconditions: {
+                all: [{ key: '{{ element.name }}', operator: 'NotEquals', value: 'sidecar' }],
+              },
+              pattern: { image: '!*:latest' },
+            },
+          ],
+        },
+      },
+      {
+        name: 'registry',
+        validate: {
+          foreach: [
+            {
+              list: 'request.object.spec.initContainers',
+              deny: {
+                conditions: {
+                  any: [{ key: '{{ element.image }}', operator: 'Equals', value: 'docker.io/*' }],
+                },
+              },
+            },
+          ],
+        },
+      },
+    ]);
+    const containers = [
+      { name: 'app', image: 'a:1' },
+      { name: 'sidecar', image: 'b:latest' },
+    ];
+    expect(verdict(policy, 'images', pod(containers)).verdict).toBe('would-pass');
+    expect(verdict(policy, 'images', pod([{ name: 'app', image: 'a:latest' }])).verdict).toBe('would-fail');
+    const init = (image: string) => pod([], { initContainers: [{ name: 'i', image }] });
+    expect(verdict(policy, 'registry', init('docker.io/x')).verdict).toBe('would-fail');
+    expect(verdict(policy, 'registry', init('ghcr.io/x')).verdict).toBe('would-pass');
+    // No initContainers: the list is not there, Kyverno skips it, and the resource is admitted.
+    expect(verdict(policy, 'registry', pod([])).verdict).toBe('would-pass');
+  });
+
+  it('context variables are loaded in order, with their defaults, and read by the checks', () => {
+    const policy = clusterPolicy([
+      {
+        name: 'team-label',
+        context: [
+          { name: 'team', variable: { jmesPath: 'request.object.metadata.labels.team', default: 'none' } },
+          { name: 'allowed', variable: { value: ['payments', 'web'] } },
+        ],
+        validate: {
+          deny: {
+            conditions: { all: [{ key: '{{ team }}', operator: 'AnyNotIn', value: '{{ allowed }}' }] },
+          },
+        },
+      },
+    ]);
+    expect(verdict(policy, 'team-label', pod([], {}, { team: 'web' })).verdict).toBe('would-pass');
+    expect(verdict(policy, 'team-label', pod([], {}, { team: 'ops' })).verdict).toBe('would-fail');
+    expect(verdict(policy, 'team-label', pod([])).verdict).toBe('would-fail');
+    const noDefault = clusterPolicy([
+      {
+        name: 'r',
+        context: [{ name: 'team', variable: { jmesPath: 'request.object.metadata.labels.team' } }],
+        validate: { deny: { conditions: { all: [{ key: '{{ team }}', operator: 'Equals', value: 'x' }] } } },
+      },
+    ]);
+    // Kyverno fails to load the context: an error, not a fail.
+    expect(verdict(noDefault, 'r', pod([])).verdict).toBe('unknown');
   });
 
   it('a rule the policy does not have is unknown', () => {

@@ -95,6 +95,21 @@ const REPLACEMENTS: Record<'Pod' | 'Cronjob', [string, string][]> = {
  * wrapped under `spec.template` (`spec.jobTemplate.spec.template`), deny is kept, and the rule's JSON has
  * its `request.object.spec` / `.metadata` paths rewritten as text, as Kyverno does.
  */
+const generatedRules = {
+  Pod: new WeakMap<object, KyvernoRule>(),
+  Cronjob: new WeakMap<object, KyvernoRule>(),
+};
+
+/** autogenRule, once per rule object: the generated rule is then one object, prepared once. */
+function generatedRule(rule: KyvernoRule, kind: 'Pod' | 'Cronjob'): KyvernoRule {
+  let generated = generatedRules[kind].get(rule);
+  if (!generated) {
+    generated = autogenRule(rule, kind);
+    generatedRules[kind].set(rule, generated);
+  }
+  return generated;
+}
+
 export function autogenRule(rule: KyvernoRule, kind: 'Pod' | 'Cronjob'): KyvernoRule {
   const wrap = (p: unknown): Json =>
     kind === 'Pod' ? { spec: { template: p } } : { spec: { jobTemplate: { spec: { template: p } } } };
@@ -149,7 +164,7 @@ export function ruleTarget(policy: PolicyDocument, ruleName: string, object: Jso
       rule: source,
       object: podTemplate(template),
       templatePath: 'spec.jobTemplate.spec.template',
-      generated: autogenRule(source, 'Cronjob'),
+      generated: generatedRule(source, 'Cronjob'),
       resource: object,
     };
   }
@@ -158,7 +173,7 @@ export function ruleTarget(policy: PolicyDocument, ruleName: string, object: Jso
     rule: source,
     object: podTemplate(template),
     templatePath: 'spec.template',
-    generated: autogenRule(source, 'Pod'),
+    generated: generatedRule(source, 'Pod'),
     resource: object,
   };
 }
@@ -211,13 +226,6 @@ export function kyvernoRuleWithoutException(
     return notKnown(`rule ${name} uses validate.cel (admission parameters and bindings): not evaluated`);
   if (validate['manifests'] !== undefined)
     return notKnown(`rule ${name} verifies signed manifests: that needs the signatures`);
-  if (
-    validate['foreach'] !== undefined &&
-    validate['deny'] === undefined &&
-    validate['pattern'] === undefined &&
-    validate['anyPattern'] === undefined
-  )
-    return notKnown(`rule ${name} uses foreach: not evaluated`);
   const outcome = evaluateValidateRule(rule, target.resource, {
     object: target.resource,
     namespace,
@@ -283,7 +291,7 @@ export function celPolicyWithoutException(
 ): VerdictWithFinding {
   const label = policyLabel(test.policy);
   const object = test.resource.object ?? {};
-  const outcome = evaluateValidatingPolicy(label, test.policy.spec, { ...object }, context.namespaceObject);
+  const outcome = evaluateValidatingPolicy(label, test.policy.spec, object, context.namespaceObject);
   switch (outcome.status) {
     case 'pass':
       return wouldPass(`${label}: ${outcome.message}`);

@@ -53,6 +53,8 @@ export interface ExceptionQuery {
 
 export interface AuditQuery {
   exceptionId?: number;
+  /** Only events of these exceptions (a page of them, read in one query). */
+  exceptionIds?: readonly number[];
   action?: AuditAction;
   /** Only events after this one: what arrived since a reader last looked, or the next page. */
   afterSeq?: number;

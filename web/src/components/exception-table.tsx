@@ -1,12 +1,10 @@
 import type { Success } from '../api/client';
 import { href } from '../route';
+import { endedStates } from '../shell';
 import { DataTable } from './data-table';
 import { Time } from './time';
 
 export type ExceptionView = Success<'/api/v1/exceptions/{id}', 'get'>;
-
-/** States in which the exception has ended: its expiry is history, not a countdown. */
-export const endedStates: readonly string[] = ['rejected', 'withdrawn', 'removed'];
 
 /** Exceptions as rows: each links to its page; a live one's expiry counts down. */
 export function ExceptionTable({ items, caption }: { items: readonly ExceptionView[]; caption?: string }) {

@@ -1,12 +1,5 @@
 import { relativeTime } from '../../../src/domain/time';
-
-/**
- * One formatter for every instant shown: building one per call (as `toLocaleString` does) costs more than
- * the rest of a table row, and a page of the inventory shows fifty.
- */
-let formatter: Intl.DateTimeFormat | undefined;
-const inViewersZone = (ms: number): string =>
-  (formatter ??= new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })).format(ms);
+import { inViewersZone } from './local-time';
 
 /** An instant in the viewer's zone, with UTC on hover, and optionally how far it is from now. */
 export function Time({

@@ -6,9 +6,11 @@ import { allowedActions, needsComment, type Verb } from '../components/allowed-a
 import { StateBadge, type ExceptionView } from '../components/exception-table';
 import { afterAction, endingOf, isDestructive, type Ending } from '../components/lifecycle-words';
 import { ErrorNote, Loading } from '../components/status';
+import { StillNeeded } from '../components/still-needed';
 import { Time } from '../components/time';
 import { useAsync } from '../components/use-async';
 import { href } from '../route';
+import { formatRisk } from '../../../src/domain/controls';
 import { lastWriteOf } from '../../../src/domain/last-write';
 
 const labels: Record<Verb, string> = {
@@ -46,6 +48,7 @@ export function ExceptionPage({ id }: { id: string }) {
       {['pending', 'approved', 'active'].includes(x.state) && (
         <BlastRadius id={x.id} target={x.target} level={2} />
       )}
+      {x.state === 'active' && <StillNeeded id={x.id} target={x.target} />}
       <section aria-labelledby="timeline">
         <h2 id="timeline">Audit timeline</h2>
         <ol className="timeline">
@@ -118,6 +121,11 @@ function Facts({ x, ending }: { x: ExceptionView; ending: Ending | undefined }) 
     ['Ticket', x.ticket],
     ['Reason', x.reason],
     ['Risk assessment', x.riskAssessment ?? '—'],
+    ['Risk before compensating controls', x.riskRating ? formatRisk(x.riskRating.before) : '—'],
+    ['Risk after compensating controls', x.riskRating?.after ? formatRisk(x.riskRating.after) : '—'],
+    ['Compensating controls', x.compensatingControls ?? '—'],
+    ['Controls', x.controls.length ? x.controls.map((c) => `${c.catalog} ${c.id}`).join(', ') : '—'],
+    ...(x.closureReason ? [['Closure', x.closureReason] as [string, React.ReactNode]] : []),
     ['Requested by', x.requestor],
     ['Approved by (risk accepted)', x.approver ?? '—'],
     ['Applied by', x.applier ?? '—'],

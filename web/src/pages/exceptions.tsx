@@ -6,8 +6,9 @@ import { ExceptionTable } from '../components/exception-table';
 import { Empty, ErrorNote, Loading } from '../components/status';
 import { useAsync } from '../components/use-async';
 import { formText, href } from '../route';
+import { stateFilters } from '../shell';
 
-const STATES = ['pending', 'approved', 'active', 'expired', 'rejected', 'withdrawn', 'removed'];
+const STATES = stateFilters;
 
 /** The inventory: filters in the URL (shareable), pages from the server (never the whole store). */
 export function ExceptionsPage({ query }: { query: URLSearchParams }) {
