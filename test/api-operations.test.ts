@@ -101,6 +101,8 @@ async function everyMethod(as: (user: string) => Waiver): Promise<void> {
     () => alice.previewCovers(legacyRequest('MIG-5')),
     () => alice.evidence('EX-1'),
     () => alice.evidenceAll(),
+    () => alice.violations({ namespace: 'payments' }),
+    () => alice.draftFromViolation({ resource: 'Pod/payments/api-1', policy: 'p', rules: ['a', 'b'] }),
   ])
     await expect(needsCluster()).rejects.toMatchObject({ code: 'usage' });
   const { token } = await admin.createToken({ owner: 'erin', roles: ['auditor'] });
@@ -176,6 +178,8 @@ describe('the operation table', () => {
       'previewCovers',
       'evidence',
       'evidenceAll',
+      'violations',
+      'draftFromViolation',
     ];
     expect([...reached].sort()).toEqual(
       operationList

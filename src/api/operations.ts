@@ -31,6 +31,8 @@ import {
   ReviewQuerySchema,
   RequestInputSchema,
   TokenInputSchema,
+  ViolationsQuerySchema,
+  DraftQuerySchema,
 } from './request-schemas.js';
 import {
   ActionResultSchema,
@@ -61,6 +63,8 @@ import {
   TokenListSchema,
   UnmanagedListSchema,
   VerifyResultSchema,
+  ViolationListSchema,
+  ViolationDraftSchema,
 } from './response-schemas.js';
 
 const EXCEPTION = '/api/v1/exceptions/{id}';
@@ -217,6 +221,49 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
     large: true,
     invoke: (waiver) => waiver.evidenceAll(),
     encode: () => ({}),
+  }),
+  violations: operation({
+    name: 'violations',
+    method: 'GET',
+    path: '/api/v1/violations',
+    summary:
+      "The fail and error results of the clusters' policy reports (both API groups), by resource and policy, each with its owner and whether an exception in effect covers it",
+    query: ViolationsQuerySchema,
+    success: { status: 200, description: 'one entry per resource and policy', schema: ViolationListSchema },
+    large: true,
+    invoke: (waiver, { query }) => waiver.violations(query),
+    encode: (filter) => ({ query: { ...filter } }),
+  }),
+  draftFromViolation: operation({
+    name: 'draftFromViolation',
+    method: 'GET',
+    path: '/api/v1/violations/draft',
+    summary:
+      "The narrowest request that lets a failing resource through: its namespace, its name (or its ReplicaSet's pods, or its controller), only the failing rules (requester)",
+    query: DraftQuerySchema,
+    success: {
+      status: 200,
+      description: 'the draft, with the violation it came from',
+      schema: ViolationDraftSchema,
+    },
+    invoke: (waiver, { query }) =>
+      waiver.draftFromViolation({
+        resource: query.resource,
+        policy: query.policy,
+        rules: query.rules
+          ?.split(',')
+          .map((r) => r.trim())
+          .filter(Boolean),
+        target: query.target,
+      }),
+    encode: (ref) => ({
+      query: {
+        resource: ref.resource,
+        policy: ref.policy,
+        rules: ref.rules?.length ? ref.rules.join(',') : undefined,
+        target: ref.target,
+      },
+    }),
   }),
   previewCovers: operation({
     name: 'previewCovers',

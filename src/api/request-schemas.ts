@@ -163,6 +163,30 @@ export const PoliciesQuerySchema = z.strictObject({
 });
 
 /** A body or query that may narrow the work to one named target. */
+/** Which violations: one namespace, one policy, one cluster target (each: all when absent). */
+export const ViolationsQuerySchema = z.strictObject({
+  namespace: z.string().min(1).max(253).describe('only resources in this namespace').optional(),
+  policy: z
+    .string()
+    .min(1)
+    .max(300)
+    .describe('only this policy (as the report names it, or Kind/name for a CEL policy)')
+    .optional(),
+  target: targetName.optional(),
+});
+
+/** Which violation a draft is made from. */
+export const DraftQuerySchema = z.strictObject({
+  resource: z.string().min(1).max(600).describe('the failing resource as KIND/NAMESPACE/NAME'),
+  policy: z.string().min(1).max(300).describe('the policy it fails'),
+  rules: z
+    .string()
+    .max(2000)
+    .describe('comma-separated: only these of its failing rules (default: all)')
+    .optional(),
+  target: targetName.optional(),
+});
+
 export const TargetScopeSchema = z.strictObject({ target: targetName.optional() });
 
 export const ErrorSchema = z.object({

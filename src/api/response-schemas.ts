@@ -31,6 +31,14 @@ import type { ActionResult } from '../service/waiver.js';
 import { targetKinds } from '../domain/target-kind.js';
 import type { TargetView } from '../service/list-targets.js';
 import type { PolicyCatalog } from '../service/list-policies.js';
+import type { ViolationList } from '../service/list-violations.js';
+import type { RequestOrigin, ViolationDraft } from '../domain/violation-draft.js';
+import {
+  OverlapReportSchema,
+  RequestOriginSchema,
+  ViolationDraftSchema,
+} from '../domain/request-origin-schema.js';
+import type { OverlapReport } from '../service/exception-coverage.js';
 
 /**
  * What the API answers with on success. OpenAPI describes these; the types below make the compiler
@@ -98,6 +106,10 @@ export const ActionResultSchema = z
   .strictObject({
     exception: ExceptionViewSchema,
     superseded: ExceptionViewSchema.exactOptional().describe('the exception a renewal replaced, on apply'),
+    overlap: z
+      .lazy(() => OverlapReportSchema)
+      .exactOptional()
+      .describe('on request, on a cluster target: the active exceptions for the same policy it overlaps'),
   })
   .describe('The exception after a lifecycle action');
 
@@ -148,6 +160,14 @@ export const AuditPageSchema = z.strictObject({
 export const ExceptionDetailSchema = z.strictObject({
   exception: ExceptionViewSchema,
   history: z.array(AuditEventSchema),
+  origin: z
+    .lazy(() => RequestOriginSchema)
+    .nullable()
+    .describe('the violation it was drafted from (null: typed by hand)'),
+  overlap: z
+    .lazy(() => OverlapReportSchema)
+    .nullable()
+    .describe('the active exceptions for the same policy it overlaps (null: not on a cluster)'),
 });
 
 export const VerifyResultSchema = z.strictObject({
@@ -423,6 +443,46 @@ export const ExceptionEvidenceSchema = z
   })
   .describe("What Kyverno's policy reports prove about an exception");
 
+const coverageVerdict = z.union([z.boolean(), z.literal('unknown')]);
+
+export const ViolationListSchema = z
+  .strictObject({
+    items: z.array(
+      z.strictObject({
+        target: z.string().describe('the cluster target whose reports hold it'),
+        resource: resourceIdentity,
+        owner: z
+          .strictObject({
+            kind: z.string(),
+            name: z.string(),
+            chain: z
+              .array(z.strictObject({ kind: z.string(), name: z.string() }))
+              .describe('controller ownerReferences from the resource up'),
+            podTemplateHash: z.string().nullable(),
+            complete: z.boolean().describe('the top-most owner is in the cluster (false: it is gone)'),
+          })
+          .nullable()
+          .describe('the top-most controller (null: a bare resource, or not in the cluster)'),
+        policy: z.string().describe('as a request names it (Kind/name for a CEL policy)'),
+        rules: z.array(
+          z.strictObject({
+            rule: z.string(),
+            result: z.enum(['fail', 'error']),
+            message: z.string(),
+            seenAt: nullableInstant,
+            covered: coverageVerdict.describe('an exception in effect already lets it through'),
+            exceptions: z.array(z.string()).describe('namespace/name of those that do (or may)'),
+          }),
+        ),
+        lastSeen: nullableInstant,
+        covered: coverageVerdict.describe('every failing rule is covered'),
+        sources: z.array(z.string()).describe('the report apiVersions the results came from'),
+      }),
+    ),
+    notes: z.array(z.string()),
+  })
+  .describe("The failing results of the clusters' policy reports, by resource and policy");
+
 export const EvidenceListSchema = z.strictObject({ items: z.array(ExceptionEvidenceSchema) });
 
 export const UnmanagedExceptionSchema = z.strictObject({
@@ -588,3 +648,9 @@ exactly<Exactly<z.output<typeof ApiTokenSchema>, ApiToken>>();
 exactly<Exactly<z.output<typeof CreatedTokenSchema>, CreatedToken>>();
 exactly<Exactly<z.output<typeof ExceptionEvidenceSchema>, ExceptionEvidence>>();
 exactly<Exactly<z.output<typeof CoverageReportSchema>, CoverageReport>>();
+exactly<Exactly<z.output<typeof ViolationListSchema>, ViolationList>>();
+exactly<Exactly<z.output<typeof ViolationDraftSchema>, ViolationDraft>>();
+exactly<Exactly<z.output<typeof RequestOriginSchema>, RequestOrigin>>();
+
+export { RequestOriginSchema, ViolationDraftSchema };
+exactly<Exactly<z.output<typeof OverlapReportSchema>, OverlapReport>>();

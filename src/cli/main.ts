@@ -19,6 +19,7 @@ import type { ReviewFlags } from './commands/review.js';
 import type { ServeFlags } from './commands/serve.js';
 import type { TokenCreateFlags } from './commands/token.js';
 import type { TransitionFlags } from './commands/transition.js';
+import type { ViolationsFlags } from './commands/violations.js';
 import { exitCodes } from './exit-codes.js';
 import { errorLine, issueLine } from './flag-names.js';
 import type { InstantFlags, OutputFlags } from './output.js';
@@ -100,6 +101,10 @@ function program(ctx: () => CliContext, streams: Streams): Command {
       "the named target it will live on (default: the configuration's defaultTarget); fixed for its life",
     )
     .option('--preview', 'file nothing: show what the request would let through in the cluster')
+    .option(
+      '--from-violation <resource>',
+      'draft the narrowest scope from a failing report result: KIND/NAMESPACE/NAME with --policy (and --rule to pick rules)',
+    )
     .addOption(outputOption('table|json|yaml|name'))
     .action(async (flags: RequestFlags) => (await import('./commands/request.js')).run(ctx(), flags));
 
@@ -190,6 +195,17 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .action(async (ref: string | undefined, flags: OutputFlags) =>
       (await import('./commands/evidence.js')).run(ctx(), ref, flags),
     );
+
+  cli
+    .command('violations')
+    .description(
+      "the fail and error results of the clusters' policy reports, by resource and policy: owner, message, last seen, and whether an exception already covers it",
+    )
+    .option('-n, --namespace <namespace>', 'only resources in this namespace')
+    .option('--policy <policy>', 'only this policy (as the report names it, or Kind/name)')
+    .option('--target <name>', 'only this cluster target (default: every one)')
+    .addOption(outputOption('table|json|yaml'))
+    .action(async (flags: ViolationsFlags) => (await import('./commands/violations.js')).run(ctx(), flags));
 
   cli
     .command('describe')

@@ -43,13 +43,26 @@ const identity = (v: unknown, namespace: string): ReportedResource => {
   };
 };
 
+/** A result as `violations` reads it: with its message and the report API it came from. */
+export interface DetailedReportResult extends ReportResult {
+  message: string;
+  /** The report's apiVersion (wgpolicyk8s.io/v1alpha2, openreports.io/v1alpha1). */
+  source: string;
+}
+
 /**
  * One report's results: Kyverno 1.13+ writes one report per resource (`scope`), older ones list the
  * resources of each result. A malformed entry is skipped, never trusted.
  */
 export function reportResults(report: unknown): ReportResult[] {
+  return detailedReportResults(report).map(({ message: _m, source: _s, ...r }) => r);
+}
+
+/** The same, with each result's message and the report's apiVersion. */
+export function detailedReportResults(report: unknown): DetailedReportResult[] {
   const r = obj(report);
   const namespace = text(obj(r['metadata'])['namespace']);
+  const source = text(r['apiVersion']);
   const scope = r['scope'] === undefined ? undefined : identity(r['scope'], namespace);
   return list(r['results']).flatMap((entry) => {
     const e = obj(entry);
@@ -69,6 +82,8 @@ export function reportResults(report: unknown): ReportResult[] {
         exceptions,
         resource,
         atMs,
+        message: text(e['message']),
+        source,
       }));
   });
 }

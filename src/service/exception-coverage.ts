@@ -8,6 +8,8 @@ import {
   type NamedException,
 } from '../domain/coverage.js';
 import { draftRequest } from '../domain/draft-request.js';
+import { messageOf } from '../domain/errors.js';
+import { overlapWith, type Overlap } from '../domain/overlap.js';
 import {
   exemptionSummary,
   withVerdicts,
@@ -141,4 +143,57 @@ async function coverageOf(
     notes,
     ...(exemption ? { exemption } : {}),
   };
+}
+
+/** How an exception meets the others in effect for its policy on its cluster target, with what limits the answer. */
+export interface OverlapReport extends Overlap {
+  notes: string[];
+}
+
+const namedOf = (deps: ServiceDeps, record: ExceptionRecord): NamedException => {
+  const manifest = renderManifest(record, deps.settings);
+  return { namespace: manifest.metadata.namespace ?? '', name: manifest.metadata.name, spec: manifest.spec };
+};
+
+/**
+ * What the exception and the active ones for the same policy let through, each alone and together (the
+ * `covers` matcher over what the exception could reach); null on a target that is not a cluster. A
+ * cluster that does not answer is a note, not a failure of the page that asked.
+ */
+export async function overlapOf(deps: ServiceDeps, record: ExceptionRecord): Promise<OverlapReport | null> {
+  const cluster = deps.targets.get(record.target)?.cluster;
+  if (!cluster) return null;
+  const now = deps.clock.now();
+  const others = (await deps.store.listExceptions({ states: ['active'], targets: [record.target] })).filter(
+    (r) => r.id !== record.id && r.policy === record.policy && Date.parse(r.expiresAt) > now,
+  );
+  const none: OverlapReport = { exceptions: [], shared: [], together: [], notes: [] };
+  if (others.length === 0) return none;
+  const named = namedOf(deps, record);
+  const namespaces = record.namespaces.some((n) => /[*?]/.test(n)) ? [] : [...record.namespaces];
+  try {
+    const [found, namespaceLabels, policy] = await Promise.all([
+      cluster.inventory.objects(record.kinds, namespaces),
+      cluster.inventory.namespaceLabels(),
+      cluster.inventory.policy(record.policy),
+    ]);
+    const rules = policy
+      ? policyRules(policy).filter((r) => r.policy === record.policy)
+      : rulesNamedBy([named]);
+    const overlap = overlapWith(
+      named,
+      others.map((r) => namedOf(deps, r)),
+      found.objects.map(resourceUnderTest),
+      rules,
+      { namespaceLabels, nowMs: now },
+    );
+    return {
+      ...overlap,
+      notes: found.truncated
+        ? ['the cluster has more objects than are read at once: the answer covers the first ones']
+        : [],
+    };
+  } catch (e) {
+    return { ...none, notes: [`cannot read cluster target ${record.target}: ${messageOf(e)}`] };
+  }
 }

@@ -39,6 +39,11 @@ export const RequestInputSchema = z.strictObject({
   /** The named target it will live on; the configuration's default target when absent. */
   // Checked against the configured names (a one-target setup names its cluster by its kubeconfig context).
   target: z.string().min(1).max(253).optional(),
+  /**
+   * Drafted from this violation (the resource as KIND/NAMESPACE/NAME, and the failing rules it was drafted
+   * for): the draft is made again and kept with the request, and what the request adds to it is flagged.
+   */
+  fromViolation: z.strictObject({ resource: z.string().min(1).max(600), rules: list.optional() }).optional(),
 });
 export type RequestInput = z.infer<typeof RequestInputSchema>;
 

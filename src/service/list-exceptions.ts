@@ -1,3 +1,5 @@
+import type { OverlapReport } from './exception-coverage.js';
+import type { RequestOrigin } from '../domain/violation-draft.js';
 import type { AuditEvent } from '../domain/audit.js';
 import {
   displayState,
@@ -172,6 +174,19 @@ export async function getException(deps: ServiceDeps, actor: Actor, ref: string)
 export interface ExceptionDetail {
   exception: ExceptionView;
   history: AuditEvent[];
+  /** The violation it was drafted from, and how the filed scope differs (null: typed by hand). */
+  origin: RequestOrigin | null;
+  /** The active exceptions for the same policy it overlaps, and what they let through together (null: no cluster). */
+  overlap: OverlapReport | null;
+}
+
+/** The draft a request was made from, read back and checked (a row that does not parse is shown as none). */
+export async function requestOrigin(deps: ServiceDeps, id: number): Promise<RequestOrigin | null> {
+  const text = await deps.store.getRequestOrigin(id);
+  if (text === undefined) return null;
+  const { RequestOriginSchema } = await import('../domain/request-origin-schema.js');
+  const parsed = RequestOriginSchema.safeParse(JSON.parse(text));
+  return parsed.success ? parsed.data : null;
 }
 
 /** One exception with its audit timeline. */
@@ -186,6 +201,8 @@ export async function describeException(
   return {
     exception: redactSyncError(exceptionView(record, deps.clock.now()), redact),
     history: (await deps.store.listAudit({ exceptionId: record.id })).map((e) => redactEvent(e, redact)),
+    origin: await requestOrigin(deps, record.id),
+    overlap: await (await import('./exception-coverage.js')).overlapOf(deps, record),
   };
 }
 

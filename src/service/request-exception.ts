@@ -1,3 +1,4 @@
+import { compareWithDraft, type RequestOrigin } from '../domain/violation-draft.js';
 import { controlsFor } from '../domain/controls.js';
 import { draftRequest } from '../domain/draft-request.js';
 import { messageOf, WaiverError } from '../domain/errors.js';
@@ -32,11 +33,43 @@ export async function requestException(
   const nowMs = wholeSeconds(deps.clock.now());
   const { scope, justification, apiVersion } = draftRequest(input, deps.settings, nowMs);
   const target = targetNamed(deps, input.target ?? deps.targets.defaultName).name;
-  return createRequest(deps, actor, nowMs, scope, justification, { apiVersion, target });
+  const origin = await originOf(deps, actor, input, scope, target);
+  return createRequest(deps, actor, nowMs, scope, justification, {
+    apiVersion,
+    target,
+    ...(origin ? { origin } : {}),
+  });
+}
+
+/**
+ * A request drafted from a violation: the draft is made again from the reports as they are now (the
+ * caller's copy is not trusted), and what the filed scope adds to it is recorded for the reviewer.
+ */
+async function originOf(
+  deps: ServiceDeps,
+  actor: Actor,
+  input: RequestInput,
+  scope: ExceptionScope,
+  target: string,
+): Promise<RequestOrigin | undefined> {
+  if (!input.fromViolation) return undefined;
+  if (!input.policy)
+    throw new WaiverError('usage', 'a request from a violation names the policy it fails', 'policy');
+  const { draftViolation } = await import('./draft-violation.js');
+  const draft = await draftViolation(deps, actor, {
+    resource: input.fromViolation.resource,
+    policy: input.policy,
+    rules: input.fromViolation.rules,
+    target,
+  });
+  const { name: _name, ...filed } = scope;
+  return { draft, ...compareWithDraft(filed, draft.scope) };
 }
 
 interface RequestOptions {
   apiVersion: ExceptionRecord['apiVersion'];
+  /** The violation it was drafted from. */
+  origin?: RequestOrigin;
   /** A renewal stays on its exception's target. */
   target: string;
   renewing?: ExceptionRecord;
@@ -45,6 +78,7 @@ interface RequestOptions {
 /** A request checked and drafted, ready to be saved: everything but the name's uniqueness is known. */
 interface Draft extends NewRequest {
   renewing: ExceptionRecord | undefined;
+  origin: RequestOrigin | undefined;
 }
 
 /** Shared by request and renew: guardrails, then one transaction that inserts the record and its audit event. */
@@ -86,7 +120,12 @@ export async function requestExceptions(
         const input = parseInput(RequestInputSchema, raw);
         const { scope, justification, apiVersion } = draftRequest(input, deps.settings, nowMs);
         const target = targetNamed(deps, input.target ?? deps.targets.defaultName).name;
-        return checkDraft(deps, actor, nowMs, scope, justification, { apiVersion, target });
+        const origin = await originOf(deps, actor, input, scope, target);
+        return checkDraft(deps, actor, nowMs, scope, justification, {
+          apiVersion,
+          target,
+          ...(origin ? { origin } : {}),
+        });
       }),
     );
   const saved = await deps.store.transaction(async (tx) => {
@@ -148,7 +187,7 @@ async function checkDraft(
     ...(renewing ? { renewing } : {}),
     controls: controlsFor(deps.settings.controls, scope.policy),
   });
-  return { record, event, renewing };
+  return { record, event, renewing, origin: options.origin };
 }
 
 /** Inside the transaction: the name is still free, the record and its audit event are written. */
@@ -156,14 +195,23 @@ async function save(
   deps: ServiceDeps,
   tx: StoreWriter,
   actor: Actor,
-  { record, event, renewing }: Draft,
+  { record, event, renewing, origin }: Draft,
 ): Promise<ExceptionRecord> {
   await ensureNameIsFree(tx, record.name, renewing);
   const saved = await tx.insertException(record);
+  if (origin) await tx.saveRequestOrigin(saved.id, JSON.stringify(origin));
+  // The trail says where it came from and what it widened: the hash chain holds the reviewer's evidence.
+  const data = origin
+    ? {
+        ...event.data,
+        fromViolation: origin.draft.from.resource,
+        ...(origin.widened.length ? { widened: origin.widened } : {}),
+      }
+    : event.data;
   await recordEvent(
     deps,
     tx,
-    { at: record.requestedAt, actor: actor.name, ...event, exceptionId: saved.id },
+    { at: record.requestedAt, actor: actor.name, ...event, data, exceptionId: saved.id },
     { record: saved },
   );
   return saved;

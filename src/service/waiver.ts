@@ -11,7 +11,7 @@ import type { AuditHead } from './audit-checkpoint.js';
 import type { AuditFilter, AuditPage, VerifyResult } from './audit-trail.js';
 import type { BatchAction, BatchReport } from './batch-actions.js';
 import type { ServiceDeps } from './deps.js';
-import type { CoverageReport } from './exception-coverage.js';
+import type { CoverageReport, OverlapReport } from './exception-coverage.js';
 import type { ExceptionEvidence } from '../domain/report-evidence.js';
 import type { RenewInput, RequestInput, TokenInput } from './inputs.js';
 import type { LintReport, LintSource } from '../domain/lint-report.js';
@@ -28,11 +28,16 @@ import type { SweepReport, SweepScope } from './sweep.js';
 import type { TargetView } from './list-targets.js';
 import type { PolicyCatalog } from './list-policies.js';
 import type { CreatedToken } from './tokens.js';
+import type { ViolationFilter, ViolationList } from './list-violations.js';
+import type { ViolationRef } from './draft-violation.js';
+import type { ViolationDraft } from '../domain/violation-draft.js';
 
 /** What every lifecycle action answers: the exception after it (and, on apply, the one a renewal replaced). */
 export interface ActionResult {
   exception: ExceptionView;
   superseded?: ExceptionView;
+  /** On request, on a cluster target: the active exceptions for the same policy it overlaps. */
+  overlap?: OverlapReport;
 }
 
 /**
@@ -90,6 +95,10 @@ export interface Waiver {
   evidence(ref: string): Promise<ExceptionEvidence>;
   /** The same for every exception in effect and those ended lately; flagged ones first. */
   evidenceAll(): Promise<{ items: ExceptionEvidence[] }>;
+  /** The failing results of the clusters' policy reports, by resource and policy, with owners and coverage. */
+  violations(filter?: ViolationFilter): Promise<ViolationList>;
+  /** The narrowest request that lets a violation through, for the requester to justify (or narrow). */
+  draftFromViolation(ref: ViolationRef): Promise<ViolationDraft>;
   /** The periodic work once; with `targets`, only the exceptions on those targets. */
   sweep(atMs?: number, scope?: SweepScope): Promise<SweepReport>;
   lint(sources: readonly LintSource[]): Promise<LintReport>;
@@ -124,8 +133,14 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
   const audit = () => import('./audit-trail.js');
   const tokens = () => import('./tokens.js');
   return {
-    request: async (input) =>
-      view((await import('./request-exception.js')).requestException(deps, actor, input)),
+    request: async (input) => {
+      const record = await (await import('./request-exception.js')).requestException(deps, actor, input);
+      const overlap = await (await import('./exception-coverage.js')).overlapOf(deps, record);
+      return {
+        exception: exceptionView(record, deps.clock.now()),
+        ...(overlap && (overlap.exceptions.length || overlap.notes.length) ? { overlap } : {}),
+      };
+    },
     approve: async (ref, comment) => view((await review()).approveException(deps, actor, ref, comment)),
     reject: async (ref, comment) => view((await review()).rejectException(deps, actor, ref, comment)),
     withdraw: async (ref, comment) => view((await review()).withdrawException(deps, actor, ref, comment)),
@@ -174,6 +189,9 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
       (await import('./render-exception.js')).renderException(deps, actor, ref, apiVersion),
     evidence: async (ref) => (await import('./exception-evidence.js')).exceptionEvidenceOf(deps, actor, ref),
     evidenceAll: async () => (await import('./exception-evidence.js')).allEvidence(deps, actor),
+    violations: async (filter) => (await import('./list-violations.js')).listViolations(deps, actor, filter),
+    draftFromViolation: async (ref) =>
+      (await import('./draft-violation.js')).draftViolation(deps, actor, ref),
     covers: async (ref) => (await import('./exception-coverage.js')).exceptionCoverage(deps, actor, ref),
     previewCovers: async (input) =>
       (await import('./exception-coverage.js')).previewCoverage(deps, actor, input),

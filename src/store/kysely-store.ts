@@ -314,6 +314,19 @@ class KyselyAccess implements StoreWriter {
     return row !== undefined;
   }
 
+  async getRequestOrigin(exceptionId: number): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('request_origins')
+      .select('origin')
+      .where('exception_id', '=', exceptionId)
+      .executeTakeFirst();
+    return row?.origin;
+  }
+
+  async saveRequestOrigin(exceptionId: number, origin: string): Promise<void> {
+    await this.db.insertInto('request_origins').values({ exception_id: exceptionId, origin }).execute();
+  }
+
   async recordDataMigration(name: string, atIso: string): Promise<boolean> {
     // A second process waits for the first's transaction, then inserts nothing.
     const inserted = await this.db

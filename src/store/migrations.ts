@@ -235,6 +235,18 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
             await db.schema.alterTable('exceptions').addColumn(column, 'text').execute();
       },
     },
+    '0012-request-origins': {
+      async up(db: Kysely<unknown>) {
+        // The draft a request was made from (a policy report's violation), kept beside it so the
+        // reviewer sees the evidence and any widening; most requests have none, so not a column.
+        await db.schema
+          .createTable('request_origins')
+          .ifNotExists()
+          .addColumn('exception_id', 'integer', (c) => c.primaryKey().references('exceptions.id'))
+          .addColumn('origin', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

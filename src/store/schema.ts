@@ -115,6 +115,11 @@ export interface DataMigrationsTable {
   ran_at: string;
 }
 
+export interface RequestOriginsTable {
+  exception_id: number;
+  origin: string;
+}
+
 export interface Database {
   exceptions: ExceptionsTable;
   audit_events: AuditEventsTable;
@@ -124,4 +129,5 @@ export interface Database {
   notifications: NotificationsTable;
   notification_attempts: NotificationAttemptsTable;
   data_migrations: DataMigrationsTable;
+  request_origins: RequestOriginsTable;
 }

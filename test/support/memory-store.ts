@@ -40,6 +40,7 @@ export interface MemoryDatabase {
   outbox: (StoredNotification & { claimedBy: string | null; claimedUntil: string | null })[];
   attempts: DeliveryAttempt[];
   dataMigrations: { name: string; ranAt: string }[];
+  origins: Map<number, string>;
 }
 
 /** One database and what its users share: the leases (outside transactions) and the write queue. */
@@ -59,6 +60,7 @@ export const memoryServer = (): MemoryServer => ({
     outbox: [],
     attempts: [],
     dataMigrations: [],
+    origins: new Map(),
   },
   leases: new Map(),
   queue: Promise.resolve(),
@@ -206,6 +208,15 @@ class MemoryAccess implements StoreWriter {
 
   hasDataMigration(name: string): Promise<boolean> {
     return Promise.resolve(this.db().dataMigrations.some((m) => m.name === name));
+  }
+
+  getRequestOrigin(exceptionId: number): Promise<string | undefined> {
+    return Promise.resolve(this.db().origins.get(exceptionId));
+  }
+
+  saveRequestOrigin(exceptionId: number, origin: string): Promise<void> {
+    this.db().origins.set(exceptionId, origin);
+    return Promise.resolve();
   }
 
   recordDataMigration(name: string, atIso: string): Promise<boolean> {

@@ -7,6 +7,7 @@ import { ExceptionPage } from './pages/exception';
 import { ExceptionsPage } from './pages/exceptions';
 import { ReviewPage } from './pages/review';
 import { TokensPage } from './pages/tokens';
+import { ViolationsPage } from './pages/violations';
 import { href, type Route } from './route';
 import { nav, requiredRoles, titles } from './shell';
 import { useRoute } from './use-route';
@@ -94,9 +95,11 @@ function Page({ route }: { route: Route }) {
             </div>
           }
         >
-          <RequestPage />
+          <RequestPage query={route.query} />
         </Suspense>
       );
+    case 'violations':
+      return <ViolationsPage query={route.query} />;
     case 'review':
       return <ReviewPage />;
     case 'audit':

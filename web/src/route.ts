@@ -3,7 +3,8 @@ export type Route =
   | { page: 'dashboard' }
   | { page: 'exceptions'; query: URLSearchParams }
   | { page: 'exception'; id: string }
-  | { page: 'request' }
+  | { page: 'request'; query: URLSearchParams }
+  | { page: 'violations'; query: URLSearchParams }
   | { page: 'review' }
   | { page: 'audit'; query: URLSearchParams }
   | { page: 'tokens' }
@@ -17,7 +18,8 @@ export function parseRoute(hash: string): Route {
   if (first === undefined) return { page: 'dashboard' };
   if (first === 'exceptions' && second !== undefined) return { page: 'exception', id: second };
   if (first === 'exceptions') return { page: 'exceptions', query };
-  if (first === 'request') return { page: 'request' };
+  if (first === 'request') return { page: 'request', query };
+  if (first === 'violations') return { page: 'violations', query };
   if (first === 'review') return { page: 'review' };
   if (first === 'audit') return { page: 'audit', query };
   if (first === 'tokens') return { page: 'tokens' };

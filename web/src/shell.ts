@@ -10,6 +10,7 @@ export const titles: Record<Route['page'], string> = {
   exceptions: 'Exceptions',
   exception: 'Exception',
   request: 'Request an exception',
+  violations: 'Violations',
   review: 'Review',
   audit: 'Audit log',
   tokens: 'API tokens',
@@ -38,6 +39,7 @@ export const usable = (mine: readonly string[], page: Route['page']): boolean =>
 export const nav: readonly { page: Route['page']; path: string; label: string }[] = [
   { page: 'dashboard', path: '/', label: 'Dashboard' },
   { page: 'exceptions', path: '/exceptions', label: 'Exceptions' },
+  { page: 'violations', path: '/violations', label: 'Violations' },
   { page: 'request', path: '/request', label: 'Request' },
   { page: 'review', path: '/review', label: 'Review' },
   { page: 'audit', path: '/audit', label: 'Audit log' },

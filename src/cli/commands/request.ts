@@ -29,6 +29,7 @@ export interface RequestFlags {
   apiVersion?: string;
   target?: string;
   preview?: boolean;
+  fromViolation?: string;
   output?: string;
 }
 
@@ -46,7 +47,12 @@ export async function run(ctx: CliContext, flags: RequestFlags): Promise<void> {
     return requestSeveral(ctx, flags, format, source, documents);
   }
   const template = documents[0] ? fieldsFromTemplate(documents[0].manifest) : {};
-  const input = mergeInput(template, flags);
+  let input = mergeInput(template, flags);
+  if (flags.fromViolation !== undefined) {
+    const drafted = await fromViolation(ctx, flags.fromViolation, flags, input);
+    input = drafted.input;
+    ctx.err(`${drafted.line}\n`);
+  }
   if (flags.preview) {
     if (format === 'name') throw new WaiverError('usage', '--preview prints a table, json or yaml', 'output');
     const report = await (await ctx.waiver()).previewCovers(input as RequestInput);
@@ -56,6 +62,45 @@ export async function run(ctx: CliContext, flags: RequestFlags): Promise<void> {
   if (format !== 'table') return printOne(ctx, created.exception, format, 'requested');
   ctx.out(`${requestedLine(created.exception)}\n`);
 }
+
+/**
+ * `--from-violation KIND/NS/NAME --policy P [--rule R]`: the draft fills in the scope; a flag given beside
+ * it replaces the draft's value (a widening is recorded with the request and shown to the reviewer).
+ */
+async function fromViolation(
+  ctx: CliContext,
+  resource: string,
+  flags: RequestFlags,
+  given: Record<string, unknown>,
+): Promise<{ input: Record<string, unknown>; line: string }> {
+  if (documents(flags))
+    throw new WaiverError('usage', '--from-violation drafts the request; -f is not taken with it', 'file');
+  if (!flags.policy)
+    throw new WaiverError(
+      'usage',
+      '--from-violation needs --policy: the policy the resource fails',
+      'policy',
+    );
+  const draft = await (
+    await ctx.waiver()
+  ).draftFromViolation({ resource, policy: flags.policy, rules: flags.rule, target: flags.target });
+  const { target, apiVersion, ...scope } = draft.fields;
+  const input = {
+    ...scope,
+    ...(apiVersion ? { apiVersion } : {}),
+    target,
+    ...given,
+    // `--rule` picks failing rules to draft for; the draft's rules are those (autogen names added later).
+    rules: scope.rules.length ? scope.rules : undefined,
+    fromViolation: { resource, ...(flags.rule?.length ? { rules: flags.rule } : {}) },
+  };
+  return {
+    input: Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
+    line: `drafted from ${draft.from.resource.kind} ${draft.from.resource.namespace}/${draft.from.resource.name} (${draft.basis}): ${draft.why}`,
+  };
+}
+
+const documents = (flags: RequestFlags): boolean => flags.file !== undefined;
 
 async function requestSeveral(
   ctx: CliContext,

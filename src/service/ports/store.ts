@@ -99,6 +99,8 @@ export interface StoreReader {
   listStoredTokens(): Promise<StoredToken[]>;
   /** Whether the named data migration ran on this database (see `recordDataMigration`). */
   hasDataMigration(name: string): Promise<boolean>;
+  /** Where a request came from (a violation's draft, as JSON), if it was drafted from one. */
+  getRequestOrigin(exceptionId: number): Promise<string | undefined>;
 }
 
 /** A record as changed, and as it was read. */
@@ -133,6 +135,8 @@ export interface StoreWriter extends StoreReader {
    * was recorded already (another process ran it first), so it runs once per database.
    */
   recordDataMigration(name: string, atIso: string): Promise<boolean>;
+  /** Keeps the draft a request was made from (JSON), with the request, in its transaction. */
+  saveRequestOrigin(exceptionId: number, origin: string): Promise<void>;
 }
 
 /**

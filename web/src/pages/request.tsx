@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { parseCelPolicyRef } from '../../../src/domain/cel-exception';
 import type { Issue } from '../../../src/domain/errors';
 import {
@@ -19,6 +19,10 @@ import { ErrorNote, Loading } from '../components/status';
 import { useAsync } from '../components/use-async';
 import { href } from '../route';
 import { checkRequestFields, listOf } from '../request-check';
+import { compareWithDraft, type ScopeChange } from '../../../src/domain/violation-draft';
+import type { Success } from '../api/client';
+
+type Draft = Success<'/api/v1/violations/draft', 'get'>;
 
 /** The process document's valid reason for each category, and what it demands. */
 const categoryHelp: Record<Category, string> = {
@@ -65,9 +69,29 @@ interface PolicyChoice {
   rules: KnownRule[] | null;
 }
 
-/** The request form: the target's own policies, checked as you type by the server's guardrails. */
-export function RequestPage() {
+/**
+ * The request form: the target's own policies, checked as you type by the server's guardrails. Opened
+ * from a violation (`?fromViolation=KIND/NS/NAME&policy=P`), it starts from the narrowest draft; the
+ * requester may narrow it, and anything that widens it is shown as it is typed (and to the reviewer).
+ */
+export function RequestPage({ query }: { query?: URLSearchParams }) {
   const { api, me, settings } = useSession();
+  const fromViolation = query?.get('fromViolation') ?? '';
+  const violationPolicy = query?.get('policy') ?? '';
+  const violationTarget = query?.get('target') ?? '';
+  const draft = useAsync<Draft | undefined>(
+    () =>
+      fromViolation
+        ? api.get('/api/v1/violations/draft', {
+            query: {
+              resource: fromViolation,
+              policy: violationPolicy,
+              ...(violationTarget ? { target: violationTarget } : {}),
+            },
+          })
+        : Promise.resolve(undefined),
+    [api, fromViolation, violationPolicy, violationTarget],
+  );
   const [form, setForm] = useState<Form>({
     namespaces: '',
     names: '',
@@ -84,6 +108,21 @@ export function RequestPage() {
     kinds: ['Pod'],
     apiVersion: '',
   });
+  useEffect(() => {
+    const d = draft.data;
+    if (!d) return;
+    setForm((f) => ({
+      ...f,
+      target: d.fields.target,
+      policy: d.fields.policy,
+      rules: d.fields.rules.length ? d.fields.rules : null,
+      customRules: d.fields.rules.join(', '),
+      kinds: d.fields.kinds,
+      namespaces: d.fields.namespaces.join(', '),
+      names: d.fields.names.join(', '),
+      apiVersion: d.fields.apiVersion ?? '',
+    }));
+  }, [draft.data]);
   const targets = useAsync(() => api.get('/api/v1/targets'), [api]).data?.items ?? [];
   const catalog = useAsync(
     () => api.get('/api/v1/policies', { query: form.target ? { target: form.target } : {} }),
@@ -126,7 +165,9 @@ export function RequestPage() {
     ...fields,
     riskAssessment: fields.riskAssessment ?? undefined,
     ...(form.target ? { target: form.target } : {}),
+    ...(draft.data ? { fromViolation: { resource: fromViolation } } : {}),
   };
+  const widened = draft.data ? compareWithDraft(scopeOf(check.scope), draft.data.scope).widened : [];
   const bodyKey = JSON.stringify(body);
   // A refusal with one field and no list of issues stands as an issue of its own, shown on that field.
   const serverIssues =
@@ -221,6 +262,14 @@ export function RequestPage() {
           void submit();
         }}
       >
+        {fromViolation && (
+          <section aria-labelledby="from-violation" className="request-card">
+            <h2 id="from-violation">Drafted from a violation</h2>
+            {draft.loading && <Loading what="the draft" />}
+            {draft.error !== undefined && <ErrorNote error={draft.error} />}
+            {draft.data && <DraftSummary draft={draft.data} widened={widened} />}
+          </section>
+        )}
         {field(
           'target',
           'Target',
@@ -550,3 +599,45 @@ const formFields = new Set([
   'apiVersion',
   'target',
 ]);
+
+const scopeOf = ({ name: _name, ...scope }: { name: string } & Draft['scope']): Draft['scope'] => scope;
+
+const changeText = (c: ScopeChange) => `${c.field}: ${c.values.join(', ')}`;
+
+/** Where the draft came from and why it names what it names; a widening stands out. */
+function DraftSummary({ draft, widened }: { draft: Draft; widened: readonly ScopeChange[] }) {
+  const r = draft.from.resource;
+  return (
+    <>
+      <p>
+        {r.kind} {r.namespace}/{r.name}
+        {draft.from.owner && ` (owned by ${draft.from.owner.kind} ${draft.from.owner.name})`} fails{' '}
+        {draft.from.policy}:
+      </p>
+      <ul>
+        {draft.from.rules.map((x) => (
+          <li key={x.rule}>
+            {x.rule || draft.from.policy}: {x.message}
+          </li>
+        ))}
+      </ul>
+      <p className="help">
+        Named by {draft.basis}: {draft.why}
+      </p>
+      {draft.notes.map((n) => (
+        <p key={n} className="help">
+          {n}
+        </p>
+      ))}
+      {widened.length > 0 ? (
+        <p className="warning" role="status">
+          Wider than the draft ({widened.map(changeText).join('; ')}): the reviewer will see this widening.
+        </p>
+      ) : (
+        <p className="help" role="status">
+          No wider than the draft: you may narrow it further.
+        </p>
+      )}
+    </>
+  );
+}

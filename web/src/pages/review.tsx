@@ -1,3 +1,4 @@
+import { RequestEvidence } from '../components/request-evidence';
 import { useState } from 'react';
 import { useSession } from '../auth/session';
 import { allowedActions } from '../components/allowed-actions';
@@ -136,6 +137,7 @@ function PendingRequest({ x, onDone }: { x: ExceptionView; onDone: (message: str
           </dd>
         </div>
       </dl>
+      <RequestEvidence id={x.id} />
       {readsCluster(targets, x.target) && <BlastRadius id={x.id} target={x.target} level={4} />}
       {verbs.includes('approve') || verbs.includes('reject') ? (
         <form

@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  chromiumPath,
+  go,
+  launchChromium,
+  problemsOf,
+  signedIn as signedInPage,
+} from '../support/browser.js';
+import { seedCluster } from '../support/kube/cluster.js';
+import { FakeKubeApiServer } from '../support/kube/fake-api-server.js';
+import { DEPLOYMENT_POD, seedViolations } from '../support/kube/violation-fixtures.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { ManualClock } from '../support/temp.js';
+
+let dir: string;
+let browser: Browser;
+let server: TestServer;
+let cluster: FakeKubeApiServer;
+const tokens: Record<string, string> = {};
+
+const signedIn = (who: string): Promise<Page> =>
+  signedInPage(browser, server.url, tokens[who] ?? '', { width: 1280 });
+
+/** The Violations page's row of a resource. */
+const rowOf = (page: Page, name: string) => page.getByRole('row').filter({ hasText: `Pod/payments/${name}` });
+
+describe.skipIf(!chromiumPath)('from a violation to an exception, in the browser', () => {
+  beforeAll(async () => {
+    browser = await launchChromium();
+    dir = mkdtempSync(join(tmpdir(), 'waiver-web-violations-'));
+    cluster = await new FakeKubeApiServer().start();
+    seedCluster(cluster);
+    seedViolations(cluster);
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, cluster.kubeconfig());
+    server = await startTestServer({
+      database: join(dir, 'w.db'),
+      dir,
+      clock: new ManualClock(Date.now()),
+      kubeconfig,
+    });
+    for (const [name, role] of [
+      ['alice', 'requester'],
+      ['bob', 'approver'],
+      ['carol', 'applier'],
+    ] as const)
+      tokens[name] = await server.token(name, [role]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await cluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('violation → drafted request → review shows the evidence → approve → apply → the violation shows covered', async () => {
+    const alice = await signedIn('alice');
+    await go(alice, '#/violations');
+    const row = rowOf(alice, DEPLOYMENT_POD);
+    await row.getByText('not covered').waitFor();
+    await row.getByRole('link', { name: 'Request an exception' }).click();
+    await alice.getByText('Drafted from a violation').waitFor();
+    await expect
+      .poll(() => alice.getByLabel('Pod name patterns').inputValue())
+      .toBe('payments-api-7d9c8b6f5-*');
+    expect(await alice.getByLabel('Namespaces').inputValue()).toBe('payments');
+    await alice.getByText('No wider than the draft').waitFor();
+    // Widening is shown as it is typed, and narrowing back clears it.
+    await alice.getByLabel('Pod name patterns').fill('payments-*');
+    await alice.getByText('Wider than the draft (names: payments-*)').waitFor();
+    await alice.getByLabel('Pod name patterns').fill('payments-api-7d9c8b6f5-*');
+    await alice.getByLabel('Ticket').fill('MIG-21');
+    await alice
+      .getByLabel('Reason', { exact: true })
+      .fill('Legacy payments images move to the signed pipeline this month');
+    await alice.getByRole('button', { name: 'Request', exact: true }).click();
+    await alice.waitForURL(/#\/exceptions\/EX-1$/);
+    expect(problemsOf(alice)).toEqual([]);
+
+    const bob = await signedIn('bob');
+    await go(bob, '#/review');
+    const card = bob.getByRole('article').filter({ hasText: 'EX-1' });
+    await card.getByText('Drafted from a violation').waitFor();
+    await card
+      .getByText(/no signatures found/)
+      .first()
+      .waitFor();
+    await card.getByText('Named by pod-template-hash', { exact: false }).waitFor();
+    await card.getByRole('button', { name: 'Approve EX-1' }).click();
+    // Decided: it leaves the pending list.
+    await card.waitFor({ state: 'detached' });
+    expect(problemsOf(bob)).toEqual([]);
+
+    const carol = await signedIn('carol');
+    await go(carol, '#/exceptions/EX-1');
+    await carol.getByRole('button', { name: 'Apply', exact: true }).click();
+    await carol.getByRole('button', { name: 'Apply EX-1' }).click();
+    await carol.getByText('active', { exact: true }).first().waitFor();
+
+    await go(alice, '#/violations');
+    await rowOf(alice, DEPLOYMENT_POD)
+      .getByText(/covered by .*payments-api/)
+      .waitFor();
+    expect(problemsOf(alice)).toEqual([]);
+  });
+});
