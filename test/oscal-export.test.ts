@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { exportOscal } from '../src/service/export-oscal.js';
 import { localActor } from '../src/service/actor.js';
@@ -18,20 +17,11 @@ import { seedHistory } from './support/history.js';
 const schema = (name: string): object =>
   JSON.parse(readFileSync(new URL(`./fixtures/oscal/v1.1.3/${name}`, import.meta.url), 'utf8')) as object;
 
-/** What these tests use of ajv 8. */
-interface ValidateFunction {
-  (data: unknown): boolean;
-  errors?: { instancePath: string; message?: string }[] | null;
-}
-interface AjvInstance {
-  compile(schema: object): ValidateFunction;
-}
+import { Ajv, type ValidateFunction } from 'ajv';
+import ajvFormats from 'ajv-formats';
 
-// ajv 8 and ajv-formats come with Fastify and the Kubernetes models, not as Waiver's own dependencies:
-// ajv is loaded from where ajv-formats finds it, so the two always match (the top level holds eslint's ajv 6).
-const nearFormats = createRequire(createRequire(import.meta.url).resolve('ajv-formats'));
-const { default: Ajv } = nearFormats('ajv') as { default: new (options: object) => AjvInstance };
-const { default: addFormats } = nearFormats('ajv-formats') as { default: (ajv: AjvInstance) => void };
+// A CommonJS module whose function is also its `default`.
+const addFormats = ajvFormats.default;
 
 function validator(name: string): ValidateFunction {
   // OSCAL's patterns use Unicode classes (\p{L}): only the u flag reads them.
