@@ -611,7 +611,9 @@ spec:
     // A flag's value is no command word, before the command or after it.
     expect(complete('waiver', '--as', 'alice', 'get', '--st')).toBe('--state');
     expect(complete('waiver', 'get', '-n', 'payments', '--st')).toBe('--state');
-    expect(complete('waiver', '--as', 'alice', 're')).toBe('request reject revoke renew report review render');
+    expect(complete('waiver', '--as', 'alice', 're')).toBe(
+      'request reject revoke renew report review render',
+    );
     // Values come from waiver itself: states, categories, roles, and the store's ids and policies.
     const completeValues = (...words: string[]) =>
       execFileSync(

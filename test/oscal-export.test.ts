@@ -1,3 +1,5 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import ajvFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { exportOscal } from '../src/service/export-oscal.js';
@@ -10,15 +12,12 @@ import { join } from 'node:path';
 import { cli } from './support/cli.js';
 import { startTestServer } from './support/server.js';
 import { useTempDir } from './support/temp.js';
+import { seedHistory } from './support/history.js';
 
 const tempDir = useTempDir();
-import { seedHistory } from './support/history.js';
 
 const schema = (name: string): object =>
   JSON.parse(readFileSync(new URL(`./fixtures/oscal/v1.1.3/${name}`, import.meta.url), 'utf8')) as object;
-
-import { Ajv, type ValidateFunction } from 'ajv';
-import ajvFormats from 'ajv-formats';
 
 // A CommonJS module whose function is also its `default`.
 const addFormats = ajvFormats.default;
