@@ -347,7 +347,7 @@ const ALLOWED_VOLUMES = [
   'secret',
 ];
 /** In upstream's switch order: the first one set names the volume's type. */
-const RESTRICTED_VOLUMES = [
+export const RESTRICTED_VOLUMES = [
   'hostPath',
   'gcePersistentDisk',
   'awsElasticBlockStore',

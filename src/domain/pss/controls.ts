@@ -1,3 +1,5 @@
+import { RESTRICTED_VOLUMES } from './checks.js';
+
 /**
  * Kyverno's names for the Pod Security controls and the upstream checks behind each
  * (pkg/pss/utils/mapping.go, PSS_control_name_to_ids): an exemption names a control, and removes the
@@ -36,30 +38,8 @@ export function controlOf(check: string): string {
 const IN_CONTAINERS = ['initContainers', 'containers', 'ephemeralContainers'].map((l) => `spec.${l}[*]`);
 const containers = (...suffixes: string[]): string[] =>
   IN_CONTAINERS.flatMap((c) => suffixes.map((s) => `${c}.${s}`));
-const VOLUME_TYPES = [
-  'hostPath',
-  'gcePersistentDisk',
-  'awsElasticBlockStore',
-  'gitRepo',
-  'nfs',
-  'iscsi',
-  'glusterfs',
-  'rbd',
-  'flexVolume',
-  'cinder',
-  'cephfs',
-  'flocker',
-  'fc',
-  'azureFile',
-  'vsphereVolume',
-  'quobyte',
-  'azureDisk',
-  'photonPersistentDisk',
-  'portworxVolume',
-  'scaleIO',
-  'storageos',
-  'unknown',
-];
+/** The restricted volume types, and `unknown` for a volume without a source. */
+const VOLUME_TYPES = [...RESTRICTED_VOLUMES, 'unknown'];
 
 /**
  * Every field (Kyverno's notation) a control's checks report, so every `restrictedField` that can ever
