@@ -2,6 +2,7 @@ import { closureReasons, derivedClosure, type ClosureReason } from './controls.j
 import type { ExceptionRecord } from './exception.js';
 import { sameIdentity } from './identity.js';
 import type { Metrics, Target } from './metrics.js';
+import { escapeHtml } from './escape-html.js';
 
 /**
  * The report a person reads: what the period saw (opened and closed, by category and policy; how each
@@ -229,14 +230,6 @@ export function reportMarkdown(r: AuditReport): string {
   }
   return out.join('\n');
 }
-
-export const escapeHtml = (text: string): string =>
-  text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 
 /** A page that prints: one column, tables that do not split across pages. */
 export function reportHtml(r: AuditReport): string {
