@@ -54,7 +54,7 @@ export interface CoverageItem {
   policy: string;
   rule: string;
   covered: Coverage;
-  /** The exceptions that cover it (or might: with `unknown`). */
+  /** The exceptions that cover it (or might: with `unknown`), or only lend the CEL policy their lists. */
   exceptions: string[];
   why: string;
   /** Covered (or maybe) and the policy is known: what the rule says with no exception in play. */
