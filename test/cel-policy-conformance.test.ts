@@ -9,7 +9,8 @@ import { coverage, coverageInputs, coverageNotes, policyRules, type Doc } from '
  * policies given: test/fixtures/kyverno/upstream, INDEX.md in test/fixtures/kyverno gives each source.
  * skip ↔ covered (true); pass, fail, admitted or denied by the policy ↔ a row, not covered (false); a
  * resource the policy does not evaluate ↔ no row ('-'). A partial exemption (`images`,
- * `allowedValues`) leaves the verdict to the policy's validations: `unknown` here, never a guess.
+ * `allowedValues`) is no skip: the policy runs with `exceptions.allowedImages`/`allowedValues` bound to
+ * what the matching exceptions lend, and its verdict (pass, fail) is a row, not covered.
  */
 const root = new URL('fixtures/kyverno/upstream/', import.meta.url);
 const CLUSTER_SCOPED = ['Namespace', 'ClusterRole', 'ValidatingPolicy', 'ImageValidatingPolicy'];
@@ -126,43 +127,48 @@ const cases: Case[] = [
     folder: cs('generate-validating-admission-policy/validatingpolicy/with-finegrained-exception'),
     upstream:
       'images and allowedValues, through the generated policy: bad-pod denied, skipped-pod and good-pod admitted',
-    expected: { 'Pod/bad-pod': 'unknown', 'Pod/good-pod': 'unknown', 'Pod/skipped-pod': 'unknown' },
+    // upstream: apply bad-pod.yaml expects `($error != null): true`; skipped-pod.yaml, good-pod.yaml apply
+    expected: { 'Pod/bad-pod': false, 'Pod/good-pod': false, 'Pod/skipped-pod': false },
   },
   {
     folder: cs('validating-policies/exceptions/exclude-images'),
     upstream: 'images only (a partial exemption): bad-pod denied, skipped-pod-* admitted by the validation',
+    // upstream: apply bad-pod.yaml expects `($error != null): true`; apply skipped-pod.yaml succeeds
     expected: {
-      'Pod/bad-pod': 'unknown',
-      'Pod/skipped-pod-1': 'unknown',
-      'Pod/skipped-pod-2': 'unknown',
-      'Pod/skipped-pod-3': 'unknown',
+      'Pod/bad-pod': false,
+      'Pod/skipped-pod-1': false,
+      'Pod/skipped-pod-2': false,
+      'Pod/skipped-pod-3': false,
     },
   },
   {
     folder: cs('validating-policies/exceptions/exclude-images-multiple-cel'),
     upstream: 'images only: bad-pod-* denied, skipped-pod-* admitted by the validations',
+    // upstream: apply bad-pod.yaml expects `($error != null): true`; apply skipped-pod.yaml succeeds
     expected: {
-      'Pod/bad-pod-1': 'unknown',
-      'Pod/bad-pod-2': 'unknown',
-      'Pod/skipped-pod-1': 'unknown',
-      'Pod/skipped-pod-2': 'unknown',
-      'Pod/skipped-pod-3': 'unknown',
+      'Pod/bad-pod-1': false,
+      'Pod/bad-pod-2': false,
+      'Pod/skipped-pod-1': false,
+      'Pod/skipped-pod-2': false,
+      'Pod/skipped-pod-3': false,
     },
   },
   {
     folder: cs('validating-policies/exceptions/exclude-images-autogen'),
     upstream: 'images only, through autogen: bad-* denied, skipped-* admitted by the validation',
+    // upstream: bad-deployment.yaml, bad-cronjob.yaml expect `($error != null): true`; skipped-* apply
     expected: {
-      'Deployment/bad-deployment': 'unknown',
-      'CronJob/bad-cronjob': 'unknown',
-      'Deployment/skipped-deployment': 'unknown',
-      'CronJob/skipped-cronjob': 'unknown',
+      'Deployment/bad-deployment': false,
+      'CronJob/bad-cronjob': false,
+      'Deployment/skipped-deployment': false,
+      'CronJob/skipped-cronjob': false,
     },
   },
   {
     folder: cs('validating-policies/exceptions/allow-specific-values'),
     upstream: 'images and allowedValues: bad-pod denied, good-pod and skipped-pod admitted by the validation',
-    expected: { 'Pod/bad-pod': 'unknown', 'Pod/good-pod': 'unknown', 'Pod/skipped-pod': 'unknown' },
+    // upstream: apply bad-pod.yaml expects `($error != null): true`; skipped-pod.yaml, good-pod.yaml apply
+    expected: { 'Pod/bad-pod': false, 'Pod/good-pod': false, 'Pod/skipped-pod': false },
   },
   ...['with-exception', 'with-exception-pass-result', 'with-exception-skip-result'].map((c) => ({
     folder: cs(`validating-policies/report/${c}`),
@@ -219,10 +225,11 @@ const cases: Case[] = [
     folder: cs('generating-policies/exceptions/allowed-images'),
     upstream:
       "images only, read by the policy's own matchConditions: good-resource generates, bad-resource does not",
+    // upstream: "check that the configmap is not generated for the bad resource pod" (error), "… is generated … for the good resource pod" (assert)
     expected: {
       'Namespace/exceptions-allowed-images': '-',
-      'Pod/good-resource': 'unknown',
-      'Pod/bad-resource': 'unknown',
+      'Pod/good-resource': false,
+      'Pod/bad-resource': '-',
     },
   },
   {
@@ -270,7 +277,8 @@ const cases: Case[] = [
   {
     folder: cs('mutating-policies/exceptions/exclude-images'),
     upstream: "images only, read by the policy's own matchConditions: good-pod mutated, skipped-pod not",
-    expected: { 'Pod/good-pod': 'unknown', 'Pod/skipped-pod': 'unknown' },
+    // upstream: create good-pod.yaml, assert good-pod-assert.yaml (foo: bar); apply skipped-pod.yaml, no assert
+    expected: { 'Pod/good-pod': false, 'Pod/skipped-pod': '-' },
   },
 ];
 

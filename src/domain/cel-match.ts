@@ -19,16 +19,23 @@ const SKIPS_ON_ANY = /^(Namespaced)?(ImageValidating|Deleting)Policy$/;
  * An exception with `images` or `allowedValues` does not skip a ValidatingPolicy (nor a Mutating or
  * Generating one): the policy still runs, given those lists, and its validations decide.
  */
-function partial(spec: CelExceptionSpec, kind: string, held: Verdict): Verdict {
+/** A CEL exception's verdict; `lends` when it matches and only lends its lists to the policy. */
+export type CelVerdict = Verdict & { lends?: { images: string[]; allowedValues: string[] } };
+
+function partial(spec: CelExceptionSpec, kind: string, held: Verdict): CelVerdict {
   if (held.covered === false || SKIPS_ON_ANY.test(kind)) return held;
   if (!spec.images?.length && !spec.allowedValues?.length) return held;
   const lists = [spec.images?.length ? 'images' : '', spec.allowedValues?.length ? 'allowedValues' : '']
     .filter(Boolean)
     .join(' and ');
-  return verdict(
+  const lent = verdict(
     'unknown',
     `it matches but only lends its ${lists} to the policy (exceptions.allowedImages/allowedValues): the policy still runs, and its validations decide`,
   );
+  // Only a sure match lends: a maybe-match leaves the lists themselves in doubt.
+  return held.covered === true
+    ? { ...lent, lends: { images: spec.images ?? [], allowedValues: spec.allowedValues ?? [] } }
+    : lent;
 }
 
 export const isCelSpec = (spec: unknown): spec is CelExceptionSpec =>
@@ -74,7 +81,7 @@ export function celExceptionCovers(
   policy: string,
   resource: ResourceUnderTest,
   nowMs: number | undefined,
-): Verdict {
+): CelVerdict {
   const [kind = '', name] = policy.split('/');
   if (!spec.policyRefs?.some((r) => r.kind === kind && r.name === name))
     return verdict(false, `its policyRefs do not name ${policy}`);

@@ -424,16 +424,18 @@ function namespaceSelected(
 }
 
 /**
- * Variables a policy's match condition may read that are not given offline: the request and its user,
- * and the lists of the partial exceptions (`exceptions.allowedImages`), which are the policy's to judge.
+ * Variables a policy's match condition may read that are not given offline: the request and its user.
  */
-const UNGIVEN = /(^|[^.\w])(request|params|namespaceObject|authorizer|variables|exceptions)\b/;
+const UNGIVEN = /(^|[^.\w])(request|params|namespaceObject|authorizer|variables)\b/;
+/** The lists of the partial exceptions: known once the exceptions that match are. */
+const READS_EXCEPTIONS = /(^|[^.\w])exceptions\b/;
 
 /** A condition compiled once per policy, not once per resource; `ungiven` when it reads admission data. */
 interface PreparedCondition {
   name: string;
   expression: string;
   program: ReturnType<typeof compileCel> | 'ungiven';
+  readsExceptions: boolean;
 }
 
 function prepare(c: Condition): PreparedCondition {
@@ -442,22 +444,39 @@ function prepare(c: Condition): PreparedCondition {
     name: c.name ?? '',
     expression,
     program: UNGIVEN.test(expression) ? 'ungiven' : compileCel(expression),
+    readsExceptions: READS_EXCEPTIONS.test(expression),
   };
 }
 
-function conditionsHold(conditions: readonly PreparedCondition[], resource: ResourceUnderTest): Verdict {
+/** What the matching partial exceptions lend a policy, bound as `exceptions` (Kyverno's libs.Exception). */
+export interface LentLists {
+  allowedImages: string[];
+  allowedValues: string[];
+}
+
+function conditionsHold(
+  conditions: readonly PreparedCondition[],
+  resource: ResourceUnderTest,
+  lent: LentLists | undefined,
+): Verdict {
   if (!conditions.length) return yes('no match condition');
   if (!resource.object) return unknown('its match conditions need the object');
   let pending: string | undefined;
-  for (const { name, expression, program } of conditions) {
-    if (program === 'ungiven') {
-      pending ??= `its match condition ${name} reads admission data (${expression})`;
+  for (const { name, expression, program, readsExceptions } of conditions) {
+    if (program === 'ungiven' || (readsExceptions && !lent)) {
+      pending ??= readsExceptions
+        ? `its match condition ${name} reads the lists partial exceptions lend (${expression})`
+        : `its match condition ${name} reads admission data (${expression})`;
       continue;
     }
     if (program instanceof Error) return no(`its match condition ${name} does not compile`);
     let result: unknown;
     try {
-      result = program.run({ object: resource.object, oldObject: null });
+      result = program.run({
+        object: resource.object,
+        oldObject: null,
+        ...(lent ? { exceptions: { ...lent } } : {}),
+      });
     } catch (e) {
       // The API server's matcher: an error in a match condition fails the request (failurePolicy Fail),
       // and the answer offline is not the policy's verdict either way.
@@ -510,6 +529,7 @@ export function celPolicySelects(
   policy: CelPolicyMatch,
   resource: ResourceUnderTest,
   namespaceLabels?: Readonly<Record<string, string>>,
+  lent?: LentLists,
 ): CelSelection {
   const verdicts = policy.variants.map((v) => ({
     v,
@@ -527,7 +547,7 @@ export function celPolicySelects(
     };
   return {
     selected: hit.selected,
-    conditions: conditionsHold(hit.v.conditions, resource),
+    conditions: conditionsHold(hit.v.conditions, resource, lent),
     kinds: hit.v.kinds,
   };
 }

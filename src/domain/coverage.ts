@@ -7,7 +7,8 @@ import {
   type MatchContext,
   type ResourceUnderTest,
 } from './exception-match.js';
-import { celExceptionCovers, isCelSpec, type CelExceptionSpec } from './cel-match.js';
+import { celExceptionCovers, isCelSpec, type CelExceptionSpec, type CelVerdict } from './cel-match.js';
+import { evaluateValidatingPolicy } from './evaluate/cel-policy.js';
 import type { RuleVerdict } from './evaluate/rule-verdict.js';
 import {
   celPolicySelects,
@@ -18,6 +19,7 @@ import {
   type CelPolicyDoc,
   type CelPolicyMatch,
   type CelSelection,
+  type LentLists,
 } from './cel-policy.js';
 import { wildcardMatch } from './wildcard.js';
 import { podSecurityCoverage } from './pss/covers.js';
@@ -43,6 +45,8 @@ export interface PolicyRule {
   namespace?: string;
   /** A CEL policy: what it evaluates comes from its matchConstraints, matchConditions and autogen. */
   cel?: CelPolicyMatch;
+  /** A CEL policy's spec: evaluated when the exceptions only lend it `images`/`allowedValues`. */
+  celSpec?: unknown;
 }
 
 export interface CoverageItem {
@@ -50,7 +54,7 @@ export interface CoverageItem {
   policy: string;
   rule: string;
   covered: Coverage;
-  /** The exceptions that cover it (or might: with `unknown`). */
+  /** The exceptions that cover it (or might: with `unknown`), or only lend the CEL policy their lists. */
   exceptions: string[];
   why: string;
   /** Covered (or maybe) and the policy is known: what the rule says with no exception in play. */
@@ -107,6 +111,7 @@ function celPolicyRules(policy: CelPolicyDoc): PolicyRule[] {
       kinds: [],
       ...(namespace ? { namespace } : {}),
       cel: celPolicyMatch(policy),
+      celSpec: policy.spec,
     },
   ];
 }
@@ -241,6 +246,68 @@ function celGate(
 }
 
 /**
+ * The lists Kyverno binds as `exceptions` when every exception that may apply surely matches and only
+ * lends `images`/`allowedValues`: their union (vpol/mpol/gpol compiler/policy.go append them in turn).
+ */
+function lentBy(verdicts: readonly CelVerdict[]): LentLists | undefined {
+  if (!verdicts.length || !verdicts.every((v) => v.lends)) return undefined;
+  return {
+    allowedImages: verdicts.flatMap((v) => v.lends?.images ?? []),
+    allowedValues: verdicts.flatMap((v) => v.lends?.allowedValues ?? []),
+  };
+}
+
+/**
+ * A CEL policy run with what the partial exceptions lend: not a skip, the policy's own verdict. No row
+ * where its match conditions turn false (Kyverno reports nothing), `unknown` where the evaluation needs
+ * what is not here.
+ */
+function withLent(
+  policy: string,
+  cel: CelPolicyMatch,
+  spec: unknown,
+  resource: ResourceUnderTest,
+  namespaceLabels: Readonly<Record<string, string>> | undefined,
+  lent: LentLists,
+): 'skip' | { covered: Coverage; why: string } {
+  const lists = [
+    lent.allowedImages.length ? `images (${lent.allowedImages.join(', ')})` : '',
+    lent.allowedValues.length ? `allowedValues (${lent.allowedValues.join(', ')})` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  const lends = `the exceptions only lend the policy ${lists}, no exemption`;
+  const { selected, conditions, kinds } = celPolicySelects(cel, resource, namespaceLabels, lent);
+  const via = kinds ? ` (the policy's autogen for ${kinds.join(', ')})` : '';
+  if (conditions.covered === false) return 'skip';
+  const doubt = [selected, conditions].find((v) => v.covered === 'unknown');
+  if (doubt) return { covered: 'unknown', why: `${lends}${via}; if the policy evaluates it: ${doubt.why}` };
+  const kind = policy.split('/')[0]?.replace(/^Namespaced/, '') ?? '';
+  if (kind !== 'ValidatingPolicy')
+    return { covered: false, why: `${lends}${via}; with them its match conditions hold: the policy applies` };
+  if (!resource.object)
+    return { covered: 'unknown', why: `${lends}; the policy's validations need the object` };
+  const evaluated = evaluateValidatingPolicy(policy, spec, resource.object, undefined, lent);
+  // A folded expression's line breaks would break the row's one line.
+  const outcome = { ...evaluated, message: evaluated.message.replace(/\s+/g, ' ').trim() };
+  switch (outcome.status) {
+    case 'skip':
+      return 'skip';
+    case 'pass':
+      return { covered: false, why: `${lends}${via}; with them the policy passes (${outcome.message})` };
+    case 'fail':
+      return { covered: false, why: `${lends}${via}; with them the policy still fails: ${outcome.message}` };
+    case 'error':
+      return { covered: false, why: `${lends}${via}; with them the policy errs: ${outcome.message}` };
+    default:
+      return {
+        covered: 'unknown',
+        why: `${lends}${via}; the policy's verdict is not known: ${outcome.message}`,
+      };
+  }
+}
+
+/**
  * The blast radius: for each resource and each rule that applies to it, whether an exception lets it
  * through, which, and why. Namespace labels come from the Namespace objects among the resources.
  */
@@ -262,7 +329,7 @@ export function coverage(
       nowMs: context.nowMs,
       namespaceLabels,
     };
-    rules.forEach(({ policy, rule, kinds, namespace: home, cel, podSecurity }, i) => {
+    rules.forEach(({ policy, rule, kinds, namespace: home, cel, celSpec, podSecurity }, i) => {
       // Kyverno applies a namespaced policy to objects of its namespace only; a cluster-scoped one has none.
       if (home !== undefined && resource.namespace !== home) return;
       const selection = cel ? celPolicySelects(cel, resource, namespaceLabels) : undefined;
@@ -298,6 +365,19 @@ export function coverage(
       }));
       const covering = verdicts.filter(({ v }) => v.covered === true);
       const maybe = verdicts.filter(({ v }) => v.covered === 'unknown');
+      const lent = cel && !covering.length ? lentBy(maybe.map(({ v }) => v)) : undefined;
+      if (cel && lent) {
+        const judged = withLent(policy, cel, celSpec, resource, namespaceLabels, lent);
+        if (judged === 'skip') return;
+        items.push({
+          resource: identity(resource),
+          policy,
+          rule,
+          ...judged,
+          exceptions: maybe.map(({ e }) => (e.namespace ? `${e.namespace}/${e.name}` : e.name)),
+        });
+        return;
+      }
       const chosen = covering.length ? covering : maybe;
       let covered: Coverage = covering.length ? true : maybe.length ? 'unknown' : false;
       let why = chosen.length

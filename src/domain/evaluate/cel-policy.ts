@@ -5,6 +5,7 @@ import { kubernetesCel, toCel } from './cel-kubernetes.js';
  * CEL engine runs it (pkg/cel/policies/vpol/engine, read at main 2026-08): the policy's matchConditions
  * must all be true (else it does not apply), then every validation must be true. `variables` are
  * evaluated on first use; `messageExpression` and `auditAnnotations` decide no verdict and are ignored.
+ * `exceptions` is bound as Kyverno binds it: the lists the matching partial exceptions lend, else empty.
  */
 export type CelOutcome =
   | { status: 'pass' | 'skip' | 'fail' | 'error'; message: string }
@@ -207,11 +208,20 @@ function preparePolicyOnce(
   };
 }
 
+/** What the matching partial exceptions lend the policy (`exceptions.allowedImages` / `allowedValues`). */
+export interface LentValues {
+  allowedImages: string[];
+  allowedValues: string[];
+}
+
+const NOTHING_LENT: LentValues = { allowedImages: [], allowedValues: [] };
+
 export function evaluateValidatingPolicy(
   policyLabel: string,
   spec: unknown,
   object: Json,
   namespaceObject: Json | undefined,
+  exceptions: LentValues = NOTHING_LENT,
 ): CelOutcome {
   if (!isObject(spec)) return { status: 'unknown', message: `${policyLabel} has no spec` };
   const ready = preparePolicy(policyLabel, spec, autogenFor(spec, text(object['kind'])));
@@ -242,6 +252,10 @@ export function evaluateValidatingPolicy(
     object: toCel(object),
     oldObject: null,
     namespaceObject: namespaceObject === undefined ? null : toCel(namespaceObject),
+    exceptions: {
+      allowedImages: [...exceptions.allowedImages],
+      allowedValues: [...exceptions.allowedValues],
+    },
   };
   const vars: Json = { ...base, variables: variablesObject(variables, base, errors) };
 
