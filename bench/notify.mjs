@@ -11,6 +11,7 @@ import { createDispatcher } from '../dist/src/notify/dispatcher.js';
 import { openChannels } from '../dist/src/notify/open-channels.js';
 import { controllerActor } from '../dist/src/service/actor.js';
 import { sweep } from '../dist/src/service/sweep.js';
+import { targetSet } from '../dist/src/service/targets.js';
 import { openSqliteStore } from '../dist/src/store/open-sqlite.js';
 import { DirectoryTarget } from '../dist/src/targets/directory-target.js';
 import { seed } from './support/seed.mjs';
@@ -48,7 +49,13 @@ async function depsOn(name, routes) {
   const path = databaseCopy(seeded, join(dir, `${name}.db`));
   return {
     store: await openSqliteStore(path),
-    target: new DirectoryTarget(join(dir, 'gitops'), { createRoot: false }),
+    targets: targetSet([
+      {
+        name: 'folder',
+        kind: 'directory',
+        target: new DirectoryTarget(join(dir, 'gitops'), { createRoot: false }),
+      },
+    ]),
     notifications: { routes, groups: { approvers: [], security: ['security'], policyOwners: {} } },
     clock,
     settings: defaultSettings,
