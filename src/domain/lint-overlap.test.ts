@@ -25,7 +25,7 @@ spec:
 `;
 
 describe('lint: overlapping exceptions in a repository', () => {
-  it('warns once per pair that may let the same pods through the same rule, naming both', () => {
+  it('warns once per exception that may let the same pods through the same rule, naming both', () => {
     const findings = overlapFindings([
       { file: 'a.yaml', text: exception('api', ['payments'], ['payments-api-*']) },
       { file: 'b.yaml', text: exception('all-payments', ['payments'], ['payments-*']) },
@@ -49,5 +49,18 @@ describe('lint: overlapping exceptions in a repository', () => {
     expect(patternsMeet('payments-*', 'payments-api-*')).toBe(true);
     expect(patternsMeet('api-*-blue', 'api-*-green')).toBe(false);
     expect(patternsMeet('a*', 'b*')).toBe(false);
+  });
+
+  it('warns once for an exception that meets many, naming the first few', () => {
+    const findings = overlapFindings(
+      Array.from({ length: 6 }, (_, i) => ({
+        file: `f${i}.yaml`,
+        text: exception(`copy-${i}`, ['payments'], ['payments-api-*']),
+      })),
+    );
+    expect(findings.map((f) => f.file)).toEqual(['f1.yaml', 'f2.yaml', 'f3.yaml', 'f4.yaml', 'f5.yaml']);
+    expect(findings[4]?.message).toContain(
+      'as policy-exceptions/copy-0 (f0.yaml), policy-exceptions/copy-1 (f1.yaml), policy-exceptions/copy-2 (f2.yaml) and 2 more:',
+    );
   });
 });

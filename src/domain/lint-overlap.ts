@@ -11,6 +11,9 @@ interface Located {
 
 const literal = (p: string) => !/[*?]/.test(p);
 
+/** How many of the exceptions one overlaps a warning names. */
+const SHOWN = 3;
+
 /**
  * Whether some name could match both patterns. Exact for a literal against a pattern; for two patterns,
  * their literal heads and tails must agree (a pattern in the middle may still keep them apart: then the
@@ -62,7 +65,8 @@ function filtersMeet(a: PolicyExceptionManifest, b: PolicyExceptionManifest): bo
 /**
  * Exceptions of a repository that may let the same resources through the same rule: each is reviewed
  * alone, yet together they may exempt more than either (Kyverno GHSA-gg4x-fgg2-h9w9), and one is enough.
- * Reported once per pair, on the later one.
+ * Reported once per exception, on the later of each pair, naming the earlier ones it meets (the first
+ * few: a repository of many alike is one warning each, not one per pair).
  */
 export function overlapFindings(sources: readonly { file: string; text: string }[]): Finding[] {
   const all: Located[] = sources.flatMap(({ file, text }) =>
@@ -80,17 +84,21 @@ export function overlapFindings(sources: readonly { file: string; text: string }
   );
   const findings: Finding[] = [];
   all.forEach((later, i) => {
-    for (const earlier of all.slice(0, i)) {
+    const met = all.slice(0, i).flatMap((earlier) => {
       const rules = sharedRules(earlier.manifest, later.manifest);
-      if (rules.length === 0 || !filtersMeet(earlier.manifest, later.manifest)) continue;
-      findings.push({
-        file: later.file,
-        object: later.object,
-        rule: 'overlapping-exceptions',
-        severity: 'warning',
-        message: `may let the same resources through ${rules.join(', ')} as ${earlier.object} (${earlier.file}): one exception is enough, and together they may exempt more than either was reviewed for`,
-      });
-    }
+      return rules.length > 0 && filtersMeet(earlier.manifest, later.manifest) ? [{ earlier, rules }] : [];
+    });
+    if (met.length === 0) return;
+    const rules = [...new Set(met.flatMap((m) => m.rules))];
+    const named = met.slice(0, SHOWN).map(({ earlier }) => `${earlier.object} (${earlier.file})`);
+    const more = met.length > SHOWN ? ` and ${met.length - SHOWN} more` : '';
+    findings.push({
+      file: later.file,
+      object: later.object,
+      rule: 'overlapping-exceptions',
+      severity: 'warning',
+      message: `may let the same resources through ${rules.join(', ')} as ${named.join(', ')}${more}: one exception is enough, and together they may exempt more than either was reviewed for`,
+    });
   });
   return findings;
 }
