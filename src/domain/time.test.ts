@@ -33,6 +33,20 @@ describe('durations and instants', () => {
     expect(() => parseExpiry('friday', now)).toThrow(/not a duration \(14d\) or an RFC3339 instant/);
   });
 
+  it('refuses a date the calendar does not have, rather than rolling it over', () => {
+    for (const text of [
+      '2026-02-30T00:00:00Z',
+      '2026-04-31T00:00:00Z',
+      '2026-13-01T00:00:00Z',
+      '2025-02-29T00:00:00Z',
+      '2026-12-01T24:00:00Z',
+      '2026-12-01T10:00:00+25:00',
+    ])
+      expect(() => parseInstant(text, 'now'), text).toThrow(/is not an RFC3339 instant/);
+    expect(toRfc3339(parseInstant('2028-02-29T23:59:59Z', 'now'))).toBe('2028-02-29T23:59:59Z');
+    expect(toRfc3339(parseInstant('2026-12-31T23:00:00-01:00', 'now'))).toBe('2027-01-01T00:00:00Z');
+  });
+
   it('prints durations the way kubectl does', () => {
     expect(humanDuration(4 * DAY_MS + 23 * HOUR_MS)).toBe('4d23h');
     expect(humanDuration(3 * DAY_MS)).toBe('3d');

@@ -16,11 +16,29 @@ export function parseDuration(text: string, field: string): number {
   return parts.reduce((sum, [, n, unit]) => sum + Number(n) * (unitMs[unit ?? 's'] ?? 0), 0);
 }
 
-const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const rfc3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/i;
+
+/** Whether the fields name a real date and time: Date.parse rolls 2026-02-30 over to March 2. */
+function realCalendarFields(match: RegExpExecArray): boolean {
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = match.slice(1, 7).map(Number);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const offsetOk = match[9] === undefined || (Number(match[9]) <= 23 && Number(match[10]) <= 59);
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 60 &&
+    offsetOk
+  );
+}
 
 /** An RFC3339 instant with a zone, returned in milliseconds. */
 export function parseInstant(text: string, field: string): number {
-  const ms = rfc3339.test(text.trim()) ? Date.parse(text.trim()) : NaN;
+  const match = rfc3339.exec(text.trim());
+  const ms = match && realCalendarFields(match) ? Date.parse(text.trim()) : NaN;
   if (Number.isNaN(ms)) {
     throw new WaiverError('usage', `"${text}" is not an RFC3339 instant (e.g. 2026-12-31T00:00:00Z)`, field);
   }

@@ -6,7 +6,7 @@ import {
   type ReportPeriod,
 } from '../domain/audit-report.js';
 import { WaiverError } from '../domain/errors.js';
-import { toRfc3339, wholeSeconds } from '../domain/time.js';
+import { parseInstant, toRfc3339, wholeSeconds } from '../domain/time.js';
 import { authorize, type Actor } from './actor.js';
 import { checkTrail } from './audit-trail.js';
 import type { ServiceDeps } from './deps.js';
@@ -22,10 +22,7 @@ const PAGE = 500;
 
 function instant(value: string | undefined, field: string): string | undefined {
   if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  if (!/^\d{4}-\d\d-\d\dT/.test(value) || Number.isNaN(ms))
-    throw new WaiverError('usage', `${field} must be an RFC3339 instant, not "${value}"`, field);
-  return toRfc3339(wholeSeconds(ms));
+  return toRfc3339(wholeSeconds(parseInstant(value, field)));
 }
 
 /**
@@ -41,7 +38,8 @@ export async function auditReport(deps: ServiceDeps, actor: Actor, input: Report
   authorize(actor, 'read');
   const from = instant(input.from, 'from');
   const to = instant(input.to, 'to') ?? toRfc3339(wholeSeconds(deps.clock.now()));
-  if (from !== undefined && from >= to) throw new WaiverError('usage', 'from must be before to', 'from');
+  if (from !== undefined && from >= to)
+    throw new WaiverError('usage', 'must be before the end of the period (to)', 'from');
   const period: ReportPeriod = { from, to };
   const tallies = emptyTallies();
   for (let afterId = 0; ;) {

@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import type { AuditEvent } from '../domain/audit.js';
 import { WaiverError } from '../domain/errors.js';
 import type { ExceptionRecord } from '../domain/exception.js';
+import { parseInstant } from '../domain/time.js';
 import {
   assessmentFinding,
   assessmentResultHead,
@@ -50,14 +51,11 @@ function checkInput({ model, from, to }: OscalExportInput): OscalPeriod {
     throw new WaiverError('usage', `model must be one of ${oscalModels.join(', ')}, not "${model}"`, 'model');
   const instant = (value: string | undefined, field: string) => {
     if (value === undefined) return undefined;
-    const ms = Date.parse(value);
-    if (!/^\d{4}-\d\d-\d\dT/.test(value) || Number.isNaN(ms))
-      throw new WaiverError('usage', `${field} must be an RFC3339 instant, not "${value}"`, field);
-    return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return new Date(parseInstant(value, field)).toISOString().replace(/\.\d{3}Z$/, 'Z');
   };
   const period = { from: instant(from, 'from'), to: instant(to, 'to') };
   if (period.from && period.to && period.from >= period.to)
-    throw new WaiverError('usage', 'from must be before to', 'from');
+    throw new WaiverError('usage', 'must be before the end of the period (to)', 'from');
   return period;
 }
 
