@@ -211,6 +211,8 @@ describe('request --from-violation: the narrowest draft', () => {
     const wide = await w.as('alice').request(filed(draft, ref, { names: ['payments-*'] }));
     const detail = await w.as('bob').describe(wide.exception.id);
     expect(detail.origin?.widened).toEqual([{ field: 'names', values: ['payments-*'] }]);
+    // The request's own answer carries it too, so the requester sees the widening before the reviewer.
+    expect(wide.origin).toEqual(detail.origin);
     expect(detail.history[0]?.data).toMatchObject({
       fromViolation: { kind: 'Pod', namespace: 'payments', name: DEPLOYMENT_POD },
       widened: [{ field: 'names', values: ['payments-*'] }],
@@ -223,6 +225,7 @@ describe('request --from-violation: the narrowest draft', () => {
     });
     // Typed by hand: no origin.
     const byHand = await w.as('alice').request({ ...filed(draft, ref), fromViolation: undefined });
+    expect(byHand.origin).toBeUndefined();
     expect((await w.as('bob').describe(byHand.exception.id)).origin).toBeNull();
   });
 
@@ -242,6 +245,10 @@ describe('request --from-violation: the narrowest draft', () => {
     w.api.erase('pods', 'payments', BARE_POD);
     expect((await refusal(`Pod/payments/${BARE_POD}`, 'require-image-signature')).message).toContain(
       `Pod payments/${BARE_POD} is not in the cluster any more`,
+    );
+    w.api.erase('replicasets', 'payments', 'payments-api-7d9c8b6f5');
+    expect((await refusal(`Pod/payments/${DEPLOYMENT_POD}`, 'require-image-signature')).message).toContain(
+      'is owned by ReplicaSet payments-api-7d9c8b6f5, which is not in the cluster',
     );
     w.api.erase('jobs', 'payments', 'nightly-report-29012345');
     expect((await refusal(`Pod/payments/${CRON_POD}`, 'require-image-signature')).message).toContain(

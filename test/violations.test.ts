@@ -124,6 +124,7 @@ describe('violations: the failing results of the policy reports', () => {
       name: 'api',
     });
     expect(() => parseViolationRef('Pod')).toThrow(/not KIND\/NAMESPACE\/NAME/);
+    expect(() => parseViolationRef('payments/debug-shell')).toThrow(/not KIND\/NAMESPACE\/NAME/);
   });
 
   it('prints one row per resource and policy, with the owner and whether it is covered', async () => {
@@ -194,6 +195,8 @@ describe('violations: the failing results of the policy reports', () => {
       ...justified.map((a) => (a === 'MIG-3' ? 'MIG-4' : a)),
     ]);
     expect(widened.code).toBe(0);
+    // The answer says what the flag widened, before the reviewer does.
+    expect(widened.stdout).toContain('WIDENED names: debug-*');
     expect((await waiver(['describe', 'EX-2'])).stdout).toContain('WIDENED names: debug-*');
     const noPolicy = await waiver(['request', '--from-violation', `Pod/payments/${BARE_POD}`, ...justified]);
     expect([noPolicy.code, noPolicy.stderr]).toEqual([

@@ -110,6 +110,12 @@ export const ActionResultSchema = z
       .lazy(() => OverlapReportSchema)
       .exactOptional()
       .describe('on request, on a cluster target: the active exceptions for the same policy it overlaps'),
+    origin: z
+      .lazy(() => RequestOriginSchema)
+      .exactOptional()
+      .describe(
+        'on a request drafted from a violation: the draft, and what the filed scope widened or narrowed',
+      ),
   })
   .describe('The exception after a lifecycle action');
 

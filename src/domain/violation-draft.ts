@@ -210,6 +210,15 @@ function naming(
       `${where(violation)} is owned by ${controller.kind} ${controller.name}, not a Pod controller: no exception names it`,
       'from-violation',
     );
+  // An owner that is gone may have had an owner of its own (a Job its CronJob): naming it would miss the
+  // next run, and guessing past it could exempt the wrong controller. A ReplicaSet that is gone is an old
+  // revision: its pods are on their way out, and the hash pattern would describe no live controller.
+  if (!owner.complete)
+    throw new WaiverError(
+      'not_found',
+      `${where(violation)} is owned by ${controller.kind} ${controller.name}, which is not in the cluster: its owner cannot be resolved, so no exception is drafted`,
+      'from-violation',
+    );
   if (
     direct?.kind === 'ReplicaSet' &&
     owner.podTemplateHash &&
@@ -222,14 +231,6 @@ function naming(
       names: [`${direct.name}-*`],
       why: `the pods of ReplicaSet ${direct.name} (pod-template-hash ${owner.podTemplateHash}) only: narrower than ${controller.kind} ${controller.name}, which would also exempt its other revisions and the ${controller.kind} itself; a new rollout needs a new exception`,
     };
-  // An owner that is gone may have had an owner of its own (a Job its CronJob): naming it would miss the
-  // next run, and guessing past it could exempt the wrong controller.
-  if (!owner.complete)
-    throw new WaiverError(
-      'not_found',
-      `${where(violation)} is owned by ${controller.kind} ${controller.name}, which is not in the cluster: its owner cannot be resolved, so no exception is drafted`,
-      'from-violation',
-    );
   return {
     basis: 'controller',
     kinds: [controller.kind],

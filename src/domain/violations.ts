@@ -223,7 +223,8 @@ export function buildViolations(input: ViolationInputs): Violation[] {
 export function parseViolationRef(ref: string): { kind: string; namespace: string; name: string } {
   const parts = ref.split('/');
   const [kind = '', a = '', b] = parts;
-  const ok = parts.length >= 2 && parts.length <= 3 && kind && a && (parts.length === 2 || b);
+  // Kinds are CamelCase: `payments/debug-shell` is a namespace and a name with the kind left out.
+  const ok = parts.length >= 2 && parts.length <= 3 && /^[A-Z]/.test(kind) && a && (parts.length === 2 || b);
   if (!ok)
     throw new WaiverError(
       'usage',

@@ -30,7 +30,7 @@ import type { PolicyCatalog } from './list-policies.js';
 import type { CreatedToken } from './tokens.js';
 import type { ViolationFilter, ViolationList } from './list-violations.js';
 import type { ViolationRef } from './draft-violation.js';
-import type { ViolationDraft } from '../domain/violation-draft.js';
+import type { RequestOrigin, ViolationDraft } from '../domain/violation-draft.js';
 
 /** What every lifecycle action answers: the exception after it (and, on apply, the one a renewal replaced). */
 export interface ActionResult {
@@ -38,6 +38,8 @@ export interface ActionResult {
   superseded?: ExceptionView;
   /** On request, on a cluster target: the active exceptions for the same policy it overlaps. */
   overlap?: OverlapReport;
+  /** On a request drafted from a violation: the draft, and what the filed scope widened or narrowed. */
+  origin?: RequestOrigin;
 }
 
 /**
@@ -136,9 +138,11 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
     request: async (input) => {
       const record = await (await import('./request-exception.js')).requestException(deps, actor, input);
       const overlap = await (await import('./exception-coverage.js')).overlapOf(deps, record);
+      const origin = input.fromViolation ? await (await lists()).requestOrigin(deps, record.id) : null;
       return {
         exception: exceptionView(record, deps.clock.now()),
         ...(overlap && (overlap.exceptions.length || overlap.notes.length) ? { overlap } : {}),
+        ...(origin ? { origin } : {}),
       };
     },
     approve: async (ref, comment) => view((await review()).approveException(deps, actor, ref, comment)),

@@ -4,11 +4,11 @@ import type { ExceptionView } from '../../domain/view.js';
 import { messageOf, WaiverError } from '../../domain/errors.js';
 import type { ExceptionEvidence } from '../../domain/report-evidence.js';
 import type { Waiver } from '../../service/waiver.js';
-import type { ExceptionDetail } from '../../service/list-exceptions.js';
 import type { CliContext } from '../context.js';
 import { evidenceText } from '../evidence-output.js';
 import { document, joined, outputFormat, relative, type OutputFlags } from '../output.js';
 import { lastWriteOf } from '../../domain/last-write.js';
+import { originText } from '../origin-output.js';
 
 /** `waiver describe <id>`: every field and the audit timeline, like `kubectl describe`. */
 export async function run(ctx: CliContext, ref: string, flags: OutputFlags): Promise<void> {
@@ -20,33 +20,6 @@ export async function run(ctx: CliContext, ref: string, flags: OutputFlags): Pro
     return ctx.out(document(typeof evidence === 'string' ? detail : { ...detail, evidence }, format));
   const proof = typeof evidence === 'string' ? `Evidence:         ${evidence}\n` : evidenceText(evidence);
   ctx.out(`${describeText(detail.exception, detail.history, ctx.clock.now())}${originText(detail)}${proof}`);
-}
-
-const resourceText = (r: { kind: string; namespace: string; name: string }) =>
-  `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
-
-/** The violation it was drafted from, how the filed scope differs, and the exceptions it overlaps. */
-function originText({ origin, overlap }: ExceptionDetail): string {
-  const lines: string[] = [];
-  if (origin) {
-    const { draft } = origin;
-    lines.push(
-      `Drafted from:     ${resourceText(draft.from.resource)} failing ${draft.from.policy}, last seen ${draft.from.lastSeen ?? '<unknown>'}\n`,
-      ...draft.from.rules.map((r) => `  ${r.rule || draft.from.policy}: ${r.message}\n`),
-      `  named by ${draft.basis}: ${draft.why}\n`,
-      ...origin.widened.map((c) => `  WIDENED ${c.field}: ${c.values.join(', ')}\n`),
-      ...origin.narrowed.map((c) => `  narrowed ${c.field}: ${c.values.join(', ')}\n`),
-    );
-  }
-  if (overlap?.exceptions.length)
-    lines.push(
-      `Overlaps:         ${overlap.exceptions.join(', ')}\n`,
-      ...overlap.shared.map((e) => `  both let through ${resourceText(e.resource)} (${e.rule})\n`),
-      ...overlap.together.map(
-        (e) => `  TOGETHER ONLY ${resourceText(e.resource)} (${e.rule}): ${e.exceptions.join(' + ')}\n`,
-      ),
-    );
-  return lines.join('');
 }
 
 /** The policy reports' evidence where a cluster is configured; otherwise why there is none. */

@@ -8,6 +8,7 @@ import type { CliContext } from '../context.js';
 import { printCoverageReport } from '../coverage-output.js';
 import { printExceptions, printOne } from '../exception-output.js';
 import { errorLine, issueLine } from '../flag-names.js';
+import { overlapText, scopeChangeText } from '../origin-output.js';
 import { outputFormat } from '../output.js';
 
 export interface RequestFlags {
@@ -60,7 +61,10 @@ export async function run(ctx: CliContext, flags: RequestFlags): Promise<void> {
   }
   const created = await (await ctx.waiver()).request(input as RequestInput);
   if (format !== 'table') return printOne(ctx, created.exception, format, 'requested');
-  ctx.out(`${requestedLine(created.exception)}\n`);
+  // The reviewer sees the widening and the overlap; the requester sees them first, in the answer.
+  ctx.out(
+    `${requestedLine(created.exception)}\n${created.origin ? scopeChangeText(created.origin) : ''}${overlapText(created.overlap)}`,
+  );
 }
 
 /**
