@@ -250,6 +250,13 @@ describe('waiver CLI, in-process through main()', () => {
     expect(snapshot(cwd)).toBe(before);
   });
 
+  it('refuses a transition the state does not allow in words about the exception, not a flag', async () => {
+    await cli(cwd, requestArgs, { as: 'alice' });
+    const result = await cli(cwd, ['apply', 'EX-1'], { as: 'carol' });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/^error: cannot apply EX-1: it is pending/);
+  });
+
   it('takes a name in another case for the same person, unless identitiesIgnoreCase is off', async () => {
     await cli(cwd, requestArgs, { as: 'alice' });
     const before = snapshot(cwd);

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ViolationList } from '../src/service/list-violations.js';
@@ -240,5 +240,54 @@ describe('violations: the failing results of the policy reports', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('reads the reports of one cluster and files the exception to a folder target, as GitOps needs', async () => {
+    const { api, dir, kubeconfig } = await testCluster();
+    seedViolations(api);
+    const config = join(dir, 'gitops.yaml');
+    writeFileSync(
+      config,
+      `targets:\n  prod: { cluster: { kubeconfig: ${JSON.stringify(kubeconfig)}, context: test, attempts: 1 } }\n  repo: { directory: { path: ./exceptions } }\ndefaultTarget: repo\n`,
+    );
+    mkdirSync(join(dir, 'exceptions'));
+    const waiver = (args: string[]) => cli(dir, [...args, '--config', config], { as: 'alice' });
+    const justified = [
+      '--category',
+      'legacy-migration',
+      '--ticket',
+      'MIG-5',
+      '--reason',
+      LEGACY_REASON,
+      '--expires',
+      '14d',
+    ];
+    const from = ['--from-violation', `Pod/payments/${BARE_POD}`, '--policy', 'require-image-signature'];
+    const notACluster = await waiver(['request', ...from, ...justified]);
+    expect([notACluster.code, notACluster.stderr]).toEqual([
+      2,
+      expect.stringContaining('read the reports with --reports-from CLUSTER') as unknown,
+    ]);
+    const filed = await waiver(['request', ...from, '--reports-from', 'prod', ...justified, '-o', 'json']);
+    expect(filed.code).toBe(0);
+    expect(json<{ target: string; names: string[]; namespaces: string[] }>(filed)).toMatchObject({
+      target: 'repo',
+      names: [BARE_POD],
+      namespaces: ['payments'],
+    });
+    expect((await waiver(['describe', 'EX-1'])).stdout).toContain(
+      `Drafted from:     Pod payments/${BARE_POD}`,
+    );
+    const alone = await waiver([
+      'request',
+      '--reports-from',
+      'prod',
+      '-n',
+      'payments',
+      '--name',
+      'x',
+      ...justified,
+    ]);
+    expect([alone.code, alone.stderr]).toEqual([2, expect.stringContaining('--reports-from:') as unknown]);
   });
 });

@@ -37,6 +37,8 @@ const flags: Record<string, string> = {
   'expiring-within': '--expiring-within',
   expiringWithin: '--expiring-within',
   file: '-f',
+  'from-violation': '--from-violation',
+  'reports-from': '--reports-from',
 };
 
 /**

@@ -105,6 +105,10 @@ function program(ctx: () => CliContext, streams: Streams): Command {
       '--from-violation <resource>',
       'draft the narrowest scope from a failing report result: KIND/NAMESPACE/NAME with --policy (and --rule to pick rules)',
     )
+    .option(
+      '--reports-from <target>',
+      'with --from-violation: the cluster target whose policy reports show it (default: --target), e.g. reports from a cluster, the exception filed to a Git or folder target',
+    )
     .addOption(outputOption('table|json|yaml|name'))
     .action(async (flags: RequestFlags) => (await import('./commands/request.js')).run(ctx(), flags));
 
@@ -498,8 +502,11 @@ function report(e: unknown, streams: Streams): number {
     return e.exitCode === 0 ? 0 : 2;
   }
   if (isWaiverError(e)) {
-    // One line an issue, each naming the flag to fix.
-    const lines = e.issues.length ? e.issues.map(issueLine) : [errorLine(e.message, e.field)];
+    // One line an issue, each naming the flag to fix. A refused transition is about the exception's state,
+    // not about a flag: `revoke` has no --state.
+    const lines = e.issues.length
+      ? e.issues.map(issueLine)
+      : [errorLine(e.message, e.code === 'illegal_transition' ? undefined : e.field)];
     for (const line of lines) streams.err(`error: ${line}\n`);
     return exitCodes[e.code];
   }

@@ -43,7 +43,14 @@ export const RequestInputSchema = z.strictObject({
    * Drafted from this violation (the resource as KIND/NAMESPACE/NAME, and the failing rules it was drafted
    * for): the draft is made again and kept with the request, and what the request adds to it is flagged.
    */
-  fromViolation: z.strictObject({ resource: z.string().min(1).max(600), rules: list.optional() }).optional(),
+  fromViolation: z
+    .strictObject({
+      resource: z.string().min(1).max(600),
+      rules: list.optional(),
+      /** The cluster target whose policy reports show the violation (default: the request's own target). */
+      cluster: z.string().min(1).max(253).optional(),
+    })
+    .optional(),
 });
 export type RequestInput = z.infer<typeof RequestInputSchema>;
 

@@ -60,7 +60,7 @@ async function originOf(
     resource: input.fromViolation.resource,
     policy: input.policy,
     rules: input.fromViolation.rules,
-    target,
+    target: input.fromViolation.cluster ?? target,
   });
   const { name: _name, ...filed } = scope;
   return { draft, ...compareWithDraft(filed, draft.scope) };

@@ -31,6 +31,7 @@ export interface RequestFlags {
   target?: string;
   preview?: boolean;
   fromViolation?: string;
+  reportsFrom?: string;
   output?: string;
 }
 
@@ -49,6 +50,12 @@ export async function run(ctx: CliContext, flags: RequestFlags): Promise<void> {
   }
   const template = documents[0] ? fieldsFromTemplate(documents[0].manifest) : {};
   let input = mergeInput(template, flags);
+  if (flags.reportsFrom !== undefined && flags.fromViolation === undefined)
+    throw new WaiverError(
+      'usage',
+      'names where to read the reports of --from-violation, which is missing',
+      'reports-from',
+    );
   if (flags.fromViolation !== undefined) {
     const drafted = await fromViolation(ctx, flags.fromViolation, flags, input);
     input = drafted.input;
@@ -85,23 +92,50 @@ async function fromViolation(
       '--from-violation needs --policy: the policy the resource fails',
       'policy',
     );
+  const cluster = flags.reportsFrom;
   const draft = await (
     await ctx.waiver()
-  ).draftFromViolation({ resource, policy: flags.policy, rules: flags.rule, target: flags.target });
+  )
+    .draftFromViolation({
+      resource,
+      policy: flags.policy,
+      rules: flags.rule,
+      target: cluster ?? flags.target,
+    })
+    .catch((e: unknown) => {
+      throw cluster === undefined ? withReportsFromHint(e) : e;
+    });
   const { target, apiVersion, ...scope } = draft.fields;
   const input = {
     ...scope,
     ...(apiVersion ? { apiVersion } : {}),
-    target,
+    // Reports read elsewhere: the exception lives on --target, or the default target.
+    target: cluster === undefined ? target : undefined,
     ...given,
     // `--rule` picks failing rules to draft for; the draft's rules are those (autogen names added later).
     rules: scope.rules.length ? scope.rules : undefined,
-    fromViolation: { resource, ...(flags.rule?.length ? { rules: flags.rule } : {}) },
+    fromViolation: {
+      resource,
+      ...(flags.rule?.length ? { rules: flags.rule } : {}),
+      ...(cluster === undefined ? {} : { cluster }),
+    },
   };
   return {
     input: Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
     line: `drafted from ${draft.from.resource.kind} ${draft.from.resource.namespace}/${draft.from.resource.name} (${draft.basis}): ${draft.why}`,
   };
+}
+
+/** The exception's target is not a cluster: the reports may still be read from one. */
+function withReportsFromHint(e: unknown): unknown {
+  if (!(e instanceof WaiverError) || e.field !== 'target' || !/is not a cluster/.test(e.message)) return e;
+  return new WaiverError(
+    e.code,
+    `${e.message}; or keep it there and read the reports with --reports-from CLUSTER`,
+    'target',
+    [],
+    { cause: e },
+  );
 }
 
 const documents = (flags: RequestFlags): boolean => flags.file !== undefined;
