@@ -147,6 +147,13 @@ describe('the CLI', () => {
     const bad = await cli(cwd, [...args, '--risk-before', 'high']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--risk-before must be LIKELIHOOD:IMPACT');
+    const swapped = await cli(cwd, [...args, '--risk-before', '2:2', '--risk-after', '4:4']);
+    expect([swapped.code, swapped.stderr]).toEqual([
+      2,
+      'error: --risk-after: the risk after compensating controls (4:4) is above the risk before them (2:2)\n',
+    ]);
+    const outOfScale = await cli(cwd, [...args, '--risk-before', '6:1']);
+    expect(outOfScale.stderr).toMatch(/^error: --risk-before \(likelihood\): .*at most 5/);
     expect((await cli(cwd, ['approve', 'EX-1'], { as: 'bob' })).code).toBe(0);
     expect((await cli(cwd, ['apply', 'EX-1'], { as: 'carol' })).code).toBe(0);
     const wrong = await cli(cwd, ['revoke', 'EX-1', '--closure', 'bored']);

@@ -59,7 +59,12 @@ export function errorLine(message: string, field: string | undefined): string {
  * their names.
  */
 export function issueLine(issue: Issue): string {
-  const [head = '', ...rest] = issue.field.split('.');
+  const parts = issue.field.split('.');
+  // A flag for a nested field (`riskRating.after`, `--risk-after`) names the part within it in brackets.
+  const nested = parts.length > 2 ? flags[parts.slice(0, 2).join('.')] : undefined;
+  if (nested) return issueText(issue, `${nested} (${parts.slice(2).join('.')})`);
+  if (parts.length === 2 && flags[issue.field]) return issueText(issue, flags[issue.field] ?? issue.field);
+  const [head = '', ...rest] = parts;
   const flag = flags[head];
   const where = flag ? [flag, ...rest.filter((part) => !/^\d+$/.test(part))].join('.') : issue.field;
   return issueText(issue, where);

@@ -15,10 +15,21 @@ const riskPoint = z
 const RiskScoreSchema = z.strictObject({ likelihood: riskPoint, impact: riskPoint });
 
 /** Likelihood and impact on the 1–5 scale, before and (optionally) after the compensating controls. */
-export const RiskRatingSchema = z.strictObject({
-  before: RiskScoreSchema,
-  after: RiskScoreSchema.nullable().default(null),
-});
+export const RiskRatingSchema = z
+  .strictObject({
+    before: RiskScoreSchema,
+    after: RiskScoreSchema.nullable().default(null),
+  })
+  .superRefine(({ before, after }, ctx) => {
+    const score = (s: { likelihood: number; impact: number }) => s.likelihood * s.impact;
+    // Compensating controls lower a risk; a higher rating after them is a slip (the two swapped).
+    if (after && score(after) > score(before))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['after'],
+        message: `the risk after compensating controls (${after.likelihood}:${after.impact}) is above the risk before them (${before.likelihood}:${before.impact})`,
+      });
+  });
 
 /** A request for an exception, as the CLI and the API take it. `expires` is a duration (14d) or an instant. */
 export const RequestInputSchema = z.strictObject({
