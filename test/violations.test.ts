@@ -213,6 +213,11 @@ describe('violations: the failing results of the policy reports', () => {
     ]);
     expect(gone.code).not.toBe(0);
     expect(gone.stderr).toContain('the violation no longer exists');
+    const badNamespace = await waiver(['violations', '-n', 'Bad_NS']);
+    expect([badNamespace.code, badNamespace.stderr]).toEqual([
+      2,
+      expect.stringMatching(/^error: --namespace: "Bad_NS" is not a namespace name/) as unknown,
+    ]);
     const bad = await waiver(['violations', '-o', 'wide']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('output format "wide"');

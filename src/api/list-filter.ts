@@ -1,5 +1,5 @@
 import { WaiverError } from '../domain/errors.js';
-import { isLabel } from '../domain/guardrails.js';
+import { parseNamespace } from '../domain/guardrails.js';
 import { categories, states, type Category, type State } from '../domain/exception.js';
 import { parseDuration } from '../domain/time.js';
 import { listSorts, type ListFilter, type ListSort } from '../service/list-exceptions.js';
@@ -56,17 +56,6 @@ export function listFilterText(filter: ListFilter): ListFilterText {
     expiringWithin:
       filter.expiringWithinMs === undefined ? undefined : `${Math.ceil(filter.expiringWithinMs / 1000)}s`,
   };
-}
-
-/** No exception can be in a namespace Kubernetes would refuse: such a filter is a typing mistake. */
-function parseNamespace(text: string): string {
-  if (!isLabel(text))
-    throw new WaiverError(
-      'usage',
-      `"${text}" is not a namespace name (a DNS-1123 label: lower-case letters, digits and "-", at most 63 characters)`,
-      'namespace',
-    );
-  return text;
 }
 
 function parseSort(text: string): ListSort {

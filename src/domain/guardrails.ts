@@ -1,3 +1,4 @@
+import { WaiverError } from './errors.js';
 import type { Issue } from './errors.js';
 import { parseCelPolicyRef } from './cel-exception.js';
 import {
@@ -66,6 +67,17 @@ const firstIssue = <T>(values: readonly T[], check: (value: T) => Issue | undefi
 };
 
 export const isLabel = (s: string): boolean => s.length <= 63 && DNS1123_LABEL.test(s);
+
+/** A namespace filter Kubernetes would refuse as a name matches nothing: it is a typing mistake. */
+export function parseNamespace(text: string): string {
+  if (!isLabel(text))
+    throw new WaiverError(
+      'usage',
+      `"${text}" is not a namespace name (a DNS-1123 label: lower-case letters, digits and "-", at most 63 characters)`,
+      'namespace',
+    );
+  return text;
+}
 
 export const nameIsDnsLabel: Rule = ({ scope }) =>
   isLabel(scope.name)

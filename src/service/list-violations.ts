@@ -1,3 +1,4 @@
+import { parseNamespace } from '../domain/guardrails.js';
 import type { NamedException } from '../domain/coverage.js';
 import { messageOf } from '../domain/errors.js';
 import type { ExceptionRecord } from '../domain/exception.js';
@@ -111,6 +112,7 @@ export async function listViolations(
   filter: ViolationFilter = {},
 ): Promise<ViolationList> {
   authorize(actor, 'read');
+  if (filter.namespace !== undefined) parseNamespace(filter.namespace);
   const what = 'violations reads the policy reports of a cluster';
   const clusters =
     filter.target !== undefined
