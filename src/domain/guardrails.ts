@@ -1,5 +1,4 @@
-import { WaiverError } from './errors.js';
-import type { Issue } from './errors.js';
+import { WaiverError, type Issue } from './errors.js';
 import { parseCelPolicyRef } from './cel-exception.js';
 import {
   allowedKinds,
