@@ -144,6 +144,8 @@ describe('waiver CLI, in-process through main()', () => {
     expect(revoked).toMatchObject({ state: 'removed', endReason: 'revoked', syncStatus: 'synced' });
     expect(existsSync(manifestPath('payments-api-inc-4521'))).toBe(false);
     expect((await cli(cwd, ['revoke', 'EX-1'], { as: 'bob' })).code).toBe(3);
+    // Ended before its expiry: describe does not count down to an expiry that will never come.
+    expect((await cli(cwd, ['describe', 'EX-1'])).stdout).toMatch(/Expires:\s+\S+ \(not reached: removed\)/);
   });
 
   it('runs a renewal chain up to its limit, then only escalation', async () => {

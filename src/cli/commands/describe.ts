@@ -64,7 +64,7 @@ function describeText(v: ExceptionView, history: readonly AuditEvent[], nowMs: n
     field('Risk after', v.riskRating?.after ? formatRisk(v.riskRating.after) : null),
     field('Compensating', v.compensatingControls),
     field('Controls', v.controls.length ? v.controls.map((c) => `${c.catalog} ${c.id}`).join(', ') : null),
-    field('Expires', `${v.expiresAt} (${relative(v.expiresAt, nowMs)})`),
+    field('Expires', `${v.expiresAt} (${expiryNote(v, nowMs)})`),
     field('Requestor', `${v.requestor} at ${v.requestedAt}`),
     field('Approver', v.approver && `${v.approver} at ${v.approvedAt ?? ''}`),
     field('Applier', v.applier && `${v.applier} at ${v.appliedAt ?? ''}`),
@@ -86,4 +86,11 @@ function summary(e: AuditEvent): string {
     .filter((k) => e.data[k] !== undefined)
     .map((k) => `${k}=${String(e.data[k])}`);
   return parts.length ? `  ${parts.join(' ')}` : '';
+}
+
+/** An exception that ended early never reaches its expiry: "in 4d" would read as still in force. */
+function expiryNote(v: ExceptionView, nowMs: number): string {
+  const ended = ['removed', 'rejected', 'withdrawn'].includes(v.state);
+  if (ended && Date.parse(v.expiresAt) > nowMs) return `not reached: ${v.state}`;
+  return relative(v.expiresAt, nowMs);
 }
