@@ -76,8 +76,16 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     )
     .option('--rule <rule>', 'rule name; repeatable (default check-image-signature)', collect)
     .option('--kind <kind>', 'resource kind; repeatable (default Pod)', collect)
-    .option('-n, --namespace <namespace>', 'required: a namespace whose pods it exempts; repeatable', collect)
-    .option('--name <pattern>', 'required: pod-name pattern, e.g. payments-api-*; repeatable', collect)
+    .option(
+      '-n, --namespace <namespace>',
+      'required (unless --from-violation): a namespace whose pods it exempts; repeatable',
+      collect,
+    )
+    .option(
+      '--name <pattern>',
+      'required (unless --from-violation): pod-name pattern, e.g. payments-api-*; repeatable',
+      collect,
+    )
     .option(
       '--category <category>',
       'required: emergency-hotfix | vendor-image | legacy-migration | image-development',
@@ -238,7 +246,7 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .argument('[id]', 'only events of this exception')
     .option(
       '--verify',
-      'recompute the hash chain, check every exception row against it, name the first break',
+      'recompute the hash chain (naming its first break) and check every exception and token row against it (naming each one changed)',
     )
     .option('--checkpoint <file>', 'with --verify: a signed checkpoint the chain must still hold')
     .option('--public-key <file>', 'with --checkpoint: the Ed25519 public key (PEM) it must be signed by')
