@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ViolationDraft } from '../src/domain/violation-draft.js';
+import { draftFromViolation, type ViolationDraft } from '../src/domain/violation-draft.js';
 import type { RequestInput } from '../src/service/inputs.js';
 import { kubeWorld, type KubeWorld } from './support/kube/cluster.js';
 import {
@@ -227,6 +227,16 @@ describe('request --from-violation: the narrowest draft', () => {
     const byHand = await w.as('alice').request({ ...filed(draft, ref), fromViolation: undefined });
     expect(byHand.origin).toBeUndefined();
     expect((await w.as('bob').describe(byHand.exception.id)).origin).toBeNull();
+  });
+
+  it('names a kind no exception is drafted for, rather than calling its report stale', async () => {
+    const w = await world();
+    const [violation] = (await w.as('dave').violations()).items;
+    if (!violation) throw new Error('the fixtures have violations');
+    const widget = { ...violation, resource: { ...violation.resource, kind: 'Widget', name: 'w1' } };
+    expect(() =>
+      draftFromViolation(widget, w.deps.settings, { live: false, controllerFails: false }),
+    ).toThrow('Widget payments/w1: exceptions are drafted for Pods and Pod controllers, not Widget');
   });
 
   it('refuses, by name and with nothing filed: a violation the reports do not show, a pod gone, an owner gone, a rule that passes', async () => {

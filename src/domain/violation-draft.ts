@@ -117,6 +117,14 @@ export function draftFromViolation(
   settings: ProcessSettings,
   context: DraftContext,
 ): ViolationDraft {
+  const { kind } = violation.resource;
+  // Before liveness: a kind the cluster does not serve is never "in the cluster", and "stale" would mislead.
+  if (kind !== 'Pod' && !isPodController(kind))
+    throw new WaiverError(
+      'usage',
+      `${where(violation)}: exceptions are drafted for Pods and Pod controllers, not ${kind}`,
+      'from-violation',
+    );
   if (!context.live)
     throw new WaiverError(
       'not_found',
@@ -189,12 +197,6 @@ function naming(
       names: [resource.name],
       why: `${resource.kind} ${resource.name} fails itself: the exception names it, its autogen rules and its pods`,
     };
-  if (resource.kind !== 'Pod')
-    throw new WaiverError(
-      'usage',
-      `${where(violation)}: exceptions are drafted for Pods and Pod controllers, not ${resource.kind}`,
-      'from-violation',
-    );
   if (!owner)
     return {
       basis: 'pod',
