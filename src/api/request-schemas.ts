@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { revokeClosures } from '../domain/controls.js';
 import { oscalModels } from '../domain/oscal.js';
 import { apiVersions, states } from '../domain/exception.js';

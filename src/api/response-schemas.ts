@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditEvent } from '../domain/audit.js';
 import { apiVersions, categories, endReasons, states, syncStatuses } from '../domain/exception.js';
 import { closureReasons, controlCatalogs, RISK_SCALE } from '../domain/controls.js';

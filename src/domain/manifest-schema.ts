@@ -1,5 +1,5 @@
 import { parseAllDocuments } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { firstLine, WaiverError, type Issue } from './errors.js';
 import { check } from './issue-wording.js';
 import type { CelPolicyExceptionManifest, Condition, PolicyExceptionManifest } from './manifest.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiVersions } from './exception.js';
 import { nameBases } from './violation-draft.js';
 

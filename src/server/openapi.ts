@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Operation, OperationName } from '../api/operation.js';
 import { operationList } from '../api/operations.js';
 import { ErrorSchema } from '../api/request-schemas.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RISK_SCALE } from '../domain/controls.js';
 import { apiVersions, categories } from '../domain/exception.js';
 import { roles } from './actor.js';
