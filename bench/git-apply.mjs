@@ -13,7 +13,6 @@ import { fileURLToPath } from 'node:url';
 import { defaultRouting } from '../dist/src/domain/notification-routes.js';
 import { defaultSettings } from '../dist/src/domain/settings.js';
 import { localActor } from '../dist/src/service/actor.js';
-import { TARGET_CONCURRENCY } from '../dist/src/service/bounded.js';
 import { targetSet } from '../dist/src/service/targets.js';
 import { createWaiver } from '../dist/src/service/waiver.js';
 import { openSqliteStore } from '../dist/src/store/open-sqlite.js';
@@ -315,8 +314,8 @@ console.log(
     `a cold \`node -e 0\`: ${ms(nodeStart)}`,
 );
 console.log(
-  `${BATCH} applies in one command: ${(batchMs / 1000).toFixed(1)} s, ${batchCommits} commits (each change named by its trailers; ` +
-    `the service writes ${TARGET_CONCURRENCY} at a time, so at least ${Math.ceil(BATCH / TARGET_CONCURRENCY)})`,
+  `${BATCH} applies in one command: ${(batchMs / 1000).toFixed(1)} s, ${batchCommits} commits (the batch is one commit, ` +
+    `each change named by its trailers)`,
 );
 goal({
   name: 'Git push-mode `apply ID` (built CLI)',
