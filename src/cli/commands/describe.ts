@@ -90,6 +90,10 @@ function describeText(v: ExceptionView, history: readonly AuditEvent[], nowMs: n
     field('Risk before', v.riskRating && formatRisk(v.riskRating.before)),
     field('Risk after', v.riskRating?.after ? formatRisk(v.riskRating.after) : null),
     field('Compensating', v.compensatingControls),
+    // Each on its own line: an expression is code the reviewer reads, not a list to skim.
+    ...v.validations.map((expression, i) =>
+      i === 0 ? field('Validations', expression) : `${''.padEnd(18)}${expression}\n`,
+    ),
     field('Controls', v.controls.length ? v.controls.map((c) => `${c.catalog} ${c.id}`).join(', ') : null),
     field('Expires', `${v.expiresAt} (${relative(v.expiresAt, nowMs)})`),
     field('Requestor', `${v.requestor} at ${v.requestedAt}`),
