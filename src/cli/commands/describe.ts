@@ -19,7 +19,10 @@ export async function run(ctx: CliContext, ref: string, flags: OutputFlags): Pro
   if (format !== 'table')
     return ctx.out(document(typeof evidence === 'string' ? detail : { ...detail, evidence }, format));
   const proof = typeof evidence === 'string' ? `Evidence:         ${evidence}\n` : evidenceText(evidence);
-  ctx.out(`${describeText(detail.exception, detail.history, ctx.clock.now())}${originText(detail)}${proof}`);
+  const radius = detail.exception.state === 'pending' ? await blastRadiusText(waiver, ref) : '';
+  ctx.out(
+    `${describeText(detail.exception, detail.history, ctx.clock.now())}${originText(detail)}${radius}${proof}`,
+  );
 }
 
 const resourceText = (r: { kind: string; namespace: string; name: string }) =>
@@ -47,6 +50,35 @@ function originText({ origin, overlap }: ExceptionDetail): string {
       ),
     );
   return lines.join('');
+}
+
+const withoutWords: Record<'would-fail' | 'would-pass' | 'unknown', string> = {
+  'would-fail': 'would fail without it',
+  'would-pass': 'passes anyway (exception not needed for this resource)',
+  unknown: 'unknown',
+};
+
+/**
+ * For a pending request, what approving it lets through on its cluster, and whether each resource would
+ * fail without it: the reviewer's question. No cluster target, no section.
+ */
+async function blastRadiusText(waiver: Waiver, ref: string): Promise<string> {
+  let report;
+  try {
+    report = await waiver.covers(ref);
+  } catch (e) {
+    if (e instanceof WaiverError && e.code === 'usage' && e.field === 'target') return '';
+    return `Blast radius:     cannot read the cluster: ${messageOf(e)}\n`;
+  }
+  const lines = report.items.map((i) => {
+    const v = i.withoutException;
+    const verdict = v
+      ? `${withoutWords[v.verdict]}${v.verdict === 'unknown' ? ` (${v.why})` : ''}`
+      : 'unknown (no resource data)';
+    const covered = i.covered === true ? '' : ' [may be covered]';
+    return `  ${resourceText(i.resource)} (${i.rule || i.policy})${covered}: ${verdict}\n`;
+  });
+  return `Blast radius:     ${report.items.length} let through, ${report.notCovered} not\n${lines.join('')}`;
 }
 
 /** The policy reports' evidence where a cluster is configured; otherwise why there is none. */
