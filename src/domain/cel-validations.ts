@@ -1,8 +1,8 @@
 import type { TypeCheckResult } from '@marcbachmann/cel-js';
 import type { Issue } from './errors.js';
-import { isCelApiVersion } from './exception.js';
+import { isCelApiVersion, type ApiVersion, type Justification } from './exception.js';
 import { kubernetesCel } from './evaluate/cel-kubernetes.js';
-import type { Rule } from './guardrails.js';
+import type { ProcessSettings } from './settings.js';
 
 /** At most this many compensating expressions on one exception, each at most this long. */
 export const MAX_VALIDATIONS = 20;
@@ -36,11 +36,22 @@ const firstLine = (e: unknown): string => {
 
 const issue = (code: string, field: string, message: string): Issue => ({ code, field, message });
 
+/** What these guardrails read of a request (a `RequestContext` is one; named here to keep imports one-way). */
+interface ValidationsContext {
+  justification: Pick<Justification, 'validations'>;
+  apiVersion?: ApiVersion | undefined;
+  settings: Pick<ProcessSettings, 'apiVersion'>;
+}
+
 /**
  * Compensating validations exist only on the CEL PolicyException (policies.kyverno.io): a kyverno.io
  * exception has no place for CEL that Kyverno would check, and a control written there would be ignored.
  */
-export const validationsNeedCelException: Rule = ({ justification, apiVersion, settings }) =>
+export const validationsNeedCelException = ({
+  justification,
+  apiVersion,
+  settings,
+}: ValidationsContext): Issue | undefined =>
   justification.validations.length > 0 && !isCelApiVersion(apiVersion ?? settings.apiVersion)
     ? issue(
         'validations-not-cel',
@@ -49,7 +60,7 @@ export const validationsNeedCelException: Rule = ({ justification, apiVersion, s
       )
     : undefined;
 
-export const validationsCompile: Rule = ({ justification }) => {
+export const validationsCompile = ({ justification }: ValidationsContext): Issue | undefined => {
   const { validations } = justification;
   if (validations.length > MAX_VALIDATIONS)
     return issue(
