@@ -184,6 +184,12 @@ describe('violations: the failing results of the policy reports', () => {
       `Drafted from:     Pod payments/${BARE_POD} failing require-image-signature, last seen 2026-12-01T06:00:00Z`,
     );
     expect(described.stdout).toContain('named by pod: a bare pod');
+    // The reviewer's question, for each resource approving it lets through: would it fail without it?
+    expect(described.stdout).toMatch(
+      new RegExp(
+        `Blast radius: +1 let through, \\d+ not\\n  Pod payments/${BARE_POD} \\(check-image-signature\\): unknown \\(`,
+      ),
+    );
     const widened = await waiver([
       'request',
       '--from-violation',

@@ -70,6 +70,11 @@ export const ExceptionViewSchema = z
       `likelihood and impact, ${RISK_SCALE.min} (rare, negligible) to ${RISK_SCALE.max} (almost certain, severe), before and after the compensating controls`,
     ),
     compensatingControls: z.string().nullable(),
+    validations: z
+      .array(z.string())
+      .describe(
+        "CEL a CEL exception's resource must satisfy before Kyverno grants it (compensating controls)",
+      ),
     controls: z
       .array(z.strictObject({ catalog: z.enum(controlCatalogs), id: z.string() }))
       .describe('the controls its policy implements, as mapped when it was requested'),

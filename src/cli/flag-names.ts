@@ -16,6 +16,7 @@ const flags: Record<string, string> = {
   'riskRating.before': '--risk-before',
   'riskRating.after': '--risk-after',
   compensatingControls: '--compensating-controls',
+  validations: '--validation',
   closure: '--closure',
   model: '--model',
   from: '--from',

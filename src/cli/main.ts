@@ -99,6 +99,11 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     )
     .option('--risk-after <L:I>', 'risk rating after compensating controls (needs --risk-before)')
     .option('--compensating-controls <text>', 'what limits the risk while the exception is in force')
+    .option(
+      '--validation <cel>',
+      'a compensating control Kyverno checks: CEL the resource must satisfy before a CEL exception applies; repeatable',
+      collect,
+    )
     .option('--expires <when>', 'required: a duration (14d) or an RFC3339 instant')
     .option(
       '--api-version <version>',

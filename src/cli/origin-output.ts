@@ -1,7 +1,7 @@
 import type { RequestOrigin } from '../domain/violation-draft.js';
 import type { OverlapReport } from '../service/exception-coverage.js';
 
-const resourceText = (r: { kind: string; namespace: string; name: string }) =>
+export const resourceText = (r: { kind: string; namespace: string; name: string }) =>
   `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
 
 /** What the filed scope adds to its draft (shouted: the reviewer must see it) and leaves out of it. */

@@ -1,5 +1,5 @@
-import { parse } from '@marcbachmann/cel-js';
 import type { Coverage, ResourceUnderTest, Verdict } from './exception-match.js';
+import { kubernetesCel, toCel } from './evaluate/cel-kubernetes.js';
 import { parseRfc3339 } from './rfc3339.js';
 
 /** The spec of a policies.kyverno.io PolicyException, as far as matching reads it. */
@@ -62,9 +62,11 @@ export function compileCel(expression: string): Compiled {
   return found;
 }
 
+// Kyverno compiles an exception's conditions with its Kubernetes CEL libraries (optional `?.`,
+// quantities, extended strings): the same environment as a ValidatingPolicy's expressions here.
 function compileOnce(expression: string): Compiled {
   try {
-    const program = parse(expression);
+    const program = kubernetesCel().parse(expression);
     return { run: (vars) => program(vars) as unknown };
   } catch (e) {
     return new Error(e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e));
@@ -115,7 +117,7 @@ export function celExceptionCovers(
       return verdict(false, `match condition ${condition.name ?? ''} does not compile: ${compiled.message}`);
     let result: unknown;
     try {
-      result = compiled.run({ object: resource.object, oldObject: null });
+      result = compiled.run({ object: toCel(resource.object), oldObject: null });
     } catch (e) {
       return verdict(
         false,

@@ -25,6 +25,8 @@ export interface RequestFields {
   riskAssessment?: string | null | undefined;
   riskRating?: RiskRating | null | undefined;
   compensatingControls?: string | null | undefined;
+  /** CEL a CEL exception's resource must satisfy before Kyverno grants it (compensating controls). */
+  validations?: readonly string[] | undefined;
   /** A duration (14d) or an RFC3339 instant. */
   expires: string;
   apiVersion?: ApiVersion | undefined;
@@ -48,6 +50,7 @@ export function draftRequest(
     expiresAt: toRfc3339(wholeSeconds(parseExpiry(fields.expires, wholeSeconds(nowMs)))),
     riskRating: fields.riskRating ?? null,
     compensatingControls: fields.compensatingControls?.trim() || null,
+    validations: (fields.validations ?? []).map((v) => v.trim()),
   };
   return {
     scope: draftScope(fields, settings),

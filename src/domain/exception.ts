@@ -78,6 +78,11 @@ export interface Justification {
   riskRating: RiskRating | null;
   /** What limits the risk while the exception is in force (free text). */
   compensatingControls: string | null;
+  /**
+   * Compensating controls Kyverno checks: CEL expressions the resource must satisfy before a CEL
+   * exception lets it through (rendered as match conditions; see `render-cel.ts`). Empty for most.
+   */
+  validations: string[];
 }
 
 export interface ExceptionRecord extends ExceptionScope, Justification {

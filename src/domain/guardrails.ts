@@ -1,5 +1,6 @@
 import { WaiverError, type Issue } from './errors.js';
 import { parseCelPolicyRef } from './cel-exception.js';
+import { validationsCompile, validationsNeedCelException } from './cel-validations.js';
 import {
   allowedKinds,
   isCelApiVersion,
@@ -328,6 +329,8 @@ export const requestRules: readonly Rule[] = [
   expiryIsBounded,
   renewalHasNewJustification,
   renewalIsWithinLimit,
+  validationsNeedCelException,
+  validationsCompile,
 ];
 
 export function checkRequest(ctx: RequestContext, rules: readonly Rule[] = requestRules): Issue[] {

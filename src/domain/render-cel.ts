@@ -8,8 +8,12 @@ import type { ProcessSettings } from './settings.js';
 /** The match condition's name: Waiver's scope of the exception. */
 export const SCOPE_CONDITION = 'waiver-scope';
 
+/** The match condition holding compensating validation `i` (counted from 0, as the record lists them). */
+export const validationCondition = (i: number): string => `waiver-validation-${i}`;
+
 /**
- * The CEL PolicyException for a record: the policy by reference, the scope as one CEL match condition,
+ * The CEL PolicyException for a record: the policy by reference, the scope as one CEL match condition
+ * and each compensating validation as one more,
  * `expiresAt` (honoured at admission only, so Waiver still removes it at expiry), and the justification
  * as `properties`, which Kyverno copies into its reports.
  */
@@ -38,7 +42,13 @@ export function renderCelPolicyException(
     metadata: exceptionMetadata(record, settings),
     spec: {
       policyRefs: [{ name: ref.name, kind: ref.kind }],
-      matchConditions: [{ name: SCOPE_CONDITION, expression: celScopeExpression(record) }],
+      // Compensating validations are match conditions: Kyverno grants the exception only when every one
+      // holds for the resource. Its CEL PolicyException has no `spec.validations` field (its CRD, through
+      // 1.19 and main in August 2026), and the API server would prune or refuse one.
+      matchConditions: [
+        { name: SCOPE_CONDITION, expression: celScopeExpression(record) },
+        ...record.validations.map((expression, i) => ({ name: validationCondition(i), expression })),
+      ],
       expiresAt: record.expiresAt,
       properties,
     },

@@ -45,6 +45,8 @@ export const RequestInputSchema = z.strictObject({
   riskAssessment: text.nullish(),
   riskRating: RiskRatingSchema.nullish(),
   compensatingControls: text.nullish(),
+  /** CEL expressions (compensating controls) Kyverno checks before a CEL exception applies. */
+  validations: z.array(z.string().max(2000)).max(20).optional(),
   expires: z.string().max(100),
   apiVersion: z.enum(apiVersions).optional(),
   /** The named target it will live on; the configuration's default target when absent. */

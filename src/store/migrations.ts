@@ -247,6 +247,14 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0014-exception-validations': {
+      async up(db: Kysely<unknown>) {
+        // A JSON list of CEL compensating controls; null for the many exceptions without any.
+        const existing = await exceptionColumns(db, dialect);
+        if (!existing.has('validations'))
+          await db.schema.alterTable('exceptions').addColumn('validations', 'text').execute();
+      },
+    },
   };
 }
 

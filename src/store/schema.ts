@@ -17,6 +17,8 @@ export interface ExceptionsTable {
   /** JSON `{before, after}` (migration 0011). */
   risk_rating: string | null;
   compensating_controls: string | null;
+  /** JSON list of CEL expressions (migration 0014); null on rows without any. */
+  validations: string | null;
   /** JSON list of `{catalog, id}`; null on rows from before migration 0011. */
   controls: string | null;
   closure_reason: string | null;

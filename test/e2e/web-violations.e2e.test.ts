@@ -12,7 +12,7 @@ import {
 } from '../support/browser.js';
 import { seedCluster } from '../support/kube/cluster.js';
 import { FakeKubeApiServer } from '../support/kube/fake-api-server.js';
-import { DEPLOYMENT_POD, seedViolations } from '../support/kube/violation-fixtures.js';
+import { DEPLOYMENT_POD, SIBLING_POD, seedViolations } from '../support/kube/violation-fixtures.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { ManualClock } from '../support/temp.js';
 
@@ -35,6 +35,25 @@ describe.skipIf(!chromiumPath)('from a violation to an exception, in the browser
     cluster = await new FakeKubeApiServer().start();
     seedCluster(cluster);
     seedViolations(cluster);
+    // The rule as a pattern the review can judge: the failing pod would still fail it without the
+    // exception; its sibling, rebuilt from the signed registry, passes anyway.
+    cluster.seed('kyverno.io/v1', 'ClusterPolicy', {
+      metadata: { name: 'require-image-signature' },
+      spec: {
+        rules: [
+          {
+            name: 'check-image-signature',
+            match: { any: [{ resources: { kinds: ['Pod'] } }] },
+            validate: { pattern: { spec: { containers: [{ image: 'signed.example/*' }] } } },
+          },
+        ],
+      },
+    });
+    const sibling = cluster.get('pods', 'payments', SIBLING_POD) ?? {};
+    cluster.seed('v1', 'Pod', {
+      ...sibling,
+      spec: { containers: [{ name: 'api', image: 'signed.example/payments/api:1.4' }] },
+    });
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, cluster.kubeconfig());
     server = await startTestServer({
@@ -90,6 +109,18 @@ describe.skipIf(!chromiumPath)('from a violation to an exception, in the browser
       .first()
       .waitFor();
     await card.getByText('Named by pod-template-hash', { exact: false }).waitFor();
+    // The blast radius says, for each resource it covers, whether it would still fail without it.
+    const verdicts = card.getByRole('table').filter({ hasText: 'Without the exception' });
+    await verdicts
+      .getByRole('row')
+      .filter({ hasText: DEPLOYMENT_POD })
+      .getByText('would fail without it', { exact: true })
+      .waitFor();
+    await verdicts
+      .getByRole('row')
+      .filter({ hasText: SIBLING_POD })
+      .getByText('passes anyway (exception not needed for this resource)', { exact: true })
+      .waitFor();
     await card.getByRole('button', { name: 'Approve EX-1' }).click();
     // Decided: it leaves the pending list.
     await card.waitFor({ state: 'detached' });

@@ -8,7 +8,7 @@ import type { CliContext } from '../context.js';
 import { evidenceText } from '../evidence-output.js';
 import { document, joined, outputFormat, relative, type OutputFlags } from '../output.js';
 import { lastWriteOf } from '../../domain/last-write.js';
-import { originText } from '../origin-output.js';
+import { originText, resourceText } from '../origin-output.js';
 
 /** `waiver describe <id>`: every field and the audit timeline, like `kubectl describe`. */
 export async function run(ctx: CliContext, ref: string, flags: OutputFlags): Promise<void> {
@@ -19,7 +19,39 @@ export async function run(ctx: CliContext, ref: string, flags: OutputFlags): Pro
   if (format !== 'table')
     return ctx.out(document(typeof evidence === 'string' ? detail : { ...detail, evidence }, format));
   const proof = typeof evidence === 'string' ? `Evidence:         ${evidence}\n` : evidenceText(evidence);
-  ctx.out(`${describeText(detail.exception, detail.history, ctx.clock.now())}${originText(detail)}${proof}`);
+  const radius = detail.exception.state === 'pending' ? await blastRadiusText(waiver, ref) : '';
+  ctx.out(
+    `${describeText(detail.exception, detail.history, ctx.clock.now())}${originText(detail)}${radius}${proof}`,
+  );
+}
+
+const withoutWords: Record<'would-fail' | 'would-pass' | 'unknown', string> = {
+  'would-fail': 'would fail without it',
+  'would-pass': 'passes anyway (exception not needed for this resource)',
+  unknown: 'unknown',
+};
+
+/**
+ * For a pending request, what approving it lets through on its cluster, and whether each resource would
+ * fail without it: the reviewer's question. No cluster target, no section.
+ */
+async function blastRadiusText(waiver: Waiver, ref: string): Promise<string> {
+  let report;
+  try {
+    report = await waiver.covers(ref);
+  } catch (e) {
+    if (e instanceof WaiverError && e.code === 'usage' && e.field === 'target') return '';
+    return `Blast radius:     cannot read the cluster: ${messageOf(e)}\n`;
+  }
+  const lines = report.items.map((i) => {
+    const v = i.withoutException;
+    const verdict = v
+      ? `${withoutWords[v.verdict]}${v.verdict === 'unknown' ? ` (${v.why})` : ''}`
+      : 'unknown (no resource data)';
+    const covered = i.covered === true ? '' : ' [may be covered]';
+    return `  ${resourceText(i.resource)} (${i.rule || i.policy})${covered}: ${verdict}\n`;
+  });
+  return `Blast radius:     ${report.items.length} let through, ${report.notCovered} not\n${lines.join('')}`;
 }
 
 /** The policy reports' evidence where a cluster is configured; otherwise why there is none. */
@@ -63,6 +95,10 @@ function describeText(v: ExceptionView, history: readonly AuditEvent[], nowMs: n
     field('Risk before', v.riskRating && formatRisk(v.riskRating.before)),
     field('Risk after', v.riskRating?.after ? formatRisk(v.riskRating.after) : null),
     field('Compensating', v.compensatingControls),
+    // Each on its own line: an expression is code the reviewer reads, not a list to skim.
+    ...v.validations.map((expression, i) =>
+      i === 0 ? field('Validations', expression) : `${''.padEnd(18)}${expression}\n`,
+    ),
     field('Controls', v.controls.length ? v.controls.map((c) => `${c.catalog} ${c.id}`).join(', ') : null),
     field('Expires', `${v.expiresAt} (${expiryNote(v, nowMs)})`),
     field('Requestor', `${v.requestor} at ${v.requestedAt}`),

@@ -26,6 +26,7 @@ export interface RequestFlags {
   riskBefore?: string;
   riskAfter?: string;
   compensatingControls?: string;
+  validation?: string[];
   expires?: string;
   apiVersion?: string;
   target?: string;
@@ -243,6 +244,7 @@ function mergeInput(template: TemplateFields, flags: RequestFlags): Record<strin
     riskAssessment: flags.riskAssessment ?? template.riskAssessment,
     riskRating: riskRating(flags),
     compensatingControls: flags.compensatingControls,
+    validations: nonEmpty(flags.validation),
     expires: flags.expires ?? template.expires,
     apiVersion: flags.apiVersion,
     target: flags.target,

@@ -12,6 +12,7 @@ import { useAsync } from '../components/use-async';
 import { href } from '../route';
 import { formatRisk } from '../../../src/domain/controls';
 import { lastWriteOf } from '../../../src/domain/last-write';
+import { Validations } from '../components/validations';
 
 const labels: Record<Verb, string> = {
   approve: 'Approve',
@@ -124,6 +125,14 @@ function Facts({ x, ending }: { x: ExceptionView; ending: Ending | undefined }) 
     ['Risk before compensating controls', x.riskRating ? formatRisk(x.riskRating.before) : '—'],
     ['Risk after compensating controls', x.riskRating?.after ? formatRisk(x.riskRating.after) : '—'],
     ['Compensating controls', x.compensatingControls ?? '—'],
+    ...(x.validations.length
+      ? [
+          [
+            'Validations Kyverno checks before it grants it',
+            <Validations key="v" items={x.validations} />,
+          ] as [string, React.ReactNode],
+        ]
+      : []),
     ['Controls', x.controls.length ? x.controls.map((c) => `${c.catalog} ${c.id}`).join(', ') : '—'],
     ...(x.closureReason ? [['Closure', x.closureReason] as [string, React.ReactNode]] : []),
     ['Requested by', x.requestor],

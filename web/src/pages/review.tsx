@@ -9,6 +9,7 @@ import { ReviewItems } from '../components/review-items';
 import { Empty, ErrorNote, Loading } from '../components/status';
 import { Time } from '../components/time';
 import { useAsync } from '../components/use-async';
+import { Validations } from '../components/validations';
 import { href } from '../route';
 
 /** Security's review: each pending request with everything a decision needs, and the decision. */
@@ -118,6 +119,20 @@ function PendingRequest({ x, onDone }: { x: ExceptionView; onDone: (message: str
           <dt>Risk assessment</dt>
           <dd>{x.riskAssessment ?? '—'}</dd>
         </div>
+        {x.compensatingControls && (
+          <div>
+            <dt>Compensating controls</dt>
+            <dd>{x.compensatingControls}</dd>
+          </div>
+        )}
+        {x.validations.length > 0 && (
+          <div>
+            <dt>Validations Kyverno checks before it grants it</dt>
+            <dd>
+              <Validations items={x.validations} />
+            </dd>
+          </div>
+        )}
         <div>
           <dt>Expires</dt>
           <dd>

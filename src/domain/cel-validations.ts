@@ -1,0 +1,83 @@
+import type { TypeCheckResult } from '@marcbachmann/cel-js';
+import type { Issue } from './errors.js';
+import { isCelApiVersion, type ApiVersion, type Justification } from './exception.js';
+import { kubernetesCel } from './evaluate/cel-kubernetes.js';
+import type { ProcessSettings } from './settings.js';
+
+/** At most this many compensating expressions on one exception, each at most this long. */
+export const MAX_VALIDATIONS = 20;
+export const MAX_VALIDATION_LENGTH = 2000;
+
+/**
+ * Why an expression cannot be a match condition, or undefined when it can: it must compile in the
+ * Kubernetes CEL environment (Kyverno refuses the whole policy over one that does not, PR #17350) and
+ * give a bool (a match condition of any other type is an evaluation error at admission).
+ */
+export function validationProblem(expression: string): string | undefined {
+  if (!expression.trim()) return 'is empty';
+  if (expression.length > MAX_VALIDATION_LENGTH)
+    return `is ${expression.length} characters long; at most ${MAX_VALIDATION_LENGTH} are allowed`;
+  let checked: TypeCheckResult;
+  try {
+    checked = kubernetesCel().check(expression);
+  } catch (e) {
+    return `does not compile: ${firstLine(e)}`;
+  }
+  if (!checked.valid) return `does not compile: ${firstLine(checked.error)}`;
+  if (checked.type !== undefined && checked.type !== 'bool' && checked.type !== 'dyn')
+    return `gives ${checked.type}, not bool: Kyverno needs a condition that is true or false`;
+  return undefined;
+}
+
+const firstLine = (e: unknown): string => {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.split('\n')[0] ?? text;
+};
+
+const issue = (code: string, field: string, message: string): Issue => ({ code, field, message });
+
+/** What these guardrails read of a request (a `RequestContext` is one; named here to keep imports one-way). */
+interface ValidationsContext {
+  justification: Pick<Justification, 'validations'>;
+  apiVersion?: ApiVersion | undefined;
+  settings: Pick<ProcessSettings, 'apiVersion'>;
+}
+
+/**
+ * Compensating validations exist only on the CEL PolicyException (policies.kyverno.io): a kyverno.io
+ * exception has no place for CEL that Kyverno would check, and a control written there would be ignored.
+ */
+export const validationsNeedCelException = ({
+  justification,
+  apiVersion,
+  settings,
+}: ValidationsContext): Issue | undefined =>
+  justification.validations.length > 0 && !isCelApiVersion(apiVersion ?? settings.apiVersion)
+    ? issue(
+        'validations-not-cel',
+        'validations',
+        `compensating validations are CEL that Kyverno checks on a CEL PolicyException (policies.kyverno.io) only; this exception is ${apiVersion ?? settings.apiVersion}, for a kyverno.io policy: write the control as free text (compensatingControls) instead`,
+      )
+    : undefined;
+
+export const validationsCompile = ({ justification }: ValidationsContext): Issue | undefined => {
+  const { validations } = justification;
+  if (validations.length > MAX_VALIDATIONS)
+    return issue(
+      'validations-count',
+      'validations',
+      `${validations.length} validations; at most ${MAX_VALIDATIONS} are allowed`,
+    );
+  for (const [i, expression] of validations.entries()) {
+    if (expression.includes('{{'))
+      return issue(
+        'text-template',
+        `validations.${i}`,
+        `validations.${i} must not contain "{{": Kyverno would read it as a variable`,
+      );
+    const problem = validationProblem(expression);
+    if (problem)
+      return issue('validation-compile', `validations.${i}`, `validations.${i} "${expression}" ${problem}`);
+  }
+  return undefined;
+};
