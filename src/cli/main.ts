@@ -399,6 +399,10 @@ function program(ctx: () => CliContext, streams: Streams): Command {
       '--no-notify',
       'do not deliver notifications from this process (another process on the same store must)',
     )
+    .option(
+      '--evidence-key <file>',
+      'an Ed25519 private key (PEM) to sign evidence bundles with at GET /api/v1/audit/bundle (auditor); read at start, never stored',
+    )
     .action(async (flags: ServeFlags) => (await import('./commands/serve.js')).run(ctx(), flags));
 
   cli
