@@ -70,6 +70,10 @@ export const ExceptionViewSchema = z
       `likelihood and impact, ${RISK_SCALE.min} (rare, negligible) to ${RISK_SCALE.max} (almost certain, severe), before and after the compensating controls`,
     ),
     compensatingControls: z.string().nullable(),
+    falsePositive: z
+      .string()
+      .nullable()
+      .describe("the requester's statement that the policy's finding is a false positive here, and why"),
     controls: z
       .array(z.strictObject({ catalog: z.enum(controlCatalogs), id: z.string() }))
       .describe('the controls its policy implements, as mapped when it was requested'),

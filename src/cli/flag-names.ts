@@ -16,6 +16,7 @@ const flags: Record<string, string> = {
   'riskRating.before': '--risk-before',
   'riskRating.after': '--risk-after',
   compensatingControls: '--compensating-controls',
+  falsePositive: '--false-positive',
   closure: '--closure',
   model: '--model',
   from: '--from',

@@ -91,6 +91,10 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     )
     .option('--risk-after <L:I>', 'risk rating after compensating controls (needs --risk-before)')
     .option('--compensating-controls <text>', 'what limits the risk while the exception is in force')
+    .option(
+      '--false-positive <why>',
+      "state that the policy's finding is a false positive here, and why; approval approves the claim (FedRAMP false-positive)",
+    )
     .option('--expires <when>', 'required: a duration (14d) or an RFC3339 instant')
     .option(
       '--api-version <version>',

@@ -25,6 +25,7 @@ export interface RequestFields {
   riskAssessment?: string | null | undefined;
   riskRating?: RiskRating | null | undefined;
   compensatingControls?: string | null | undefined;
+  falsePositive?: string | null | undefined;
   /** A duration (14d) or an RFC3339 instant. */
   expires: string;
   apiVersion?: ApiVersion | undefined;
@@ -48,6 +49,7 @@ export function draftRequest(
     expiresAt: toRfc3339(wholeSeconds(parseExpiry(fields.expires, wholeSeconds(nowMs)))),
     riskRating: fields.riskRating ?? null,
     compensatingControls: fields.compensatingControls?.trim() || null,
+    falsePositive: fields.falsePositive?.trim() || null,
   };
   return {
     scope: draftScope(fields, settings),

@@ -78,6 +78,11 @@ export interface Justification {
   riskRating: RiskRating | null;
   /** What limits the risk while the exception is in force (free text). */
   compensatingControls: string | null;
+  /**
+   * Why the policy's finding is wrong for this scope, when the requester states it is a false positive
+   * (FedRAMP's `false-positive` deviation): approving the request approves the claim.
+   */
+  falsePositive: string | null;
 }
 
 export interface ExceptionRecord extends ExceptionScope, Justification {

@@ -32,6 +32,7 @@ function context(
       expiresAt: new Date(nowMs + 14 * DAY_MS).toISOString(),
       riskRating: null,
       compensatingControls: null,
+      falsePositive: null,
       ...overrides.justification,
     },
   };

@@ -118,6 +118,7 @@ function adoption(
       riskAssessment: fields.riskAssessment ?? null,
       riskRating: null,
       compensatingControls: null,
+      falsePositive: null,
       expiresAt: toRfc3339(Number.isNaN(stated) ? latest : Math.min(stated, latest)),
     },
     requestor: need(object.annotations[ANNOTATIONS.requestor], 'requestor', 'unknown'),

@@ -18,6 +18,7 @@ const justification = {
   expiresAt: '2026-12-21T09:00:00Z',
   riskRating: null,
   compensatingControls: null,
+  falsePositive: null,
 };
 const now = '2026-12-01T09:00:00Z';
 

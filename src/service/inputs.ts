@@ -34,6 +34,7 @@ export const RequestInputSchema = z.strictObject({
   riskAssessment: text.nullish(),
   riskRating: RiskRatingSchema.nullish(),
   compensatingControls: text.nullish(),
+  falsePositive: text.nullish(),
   expires: z.string().max(100),
   apiVersion: z.enum(apiVersions).optional(),
   /** The named target it will live on; the configuration's default target when absent. */

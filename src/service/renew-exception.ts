@@ -48,6 +48,7 @@ export async function renewException(
     riskAssessment: previous.riskAssessment,
     riskRating: previous.riskRating,
     compensatingControls: previous.compensatingControls,
+    falsePositive: previous.falsePositive,
     expiresAt: toRfc3339(wholeSeconds(parseExpiry(input.expires, nowMs))),
   };
   return createRequest(deps, actor, nowMs, scope, justification, {

@@ -17,6 +17,8 @@ export interface ExceptionsTable {
   /** JSON `{before, after}` (migration 0011). */
   risk_rating: string | null;
   compensating_controls: string | null;
+  /** The requester's statement that the finding is a false positive (migration 0015). */
+  false_positive: string | null;
   /** JSON list of `{catalog, id}`; null on rows from before migration 0011. */
   controls: string | null;
   closure_reason: string | null;

@@ -20,6 +20,7 @@ export function activeRecord(overrides: Partial<ExceptionRecord> = {}): Exceptio
       expiresAt: '2026-12-20T00:00:00Z',
       riskRating: null,
       compensatingControls: null,
+      falsePositive: null,
     },
     requestor: 'alice',
     now: '2026-11-20T00:00:00Z',

@@ -90,6 +90,7 @@ function describeText(v: ExceptionView, history: readonly AuditEvent[], nowMs: n
     field('Risk before', v.riskRating && formatRisk(v.riskRating.before)),
     field('Risk after', v.riskRating?.after ? formatRisk(v.riskRating.after) : null),
     field('Compensating', v.compensatingControls),
+    field('False positive', v.falsePositive),
     field('Controls', v.controls.length ? v.controls.map((c) => `${c.catalog} ${c.id}`).join(', ') : null),
     field('Expires', `${v.expiresAt} (${relative(v.expiresAt, nowMs)})`),
     field('Requestor', `${v.requestor} at ${v.requestedAt}`),

@@ -25,6 +25,7 @@ export interface RequestFlags {
   riskBefore?: string;
   riskAfter?: string;
   compensatingControls?: string;
+  falsePositive?: string;
   expires?: string;
   apiVersion?: string;
   target?: string;
@@ -205,6 +206,7 @@ function mergeInput(template: TemplateFields, flags: RequestFlags): Record<strin
     riskAssessment: flags.riskAssessment ?? template.riskAssessment,
     riskRating: riskRating(flags),
     compensatingControls: flags.compensatingControls,
+    falsePositive: flags.falsePositive,
     expires: flags.expires ?? template.expires,
     apiVersion: flags.apiVersion,
     target: flags.target,

@@ -124,6 +124,7 @@ function Facts({ x, ending }: { x: ExceptionView; ending: Ending | undefined }) 
     ['Risk before compensating controls', x.riskRating ? formatRisk(x.riskRating.before) : '—'],
     ['Risk after compensating controls', x.riskRating?.after ? formatRisk(x.riskRating.after) : '—'],
     ['Compensating controls', x.compensatingControls ?? '—'],
+    ...(x.falsePositive ? [['Stated false positive', x.falsePositive] as [string, React.ReactNode]] : []),
     ['Controls', x.controls.length ? x.controls.map((c) => `${c.catalog} ${c.id}`).join(', ') : '—'],
     ...(x.closureReason ? [['Closure', x.closureReason] as [string, React.ReactNode]] : []),
     ['Requested by', x.requestor],
