@@ -1,9 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportSections, type AuditReport } from '../../src/domain/audit-report.js';
+import { verifyBundle } from '../../src/service/audit-bundle.js';
 import { axeViolations, chromiumPath, go, launchChromium, problemsOf, signedIn } from '../support/browser.js';
 import { legacyRequest } from '../support/requests.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -12,6 +14,7 @@ import { ManualClock } from '../support/temp.js';
 let dir: string;
 let browser: Browser;
 let server: TestServer;
+let publicKey: string;
 const tokens: Record<string, string> = {};
 
 /** The rows of the page's table under the heading `title`, each as its cells' text. */
@@ -32,10 +35,14 @@ describe.skipIf(!chromiumPath)('the printable report page', () => {
   beforeAll(async () => {
     browser = await launchChromium();
     dir = mkdtempSync(join(tmpdir(), 'waiver-web-report-'));
+    const keys = generateKeyPairSync('ed25519');
+    writeFileSync(join(dir, 'evidence.pem'), keys.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    publicKey = keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
     server = await startTestServer({
       database: join(dir, 'w.db'),
       dir,
       clock: new ManualClock(Date.parse('2026-11-02T09:00:00Z')),
+      evidenceKeyFile: join(dir, 'evidence.pem'),
     });
     for (const [name, role] of [
       ['alice', 'requester'],
@@ -136,12 +143,24 @@ describe.skipIf(!chromiumPath)('the printable report page', () => {
         (await server.as(tokens['dave'] ?? '')('GET', path)).text,
       );
     }
+    // An auditor takes away the bundle the server signs; it verifies with the public key alone.
+    const [bundle] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Signed evidence bundle' }).click(),
+    ]);
+    const bundleFile = join(dir, bundle.suggestedFilename());
+    await bundle.saveAs(bundleFile);
+    const check = verifyBundle(readFileSync(bundleFile), publicKey);
+    expect(check.problems).toEqual([]);
+    expect(check.verified).toContain('report/report.json');
     expect(problemsOf(page)).toEqual([]);
   });
 
   it('reports the period picked, and names a bad one as the server does', async () => {
     const page = await signedIn(browser, server.url, tokens['alice'] ?? '');
     await go(page, '#/report');
+    // Only an auditor (or an admin) has the server sign a bundle.
+    expect(await page.getByRole('button', { name: 'Signed evidence bundle' }).count()).toBe(0);
     await page.getByLabel('From', { exact: true }).fill('2026-11-03T00:00');
     await page.getByLabel('To', { exact: true }).fill('2026-11-10T00:00');
     await page.getByRole('button', { name: 'Show', exact: true }).click();

@@ -54,7 +54,7 @@ const isoOf = (local: string): string | undefined => (local ? new Date(local).to
  * header, never a URL), then are handed to the browser as a file.
  */
 export function ReportPage({ query }: { query: URLSearchParams }) {
-  const { api } = useSession();
+  const { api, can } = useSession();
   const picked = { from: query.get('from') ?? '', to: query.get('to') ?? '' };
   const period = { from: isoOf(picked.from), to: isoOf(picked.to) };
   const report = useAsync(async () => {
@@ -63,21 +63,24 @@ export function ReportPage({ query }: { query: URLSearchParams }) {
     return { report: data as AuditReport, generatedAt: new Date().toISOString() };
   }, [api, picked.from, picked.to]);
   const [failed, setFailed] = useState<unknown>();
-  const download = async (d: (typeof downloads)[number]) => {
+  const save = async (file: string, load: () => Promise<Blob>) => {
     try {
       setFailed(undefined);
-      const search = new URLSearchParams(d.query);
-      for (const [k, v] of Object.entries(period)) if (v) search.set(k, v);
-      const text = await api.text(`${d.path}?${search.toString()}`);
       const link = document.createElement('a');
-      link.href = URL.createObjectURL(new Blob([text], { type: d.type }));
-      link.download = d.file;
+      link.href = URL.createObjectURL(await load());
+      link.download = file;
       link.click();
       URL.revokeObjectURL(link.href);
     } catch (e) {
       setFailed(e);
     }
   };
+  const download = (d: (typeof downloads)[number]) =>
+    save(d.file, async () => {
+      const search = new URLSearchParams(d.query);
+      for (const [k, v] of Object.entries(period)) if (v) search.set(k, v);
+      return new Blob([await api.text(`${d.path}?${search.toString()}`)], { type: d.type });
+    });
   return (
     <div className="report">
       <form
@@ -112,6 +115,17 @@ export function ReportPage({ query }: { query: URLSearchParams }) {
               </button>
             </li>
           ))}
+          {can('auditor') && (
+            <li>
+              <button
+                type="button"
+                className="secondary"
+                onClick={() => void save('waiver-evidence.tar.gz', () => api.blob('/api/v1/audit/bundle'))}
+              >
+                Signed evidence bundle
+              </button>
+            </li>
+          )}
         </ul>
         {failed !== undefined && <ErrorNote error={failed} />}
       </section>
