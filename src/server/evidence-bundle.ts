@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { serverBundle } from '../service/audit-bundle.js';
-import type { Actor } from '../service/actor.js';
+import { authorize, type Actor } from '../service/actor.js';
 import type { Waiver } from '../service/waiver.js';
 import type { AnswerSlots } from './answer-slots.js';
 
@@ -18,11 +18,14 @@ export function registerEvidenceBundle(
   now: () => number,
 ): void {
   app.get(BUNDLE_PATH, async (req, reply) => {
+    const waiver = waiverOf(req);
     const actor: Actor = req.actor ?? { name: 'anonymous', roles: [] };
+    // Refused before it waits for a turn among the large answers (the use case checks again).
+    authorize(actor, 'sign_evidence');
     const slot = large.take();
     reply.raw.once('close', slot.release);
     await slot.ready;
-    const { bundle, at } = await serverBundle(waiverOf(req), actor, privateKeyPem, now());
+    const { bundle, at } = await serverBundle(waiver, actor, privateKeyPem, now());
     return reply
       .type('application/gzip')
       .header('content-disposition', `attachment; filename="waiver-evidence-${at.replace(/:/g, '')}.tar.gz"`)
