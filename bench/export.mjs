@@ -59,6 +59,7 @@ async function seedHistory() {
               : null,
           compensatingControls:
             i % 3 === 0 ? 'Egress limited to the registry; admission logs reviewed daily' : null,
+          falsePositive: i % 7 === 0 ? 'The images are signed by a key the policy does not list yet' : null,
         },
         requestor: 'alice',
         now: iso(at),
@@ -136,6 +137,7 @@ function newRequestShape() {
       expiresAt: '2026-01-01T00:00:00Z',
       riskRating: null,
       compensatingControls: null,
+      falsePositive: null,
     },
     requestor: 'a',
     now: '2026-01-01T00:00:00Z',

@@ -6,6 +6,8 @@ import { storeBackends } from './support/databases.js';
 import { auditedSettings, seedHistory } from './support/history.js';
 import { useTempDir } from './support/temp.js';
 import { cli, json, requestArgs } from './support/cli.js';
+import { legacyRequest } from './support/requests.js';
+import { startTestServer } from './support/server.js';
 
 const tempDir = useTempDir();
 
@@ -41,6 +43,20 @@ describe.each(storeBackends.filter((b) => b.enabled))('controls, risk and closur
         'EX-8': 'rejected',
       });
       expect(views.get('EX-2')?.riskRating).toBeNull();
+      // A stated false positive is kept on the record as written, and only where one was stated.
+      expect(Object.fromEntries([...views.values()].map((v) => [v.id, v.falsePositive]))).toEqual({
+        'EX-1': null,
+        'EX-2': 'The billing images are signed by the vendor key the policy does not list yet',
+        'EX-3': null,
+        'EX-4': null,
+        'EX-5': null,
+        'EX-6': null,
+        'EX-7': 'The ui pods run images built and signed in the cluster',
+        'EX-8': 'The maps images only look unsigned to the policy',
+      });
+      expect((await reader.audit('EX-8')).find((e) => e.action === 'requested')?.data).toMatchObject({
+        falsePositive: 'The maps images only look unsigned to the policy',
+      });
 
       const requested = (await reader.audit('EX-1')).find((e) => e.action === 'requested');
       expect(requested?.data).toMatchObject({
@@ -166,5 +182,62 @@ describe('the CLI', () => {
     expect(described).toMatch(/Compensating:\s+Network policy denies egress/);
     expect(described).toMatch(/Closure:\s+no-longer-needed/);
     expect(described).toMatch(/revoked\s+alice\s+closureReason=no-longer-needed/);
+    expect(described).toMatch(/False positive:\s+<none>/);
+  });
+
+  it('takes a stated false positive, describes it and carries it into the POA&M as pending', async () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, 'gitops'));
+    const created = json(
+      await cli(cwd, [
+        ...requestArgs('MIG-12', { expires: '5d' }),
+        '--false-positive',
+        'The image is signed by a key the policy does not list yet',
+        '-o',
+        'json',
+      ]),
+    );
+    expect(created).toMatchObject({
+      falsePositive: 'The image is signed by a key the policy does not list yet',
+    });
+    const described = (await cli(cwd, ['describe', 'EX-1'])).stdout;
+    expect(described).toMatch(/False positive:\s+The image is signed by a key the policy does not list yet/);
+    const poam = JSON.parse((await cli(cwd, ['export', 'oscal', '--model', 'poam'])).stdout) as {
+      'plan-of-action-and-milestones': { risks: { props: { name: string; value: string }[] }[] };
+    };
+    const props = poam['plan-of-action-and-milestones'].risks[0]?.props ?? [];
+    expect(props.find((p) => p.name === 'false-positive')?.value).toBe('pending');
+    expect((await cli(cwd, ['approve', 'EX-1'], { as: 'bob' })).code).toBe(0);
+    const approved = JSON.parse(
+      (await cli(cwd, ['export', 'oscal', '--model', 'poam'])).stdout,
+    ) as typeof poam;
+    expect(
+      approved['plan-of-action-and-milestones'].risks[0]?.props.find((p) => p.name === 'false-positive')
+        ?.value,
+    ).toBe('approved');
+  });
+});
+
+describe('the API', () => {
+  it('takes falsePositive on a request, answers it, and refuses one that is not text, naming the field', async () => {
+    const dir = tempDir();
+    const server = await startTestServer({ database: join(dir, 'w.db'), dir });
+    try {
+      const alice = await server.token('alice', ['requester']);
+      const body = { ...legacyRequest('MIG-13'), falsePositive: 'The pods run images signed in the cluster' };
+      const wrong = await server.as(alice)('POST', '/api/v1/exceptions', { ...body, falsePositive: 42 });
+      expect(wrong.status).toBe(400);
+      expect(wrong.body).toMatchObject({ code: 'usage', field: 'falsePositive' });
+      const made = await server.as(alice)('POST', '/api/v1/exceptions', body);
+      expect(made.status).toBe(201);
+      expect(made.body.exception).toMatchObject({
+        id: 'EX-1',
+        falsePositive: 'The pods run images signed in the cluster',
+      });
+      const read = await server.as(alice)('GET', '/api/v1/exceptions/EX-1');
+      expect(read.body.falsePositive).toBe('The pods run images signed in the cluster');
+    } finally {
+      await server.close();
+    }
   });
 });

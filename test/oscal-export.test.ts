@@ -86,19 +86,56 @@ describe('OSCAL export', () => {
     const summary = Object.fromEntries(
       [...byId].map(([id, r]) => [
         id,
-        `${r.status} ${prop(r, 'closure-reason') ?? '-'} OR=${prop(r, 'operational-requirement') ?? '-'}`,
+        `${r.status} ${prop(r, 'closure-reason') ?? '-'} OR=${prop(r, 'operational-requirement') ?? '-'} FP=${prop(r, 'false-positive') ?? '-'} RA=${prop(r, 'risk-adjustment') ?? '-'}`,
       ]),
     );
     expect(summary).toEqual({
-      'EX-1': 'closed superseded-by-renewal OR=approved',
-      'EX-2': 'closed expired-and-removed OR=approved',
-      'EX-3': 'closed revoked OR=approved',
-      'EX-4': 'closed escalated OR=approved',
-      'EX-5': 'closed no-longer-needed OR=approved',
-      'EX-6': 'deviation-approved - OR=approved',
-      'EX-7': 'deviation-requested - OR=pending',
-      'EX-8': 'closed rejected OR=withdrawn',
+      'EX-1': 'closed superseded-by-renewal OR=approved FP=- RA=approved',
+      // A stated false positive is approved with the request, and stays so once the exception ended.
+      'EX-2': 'closed expired-and-removed OR=approved FP=approved RA=-',
+      'EX-3': 'closed revoked OR=approved FP=- RA=-',
+      'EX-4': 'closed escalated OR=approved FP=- RA=-',
+      // Rated lower with no compensating control: no mitigating factor, so no risk adjustment claimed.
+      'EX-5': 'closed no-longer-needed OR=approved FP=- RA=-',
+      // The renewal carries its predecessor's rating and controls.
+      'EX-6': 'deviation-approved - OR=approved FP=- RA=approved',
+      'EX-7': 'deviation-requested - OR=pending FP=pending RA=-',
+      'EX-8': 'closed rejected OR=withdrawn FP=withdrawn RA=-',
     });
+    // Each claim has its observation, of FedRAMP's type, linked from the risk and the poam-item.
+    const observed = new Map(poam.observations.map((o) => [o.uuid, o]));
+    const claims = (uuids: readonly { 'observation-uuid': string }[] | undefined) =>
+      (uuids ?? []).map((u) => observed.get(u['observation-uuid'])?.types.join('+') ?? 'missing');
+    for (const [id, types] of [
+      ['EX-1', ['finding+operational-requirement', 'risk-adjustment']],
+      ['EX-2', ['finding+operational-requirement', 'false-positive']],
+      ['EX-5', ['finding+operational-requirement']],
+      ['EX-8', ['finding+operational-requirement', 'false-positive']],
+    ] as const) {
+      const risk = byId.get(id);
+      expect(claims(risk?.['related-observations']), id).toEqual(types);
+      const item = poam['poam-items'].find((i) => prop(i, 'POAM-ID') === id);
+      expect(claims(item?.['related-observations']), id).toEqual(types);
+    }
+    const fp = observed.get(byId.get('EX-8')?.['related-observations']?.[1]?.['observation-uuid'] ?? '');
+    expect(fp).toMatchObject({
+      title: 'EX-8: stated false positive',
+      description:
+        "alice states that require-image-signature's finding is a false positive for Pod named maps-api-* in namespace maps: The maps images only look unsigned to the policy",
+      methods: ['EXAMINE'],
+      types: ['false-positive'],
+      collected: byId.get('EX-8')?.['risk-log'].entries[0]?.start,
+    });
+    expect(fp?.['relevant-evidence']?.map((e) => e.href)).toEqual([
+      '/api/v1/exceptions/EX-8/evidence',
+      '/api/v1/exceptions/EX-8/covers',
+      '/api/v1/audit?exception=EX-8',
+    ]);
+    const ra = observed.get(byId.get('EX-1')?.['related-observations']?.[1]?.['observation-uuid'] ?? '');
+    expect(ra?.description).toBe(
+      'Risk high (likelihood 4, impact 4) adjusted to moderate (likelihood 2, impact 3) by: Admission logs reviewed daily; egress restricted to the vendor registry',
+    );
+    expect(poam.observations).toHaveLength(8 + 3 + 2);
     const ex1 = byId.get('EX-1');
     const parties = new Map(poam.metadata.parties.map((p) => [p.uuid, p.name]));
     expect(
@@ -139,7 +176,7 @@ describe('OSCAL export', () => {
       const risk = poam.risks.find((r) => r.uuid === item['related-risks'][0]?.['risk-uuid']);
       const seen = observation.get(item['related-observations'][0]?.['observation-uuid'] ?? '');
       expect(risk && seen && prop(risk, 'exception-id')).toBe(prop(item, 'POAM-ID'));
-      expect(seen?.['relevant-evidence'].map((e) => e.href)).toEqual([
+      expect(seen?.['relevant-evidence']?.map((e) => e.href)).toEqual([
         `/api/v1/exceptions/${prop(item, 'POAM-ID') ?? ''}/evidence`,
         `/api/v1/exceptions/${prop(item, 'POAM-ID') ?? ''}/covers`,
         `/api/v1/audit?exception=${prop(item, 'POAM-ID') ?? ''}`,
@@ -269,10 +306,17 @@ interface Risk {
   };
   'mitigating-factors'?: { description: string }[];
   characterizations?: { facets: { name: string; value: string; props: Prop[] }[] }[];
+  'related-observations': { 'observation-uuid': string }[];
 }
 interface Poam {
   metadata: { 'last-modified': string; parties: { uuid: string; name: string }[] };
-  observations: { uuid: string; 'relevant-evidence': { href: string }[] }[];
+  observations: {
+    uuid: string;
+    title: string;
+    description: string;
+    types: string[];
+    'relevant-evidence'?: { href: string }[];
+  }[];
   risks: Risk[];
   'poam-items': {
     props: Prop[];

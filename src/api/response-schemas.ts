@@ -75,6 +75,10 @@ export const ExceptionViewSchema = z
       .describe(
         "CEL a CEL exception's resource must satisfy before Kyverno grants it (compensating controls)",
       ),
+    falsePositive: z
+      .string()
+      .nullable()
+      .describe("the requester's statement that the policy's finding is a false positive here, and why"),
     controls: z
       .array(z.strictObject({ catalog: z.enum(controlCatalogs), id: z.string() }))
       .describe('the controls its policy implements, as mapped when it was requested'),

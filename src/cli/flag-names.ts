@@ -17,6 +17,7 @@ const flags: Record<string, string> = {
   'riskRating.after': '--risk-after',
   compensatingControls: '--compensating-controls',
   validations: '--validation',
+  falsePositive: '--false-positive',
   closure: '--closure',
   model: '--model',
   from: '--from',

@@ -104,6 +104,10 @@ function program(ctx: () => CliContext, streams: Streams): Command {
       'a compensating control Kyverno checks: CEL the resource must satisfy before a CEL exception applies; repeatable',
       collect,
     )
+    .option(
+      '--false-positive <why>',
+      "state that the policy's finding is a false positive here, and why; approval approves the claim (FedRAMP false-positive)",
+    )
     .option('--expires <when>', 'required: a duration (14d) or an RFC3339 instant')
     .option(
       '--api-version <version>',
@@ -415,6 +419,10 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .option(
       '--no-notify',
       'do not deliver notifications from this process (another process on the same store must)',
+    )
+    .option(
+      '--evidence-key <file>',
+      'an Ed25519 private key (PEM) to sign evidence bundles with at GET /api/v1/audit/bundle (auditor); read at start, never stored',
     )
     .action(async (flags: ServeFlags) => (await import('./commands/serve.js')).run(ctx(), flags));
 

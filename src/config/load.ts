@@ -37,6 +37,8 @@ export interface ServerConfig {
   adminToken: string | undefined;
   /** Where a generated first admin token is written when stdout is not a terminal (mode 0600). */
   adminTokenFile: string;
+  /** The Ed25519 private key file evidence bundles are signed with (GET /api/v1/audit/bundle), if any. */
+  evidenceKeyFile: string | undefined;
   /** WAIVER_LOG_LEVEL: pino's level for the server's JSON log; `info` logs every request. */
   logLevel: LogLevel;
 }
@@ -171,6 +173,7 @@ function serverConfig(file: ConfigFile, env: NodeJS.ProcessEnv): ServerConfig {
     },
     adminToken: env['WAIVER_ADMIN_TOKEN'],
     adminTokenFile: resolve(file.server?.adminTokenFile ?? DEFAULT_ADMIN_TOKEN_FILE),
+    evidenceKeyFile: file.server?.evidenceKeyFile && resolve(file.server.evidenceKeyFile),
     logLevel: logLevel as LogLevel,
   };
 }

@@ -46,6 +46,8 @@ const ServerSchema = z.strictObject({
   requestTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
   /** Where a generated first admin token is written when stdout is not a terminal. */
   adminTokenFile: z.string().min(1).optional(),
+  /** An Ed25519 private key (PEM) the server signs evidence bundles with; read at start, never stored. */
+  evidenceKeyFile: z.string().min(1).optional(),
   /** Heap of one lint request's worker thread; a lint needing more is refused (422). */
   lintMemoryMb: z.number().int().min(8).max(4096).optional(),
   /** A lint request taking longer is stopped and refused (422). */

@@ -110,8 +110,15 @@ const duration = (s: number | null): string =>
   s === null ? 'n/a' : s < 3600 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`;
 const verdict = (t: Target): string => (t.value === null ? 'n/a' : t.meets ? 'met' : 'MISSED');
 
-/** The rows of every table, once: Markdown and HTML render the same content. */
-function sections(r: AuditReport): { title: string; head: string[]; rows: string[][]; note?: string }[] {
+export interface ReportSection {
+  title: string;
+  head: string[];
+  rows: string[][];
+  note?: string;
+}
+
+/** The rows of every table, once: Markdown, HTML and the web UI's report page render the same content. */
+export function reportSections(r: AuditReport): ReportSection[] {
   const m = r.metrics;
   const tallies = (map: Record<string, Tally>) =>
     Object.entries(map)
@@ -207,7 +214,7 @@ function sections(r: AuditReport): { title: string; head: string[]; rows: string
   ];
 }
 
-const periodText = (p: ReportPeriod): string => `${p.from ?? 'the beginning'} to ${p.to}`;
+export const periodText = (p: ReportPeriod): string => `${p.from ?? 'the beginning'} to ${p.to}`;
 
 const mdCell = (text: string): string =>
   text
@@ -217,7 +224,7 @@ const mdCell = (text: string): string =>
 
 export function reportMarkdown(r: AuditReport): string {
   const out = [`# Policy exceptions: audit report`, '', `Period: ${periodText(r.period)}.`, ''];
-  for (const s of sections(r)) {
+  for (const s of reportSections(r)) {
     out.push(
       `## ${s.title}`,
       '',
@@ -233,7 +240,7 @@ export function reportMarkdown(r: AuditReport): string {
 
 /** A page that prints: one column, tables that do not split across pages. */
 export function reportHtml(r: AuditReport): string {
-  const body = sections(r)
+  const body = reportSections(r)
     .map(
       (s) =>
         `<section><h2>${escapeHtml(s.title)}</h2><table><thead><tr>${s.head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${s.rows

@@ -79,7 +79,7 @@ export const recordDigest = (record: object, sha256: HashFn): string =>
   sha256(canonicalJson(withoutEmptyLaterFields(record)));
 
 /**
- * Fields an exception row gained after rows were first bound (migration 0011) count in its digest only
+ * Fields an exception row gained after rows were first bound (migrations 0011, 0015) count in its digest only
  * once they hold something, so a row written before keeps the digest its last event recorded.
  */
 const laterFields = [
@@ -88,6 +88,7 @@ const laterFields = [
   'closureReason',
   'controls',
   'validations',
+  'falsePositive',
 ] as const;
 
 function withoutEmptyLaterFields(record: object): object {

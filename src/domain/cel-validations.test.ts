@@ -55,6 +55,7 @@ const context = (validations: string[], apiVersion: RequestContext['apiVersion']
     riskRating: null,
     compensatingControls: null,
     validations,
+    falsePositive: null,
   } satisfies Justification,
   nowMs,
   settings: defaultSettings,

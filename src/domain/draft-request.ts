@@ -27,6 +27,7 @@ export interface RequestFields {
   compensatingControls?: string | null | undefined;
   /** CEL a CEL exception's resource must satisfy before Kyverno grants it (compensating controls). */
   validations?: readonly string[] | undefined;
+  falsePositive?: string | null | undefined;
   /** A duration (14d) or an RFC3339 instant. */
   expires: string;
   apiVersion?: ApiVersion | undefined;
@@ -51,6 +52,7 @@ export function draftRequest(
     riskRating: fields.riskRating ?? null,
     compensatingControls: fields.compensatingControls?.trim() || null,
     validations: (fields.validations ?? []).map((v) => v.trim()),
+    falsePositive: fields.falsePositive?.trim() || null,
   };
   return {
     scope: draftScope(fields, settings),

@@ -83,6 +83,11 @@ export interface Justification {
    * exception lets it through (rendered as match conditions; see `render-cel.ts`). Empty for most.
    */
   validations: string[];
+  /**
+   * Why the policy's finding is wrong for this scope, when the requester states it is a false positive
+   * (FedRAMP's `false-positive` deviation): approving the request approves the claim.
+   */
+  falsePositive: string | null;
 }
 
 export interface ExceptionRecord extends ExceptionScope, Justification {

@@ -33,6 +33,7 @@ function context(
       riskRating: null,
       compensatingControls: null,
       validations: [],
+      falsePositive: null,
       ...overrides.justification,
     },
   };

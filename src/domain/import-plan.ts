@@ -119,6 +119,7 @@ function adoption(
       riskRating: null,
       compensatingControls: null,
       validations: [],
+      falsePositive: null,
       expiresAt: toRfc3339(Number.isNaN(stated) ? latest : Math.min(stated, latest)),
     },
     requestor: need(object.annotations[ANNOTATIONS.requestor], 'requestor', 'unknown'),

@@ -19,6 +19,7 @@ const justification = {
   riskRating: null,
   compensatingControls: null,
   validations: [],
+  falsePositive: null,
 };
 const now = '2026-12-01T09:00:00Z';
 

@@ -204,8 +204,12 @@ export function poamRisk(record: ExceptionRecord, events: readonly AuditEvent[],
     statement: `Kyverno policy ${record.policy}${record.rules.length ? ` (rules ${record.rules.join(', ')})` : ''} is not enforced for ${scopeText(record)} until ${record.expiresAt}. Category: ${record.category}; ticket ${record.ticket}.${record.riskAssessment ? ` Risk assessment: ${record.riskAssessment}.` : ''}`,
     props: [
       ...controlProps(record.controls),
+      // Every exception is an operational requirement; it is also a false positive when the requester
+      // said so, and a risk adjustment when compensating controls lowered its rating. Each claim is
+      // approved with the request, pending until then, withdrawn if it was refused.
       { name: 'operational-requirement', ns: FEDRAMP_NS, value: deviation },
-      ...(rating?.after ? [{ name: 'risk-adjustment', ns: FEDRAMP_NS, value: deviation }] : []),
+      ...(record.falsePositive ? [{ name: 'false-positive', ns: FEDRAMP_NS, value: deviation }] : []),
+      ...(riskAdjusted(record) ? [{ name: 'risk-adjustment', ns: FEDRAMP_NS, value: deviation }] : []),
       ...exceptionProps(record, closure),
     ],
     status: log.status,
@@ -228,8 +232,24 @@ export function poamRisk(record: ExceptionRecord, events: readonly AuditEvent[],
       : {}),
     deadline: record.expiresAt,
     ...(log.entries.length ? { 'risk-log': { entries: log.entries } } : {}),
-    'related-observations': [{ 'observation-uuid': uuid(`observation:${record.id}`) }],
+    'related-observations': relatedObservations(record, ctx),
   };
+}
+
+/**
+ * FedRAMP's risk adjustment: an adjusted rating that at least one mitigating factor (the compensating
+ * controls) justifies. A rating lowered with no stated control is shown, but not claimed as one.
+ */
+const riskAdjusted = (record: ExceptionRecord): boolean =>
+  Boolean(record.riskRating?.after) && record.compensatingControls !== null;
+
+/** The observations behind a risk: the exception itself, and one for each deviation claimed beyond it. */
+function relatedObservations(record: ExceptionRecord, ctx: OscalContext): Json[] {
+  return [
+    `observation:${record.id}`,
+    ...(record.falsePositive ? [`observation:${record.id}:false-positive`] : []),
+    ...(riskAdjusted(record) ? [`observation:${record.id}:risk-adjustment`] : []),
+  ].map((key) => ({ 'observation-uuid': ctx.uuid(key) }));
 }
 
 /** Why it ended: recorded on the record, or implied by how it ended; for a refused request, its refusal. */
@@ -261,8 +281,49 @@ function relevantEvidence(record: ExceptionRecord): Json[] {
   ];
 }
 
-/** The observation behind a risk: the exception as requested, who asked, and where the evidence is. */
-export function poamObservation(record: ExceptionRecord, ctx: OscalContext): Json {
+/**
+ * The observations behind a risk: the exception as requested (who asked, where the evidence is), and,
+ * as FedRAMP's POA&M guide has each deviation, one of type `false-positive` holding the requester's
+ * statement and one of type `risk-adjustment` holding the adjusted rating and its mitigating factor.
+ */
+export function poamObservations(record: ExceptionRecord, ctx: OscalContext): Json[] {
+  const { uuid } = ctx;
+  const origins = [{ actors: [{ type: 'party', 'actor-uuid': partyUuid(uuid, record.requestor) }] }];
+  const rating = record.riskRating;
+  return [
+    poamObservation(record, ctx),
+    ...(record.falsePositive
+      ? [
+          {
+            uuid: uuid(`observation:${record.id}:false-positive`),
+            title: `${formatId(record.id)}: stated false positive`,
+            description: `${record.requestor} states that ${record.policy}'s finding is a false positive for ${scopeText(record)}: ${record.falsePositive}`,
+            methods: ['EXAMINE'],
+            types: ['false-positive'],
+            origins,
+            'relevant-evidence': relevantEvidence(record),
+            collected: record.requestedAt,
+          },
+        ]
+      : []),
+    ...(rating?.after && record.compensatingControls !== null
+      ? [
+          {
+            uuid: uuid(`observation:${record.id}:risk-adjustment`),
+            title: `${formatId(record.id)}: risk adjusted by compensating controls`,
+            description: `Risk ${riskLevel(rating.before)} (likelihood ${rating.before.likelihood}, impact ${rating.before.impact}) adjusted to ${riskLevel(rating.after)} (likelihood ${rating.after.likelihood}, impact ${rating.after.impact}) by: ${record.compensatingControls}`,
+            methods: ['EXAMINE'],
+            types: ['risk-adjustment'],
+            origins,
+            collected: record.requestedAt,
+          },
+        ]
+      : []),
+  ];
+}
+
+/** The observation of the exception as requested, who asked, and where the evidence is. */
+function poamObservation(record: ExceptionRecord, ctx: OscalContext): Json {
   const { uuid } = ctx;
   return {
     uuid: uuid(`observation:${record.id}`),
@@ -293,7 +354,7 @@ export function poamItem(record: ExceptionRecord, ctx: OscalContext): Json {
         value: c.id,
       })),
     ],
-    'related-observations': [{ 'observation-uuid': uuid(`observation:${record.id}`) }],
+    'related-observations': relatedObservations(record, ctx),
     'related-risks': [{ 'risk-uuid': uuid(`risk:${record.id}`) }],
   };
 }

@@ -3,7 +3,15 @@ export const roles = ['requester', 'approver', 'applier', 'auditor', 'admin'] as
 export type Role = (typeof roles)[number];
 
 export type Permission =
-  'request' | 'review' | 'apply' | 'revoke' | 'escalate' | 'sweep' | 'read' | 'manage_tokens';
+  | 'request'
+  | 'review'
+  | 'apply'
+  | 'revoke'
+  | 'escalate'
+  | 'sweep'
+  | 'read'
+  | 'sign_evidence'
+  | 'manage_tokens';
 
 /** Which roles may do what; `admin` may do everything. Separation of duties by identity is in the lifecycle. */
 export const permissionRoles: Record<Permission, readonly Role[]> = {
@@ -14,6 +22,8 @@ export const permissionRoles: Record<Permission, readonly Role[]> = {
   escalate: ['requester', 'approver', 'applier'],
   sweep: ['applier'],
   read: ['requester', 'approver', 'applier', 'auditor'],
+  /** A bundle the server signs speaks for the organisation: only an auditor has it made. */
+  sign_evidence: ['auditor'],
   manage_tokens: [],
 };
 

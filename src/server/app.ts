@@ -17,6 +17,7 @@ import type { OidcVerifier } from './auth/oidc.js';
 import { AnswerSlots } from './answer-slots.js';
 import { compressJsonAnswers } from './compression.js';
 import { docsHtml, docsJs } from './docs-page.js';
+import { registerEvidenceBundle } from './evidence-bundle.js';
 import { toErrorResponse } from './http-errors.js';
 import { openApiDocument } from './openapi.js';
 import type { ServerMetrics } from './prometheus.js';
@@ -33,6 +34,8 @@ export interface AppOptions {
   webSignIn?: WebSignIn | undefined;
   logger?: FastifyServerOptions['logger'];
   version: string;
+  /** The Ed25519 key (PEM) evidence bundles are signed with, read from a file at start; never stored. */
+  evidenceKey?: string | undefined;
 }
 
 /**
@@ -265,7 +268,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     return reply.type(metrics.registry.contentType).send(await metrics.render());
   });
 
-  registerOperations(app, waiverOf, new AnswerSlots(LARGE_ANSWERS.atOnce, LARGE_ANSWERS.waiting));
+  const large = new AnswerSlots(LARGE_ANSWERS.atOnce, LARGE_ANSWERS.waiting);
+  registerOperations(app, waiverOf, large);
+  registerEvidenceBundle(app, waiverOf, large, options.evidenceKey, () => deps.clock.now());
   registerWebUi(app, options.webSignIn, options.version);
   return app;
 }

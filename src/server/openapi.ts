@@ -100,6 +100,21 @@ const unauthenticated: Record<string, JsonSchema> = {
       },
     },
   },
+  // Outside the operation table: its answer is bytes (src/server/evidence-bundle.ts).
+  '/api/v1/audit/bundle': {
+    get: {
+      summary:
+        'A signed evidence bundle (auditor): OSCAL documents, the trail, its verification, a checkpoint, the report, a manifest of SHA-256 digests and its Ed25519 signature by the key the server was started with (409 without one)',
+      responses: {
+        '200': {
+          description:
+            'the bundle (.tar.gz); verify it with waiver audit bundle --verify FILE --public-key PUB',
+          content: { 'application/gzip': { schema: { type: 'string', format: 'binary' } } },
+        },
+        ...errorResponses,
+      },
+    },
+  },
 };
 
 /** The OpenAPI 3 document, generated from the operation table and the zod schemas it validates with. */

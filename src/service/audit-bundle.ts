@@ -1,6 +1,11 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { auditJsonLine } from '../domain/audit-export.js';
+import { reportHtml, reportMarkdown } from '../domain/audit-report.js';
 import { messageOf, WaiverError } from '../domain/errors.js';
+import { authorize, type Actor } from './actor.js';
+import { signCheckpoint } from './audit-checkpoint.js';
+import type { Waiver } from './waiver.js';
 
 /**
  * An evidence bundle: a gzipped tar of named files, a manifest of their SHA-256 digests, and an Ed25519
@@ -63,6 +68,94 @@ export function packBundle(files: readonly BundleFile[], privateKeyPem: string, 
     ),
     { level: 9 },
   );
+}
+
+/** What a bundle is read from, as the caller: the local service, the remote client, or the server's. */
+export type BundleSource = Pick<Waiver, 'auditPage' | 'verifyAudit' | 'report' | 'auditHead' | 'exportOscal'>;
+
+const json = (value: unknown): Buffer => Buffer.from(`${JSON.stringify(value, null, 2)}\n`, 'utf8');
+
+async function joined(chunks: AsyncIterable<string>): Promise<Buffer> {
+  let out = '';
+  for await (const chunk of chunks) out += chunk;
+  return Buffer.from(out, 'utf8');
+}
+
+/**
+ * The evidence of the history as of `at`, read through `source` and signed: the OSCAL POA&M and
+ * assessment results, the trail (JSON Lines), its verification, a checkpoint, the report (md, html,
+ * json). Whoever holds the key calls it: the CLI with its own key file, the server with the one it was
+ * started with.
+ */
+export async function assembleBundle(
+  source: BundleSource,
+  privateKeyPem: string,
+  at: string,
+): Promise<{ bundle: Buffer; files: number }> {
+  const lines: string[] = [];
+  for (let after: number | undefined; ;) {
+    const page = await source.auditPage(undefined, {}, { limit: 1000, after });
+    for (const event of page.items) lines.push(auditJsonLine(event));
+    if (page.continue === undefined) break;
+    after = Number(page.continue);
+  }
+  let verification: unknown;
+  try {
+    verification = { intact: true, ...(await source.verifyAudit()) };
+  } catch (e) {
+    verification = { intact: false, message: messageOf(e) };
+  }
+  const report = await source.report({ to: at });
+  const checkpoint = signCheckpoint(await source.auditHead(), privateKeyPem, at);
+  const files: BundleFile[] = [
+    { path: 'oscal/poam.json', data: await joined(await source.exportOscal({ model: 'poam', to: at })) },
+    {
+      path: 'oscal/assessment-results.json',
+      data: await joined(await source.exportOscal({ model: 'assessment-results', to: at })),
+    },
+    { path: 'audit/trail.jsonl', data: Buffer.from(lines.join(''), 'utf8') },
+    { path: 'audit/verification.json', data: json(verification) },
+    { path: 'audit/checkpoint.json', data: json(checkpoint) },
+    { path: 'report/report.md', data: Buffer.from(reportMarkdown(report), 'utf8') },
+    { path: 'report/report.html', data: Buffer.from(reportHtml(report), 'utf8') },
+    { path: 'report/report.json', data: json(report) },
+  ];
+  return { bundle: packBundle(files, privateKeyPem, at), files: files.length };
+}
+
+/**
+ * The bundle the server signs for an auditor, with the key it was started with (read from a file at
+ * start, held in memory, never in the database). A server started without one refuses, and says where a
+ * bundle can be signed instead.
+ */
+export async function serverBundle(
+  source: BundleSource,
+  actor: Actor,
+  privateKeyPem: string | undefined,
+  nowMs: number,
+): Promise<{ bundle: Buffer; files: number; at: string }> {
+  authorize(actor, 'sign_evidence');
+  if (privateKeyPem === undefined)
+    throw new WaiverError(
+      'conflict',
+      'this server was started without a key to sign evidence bundles: start it with --evidence-key FILE ' +
+        '(or server.evidenceKeyFile), or sign one where the key is kept: waiver audit bundle --private-key KEY -o FILE.tar.gz',
+      'evidenceKeyFile',
+    );
+  const at = new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return { ...(await assembleBundle(source, privateKeyPem, at)), at };
+}
+
+/** An Ed25519 private key in PEM, or the reason it is not one (checked when a server starts). */
+export function ed25519KeyProblem(privateKeyPem: string): string | undefined {
+  try {
+    const key = createPrivateKey(privateKeyPem);
+    return key.asymmetricKeyType === 'ed25519'
+      ? undefined
+      : `it is a ${key.asymmetricKeyType} key, not Ed25519`;
+  } catch (e) {
+    return `it is not a private key in PEM: ${messageOf(e)}`;
+  }
 }
 
 export interface BundleCheck {

@@ -11,7 +11,7 @@ import {
   oscalMetadata,
   oscalModels,
   poamItem,
-  poamObservation,
+  poamObservations,
   poamRisk,
   type OscalContext,
   type OscalModel,
@@ -154,7 +154,7 @@ async function* oscalText(deps: ServiceDeps, model: OscalModel, period: OscalPer
   /** One array of the document: each exception's item, comma-separated; with events when `withEvents`. */
   async function* array(
     name: string,
-    item: (r: ExceptionRecord, events: readonly AuditEvent[]) => unknown,
+    item: (r: ExceptionRecord, events: readonly AuditEvent[]) => readonly unknown[],
     withEvents: boolean,
   ): AsyncGenerator<string> {
     let first = true;
@@ -163,10 +163,12 @@ async function* oscalText(deps: ServiceDeps, model: OscalModel, period: OscalPer
       for (const record of page) {
         const events = byId?.get(record.id) ?? [];
         if (withEvents) note(record, events);
-        const text = `${first ? `"${name}":[` : ','}${JSON.stringify(item(record, events))}`;
-        first = false;
-        const chunk = out.add(text);
-        if (chunk) yield chunk;
+        for (const value of item(record, events)) {
+          const text = `${first ? `"${name}":[` : ','}${JSON.stringify(value)}`;
+          first = false;
+          const chunk = out.add(text);
+          if (chunk) yield chunk;
+        }
       }
     }
     // OSCAL arrays hold at least one item: an empty one is left out.
@@ -178,14 +180,14 @@ async function* oscalText(deps: ServiceDeps, model: OscalModel, period: OscalPer
 
   if (model === 'poam') {
     out.add('{"plan-of-action-and-milestones":{');
-    yield* array('observations', (r) => poamObservation(r, ctx), false);
-    yield* array('risks', (r, events) => poamRisk(r, events, ctx), true);
+    yield* array('observations', (r) => poamObservations(r, ctx), false);
+    yield* array('risks', (r, events) => [poamRisk(r, events, ctx)], true);
     let any = false;
     yield* array(
       'poam-items',
       (r) => {
         any = true;
-        return poamItem(r, ctx);
+        return [poamItem(r, ctx)];
       },
       false,
     );
@@ -196,7 +198,7 @@ async function* oscalText(deps: ServiceDeps, model: OscalModel, period: OscalPer
     );
   } else {
     out.add('{"assessment-results":{"results":[{');
-    yield* array('findings', (r, events) => assessmentFinding(r, events, ctx), true);
+    yield* array('findings', (r, events) => [assessmentFinding(r, events, ctx)], true);
     const head = Object.entries(assessmentResultHead(summary, ctx)).map(
       ([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`,
     );

@@ -47,6 +47,7 @@ export const RequestInputSchema = z.strictObject({
   compensatingControls: text.nullish(),
   /** CEL expressions (compensating controls) Kyverno checks before a CEL exception applies. */
   validations: z.array(z.string().max(2000)).max(20).optional(),
+  falsePositive: text.nullish(),
   expires: z.string().max(100),
   apiVersion: z.enum(apiVersions).optional(),
   /** The named target it will live on; the configuration's default target when absent. */

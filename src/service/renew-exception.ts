@@ -49,6 +49,7 @@ export async function renewException(
     riskRating: previous.riskRating,
     compensatingControls: previous.compensatingControls,
     validations: previous.validations,
+    falsePositive: previous.falsePositive,
     expiresAt: toRfc3339(wholeSeconds(parseExpiry(input.expires, nowMs))),
   };
   return createRequest(deps, actor, nowMs, scope, justification, {

@@ -255,6 +255,13 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           await db.schema.alterTable('exceptions').addColumn('validations', 'text').execute();
       },
     },
+    '0015-false-positive': {
+      async up(db: Kysely<unknown>) {
+        // Null on every row before: no one stated a false positive, and such rows keep their digest.
+        if (!(await exceptionColumns(db, dialect)).has('false_positive'))
+          await db.schema.alterTable('exceptions').addColumn('false_positive', 'text').execute();
+      },
+    },
   };
 }
 

@@ -19,6 +19,8 @@ export interface ExceptionsTable {
   compensating_controls: string | null;
   /** JSON list of CEL expressions (migration 0014); null on rows without any. */
   validations: string | null;
+  /** The requester's statement that the finding is a false positive (migration 0015). */
+  false_positive: string | null;
   /** JSON list of `{catalog, id}`; null on rows from before migration 0011. */
   controls: string | null;
   closure_reason: string | null;

@@ -12,7 +12,7 @@ import type { ServiceDeps } from '../service/deps.js';
 import type { MetricsTracker } from '../service/metrics-tracker.js';
 import { createWaiver } from '../service/waiver.js';
 import type { ServerMetrics } from '../server/prometheus.js';
-import { messageOf } from '../domain/errors.js';
+import { fileProblemOf, messageOf, WaiverError } from '../domain/errors.js';
 import { adoptedLine, assemble, type Assembled } from './deps.js';
 import { startDelivery } from './delivery.js';
 import { handOver } from './admin-token.js';
@@ -74,7 +74,17 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       clientId: config.oidc.webClientId ?? config.oidc.audience,
       scope: 'openid profile email',
     };
-    const app = buildApp({ deps, server: config.server, metrics, oidc, webSignIn, logger, version: VERSION });
+    const evidenceKey = await readEvidenceKey(config.server.evidenceKeyFile);
+    const app = buildApp({
+      deps,
+      server: config.server,
+      metrics,
+      oidc,
+      webSignIn,
+      logger,
+      version: VERSION,
+      evidenceKey,
+    });
     log = (line) => app.log.info(line);
     if (assembled.adopted) app.log.warn(adoptedLine(assembled));
     // Set before the server listens, and after its log exists, so a missing worker is said there.
@@ -136,4 +146,27 @@ async function startPeriodicWork(
       (e: unknown) => log.error({ err: messageOf(e) }, 'policy reports not read'),
     );
   });
+}
+
+/** The key evidence bundles are signed with: read once, checked to be Ed25519, held in memory only. */
+async function readEvidenceKey(file: string | undefined): Promise<string | undefined> {
+  if (file === undefined) return undefined;
+  const [{ readFileSync }, { ed25519KeyProblem }] = await Promise.all([
+    import('node:fs'),
+    import('../service/audit-bundle.js'),
+  ]);
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new WaiverError(
+      'usage',
+      `server.evidenceKeyFile: cannot read ${file}: ${fileProblemOf(e)}`,
+      'evidenceKeyFile',
+    );
+  }
+  const problem = ed25519KeyProblem(pem);
+  if (problem)
+    throw new WaiverError('usage', `server.evidenceKeyFile: ${file}: ${problem}`, 'evidenceKeyFile');
+  return pem;
 }

@@ -209,7 +209,16 @@ describe.skipIf(!chromiumPath)('Waiver in the browser', () => {
   });
 
   it('passes axe-core on every page, at 1280 and 390 pixels wide', async () => {
-    const pages = ['#/', '#/exceptions', '#/exceptions/EX-1', '#/request', '#/review', '#/audit', '#/tokens'];
+    const pages = [
+      '#/',
+      '#/exceptions',
+      '#/exceptions/EX-1',
+      '#/request',
+      '#/review',
+      '#/audit',
+      '#/report',
+      '#/tokens',
+    ];
     for (const width of [1280, 390]) {
       const admin = await signedIn(server.adminToken, width);
       for (const hash of pages) {

@@ -43,7 +43,8 @@ export interface SeededHistory {
  * A history with every ending an auditor asks about, on a fixed clock:
  * EX-1 (risk rated, compensating control) superseded by its renewal EX-6 (active); EX-2 expired and
  * removed; EX-3 revoked; EX-4 escalated, then revoked (escalated); EX-5 revoked as no longer needed;
- * EX-7 pending; EX-8 rejected.
+ * EX-7 pending; EX-8 rejected. EX-2, EX-7 and EX-8 state a false positive; EX-5 is rated lower after
+ * its review but names no compensating control.
  */
 export async function seedHistory(store: ExceptionStore = new MemoryStore()): Promise<SeededHistory> {
   const target = new RecordingTarget();
@@ -73,13 +74,21 @@ export async function seedHistory(store: ExceptionStore = new MemoryStore()): Pr
     }),
   );
   await grant('EX-1');
-  await as('alice').request(request('billing', 'MIG-2'));
+  await as('alice').request(
+    request('billing', 'MIG-2', {
+      falsePositive: 'The billing images are signed by the vendor key the policy does not list yet',
+    }),
+  );
   await grant('EX-2');
   await as('alice').request(request('orders', 'MIG-3'));
   await grant('EX-3');
   await as('alice').request(request('search', 'MIG-4'));
   await grant('EX-4');
-  await as('alice').request(request('ledger', 'MIG-5'));
+  await as('alice').request(
+    request('ledger', 'MIG-5', {
+      riskRating: { before: { likelihood: 3, impact: 3 }, after: { likelihood: 2, impact: 3 } },
+    }),
+  );
   await grant('EX-5');
 
   clock.set('2026-11-15T09:00:00Z');
@@ -96,9 +105,13 @@ export async function seedHistory(store: ExceptionStore = new MemoryStore()): Pr
   step();
   await as('dave').revoke('EX-5', 'the ledger images were retired', 'no-longer-needed');
   step();
-  await as('alice').request(request('ui', 'MIG-7'));
+  await as('alice').request(
+    request('ui', 'MIG-7', { falsePositive: 'The ui pods run images built and signed in the cluster' }),
+  );
   step();
-  await as('alice').request(request('maps', 'MIG-8'));
+  await as('alice').request(
+    request('maps', 'MIG-8', { falsePositive: 'The maps images only look unsigned to the policy' }),
+  );
   step();
   await as('bob').reject('EX-8', 'use the signed base image instead');
 

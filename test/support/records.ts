@@ -21,6 +21,7 @@ export function activeRecord(overrides: Partial<ExceptionRecord> = {}): Exceptio
       riskRating: null,
       compensatingControls: null,
       validations: [],
+      falsePositive: null,
     },
     requestor: 'alice',
     now: '2026-11-20T00:00:00Z',

@@ -112,6 +112,8 @@ export async function startTestServer(options: {
   moreTargets?: Config['targets'];
   /** PostgreSQL's statement and connection timeout (`database.statementTimeoutSeconds`). */
   statementTimeoutSeconds?: number;
+  /** The Ed25519 key file evidence bundles are signed with (`serve --evidence-key`). */
+  evidenceKeyFile?: string;
 }): Promise<TestServer> {
   const clock = options.clock ?? new ManualClock(Date.parse('2026-12-01T09:00:00Z'));
   const targetDir = join(options.dir, 'gitops');
@@ -142,6 +144,7 @@ export async function startTestServer(options: {
         ...(options.lintMemoryMb ? { memoryMb: options.lintMemoryMb } : {}),
       },
       corsOrigins: options.corsOrigins ?? [],
+      evidenceKeyFile: options.evidenceKeyFile,
     },
     ...options.notifications,
   };

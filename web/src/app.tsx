@@ -5,6 +5,7 @@ import { AuditPage } from './pages/audit';
 import { DashboardPage } from './pages/dashboard';
 import { ExceptionPage } from './pages/exception';
 import { ExceptionsPage } from './pages/exceptions';
+import { ReportPage } from './pages/report';
 import { ReviewPage } from './pages/review';
 import { TokensPage } from './pages/tokens';
 import { ViolationsPage } from './pages/violations';
@@ -104,6 +105,8 @@ function Page({ route }: { route: Route }) {
       return <ReviewPage />;
     case 'audit':
       return <AuditPage query={route.query} />;
+    case 'report':
+      return <ReportPage query={route.query} />;
     case 'tokens':
       return <TokensPage />;
     case 'not-found':

@@ -7,6 +7,7 @@ export type Route =
   | { page: 'violations'; query: URLSearchParams }
   | { page: 'review' }
   | { page: 'audit'; query: URLSearchParams }
+  | { page: 'report'; query: URLSearchParams }
   | { page: 'tokens' }
   | { page: 'not-found'; path: string };
 
@@ -22,6 +23,7 @@ export function parseRoute(hash: string): Route {
   if (first === 'violations') return { page: 'violations', query };
   if (first === 'review') return { page: 'review' };
   if (first === 'audit') return { page: 'audit', query };
+  if (first === 'report') return { page: 'report', query };
   if (first === 'tokens') return { page: 'tokens' };
   return { page: 'not-found', path };
 }

@@ -13,6 +13,7 @@ export const titles: Record<Route['page'], string> = {
   violations: 'Violations',
   review: 'Review',
   audit: 'Audit log',
+  report: 'Audit report',
   tokens: 'API tokens',
   'not-found': 'Not found',
 };
@@ -43,6 +44,7 @@ export const nav: readonly { page: Route['page']; path: string; label: string }[
   { page: 'request', path: '/request', label: 'Request' },
   { page: 'review', path: '/review', label: 'Review' },
   { page: 'audit', path: '/audit', label: 'Audit log' },
+  { page: 'report', path: '/report', label: 'Report' },
   { page: 'tokens', path: '/tokens', label: 'Tokens' },
 ];
 

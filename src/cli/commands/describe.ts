@@ -99,6 +99,7 @@ function describeText(v: ExceptionView, history: readonly AuditEvent[], nowMs: n
     ...v.validations.map((expression, i) =>
       i === 0 ? field('Validations', expression) : `${''.padEnd(18)}${expression}\n`,
     ),
+    field('False positive', v.falsePositive),
     field('Controls', v.controls.length ? v.controls.map((c) => `${c.catalog} ${c.id}`).join(', ') : null),
     field('Expires', `${v.expiresAt} (${expiryNote(v, nowMs)})`),
     field('Requestor', `${v.requestor} at ${v.requestedAt}`),

@@ -27,6 +27,7 @@ export interface RequestFlags {
   riskAfter?: string;
   compensatingControls?: string;
   validation?: string[];
+  falsePositive?: string;
   expires?: string;
   apiVersion?: string;
   target?: string;
@@ -245,6 +246,7 @@ function mergeInput(template: TemplateFields, flags: RequestFlags): Record<strin
     riskRating: riskRating(flags),
     compensatingControls: flags.compensatingControls,
     validations: nonEmpty(flags.validation),
+    falsePositive: flags.falsePositive,
     expires: flags.expires ?? template.expires,
     apiVersion: flags.apiVersion,
     target: flags.target,

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { isPort } from '../../config/load.js';
 import { WaiverError } from '../../domain/errors.js';
 import type { CliContext } from '../context.js';
@@ -8,6 +9,7 @@ export interface ServeFlags {
   sweep: boolean;
   controller: boolean;
   notify: boolean;
+  evidenceKey?: string;
 }
 
 /** `waiver serve`: runs until SIGTERM or SIGINT, then finishes in-flight requests and closes the database. */
@@ -20,6 +22,7 @@ export async function run(ctx: CliContext, flags: ServeFlags): Promise<void> {
     ...config.server,
     ...(flags.host === undefined ? {} : { host: flags.host }),
     ...(flags.port === undefined ? {} : { port: Number(flags.port) }),
+    ...(flags.evidenceKey === undefined ? {} : { evidenceKeyFile: resolve(flags.evidenceKey) }),
   };
   const [{ startServer }, { untilSignal }] = await Promise.all([
     import('../../wire/server.js'),

@@ -47,6 +47,8 @@ export interface CallOptions<P extends keyof paths, M extends Method> {
   body?: Body<P, M>;
   /** Text rather than JSON (the manifest, a CSV export). */
   text?: boolean;
+  /** Bytes rather than JSON (a signed evidence bundle). */
+  blob?: boolean;
 }
 
 /** The API client: typed by the server's OpenAPI document, authenticated by the signed-in token. */
@@ -58,6 +60,7 @@ export interface Api {
     options?: CallOptions<P, 'delete'>,
   ): Promise<Success<P, 'delete'>>;
   text(path: string): Promise<string>;
+  blob(path: string): Promise<Blob>;
   /** The answer to a GET the page started before React loaded, if it has arrived (once); else undefined. */
   arrived<P extends PathsWith<'get'>>(
     path: P,
@@ -84,6 +87,7 @@ export function apiClient(token: string, onUnauthenticated: () => void): Api {
     if (response.status === 401) onUnauthenticated();
     if (!response.ok) throw await errorOf(response);
     if (options.text) return (await response.text()) as never;
+    if (options.blob) return (await response.blob()) as never;
     if (response.status === 204) return undefined as never;
     return (await response.json()) as never;
   }
@@ -92,6 +96,7 @@ export function apiClient(token: string, onUnauthenticated: () => void): Api {
     post: (path, options) => call('POST', path, options),
     del: (path, options) => call('DELETE', path, options),
     text: (path) => call('GET', path, { text: true }),
+    blob: (path) => call('GET', path, { blob: true }),
     arrived: (path, options = {}) => {
       const url = urlOf(path, options.path as Record<string, string> | undefined, options.query);
       return takeArrived([url], token)?.[0] as never;

@@ -133,6 +133,7 @@ function Facts({ x, ending }: { x: ExceptionView; ending: Ending | undefined }) 
           ] as [string, React.ReactNode],
         ]
       : []),
+    ...(x.falsePositive ? [['Stated false positive', x.falsePositive] as [string, React.ReactNode]] : []),
     ['Controls', x.controls.length ? x.controls.map((c) => `${c.catalog} ${c.id}`).join(', ') : '—'],
     ...(x.closureReason ? [['Closure', x.closureReason] as [string, React.ReactNode]] : []),
     ['Requested by', x.requestor],
