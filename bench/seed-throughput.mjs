@@ -4,11 +4,11 @@
 // anchor, in the same run and rounds interleaved, is bench/sqlite-limit.mjs: the same rows written by
 // better-sqlite3 alone, in the same transactions, with the same pragmas. Goal: HTTP ≥ 0.5× the anchor.
 // Then, for issue 10's record, the same through the use cases in-process, one at a time and batched.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { goal, rounds, summary } from './support/goal.mjs';
+import { goal, rounds, spread, summary } from './support/goal.mjs';
 import { seed } from './support/seed.mjs';
 import { benchSize, scaled } from './support/size.mjs';
 import { startWaiver } from './support/waiver-server.mjs';
@@ -74,9 +74,24 @@ async function seedBatch(round, client, first, size) {
   }
 }
 
+/**
+ * The server's CPU time so far in µs, user and system (Linux's /proc, in clock ticks of 10 ms), or
+ * undefined elsewhere. On a shared machine the rates move with other work; CPU for each exception moves less.
+ */
+function serverCpu() {
+  const stat = `/proc/${server.child.pid}/stat`;
+  if (!existsSync(stat)) return undefined;
+  const fields = readFileSync(stat, 'utf8').split(') ')[1].split(' ');
+  return { user: Number(fields[11]) * 10_000, system: Number(fields[12]) * 10_000 };
+}
+
+/** CPU for each exception, µs: the server's in the HTTP rounds, this process's for the anchor. */
+const cpu = { server: [], serverSystem: [], anchor: [] };
+
 /** COUNT exceptions by CLIENTS clients at once; exceptions/s. */
 async function overHttp(round) {
   const share = Math.ceil(COUNT / CLIENTS);
+  const before = serverCpu();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CLIENTS }, async (_, client) => {
@@ -84,13 +99,22 @@ async function overHttp(round) {
         await seedBatch(round, client, first, Math.min(BATCH, share - first));
     }),
   );
-  return (share * CLIENTS) / ((performance.now() - started) / 1000);
+  const rate = (share * CLIENTS) / ((performance.now() - started) / 1000);
+  const after = serverCpu();
+  if (before && after && round !== 'warm') {
+    cpu.server.push((after.user + after.system - before.user - before.system) / (share * CLIENTS));
+    cpu.serverSystem.push((after.system - before.system) / (share * CLIENTS));
+  }
+  return rate;
 }
 
 /** The same rows by better-sqlite3 in a fresh database; exceptions/s. */
 async function limit() {
   const where = mkdtempSync(join(dir, 'limit-'));
+  const before = process.cpuUsage();
   const rate = await sqliteLimit(join(where, 'limit.db'), COUNT, BATCH);
+  const used = process.cpuUsage(before);
+  cpu.anchor.push((used.user + used.system) / COUNT);
   rmSync(where, { recursive: true, force: true });
   return rate;
 }
@@ -116,6 +140,10 @@ console.log(
 written.close();
 rmSync(dir, { recursive: true, force: true });
 
+if (cpu.server.length > 0)
+  console.log(
+    `CPU for each exception: the server ${spread(cpu.server, 'µs')} (of it in the kernel: ${spread(cpu.serverSystem, 'µs')}); the anchor ${spread(cpu.anchor, 'µs')} = ${(summary(cpu.server).median / summary(cpu.anchor).median).toFixed(1)}×`,
+  );
 const ratio = summary(http).median / summary(anchor).median;
 console.log(
   `${COUNT} exceptions a round by ${CLIENTS} clients, ${BATCH} a batch call; ${ROUNDS} rounds, anchor interleaved`,
