@@ -179,6 +179,6 @@ describe.skipIf(!chromiumPath)('the printable report page', () => {
     for (const s of reportSections(report)) expect(await tableRows(page, s.title), s.title).toEqual(s.rows);
 
     await go(page, '#/report?from=2026-11-10T00:00&to=2026-11-03T00:00');
-    await page.getByRole('alert').getByText('from must be before to').waitFor();
+    await page.getByRole('alert').getByText('must be before the end of the period (to)').waitFor();
   });
 });
