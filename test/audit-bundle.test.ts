@@ -1,7 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { MANIFEST, SIGNATURE, tar, untar, verifyBundle } from '../src/service/audit-bundle.js';
 import { openStore } from '../src/wire/deps.js';
@@ -112,4 +113,73 @@ describe('the evidence bundle', () => {
       }
     }
   }, 600_000);
+
+  it('names the flag and the trouble when a key is wrong, in words, and writes nothing', async () => {
+    const dir = tempDir();
+    const keys = generateKeyPairSync('ed25519');
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    writeFileSync(join(dir, 'key.pem'), pem(keys.privateKey, 'pkcs8'));
+    writeFileSync(join(dir, 'key.pub.pem'), pem(keys.publicKey, 'spki'));
+    writeFileSync(join(dir, 'rsa.pem'), pem(rsa.privateKey, 'pkcs8'));
+    writeFileSync(join(dir, 'notes.txt'), 'not a key\n');
+    const bundle = (...args: string[]) => cli(dir, ['audit', 'bundle', ...args]);
+    const out = join(dir, 'b.tar.gz');
+    const cases: [string[], RegExp][] = [
+      [
+        ['--private-key', 'nokey.pem', '-o', out],
+        /^error: --private-key: cannot read nokey\.pem: no such file\n$/,
+      ],
+      [
+        ['--private-key', join(dir, 'key.pub.pem'), '-o', out],
+        /^error: --private-key: the private key cannot sign: it is a public key/,
+      ],
+      [
+        ['--private-key', join(dir, 'rsa.pem'), '-o', out],
+        /^error: --private-key: .*it is a rsa key, not Ed25519/,
+      ],
+      [
+        ['--private-key', join(dir, 'notes.txt'), '-o', out],
+        /^error: --private-key: .*not a private key in PEM \(make one with: openssl genpkey/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const refused = await bundle(...args);
+      expect([refused.code, refused.stderr], args.join(' ')).toEqual([
+        2,
+        expect.stringMatching(message) as unknown,
+      ]);
+      expect(refused.stderr).not.toMatch(/DECODER|error:[0-9A-F]{8}/);
+    }
+    expect(existsSync(out)).toBe(false);
+    expect((await bundle('--private-key', join(dir, 'key.pem'), '-o', out)).code).toBe(0);
+    // A trail edited behind Waiver's back is bundled as found, and its maker is told.
+    const store = await openStore(join(dir, 'w.db'));
+    try {
+      await seedHistory(store);
+    } finally {
+      await store.close();
+    }
+    const sqlite = new Database(join(dir, 'w.db'));
+    sqlite.prepare("update exceptions set reason = 'edited behind its back' where id = 1").run();
+    sqlite.close();
+    const broken = await bundle('--private-key', join(dir, 'key.pem'), '-o', join(dir, 'broken.tar.gz'));
+    expect([broken.code, broken.stderr]).toEqual([
+      0,
+      expect.stringMatching(
+        /^warning: the audit trail does not verify \(audit\/verification\.json says so\)/,
+      ) as unknown,
+    ]);
+    // Whoever checks evidence should not hold what can forge it: a private key is not taken as the public one.
+    const forger = await bundle('--verify', out, '--public-key', join(dir, 'key.pem'));
+    expect([forger.code, forger.stderr]).toEqual([
+      2,
+      expect.stringMatching(
+        /^error: --public-key: the public key cannot check: it is a private key; give its public half/,
+      ) as unknown,
+    ]);
+    const notAKey = await bundle('--verify', out, '--public-key', join(dir, 'notes.txt'));
+    expect(notAKey.stderr).toMatch(
+      /^error: --public-key: the public key cannot check: it is not a public key in PEM\n$/,
+    );
+  }, 300_000);
 });

@@ -501,7 +501,11 @@ spec:
       ],
       [['audit', '--checkpoint', 'cp.json'], 2, /^error: --checkpoint goes with --verify\n$/],
       [['audit', '--verify', '--checkpoint', 'cp.json'], 2, /^error: --checkpoint needs --public-key/],
-      [['audit', 'checkpoint', '--private-key', 'missing.pem'], 2, /^error: cannot read missing\.pem/],
+      [
+        ['audit', 'checkpoint', '--private-key', 'missing.pem'],
+        2,
+        /^error: --private-key: cannot read missing\.pem: no such file\n$/,
+      ],
       [['serve', '--port', '99999'], 2, /^error: --port must be a port number \(0-65535\), not "99999"\n$/],
       [
         ['get', '--as', 'bob', '--server', 'http://127.0.0.1:9', '--token', 't'],

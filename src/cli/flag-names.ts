@@ -41,6 +41,9 @@ const flags: Record<string, string> = {
   file: '-f',
   'from-violation': '--from-violation',
   'reports-from': '--reports-from',
+  'private-key': '--private-key',
+  'public-key': '--public-key',
+  verify: '--verify',
 };
 
 /**

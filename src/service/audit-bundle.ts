@@ -1,4 +1,5 @@
-import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import { createHash, sign, verify } from 'node:crypto';
+import { ed25519PrivateKey, ed25519PublicKey } from './ed25519-keys.js';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { auditJsonLine } from '../domain/audit-export.js';
 import { reportHtml, reportMarkdown } from '../domain/audit-report.js';
@@ -30,19 +31,9 @@ interface Manifest {
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
-function keyOf<T>(what: string, read: () => T): T {
-  try {
-    return read();
-  } catch (e) {
-    throw new WaiverError('usage', `cannot read the ${what}: ${messageOf(e)}`, what.replace(' ', '-'));
-  }
-}
-
 /** The bundle: the files, the manifest, its signature; dated `createdAt` throughout, so it repeats. */
 export function packBundle(files: readonly BundleFile[], privateKeyPem: string, createdAt: string): Buffer {
-  const privateKey = keyOf('private key', () => createPrivateKey(privateKeyPem));
-  if (privateKey.asymmetricKeyType !== 'ed25519')
-    throw new WaiverError('usage', 'the private key must be an Ed25519 key', 'private-key');
+  const privateKey = ed25519PrivateKey(privateKeyPem);
   const manifest: Manifest = {
     format: BUNDLE_FORMAT,
     createdAt,
@@ -91,7 +82,7 @@ export async function assembleBundle(
   source: BundleSource,
   privateKeyPem: string,
   at: string,
-): Promise<{ bundle: Buffer; files: number }> {
+): Promise<{ bundle: Buffer; files: number; trailBroken: string | null }> {
   const lines: string[] = [];
   for (let after: number | undefined; ;) {
     const page = await source.auditPage(undefined, {}, { limit: 1000, after });
@@ -100,10 +91,12 @@ export async function assembleBundle(
     after = Number(page.continue);
   }
   let verification: unknown;
+  let trailBroken: string | null = null;
   try {
     verification = { intact: true, ...(await source.verifyAudit()) };
   } catch (e) {
-    verification = { intact: false, message: messageOf(e) };
+    trailBroken = messageOf(e);
+    verification = { intact: false, message: trailBroken };
   }
   const report = await source.report({ to: at });
   const checkpoint = signCheckpoint(await source.auditHead(), privateKeyPem, at);
@@ -120,7 +113,7 @@ export async function assembleBundle(
     { path: 'report/report.html', data: Buffer.from(reportHtml(report), 'utf8') },
     { path: 'report/report.json', data: json(report) },
   ];
-  return { bundle: packBundle(files, privateKeyPem, at), files: files.length };
+  return { bundle: packBundle(files, privateKeyPem, at), files: files.length, trailBroken };
 }
 
 /**
@@ -146,18 +139,6 @@ export async function serverBundle(
   return { ...(await assembleBundle(source, privateKeyPem, at)), at };
 }
 
-/** An Ed25519 private key in PEM, or the reason it is not one (checked when a server starts). */
-export function ed25519KeyProblem(privateKeyPem: string): string | undefined {
-  try {
-    const key = createPrivateKey(privateKeyPem);
-    return key.asymmetricKeyType === 'ed25519'
-      ? undefined
-      : `it is a ${key.asymmetricKeyType} key, not Ed25519`;
-  } catch (e) {
-    return `it is not a private key in PEM: ${messageOf(e)}`;
-  }
-}
-
 export interface BundleCheck {
   ok: boolean;
   /** One line per thing amiss, each naming the file. */
@@ -168,7 +149,7 @@ export interface BundleCheck {
 
 /** Checks the signature with the public key, then every file against the manifest; names what changed. */
 export function verifyBundle(bundle: Buffer, publicKeyPem: string): BundleCheck {
-  const publicKey = keyOf('public key', () => createPublicKey(publicKeyPem));
+  const publicKey = ed25519PublicKey(publicKeyPem);
   let files: Map<string, Buffer>;
   try {
     files = untar(gunzipSync(bundle));

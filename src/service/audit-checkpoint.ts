@@ -1,6 +1,7 @@
-import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import { sign, verify } from 'node:crypto';
+import { ed25519PrivateKey, ed25519PublicKey } from './ed25519-keys.js';
 import type { AuditEvent } from '../domain/audit.js';
-import { messageOf, WaiverError } from '../domain/errors.js';
+import { WaiverError } from '../domain/errors.js';
 import { authorize, type Actor } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -32,19 +33,9 @@ export async function auditHead(deps: ServiceDeps, actor: Actor): Promise<AuditH
 const signed = (c: Pick<AuditCheckpoint, 'seq' | 'hash' | 'at'>): Buffer =>
   Buffer.from(`${FORMAT}\n${c.seq}\n${c.hash}\n${c.at}`, 'utf8');
 
-function key<T>(what: string, read: () => T): T {
-  try {
-    return read();
-  } catch (e) {
-    throw new WaiverError('usage', `cannot read the ${what}: ${messageOf(e)}`, what.replace(' ', '-'));
-  }
-}
-
 /** Signs the head with an Ed25519 private key (PEM), as of `at`. */
 export function signCheckpoint(head: AuditHead, privateKeyPem: string, at: string): AuditCheckpoint {
-  const privateKey = key('private key', () => createPrivateKey(privateKeyPem));
-  if (privateKey.asymmetricKeyType !== 'ed25519')
-    throw new WaiverError('usage', 'the private key must be an Ed25519 key', 'private-key');
+  const privateKey = ed25519PrivateKey(privateKeyPem);
   const body = { seq: head.seq, hash: head.hash, at };
   return { format: FORMAT, ...body, signature: sign(null, signed(body), privateKey).toString('base64') };
 }
@@ -69,7 +60,7 @@ export function verifyCheckpoint(
     typeof c.signature !== 'string'
   )
     throw new WaiverError('usage', `not a ${FORMAT} checkpoint`, 'checkpoint');
-  const publicKey = key('public key', () => createPublicKey(publicKeyPem));
+  const publicKey = ed25519PublicKey(publicKeyPem);
   if (
     !verify(
       null,

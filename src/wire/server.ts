@@ -151,9 +151,9 @@ async function startPeriodicWork(
 /** The key evidence bundles are signed with: read once, checked to be Ed25519, held in memory only. */
 async function readEvidenceKey(file: string | undefined): Promise<string | undefined> {
   if (file === undefined) return undefined;
-  const [{ readFileSync }, { ed25519KeyProblem }] = await Promise.all([
+  const [{ readFileSync }, { ed25519PrivateKeyProblem }] = await Promise.all([
     import('node:fs'),
-    import('../service/audit-bundle.js'),
+    import('../service/ed25519-keys.js'),
   ]);
   let pem: string;
   try {
@@ -165,7 +165,7 @@ async function readEvidenceKey(file: string | undefined): Promise<string | undef
       'evidenceKeyFile',
     );
   }
-  const problem = ed25519KeyProblem(pem);
+  const problem = ed25519PrivateKeyProblem(pem);
   if (problem)
     throw new WaiverError('usage', `server.evidenceKeyFile: ${file}: ${problem}`, 'evidenceKeyFile');
   return pem;

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { messageOf, WaiverError } from '../../domain/errors.js';
+import { fileProblemOf, messageOf, WaiverError } from '../../domain/errors.js';
 import type { CliContext } from '../context.js';
 
 export interface BundleFlags {
@@ -44,7 +44,7 @@ export async function run(ctx: CliContext, flags: BundleFlags): Promise<void> {
   if (flags.output === undefined) throw new WaiverError('usage', '-o FILE.tar.gz is required', 'output');
   const privateKey = readText(flags.privateKey, 'private-key');
   const at = new Date(ctx.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const { bundle, files } = await assembleBundle(await ctx.waiver(), privateKey, at);
+  const { bundle, files, trailBroken } = await assembleBundle(await ctx.waiver(), privateKey, at);
   try {
     writeFileSync(flags.output, bundle);
   } catch (e) {
@@ -53,13 +53,16 @@ export async function run(ctx: CliContext, flags: BundleFlags): Promise<void> {
   ctx.out(
     `${flags.output}: ${files} files, a manifest of their SHA-256 digests, signed (${bundle.length} bytes)\n`,
   );
+  // Signed as found: the bundle is the evidence of the break too, but its maker must not miss it.
+  if (trailBroken)
+    ctx.err(`warning: the audit trail does not verify (audit/verification.json says so): ${trailBroken}\n`);
 }
 
 function readBytes(path: string, field: string): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new WaiverError('usage', `cannot read ${path}: ${messageOf(e)}`, field);
+    throw new WaiverError('usage', `cannot read ${path}: ${fileProblemOf(e)}`, field);
   }
 }
 
