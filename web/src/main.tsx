@@ -1,5 +1,5 @@
 import { allRead, firstPaintCalls, startFirstCalls, TOKEN_KEY } from './first-calls';
-import { startFirstPaint } from './first-paint-start';
+import { keepTyped, startFirstPaint } from './first-paint-start';
 import { parseRoute } from './route';
 import './styles.css';
 
@@ -28,7 +28,12 @@ const start = async () => {
   }
   firstPaint.reactStarted = true;
   import('./boot').then(
-    (app) => app.boot(root),
+    (app) => {
+      // Filters typed into the page drawn before React stay typed in React's.
+      const typed = keepTyped(root);
+      app.boot(root);
+      typed();
+    },
     (error: unknown) => {
       root.textContent = `The page did not load (${error instanceof Error ? error.message : String(error)}); reload to try again.`;
     },

@@ -40,3 +40,18 @@ export const formText = (data: FormData, name: string): string => {
   const value = data.get(name);
   return typeof value === 'string' ? value.trim() : '';
 };
+
+/** The inventory's filters, as its form names them and its URL carries them. */
+export const inventoryFilters = [
+  'state',
+  'namespace',
+  'expiringWithin',
+  'policy',
+  'category',
+  'search',
+  'sort',
+] as const;
+
+/** The inventory at the filters its submitted form gives. */
+export const inventoryHref = (data: FormData): string =>
+  href('/exceptions', Object.fromEntries(inventoryFilters.map((name) => [name, formText(data, name)])));

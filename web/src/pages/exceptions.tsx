@@ -5,7 +5,7 @@ import { Pager, usePages } from '../components/pager';
 import { ExceptionTable } from '../components/exception-table';
 import { Empty, ErrorNote, Loading } from '../components/status';
 import { useAsync } from '../components/use-async';
-import { formText, href } from '../route';
+import { href, inventoryHref } from '../route';
 import { stateFilters } from '../shell';
 
 const STATES = stateFilters;
@@ -31,15 +31,7 @@ export function ExceptionsPage({ query }: { query: URLSearchParams }) {
   const apply = (form: HTMLFormElement) => {
     const data = new FormData(form);
     pages.reset();
-    window.location.hash = href('/exceptions', {
-      state: formText(data, 'state'),
-      namespace: formText(data, 'namespace'),
-      expiringWithin: formText(data, 'expiringWithin'),
-      policy: formText(data, 'policy'),
-      category: formText(data, 'category'),
-      search: formText(data, 'search'),
-      sort: formText(data, 'sort'),
-    });
+    window.location.hash = inventoryHref(data);
   };
   return (
     <>
