@@ -179,8 +179,113 @@ describe('request --from-violation: the narrowest draft', () => {
       },
     ]);
     expect(bare.podSecurity).toEqual([]);
+    expect(pss.fields.podSecurity).toEqual(pss.podSecurity);
     const second = await w.as('alice').request(filed(pss, `Pod/payments/${PSS_POD}`));
+    // The filed exception carries the entries, field by field, and so does the manifest it becomes.
+    expect(second.exception.podSecurity).toEqual(
+      pss.podSecurity.map((e) => ({ ...e, restrictedField: e.restrictedField })),
+    );
+    expect(second.exception).toMatchObject({ images: [], allowedValues: [] });
+    const yaml = await w.as('bob').render(second.exception.id);
+    expect(yaml).toContain(
+      [
+        '  podSecurity:',
+        '    - controlName: Capabilities',
+        '      images:',
+        '        - registry.example/legacy/proxy:1',
+        '      restrictedField: spec.containers[*].securityContext.capabilities.add',
+        '      values:',
+        '        - NET_ADMIN',
+      ].join('\n'),
+    );
+    expect((await w.as('bob').describe(second.exception.id)).origin).toMatchObject({
+      widened: [],
+      narrowed: [],
+    });
     expect(await covered(w, second.exception.id)).toEqual([`Pod/${PSS_POD}`]);
+  });
+
+  it('a Pod Security exception exempts only the failing controls, images and values: the same pod failing otherwise is not covered', async () => {
+    const w = await world();
+    const ref = `Pod/payments/${PSS_POD}`;
+    const draft = await w.as('alice').draftFromViolation({ resource: ref, policy: 'pod-security' });
+    const { exception } = await w.as('alice').request(filed(draft, ref));
+    expect(await covered(w, exception.id)).toEqual([`Pod/${PSS_POD}`]);
+    const legacy = (containers: Record<string, unknown>[]) => {
+      w.api.erase('pods', 'payments', PSS_POD);
+      w.api.seed('v1', 'Pod', {
+        metadata: { name: PSS_POD, namespace: 'payments' },
+        spec: { containers },
+      });
+    };
+    const app = {
+      name: 'app',
+      image: 'registry.example/legacy/app:2',
+      securityContext: { privileged: true },
+    };
+    const proxy = (add: string[], image = 'registry.example/legacy/proxy:1') => ({
+      name: 'proxy',
+      image,
+      securityContext: { capabilities: { add } },
+    });
+    // The privileged container under a new image: not an image the exception names.
+    legacy([{ ...app, image: 'registry.example/legacy/app:3' }, proxy(['NET_ADMIN'])]);
+    expect(await covered(w, exception.id)).toEqual([]);
+    // A capability the failure did not add.
+    legacy([app, proxy(['NET_ADMIN', 'SYS_ADMIN'])]);
+    expect(await covered(w, exception.id)).toEqual([]);
+    // A control that did not fail (host network).
+    w.api.erase('pods', 'payments', PSS_POD);
+    w.api.seed('v1', 'Pod', {
+      metadata: { name: PSS_POD, namespace: 'payments' },
+      spec: { hostNetwork: true, containers: [app, proxy(['NET_ADMIN'])] },
+    });
+    expect(await covered(w, exception.id)).toEqual([]);
+    // As it failed: covered again.
+    legacy([app, proxy(['NET_ADMIN'])]);
+    expect(await covered(w, exception.id)).toEqual([`Pod/${PSS_POD}`]);
+  });
+
+  it('flags a Pod Security request that adds a control, an image or a value, or drops the entries; leaving one out narrows', async () => {
+    const w = await world();
+    const ref = `Pod/payments/${PSS_POD}`;
+    const draft = await w.as('alice').draftFromViolation({ resource: ref, policy: 'pod-security' });
+    const [caps, privileged] = draft.podSecurity;
+    if (!caps || !privileged) throw new Error('the fixture fails two controls');
+    const origin = async (podSecurity: RequestInput['podSecurity']) => {
+      const { exception } = await w.as('alice').request(filed(draft, ref, { podSecurity }));
+      return (await w.as('bob').describe(exception.id)).origin;
+    };
+    expect(await origin([caps])).toMatchObject({
+      widened: [],
+      narrowed: [{ field: 'podSecurity', values: [`Privileged Containers ${privileged.restrictedField}`] }],
+    });
+    expect(
+      await origin([
+        {
+          ...caps,
+          images: [...caps.images, 'registry.example/legacy/*'],
+          values: ['NET_ADMIN', 'SYS_ADMIN'],
+        },
+        privileged,
+      ]),
+    ).toMatchObject({
+      widened: [
+        {
+          field: 'podSecurity',
+          values: [
+            `Capabilities ${caps.restrictedField}: image registry.example/legacy/*`,
+            `Capabilities ${caps.restrictedField}: value SYS_ADMIN`,
+          ],
+        },
+      ],
+    });
+    expect(await origin([caps, privileged, { controlName: 'Host Namespaces' }])).toMatchObject({
+      widened: [{ field: 'podSecurity', values: ['Host Namespaces: a control that does not fail'] }],
+    });
+    expect(await origin([])).toMatchObject({
+      widened: [{ field: 'podSecurity', values: ['no entries: every control of the rule'] }],
+    });
   });
 
   it('drafts a CEL PolicyException for an ImageValidatingPolicy, and says which image fails', async () => {
@@ -195,11 +300,25 @@ describe('request --from-violation: the narrowest draft', () => {
       names: [IVP_POD],
       apiVersion: 'policies.kyverno.io/v1',
       target: 'test-cluster',
+      images: ['vendor.example/agent:3'],
     });
-    expect(draft.notes.join(' ')).toContain('vendor.example/agent:3');
+    expect(draft.notes.join(' ')).toContain('Kyverno skips an ImageValidatingPolicy');
     const { exception } = await w.as('alice').request(filed(draft, ref));
-    expect(exception.apiVersion).toBe('policies.kyverno.io/v1');
+    expect(exception).toMatchObject({
+      apiVersion: 'policies.kyverno.io/v1',
+      images: ['vendor.example/agent:3'],
+      allowedValues: [],
+      podSecurity: [],
+    });
+    expect(await w.as('bob').render(exception.id)).toContain('  images:\n    - vendor.example/agent:3\n');
     expect(await covered(w, exception.id)).toEqual([`Pod/${IVP_POD}`]);
+    // Another image added is a widening; dropping the list lends nothing, which Kyverno reads as the same skip.
+    const wider = await w
+      .as('alice')
+      .request(filed(draft, ref, { images: ['vendor.example/agent:3', 'vendor.example/*'] }));
+    expect((await w.as('bob').describe(wider.exception.id)).origin?.widened).toEqual([
+      { field: 'images', values: ['vendor.example/*'] },
+    ]);
   });
 
   it('flags a widened request to the reviewer, in its origin and its audit event; a narrowed one is no concern', async () => {

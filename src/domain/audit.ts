@@ -82,7 +82,16 @@ export const recordDigest = (record: object, sha256: HashFn): string =>
  * Fields an exception row gained after rows were first bound (migration 0011) count in its digest only
  * once they hold something, so a row written before keeps the digest its last event recorded.
  */
-const laterFields = ['riskRating', 'compensatingControls', 'closureReason', 'controls'] as const;
+const laterFields = [
+  'riskRating',
+  'compensatingControls',
+  'closureReason',
+  'controls',
+  // migration 0013
+  'podSecurity',
+  'images',
+  'allowedValues',
+] as const;
 
 function withoutEmptyLaterFields(record: object): object {
   const row = record as Record<string, unknown>;

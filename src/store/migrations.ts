@@ -247,6 +247,14 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0013-exemptions': {
+      async up(db: Kysely<unknown>) {
+        // What an exception exempts inside its scope (podSecurity entries, a CEL policy's images and
+        // allowedValues), as JSON; null on older rows, which exempt their whole rule.
+        if (!(await exceptionColumns(db, dialect)).has('exemptions'))
+          await db.schema.alterTable('exceptions').addColumn('exemptions', 'text').execute();
+      },
+    },
   };
 }
 

@@ -1,0 +1,213 @@
+import { parseCelPolicyRef } from './cel-exception.js';
+import { isCelApiVersion } from './exception.js';
+import type { Issue } from './issue.js';
+import { PSS_CONTAINER_LEVEL, PSS_CONTROLS, PSS_POD_LEVEL } from './pod-security.js';
+import { CONTROL_FIELDS, controlReports } from './pss/controls.js';
+
+/**
+ * One `podSecurity` entry of a kyverno.io PolicyException (Kyverno's PodSecurityStandard): the control,
+ * the containers it applies to by image (wildcards), and the one field and values it exempts.
+ */
+export interface PodSecurityEntry {
+  controlName: string;
+  images: string[];
+  /** Kyverno's notation (`spec.containers[*].securityContext.privileged`); null: every field of the control. */
+  restrictedField: string | null;
+  values: string[];
+}
+
+/**
+ * What an exception exempts inside the resources it matches, beyond skipping the policy whole: for a
+ * kyverno.io exception the Pod Security controls; for a CEL one the images and values it lends the
+ * policy (`exceptions.allowedImages`, `exceptions.allowedValues`). All empty: the whole rule or policy.
+ */
+export interface Exemptions {
+  podSecurity: PodSecurityEntry[];
+  images: string[];
+  allowedValues: string[];
+}
+
+export const NO_EXEMPTIONS: Exemptions = { podSecurity: [], images: [], allowedValues: [] };
+
+export const hasExemptions = (e: Exemptions): boolean =>
+  e.podSecurity.length > 0 || e.images.length > 0 || e.allowedValues.length > 0;
+
+/** A bound that keeps a record reviewable: Kyverno has none, but no failure needs more. */
+export const MAX_POD_SECURITY_ENTRIES = 30;
+export const MAX_LISTED = 50;
+const MAX_ITEM = 300;
+
+/** The CEL policy kinds that bind an exception's `images` as `exceptions.allowedImages`. */
+const READS_ALLOWED_IMAGES = new Set(['ValidatingPolicy', 'MutatingPolicy', 'GeneratingPolicy']);
+
+const issue = (code: string, field: string, message: string): Issue => ({ code, field, message });
+
+/**
+ * A listed string as Kyverno will use it: Kyverno substitutes `{{ }}` in a kyverno.io exception, and
+ * quotes CEL lists as `'value'` without escaping when it generates a ValidatingAdmissionPolicy
+ * (pkg/admissionpolicy/builder.go), so a quote or backslash would change the expression.
+ */
+function itemIssue(field: string, value: string, what: string): Issue | undefined {
+  if (!value.trim()) return issue('exemption-empty', field, `${what} must not be empty`);
+  if (value.length > MAX_ITEM)
+    return issue('exemption-length', field, `must be at most ${MAX_ITEM} characters`);
+  if (value.includes('{{'))
+    return issue('text-template', field, 'must not contain "{{": Kyverno would read it as a variable');
+  if (/['"\\\s]/.test(value))
+    return issue(
+      'exemption-characters',
+      field,
+      `${what} "${value}" must not contain quotes, backslashes or spaces: Kyverno writes it into CEL unescaped`,
+    );
+  return undefined;
+}
+
+function listIssues(field: string, values: readonly string[], what: string): Issue[] {
+  if (values.length > MAX_LISTED)
+    return [issue('exemption-count', field, `at most ${MAX_LISTED} ${what}s, not ${values.length}`)];
+  const found: Issue[] = [];
+  values.forEach((v, i) => {
+    const bad = itemIssue(`${field}.${i}`, v, what);
+    if (bad) found.push(bad);
+  });
+  const seen = new Set<string>();
+  values.forEach((v, i) => {
+    if (seen.has(v)) found.push(issue('exemption-duplicate', `${field}.${i}`, `"${v}" is listed twice`));
+    seen.add(v);
+  });
+  return found;
+}
+
+function entryIssues(entry: PodSecurityEntry, i: number): Issue[] {
+  const at = `podSecurity.${i}`;
+  const { controlName, images, restrictedField, values } = entry;
+  if (!PSS_CONTROLS.has(controlName))
+    return [
+      issue(
+        'pod-security-control',
+        `${at}.controlName`,
+        `"${controlName}" is not a Pod Security control Kyverno knows (one of ${[...PSS_CONTROLS].join(', ')})`,
+      ),
+    ];
+  const found = [
+    ...listIssues(`${at}.images`, images, 'image'),
+    ...listIssues(`${at}.values`, values, 'value'),
+  ];
+  if (PSS_CONTAINER_LEVEL.has(controlName) && !images.length)
+    found.push(
+      issue(
+        'pod-security-images',
+        `${at}.images`,
+        `"${controlName}" is a container level control: name the images it exempts (Kyverno refuses it without)`,
+      ),
+    );
+  if (PSS_POD_LEVEL.has(controlName) && images.length)
+    found.push(
+      issue(
+        'pod-security-images',
+        `${at}.images`,
+        `"${controlName}" is a pod level control: it takes no images (Kyverno refuses them)`,
+      ),
+    );
+  if (restrictedField !== null && !values.length)
+    found.push(issue('pod-security-values', `${at}.values`, 'values are required with restrictedField'));
+  if (restrictedField === null && values.length)
+    found.push(
+      issue('pod-security-values', `${at}.restrictedField`, 'values need the restrictedField they are of'),
+    );
+  if (restrictedField !== null && !controlReports(controlName, restrictedField))
+    found.push(
+      issue(
+        'pod-security-field',
+        `${at}.restrictedField`,
+        `"${restrictedField}" is not a field "${controlName}" reports (it exempts nothing); its fields: ${(CONTROL_FIELDS[controlName] ?? []).join(', ')}`,
+      ),
+    );
+  return found;
+}
+
+/**
+ * What is wrong with an exception's exemptions for its API and policy, field by field: `podSecurity`
+ * belongs to a kyverno.io exception, `images`/`allowedValues` to a CEL one whose policy kind reads them.
+ */
+export function exemptionIssues(exemptions: Exemptions, apiVersion: string, policy: string): Issue[] {
+  const { podSecurity, images, allowedValues } = exemptions;
+  const found: Issue[] = [];
+  if (isCelApiVersion(apiVersion)) {
+    if (podSecurity.length)
+      found.push(
+        issue(
+          'exemption-api',
+          'podSecurity',
+          'a CEL PolicyException (policies.kyverno.io) has no podSecurity: that belongs to a kyverno.io exception for a podSecurity rule',
+        ),
+      );
+    const kind = parseCelPolicyRef(policy)?.kind;
+    if (
+      images.length &&
+      kind !== undefined &&
+      kind !== 'ImageValidatingPolicy' &&
+      !READS_ALLOWED_IMAGES.has(kind)
+    )
+      found.push(issue('exemption-policy', 'images', `a ${kind} reads no images from its exceptions`));
+    if (allowedValues.length && kind !== undefined && !READS_ALLOWED_IMAGES.has(kind))
+      found.push(
+        issue(
+          'exemption-policy',
+          'allowedValues',
+          `a ${kind} reads no exceptions.allowedValues from its exceptions`,
+        ),
+      );
+    found.push(
+      ...listIssues('images', images, 'image'),
+      ...listIssues('allowedValues', allowedValues, 'value'),
+    );
+    return found;
+  }
+  for (const [field, list] of [
+    ['images', images],
+    ['allowedValues', allowedValues],
+  ] as const)
+    if (list.length)
+      found.push(
+        issue(
+          'exemption-api',
+          field,
+          `${field} is a field of the CEL PolicyException (policies.kyverno.io); a ${apiVersion} exception limits images per podSecurity control`,
+        ),
+      );
+  if (podSecurity.length > MAX_POD_SECURITY_ENTRIES)
+    found.push(
+      issue(
+        'exemption-count',
+        'podSecurity',
+        `at most ${MAX_POD_SECURITY_ENTRIES} podSecurity entries, not ${podSecurity.length}`,
+      ),
+    );
+  else podSecurity.forEach((entry, i) => found.push(...entryIssues(entry, i)));
+  return found;
+}
+
+/** The `podSecurity` entries as Kyverno's manifest takes them: empty lists and fields left out. */
+export function podSecurityManifest(
+  entries: readonly PodSecurityEntry[],
+): { controlName: string; images?: string[]; restrictedField?: string; values?: string[] }[] {
+  return entries.map((e) => ({
+    controlName: e.controlName,
+    ...(e.images.length ? { images: [...e.images] } : {}),
+    ...(e.restrictedField !== null ? { restrictedField: e.restrictedField } : {}),
+    ...(e.values.length ? { values: [...e.values] } : {}),
+  }));
+}
+
+/** One line per entry, for describe and the audit trail: `Capabilities images=a,b field=… values=NET_RAW`. */
+export function podSecurityLine(e: PodSecurityEntry): string {
+  return [
+    e.controlName,
+    e.images.length ? `images=${e.images.join(',')}` : '',
+    e.restrictedField !== null ? `field=${e.restrictedField}` : '',
+    e.values.length ? `values=${e.values.join(',')}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
