@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { coverage, policyRules, resourceUnderTest } from '../src/domain/coverage.js';
+import { renderManifest } from '../src/domain/render.js';
 import type { ViolationDraft } from '../src/domain/violation-draft.js';
 import type { RequestInput } from '../src/service/inputs.js';
 import { kubeWorld, type KubeWorld } from './support/kube/cluster.js';
@@ -319,6 +321,89 @@ describe('request --from-violation: the narrowest draft', () => {
     expect((await w.as('bob').describe(wider.exception.id)).origin?.widened).toEqual([
       { field: 'images', values: ['vendor.example/*'] },
     ]);
+  });
+
+  it('lends a ValidatingPolicy that reads exceptions.allowedImages the failing image only: the policy still judges the rest', async () => {
+    const w = await world();
+    w.api.seed('policies.kyverno.io/v1', 'ValidatingPolicy', {
+      metadata: { name: 'trusted-registries' },
+      spec: {
+        matchConstraints: {
+          resourceRules: [
+            { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'] },
+          ],
+        },
+        validations: [
+          {
+            expression:
+              "object.spec.containers.all(c, c.image.startsWith('registry.example/') || c.image in exceptions.allowedImages)",
+            message: 'images come from registry.example',
+          },
+        ],
+      },
+    });
+    const pod = (image: string) => ({
+      metadata: { name: 'vendor-sidecar', namespace: 'payments' },
+      spec: {
+        containers: [
+          { name: 'app', image: 'registry.example/payments/api:1.4' },
+          { name: 'sidecar', image },
+        ],
+      },
+    });
+    w.api.seed('v1', 'Pod', pod('vendor.example/sidecar:5'));
+    w.api.seed('wgpolicyk8s.io/v1alpha2', 'PolicyReport', {
+      metadata: { name: 'uid-vendor-sidecar', namespace: 'payments' },
+      scope: { apiVersion: 'v1', kind: 'Pod', name: 'vendor-sidecar', namespace: 'payments' },
+      results: [
+        {
+          policy: 'trusted-registries',
+          result: 'fail',
+          message: 'images come from registry.example',
+          timestamp: { seconds: Date.parse('2026-12-01T08:00:00Z') / 1000, nanos: 0 },
+        },
+      ],
+    });
+    const ref = 'Pod/payments/vendor-sidecar';
+    const draft = await w.as('alice').draftFromViolation({ resource: ref, policy: 'trusted-registries' });
+    expect(draft.fields).toMatchObject({
+      policy: 'ValidatingPolicy/trusted-registries',
+      names: ['vendor-sidecar'],
+      apiVersion: 'policies.kyverno.io/v1',
+      images: ['registry.example/payments/api:1.4', 'vendor.example/sidecar:5'],
+    });
+    expect(draft.notes.join(' ')).toContain('the policy reads exceptions.allowedImages');
+    // The requester leaves out the image that passes anyway: a narrowing.
+    const { exception } = await w
+      .as('alice')
+      .request(filed(draft, ref, { images: ['vendor.example/sidecar:5'] }));
+    expect(exception.images).toEqual(['vendor.example/sidecar:5']);
+    expect((await w.as('bob').describe(exception.id)).origin).toMatchObject({
+      widened: [],
+      narrowed: [{ field: 'images', values: ['registry.example/payments/api:1.4'] }],
+    });
+    expect(await w.as('bob').render(exception.id)).toContain('  images:\n    - vendor.example/sidecar:5\n');
+    // The covers matcher on the filed record: the exception only lends its image, so no row is a skip;
+    // the policy run with it passes the failing pod, and fails it under any other vendor image.
+    const record = (await w.deps.store.getException(1))!;
+    const manifest = renderManifest(record, w.deps.settings);
+    const policy = w.api.get('validatingpolicies.policies.kyverno.io', undefined, 'trusted-registries')!;
+    const judge = () =>
+      coverage(
+        [{ namespace: manifest.metadata.namespace ?? '', name: manifest.metadata.name, spec: manifest.spec }],
+        w.api.list('pods').map((p) => resourceUnderTest(p)),
+        policyRules({ ...policy, kind: 'ValidatingPolicy' }),
+        { nowMs: w.clock.now() },
+      ).filter((i) => i.why.includes('only lend'));
+    expect(
+      judge().map((i) => [i.resource.name, i.covered, i.why.includes('with them the policy passes')]),
+    ).toEqual([['vendor-sidecar', false, true]]);
+    expect(await covered(w, exception.id)).toEqual([]);
+    w.api.erase('pods', 'payments', 'vendor-sidecar');
+    w.api.seed('v1', 'Pod', pod('vendor.example/other:1'));
+    expect(judge().map((i) => [i.resource.name, i.why.includes('with them the policy still fails')])).toEqual(
+      [['vendor-sidecar', true]],
+    );
   });
 
   it('flags a widened request to the reviewer, in its origin and its audit event; a narrowed one is no concern', async () => {
