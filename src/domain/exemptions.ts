@@ -53,11 +53,11 @@ function itemIssue(field: string, value: string, what: string): Issue | undefine
     return issue('exemption-length', field, `must be at most ${MAX_ITEM} characters`);
   if (value.includes('{{'))
     return issue('text-template', field, 'must not contain "{{": Kyverno would read it as a variable');
-  if (/['"\\\s]/.test(value))
+  if (/['"\\\s\p{Cc}]/u.test(value))
     return issue(
       'exemption-characters',
       field,
-      `${what} "${value}" must not contain quotes, backslashes or spaces: Kyverno writes it into CEL unescaped`,
+      `${what} "${value}" must not contain quotes, backslashes, spaces or control characters: Kyverno writes it into CEL unescaped`,
     );
   return undefined;
 }

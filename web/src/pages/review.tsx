@@ -10,6 +10,7 @@ import { Empty, ErrorNote, Loading } from '../components/status';
 import { Time } from '../components/time';
 import { useAsync } from '../components/use-async';
 import { href } from '../route';
+import { ExemptionFacts } from '../components/exemptions';
 
 /** Security's review: each pending request with everything a decision needs, and the decision. */
 export function ReviewPage() {
@@ -104,6 +105,7 @@ function PendingRequest({ x, onDone }: { x: ExceptionView; onDone: (message: str
             {x.namespaces.join(', ')}
           </dd>
         </div>
+        <ExemptionFacts x={x} />
         <div>
           <dt>Category and ticket</dt>
           <dd>
