@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { exemptionIssues, NO_EXEMPTIONS, type Exemptions, type PodSecurityEntry } from './exemptions.js';
 import { manifestToYaml, renderManifest } from './render.js';
+import { lintText } from './lint.js';
+import { renderCelPolicyException } from './render-cel.js';
 import { activeRecord } from '../../test/support/records.js';
 import { defaultSettings } from './settings.js';
 import { compareWithDraft, type DraftScope } from './violation-draft.js';
@@ -210,5 +212,49 @@ describe('against the draft: removing narrows, adding widens', () => {
       widened: [],
       narrowed: [{ field: 'allowedValues', values: ['team-a'] }],
     });
+  });
+});
+
+describe('lint reads them in repository files', () => {
+  const nowMs = Date.parse('2026-11-25T00:00:00Z');
+  const cel = (spec: Record<string, unknown>, policy = 'ValidatingPolicy/check-labels') => {
+    const manifest = renderCelPolicyException(
+      activeRecord({ apiVersion: 'policies.kyverno.io/v1', policy, rules: [] }),
+      defaultSettings,
+      'policies.kyverno.io/v1',
+    );
+    return lintText(
+      manifestToYaml({ ...manifest, spec: { ...manifest.spec, ...spec } }),
+      'x.yaml',
+      nowMs,
+      defaultSettings,
+    )
+      .filter((f) => f.severity === 'error')
+      .map((f) => `${f.rule} ${f.message}`);
+  };
+
+  it('takes images and allowedValues where the policy reads them', () => {
+    expect(cel({ images: ['vendor.example/*'], allowedValues: ['team-a'] })).toEqual([]);
+    expect(
+      cel({
+        images: ['vendor.example/*'],
+        policyRefs: [{ name: 'check-labels', kind: 'NamespacedValidatingPolicy' }],
+      }),
+    ).toEqual([]);
+  });
+
+  it('refuses them where the policy reads none, and text Kyverno cannot quote into CEL', () => {
+    expect(cel({ allowedValues: ['team-a'] }, 'ImageValidatingPolicy/check-images')).toEqual([
+      'exemption-policy spec.allowedValues: a ImageValidatingPolicy reads no exceptions.allowedValues from its exceptions',
+    ]);
+    expect(
+      cel({
+        allowedValues: ['team-a'],
+        policyRefs: [{ name: 'check-images', kind: 'NamespacedImageValidatingPolicy' }],
+      }),
+    ).toEqual([expect.stringMatching(/^exemption-policy spec\.allowedValues: a ImageValidatingPolicy/)]);
+    expect(cel({ images: ["a'b"] })).toEqual([
+      expect.stringMatching(/^exemption-characters spec\.images\.0: /),
+    ]);
   });
 });

@@ -142,7 +142,9 @@ export function exemptionIssues(exemptions: Exemptions, apiVersion: string, poli
           'a CEL PolicyException (policies.kyverno.io) has no podSecurity: that belongs to a kyverno.io exception for a podSecurity rule',
         ),
       );
-    const kind = parseCelPolicyRef(policy)?.kind;
+    // A namespaced kind reads its exceptions as its cluster-wide twin does.
+    const named = (policy.split('/')[0] ?? '').replace(/^Namespaced/, '');
+    const kind = parseCelPolicyRef(`${named}/x`)?.kind;
     if (
       images.length &&
       kind !== undefined &&
