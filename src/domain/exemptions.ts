@@ -1,5 +1,4 @@
 import { parseCelPolicyRef } from './cel-exception.js';
-import { isCelApiVersion } from './exception.js';
 import type { Issue } from './issue.js';
 import { PSS_CONTAINER_LEVEL, PSS_CONTROLS, PSS_POD_LEVEL } from './pod-security.js';
 import { CONTROL_FIELDS, controlReports } from './pss/controls.js';
@@ -133,7 +132,8 @@ function entryIssues(entry: PodSecurityEntry, i: number): Issue[] {
 export function exemptionIssues(exemptions: Exemptions, apiVersion: string, policy: string): Issue[] {
   const { podSecurity, images, allowedValues } = exemptions;
   const found: Issue[] = [];
-  if (isCelApiVersion(apiVersion)) {
+  // The CEL PolicyException's group (exception.ts's isCelApiVersion, which imports this module's types).
+  if (apiVersion.startsWith('policies.kyverno.io/')) {
     if (podSecurity.length)
       found.push(
         issue(
