@@ -57,6 +57,13 @@ describe.each(backends)(
       const written = parse(readFileSync(file, 'utf8')) as { spec: Record<string, unknown> };
       expect(written.spec['podSecurity']).toEqual([capabilities, { controlName: 'Seccomp' }]);
       expect((await carol('GET', '/api/v1/audit/verify')).status).toBe(200);
+      // A renewal keeps what its exception exempts.
+      const renewed = await alice('POST', '/api/v1/exceptions/EX-1/renew', {
+        reason: 'The restricted profile slipped by a sprint: two more weeks',
+        expires: '14d',
+      });
+      expect(renewed.status).toBe(201);
+      expect(renewed.body.exception).toMatchObject({ renewalOf: 'EX-1', podSecurity: entries });
     });
 
     it('refuses bad entries with the field and the rule named, and files nothing', async () => {

@@ -109,7 +109,9 @@ function describeText(v: ExceptionView, history: readonly AuditEvent[], nowMs: n
 /** What it exempts inside its scope, only where it says: one line per Pod Security entry. */
 function exemptionLines(v: ExceptionView, field: (label: string, value: string) => string): string[] {
   return [
-    ...v.podSecurity.map((e, i) => field(i === 0 ? 'Pod Security' : '', podSecurityLine(e))),
+    ...v.podSecurity.map((e, i) =>
+      i === 0 ? field('Pod Security', podSecurityLine(e)) : `${' '.repeat(18)}${podSecurityLine(e)}\n`,
+    ),
     ...(v.images.length ? [field('Images', joined(v.images))] : []),
     ...(v.allowedValues.length ? [field('Allowed values', joined(v.allowedValues))] : []),
   ];
