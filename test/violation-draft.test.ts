@@ -467,6 +467,27 @@ describe('request --from-violation: the narrowest draft', () => {
     expect(await w.deps.store.listExceptions()).toEqual([]);
   });
 
+  it("refuses podSecurity entries its cluster's rule cannot use: a control its level never checks, a rule that is no podSecurity rule", async () => {
+    const w = await world();
+    const ref = `Pod/payments/${PSS_POD}`;
+    const draft = await w.as('alice').draftFromViolation({ resource: ref, policy: 'pod-security' });
+    const level = w
+      .as('alice')
+      .request(filed(draft, ref, { podSecurity: [{ controlName: 'Volume Types' }] }));
+    await expect(level).rejects.toMatchObject({ code: 'guardrail', field: 'podSecurity.0.controlName' });
+    await expect(level).rejects.toThrow(
+      '"Volume Types" is not checked by rule baseline (baseline, latest): the entry exempts nothing',
+    );
+    const bare = await bareDraft(w);
+    await expect(
+      w.as('alice').request({
+        ...filed(bare, `Pod/payments/${BARE_POD}`),
+        podSecurity: [{ controlName: 'Seccomp' }],
+      }),
+    ).rejects.toMatchObject({ code: 'guardrail', field: 'podSecurity' });
+    expect(await w.deps.store.listExceptions()).toEqual([]);
+  });
+
   it('shows, in the answer and in describe, the active exceptions for the same policy a request overlaps', async () => {
     const w = await world();
     await w.as('carol').request({

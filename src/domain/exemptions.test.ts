@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { exemptionIssues, NO_EXEMPTIONS, type Exemptions, type PodSecurityEntry } from './exemptions.js';
+import {
+  exemptionIssues,
+  NO_EXEMPTIONS,
+  podSecurityRuleIssues,
+  type Exemptions,
+  type PodSecurityEntry,
+} from './exemptions.js';
 import { manifestToYaml, renderManifest } from './render.js';
 import { lintText } from './lint.js';
 import { renderCelPolicyException } from './render-cel.js';
@@ -256,5 +262,33 @@ describe('lint reads them in repository files', () => {
     expect(cel({ images: ["a'b"] })).toEqual([
       expect.stringMatching(/^exemption-characters spec\.images\.0: /),
     ]);
+  });
+});
+
+describe("against the policy's rules", () => {
+  const rules = [
+    { name: 'baseline', podSecurity: { level: 'baseline', version: 'v1.29' } },
+    { name: 'restricted', podSecurity: { level: 'restricted' } },
+    { name: 'labels' },
+  ];
+  const volumes = entry({ controlName: 'Volume Types', images: [], restrictedField: null, values: [] });
+  it('takes a control the rule checks, under its autogen names too', () => {
+    expect(podSecurityRuleIssues([entry()], ['baseline', 'autogen-baseline'], rules)).toEqual([]);
+    expect(podSecurityRuleIssues([volumes], ['restricted'], rules)).toEqual([]);
+    expect(podSecurityRuleIssues([volumes], ['baseline', 'restricted'], rules)).toEqual([]);
+  });
+  it('refuses a control the rule never checks, and entries for a rule that is no podSecurity rule', () => {
+    expect(podSecurityRuleIssues([entry(), volumes], ['baseline'], rules)).toEqual([
+      {
+        code: 'pod-security-level',
+        field: 'podSecurity.1.controlName',
+        message:
+          '"Volume Types" is not checked by rule baseline (baseline, v1.29): the entry exempts nothing',
+      },
+    ]);
+    expect(podSecurityRuleIssues([entry()], ['labels'], rules)).toMatchObject([
+      { code: 'pod-security-rule', field: 'podSecurity' },
+    ]);
+    expect(podSecurityRuleIssues([], ['labels'], rules)).toEqual([]);
   });
 });

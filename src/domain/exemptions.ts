@@ -1,7 +1,8 @@
 import { parseCelPolicyRef } from './cel-exception.js';
 import type { Issue } from './issue.js';
 import { PSS_CONTAINER_LEVEL, PSS_CONTROLS, PSS_POD_LEVEL } from './pod-security.js';
-import { CONTROL_FIELDS, controlReports } from './pss/controls.js';
+import { CONTROL_FIELDS, controlOf, controlReports } from './pss/controls.js';
+import { checksFor, parseLevelVersion } from './pss/registry.js';
 
 /**
  * One `podSecurity` entry of a kyverno.io PolicyException (Kyverno's PodSecurityStandard): the control,
@@ -212,4 +213,55 @@ export function podSecurityLine(e: PodSecurityEntry): string {
   ]
     .filter(Boolean)
     .join(' ');
+}
+
+/** A policy's rule as far as its `podSecurity` entries concern it: its name, and its level and version if any. */
+export interface RuleOfPolicy {
+  name: string;
+  podSecurity?: { level?: unknown; version?: unknown } | undefined;
+}
+
+/**
+ * The entries against the policy's rules the exception names: they apply to `validate.podSecurity`
+ * rules only, and a control the rule's level never checks (a restricted control under a baseline rule:
+ * Kyverno's evaluatePSS skips restricted checks there) exempts nothing.
+ */
+export function podSecurityRuleIssues(
+  entries: readonly PodSecurityEntry[],
+  ruleNames: readonly string[],
+  policyRules: readonly RuleOfPolicy[],
+): Issue[] {
+  if (!entries.length) return [];
+  const base = (name: string) => name.replace(/^autogen-(cronjob-)?/, '');
+  const named = policyRules.filter((r) => ruleNames.some((n) => base(n) === r.name));
+  const levels: { rule: string; controls: Set<string>; said: string }[] = [];
+  for (const rule of named) {
+    if (!rule.podSecurity)
+      return [
+        issue(
+          'pod-security-rule',
+          'podSecurity',
+          `rule ${rule.name} is not a validate.podSecurity rule: podSecurity entries narrow only those`,
+        ),
+      ];
+    const parsed = parseLevelVersion(rule.podSecurity.level, rule.podSecurity.version);
+    if (parsed instanceof Error) continue;
+    levels.push({
+      rule: rule.name,
+      controls: new Set(checksFor('kyverno', parsed.level, parsed.version).map((c) => controlOf(c.id))),
+      said: `${parsed.level}, ${parsed.version === 'latest' ? 'latest' : `v1.${parsed.version}`}`,
+    });
+  }
+  if (!levels.length) return [];
+  return entries.flatMap((e, i) =>
+    levels.some((l) => l.controls.has(e.controlName))
+      ? []
+      : [
+          issue(
+            'pod-security-level',
+            `podSecurity.${i}.controlName`,
+            `"${e.controlName}" is not checked by ${levels.map((l) => `rule ${l.rule} (${l.said})`).join(' or ')}: the entry exempts nothing`,
+          ),
+        ],
+  );
 }

@@ -1,5 +1,5 @@
 import { compareWithDraft, draftedExemptions, type RequestOrigin } from '../domain/violation-draft.js';
-import type { Exemptions } from '../domain/exemptions.js';
+import { podSecurityRuleIssues, type Exemptions, type RuleOfPolicy } from '../domain/exemptions.js';
 import { controlsFor } from '../domain/controls.js';
 import { draftRequest } from '../domain/draft-request.js';
 import { messageOf, WaiverError } from '../domain/errors.js';
@@ -187,6 +187,7 @@ async function checkDraft(
   });
   if (issues.length > 0) throw WaiverError.fromIssues('guardrail', issues);
   await checkAgainstCluster(deps, options.target, scope);
+  await checkPodSecurityRules(deps, options.target, scope, options.exemptions);
   const { record, event } = newRequest({
     scope,
     justification,
@@ -258,5 +259,46 @@ async function checkAgainstCluster(deps: ServiceDeps, target: string, scope: Exc
       'target',
     );
   }
+  if (issues.length > 0) throw WaiverError.fromIssues('guardrail', issues);
+}
+
+/**
+ * On a cluster target, `podSecurity` entries against the rules they narrow: only podSecurity rules, and
+ * only controls the rule's level checks. A policy the cluster lacks is refused by the catalog before.
+ */
+async function checkPodSecurityRules(
+  deps: ServiceDeps,
+  target: string,
+  scope: ExceptionScope,
+  exemptions: Exemptions,
+): Promise<void> {
+  const inventory = deps.targets.get(target)?.cluster?.inventory;
+  if (!inventory || !exemptions.podSecurity.length) return;
+  let policy;
+  try {
+    policy = await inventory.policy(scope.policy);
+  } catch (e) {
+    throw new WaiverError(
+      'target',
+      `cannot read policy ${scope.policy} on target ${target}: ${messageOf(e)}`,
+      'target',
+    );
+  }
+  const spec = policy?.['spec'];
+  const rules =
+    (typeof spec === 'object' && spec !== null ? (spec as { rules?: unknown }).rules : undefined) ?? [];
+  const issues = podSecurityRuleIssues(
+    exemptions.podSecurity,
+    scope.rules,
+    (Array.isArray(rules) ? rules : []).flatMap((r: unknown) => {
+      const rule =
+        typeof r === 'object' && r !== null
+          ? (r as { name?: unknown; validate?: { podSecurity?: RuleOfPolicy['podSecurity'] } })
+          : undefined;
+      return typeof rule?.name === 'string'
+        ? [{ name: rule.name, podSecurity: rule.validate?.podSecurity }]
+        : [];
+    }),
+  );
   if (issues.length > 0) throw WaiverError.fromIssues('guardrail', issues);
 }
