@@ -94,6 +94,12 @@ describe('exemptions at the boundary: each refusal names its field', () => {
     ).toEqual([['allowedValues.0', 'exemption-characters']]);
   });
 
+  it('bounds what an exception lists in all, so a reviewer can weigh it', () => {
+    const many = Array.from({ length: 30 }, (_, i) => `registry.example/team-${i}/${'x'.repeat(260)}`);
+    expect(fieldsOf(pss(entry({ images: many })))).toEqual([['podSecurity', 'exemption-size']]);
+    expect(fieldsOf(pss(entry({ images: many.slice(0, 20) })))).toEqual([]);
+  });
+
   it('keeps each field to its API and the policy kinds that read it', () => {
     expect(fieldsOf({ ...NO_EXEMPTIONS, images: ['a:1'], allowedValues: ['x'] })).toEqual([
       ['images', 'exemption-api'],

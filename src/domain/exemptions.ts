@@ -40,6 +40,15 @@ const MAX_ITEM = 300;
 /** The CEL policy kinds that bind an exception's `images` as `exceptions.allowedImages`. */
 const READS_ALLOWED_IMAGES = new Set(['ValidatingPolicy', 'MutatingPolicy', 'GeneratingPolicy']);
 
+/** Every character it lists together: what its row, view and manifest grow with. */
+const MAX_EXEMPTION_TEXT = 8_192;
+const exemptionTextSize = (e: Exemptions): number =>
+  [
+    ...e.images,
+    ...e.allowedValues,
+    ...e.podSecurity.flatMap((p) => [p.controlName, p.restrictedField ?? '', ...p.images, ...p.values]),
+  ].reduce((n, text) => n + text.length, 0);
+
 const issue = (code: string, field: string, message: string): Issue => ({ code, field, message });
 
 /**
@@ -133,6 +142,15 @@ function entryIssues(entry: PodSecurityEntry, i: number): Issue[] {
 export function exemptionIssues(exemptions: Exemptions, apiVersion: string, policy: string): Issue[] {
   const { podSecurity, images, allowedValues } = exemptions;
   const found: Issue[] = [];
+  const size = exemptionTextSize(exemptions);
+  if (size > MAX_EXEMPTION_TEXT)
+    return [
+      issue(
+        'exemption-size',
+        podSecurity.length ? 'podSecurity' : images.length ? 'images' : 'allowedValues',
+        `what it exempts is ${size} characters long, more than ${MAX_EXEMPTION_TEXT}: a reviewer cannot weigh that much; split the request`,
+      ),
+    ];
   // The CEL PolicyException's group (exception.ts's isCelApiVersion, which imports this module's types).
   if (apiVersion.startsWith('policies.kyverno.io/')) {
     if (podSecurity.length)
