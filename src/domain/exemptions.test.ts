@@ -78,7 +78,20 @@ describe('exemptions at the boundary: each refusal names its field', () => {
     expect(fieldsOf(pss(entry({ images: ['{{ request.object }}'] })))).toEqual([
       ['podSecurity.0.images.0', 'text-template'],
     ]);
-    expect(fieldsOf(pss(entry({ values: ["NET_ADMIN'] || true || ['"] })))).toEqual([
+    // A podSecurity value is compared as written (a host path may hold a space); a control character never.
+    expect(
+      fieldsOf(
+        pss(
+          entry({
+            controlName: 'HostPath Volumes',
+            images: [],
+            restrictedField: 'spec.volumes[*].hostPath',
+            values: ["/mnt/my data's"],
+          }),
+        ),
+      ),
+    ).toEqual([]);
+    expect(fieldsOf(pss(entry({ values: ['NET_ADMIN\u001b[2J'] })))).toEqual([
       ['podSecurity.0.values.0', 'exemption-characters'],
     ]);
     expect(fieldsOf(pss(entry({ values: [' '] })))).toEqual([['podSecurity.0.values.0', 'exemption-empty']]);

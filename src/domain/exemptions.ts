@@ -52,31 +52,34 @@ const exemptionTextSize = (e: Exemptions): number =>
 const issue = (code: string, field: string, message: string): Issue => ({ code, field, message });
 
 /**
- * A listed string as Kyverno will use it: Kyverno substitutes `{{ }}` in a kyverno.io exception, and
- * quotes CEL lists as `'value'` without escaping when it generates a ValidatingAdmissionPolicy
- * (pkg/admissionpolicy/builder.go), so a quote or backslash would change the expression.
+ * A listed string as Kyverno will use it. A CEL exception's lists are quoted as `'value'` without
+ * escaping when Kyverno generates a ValidatingAdmissionPolicy (pkg/admissionpolicy/builder.go), so a
+ * quote or backslash would change the expression; a podSecurity value is compared as written (a host
+ * path may hold a space), and YAML escaping carries it. Control characters and `{{` never.
  */
-function itemIssue(field: string, value: string, what: string): Issue | undefined {
+function itemIssue(field: string, value: string, what: string, cel: boolean): Issue | undefined {
   if (!value.trim()) return issue('exemption-empty', field, `${what} must not be empty`);
   if (value.length > MAX_ITEM)
     return issue('exemption-length', field, `must be at most ${MAX_ITEM} characters`);
   if (value.includes('{{'))
     return issue('text-template', field, 'must not contain "{{": Kyverno would read it as a variable');
-  if (/['"\\\s\p{Cc}]/u.test(value))
+  if (/\p{Cc}/u.test(value))
+    return issue('exemption-characters', field, `${what} must not contain control characters`);
+  if (cel && /['"\\\s]/.test(value))
     return issue(
       'exemption-characters',
       field,
-      `${what} "${value}" must not contain quotes, backslashes, spaces or control characters: Kyverno writes it into CEL unescaped`,
+      `${what} "${value}" must not contain quotes, backslashes or spaces: Kyverno writes it into CEL unescaped`,
     );
   return undefined;
 }
 
-function listIssues(field: string, values: readonly string[], what: string): Issue[] {
+function listIssues(field: string, values: readonly string[], what: string, cel = false): Issue[] {
   if (values.length > MAX_LISTED)
     return [issue('exemption-count', field, `at most ${MAX_LISTED} ${what}s, not ${values.length}`)];
   const found: Issue[] = [];
   values.forEach((v, i) => {
-    const bad = itemIssue(`${field}.${i}`, v, what);
+    const bad = itemIssue(`${field}.${i}`, v, what, cel);
     if (bad) found.push(bad);
   });
   const seen = new Set<string>();
@@ -180,8 +183,8 @@ export function exemptionIssues(exemptions: Exemptions, apiVersion: string, poli
         ),
       );
     found.push(
-      ...listIssues('images', images, 'image'),
-      ...listIssues('allowedValues', allowedValues, 'value'),
+      ...listIssues('images', images, 'image', true),
+      ...listIssues('allowedValues', allowedValues, 'value', true),
     );
     return found;
   }
