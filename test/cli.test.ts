@@ -362,6 +362,50 @@ spec:
     expect(clean.stdout).toContain('0 error(s)');
   });
 
+  it('reads podSecurity entries from a request file, shows them in describe and renders them; a bad one is refused by its field', async () => {
+    const template = (entry: string) => `apiVersion: kyverno.io/v2
+kind: PolicyException
+metadata:
+  name: legacy-batch
+  annotations:
+    jira-ticket: MIG-51
+    reason: Legacy batch moves to the restricted profile this month
+spec:
+  exceptions:
+  - policyName: pod-security
+    ruleNames: [baseline]
+  match:
+    any:
+    - resources: {kinds: [Pod], namespaces: [payments], names: [legacy-batch]}
+  podSecurity:
+${entry}
+`;
+    const file = join(cwd, 'pss.yaml');
+    const flags = ['--category', 'legacy-migration', '--expires', '10d'];
+    writeFileSync(file, template('  - controlName: Privileged Containers'));
+    const bad = await cli(cwd, ['request', '-f', file, ...flags]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('podSecurity.0.images');
+    expect(bad.stderr).toContain('container level control');
+    expect(json<{ items: unknown[] }>(await cli(cwd, ['get', '-o', 'json'])).items).toEqual([]);
+    writeFileSync(
+      file,
+      template(`  - controlName: Capabilities
+    images: [registry.example/legacy/proxy:1]
+    restrictedField: spec.containers[*].securityContext.capabilities.add
+    values: [NET_ADMIN]`),
+    );
+    expect((await cli(cwd, ['request', '-f', file, ...flags])).code).toBe(0);
+    const described = (await cli(cwd, ['describe', 'legacy-batch'])).stdout;
+    expect(described).toMatch(
+      /Pod Security: +Capabilities images=registry\.example\/legacy\/proxy:1 field=spec\.containers\[\*\]\.securityContext\.capabilities\.add values=NET_ADMIN\n/,
+    );
+    expect((await cli(cwd, ['approve', 'legacy-batch'], { as: 'bob' })).code).toBe(0);
+    const rendered = (await cli(cwd, ['render', 'legacy-batch'])).stdout;
+    expect(rendered).toContain('  podSecurity:\n    - controlName: Capabilities\n');
+    expect((await cli(cwd, ['lint', '-'], { input: rendered })).code).toBe(0);
+  });
+
   it('requests every template of a --- separated file in one batch, or none, naming a bad document', async () => {
     const file = join(tempDir(), 'requests.yaml');
     const templates = ['shop', 'billing', 'search'].map((ns, i) => requestTemplate(ns, `MIG-${i}`));

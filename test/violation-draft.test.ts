@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { coverage, policyRules, resourceUnderTest } from '../src/domain/coverage.js';
+import { renderManifest } from '../src/domain/render.js';
 import { draftFromViolation, type ViolationDraft } from '../src/domain/violation-draft.js';
 import type { RequestInput } from '../src/service/inputs.js';
 import { kubeWorld, type KubeWorld } from './support/kube/cluster.js';
@@ -179,8 +181,113 @@ describe('request --from-violation: the narrowest draft', () => {
       },
     ]);
     expect(bare.podSecurity).toEqual([]);
+    expect(pss.fields.podSecurity).toEqual(pss.podSecurity);
     const second = await w.as('alice').request(filed(pss, `Pod/payments/${PSS_POD}`));
+    // The filed exception carries the entries, field by field, and so does the manifest it becomes.
+    expect(second.exception.podSecurity).toEqual(
+      pss.podSecurity.map((e) => ({ ...e, restrictedField: e.restrictedField })),
+    );
+    expect(second.exception).toMatchObject({ images: [], allowedValues: [] });
+    const yaml = await w.as('bob').render(second.exception.id);
+    expect(yaml).toContain(
+      [
+        '  podSecurity:',
+        '    - controlName: Capabilities',
+        '      images:',
+        '        - registry.example/legacy/proxy:1',
+        '      restrictedField: spec.containers[*].securityContext.capabilities.add',
+        '      values:',
+        '        - NET_ADMIN',
+      ].join('\n'),
+    );
+    expect((await w.as('bob').describe(second.exception.id)).origin).toMatchObject({
+      widened: [],
+      narrowed: [],
+    });
     expect(await covered(w, second.exception.id)).toEqual([`Pod/${PSS_POD}`]);
+  });
+
+  it('a Pod Security exception exempts only the failing controls, images and values: the same pod failing otherwise is not covered', async () => {
+    const w = await world();
+    const ref = `Pod/payments/${PSS_POD}`;
+    const draft = await w.as('alice').draftFromViolation({ resource: ref, policy: 'pod-security' });
+    const { exception } = await w.as('alice').request(filed(draft, ref));
+    expect(await covered(w, exception.id)).toEqual([`Pod/${PSS_POD}`]);
+    const legacy = (containers: Record<string, unknown>[]) => {
+      w.api.erase('pods', 'payments', PSS_POD);
+      w.api.seed('v1', 'Pod', {
+        metadata: { name: PSS_POD, namespace: 'payments' },
+        spec: { containers },
+      });
+    };
+    const app = {
+      name: 'app',
+      image: 'registry.example/legacy/app:2',
+      securityContext: { privileged: true },
+    };
+    const proxy = (add: string[], image = 'registry.example/legacy/proxy:1') => ({
+      name: 'proxy',
+      image,
+      securityContext: { capabilities: { add } },
+    });
+    // The privileged container under a new image: not an image the exception names.
+    legacy([{ ...app, image: 'registry.example/legacy/app:3' }, proxy(['NET_ADMIN'])]);
+    expect(await covered(w, exception.id)).toEqual([]);
+    // A capability the failure did not add.
+    legacy([app, proxy(['NET_ADMIN', 'SYS_ADMIN'])]);
+    expect(await covered(w, exception.id)).toEqual([]);
+    // A control that did not fail (host network).
+    w.api.erase('pods', 'payments', PSS_POD);
+    w.api.seed('v1', 'Pod', {
+      metadata: { name: PSS_POD, namespace: 'payments' },
+      spec: { hostNetwork: true, containers: [app, proxy(['NET_ADMIN'])] },
+    });
+    expect(await covered(w, exception.id)).toEqual([]);
+    // As it failed: covered again.
+    legacy([app, proxy(['NET_ADMIN'])]);
+    expect(await covered(w, exception.id)).toEqual([`Pod/${PSS_POD}`]);
+  });
+
+  it('flags a Pod Security request that adds a control, an image or a value, or drops the entries; leaving one out narrows', async () => {
+    const w = await world();
+    const ref = `Pod/payments/${PSS_POD}`;
+    const draft = await w.as('alice').draftFromViolation({ resource: ref, policy: 'pod-security' });
+    const [caps, privileged] = draft.podSecurity;
+    if (!caps || !privileged) throw new Error('the fixture fails two controls');
+    const origin = async (podSecurity: RequestInput['podSecurity']) => {
+      const { exception } = await w.as('alice').request(filed(draft, ref, { podSecurity }));
+      return (await w.as('bob').describe(exception.id)).origin;
+    };
+    expect(await origin([caps])).toMatchObject({
+      widened: [],
+      narrowed: [{ field: 'podSecurity', values: [`Privileged Containers ${privileged.restrictedField}`] }],
+    });
+    expect(
+      await origin([
+        {
+          ...caps,
+          images: [...caps.images, 'registry.example/legacy/*'],
+          values: ['NET_ADMIN', 'SYS_ADMIN'],
+        },
+        privileged,
+      ]),
+    ).toMatchObject({
+      widened: [
+        {
+          field: 'podSecurity',
+          values: [
+            `Capabilities ${caps.restrictedField}: image registry.example/legacy/*`,
+            `Capabilities ${caps.restrictedField}: value SYS_ADMIN`,
+          ],
+        },
+      ],
+    });
+    expect(await origin([caps, privileged, { controlName: 'Host Namespaces' }])).toMatchObject({
+      widened: [{ field: 'podSecurity', values: ['Host Namespaces: a control that does not fail'] }],
+    });
+    expect(await origin([])).toMatchObject({
+      widened: [{ field: 'podSecurity', values: ['no entries: every control of the rule'] }],
+    });
   });
 
   it('drafts a CEL PolicyException for an ImageValidatingPolicy, and says which image fails', async () => {
@@ -195,11 +302,108 @@ describe('request --from-violation: the narrowest draft', () => {
       names: [IVP_POD],
       apiVersion: 'policies.kyverno.io/v1',
       target: 'test-cluster',
+      images: ['vendor.example/agent:3'],
     });
-    expect(draft.notes.join(' ')).toContain('vendor.example/agent:3');
+    expect(draft.notes.join(' ')).toContain('Kyverno skips an ImageValidatingPolicy');
     const { exception } = await w.as('alice').request(filed(draft, ref));
-    expect(exception.apiVersion).toBe('policies.kyverno.io/v1');
+    expect(exception).toMatchObject({
+      apiVersion: 'policies.kyverno.io/v1',
+      images: ['vendor.example/agent:3'],
+      allowedValues: [],
+      podSecurity: [],
+    });
+    expect(await w.as('bob').render(exception.id)).toContain('  images:\n    - vendor.example/agent:3\n');
     expect(await covered(w, exception.id)).toEqual([`Pod/${IVP_POD}`]);
+    // Another image added is a widening; dropping the list lends nothing, which Kyverno reads as the same skip.
+    const wider = await w
+      .as('alice')
+      .request(filed(draft, ref, { images: ['vendor.example/agent:3', 'vendor.example/*'] }));
+    expect((await w.as('bob').describe(wider.exception.id)).origin?.widened).toEqual([
+      { field: 'images', values: ['vendor.example/*'] },
+    ]);
+  });
+
+  it('lends a ValidatingPolicy that reads exceptions.allowedImages the failing image only: the policy still judges the rest', async () => {
+    const w = await world();
+    w.api.seed('policies.kyverno.io/v1', 'ValidatingPolicy', {
+      metadata: { name: 'trusted-registries' },
+      spec: {
+        matchConstraints: {
+          resourceRules: [
+            { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'] },
+          ],
+        },
+        validations: [
+          {
+            expression:
+              "object.spec.containers.all(c, c.image.startsWith('registry.example/') || c.image in exceptions.allowedImages)",
+            message: 'images come from registry.example',
+          },
+        ],
+      },
+    });
+    const pod = (image: string) => ({
+      metadata: { name: 'vendor-sidecar', namespace: 'payments' },
+      spec: {
+        containers: [
+          { name: 'app', image: 'registry.example/payments/api:1.4' },
+          { name: 'sidecar', image },
+        ],
+      },
+    });
+    w.api.seed('v1', 'Pod', pod('vendor.example/sidecar:5'));
+    w.api.seed('wgpolicyk8s.io/v1alpha2', 'PolicyReport', {
+      metadata: { name: 'uid-vendor-sidecar', namespace: 'payments' },
+      scope: { apiVersion: 'v1', kind: 'Pod', name: 'vendor-sidecar', namespace: 'payments' },
+      results: [
+        {
+          policy: 'trusted-registries',
+          result: 'fail',
+          message: 'images come from registry.example',
+          timestamp: { seconds: Date.parse('2026-12-01T08:00:00Z') / 1000, nanos: 0 },
+        },
+      ],
+    });
+    const ref = 'Pod/payments/vendor-sidecar';
+    const draft = await w.as('alice').draftFromViolation({ resource: ref, policy: 'trusted-registries' });
+    expect(draft.fields).toMatchObject({
+      policy: 'ValidatingPolicy/trusted-registries',
+      names: ['vendor-sidecar'],
+      apiVersion: 'policies.kyverno.io/v1',
+      images: ['registry.example/payments/api:1.4', 'vendor.example/sidecar:5'],
+    });
+    expect(draft.notes.join(' ')).toContain('the policy reads exceptions.allowedImages');
+    // The requester leaves out the image that passes anyway: a narrowing.
+    const { exception } = await w
+      .as('alice')
+      .request(filed(draft, ref, { images: ['vendor.example/sidecar:5'] }));
+    expect(exception.images).toEqual(['vendor.example/sidecar:5']);
+    expect((await w.as('bob').describe(exception.id)).origin).toMatchObject({
+      widened: [],
+      narrowed: [{ field: 'images', values: ['registry.example/payments/api:1.4'] }],
+    });
+    expect(await w.as('bob').render(exception.id)).toContain('  images:\n    - vendor.example/sidecar:5\n');
+    // The covers matcher on the filed record: the exception only lends its image, so no row is a skip;
+    // the policy run with it passes the failing pod, and fails it under any other vendor image.
+    const record = (await w.deps.store.getException(1))!;
+    const manifest = renderManifest(record, w.deps.settings);
+    const policy = w.api.get('validatingpolicies.policies.kyverno.io', undefined, 'trusted-registries')!;
+    const judge = () =>
+      coverage(
+        [{ namespace: manifest.metadata.namespace ?? '', name: manifest.metadata.name, spec: manifest.spec }],
+        w.api.list('pods').map((p) => resourceUnderTest(p)),
+        policyRules({ ...policy, kind: 'ValidatingPolicy' }),
+        { nowMs: w.clock.now() },
+      ).filter((i) => i.why.includes('only lend'));
+    expect(
+      judge().map((i) => [i.resource.name, i.covered, i.why.includes('with them the policy passes')]),
+    ).toEqual([['vendor-sidecar', false, true]]);
+    expect(await covered(w, exception.id)).toEqual([]);
+    w.api.erase('pods', 'payments', 'vendor-sidecar');
+    w.api.seed('v1', 'Pod', pod('vendor.example/other:1'));
+    expect(judge().map((i) => [i.resource.name, i.why.includes('with them the policy still fails')])).toEqual(
+      [['vendor-sidecar', true]],
+    );
   });
 
   it('flags a widened request to the reviewer, in its origin and its audit event; a narrowed one is no concern', async () => {
@@ -277,6 +481,27 @@ describe('request --from-violation: the narrowest draft', () => {
         fromViolation: { resource: `Pod/payments/${CRON_POD}` },
       }),
     ).rejects.toMatchObject({ code: 'not_found', field: 'from-violation' });
+    expect(await w.deps.store.listExceptions()).toEqual([]);
+  });
+
+  it("refuses podSecurity entries its cluster's rule cannot use: a control its level never checks, a rule that is no podSecurity rule", async () => {
+    const w = await world();
+    const ref = `Pod/payments/${PSS_POD}`;
+    const draft = await w.as('alice').draftFromViolation({ resource: ref, policy: 'pod-security' });
+    const level = w
+      .as('alice')
+      .request(filed(draft, ref, { podSecurity: [{ controlName: 'Volume Types' }] }));
+    await expect(level).rejects.toMatchObject({ code: 'guardrail', field: 'podSecurity.0.controlName' });
+    await expect(level).rejects.toThrow(
+      '"Volume Types" is not checked by rule baseline (baseline, latest): the entry exempts nothing',
+    );
+    const bare = await bareDraft(w);
+    await expect(
+      w.as('alice').request({
+        ...filed(bare, `Pod/payments/${BARE_POD}`),
+        podSecurity: [{ controlName: 'Seccomp' }],
+      }),
+    ).rejects.toMatchObject({ code: 'guardrail', field: 'podSecurity' });
     expect(await w.deps.store.listExceptions()).toEqual([]);
   });
 

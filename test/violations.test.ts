@@ -204,6 +204,27 @@ describe('violations: the failing results of the policy reports', () => {
     // The answer says what the flag widened, before the reviewer does.
     expect(widened.stdout).toContain('WIDENED names: debug-*');
     expect((await waiver(['describe', 'EX-2'])).stdout).toContain('WIDENED names: debug-*');
+    // A Pod Security violation: the filed exception carries the failing controls, and describe says so.
+    const pss = await waiver([
+      'request',
+      '--from-violation',
+      `Pod/payments/${PSS_POD}`,
+      '--policy',
+      'pod-security',
+      ...justified.map((a) => (a === 'MIG-3' ? 'MIG-5' : a)),
+      '-o',
+      'json',
+    ]);
+    expect(json<{ podSecurity: { controlName: string; images: string[] }[] }>(pss).podSecurity).toEqual([
+      expect.objectContaining({ controlName: 'Capabilities', images: ['registry.example/legacy/proxy:1'] }),
+      expect.objectContaining({
+        controlName: 'Privileged Containers',
+        images: ['registry.example/legacy/app:2'],
+      }),
+    ]);
+    expect((await waiver(['describe', 'EX-3'])).stdout).toMatch(
+      /Pod Security: +Capabilities images=registry\.example\/legacy\/proxy:1 .*values=NET_ADMIN\n +Privileged Containers /,
+    );
     const noPolicy = await waiver(['request', '--from-violation', `Pod/payments/${BARE_POD}`, ...justified]);
     expect([noPolicy.code, noPolicy.stderr]).toEqual([
       2,

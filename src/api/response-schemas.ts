@@ -82,6 +82,18 @@ export const ExceptionViewSchema = z
     controls: z
       .array(z.strictObject({ catalog: z.enum(controlCatalogs), id: z.string() }))
       .describe('the controls its policy implements, as mapped when it was requested'),
+    podSecurity: z
+      .array(
+        z.strictObject({
+          controlName: z.string(),
+          images: z.array(z.string()),
+          restrictedField: z.string().nullable(),
+          values: z.array(z.string()),
+        }),
+      )
+      .describe('the Pod Security controls it exempts (kyverno.io); none: the whole rule'),
+    images: z.array(z.string()).describe('a CEL exception: the images it lends the policy'),
+    allowedValues: z.array(z.string()).describe('a CEL exception: the values it lends the policy'),
     endReason: z.enum(endReasons).nullable(),
     closureReason: z.enum(closureReasons).nullable().describe('why it ended, once it has'),
     syncStatus: z.enum(syncStatuses),

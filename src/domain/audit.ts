@@ -89,6 +89,10 @@ const laterFields = [
   'controls',
   'validations',
   'falsePositive',
+  // migration 0016
+  'podSecurity',
+  'images',
+  'allowedValues',
 ] as const;
 
 function withoutEmptyLaterFields(record: object): object {

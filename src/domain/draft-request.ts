@@ -7,6 +7,7 @@ import {
   type ExceptionScope,
   type Justification,
 } from './exception.js';
+import type { Exemptions } from './exemptions.js';
 import { defaultExceptionName } from './naming.js';
 import type { ProcessSettings } from './settings.js';
 import { parseExpiry, toRfc3339, wholeSeconds } from './time.js';
@@ -31,6 +32,33 @@ export interface RequestFields {
   /** A duration (14d) or an RFC3339 instant. */
   expires: string;
   apiVersion?: ApiVersion | undefined;
+  podSecurity?: readonly PodSecurityFields[] | undefined;
+  images?: readonly string[] | undefined;
+  allowedValues?: readonly string[] | undefined;
+}
+
+/** A `podSecurity` entry as given: lists and field may be left out, as in Kyverno's manifest. */
+export interface PodSecurityFields {
+  controlName: string;
+  images?: readonly string[] | undefined;
+  restrictedField?: string | null | undefined;
+  values?: readonly string[] | undefined;
+}
+
+/** The exemptions as the record keeps them: every list present, a missing field null. */
+export function draftExemptions(
+  fields: Pick<RequestFields, 'podSecurity' | 'images' | 'allowedValues'>,
+): Exemptions {
+  return {
+    podSecurity: (fields.podSecurity ?? []).map((e) => ({
+      controlName: e.controlName.trim(),
+      images: (e.images ?? []).map((i) => i.trim()),
+      restrictedField: e.restrictedField?.trim() || null,
+      values: (e.values ?? []).map((v) => v.trim()),
+    })),
+    images: (fields.images ?? []).map((i) => i.trim()),
+    allowedValues: (fields.allowedValues ?? []).map((v) => v.trim()),
+  };
 }
 
 /**
@@ -42,7 +70,12 @@ export function draftRequest(
   fields: RequestFields,
   settings: ProcessSettings,
   nowMs: number,
-): { scope: ExceptionScope; justification: Justification; apiVersion: ApiVersion } {
+): {
+  scope: ExceptionScope;
+  justification: Justification;
+  apiVersion: ApiVersion;
+  exemptions: Exemptions;
+} {
   const justification: Justification = {
     category: fields.category,
     ticket: fields.ticket.trim(),
@@ -58,6 +91,7 @@ export function draftRequest(
     scope: draftScope(fields, settings),
     justification,
     apiVersion: fields.apiVersion ?? settings.apiVersion,
+    exemptions: draftExemptions(fields),
   };
 }
 

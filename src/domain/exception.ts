@@ -1,6 +1,7 @@
 /** The exception record: one request for a policy exception and everything that happened to it. */
 
 import type { ClosureReason, ControlRef, RiskRating } from './controls.js';
+import type { Exemptions } from './exemptions.js';
 
 export const categories = [
   'emergency-hotfix',
@@ -90,7 +91,8 @@ export interface Justification {
   falsePositive: string | null;
 }
 
-export interface ExceptionRecord extends ExceptionScope, Justification {
+/** `Exemptions` narrow what it exempts inside its scope: Pod Security controls, or a CEL policy's lists. */
+export interface ExceptionRecord extends ExceptionScope, Justification, Exemptions {
   id: number;
   state: StoredState;
   endReason: EndReason | null;

@@ -9,6 +9,7 @@ import {
   type ExceptionScope,
   type Justification,
 } from './exception.js';
+import { exemptionIssues, type Exemptions } from './exemptions.js';
 import { maxDaysFor, type ProcessSettings } from './settings.js';
 import { DAY_MS } from './time.js';
 import { hasWildcard, literalPrefix } from './wildcard.js';
@@ -23,6 +24,8 @@ export interface RequestContext {
   renewing?: ExceptionRecord;
   /** The API it is written in: a CEL PolicyException names its policy as Kind/name and no rules. */
   apiVersion?: ApiVersion | undefined;
+  /** What it exempts inside its scope: checked entry by entry against its API and policy. */
+  exemptions?: Exemptions | undefined;
 }
 
 /** A guardrail: returns the issue when the request breaks it. The list below is the documentation. */
@@ -334,5 +337,11 @@ export const requestRules: readonly Rule[] = [
 ];
 
 export function checkRequest(ctx: RequestContext, rules: readonly Rule[] = requestRules): Issue[] {
-  return rules.map((rule) => rule(ctx)).filter((i): i is Issue => i !== undefined);
+  const issues = rules.map((rule) => rule(ctx)).filter((i): i is Issue => i !== undefined);
+  // Every entry's issues, not the first: each names its own field (podSecurity.1.images).
+  if (ctx.exemptions)
+    issues.push(
+      ...exemptionIssues(ctx.exemptions, ctx.apiVersion ?? ctx.settings.apiVersion, ctx.scope.policy),
+    );
+  return issues;
 }

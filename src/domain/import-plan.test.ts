@@ -76,4 +76,22 @@ describe('planning an import', () => {
     expect(far.originalExpiry).toBe(toRfc3339(nowMs + 90 * DAY_MS));
     expect(far.lacks).not.toContain('expiry');
   });
+
+  it('adopts its podSecurity entries with it, so the record exempts no more than the object did', () => {
+    const podSecurity = [
+      {
+        controlName: 'Capabilities',
+        images: ['legacy/*'],
+        restrictedField: 'spec.containers[*].securityContext.capabilities.add',
+        values: ['NET_ADMIN'],
+      },
+      { controlName: 'Seccomp' },
+    ];
+    const plan = planImport(found({ spec: { ...spec(), podSecurity } }), ctx) as Adoption;
+    expect(plan.record.podSecurity).toEqual([
+      podSecurity[0],
+      { controlName: 'Seccomp', images: [], restrictedField: null, values: [] },
+    ]);
+    expect((planImport(found(), ctx) as Adoption).record.podSecurity).toEqual([]);
+  });
 });

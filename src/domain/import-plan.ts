@@ -11,6 +11,7 @@ import { check, issueText } from './issue-wording.js';
 import { newRequest } from './new-request.js';
 import type { ObservedException } from './observed.js';
 import { fieldsFromTemplate } from './request-template.js';
+import { draftExemptions } from './draft-request.js';
 import { DAY_MS, toRfc3339 } from './time.js';
 
 export interface ImportContext {
@@ -126,6 +127,8 @@ function adoption(
     now,
     apiVersion: ctx.apiVersion,
     target: ctx.target,
+    // Adopted with its podSecurity entries: without them the record would exempt the whole rule.
+    exemptions: draftExemptions({ podSecurity: fields.podSecurity }),
   });
   // Adopting a bypass is accepting its risk: the importer approved and applied it, now.
   const adopted: NewExceptionRecord = {

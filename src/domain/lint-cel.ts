@@ -1,5 +1,6 @@
 import { CEL_POLICY_KINDS } from './cel-exception.js';
 import { compileCel } from './cel-match.js';
+import { exemptionIssues } from './exemptions.js';
 import { NAMESPACED_CEL_POLICY_KINDS } from './cel-policy.js';
 import { error, warning, type ExceptionLintRule } from './lint-finding.js';
 import { annotations, exceptionNamespace } from './lint-common.js';
@@ -91,6 +92,30 @@ const expiry: CelLintRule = ({ manifest, nowMs, settings }) => {
   return findings;
 };
 
+/**
+ * `images` and `allowedValues` as the boundary takes them for a request: only for the policy kinds that
+ * read them, and only text Kyverno can quote into CEL.
+ */
+const lentLists: CelLintRule = ({ manifest }) => {
+  const exemptions = {
+    podSecurity: [],
+    images: manifest.spec.images ?? [],
+    allowedValues: manifest.spec.allowedValues ?? [],
+  };
+  if (!exemptions.images.length && !exemptions.allowedValues.length) return [];
+  const messages = new Set(
+    manifest.spec.policyRefs.flatMap((r) =>
+      exemptionIssues(exemptions, manifest.apiVersion, `${r.kind}/${r.name}`).map(
+        (i) => `${i.code}\nspec.${i.field}: ${i.message}`,
+      ),
+    ),
+  );
+  return [...messages].map((m) => {
+    const [code = '', text = ''] = m.split('\n');
+    return error(code, text);
+  });
+};
+
 /** Every CEL lint rule, in the order findings are reported. */
 export const celLintRules: readonly CelLintRule[] = [
   apiVersion,
@@ -98,5 +123,6 @@ export const celLintRules: readonly CelLintRule[] = [
   policyRefs,
   matchConditions,
   expiry,
+  lentLists,
   annotations,
 ];

@@ -102,6 +102,8 @@ export const CelPolicyExceptionSchema = z.object({
       matchConditions: z.array(z.object({ name: z.string(), expression: z.string() })).optional(),
       expiresAt: z.string().optional(),
       properties: z.record(z.string(), z.string()).optional(),
+      images: stringList.optional(),
+      allowedValues: stringList.optional(),
     })
     .passthrough(),
 });

@@ -67,6 +67,8 @@ export interface CelPolicyExceptionManifest {
     matchConditions?: { name: string; expression: string }[];
     expiresAt?: string;
     properties?: Record<string, string>;
+    images?: string[];
+    allowedValues?: string[];
     [key: string]: unknown;
   };
 }

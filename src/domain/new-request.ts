@@ -1,5 +1,6 @@
 import type { ControlRef } from './controls.js';
 import type { AuditAction } from './lifecycle.js';
+import { hasExemptions, NO_EXEMPTIONS, type Exemptions } from './exemptions.js';
 import type {
   ApiVersion,
   ExceptionRecord,
@@ -21,6 +22,8 @@ export interface NewRequestInput {
   renewing?: ExceptionRecord;
   /** The controls the configuration maps its policy to, recorded with it. */
   controls?: readonly ControlRef[];
+  /** What it exempts inside its scope (Pod Security controls, a CEL policy's lists); none: all of it. */
+  exemptions?: Exemptions;
 }
 
 export interface NewRequest {
@@ -41,10 +44,14 @@ export function newRequest({
   target,
   renewing,
   controls = [],
+  exemptions = NO_EXEMPTIONS,
 }: NewRequestInput): NewRequest {
   const record: NewExceptionRecord = {
     ...scope,
     ...justification,
+    podSecurity: exemptions.podSecurity.map((e) => ({ ...e, images: [...e.images], values: [...e.values] })),
+    images: [...exemptions.images],
+    allowedValues: [...exemptions.allowedValues],
     state: 'pending',
     endReason: null,
     closureReason: null,
@@ -77,6 +84,10 @@ export function newRequest({
         renewalOf: record.renewalOf,
         target: record.target,
         controls: record.controls,
+        // Only when there are some: the events of requests without them read as they always did.
+        ...(hasExemptions(record)
+          ? { podSecurity: record.podSecurity, images: record.images, allowedValues: record.allowedValues }
+          : {}),
       },
     },
   };

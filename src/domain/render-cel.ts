@@ -51,6 +51,10 @@ export function renderCelPolicyException(
       ],
       expiresAt: record.expiresAt,
       properties,
+      // With either list, a ValidatingPolicy still runs and reads them (exceptions.allowedImages,
+      // exceptions.allowedValues) rather than being skipped.
+      ...(record.images.length ? { images: [...record.images] } : {}),
+      ...(record.allowedValues.length ? { allowedValues: [...record.allowedValues] } : {}),
     },
   };
 }

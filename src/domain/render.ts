@@ -2,6 +2,7 @@ import { WaiverError } from './errors.js';
 import { formatId, isCelApiVersion, type ApiVersion, type ExceptionRecord } from './exception.js';
 import { expiryConditionKey, type ExceptionManifest, type PolicyExceptionManifest } from './manifest.js';
 import { exceptionMetadata } from './exception-metadata.js';
+import { podSecurityManifest } from './exemptions.js';
 import { renderCelPolicyException } from './render-cel.js';
 import type { ProcessSettings } from './settings.js';
 import { manifestYaml } from './yaml-text.js';
@@ -40,6 +41,8 @@ export function renderPolicyException(
       conditions: {
         all: [{ key: expiryConditionKey(record.expiresAt), operator: 'Equals', value: true }],
       },
+      // Without entries the exception skips the whole podSecurity rule: the field is left out.
+      ...(record.podSecurity.length ? { podSecurity: podSecurityManifest(record.podSecurity) } : {}),
     },
   };
 }

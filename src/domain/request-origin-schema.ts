@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { apiVersions } from './exception.js';
-import { nameBases } from './violation-draft.js';
+import { nameBases, scopeChangeFields } from './violation-draft.js';
 
 /**
  * A request's origin as the API answers it and as the store keeps it (JSON): read back through this
@@ -32,17 +32,17 @@ const ownerSchema = z
   })
   .nullable();
 
+const draftPodSecurity = z.strictObject({
+  controlName: z.string(),
+  images: z.array(z.string()),
+  restrictedField: z.string(),
+  values: z.array(z.string()),
+});
+
 export const ViolationDraftSchema = z
   .strictObject({
     podSecurity: z
-      .array(
-        z.strictObject({
-          controlName: z.string(),
-          images: z.array(z.string()),
-          restrictedField: z.string(),
-          values: z.array(z.string()),
-        }),
-      )
+      .array(draftPodSecurity)
       .describe('for a Pod Security rule: the failing controls only, with their images, field and values'),
     from: z
       .strictObject({
@@ -66,6 +66,9 @@ export const ViolationDraftSchema = z
         ...scopeFields,
         apiVersion: z.enum(apiVersions).optional(),
         target: z.string(),
+        podSecurity: z.array(draftPodSecurity).optional().describe('the failing Pod Security controls'),
+        images: z.array(z.string()).optional().describe('a CEL exception: the failing images'),
+        allowedValues: z.array(z.string()).optional().describe('a CEL exception: values to allow'),
       })
       .describe('what the request form and request --from-violation fill in'),
     scope: z.strictObject(scopeFields).describe('the scope those fields become (autogen rules, pods added)'),
@@ -78,7 +81,7 @@ export const ViolationDraftSchema = z
   .describe('The narrowest request that lets a violation through');
 
 const scopeChange = z.strictObject({
-  field: z.enum(['policy', 'rules', 'kinds', 'namespaces', 'names']),
+  field: z.enum(scopeChangeFields),
   values: z.array(z.string()),
 });
 

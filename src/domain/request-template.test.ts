@@ -61,4 +61,32 @@ spec:
       parseSingleManifest('apiVersion: kyverno.io/v2\nkind: PolicyException\nmetadata: {}\n', 'p.yaml'),
     ).toThrow(/^p.yaml: metadata.name: /);
   });
+
+  it('takes the podSecurity entries, each field as written', () => {
+    const fields = fieldsFromTemplate(
+      manifest(`spec:
+  exceptions:
+  - policyName: pod-security
+    ruleNames: [baseline]
+  match:
+    any:
+    - resources: {kinds: [Pod], namespaces: [payments], names: [legacy-batch]}
+  podSecurity:
+  - controlName: Capabilities
+    images: [registry.example/legacy/proxy:1]
+    restrictedField: spec.containers[*].securityContext.capabilities.add
+    values: [NET_ADMIN]
+  - controlName: Seccomp
+`),
+    );
+    expect(fields.podSecurity).toEqual([
+      {
+        controlName: 'Capabilities',
+        images: ['registry.example/legacy/proxy:1'],
+        restrictedField: 'spec.containers[*].securityContext.capabilities.add',
+        values: ['NET_ADMIN'],
+      },
+      { controlName: 'Seccomp' },
+    ]);
+  });
 });

@@ -1,5 +1,6 @@
 import { ANNOTATIONS, parseTtlLabel, TTL_LABEL, type PolicyExceptionManifest } from './manifest.js';
 import { readExpiry } from './manifest-schema.js';
+import type { PodSecurityFields } from './draft-request.js';
 
 /** What a filled-in process template (a PolicyException) says about a request. */
 export interface TemplateFields {
@@ -13,6 +14,8 @@ export interface TemplateFields {
   reason?: string;
   riskAssessment?: string;
   expires?: string;
+  /** The template's `spec.podSecurity`: only these controls of a podSecurity rule. */
+  podSecurity?: PodSecurityFields[];
 }
 
 /**
@@ -49,5 +52,12 @@ export function fieldsFromTemplate(manifest: PolicyExceptionManifest): TemplateF
   if (risk) fields.riskAssessment = risk;
   const expiry = readExpiry(manifest).value ?? parseTtlLabel(manifest.metadata.labels?.[TTL_LABEL] ?? '');
   if (expiry) fields.expires = expiry;
+  if (manifest.spec.podSecurity?.length)
+    fields.podSecurity = manifest.spec.podSecurity.map((e) => ({
+      controlName: e.controlName,
+      ...(e.images?.length ? { images: e.images } : {}),
+      ...(e.restrictedField ? { restrictedField: e.restrictedField } : {}),
+      ...(e.values?.length ? { values: e.values } : {}),
+    }));
   return fields;
 }

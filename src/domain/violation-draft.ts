@@ -8,6 +8,7 @@ import type { ResolvedOwner, Violation } from './violations.js';
 import { wildcardMatch } from './wildcard.js';
 import { PSS_POD_LEVEL } from './pod-security.js';
 import type { PssFailure } from './pss/index.js';
+import type { Exemptions, PodSecurityEntry } from './exemptions.js';
 
 /**
  * How the draft names what it exempts: the pod itself (a bare pod), the pods of one ReplicaSet by the
@@ -25,6 +26,11 @@ export interface DraftFields {
   names: string[];
   apiVersion?: ApiVersion | undefined;
   target: string;
+  /** The failing controls of a Pod Security rule, each as narrow as the failure (when there are any). */
+  podSecurity?: DraftPodSecurity[] | undefined;
+  /** A CEL policy's exception: the failing containers' images (when the policy reads them). */
+  images?: string[] | undefined;
+  allowedValues?: string[] | undefined;
 }
 
 export type DraftScope = Omit<ExceptionScope, 'name'>;
@@ -79,8 +85,10 @@ export interface DraftContext {
   live: boolean;
   /** Whether the pod's controller itself fails an autogen rule of the policy: the hash pattern cannot exempt it. */
   controllerFails: boolean;
-  /** Images of the failing containers, when the policy judges images (said in a note). */
+  /** Images of the failing containers, when the policy judges images: an ImageValidatingPolicy. */
   images?: readonly string[];
+  /** What a CEL policy reads of its exceptions (`exceptions.allowedImages`, `exceptions.allowedValues`). */
+  celReads?: { allowedImages: boolean; allowedValues: boolean };
   /** For a Pod Security rule: what the pod fails, by control and field (the Pod Security evaluator's). */
   podSecurityFailures?: readonly PssFailure[];
 }
@@ -155,14 +163,25 @@ export function draftFromViolation(
   };
   const { name: _name, ...scope } = draftScope({ ...fields, ticket: 'DRAFT-1' }, settings);
   const notes: string[] = [];
-  const podSecurity = podSecurityEntries(context.podSecurityFailures ?? []);
-  if (podSecurity.length)
+  const podSecurity = cel ? [] : podSecurityEntries(context.podSecurityFailures ?? []);
+  if (podSecurity.length) {
+    fields.podSecurity = podSecurity;
     notes.push(
-      `the pod fails ${[...new Set(podSecurity.map((p) => p.controlName))].join(', ')} only; a filed exception does not carry podSecurity entries yet, so it exempts the rule whole: the narrowest entries are listed for the reviewer`,
+      `the pod fails ${[...new Set(podSecurity.map((p) => p.controlName))].join(', ')} only: the exception exempts those controls, for the failing containers' images, fields and values, and the rest of the rule still applies`,
     );
-  if (context.images?.length)
+  }
+  const images = cel && context.images?.length ? [...context.images] : [];
+  if (images.length) {
+    fields.images = images;
     notes.push(
-      `the failing containers run ${context.images.join(', ')}: the exception names the pods, not the images`,
+      context.celReads?.allowedImages
+        ? `the policy reads exceptions.allowedImages: the exception lends it ${images.join(', ')} only, and the policy still judges everything else`
+        : `the failing containers run ${images.join(', ')}: the exception lists them, but Kyverno skips an ImageValidatingPolicy for any resource an exception matches, whatever its images: the names are what narrow it`,
+    );
+  }
+  if (context.celReads?.allowedValues)
+    notes.push(
+      'the policy reads exceptions.allowedValues: name the values it should allow (the report does not say which); without any, the exception skips the policy whole',
     );
   return {
     podSecurity,
@@ -246,9 +265,29 @@ function naming(
   };
 }
 
+export const scopeChangeFields = [
+  'policy',
+  'rules',
+  'kinds',
+  'namespaces',
+  'names',
+  'podSecurity',
+  'images',
+  'allowedValues',
+] as const;
+
 export interface ScopeChange {
-  field: 'policy' | 'rules' | 'kinds' | 'namespaces' | 'names';
+  field: (typeof scopeChangeFields)[number];
   values: string[];
+}
+
+/** What a draft exempts inside its scope: its fields' lists (drafts from before them: its podSecurity). */
+export function draftedExemptions(draft: Pick<ViolationDraft, 'fields' | 'podSecurity'>): Exemptions {
+  return {
+    podSecurity: draft.fields.podSecurity ?? [],
+    images: draft.fields.images ?? [],
+    allowedValues: draft.fields.allowedValues ?? [],
+  };
 }
 
 /** A name pattern that matches no more than the draft's pattern does. */
@@ -266,8 +305,8 @@ function within(pattern: string, draft: readonly string[]): boolean {
  * but recorded with the request and shown to the reviewer.
  */
 export function compareWithDraft(
-  filed: DraftScope,
-  draft: DraftScope,
+  filed: DraftScope & Exemptions,
+  draft: DraftScope & Exemptions,
 ): { widened: ScopeChange[]; narrowed: ScopeChange[] } {
   const widened: ScopeChange[] = [];
   const narrowed: ScopeChange[] = [];
@@ -297,6 +336,77 @@ export function compareWithDraft(
     'names',
     filed.names.filter((n) => within(n, draft.names) && !draft.names.includes(n)),
   );
+  const pss = comparePodSecurity(filed.podSecurity, draft.podSecurity);
+  add(widened, 'podSecurity', pss.widened);
+  add(narrowed, 'podSecurity', pss.narrowed);
+  for (const field of ['images', 'allowedValues'] as const) {
+    const lists = compareLists(filed[field], draft[field], field);
+    add(widened, field, lists.widened);
+    add(narrowed, field, lists.narrowed);
+  }
+  return { widened, narrowed };
+}
+
+/**
+ * A CEL exception's list: an empty one lends nothing and skips the policy whole, the widest there is;
+ * otherwise each value added widens and each left out narrows.
+ */
+function compareLists(
+  filed: readonly string[],
+  draft: readonly string[],
+  field: string,
+): { widened: string[]; narrowed: string[] } {
+  if (!draft.length) return { widened: [], narrowed: [...filed] };
+  if (!filed.length) return { widened: [`no ${field}: the whole policy`], narrowed: [] };
+  return {
+    widened: filed.filter((v) => !draft.includes(v)),
+    narrowed: draft.filter((v) => !filed.includes(v)),
+  };
+}
+
+const entryKey = (e: PodSecurityEntry): string =>
+  `${e.controlName}${e.restrictedField ? ` ${e.restrictedField}` : ''}`;
+
+/**
+ * Pod Security entries: no entry at all exempts the whole rule (wider than any list); an entry for a
+ * control or field the draft lacks, or one without the draft entry's field, images or values, widens;
+ * an entry left out or with fewer images or values narrows.
+ */
+function comparePodSecurity(
+  filed: readonly PodSecurityEntry[],
+  draft: readonly PodSecurityEntry[],
+): { widened: string[]; narrowed: string[] } {
+  const widened: string[] = [];
+  const narrowed: string[] = [];
+  if (draft.length && !filed.length) return { widened: ['no entries: every control of the rule'], narrowed };
+  if (!draft.length) return { widened, narrowed: filed.map(entryKey) };
+  for (const e of filed) {
+    const key = entryKey(e);
+    const same = draft.filter((d) => d.controlName === e.controlName);
+    if (!same.length) {
+      widened.push(`${key}: a control that does not fail`);
+      continue;
+    }
+    if (e.restrictedField === null) {
+      widened.push(`${key}: every field of the control`);
+      continue;
+    }
+    const d = same.find((x) => x.restrictedField === e.restrictedField);
+    if (!d) {
+      widened.push(`${key}: a field that does not fail`);
+      continue;
+    }
+    if (d.images.length && !e.images.length) widened.push(`${key}: every container's image`);
+    for (const i of e.images) if (!d.images.includes(i)) widened.push(`${key}: image ${i}`);
+    for (const v of e.values) if (!d.values.includes(v)) widened.push(`${key}: value ${v}`);
+    for (const i of d.images)
+      if (e.images.length && !e.images.includes(i)) narrowed.push(`${key}: image ${i}`);
+    for (const v of d.values) if (!e.values.includes(v)) narrowed.push(`${key}: value ${v}`);
+  }
+  for (const d of draft)
+    if (!filed.some((e) => e.controlName === d.controlName && e.restrictedField === d.restrictedField))
+      if (!filed.some((e) => e.controlName === d.controlName && e.restrictedField === null))
+        narrowed.push(entryKey(d));
   return { widened, narrowed };
 }
 

@@ -69,15 +69,37 @@ export async function draftViolation(
   const controllerFails =
     owner !== null &&
     violations.some((v) => v.policy === violation.policy && sameResource(owner.kind, owner.name, v));
-  const imagePolicy = parseCelPolicyRef(violation.policy)?.kind === 'ImageValidatingPolicy';
+  const celKind = parseCelPolicyRef(violation.policy)?.kind;
   const podSecurityFailures = await podSecurityOf(cluster, violation, live);
+  const celReads =
+    celKind && celKind !== 'ImageValidatingPolicy' ? await celReadsOf(cluster, violation) : undefined;
+  const images = celKind === 'ImageValidatingPolicy' || celReads?.allowedImages;
   return draftFromViolation(violation, deps.settings, {
     ...(podSecurityFailures.length ? { podSecurityFailures } : {}),
     ...(ref.rules?.length ? { rules: ref.rules } : {}),
     live: live !== undefined,
     controllerFails,
-    ...(imagePolicy ? { images: imagesOf(live) } : {}),
+    ...(images ? { images: imagesOf(live) } : {}),
+    ...(celReads ? { celReads } : {}),
   });
+}
+
+/**
+ * What a CEL policy reads of the exceptions that match (Kyverno binds `exceptions.allowedImages` and
+ * `exceptions.allowedValues` for Validating, Mutating and Generating policies): a list the draft can
+ * fill instead of skipping the policy whole.
+ */
+async function celReadsOf(
+  cluster: ClusterServices,
+  violation: Violation,
+): Promise<{ allowedImages: boolean; allowedValues: boolean } | undefined> {
+  const policy = await cluster.inventory.policy(violation.policy);
+  if (!policy) return undefined;
+  const text = JSON.stringify(policy['spec'] ?? {});
+  return {
+    allowedImages: /\bexceptions\.allowedImages\b/.test(text),
+    allowedValues: /\bexceptions\.allowedValues\b/.test(text),
+  };
 }
 
 /**

@@ -31,6 +31,18 @@ export const RiskRatingSchema = z
       });
   });
 
+/** A `podSecurity` entry of a kyverno.io exception, as Kyverno's manifest writes it. */
+export const PodSecurityInputSchema = z.strictObject({
+  controlName: z.string().max(100).describe('a Pod Security control, as Kyverno names it (Capabilities)'),
+  images: list.optional().describe('the containers it applies to, by image (wildcards)'),
+  restrictedField: z
+    .string()
+    .max(300)
+    .nullish()
+    .describe('the one field it exempts (spec.containers[*].securityContext.capabilities.add)'),
+  values: list.optional().describe("that field's values it allows"),
+});
+
 /** A request for an exception, as the CLI and the API take it. `expires` is a duration (14d) or an instant. */
 export const RequestInputSchema = z.strictObject({
   name: z.string().max(300).optional(),
@@ -50,6 +62,12 @@ export const RequestInputSchema = z.strictObject({
   falsePositive: text.nullish(),
   expires: z.string().max(100),
   apiVersion: z.enum(apiVersions).optional(),
+  /** Only these Pod Security controls of a podSecurity rule (kyverno.io); none: the whole rule. */
+  podSecurity: z.array(PodSecurityInputSchema).max(100).optional(),
+  /** A CEL exception: the images it lends the policy (exceptions.allowedImages). */
+  images: list.optional(),
+  /** A CEL exception: the values it lends the policy (exceptions.allowedValues). */
+  allowedValues: list.optional(),
   /** The named target it will live on; the configuration's default target when absent. */
   // Checked against the configured names (a one-target setup names its cluster by its kubeconfig context).
   target: z.string().min(1).max(253).optional(),

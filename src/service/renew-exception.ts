@@ -55,6 +55,11 @@ export async function renewException(
   return createRequest(deps, actor, nowMs, scope, justification, {
     apiVersion: previous.apiVersion,
     target: previous.target,
+    exemptions: {
+      podSecurity: previous.podSecurity,
+      images: previous.images,
+      allowedValues: previous.allowedValues,
+    },
     renewing: previous,
   });
 }

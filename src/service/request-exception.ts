@@ -1,4 +1,5 @@
-import { compareWithDraft, type RequestOrigin } from '../domain/violation-draft.js';
+import { compareWithDraft, draftedExemptions, type RequestOrigin } from '../domain/violation-draft.js';
+import { podSecurityRuleIssues, type Exemptions, type RuleOfPolicy } from '../domain/exemptions.js';
 import { controlsFor } from '../domain/controls.js';
 import { draftRequest } from '../domain/draft-request.js';
 import { messageOf, WaiverError } from '../domain/errors.js';
@@ -31,12 +32,13 @@ export async function requestException(
   authorize(actor, 'request');
   const input = parseInput(RequestInputSchema, raw);
   const nowMs = wholeSeconds(deps.clock.now());
-  const { scope, justification, apiVersion } = draftRequest(input, deps.settings, nowMs);
+  const { scope, justification, apiVersion, exemptions } = draftRequest(input, deps.settings, nowMs);
   const target = targetNamed(deps, input.target ?? deps.targets.defaultName).name;
-  const origin = await originOf(deps, actor, input, scope, target);
+  const origin = await originOf(deps, actor, input, scope, exemptions, target);
   return createRequest(deps, actor, nowMs, scope, justification, {
     apiVersion,
     target,
+    exemptions,
     ...(origin ? { origin } : {}),
   });
 }
@@ -50,6 +52,7 @@ async function originOf(
   actor: Actor,
   input: RequestInput,
   scope: ExceptionScope,
+  exemptions: Exemptions,
   target: string,
 ): Promise<RequestOrigin | undefined> {
   if (!input.fromViolation) return undefined;
@@ -63,7 +66,10 @@ async function originOf(
     target: input.fromViolation.cluster ?? target,
   });
   const { name: _name, ...filed } = scope;
-  return { draft, ...compareWithDraft(filed, draft.scope) };
+  return {
+    draft,
+    ...compareWithDraft({ ...filed, ...exemptions }, { ...draft.scope, ...draftedExemptions(draft) }),
+  };
 }
 
 interface RequestOptions {
@@ -72,6 +78,8 @@ interface RequestOptions {
   origin?: RequestOrigin;
   /** A renewal stays on its exception's target. */
   target: string;
+  /** What it exempts inside its scope; a renewal keeps its exception's. */
+  exemptions: Exemptions;
   renewing?: ExceptionRecord;
 }
 
@@ -118,12 +126,13 @@ export async function requestExceptions(
     drafts.push(
       await inRequest(i, raws.length, async () => {
         const input = parseInput(RequestInputSchema, raw);
-        const { scope, justification, apiVersion } = draftRequest(input, deps.settings, nowMs);
+        const { scope, justification, apiVersion, exemptions } = draftRequest(input, deps.settings, nowMs);
         const target = targetNamed(deps, input.target ?? deps.targets.defaultName).name;
-        const origin = await originOf(deps, actor, input, scope, target);
+        const origin = await originOf(deps, actor, input, scope, exemptions, target);
         return checkDraft(deps, actor, nowMs, scope, justification, {
           apiVersion,
           target,
+          exemptions,
           ...(origin ? { origin } : {}),
         });
       }),
@@ -173,10 +182,12 @@ async function checkDraft(
     nowMs,
     settings: deps.settings,
     apiVersion: options.apiVersion,
+    exemptions: options.exemptions,
     ...(renewing ? { renewing } : {}),
   });
   if (issues.length > 0) throw WaiverError.fromIssues('guardrail', issues);
   await checkAgainstCluster(deps, options.target, scope);
+  await checkPodSecurityRules(deps, options.target, scope, options.exemptions);
   const { record, event } = newRequest({
     scope,
     justification,
@@ -186,6 +197,7 @@ async function checkDraft(
     target: options.target,
     ...(renewing ? { renewing } : {}),
     controls: controlsFor(deps.settings.controls, scope.policy),
+    exemptions: options.exemptions,
   });
   return { record, event, renewing, origin: options.origin };
 }
@@ -247,5 +259,46 @@ async function checkAgainstCluster(deps: ServiceDeps, target: string, scope: Exc
       'target',
     );
   }
+  if (issues.length > 0) throw WaiverError.fromIssues('guardrail', issues);
+}
+
+/**
+ * On a cluster target, `podSecurity` entries against the rules they narrow: only podSecurity rules, and
+ * only controls the rule's level checks. A policy the cluster lacks is refused by the catalog before.
+ */
+async function checkPodSecurityRules(
+  deps: ServiceDeps,
+  target: string,
+  scope: ExceptionScope,
+  exemptions: Exemptions,
+): Promise<void> {
+  const inventory = deps.targets.get(target)?.cluster?.inventory;
+  if (!inventory || !exemptions.podSecurity.length) return;
+  let policy;
+  try {
+    policy = await inventory.policy(scope.policy);
+  } catch (e) {
+    throw new WaiverError(
+      'target',
+      `cannot read policy ${scope.policy} on target ${target}: ${messageOf(e)}`,
+      'target',
+    );
+  }
+  const spec = policy?.['spec'];
+  const rules =
+    (typeof spec === 'object' && spec !== null ? (spec as { rules?: unknown }).rules : undefined) ?? [];
+  const issues = podSecurityRuleIssues(
+    exemptions.podSecurity,
+    scope.rules,
+    (Array.isArray(rules) ? rules : []).flatMap((r: unknown) => {
+      const rule =
+        typeof r === 'object' && r !== null
+          ? (r as { name?: unknown; validate?: { podSecurity?: RuleOfPolicy['podSecurity'] } })
+          : undefined;
+      return typeof rule?.name === 'string'
+        ? [{ name: rule.name, podSecurity: rule.validate?.podSecurity }]
+        : [];
+    }),
+  );
   if (issues.length > 0) throw WaiverError.fromIssues('guardrail', issues);
 }

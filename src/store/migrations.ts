@@ -262,6 +262,14 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           await db.schema.alterTable('exceptions').addColumn('false_positive', 'text').execute();
       },
     },
+    '0016-exemptions': {
+      async up(db: Kysely<unknown>) {
+        // What an exception exempts inside its scope (podSecurity entries, a CEL policy's images and
+        // allowedValues), as JSON; null on older rows, which exempt their whole rule.
+        if (!(await exceptionColumns(db, dialect)).has('exemptions'))
+          await db.schema.alterTable('exceptions').addColumn('exemptions', 'text').execute();
+      },
+    },
   };
 }
 

@@ -2,6 +2,7 @@ import type { Insertable, Selectable } from 'kysely';
 import type { AuditEvent } from '../domain/audit.js';
 import type { ControlRef, RiskRating } from '../domain/controls.js';
 import type { ExceptionRecord, NewExceptionRecord } from '../domain/exception.js';
+import { hasExemptions, type Exemptions } from '../domain/exemptions.js';
 import type { OutboxEntry } from '../domain/notification-routes.js';
 import type { ApiToken, StoredToken } from '../domain/api-token.js';
 import type { StoredNotification } from '../domain/notification-delivery.js';
@@ -30,6 +31,7 @@ export function toRecord(row: Selectable<ExceptionsTable>): ExceptionRecord {
     endReason: row.end_reason as ExceptionRecord['endReason'],
     closureReason: row.closure_reason as ExceptionRecord['closureReason'],
     controls: row.controls === null ? [] : (JSON.parse(row.controls) as ControlRef[]),
+    ...exemptionsOf(row.exemptions),
     syncStatus: row.sync_status as ExceptionRecord['syncStatus'],
     syncError: row.sync_error,
     requestor: row.requestor,
@@ -48,6 +50,17 @@ export function toRecord(row: Selectable<ExceptionsTable>): ExceptionRecord {
     syncRevision: row.sync_revision,
     syncUrl: row.sync_url,
     version: row.version,
+  };
+}
+
+/** A fresh copy each time: records are edited by spreading, and must never share the lists. */
+function exemptionsOf(text: string | null): Exemptions {
+  if (text === null) return { podSecurity: [], images: [], allowedValues: [] };
+  const stored = JSON.parse(text) as Partial<Exemptions>;
+  return {
+    podSecurity: stored.podSecurity ?? [],
+    images: stored.images ?? [],
+    allowedValues: stored.allowedValues ?? [],
   };
 }
 
@@ -70,6 +83,9 @@ export function toRow(r: NewExceptionRecord): Omit<ExceptionsTable, 'id' | 'vers
     false_positive: r.falsePositive,
     controls: JSON.stringify(r.controls),
     closure_reason: r.closureReason,
+    exemptions: hasExemptions(r)
+      ? JSON.stringify({ podSecurity: r.podSecurity, images: r.images, allowedValues: r.allowedValues })
+      : null,
     state: r.state,
     end_reason: r.endReason,
     sync_status: r.syncStatus,

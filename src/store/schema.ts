@@ -24,6 +24,8 @@ export interface ExceptionsTable {
   /** JSON list of `{catalog, id}`; null on rows from before migration 0011. */
   controls: string | null;
   closure_reason: string | null;
+  /** JSON `{podSecurity, images, allowedValues}` (migration 0016); null when it exempts the whole rule. */
+  exemptions: string | null;
   state: string;
   end_reason: string | null;
   sync_status: string;

@@ -12,7 +12,7 @@ import {
 } from '../support/browser.js';
 import { seedCluster } from '../support/kube/cluster.js';
 import { FakeKubeApiServer } from '../support/kube/fake-api-server.js';
-import { DEPLOYMENT_POD, SIBLING_POD, seedViolations } from '../support/kube/violation-fixtures.js';
+import { DEPLOYMENT_POD, PSS_POD, SIBLING_POD, seedViolations } from '../support/kube/violation-fixtures.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { ManualClock } from '../support/temp.js';
 
@@ -137,5 +137,38 @@ describe.skipIf(!chromiumPath)('from a violation to an exception, in the browser
       .getByText(/covered by .*payments-api/)
       .waitFor();
     expect(problemsOf(alice)).toEqual([]);
+  });
+
+  it('a Pod Security violation: the form offers only the failing controls to untick, and the review and detail show what was filed', async () => {
+    const alice = await signedIn('alice');
+    await go(alice, '#/violations');
+    await rowOf(alice, PSS_POD).getByRole('link', { name: 'Request an exception' }).click();
+    await alice.getByText('Pod Security controls exempted').waitFor();
+    const privileged = alice.getByLabel(
+      'Privileged Containers field=spec.containers[*].securityContext.privileged',
+    );
+    expect(await privileged.isChecked()).toBe(true);
+    await privileged.uncheck();
+    await alice.getByText('No wider than the draft').waitFor();
+    await alice.getByLabel('Ticket').fill('MIG-22');
+    await alice
+      .getByLabel('Reason', { exact: true })
+      .fill('Legacy batch moves to the restricted profile this month');
+    await alice.getByRole('button', { name: 'Request', exact: true }).click();
+    await alice.waitForURL(/#\/exceptions\/EX-2$/);
+    await alice
+      .getByText(
+        'Capabilities images=registry.example/legacy/proxy:1 field=spec.containers[*].securityContext.capabilities.add values=NET_ADMIN',
+      )
+      .waitFor();
+    expect(await alice.getByText('Privileged Containers').count()).toBe(0);
+    expect(problemsOf(alice)).toEqual([]);
+
+    const bob = await signedIn('bob');
+    await go(bob, '#/review');
+    const card = bob.getByRole('article').filter({ hasText: 'EX-2' });
+    await card.getByText('Pod Security controls').waitFor();
+    await card.getByText(/Capabilities images=registry\.example\/legacy\/proxy:1/).waitFor();
+    expect(problemsOf(bob)).toEqual([]);
   });
 });

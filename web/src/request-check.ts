@@ -1,4 +1,10 @@
-import { draftRequest, draftScope, type RequestFields } from '../../src/domain/draft-request';
+import {
+  draftExemptions,
+  draftRequest,
+  draftScope,
+  type RequestFields,
+} from '../../src/domain/draft-request';
+import type { Exemptions } from '../../src/domain/exemptions';
 import { isWaiverError, type Issue } from '../../src/domain/errors';
 import type { ApiVersion, ExceptionScope } from '../../src/domain/exception';
 import { checkRequest } from '../../src/domain/guardrails';
@@ -15,6 +21,8 @@ export interface RequestCheck {
   /** What it would except, as the server drafts it: autogen rules, Jobs and Pods added for controllers. */
   scope: ExceptionScope;
   apiVersion: ApiVersion;
+  /** What it exempts inside its scope, as the record will keep it. */
+  exemptions: Exemptions;
 }
 
 /** Checks a request as the server will, and renders what Kyverno would read. */
@@ -34,10 +42,11 @@ export function checkRequestFields(
       preview: undefined,
       scope: draftScope(fields, settings),
       apiVersion: fields.apiVersion ?? settings.apiVersion,
+      exemptions: draftExemptions(fields),
     };
   }
-  const { scope, justification, apiVersion } = drafted;
-  const issues = checkRequest({ scope, justification, nowMs, settings, apiVersion });
+  const { scope, justification, apiVersion, exemptions } = drafted;
+  const issues = checkRequest({ scope, justification, nowMs, settings, apiVersion, exemptions });
   // The manifest does not depend on the target: the server's default stands in for it.
   const { record } = newRequest({
     scope,
@@ -46,9 +55,10 @@ export function checkRequestFields(
     now: toRfc3339(nowMs),
     apiVersion,
     target: '',
+    exemptions,
   });
   const preview = manifestToYaml(renderManifest({ ...record, id: 0, version: 1 }, settings));
-  return { issues, preview, scope, apiVersion };
+  return { issues, preview, scope, apiVersion, exemptions };
 }
 
 /** A comma- or space-separated list as the form takes it. */

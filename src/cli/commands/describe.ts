@@ -1,5 +1,6 @@
 import type { AuditEvent } from '../../domain/audit.js';
 import { formatRisk } from '../../domain/controls.js';
+import { podSecurityLine } from '../../domain/exemptions.js';
 import type { ExceptionView } from '../../domain/view.js';
 import { messageOf, WaiverError } from '../../domain/errors.js';
 import type { ExceptionEvidence } from '../../domain/report-evidence.js';
@@ -88,6 +89,7 @@ function describeText(v: ExceptionView, history: readonly AuditEvent[], nowMs: n
     field('Kinds', joined(v.kinds)),
     field('Namespaces', joined(v.namespaces)),
     field('Names', joined(v.names)),
+    ...exemptionLines(v, field),
     field('Category', v.category),
     field('Ticket', v.ticket),
     field('Reason', v.reason),
@@ -112,6 +114,17 @@ function describeText(v: ExceptionView, history: readonly AuditEvent[], nowMs: n
     'Events:\n',
     timeline || '  <none>\n',
   ].join('');
+}
+
+/** What it exempts inside its scope, only where it says: one line per Pod Security entry. */
+function exemptionLines(v: ExceptionView, field: (label: string, value: string) => string): string[] {
+  return [
+    ...v.podSecurity.map((e, i) =>
+      i === 0 ? field('Pod Security', podSecurityLine(e)) : `${' '.repeat(18)}${podSecurityLine(e)}\n`,
+    ),
+    ...(v.images.length ? [field('Images', joined(v.images))] : []),
+    ...(v.allowedValues.length ? [field('Allowed values', joined(v.allowedValues))] : []),
+  ];
 }
 
 /** A removal dated after now was done by a sweep run ahead of the clock (`sweep --now`), not yet due. */

@@ -250,6 +250,7 @@ function mergeInput(template: TemplateFields, flags: RequestFlags): Record<strin
     expires: flags.expires ?? template.expires,
     apiVersion: flags.apiVersion,
     target: flags.target,
+    podSecurity: template.podSecurity,
   };
   return Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined));
 }

@@ -11,6 +11,7 @@ import { Time } from '../components/time';
 import { useAsync } from '../components/use-async';
 import { href } from '../route';
 import { formatRisk } from '../../../src/domain/controls';
+import { exemptionRows } from '../components/exemptions';
 import { lastWriteOf } from '../../../src/domain/last-write';
 import { Validations } from '../components/validations';
 
@@ -118,6 +119,7 @@ function Facts({ x, ending }: { x: ExceptionView; ending: Ending | undefined }) 
     ['Namespaces', x.namespaces.join(', ')],
     ['Kinds', x.kinds.join(', ')],
     ['Names', x.names.join(', ')],
+    ...exemptionRows(x),
     ['Category', x.category],
     ['Ticket', x.ticket],
     ['Reason', x.reason],

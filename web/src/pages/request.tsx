@@ -19,7 +19,8 @@ import { ErrorNote, Loading } from '../components/status';
 import { useAsync } from '../components/use-async';
 import { href } from '../route';
 import { checkRequestFields, listOf } from '../request-check';
-import { compareWithDraft, type ScopeChange } from '../../../src/domain/violation-draft';
+import { compareWithDraft, draftedExemptions, type ScopeChange } from '../../../src/domain/violation-draft';
+import { podSecurityLine, type PodSecurityEntry } from '../../../src/domain/exemptions';
 import type { Success } from '../api/client';
 
 type Draft = Success<'/api/v1/violations/draft', 'get'>;
@@ -57,6 +58,9 @@ interface Form {
   kinds: string[];
   /** Empty: the usual version for the policy's kind. */
   apiVersion: string;
+  /** A CEL exception's lists, comma-separated: the images and values it lends the policy. */
+  images: string;
+  allowedValues: string;
 }
 
 /** The policy a request names, as the form has it now. */
@@ -107,7 +111,11 @@ export function RequestPage({ query }: { query?: URLSearchParams }) {
     customRules: '',
     kinds: ['Pod'],
     apiVersion: '',
+    images: '',
+    allowedValues: '',
   });
+  // The draft's Pod Security entries, images and values the requester unticked: only narrowing is offered.
+  const [dropped, setDropped] = useState<ReadonlySet<string>>(new Set());
   useEffect(() => {
     const d = draft.data;
     if (!d) return;
@@ -121,6 +129,8 @@ export function RequestPage({ query }: { query?: URLSearchParams }) {
       namespaces: d.fields.namespaces.join(', '),
       names: d.fields.names.join(', '),
       apiVersion: d.fields.apiVersion ?? '',
+      images: (d.fields.images ?? []).join(', '),
+      allowedValues: (d.fields.allowedValues ?? []).join(', '),
     }));
   }, [draft.data]);
   const targets = useAsync(() => api.get('/api/v1/targets'), [api]).data?.items ?? [];
@@ -155,6 +165,10 @@ export function RequestPage({ query }: { query?: URLSearchParams }) {
     rules: choice.cel ? [] : chosenRules,
     kinds: form.kinds,
     apiVersion,
+    ...(draft.data?.fields.podSecurity?.length
+      ? { podSecurity: keptEntries(draft.data.fields.podSecurity, dropped) }
+      : {}),
+    ...(choice.cel ? { images: listOf(form.images), allowedValues: listOf(form.allowedValues) } : {}),
   };
   const check = useMemo(
     () => checkRequestFields(fields, settings, me.name, Date.now()),
@@ -167,7 +181,12 @@ export function RequestPage({ query }: { query?: URLSearchParams }) {
     ...(form.target ? { target: form.target } : {}),
     ...(draft.data ? { fromViolation: { resource: fromViolation } } : {}),
   };
-  const widened = draft.data ? compareWithDraft(scopeOf(check.scope), draft.data.scope).widened : [];
+  const widened = draft.data
+    ? compareWithDraft(
+        { ...scopeOf(check.scope), ...check.exemptions },
+        { ...draft.data.scope, ...draftedExemptions(draft.data) },
+      ).widened
+    : [];
   const bodyKey = JSON.stringify(body);
   // A refusal with one field and no list of issues stands as an issue of its own, shown on that field.
   const serverIssues =
@@ -415,6 +434,32 @@ export function RequestPage({ query }: { query?: URLSearchParams }) {
           <input {...props('names')} required />,
           'Which pods or controllers, e.g. payments-api-*.',
         )}
+        {draft.data?.fields.podSecurity?.length ? (
+          <PodSecurityChoice
+            entries={draft.data.fields.podSecurity}
+            dropped={dropped}
+            toggle={(key) => {
+              const next = new Set(dropped);
+              if (!next.delete(key)) next.add(key);
+              setDropped(next);
+              setServerError(undefined);
+            }}
+          />
+        ) : null}
+        {choice.cel &&
+          field(
+            'images',
+            'Images lent to the policy',
+            <input {...props('images')} />,
+            'Comma-separated; a ValidatingPolicy reads them as exceptions.allowedImages. Empty: the whole policy is skipped.',
+          )}
+        {choice.cel &&
+          field(
+            'allowedValues',
+            'Values lent to the policy',
+            <input {...props('allowedValues')} />,
+            'Comma-separated; for a policy that reads exceptions.allowedValues.',
+          )}
         {field(
           'category',
           'Category',
@@ -601,6 +646,56 @@ const formFields = new Set([
 ]);
 
 const scopeOf = ({ name: _name, ...scope }: { name: string } & Draft['scope']): Draft['scope'] => scope;
+
+/** The draft's entries less what was unticked: an entry (`i`), or one of its images or values. */
+function keptEntries(entries: readonly PodSecurityEntry[], dropped: ReadonlySet<string>): PodSecurityEntry[] {
+  return entries.flatMap((e, i) =>
+    dropped.has(`${i}`)
+      ? []
+      : [
+          {
+            ...e,
+            images: e.images.filter((x) => !dropped.has(`${i} image ${x}`)),
+            values: e.values.filter((x) => !dropped.has(`${i} value ${x}`)),
+          },
+        ],
+  );
+}
+
+/** The draft's Pod Security entries as boxes to untick: a requester may narrow them, not widen them. */
+function PodSecurityChoice({
+  entries,
+  dropped,
+  toggle,
+}: {
+  entries: readonly PodSecurityEntry[];
+  dropped: ReadonlySet<string>;
+  toggle: (key: string) => void;
+}) {
+  const box = (key: string, label: string) => (
+    <label key={key} className="check">
+      <input type="checkbox" checked={!dropped.has(key)} onChange={() => toggle(key)} /> {label}
+    </label>
+  );
+  return (
+    <fieldset aria-describedby="h-podSecurity">
+      <legend>Pod Security controls exempted</legend>
+      {entries.map((e, i) => (
+        <div key={i}>
+          {box(`${i}`, podSecurityLine({ ...e, images: [], values: [] }))}
+          <div className="nested">
+            {e.images.map((x) => box(`${i} image ${x}`, `image ${x}`))}
+            {e.values.map((x) => box(`${i} value ${x}`, `value ${x}`))}
+          </div>
+        </div>
+      ))}
+      <p className="help" id="h-podSecurity">
+        The failing controls, containers and values only. Untick what need not be exempted; leaving an image
+        or value out narrows the exception, leaving every control out would exempt the whole rule.
+      </p>
+    </fieldset>
+  );
+}
 
 const changeText = (c: ScopeChange) => `${c.field}: ${c.values.join(', ')}`;
 

@@ -11,6 +11,7 @@ import { Time } from '../components/time';
 import { useAsync } from '../components/use-async';
 import { Validations } from '../components/validations';
 import { href } from '../route';
+import { ExemptionFacts } from '../components/exemptions';
 
 /** Security's review: each pending request with everything a decision needs, and the decision. */
 export function ReviewPage() {
@@ -105,6 +106,7 @@ function PendingRequest({ x, onDone }: { x: ExceptionView; onDone: (message: str
             {x.namespaces.join(', ')}
           </dd>
         </div>
+        <ExemptionFacts x={x} />
         <div>
           <dt>Category and ticket</dt>
           <dd>
