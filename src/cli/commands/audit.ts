@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readTextFor } from '../read-file.js';
 import { pages } from '../../api/paging.js';
 import { messageOf, WaiverError } from '../../domain/errors.js';
 import { auditActions, type AuditAction } from '../../domain/lifecycle.js';
@@ -69,7 +69,7 @@ export async function checkAgainst(
       '--checkpoint needs --public-key, the key it must be signed by',
       'public-key',
     );
-  const checkpoint = parseJson(readText(flags.checkpoint ?? '', 'checkpoint'));
+  const checkpoint = parseJson(readTextFor(flags.checkpoint ?? '', 'checkpoint'));
   const seq = (checkpoint as { seq?: unknown }).seq;
   const waiver = await ctx.waiver();
   // Only the event the checkpoint names is read, and the head for the message if it is gone.
@@ -80,7 +80,7 @@ export async function checkAgainst(
   const { verifyCheckpoint } = await import('../../service/audit-checkpoint.js');
   return verifyCheckpoint(
     checkpoint,
-    readText(flags.publicKey, 'public-key'),
+    readTextFor(flags.publicKey, 'public-key'),
     event,
     await waiver.auditHead(),
   );
@@ -98,18 +98,10 @@ export async function checkpoint(ctx: CliContext, flags: { privateKey?: string }
   const head = await (await ctx.waiver()).auditHead();
   const signed = signCheckpoint(
     head,
-    readText(flags.privateKey, 'private-key'),
+    readTextFor(flags.privateKey, 'private-key'),
     new Date(ctx.clock.now()).toISOString(),
   );
   ctx.out(document(signed, 'json'));
-}
-
-function readText(path: string, field: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new WaiverError('usage', `cannot read ${path}: ${messageOf(e)}`, field);
-  }
 }
 
 function auditFilter(flags: AuditFlags): AuditFilter {

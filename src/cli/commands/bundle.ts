@@ -1,5 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { fileProblemOf, messageOf, WaiverError } from '../../domain/errors.js';
+import { readFileFor, readTextFor } from '../read-file.js';
+import { writeFileSync } from 'node:fs';
+import { messageOf, WaiverError } from '../../domain/errors.js';
 import type { CliContext } from '../context.js';
 
 export interface BundleFlags {
@@ -24,7 +25,10 @@ export async function run(ctx: CliContext, flags: BundleFlags): Promise<void> {
         '--verify needs --public-key, the key the bundle must be signed by',
         'public-key',
       );
-    const check = verifyBundle(readBytes(flags.verify, 'verify'), readText(flags.publicKey, 'public-key'));
+    const check = verifyBundle(
+      readFileFor(flags.verify, 'verify'),
+      readTextFor(flags.publicKey, 'public-key'),
+    );
     if (!check.ok)
       throw new WaiverError(
         'audit_broken',
@@ -42,7 +46,7 @@ export async function run(ctx: CliContext, flags: BundleFlags): Promise<void> {
       'private-key',
     );
   if (flags.output === undefined) throw new WaiverError('usage', '-o FILE.tar.gz is required', 'output');
-  const privateKey = readText(flags.privateKey, 'private-key');
+  const privateKey = readTextFor(flags.privateKey, 'private-key');
   const at = new Date(ctx.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const { bundle, files, trailBroken } = await assembleBundle(await ctx.waiver(), privateKey, at);
   try {
@@ -57,13 +61,3 @@ export async function run(ctx: CliContext, flags: BundleFlags): Promise<void> {
   if (trailBroken)
     ctx.err(`warning: the audit trail does not verify (audit/verification.json says so): ${trailBroken}\n`);
 }
-
-function readBytes(path: string, field: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new WaiverError('usage', `cannot read ${path}: ${fileProblemOf(e)}`, field);
-  }
-}
-
-const readText = (path: string, field: string): string => readBytes(path, field).toString('utf8');
