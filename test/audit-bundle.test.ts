@@ -150,6 +150,12 @@ describe('the evidence bundle', () => {
       ]);
       expect(refused.stderr).not.toMatch(/DECODER|error:[0-9A-F]{8}/);
     }
+    const zip = await bundle('--private-key', join(dir, 'key.pem'), '-o', join(dir, 'b.zip'));
+    expect([zip.code, zip.stderr]).toEqual([
+      2,
+      expect.stringContaining('the bundle is a gzip-compressed tar; name it FILE.tar.gz') as unknown,
+    ]);
+    expect(existsSync(join(dir, 'b.zip'))).toBe(false);
     expect(existsSync(out)).toBe(false);
     expect((await bundle('--private-key', join(dir, 'key.pem'), '-o', out)).code).toBe(0);
     // A trail edited behind Waiver's back is bundled as found, and its maker is told.

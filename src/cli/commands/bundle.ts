@@ -46,6 +46,13 @@ export async function run(ctx: CliContext, flags: BundleFlags): Promise<void> {
       'private-key',
     );
   if (flags.output === undefined) throw new WaiverError('usage', '-o FILE.tar.gz is required', 'output');
+  // The name says what the file is: a gzip tar called x.zip would mislead whoever opens it.
+  if (!/\.(tar\.gz|tgz)$/.test(flags.output))
+    throw new WaiverError(
+      'usage',
+      `-o ${flags.output}: the bundle is a gzip-compressed tar; name it FILE.tar.gz (or .tgz)`,
+      'output',
+    );
   const privateKey = readTextFor(flags.privateKey, 'private-key');
   const at = new Date(ctx.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const { bundle, files, trailBroken } = await assembleBundle(await ctx.waiver(), privateKey, at);
