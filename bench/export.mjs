@@ -60,6 +60,7 @@ async function seedHistory() {
           compensatingControls:
             i % 3 === 0 ? 'Egress limited to the registry; admission logs reviewed daily' : null,
           falsePositive: i % 7 === 0 ? 'The images are signed by a key the policy does not list yet' : null,
+          validations: [],
         },
         requestor: 'alice',
         now: iso(at),
@@ -138,6 +139,7 @@ function newRequestShape() {
       riskRating: null,
       compensatingControls: null,
       falsePositive: null,
+      validations: [],
     },
     requestor: 'a',
     now: '2026-01-01T00:00:00Z',
