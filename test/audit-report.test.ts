@@ -19,6 +19,11 @@ describe('the audit report', () => {
     expect(report.metrics).toEqual(await as('erin').metrics(Date.parse(period.to)));
     expect(report.byCategory).toEqual({ 'legacy-migration': { opened: 8, closed: 6 } });
     expect(report.byPolicy).toEqual({ 'require-image-signature': { opened: 8, closed: 6 } });
+    expect(report.byControl).toEqual({
+      'nist-800-53-rev5 si-7': { opened: 8, closed: 6 },
+      'nist-800-53-rev5 cm-14': { opened: 8, closed: 6 },
+      'iso-27001-2022 A.8.7': { opened: 8, closed: 6 },
+    });
     expect(report.closures).toEqual({
       'expired-and-removed': 1,
       revoked: 1,

@@ -631,6 +631,7 @@ export const AuditReportSchema = z
     period: z.strictObject({ from: instant.optional(), to: instant }),
     byCategory: z.record(z.string(), TallySchema),
     byPolicy: z.record(z.string(), TallySchema),
+    byControl: z.record(z.string(), TallySchema).describe('keyed `catalog id`, e.g. `nist-800-53-rev5 si-7`'),
     closures: z.record(z.enum(closureReasons), z.number().int()),
     renewals: z.strictObject({ requested: z.number().int(), applied: z.number().int() }),
     duties: z.strictObject({

@@ -41,6 +41,8 @@ export interface AuditReport {
   period: ReportPeriod;
   byCategory: Record<string, Tally>;
   byPolicy: Record<string, Tally>;
+  /** By control the policy implements, keyed `catalog id` (`nist-800-53-rev5 si-7`): what an auditor asks by. */
+  byControl: Record<string, Tally>;
   closures: Record<ClosureReason, number>;
   renewals: { requested: number; applied: number };
   duties: DutyEvidence;
@@ -49,11 +51,15 @@ export interface AuditReport {
   checkpoint: CheckpointStatus;
 }
 
-export type ReportTallies = Pick<AuditReport, 'byCategory' | 'byPolicy' | 'closures' | 'renewals' | 'duties'>;
+export type ReportTallies = Pick<
+  AuditReport,
+  'byCategory' | 'byPolicy' | 'byControl' | 'closures' | 'renewals' | 'duties'
+>;
 
 export const emptyTallies = (): ReportTallies => ({
   byCategory: {},
   byPolicy: {},
+  byControl: {},
   closures: Object.fromEntries(closureReasons.map((r) => [r, 0])) as Record<ClosureReason, number>,
   renewals: { requested: 0, applied: 0 },
   duties: {
@@ -79,6 +85,7 @@ export function tallyException(t: ReportTallies, r: ExceptionRecord, period: Rep
   if (within(r.requestedAt, period)) {
     bump(t.byCategory, r.category, 'opened');
     bump(t.byPolicy, r.policy, 'opened');
+    for (const c of r.controls) bump(t.byControl, `${c.catalog} ${c.id}`, 'opened');
     if (r.renewalOf !== null) t.renewals.requested += 1;
     if (r.state === 'rejected') t.duties.rejected += 1;
     if (r.state === 'withdrawn') t.duties.withdrawn += 1;
@@ -87,6 +94,7 @@ export function tallyException(t: ReportTallies, r: ExceptionRecord, period: Rep
   if (within(closedAt, period)) {
     bump(t.byCategory, r.category, 'closed');
     bump(t.byPolicy, r.policy, 'closed');
+    for (const c of r.controls) bump(t.byControl, `${c.catalog} ${c.id}`, 'closed');
     const closure = r.closureReason ?? derivedClosure(r.endReason, r.escalatedAt !== null);
     if (closure) t.closures[closure] += 1;
   }
@@ -179,6 +187,14 @@ export function reportSections(r: AuditReport): ReportSection[] {
       title: 'Exceptions opened and closed, by policy',
       head: ['policy', 'opened', 'closed'],
       rows: tallies(r.byPolicy),
+    },
+    {
+      title: 'Exceptions opened and closed, by control the policy implements',
+      head: ['control', 'opened', 'closed'],
+      rows: tallies(r.byControl),
+      ...(Object.keys(r.byControl).length
+        ? {}
+        : { note: 'no policy is mapped to a control (controls: in the configuration)' }),
     },
     {
       title: 'How exceptions ended',
