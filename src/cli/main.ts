@@ -111,7 +111,7 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .option('--expires <when>', 'required: a duration (14d) or an RFC3339 instant')
     .option(
       '--api-version <version>',
-      'kyverno.io/v2 (default), kyverno.io/v2beta1, or policies.kyverno.io/v1 for a CEL policy (--policy Kind/name)',
+      'kyverno.io/v2 (default) or kyverno.io/v2beta1; a CEL policy (--policy Kind/name) takes policies.kyverno.io/v1 without asking',
     )
     .option(
       '--target <name>',

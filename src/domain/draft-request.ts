@@ -1,4 +1,5 @@
 import { expandForControllers } from './autogen.js';
+import { parseCelPolicyRef } from './cel-exception.js';
 import type { RiskRating } from './controls.js';
 import {
   isCelApiVersion,
@@ -90,9 +91,23 @@ export function draftRequest(
   return {
     scope: draftScope(fields, settings),
     justification,
-    apiVersion: fields.apiVersion ?? settings.apiVersion,
+    apiVersion: apiVersionFor(fields, settings),
     exemptions: draftExemptions(fields),
   };
+}
+
+/**
+ * The API version asked for; else, for a CEL policy named `Kind/name`, the only one its exceptions can
+ * have; else the configured default.
+ */
+function apiVersionFor(
+  fields: Pick<RequestFields, 'apiVersion' | 'policy'>,
+  settings: ProcessSettings,
+): ApiVersion {
+  if (fields.apiVersion) return fields.apiVersion;
+  if (fields.policy && parseCelPolicyRef(fields.policy) && !isCelApiVersion(settings.apiVersion))
+    return 'policies.kyverno.io/v1';
+  return settings.apiVersion;
 }
 
 /**
@@ -109,7 +124,7 @@ export function draftScope(
     policy: fields.policy || settings.defaultPolicy,
     rules: fields.rules?.length
       ? [...fields.rules]
-      : isCelApiVersion(fields.apiVersion ?? settings.apiVersion)
+      : isCelApiVersion(apiVersionFor(fields, settings))
         ? []
         : settings.defaultRules,
     kinds: fields.kinds?.length ? [...fields.kinds] : ['Pod'],
