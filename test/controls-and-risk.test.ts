@@ -202,6 +202,12 @@ describe('the CLI', () => {
     });
     const described = (await cli(cwd, ['describe', 'EX-1'])).stdout;
     expect(described).toMatch(/False positive:\s+The image is signed by a key the policy does not list yet/);
+    // A blank claim would be approved as nothing: refused, and nothing filed.
+    const blank = await cli(cwd, [...requestArgs('MIG-14', { expires: '5d' }), '--false-positive', '   ']);
+    expect([blank.code, blank.stderr]).toEqual([
+      2,
+      'error: --false-positive: must say why the finding is a false positive (at least 20 characters)\n',
+    ]);
     const poam = JSON.parse((await cli(cwd, ['export', 'oscal', '--model', 'poam'])).stdout) as {
       'plan-of-action-and-milestones': { risks: { props: { name: string; value: string }[] }[] };
     };

@@ -59,7 +59,13 @@ export const RequestInputSchema = z.strictObject({
   compensatingControls: text.nullish(),
   /** CEL expressions (compensating controls) Kyverno checks before a CEL exception applies. */
   validations: z.array(z.string().max(2000)).max(20).optional(),
-  falsePositive: text.nullish(),
+  // A claim the approver accepts as risk: a blank one would be approved as nothing.
+  falsePositive: text
+    .refine(
+      (why) => why.trim().length >= 20,
+      'must say why the finding is a false positive (at least 20 characters)',
+    )
+    .nullish(),
   expires: z.string().max(100),
   apiVersion: z.enum(apiVersions).optional(),
   /** Only these Pod Security controls of a podSecurity rule (kyverno.io); none: the whole rule. */
