@@ -125,6 +125,7 @@ describe('violations: the failing results of the policy reports', () => {
     });
     expect(() => parseViolationRef('Pod')).toThrow(/not KIND\/NAMESPACE\/NAME/);
     expect(() => parseViolationRef('payments/debug-shell')).toThrow(/not KIND\/NAMESPACE\/NAME/);
+    expect(() => parseViolationRef('Pod/Bad_NS/x')).toThrow('"Bad_NS" is not a namespace name');
   });
 
   it('prints one row per resource and policy, with the owner and whether it is covered', async () => {

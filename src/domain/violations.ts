@@ -1,5 +1,6 @@
 import { coverage, resourceUnderTest, type NamedException } from './coverage.js';
 import { WaiverError } from './errors.js';
+import { isLabel } from './guardrails.js';
 import type { Coverage } from './exception-match.js';
 import {
   detailedReportResults,
@@ -229,6 +230,12 @@ export function parseViolationRef(ref: string): { kind: string; namespace: strin
     throw new WaiverError(
       'usage',
       `"${ref}" is not KIND/NAMESPACE/NAME (e.g. Pod/payments/api-7d9c8b-x2x4z)`,
+      'from-violation',
+    );
+  if (b !== undefined && !isLabel(a))
+    throw new WaiverError(
+      'usage',
+      `"${ref}": "${a}" is not a namespace name (a DNS-1123 label: lower-case letters, digits and "-")`,
       'from-violation',
     );
   return b === undefined ? { kind, namespace: '', name: a } : { kind, namespace: a, name: b };
