@@ -311,6 +311,28 @@ describe('violations: the failing results of the policy reports', () => {
     expect((await waiver(['describe', 'EX-1'])).stdout).toContain(
       `Drafted from:     Pod payments/${BARE_POD}`,
     );
+    const notReports = await waiver(['request', ...from, '--reports-from', 'repo', ...justified]);
+    expect([notReports.code, notReports.stderr]).toEqual([
+      2,
+      expect.stringMatching(
+        /^error: --reports-from: .*target "repo" is not a cluster: name one \(prod\)/,
+      ) as unknown,
+    ]);
+    const preview = await waiver([
+      'request',
+      ...from,
+      '--reports-from',
+      'prod',
+      ...justified,
+      '--preview',
+      '-o',
+      'json',
+    ]);
+    expect([preview.code, preview.stderr]).toEqual([
+      0,
+      expect.stringMatching(/^drafted from Pod payments\//) as unknown,
+    ]);
+    expect(preview.stdout).toContain(BARE_POD);
     const alone = await waiver([
       'request',
       '--reports-from',

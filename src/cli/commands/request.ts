@@ -65,7 +65,9 @@ export async function run(ctx: CliContext, flags: RequestFlags): Promise<void> {
   }
   if (flags.preview) {
     if (format === 'name') throw new WaiverError('usage', '--preview prints a table, json or yaml', 'output');
-    const report = await (await ctx.waiver()).previewCovers(input as RequestInput);
+    // What it would let through is seen where the reports come from, when that is another cluster.
+    const seenOn = flags.reportsFrom === undefined ? input : { ...input, target: flags.reportsFrom };
+    const report = await (await ctx.waiver()).previewCovers(seenOn as RequestInput);
     return printCoverageReport(ctx, report, format);
   }
   const created = await (await ctx.waiver()).request(input as RequestInput);
@@ -105,7 +107,7 @@ async function fromViolation(
       target: cluster ?? flags.target,
     })
     .catch((e: unknown) => {
-      throw cluster === undefined ? withReportsFromHint(e) : e;
+      throw cluster === undefined ? withReportsFromHint(e) : namingReportsFrom(e);
     });
   const { target, apiVersion, ...scope } = draft.fields;
   const input = {
@@ -126,6 +128,20 @@ async function fromViolation(
     input: Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
     line: `drafted from ${draft.from.resource.kind} ${draft.from.resource.namespace}/${draft.from.resource.name} (${draft.basis}): ${draft.why}`,
   };
+}
+
+/** `--reports-from` named a target that is not a cluster: the flag to fix is that one, not --target. */
+function namingReportsFrom(e: unknown): unknown {
+  if (!(e instanceof WaiverError) || e.field !== 'target') return e;
+  return new WaiverError(
+    e.code,
+    e.message.replace('name one with --target', 'name one'),
+    'reports-from',
+    [],
+    {
+      cause: e,
+    },
+  );
 }
 
 /** The exception's target is not a cluster: the reports may still be read from one. */
