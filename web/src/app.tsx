@@ -5,7 +5,6 @@ import { AuditPage } from './pages/audit';
 import { DashboardPage } from './pages/dashboard';
 import { ExceptionPage } from './pages/exception';
 import { ExceptionsPage } from './pages/exceptions';
-import { ReportPage } from './pages/report';
 import { ReviewPage } from './pages/review';
 import { TokensPage } from './pages/tokens';
 import { ViolationsPage } from './pages/violations';
@@ -18,6 +17,8 @@ import { useRoute } from './use-route';
  * it loads when someone opens it, not on every first visit.
  */
 const RequestPage = lazy(() => import('./pages/request').then((m) => ({ default: m.RequestPage })));
+/** The audit report is an auditor's page, with the report's tables and the OSCAL downloads: on demand too. */
+const ReportPage = lazy(() => import('./pages/report').then((m) => ({ default: m.ReportPage })));
 
 export function App() {
   const route = useRoute();
@@ -106,7 +107,11 @@ function Page({ route }: { route: Route }) {
     case 'audit':
       return <AuditPage query={route.query} />;
     case 'report':
-      return <ReportPage query={route.query} />;
+      return (
+        <Suspense fallback={<Loading what="the report" />}>
+          <ReportPage query={route.query} />
+        </Suspense>
+      );
     case 'tokens':
       return <TokensPage />;
     case 'not-found':
