@@ -75,6 +75,11 @@ describe('compensating validations on a CEL PolicyException', () => {
       'gives int, not bool: Kyverno needs a condition that is true or false',
     );
     expect(validationProblem('  ')).toBe('is empty');
+    // Only the names Kyverno's compiler declares: another is an undeclared reference there.
+    expect(validationProblem('nosuchvar.x == 1')).toMatch(/^does not compile: .*nosuchvar/);
+    expect(
+      validationProblem("request.userInfo.username != '' && has(namespaceObject.metadata.labels)"),
+    ).toBeUndefined();
 
     const refused = checkRequest(context([teamLabel, 'object.metadata.name =='], 'policies.kyverno.io/v1'));
     expect(refused).toHaveLength(1);

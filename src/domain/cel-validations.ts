@@ -1,4 +1,4 @@
-import type { TypeCheckResult } from '@marcbachmann/cel-js';
+import type { Environment, TypeCheckResult } from '@marcbachmann/cel-js';
 import type { Issue } from './errors.js';
 import { isCelApiVersion, type ApiVersion, type Justification } from './exception.js';
 import { kubernetesCel } from './evaluate/cel-kubernetes.js';
@@ -19,7 +19,7 @@ export function validationProblem(expression: string): string | undefined {
     return `is ${expression.length} characters long; at most ${MAX_VALIDATION_LENGTH} are allowed`;
   let checked: TypeCheckResult;
   try {
-    checked = kubernetesCel().check(expression);
+    checked = matchConditionCel().check(expression);
   } catch (e) {
     return `does not compile: ${firstLine(e)}`;
   }
@@ -27,6 +27,38 @@ export function validationProblem(expression: string): string | undefined {
   if (checked.type !== undefined && checked.type !== 'bool' && checked.type !== 'dyn')
     return `gives ${checked.type}, not bool: Kyverno needs a condition that is true or false`;
   return undefined;
+}
+
+/**
+ * The variables a ValidatingPolicy's compiler declares, which an exception's match conditions are compiled
+ * with (Kyverno's pkg/cel/compiler/keys.go, vpol compiler's base environment): any other name is an
+ * undeclared reference there, and Kyverno would refuse the policy.
+ */
+const MATCH_CONDITION_VARIABLES = [
+  'object',
+  'oldObject',
+  'request',
+  'namespaceObject',
+  'variables',
+  'exceptions',
+  'globalContext',
+  'resource',
+  'http',
+  'image',
+  'images',
+  'attestations',
+  'attestors',
+  'ref',
+  'generator',
+] as const;
+
+let strict: Environment | undefined;
+
+function matchConditionCel(): Environment {
+  if (strict) return strict;
+  const env = kubernetesCel().clone({ unlistedVariablesAreDyn: false });
+  for (const name of MATCH_CONDITION_VARIABLES) env.registerVariable(name, 'dyn');
+  return (strict = env);
 }
 
 const firstLine = (e: unknown): string => {
