@@ -183,7 +183,9 @@ export function verifyBundle(bundle: Buffer, publicKeyPem: string): BundleCheck 
       Buffer.from(signature.signature, 'base64'),
     );
   if (!signed) {
-    problems.push(`${SIGNATURE} changed: its signature does not verify with this public key`);
+    problems.push(
+      `${SIGNATURE} changed, or another key signed the bundle: its signature does not verify with this public key`,
+    );
     return { ok: false, problems, verified: [] };
   }
   if (sha256(manifestData) !== signature.manifestSha256) {
