@@ -72,7 +72,7 @@ describe('the evidence bundle', () => {
     ]);
     expect(otherKey.code).toBe(1);
     expect(otherKey.stderr).toContain(
-      'manifest.sig changed: its signature does not verify with this public key',
+      'manifest.sig changed, or another key signed the bundle: its signature does not verify with this public key',
     );
 
     const bundle = readFileSync(join(dir, 'b.tar.gz'));
