@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { unambiguousYamlOptions } from '../domain/yaml-text.js';
 import { WaiverError } from '../domain/errors.js';
 import { humanDuration } from '../domain/time.js';
 
@@ -38,7 +39,7 @@ export function table(header: readonly string[], rows: readonly (readonly string
 }
 
 export function document(value: unknown, format: 'json' | 'yaml'): string {
-  return format === 'json' ? `${JSON.stringify(value, null, 2)}\n` : stringify(value, { lineWidth: 0 });
+  return format === 'json' ? `${JSON.stringify(value, null, 2)}\n` : stringify(value, unambiguousYamlOptions);
 }
 
 /** "in 6d", "3h ago": how an instant relates to now. */

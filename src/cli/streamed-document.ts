@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { unambiguousYamlOptions } from '../domain/yaml-text.js';
 
 const indent = (text: string, by: string): string =>
   text
@@ -21,7 +22,7 @@ export async function* streamedItems<T>(
       const text = items.map((item) => indent(JSON.stringify(item, null, 2), '    ')).join(',\n');
       yield `${first ? '{\n  "items": [\n' : ',\n'}${text}`;
     } else {
-      yield `${first ? 'items:\n' : ''}${indent(stringify(items, { lineWidth: 0 }), '  ')}`;
+      yield `${first ? 'items:\n' : ''}${indent(stringify(items, unambiguousYamlOptions), '  ')}`;
     }
     first = false;
   }

@@ -4,9 +4,9 @@ import { activeRecord } from '../../test/support/records.js';
 import { renderCelPolicyException } from './render-cel.js';
 import { renderPolicyException } from './render.js';
 import { defaultSettings } from './settings.js';
-import { manifestYaml } from './yaml-text.js';
+import { manifestYaml, unambiguousYamlOptions } from './yaml-text.js';
 
-const library = (value: unknown): string => stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+const library = (value: unknown): string => stringify(value, unambiguousYamlOptions);
 
 /** Strings that YAML reads otherwise, quotes, escapes or breaks, beside plain ones. */
 const awkward = [
@@ -37,6 +37,16 @@ const awkward = [
   'yes',
   'no',
   'on',
+  // YAML 1.1's (kubectl's) booleans, integers and times: strings only when quoted.
+  'y',
+  'N',
+  'Yes',
+  'OFF',
+  '1_000',
+  '0b101',
+  '017',
+  '1:20',
+  '2026-12-08 03:24:35',
   '42',
   '-7',
   '+3',
@@ -144,6 +154,10 @@ describe('writing a manifest as YAML', () => {
       '1e3',
       '.inf',
       '<<',
+      'y',
+      'on',
+      'Off',
+      '1_0',
     ]);
     for (let i = 0; i < 5000; i++) {
       const text = Array.from({ length: 1 + next(8) }, () => alphabet[next(alphabet.length)]).join('');

@@ -1,14 +1,34 @@
-import { Document, stringify, type CreateNodeOptions, type ToStringOptions } from 'yaml';
+import {
+  Document,
+  stringify,
+  type CreateNodeOptions,
+  type DocumentOptions,
+  type SchemaOptions,
+  type ToStringOptions,
+} from 'yaml';
+
+/** YAML 1.2's tests for scalars other than strings (`true`, `42`, `0o17`, `~`), as the library has them. */
+const yaml12Scalars = new Document().schema.tags.filter(
+  (tag) => tag.default === true && tag.tag !== 'tag:yaml.org,2002:str' && tag.test !== undefined,
+);
 
 /**
  * The `yaml` library's options for a manifest: no folding of long lines, no anchors for objects that
- * appear twice.
+ * appear twice, and strings quoted wherever YAML 1.1 or 1.2 would read them otherwise. kubectl, Argo CD
+ * and Flux read manifests through sigs.k8s.io/yaml, a YAML 1.1 reader: a plain `y`, `yes`, `on` or `off`
+ * (each a valid namespace name) reaches the API server as `true`, and `1_000` as 1000. YAML 1.2 readers
+ * (Waiver's own) take `0o17` for a number, which YAML 1.1 does not: its test is added to 1.1's.
  */
-const options = { lineWidth: 0, aliasDuplicateObjects: false } as const satisfies ToStringOptions &
-  CreateNodeOptions;
+export const unambiguousYamlOptions: DocumentOptions & SchemaOptions & ToStringOptions & CreateNodeOptions = {
+  lineWidth: 0,
+  aliasDuplicateObjects: false,
+  version: '1.1',
+  customTags: (tags) => [...tags, ...yaml12Scalars],
+};
+const options = unambiguousYamlOptions;
 
-/** The tests by which the library reads a plain scalar as other than a string (`true`, `42`, `~`). */
-const otherThanString = new Document().schema.tags.flatMap((tag) =>
+/** The tests by which a plain scalar is read as other than a string, in YAML 1.1 or 1.2. */
+const otherThanString = new Document(null, options).schema.tags.flatMap((tag) =>
   tag.default === true && tag.tag !== 'tag:yaml.org,2002:str' && tag.test ? [tag.test] : [],
 );
 
@@ -97,8 +117,8 @@ function seqLines(seq: readonly unknown[], indent: string, lines: string[]): voi
 
 /**
  * A manifest (a map of strings, integers, booleans, nulls, lists and maps) as YAML, exactly as the `yaml`
- * library writes it with `lineWidth: 0` and no aliases: every string quoted where YAML would read it
- * otherwise, and the library's own escaping for any string that needs quotes. Written line by line,
+ * library writes it with `lineWidth: 0`, no aliases and YAML 1.1: every string quoted where YAML 1.1 or
+ * 1.2 would read it otherwise, and the library's own escaping for any string that needs quotes. Written line by line,
  * which takes a fraction of the library's time for a manifest; anything else (a multi-line string, a
  * fraction, a list in a list, a key that is not a plain name) is left to the library whole.
  */
