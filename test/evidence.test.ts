@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reportResults } from '../src/domain/report-evidence.js';
@@ -164,6 +165,52 @@ describe('proof of effect from policy reports', () => {
     expect(refused.stderr).toContain(
       "evidence reads the cluster's policy reports, and no cluster is configured",
     );
+  });
+
+  it('reads the evidence of an exception on a folder target from the cluster --reports-from names', async () => {
+    const w = await world();
+    const dir = tempDir();
+    mkdirSync(join(dir, 'exceptions'));
+    writeFileSync(
+      join(dir, 'waiver.yaml'),
+      `targets:\n  prod: { cluster: { kubeconfig: ${w.kubeconfig} } }\n  local: { directory: { path: ./exceptions } }\ndefaultTarget: prod\n`,
+    );
+    const env = { WAIVER_CONFIG: join(dir, 'waiver.yaml'), WAIVER_TARGET_DIR: '' };
+    const run = (args: string[], as = 'alice') => cli(dir, args, { as, env });
+    expect((await run([...requestArgs('MIG-8'), '--target', 'local'])).code).toBe(0);
+    expect((await run(['approve', 'EX-1'], 'bob')).code).toBe(0);
+    expect((await run(['apply', 'EX-1'], 'carol')).code).toBe(0);
+    report(w, 'payments-api-1', 'skip', 'payments-api-mig-8');
+
+    // The folder has no reports; Waiver does not guess which cluster its manifests reach.
+    const unnamed = await run(['evidence', 'EX-1']);
+    expect(unnamed.code).toBe(2);
+    expect(unnamed.stderr).toContain(
+      'EX-1 lives on "local", a target without policy reports: name the cluster its manifests reach with --reports-from (configured: prod)',
+    );
+    expect(unnamed.stderr).not.toContain('--target');
+    expect((await run(['describe', 'EX-1'])).stdout).toContain(
+      'Evidence:         <no cluster: EX-1 lives on "local"',
+    );
+
+    const read = await run(['evidence', 'EX-1', '--reports-from', 'prod', '-o', 'json']);
+    expect(read.code).toBe(0);
+    const evidence = JSON.parse(read.stdout) as { exempted: { resource: { name: string } }[] };
+    expect(evidence.exempted.map((e) => e.resource.name)).toEqual(['payments-api-1']);
+    expect((await run(['describe', 'EX-1', '--reports-from', 'prod'])).stdout).toContain(
+      'Exempted:         1 resource(s) in the policy reports',
+    );
+    // Every exception: the folder's only with --reports-from.
+    expect((await run(['evidence'])).stdout).not.toContain('EX-1');
+    expect((await run(['evidence', '--reports-from', 'prod'])).stdout).toMatch(
+      /EX-1 +payments-api-mig-8 +active +1/,
+    );
+
+    const notCluster = await run(['evidence', 'EX-1', '--reports-from', 'local']);
+    expect(notCluster.code).toBe(2);
+    expect(notCluster.stderr).toContain('--reports-from');
+    expect(notCluster.stderr).toContain('target "local" is not a cluster (clusters: prod)');
+    expect(notCluster.stderr).not.toContain('--target');
   });
 
   it('exposes exempted resources per exception and the flagged counts to Prometheus', async () => {

@@ -33,6 +33,7 @@ import {
   TokenInputSchema,
   ViolationsQuerySchema,
   DraftQuerySchema,
+  EvidenceQuerySchema,
 } from './request-schemas.js';
 import {
   ActionResultSchema,
@@ -208,19 +209,22 @@ export const operations: { [N in OperationName]: Operation<N, never, never> } = 
     path: `${EXCEPTION}/evidence`,
     summary:
       "What Kyverno's policy reports prove about an exception: exempted resources, unused, outliving, failing",
+    query: EvidenceQuerySchema,
     success: { status: 200, description: 'the evidence and its flags', schema: ExceptionEvidenceSchema },
-    invoke: (waiver, { id }) => waiver.evidence(id),
-    encode: (ref) => ({ id: ref }),
+    invoke: (waiver, { id, query }) => waiver.evidence(id, query.reportsFrom),
+    encode: (ref, reportsFrom) => ({ id: ref, query: { reportsFrom } }),
   }),
   evidenceAll: operation({
     name: 'evidenceAll',
     method: 'GET',
     path: '/api/v1/evidence',
-    summary: 'The same for every exception in effect and those ended in the last 30 days, flagged first',
+    summary:
+      'The same for every exception in effect and those ended in the last 30 days, flagged first (those on Git and folder targets with reportsFrom)',
+    query: EvidenceQuerySchema,
     success: { status: 200, description: 'one entry per exception', schema: EvidenceListSchema },
     large: true,
-    invoke: (waiver) => waiver.evidenceAll(),
-    encode: () => ({}),
+    invoke: (waiver, { query }) => waiver.evidenceAll(query.reportsFrom),
+    encode: (reportsFrom) => ({ query: { reportsFrom } }),
   }),
   violations: operation({
     name: 'violations',

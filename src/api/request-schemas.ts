@@ -147,6 +147,17 @@ export const LintBodySchema = z.strictObject({
 /** The body of an action that takes no input: nothing, or `{}`; anything else is a mistake worth naming. */
 const targetName = z.string().min(1).max(253).describe('only this named target (default: every one)');
 
+export const EvidenceQuerySchema = z.strictObject({
+  reportsFrom: z
+    .string()
+    .min(1)
+    .max(253)
+    .describe(
+      'for exceptions on a Git or folder target: the cluster target whose policy reports speak of them (the cluster their manifests reach)',
+    )
+    .optional(),
+});
+
 export const ImportBodySchema = z.strictObject({
   dryRun: z.boolean().default(false).describe('show what would be imported, change nothing'),
   target: targetName.optional(),

@@ -20,6 +20,7 @@ import type { ServeFlags } from './commands/serve.js';
 import type { TokenCreateFlags } from './commands/token.js';
 import type { TransitionFlags } from './commands/transition.js';
 import type { ViolationsFlags } from './commands/violations.js';
+import type { EvidenceFlags } from './commands/evidence.js';
 import { exitCodes } from './exit-codes.js';
 import { errorLine, issueLine } from './flag-names.js';
 import type { InstantFlags, OutputFlags } from './output.js';
@@ -212,8 +213,12 @@ function program(ctx: () => CliContext, streams: Streams): Command {
       '[id]',
       'EX-42, 42 or the name (default: every exception in effect or ended in the last 30 days)',
     )
+    .option(
+      '--reports-from <target>',
+      'for exceptions on a Git or folder target: the cluster target whose policy reports speak of them (the cluster their manifests reach)',
+    )
     .addOption(outputOption('table|json|yaml'))
-    .action(async (ref: string | undefined, flags: OutputFlags) =>
+    .action(async (ref: string | undefined, flags: EvidenceFlags) =>
       (await import('./commands/evidence.js')).run(ctx(), ref, flags),
     );
 
@@ -232,8 +237,12 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .command('describe')
     .description('show an exception and its audit timeline')
     .argument('<id>', 'EX-42, 42 or the name')
+    .option(
+      '--reports-from <target>',
+      'for an exception on a Git or folder target: the cluster target whose policy reports give its evidence',
+    )
     .addOption(outputOption('table|json|yaml'))
-    .action(async (ref: string, flags: OutputFlags) =>
+    .action(async (ref: string, flags: EvidenceFlags) =>
       (await import('./commands/describe.js')).run(ctx(), ref, flags),
     );
 

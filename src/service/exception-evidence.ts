@@ -1,4 +1,5 @@
-import type { ExceptionRecord } from '../domain/exception.js';
+import { WaiverError } from '../domain/errors.js';
+import { formatId, type ExceptionRecord } from '../domain/exception.js';
 import { renderManifest } from '../domain/render.js';
 import {
   exceptionEvidence,
@@ -40,16 +41,58 @@ const evidenceFor = (
     stillNeeded.get(record.id),
   );
 
-/** `evidence EX-42`: what the policy reports prove about one exception. */
+/**
+ * The cluster whose reports speak of an exception: its own target where that is a cluster; for one on a
+ * Git or folder target, the cluster named by `reportsFrom` (the one its manifests reach: Waiver does not
+ * know where Argo CD or Flux applies them).
+ */
+function reportsClusterOf(deps: ServiceDeps, record: ExceptionRecord, reportsFrom: string | undefined) {
+  const own = deps.targets.get(record.target);
+  if (own?.cluster) {
+    if (reportsFrom !== undefined && reportsFrom !== record.target)
+      throw new WaiverError(
+        'usage',
+        `${formatId(record.id)} lives on cluster "${record.target}", whose policy reports speak of it: --reports-from is for an exception on a Git or folder target`,
+        'reports-from',
+      );
+    return inventoryOf(deps, record.target);
+  }
+  if (reportsFrom !== undefined) return reportsInventory(deps, reportsFrom);
+  if (!own) return inventoryOf(deps, record.target);
+  const clusters = clusterTargets(deps).map((t) => t.name);
+  throw new WaiverError(
+    'usage',
+    `${formatId(record.id)} lives on "${record.target}", a target without policy reports: name the cluster its manifests reach with --reports-from (${clusters.length ? `configured: ${clusters.join(', ')}` : 'no cluster is configured'})`,
+    'reports-from',
+  );
+}
+
+/** The cluster named by --reports-from, or a usage error naming that flag. */
+function reportsInventory(deps: ServiceDeps, name: string): ClusterInventory {
+  try {
+    return inventoryOf(deps, name);
+  } catch (e) {
+    if (e instanceof WaiverError && e.field === 'target')
+      throw new WaiverError(
+        e.code,
+        `--reports-from: ${e.message.replace(': name one with --target (', ' (clusters: ')}`,
+        'reports-from',
+      );
+    throw e;
+  }
+}
+
+/** `evidence EX-42 [--reports-from CLUSTER]`: what the policy reports prove about one exception. */
 export async function exceptionEvidenceOf(
   deps: ServiceDeps,
   actor: Actor,
   ref: string,
+  reportsFrom?: string,
 ): Promise<ExceptionEvidence> {
   authorize(actor, 'read');
   if (clusterTargets(deps).length === 0) inventoryOf(deps);
   const record = await resolveException(deps.store, ref);
-  const inventory = inventoryOf(deps, record.target);
+  const inventory = reportsClusterOf(deps, record, reportsFrom);
   const [found, { verdicts }] = await Promise.all([
     results(inventory),
     stillNeededOn(deps, inventory, [record]),
@@ -58,29 +101,39 @@ export async function exceptionEvidenceOf(
 }
 
 /**
- * `evidence`: every exception in effect, and those ended in the last 30 days (reports may outlive them),
- * each with what the reports prove; flagged ones first.
+ * `evidence [--reports-from CLUSTER]`: every exception in effect, and those ended in the last 30 days
+ * (reports may outlive them), each with what the reports prove; flagged ones first. Each cluster's
+ * reports speak of that cluster's exceptions; those on Git and folder targets are read from the cluster
+ * `reportsFrom` names, and left out without it.
  */
-export async function allEvidence(deps: ServiceDeps, actor: Actor): Promise<{ items: ExceptionEvidence[] }> {
+export async function allEvidence(
+  deps: ServiceDeps,
+  actor: Actor,
+  reportsFrom?: string,
+): Promise<{ items: ExceptionEvidence[] }> {
   authorize(actor, 'read');
   const clusters = clusterTargets(deps);
   if (clusters.length === 0) inventoryOf(deps);
   const items: ExceptionEvidence[] = [];
-  // Each cluster's reports speak of that cluster's exceptions only.
   for (const { name, cluster } of clusters)
-    if (cluster) items.push(...(await evidenceOn(deps, name, cluster.inventory)));
+    if (cluster) items.push(...(await evidenceOn(deps, [name], cluster.inventory)));
+  if (reportsFrom !== undefined) {
+    const gitOps = deps.targets.names.filter((name) => !deps.targets.get(name)?.cluster);
+    if (gitOps.length > 0)
+      items.push(...(await evidenceOn(deps, gitOps, reportsInventory(deps, reportsFrom))));
+  }
   return { items: items.sort((a, b) => b.flags.length - a.flags.length) };
 }
 
 async function evidenceOn(
   deps: ServiceDeps,
-  target: string,
+  targets: string[],
   inventory: ClusterInventory,
 ): Promise<ExceptionEvidence[]> {
   const since = deps.clock.now() - ENDED_WINDOW_DAYS * DAY_MS;
   const [live, ended, found] = await Promise.all([
-    deps.store.listExceptions({ states: ['active'], targets: [target] }),
-    deps.store.listExceptions({ states: ['removed'], targets: [target] }),
+    deps.store.listExceptions({ states: ['active'], targets }),
+    deps.store.listExceptions({ states: ['removed'], targets }),
     results(inventory),
   ]);
   const recent = ended.filter((r) => Date.parse(r.removedAt ?? r.expiresAt) >= since);

@@ -94,9 +94,9 @@ export interface Waiver {
   /** What a request would let through, before it is filed. */
   previewCovers(input: RequestInput): Promise<CoverageReport>;
   /** What the cluster's policy reports prove about an exception: exempted resources, and its flags. */
-  evidence(ref: string): Promise<ExceptionEvidence>;
+  evidence(ref: string, reportsFrom?: string): Promise<ExceptionEvidence>;
   /** The same for every exception in effect and those ended lately; flagged ones first. */
-  evidenceAll(): Promise<{ items: ExceptionEvidence[] }>;
+  evidenceAll(reportsFrom?: string): Promise<{ items: ExceptionEvidence[] }>;
   /** The failing results of the clusters' policy reports, by resource and policy, with owners and coverage. */
   violations(filter?: ViolationFilter): Promise<ViolationList>;
   /** The narrowest request that lets a violation through, for the requester to justify (or narrow). */
@@ -191,8 +191,10 @@ export function createWaiver(deps: ServiceDeps, actor: Actor): Waiver {
     metrics: async (atMs) => (await import('./report-metrics.js')).reportMetrics(deps, actor, atMs),
     render: async (ref, apiVersion) =>
       (await import('./render-exception.js')).renderException(deps, actor, ref, apiVersion),
-    evidence: async (ref) => (await import('./exception-evidence.js')).exceptionEvidenceOf(deps, actor, ref),
-    evidenceAll: async () => (await import('./exception-evidence.js')).allEvidence(deps, actor),
+    evidence: async (ref, reportsFrom) =>
+      (await import('./exception-evidence.js')).exceptionEvidenceOf(deps, actor, ref, reportsFrom),
+    evidenceAll: async (reportsFrom) =>
+      (await import('./exception-evidence.js')).allEvidence(deps, actor, reportsFrom),
     violations: async (filter) => (await import('./list-violations.js')).listViolations(deps, actor, filter),
     draftFromViolation: async (ref) =>
       (await import('./draft-violation.js')).draftViolation(deps, actor, ref),

@@ -7,16 +7,17 @@ import type { ExceptionEvidence } from '../../domain/report-evidence.js';
 import type { Waiver } from '../../service/waiver.js';
 import type { CliContext } from '../context.js';
 import { evidenceText } from '../evidence-output.js';
-import { document, joined, outputFormat, relative, type OutputFlags } from '../output.js';
+import { document, joined, outputFormat, relative } from '../output.js';
+import type { EvidenceFlags } from './evidence.js';
 import { lastWriteOf } from '../../domain/last-write.js';
 import { originText, resourceText } from '../origin-output.js';
 
 /** `waiver describe <id>`: every field and the audit timeline, like `kubectl describe`. */
-export async function run(ctx: CliContext, ref: string, flags: OutputFlags): Promise<void> {
+export async function run(ctx: CliContext, ref: string, flags: EvidenceFlags): Promise<void> {
   const format = outputFormat(flags.output, ['table', 'json', 'yaml']);
   const waiver = await ctx.waiver();
   const detail = await waiver.describe(ref);
-  const evidence = await evidenceOrWhyNot(waiver, ref);
+  const evidence = await evidenceOrWhyNot(waiver, ref, flags.reportsFrom);
   if (format !== 'table')
     return ctx.out(document(typeof evidence === 'string' ? detail : { ...detail, evidence }, format));
   const proof = typeof evidence === 'string' ? `Evidence:         ${evidence}\n` : evidenceText(evidence);
@@ -56,13 +57,22 @@ async function blastRadiusText(waiver: Waiver, ref: string): Promise<string> {
 }
 
 /** The policy reports' evidence where a cluster is configured; otherwise why there is none. */
-async function evidenceOrWhyNot(waiver: Waiver, ref: string): Promise<ExceptionEvidence | string> {
+async function evidenceOrWhyNot(
+  waiver: Waiver,
+  ref: string,
+  reportsFrom: string | undefined,
+): Promise<ExceptionEvidence | string> {
   try {
-    return await waiver.evidence(ref);
+    return await waiver.evidence(ref, reportsFrom);
   } catch (e) {
-    // Its target is a folder, or a cluster this configuration lacks: there are no reports to read.
+    // Its target is a folder or a repository, or a cluster this configuration lacks: no reports to read.
+    // A --reports-from that names no cluster is the user's mistake, and stops the command.
     if (e instanceof WaiverError && e.code === 'usage' && e.field === 'target')
       return `<no cluster: ${e.message}>`;
+    if (e instanceof WaiverError && e.code === 'usage' && e.field === 'reports-from') {
+      if (reportsFrom !== undefined) throw e;
+      return `<no cluster: ${e.message}>`;
+    }
     return `cannot read the policy reports: ${messageOf(e)}`;
   }
 }
