@@ -95,7 +95,14 @@ describe('waiver CLI, in-process through main()', () => {
     );
     const folderLint = await cli(cwd, ['lint', join(cwd, 'gitops')]);
     expect(folderLint).toMatchObject({ code: 0 });
-    expect(folderLint.stdout).toBe('1 file(s), 0 error(s), 0 warning(s)\n');
+    expect(folderLint.stdout).toBe('1 file(s), 1 PolicyException(s), 0 error(s), 0 warning(s)\n');
+    // A file of other kinds passes, and says that nothing was checked.
+    writeFileSync(join(cwd, 'configmap.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n');
+    expect(await cli(cwd, ['lint', join(cwd, 'configmap.yaml')])).toMatchObject({
+      code: 0,
+      stdout:
+        '1 file(s), 0 PolicyException(s), 0 error(s), 0 warning(s) (no PolicyException found: nothing was checked)\n',
+    });
 
     const beforeExpiry = new Date(Date.parse(expiresAt) - 3_600_000).toISOString();
     const remind = await cli(cwd, ['sweep', '--now', beforeExpiry, '-o', 'json'], { as: 'carol' });

@@ -377,6 +377,7 @@ export const SweepReportSchema = z.strictObject({
 
 export const LintReportSchema = z.strictObject({
   files: z.number().int(),
+  exceptions: z.number().int().describe('PolicyExceptions read; 0 says nothing was checked'),
   errors: z.number().int(),
   warnings: z.number().int(),
   findings: z.array(

@@ -147,6 +147,15 @@ export function unknownField(key: string, known: readonly string[], where?: stri
   return `unknown field${where ? ` in ${where}` : ''}${hint}`;
 }
 
+/**
+ * Text that YAML read as a boolean or a number: a plain `yes`, `off` or `1_000` in a manifest (kubectl's
+ * YAML 1.1), `true` or `42` anywhere. Quoting is the fix.
+ */
+const quoteHint = (issue: { expected: string; input?: unknown }): string =>
+  issue.expected === 'string' && (typeof issue.input === 'boolean' || typeof issue.input === 'number')
+    ? ' (YAML reads a plain yes, no, on, off, true or number so: quote it)'
+    : '';
+
 /** zod's default message for one issue, in words; a schema's own message wins over this one. */
 function wording(issue: z.core.$ZodRawIssue): string | undefined {
   switch (issue.code) {
@@ -154,7 +163,7 @@ function wording(issue: z.core.$ZodRawIssue): string | undefined {
       if (issue.input === undefined) return REQUIRED;
       // Text a coercing schema could not read as a number arrives as NaN, which the reader never typed.
       if (Number.isNaN(issue.input)) return `must be ${expectedNames[issue.expected] ?? issue.expected}`;
-      return `must be ${expectedNames[issue.expected] ?? issue.expected}, not ${received(issue.input)}`;
+      return `must be ${expectedNames[issue.expected] ?? issue.expected}, not ${received(issue.input)}${quoteHint(issue)}`;
     case 'too_small':
     case 'too_big':
       return sizeRule(issue);

@@ -6,9 +6,11 @@ export interface LintSource {
   text: string;
 }
 
-/** What linting a set of files found, and how many files, errors and warnings. */
+/** What linting a set of files found, and how many files, PolicyExceptions, errors and warnings. */
 export interface LintReport {
   files: number;
+  /** PolicyExceptions read (kyverno.io and policies.kyverno.io); 0 says nothing was checked. */
+  exceptions: number;
   errors: number;
   warnings: number;
   findings: Finding[];

@@ -136,6 +136,21 @@ describe('lint', () => {
     expect(rulesOf(lint(text))).toContain(rule);
   });
 
+  it('reads the manifest as kubectl does: a plain on or yes is a boolean, refused by its field', () => {
+    const plain = lint(edit('namespaces: [payments]', 'namespaces: [on]'));
+    expect(plain).toEqual([
+      expect.objectContaining({
+        rule: 'invalid-manifest',
+        message: expect.stringContaining(
+          'spec.match.any.0.resources.namespaces.0: must be text, not true (YAML reads a plain yes, no, on, off, true or number so: quote it)',
+        ) as unknown,
+      }),
+    ]);
+    expect(lint(edit('namespaces: [payments]', 'namespaces: ["on"]'))).toEqual([]);
+    // A plain date stays text, as sigs.k8s.io/yaml reads it.
+    expect(lint(good.replace('reason: outage hotfix', 'reason: 2026-12-01'))).toEqual([]);
+  });
+
   it('skips other kinds and reads every document', () => {
     const text = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n${good}---\n${edit('names: [payments-api-*]', 'names: ["*"]')}`;
     expect(rulesOf(lint(text))).toEqual(['names-broad']);

@@ -295,8 +295,15 @@ export const lintRules: readonly LintRule[] = [
 ];
 
 /** Lints every PolicyException in a YAML text; other kinds are skipped, malformed documents are findings. */
-export function lintText(text: string, file: string, nowMs: number, settings: ProcessSettings): Finding[] {
-  return parseManifests(text).flatMap((doc): Finding[] => {
+/** What linting one text found, and how many PolicyExceptions (both kinds) it held. */
+export function lintDocuments(
+  text: string,
+  file: string,
+  nowMs: number,
+  settings: ProcessSettings,
+): { findings: Finding[]; exceptions: number } {
+  const documents = parseManifests(text);
+  const findings = documents.flatMap((doc): Finding[] => {
     if (doc.kind === 'other') return [];
     if (doc.kind === 'invalid') {
       return [
@@ -311,10 +318,15 @@ export function lintText(text: string, file: string, nowMs: number, settings: Pr
     }
     const { metadata } = doc.manifest;
     const object = `${metadata.namespace ? `${metadata.namespace}/` : ''}${metadata.name}`;
-    const findings =
+    const found =
       doc.kind === 'cel-exception'
         ? celLintRules.flatMap((rule) => rule({ manifest: doc.manifest, nowMs, settings }))
         : lintRules.flatMap((rule) => rule({ manifest: doc.manifest, nowMs, settings }));
-    return findings.map((f) => ({ file, object, ...f }));
+    return found.map((f) => ({ file, object, ...f }));
   });
+  const exceptions = documents.filter((d) => d.kind === 'exception' || d.kind === 'cel-exception').length;
+  return { findings, exceptions };
 }
+
+export const lintText = (text: string, file: string, nowMs: number, settings: ProcessSettings): Finding[] =>
+  lintDocuments(text, file, nowMs, settings).findings;

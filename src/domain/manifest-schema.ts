@@ -1,4 +1,4 @@
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, type DocumentOptions, type SchemaOptions } from 'yaml';
 import * as z from 'zod';
 import { firstLine, WaiverError, type Issue } from './errors.js';
 import { check } from './issue-wording.js';
@@ -168,11 +168,22 @@ function beyondLimits(text: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Manifests read as kubectl, Argo CD and Flux read them (sigs.k8s.io/yaml, YAML 1.1): a plain `yes`, `on`
+ * or `1_000` is a boolean or a number there, and so here, where the schema refuses it by its field. A
+ * plain date stays a string, as it does there.
+ */
+const asKubectlReads = {
+  version: '1.1',
+  customTags: (tags) =>
+    tags.filter((tag) => typeof tag === 'string' || tag.tag !== 'tag:yaml.org,2002:timestamp'),
+} as const satisfies DocumentOptions & SchemaOptions;
+
 /** Reads every document of a YAML text; malformed YAML or a malformed PolicyException is reported, never thrown. */
 export function parseManifests(text: string): ParsedDocument[] {
   const refused = beyondLimits(text);
   if (refused) return [{ kind: 'invalid', index: 0, field: 'yaml', message: `refused: ${refused}` }];
-  return parseAllDocuments(text).flatMap((doc, index): ParsedDocument[] => {
+  return parseAllDocuments(text, asKubectlReads).flatMap((doc, index): ParsedDocument[] => {
     const error = doc.errors[0];
     if (error)
       return [

@@ -1,4 +1,4 @@
-import { lintText } from '../domain/lint.js';
+import { lintDocuments } from '../domain/lint.js';
 import { overlapFindings } from '../domain/lint-overlap.js';
 import type { LintReport, LintSource } from '../domain/lint-report.js';
 import type { ServiceDeps } from './deps.js';
@@ -9,10 +9,9 @@ export function lintManifests(
   sources: readonly LintSource[],
 ): LintReport {
   const nowMs = deps.clock.now();
-  const findings = [
-    ...sources.flatMap((s) => lintText(s.text, s.file, nowMs, deps.settings)),
-    ...overlapFindings(sources),
-  ];
+  const linted = sources.map((s) => lintDocuments(s.text, s.file, nowMs, deps.settings));
+  const findings = [...linted.flatMap((l) => l.findings), ...overlapFindings(sources)];
   const errors = findings.filter((f) => f.severity === 'error').length;
-  return { files: sources.length, errors, warnings: findings.length - errors, findings };
+  const exceptions = linted.reduce((sum, l) => sum + l.exceptions, 0);
+  return { files: sources.length, exceptions, errors, warnings: findings.length - errors, findings };
 }

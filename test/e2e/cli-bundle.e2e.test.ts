@@ -35,7 +35,10 @@ describe('the waiver bundle, as a process', () => {
 
     const render = await cliProcess(cwd, ['render', 'EX-1']);
     const lint = await cliProcess(cwd, ['lint', '-'], { input: render.stdout });
-    expect(lint).toMatchObject({ code: 0, stdout: '1 file(s), 0 error(s), 0 warning(s)\n' });
+    expect(lint).toMatchObject({
+      code: 0,
+      stdout: '1 file(s), 1 PolicyException(s), 0 error(s), 0 warning(s)\n',
+    });
 
     const after = new Date(Date.now() + 6 * 86_400_000).toISOString();
     const swept = await cliProcess(cwd, ['sweep', '--now', after, '-o', 'json'], { as: 'carol' });
