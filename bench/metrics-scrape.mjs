@@ -190,8 +190,9 @@ goal({
   name: `running figures a day later at ${size} (the window's roll)`,
   unit: 'ms',
   measured: rolled,
-  target: '< 20 ms (a scrape after a roll)',
-  met: median(rolled) < 20,
+  // Item 1 of issue 25 lets the figures be recomputed when the window rolls; this row shows what the
+  // incremental roll costs the scrape that crosses it, with no goal of its own.
+  target: 'none: the scrape that crosses a day (item 1 allows a recompute there)',
 });
 goal({
   name: `/metrics first scrape at ${size} (folds the whole trail)`,
