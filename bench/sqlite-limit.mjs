@@ -4,10 +4,13 @@
 // pragmas (write-ahead log, synchronous = NORMAL, a server's 32 MiB page cache) and its schema (the real
 // migrations, so every index is there). Each exception is one row inserted and updated three times, four
 // hash-chained audit events carrying the record's digest, and three outbox rows (requested, approved,
-// applied: a channel configured, not delivered). No HTTP, no validation, no target files.
+// applied: a channel configured, not delivered). No HTTP, no validation, no target files. With `files`, a
+// second anchor: the same rows and each exception's manifest written to a folder as the folder target must
+// write it (decision 0011: a temp file, its fsync, a rename, the folder's fsync once a batch).
 // bench/seed-throughput.mjs uses this as the anchor of its goal; run alone it prints its rate.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,8 +22,46 @@ import { benchSize, scaled } from './support/size.mjs';
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 const REASON = 'Legacy images move to the signed pipeline during the migration';
 
-/** Seeds `count` exceptions into a new database at `path`, `batch` a transaction of each step; exceptions/s. */
-export async function sqliteLimit(path, count, batch) {
+/** A manifest of the size Waiver renders for one of these exceptions (about 1.2 kB). */
+const manifestText = (row) =>
+  `apiVersion: kyverno.io/v2\nkind: PolicyException\nmetadata:\n  name: ${row.name}\n  namespace: policy-exceptions\n` +
+  `  annotations:\n    requestor: ${row.requestor}\n    jira-ticket: ${row.ticket}\n    reason: ${REASON}\n` +
+  `    risk-acceptance: bob\n    expiry-reminder: "${row.expires_at}"\n    waiver.io/id: "${row.id}"\n` +
+  `spec:\n  exceptions:\n    - policyName: ${row.policy}\n      ruleNames:\n        - check-image-signature\n` +
+  `  match:\n    any:\n      - resources:\n          kinds:\n            - Pod\n          namespaces:\n` +
+  `            - ${JSON.parse(row.namespaces)[0]}\n          names:\n            - ${JSON.parse(row.names)[0]}\n` +
+  `  conditions:\n    all:\n      - key: "{{ time_before('{{ time_now_utc() }}', '${row.expires_at}') }}"\n` +
+  `        operator: Equals\n        value: true\n`.padEnd(1200, ' ');
+
+/** One file written as the folder target writes it: a temp file, its fsync, a rename. */
+async function writeAtomically(folder, name, text) {
+  const temp = join(folder, `${name}.yaml.tmp`);
+  const handle = await open(temp, 'w');
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, join(folder, `${name}.yaml`));
+}
+
+async function syncFolder(folder) {
+  const handle = await open(folder, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Seeds `count` exceptions into a new database at `path`, `batch` a transaction of each step; with
+ * `files`, each applied exception's manifest is written there (16 at a time, as the target writes) before
+ * its synced outcome is committed. Exceptions/s.
+ */
+export async function sqliteLimit(path, count, batch, files) {
+  if (files) mkdirSync(files, { recursive: true });
   await (await openSqliteStore(path)).close();
   const db = new BetterSqlite3(path);
   db.pragma('busy_timeout = 5000');
@@ -164,6 +205,13 @@ export async function sqliteLimit(path, count, batch) {
       }
       bump.run();
     }).immediate();
+    if (files) {
+      for (let i = 0; i < rows.length; i += 16)
+        await Promise.all(
+          rows.slice(i, i + 16).map((row) => writeAtomically(files, row.name, manifestText(row))),
+        );
+      await syncFolder(files);
+    }
     db.transaction(() => {
       for (const row of rows) {
         synced.run('synced', row.version + 1, row.id, row.version);
@@ -181,13 +229,20 @@ export async function sqliteLimit(path, count, batch) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const count = benchSize(2000, 80);
   const batch = scaled(25, 5);
-  const figures = await rounds(scaled(5, 5), async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'waiver-bench-limit-'));
-    const rate = await sqliteLimit(join(dir, 'limit.db'), count, batch);
-    rmSync(dir, { recursive: true, force: true });
-    return rate;
-  });
-  console.log(
-    `the rows of ${count} exceptions through request, approve and apply, ${batch} a transaction, by better-sqlite3: ${spread(figures, 'exceptions/s')}`,
-  );
+  for (const withFiles of [false, true]) {
+    const figures = await rounds(scaled(5, 5), async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'waiver-bench-limit-'));
+      const rate = await sqliteLimit(
+        join(dir, 'limit.db'),
+        count,
+        batch,
+        withFiles ? join(dir, 'gitops') : undefined,
+      );
+      rmSync(dir, { recursive: true, force: true });
+      return rate;
+    });
+    console.log(
+      `the rows of ${count} exceptions through request, approve and apply, ${batch} a transaction, by better-sqlite3${withFiles ? ', with their manifests written to a folder as the folder target writes them' : ''}: ${spread(figures, 'exceptions/s')}`,
+    );
+  }
 }
