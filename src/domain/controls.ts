@@ -52,6 +52,42 @@ export function riskLevel({
   return 'very-low';
 }
 
+/**
+ * A score as `--risk-before` and the request form take it: `LIKELIHOOD:IMPACT` (or `L/I`), e.g. `4:3`.
+ * Undefined when it is not that shape; the scale is `riskScoreProblem`'s to judge.
+ */
+export function parseRiskScore(text: string): RiskScore | undefined {
+  const m = /^\s*(\d{1,2})\s*[:/]\s*(\d{1,2})\s*$/.exec(text);
+  return m ? { likelihood: Number(m[1]), impact: Number(m[2]) } : undefined;
+}
+
+/** Why a score is off the stated scale, or undefined when both points are on it. */
+export function riskScoreProblem({ likelihood, impact }: RiskScore): string | undefined {
+  const off = (n: number) => !Number.isInteger(n) || n < RISK_SCALE.min || n > RISK_SCALE.max;
+  if (off(likelihood) || off(impact))
+    return `likelihood and impact must each be from ${RISK_SCALE.min} to ${RISK_SCALE.max}, not ${likelihood}:${impact}`;
+  return undefined;
+}
+
+/**
+ * Compensating controls lower a risk: a rating after them above the rating before them is a slip (the
+ * two swapped). Undefined when the rating holds together.
+ */
+export function riskAfterProblem({ before, after }: RiskRating): string | undefined {
+  const score = (s: RiskScore) => s.likelihood * s.impact;
+  if (after && score(after) > score(before))
+    return `the risk after compensating controls (${after.likelihood}:${after.impact}) is above the risk before them (${before.likelihood}:${before.impact})`;
+  return undefined;
+}
+
+/** A stated false positive is a claim the approver accepts as risk: a blank one would be approved as nothing. */
+export const MIN_FALSE_POSITIVE_LENGTH = 20;
+
+export const falsePositiveProblem = (why: string): string | undefined =>
+  why.trim().length >= MIN_FALSE_POSITIVE_LENGTH
+    ? undefined
+    : `must say why the finding is a false positive (at least ${MIN_FALSE_POSITIVE_LENGTH} characters)`;
+
 export const formatRisk = (s: RiskScore): string =>
   `likelihood ${s.likelihood}/5, impact ${s.impact}/5 (${riskLevel(s)})`;
 

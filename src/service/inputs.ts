@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { RISK_SCALE } from '../domain/controls.js';
+import { falsePositiveProblem, RISK_SCALE, riskAfterProblem } from '../domain/controls.js';
 import { apiVersions, categories } from '../domain/exception.js';
 import { roles } from './actor.js';
 
@@ -20,15 +20,9 @@ export const RiskRatingSchema = z
     before: RiskScoreSchema,
     after: RiskScoreSchema.nullable().default(null),
   })
-  .superRefine(({ before, after }, ctx) => {
-    const score = (s: { likelihood: number; impact: number }) => s.likelihood * s.impact;
-    // Compensating controls lower a risk; a higher rating after them is a slip (the two swapped).
-    if (after && score(after) > score(before))
-      ctx.addIssue({
-        code: 'custom',
-        path: ['after'],
-        message: `the risk after compensating controls (${after.likelihood}:${after.impact}) is above the risk before them (${before.likelihood}:${before.impact})`,
-      });
+  .superRefine((rating, ctx) => {
+    const problem = riskAfterProblem(rating);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['after'], message: problem });
   });
 
 /** A `podSecurity` entry of a kyverno.io exception, as Kyverno's manifest writes it. */
@@ -59,12 +53,11 @@ export const RequestInputSchema = z.strictObject({
   compensatingControls: text.nullish(),
   /** CEL expressions (compensating controls) Kyverno checks before a CEL exception applies. */
   validations: z.array(z.string().max(2000)).max(20).optional(),
-  // A claim the approver accepts as risk: a blank one would be approved as nothing.
   falsePositive: text
-    .refine(
-      (why) => why.trim().length >= 20,
-      'must say why the finding is a false positive (at least 20 characters)',
-    )
+    .superRefine((why, ctx) => {
+      const problem = falsePositiveProblem(why);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
     .nullish(),
   expires: z.string().max(100),
   apiVersion: z.enum(apiVersions).optional(),

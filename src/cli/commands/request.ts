@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { parseRiskScore } from '../../domain/controls.js';
 import { fileProblemOf, isWaiverError, WaiverError } from '../../domain/errors.js';
 import { parseRequestManifests, YAML_LIMITS, type RequestDocument } from '../../domain/manifest-schema.js';
 import { fieldsFromTemplate, type TemplateFields } from '../../domain/request-template.js';
@@ -226,14 +227,14 @@ function riskRating(flags: RequestFlags): RiskRatingInput | undefined {
     return undefined;
   }
   const score = (text: string, flag: string, field: string) => {
-    const m = /^\s*(\d{1,2})\s*[:/]\s*(\d{1,2})\s*$/.exec(text);
-    if (!m)
+    const parsed = parseRiskScore(text);
+    if (!parsed)
       throw new WaiverError(
         'usage',
         `${flag} must be LIKELIHOOD:IMPACT, each 1 to 5 (e.g. 4:3), not "${text}"`,
         field,
       );
-    return { likelihood: Number(m[1]), impact: Number(m[2]) };
+    return parsed;
   };
   return {
     before: score(flags.riskBefore, '--risk-before', 'riskRating.before'),

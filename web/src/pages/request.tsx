@@ -11,6 +11,7 @@ import {
 } from '../../../src/domain/exception';
 import type { KnownRule } from '../../../src/domain/policy-catalog';
 import type { ProcessSettings } from '../../../src/domain/settings';
+import { MIN_FALSE_POSITIVE_LENGTH } from '../../../src/domain/controls';
 import { ApiError } from '../api/client';
 import { useSession } from '../auth/session';
 import { CoverageSummary, type CoverageReport } from '../components/coverage-summary';
@@ -18,7 +19,7 @@ import { NoClusterNote } from '../components/blast-radius';
 import { ErrorNote, Loading } from '../components/status';
 import { useAsync } from '../components/use-async';
 import { href } from '../route';
-import { checkRequestFields, listOf } from '../request-check';
+import { checkRequestFields, controlsFields, formFieldOf, listOf, type ControlsText } from '../request-check';
 import { compareWithDraft, draftedExemptions, type ScopeChange } from '../../../src/domain/violation-draft';
 import { podSecurityLine, type PodSecurityEntry } from '../../../src/domain/exemptions';
 import type { Success } from '../api/client';
@@ -37,7 +38,7 @@ const categoryHelp: Record<Category, string> = {
 /** The policy select's choice for a name typed by hand (`*` is in no Kubernetes name). */
 const ANOTHER = '*another*';
 
-interface Form {
+interface Form extends ControlsText {
   namespaces: string;
   names: string;
   category: Category;
@@ -113,6 +114,11 @@ export function RequestPage({ query }: { query?: URLSearchParams }) {
     apiVersion: '',
     images: '',
     allowedValues: '',
+    riskBefore: '',
+    riskAfter: '',
+    compensatingControls: '',
+    validations: '',
+    falsePositive: '',
   });
   // The draft's Pod Security entries, images and values the requester unticked: only narrowing is offered.
   const [dropped, setDropped] = useState<ReadonlySet<string>>(new Set());
@@ -153,6 +159,7 @@ export function RequestPage({ query }: { query?: URLSearchParams }) {
   const chosenRules = choice.rules
     ? (form.rules ?? defaultRules(choice.name, choice.rules, settings))
     : listOf(form.customRules);
+  const controls = controlsFields(form, choice.cel);
   const fields = {
     namespaces: listOf(form.namespaces),
     names: listOf(form.names),
@@ -169,12 +176,17 @@ export function RequestPage({ query }: { query?: URLSearchParams }) {
       ? { podSecurity: keptEntries(draft.data.fields.podSecurity, dropped) }
       : {}),
     ...(choice.cel ? { images: listOf(form.images), allowedValues: listOf(form.allowedValues) } : {}),
+    ...controls.fields,
   };
   const check = useMemo(
     () => checkRequestFields(fields, settings, me.name, Date.now()),
     [JSON.stringify(fields), settings, me.name],
   );
-  const issues = [...formIssues(choice, fields.rules, form.kinds, settings), ...check.issues];
+  const issues = [
+    ...formIssues(choice, fields.rules, form.kinds, settings),
+    ...controls.issues,
+    ...check.issues,
+  ];
   const body = {
     ...fields,
     riskAssessment: fields.riskAssessment ?? undefined,
@@ -191,7 +203,7 @@ export function RequestPage({ query }: { query?: URLSearchParams }) {
   // A refusal with one field and no list of issues stands as an issue of its own, shown on that field.
   const serverIssues =
     serverError instanceof ApiError
-      ? serverError.issues.length || !serverError.field || !formFields.has(fieldOf(serverError.field))
+      ? serverError.issues.length || !serverError.field || !formFields.has(formFieldOf(serverError.field))
         ? serverError.issues
         : [{ code: serverError.code, field: serverError.field, message: serverError.message }]
       : [];
@@ -199,8 +211,8 @@ export function RequestPage({ query }: { query?: URLSearchParams }) {
     // Typed rules answer for the rules; a typed policy name for the policy, under the field that holds it.
     if (field === 'policy' && !choice.listed) return [];
     const named = field === 'customRules' ? 'rules' : field === 'customPolicy' ? 'policy' : field;
-    const local = issues.filter((i) => fieldOf(i.field) === named);
-    const remote = serverIssues.filter((i) => fieldOf(i.field) === named);
+    const local = issues.filter((i) => formFieldOf(i.field) === named);
+    const remote = serverIssues.filter((i) => formFieldOf(i.field) === named);
     const shown = touched.has(field) || submitted ? local : [];
     return [...shown, ...remote];
   };
@@ -489,6 +501,37 @@ export function RequestPage({ query }: { query?: URLSearchParams }) {
           'A link; required for a vendor image.',
         )}
         {field(
+          'riskBefore',
+          'Risk before compensating controls',
+          <input {...props('riskBefore')} placeholder="4:5" />,
+          'Likelihood:impact, each 1 (rare, negligible) to 5 (almost certain, severe); optional.',
+        )}
+        {field(
+          'riskAfter',
+          'Risk after compensating controls',
+          <input {...props('riskAfter')} placeholder="2:5" />,
+          'Likelihood:impact once the controls below are in place; not above the risk before them.',
+        )}
+        {field(
+          'compensatingControls',
+          'Compensating controls',
+          <textarea {...props('compensatingControls')} />,
+          'What limits the risk while the exception is in force; optional.',
+        )}
+        {choice.cel &&
+          field(
+            'validations',
+            'Validations (CEL)',
+            <textarea {...props('validations')} spellCheck={false} />,
+            'One CEL expression a line, e.g. object.metadata.labels.team == "payments": Kyverno lets a resource through only when every one is true. CEL policies only.',
+          )}
+        {field(
+          'falsePositive',
+          'Stated false positive',
+          <textarea {...props('falsePositive')} />,
+          `Only if the policy's finding is wrong for this scope: say why, in at least ${MIN_FALSE_POSITIVE_LENGTH} characters. Approving the request approves the claim.`,
+        )}
+        {field(
           'expires',
           'Expires',
           <input {...props('expires')} required />,
@@ -496,7 +539,7 @@ export function RequestPage({ query }: { query?: URLSearchParams }) {
         )}
         {submitted &&
           [...issues, ...serverIssues]
-            .filter((i) => !formFields.has(fieldOf(i.field)))
+            .filter((i) => !formFields.has(formFieldOf(i.field)))
             .map((i) => <ErrorNote key={i.code} message={`${i.field}: ${i.message}`} />)}
         {serverError !== undefined && serverIssues.length === 0 && <ErrorNote error={serverError} />}
         <button type="submit" disabled={busy}>
@@ -622,12 +665,6 @@ function scopeSummary(
   return `It will except ${scope.policy}: ${rules}; kinds ${scope.kinds.join(', ')}${names}.`;
 }
 
-/** A guardrail's field as the form names it (`expiresAt` → `expires`). */
-const fieldOf = (field: string): string => {
-  const last = field.split('.').at(-1) ?? field;
-  return last === 'expiresAt' ? 'expires' : last;
-};
-
 const formFields = new Set([
   'namespaces',
   'names',
@@ -643,6 +680,11 @@ const formFields = new Set([
   'kinds',
   'apiVersion',
   'target',
+  'riskBefore',
+  'riskAfter',
+  'compensatingControls',
+  'validations',
+  'falsePositive',
 ]);
 
 const scopeOf = ({ name: _name, ...scope }: { name: string } & Draft['scope']): Draft['scope'] => scope;

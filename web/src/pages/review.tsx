@@ -10,6 +10,7 @@ import { Empty, ErrorNote, Loading } from '../components/status';
 import { Time } from '../components/time';
 import { useAsync } from '../components/use-async';
 import { Validations } from '../components/validations';
+import { formatRisk } from '../../../src/domain/controls';
 import { href } from '../route';
 import { ExemptionFacts } from '../components/exemptions';
 
@@ -121,6 +122,16 @@ function PendingRequest({ x, onDone }: { x: ExceptionView; onDone: (message: str
           <dt>Risk assessment</dt>
           <dd>{x.riskAssessment ?? '—'}</dd>
         </div>
+        {x.riskRating && (
+          <div>
+            <dt>Risk before and after compensating controls</dt>
+            <dd>
+              {formatRisk(x.riskRating.before)}
+              {' → '}
+              {x.riskRating.after ? formatRisk(x.riskRating.after) : 'not rated'}
+            </dd>
+          </div>
+        )}
         {x.compensatingControls && (
           <div>
             <dt>Compensating controls</dt>
@@ -133,6 +144,12 @@ function PendingRequest({ x, onDone }: { x: ExceptionView; onDone: (message: str
             <dd>
               <Validations items={x.validations} />
             </dd>
+          </div>
+        )}
+        {x.falsePositive && (
+          <div>
+            <dt>Stated false positive (approving accepts the claim)</dt>
+            <dd>{x.falsePositive}</dd>
           </div>
         )}
         <div>
