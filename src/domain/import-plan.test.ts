@@ -233,14 +233,20 @@ describe('importing a CEL PolicyException', () => {
     );
   });
 
-  it('refuses a CEL exception for no policy or several', () => {
+  it('refuses a CEL exception for no policy, several, or one that is not a CEL policy', () => {
     const manifest = renderManifest(cel(), defaultSettings) as CelPolicyExceptionManifest;
     const refs = [
       { kind: 'ValidatingPolicy', name: 'a' },
       { kind: 'ValidatingPolicy', name: 'b' },
     ];
-    expect(planImport(observe({ ...manifest, spec: { ...manifest.spec, policyRefs: refs } }), ctx)).toEqual({
-      refused: expect.stringMatching(/^it refers to 2 policies/),
+    const withRefs = (policyRefs: { kind: string; name: string }[]) =>
+      planImport(observe({ ...manifest, spec: { ...manifest.spec, policyRefs } }), ctx);
+    expect(withRefs(refs)).toEqual({ refused: expect.stringMatching(/^it refers to 2 policies/) });
+    expect(withRefs([])).toEqual({ refused: expect.stringMatching(/^it refers to 0 policies/) });
+    expect(withRefs([{ kind: 'ClusterPolicy', name: 'a' }])).toEqual({
+      refused: expect.stringMatching(
+        /^spec\.policyRefs\.0: ClusterPolicy\/a is not a CEL policy as Kind\/name/,
+      ),
     });
   });
 });

@@ -1,4 +1,4 @@
-import { parseCelPolicyRef } from './cel-exception.js';
+import { CEL_POLICY_KINDS, parseCelPolicyRef } from './cel-exception.js';
 import { readCelConditions } from './cel-import.js';
 import {
   apiVersions,
@@ -132,11 +132,15 @@ function planCelImport(object: ObservedException, ctx: ImportContext): ImportPla
     return { refused: `not a PolicyException Waiver can read: ${first ? issueText(first) : 'invalid'}` };
   }
   const { spec } = parsed.data;
-  const ref = spec.policyRefs.length === 1 ? spec.policyRefs[0] : undefined;
-  const policy = ref ? `${ref.kind}/${ref.name}` : '';
-  if (!ref || !parseCelPolicyRef(policy))
+  const [ref, ...more] = spec.policyRefs;
+  if (!ref || more.length)
     return {
-      refused: `it refers to ${spec.policyRefs.length} policies; Waiver adopts a CEL exception for one ValidatingPolicy, ImageValidatingPolicy or other CEL policy (policyRefs: [{kind, name}])`,
+      refused: `it refers to ${spec.policyRefs.length} policies; Waiver adopts a CEL exception for exactly one (split it into one per policy first)`,
+    };
+  const policy = `${ref.kind}/${ref.name}`;
+  if (!parseCelPolicyRef(policy))
+    return {
+      refused: `spec.policyRefs.0: ${policy} is not a CEL policy as Kind/name (${CEL_POLICY_KINDS.join(', ')})`,
     };
   const conditions = readCelConditions(spec.matchConditions ?? []);
   if ('issue' in conditions)
