@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cli, json } from './support/cli.js';
 import { storeBackends } from './support/databases.js';
-import { kubeWorld, type KubeWorld } from './support/kube/cluster.js';
+import { kubeWorld, NS, type KubeWorld } from './support/kube/cluster.js';
 import { legacyRequest } from './support/requests.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { useTempDir } from './support/temp.js';
@@ -179,5 +179,55 @@ describe('covers, with compensating validations', () => {
     ).toEqual(['payments-api-1 true would-fail', 'payments-api-3 true would-pass']);
     // payments-api-2 is in the scope, but lacks the compensating control: the policy judges it as usual.
     expect(report.notCovered).toBe(1);
+  });
+});
+
+describe('import, with compensating validations', () => {
+  const worlds: KubeWorld[] = [];
+  afterEach(async () => {
+    for (const w of worlds.splice(0)) await w.close();
+  });
+  const CEL = 'policyexceptions.policies.kyverno.io';
+
+  it('reads waiver-validation-N back, so the adopted exception is written with the same conditions', async () => {
+    const w = await kubeWorld(tempDir());
+    worlds.push(w);
+    w.api.seed('apiextensions.k8s.io/v1', 'CustomResourceDefinition', {
+      metadata: { name: CEL },
+      spec: { versions: [{ name: 'v1', served: true }] },
+    });
+    w.api.seed('policies.kyverno.io/v1', 'ValidatingPolicy', {
+      metadata: { name: 'require-run-as-non-root' },
+      spec: { validations: [{ expression: 'true' }] },
+    });
+    await w.as('alice').request(celRequest);
+    await w.as('bob').approve('EX-1');
+    await w.as('carol').apply('EX-1');
+    const applied = (await w.deps.store.getException(1))!;
+    const original = w.api.get(CEL, NS, applied.name)!;
+    // The same object as another Waiver (or a restored backup) left it: no longer labelled as ours.
+    const labels = { ...(original['metadata'].labels as Record<string, string>) };
+    delete labels['app.kubernetes.io/managed-by'];
+    w.api.seed('policies.kyverno.io/v1', 'PolicyException', {
+      ...original,
+      metadata: {
+        name: 'payments-copy',
+        namespace: NS,
+        labels,
+        annotations: original['metadata'].annotations,
+      },
+    });
+
+    const report = await w.as('carol').import({ dryRun: false });
+    expect(report.refused).toEqual([]);
+    expect(report.imported).toMatchObject([{ id: 'EX-2', name: 'payments-copy', lacks: [] }]);
+    expect((await w.deps.store.getException(2))?.validations).toEqual([TEAM, NO_HOST_PATH]);
+    const adopted = w.api.get(CEL, NS, 'payments-copy')!;
+    expect(adopted['spec'].matchConditions).toEqual(original['spec'].matchConditions);
+    expect(adopted['spec'].matchConditions.map((c: { name: string }) => c.name)).toEqual([
+      'waiver-scope',
+      'waiver-validation-0',
+      'waiver-validation-1',
+    ]);
   });
 });

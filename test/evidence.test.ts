@@ -152,6 +152,9 @@ describe('proof of effect from policy reports', () => {
       evidence: { exempted: unknown[] };
     };
     expect(json.evidence.exempted).toHaveLength(1);
+    // Applied already: the blast radius is the reviewer's question before approval, as in the text.
+    expect(json).not.toHaveProperty('blastRadius');
+    expect(described.stdout).not.toContain('Blast radius:');
     const listed = await run(['evidence', ...kube]);
     expect(listed.stdout).toMatch(/EX-1 +payments-api-mig-7 +active +1 +2026-12-01T08:00:00Z +-/);
 

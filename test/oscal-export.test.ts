@@ -2,10 +2,10 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { exportOscal } from '../src/service/export-oscal.js';
+import { exportOscal, uuidV5 } from '../src/service/export-oscal.js';
 import { localActor } from '../src/service/actor.js';
 import type { ServiceDeps } from '../src/service/deps.js';
-import { FEDRAMP_NS } from '../src/domain/oscal.js';
+import { FEDRAMP_NS, WAIVER_NS } from '../src/domain/oscal.js';
 import { openStore } from '../src/wire/deps.js';
 import { backends } from './support/databases.js';
 import { join } from 'node:path';
@@ -15,6 +15,10 @@ import { useTempDir } from './support/temp.js';
 import { seedHistory } from './support/history.js';
 
 const tempDir = useTempDir();
+const TEAM = "has(object.metadata.labels) && object.metadata.labels['team'] == 'maps'";
+// A backtick in a string literal: the Markdown description needs a longer code span around it.
+const NO_HOST_PATH =
+  '!has(object.spec.volumes) || object.spec.volumes.all(v, !has(v.hostPath)) || "`a_b*" == ""';
 
 const schema = (name: string): object =>
   JSON.parse(readFileSync(new URL(`./fixtures/oscal/v1.1.3/${name}`, import.meta.url), 'utf8')) as object;
@@ -185,6 +189,69 @@ describe('OSCAL export', () => {
     expect(poam['poam-items']).toHaveLength(8);
   });
 
+  it('lists each compensating validation as a mitigating factor after the stated controls, valid and stable', async () => {
+    const export9 = async () => {
+      const { deps, as } = await seedHistory();
+      await as('alice').request({
+        namespaces: ['maps'],
+        names: ['maps-web-*'],
+        category: 'legacy-migration',
+        ticket: 'MIG-9',
+        reason: 'Legacy maps images run as root until the rebuild lands next sprint',
+        expires: '20d',
+        apiVersion: 'policies.kyverno.io/v1',
+        policy: 'ValidatingPolicy/require-run-as-non-root',
+        compensatingControls: 'Only the maps team deploys here',
+        validations: [TEAM, NO_HOST_PATH],
+      });
+      await as('bob').approve('EX-9', 'risk accepted');
+      await as('carol').apply('EX-9');
+      return { poam: await text(deps, 'poam'), results: await text(deps, 'assessment-results') };
+    };
+    const { poam, results } = await export9();
+    const doc = JSON.parse(poam) as { 'plan-of-action-and-milestones': Poam };
+    const ok = validatePoam(doc);
+    expect(errors(validatePoam)).toEqual([]);
+    expect(ok).toBe(true);
+    const valid = validateResults(JSON.parse(results));
+    expect(errors(validateResults)).toEqual([]);
+    expect(valid).toBe(true);
+    const risk = doc['plan-of-action-and-milestones'].risks.find((r) => prop(r, 'exception-id') === 'EX-9');
+    expect(risk?.['mitigating-factors']).toEqual([
+      { uuid: uuidV5('mitigating-factor:9'), description: 'Only the maps team deploys here' },
+      {
+        uuid: uuidV5('mitigating-factor:9:validation:0'),
+        props: [{ name: 'match-condition', ns: WAIVER_NS, value: 'waiver-validation-0' }],
+        description: `Compensating validation 1 of 2: a CEL check Kyverno evaluates before the exception applies (match condition waiver-validation-0); the exception lets through only resources for which it is true: \`${TEAM}\``,
+      },
+      {
+        uuid: uuidV5('mitigating-factor:9:validation:1'),
+        props: [{ name: 'match-condition', ns: WAIVER_NS, value: 'waiver-validation-1' }],
+        description: `Compensating validation 2 of 2: a CEL check Kyverno evaluates before the exception applies (match condition waiver-validation-1); the exception lets through only resources for which it is true: \`\` ${NO_HOST_PATH} \`\``,
+      },
+    ]);
+    // No NIST control is mapped to this policy: its objective is the policy, as an OSCAL token.
+    const findings = (
+      JSON.parse(results) as {
+        'assessment-results': {
+          results: { findings: { props: Prop[]; target: { 'target-id': string } }[] }[];
+        };
+      }
+    )['assessment-results'].results[0]?.findings;
+    expect(findings?.find((f) => prop(f, 'exception-id') === 'EX-9')?.target['target-id']).toBe(
+      'policy.ValidatingPolicy_require-run-as-non-root',
+    );
+    // The same history gives the same document, and the stated control's factor keeps its UUID.
+    expect((await export9()).poam).toBe(poam);
+    const ex1 = doc['plan-of-action-and-milestones'].risks.find((r) => prop(r, 'exception-id') === 'EX-1');
+    expect(ex1?.['mitigating-factors']).toEqual([
+      {
+        uuid: uuidV5('mitigating-factor:1'),
+        description: 'Admission logs reviewed daily; egress restricted to the vendor registry',
+      },
+    ]);
+  });
+
   it('keeps to the period: only exceptions alive in it, and their status as it stood at its end', async () => {
     const { deps } = await seedHistory();
     const doc = JSON.parse(
@@ -304,7 +371,7 @@ interface Risk {
       'logged-by': { 'party-uuid': string }[];
     }[];
   };
-  'mitigating-factors'?: { description: string }[];
+  'mitigating-factors'?: { uuid: string; description: string; props?: Prop[] }[];
   characterizations?: { facets: { name: string; value: string; props: Prop[] }[] }[];
   'related-observations': { 'observation-uuid': string }[];
 }

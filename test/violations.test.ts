@@ -191,6 +191,27 @@ describe('violations: the failing results of the policy reports', () => {
         `Blast radius: +1 let through, \\d+ not\\n  Pod payments/${BARE_POD} \\(check-image-signature\\): unknown \\(`,
       ),
     );
+    // The same blast radius in JSON, under its own key: the counts, and each resource with its verdict.
+    const radius = json<{ blastRadius: DescribedRadius }>(
+      await waiver(['describe', 'EX-1', '-o', 'json']),
+    ).blastRadius;
+    const [, letThrough, notLetThrough, line] =
+      /Blast radius: +(\d+) let through, (\d+) not\n {2}(.*)\n/.exec(described.stdout) ?? [];
+    expect(radius).toMatchObject({
+      letThrough: Number(letThrough),
+      notLetThrough: Number(notLetThrough),
+      resources: [
+        {
+          resource: { kind: 'Pod', namespace: 'payments', name: BARE_POD },
+          rule: 'check-image-signature',
+          covered: true,
+          withoutException: { verdict: 'unknown' },
+        },
+      ],
+    });
+    expect(line).toBe(
+      `Pod payments/${BARE_POD} (check-image-signature): unknown (${radius.resources[0]?.withoutException?.why ?? ''})`,
+    );
     const widened = await waiver([
       'request',
       '--from-violation',
@@ -346,3 +367,10 @@ describe('violations: the failing results of the policy reports', () => {
     expect([alone.code, alone.stderr]).toEqual([2, expect.stringContaining('--reports-from:') as unknown]);
   });
 });
+
+/** `describe -o json`'s blast radius, as far as these tests read it. */
+interface DescribedRadius {
+  letThrough: number;
+  notLetThrough: number;
+  resources: { withoutException: { verdict: string; why: string } | null }[];
+}

@@ -101,15 +101,22 @@ export const validationsCompile = ({ justification }: ValidationsContext): Issue
       `${validations.length} validations; at most ${MAX_VALIDATIONS} are allowed`,
     );
   for (const [i, expression] of validations.entries()) {
-    if (expression.includes('{{'))
-      return issue(
-        'text-template',
-        `validations.${i}`,
-        `validations.${i} must not contain "{{": Kyverno would read it as a variable`,
-      );
-    const problem = validationProblem(expression);
-    if (problem)
-      return issue('validation-compile', `validations.${i}`, `validations.${i} "${expression}" ${problem}`);
+    const refusal = validationRefusal(expression);
+    if (refusal?.code === 'text-template')
+      return issue(refusal.code, `validations.${i}`, `validations.${i} ${refusal.problem}`);
+    if (refusal)
+      return issue(refusal.code, `validations.${i}`, `validations.${i} "${expression}" ${refusal.problem}`);
   }
   return undefined;
 };
+
+/**
+ * Why one expression cannot be a compensating validation, as a code and a phrase to follow its name; the
+ * request's guardrail and import (which reads `waiver-validation-N` conditions back) both judge with it.
+ */
+export function validationRefusal(expression: string): { code: string; problem: string } | undefined {
+  if (expression.includes('{{'))
+    return { code: 'text-template', problem: 'must not contain "{{": Kyverno would read it as a variable' };
+  const problem = validationProblem(expression);
+  return problem ? { code: 'validation-compile', problem } : undefined;
+}

@@ -1,12 +1,17 @@
+import { CEL_POLICY_KINDS, parseCelPolicyRef } from './cel-exception.js';
+import { readCelConditions } from './cel-import.js';
 import {
+  apiVersions,
   categories,
   isCelApiVersion,
   type ApiVersion,
   type Category,
+  type ExceptionScope,
   type NewExceptionRecord,
 } from './exception.js';
-import { ANNOTATIONS, type PolicyExceptionManifest } from './manifest.js';
-import { PolicyExceptionSchema } from './manifest-schema.js';
+import type { Exemptions } from './exemptions.js';
+import { ANNOTATIONS, parseTtlLabel, TTL_LABEL, type PolicyExceptionManifest } from './manifest.js';
+import { CelPolicyExceptionSchema, PolicyExceptionSchema } from './manifest-schema.js';
 import { check, issueText } from './issue-wording.js';
 import { newRequest } from './new-request.js';
 import type { ObservedException } from './observed.js';
@@ -46,14 +51,7 @@ export function planImport(object: ObservedException, ctx: ImportContext): Impor
     return {
       refused: `Kyverno reads exceptions only from ${ctx.exceptionNamespace}; move it there or delete it`,
     };
-  if (isCelApiVersion(object.apiVersion)) {
-    const refs =
-      (object.spec as { policyRefs?: { kind?: string; name?: string }[] } | undefined)?.policyRefs ?? [];
-    const policy = refs.map((r) => `${r.kind ?? ''}/${r.name ?? ''}`).join(', ') || 'its policy';
-    return {
-      refused: `a CEL PolicyException's scope is CEL, which Waiver does not read back into namespaces and names: request it anew (--api-version policies.kyverno.io/v1 --policy ${policy}), then delete this one`,
-    };
-  }
+  if (isCelApiVersion(object.apiVersion)) return planCelImport(object, ctx);
   const parsed = check(PolicyExceptionSchema, {
     apiVersion: ctx.apiVersion,
     kind: 'PolicyException',
@@ -84,61 +82,158 @@ function adoption(
   ctx: ImportContext,
 ): Adoption {
   const fields = fieldsFromTemplate(manifest);
+  const found = foundFields(object, ctx);
+  return found.adopt({
+    scope: {
+      name: object.name,
+      policy: fields.policy ?? '',
+      rules: fields.rules ?? [],
+      kinds: fields.kinds ?? ['Pod'],
+      namespaces: found.need(fields.namespaces, 'namespaces', ['*']),
+      names: found.need(fields.names, 'names', ['*']),
+    },
+    ticket: fields.ticket,
+    reason: fields.reason,
+    riskAssessment: fields.riskAssessment,
+    expires: fields.expires,
+    validations: [],
+    apiVersion: kyvernoApiVersion(object.apiVersion, ctx.apiVersion),
+    // Adopted with its podSecurity entries: without them the record would exempt the whole rule.
+    exemptions: draftExemptions({ podSecurity: fields.podSecurity }),
+  });
+}
+
+/** The kyverno.io version it was found in, so it is written back as it was; else the configured one. */
+function kyvernoApiVersion(found: string, configured: ApiVersion): ApiVersion {
+  const known = apiVersions.find((v) => v === found);
+  if (known && !isCelApiVersion(known)) return known;
+  return isCelApiVersion(configured) ? 'kyverno.io/v2' : configured;
+}
+
+/**
+ * A CEL PolicyException (policies.kyverno.io) enters the process when its match conditions are the ones
+ * Waiver renders: the scope it reads back, and each `waiver-validation-N` as a compensating validation,
+ * so that rendering the adopted record gives the same conditions.
+ */
+function planCelImport(object: ObservedException, ctx: ImportContext): ImportPlan {
+  const parsed = check(CelPolicyExceptionSchema, {
+    apiVersion: object.apiVersion,
+    kind: 'PolicyException',
+    metadata: {
+      name: object.name,
+      namespace: object.namespace,
+      labels: object.labels,
+      annotations: object.annotations,
+    },
+    spec: object.spec,
+  });
+  if (!parsed.ok) {
+    const first = parsed.issues[0];
+    return { refused: `not a PolicyException Waiver can read: ${first ? issueText(first) : 'invalid'}` };
+  }
+  const { spec } = parsed.data;
+  const [ref, ...more] = spec.policyRefs;
+  if (!ref || more.length)
+    return {
+      refused: `it refers to ${spec.policyRefs.length} policies; Waiver adopts a CEL exception for exactly one (split it into one per policy first)`,
+    };
+  const policy = `${ref.kind}/${ref.name}`;
+  if (!parseCelPolicyRef(policy))
+    return {
+      refused: `spec.policyRefs.0: ${policy} is not a CEL policy as Kind/name (${CEL_POLICY_KINDS.join(', ')})`,
+    };
+  const conditions = readCelConditions(spec.matchConditions ?? []);
+  if ('issue' in conditions)
+    return {
+      refused: `${issueText(conditions.issue)}; request it anew (--api-version ${object.apiVersion} --policy ${policy}), then delete this one`,
+    };
+  if (ctx.nameTaken) return { refused: `a live exception is already named ${object.name}` };
+  const properties = spec.properties ?? {};
+  const found = foundFields(object, ctx, properties);
+  return found.adopt({
+    scope: { name: object.name, policy, rules: [], ...conditions.scope },
+    ticket: object.annotations[ANNOTATIONS.ticket] ?? properties['ticket'],
+    reason: object.annotations[ANNOTATIONS.reason] ?? properties['reason'],
+    riskAssessment: object.annotations[ANNOTATIONS.riskAssessment],
+    expires: spec.expiresAt ?? parseTtlLabel(object.labels[TTL_LABEL] ?? ''),
+    validations: conditions.validations,
+    apiVersion: apiVersions.find((v) => v === object.apiVersion) ?? 'policies.kyverno.io/v1',
+    exemptions: draftExemptions({ images: spec.images, allowedValues: spec.allowedValues }),
+  });
+}
+
+/** What an import reads of the found object, whichever its kind. */
+interface FoundRequest {
+  scope: ExceptionScope;
+  ticket: string | undefined;
+  reason: string | undefined;
+  riskAssessment: string | undefined;
+  /** The expiry it states, if any (RFC 3339). */
+  expires: string | undefined;
+  validations: string[];
+  apiVersion: ApiVersion;
+  exemptions: Exemptions;
+}
+
+/**
+ * The defaults an import fills in for what the object does not say, each listed in `lacks`, and the
+ * adoption built from what it does say. A CEL exception may carry the justification in `properties`.
+ */
+function foundFields(object: ObservedException, ctx: ImportContext, properties: Record<string, string> = {}) {
   const lacks: string[] = [];
   const need = <T>(value: T | undefined, field: string, fallback: T): T => {
     if (value !== undefined) return value;
     lacks.push(field);
     return fallback;
   };
-  const category = object.annotations[ANNOTATIONS.category];
-  const latest = ctx.nowMs + ctx.maxDays * DAY_MS;
-  const stated = fields.expires === undefined ? NaN : Date.parse(fields.expires);
-  if (Number.isNaN(stated)) lacks.push('expiry');
-  const now = toRfc3339(ctx.nowMs);
-  const { record } = newRequest({
-    scope: {
-      name: object.name,
-      policy: fields.policy ?? '',
-      rules: fields.rules ?? [],
-      kinds: fields.kinds ?? ['Pod'],
-      namespaces: need(fields.namespaces, 'namespaces', ['*']),
-      names: need(fields.names, 'names', ['*']),
-    },
-    justification: {
-      category: need(
-        categories.includes(category as Category) ? (category as Category) : undefined,
-        'category',
-        'legacy-migration',
+  const adopt = (found: FoundRequest): Adoption => {
+    const category = object.annotations[ANNOTATIONS.category] ?? properties['category'];
+    const latest = ctx.nowMs + ctx.maxDays * DAY_MS;
+    const stated = found.expires === undefined ? NaN : Date.parse(found.expires);
+    if (Number.isNaN(stated)) lacks.push('expiry');
+    const now = toRfc3339(ctx.nowMs);
+    const { record } = newRequest({
+      scope: found.scope,
+      justification: {
+        category: need(
+          categories.includes(category as Category) ? (category as Category) : undefined,
+          'category',
+          'legacy-migration',
+        ),
+        ticket: need(found.ticket, 'ticket', 'UNKNOWN'),
+        reason: need(
+          found.reason,
+          'justification',
+          'Imported without a justification: adopted as found in the cluster',
+        ),
+        riskAssessment: found.riskAssessment ?? null,
+        riskRating: null,
+        compensatingControls: null,
+        validations: found.validations,
+        falsePositive: null,
+        expiresAt: toRfc3339(Number.isNaN(stated) ? latest : Math.min(stated, latest)),
+      },
+      requestor: need(
+        object.annotations[ANNOTATIONS.requestor] ?? properties['requestor'],
+        'requestor',
+        'unknown',
       ),
-      ticket: need(fields.ticket, 'ticket', 'UNKNOWN'),
-      reason: need(
-        fields.reason,
-        'justification',
-        'Imported without a justification: adopted as found in the cluster',
-      ),
-      riskAssessment: fields.riskAssessment ?? null,
-      riskRating: null,
-      compensatingControls: null,
-      validations: [],
-      falsePositive: null,
-      expiresAt: toRfc3339(Number.isNaN(stated) ? latest : Math.min(stated, latest)),
-    },
-    requestor: need(object.annotations[ANNOTATIONS.requestor], 'requestor', 'unknown'),
-    now,
-    apiVersion: ctx.apiVersion,
-    target: ctx.target,
-    // Adopted with its podSecurity entries: without them the record would exempt the whole rule.
-    exemptions: draftExemptions({ podSecurity: fields.podSecurity }),
-  });
-  // Adopting a bypass is accepting its risk: the importer approved and applied it, now.
-  const adopted: NewExceptionRecord = {
-    ...record,
-    state: 'active',
-    syncStatus: 'pending',
-    approver: ctx.importer,
-    applier: ctx.importer,
-    approvedAt: now,
-    appliedAt: now,
+      now,
+      apiVersion: found.apiVersion,
+      target: ctx.target,
+      exemptions: found.exemptions,
+    });
+    // Adopting a bypass is accepting its risk: the importer approved and applied it, now.
+    const adopted: NewExceptionRecord = {
+      ...record,
+      state: 'active',
+      syncStatus: 'pending',
+      approver: ctx.importer,
+      applier: ctx.importer,
+      approvedAt: now,
+      appliedAt: now,
+    };
+    return { record: adopted, lacks, originalExpiry: Number.isNaN(stated) ? null : toRfc3339(stated) };
   };
-  return { record: adopted, lacks, originalExpiry: Number.isNaN(stated) ? null : toRfc3339(stated) };
+  return { need, adopt };
 }

@@ -1,6 +1,7 @@
 import type { AuditEvent } from './audit.js';
 import { derivedClosure, riskLevel, type ControlRef, type RiskScore } from './controls.js';
 import { formatId, type ExceptionRecord } from './exception.js';
+import { validationCondition } from './render-cel.js';
 
 /**
  * Exceptions and their audit events as OSCAL 1.1 documents: a POA&M with one `risk` per exception (the
@@ -196,7 +197,7 @@ export function poamRisk(record: ExceptionRecord, events: readonly AuditEvent[],
   const closure = log.status === 'closed' ? closureOf(record, log) : null;
   const deviation = deviationValue(log.status, log.approved);
   const rating = record.riskRating;
-  const mitigations = record.compensatingControls;
+  const mitigations = mitigatingFactors(record, uuid);
   return {
     uuid: uuid(`risk:${record.id}`),
     title: `${formatId(record.id)}: ${record.policy} suspended for ${record.names.join(', ')}`,
@@ -227,14 +228,34 @@ export function poamRisk(record: ExceptionRecord, events: readonly AuditEvent[],
           ],
         }
       : {}),
-    ...(mitigations
-      ? { 'mitigating-factors': [{ uuid: uuid(`mitigating-factor:${record.id}`), description: mitigations }] }
-      : {}),
+    ...(mitigations.length ? { 'mitigating-factors': mitigations } : {}),
     deadline: record.expiresAt,
     ...(log.entries.length ? { 'risk-log': { entries: log.entries } } : {}),
     'related-observations': relatedObservations(record, ctx),
   };
 }
+
+/**
+ * What lessens the risk: the compensating controls as stated, then each compensating validation, which
+ * Kyverno enforces rather than a person promising it. The controls keep the UUID they always had; each
+ * validation's is derived from its place in the record, as its match condition is named.
+ */
+function mitigatingFactors(record: ExceptionRecord, uuid: UuidOf): Json[] {
+  const count = record.validations.length;
+  return [
+    ...(record.compensatingControls
+      ? [{ uuid: uuid(`mitigating-factor:${record.id}`), description: record.compensatingControls }]
+      : []),
+    ...record.validations.map((expression, i) => ({
+      uuid: uuid(`mitigating-factor:${record.id}:validation:${i}`),
+      props: [{ name: 'match-condition', ns: WAIVER_NS, value: validationCondition(i) }],
+      description: `Compensating validation ${i + 1} of ${count}: a CEL check Kyverno evaluates before the exception applies (match condition ${validationCondition(i)}); the exception lets through only resources for which it is true: ${markdownCode(expression)}`,
+    })),
+  ];
+}
+
+/** Inline code in OSCAL's Markdown, so `*` and `_` in CEL stay characters; a backtick in it needs two. */
+const markdownCode = (text: string): string => (text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``);
 
 /**
  * FedRAMP's risk adjustment: an adjusted rating that at least one mitigating factor (the compensating
@@ -379,13 +400,20 @@ export function assessmentFinding(
     props: exceptionProps(record, log.status === 'closed' ? closureOf(record, log) : null),
     target: {
       type: 'objective-id',
-      'target-id': control ? `${control.id.toLowerCase()}_obj` : `policy:${record.policy}`,
+      'target-id': control ? `${control.id.toLowerCase()}_obj` : policyObjective(record.policy),
       status: { state: standing ? 'not-satisfied' : 'satisfied', reason: 'other' },
     },
     'related-observations': [{ 'observation-uuid': uuid(`observation:${record.id}`) }],
     'related-risks': [{ 'risk-uuid': uuid(`risk:${record.id}`) }],
   };
 }
+
+/**
+ * The objective of a policy no NIST control is mapped to, as the OSCAL token a `target-id` must be
+ * (letters, digits, `.`, `-`, `_`): a CEL policy's `Kind/name` or a namespaced `ns/name` has a slash, which
+ * becomes `_`, a character neither Kubernetes names nor kinds hold.
+ */
+const policyObjective = (policy: string): string => `policy.${policy.replaceAll('/', '_')}`;
 
 export interface OscalSummary {
   /** The newest event the document includes, or undefined with none. */

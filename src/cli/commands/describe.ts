@@ -1,5 +1,7 @@
 import type { AuditEvent } from '../../domain/audit.js';
 import { formatRisk } from '../../domain/controls.js';
+import type { CoverageItem } from '../../domain/coverage.js';
+import type { RuleVerdict } from '../../domain/evaluate/rule-verdict.js';
 import { podSecurityLine } from '../../domain/exemptions.js';
 import type { ExceptionView } from '../../domain/view.js';
 import { messageOf, WaiverError } from '../../domain/errors.js';
@@ -18,14 +20,38 @@ export async function run(ctx: CliContext, ref: string, flags: EvidenceFlags): P
   const waiver = await ctx.waiver();
   const detail = await waiver.describe(ref);
   const evidence = await evidenceOrWhyNot(waiver, ref, flags.reportsFrom);
+  const radius = detail.exception.state === 'pending' ? await blastRadiusOf(waiver, ref) : undefined;
   if (format !== 'table')
-    return ctx.out(document(typeof evidence === 'string' ? detail : { ...detail, evidence }, format));
+    return ctx.out(
+      document(
+        {
+          ...detail,
+          ...(typeof evidence === 'string' ? {} : { evidence }),
+          ...(radius ? { blastRadius: radius } : {}),
+        },
+        format,
+      ),
+    );
   const proof = typeof evidence === 'string' ? `Evidence:         ${evidence}\n` : evidenceText(evidence);
-  const radius = detail.exception.state === 'pending' ? await blastRadiusText(waiver, ref) : '';
   ctx.out(
-    `${describeText(detail.exception, detail.history, ctx.clock.now())}${originText(detail)}${radius}${proof}`,
+    `${describeText(detail.exception, detail.history, ctx.clock.now())}${originText(detail)}${radius ? blastRadiusText(radius) : ''}${proof}`,
   );
 }
+
+/** One resource approving the request lets through, and what its rule says with no exception in play. */
+interface BlastRadiusResource {
+  resource: CoverageItem['resource'];
+  /** The rule, or the policy where there is none (a CEL policy). */
+  rule: string;
+  /** `unknown`: the matcher could not tell, so it may be let through. */
+  covered: CoverageItem['covered'];
+  /** Absent: no resource data to judge it by. */
+  withoutException: RuleVerdict | null;
+}
+
+/** A pending request's blast radius, as text and JSON both show it; `error` when the cluster did not answer. */
+type BlastRadius =
+  { letThrough: number; notLetThrough: number; resources: BlastRadiusResource[] } | { error: string };
 
 const withoutWords: Record<'would-fail' | 'would-pass' | 'unknown', string> = {
   'would-fail': 'would fail without it',
@@ -35,25 +61,39 @@ const withoutWords: Record<'would-fail' | 'would-pass' | 'unknown', string> = {
 
 /**
  * For a pending request, what approving it lets through on its cluster, and whether each resource would
- * fail without it: the reviewer's question. No cluster target, no section.
+ * fail without it: the reviewer's question. No cluster target, no blast radius.
  */
-async function blastRadiusText(waiver: Waiver, ref: string): Promise<string> {
+async function blastRadiusOf(waiver: Waiver, ref: string): Promise<BlastRadius | undefined> {
   let report;
   try {
     report = await waiver.covers(ref);
   } catch (e) {
-    if (e instanceof WaiverError && e.code === 'usage' && e.field === 'target') return '';
-    return `Blast radius:     cannot read the cluster: ${messageOf(e)}\n`;
+    if (e instanceof WaiverError && e.code === 'usage' && e.field === 'target') return undefined;
+    return { error: `cannot read the cluster: ${messageOf(e)}` };
   }
-  const lines = report.items.map((i) => {
-    const v = i.withoutException;
+  return {
+    letThrough: report.items.length,
+    notLetThrough: report.notCovered,
+    resources: report.items.map((i) => ({
+      resource: i.resource,
+      rule: i.rule || i.policy,
+      covered: i.covered,
+      withoutException: i.withoutException ?? null,
+    })),
+  };
+}
+
+function blastRadiusText(radius: BlastRadius): string {
+  if ('error' in radius) return `Blast radius:     ${radius.error}\n`;
+  const lines = radius.resources.map((r) => {
+    const v = r.withoutException;
     const verdict = v
       ? `${withoutWords[v.verdict]}${v.verdict === 'unknown' ? ` (${v.why})` : ''}`
       : 'unknown (no resource data)';
-    const covered = i.covered === true ? '' : ' [may be covered]';
-    return `  ${resourceText(i.resource)} (${i.rule || i.policy})${covered}: ${verdict}\n`;
+    const covered = r.covered === true ? '' : ' [may be covered]';
+    return `  ${resourceText(r.resource)} (${r.rule})${covered}: ${verdict}\n`;
   });
-  return `Blast radius:     ${report.items.length} let through, ${report.notCovered} not\n${lines.join('')}`;
+  return `Blast radius:     ${radius.letThrough} let through, ${radius.notLetThrough} not\n${lines.join('')}`;
 }
 
 /** The policy reports' evidence where a cluster is configured; otherwise why there is none. */
