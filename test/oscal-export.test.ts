@@ -41,6 +41,28 @@ async function text(deps: ServiceDeps, model: 'poam' | 'assessment-results', per
   return out;
 }
 
+/**
+ * The UUIDs a document defines (each object's `uuid`) and those it refers to (`observation-uuid`,
+ * `risk-uuid`, `party-uuid`, `actor-uuid`): OSCAL's metaschema constraints (index-has-key) require every
+ * reference to name something the document holds, as NIST's oscal-cli checks.
+ */
+function uuidsOf(doc: unknown): { defined: Set<string>; referenced: Set<string> } {
+  const defined = new Set<string>();
+  const referenced = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object')
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'uuid' && typeof value === 'string') defined.add(value);
+        else if (/^(observation|risk|party|actor)-uuid$/.test(key) && typeof value === 'string')
+          referenced.add(value);
+        else walk(value);
+      }
+  };
+  walk(doc);
+  return { defined, referenced };
+}
+
 const errors = (v: ValidateFunction) =>
   (v.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`).slice(0, 10);
 
@@ -59,6 +81,19 @@ describe('OSCAL export', () => {
     const ok = validateResults(doc);
     expect(errors(validateResults)).toEqual([]);
     expect(ok).toBe(true);
+  });
+
+  it('defines every observation, risk and party its references name, in both documents', async () => {
+    const { deps } = await seedHistory();
+    for (const model of ['poam', 'assessment-results'] as const) {
+      const doc = JSON.parse(await text(deps, model)) as unknown;
+      const { defined, referenced } = uuidsOf(doc);
+      expect(referenced.size, model).toBeGreaterThan(0);
+      expect(
+        [...referenced].filter((r) => !defined.has(r)),
+        `${model}: references without their target`,
+      ).toEqual([]);
+    }
   });
 
   it('fails a document broken on purpose, so the validation is real', async () => {

@@ -198,6 +198,10 @@ async function* oscalText(deps: ServiceDeps, model: OscalModel, period: OscalPer
     );
   } else {
     out.add('{"assessment-results":{"results":[{');
+    // The observations and risks each finding names, as the POA&M holds them: OSCAL's constraints want
+    // every reference to resolve within the document.
+    yield* array('observations', (r) => poamObservations(r, ctx), false);
+    yield* array('risks', (r, events) => [poamRisk(r, events, ctx)], true);
     yield* array('findings', (r, events) => [assessmentFinding(r, events, ctx)], true);
     const head = Object.entries(assessmentResultHead(summary, ctx)).map(
       ([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`,
