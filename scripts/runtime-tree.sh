@@ -11,6 +11,9 @@ rm -rf "$dest"
 mkdir -p "$dest/dist"
 cp -R dist/cli dist/web "$dest/dist/"
 cp -R package.json package-lock.json LICENSE examples "$dest/"
-cp -R node_modules "$dest/"
+# The folder's contents, not the link where node_modules is one (a second worktree's): pruning a copied
+# link would prune the tree it points at.
+mkdir -p "$dest/node_modules"
+cp -R node_modules/. "$dest/node_modules/"
 # Only what runs: dev dependencies (the compiler, the test tools, the browser driver) go.
 (cd "$dest" && npm prune --omit=dev --ignore-scripts --no-audit --no-fund >/dev/null)
