@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_PAGE_BYTES } from '../src/api/paging.js';
-import { MAX_EXCEPTION_TEXT } from '../src/domain/guardrails.js';
+import { MAX_EXCEPTION_TEXT } from '../src/domain/exception-size.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { useTempDir } from './support/temp.js';
 

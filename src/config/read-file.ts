@@ -12,5 +12,5 @@ export function readConfigFile(path: string): ConfigFile {
   } catch (e) {
     throw new WaiverError('usage', `cannot read config ${path}: ${messageOf(e)}`, 'config');
   }
-  return parseInput(ConfigFileSchema, raw, path);
+  return parseInput(ConfigFileSchema, raw, path, true);
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { activeRecord } from '../../test/support/records.js';
-import { checkRequest, exceptionTextSize, MAX_EXCEPTION_TEXT, type RequestContext } from './guardrails.js';
+import { exceptionTextSize, MAX_EXCEPTION_TEXT } from './exception-size.js';
+import { checkRequest, type RequestContext } from './guardrails.js';
 import { defaultSettings } from './settings.js';
 import { DAY_MS } from './time.js';
 

@@ -9,6 +9,7 @@ import {
   type ExceptionScope,
   type Justification,
 } from './exception.js';
+import { exceptionTextSize, MAX_EXCEPTION_TEXT } from './exception-size.js';
 import { exemptionIssues, type Exemptions } from './exemptions.js';
 import { maxDaysFor, type ProcessSettings } from './settings.js';
 import { DAY_MS } from './time.js';
@@ -35,30 +36,6 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const NAME_PATTERN = /^[a-z0-9.*?-]+$/;
 const MAX_TEXT = 2000;
-/**
- * One exception's text in all: every list at its longest would make one record of about 36,000
- * characters, and a page of 500 of them a response of megabytes. A reviewer cannot weigh that much either.
- */
-export const MAX_EXCEPTION_TEXT = 16_384;
-
-/** The characters of an exception's text fields together: what its row, view and manifest grow with. */
-export function exceptionTextSize(
-  e: ExceptionScope & Pick<Justification, 'ticket' | 'reason' | 'riskAssessment'>,
-): number {
-  const listed = [e.rules, e.kinds, e.namespaces, e.names].reduce(
-    (sum, list) => list.reduce((n, item) => n + item.length, sum),
-    0,
-  );
-  return (
-    listed +
-    e.name.length +
-    e.policy.length +
-    e.ticket.length +
-    e.reason.length +
-    (e.riskAssessment?.length ?? 0)
-  );
-}
-
 const issue = (code: string, field: string, message: string): Issue => ({ code, field, message });
 
 const firstIssue = <T>(values: readonly T[], check: (value: T) => Issue | undefined): Issue | undefined => {

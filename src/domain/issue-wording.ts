@@ -212,9 +212,18 @@ export type Checked<T> = { ok: true; data: T } | { ok: false; issues: Issue[] };
  * Validates `value`; every problem is one issue naming its field (`roles`, `notifications.slack`), or, for
  * an unknown field, the field itself. `source` (a file) is said in each message.
  */
-export function check<S extends z.ZodType>(schema: S, value: unknown, source?: string): Checked<z.output<S>> {
+export function check<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  source?: string,
+  /**
+   * The schema is used once in this process (a configuration file): zod's fast path would compile a parser
+   * for each object in it first (`new Function`), which costs a cold command more than it saves.
+   */
+  once = false,
+): Checked<z.output<S>> {
   // Valid input takes zod's fast path; only a refusal is parsed again, to be worded.
-  const valid = schema.safeParse(value);
+  const valid = schema.safeParse(value, once ? { jitless: true } : undefined);
   if (valid.success) return { ok: true, data: valid.data };
   const known = new Map<string, string[]>();
   const result = schema.safeParse(value, {

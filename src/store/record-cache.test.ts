@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { activeRecord } from '../../test/support/records.js';
-import { exceptionTextSize } from '../domain/guardrails.js';
+import { exceptionTextSize } from '../domain/exception-size.js';
 import { RecordCache } from './record-cache.js';
 
 describe('the record cache', () => {

@@ -1,5 +1,5 @@
 import type { ExceptionRecord } from '../domain/exception.js';
-import { exceptionTextSize } from '../domain/guardrails.js';
+import { exceptionTextSize } from '../domain/exception-size.js';
 
 /**
  * Committed records by id and version. A version changes with every update, so an entry is either
