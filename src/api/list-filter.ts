@@ -1,5 +1,5 @@
 import { WaiverError } from '../domain/errors.js';
-import { parseNamespace } from '../domain/guardrails.js';
+import { parseNamespace } from '../domain/namespace-name.js';
 import { categories, states, type Category, type State } from '../domain/exception.js';
 import { parseDuration } from '../domain/time.js';
 import { listSorts, type ListFilter, type ListSort } from '../service/list-exceptions.js';

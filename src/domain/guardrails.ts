@@ -1,4 +1,4 @@
-import { WaiverError, type Issue } from './errors.js';
+import type { Issue } from './errors.js';
 import { parseCelPolicyRef } from './cel-exception.js';
 import { validationsCompile, validationsNeedCelException } from './cel-validations.js';
 import {
@@ -14,6 +14,7 @@ import { exemptionIssues, type Exemptions } from './exemptions.js';
 import { maxDaysFor, type ProcessSettings } from './settings.js';
 import { DAY_MS } from './time.js';
 import { hasWildcard, literalPrefix } from './wildcard.js';
+import { isLabel } from './namespace-name.js';
 
 /** Everything a rule may look at when an exception is requested or renewed. */
 export interface RequestContext {
@@ -32,7 +33,6 @@ export interface RequestContext {
 /** A guardrail: returns the issue when the request breaks it. The list below is the documentation. */
 export type Rule = (ctx: RequestContext) => Issue | undefined;
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const NAME_PATTERN = /^[a-z0-9.*?-]+$/;
 const MAX_TEXT = 2000;
@@ -45,19 +45,6 @@ const firstIssue = <T>(values: readonly T[], check: (value: T) => Issue | undefi
   }
   return undefined;
 };
-
-export const isLabel = (s: string): boolean => s.length <= 63 && DNS1123_LABEL.test(s);
-
-/** A namespace filter Kubernetes would refuse as a name matches nothing: it is a typing mistake. */
-export function parseNamespace(text: string): string {
-  if (!isLabel(text))
-    throw new WaiverError(
-      'usage',
-      `"${text}" is not a namespace name (a DNS-1123 label: lower-case letters, digits and "-", at most 63 characters)`,
-      'namespace',
-    );
-  return text;
-}
 
 export const nameIsDnsLabel: Rule = ({ scope }) =>
   isLabel(scope.name)

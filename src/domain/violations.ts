@@ -1,6 +1,6 @@
 import { coverage, resourceUnderTest, type NamedException } from './coverage.js';
 import { WaiverError } from './errors.js';
-import { isLabel } from './guardrails.js';
+import { isLabel } from './namespace-name.js';
 import type { Coverage } from './exception-match.js';
 import {
   detailedReportResults,

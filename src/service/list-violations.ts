@@ -1,4 +1,4 @@
-import { parseNamespace } from '../domain/guardrails.js';
+import { parseNamespace } from '../domain/namespace-name.js';
 import type { NamedException } from '../domain/coverage.js';
 import { messageOf } from '../domain/errors.js';
 import type { ExceptionRecord } from '../domain/exception.js';
