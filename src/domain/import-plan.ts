@@ -9,6 +9,7 @@ import {
   type ExceptionScope,
   type NewExceptionRecord,
 } from './exception.js';
+import type { Issue } from './errors.js';
 import type { Exemptions } from './exemptions.js';
 import { ANNOTATIONS, parseTtlLabel, TTL_LABEL, type PolicyExceptionManifest } from './manifest.js';
 import { CelPolicyExceptionSchema, PolicyExceptionSchema } from './manifest-schema.js';
@@ -52,21 +53,8 @@ export function planImport(object: ObservedException, ctx: ImportContext): Impor
       refused: `Kyverno reads exceptions only from ${ctx.exceptionNamespace}; move it there or delete it`,
     };
   if (isCelApiVersion(object.apiVersion)) return planCelImport(object, ctx);
-  const parsed = check(PolicyExceptionSchema, {
-    apiVersion: ctx.apiVersion,
-    kind: 'PolicyException',
-    metadata: {
-      name: object.name,
-      namespace: object.namespace,
-      labels: object.labels,
-      annotations: object.annotations,
-    },
-    spec: object.spec,
-  });
-  if (!parsed.ok) {
-    const first = parsed.issues[0];
-    return { refused: `not a PolicyException Waiver can read: ${first ? issueText(first) : 'invalid'}` };
-  }
+  const parsed = check(PolicyExceptionSchema, asManifest(object, ctx.apiVersion));
+  if (!parsed.ok) return unreadable(parsed.issues);
   const manifest = parsed.data as PolicyExceptionManifest;
   if (manifest.spec.exceptions.length !== 1)
     return {
@@ -110,27 +98,32 @@ function kyvernoApiVersion(found: string, configured: ApiVersion): ApiVersion {
   return isCelApiVersion(configured) ? 'kyverno.io/v2' : configured;
 }
 
+/** An observed object as the manifest a schema checks, read as `apiVersion`. */
+const asManifest = (object: ObservedException, apiVersion: string) => ({
+  apiVersion,
+  kind: 'PolicyException',
+  metadata: {
+    name: object.name,
+    namespace: object.namespace,
+    labels: object.labels,
+    annotations: object.annotations,
+  },
+  spec: object.spec,
+});
+
+const unreadable = (issues: readonly Issue[]): ImportPlan => {
+  const first = issues[0];
+  return { refused: `not a PolicyException Waiver can read: ${first ? issueText(first) : 'invalid'}` };
+};
+
 /**
  * A CEL PolicyException (policies.kyverno.io) enters the process when its match conditions are the ones
  * Waiver renders: the scope it reads back, and each `waiver-validation-N` as a compensating validation,
  * so that rendering the adopted record gives the same conditions.
  */
 function planCelImport(object: ObservedException, ctx: ImportContext): ImportPlan {
-  const parsed = check(CelPolicyExceptionSchema, {
-    apiVersion: object.apiVersion,
-    kind: 'PolicyException',
-    metadata: {
-      name: object.name,
-      namespace: object.namespace,
-      labels: object.labels,
-      annotations: object.annotations,
-    },
-    spec: object.spec,
-  });
-  if (!parsed.ok) {
-    const first = parsed.issues[0];
-    return { refused: `not a PolicyException Waiver can read: ${first ? issueText(first) : 'invalid'}` };
-  }
+  const parsed = check(CelPolicyExceptionSchema, asManifest(object, object.apiVersion));
+  if (!parsed.ok) return unreadable(parsed.issues);
   const { spec } = parsed.data;
   const [ref, ...more] = spec.policyRefs;
   if (!ref || more.length)
