@@ -209,6 +209,10 @@ describe('proof of effect from policy reports', () => {
       /EX-1 +payments-api-mig-8 +active +1/,
     );
 
+    // Completion offers the clusters only: a folder has no reports.
+    expect((await run(['__complete', 'evidence', '--reports-from', ''])).stdout).toBe('prod\n:4\n');
+    expect((await run(['__complete', 'request', '--target', ''])).stdout).toBe('prod\nlocal\n:4\n');
+
     const notCluster = await run(['evidence', 'EX-1', '--reports-from', 'local']);
     expect(notCluster.code).toBe(2);
     expect(notCluster.stderr).toContain('--reports-from');

@@ -73,6 +73,10 @@ async function valuesOf(ctx: CliContext, flag: string, option: Option): Promise<
       return (await noStore(ctx)) ? [] : policies(ctx);
     case '--target':
       return (await (await ctx.waiver()).targets()).items.map((t) => t.name);
+    case '--reports-from':
+      return (await (await ctx.waiver()).targets()).items
+        .filter((t) => t.kind === 'cluster')
+        .map((t) => t.name);
     default:
       return [];
   }
