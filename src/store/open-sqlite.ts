@@ -44,7 +44,7 @@ export async function openSqliteStore(
     // each page about once, and keeps its memory.
     if (options.longLived !== false) database.pragma('cache_size = -32768');
   } catch (e) {
-    throw new WaiverError('usage', `cannot open the database ${path}: ${messageOf(e)}`, 'db');
+    throw new WaiverError('usage', `cannot open the database ${path}: ${openFailure(e)}`, 'db');
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(database) }) });
   // Most opens find the schema current: one read says so, and a command starts without the migrator.
@@ -95,4 +95,18 @@ function createOwnerOnly(path: string, createFolder: boolean): void {
   else if (!existsSync(folder)) throw new Error(`the folder ${folder} does not exist`);
   // SQLite gives its journal the database file's permissions.
   if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+}
+
+/**
+ * Why SQLite could not be opened, in one line. better-sqlite3 is a native module: after switching Node.js
+ * versions (nvm, a new image) it no longer loads, and Node's own five-line message is cut at its first.
+ */
+export function openFailure(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const built =
+    /NODE_MODULE_VERSION (\d+)\. This version of Node\.js requires\s+NODE_MODULE_VERSION (\d+)/.exec(
+      message.replace(/\s+/g, ' '),
+    );
+  if (!built) return messageOf(e);
+  return `better-sqlite3 was built for another Node.js (module version ${built[1]}; Node.js ${process.version} needs ${built[2]}): run \`npm rebuild better-sqlite3\` where Waiver is installed`;
 }
