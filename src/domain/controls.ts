@@ -61,6 +61,10 @@ export function parseRiskScore(text: string): RiskScore | undefined {
   return m ? { likelihood: Number(m[1]), impact: Number(m[2]) } : undefined;
 }
 
+/** What a score that is not `LIKELIHOOD:IMPACT` is told, as the flag and the form field both say it. */
+export const riskScoreShapeProblem = (typed: string): string =>
+  `must be LIKELIHOOD:IMPACT, each ${RISK_SCALE.min} to ${RISK_SCALE.max} (e.g. 4:3), not "${typed.trim()}"`;
+
 /** Why a score is off the stated scale, or undefined when both points are on it. */
 export function riskScoreProblem({ likelihood, impact }: RiskScore): string | undefined {
   const off = (n: number) => !Number.isInteger(n) || n < RISK_SCALE.min || n > RISK_SCALE.max;

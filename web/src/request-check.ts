@@ -7,9 +7,9 @@ import {
 import {
   falsePositiveProblem,
   parseRiskScore,
-  RISK_SCALE,
   riskAfterProblem,
   riskScoreProblem,
+  riskScoreShapeProblem,
   type RiskRating,
 } from '../../src/domain/controls';
 import type { Exemptions } from '../../src/domain/exemptions';
@@ -109,9 +109,7 @@ export function controlsFields(
   const score = (typed: string, field: 'riskBefore' | 'riskAfter') => {
     if (!typed.trim()) return undefined;
     const parsed = parseRiskScore(typed);
-    const problem = parsed
-      ? riskScoreProblem(parsed)
-      : `must be LIKELIHOOD:IMPACT, each ${RISK_SCALE.min} to ${RISK_SCALE.max} (e.g. 4:3), not "${typed.trim()}"`;
+    const problem = parsed ? riskScoreProblem(parsed) : riskScoreShapeProblem(typed);
     if (problem) issues.push({ code: 'risk-score', field, message: problem });
     return problem ? undefined : parsed;
   };

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { parseRiskScore } from '../../domain/controls.js';
+import { parseRiskScore, riskScoreShapeProblem } from '../../domain/controls.js';
 import { fileProblemOf, isWaiverError, WaiverError } from '../../domain/errors.js';
 import { parseRequestManifests, YAML_LIMITS, type RequestDocument } from '../../domain/manifest-schema.js';
 import { fieldsFromTemplate, type TemplateFields } from '../../domain/request-template.js';
@@ -228,12 +228,7 @@ function riskRating(flags: RequestFlags): RiskRatingInput | undefined {
   }
   const score = (text: string, flag: string, field: string) => {
     const parsed = parseRiskScore(text);
-    if (!parsed)
-      throw new WaiverError(
-        'usage',
-        `${flag} must be LIKELIHOOD:IMPACT, each 1 to 5 (e.g. 4:3), not "${text}"`,
-        field,
-      );
+    if (!parsed) throw new WaiverError('usage', `${flag} ${riskScoreShapeProblem(text)}`, field);
     return parsed;
   };
   return {
