@@ -216,7 +216,9 @@ describe('proof of effect from policy reports', () => {
     const notCluster = await run(['evidence', 'EX-1', '--reports-from', 'local']);
     expect(notCluster.code).toBe(2);
     expect(notCluster.stderr).toContain('--reports-from');
-    expect(notCluster.stderr).toContain('target "local" is not a cluster (clusters: prod)');
+    expect(notCluster.stderr).toContain(
+      'target "local" is not a cluster: name one with --reports-from (prod)',
+    );
     expect(notCluster.stderr).not.toContain('--target');
   });
 

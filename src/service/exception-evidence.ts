@@ -68,19 +68,8 @@ function reportsClusterOf(deps: ServiceDeps, record: ExceptionRecord, reportsFro
 }
 
 /** The cluster named by --reports-from, or a usage error naming that flag. */
-function reportsInventory(deps: ServiceDeps, name: string): ClusterInventory {
-  try {
-    return inventoryOf(deps, name);
-  } catch (e) {
-    if (e instanceof WaiverError && e.field === 'target')
-      throw new WaiverError(
-        e.code,
-        `--reports-from: ${e.message.replace(': name one with --target (', ' (clusters: ')}`,
-        'reports-from',
-      );
-    throw e;
-  }
-}
+const reportsInventory = (deps: ServiceDeps, name: string): ClusterInventory =>
+  clusterOf(deps, "evidence reads the cluster's policy reports", name, '', 'reports-from').inventory;
 
 /** `evidence EX-42 [--reports-from CLUSTER]`: what the policy reports prove about one exception. */
 export async function exceptionEvidenceOf(

@@ -37,8 +37,17 @@ export function targetOf(deps: ServiceDeps, record: ExceptionRecord): NamedTarge
   );
 }
 
-/** The named target's cluster services, or a usage error saying what needs them and how to give one. */
-export function clusterOf(deps: ServiceDeps, what: string, name?: string, offline = ''): ClusterServices {
+/**
+ * The named target's cluster services, or a usage error saying what needs them and how to give one;
+ * `flag` is the option that named it (`target`, or `reports-from` where reports are read elsewhere).
+ */
+export function clusterOf(
+  deps: ServiceDeps,
+  what: string,
+  name?: string,
+  offline = '',
+  flag = 'target',
+): ClusterServices {
   const wanted = name ?? deps.targets.defaultName;
   const named = deps.targets.get(wanted);
   if (named?.cluster) return named.cluster;
@@ -50,8 +59,8 @@ export function clusterOf(deps: ServiceDeps, what: string, name?: string, offlin
         : 'no cluster is configured: give --kubeconfig or --context, or a cluster under targets: in the config'
       : !named
         ? `target "${wanted}" is not configured here (configured: ${configured(deps)})`
-        : `target "${wanted}" is not a cluster: name one with --target (${clusters.join(', ')})`;
-  throw new WaiverError('usage', `${what}, and ${why}${offline}`, 'target');
+        : `target "${wanted}" is not a cluster: name one with --${flag} (${clusters.join(', ')})`;
+  throw new WaiverError('usage', `${what}, and ${why}${offline}`, flag);
 }
 
 /** Every configured cluster target, in configuration order. */
