@@ -273,6 +273,8 @@ describe('HTTP API security', () => {
     expect(metrics.text).toMatch(/^waiver_exceptions\{target="folder",state="pending"\} 1$/m);
     expect(metrics.text).toMatch(/^waiver_active_exceptions\{target="folder"\} 0$/m);
     expect(metrics.text).toMatch(/^waiver_red_flag 0$/m);
+    // Nothing has ended yet: no data, spelled as the exposition formats spell it (prom-client writes `Nan`).
+    expect(metrics.text).toMatch(/^waiver_expired_removed_ratio NaN$/m);
     expect(metrics.text).toMatch(
       /^waiver_http_requests_total\{method="POST",route="\/api\/v1\/exceptions",status="201"\} 1$/m,
     );

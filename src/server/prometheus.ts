@@ -41,6 +41,12 @@ export interface ScrapeSources {
  */
 export const SCRAPE_REUSE_MS = 5_000;
 
+/**
+ * prom-client writes a NaN sample as `Nan`; the exposition formats spell it `NaN` (OpenMetrics requires it,
+ * Prometheus reads either): a strict parser must not trip on a gauge that has no data yet.
+ */
+export const spellNaN = (text: string): string => text.replace(/ Nan$/gm, ' NaN');
+
 export function serverMetrics(sources: ScrapeSources, reuseMs = SCRAPE_REUSE_MS): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'waiver_' });
@@ -173,7 +179,7 @@ export function serverMetrics(sources: ScrapeSources, reuseMs = SCRAPE_REUSE_MS)
       const key = `${seq} ${changes} ${JSON.stringify(pendingNow)}`;
       if (kept && kept.key === key && at >= kept.at && at - kept.at < reuseMs) return kept.text;
       await refresh(pendingNow);
-      const text = await registry.metrics();
+      const text = spellNaN(await registry.metrics());
       kept = { key, at, text };
       return text;
     },
