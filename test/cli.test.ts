@@ -644,6 +644,9 @@ ${entry}
     const table = (await cli(cwd, ['metrics'])).stdout;
     expect(table).toMatch(/^average duration\s+n\/a\s+< 14d\s+n\/a$/m);
     expect(table).toMatch(/^active exceptions\s+1\s+should fall\s+n\/a$/m);
+    expect(table).toMatch(/^active at each week's end, oldest first: (0 )+1$/m);
+    // n/a says why: the trend is judged from history this database does not have yet.
+    expect(table).toMatch(/^trend: not judged until two weeks have ended with active exceptions$/m);
     expect(table).not.toContain('RED FLAG');
   });
 

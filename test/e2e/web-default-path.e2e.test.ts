@@ -341,4 +341,26 @@ describe.skipIf(!chromiumPath)('the web UI on the default setup (a folder, no cl
       await fresh.close();
     }
   });
+
+  it("shows the first week's slope without judging it, as the CLI and /metrics do", async () => {
+    const as = (who: string) => server.as(tokens[who] ?? '');
+    const filed = await as('alice')('POST', '/api/v1/exceptions', legacyRequest('MIG-6'));
+    expect(filed.status, filed.text).toBe(201);
+    const id = (filed.body as { exception: { id: string } }).exception.id;
+    expect((await as('bob')('POST', `/api/v1/exceptions/${id}/approve`, {})).status).toBe(200);
+    expect((await as('carol')('POST', `/api/v1/exceptions/${id}/apply`, {})).status).toBe(200);
+    const viewer = await signedIn(server.adminToken);
+    await go(viewer.page, '#/');
+    const card = viewer.page
+      .getByRole('list', { name: 'Process metrics' })
+      .getByRole('listitem')
+      .filter({ hasText: 'Active exceptions' });
+    await card.getByText(/judged once two weeks have ended with active exceptions/).waitFor();
+    expect(await card.textContent()).not.toMatch(/on target|off target/);
+    expect(await card.getAttribute('class')).toBe('card');
+    const metrics = await server.as(server.adminToken)('GET', '/metrics');
+    expect(metrics.text).toMatch(/^waiver_red_flag 0$/m);
+    expect(viewer.problems).toEqual([]);
+    await viewer.page.close();
+  });
 });

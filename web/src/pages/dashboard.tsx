@@ -90,9 +90,13 @@ function MetricsCards({ m }: { m: Metrics }) {
     {
       label: 'Active exceptions',
       value: String(m.activeExceptions),
-      note: `trend ${m.trend.slope >= 0 ? '+' : ''}${m.trend.slope.toFixed(2)} a week`,
+      // The domain judges the trend once two weeks have ended with active exceptions, as the CLI and
+      // /metrics' red flag do: before that, a slope is shown but neither on nor off target.
+      note:
+        `trend ${m.trend.slope >= 0 ? '+' : ''}${m.trend.slope.toFixed(2)} a week` +
+        (t.trend.value === null ? ' (judged once two weeks have ended with active exceptions)' : ''),
       meets: t.trend.meets,
-      measured: m.activeExceptions > 0 || m.trend.weekly.some((n) => n > 0),
+      measured: t.trend.value !== null,
     },
     {
       label: 'Average duration',
