@@ -51,6 +51,17 @@ describe('guardrails', () => {
     expect(checkRequest(context({ scope: { policy: 'payments/require-image-signature' } }))).toEqual([]);
   });
 
+  it('say what a namespace name may be when one is refused', () => {
+    expect(checkRequest(context({ scope: { namespaces: ['Shop'] } }))).toEqual([
+      expect.objectContaining({
+        code: 'namespace-format',
+        field: 'namespaces',
+        message:
+          '"Shop" is not a namespace name (a DNS-1123 label: lower-case letters, digits and "-", at most 63 characters)',
+      }),
+    ]);
+  });
+
   it.each([
     ['name-format', { scope: { name: 'Payments_API' } }],
     ['name-format', { scope: { name: 'a'.repeat(64) } }],

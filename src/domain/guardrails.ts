@@ -14,7 +14,7 @@ import { exemptionIssues, type Exemptions } from './exemptions.js';
 import { maxDaysFor, type ProcessSettings } from './settings.js';
 import { DAY_MS } from './time.js';
 import { hasWildcard, literalPrefix } from './wildcard.js';
-import { isLabel } from './namespace-name.js';
+import { isLabel, NAMESPACE_NAME_RULE } from './namespace-name.js';
 
 /** Everything a rule may look at when an exception is requested or renewed. */
 export interface RequestContext {
@@ -135,7 +135,12 @@ export const namespacesAreSpecific: Rule = ({ scope, settings }) => {
         'namespaces',
         `"${ns}": wildcards are not allowed; name each namespace`,
       );
-    if (!isLabel(ns)) return issue('namespace-format', 'namespaces', `"${ns}" is not a valid namespace name`);
+    if (!isLabel(ns))
+      return issue(
+        'namespace-format',
+        'namespaces',
+        `"${ns}" is not a namespace name (${NAMESPACE_NAME_RULE})`,
+      );
     if (protectedNames.has(ns))
       return issue(
         'namespace-protected',
