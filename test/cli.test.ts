@@ -263,7 +263,21 @@ describe('waiver CLI, in-process through main()', () => {
     await cli(cwd, requestArgs, { as: 'alice' });
     const result = await cli(cwd, ['apply', 'EX-1'], { as: 'carol' });
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/^error: cannot apply EX-1: it is pending/);
+    expect(result.stderr).toBe(
+      'error: cannot apply EX-1: it is pending; apply takes an approved exception\n',
+    );
+    const escalated = await cli(cwd, ['escalate', 'EX-1', '--comment', 'needs a policy change'], {
+      as: 'bob',
+    });
+    expect(escalated.code).toBe(3);
+    expect(escalated.stderr).toBe(
+      'error: cannot escalate EX-1: it is pending; escalate takes an active exception\n',
+    );
+    const approved = await cli(cwd, ['withdraw', 'EX-1'], { as: 'alice' });
+    expect(approved.code).toBe(0);
+    expect((await cli(cwd, ['approve', 'EX-1'], { as: 'bob' })).stderr).toBe(
+      'error: cannot approve EX-1: it is withdrawn; approve takes a pending exception\n',
+    );
   });
 
   it('takes a name in another case for the same person, unless identitiesIgnoreCase is off', async () => {

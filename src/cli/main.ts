@@ -175,8 +175,8 @@ function program(ctx: () => CliContext, streams: Streams): Command {
     .command('renew')
     .description('request a renewal: same scope, new justification, fresh approval')
     .argument('<id>', 'EX-42, 42 or the name')
-    .option('--reason <reason>', 'the new justification')
-    .option('--expires <when>', 'a duration (14d) or an RFC3339 instant')
+    .option('--reason <reason>', 'required: the new justification (at least 30 characters)')
+    .option('--expires <when>', 'required: a duration (14d) or an RFC3339 instant')
     .option('--ticket <ticket>', 'a new ticket reference (default: the previous one)')
     .addOption(outputOption('table|json|yaml|name'))
     .action(async (ref: string, flags: RenewFlags) =>

@@ -90,6 +90,13 @@ export interface TransitionResult {
   event: { action: AuditAction; data: Record<string, unknown> };
 }
 
+/** The states `action` leads from, in words: "an approved exception", "a pending or approved exception". */
+function statesTaking(action: Action): string {
+  const from = (Object.keys(transitions) as StoredState[]).filter((state) => transitions[state][action]);
+  const words = from.join(' or ');
+  return `${/^[aeiou]/.test(words) ? 'an' : 'a'} ${words} exception`;
+}
+
 /** Decides whether `action` is legal for `record` and returns the changed record with its audit event. */
 export function transition(
   record: ExceptionRecord,
@@ -100,7 +107,7 @@ export function transition(
   if (next === undefined) {
     throw new WaiverError(
       'illegal_transition',
-      `cannot ${action} ${formatId(record.id)}: it is ${record.state}`,
+      `cannot ${action} ${formatId(record.id)}: it is ${record.state}; ${action} takes ${statesTaking(action)}`,
       'state',
     );
   }
