@@ -383,6 +383,26 @@ spec:
     expect(clean.stdout).toContain('0 error(s)');
   });
 
+  it('writes a reason holding U+2028 so that kubectl reads it as one text, and lint refuses the raw separator', async () => {
+    const reason = 'Legacy images move to the signed pipeline\u2028tail: during the migration';
+    const args = requestArgsFor('MIG-2028', { category: 'legacy-migration', reason, expires: '10d' });
+    const created = json(await cli(cwd, [...args, '-o', 'json'], { as: 'alice' }));
+    expect(created['reason']).toBe(reason);
+    expect((await cli(cwd, ['approve', String(created['id'])], { as: 'bob' })).code).toBe(0);
+    const rendered = (await cli(cwd, ['render', String(created['id'])])).stdout;
+    expect(rendered).not.toMatch(/[\u2028\u2029]/);
+    expect(rendered).toContain(
+      '"Legacy images move to the signed pipeline\\u2028tail: during the migration"',
+    );
+    expect((await cli(cwd, ['lint', '-'], { input: rendered })).code).toBe(0);
+    // The same file with the separator written raw: YAML 1.1 readers would end the reason at it.
+    const raw = rendered.replace(/"([^"\n]*)\\u2028([^"\n]*)"/, '$1\u2028$2');
+    expect(raw).toContain('\u2028');
+    const refused = await cli(cwd, ['lint', '-'], { input: raw });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout + refused.stderr).toMatch(/line \d+: a raw U\+2028 LINE SEPARATOR, which kubectl/);
+  });
+
   it('reads podSecurity entries from a request file, shows them in describe and renders them; a bad one is refused by its field', async () => {
     const template = (entry: string) => `apiVersion: kyverno.io/v2
 kind: PolicyException

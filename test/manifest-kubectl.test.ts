@@ -31,6 +31,14 @@ describe.runIf(hasKubectl())('manifests as kubectl reads them', () => {
     expect(asKubectlReads(manifestToYaml(manifest))).toEqual(JSON.parse(JSON.stringify(manifest)));
   });
 
+  it('keeps a reason holding U+2028 and U+2029 one text, which kubectl would otherwise break', () => {
+    for (const reason of ['migration\u2028tail: of the reason', 'two lines\nand a\u2029paragraph']) {
+      const record = activeRecord({ id: 7, reason, riskAssessment: `risk\u2028${reason}` });
+      const manifest = renderPolicyException(record, defaultSettings);
+      expect(asKubectlReads(manifestToYaml(manifest))).toEqual(JSON.parse(JSON.stringify(manifest)));
+    }
+  });
+
   it('keeps allowed values such as yes, off and 1_000 as strings in a CEL exception', () => {
     const record = activeRecord({
       id: 6,

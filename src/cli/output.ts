@@ -1,5 +1,4 @@
-import { stringify } from 'yaml';
-import { unambiguousYamlOptions } from '../domain/yaml-text.js';
+import { unambiguousYaml } from '../domain/yaml-text.js';
 import { WaiverError } from '../domain/errors.js';
 import { humanDuration } from '../domain/time.js';
 
@@ -39,7 +38,7 @@ export function table(header: readonly string[], rows: readonly (readonly string
 }
 
 export function document(value: unknown, format: 'json' | 'yaml'): string {
-  return format === 'json' ? `${JSON.stringify(value, null, 2)}\n` : stringify(value, unambiguousYamlOptions);
+  return format === 'json' ? `${JSON.stringify(value, null, 2)}\n` : unambiguousYaml(value);
 }
 
 /** "in 6d", "3h ago": how an instant relates to now. */

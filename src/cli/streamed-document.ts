@@ -1,5 +1,4 @@
-import { stringify } from 'yaml';
-import { unambiguousYamlOptions } from '../domain/yaml-text.js';
+import { unambiguousYaml } from '../domain/yaml-text.js';
 
 const indent = (text: string, by: string): string =>
   text
@@ -22,7 +21,7 @@ export async function* streamedItems<T>(
       const text = items.map((item) => indent(JSON.stringify(item, null, 2), '    ')).join(',\n');
       yield `${first ? '{\n  "items": [\n' : ',\n'}${text}`;
     } else {
-      yield `${first ? 'items:\n' : ''}${indent(stringify(items, unambiguousYamlOptions), '  ')}`;
+      yield `${first ? 'items:\n' : ''}${indent(unambiguousYaml(items), '  ')}`;
     }
     first = false;
   }

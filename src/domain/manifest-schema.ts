@@ -179,10 +179,24 @@ const asKubectlReads = {
     tags.filter((tag) => typeof tag === 'string' || tag.tag !== 'tag:yaml.org,2002:timestamp'),
 } as const satisfies DocumentOptions & SchemaOptions;
 
+/**
+ * A raw U+2028 or U+2029: this library (YAML 1.2) reads it as text, kubectl, Argo CD and Flux (YAML 1.1)
+ * as a line break, so the file means one thing here and another where it is applied.
+ */
+function rawLineSeparator(text: string): string | undefined {
+  const at = text.search(/[\u2028\u2029]/);
+  if (at < 0) return undefined;
+  const line = text.slice(0, at).split('\n').length;
+  const name = text[at] === '\u2028' ? 'U+2028 LINE SEPARATOR' : 'U+2029 PARAGRAPH SEPARATOR';
+  return `line ${line}: a raw ${name}, which kubectl, Argo CD and Flux (YAML 1.1) read as a line break: write it escaped in double quotes ("\\u${text.charCodeAt(at).toString(16)}")`;
+}
+
 /** Reads every document of a YAML text; malformed YAML or a malformed PolicyException is reported, never thrown. */
 export function parseManifests(text: string): ParsedDocument[] {
   const refused = beyondLimits(text);
   if (refused) return [{ kind: 'invalid', index: 0, field: 'yaml', message: `refused: ${refused}` }];
+  const separator = rawLineSeparator(text);
+  if (separator) return [{ kind: 'invalid', index: 0, field: 'yaml', message: separator }];
   return parseAllDocuments(text, asKubectlReads).flatMap((doc, index): ParsedDocument[] => {
     const error = doc.errors[0];
     if (error)

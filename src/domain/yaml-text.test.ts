@@ -4,9 +4,10 @@ import { activeRecord } from '../../test/support/records.js';
 import { renderCelPolicyException } from './render-cel.js';
 import { renderPolicyException } from './render.js';
 import { defaultSettings } from './settings.js';
-import { manifestYaml, unambiguousYamlOptions } from './yaml-text.js';
+import { manifestYaml, unambiguousYaml, unambiguousYamlOptions } from './yaml-text.js';
 
-const library = (value: unknown): string => stringify(value, unambiguousYamlOptions);
+/** The library's writing, with U+2028 and U+2029 escaped in double quotes (unambiguousYaml). */
+const library = (value: unknown): string => unambiguousYaml(value);
 
 /** Strings that YAML reads otherwise, quotes, escapes or breaks, beside plain ones. */
 const awkward = [
@@ -90,6 +91,20 @@ const awkward = [
 ];
 
 describe('writing a manifest as YAML', () => {
+  it('writes U+2028 and U+2029 escaped in double quotes, which YAML 1.1 readers would take for line breaks', () => {
+    const manifest = {
+      metadata: { annotations: { reason: 'line\u2028separator', both: 'a\u2029b\nnext line' } },
+      spec: { list: ['x\u2028'] },
+    };
+    const text = manifestYaml(manifest);
+    expect(text).not.toMatch(/[\u2028\u2029]/);
+    expect(text).toContain('reason: "line\\u2028separator"');
+    expect(text).toContain('- "x\\u2028"');
+    expect(parse(text)).toEqual(manifest);
+    // Without the escaping, the library writes the separator as text, plain or in a block scalar.
+    expect(stringify(manifest, unambiguousYamlOptions)).toMatch(/\u2028/);
+  });
+
   it('writes every string as the yaml library does, in a map, a list and a list of maps', () => {
     for (const text of awkward) {
       const manifest = {

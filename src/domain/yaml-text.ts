@@ -1,6 +1,8 @@
 import {
   Document,
+  Scalar,
   stringify,
+  visit,
   type CreateNodeOptions,
   type DocumentOptions,
   type SchemaOptions,
@@ -27,6 +29,33 @@ export const unambiguousYamlOptions: DocumentOptions & SchemaOptions & ToStringO
 };
 const options = unambiguousYamlOptions;
 
+/**
+ * U+2028 and U+2029: YAML 1.1 readers (sigs.k8s.io/yaml, so kubectl, Argo CD and Flux; PyYAML) take them
+ * for line breaks, in plain and block scalars alike, where the `yaml` library (YAML 1.2) writes them as
+ * text: a reason holding one would make a manifest kubectl cannot read.
+ */
+const lineSeparator = /[\u2028\u2029]/;
+
+/**
+ * `value` as YAML by the library with the options above, and any string holding U+2028 or U+2029
+ * double-quoted with them escaped (`\u2028`): read back as the same text by YAML 1.1 and 1.2 readers.
+ */
+export function unambiguousYaml(value: unknown): string {
+  const doc = new Document(value, options);
+  let escaped = false;
+  visit(doc, {
+    Scalar(_, node) {
+      if (typeof node.value === 'string' && lineSeparator.test(node.value)) {
+        node.type = Scalar.QUOTE_DOUBLE;
+        escaped = true;
+      }
+    },
+  });
+  const text = doc.toString(options);
+  // Keys are never such strings (a manifest's are names): every separator left stands in double quotes.
+  return escaped ? text.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029') : text;
+}
+
 /** The tests by which a plain scalar is read as other than a string, in YAML 1.1 or 1.2. */
 const otherThanString = new Document(null, options).schema.tags.flatMap((tag) =>
   tag.default === true && tag.tag !== 'tag:yaml.org,2002:str' && tag.test ? [tag.test] : [],
@@ -39,7 +68,7 @@ const needsQuotes = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t
  * depending on where it stands (a document marker at a line's start).
  */
 // eslint-disable-next-line no-control-regex
-const special = /[\n\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]|^(?:---|\.\.\.)/u;
+const special = /[\n\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u{D800}-\u{DFFF}]|^(?:---|\.\.\.)/u;
 /** Text a double-quoted scalar holds unescaped. */
 const printable = /^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/;
 /** A key every manifest's keys are: written plain, whatever the context. */
@@ -130,7 +159,7 @@ export function manifestYaml(manifest: object): string {
     mapLines(manifest as Record<string, unknown>, '', lines, undefined);
   } catch (e) {
     if (!(e instanceof NotSimple)) throw e;
-    return stringify(manifest, options);
+    return unambiguousYaml(manifest);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,5 +1,4 @@
-import { stringify } from 'yaml';
-import { unambiguousYamlOptions } from '../../domain/yaml-text.js';
+import { unambiguousYaml } from '../../domain/yaml-text.js';
 import { WaiverError } from '../../domain/errors.js';
 import { defaultGuardOptions, renderGuard } from '../../domain/guard.js';
 import type { CliContext } from '../context.js';
@@ -37,5 +36,5 @@ export async function run(ctx: CliContext, flags: GuardFlags): Promise<void> {
       defaults.cleanupServiceAccount,
     ),
   });
-  ctx.out(documents.map((d) => stringify(d, unambiguousYamlOptions)).join('---\n'));
+  ctx.out(documents.map((d) => unambiguousYaml(d)).join('---\n'));
 }
