@@ -1,6 +1,7 @@
 import { unambiguousYaml } from '../domain/yaml-text.js';
 import { WaiverError } from '../domain/errors.js';
 import { humanDuration } from '../domain/time.js';
+import { cellText } from './terminal-text.js';
 
 export interface OutputFlags {
   output?: string;
@@ -27,7 +28,8 @@ export function outputFormat<F extends OutputFormat>(value: string | undefined, 
 }
 
 /** kubectl-style columns: upper-case headers, left-aligned, three spaces apart. */
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+export function table(header: readonly string[], given: readonly (readonly string[])[]): string {
+  const rows = given.map((r) => r.map(cellText));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>
     cells

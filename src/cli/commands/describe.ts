@@ -13,6 +13,7 @@ import { document, joined, outputFormat, relative } from '../output.js';
 import type { EvidenceFlags } from './evidence.js';
 import { lastWriteOf } from '../../domain/last-write.js';
 import { originText, resourceText } from '../origin-output.js';
+import { terminalText } from '../terminal-text.js';
 
 /** `waiver describe <id>`: every field and the audit timeline, like `kubectl describe`. */
 export async function run(ctx: CliContext, ref: string, flags: EvidenceFlags): Promise<void> {
@@ -34,7 +35,9 @@ export async function run(ctx: CliContext, ref: string, flags: EvidenceFlags): P
     );
   const proof = typeof evidence === 'string' ? `Evidence:         ${evidence}\n` : evidenceText(evidence);
   ctx.out(
-    `${describeText(detail.exception, detail.history, ctx.clock.now())}${originText(detail)}${radius ? blastRadiusText(radius) : ''}${proof}`,
+    terminalText(
+      `${describeText(detail.exception, detail.history, ctx.clock.now())}${originText(detail)}${radius ? blastRadiusText(radius) : ''}${proof}`,
+    ),
   );
 }
 
