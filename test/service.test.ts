@@ -197,7 +197,9 @@ describe('the exception process, in-process', () => {
     clock.advance(21 * DAY_MS);
     const report = await as('carol').sweep();
     expect(report.expired).toEqual([]);
-    expect(report.skipped).toEqual([{ id: 'EX-1', reason: 'cannot expire EX-1: it is removed; expire takes an active exception' }]);
+    expect(report.skipped).toEqual([
+      { id: 'EX-1', reason: 'cannot expire EX-1: it is removed; expire takes an active exception' },
+    ]);
     expect((await as('carol').get('EX-1')).endReason).toBe('revoked');
   });
 
