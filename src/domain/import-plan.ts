@@ -70,15 +70,14 @@ function adoption(
   ctx: ImportContext,
 ): Adoption {
   const fields = fieldsFromTemplate(manifest);
-  const found = foundFields(object, ctx);
-  return found.adopt({
+  return adopt(object, ctx, {
     scope: {
       name: object.name,
       policy: fields.policy ?? '',
       rules: fields.rules ?? [],
       kinds: fields.kinds ?? ['Pod'],
-      namespaces: found.need(fields.namespaces, 'namespaces', ['*']),
-      names: found.need(fields.names, 'names', ['*']),
+      namespaces: fields.namespaces,
+      names: fields.names,
     },
     ticket: fields.ticket,
     reason: fields.reason,
@@ -142,8 +141,7 @@ function planCelImport(object: ObservedException, ctx: ImportContext): ImportPla
     };
   if (ctx.nameTaken) return { refused: `a live exception is already named ${object.name}` };
   const properties = spec.properties ?? {};
-  const found = foundFields(object, ctx, properties);
-  return found.adopt({
+  return adopt(object, ctx, {
     scope: { name: object.name, policy, rules: [], ...conditions.scope },
     ticket: object.annotations[ANNOTATIONS.ticket] ?? properties['ticket'],
     reason: object.annotations[ANNOTATIONS.reason] ?? properties['reason'],
@@ -152,12 +150,17 @@ function planCelImport(object: ObservedException, ctx: ImportContext): ImportPla
     validations: conditions.validations,
     apiVersion: apiVersions.find((v) => v === object.apiVersion) ?? 'policies.kyverno.io/v1',
     exemptions: draftExemptions({ images: spec.images, allowedValues: spec.allowedValues }),
+    properties,
   });
 }
 
 /** What an import reads of the found object, whichever its kind. */
 interface FoundRequest {
-  scope: ExceptionScope;
+  /** The scope; a namespace or name list the object does not state is filled in, and listed as lacking. */
+  scope: Omit<ExceptionScope, 'namespaces' | 'names'> & {
+    namespaces: string[] | undefined;
+    names: string[] | undefined;
+  };
   ticket: string | undefined;
   reason: string | undefined;
   riskAssessment: string | undefined;
@@ -166,67 +169,72 @@ interface FoundRequest {
   validations: string[];
   apiVersion: ApiVersion;
   exemptions: Exemptions;
+  /** A CEL exception's `spec.properties`, which may carry the category and requestor. */
+  properties?: Record<string, string>;
 }
 
 /**
- * The defaults an import fills in for what the object does not say, each listed in `lacks`, and the
- * adoption built from what it does say. A CEL exception may carry the justification in `properties`.
+ * The adoption of what the object says, with defaults for what it does not say, each listed in `lacks`:
+ * the importer approved and applied it, now.
  */
-function foundFields(object: ObservedException, ctx: ImportContext, properties: Record<string, string> = {}) {
+function adopt(object: ObservedException, ctx: ImportContext, found: FoundRequest): Adoption {
   const lacks: string[] = [];
   const need = <T>(value: T | undefined, field: string, fallback: T): T => {
     if (value !== undefined) return value;
     lacks.push(field);
     return fallback;
   };
-  const adopt = (found: FoundRequest): Adoption => {
-    const category = object.annotations[ANNOTATIONS.category] ?? properties['category'];
-    const latest = ctx.nowMs + ctx.maxDays * DAY_MS;
-    const stated = found.expires === undefined ? NaN : Date.parse(found.expires);
-    if (Number.isNaN(stated)) lacks.push('expiry');
-    const now = toRfc3339(ctx.nowMs);
-    const { record } = newRequest({
-      scope: found.scope,
-      justification: {
-        category: need(
-          categories.includes(category as Category) ? (category as Category) : undefined,
-          'category',
-          'legacy-migration',
-        ),
-        ticket: need(found.ticket, 'ticket', 'UNKNOWN'),
-        reason: need(
-          found.reason,
-          'justification',
-          'Imported without a justification: adopted as found in the cluster',
-        ),
-        riskAssessment: found.riskAssessment ?? null,
-        riskRating: null,
-        compensatingControls: null,
-        validations: found.validations,
-        falsePositive: null,
-        expiresAt: toRfc3339(Number.isNaN(stated) ? latest : Math.min(stated, latest)),
-      },
-      requestor: need(
-        object.annotations[ANNOTATIONS.requestor] ?? properties['requestor'],
-        'requestor',
-        'unknown',
-      ),
-      now,
-      apiVersion: found.apiVersion,
-      target: ctx.target,
-      exemptions: found.exemptions,
-    });
-    // Adopting a bypass is accepting its risk: the importer approved and applied it, now.
-    const adopted: NewExceptionRecord = {
-      ...record,
-      state: 'active',
-      syncStatus: 'pending',
-      approver: ctx.importer,
-      applier: ctx.importer,
-      approvedAt: now,
-      appliedAt: now,
-    };
-    return { record: adopted, lacks, originalExpiry: Number.isNaN(stated) ? null : toRfc3339(stated) };
+  const properties = found.properties ?? {};
+  const category = object.annotations[ANNOTATIONS.category] ?? properties['category'];
+  const latest = ctx.nowMs + ctx.maxDays * DAY_MS;
+  const stated = found.expires === undefined ? NaN : Date.parse(found.expires);
+  const scope: ExceptionScope = {
+    ...found.scope,
+    namespaces: need(found.scope.namespaces, 'namespaces', ['*']),
+    names: need(found.scope.names, 'names', ['*']),
   };
-  return { need, adopt };
+  if (Number.isNaN(stated)) lacks.push('expiry');
+  const now = toRfc3339(ctx.nowMs);
+  const { record } = newRequest({
+    scope,
+    justification: {
+      category: need(
+        categories.includes(category as Category) ? (category as Category) : undefined,
+        'category',
+        'legacy-migration',
+      ),
+      ticket: need(found.ticket, 'ticket', 'UNKNOWN'),
+      reason: need(
+        found.reason,
+        'justification',
+        'Imported without a justification: adopted as found in the cluster',
+      ),
+      riskAssessment: found.riskAssessment ?? null,
+      riskRating: null,
+      compensatingControls: null,
+      validations: found.validations,
+      falsePositive: null,
+      expiresAt: toRfc3339(Number.isNaN(stated) ? latest : Math.min(stated, latest)),
+    },
+    requestor: need(
+      object.annotations[ANNOTATIONS.requestor] ?? properties['requestor'],
+      'requestor',
+      'unknown',
+    ),
+    now,
+    apiVersion: found.apiVersion,
+    target: ctx.target,
+    exemptions: found.exemptions,
+  });
+  // Adopting a bypass is accepting its risk: the importer approved and applied it, now.
+  const adopted: NewExceptionRecord = {
+    ...record,
+    state: 'active',
+    syncStatus: 'pending',
+    approver: ctx.importer,
+    applier: ctx.importer,
+    approvedAt: now,
+    appliedAt: now,
+  };
+  return { record: adopted, lacks, originalExpiry: Number.isNaN(stated) ? null : toRfc3339(stated) };
 }
