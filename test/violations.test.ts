@@ -125,7 +125,9 @@ describe('violations: the failing results of the policy reports', () => {
     });
     expect(() => parseViolationRef('Pod')).toThrow(/not KIND\/NAMESPACE\/NAME/);
     expect(() => parseViolationRef('payments/debug-shell')).toThrow(/not KIND\/NAMESPACE\/NAME/);
-    expect(() => parseViolationRef('Pod/Bad_NS/x')).toThrow('"Bad_NS" is not a namespace name');
+    expect(() => parseViolationRef('Pod/Bad_NS/x')).toThrow(
+      '"Pod/Bad_NS/x": "Bad_NS" is not a namespace name (a DNS-1123 label: lower-case letters, digits and "-", at most 63 characters)',
+    );
   });
 
   it('prints one row per resource and policy, with the owner and whether it is covered', async () => {

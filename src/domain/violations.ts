@@ -1,6 +1,6 @@
 import { coverage, resourceUnderTest, type NamedException } from './coverage.js';
 import { WaiverError } from './errors.js';
-import { isLabel } from './namespace-name.js';
+import { isLabel, NAMESPACE_NAME_RULE } from './namespace-name.js';
 import type { Coverage } from './exception-match.js';
 import {
   detailedReportResults,
@@ -235,7 +235,7 @@ export function parseViolationRef(ref: string): { kind: string; namespace: strin
   if (b !== undefined && !isLabel(a))
     throw new WaiverError(
       'usage',
-      `"${ref}": "${a}" is not a namespace name (a DNS-1123 label: lower-case letters, digits and "-")`,
+      `"${ref}": "${a}" is not a namespace name (${NAMESPACE_NAME_RULE})`,
       'from-violation',
     );
   return b === undefined ? { kind, namespace: '', name: a } : { kind, namespace: a, name: b };
