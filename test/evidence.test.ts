@@ -188,12 +188,12 @@ describe('proof of effect from policy reports', () => {
     // The folder has no reports; Waiver does not guess which cluster its manifests reach.
     const unnamed = await run(['evidence', 'EX-1']);
     expect(unnamed.code).toBe(2);
-    expect(unnamed.stderr).toContain(
-      'EX-1 lives on "local", a target without policy reports: name the cluster its manifests reach with --reports-from (configured: prod)',
+    expect(unnamed.stderr).toBe(
+      'error: --reports-from: EX-1 lives on "local", a target without policy reports: name the cluster its manifests reach (configured: prod)\n',
     );
     expect(unnamed.stderr).not.toContain('--target');
     expect((await run(['describe', 'EX-1'])).stdout).toContain(
-      'Evidence:         <no cluster: EX-1 lives on "local"',
+      'Evidence:         <no cluster: --reports-from: EX-1 lives on "local"',
     );
 
     const read = await run(['evidence', 'EX-1', '--reports-from', 'prod', '-o', 'json']);
@@ -216,9 +216,8 @@ describe('proof of effect from policy reports', () => {
     const notCluster = await run(['evidence', 'EX-1', '--reports-from', 'local']);
     expect(notCluster.code).toBe(2);
     expect(notCluster.stderr).toContain('--reports-from');
-    expect(notCluster.stderr).toContain(
-      'target "local" is not a cluster: name one with --reports-from (prod)',
-    );
+    expect(notCluster.stderr).toContain('--reports-from: ');
+    expect(notCluster.stderr).toContain('target "local" is not a cluster: name one (prod)');
     expect(notCluster.stderr).not.toContain('--target');
   });
 

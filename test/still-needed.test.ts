@@ -175,6 +175,13 @@ describe('an exception no longer needed', () => {
       const admin = server.as(server.adminToken);
       const all = await admin('GET', '/api/v1/evidence');
       expect(all.status).toBe(200);
+      // An API client is told the parameter it sent, in the API's words, not a command-line flag.
+      const elsewhere = await admin('GET', '/api/v1/exceptions/EX-1/evidence?reportsFrom=elsewhere');
+      expect(elsewhere.status).toBe(400);
+      expect(elsewhere.body).toMatchObject({ field: 'reportsFrom' });
+      expect((elsewhere.body as { message: string }).message).toMatch(
+        /^EX-1 lives on cluster ".+", whose policy reports speak of it: reports are read from another cluster only for an exception on a Git or folder target$/,
+      );
       const item = (all.body as { items: ExceptionEvidence[] }).items.find((e) => e.id === 'EX-1');
       expect(item?.flags.map((f) => f.flag)).toEqual(['no-longer-needed']);
       expect(item?.withoutException[0]?.verdict).toBe('would-pass');

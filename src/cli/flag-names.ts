@@ -41,6 +41,7 @@ const flags: Record<string, string> = {
   file: '-f',
   'from-violation': '--from-violation',
   'reports-from': '--reports-from',
+  reportsFrom: '--reports-from',
   'private-key': '--private-key',
   'public-key': '--public-key',
   verify: '--verify',

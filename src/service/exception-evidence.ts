@@ -52,8 +52,8 @@ function reportsClusterOf(deps: ServiceDeps, record: ExceptionRecord, reportsFro
     if (reportsFrom !== undefined && reportsFrom !== record.target)
       throw new WaiverError(
         'usage',
-        `${formatId(record.id)} lives on cluster "${record.target}", whose policy reports speak of it: --reports-from is for an exception on a Git or folder target`,
-        'reports-from',
+        `${formatId(record.id)} lives on cluster "${record.target}", whose policy reports speak of it: reports are read from another cluster only for an exception on a Git or folder target`,
+        'reportsFrom',
       );
     return inventoryOf(deps, record.target);
   }
@@ -62,14 +62,14 @@ function reportsClusterOf(deps: ServiceDeps, record: ExceptionRecord, reportsFro
   const clusters = clusterTargets(deps).map((t) => t.name);
   throw new WaiverError(
     'usage',
-    `${formatId(record.id)} lives on "${record.target}", a target without policy reports: name the cluster its manifests reach with --reports-from (${clusters.length ? `configured: ${clusters.join(', ')}` : 'no cluster is configured'})`,
-    'reports-from',
+    `${formatId(record.id)} lives on "${record.target}", a target without policy reports: name the cluster its manifests reach (${clusters.length ? `configured: ${clusters.join(', ')}` : 'no cluster is configured'})`,
+    'reportsFrom',
   );
 }
 
-/** The cluster named by --reports-from, or a usage error naming that flag. */
+/** The cluster named by `reportsFrom`, or a usage error naming that field. */
 const reportsInventory = (deps: ServiceDeps, name: string): ClusterInventory =>
-  clusterOf(deps, "evidence reads the cluster's policy reports", name, '', 'reports-from').inventory;
+  clusterOf(deps, "evidence reads the cluster's policy reports", name, '', 'reportsFrom').inventory;
 
 /** `evidence EX-42 [--reports-from CLUSTER]`: what the policy reports prove about one exception. */
 export async function exceptionEvidenceOf(

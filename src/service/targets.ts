@@ -39,14 +39,14 @@ export function targetOf(deps: ServiceDeps, record: ExceptionRecord): NamedTarge
 
 /**
  * The named target's cluster services, or a usage error saying what needs them and how to give one;
- * `flag` is the option that named it (`target`, or `reports-from` where reports are read elsewhere).
+ * `field` is the input that named it (`target`, or `reportsFrom` where reports are read elsewhere).
  */
 export function clusterOf(
   deps: ServiceDeps,
   what: string,
   name?: string,
   offline = '',
-  flag = 'target',
+  field = 'target',
 ): ClusterServices {
   const wanted = name ?? deps.targets.defaultName;
   const named = deps.targets.get(wanted);
@@ -59,8 +59,8 @@ export function clusterOf(
         : 'no cluster is configured: give --kubeconfig or --context, or a cluster under targets: in the config'
       : !named
         ? `target "${wanted}" is not configured here (configured: ${configured(deps)})`
-        : `target "${wanted}" is not a cluster: name one with --${flag} (${clusters.join(', ')})`;
-  throw new WaiverError('usage', `${what}, and ${why}${offline}`, flag);
+        : `target "${wanted}" is not a cluster: name one (${clusters.join(', ')})`;
+  throw new WaiverError('usage', `${what}, and ${why}${offline}`, field);
 }
 
 /** Every configured cluster target, in configuration order. */

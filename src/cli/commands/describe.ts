@@ -9,6 +9,7 @@ import type { ExceptionEvidence } from '../../domain/report-evidence.js';
 import type { Waiver } from '../../service/waiver.js';
 import type { CliContext } from '../context.js';
 import { evidenceText } from '../evidence-output.js';
+import { errorLine } from '../flag-names.js';
 import { document, joined, outputFormat, relative } from '../output.js';
 import type { EvidenceFlags } from './evidence.js';
 import { lastWriteOf } from '../../domain/last-write.js';
@@ -112,9 +113,9 @@ async function evidenceOrWhyNot(
     // A --reports-from that names no cluster is the user's mistake, and stops the command.
     if (e instanceof WaiverError && e.code === 'usage' && e.field === 'target')
       return `<no cluster: ${e.message}>`;
-    if (e instanceof WaiverError && e.code === 'usage' && e.field === 'reports-from') {
+    if (e instanceof WaiverError && e.code === 'usage' && e.field === 'reportsFrom') {
       if (reportsFrom !== undefined) throw e;
-      return `<no cluster: ${e.message}>`;
+      return `<no cluster: ${errorLine(e.message, e.field)}>`;
     }
     return `cannot read the policy reports: ${messageOf(e)}`;
   }

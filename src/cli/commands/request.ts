@@ -134,15 +134,7 @@ async function fromViolation(
 /** `--reports-from` named a target that is not a cluster: the flag to fix is that one, not --target. */
 function namingReportsFrom(e: unknown): unknown {
   if (!(e instanceof WaiverError) || e.field !== 'target') return e;
-  return new WaiverError(
-    e.code,
-    e.message.replace('name one with --target', 'name one'),
-    'reports-from',
-    [],
-    {
-      cause: e,
-    },
-  );
+  return new WaiverError(e.code, e.message, 'reports-from', [], { cause: e });
 }
 
 /** The exception's target is not a cluster: the reports may still be read from one. */
