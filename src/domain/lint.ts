@@ -294,8 +294,10 @@ export const lintRules: readonly LintRule[] = [
   annotations,
 ];
 
-/** Lints every PolicyException in a YAML text; other kinds are skipped, malformed documents are findings. */
-/** What linting one text found, and how many PolicyExceptions (both kinds) it held. */
+/**
+ * Lints every PolicyException in a YAML text (both kinds); other kinds are skipped, malformed documents
+ * are findings. Says how many PolicyExceptions it read, so that a file of none is not called clean.
+ */
 export function lintDocuments(
   text: string,
   file: string,
@@ -328,5 +330,6 @@ export function lintDocuments(
   return { findings, exceptions };
 }
 
+/** The findings alone. */
 export const lintText = (text: string, file: string, nowMs: number, settings: ProcessSettings): Finding[] =>
   lintDocuments(text, file, nowMs, settings).findings;
