@@ -3,26 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  chromiumPath,
-  go,
-  launchChromium,
-  problemsOf,
-  screenshot,
-  signedIn as signedInPage,
-} from '../support/browser.js';
+import { chromiumPath, go, problemsOf, screenshot, signedIn as signedInPage } from '../support/browser.js';
 import { legacyRequest } from '../support/requests.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { ManualClock } from '../support/temp.js';
+import { startWebSession, type WebSession } from '../support/web-session.js';
 
 /**
  * The web UI on the default setup a new user starts with: one folder target, no cluster. Nothing may
  * look broken there: no CLI flag message, no call the targets cannot answer, no red where nothing failed.
  */
-let dir: string;
+let web: WebSession | undefined;
 let browser: Browser;
 let server: TestServer;
-const tokens: Record<string, string> = {};
+let tokens: Record<string, string>;
 
 interface Watched {
   page: Page;
@@ -51,15 +44,11 @@ const colourOf = (page: Page, selector: string, property: 'color' | 'backgroundC
 
 describe.skipIf(!chromiumPath)('the web UI on the default setup (a folder, no cluster)', () => {
   beforeAll(async () => {
-    browser = await launchChromium();
-    dir = mkdtempSync(join(tmpdir(), 'waiver-web-default-'));
-    server = await startTestServer({ database: join(dir, 'w.db'), dir, clock: new ManualClock(Date.now()) });
-    for (const [name, role] of [
-      ['alice', 'requester'],
-      ['bob', 'approver'],
-      ['carol', 'applier'],
-    ] as const)
-      tokens[name] = await server.token(name, [role]);
+    web = await startWebSession({
+      name: 'web-default',
+      people: { alice: 'requester', bob: 'approver', carol: 'applier' },
+    });
+    ({ browser, server, tokens } = web);
     const as = (who: string) => server.as(tokens[who] ?? '');
     // EX-1 pending; EX-2 applied, then revoked with a reason; EX-3 rejected.
     for (const ticket of ['MIG-1', 'MIG-2', 'MIG-3'])
@@ -74,11 +63,7 @@ describe.skipIf(!chromiumPath)('the web UI on the default setup (a folder, no cl
       (await as('bob')('POST', '/api/v1/exceptions/EX-3/reject', { comment: 'ticket is closed' })).status,
     ).toBe(200);
   });
-  afterAll(async () => {
-    await browser.close();
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => web?.close());
 
   it('says once, calmly, that the blast radius needs a cluster, and calls nothing the folder cannot answer', async () => {
     const bob = await signedIn(tokens['bob'] ?? '');

@@ -1,24 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   axeViolations,
   chromiumPath,
   go,
-  launchChromium,
   problemsOf,
   screenshot,
   signedIn as signedInPage,
 } from '../support/browser.js';
-import { startTestServer, type TestServer } from '../support/server.js';
-import { ManualClock } from '../support/temp.js';
+import type { TestServer } from '../support/server.js';
+import { startWebSession, type WebSession } from '../support/web-session.js';
 
-let dir: string;
+let web: WebSession | undefined;
 let browser: Browser;
 let server: TestServer;
-const tokens: Record<string, string> = {};
+let tokens: Record<string, string>;
 const REASON = 'Legacy payments images move to the signed pipeline this month';
 const WHY = 'The pods run images signed by a key the policy does not list yet';
 const CONTROLS = 'Egress denied by network policy; admission logs reviewed daily';
@@ -56,20 +52,13 @@ const stored = async (): Promise<unknown[]> =>
 
 describe.skipIf(!chromiumPath)('the request form takes risk, compensating controls and claims', () => {
   beforeAll(async () => {
-    browser = await launchChromium();
-    dir = mkdtempSync(join(tmpdir(), 'waiver-web-request-controls-'));
-    server = await startTestServer({ database: join(dir, 'w.db'), dir, clock: new ManualClock(Date.now()) });
-    for (const [name, role] of [
-      ['alice', 'requester'],
-      ['bob', 'approver'],
-    ] as const)
-      tokens[name] = await server.token(name, [role]);
+    web = await startWebSession({
+      name: 'web-request-controls',
+      people: { alice: 'requester', bob: 'approver' },
+    });
+    ({ browser, server, tokens } = web);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => web?.close());
 
   it('offers validations for a CEL policy only', async () => {
     const alice = await signedIn('alice');

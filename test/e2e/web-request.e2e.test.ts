@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,22 +5,19 @@ import {
   axeViolations,
   chromiumPath,
   go,
-  launchChromium,
   problemsOf,
   screenshot,
   signedIn as signedInPage,
 } from '../support/browser.js';
-import { seedCluster } from '../support/kube/cluster.js';
-import { FakeKubeApiServer } from '../support/kube/fake-api-server.js';
-import { startTestServer, type TestServer } from '../support/server.js';
-import { ManualClock } from '../support/temp.js';
+import type { FakeKubeApiServer } from '../support/kube/fake-api-server.js';
+import type { TestServer } from '../support/server.js';
+import { startWebSession, type WebSession } from '../support/web-session.js';
 
-/** One folder for the whole file (a per-test folder would vanish under the server between tests). */
-let dir: string;
+let web: WebSession | undefined;
 let browser: Browser;
 let server: TestServer;
 let cluster: FakeKubeApiServer;
-const tokens: Record<string, string> = {};
+let tokens: Record<string, string>;
 const REASON = 'Legacy payments images move to the signed pipeline this month';
 const EXCEPTIONS = 'policy-exceptions';
 
@@ -68,55 +63,41 @@ async function record(
 // A browser on a busy machine: generous, so only a real failure fails.
 describe.skipIf(!chromiumPath)('the request form asks what the CLI asks', () => {
   beforeAll(async () => {
-    browser = await launchChromium();
-    dir = mkdtempSync(join(tmpdir(), 'waiver-web-request-'));
     // Kyverno with its classic and CEL APIs: a Pod-only ClusterPolicy (seeded), an ImageValidatingPolicy,
     // a Deployment and its pods.
-    cluster = await new FakeKubeApiServer().start();
-    seedCluster(cluster);
-    cluster.seed('apiextensions.k8s.io/v1', 'CustomResourceDefinition', {
-      metadata: { name: 'policyexceptions.policies.kyverno.io' },
-      spec: { versions: [{ name: 'v1', served: true }] },
-    });
-    cluster.seed('policies.kyverno.io/v1', 'ImageValidatingPolicy', {
-      metadata: { name: 'check-images' },
-      spec: {
-        matchConstraints: {
-          resourceRules: [
-            { apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE'] },
-          ],
-        },
+    web = await startWebSession({
+      name: 'web-request',
+      people: { alice: 'requester', bob: 'approver', carol: 'applier' },
+      cluster: (cluster) => {
+        cluster.seed('apiextensions.k8s.io/v1', 'CustomResourceDefinition', {
+          metadata: { name: 'policyexceptions.policies.kyverno.io' },
+          spec: { versions: [{ name: 'v1', served: true }] },
+        });
+        cluster.seed('policies.kyverno.io/v1', 'ImageValidatingPolicy', {
+          metadata: { name: 'check-images' },
+          spec: {
+            matchConstraints: {
+              resourceRules: [
+                { apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE'] },
+              ],
+            },
+          },
+        });
+        cluster.seed('apps/v1', 'Deployment', {
+          metadata: { name: 'payments-api', namespace: 'payments' },
+          spec: { template: { spec: { containers: [] } } },
+        });
+        for (const name of ['payments-api-7d9f-x2k4l', 'payments-web-1'])
+          cluster.seed('v1', 'Pod', { metadata: { name, namespace: 'payments' }, spec: { containers: [] } });
       },
+      server: (dir) => ({
+        moreTargets: { archive: { kind: 'directory', dir: join(dir, 'archive'), createRoot: true } },
+      }),
     });
-    cluster.seed('apps/v1', 'Deployment', {
-      metadata: { name: 'payments-api', namespace: 'payments' },
-      spec: { template: { spec: { containers: [] } } },
-    });
-    for (const name of ['payments-api-7d9f-x2k4l', 'payments-web-1'])
-      cluster.seed('v1', 'Pod', { metadata: { name, namespace: 'payments' }, spec: { containers: [] } });
-    const kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(kubeconfig, cluster.kubeconfig());
-    server = await startTestServer({
-      database: join(dir, 'w.db'),
-      dir,
-      clock: new ManualClock(Date.now()),
-      kubeconfig,
-      moreTargets: { archive: { kind: 'directory', dir: join(dir, 'archive'), createRoot: true } },
-    });
-    for (const [name, role] of [
-      ['alice', 'requester'],
-      ['bob', 'approver'],
-      ['carol', 'applier'],
-    ] as const)
-      tokens[name] = await server.token(name, [role]);
+    ({ browser, server, tokens } = web);
+    cluster = web.cluster as FakeKubeApiServer;
   });
-  afterAll(async () => {
-    // The browser first: its kept-alive connections would hold the server open.
-    await browser?.close();
-    await server?.close();
-    await cluster?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => web?.close());
 
   it("requests a Deployment exception from the cluster's own policy, its autogen rule shown, then approves and applies it", async () => {
     const alice = await signedIn(tokens['alice'] ?? '');

@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,22 +6,17 @@ import {
   axeViolations,
   chromiumPath,
   go,
-  launchChromium,
   problemsOf,
   screenshot,
   signedIn as signedInPage,
 } from '../support/browser.js';
-import { startTestServer, type TestServer } from '../support/server.js';
-import { seedCluster } from '../support/kube/cluster.js';
-import { FakeKubeApiServer } from '../support/kube/fake-api-server.js';
-import { ManualClock } from '../support/temp.js';
+import type { TestServer } from '../support/server.js';
+import { startWebSession, type WebSession } from '../support/web-session.js';
 
-/** One folder for the whole file (a per-test folder would vanish under the server between tests). */
-let dir: string;
+let web: WebSession | undefined;
 let browser: Browser;
 let server: TestServer;
-let cluster: FakeKubeApiServer;
-const tokens: Record<string, string> = {};
+let tokens: Record<string, string>;
 
 /** The page's globals the tests read in it (they compile without the DOM's types). */
 interface InPage {
@@ -38,43 +31,27 @@ const signedIn = (token: string, width = 1280): Promise<Page> =>
 
 describe.skipIf(!chromiumPath)('Waiver in the browser', () => {
   beforeAll(async () => {
-    browser = await launchChromium();
-    dir = mkdtempSync(join(tmpdir(), 'waiver-web-'));
     // A cluster with Kyverno, a Pod-only signature policy and two pods: the reviewer sees what is exempted.
-    cluster = await new FakeKubeApiServer().start();
-    seedCluster(cluster);
-    cluster.seed('kyverno.io/v1', 'ClusterPolicy', {
-      metadata: { name: 'require-image-signature' },
-      spec: {
-        rules: [{ name: 'check-image-signature', match: { any: [{ resources: { kinds: ['Pod'] } }] } }],
+    web = await startWebSession({
+      name: 'web',
+      people: { alice: 'requester', bob: 'approver', carol: 'applier', dave: 'auditor' },
+      cluster: (cluster) => {
+        cluster.seed('kyverno.io/v1', 'ClusterPolicy', {
+          metadata: { name: 'require-image-signature' },
+          spec: {
+            rules: [{ name: 'check-image-signature', match: { any: [{ resources: { kinds: ['Pod'] } }] } }],
+          },
+        });
+        for (const name of ['payments-api-1', 'payments-web-1'])
+          cluster.seed('v1', 'Pod', { metadata: { name, namespace: 'payments' }, spec: { containers: [] } });
       },
+      server: (dir) => ({
+        moreTargets: { archive: { kind: 'directory', dir: join(dir, 'archive'), createRoot: true } },
+      }),
     });
-    for (const name of ['payments-api-1', 'payments-web-1'])
-      cluster.seed('v1', 'Pod', { metadata: { name, namespace: 'payments' }, spec: { containers: [] } });
-    const kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(kubeconfig, cluster.kubeconfig());
-    server = await startTestServer({
-      database: join(dir, 'w.db'),
-      dir,
-      clock: new ManualClock(Date.now()),
-      kubeconfig,
-      moreTargets: { archive: { kind: 'directory', dir: join(dir, 'archive'), createRoot: true } },
-    });
-    for (const [name, role] of [
-      ['alice', 'requester'],
-      ['bob', 'approver'],
-      ['carol', 'applier'],
-      ['dave', 'auditor'],
-    ] as const)
-      tokens[name] = await server.token(name, [role]);
+    ({ browser, server, tokens } = web);
   });
-  afterAll(async () => {
-    // The browser first: its kept-alive connections would hold the server open.
-    await browser.close();
-    await server.close();
-    await cluster.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => web?.close());
 
   // One inline script is allowed, by its hash: the built page's first script (web/src/early.ts) starts the
   // first API calls while the HTML is parsed, a round trip before the entry script could. The CSP names

@@ -1,47 +1,27 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  axeViolations,
-  chromiumPath,
-  go,
-  launchChromium,
-  problemsOf,
-  signedIn as signedInPage,
-} from '../support/browser.js';
+import { axeViolations, chromiumPath, go, problemsOf, signedIn as signedInPage } from '../support/browser.js';
 import { legacyRequest } from '../support/requests.js';
-import { startTestServer, type TestServer } from '../support/server.js';
-import { ManualClock } from '../support/temp.js';
+import type { TestServer } from '../support/server.js';
+import { startWebSession, type WebSession } from '../support/web-session.js';
 
 // Markup and quotes in the expression: the page must show them as text, never as HTML.
 const GUARD =
   "object.metadata.name != '<b>x</b>' && object.metadata.?labels['team'].orValue('') == 'payments'";
 
-let dir: string;
+let web: WebSession | undefined;
 let browser: Browser;
 let server: TestServer;
-const tokens: Record<string, string> = {};
+let tokens: Record<string, string>;
 const signedIn = (who: string): Promise<Page> =>
   signedInPage(browser, server.url, tokens[who] ?? '', { width: 1280 });
 
 describe.skipIf(!chromiumPath)('compensating validations, in the browser', () => {
   beforeAll(async () => {
-    browser = await launchChromium();
-    dir = mkdtempSync(join(tmpdir(), 'waiver-web-validations-'));
-    server = await startTestServer({ database: join(dir, 'w.db'), dir, clock: new ManualClock(Date.now()) });
-    for (const [name, role] of [
-      ['alice', 'requester'],
-      ['bob', 'approver'],
-    ] as const)
-      tokens[name] = await server.token(name, [role]);
+    web = await startWebSession({ name: 'web-validations', people: { alice: 'requester', bob: 'approver' } });
+    ({ browser, server, tokens } = web);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => web?.close());
 
   it('shows the reviewer each validation as code, on the review card and the exception page', async () => {
     const filed = await server.as(tokens['alice'] ?? '')('POST', '/api/v1/exceptions', {

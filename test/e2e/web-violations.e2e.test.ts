@@ -1,26 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  chromiumPath,
-  go,
-  launchChromium,
-  problemsOf,
-  signedIn as signedInPage,
-} from '../support/browser.js';
-import { seedCluster } from '../support/kube/cluster.js';
-import { FakeKubeApiServer } from '../support/kube/fake-api-server.js';
+import { chromiumPath, go, problemsOf, signedIn as signedInPage } from '../support/browser.js';
 import { DEPLOYMENT_POD, PSS_POD, SIBLING_POD, seedViolations } from '../support/kube/violation-fixtures.js';
-import { startTestServer, type TestServer } from '../support/server.js';
-import { ManualClock } from '../support/temp.js';
+import type { TestServer } from '../support/server.js';
+import { startWebSession, type WebSession } from '../support/web-session.js';
 
-let dir: string;
+let web: WebSession | undefined;
 let browser: Browser;
 let server: TestServer;
-let cluster: FakeKubeApiServer;
-const tokens: Record<string, string> = {};
+let tokens: Record<string, string>;
 
 const signedIn = (who: string): Promise<Page> =>
   signedInPage(browser, server.url, tokens[who] ?? '', { width: 1280 });
@@ -30,51 +18,35 @@ const rowOf = (page: Page, name: string) => page.getByRole('row').filter({ hasTe
 
 describe.skipIf(!chromiumPath)('from a violation to an exception, in the browser', () => {
   beforeAll(async () => {
-    browser = await launchChromium();
-    dir = mkdtempSync(join(tmpdir(), 'waiver-web-violations-'));
-    cluster = await new FakeKubeApiServer().start();
-    seedCluster(cluster);
-    seedViolations(cluster);
-    // The rule as a pattern the review can judge: the failing pod would still fail it without the
-    // exception; its sibling, rebuilt from the signed registry, passes anyway.
-    cluster.seed('kyverno.io/v1', 'ClusterPolicy', {
-      metadata: { name: 'require-image-signature' },
-      spec: {
-        rules: [
-          {
-            name: 'check-image-signature',
-            match: { any: [{ resources: { kinds: ['Pod'] } }] },
-            validate: { pattern: { spec: { containers: [{ image: 'signed.example/*' }] } } },
+    web = await startWebSession({
+      name: 'web-violations',
+      people: { alice: 'requester', bob: 'approver', carol: 'applier' },
+      cluster: (cluster) => {
+        seedViolations(cluster);
+        // The rule as a pattern the review can judge: the failing pod would still fail it without the
+        // exception; its sibling, rebuilt from the signed registry, passes anyway.
+        cluster.seed('kyverno.io/v1', 'ClusterPolicy', {
+          metadata: { name: 'require-image-signature' },
+          spec: {
+            rules: [
+              {
+                name: 'check-image-signature',
+                match: { any: [{ resources: { kinds: ['Pod'] } }] },
+                validate: { pattern: { spec: { containers: [{ image: 'signed.example/*' }] } } },
+              },
+            ],
           },
-        ],
+        });
+        const sibling = cluster.get('pods', 'payments', SIBLING_POD) ?? {};
+        cluster.seed('v1', 'Pod', {
+          ...sibling,
+          spec: { containers: [{ name: 'api', image: 'signed.example/payments/api:1.4' }] },
+        });
       },
     });
-    const sibling = cluster.get('pods', 'payments', SIBLING_POD) ?? {};
-    cluster.seed('v1', 'Pod', {
-      ...sibling,
-      spec: { containers: [{ name: 'api', image: 'signed.example/payments/api:1.4' }] },
-    });
-    const kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(kubeconfig, cluster.kubeconfig());
-    server = await startTestServer({
-      database: join(dir, 'w.db'),
-      dir,
-      clock: new ManualClock(Date.now()),
-      kubeconfig,
-    });
-    for (const [name, role] of [
-      ['alice', 'requester'],
-      ['bob', 'approver'],
-      ['carol', 'applier'],
-    ] as const)
-      tokens[name] = await server.token(name, [role]);
+    ({ browser, server, tokens } = web);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await cluster?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => web?.close());
 
   it('violation → drafted request → review shows the evidence → approve → apply → the violation shows covered', async () => {
     const alice = await signedIn('alice');
