@@ -1,3 +1,4 @@
+import { hasTrendHistory } from './trend-history.js';
 import type { AuditEvent, AuditFact } from './audit.js';
 import type { State } from './exception.js';
 import type { AuditAction } from './lifecycle.js';
@@ -285,11 +286,7 @@ export const weeklyTrend = (p: Tally): Metrics['trend'] => ({
   weeks: p.weekEnds.map(toRfc3339),
 });
 
-/**
- * A trend needs two weeks with exceptions in them: a first exception on a first day is a start, not
- * an increase.
- */
-const hasHistory = (trend: Metrics['trend']): boolean => trend.weekly.filter((v) => v > 0).length >= 2;
+const hasHistory = (trend: Metrics['trend']): boolean => hasTrendHistory(trend.weekly);
 
 /** The process document's four metrics and the trend, from the audit alone, as of any instant. */
 export function computeMetrics(

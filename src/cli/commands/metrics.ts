@@ -1,3 +1,4 @@
+import { TREND_HISTORY_RULE } from '../../domain/trend-history.js';
 import type { Metrics, Target } from '../../domain/metrics.js';
 import { parseInstant } from '../../domain/time.js';
 import type { CliContext } from '../context.js';
@@ -13,9 +14,6 @@ export async function run(ctx: CliContext, flags: InstantFlags): Promise<void> {
 
 const percent = (v: number | null): string => (v === null ? 'n/a' : `${(v * 100).toFixed(1)}%`);
 const seconds = (v: number | null): string => (v === null ? 'n/a' : `${v}s`);
-/** Why the trend has no verdict yet (the domain's rule: two weeks that ended with active exceptions). */
-const TOO_LITTLE_HISTORY = 'not judged until two weeks have ended with active exceptions';
-
 /** No data yet is no verdict: "n/a", not "ok". */
 const verdict = (t: Target): string => (t.value === null ? 'n/a' : t.meets ? 'ok' : 'MISSED');
 
@@ -52,7 +50,7 @@ function metricsText(m: Metrics): string {
     `metrics as of ${m.at} (window ${m.windowDays} days)\n` +
     table(['METRIC', 'VALUE', 'TARGET', 'STATUS'], rows) +
     `active at each week's end, oldest first: ${m.trend.weekly.join(' ')}\n` +
-    (m.targets.trend.value === null ? `trend: ${TOO_LITTLE_HISTORY}\n` : '') +
+    (m.targets.trend.value === null ? `trend: not judged until ${TREND_HISTORY_RULE}\n` : '') +
     `removal latency: median ${seconds(latency.medianSeconds)}, max ${seconds(latency.maxSeconds)}, outstanding ${latency.outstanding}\n` +
     (latency.warning ? `warning: ${latency.warning}\n` : '') +
     (m.redFlag ? 'red flag: exceptions are increasing (policy too strict, or security debt growing)\n' : '')

@@ -7,6 +7,7 @@ import { Empty, ErrorNote, Loading } from '../components/status';
 import { TrendChart } from '../components/trend-chart';
 import { useAsync } from '../components/use-async';
 import { href } from '../route';
+import { TREND_HISTORY_RULE } from '../../../src/domain/trend-history';
 
 type Metrics = Success<'/api/v1/metrics/summary', 'get'>;
 
@@ -90,11 +91,11 @@ function MetricsCards({ m }: { m: Metrics }) {
     {
       label: 'Active exceptions',
       value: String(m.activeExceptions),
-      // The domain judges the trend once two weeks have ended with active exceptions, as the CLI and
-      // /metrics' red flag do: before that, a slope is shown but neither on nor off target.
+      // Judged by the domain's rule, as the CLI and /metrics' red flag judge it: before the history it
+      // needs, a slope is shown but neither on nor off target.
       note:
         `trend ${m.trend.slope >= 0 ? '+' : ''}${m.trend.slope.toFixed(2)} a week` +
-        (t.trend.value === null ? ' (judged once two weeks have ended with active exceptions)' : ''),
+        (t.trend.value === null ? ` (judged once ${TREND_HISTORY_RULE})` : ''),
       meets: t.trend.meets,
       measured: t.trend.value !== null,
     },
