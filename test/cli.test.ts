@@ -383,6 +383,20 @@ spec:
     expect(clean.stdout).toContain('0 error(s)');
   });
 
+  it('shows a bidirectional override in a reason as its escape in describe, not as the reordering it asks for', async () => {
+    const reason = 'Legacy images move \u202eto the signed pipeline during the migration';
+    const args = requestArgsFor('MIG-202', { category: 'legacy-migration', reason, expires: '10d' });
+    const id = String(json(await cli(cwd, [...args, '-o', 'json'], { as: 'alice' }))['id']);
+    const described = (await cli(cwd, ['describe', id])).stdout;
+    expect(described).toContain('Reason:           Legacy images move \\u202eto the signed pipeline');
+    expect(described).not.toContain('\u202e');
+    // The record keeps the text as given: only the terminal's view escapes it.
+    expect(
+      json<{ exception: { reason: string } }>(await cli(cwd, ['describe', id, '-o', 'json'])).exception
+        .reason,
+    ).toBe(reason);
+  });
+
   it('writes a reason holding U+2028 so that kubectl reads it as one text, and lint refuses the raw separator', async () => {
     const reason = 'Legacy images move to the signed pipeline\u2028tail: during the migration';
     const args = requestArgsFor('MIG-2028', { category: 'legacy-migration', reason, expires: '10d' });
