@@ -259,6 +259,17 @@ describe('waiver CLI, in-process through main()', () => {
     expect(snapshot(cwd)).toBe(before);
   });
 
+  it("marks in renew's help the flags it will not run without", async () => {
+    const help = (await cli(cwd, ['renew', '--help'])).stdout;
+    const refused = await cli(cwd, ['renew', 'EX-1']);
+    expect(refused.code).toBe(2);
+    for (const flag of ['--reason', '--expires']) {
+      expect(refused.stderr).toContain(`error: ${flag} is required`);
+      expect(help).toMatch(new RegExp(`^ +${flag} <\\w+> +required: `, 'm'));
+    }
+    expect(help).not.toMatch(/^ +--ticket <\w+> +required: /m);
+  });
+
   it('refuses a transition the state does not allow in words about the exception, not a flag', async () => {
     await cli(cwd, requestArgs, { as: 'alice' });
     const result = await cli(cwd, ['apply', 'EX-1'], { as: 'carol' });
