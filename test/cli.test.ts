@@ -259,6 +259,18 @@ describe('waiver CLI, in-process through main()', () => {
     expect(snapshot(cwd)).toBe(before);
   });
 
+  it('stops describe, as evidence, when --reports-from asks for reports no cluster here has', async () => {
+    await cli(cwd, requestArgs, { as: 'alice' });
+    expect((await cli(cwd, ['describe', 'EX-1'])).stdout).toContain('Evidence:         <no cluster: ');
+    for (const command of [['describe'], ['evidence']]) {
+      const asked = await cli(cwd, [...command, 'EX-1', '--reports-from', 'nowhere']);
+      expect([asked.code, asked.stdout]).toEqual([2, '']);
+      expect(asked.stderr).toMatch(
+        /^error: evidence reads the cluster's policy reports, and no cluster is configured/,
+      );
+    }
+  });
+
   it("marks in renew's help the flags it will not run without", async () => {
     const help = (await cli(cwd, ['renew', '--help'])).stdout;
     const refused = await cli(cwd, ['renew', 'EX-1']);

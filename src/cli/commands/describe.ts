@@ -110,10 +110,12 @@ async function evidenceOrWhyNot(
     return await waiver.evidence(ref, reportsFrom);
   } catch (e) {
     // Its target is a folder or a repository, or a cluster this configuration lacks: no reports to read.
-    // A --reports-from that names no cluster is the user's mistake, and stops the command.
-    if (e instanceof WaiverError && e.code === 'usage' && e.field === 'target')
-      return `<no cluster: ${e.message}>`;
-    if (e instanceof WaiverError && e.code === 'usage' && e.field === 'reportsFrom') {
+    // Asked for with --reports-from, that is the user's mistake, and stops the command as evidence's does.
+    if (
+      e instanceof WaiverError &&
+      e.code === 'usage' &&
+      (e.field === 'target' || e.field === 'reportsFrom')
+    ) {
       if (reportsFrom !== undefined) throw e;
       return `<no cluster: ${errorLine(e.message, e.field)}>`;
     }
